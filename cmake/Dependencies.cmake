@@ -1,0 +1,30 @@
+# Every dependency is a Debian 12 package installed by scripts/install-deps.
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(OpenCL REQUIRED)
+find_package(OpenImageIO REQUIRED)
+find_package(CapnProto REQUIRED)
+find_package(cppzmq REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
+
+# CUDA is optional: built when nvcc is present (the machine image has /usr/local/cuda), run
+# only where a GPU and driver exist. "No device" at run time is a normal outcome.
+set(TILEFARM_HAVE_CUDA OFF)
+if(TILEFARM_CUDA)
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      # Turing SASS for older cards, Hopper SASS + PTX so newer GPUs JIT from compute_90.
+      set(CMAKE_CUDA_ARCHITECTURES "75-real;90")
+    endif()
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    set(TILEFARM_HAVE_CUDA ON)
+  endif()
+endif()
+message(STATUS "tilefarm: CUDA backend ${TILEFARM_HAVE_CUDA}")

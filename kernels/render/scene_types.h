@@ -1,0 +1,134 @@
+/* The kernel scene: flat arrays of plain structs that every backend uploads as-is.
+ *
+ * Layout rules (platform.h): only 4-byte scalars, sizes a multiple of 16 bytes where cheap,
+ * no pointers. Host code (kernels/render/kernel_scene.h) fills these; device code only reads.
+ * Changing any struct here changes TF_RENDER_KERNEL_VERSION.
+ */
+#ifndef TF_KERNELS_RENDER_SCENE_TYPES_H
+#define TF_KERNELS_RENDER_SCENE_TYPES_H
+
+#include "../device/platform.h"
+
+/* Perspective camera with optional thin lens. right/up/forward are unit world vectors:
+ * raster x grows along `right`, raster y grows along -`up` (row 0 is the top of the image).
+ * A raster position (x, y) in [0,width]x[0,height] maps to the direction
+ * forward + right * ((2x/width - 1) * tan_half_x) + up * ((1 - 2y/height) * tan_half_y). */
+typedef struct tf_camera {
+  float pos_x, pos_y, pos_z;
+  float right_x, right_y, right_z;
+  float up_x, up_y, up_z;
+  float fwd_x, fwd_y, fwd_z;
+  float tan_half_x, tan_half_y;
+  float lens_radius;     /* 0: pinhole */
+  float focal_distance;  /* distance along forward to the plane in focus */
+  tf_u32 width, height;
+  tf_u32 pad0, pad1;
+} tf_camera;
+
+typedef struct tf_vertex {
+  float px, py, pz;
+  float nx, ny, nz; /* shading normal; meaningful when the triangle has TF_TRI_HAS_NORMALS */
+  float u, v;       /* meaningful when the triangle has TF_TRI_HAS_UV */
+} tf_vertex;
+
+#define TF_TRI_HAS_NORMALS 1u
+#define TF_TRI_HAS_UV 2u
+#define TF_PRIM_FLIP_NORMAL 4u /* pbrt ReverseOrientation (matters for one-sided emitters) */
+
+typedef struct tf_triangle {
+  tf_u32 v0, v1, v2; /* indices into vertices[] */
+  tf_u32 material;   /* index into materials[] */
+  tf_i32 light;      /* index into lights[] when emissive, else -1 */
+  tf_u32 flags;
+} tf_triangle;
+
+typedef struct tf_sphere {
+  float cx, cy, cz, radius;
+  tf_u32 material;
+  tf_i32 light;
+  tf_u32 flags;
+  tf_u32 pad;
+} tf_sphere;
+
+/* Primitive ids: [0, triangle_count) are triangles, [triangle_count, +sphere_count) spheres.
+ * Closest-hit ties (equal t) go to the smaller primitive id, so results never depend on the
+ * BVH layout. */
+
+/* BVH node. Interior (count == 0): children at first and first + 1.
+ * Leaf (count > 0): primitives prim_index[first .. first + count). */
+typedef struct tf_bvh_node {
+  float min_x, min_y, min_z;
+  float max_x, max_y, max_z;
+  tf_u32 first;
+  tf_u32 count;
+} tf_bvh_node;
+
+#define TF_MAT_DIFFUSE 0u
+#define TF_MAT_CONDUCTOR 1u
+#define TF_MAT_DIELECTRIC 2u
+#define TF_MAT_THIN_DIELECTRIC 3u
+
+#define TF_MAT_USE_REFLECTANCE 1u /* conductor: Fresnel from reflectance (r,g,b), not eta/k */
+
+typedef struct tf_material {
+  tf_u32 type;
+  tf_i32 texture;            /* reflectance texture, -1: constant (r, g, b) */
+  float r, g, b;             /* diffuse reflectance, or conductor reflectance */
+  float eta_r, eta_g, eta_b; /* conductor: complex IOR real part; dielectric: eta in eta_r */
+  float k_r, k_g, k_b;       /* conductor: complex IOR imaginary part */
+  float alpha_u, alpha_v;    /* GGX alpha (already remapped); both 0: perfectly smooth */
+  tf_u32 flags;
+  tf_u32 pad0, pad1;
+} tf_material;
+
+#define TF_TEX_CONSTANT 0u
+#define TF_TEX_IMAGE 1u
+#define TF_TEX_CHECKERBOARD 2u
+
+/* value(u, v) = scale * base(u * uscale + udelta, v * vscale + vdelta). */
+typedef struct tf_texture {
+  tf_u32 type;
+  tf_u32 width, height;  /* TF_TEX_IMAGE: texels[offset .. offset + width*height*3), linear RGB,
+                            row 0 at the top (v = 1) */
+  tf_u32 offset;
+  float r, g, b;         /* constant colour / checkerboard first colour / multiplier for images */
+  float r2, g2, b2;      /* checkerboard second colour */
+  float uscale, vscale, udelta, vdelta;
+} tf_texture;
+
+#define TF_LIGHT_AREA 0u        /* emissive primitive `prim` */
+#define TF_LIGHT_POINT 1u
+#define TF_LIGHT_SPOT 2u
+#define TF_LIGHT_DISTANT 3u
+#define TF_LIGHT_ENV_UNIFORM 4u
+#define TF_LIGHT_ENV_IMAGE 5u
+
+#define TF_ENV_EQUIRECT 0u
+#define TF_ENV_OCTAHEDRAL 1u    /* pbrt-v4 equal-area octahedral mapping */
+
+typedef struct tf_light {
+  tf_u32 type;
+  tf_u32 prim;           /* TF_LIGHT_AREA: primitive id */
+  tf_u32 two_sided;      /* TF_LIGHT_AREA */
+  tf_i32 texture;        /* TF_LIGHT_ENV_IMAGE: image texture index */
+  float r, g, b;         /* radiance (area, env; scale applied) or intensity (point, spot) or
+                            irradiance (distant) */
+  float px, py, pz;      /* point, spot: position */
+  float dx, dy, dz;      /* spot: axis; distant: direction towards the light */
+  float cos_total;       /* spot: cosine of the cone's total width */
+  float cos_falloff;     /* spot: cosine where falloff starts */
+  tf_u32 mapping;        /* TF_LIGHT_ENV_IMAGE: TF_ENV_EQUIRECT or TF_ENV_OCTAHEDRAL */
+  tf_u32 distribution;   /* TF_LIGHT_ENV_IMAGE: offset into distribution[] (sampling tables) */
+  float world_to_light[9]; /* environment lights: row-major rotation, world dir -> map dir */
+  tf_u32 pad0, pad1, pad2;
+} tf_light;
+
+/* Everything that is one number per scene. */
+typedef struct tf_scene_header {
+  tf_u32 triangle_count, sphere_count, light_count, node_count;
+  tf_u32 max_depth;      /* pbrt Integrator "maxdepth" (default 5) */
+  tf_i32 env_light;      /* index of the environment light hit by escaping rays, -1: black */
+  tf_u32 pad0, pad1;
+} tf_scene_header;
+
+#endif
