@@ -23,6 +23,7 @@ typedef int tf_i32;
 typedef ulong tf_u64;
 #elif defined(__CUDACC__)
 #define TF_CUDA 1
+#include <string.h>
 #define TF_FN static inline __host__ __device__
 #define TF_GLOBAL
 typedef unsigned int tf_u32;
@@ -50,8 +51,14 @@ TF_FN float tf_bits_float(tf_u32 u) { return as_float(u); }
 #elif defined(TF_CUDA)
 TF_FN float tf_sqrt(float x) { return sqrtf(x); }
 TF_FN float tf_floor(float x) { return floorf(x); }
+/* The bit-cast intrinsics exist only in device code; host code of a .cu file copies bytes. */
+#if defined(__CUDA_ARCH__)
 TF_FN tf_u32 tf_float_bits(float x) { return __float_as_uint(x); }
 TF_FN float tf_bits_float(tf_u32 u) { return __uint_as_float(u); }
+#else
+TF_FN tf_u32 tf_float_bits(float x) { tf_u32 u; memcpy(&u, &x, sizeof u); return u; }
+TF_FN float tf_bits_float(tf_u32 u) { float x; memcpy(&x, &u, sizeof x); return x; }
+#endif
 #else
 TF_FN float tf_sqrt(float x) { return sqrtf(x); }
 TF_FN float tf_floor(float x) { return floorf(x); }

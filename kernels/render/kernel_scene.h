@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/render/scene_types.h"
+#include "kernels/render/scene_view.h"
 #include "kernels/status.h"
 
 namespace tf {
@@ -29,8 +30,16 @@ struct KernelScene {
   std::vector<float> distribution;  // light sampling tables (env image CDFs, light selection)
 };
 
-// Validates indices (materials, lights, textures, vertices), sets header counts, builds the
-// SAH BVH and sampling tables. Errors name the offending element.
+// Validates indices (materials, lights, textures, vertices) and values (finite positions,
+// positive radii and IORs, a non-empty film), sets the header counts and header.env_light
+// (the one environment light, or -1), builds the SAH BVH and the light sampling tables, and
+// sets each image environment light's `distribution` offset. header.max_depth is kept.
+// Errors name the offending element; on error `scene` is left partly updated and must not be
+// rendered. Same input -> same bytes on every machine.
 Status finalize_kernel_scene(KernelScene* scene);
+
+// A view whose pointers point into `scene`'s arrays, for host-side rendering (CPU backend,
+// tests). Valid while `scene` lives and its vectors are not resized.
+tf_scene_view make_host_scene_view(const KernelScene& scene);
 
 }  // namespace tf

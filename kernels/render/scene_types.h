@@ -55,7 +55,9 @@ typedef struct tf_sphere {
  * BVH layout. */
 
 /* BVH node. Interior (count == 0): children at first and first + 1.
- * Leaf (count > 0): primitives prim_index[first .. first + count). */
+ * Leaf (count > 0): primitives prim_index[first .. first + count).
+ * The root is node 0; node 1 is unused, and every sibling pair starts at an even index, so
+ * a 64-byte aligned node array keeps siblings in one cache line. */
 typedef struct tf_bvh_node {
   float min_x, min_y, min_z;
   float max_x, max_y, max_z;
@@ -123,11 +125,17 @@ typedef struct tf_light {
   tf_u32 pad0, pad1, pad2;
 } tf_light;
 
+/* Sampling tables (`distribution`, built by finalize_kernel_scene): at offset 0 the light
+ * selection distribution over all lights (by emitted power), TF_DIST1D_SIZE(light_count)
+ * floats; then one TF_DIST2D_SIZE(width, height) table per image environment light at its
+ * `distribution` offset. Formats: kernels/render/sampling.h. */
+
 /* Everything that is one number per scene. */
 typedef struct tf_scene_header {
   tf_u32 triangle_count, sphere_count, light_count, node_count;
   tf_u32 max_depth;      /* pbrt Integrator "maxdepth" (default 5) */
-  tf_i32 env_light;      /* index of the environment light hit by escaping rays, -1: black */
+  tf_i32 env_light;      /* index of the environment light hit by escaping rays, -1: black
+                            (set by finalize_kernel_scene; at most one environment light) */
   tf_u32 pad0, pad1;
 } tf_scene_header;
 

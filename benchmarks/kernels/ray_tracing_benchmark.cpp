@@ -1,0 +1,203 @@
+// Ray tracing throughput. Closest-hit traversal of tilefarm's BVH (the device code, run on
+// one host thread) next to Embree 3's rtcIntersect1 on the same triangles and rays in the
+// same run, and full path tracing per available backend (rays of every kind per second).
+//
+// Counters: Mrays/s (rate), and for the traversal comparison tilefarm/embree (throughput
+// ratio) and hit_agreement (share of rays whose nearest hit is the same triangle in both).
+#include <benchmark/benchmark.h>
+#include <embree3/rtcore.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "benchmarks/kernels/bench_scene.h"
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/host_scene.h"
+#include "kernels/render/render_pixel.h"
+
+namespace tf::bench {
+namespace {
+
+constexpr uint32_t kSegments = 1000;  // 2 * 500 * 1000 = 1M triangles
+constexpr uint32_t kRays = 1u << 18;
+
+// The mesh, its BVH and the rays, built once for every benchmark of the run.
+struct TraversalFixture {
+  KernelScene scene;
+  std::vector<BenchRay> rays;
+  double build_seconds = 0;
+  TraversalFixture() {
+    scene = bumpy_sphere_scene(kSegments, 64, 64);
+    auto t0 = std::chrono::steady_clock::now();
+    Status st = finalize_kernel_scene(&scene);
+    build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!st) std::fprintf(stderr, "%s\n", st.message().c_str());
+    rays = random_rays(kRays, 17);
+  }
+  static const TraversalFixture& get() {
+    static const TraversalFixture f;
+    return f;
+  }
+};
+
+// Embree 3 scene over the same triangles (the emitter quad included).
+class EmbreeScene {
+ public:
+  explicit EmbreeScene(const KernelScene& s) {
+    device_ = rtcNewDevice(nullptr);
+    scene_ = rtcNewScene(device_);
+    RTCGeometry geom = rtcNewGeometry(device_, RTC_GEOMETRY_TYPE_TRIANGLE);
+    auto* v = static_cast<float*>(rtcSetNewGeometryBuffer(geom, RTC_BUFFER_TYPE_VERTEX, 0, RTC_FORMAT_FLOAT3,
+                                                          3 * sizeof(float), s.vertices.size()));
+    for (size_t i = 0; i < s.vertices.size(); ++i) {
+      v[3 * i] = s.vertices[i].px;
+      v[3 * i + 1] = s.vertices[i].py;
+      v[3 * i + 2] = s.vertices[i].pz;
+    }
+    auto* idx = static_cast<unsigned*>(rtcSetNewGeometryBuffer(geom, RTC_BUFFER_TYPE_INDEX, 0, RTC_FORMAT_UINT3,
+                                                              3 * sizeof(unsigned), s.triangles.size()));
+    for (size_t i = 0; i < s.triangles.size(); ++i) {
+      idx[3 * i] = s.triangles[i].v0;
+      idx[3 * i + 1] = s.triangles[i].v1;
+      idx[3 * i + 2] = s.triangles[i].v2;
+    }
+    rtcCommitGeometry(geom);
+    rtcAttachGeometry(scene_, geom);
+    rtcReleaseGeometry(geom);
+    rtcSetSceneBuildQuality(scene_, RTC_BUILD_QUALITY_HIGH);
+    auto t0 = std::chrono::steady_clock::now();
+    rtcCommitScene(scene_);
+    build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  ~EmbreeScene() {
+    rtcReleaseScene(scene_);
+    rtcReleaseDevice(device_);
+  }
+  EmbreeScene(const EmbreeScene&) = delete;
+  EmbreeScene& operator=(const EmbreeScene&) = delete;
+
+  // Nearest triangle id along the ray, or RTC_INVALID_GEOMETRY_ID.
+  unsigned intersect(const BenchRay& r) const {
+    RTCIntersectContext ctx;
+    rtcInitIntersectContext(&ctx);
+    RTCRayHit rh{};
+    rh.ray.org_x = r.o[0]; rh.ray.org_y = r.o[1]; rh.ray.org_z = r.o[2];
+    rh.ray.dir_x = r.d[0]; rh.ray.dir_y = r.d[1]; rh.ray.dir_z = r.d[2];
+    rh.ray.tnear = 0.0f;
+    rh.ray.tfar = TF_FLOAT_MAX;
+    rh.ray.mask = ~0u;
+    rh.hit.geomID = RTC_INVALID_GEOMETRY_ID;
+    rtcIntersect1(scene_, &ctx, &rh);
+    return rh.hit.geomID == RTC_INVALID_GEOMETRY_ID ? RTC_INVALID_GEOMETRY_ID : rh.hit.primID;
+  }
+
+  double build_seconds = 0;
+
+ private:
+  RTCDevice device_;
+  RTCScene scene_;
+};
+
+tf_ray to_ray(const BenchRay& r) {
+  tf_ray ray;
+  ray.o = v3(r.o[0], r.o[1], r.o[2]);
+  ray.d = v3(r.d[0], r.d[1], r.d[2]);
+  return ray;
+}
+
+void BM_ClosestHit_TilefarmVsEmbree(benchmark::State& state) {
+  const TraversalFixture& f = TraversalFixture::get();
+  static const EmbreeScene embree(f.scene);
+  static const HostScene host(f.scene);  // as the CPU backend lays it out
+  const tf_scene_view& view = host.view();
+  double tf_seconds = 0, embree_seconds = 0;
+  uint64_t agree = 0, total = 0;
+  for (auto _ : state) {
+    std::vector<uint32_t> ours(f.rays.size());
+    std::vector<unsigned> theirs(f.rays.size());
+    auto t0 = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < f.rays.size(); ++i) ours[i] = tf_closest_hit(&view, to_ray(f.rays[i]), 0.0f, TF_FLOAT_MAX).prim;
+    auto t1 = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < f.rays.size(); ++i) theirs[i] = embree.intersect(f.rays[i]);
+    auto t2 = std::chrono::steady_clock::now();
+    tf_seconds += std::chrono::duration<double>(t1 - t0).count();
+    embree_seconds += std::chrono::duration<double>(t2 - t1).count();
+    for (size_t i = 0; i < f.rays.size(); ++i) {
+      bool tf_miss = ours[i] == TF_NO_PRIM, em_miss = theirs[i] == RTC_INVALID_GEOMETRY_ID;
+      agree += (tf_miss && em_miss) || (!tf_miss && !em_miss && ours[i] == theirs[i]);
+    }
+    total += f.rays.size();
+    benchmark::DoNotOptimize(ours.data());
+    benchmark::DoNotOptimize(theirs.data());
+  }
+  double rays = static_cast<double>(total);
+  state.counters["tilefarm_Mrays/s"] = rays / tf_seconds / 1e6;
+  state.counters["embree_Mrays/s"] = rays / embree_seconds / 1e6;
+  state.counters["tilefarm/embree"] = embree_seconds / tf_seconds;
+  state.counters["hit_agreement"] = static_cast<double>(agree) / rays;
+  state.counters["triangles"] = static_cast<double>(f.scene.triangles.size());
+  state.counters["tilefarm_build_s"] = f.build_seconds;
+  state.counters["embree_build_s"] = embree.build_seconds;
+}
+BENCHMARK(BM_ClosestHit_TilefarmVsEmbree)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Full path tracing of the benchmark scene (1M-triangle mesh, area light, environment) on one
+// backend: all rays (camera, bounce, shadow) per second.
+void path_trace(benchmark::State& state, Backend* backend) {
+  const TraversalFixture& f = TraversalFixture::get();
+  KernelScene scene = f.scene;
+  scene.camera = bumpy_sphere_scene(4, 128, 96).camera;  // a larger film than the fixture's
+  Status st = backend->load_scene(scene);
+  if (!st) {
+    state.SkipWithError(st.message().c_str());
+    return;
+  }
+  RenderUnit unit;
+  unit.x1 = scene.camera.width;
+  unit.y1 = scene.camera.height;
+  unit.s1 = 4;
+  uint64_t rays = 0;
+  for (auto _ : state) {
+    TileResult out;
+    st = backend->render(unit, &out);
+    if (!st) {
+      state.SkipWithError(st.message().c_str());
+      return;
+    }
+    rays += out.rays;
+    unit.frame += 1;
+  }
+  state.counters["Mrays/s"] = benchmark::Counter(static_cast<double>(rays) / 1e6, benchmark::Counter::kIsRate);
+  state.SetLabel(backend->device().name);
+}
+
+}  // namespace
+}  // namespace tf::bench
+
+// Registers one path tracing benchmark per device: every device of the registry when it is
+// linked in (TILEFARM_HAVE_BACKEND_REGISTRY), else the CPU backend alone.
+int main(int argc, char** argv) {
+  std::vector<std::unique_ptr<tf::Backend>> backends;
+#if TILEFARM_HAVE_BACKEND_REGISTRY
+  for (const tf::DeviceInfo& d : tf::list_devices()) {
+    tf::Result<std::unique_ptr<tf::Backend>> b = tf::make_backend(d.backend, d.index);
+    if (b) backends.push_back(std::move(b).value());
+  }
+#else
+  backends.push_back(tf::make_cpu_backend());
+#endif
+  for (auto& b : backends) {
+    tf::Backend* raw = b.get();
+    std::string name = "BM_PathTrace/" + raw->device().backend + "/" + std::to_string(raw->device().index);
+    benchmark::RegisterBenchmark(name.c_str(), [raw](benchmark::State& s) { tf::bench::path_trace(s, raw); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

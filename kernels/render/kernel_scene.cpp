@@ -1,0 +1,198 @@
+#include "kernels/render/kernel_scene.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "kernels/device/vec3.h"
+#include "kernels/render/bvh_build.h"
+#include "kernels/render/light_tables.h"
+
+namespace tf {
+namespace {
+
+bool finite(float x) { return std::isfinite(x); }
+
+Error invalid(const std::string& what) { return Error{"invalid kernel scene: " + what}; }
+
+std::string idx(const char* kind, size_t i) { return std::string(kind) + " " + std::to_string(i); }
+
+Status validate_geometry(const KernelScene& s) {
+  for (size_t i = 0; i < s.vertices.size(); ++i) {
+    const tf_vertex& v = s.vertices[i];
+    if (!finite(v.px) || !finite(v.py) || !finite(v.pz)) {
+      return invalid(idx("vertex", i) + " has a non-finite position");
+    }
+  }
+  const size_t nv = s.vertices.size();
+  for (size_t i = 0; i < s.triangles.size(); ++i) {
+    const tf_triangle& t = s.triangles[i];
+    if (t.v0 >= nv || t.v1 >= nv || t.v2 >= nv) {
+      return invalid(idx("triangle", i) + " references a vertex beyond the " + std::to_string(nv) + " vertices");
+    }
+  }
+  for (size_t i = 0; i < s.spheres.size(); ++i) {
+    const tf_sphere& sp = s.spheres[i];
+    if (!finite(sp.cx) || !finite(sp.cy) || !finite(sp.cz) || !(sp.radius > 0.0f) || !finite(sp.radius)) {
+      return invalid(idx("sphere", i) + " needs a finite centre and a positive finite radius");
+    }
+  }
+  return Status::ok();
+}
+
+// Material and light references of primitive `id` (triangles first, then spheres).
+Status validate_prim_refs(const KernelScene& s, size_t id, uint32_t material, int32_t light) {
+  std::string name = id < s.triangles.size() ? idx("triangle", id) : idx("sphere", id - s.triangles.size());
+  if (material >= s.materials.size()) return invalid(name + " references a missing material");
+  if (light >= 0) {
+    if (static_cast<size_t>(light) >= s.lights.size()) return invalid(name + " references a missing light");
+    const tf_light& l = s.lights[static_cast<size_t>(light)];
+    if (l.type != TF_LIGHT_AREA || l.prim != id) {
+      return invalid(name + " references " + idx("light", static_cast<size_t>(light)) +
+                     ", which is not the area light of that primitive");
+    }
+  }
+  return Status::ok();
+}
+
+Status validate_materials_textures(const KernelScene& s) {
+  for (size_t i = 0; i < s.materials.size(); ++i) {
+    const tf_material& m = s.materials[i];
+    if (m.type > TF_MAT_THIN_DIELECTRIC) return invalid(idx("material", i) + " has an unknown type");
+    if (m.texture >= 0 && static_cast<size_t>(m.texture) >= s.textures.size()) {
+      return invalid(idx("material", i) + " references a missing texture");
+    }
+    if ((m.type == TF_MAT_DIELECTRIC || m.type == TF_MAT_THIN_DIELECTRIC) && !(m.eta_r > 0.0f)) {
+      return invalid(idx("material", i) + " is a dielectric without a positive IOR (eta_r)");
+    }
+    if (!(m.alpha_u >= 0.0f) || !(m.alpha_v >= 0.0f)) {
+      return invalid(idx("material", i) + " has a negative or NaN roughness");
+    }
+  }
+  for (size_t i = 0; i < s.textures.size(); ++i) {
+    const tf_texture& t = s.textures[i];
+    if (t.type > TF_TEX_CHECKERBOARD) return invalid(idx("texture", i) + " has an unknown type");
+    if (t.type == TF_TEX_IMAGE) {
+      size_t need = static_cast<size_t>(t.offset) + 3 * static_cast<size_t>(t.width) * t.height;
+      if (t.width == 0 || t.height == 0 || need > s.texels.size()) {
+        return invalid(idx("texture", i) + " is an empty image or lies outside the texel array");
+      }
+    }
+  }
+  return Status::ok();
+}
+
+Status validate_lights(KernelScene* s) {
+  const size_t prims = s->triangles.size() + s->spheres.size();
+  s->header.env_light = -1;
+  for (size_t i = 0; i < s->lights.size(); ++i) {
+    const tf_light& l = s->lights[i];
+    std::string name = idx("light", i);
+    if (l.type > TF_LIGHT_ENV_IMAGE) return invalid(name + " has an unknown type");
+    if (!finite(l.r) || !finite(l.g) || !finite(l.b)) return invalid(name + " has a non-finite colour");
+    if (l.type == TF_LIGHT_AREA) {
+      if (l.prim >= prims) return invalid(name + " is an area light of a missing primitive");
+      int32_t back = l.prim < s->triangles.size() ? s->triangles[l.prim].light
+                                                   : s->spheres[l.prim - s->triangles.size()].light;
+      if (back != static_cast<int32_t>(i)) {
+        return invalid(name + " is the area light of primitive " + std::to_string(l.prim) +
+                       ", but that primitive does not reference it");
+      }
+    }
+    if (l.type == TF_LIGHT_ENV_IMAGE) {
+      if (l.texture < 0 || static_cast<size_t>(l.texture) >= s->textures.size() ||
+          s->textures[static_cast<size_t>(l.texture)].type != TF_TEX_IMAGE) {
+        return invalid(name + " is an image environment light without an image texture");
+      }
+      if (l.mapping > TF_ENV_OCTAHEDRAL) return invalid(name + " has an unknown environment mapping");
+    }
+    if (l.type == TF_LIGHT_ENV_UNIFORM || l.type == TF_LIGHT_ENV_IMAGE) {
+      if (s->header.env_light >= 0) {
+        return invalid("more than one environment light (lights " + std::to_string(s->header.env_light) +
+                       " and " + std::to_string(i) + "); merge them into one");
+      }
+      s->header.env_light = static_cast<int32_t>(i);
+    }
+  }
+  return Status::ok();
+}
+
+std::vector<PrimBounds> primitive_bounds(const KernelScene& s) {
+  std::vector<PrimBounds> out;
+  out.reserve(s.triangles.size() + s.spheres.size());
+  for (const tf_triangle& t : s.triangles) {
+    const tf_vertex* v[3] = {&s.vertices[t.v0], &s.vertices[t.v1], &s.vertices[t.v2]};
+    PrimBounds b{};
+    b.min[0] = std::min({v[0]->px, v[1]->px, v[2]->px});
+    b.min[1] = std::min({v[0]->py, v[1]->py, v[2]->py});
+    b.min[2] = std::min({v[0]->pz, v[1]->pz, v[2]->pz});
+    b.max[0] = std::max({v[0]->px, v[1]->px, v[2]->px});
+    b.max[1] = std::max({v[0]->py, v[1]->py, v[2]->py});
+    b.max[2] = std::max({v[0]->pz, v[1]->pz, v[2]->pz});
+    out.push_back(b);
+  }
+  for (const tf_sphere& sp : s.spheres) {
+    out.push_back(PrimBounds{{sp.cx - sp.radius, sp.cy - sp.radius, sp.cz - sp.radius},
+                             {sp.cx + sp.radius, sp.cy + sp.radius, sp.cz + sp.radius}});
+  }
+  return out;
+}
+
+// Radius of a sphere around the root box (0 for an empty scene).
+float bounding_radius(const std::vector<tf_bvh_node>& nodes) {
+  if (nodes.empty()) return 0.0f;
+  const tf_bvh_node& r = nodes[0];
+  tf_vec3 diag = v3(r.max_x - r.min_x, r.max_y - r.min_y, r.max_z - r.min_z);
+  return 0.5f * v3_length(diag);
+}
+
+}  // namespace
+
+Status finalize_kernel_scene(KernelScene* scene) {
+  if (scene->camera.width == 0 || scene->camera.height == 0) return invalid("the film has no pixels");
+  Status st = validate_geometry(*scene);
+  if (!st) return st;
+  st = validate_materials_textures(*scene);
+  if (!st) return st;
+  for (size_t i = 0; i < scene->triangles.size(); ++i) {
+    st = validate_prim_refs(*scene, i, scene->triangles[i].material, scene->triangles[i].light);
+    if (!st) return st;
+  }
+  for (size_t i = 0; i < scene->spheres.size(); ++i) {
+    st = validate_prim_refs(*scene, scene->triangles.size() + i, scene->spheres[i].material,
+                            scene->spheres[i].light);
+    if (!st) return st;
+  }
+  st = validate_lights(scene);
+  if (!st) return st;
+
+  tf_scene_header& h = scene->header;
+  h.triangle_count = static_cast<uint32_t>(scene->triangles.size());
+  h.sphere_count = static_cast<uint32_t>(scene->spheres.size());
+  h.light_count = static_cast<uint32_t>(scene->lights.size());
+  Bvh bvh = build_bvh(primitive_bounds(*scene));
+  scene->nodes = std::move(bvh.nodes);
+  scene->prim_index = std::move(bvh.prim_index);
+  h.node_count = static_cast<uint32_t>(scene->nodes.size());
+  build_light_tables(scene, bounding_radius(scene->nodes));
+  return Status::ok();
+}
+
+tf_scene_view make_host_scene_view(const KernelScene& scene) {
+  tf_scene_view v;
+  v.header = scene.header;
+  v.camera = scene.camera;
+  v.vertices = scene.vertices.data();
+  v.triangles = scene.triangles.data();
+  v.spheres = scene.spheres.data();
+  v.nodes = scene.nodes.data();
+  v.prim_index = scene.prim_index.data();
+  v.materials = scene.materials.data();
+  v.textures = scene.textures.data();
+  v.texels = scene.texels.data();
+  v.lights = scene.lights.data();
+  v.distribution = scene.distribution.data();
+  return v;
+}
+
+}  // namespace tf

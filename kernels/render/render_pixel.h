@@ -1,0 +1,48 @@
+/* The render kernel's entry point, shared by every backend (the same text compiles as C++,
+ * CUDA and OpenCL C 1.2). Backends launch one work item per pixel and call tf_render_pixel.
+ *
+ * Random numbers come from tf_rng_float(frame, px, py, sample, dim) only, so a pixel's result
+ * depends on (scene, frame, pixel, sample range) and nothing else.
+ * Non-finite samples: a sample whose radiance has a NaN or infinite component contributes
+ * zero (it is dropped, not clamped); its rays still count. */
+#ifndef TF_KERNELS_RENDER_RENDER_PIXEL_H
+#define TF_KERNELS_RENDER_RENDER_PIXEL_H
+
+#include "integrator.h"
+
+/* Bump on any change of results (kernel text, scene layout, sampling tables). */
+#define TF_RENDER_KERNEL_VERSION "render-1"
+
+TF_FN int tf_is_finite(float x) { return !tf_isnanf(x) && !tf_isinff(x); }
+
+/* Sums radiance over samples [s0, s1) of pixel (px, py) of `frame` into rgb[0..2] (starting
+   from zero, samples added in increasing order) and stores the rays traced in *rays. */
+TF_FN void tf_render_pixel(const tf_scene_view* scene, tf_u32 frame, tf_u32 px, tf_u32 py,
+                           tf_u32 s0, tf_u32 s1, float* rgb, tf_u32* rays) {
+  float sum_r = 0.0f;
+  float sum_g = 0.0f;
+  float sum_b = 0.0f;
+  tf_u32 count = 0u;
+  tf_sample_id id;
+  id.frame = frame;
+  id.px = px;
+  id.py = py;
+  for (tf_u32 sample = s0; sample < s1; ++sample) {
+    id.sample = sample;
+    float x = (float)px + tf_rand(&id, 0u);
+    float y = (float)py + tf_rand(&id, 1u);
+    tf_ray ray = tf_camera_ray(&scene->camera, x, y, tf_rand(&id, 2u), tf_rand(&id, 3u));
+    tf_vec3 L = tf_trace_path(scene, ray, &id, &count);
+    if (tf_is_finite(L.x) && tf_is_finite(L.y) && tf_is_finite(L.z)) {
+      sum_r += L.x;
+      sum_g += L.y;
+      sum_b += L.z;
+    }
+  }
+  rgb[0] = sum_r;
+  rgb[1] = sum_g;
+  rgb[2] = sum_b;
+  *rays = count;
+}
+
+#endif

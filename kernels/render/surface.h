@@ -1,0 +1,103 @@
+/* The local geometry at a ray hit: position, normals, uv, material and light. */
+#ifndef TF_KERNELS_RENDER_SURFACE_H
+#define TF_KERNELS_RENDER_SURFACE_H
+
+#include "bvh_traverse.h"
+
+typedef struct tf_surface {
+  tf_vec3 p;
+  tf_vec3 ng;    /* unit geometric normal, oriented as the emitting side of one-sided lights:
+                    facing the shading normal when the triangle has normals, else the
+                    winding/outward normal, flipped by TF_PRIM_FLIP_NORMAL */
+  tf_vec3 ns;    /* unit shading normal, on the same side as ng */
+  float u, v;
+  tf_u32 material;
+  tf_i32 light;  /* index into lights[], -1: not emissive */
+} tf_surface;
+
+/* Geometric normal of triangle `id` (unit), oriented as documented on tf_surface.ng, and its
+ * area through *area. Shared by hit shading and light sampling. */
+TF_FN tf_vec3 tf_triangle_normal(const tf_scene_view* s, tf_u32 id, tf_vec3 shading_n, float* area) {
+  TF_GLOBAL const tf_triangle* tri = s->triangles + id;
+  tf_vec3 p0 = tf_vertex_pos(s, tri->v0);
+  tf_vec3 c = v3_cross(v3_sub(tf_vertex_pos(s, tri->v1), p0), v3_sub(tf_vertex_pos(s, tri->v2), p0));
+  float len = v3_length(c);
+  *area = 0.5f * len;
+  tf_vec3 n = len > 0.0f ? v3_scale(c, 1.0f / len) : v3(0.0f, 0.0f, 1.0f);
+  if ((tri->flags & TF_TRI_HAS_NORMALS) != 0u) {
+    if (v3_dot(n, shading_n) < 0.0f) n = v3_neg(n);
+  } else if ((tri->flags & TF_PRIM_FLIP_NORMAL) != 0u) {
+    n = v3_neg(n);
+  }
+  return n;
+}
+
+/* Interpolated shading normal of triangle `id` at barycentrics (b1, b2); (0,0,0) when the
+ * triangle has no normals. */
+TF_FN tf_vec3 tf_triangle_shading_normal(const tf_scene_view* s, tf_u32 id, float b1, float b2) {
+  TF_GLOBAL const tf_triangle* tri = s->triangles + id;
+  if ((tri->flags & TF_TRI_HAS_NORMALS) == 0u) return v3s(0.0f);
+  TF_GLOBAL const tf_vertex* a = s->vertices + tri->v0;
+  TF_GLOBAL const tf_vertex* b = s->vertices + tri->v1;
+  TF_GLOBAL const tf_vertex* c = s->vertices + tri->v2;
+  float b0 = 1.0f - b1 - b2;
+  tf_vec3 n = v3_add(v3_add(v3_scale(v3(a->nx, a->ny, a->nz), b0), v3_scale(v3(b->nx, b->ny, b->nz), b1)),
+                     v3_scale(v3(c->nx, c->ny, c->nz), b2));
+  return v3_normalize(n);
+}
+
+/* Surface at a hit. Sphere uv (trigonometry) is computed only for textured materials. */
+TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
+  tf_surface sf;
+  sf.u = 0.0f;
+  sf.v = 0.0f;
+  if (hit.prim < s->header.triangle_count) {
+    TF_GLOBAL const tf_triangle* tri = s->triangles + hit.prim;
+    TF_GLOBAL const tf_vertex* a = s->vertices + tri->v0;
+    TF_GLOBAL const tf_vertex* b = s->vertices + tri->v1;
+    TF_GLOBAL const tf_vertex* c = s->vertices + tri->v2;
+    float b0 = 1.0f - hit.b1 - hit.b2;
+    sf.p = v3_add(v3_add(v3_scale(v3(a->px, a->py, a->pz), b0), v3_scale(v3(b->px, b->py, b->pz), hit.b1)),
+                  v3_scale(v3(c->px, c->py, c->pz), hit.b2));
+    if ((tri->flags & TF_TRI_HAS_UV) != 0u) {
+      sf.u = b0 * a->u + hit.b1 * b->u + hit.b2 * c->u;
+      sf.v = b0 * a->v + hit.b1 * b->v + hit.b2 * c->v;
+    } else { /* pbrt's default triangle uv: (0,0), (1,0), (1,1) */
+      sf.u = hit.b1 + hit.b2;
+      sf.v = hit.b2;
+    }
+    tf_vec3 ns = tf_triangle_shading_normal(s, hit.prim, hit.b1, hit.b2);
+    float area;
+    sf.ng = tf_triangle_normal(s, hit.prim, ns, &area);
+    sf.ns = v3_is_zero(ns) ? sf.ng : ns;
+    sf.material = tri->material;
+    sf.light = tri->light;
+    return sf;
+  }
+  TF_GLOBAL const tf_sphere* sp = s->spheres + (hit.prim - s->header.triangle_count);
+  tf_vec3 c = v3(sp->cx, sp->cy, sp->cz);
+  tf_vec3 n = v3_normalize(v3_sub(v3_madd(ray.o, ray.d, hit.t), c));
+  sf.p = v3_madd(c, n, sp->radius); /* re-projected onto the sphere */
+  if (s->materials[sp->material].texture >= 0) { /* pbrt's sphere: u = phi / 2pi, v = 1 - theta / pi */
+    float phi = tf_atan2f(n.y, n.x);
+    if (phi < 0.0f) phi += 2.0f * TF_PI;
+    sf.u = phi * TF_INV_2PI;
+    sf.v = 1.0f - tf_acosf(tf_clampf(n.z, -1.0f, 1.0f)) * TF_INV_PI;
+  }
+  if ((sp->flags & TF_PRIM_FLIP_NORMAL) != 0u) n = v3_neg(n);
+  sf.ng = n;
+  sf.ns = n;
+  sf.material = sp->material;
+  sf.light = sp->light;
+  return sf;
+}
+
+/* A ray origin offset from surface point p off the surface, on the side of direction w, so
+ * that the new ray does not hit its own surface again. The offset grows with |p|. */
+TF_FN tf_vec3 tf_offset_origin(tf_vec3 p, tf_vec3 ng, tf_vec3 w) {
+  float mag = tf_maxf(tf_absf(p.x), tf_maxf(tf_absf(p.y), tf_absf(p.z)));
+  float eps = 1.0e-4f * (1.0f + mag);
+  return v3_madd(p, ng, v3_dot(w, ng) < 0.0f ? -eps : eps);
+}
+
+#endif

@@ -1,0 +1,58 @@
+/* Texture evaluation: value(u, v) = multiplier * base(u * uscale + udelta, v * vscale + vdelta)
+ * (scene_types.h). Image textures are filtered bilinearly and repeat outside [0,1). */
+#ifndef TF_KERNELS_RENDER_TEXTURE_H
+#define TF_KERNELS_RENDER_TEXTURE_H
+
+#include "../device/vec3.h"
+#include "scene_view.h"
+
+/* floor(x) as an integer, saturated to +-2^30 so that huge coordinates stay defined. */
+TF_FN tf_i32 tf_floor_to_int(float x) {
+  float f = tf_clampf(tf_floor(x), -1073741824.0f, 1073741824.0f);
+  return (tf_i32)f;
+}
+
+/* i mod n in [0, n) for any sign of i. */
+TF_FN tf_u32 tf_wrap_index(tf_i32 i, tf_u32 n) {
+  tf_i32 m = i % (tf_i32)n;
+  return (tf_u32)(m < 0 ? m + (tf_i32)n : m);
+}
+
+TF_FN tf_vec3 tf_texel(const tf_scene_view* s, TF_GLOBAL const tf_texture* tex, tf_u32 x, tf_u32 y) {
+  TF_GLOBAL const float* p = s->texels + tex->offset + 3u * (y * tex->width + x);
+  return v3(p[0], p[1], p[2]);
+}
+
+/* Bilinear lookup at texture coordinates (s, t); t = 1 is the top row (row 0). */
+TF_FN tf_vec3 tf_image_bilinear(const tf_scene_view* s, TF_GLOBAL const tf_texture* tex, float ss,
+                                float tt) {
+  float x = ss * (float)tex->width - 0.5f;
+  float y = (1.0f - tt) * (float)tex->height - 0.5f;
+  tf_i32 x0 = tf_floor_to_int(x);
+  tf_i32 y0 = tf_floor_to_int(y);
+  float fx = x - tf_floor(x);
+  float fy = y - tf_floor(y);
+  tf_u32 xa = tf_wrap_index(x0, tex->width);
+  tf_u32 xb = tf_wrap_index(x0 + 1, tex->width);
+  tf_u32 ya = tf_wrap_index(y0, tex->height);
+  tf_u32 yb = tf_wrap_index(y0 + 1, tex->height);
+  tf_vec3 top = v3_add(v3_scale(tf_texel(s, tex, xa, ya), 1.0f - fx), v3_scale(tf_texel(s, tex, xb, ya), fx));
+  tf_vec3 bot = v3_add(v3_scale(tf_texel(s, tex, xa, yb), 1.0f - fx), v3_scale(tf_texel(s, tex, xb, yb), fx));
+  return v3_add(v3_scale(top, 1.0f - fy), v3_scale(bot, fy));
+}
+
+/* Value of texture `index` at surface coordinates (u, v). */
+TF_FN tf_vec3 tf_texture_eval(const tf_scene_view* s, tf_i32 index, float u, float v) {
+  TF_GLOBAL const tf_texture* tex = s->textures + index;
+  float ss = u * tex->uscale + tex->udelta;
+  float tt = v * tex->vscale + tex->vdelta;
+  tf_vec3 c1 = v3(tex->r, tex->g, tex->b);
+  if (tex->type == TF_TEX_CHECKERBOARD) {
+    tf_i32 parity = (tf_floor_to_int(ss) + tf_floor_to_int(tt)) & 1;
+    return parity == 0 ? c1 : v3(tex->r2, tex->g2, tex->b2);
+  }
+  if (tex->type == TF_TEX_IMAGE) return v3_mul(c1, tf_image_bilinear(s, tex, ss, tt));
+  return c1;
+}
+
+#endif
