@@ -1,0 +1,159 @@
+#include "formats/image/image_io.h"
+
+#include <OpenImageIO/imagebuf.h>
+#include <OpenImageIO/imageio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <system_error>
+
+namespace tf {
+namespace {
+
+namespace fs = std::filesystem;
+using OIIO::ImageInput;
+using OIIO::ImageOutput;
+using OIIO::ImageSpec;
+using OIIO::TypeDesc;
+
+// A temporary sibling of `path` with the same extension (OIIO picks the format by extension).
+fs::path temp_sibling(const fs::path& path) {
+  static std::atomic<unsigned> counter{0};
+  fs::path tmp = path;
+  tmp.replace_filename("." + path.stem().string() + ".tmp" + std::to_string(::getpid()) + "_" +
+                       std::to_string(counter++) + path.extension().string());
+  return tmp;
+}
+
+// Writes `pixels` (of `format`) to a temp file and renames it over `path`.
+Status write_atomically(const fs::path& path, const ImageSpec& spec, TypeDesc format,
+                        const void* pixels) {
+  const fs::path tmp = temp_sibling(path);
+  auto fail = [&](const std::string& why) -> Status {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    return Error{"cannot write image '" + path.string() + "': " + why};
+  };
+  try {
+    auto out = ImageOutput::create(path.string());
+    if (!out) return fail("no image writer for this extension (" + OIIO::geterror() + ")");
+    if (!out->open(tmp.string(), spec)) return fail(out->geterror());
+    if (!out->write_image(format, pixels)) return fail(out->geterror());
+    if (!out->close()) return fail(out->geterror());
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return fail("rename failed: " + ec.message());
+  return Status::ok();
+}
+
+Status check_size(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {
+  if (width == 0 || height == 0 || rgb == nullptr) {
+    return Error{"cannot write image '" + path.string() + "': empty image (" +
+                 std::to_string(width) + "x" + std::to_string(height) + ")"};
+  }
+  return Status::ok();
+}
+
+// Index of the channel named `name` (case-insensitive), or -1.
+int find_channel(const ImageSpec& spec, const char* name) {
+  for (int c = 0; c < spec.nchannels; ++c) {
+    const std::string& n = spec.channelnames[static_cast<size_t>(c)];
+    if (OIIO::Strutil::iequals(n, name)) return c;
+  }
+  return -1;
+}
+
+}  // namespace
+
+float srgb_encode(float linear) {
+  if (!(linear > 0.0f)) return 0.0f;  // also maps NaN to 0
+  if (linear >= 1.0f) return 1.0f;
+  if (linear <= 0.0031308f) return 12.92f * linear;
+  return 1.055f * std::pow(linear, 1.0f / 2.4f) - 0.055f;
+}
+
+float srgb_decode(float encoded) {
+  if (!(encoded > 0.0f)) return 0.0f;
+  if (encoded >= 1.0f) return 1.0f;
+  if (encoded <= 0.04045f) return encoded / 12.92f;
+  return std::pow((encoded + 0.055f) / 1.055f, 2.4f);
+}
+
+Status write_exr(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {
+  if (Status s = check_size(path, width, height, rgb); !s) return s;
+  ImageSpec spec(static_cast<int>(width), static_cast<int>(height), 3, TypeDesc::FLOAT);
+  spec.attribute("compression", "zip");
+  return write_atomically(path, spec, TypeDesc::FLOAT, rgb);
+}
+
+Status write_png(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {
+  if (Status s = check_size(path, width, height, rgb); !s) return s;
+  const size_t n = static_cast<size_t>(width) * height * 3;
+  std::vector<uint8_t> bytes(n);
+  for (size_t i = 0; i < n; ++i) {
+    bytes[i] = static_cast<uint8_t>(std::lround(srgb_encode(rgb[i]) * 255.0f));
+  }
+  ImageSpec spec(static_cast<int>(width), static_cast<int>(height), 3, TypeDesc::UINT8);
+  spec.attribute("oiio:ColorSpace", "sRGB");
+  return write_atomically(path, spec, TypeDesc::UINT8, bytes.data());
+}
+
+Result<ImageRGB> read_image(const fs::path& path) {
+  auto fail = [&](const std::string& why) -> Result<ImageRGB> {
+    return Error{"cannot read image '" + path.string() + "': " + why};
+  };
+  try {
+    auto in = ImageInput::open(path.string());
+    if (!in) return fail(OIIO::geterror());
+    const ImageSpec& spec = in->spec();
+    if (spec.width <= 0 || spec.height <= 0 || spec.nchannels <= 0) return fail("empty image");
+    if (static_cast<uint64_t>(spec.width) * static_cast<uint64_t>(spec.height) > (1ull << 28)) {
+      return fail("image too large (" + std::to_string(spec.width) + "x" +
+                  std::to_string(spec.height) + ")");
+    }
+    const size_t w = static_cast<size_t>(spec.width), h = static_cast<size_t>(spec.height);
+    const size_t nc = static_cast<size_t>(spec.nchannels);
+    std::vector<float> all(w * h * nc);
+    if (!in->read_image(0, 0, 0, spec.nchannels, TypeDesc::FLOAT, all.data())) {
+      return fail(in->geterror());
+    }
+    int cr = find_channel(spec, "R"), cg = find_channel(spec, "G"), cb = find_channel(spec, "B");
+    if (cr < 0 || cg < 0 || cb < 0) {
+      int grey = find_channel(spec, "Y");
+      if (grey < 0) grey = 0;  // unnamed single channel
+      if (nc >= 3 && find_channel(spec, "Y") < 0) {
+        cr = 0, cg = 1, cb = 2;  // unnamed channels: take the first three in order
+      } else {
+        cr = cg = cb = grey;
+      }
+    }
+    const std::string colorspace = spec.get_string_attribute("oiio:ColorSpace");
+    const bool is_integer = !spec.format.is_floating_point();
+    const bool linearise = is_integer && !OIIO::Strutil::iequals(colorspace, "linear") &&
+                           !OIIO::Strutil::iequals(colorspace, "Linear");
+    ImageRGB img;
+    img.width = static_cast<uint32_t>(w);
+    img.height = static_cast<uint32_t>(h);
+    img.rgb.resize(w * h * 3);
+    const int chans[3] = {cr, cg, cb};
+    for (size_t p = 0; p < w * h; ++p) {
+      for (int c = 0; c < 3; ++c) {
+        float v = all[p * nc + static_cast<size_t>(chans[c])];
+        img.rgb[p * 3 + static_cast<size_t>(c)] = linearise ? srgb_decode(v) : v;
+      }
+    }
+    return img;
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+}  // namespace tf

@@ -1,0 +1,42 @@
+// Image files in and out (OpenImageIO): frames (EXR, PNG previews), textures and environments.
+//
+// Every buffer here is linear float RGB, interleaved, row-major with row 0 at the top.
+// Thread safety: all functions are thread-safe (no shared state of ours).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "kernels/status.h"
+
+namespace tf {
+
+struct ImageRGB {
+  uint32_t width = 0, height = 0;
+  std::vector<float> rgb;  // width * height * 3 linear floats, row 0 = top
+};
+
+// Writes an OpenEXR file of 32-bit float R, G, B channels holding exactly `rgb`
+// (width * height * 3 floats). Atomic: the bytes go to a temporary file in the same folder
+// that is then renamed over `path`; on error `path` is untouched and the temporary removed.
+Status write_exr(const std::filesystem::path& path, uint32_t width, uint32_t height,
+                 const float* rgb);
+
+// Writes an 8-bit RGB PNG preview: each value is clamped to [0, 1] and encoded with the sRGB
+// transfer function (IEC 61966-2-1: 12.92 x below 0.0031308, else 1.055 x^(1/2.4) - 0.055),
+// then rounded to the nearest of 0..255. NaN is written as 0. Atomic like write_exr().
+Status write_png(const std::filesystem::path& path, uint32_t width, uint32_t height,
+                 const float* rgb);
+
+// Reads any format OpenImageIO reads (EXR, HDR, PNG, JPEG, TIFF...) into linear float RGB.
+// Channels are chosen by name (R, G, B; a single-channel image is replicated to grey; Y/luma
+// likewise); 8/16-bit images in sRGB colour space (PNG, JPEG, unless tagged linear) are
+// linearised with the exact sRGB curve. Errors name the path and the reason.
+Result<ImageRGB> read_image(const std::filesystem::path& path);
+
+// The sRGB transfer functions used above, exposed for tests and texture code.
+float srgb_encode(float linear);   // linear [0,1] -> encoded [0,1]
+float srgb_decode(float encoded);  // encoded [0,1] -> linear [0,1]
+
+}  // namespace tf

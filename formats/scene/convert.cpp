@@ -1,0 +1,370 @@
+#include "formats/scene/convert.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numbers>
+
+#include "formats/image/image_io.h"
+#include "formats/scene/try.h"
+
+namespace tf::scene {
+namespace {
+
+float f(double v) { return static_cast<float>(v); }
+
+Error error_at(const FileLoc& loc, const std::string& directive, const std::string& what) {
+  return Error{loc.str() + ": " + directive + ": " + what};
+}
+
+tf_camera make_camera(const SceneIr& ir, const Mat4& world_from_camera) {
+  tf_camera c{};
+  const Vec3d pos = world_from_camera.apply_point({0, 0, 0});
+  const Vec3d right = normalize(world_from_camera.apply_vector({1, 0, 0}));
+  const Vec3d up = normalize(world_from_camera.apply_vector({0, 1, 0}));
+  const Vec3d fwd = normalize(world_from_camera.apply_vector({0, 0, 1}));
+  c.pos_x = f(pos.x), c.pos_y = f(pos.y), c.pos_z = f(pos.z);
+  c.right_x = f(right.x), c.right_y = f(right.y), c.right_z = f(right.z);
+  c.up_x = f(up.x), c.up_y = f(up.y), c.up_z = f(up.z);
+  c.fwd_x = f(fwd.x), c.fwd_y = f(fwd.y), c.fwd_z = f(fwd.z);
+  // pbrt: the field of view spans the shorter image axis.
+  const double t = std::tan(ir.camera.fov_degrees * std::numbers::pi / 360.0);
+  const double aspect = static_cast<double>(ir.width) / ir.height;
+  c.tan_half_x = f(aspect > 1 ? t * aspect : t);
+  c.tan_half_y = f(aspect > 1 ? t : t / aspect);
+  c.lens_radius = ir.camera.lens_radius;
+  c.focal_distance = ir.camera.focal_distance;
+  c.width = ir.width;
+  c.height = ir.height;
+  return c;
+}
+
+class Converter {
+ public:
+  explicit Converter(const SceneIr& ir) : ir_(ir) {}
+  Result<KernelScene> run();
+
+ private:
+  Result<int32_t> kernel_texture(int ir_index);
+  Result<int32_t> image_texture(const std::filesystem::path& file, Rgb multiplier,
+                                const IrTexture* mapping, ImageRGB* image_out);
+  Status emit_shape(const IrShape& s, const Mat4& world_from_object);
+  Status emit_mesh(const IrShape& s, const Mat4& m);
+  Status emit_sphere(const IrShape& s, const Mat4& m);
+  Status emit_light(const IrLight& l);
+  // Folds merged uniform infinite lights into an image light's texels: radiance is
+  // texel * scale, so texel' = texel + uniform / scale per channel.
+  void add_uniform_radiance(const IrLight& src, tf_light* l, int32_t texture);
+
+  const SceneIr& ir_;
+  KernelScene k_;
+  std::map<int, int32_t> texture_map_;
+  std::vector<uint32_t> material_map_;
+  std::vector<uint32_t> emissive_spheres_;  // their lights' prim is set at the end
+};
+
+Result<int32_t> Converter::image_texture(const std::filesystem::path& file, Rgb multiplier,
+                                         const IrTexture* mapping, ImageRGB* image_out) {
+  Result<ImageRGB> image = read_image(file);
+  if (!image) return Error{image.message()};
+  if (k_.texels.size() + image->rgb.size() > kMaxKernelTexels) {
+    return Error{"image '" + file.string() + "': scene textures exceed 4 GiB of texels"};
+  }
+  tf_texture t{};
+  t.type = TF_TEX_IMAGE;
+  t.width = image->width;
+  t.height = image->height;
+  t.offset = static_cast<uint32_t>(k_.texels.size());
+  t.r = multiplier[0], t.g = multiplier[1], t.b = multiplier[2];
+  t.uscale = mapping ? mapping->uscale : 1.f;
+  t.vscale = mapping ? mapping->vscale : 1.f;
+  t.udelta = mapping ? mapping->udelta : 0.f;
+  t.vdelta = mapping ? mapping->vdelta : 0.f;
+  k_.texels.insert(k_.texels.end(), image->rgb.begin(), image->rgb.end());
+  if (image_out) {
+    image_out->width = image->width;
+    image_out->height = image->height;
+  }
+  k_.textures.push_back(t);
+  return static_cast<int32_t>(k_.textures.size() - 1);
+}
+
+Result<int32_t> Converter::kernel_texture(int ir_index) {
+  if (auto it = texture_map_.find(ir_index); it != texture_map_.end()) return it->second;
+  const IrTexture& src = ir_.textures[static_cast<size_t>(ir_index)];
+  int32_t index = -1;
+  if (src.kind == IrTexture::Kind::Image) {
+    TF_TRY(i, image_texture(src.filename, src.value, &src, nullptr));
+    index = i;
+  } else {
+    tf_texture t{};
+    t.type = src.kind == IrTexture::Kind::Checkerboard ? TF_TEX_CHECKERBOARD : TF_TEX_CONSTANT;
+    t.r = src.value[0], t.g = src.value[1], t.b = src.value[2];
+    t.r2 = src.value2[0], t.g2 = src.value2[1], t.b2 = src.value2[2];
+    t.uscale = src.uscale, t.vscale = src.vscale, t.udelta = src.udelta, t.vdelta = src.vdelta;
+    k_.textures.push_back(t);
+    index = static_cast<int32_t>(k_.textures.size() - 1);
+  }
+  texture_map_[ir_index] = index;
+  return index;
+}
+
+Status Converter::emit_shape(const IrShape& s, const Mat4& m) {
+  return s.kind == IrShape::Kind::Sphere ? emit_sphere(s, m) : emit_mesh(s, m);
+}
+
+Status Converter::emit_mesh(const IrShape& s, const Mat4& m) {
+  const IrMesh& mesh = s.mesh;
+  std::optional<Mat4> inv = m.inverse();
+  if (!inv) return error_at(s.loc, "Shape", "the shape's transform is singular");
+  const uint32_t base = static_cast<uint32_t>(k_.vertices.size());
+  const bool has_n = !mesh.normals.empty(), has_uv = !mesh.uvs.empty();
+  for (size_t i = 0; i < mesh.positions.size(); ++i) {
+    tf_vertex v{};
+    const Vec3d p = m.apply_point(mesh.positions[i]);
+    v.px = f(p.x), v.py = f(p.y), v.pz = f(p.z);
+    if (has_n) {
+      Vec3d n = normalize(Mat4::apply_normal(*inv, mesh.normals[i]));
+      if (s.reverse_orientation) n = n * -1.0;  // pbrt-v4 flips mesh normals too
+      v.nx = f(n.x), v.ny = f(n.y), v.nz = f(n.z);
+    }
+    if (has_uv) v.u = mesh.uvs[i][0], v.v = mesh.uvs[i][1];
+    k_.vertices.push_back(v);
+  }
+  const bool flip_without_normals = s.reverse_orientation != m.swaps_handedness();
+  const uint32_t material = material_map_[static_cast<size_t>(s.material)];
+  for (size_t t = 0; t < mesh.indices.size(); t += 3) {
+    tf_triangle tri{};
+    tri.v0 = base + mesh.indices[t];
+    tri.v1 = base + mesh.indices[t + 1];
+    tri.v2 = base + mesh.indices[t + 2];
+    tri.material = material;
+    tri.light = -1;
+    tri.flags = (has_n ? TF_TRI_HAS_NORMALS : 0u) | (has_uv ? TF_TRI_HAS_UV : 0u);
+    const tf_vertex& a = k_.vertices[tri.v0];
+    const tf_vertex& b = k_.vertices[tri.v1];
+    const tf_vertex& c = k_.vertices[tri.v2];
+    const Vec3d geometric = cross(Vec3d{b.px - a.px, b.py - a.py, b.pz - a.pz},
+                                  Vec3d{c.px - a.px, c.py - a.py, c.pz - a.pz});
+    bool flip = flip_without_normals;
+    if (has_n) {
+      // pbrt-v4 orients the geometric normal towards the interpolated shading normal.
+      const Vec3d ns{a.nx + b.nx + c.nx, a.ny + b.ny + c.ny, a.nz + b.nz + c.nz};
+      flip = dot(geometric, ns) < 0;
+    }
+    if (flip) tri.flags |= TF_PRIM_FLIP_NORMAL;
+    if (s.area.present && length(geometric) > 0) {
+      tf_light l{};
+      l.type = TF_LIGHT_AREA;
+      l.prim = static_cast<uint32_t>(k_.triangles.size());
+      l.two_sided = s.area.two_sided ? 1u : 0u;
+      l.texture = -1;
+      l.r = s.area.radiance[0], l.g = s.area.radiance[1], l.b = s.area.radiance[2];
+      tri.light = static_cast<int32_t>(k_.lights.size());
+      k_.lights.push_back(l);
+    }
+    k_.triangles.push_back(tri);
+  }
+  return Status::ok();
+}
+
+Status Converter::emit_sphere(const IrShape& s, const Mat4& m) {
+  const Vec3d c0 = m.apply_vector({1, 0, 0}), c1 = m.apply_vector({0, 1, 0}),
+              c2 = m.apply_vector({0, 0, 1});
+  const double l0 = length(c0), l1 = length(c1), l2 = length(c2);
+  const double tol = 1e-5 * std::max({l0, l1, l2});
+  if (!(l0 > 0) || std::abs(l0 - l1) > tol || std::abs(l0 - l2) > tol ||
+      std::abs(dot(c0, c1)) > tol * l0 || std::abs(dot(c0, c2)) > tol * l0 ||
+      std::abs(dot(c1, c2)) > tol * l0) {
+    return error_at(s.loc, "Shape",
+                    "\"sphere\" under a non-uniform scale or shear (axis scales " +
+                        std::to_string(l0) + ", " + std::to_string(l1) + ", " + std::to_string(l2) +
+                        ") is not supported; use a uniform Scale or a mesh");
+  }
+  const Vec3d center = m.apply_point({0, 0, 0});
+  tf_sphere sp{};
+  sp.cx = f(center.x), sp.cy = f(center.y), sp.cz = f(center.z);
+  sp.radius = f(s.radius * l0);
+  sp.material = material_map_[static_cast<size_t>(s.material)];
+  sp.light = -1;
+  // The outward normal stays outward under mirroring (pbrt flips dpdu x dpdv back);
+  // only ReverseOrientation turns it inward.
+  sp.flags = s.reverse_orientation ? TF_PRIM_FLIP_NORMAL : 0u;
+  if (s.area.present) {
+    tf_light l{};
+    l.type = TF_LIGHT_AREA;
+    l.two_sided = s.area.two_sided ? 1u : 0u;
+    l.texture = -1;
+    l.r = s.area.radiance[0], l.g = s.area.radiance[1], l.b = s.area.radiance[2];
+    sp.light = static_cast<int32_t>(k_.lights.size());
+    emissive_spheres_.push_back(static_cast<uint32_t>(k_.spheres.size()));
+    k_.lights.push_back(l);  // prim filled once the triangle count is final
+  }
+  k_.spheres.push_back(sp);
+  return Status::ok();
+}
+
+void Converter::add_uniform_radiance(const IrLight& src, tf_light* l, int32_t texture) {
+  if (src.uniform_added == Rgb{0, 0, 0}) return;
+  const tf_texture& t = k_.textures[static_cast<size_t>(texture)];
+  float* scale[3] = {&l->r, &l->g, &l->b};
+  const size_t n = static_cast<size_t>(t.width) * t.height;
+  for (size_t c = 0; c < 3; ++c) {
+    if (*scale[c] == 0.f) {  // the image contributes nothing in this channel: use the uniform
+      for (size_t p = 0; p < n; ++p) k_.texels[t.offset + 3 * p + c] = 0.f;
+      *scale[c] = 1.f;
+    }
+    const float add = src.uniform_added[c] / *scale[c];
+    for (size_t p = 0; p < n; ++p) k_.texels[t.offset + 3 * p + c] += add;
+  }
+}
+
+Status Converter::emit_light(const IrLight& src) {
+  tf_light l{};
+  l.texture = -1;
+  l.r = src.radiance[0], l.g = src.radiance[1], l.b = src.radiance[2];
+  switch (src.kind) {
+    case IrLight::Kind::Point:
+    case IrLight::Kind::Spot:
+      l.type = src.kind == IrLight::Kind::Point ? TF_LIGHT_POINT : TF_LIGHT_SPOT;
+      l.px = f(src.position.x), l.py = f(src.position.y), l.pz = f(src.position.z);
+      l.dx = f(src.direction.x), l.dy = f(src.direction.y), l.dz = f(src.direction.z);
+      l.cos_total = f(std::cos(src.cone_degrees * std::numbers::pi / 180.0));
+      l.cos_falloff =
+          f(std::cos((src.cone_degrees - src.cone_delta_degrees) * std::numbers::pi / 180.0));
+      break;
+    case IrLight::Kind::Distant:
+      l.type = TF_LIGHT_DISTANT;
+      l.dx = f(src.direction.x), l.dy = f(src.direction.y), l.dz = f(src.direction.z);
+      break;
+    case IrLight::Kind::EnvUniform:
+    case IrLight::Kind::EnvImage: {
+      std::optional<Mat4> light_from_world = src.world_from_light.inverse();
+      if (!light_from_world)
+        return error_at(src.loc, "LightSource", "the light's transform is singular");
+      for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) {
+          l.world_to_light[r * 3 + c] =
+              f(light_from_world->m[static_cast<size_t>(r)][static_cast<size_t>(c)]);
+        }
+      l.type = TF_LIGHT_ENV_UNIFORM;
+      if (src.kind == IrLight::Kind::EnvImage) {
+        ImageRGB size;
+        Result<int32_t> tex = image_texture(src.filename, {1, 1, 1}, nullptr, &size);
+        if (!tex) return error_at(src.loc, "LightSource", tex.message());
+        add_uniform_radiance(src, &l, tex.value());
+        if (size.width == size.height) {
+          l.mapping = TF_ENV_OCTAHEDRAL;
+        } else if (size.width == 2 * size.height) {
+          l.mapping = TF_ENV_EQUIRECT;
+        } else {
+          return error_at(src.loc, "LightSource",
+                          "environment image '" + src.filename.string() + "' is " +
+                              std::to_string(size.width) + "x" + std::to_string(size.height) +
+                              ": expected a square equal-area octahedral map or a 2:1 "
+                              "equirectangular map");
+        }
+        l.type = TF_LIGHT_ENV_IMAGE;
+        l.texture = tex.value();
+      }
+      k_.header.env_light = static_cast<int32_t>(k_.lights.size());
+      break;
+    }
+  }
+  k_.lights.push_back(l);
+  return Status::ok();
+}
+
+uint64_t primitive_count(const IrShape& s) {
+  return s.kind == IrShape::Kind::Sphere ? 1 : s.mesh.indices.size() / 3;
+}
+
+// Counts primitives (and vertices) after instancing before allocating any of them, so that
+// an instancing "bomb" fails fast.
+Status check_expanded_size(const SceneIr& ir) {
+  uint64_t prims = 0, verts = 0;
+  for (const IrShape& s : ir.shapes) prims += primitive_count(s), verts += s.mesh.positions.size();
+  std::vector<std::pair<uint64_t, uint64_t>> per_object;
+  for (const IrObject& o : ir.objects) {
+    uint64_t p = 0, v = 0;
+    for (const IrShape& s : o.shapes) p += primitive_count(s), v += s.mesh.positions.size();
+    per_object.push_back({p, v});
+  }
+  for (const IrInstance& inst : ir.instances) {
+    prims += per_object[static_cast<size_t>(inst.object)].first;
+    verts += per_object[static_cast<size_t>(inst.object)].second;
+    if (prims > kMaxKernelPrimitives || verts > 3 * kMaxKernelPrimitives) {
+      return error_at(inst.loc, "ObjectInstance",
+                      "the scene exceeds 2^26 primitives (or 3 * 2^26 vertices) after instancing");
+    }
+  }
+  if (prims > kMaxKernelPrimitives || verts > 3 * kMaxKernelPrimitives) {
+    return Error{"the scene exceeds 2^26 primitives (or 3 * 2^26 vertices)"};
+  }
+  return Status::ok();
+}
+
+Result<KernelScene> Converter::run() {
+  TF_CHECK(check_expanded_size(ir_));
+  k_.header.env_light = -1;
+  k_.header.max_depth = ir_.max_depth;
+  Mat4 world_from_camera;
+  if (ir_.has_camera) {
+    std::optional<Mat4> inv = ir_.camera.camera_from_world.inverse();
+    if (!inv) return Error{"Camera: the camera transform is singular"};
+    world_from_camera = *inv;
+  }
+  k_.camera = make_camera(ir_, world_from_camera);
+  for (const IrMaterial& m : ir_.materials) {
+    tf_material km{};
+    switch (m.type) {
+      case IrMaterial::Type::Diffuse:
+        km.type = TF_MAT_DIFFUSE;
+        break;
+      case IrMaterial::Type::Conductor:
+        km.type = TF_MAT_CONDUCTOR;
+        break;
+      case IrMaterial::Type::Dielectric:
+        km.type = TF_MAT_DIELECTRIC;
+        break;
+      case IrMaterial::Type::ThinDielectric:
+        km.type = TF_MAT_THIN_DIELECTRIC;
+        break;
+    }
+    km.texture = -1;
+    if (m.texture >= 0) {
+      TF_TRY(t, kernel_texture(m.texture));
+      km.texture = t;
+    }
+    km.r = m.reflectance[0], km.g = m.reflectance[1], km.b = m.reflectance[2];
+    km.eta_r = m.eta[0], km.eta_g = m.eta[1], km.eta_b = m.eta[2];
+    km.k_r = m.k[0], km.k_g = m.k[1], km.k_b = m.k[2];
+    km.alpha_u = m.alpha_u, km.alpha_v = m.alpha_v;
+    km.flags = m.use_reflectance ? TF_MAT_USE_REFLECTANCE : 0u;
+    material_map_.push_back(static_cast<uint32_t>(k_.materials.size()));
+    k_.materials.push_back(km);
+  }
+  for (const IrShape& s : ir_.shapes) TF_CHECK(emit_shape(s, s.world_from_object));
+  for (const IrInstance& inst : ir_.instances) {
+    for (const IrShape& s : ir_.objects[static_cast<size_t>(inst.object)].shapes) {
+      Status st = emit_shape(s, inst.world_from_instance * s.world_from_object);
+      if (!st) return Error{st.message() + " (instanced at " + inst.loc.str() + ")"};
+    }
+  }
+  for (uint32_t sphere : emissive_spheres_) {
+    const int32_t index = k_.spheres[sphere].light;
+    k_.lights[static_cast<size_t>(index)].prim =
+        static_cast<uint32_t>(k_.triangles.size()) + sphere;
+  }
+  for (const IrLight& l : ir_.lights) TF_CHECK(emit_light(l));
+  return std::move(k_);
+}
+
+}  // namespace
+
+Result<KernelScene> convert_to_kernel(const SceneIr& ir) {
+  Converter c(ir);
+  return c.run();
+}
+
+}  // namespace tf::scene

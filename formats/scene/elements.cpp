@@ -1,0 +1,330 @@
+#include "formats/scene/elements.h"
+
+#include <cmath>
+#include <numbers>
+
+#include "formats/scene/ply_reader.h"
+#include "formats/scene/spectra.h"
+#include "formats/scene/try.h"
+
+namespace tf::scene {
+namespace {
+
+constexpr double kDegToRad = std::numbers::pi / 180.0;
+constexpr int kDiskSegments = 64;
+
+// Checks a mesh read from a file or from parameters: index count and range, attribute counts.
+Status validate_mesh(const IrMesh& m, const FileLoc& loc, const std::string& shape) {
+  if (m.indices.size() % 3 != 0) {
+    return error_at(loc, "Shape",
+                    "\"" + shape + "\": index count " + std::to_string(m.indices.size()) +
+                        " is not a multiple of 3");
+  }
+  for (uint32_t i : m.indices) {
+    if (i >= m.positions.size()) {
+      return error_at(loc, "Shape",
+                      "\"" + shape + "\": vertex index " + std::to_string(i) + " out of range (" +
+                          std::to_string(m.positions.size()) + " vertices)");
+    }
+  }
+  if (!m.normals.empty() && m.normals.size() != m.positions.size()) {
+    return error_at(loc, "Shape",
+                    "\"" + shape + "\": " + std::to_string(m.normals.size()) + " normals for " +
+                        std::to_string(m.positions.size()) + " vertices");
+  }
+  if (!m.uvs.empty() && m.uvs.size() != m.positions.size()) {
+    return error_at(loc, "Shape",
+                    "\"" + shape + "\": " + std::to_string(m.uvs.size()) + " uvs for " +
+                        std::to_string(m.positions.size()) + " vertices");
+  }
+  return Status::ok();
+}
+
+// Reads P, N, uv and `indices` (with `per_face` indices per primitive); missing indices are
+// allowed when P holds exactly one primitive.
+Result<IrMesh> mesh_from_params(ParamSet& params, const FileLoc& loc, const std::string& shape,
+                                size_t per_face) {
+  IrMesh m;
+  TF_TRY(p, params.get_point3s("P"));
+  TF_TRY(idx, params.get_ints("indices"));
+  TF_TRY(n, params.get_normals("N"));
+  TF_TRY(uv, params.get_point2s("uv"));
+  if (p.empty()) return error_at(loc, "Shape", "\"" + shape + "\" requires \"point3 P\"");
+  if (idx.empty()) {
+    if (p.size() != per_face) {
+      return error_at(loc, "Shape",
+                      "\"" + shape + "\" requires \"integer indices\" when P has " +
+                          std::to_string(p.size()) + " points");
+    }
+    for (size_t i = 0; i < per_face; ++i) idx.push_back(static_cast<int64_t>(i));
+  }
+  if (idx.size() % per_face != 0) {
+    return error_at(loc, "Shape",
+                    "\"" + shape + "\": index count " + std::to_string(idx.size()) +
+                        " is not a multiple of " + std::to_string(per_face));
+  }
+  for (int64_t i : idx) {
+    if (i < 0 || static_cast<uint64_t>(i) >= p.size()) {
+      return error_at(loc, "Shape",
+                      "\"" + shape + "\": vertex index " + std::to_string(i) + " out of range (" +
+                          std::to_string(p.size()) + " vertices)");
+    }
+  }
+  m.positions = std::move(p);
+  m.normals = std::move(n);
+  m.uvs = std::move(uv);
+  if (per_face == 3) {
+    for (int64_t i : idx) m.indices.push_back(static_cast<uint32_t>(i));
+  } else {
+    // Bilinear patch (p00, p10, p01, p11) -> triangles (p00, p10, p11), (p00, p11, p01):
+    // exact for planar patches, and the winding keeps pbrt's normal cross(dpdu, dpdv).
+    for (size_t f = 0; f < idx.size(); f += 4) {
+      const auto a = static_cast<uint32_t>(idx[f]), b = static_cast<uint32_t>(idx[f + 1]),
+                 c = static_cast<uint32_t>(idx[f + 2]), d = static_cast<uint32_t>(idx[f + 3]);
+      m.indices.insert(m.indices.end(), {a, b, d, a, d, c});
+    }
+  }
+  TF_CHECK(validate_mesh(m, loc, shape));
+  return m;
+}
+
+// pbrt's disk (normal +z at height h), as a fan or ring of kDiskSegments * phimax/360 quads.
+IrMesh tessellate_disk(double height, double radius, double inner, double phimax_deg) {
+  IrMesh m;
+  const int segs = std::max(1, static_cast<int>(std::ceil(kDiskSegments * phimax_deg / 360.0)));
+  const double phimax = phimax_deg * kDegToRad;
+  for (int i = 0; i <= segs; ++i) {
+    const double phi = phimax * i / segs;
+    const double c = std::cos(phi), s = std::sin(phi);
+    const float u = static_cast<float>(static_cast<double>(i) / segs);
+    m.positions.push_back({radius * c, radius * s, height});
+    m.uvs.push_back({u, 0.f});
+    m.positions.push_back({inner * c, inner * s, height});
+    m.uvs.push_back({u, 1.f});
+  }
+  for (int i = 0; i < segs; ++i) {
+    const uint32_t o0 = 2 * static_cast<uint32_t>(i), i0 = o0 + 1, o1 = o0 + 2, i1 = o0 + 3;
+    m.indices.insert(m.indices.end(), {i0, o0, o1});  // counter-clockwise seen from +z
+    if (inner > 0) m.indices.insert(m.indices.end(), {i0, o1, i1});
+  }
+  return m;
+}
+
+Status check_full_quadric(ParamSet& params, const FileLoc& loc, ElementContext& ctx,
+                          const std::string& shape, double radius) {
+  TF_TRY(zmin, params.get_float("zmin", -radius));
+  TF_TRY(zmax, params.get_float("zmax", radius));
+  TF_TRY(phimax, params.get_float("phimax", 360));
+  if (zmin > -radius || zmax < radius || phimax < 360) {
+    return ctx.diag.unsupported(loc, "Shape", "partial " + shape + " (zmin/zmax/phimax)",
+                                "the full " + shape);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+std::filesystem::path resolve_scene_path(const std::filesystem::path& base_dir,
+                                         const std::string& name) {
+  const std::filesystem::path p(name);
+  return p.is_absolute() ? p : base_dir / p;
+}
+
+Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc& loc,
+                        ElementContext& ctx, IrShape* out) {
+  out->loc = loc;
+  out->kind = IrShape::Kind::Mesh;
+  if (type == "trianglemesh" || type == "loopsubdiv") {
+    if (type == "loopsubdiv") {
+      TF_CHECK(ctx.diag.unsupported(loc, "Shape", "shape \"loopsubdiv\"",
+                                    "its control mesh without subdivision"));
+      TF_TRY(levels, params.get_int("levels", 3));
+      (void)levels;
+    }
+    TF_TRY(mesh, mesh_from_params(params, loc, type, 3));
+    out->mesh = std::move(mesh);
+    // Per-vertex tangents and face indices (for ptex) change nothing the kernel shades.
+    params.mark_used("S");
+    params.mark_used("faceIndices");
+    return true;
+  }
+  if (type == "bilinearmesh") {
+    TF_TRY(mesh, mesh_from_params(params, loc, type, 4));
+    out->mesh = std::move(mesh);
+    return true;
+  }
+  if (type == "plymesh") {
+    TF_TRY(filename, params.get_string("filename", ""));
+    if (filename.empty()) return error_at(loc, "Shape", "\"plymesh\" requires \"string filename\"");
+    Result<IrMesh> mesh = read_ply(resolve_scene_path(ctx.base_dir, filename));
+    if (!mesh) return error_at(loc, "Shape", mesh.message());
+    TF_CHECK(validate_mesh(mesh.value(), loc, type));
+    out->mesh = std::move(mesh.value());
+    return true;
+  }
+  if (type == "sphere") {
+    TF_TRY(radius, params.get_float("radius", 1));
+    if (!(radius > 0)) return error_at(loc, "Shape", "\"sphere\" radius must be > 0");
+    TF_CHECK(check_full_quadric(params, loc, ctx, "sphere", radius));
+    out->kind = IrShape::Kind::Sphere;
+    out->radius = radius;
+    return true;
+  }
+  if (type == "disk") {
+    TF_TRY(height, params.get_float("height", 0));
+    TF_TRY(radius, params.get_float("radius", 1));
+    TF_TRY(inner, params.get_float("innerradius", 0));
+    TF_TRY(phimax, params.get_float("phimax", 360));
+    if (!(radius > 0) || inner < 0 || !(inner < radius) || !(phimax > 0)) {
+      return error_at(loc, "Shape", "\"disk\" needs radius > innerradius >= 0 and phimax > 0");
+    }
+    out->mesh = tessellate_disk(height, radius, inner, std::min(phimax, 360.0));
+    return true;
+  }
+  TF_CHECK(ctx.diag.unsupported(loc, "Shape", "shape \"" + type + "\"",
+                                "skipped (supported: trianglemesh, plymesh, sphere, disk, "
+                                "bilinearmesh)"));
+  return false;
+}
+
+namespace {
+
+// Reflectance-like parameter: a colour or a spectrum texture reference.
+Status read_reflectance(ParamSet& params, const std::string& name, const FileLoc& loc,
+                        ElementContext& ctx, IrMaterial* m) {
+  TF_TRY(value, params.get_color_or_texture(name));
+  if (!value) return Status::ok();
+  if (value->texture.empty()) {
+    m->reflectance = value->rgb;
+    return Status::ok();
+  }
+  auto it = ctx.textures.find(value->texture);
+  if (it == ctx.textures.end()) {
+    return error_at(loc, "Material",
+                    "unknown texture \"" + value->texture + "\" for '" + name +
+                        "' (define it with Texture \"" + value->texture +
+                        "\" \"spectrum\" ... first)");
+  }
+  m->texture = it->second;
+  m->reflectance = {1, 1, 1};
+  return Status::ok();
+}
+
+// roughness / uroughness / vroughness / remaproughness -> GGX alphas (pbrt-v4: alpha =
+// sqrt(roughness) when remapping).
+Status read_roughness(ParamSet& params, const FileLoc& loc, ElementContext& ctx, IrMaterial* m) {
+  // A roughness texture cannot be represented per material: take its default.
+  auto float_or_skip = [&](const char* name, double def) -> Result<double> {
+    const Param* p = params.get(name);
+    if (p && p->type == "texture") {
+      params.mark_used(name);
+      TF_CHECK(ctx.diag.unsupported(loc, "Material", std::string("texture for '") + name + "'",
+                                    "constant " + std::to_string(def)));
+      return def;
+    }
+    return params.get_float(name, def);
+  };
+  TF_TRY(rough, float_or_skip("roughness", 0));
+  TF_TRY(urough, float_or_skip("uroughness", rough));
+  TF_TRY(vrough, float_or_skip("vroughness", rough));
+  TF_TRY(remap, params.get_bool("remaproughness", true));
+  if (urough < 0 || vrough < 0) return error_at(loc, "Material", "roughness must be >= 0");
+  m->alpha_u = static_cast<float>(remap ? std::sqrt(urough) : urough);
+  m->alpha_v = static_cast<float>(remap ? std::sqrt(vrough) : vrough);
+  return Status::ok();
+}
+
+// "eta" as a float, a spectrum or a named glass; dielectrics use one value.
+Result<float> read_scalar_eta(ParamSet& params, const FileLoc& loc, ElementContext& ctx) {
+  TF_TRY(eta, params.get_rgb("eta"));
+  if (!eta) return 1.5f;
+  const Rgb e = *eta;
+  if (e[0] != e[1] || e[1] != e[2]) {
+    TF_CHECK(ctx.diag.unsupported(loc, "Material", "wavelength-dependent eta (dispersion)",
+                                  "its green-channel value"));
+  }
+  if (!(e[1] > 0)) return error_at(loc, "Material", "eta must be > 0");
+  return e[1];
+}
+
+}  // namespace
+
+Result<std::optional<IrMaterial>> make_material(const std::string& directive,
+                                                const std::string& type, ParamSet& params,
+                                                const FileLoc& loc, ElementContext& ctx) {
+  IrMaterial m;
+  if (type == "diffuse") {
+    TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, &m));
+    return std::optional<IrMaterial>(m);
+  }
+  if (type == "coateddiffuse") {
+    ctx.diag.warn(loc, directive, "\"coateddiffuse\" approximated by its diffuse base");
+    TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, &m));
+    // The coating's parameters shape the look only through the layered BSDF we approximate.
+    for (const char* p : {"roughness", "uroughness", "vroughness", "remaproughness", "thickness",
+                          "eta", "albedo", "g", "maxdepth", "nsamples"}) {
+      params.mark_used(p);
+    }
+    return std::optional<IrMaterial>(m);
+  }
+  if (type == "conductor") {
+    m.type = IrMaterial::Type::Conductor;
+    TF_TRY(refl, params.get_color_or_texture("reflectance"));
+    if (refl) {
+      if (!refl->texture.empty()) {
+        TF_CHECK(
+            ctx.diag.unsupported(loc, directive, "conductor reflectance texture", "reflectance 1"));
+        m.reflectance = {1, 1, 1};
+      } else {
+        m.reflectance = refl->rgb;
+      }
+      m.use_reflectance = true;
+    }
+    TF_TRY(eta, params.get_rgb("eta"));
+    TF_TRY(k, params.get_rgb("k"));
+    if (refl && (eta || k)) {
+      return error_at(loc, directive, "conductor takes either \"reflectance\" or \"eta\"/\"k\"");
+    }
+    m.eta = eta ? *eta : named_spectrum_rgb("metal-Cu-eta").value();  // pbrt-v4 defaults
+    m.k = k ? *k : named_spectrum_rgb("metal-Cu-k").value();
+    TF_CHECK(read_roughness(params, loc, ctx, &m));
+    return std::optional<IrMaterial>(m);
+  }
+  if (type == "dielectric" || type == "thindielectric") {
+    m.type = type == "dielectric" ? IrMaterial::Type::Dielectric : IrMaterial::Type::ThinDielectric;
+    TF_TRY(eta, read_scalar_eta(params, loc, ctx));
+    m.eta = {eta, eta, eta};
+    if (type == "dielectric") TF_CHECK(read_roughness(params, loc, ctx, &m));
+    return std::optional<IrMaterial>(m);
+  }
+  if (type == "mix") {
+    TF_TRY(names, params.get_strings("materials"));
+    if (names.size() != 2) {
+      return error_at(loc, directive, "\"mix\" requires \"string materials\" with two names");
+    }
+    double a = 0.5;
+    if (const Param* amount = params.get("amount"); amount && amount->type == "texture") {
+      params.mark_used("amount");
+      TF_CHECK(ctx.diag.unsupported(loc, directive, "\"mix\" amount texture", "amount 0.5"));
+    } else {
+      TF_TRY(given, params.get_float("amount", 0.5));
+      a = given;
+    }
+    const std::string& chosen = a > 0.5 ? names[1] : names[0];
+    auto it = ctx.named_materials.find(chosen);
+    if (it == ctx.named_materials.end()) {
+      return error_at(loc, directive,
+                      "\"mix\" refers to unknown named material \"" + chosen + "\"");
+    }
+    ctx.diag.warn(loc, directive,
+                  "\"mix\" approximated by its dominant material \"" + chosen + "\"");
+    return std::optional<IrMaterial>(ctx.materials[static_cast<size_t>(it->second)]);
+  }
+  TF_CHECK(ctx.diag.unsupported(loc, directive, "material \"" + type + "\"",
+                                "grey diffuse (supported: diffuse, conductor, dielectric, "
+                                "thindielectric, coateddiffuse, mix)"));
+  params.mark_all_used();  // its parameters belong to the unsupported material
+  return std::optional<IrMaterial>(m);
+}
+
+}  // namespace tf::scene

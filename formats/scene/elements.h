@@ -1,0 +1,58 @@
+// Builders for the things pbrt-v4 directives create: shapes, materials, textures, lights.
+// Internal to formats/scene. Each consumes the parameters it understands from `params`;
+// the caller reports whatever is left unused. Lights and area lights come back empty when the
+// construct was skipped in lenient mode (already reported through Diagnostics); unsupported
+// materials and textures are replaced by grey stand-ins instead.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "formats/scene/diagnostics.h"
+#include "formats/scene/params.h"
+#include "formats/scene/scene_ir.h"
+
+namespace tf::scene {
+
+struct ElementContext {
+  Diagnostics& diag;
+  std::filesystem::path base_dir;                    // for relative file names
+  const std::map<std::string, int>& textures;        // spectrum textures by name
+  const std::map<std::string, int>& float_textures;  // float textures by name
+  const std::map<std::string, int>& named_materials;
+  std::vector<IrTexture>& texture_list;
+  const std::vector<IrMaterial>& materials;
+};
+
+// Resolves a file name from the scene against base_dir (absolute names stay as they are).
+std::filesystem::path resolve_scene_path(const std::filesystem::path& base_dir,
+                                         const std::string& name);
+
+// Shape "type": the object-space geometry (mesh or sphere) into `out`. Returns false when the
+// shape was skipped (unsupported, lenient mode).
+Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc& loc,
+                        ElementContext& ctx, IrShape* out);
+
+// Material "type" / MakeNamedMaterial: `type` from the directive or the "type" parameter.
+Result<std::optional<IrMaterial>> make_material(const std::string& directive,
+                                                const std::string& type, ParamSet& params,
+                                                const FileLoc& loc, ElementContext& ctx);
+
+// Texture "name" "spectrum|float" "class".
+Result<std::optional<IrTexture>> make_texture(const std::string& value_type,
+                                              const std::string& tex_class, ParamSet& params,
+                                              const FileLoc& loc, ElementContext& ctx);
+
+// LightSource "type" with the CTM at the directive.
+Result<std::optional<IrLight>> make_light(const std::string& type, ParamSet& params,
+                                          const FileLoc& loc, const Mat4& world_from_light,
+                                          ElementContext& ctx);
+
+// AreaLightSource "type".
+Result<std::optional<IrAreaLight>> make_area_light(const std::string& type, ParamSet& params,
+                                                   const FileLoc& loc, ElementContext& ctx);
+
+}  // namespace tf::scene

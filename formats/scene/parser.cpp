@@ -1,0 +1,603 @@
+#include "formats/scene/parser.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <system_error>
+
+#include "formats/scene/diagnostics.h"
+#include "formats/scene/elements.h"
+#include "formats/scene/params.h"
+#include "formats/scene/tokenizer.h"
+#include "formats/scene/try.h"
+
+namespace tf::scene {
+namespace fs = std::filesystem;
+namespace {
+
+// Bounds a hostile file cannot exceed (memory and time stay proportional to them).
+constexpr uint64_t kMaxTotalIndices = uint64_t{3} << 26;
+constexpr uint32_t kMaxResolution = 1u << 16;
+constexpr int64_t kMaxPixelSamples = int64_t{1} << 20;
+constexpr int64_t kMaxDepth = 1 << 16;
+
+struct GraphicsState {
+  Mat4 ctm;
+  bool reverse_orientation = false;
+  int material = 0;
+  IrAreaLight area;
+};
+
+enum class BlockKind { Attribute, Transform, Object };
+
+struct Block {
+  BlockKind kind;
+  GraphicsState saved;
+  FileLoc loc;
+};
+
+class Parser {
+ public:
+  Parser(fs::path base_dir, const ParseOptions& options)
+      : diag_(options.lenient, &ir_.warnings), base_dir_(std::move(base_dir)) {
+    ir_.materials.push_back(IrMaterial{});  // pbrt's default: diffuse 0.5
+  }
+
+  Status parse_file(const fs::path& file, const FileLoc* included_from);
+  Status parse_tokens(Tokenizer& tokens);
+  Status finish();
+  SceneIr take() { return std::move(ir_); }
+
+ private:
+  Status directive(const Token& name, Tokenizer& tokens);
+  Status transform_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
+                             bool* handled);
+  Status block_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
+                         bool* handled);
+  Status options_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
+                           bool* handled);
+  Status world_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
+                         bool* handled);
+  Status shape(const FileLoc& loc, Tokenizer& tokens);
+  // Film sensor parameters are accepted at pbrt-v4's defaults (which change nothing).
+  Status check_film_defaults(ParamSet& params, const FileLoc& loc);
+  // Appends a light; a second infinite light is merged into the first (their radiance adds).
+  Status add_light(const IrLight& light);
+  Status skip_unknown(const Token& name, Tokenizer& tokens);
+  // Reports parameters no builder consumed (an error in strict mode).
+  Status finish_params(const ParamSet& params, const std::string& directive);
+  Status require_world(const FileLoc& loc, const std::string& d, bool world) const;
+  ElementContext context() {
+    return ElementContext{diag_,        base_dir_,    textures_, float_textures_, named_materials_,
+                          ir_.textures, ir_.materials};
+  }
+
+  SceneIr ir_;
+  Diagnostics diag_;
+  fs::path base_dir_;
+  GraphicsState gs_;
+  std::vector<Block> blocks_;
+  std::map<std::string, Mat4> coord_systems_;
+  std::map<std::string, int> named_materials_, textures_, float_textures_, objects_;
+  int current_object_ = -1;
+  bool in_world_ = false;
+  FileLoc end_loc_;
+  int files_parsed_ = 0;  // bounds "include bombs" (a file including another many times)  // where
+                          // the last parsed file ended (the top-level file's, at the end)
+  uint64_t total_indices_ = 0;
+  std::vector<fs::path> include_stack_;
+};
+
+Status Parser::require_world(const FileLoc& loc, const std::string& d, bool world) const {
+  if (world && !in_world_) return error_at(loc, d, "allowed only after WorldBegin");
+  if (!world && in_world_) return error_at(loc, d, "allowed only before WorldBegin");
+  return Status::ok();
+}
+
+Status Parser::finish_params(const ParamSet& params, const std::string& directive) {
+  for (const Param* p : params.unused()) {
+    TF_CHECK(diag_.unsupported(p->loc, directive, "parameter \"" + p->type + " " + p->name + "\"",
+                               "ignored"));
+  }
+  return Status::ok();
+}
+
+Status Parser::parse_file(const fs::path& file, const FileLoc* included_from) {
+  std::error_code ec;
+  fs::path canonical = fs::weakly_canonical(file, ec);
+  if (ec) canonical = file;
+  auto where = [&](const std::string& what) -> Status {
+    if (included_from) return error_at(*included_from, "Include", what);
+    return Error{what};
+  };
+  if (std::find(include_stack_.begin(), include_stack_.end(), canonical) != include_stack_.end()) {
+    return where("include cycle: '" + file.string() + "' is already being parsed");
+  }
+  if (include_stack_.size() >= static_cast<size_t>(kMaxIncludeDepth)) {
+    return where("includes nested deeper than " + std::to_string(kMaxIncludeDepth) + " levels");
+  }
+  if (++files_parsed_ > kMaxIncludedFiles) {
+    return where("more than " + std::to_string(kMaxIncludedFiles) + " files included in total");
+  }
+  Result<Tokenizer> tokens = Tokenizer::open(file);
+  if (!tokens) return where(tokens.message());
+  include_stack_.push_back(canonical);
+  Status s = parse_tokens(tokens.value());
+  include_stack_.pop_back();
+  return s;
+}
+
+Status Parser::parse_tokens(Tokenizer& tokens) {
+  for (;;) {
+    TF_TRY(t, tokens.next());
+    if (t.kind == Token::Kind::End) {
+      end_loc_ = t.loc;
+      return Status::ok();
+    }
+    if (t.kind != Token::Kind::Identifier) {
+      return error_at(t.loc, "scene",
+                      std::string("expected a directive (like Shape or "
+                                  "AttributeBegin), got ") +
+                          token_kind_name(t.kind) +
+                          (t.kind == Token::Kind::String ? " \"" + t.text + "\"" : ""));
+    }
+    TF_CHECK(directive(t, tokens));
+  }
+}
+
+Status Parser::finish() {
+  if (!blocks_.empty()) {
+    const Block& b = blocks_.back();
+    const char* name = b.kind == BlockKind::Object      ? "ObjectBegin"
+                       : b.kind == BlockKind::Transform ? "TransformBegin"
+                                                        : "AttributeBegin";
+    return error_at(b.loc, name, "never closed before the end of the scene");
+  }
+  if (!in_world_) {
+    return error_at(end_loc_, "end of file", "expected WorldBegin before the end of the scene");
+  }
+  return Status::ok();
+}
+
+Status Parser::directive(const Token& name, Tokenizer& tokens) {
+  const std::string& d = name.text;
+  bool handled = false;
+  TF_CHECK(transform_directive(d, name.loc, tokens, &handled));
+  if (!handled) TF_CHECK(block_directive(d, name.loc, tokens, &handled));
+  if (!handled) TF_CHECK(options_directive(d, name.loc, tokens, &handled));
+  if (!handled) TF_CHECK(world_directive(d, name.loc, tokens, &handled));
+  if (!handled) return skip_unknown(name, tokens);
+  return Status::ok();
+}
+
+Status Parser::transform_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
+                                   bool* handled) {
+  *handled = true;
+  if (d == "Identity") {
+    gs_.ctm = Mat4::identity();
+  } else if (d == "Translate") {
+    TF_TRY(v, expect_numbers(tokens, d, 3));
+    gs_.ctm = gs_.ctm * Mat4::translate({v[0], v[1], v[2]});
+  } else if (d == "Scale") {
+    TF_TRY(v, expect_numbers(tokens, d, 3));
+    gs_.ctm = gs_.ctm * Mat4::scale({v[0], v[1], v[2]});
+  } else if (d == "Rotate") {
+    TF_TRY(v, expect_numbers(tokens, d, 4));
+    if (v[1] == 0 && v[2] == 0 && v[3] == 0) return error_at(loc, d, "rotation axis is zero");
+    gs_.ctm = gs_.ctm * Mat4::rotate(v[0], {v[1], v[2], v[3]});
+  } else if (d == "LookAt") {
+    TF_TRY(v, expect_numbers(tokens, d, 9));
+    std::optional<Mat4> m =
+        Mat4::look_at({v[0], v[1], v[2]}, {v[3], v[4], v[5]}, {v[6], v[7], v[8]});
+    if (!m)
+      return error_at(loc, d, "eye equals look point, or up is parallel to the view direction");
+    gs_.ctm = gs_.ctm * *m;
+  } else if (d == "Transform" || d == "ConcatTransform") {
+    TF_TRY(v, expect_numbers(tokens, d, 16));
+    const Mat4 m = Mat4::from_pbrt_array(v.data());
+    gs_.ctm = d == "Transform" ? m : gs_.ctm * m;
+  } else if (d == "CoordinateSystem") {
+    TF_TRY(n, expect_string(tokens, d, "a name"));
+    coord_systems_[n] = gs_.ctm;
+  } else if (d == "CoordSysTransform") {
+    TF_TRY(n, expect_string(tokens, d, "a name"));
+    auto it = coord_systems_.find(n);
+    if (it == coord_systems_.end()) {
+      return error_at(loc, d,
+                      "unknown coordinate system \"" + n +
+                          "\" (define it with "
+                          "CoordinateSystem first)");
+    }
+    gs_.ctm = it->second;
+  } else if (d == "ReverseOrientation") {
+    gs_.reverse_orientation = !gs_.reverse_orientation;
+  } else if (d == "TransformTimes") {
+    TF_TRY(v, expect_numbers(tokens, d, 2));
+    (void)v;
+    diag_.warn(loc, d, "ignored (no motion blur: every transform is taken at shutter open)");
+  } else if (d == "ActiveTransform") {
+    TF_TRY(t, tokens.next());
+    if (t.kind != Token::Kind::Identifier ||
+        (t.text != "All" && t.text != "StartTime" && t.text != "EndTime")) {
+      return error_at(t.loc, d, "expected All, StartTime or EndTime");
+    }
+    if (t.text != "All") {
+      TF_CHECK(diag_.unsupported(loc, d, "\"" + t.text + "\" (motion blur)",
+                                 "transforms apply to both times"));
+    }
+  } else {
+    *handled = false;
+  }
+  return Status::ok();
+}
+
+Status Parser::block_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
+                               bool* handled) {
+  *handled = true;
+  if (d == "AttributeBegin" || d == "TransformBegin") {
+    if (blocks_.size() >= static_cast<size_t>(kMaxAttributeDepth)) {
+      return error_at(loc, d, "nested deeper than " + std::to_string(kMaxAttributeDepth));
+    }
+    blocks_.push_back(
+        {d == "AttributeBegin" ? BlockKind::Attribute : BlockKind::Transform, gs_, loc});
+  } else if (d == "AttributeEnd" || d == "TransformEnd") {
+    const BlockKind want = d == "AttributeEnd" ? BlockKind::Attribute : BlockKind::Transform;
+    if (blocks_.empty() || blocks_.back().kind != want) {
+      return error_at(loc, d,
+                      std::string("without a matching ") +
+                          (want == BlockKind::Attribute ? "AttributeBegin" : "TransformBegin"));
+    }
+    if (want == BlockKind::Attribute) {
+      gs_ = blocks_.back().saved;
+    } else {
+      gs_.ctm = blocks_.back().saved.ctm;
+    }
+    blocks_.pop_back();
+  } else if (d == "ObjectBegin") {
+    TF_CHECK(require_world(loc, d, true));
+    TF_TRY(n, expect_string(tokens, d, "an object name"));
+    if (current_object_ >= 0)
+      return error_at(loc, d,
+                      "ObjectBegin inside ObjectBegin \"" +
+                          ir_.objects[static_cast<size_t>(current_object_)].name + "\"");
+    if (objects_.count(n)) return error_at(loc, d, "object \"" + n + "\" defined twice");
+    if (blocks_.size() >= static_cast<size_t>(kMaxAttributeDepth)) {
+      return error_at(loc, d, "nested deeper than " + std::to_string(kMaxAttributeDepth));
+    }
+    blocks_.push_back({BlockKind::Object, gs_, loc});
+    current_object_ = static_cast<int>(ir_.objects.size());
+    objects_[n] = current_object_;
+    ir_.objects.push_back(IrObject{n, {}});
+  } else if (d == "ObjectEnd") {
+    if (blocks_.empty() || blocks_.back().kind != BlockKind::Object) {
+      return error_at(loc, d, "without a matching ObjectBegin");
+    }
+    gs_ = blocks_.back().saved;
+    blocks_.pop_back();
+    current_object_ = -1;
+  } else if (d == "ObjectInstance") {
+    TF_CHECK(require_world(loc, d, true));
+    TF_TRY(n, expect_string(tokens, d, "an object name"));
+    if (current_object_ >= 0) return error_at(loc, d, "not allowed inside ObjectBegin");
+    auto it = objects_.find(n);
+    if (it == objects_.end()) return error_at(loc, d, "unknown object \"" + n + "\"");
+    ir_.instances.push_back(IrInstance{it->second, gs_.ctm, loc});
+  } else if (d == "Include" || d == "Import") {
+    TF_TRY(n, expect_string(tokens, d, "a file name"));
+    TF_CHECK(parse_file(resolve_scene_path(base_dir_, n), &loc));
+  } else {
+    *handled = false;
+  }
+  return Status::ok();
+}
+
+Status Parser::options_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
+                                 bool* handled) {
+  *handled = true;
+  if (d == "WorldBegin") {
+    if (in_world_) return error_at(loc, d, "appears twice");
+    in_world_ = true;
+    gs_.ctm = Mat4::identity();
+    coord_systems_["world"] = gs_.ctm;
+    return Status::ok();
+  }
+  if (d == "WorldEnd") {
+    diag_.warn(loc, d, "ignored (pbrt-v3 syntax)");
+    return Status::ok();
+  }
+  static const char* const kOptionDirectives[] = {"Camera",     "Film",        "Sampler",
+                                                  "Integrator", "PixelFilter", "Accelerator",
+                                                  "ColorSpace", "Option",      "MakeNamedMedium"};
+  if (std::find_if(std::begin(kOptionDirectives), std::end(kOptionDirectives),
+                   [&](const char* s) { return d == s; }) == std::end(kOptionDirectives)) {
+    *handled = false;
+    return Status::ok();
+  }
+  if (d == "Option") {
+    TF_TRY(params, ParamSet::parse(tokens, d));
+    for (const Param& p : params.all()) diag_.warn(p.loc, d, "\"" + p.name + "\" ignored");
+    return Status::ok();
+  }
+  TF_TRY(type, expect_string(tokens, d, "a type"));
+  TF_TRY(params, ParamSet::parse(tokens, d));
+  if (d == "MakeNamedMedium") {
+    params.mark_all_used();
+    return diag_.unsupported(loc, d, "participating media", "medium \"" + type + "\" ignored");
+  }
+  if (d == "ColorSpace") {
+    if (type != "srgb") return diag_.unsupported(loc, d, "colour space \"" + type + "\"", "srgb");
+    return Status::ok();
+  }
+  if (d == "PixelFilter" || d == "Accelerator") {
+    params.mark_all_used();
+    if (d == "PixelFilter")
+      diag_.warn(loc, d, "\"" + type + "\" ignored (box filter over each pixel)");
+    return Status::ok();
+  }
+  TF_CHECK(require_world(loc, d, false));
+  if (d == "Camera") {
+    if (type != "perspective") {
+      TF_CHECK(diag_.unsupported(loc, d, "camera \"" + type + "\"", "perspective"));
+    }
+    IrCamera& c = ir_.camera;
+    c.camera_from_world = gs_.ctm;
+    std::optional<Mat4> world_from_camera = gs_.ctm.inverse();
+    if (!world_from_camera) return error_at(loc, d, "the current transform is singular");
+    coord_systems_["camera"] = *world_from_camera;
+    TF_TRY(fov, params.get_float("fov", 90));
+    if (!(fov > 0 && fov < 180)) return error_at(loc, d, "\"fov\" must be in (0, 180) degrees");
+    TF_TRY(lens, params.get_float("lensradius", 0));
+    TF_TRY(focal, params.get_float("focaldistance", 1e6));
+    if (lens < 0 || !(focal > 0))
+      return error_at(loc, d, "need lensradius >= 0 and focaldistance > 0");
+    c.fov_degrees = static_cast<float>(fov);
+    c.lens_radius = static_cast<float>(lens);
+    c.focal_distance = static_cast<float>(focal);
+    params.mark_used("shutteropen");  // no motion blur: the shutter interval changes nothing
+    params.mark_used("shutterclose");
+    ir_.has_camera = true;
+  } else if (d == "Film") {
+    if (type != "rgb" && type != "gbuffer") {
+      TF_CHECK(diag_.unsupported(loc, d, "film \"" + type + "\"", "rgb"));
+    }
+    TF_TRY(xres, params.get_int("xresolution", 1280));
+    TF_TRY(yres, params.get_int("yresolution", 720));
+    if (xres < 1 || yres < 1 || xres > kMaxResolution || yres > kMaxResolution) {
+      return error_at(loc, d, "resolution must be between 1 and 65536");
+    }
+    ir_.width = static_cast<uint32_t>(xres);
+    ir_.height = static_cast<uint32_t>(yres);
+    TF_TRY(filename, params.get_string("filename", ""));
+    ir_.film_filename = filename;
+    params.mark_used("diagonal");  // only the realistic camera uses the sensor size
+    params.mark_used("savefp16");
+    TF_CHECK(check_film_defaults(params, loc));
+  } else if (d == "Sampler") {
+    TF_TRY(spp, params.get_int("pixelsamples", 16));
+    if (spp < 1 || spp > kMaxPixelSamples)
+      return error_at(loc, d, "pixelsamples must be in [1, 2^20]");
+    ir_.spp = static_cast<uint32_t>(spp);
+    for (const char* p : {"seed", "jitter", "dimensions", "randomization"}) params.mark_used(p);
+  } else if (d == "Integrator") {
+    if (type != "path" && type != "volpath") {
+      TF_CHECK(diag_.unsupported(loc, d, "integrator \"" + type + "\"", "path"));
+    }
+    TF_TRY(depth, params.get_int("maxdepth", 5));
+    if (depth < 0 || depth > kMaxDepth) return error_at(loc, d, "maxdepth must be in [0, 65536]");
+    ir_.max_depth = static_cast<uint32_t>(depth);
+    params.mark_used("lightsampler");  // sampling strategy only
+  }
+  return finish_params(params, d);
+}
+
+Status Parser::check_film_defaults(ParamSet& params, const FileLoc& loc) {
+  TF_TRY(sensor, params.get_string("sensor", "cie1931"));
+  TF_TRY(iso, params.get_float("iso", 100));
+  TF_TRY(exposure, params.get_float("exposuretime", 1));
+  TF_TRY(white, params.get_float("whitebalance", 0));
+  TF_TRY(max_value, params.get_float("maxcomponentvalue", std::numeric_limits<double>::infinity()));
+  if (sensor != "cie1931" || iso != 100 || exposure != 1 || white != 0 ||
+      max_value != std::numeric_limits<double>::infinity()) {
+    return diag_.unsupported(loc, "Film",
+                             "sensor settings (sensor, iso, exposuretime, "
+                             "whitebalance, maxcomponentvalue) other than the defaults",
+                             "the defaults");
+  }
+  return Status::ok();
+}
+
+Status Parser::world_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
+                               bool* handled) {
+  *handled = true;
+  if (d == "Shape") return shape(loc, tokens);
+  if (d == "NamedMaterial") {
+    TF_CHECK(require_world(loc, d, true));
+    TF_TRY(n, expect_string(tokens, d, "a material name"));
+    auto it = named_materials_.find(n);
+    if (it == named_materials_.end())
+      return error_at(loc, d, "unknown named material \"" + n + "\"");
+    gs_.material = it->second;
+    return Status::ok();
+  }
+  if (d == "MediumInterface") {
+    TF_TRY(inside, expect_string(tokens, d, "a medium name"));
+    std::string outside;
+    TF_TRY(next, tokens.peek());
+    if (next.kind == Token::Kind::String) outside = tokens.next().value().text;
+    if (!inside.empty() || !outside.empty()) {
+      return diag_.unsupported(loc, d, "participating media",
+                               "media \"" + inside + "\" / \"" + outside + "\" ignored");
+    }
+    return Status::ok();
+  }
+  if (d == "Material" || d == "MakeNamedMaterial" || d == "LightSource" || d == "AreaLightSource" ||
+      d == "Texture" || d == "Attribute") {
+    TF_CHECK(require_world(loc, d, true));
+    TF_TRY(name, expect_string(tokens, d,
+                               d == "Material" || d == "LightSource" || d == "AreaLightSource"
+                                   ? "a type"
+                                   : "a name"));
+    std::string tex_type, tex_class;
+    if (d == "Texture") {
+      TF_TRY(tt, expect_string(tokens, d, "a texture type (\"spectrum\" or \"float\")"));
+      TF_TRY(tc, expect_string(tokens, d, "a texture class"));
+      tex_type = tt == "color" ? "spectrum" : tt;
+      tex_class = tc;
+      if (tex_type != "spectrum" && tex_type != "float") {
+        return error_at(loc, d,
+                        "texture type must be \"spectrum\" or \"float\", got \"" + tt + "\"");
+      }
+    }
+    TF_TRY(params, ParamSet::parse(tokens, d));
+    ElementContext ctx = context();
+    if (d == "Attribute") {
+      params.mark_all_used();
+      return diag_.unsupported(loc, d, "attribute defaults", "ignored");
+    }
+    if (d == "Material" || d == "MakeNamedMaterial") {
+      std::string type = name;
+      if (d == "MakeNamedMaterial") {
+        TF_TRY(t, params.get_string("type", ""));
+        if (t.empty()) return error_at(loc, d, "requires \"string type\"");
+        type = t;
+        if (named_materials_.count(name))
+          return error_at(loc, d, "named material \"" + name + "\" defined twice");
+      }
+      if (type == "interface" || type == "none" || type.empty()) {
+        TF_CHECK(diag_.unsupported(loc, d, "material \"" + type + "\" (medium boundary)",
+                                   "the default material"));
+        params.mark_all_used();
+        if (d == "Material")
+          gs_.material = 0;
+        else
+          named_materials_[name] = 0;
+        return Status::ok();
+      }
+      TF_TRY(m, make_material(d, type, params, loc, ctx));
+      ir_.materials.push_back(*m);
+      const int index = static_cast<int>(ir_.materials.size() - 1);
+      if (d == "Material")
+        gs_.material = index;
+      else
+        named_materials_[name] = index;
+    } else if (d == "Texture") {
+      TF_TRY(t, make_texture(tex_type, tex_class, params, loc, ctx));
+      auto& names = tex_type == "float" ? float_textures_ : textures_;
+      if (names.count(name)) diag_.warn(loc, d, "texture \"" + name + "\" redefined");
+      ir_.textures.push_back(*t);
+      names[name] = static_cast<int>(ir_.textures.size() - 1);
+    } else if (d == "LightSource") {
+      TF_TRY(l, make_light(name, params, loc, gs_.ctm, ctx));
+      if (l) {
+        if (current_object_ >= 0) {
+          TF_CHECK(diag_.unsupported(loc, d, "light inside ObjectBegin", "skipped"));
+        } else {
+          TF_CHECK(add_light(*l));
+        }
+      }
+    } else {  // AreaLightSource
+      TF_TRY(a, make_area_light(name, params, loc, ctx));
+      gs_.area = a.value_or(IrAreaLight{});
+    }
+    return finish_params(params, d);
+  }
+  *handled = false;
+  return Status::ok();
+}
+
+Status Parser::add_light(const IrLight& light) {
+  auto is_env = [](const IrLight& l) {
+    return l.kind == IrLight::Kind::EnvUniform || l.kind == IrLight::Kind::EnvImage;
+  };
+  auto existing = std::find_if(ir_.lights.begin(), ir_.lights.end(), is_env);
+  if (!is_env(light) || existing == ir_.lights.end()) {
+    ir_.lights.push_back(light);
+    return Status::ok();
+  }
+  auto add = [](Rgb& a, const Rgb& b) {
+    for (size_t c = 0; c < 3; ++c) a[c] += b[c];
+  };
+  if (light.kind == IrLight::Kind::EnvUniform) {
+    add(existing->kind == IrLight::Kind::EnvUniform ? existing->radiance : existing->uniform_added,
+        light.radiance);
+  } else if (existing->kind == IrLight::Kind::EnvUniform) {
+    IrLight merged = light;
+    add(merged.uniform_added, existing->radiance);
+    *existing = merged;
+  } else {
+    return diag_.unsupported(light.loc, "LightSource",
+                             "second image infinite light (first at " + existing->loc.str() + ")",
+                             "only the first is kept");
+  }
+  return Status::ok();
+}
+
+Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
+  const std::string d = "Shape";
+  TF_CHECK(require_world(loc, d, true));
+  TF_TRY(type, expect_string(tokens, d, "a shape type"));
+  TF_TRY(params, ParamSet::parse(tokens, d));
+  IrShape s;
+  ElementContext ctx = context();
+  TF_TRY(made, make_shape(type, params, loc, ctx, &s));
+  if (!made) {
+    params.mark_all_used();
+    return Status::ok();
+  }
+  for (const char* p : {"alpha", "emissionfilename", "displacement"}) {
+    if (params.has(p)) {
+      params.mark_used(p);
+      TF_CHECK(diag_.unsupported(loc, d, std::string("parameter '") + p + "'", "ignored"));
+    }
+  }
+  total_indices_ += s.kind == IrShape::Kind::Mesh ? s.mesh.indices.size() : 3;
+  if (total_indices_ > kMaxTotalIndices)
+    return error_at(loc, d, "more than 2^26 triangles in the scene");
+  s.world_from_object = gs_.ctm;
+  s.material = gs_.material;
+  s.reverse_orientation = gs_.reverse_orientation;
+  s.area = gs_.area;
+  if (current_object_ >= 0) {
+    if (s.area.present) {
+      TF_CHECK(diag_.unsupported(loc, d, "area light inside ObjectBegin", "not emissive"));
+      s.area = IrAreaLight{};
+    }
+    ir_.objects[static_cast<size_t>(current_object_)].shapes.push_back(std::move(s));
+  } else {
+    ir_.shapes.push_back(std::move(s));
+  }
+  return finish_params(params, d);
+}
+
+Status Parser::skip_unknown(const Token& name, Tokenizer& tokens) {
+  TF_CHECK(diag_.unsupported(name.loc, name.text, "directive (unknown to pbrt-v4 or to us)",
+                             "skipped with its arguments"));
+  // Lenient: skip arguments up to the next bare word that is not a bool value.
+  for (;;) {
+    TF_TRY(t, tokens.peek());
+    if (t.kind == Token::Kind::End) return Status::ok();
+    if (t.kind == Token::Kind::Identifier && t.text != "true" && t.text != "false")
+      return Status::ok();
+    (void)tokens.next();
+  }
+}
+
+}  // namespace
+
+Result<SceneIr> parse_pbrt_file(const fs::path& file, const ParseOptions& options) {
+  Parser parser(file.parent_path(), options);
+  TF_CHECK(parser.parse_file(file, nullptr));
+  TF_CHECK(parser.finish());
+  return parser.take();
+}
+
+Result<SceneIr> parse_pbrt_string(std::string text, const std::string& name,
+                                  const fs::path& base_dir, const ParseOptions& options) {
+  Parser parser(base_dir, options);
+  Tokenizer tokens = Tokenizer::from_string(std::move(text), name);
+  TF_CHECK(parser.parse_tokens(tokens));
+  TF_CHECK(parser.finish());
+  return parser.take();
+}
+
+}  // namespace tf::scene

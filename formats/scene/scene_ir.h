@@ -1,0 +1,118 @@
+// The scene IR: what a parsed pbrt-v4 file (or an imported mesh file) describes, in plain host
+// types and world space, before conversion to the kernel's arrays. Knows no kernel types.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "formats/scene/transform.h"
+
+namespace tf::scene {
+
+// A position in a scene file, 1-based; str() gives "file:line:column".
+struct FileLoc {
+  std::string file;
+  int line = 0, column = 0;
+  std::string str() const {
+    return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+  }
+};
+
+using Rgb = std::array<float, 3>;
+
+struct IrCamera {
+  Mat4 camera_from_world;    // the CTM at the Camera directive
+  float fov_degrees = 90.f;  // pbrt: applies to the shorter image axis
+  float lens_radius = 0.f;
+  float focal_distance = 1e6f;
+};
+
+struct IrTexture {
+  enum class Kind { Constant, Image, Checkerboard };
+  Kind kind = Kind::Constant;
+  Rgb value{1, 1, 1};              // constant value, first checker colour, or image multiplier
+  Rgb value2{0, 0, 0};             // second checker colour
+  std::filesystem::path filename;  // Image: resolved path
+  float uscale = 1, vscale = 1, udelta = 0, vdelta = 0;
+};
+
+struct IrMaterial {
+  enum class Type { Diffuse, Conductor, Dielectric, ThinDielectric };
+  Type type = Type::Diffuse;
+  Rgb reflectance{0.5f, 0.5f, 0.5f};
+  int texture = -1;  // index into SceneIr::textures for the reflectance, -1: constant
+  Rgb eta{1.5f, 1.5f, 1.5f};
+  Rgb k{0, 0, 0};
+  bool use_reflectance = false;    // conductor given "reflectance" instead of eta/k
+  float alpha_u = 0, alpha_v = 0;  // remapped GGX alphas
+};
+
+struct IrMesh {
+  std::vector<Vec3d> positions;
+  std::vector<Vec3d> normals;             // empty or one per position
+  std::vector<std::array<float, 2>> uvs;  // empty or one per position
+  std::vector<uint32_t> indices;          // 3 per triangle, validated < positions.size()
+};
+
+struct IrAreaLight {
+  bool present = false;
+  Rgb radiance{0, 0, 0};  // L * scale
+  bool two_sided = false;
+};
+
+struct IrShape {
+  enum class Kind { Mesh, Sphere };
+  Kind kind = Kind::Mesh;
+  IrMesh mesh;        // object space
+  double radius = 1;  // Sphere, object space, centred at the object-space origin
+  Mat4 world_from_object;
+  int material = 0;  // index into SceneIr::materials
+  IrAreaLight area;
+  bool reverse_orientation = false;
+  FileLoc loc;
+};
+
+struct IrObject {
+  std::string name;
+  std::vector<IrShape> shapes;  // world_from_object relative to the instance
+};
+
+struct IrInstance {
+  int object = 0;  // index into SceneIr::objects
+  Mat4 world_from_instance;
+  FileLoc loc;
+};
+
+struct IrLight {
+  enum class Kind { Point, Spot, Distant, EnvUniform, EnvImage };
+  Kind kind = Kind::Point;
+  Rgb radiance{1, 1, 1};  // intensity (point, spot), radiance (env, distant), scale applied
+  Vec3d position;         // point, spot (world)
+  Vec3d direction;        // spot: axis (world, unit); distant: towards the light (unit)
+  float cone_degrees = 30, cone_delta_degrees = 5;
+  Mat4 world_from_light;           // environment orientation
+  std::filesystem::path filename;  // EnvImage
+  Rgb uniform_added{0, 0, 0};      // EnvImage: radiance of uniform infinite lights merged in
+  FileLoc loc;
+};
+
+struct SceneIr {
+  IrCamera camera;
+  bool has_camera = false;
+  uint32_t width = 1280, height = 720;
+  uint32_t spp = 16;
+  uint32_t max_depth = 5;
+  std::string film_filename;
+  std::vector<IrTexture> textures;
+  std::vector<IrMaterial> materials;  // [0] is the default diffuse
+  std::vector<IrShape> shapes;
+  std::vector<IrObject> objects;
+  std::vector<IrInstance> instances;
+  std::vector<IrLight> lights;        // at most one EnvUniform or EnvImage (pbrt sums several)
+  std::vector<std::string> warnings;  // "file:line:col: Directive: what was approximated"
+};
+
+}  // namespace tf::scene

@@ -1,0 +1,28 @@
+// Spectral parameters reduced to linear sRGB (Rec. 709 primaries, D65 white), the kernel's
+// colour space. Thread-safe pure functions.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "formats/scene/scene_ir.h"
+
+namespace tf::scene {
+
+// Linear sRGB of a blackbody at `kelvin`, normalised to luminance Y = 1, as pbrt-v4 normalises
+// "blackbody" emission to unit luminance before applying "scale". Zero for kelvin <= 0.
+Rgb blackbody_rgb(double kelvin);
+
+// Linear sRGB of a piecewise-linear spectrum given as (wavelength nm, value) pairs
+// (`pairs.size()` even, wavelengths increasing; checked by the caller). A constant spectrum maps
+// exactly to that constant; other spectra are projected with the CIE 1931 observer (the
+// Wyman-Sloan-Shirley 2013 analytic fit) and white-balanced so that constant 1 maps to (1,1,1).
+Rgb piecewise_spectrum_rgb(std::span<const double> pairs);
+
+// pbrt-v4's named spectra: "metal-<Ag|Al|Au|Cu|CuZn|MgO|TiO2>-<eta|k>" as per-channel RGB
+// values, and "glass-<BK7|BAF10|FK51A|LASF9|SF5|SF10|SF11>" as the
+// constant refractive index at the helium d line (587.6 nm). Empty for an unknown name.
+std::optional<Rgb> named_spectrum_rgb(std::string_view name);
+
+}  // namespace tf::scene

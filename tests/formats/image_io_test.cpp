@@ -1,0 +1,122 @@
+#include "formats/image/image_io.h"
+
+#include <OpenImageIO/imageio.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "test_util.h"
+
+namespace tf {
+namespace {
+
+// The published IEC 61966-2-1 encoding, in double precision.
+double srgb_reference(double x) {
+  x = std::clamp(x, 0.0, 1.0);
+  return x <= 0.0031308 ? 12.92 * x : 1.055 * std::pow(x, 1.0 / 2.4) - 0.055;
+}
+
+TEST(ImageIo, SrgbKnownValues) {
+  EXPECT_NEAR(srgb_encode(0.5f), 0.735356983, 1e-6);  // 188 in 8 bits (gamma 2.2 gives 186)
+  EXPECT_NEAR(srgb_encode(0.18f), 0.461356129, 1e-6);
+  EXPECT_NEAR(srgb_encode(0.002f), 0.02584, 1e-6);  // linear segment
+  EXPECT_EQ(srgb_encode(0.f), 0.f);
+  EXPECT_EQ(srgb_encode(2.f), 1.f);
+  EXPECT_EQ(srgb_encode(NAN), 0.f);
+  for (float x = 0.f; x <= 1.f; x += 0.01f) EXPECT_NEAR(srgb_decode(srgb_encode(x)), x, 2e-6);
+}
+
+TEST(ImageIo, ExrRoundTripIsExact) {
+  test::TempDir dir;
+  const uint32_t w = 7, h = 5;
+  std::vector<float> rgb(w * h * 3);
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<float> u(-1000.f, 1000.f);
+  for (float& v : rgb) v = u(rng);
+  rgb[0] = 1.f / 3.f;
+  rgb[1] = 1e-30f;  // below half's range: must survive as float
+  rgb[2] = 65504.f * 3;
+  ASSERT_TRUE(write_exr(dir / "a.exr", w, h, rgb.data()).is_ok());
+  Result<ImageRGB> back = read_image(dir / "a.exr");
+  ASSERT_TRUE(back.is_ok()) << back.message();
+  EXPECT_EQ(back->width, w);
+  EXPECT_EQ(back->height, h);
+  EXPECT_EQ(back->rgb, rgb);
+}
+
+TEST(ImageIo, PngMatchesPublishedSrgbFormula) {
+  test::TempDir dir;
+  const uint32_t w = 256, h = 3;
+  std::vector<float> rgb(w * h * 3);
+  for (uint32_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<float>(i % 769) / 700.f - 0.05f;
+  ASSERT_TRUE(write_png(dir / "a.png", w, h, rgb.data()).is_ok());
+  // Read the raw 8-bit values with OpenImageIO (independent of read_image).
+  auto in = OIIO::ImageInput::open((dir / "a.png").string());
+  ASSERT_TRUE(in);
+  ASSERT_EQ(in->spec().nchannels, 3);
+  std::vector<uint8_t> bytes(rgb.size());
+  ASSERT_TRUE(in->read_image(0, 0, 0, 3, OIIO::TypeDesc::UINT8, bytes.data()));
+  int checked = 0;
+  for (size_t i = 0; i < rgb.size(); ++i) {
+    const double exact = srgb_reference(rgb[i]) * 255.0;
+    if (std::abs(exact - std::floor(exact) - 0.5) < 1e-3) continue;  // a rounding tie
+    ASSERT_EQ(bytes[i], static_cast<int>(std::lround(exact))) << "value " << rgb[i];
+    ++checked;
+  }
+  EXPECT_GT(checked, 2000);
+}
+
+TEST(ImageIo, RowZeroIsTopAndPngIsLinearisedOnRead) {
+  test::TempDir dir;
+  // 1x2: top pixel red, bottom pixel grey 0.5.
+  const float rgb[6] = {1, 0, 0, 0.5f, 0.5f, 0.5f};
+  ASSERT_TRUE(write_png(dir / "a.png", 1, 2, rgb).is_ok());
+  Result<ImageRGB> back = read_image(dir / "a.png");
+  ASSERT_TRUE(back.is_ok()) << back.message();
+  EXPECT_EQ(back->rgb[0], 1.f);
+  EXPECT_EQ(back->rgb[1], 0.f);
+  // 0.5 -> byte 188 -> decoded 188/255 through the sRGB curve.
+  EXPECT_NEAR(back->rgb[3], srgb_decode(188.f / 255.f), 1e-6);
+  EXPECT_NEAR(back->rgb[3], 0.5, 0.003);
+}
+
+TEST(ImageIo, ChannelsAreMatchedByName) {
+  test::TempDir dir;
+  OIIO::ImageSpec spec(1, 1, 4, OIIO::TypeDesc::FLOAT);
+  spec.channelnames = {"A", "B", "G", "R"};
+  spec.alpha_channel = 0;
+  const float px[4] = {0.25f, 0.5f, 0.75f, 1.0f};
+  const std::string path = (dir / "named.exr").string();
+  auto out = OIIO::ImageOutput::create(path);
+  ASSERT_TRUE(out && out->open(path, spec));
+  ASSERT_TRUE(out->write_image(OIIO::TypeDesc::FLOAT, px));
+  ASSERT_TRUE(out->close());
+  Result<ImageRGB> back = read_image(dir / "named.exr");
+  ASSERT_TRUE(back.is_ok()) << back.message();
+  EXPECT_EQ(back->rgb, (std::vector<float>{1.0f, 0.75f, 0.5f}));
+}
+
+TEST(ImageIo, WritesAreAtomicAndErrorsNameThePath) {
+  test::TempDir dir;
+  const float rgb[3] = {0.1f, 0.2f, 0.3f};
+  ASSERT_TRUE(write_exr(dir / "f.exr", 1, 1, rgb).is_ok());
+  ASSERT_TRUE(write_exr(dir / "f.exr", 1, 1, rgb).is_ok());  // replaces
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    EXPECT_EQ(e.path().filename(), "f.exr");
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+  const Status bad = write_png(dir / "no_such_dir" / "x.png", 1, 1, rgb);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.message().find("x.png"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "no_such_dir"));
+  EXPECT_FALSE(write_exr(dir / "empty.exr", 0, 1, rgb).is_ok());
+  Result<ImageRGB> missing = read_image(dir / "missing.exr");
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.message().find("missing.exr"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tf
