@@ -1,0 +1,285 @@
+#include "tests/kernels/backends/test_scenes.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace tf::test {
+namespace {
+
+struct P {
+  float x, y, z;
+};
+
+P sub(P a, P b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
+P cross(P a, P b) { return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x}; }
+P unit(P a) {
+  float l = std::sqrt(a.x * a.x + a.y * a.y + a.z * a.z);
+  return {a.x / l, a.y / l, a.z / l};
+}
+
+tf_camera camera(P pos, P target, uint32_t width, uint32_t height, float tan_half_x) {
+  P f = unit(sub(target, pos));
+  P r = unit(cross(f, P{0.0f, 1.0f, 0.0f}));
+  P u = cross(r, f);
+  tf_camera c{};
+  c.pos_x = pos.x, c.pos_y = pos.y, c.pos_z = pos.z;
+  c.right_x = r.x, c.right_y = r.y, c.right_z = r.z;
+  c.up_x = u.x, c.up_y = u.y, c.up_z = u.z;
+  c.fwd_x = f.x, c.fwd_y = f.y, c.fwd_z = f.z;
+  c.tan_half_x = tan_half_x;
+  c.tan_half_y = tan_half_x * static_cast<float>(height) / static_cast<float>(width);
+  c.width = width;
+  c.height = height;
+  return c;
+}
+
+int32_t add(std::vector<tf_material>* v, tf_material m) {
+  v->push_back(m);
+  return static_cast<int32_t>(v->size() - 1);
+}
+
+tf_material material(uint32_t type, float r, float g, float b) {
+  tf_material m{};
+  m.type = type;
+  m.texture = -1;
+  m.r = r, m.g = g, m.b = b;
+  return m;
+}
+
+tf_material conductor(float eta, float k, float alpha_u, float alpha_v) {
+  tf_material m = material(TF_MAT_CONDUCTOR, 0.0f, 0.0f, 0.0f);
+  m.eta_r = eta, m.eta_g = eta * 0.8f, m.eta_b = eta * 0.6f;
+  m.k_r = k, m.k_g = k * 0.9f, m.k_b = k * 1.1f;
+  m.alpha_u = alpha_u, m.alpha_v = alpha_v;
+  return m;
+}
+
+tf_material glass(uint32_t type, float eta, float alpha) {
+  tf_material m = material(type, 1.0f, 1.0f, 1.0f);
+  m.eta_r = eta;
+  m.alpha_u = m.alpha_v = alpha;
+  return m;
+}
+
+void add_sphere(KernelScene* s, P c, float radius, int32_t mat, float emit = 0.0f, uint32_t flags = 0u) {
+  tf_sphere sp{};
+  sp.cx = c.x, sp.cy = c.y, sp.cz = c.z;
+  sp.radius = radius;
+  sp.material = static_cast<uint32_t>(mat);
+  sp.light = -1;
+  sp.flags = flags;
+  if (emit > 0.0f) {
+    tf_light l{};
+    l.type = TF_LIGHT_AREA;
+    l.prim = static_cast<uint32_t>(s->triangles.size() + s->spheres.size());
+    l.texture = -1;
+    l.r = emit, l.g = emit * 0.9f, l.b = emit * 0.7f;
+    s->lights.push_back(l);
+    sp.light = static_cast<int32_t>(s->lights.size() - 1);
+  }
+  s->spheres.push_back(sp);
+}
+
+tf_vertex vertex(P p, P n, float u, float v) {
+  tf_vertex x{};
+  x.px = p.x, x.py = p.y, x.pz = p.z;
+  x.nx = n.x, x.ny = n.y, x.nz = n.z;
+  x.u = u, x.v = v;
+  return x;
+}
+
+// Quad p0, p0+e1, p0+e1+e2, p0+e2 (normal along e1 x e2) as two triangles with UVs; shading
+// normals tilted slightly towards `tilt` when given. emit > 0 makes both triangles area lights.
+void add_quad(KernelScene* s, P p0, P e1, P e2, int32_t mat, uint32_t flags, float emit = 0.0f,
+              uint32_t two_sided = 0u) {
+  P n = unit(cross(e1, e2));
+  P tilted = unit(P{n.x + 0.2f, n.y + 0.1f, n.z});
+  P ns[4] = {n, tilted, n, tilted};
+  P ps[4] = {p0, {p0.x + e1.x, p0.y + e1.y, p0.z + e1.z},
+             {p0.x + e1.x + e2.x, p0.y + e1.y + e2.y, p0.z + e1.z + e2.z}, {p0.x + e2.x, p0.y + e2.y, p0.z + e2.z}};
+  const float uv[4][2] = {{0.0f, 0.0f}, {1.0f, 0.0f}, {1.0f, 1.0f}, {0.0f, 1.0f}};
+  uint32_t base = static_cast<uint32_t>(s->vertices.size());
+  for (int i = 0; i < 4; ++i) s->vertices.push_back(vertex(ps[i], ns[i], uv[i][0], uv[i][1]));
+  const uint32_t corners[2][3] = {{0, 1, 2}, {0, 2, 3}};
+  for (const auto& c : corners) {
+    tf_triangle t{};
+    t.v0 = base + c[0], t.v1 = base + c[1], t.v2 = base + c[2];
+    t.material = static_cast<uint32_t>(mat);
+    t.light = -1;
+    t.flags = flags;
+    if (emit > 0.0f) {
+      tf_light l{};
+      l.type = TF_LIGHT_AREA;
+      l.prim = static_cast<uint32_t>(s->triangles.size());
+      l.two_sided = two_sided;
+      l.texture = -1;
+      l.r = emit * 0.8f, l.g = emit, l.b = emit * 0.9f;
+      s->lights.push_back(l);
+      t.light = static_cast<int32_t>(s->lights.size() - 1);
+    }
+    s->triangles.push_back(t);
+  }
+}
+
+// A width x height RGB image of smooth ramps plus a bright spot (so importance sampling of
+// environment maps has something to find). Returns its texture index.
+int32_t add_image(KernelScene* s, uint32_t width, uint32_t height, float scale) {
+  tf_texture t{};
+  t.type = TF_TEX_IMAGE;
+  t.width = width;
+  t.height = height;
+  t.offset = static_cast<uint32_t>(s->texels.size());
+  t.r = t.g = t.b = scale;
+  t.uscale = t.vscale = 1.0f;
+  for (uint32_t y = 0; y < height; ++y) {
+    for (uint32_t x = 0; x < width; ++x) {
+      float fx = (static_cast<float>(x) + 0.5f) / static_cast<float>(width);
+      float fy = (static_cast<float>(y) + 0.5f) / static_cast<float>(height);
+      float spot = (x == width / 3 && y == height / 4) ? 20.0f : 0.0f;
+      s->texels.push_back(0.2f + fx + spot);
+      s->texels.push_back(0.3f + 0.5f * fy + spot);
+      s->texels.push_back(0.6f - 0.4f * fx * fy + spot);
+    }
+  }
+  s->textures.push_back(t);
+  return static_cast<int32_t>(s->textures.size() - 1);
+}
+
+int32_t add_checkerboard(KernelScene* s) {
+  tf_texture t{};
+  t.type = TF_TEX_CHECKERBOARD;
+  t.r = 0.8f, t.g = 0.7f, t.b = 0.2f;
+  t.r2 = 0.1f, t.g2 = 0.2f, t.b2 = 0.6f;
+  t.uscale = 8.0f, t.vscale = 4.0f, t.udelta = 0.1f, t.vdelta = 0.05f;
+  s->textures.push_back(t);
+  return static_cast<int32_t>(s->textures.size() - 1);
+}
+
+tf_light delta_light(uint32_t type, P p, P d, float power) {
+  tf_light l{};
+  l.type = type;
+  l.texture = -1;
+  l.r = power, l.g = power * 0.8f, l.b = power * 0.6f;
+  l.px = p.x, l.py = p.y, l.pz = p.z;
+  l.dx = d.x, l.dy = d.y, l.dz = d.z;
+  return l;
+}
+
+NamedScene finalized(std::string name, KernelScene s) {
+  s.header.max_depth = 6;
+  Status st = finalize_kernel_scene(&s);
+  EXPECT_TRUE(st) << name << ": " << st.message();
+  return NamedScene{std::move(name), std::move(s)};
+}
+
+}  // namespace
+
+NamedScene spheres_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 6.0f}, {0.0f, 0.6f, 0.0f}, 24, 16, 0.6f);
+  tf_material checker = material(TF_MAT_DIFFUSE, 1.0f, 1.0f, 1.0f);
+  checker.texture = add_checkerboard(&s);
+  int32_t ground = add(&s.materials, checker);
+  int32_t smooth_metal = add(&s.materials, conductor(0.2f, 3.9f, 0.0f, 0.0f));
+  int32_t rough_metal = add(&s.materials, conductor(1.5f, 2.0f, 0.3f, 0.08f));
+  tf_material reflective = material(TF_MAT_CONDUCTOR, 0.9f, 0.6f, 0.3f);
+  reflective.flags = TF_MAT_USE_REFLECTANCE;
+  reflective.alpha_u = reflective.alpha_v = 0.15f;
+  int32_t by_reflectance = add(&s.materials, reflective);
+  int32_t clear_glass = add(&s.materials, glass(TF_MAT_DIELECTRIC, 1.5f, 0.0f));
+  int32_t frosted_glass = add(&s.materials, glass(TF_MAT_DIELECTRIC, 1.33f, 0.2f));
+  int32_t thin = add(&s.materials, glass(TF_MAT_THIN_DIELECTRIC, 1.5f, 0.0f));
+  int32_t white = add(&s.materials, material(TF_MAT_DIFFUSE, 0.7f, 0.7f, 0.7f));
+
+  add_sphere(&s, {0.0f, -1000.0f, 0.0f}, 1000.0f, ground);
+  add_sphere(&s, {-2.2f, 0.5f, 0.0f}, 0.5f, smooth_metal);
+  add_sphere(&s, {-1.1f, 0.5f, 0.5f}, 0.5f, rough_metal);
+  add_sphere(&s, {0.0f, 0.5f, 0.0f}, 0.5f, clear_glass);
+  add_sphere(&s, {1.1f, 0.5f, 0.5f}, 0.5f, frosted_glass);
+  add_sphere(&s, {2.2f, 0.5f, 0.0f}, 0.5f, thin);
+  add_sphere(&s, {0.6f, 1.4f, -1.0f}, 0.4f, by_reflectance);
+  add_sphere(&s, {-0.8f, 2.5f, 1.0f}, 0.3f, white, 8.0f);                        // area light
+  add_sphere(&s, {1.5f, 0.25f, 2.0f}, 0.25f, white, 0.0f, TF_PRIM_FLIP_NORMAL);  // flipped, not emitting
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {2.0f, 3.0f, 2.0f}, {0.0f, 0.0f, 0.0f}, 12.0f));
+  tf_light spot = delta_light(TF_LIGHT_SPOT, {-2.0f, 3.0f, 1.0f}, unit({0.4f, -1.0f, -0.2f}), 30.0f);
+  spot.cos_total = std::cos(0.5f);
+  spot.cos_falloff = std::cos(0.3f);
+  s.lights.push_back(spot);
+  tf_light env{};
+  env.type = TF_LIGHT_ENV_UNIFORM;
+  env.texture = -1;
+  env.r = 0.1f, env.g = 0.15f, env.b = 0.25f;
+  env.world_to_light[0] = env.world_to_light[4] = env.world_to_light[8] = 1.0f;
+  s.lights.push_back(env);
+  return finalized("spheres", std::move(s));
+}
+
+NamedScene triangles_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 3.4f}, {0.0f, 1.0f, 0.0f}, 20, 20, 0.7f);
+  s.camera.lens_radius = 0.04f;
+  s.camera.focal_distance = 3.0f;
+  tf_material textured = material(TF_MAT_DIFFUSE, 1.0f, 1.0f, 1.0f);
+  textured.texture = add_image(&s, 8, 4, 0.8f);
+  int32_t wall = add(&s.materials, textured);
+  tf_texture constant{};
+  constant.type = TF_TEX_CONSTANT;
+  constant.r = 0.7f, constant.g = 0.1f, constant.b = 0.1f;
+  s.textures.push_back(constant);
+  tf_material red_material = material(TF_MAT_DIFFUSE, 1.0f, 1.0f, 1.0f);
+  red_material.texture = static_cast<int32_t>(s.textures.size() - 1);
+  int32_t red = add(&s.materials, red_material);
+  int32_t metal = add(&s.materials, conductor(0.5f, 2.5f, 0.25f, 0.25f));
+  int32_t rough_glass = add(&s.materials, glass(TF_MAT_DIELECTRIC, 1.45f, 0.1f));
+  int32_t lamp = add(&s.materials, material(TF_MAT_DIFFUSE, 0.0f, 0.0f, 0.0f));
+  const uint32_t smooth_uv = TF_TRI_HAS_NORMALS | TF_TRI_HAS_UV;
+
+  add_quad(&s, {-1.0f, 0.0f, 1.0f}, {2.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -2.0f}, wall, TF_TRI_HAS_UV);  // floor
+  add_quad(&s, {-1.0f, 0.0f, -1.0f}, {2.0f, 0.0f, 0.0f}, {0.0f, 2.0f, 0.0f}, wall, smooth_uv);      // back
+  add_quad(&s, {-1.0f, 0.0f, 1.0f}, {0.0f, 0.0f, -2.0f}, {0.0f, 2.0f, 0.0f}, red, 0u);              // left
+  add_quad(&s, {1.0f, 0.0f, -1.0f}, {0.0f, 0.0f, 2.0f}, {0.0f, 2.0f, 0.0f}, metal, TF_TRI_HAS_NORMALS);
+  add_quad(&s, {-0.3f, 0.3f, 0.2f}, {0.6f, 0.1f, 0.0f}, {0.0f, 0.5f, -0.4f}, rough_glass, 0u);   // glass pane
+  add_quad(&s, {-0.3f, 1.99f, 0.3f}, {0.6f, 0.0f, 0.0f}, {0.0f, 0.0f, -0.6f}, lamp, 0u, 6.0f);  // ceiling light
+  add_quad(&s, {-0.9f, 0.2f, 0.6f}, {0.0f, 0.3f, 0.0f}, {0.0f, 0.0f, 0.3f}, lamp, TF_PRIM_FLIP_NORMAL, 3.0f, 1u);
+  s.lights.push_back(delta_light(TF_LIGHT_DISTANT, {0.0f, 0.0f, 0.0f}, unit({0.3f, 1.0f, 0.6f}), 1.5f));
+  return finalized("triangles", std::move(s));
+}
+
+NamedScene environment_scene(uint32_t mapping) {
+  KernelScene s;
+  s.camera = camera({0.5f, 1.2f, 4.0f}, {0.0f, 0.5f, 0.0f}, 18, 12, 0.5f);
+  tf_material floor_material = material(TF_MAT_DIFFUSE, 1.0f, 1.0f, 1.0f);
+  floor_material.texture = add_checkerboard(&s);
+  int32_t floor_id = add(&s.materials, floor_material);
+  int32_t gloss = add(&s.materials, conductor(1.2f, 3.0f, 0.05f, 0.2f));
+  int32_t clear = add(&s.materials, glass(TF_MAT_DIELECTRIC, 1.6f, 0.0f));
+  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, floor_id, TF_TRI_HAS_UV);
+  add_sphere(&s, {-0.6f, 0.5f, 0.0f}, 0.5f, gloss);
+  add_sphere(&s, {0.6f, 0.5f, 0.3f}, 0.5f, clear);
+
+  bool octahedral = mapping == TF_ENV_OCTAHEDRAL;
+  tf_light env{};
+  env.type = TF_LIGHT_ENV_IMAGE;
+  env.texture = add_image(&s, octahedral ? 16u : 32u, 16u, 1.0f);
+  env.mapping = mapping;
+  env.r = env.g = env.b = 1.0f;
+  // A rotation about y by 30 degrees: world direction -> map direction.
+  const float c = std::cos(0.5235988f);
+  const float sn = std::sin(0.5235988f);
+  const float rotation[9] = {c, 0.0f, -sn, 0.0f, 1.0f, 0.0f, sn, 0.0f, c};
+  for (int i = 0; i < 9; ++i) env.world_to_light[i] = rotation[i];
+  s.lights.push_back(env);
+  return finalized(octahedral ? "environment-octahedral" : "environment-equirect", std::move(s));
+}
+
+std::vector<NamedScene> all_scenes() {
+  std::vector<NamedScene> scenes;
+  scenes.push_back(spheres_scene());
+  scenes.push_back(triangles_scene());
+  scenes.push_back(environment_scene(TF_ENV_EQUIRECT));
+  scenes.push_back(environment_scene(TF_ENV_OCTAHEDRAL));
+  return scenes;
+}
+
+}  // namespace tf::test

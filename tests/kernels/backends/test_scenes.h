@@ -1,0 +1,35 @@
+// Small scenes, built in code, that together use every primitive, material, texture, light
+// and camera feature of the kernel scene. Used to compare backends byte for byte, so they
+// favour coverage over realism; each renders in milliseconds at a few samples per pixel.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kernels/render/kernel_scene.h"
+
+namespace tf::test {
+
+struct NamedScene {
+  std::string name;
+  KernelScene scene;  // finalized
+};
+
+// Spheres only: diffuse with a checkerboard, smooth and rough conductors (eta/k and
+// reflectance), smooth and rough dielectrics, a thin dielectric; a spherical area light,
+// a point light, a spot light and a uniform environment.
+NamedScene spheres_scene();
+
+// Triangles only: a box of quads with image and constant textures, UVs and shading normals,
+// a rough conductor and a rough dielectric pane, a one-sided and a flipped two-sided quad
+// light, a distant light and a thin-lens camera.
+NamedScene triangles_scene();
+
+// Image environment lighting (TF_ENV_EQUIRECT or TF_ENV_OCTAHEDRAL, rotated) over a glossy
+// sphere, a glass sphere and a textured floor.
+NamedScene environment_scene(uint32_t mapping);
+
+// All of the above. Adds a test failure if a scene does not finalize.
+std::vector<NamedScene> all_scenes();
+
+}  // namespace tf::test
