@@ -1,0 +1,164 @@
+// Simulation kernel throughput against the memory roofline.
+//
+// Each lattice Boltzmann step reads and writes every population once (SoA, two buffers) and
+// reads one cell-type byte: D2Q9 moves 9 * 4 * 2 + 1 = 73 bytes per cell update, D3Q19
+// 19 * 4 * 2 + 1 = 153. The roofline is the copy bandwidth of the same machine, measured in the
+// same run with the same thread count (a streaming a[i] = b[i] over arrays far larger than the
+// caches). Counters: MLUPS (million lattice updates per second), GB/s moved, and
+// roofline_fraction = achieved GB/s / copy GB/s.
+//
+// Run: sim_benchmark --benchmark_out=sim.json --benchmark_out_format=json
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "kernels/sim/sim_host.h"
+#include "kernels/sim/sim_opencl.h"
+
+namespace tf::sim {
+namespace {
+
+int thread_count() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+// Copies `from` to `to` with `threads` threads, each a contiguous slice.
+void parallel_copy(const std::vector<float>& from, std::vector<float>& to, int threads) {
+  std::vector<std::jthread> pool;
+  const std::size_t n = from.size();
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      const std::size_t begin = n * static_cast<std::size_t>(t) / static_cast<std::size_t>(threads);
+      const std::size_t end =
+          n * static_cast<std::size_t>(t + 1) / static_cast<std::size_t>(threads);
+      std::copy(from.begin() + static_cast<std::ptrdiff_t>(begin),
+                from.begin() + static_cast<std::ptrdiff_t>(end),
+                to.begin() + static_cast<std::ptrdiff_t>(begin));
+    });
+  }
+}
+
+constexpr std::size_t kCopyFloats = std::size_t{32} << 20;  // 128 MiB per array
+
+// Copy bandwidth (bytes read + written per second), best of a few passes; measured once.
+double copy_bandwidth() {
+  static const double bandwidth = [] {
+    std::vector<float> a(kCopyFloats, 1.0f), b(kCopyFloats, 0.0f);
+    double best = 0.0;
+    for (int pass = 0; pass < 5; ++pass) {
+      const auto t0 = std::chrono::steady_clock::now();
+      parallel_copy(a, b, thread_count());
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      best = std::max(best, 2.0 * static_cast<double>(kCopyFloats) * sizeof(float) / s);
+    }
+    return best;
+  }();
+  return bandwidth;
+}
+
+void BM_CopyBandwidth(benchmark::State& state) {
+  std::vector<float> a(kCopyFloats, 1.0f), b(kCopyFloats, 0.0f);
+  for (auto _ : state) {
+    parallel_copy(a, b, thread_count());
+    benchmark::DoNotOptimize(b.data());
+  }
+  const double bytes = 2.0 * static_cast<double>(kCopyFloats) * sizeof(float);
+  state.counters["GB/s"] =
+      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["threads"] = thread_count();
+}
+BENCHMARK(BM_CopyBandwidth)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// A periodic fluid box in uniform motion: every cell does the full update.
+TileState moving_fluid(Model model, int n) {
+  Extent size = model == Model::d3q19 ? Extent{n, n, n} : Extent{n, n, 1};
+  TileState s = make_state(model, size, {true, true, true}).value();
+  s.lbm = lbm_relaxation(0.6, Collision::trt);
+  for (int z = 0; z < size.nz; ++z) {
+    for (int y = 0; y < size.ny; ++y) {
+      for (int x = 0; x < size.nx; ++x) set_equilibrium(s, x, y, z, 1.0f, 0.05f, 0.02f, 0.01f);
+    }
+  }
+  return s;
+}
+
+double bytes_per_update(Model model) { return component_count(model) * 2.0 * sizeof(float) + 1.0; }
+
+// Sets the throughput counters of a lattice Boltzmann benchmark that ran `steps` steps of
+// `cells` cells per iteration in `seconds` of wall time in total.
+void report(benchmark::State& state, Model model, long long cells, int steps, double seconds) {
+  const double updates = static_cast<double>(cells) * steps;
+  const double bytes = updates * bytes_per_update(model);
+  using benchmark::Counter;
+  state.counters["MLUPS"] = Counter(updates * 1e-6, Counter::kIsIterationInvariantRate);
+  state.counters["GB/s"] = Counter(bytes * 1e-9, Counter::kIsIterationInvariantRate);
+  state.counters["bytes_per_update"] = bytes_per_update(model);
+  state.counters["copy_GB/s"] = copy_bandwidth() * 1e-9;
+  const double achieved = static_cast<double>(state.iterations()) * bytes / seconds;
+  state.counters["roofline_fraction"] = achieved / copy_bandwidth();
+}
+
+template <Model M>
+void BM_LbmCpu(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  constexpr int kSteps = 10;
+  TileState s = moving_fluid(M, n);
+  copy_bandwidth();  // measured before timing starts
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    if (!run_steps_cpu(s, kSteps)) state.SkipWithError("run_steps_cpu failed");
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report(state, M, s.size.cell_count(), kSteps, seconds);
+  state.counters["threads"] = thread_count();
+}
+BENCHMARK(BM_LbmCpu<Model::d2q9>)
+    ->Name("BM_D2Q9_Cpu")
+    ->Arg(256)
+    ->Arg(1024)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LbmCpu<Model::d3q19>)
+    ->Name("BM_D3Q19_Cpu")
+    ->Arg(48)
+    ->Arg(96)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+template <Model M>
+void BM_LbmOpenCl(benchmark::State& state) {
+  static Result<std::unique_ptr<SimOpenCl>> cl = SimOpenCl::open(0);
+  if (!cl) {
+    state.SkipWithError(("no OpenCL device: " + cl.message()).c_str());
+    return;
+  }
+  const int n = static_cast<int>(state.range(0));
+  constexpr int kSteps = 20;  // per call: one upload and one download amortised over 20 steps
+  TileState s = moving_fluid(M, n);
+  copy_bandwidth();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    if (!cl.value()->run_steps(s, kSteps)) state.SkipWithError("OpenCL run failed");
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report(state, M, s.size.cell_count(), kSteps, seconds);
+  state.SetLabel(cl.value()->device_name());
+}
+BENCHMARK(BM_LbmOpenCl<Model::d2q9>)
+    ->Name("BM_D2Q9_OpenCl")
+    ->Arg(512)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LbmOpenCl<Model::d3q19>)
+    ->Name("BM_D3Q19_OpenCl")
+    ->Arg(64)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace tf::sim
+
+BENCHMARK_MAIN();

@@ -1,0 +1,111 @@
+// Simulation batch specs (TOML): what a researcher submits with `tilefarm sim batch.toml`.
+//
+// A batch names a model, a grid, a step count and a snapshot interval, model parameters,
+// boundary conditions, obstacles and initial conditions. A parameter given as a list or a
+// range is swept: the batch expands to the cartesian product of all swept values, one run per
+// combination, each named by its swept parameters ("re=1000", "f=0.037,k=0.06"). The format
+// is documented with examples in scenes/sim/*.toml.
+//
+//   [simulation]  name, model ("d2q9" | "d3q19" | "gray-scott" | "heat"),
+//                 collision ("bgk" | "trt", lattice Boltzmann only), grid = [nx, ny(, nz)],
+//                 steps, snapshot_interval
+//   [parameters]  numbers; a list [a, b, c] or a table {from, to, count} sweeps the key.
+//                 d2q9/d3q19: exactly one of tau, viscosity, re; lid_velocity, length
+//                 (for re; default nx - 2), magic (TRT, default 0.25), force_x/y/z,
+//                 inlet_ux/uy/uz, outlet_density.  gray-scott: du, dv, f, k, dt.
+//                 heat: diffusivity (alpha dt / dx^2).
+//   [boundaries]  left/right/bottom/top(/front/back) = "wall" | "moving_wall" | "inlet" |
+//                 "outlet" | "periodic" (lattice Boltzmann); "insulated" | "fixed" |
+//                 "periodic" (scalar models). Periodic sides come in opposite pairs.
+//   [[obstacles]] shape = "circle" (a sphere in 3D) with center, radius; or "box" with
+//                 min, max (cells, max exclusive). Obstacles are walls.
+//   [initial]     density, velocity; u, v; temperature; noise (amplitude), seed;
+//                 [[initial.patches]] min, max and the values above that the patch sets.
+//
+// Errors are values; each names the file, the line and the key (from toml++ source regions).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernels/sim/sim_host.h"
+#include "kernels/status.h"
+
+namespace tf::sim {
+
+enum class SideKind { wall, moving_wall, inlet, outlet, periodic, insulated, fixed };
+
+// Sides in the order left (-x), right (+x), bottom (-y), top (+y), front (-z), back (+z).
+inline constexpr std::array<std::string_view, 6> kSideNames = {"left", "right", "bottom",
+                                                               "top",  "front", "back"};
+
+struct Obstacle {
+  enum class Shape { circle, box } shape = Shape::circle;
+  std::array<double, 3> center{}, min{}, max{};  // circle: center; box: [min, max)
+  double radius = 0.0;
+};
+
+// A region whose initial values are set explicitly; values absent from the file stay unset.
+struct Patch {
+  std::array<double, 3> min{}, max{};    // cells, max exclusive
+  std::map<std::string, double> values;  // "density", "ux", "uy", "uz", "u", "v", "temperature"
+};
+
+struct InitialConditions {
+  std::map<std::string, double> values;  // same keys as Patch::values; defaults per model
+  std::vector<Patch> patches;
+  double noise = 0.0;  // amplitude of deterministic uniform noise on the evolving field
+  std::uint64_t seed = 1;
+};
+
+struct SweepAxis {
+  std::string key;
+  std::vector<double> values;
+};
+
+struct BatchSpec {
+  std::string name;
+  Model model = Model::d2q9;
+  Collision collision = Collision::bgk;
+  Extent grid;
+  long long steps = 0;
+  long long snapshot_interval = 0;           // 0: only the final state
+  std::map<std::string, double> parameters;  // fixed values
+  std::vector<SweepAxis> sweeps;             // in file order
+  std::array<SideKind, 6> sides{};
+  std::vector<Obstacle> obstacles;
+  InitialConditions initial;
+};
+
+// One run of a batch: the spec with every swept key set to one of its values.
+struct RunSpec {
+  std::string name;  // "re=1000", "f=0.037,k=0.06"; the batch name when nothing is swept
+  BatchSpec spec;    // spec.sweeps is empty; spec.parameters holds the swept values too
+};
+
+// Parses a batch from TOML text. `source` names the text in messages (a path). Checks the
+// structure and every key; on error names "<source>:<line>: <key>: <problem>".
+Result<BatchSpec> parse_batch(std::string_view text, std::string_view source);
+// Reads and parses a batch file.
+Result<BatchSpec> load_batch(const std::filesystem::path& path);
+
+// The cartesian product of the sweeps, first swept key varying slowest. One run when nothing
+// is swept.
+std::vector<RunSpec> expand_runs(const BatchSpec& batch);
+
+// The lattice Boltzmann relaxation time of a run (from tau, viscosity or re); error when the
+// parameters do not determine a stable one (tau <= 1/2).
+Result<double> relaxation_time(const BatchSpec& run);
+
+// The whole-domain state at step 0 of a run: cell types from boundaries and obstacles,
+// parameters, initial fields (noise from a counter-based hash of (seed, cell, component), so
+// the same spec gives the same bytes on every machine). Error when a parameter is missing or
+// out of range.
+Result<TileState> make_initial_state(const RunSpec& run);
+
+}  // namespace tf::sim

@@ -1,0 +1,268 @@
+#include "formats/sim/field_output.h"
+
+#include <OpenImageIO/imageio.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <system_error>
+
+#include "formats/sim/viridis.h"
+
+namespace tf::sim {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Writes bytes to a temporary beside `path`, then renames it over `path`.
+Status write_atomically(const fs::path& path, const std::string& bytes) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Error{"cannot create " + tmp.string()};
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      out.close();
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      return Error{"cannot write " + tmp.string() + " (disk full?)"};
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return Error{"cannot rename " + tmp.string() + " to " + path.string()};
+  }
+  return Status::ok();
+}
+
+const char* side_kind_name(SideKind k) {
+  switch (k) {
+    case SideKind::wall:
+      return "wall";
+    case SideKind::moving_wall:
+      return "moving_wall";
+    case SideKind::inlet:
+      return "inlet";
+    case SideKind::outlet:
+      return "outlet";
+    case SideKind::periodic:
+      return "periodic";
+    case SideKind::insulated:
+      return "insulated";
+    case SideKind::fixed:
+      return "fixed";
+  }
+  return "unknown";
+}
+
+// Values of the mid-z slice of a field (3D) or the field itself (2D).
+std::vector<float> plane(const std::vector<float>& values, Extent size) {
+  const auto layer = static_cast<std::size_t>(size.nx) * static_cast<std::size_t>(size.ny);
+  const auto z = static_cast<std::size_t>(size.nz / 2);
+  return {values.begin() + static_cast<std::ptrdiff_t>(z * layer),
+          values.begin() + static_cast<std::ptrdiff_t>((z + 1) * layer)};
+}
+
+Status write_preview(const fs::path& path, const std::vector<float>& values, Extent size) {
+  std::vector<float> slice = plane(values, size);
+  float lo = INFINITY, hi = -INFINITY;
+  for (float v : slice) {
+    if (std::isfinite(v)) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  }
+  if (!(lo <= hi)) lo = hi = 0.0f;
+  if (hi <= lo) hi = lo + 1.0f;
+  return write_field_png(path, slice, {size.nx, size.ny, 1}, lo, hi);
+}
+
+}  // namespace
+
+Status write_npy(const fs::path& path, const std::vector<float>& values, Extent size) {
+  if (values.size() != static_cast<std::size_t>(size.cell_count())) {
+    return Error{"write_npy " + path.string() + ": field size does not match the grid"};
+  }
+  std::string shape = size.nz > 1
+                          ? "(" + std::to_string(size.nz) + ", " + std::to_string(size.ny) + ", " +
+                                std::to_string(size.nx) + ")"
+                          : "(" + std::to_string(size.ny) + ", " + std::to_string(size.nx) + ")";
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+  // Magic (6) + version (2) + length (2) + header, padded with spaces and a newline to a
+  // multiple of 64 bytes.
+  const std::size_t unpadded = 10 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header.push_back('\n');
+  std::string bytes = "\x93NUMPY";
+  bytes.push_back('\x01');
+  bytes.push_back('\x00');
+  bytes.push_back(static_cast<char>(header.size() & 0xff));
+  bytes.push_back(static_cast<char>(header.size() >> 8));
+  bytes += header;
+  const std::size_t data_at = bytes.size();
+  bytes.resize(data_at + values.size() * sizeof(float));
+  std::memcpy(bytes.data() + data_at, values.data(), values.size() * sizeof(float));  // x86/ARM: LE
+  return write_atomically(path, bytes);
+}
+
+std::array<unsigned char, 3> viridis_rgb8(float t) {
+  const float clamped = t > 0.0f ? (t < 1.0f ? t : 1.0f) : 0.0f;  // NaN -> 0
+  const float pos = clamped * 255.0f;
+  const auto i = static_cast<std::size_t>(std::min(pos, 254.0f));
+  const float frac = pos - static_cast<float>(i);
+  std::array<unsigned char, 3> rgb{};
+  for (std::size_t c = 0; c < 3; ++c) {
+    const float v = kViridis[i][c] * (1.0f - frac) + kViridis[i + 1][c] * frac;
+    rgb[c] = static_cast<unsigned char>(std::lround(v * 255.0f));
+  }
+  return rgb;
+}
+
+Status write_field_png(const fs::path& path, const std::vector<float>& values, Extent size,
+                       float lo, float hi) {
+  if (size.nz != 1 || values.size() != static_cast<std::size_t>(size.cell_count()) ||
+      values.empty()) {
+    return Error{"write_field_png " + path.string() + ": expected a non-empty 2D field"};
+  }
+  if (!(hi > lo)) return Error{"write_field_png " + path.string() + ": need hi > lo"};
+  constexpr int kGap = 4, kBar = 12;
+  const int width = size.nx + kGap + kBar;
+  const int height = size.ny;
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(width) * height * 3, 255);
+  auto put = [&](int x, int row, std::array<unsigned char, 3> rgb) {
+    auto at = (static_cast<std::size_t>(row) * width + x) * 3;
+    std::copy(rgb.begin(), rgb.end(), pixels.begin() + static_cast<std::ptrdiff_t>(at));
+  };
+  for (int y = 0; y < size.ny; ++y) {
+    const int row = size.ny - 1 - y;  // image rows run top-down; y runs up
+    for (int x = 0; x < size.nx; ++x) {
+      const float v = values[static_cast<std::size_t>(y) * size.nx + x];
+      put(x, row, viridis_rgb8((v - lo) / (hi - lo)));
+    }
+    const float t = size.ny > 1 ? static_cast<float>(y) / static_cast<float>(size.ny - 1) : 0.5f;
+    for (int x = size.nx + kGap; x < width; ++x) put(x, row, viridis_rgb8(t));
+  }
+  fs::path tmp = path;
+  tmp += ".tmp.png";
+  try {
+    auto out = OIIO::ImageOutput::create(tmp.string());
+    if (!out) return Error{"cannot create a PNG writer for " + path.string()};
+    OIIO::ImageSpec spec(width, height, 3, OIIO::TypeDesc::UINT8);
+    char description[96];
+    std::snprintf(description, sizeof description, "min=%.9g max=%.9g", double{lo}, double{hi});
+    spec.attribute("ImageDescription", description);
+    spec.attribute("oiio:ColorSpace", "sRGB");
+    if (!out->open(tmp.string(), spec) || !out->write_image(OIIO::TypeDesc::UINT8, pixels.data()) ||
+        !out->close()) {
+      std::string why = out->geterror();
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      return Error{"cannot write " + path.string() + ": " + why};
+    }
+  } catch (const std::exception& e) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    return Error{"cannot write " + path.string() + ": " + e.what()};
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Error{"cannot rename " + tmp.string() + " to " + path.string()};
+  return Status::ok();
+}
+
+Status write_meta_json(const fs::path& path, const RunSpec& run, const TileState& state,
+                       long long step, const std::vector<std::string>& field_files) {
+  const BatchSpec& s = run.spec;
+  nlohmann::json j;
+  j["model"] = std::string(model_name(s.model));
+  j["kernel_version"] = std::string(kernel_version(s.model));
+  j["batch"] = s.name;
+  j["run"] = run.name;
+  j["step"] = step;
+  j["steps"] = s.steps;
+  j["grid"] = dimension_count(s.model) == 3 ? nlohmann::json{s.grid.nx, s.grid.ny, s.grid.nz}
+                                            : nlohmann::json{s.grid.nx, s.grid.ny};
+  j["layout"] = "float32 .npy, C order, shape (ny, nx) or (nz, ny, nx), row 0 = y 0 (bottom)";
+  nlohmann::json sides;
+  for (int i = 0; i < 2 * dimension_count(s.model); ++i) {
+    sides[std::string(kSideNames[static_cast<std::size_t>(i)])] =
+        side_kind_name(s.sides[static_cast<std::size_t>(i)]);
+  }
+  j["boundaries"] = sides;
+  j["parameters"] = s.parameters;
+  nlohmann::json lattice;
+  if (s.model == Model::d2q9 || s.model == Model::d3q19) {
+    const double tau = 1.0 / double{state.lbm.omega};
+    lattice["collision"] = s.collision == Collision::trt ? "trt" : "bgk";
+    lattice["tau"] = tau;
+    lattice["viscosity"] = (tau - 0.5) / 3.0;
+    lattice["omega_minus"] = state.lbm.omega_minus;
+    lattice["lid_velocity"] = state.lbm.wall_ux;
+    lattice["force"] = {state.lbm.force_x, state.lbm.force_y, state.lbm.force_z};
+    lattice["inlet_velocity"] = {state.lbm.inlet_ux, state.lbm.inlet_uy, state.lbm.inlet_uz};
+    lattice["outlet_density"] = state.lbm.outlet_rho;
+    lattice["units"] = "lattice units: dx = dt = 1, reference density 1";
+  } else if (s.model == Model::gray_scott) {
+    lattice = {{"du", state.gray_scott.diffusion_u},
+               {"dv", state.gray_scott.diffusion_v},
+               {"f", state.gray_scott.feed},
+               {"k", state.gray_scott.kill},
+               {"dt", state.gray_scott.dt}};
+  } else {
+    lattice = {{"diffusivity", state.heat.diffusion_number}};
+  }
+  j["lattice"] = lattice;
+  j["fields"] = field_files;
+  return write_atomically(path, j.dump(2) + "\n");
+}
+
+Status write_snapshot(const fs::path& folder, const RunSpec& run, const TileState& state,
+                      long long step) {
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) return Error{"cannot create folder " + folder.string() + ": " + ec.message()};
+  Result<MacroFields> macro = macroscopic(state);
+  if (!macro) return macro.status();
+  const MacroFields& m = macro.value();
+  std::vector<std::pair<std::string, const std::vector<float>*>> fields;
+  std::vector<float> speed;
+  std::string preview;
+  const std::vector<float>* preview_values = nullptr;
+  if (state.model == Model::d2q9 || state.model == Model::d3q19) {
+    fields = {{"rho", &m.rho}, {"ux", &m.ux}, {"uy", &m.uy}};
+    if (!m.uz.empty()) fields.push_back({"uz", &m.uz});
+    speed.resize(m.ux.size());
+    for (std::size_t i = 0; i < speed.size(); ++i) {
+      const float uz = m.uz.empty() ? 0.0f : m.uz[i];
+      speed[i] = std::sqrt(m.ux[i] * m.ux[i] + m.uy[i] * m.uy[i] + uz * uz);
+    }
+    preview = "speed.png";
+    preview_values = &speed;
+  } else if (state.model == Model::gray_scott) {
+    fields = {{"u", &m.components[0]}, {"v", &m.components[1]}};
+    preview = "v.png";
+    preview_values = &m.components[1];
+  } else {
+    fields = {{"temperature", &m.components[0]}};
+    preview = "temperature.png";
+    preview_values = &m.components[0];
+  }
+  std::vector<std::string> files;
+  for (const auto& [name, values] : fields) {
+    const std::string file = name + ".npy";
+    if (Status st = write_npy(folder / file, *values, m.size); !st) return st;
+    files.push_back(file);
+  }
+  if (Status st = write_preview(folder / preview, *preview_values, m.size); !st) return st;
+  files.push_back(preview);
+  return write_meta_json(folder / "meta.json", run, state, step, files);
+}
+
+}  // namespace tf::sim

@@ -1,0 +1,50 @@
+// Simulation output files: fields as .npy, run metadata as meta.json, and PNG previews with
+// the viridis colormap and a legend bar.
+//
+// Conventions: a 2D field of nx * ny values is x fastest with row y = 0 first, written as a
+// NumPy array of shape (ny, nx) (3D: (nz, ny, nx)), so that row 0 is the bottom of the domain
+// (y up; matplotlib: imshow(a, origin="lower")). Values are little-endian float32, C order.
+//
+// Every writer replaces its target atomically (temporary file in the same folder, then rename);
+// on error the target is untouched. Thread-safe: no shared state.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "formats/sim/batch_spec.h"
+#include "kernels/sim/sim_host.h"
+#include "kernels/status.h"
+
+namespace tf::sim {
+
+// Writes `values` (size.cell_count() floats) as a float32 .npy file (format version 1.0).
+Status write_npy(const std::filesystem::path& path, const std::vector<float>& values, Extent size);
+
+// The colour of value t in [0, 1] (clamped; NaN reads as 0) on the viridis map, as 8-bit sRGB.
+std::array<unsigned char, 3> viridis_rgb8(float t);
+
+// Writes a PNG of a 2D field (size.nz == 1): value lo maps to the dark end of viridis, hi to
+// the bright end, top image row = highest y. A legend bar on the right shows the map from lo
+// (bottom) to hi (top); lo and hi are stored in the PNG's ImageDescription as
+// "min=<lo> max=<hi>". Error when hi <= lo or the field is empty.
+Status write_field_png(const std::filesystem::path& path, const std::vector<float>& values,
+                       Extent size, float lo, float hi);
+
+// meta.json of a snapshot: model, kernel version, batch and run names, grid, step, boundaries,
+// parameters, and the lattice parameters a reader needs to convert units (lattice Boltzmann:
+// tau, viscosity, lid_velocity, force, inlet velocity, outlet density; Gray-Scott: du, dv, f,
+// k, dt; heat: diffusivity), plus the list of field files.
+Status write_meta_json(const std::filesystem::path& path, const RunSpec& run,
+                       const TileState& state, long long step,
+                       const std::vector<std::string>& field_files);
+
+// Writes one snapshot of a whole-domain state into `folder` (created if needed):
+// lattice Boltzmann rho.npy, ux.npy, uy.npy (uz.npy), speed.png; Gray-Scott u.npy, v.npy,
+// v.png; heat temperature.npy, temperature.png; and meta.json. PNG ranges are the field's
+// min and max (a constant field gets [v, v + 1]).
+Status write_snapshot(const std::filesystem::path& folder, const RunSpec& run,
+                      const TileState& state, long long step);
+
+}  // namespace tf::sim

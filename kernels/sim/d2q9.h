@@ -1,0 +1,143 @@
+/* D2Q9 lattice Boltzmann cell update (see lbm_common.h for the scheme and storage).
+ *
+ * Directions: 0 rest; 1 +x, 2 +y, 3 -x, 4 -y; 5 (+x,+y), 6 (-x,+y), 7 (-x,-y), 8 (+x,-y).
+ * Stencil radius 1: a tile advanced K steps needs a ghost border of K cells.
+ * Solid cells are written as zero (their populations are never read).
+ *
+ * Boundary cells (equilibrium-based, first order; chosen because they need no wall normal
+ * and so work for any mask shape):
+ *   TF_CELL_INLET  writes feq(rho_local, inlet_u), rho_local from the pulled populations;
+ *   TF_CELL_OUTLET writes feq(outlet_rho, u_local), u_local from the pulled populations;
+ * where a population that would come from a solid or from outside the box is extrapolated
+ * from the cell itself (see tf_lbm_pull).
+ */
+#ifndef TF_KERNELS_SIM_D2Q9_H
+#define TF_KERNELS_SIM_D2Q9_H
+
+#include "lbm_common.h"
+
+#define TF_D2Q9_Q 9
+#define TF_D2Q9_CX \
+  { 0, 1, 0, -1, 0, 1, -1, -1, 1 }
+#define TF_D2Q9_CY \
+  { 0, 0, 1, 0, -1, 1, 1, -1, -1 }
+#define TF_D2Q9_W                                                                                \
+  {                                                                                              \
+    4.0f / 9.0f, 1.0f / 9.0f, 1.0f / 9.0f, 1.0f / 9.0f, 1.0f / 9.0f, 1.0f / 36.0f, 1.0f / 36.0f, \
+        1.0f / 36.0f, 1.0f / 36.0f                                                               \
+  }
+
+/* Writes the shifted equilibrium at (rho, u) into the populations of `cell` (n = cell count):
+ * the initial state of a fluid at rest or in uniform motion. */
+TF_FN void tf_d2q9_write_equilibrium(TF_GLOBAL float* f, int n, int cell, float rho, float ux,
+                                     float uy) {
+  const int cx[TF_D2Q9_Q] = TF_D2Q9_CX;
+  const int cy[TF_D2Q9_Q] = TF_D2Q9_CY;
+  const float w[TF_D2Q9_Q] = TF_D2Q9_W;
+  float usq = 1.5f * (ux * ux + uy * uy);
+  int i;
+  TF_SIM_UNROLL
+  for (i = 0; i < TF_D2Q9_Q; ++i) {
+    float cu = 3.0f * ((float)cx[i] * ux + (float)cy[i] * uy);
+    f[i * n + cell] = tf_lbm_equilibrium_shifted(w[i], rho - 1.0f, rho, cu, usq);
+  }
+}
+
+/* Density deviation (rho - 1) and momentum sum c_i f_i of the stored populations of `cell`
+ * (n = cell count). For a fluid cell the stored momentum is rho u + F / 2 (post-collision). */
+TF_FN void tf_d2q9_moments(TF_GLOBAL const float* f, int n, int cell, float* drho, float* mx,
+                           float* my) {
+  const int cx[TF_D2Q9_Q] = TF_D2Q9_CX;
+  const int cy[TF_D2Q9_Q] = TF_D2Q9_CY;
+  int i;
+  *drho = 0.0f;
+  *mx = 0.0f;
+  *my = 0.0f;
+  TF_SIM_UNROLL
+  for (i = 0; i < TF_D2Q9_Q; ++i) {
+    float fi = f[i * n + cell];
+    *drho += fi;
+    *mx += (float)cx[i] * fi;
+    *my += (float)cy[i] * fi;
+  }
+}
+
+/* Advances cell (x, y) of a 2D box one step: reads src (all cells), writes dst at this cell.
+ * `inside` must be 1 only when all eight neighbours lie inside the box (then no wrap or edge
+ * logic is needed); 0 is always correct. Straight-line code apart from the loops. */
+TF_FN void tf_d2q9_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float* TF_RESTRICT src,
+                          TF_GLOBAL float* TF_RESTRICT dst,
+                          TF_GLOBAL const unsigned char* TF_RESTRICT types, int x, int y,
+                          int inside) {
+  const int cx[TF_D2Q9_Q] = TF_D2Q9_CX;
+  const int cy[TF_D2Q9_Q] = TF_D2Q9_CY;
+  const int opp[TF_D2Q9_Q] = {0, 3, 4, 1, 2, 7, 8, 5, 6};
+  const float w[TF_D2Q9_Q] = TF_D2Q9_W;
+  const int pair_first[4] = {1, 2, 5, 6};
+  int n = g.nx * g.ny;
+  int cell = y * g.nx + x;
+  int type = types[cell];
+  int is_fluid = type == TF_CELL_FLUID;
+  int is_outlet = type == TF_CELL_OUTLET;
+  int is_open = is_outlet || type == TF_CELL_INLET;
+  float f[TF_D2Q9_Q];
+  float e[TF_D2Q9_Q];
+  float drho = 0.0f, mx = 0.0f, my = 0.0f;
+  float force_x = tf_sim_select(is_fluid, p.force_x, 0.0f);
+  float force_y = tf_sim_select(is_fluid, p.force_y, 0.0f);
+  float rho_local, outlet_drho, ux, uy, rho, usq, u_dot_force;
+  int i, k;
+
+  TF_SIM_UNROLL
+  for (i = 0; i < TF_D2Q9_Q; ++i) {
+    int from = inside ? cell - (cy[i] * g.nx + cx[i]) : tf_sim_neighbor(g, x - cx[i], y - cy[i], 0);
+    float c_dot_wall = (float)cx[i] * p.wall_ux + (float)cy[i] * p.wall_uy;
+    f[i] = tf_lbm_pull(src, types, cell, is_open, from, inside, i * n, opp[i] * n + cell, w[i],
+                       c_dot_wall);
+    drho += f[i];
+    mx += (float)cx[i] * f[i];
+    my += (float)cy[i] * f[i];
+  }
+  rho_local = 1.0f + drho;
+  outlet_drho = p.outlet_rho - 1.0f;
+  ux = (mx + 0.5f * force_x) / rho_local;
+  uy = (my + 0.5f * force_y) / rho_local;
+  ux = tf_sim_select(type == TF_CELL_INLET, p.inlet_ux, ux);
+  uy = tf_sim_select(type == TF_CELL_INLET, p.inlet_uy, uy);
+  rho = tf_sim_select(is_outlet, p.outlet_rho, rho_local);
+  drho = tf_sim_select(is_outlet, outlet_drho, drho);
+  usq = 1.5f * (ux * ux + uy * uy);
+  TF_SIM_UNROLL
+  for (i = 0; i < TF_D2Q9_Q; ++i) {
+    float cu = 3.0f * ((float)cx[i] * ux + (float)cy[i] * uy);
+    e[i] = tf_lbm_equilibrium_shifted(w[i], drho, rho, cu, usq);
+  }
+  u_dot_force = ux * force_x + uy * force_y;
+  {
+    float f0 = tf_lbm_relax_rest(f[0], e[0], p.omega, w[0] * (-3.0f * u_dot_force));
+    dst[cell] = tf_lbm_select_output(type, f0, e[0]);
+  }
+  TF_SIM_UNROLL
+  for (k = 0; k < 4; ++k) {
+    int a = pair_first[k];
+    int b = opp[a];
+    float fa = f[a], fb = f[b];
+    float c_dot_u = (float)cx[a] * ux + (float)cy[a] * uy;
+    float c_dot_force = (float)cx[a] * force_x + (float)cy[a] * force_y;
+    float force_even = w[a] * (9.0f * c_dot_u * c_dot_force - 3.0f * u_dot_force);
+    float force_odd = w[a] * (3.0f * c_dot_force);
+    tf_lbm_relax_pair(&fa, &fb, e[a], e[b], p.omega, p.omega_minus, force_even, force_odd);
+    dst[a * n + cell] = tf_lbm_select_output(type, fa, e[a]);
+    dst[b * n + cell] = tf_lbm_select_output(type, fb, e[b]);
+  }
+}
+
+/* tf_d2q9_update with `inside` worked out from the position. */
+TF_FN void tf_d2q9_update_cell(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float* src,
+                               TF_GLOBAL float* dst, TF_GLOBAL const unsigned char* types, int x,
+                               int y) {
+  int inside = x > 0 && y > 0 && x < g.nx - 1 && y < g.ny - 1;
+  tf_d2q9_update(g, p, src, dst, types, x, y, inside);
+}
+
+#endif

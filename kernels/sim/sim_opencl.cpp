@@ -1,0 +1,213 @@
+#include "kernels/sim/sim_opencl.h"
+
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tf {
+std::string_view sim_kernels_opencl_source();  // generated from opencl/sim_kernels.cl
+}
+
+namespace tf::sim {
+namespace {
+
+constexpr const char* kBuildOptions = "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt";
+
+// Owns one reference to an OpenCL object. Move-only.
+template <class T, cl_int (*Release)(T)>
+class Owned {
+ public:
+  Owned() = default;
+  explicit Owned(T object) : object_(object) {}
+  Owned(Owned&& other) noexcept : object_(std::exchange(other.object_, nullptr)) {}
+  Owned& operator=(Owned&& other) noexcept {
+    std::swap(object_, other.object_);
+    return *this;
+  }
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
+  ~Owned() {
+    if (object_ != nullptr) Release(object_);
+  }
+  T get() const { return object_; }
+
+ private:
+  T object_ = nullptr;
+};
+
+using Context = Owned<cl_context, clReleaseContext>;
+using Queue = Owned<cl_command_queue, clReleaseCommandQueue>;
+using Program = Owned<cl_program, clReleaseProgram>;
+using Kernel = Owned<cl_kernel, clReleaseKernel>;
+using Buffer = Owned<cl_mem, clReleaseMemObject>;
+
+Error cl_error(const char* doing, cl_int code) {
+  return Error{std::string("OpenCL: ") + doing + " failed with error " + std::to_string(code)};
+}
+
+std::string device_string(cl_device_id d, cl_device_info what) {
+  size_t size = 0;
+  if (clGetDeviceInfo(d, what, 0, nullptr, &size) != CL_SUCCESS || size == 0) return {};
+  std::string s(size, '\0');
+  clGetDeviceInfo(d, what, size, s.data(), nullptr);
+  s.resize(size - 1);
+  return s;
+}
+
+std::vector<std::pair<cl_platform_id, cl_device_id>> all_devices() {
+  std::vector<std::pair<cl_platform_id, cl_device_id>> out;
+  cl_uint platform_count = 0;
+  if (clGetPlatformIDs(0, nullptr, &platform_count) != CL_SUCCESS || platform_count == 0)
+    return out;
+  std::vector<cl_platform_id> platforms(platform_count);
+  if (clGetPlatformIDs(platform_count, platforms.data(), nullptr) != CL_SUCCESS) return out;
+  for (cl_platform_id p : platforms) {
+    cl_uint device_count = 0;
+    if (clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, nullptr, &device_count) != CL_SUCCESS) continue;
+    std::vector<cl_device_id> devices(device_count);
+    if (clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, device_count, devices.data(), nullptr) != CL_SUCCESS)
+      continue;
+    for (cl_device_id d : devices) out.emplace_back(p, d);
+  }
+  return out;
+}
+
+const char* kernel_name(Model model) {
+  switch (model) {
+    case Model::d2q9:
+      return "tf_sim_d2q9_step";
+    case Model::d3q19:
+      return "tf_sim_d3q19_step";
+    case Model::gray_scott:
+      return "tf_sim_gray_scott_step";
+    case Model::heat:
+      return "tf_sim_heat_step";
+  }
+  return "";
+}
+
+}  // namespace
+
+struct SimOpenCl::Impl {
+  std::string name;
+  cl_device_id device = nullptr;
+  Context context;
+  Queue queue;
+  Program program;
+  std::vector<Kernel> kernels;  // indexed by Model
+};
+
+SimOpenCl::SimOpenCl(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SimOpenCl::~SimOpenCl() = default;
+
+const std::string& SimOpenCl::device_name() const { return impl_->name; }
+
+Result<std::unique_ptr<SimOpenCl>> SimOpenCl::open(int device_index) {
+  auto devices = all_devices();
+  if (device_index < 0 || device_index >= static_cast<int>(devices.size())) {
+    return Error{"no OpenCL device with index " + std::to_string(device_index) + " (found " +
+                 std::to_string(devices.size()) + ")"};
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->device = devices[static_cast<std::size_t>(device_index)].second;
+  impl->name = device_string(impl->device, CL_DEVICE_VENDOR) + " / " +
+               device_string(impl->device, CL_DEVICE_NAME);
+  cl_device_fp_config fp = 0;
+  clGetDeviceInfo(impl->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp, nullptr);
+  if ((fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) == 0 || (fp & CL_FP_DENORM) == 0) {
+    return Error{"OpenCL device " + impl->name +
+                 " lacks correctly rounded divide/sqrt or denormals: results would differ"};
+  }
+  cl_int err = CL_SUCCESS;
+  impl->context = Context(clCreateContext(nullptr, 1, &impl->device, nullptr, nullptr, &err));
+  if (err != CL_SUCCESS) return cl_error("clCreateContext", err);
+  impl->queue = Queue(clCreateCommandQueue(impl->context.get(), impl->device, 0, &err));
+  if (err != CL_SUCCESS) return cl_error("clCreateCommandQueue", err);
+  const std::string_view text = sim_kernels_opencl_source();
+  const char* source = text.data();
+  const size_t length = text.size();
+  impl->program =
+      Program(clCreateProgramWithSource(impl->context.get(), 1, &source, &length, &err));
+  if (err != CL_SUCCESS) return cl_error("clCreateProgramWithSource", err);
+  err = clBuildProgram(impl->program.get(), 1, &impl->device, kBuildOptions, nullptr, nullptr);
+  if (err != CL_SUCCESS) {
+    size_t size = 0;
+    clGetProgramBuildInfo(impl->program.get(), impl->device, CL_PROGRAM_BUILD_LOG, 0, nullptr,
+                          &size);
+    std::string log(size, '\0');
+    clGetProgramBuildInfo(impl->program.get(), impl->device, CL_PROGRAM_BUILD_LOG, size, log.data(),
+                          nullptr);
+    return Error{"OpenCL: building the simulation kernels failed (" + std::to_string(err) + "):\n" +
+                 log};
+  }
+  for (Model m : {Model::d2q9, Model::d3q19, Model::gray_scott, Model::heat}) {
+    impl->kernels.emplace_back(clCreateKernel(impl->program.get(), kernel_name(m), &err));
+    if (err != CL_SUCCESS) return cl_error("clCreateKernel", err);
+  }
+  return std::unique_ptr<SimOpenCl>(new SimOpenCl(std::move(impl)));
+}
+
+Status SimOpenCl::run_steps(TileState& state, int steps) {
+  if (Status st = validate(state); !st) return st;
+  if (steps < 0) return Error{"step count must not be negative, got " + std::to_string(steps)};
+  if (steps == 0) return Status::ok();
+  cl_int err = CL_SUCCESS;
+  cl_context ctx = impl_->context.get();
+  const size_t field_bytes = state.fields.size() * sizeof(float);
+  Buffer buffers[2] = {Buffer(clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
+                                             field_bytes, state.fields.data(), &err)),
+                       Buffer()};
+  if (err != CL_SUCCESS) return cl_error("clCreateBuffer (fields)", err);
+  buffers[1] = Buffer(clCreateBuffer(ctx, CL_MEM_READ_WRITE, field_bytes, nullptr, &err));
+  if (err != CL_SUCCESS) return cl_error("clCreateBuffer (fields)", err);
+  Buffer types(clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, state.cell_types.size(),
+                              state.cell_types.data(), &err));
+  if (err != CL_SUCCESS) return cl_error("clCreateBuffer (cell types)", err);
+
+  tf_sim_grid g{state.size.nx,
+                state.size.ny,
+                state.size.nz,
+                state.periodic[0] ? 1 : 0,
+                state.periodic[1] ? 1 : 0,
+                state.periodic[2] ? 1 : 0};
+  cl_kernel kernel = impl_->kernels[static_cast<std::size_t>(state.model)].get();
+  err = clSetKernelArg(kernel, 0, sizeof g, &g);
+  switch (state.model) {
+    case Model::d2q9:
+    case Model::d3q19:
+      err |= clSetKernelArg(kernel, 1, sizeof state.lbm, &state.lbm);
+      break;
+    case Model::gray_scott:
+      err |= clSetKernelArg(kernel, 1, sizeof state.gray_scott, &state.gray_scott);
+      break;
+    case Model::heat:
+      err |= clSetKernelArg(kernel, 1, sizeof state.heat, &state.heat);
+      break;
+  }
+  cl_mem types_mem = types.get();
+  err |= clSetKernelArg(kernel, 4, sizeof types_mem, &types_mem);
+  if (err != CL_SUCCESS) return cl_error("clSetKernelArg", err);
+  const size_t global[2] = {static_cast<size_t>(g.nx),
+                            static_cast<size_t>(g.ny) * static_cast<size_t>(g.nz)};
+  for (int step = 0; step < steps; ++step) {
+    cl_mem src = buffers[step & 1].get();
+    cl_mem dst = buffers[(step + 1) & 1].get();
+    err = clSetKernelArg(kernel, 2, sizeof src, &src);
+    err |= clSetKernelArg(kernel, 3, sizeof dst, &dst);
+    if (err != CL_SUCCESS) return cl_error("clSetKernelArg", err);
+    err = clEnqueueNDRangeKernel(impl_->queue.get(), kernel, 2, nullptr, global, nullptr, 0,
+                                 nullptr, nullptr);
+    if (err != CL_SUCCESS) return cl_error("clEnqueueNDRangeKernel", err);
+  }
+  std::vector<float> result(state.fields.size());
+  err = clEnqueueReadBuffer(impl_->queue.get(), buffers[steps & 1].get(), CL_TRUE, 0, field_bytes,
+                            result.data(), 0, nullptr, nullptr);
+  if (err != CL_SUCCESS) return cl_error("clEnqueueReadBuffer", err);
+  state.fields = std::move(result);
+  return Status::ok();
+}
+
+}  // namespace tf::sim

@@ -1,0 +1,148 @@
+// Simulation output files: .npy bytes per the NumPy format spec, PNG colours against the
+// published viridis end points, meta.json contents, a whole snapshot folder.
+#include "formats/sim/field_output.h"
+
+#include <OpenImageIO/imageio.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+namespace tf::sim {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ =
+        fs::temp_directory_path() / ("tf-sim-out-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Npy, HeaderFollowsTheFormatSpecAndDataIsRowZeroFirst) {
+  TempDir dir;
+  const Extent size{3, 2, 1};
+  const std::vector<float> values{0.0f, 1.0f, 2.0f, 10.0f, 11.0f, 12.5f};  // row y = 0 first
+  ASSERT_TRUE(write_npy(dir.path() / "f.npy", values, size));
+  const std::string bytes = read_file(dir.path() / "f.npy");
+  ASSERT_GT(bytes.size(), 10u);
+  EXPECT_EQ(bytes.substr(0, 6), "\x93NUMPY");
+  EXPECT_EQ(bytes[6], 1);
+  EXPECT_EQ(bytes[7], 0);
+  const std::size_t header_len =
+      static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+  const std::string header = bytes.substr(10, header_len);
+  EXPECT_EQ((10 + header_len) % 64, 0u);  // data aligned as the spec requires
+  EXPECT_EQ(header.back(), '\n');
+  EXPECT_NE(header.find("'descr': '<f4'"), std::string::npos);
+  EXPECT_NE(header.find("'fortran_order': False"), std::string::npos);
+  EXPECT_NE(header.find("'shape': (2, 3)"), std::string::npos);  // (ny, nx)
+  ASSERT_EQ(bytes.size(), 10 + header_len + values.size() * sizeof(float));
+  std::vector<float> back(values.size());
+  std::memcpy(back.data(), bytes.data() + 10 + header_len, back.size() * sizeof(float));
+  EXPECT_EQ(back, values);
+}
+
+TEST(Npy, RejectsMismatchedSizeAndLeavesNoFile) {
+  TempDir dir;
+  EXPECT_FALSE(write_npy(dir.path() / "f.npy", {1.0f, 2.0f}, {3, 1, 1}));
+  EXPECT_FALSE(fs::exists(dir.path() / "f.npy"));
+}
+
+TEST(Viridis, EndPointsMatchThePublishedMap) {
+  // matplotlib's viridis runs from #440154 to #FDE725.
+  EXPECT_EQ(viridis_rgb8(0.0f), (std::array<unsigned char, 3>{0x44, 0x01, 0x54}));
+  EXPECT_EQ(viridis_rgb8(1.0f), (std::array<unsigned char, 3>{0xFD, 0xE7, 0x25}));
+  EXPECT_EQ(viridis_rgb8(-3.0f), viridis_rgb8(0.0f));
+  EXPECT_EQ(viridis_rgb8(std::nanf("")), viridis_rgb8(0.0f));
+}
+
+TEST(Viridis, LightnessIncreasesMonotonically) {
+  // Perceptual ordering: luma rises along the whole map.
+  double previous = -1.0;
+  for (int i = 0; i <= 64; ++i) {
+    auto c = viridis_rgb8(static_cast<float>(i) / 64.0f);
+    const double luma = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    EXPECT_GE(luma, previous) << i;
+    previous = luma;
+  }
+}
+
+TEST(FieldPng, BottomRowIsYZeroAndLegendRunsLowToHigh) {
+  TempDir dir;
+  const Extent size{4, 3, 1};
+  std::vector<float> values(12, 5.0f);
+  values[0] = 0.0f;    // (x 0, y 0): bottom-left, low end
+  values[11] = 10.0f;  // (x 3, y 2): top-right, high end
+  const fs::path png = dir.path() / "f.png";
+  ASSERT_TRUE(write_field_png(png, values, size, 0.0f, 10.0f));
+  auto in = OIIO::ImageInput::open(png.string());
+  ASSERT_TRUE(in);
+  const OIIO::ImageSpec& spec = in->spec();
+  ASSERT_EQ(spec.height, 3);
+  ASSERT_GT(spec.width, 4);
+  EXPECT_EQ(spec.get_string_attribute("ImageDescription"), "min=0 max=10");
+  std::vector<unsigned char> px(static_cast<std::size_t>(spec.width) * spec.height * 3);
+  ASSERT_TRUE(in->read_image(0, 0, 0, 3, OIIO::TypeDesc::UINT8, px.data()));
+  auto at = [&](int x, int row) {
+    auto i = (static_cast<std::size_t>(row) * spec.width + x) * 3;
+    return std::array<unsigned char, 3>{px[i], px[i + 1], px[i + 2]};
+  };
+  EXPECT_EQ(at(0, 2), viridis_rgb8(0.0f));  // last image row = y 0
+  EXPECT_EQ(at(3, 0), viridis_rgb8(1.0f));  // first image row = top
+  EXPECT_EQ(at(1, 1), viridis_rgb8(0.5f));
+  EXPECT_EQ(at(spec.width - 1, 2), viridis_rgb8(0.0f));  // legend bottom: low
+  EXPECT_EQ(at(spec.width - 1, 0), viridis_rgb8(1.0f));  // legend top: high
+}
+
+TEST(Snapshot, WritesFieldsPreviewAndMetadata) {
+  Result<BatchSpec> batch = parse_batch(
+      "[simulation]\nmodel = \"d2q9\"\ngrid = [12, 10]\nsteps = 4\n"
+      "[parameters]\nre = [50, 80]\nlid_velocity = 0.05\n"
+      "[boundaries]\ntop = \"moving_wall\"\n",
+      "cavity.toml");
+  ASSERT_TRUE(batch.is_ok()) << batch.message();
+  RunSpec run = expand_runs(batch.value())[1];
+  TileState state = make_initial_state(run).value();
+  ASSERT_TRUE(run_steps_cpu(state, 4));
+  TempDir dir;
+  const fs::path folder = dir.path() / run.name / "step_4";
+  ASSERT_TRUE(write_snapshot(folder, run, state, 4));
+  for (const char* f : {"rho.npy", "ux.npy", "uy.npy", "speed.png", "meta.json"}) {
+    EXPECT_TRUE(fs::exists(folder / f)) << f;
+  }
+  nlohmann::json meta = nlohmann::json::parse(read_file(folder / "meta.json"));
+  EXPECT_EQ(meta["model"], "d2q9");
+  EXPECT_EQ(meta["run"], "re=80");
+  EXPECT_EQ(meta["step"], 4);
+  EXPECT_EQ(meta["grid"], nlohmann::json({12, 10}));
+  EXPECT_EQ(meta["boundaries"]["top"], "moving_wall");
+  // nu = U L / re = 0.05 * (12 - 2) / 80; the file reports what the kernel ran with (float).
+  EXPECT_NEAR(meta["lattice"]["viscosity"].get<double>(), 0.05 * 10 / 80, 1e-6);
+  EXPECT_NEAR(meta["lattice"]["lid_velocity"].get<double>(), 0.05, 1e-7);
+}
+
+}  // namespace
+}  // namespace tf::sim
