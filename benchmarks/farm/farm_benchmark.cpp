@@ -1,0 +1,107 @@
+// Farm overhead per unit (DESIGN.md, performance model): units per second through the
+// embedded dispatcher + worker when a unit costs (almost) nothing, set against the compute time
+// of a typical real unit; and the store's commit rate with and without batching.
+//
+// Run: farm_benchmark --benchmark_format=json (Google Benchmark's JSON output).
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+
+#include "cli/embedded_farm.h"
+#include "dispatcher/client.h"
+#include "dispatcher/store.h"
+#include "formats/scene/load.h"
+#include "kernels/backend.h"
+#include "tests/dispatcher/temp_dir.h"
+#include "tests/integration/synthetic_executor.h"
+
+namespace tf {
+namespace {
+
+// Jobs of 8x8-pixel, 1-sample units of the synthetic renderer (microseconds of compute), so
+// the measured rate is the farm's own overhead: scheduling, messages, hashing, storage.
+void BM_FarmTrivialUnits(benchmark::State& state) {
+  const int workers = static_cast<int>(state.range(0));
+  testing::TempDir dir;
+  const std::string text = "# benchmark scene\n";
+  std::filesystem::create_directories(dir.path() / "scene");
+  std::ofstream(dir.path() / "scene" / "scene.pbrt") << text;
+  const BundleManifest manifest{"scene.pbrt", {{"scene.pbrt", blake2b_256(std::string_view(text)), text.size()}}};
+  std::vector<std::unique_ptr<UnitExecutor>> executors;
+  for (int i = 0; i < workers; ++i) executors.push_back(std::make_unique<testing::SyntheticExecutor>());
+  EmbeddedFarmOptions options;
+  options.state_dir = dir.path() / "state";
+  options.units_per_device = 4;
+  auto farm = EmbeddedFarm::start(options, std::move(executors));
+  if (!farm) {
+    state.SkipWithError(farm.message().c_str());
+    return;
+  }
+  DispatcherClient& client = farm.value()->client();
+  const Hash256 bundle = client.upload_bundle(manifest, dir.path() / "scene").value();
+  const uint32_t side = 128;  // 16 x 16 tiles of 8 px = 256 units per job
+  uint64_t units = 0;
+  for (auto _ : state) {
+    proto::SubmitJob job{"bench", bundle, {{1, "scene.pbrt", side, side}}, 8, 1, 1, 0};
+    const uint64_t id = client.submit(job).value();
+    Result<proto::JobStatus> done = client.wait(id, std::chrono::milliseconds(1), nullptr);
+    if (!done || done->state != proto::JobState::kDone) {
+      state.SkipWithError("job did not finish");
+      return;
+    }
+    units += done->units_total;
+  }
+  state.counters["units_per_s"] = benchmark::Counter(static_cast<double>(units), benchmark::Counter::kIsRate);
+  state.counters["us_per_unit"] = benchmark::Counter(
+      static_cast<double>(units) / 1e6, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_FarmTrivialUnits)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// Compute time of one typical real unit: a 32x32 tile of the Cornell box at 16 samples on the
+// CPU backend (the farm's per-unit overhead should be a few percent of this or less).
+void BM_CpuUnitCornellBox(benchmark::State& state) {
+  Result<LoadedScene> scene =
+      load_scene_file(std::filesystem::path(TILEFARM_SOURCE_DIR) / "scenes/cornell-box/scene.pbrt");
+  Result<std::unique_ptr<Backend>> backend = make_backend("cpu", 0);
+  if (!scene || !backend || !backend.value()->load_scene(scene->kernel)) {
+    state.SkipWithError("no CPU backend or scene");
+    return;
+  }
+  const RenderUnit unit{1, 112, 112, 144, 144, 0, 16};
+  TileResult tile;
+  for (auto _ : state) {
+    if (!backend.value()->render(unit, &tile)) state.SkipWithError("render failed");
+    benchmark::DoNotOptimize(tile.rgb.data());
+  }
+  state.counters["rays_per_s"] = benchmark::Counter(static_cast<double>(tile.rays) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_CpuUnitCornellBox)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Durable commits per second (WAL, synchronous=FULL): `rows` lease inserts per transaction.
+void BM_StoreCommits(benchmark::State& state) {
+  const int rows = static_cast<int>(state.range(0));
+  testing::TempDir dir;
+  auto store = Store::open(dir.path()).value();
+  (void)store->begin();
+  JobRow job_row;
+  job_row.name = "bench";
+  const uint64_t job = store->insert_job(job_row).value();
+  (void)store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}});
+  const uint64_t unit = store->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
+  (void)store->commit();
+  uint64_t commits = 0;
+  for (auto _ : state) {
+    (void)store->begin();
+    for (int i = 0; i < rows; ++i) (void)store->insert_lease(unit, "w", 0);
+    if (!store->commit()) state.SkipWithError("commit failed");
+    ++commits;
+  }
+  state.counters["commits_per_s"] = benchmark::Counter(static_cast<double>(commits), benchmark::Counter::kIsRate);
+  state.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(commits) * rows, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_StoreCommits)->Arg(1)->Arg(100)->UseRealTime();
+
+}  // namespace
+}  // namespace tf
+
+BENCHMARK_MAIN();

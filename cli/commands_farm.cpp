@@ -1,0 +1,152 @@
+// Subcommands of a networked farm: dispatcher, worker, submit, status, cancel, outputs.
+#include <csignal>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "dispatcher/server.h"
+#include "worker/backend_executor.h"
+#include "worker/worker.h"
+
+namespace tf::cli {
+namespace {
+
+int fail(const std::string& message, int code) {
+  std::fprintf(stderr, "tilefarm: %s\n", message.c_str());
+  return code;
+}
+
+// SIGINT / SIGTERM ask the running server or worker to stop; both stop requests are
+// async-signal-safe (an atomic store, an eventfd write).
+DispatcherServer* g_server = nullptr;
+Worker* g_worker = nullptr;
+
+void on_stop_signal(int) {
+  if (g_server) g_server->request_stop();
+  if (g_worker) g_worker->request_stop();
+}
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+nlohmann::json to_json(const proto::JobStatus& s) {
+  return {{"job", s.job_id}, {"name", s.name}, {"state", proto::job_state_name(s.state)},
+          {"priority", s.priority}, {"units_done", s.units_done}, {"units_total", s.units_total},
+          {"frames_done", s.frames_done}, {"frames_total", s.frames_total},
+          {"message", s.message}};
+}
+
+}  // namespace
+
+int dispatcher(const std::string& listen, const std::string& state_dir) {
+  zmq::context_t context;
+  DispatcherServerOptions options;
+  options.endpoint = listen;
+  options.core.state_dir = state_dir;
+  Result<std::unique_ptr<DispatcherServer>> server = DispatcherServer::start(context, options);
+  if (!server) return fail(server.message(), kExitBadInput);
+  g_server = server.value().get();
+  install_stop_handlers();
+  std::fprintf(stderr, "tilefarm: dispatcher listening on %s, state in %s\n",
+               server.value()->endpoint().c_str(), state_dir.c_str());
+  Status s = server.value()->run();
+  g_server = nullptr;
+  if (!s) return fail(s.message(), kExitJobFailed);
+  return kExitOk;
+}
+
+int worker(const WorkerArgs& args) {
+  Result<std::vector<std::unique_ptr<UnitExecutor>>> executors =
+      make_executors(args.backend, args.devices);
+  if (!executors) return fail(executors.message(), kExitBadInput);
+  zmq::context_t context;
+  WorkerOptions options;
+  options.dispatcher_endpoint = args.dispatcher;
+  options.cache_dir = args.cache_dir.empty()
+                          ? std::filesystem::temp_directory_path() / "tilefarm-worker-cache"
+                          : std::filesystem::path(args.cache_dir);
+  options.units_per_device = args.units_per_device;
+  Result<std::unique_ptr<Worker>> w = Worker::create(context, options, std::move(executors.value()));
+  if (!w) return fail(w.message(), kExitBadInput);
+  g_worker = w.value().get();
+  install_stop_handlers();
+  Status s = w.value()->run();
+  g_worker = nullptr;
+  if (!s) return fail(s.message(), kExitBadInput);
+  return kExitOk;
+}
+
+int submit(const SubmitArgs& args) {
+  Result<PreparedJob> job = prepare_job(args.request);
+  if (!job) return fail(job.message(), kExitBadInput);
+  zmq::context_t context;
+  DispatcherClient client(context, args.dispatcher);
+  Result<uint64_t> id = submit_job(client, job.value());
+  if (!id) return fail(id.message(), kExitBadInput);
+  std::printf("%llu\n", static_cast<unsigned long long>(id.value()));
+  std::fflush(stdout);
+  if (!args.wait) return kExitOk;
+  ProgressReporter progress(stderr);
+  // --wait rides out dispatcher restarts: every request retries on a fresh socket.
+  Result<proto::JobStatus> final_status = client.wait(
+      id.value(), std::chrono::milliseconds(500), [&](const proto::JobStatus& s) { progress.update(s); });
+  if (!final_status) return fail(final_status.message(), kExitJobFailed);
+  progress.finish(final_status.value());
+  if (final_status->state != proto::JobState::kDone) {
+    return fail("job " + std::to_string(id.value()) + " " +
+                    proto::job_state_name(final_status->state) + ": " + final_status->message,
+                kExitJobFailed);
+  }
+  if (!args.output_dir.empty()) {
+    Result<std::vector<std::filesystem::path>> files = client.download_outputs(id.value(), args.output_dir);
+    if (!files) return fail(files.message(), kExitJobFailed);
+    for (const auto& f : files.value()) std::fprintf(stderr, "wrote %s\n", f.string().c_str());
+  }
+  return kExitOk;
+}
+
+int status(const std::string& endpoint, std::optional<uint64_t> job, bool json) {
+  zmq::context_t context;
+  DispatcherClient client(context, endpoint);
+  Result<std::vector<proto::JobStatus>> jobs = client.status(job.value_or(0));
+  if (!jobs) return fail(jobs.message(), kExitBadInput);
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& s : jobs.value()) list.push_back(to_json(s));
+    std::printf("%s\n", list.dump(2).c_str());
+  } else {
+    for (const auto& s : jobs.value()) {
+      std::printf("%6llu  %-10s %6llu/%-6llu units  %u/%u frames  %s  %s\n",
+                  static_cast<unsigned long long>(s.job_id), proto::job_state_name(s.state),
+                  static_cast<unsigned long long>(s.units_done),
+                  static_cast<unsigned long long>(s.units_total), s.frames_done, s.frames_total,
+                  s.name.c_str(), s.message.c_str());
+    }
+  }
+  return kExitOk;
+}
+
+int cancel(const std::string& endpoint, uint64_t job) {
+  zmq::context_t context;
+  DispatcherClient client(context, endpoint);
+  if (Status s = client.cancel(job); !s) return fail(s.message(), kExitBadInput);
+  return kExitOk;
+}
+
+int outputs(const std::string& endpoint, uint64_t job, const std::string& dir) {
+  zmq::context_t context;
+  DispatcherClient client(context, endpoint);
+  Result<std::vector<std::filesystem::path>> files = client.download_outputs(job, dir);
+  if (!files) return fail(files.message(), kExitBadInput);
+  for (const auto& f : files.value()) std::printf("%s\n", f.string().c_str());
+  return kExitOk;
+}
+
+}  // namespace tf::cli

@@ -1,0 +1,172 @@
+// Subcommands that run on this machine alone: render (embedded farm), devices, info.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/embedded_farm.h"
+#include "cli/progress.h"
+#include "formats/scene/load.h"
+#include "worker/backend_executor.h"
+
+namespace tf::cli {
+namespace {
+
+// Set by SIGINT / SIGTERM during a render: the job is cancelled and the farm shut down
+// cleanly (its temporary state removed) instead of the process dying mid-write.
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int) { g_interrupted = true; }
+
+// Polls the job until it ends or the user interrupts (then cancels it).
+Result<proto::JobStatus> follow_job(DispatcherClient& client, uint64_t job, ProgressReporter& progress) {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  for (;;) {
+    if (g_interrupted) (void)client.cancel(job);
+    Result<std::vector<proto::JobStatus>> jobs = client.status(job);
+    if (!jobs) return Error{jobs.message()};
+    if (jobs->size() != 1) return Error{"the dispatcher lost job " + std::to_string(job)};
+    progress.update(jobs->front());
+    if (jobs->front().state != proto::JobState::kQueued &&
+        jobs->front().state != proto::JobState::kRunning) {
+      return jobs->front();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+int fail(const std::string& message, int code) {
+  std::fprintf(stderr, "tilefarm: %s\n", message.c_str());
+  return code;
+}
+
+// out/<scene name>.exr; a file called scene.pbrt is named after its folder.
+std::filesystem::path default_output(const std::string& scene) {
+  std::filesystem::path path(scene);
+  std::string name = path.stem().string();
+  if (name == "scene" && path.has_parent_path()) {
+    name = std::filesystem::absolute(path).parent_path().filename().string();
+  }
+  return std::filesystem::path("out") / (name + ".exr");
+}
+
+Result<std::vector<std::unique_ptr<UnitExecutor>>> local_executors(const std::string& backend,
+                                                                  int workers) {
+  Result<std::vector<std::unique_ptr<UnitExecutor>>> all = make_executors(backend);
+  if (!all || workers <= 0 || static_cast<size_t>(workers) == all->size()) return all;
+  // More (or fewer) workers than devices: open the devices round-robin.
+  std::vector<DeviceInfo> devices;
+  for (const auto& e : all.value()) devices.push_back(e->device());
+  std::vector<std::unique_ptr<UnitExecutor>> chosen;
+  for (int i = 0; i < workers; ++i) {
+    const DeviceInfo& d = devices[static_cast<size_t>(i) % devices.size()];
+    Result<std::unique_ptr<UnitExecutor>> e = make_backend_executor(d.backend, d.index);
+    if (!e) return Error{e.message()};
+    chosen.push_back(std::move(e.value()));
+  }
+  return chosen;
+}
+
+Status write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) return Error{"cannot write " + path.string()};
+  return Status::ok();
+}
+
+}  // namespace
+
+int render(const RenderArgs& args) {
+  JobRequest request;
+  request.scene = args.scene;
+  if (args.frame) request.frames = std::to_string(*args.frame);
+  request.spp = args.spp;
+  request.tile_size = args.tile;
+  request.samples_per_unit = args.samples_per_unit;
+  Result<PreparedJob> job = prepare_job(request);
+  if (!job) return fail(job.message(), kExitBadInput);
+  Result<std::vector<std::unique_ptr<UnitExecutor>>> executors =
+      local_executors(args.backend, args.workers);
+  if (!executors) return fail(executors.message(), kExitBadInput);
+
+  EmbeddedFarmOptions options;
+  options.state_dir = args.state_dir;
+  Result<std::unique_ptr<EmbeddedFarm>> farm =
+      EmbeddedFarm::start(options, std::move(executors.value()));
+  if (!farm) return fail(farm.message(), kExitBadInput);
+  DispatcherClient& client = farm.value()->client();
+  Result<uint64_t> job_id = submit_job(client, job.value());
+  if (!job_id) return fail(job_id.message(), kExitBadInput);
+
+  ProgressReporter progress(stdout);
+  Result<proto::JobStatus> final_status = follow_job(client, job_id.value(), progress);
+  if (!final_status) return fail(final_status.message(), kExitJobFailed);
+  progress.finish(final_status.value());
+  if (g_interrupted) return fail("render interrupted; nothing written", kExitJobFailed);
+  if (final_status->state != proto::JobState::kDone) {
+    return fail("the render " + std::string(proto::job_state_name(final_status->state)) + ": " +
+                    final_status->message,
+                kExitJobFailed);
+  }
+  Result<proto::OutputsReply> outputs = client.outputs(job_id.value());
+  if (!outputs) return fail(outputs.message(), kExitJobFailed);
+  const std::filesystem::path exr = args.output.empty() ? default_output(args.scene)
+                                                        : std::filesystem::path(args.output);
+  std::filesystem::path png = exr;
+  png.replace_extension(".png");
+  for (const proto::OutputFile& f : outputs->files) {
+    const bool is_exr = f.name.ends_with(".exr");
+    Result<std::vector<uint8_t>> bytes = client.fetch_output(f.hash);
+    if (!bytes) return fail(bytes.message(), kExitJobFailed);
+    if (Status s = write_bytes(is_exr ? exr : png, bytes.value()); !s) {
+      return fail(s.message(), kExitBadInput);
+    }
+  }
+  std::printf("wrote %s and %s\n", exr.string().c_str(), png.string().c_str());
+  return kExitOk;
+}
+
+int devices(bool json) {
+  const std::vector<DeviceInfo> all = list_devices();
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const DeviceInfo& d : all) {
+      list.push_back({{"backend", d.backend}, {"index", d.index}, {"name", d.name},
+                      {"memory_bytes", d.memory_bytes}, {"compute_units", d.compute_units}});
+    }
+    std::printf("%s\n", list.dump(2).c_str());
+    return kExitOk;
+  }
+  if (all.empty()) std::printf("no devices found\n");
+  for (size_t i = 0; i < all.size(); ++i) {
+    const DeviceInfo& d = all[i];
+    std::printf("%-7s %d  %s  (%llu MiB, %u compute units)\n", d.backend.c_str(), d.index,
+                d.name.c_str(), static_cast<unsigned long long>(d.memory_bytes >> 20),
+                d.compute_units);
+  }
+  return kExitOk;
+}
+
+int info(const std::string& scene, bool json) {
+  Result<LoadedScene> loaded = load_scene_file(scene);
+  if (!loaded) return fail(loaded.message(), kExitBadInput);
+  if (json) {
+    std::printf("%s\n", describe_scene_json(loaded.value()).dump(2).c_str());
+  } else {
+    std::printf("%s", describe_scene(loaded.value()).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace tf::cli

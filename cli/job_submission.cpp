@@ -1,0 +1,79 @@
+#include "cli/job_submission.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "dispatcher/planner.h"
+#include "formats/scene/load.h"
+
+namespace tf {
+
+std::string expand_frame_pattern(const std::string& pattern, uint32_t frame) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size();) {
+    if (pattern[i] != '#') {
+      out += pattern[i++];
+      continue;
+    }
+    size_t width = 0;
+    while (i < pattern.size() && pattern[i] == '#') ++width, ++i;
+    std::string number = std::to_string(frame);
+    if (number.size() < width) number.insert(0, width - number.size(), '0');
+    out += number;
+  }
+  return out;
+}
+
+Result<PreparedJob> prepare_job(const JobRequest& request) {
+  const bool is_pattern = request.scene.find('#') != std::string::npos;
+  std::vector<uint32_t> frames{1};
+  if (request.frames) {
+    Result<std::vector<uint32_t>> parsed = parse_frame_list(*request.frames);
+    if (!parsed) return Error{parsed.message()};
+    frames = std::move(parsed.value());
+  } else if (is_pattern) {
+    return Error{"scene pattern " + request.scene + " needs --frames (e.g. --frames 1-240)"};
+  }
+  PreparedJob job;
+  job.submit.tile_size = request.tile_size;
+  job.submit.priority = request.priority;
+  std::map<std::string, BundleEntry> entries;  // by relative path
+  for (uint32_t frame : frames) {
+    const std::filesystem::path file =
+        std::filesystem::absolute(expand_frame_pattern(request.scene, frame)).lexically_normal();
+    if (!std::filesystem::is_regular_file(file)) {
+      return Error{"scene file " + file.string() + " does not exist"};
+    }
+    if (job.scene_dir.empty()) {
+      job.scene_dir = file.parent_path();
+      job.submit.name = file.filename().string();
+      if (is_pattern) job.submit.name = std::filesystem::path(request.scene).filename().string();
+    } else if (file.parent_path() != job.scene_dir) {
+      return Error{"every frame's scene must be in one folder: " + file.string() + " is not in " +
+                   job.scene_dir.string()};
+    }
+    Result<LoadedScene> scene = load_scene_file(file);
+    if (!scene) return Error{scene.message()};
+    const uint32_t spp = request.spp.value_or(scene->spp);
+    if (job.submit.spp == 0) job.submit.spp = spp;
+    Result<BundleManifest> manifest = make_bundle_manifest(file);
+    if (!manifest) return Error{manifest.message()};
+    for (const BundleEntry& e : manifest->entries) entries[e.relative_path] = e;
+    job.submit.frames.push_back({frame, manifest->root_file, scene->width, scene->height});
+    if (job.manifest.root_file.empty()) job.manifest.root_file = manifest->root_file;
+  }
+  for (auto& [path, entry] : entries) job.manifest.entries.push_back(entry);
+  job.submit.samples_per_unit =
+      request.samples_per_unit.value_or(std::min<uint32_t>(job.submit.spp, 256));
+  job.submit.bundle = bundle_id(job.manifest);
+  return job;
+}
+
+Result<uint64_t> submit_job(DispatcherClient& client, const PreparedJob& job) {
+  Result<Hash256> uploaded = client.upload_bundle(job.manifest, job.scene_dir);
+  if (!uploaded) return Error{uploaded.message()};
+  return client.submit(job.submit);
+}
+
+}  // namespace tf

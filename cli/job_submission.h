@@ -1,0 +1,48 @@
+// Turning a scene file (or a per-frame pattern such as shot_####.pbrt) into a job for the
+// dispatcher: frames, their scene files and resolutions, and one scene bundle holding every
+// file any frame references.
+//
+// Thread safety: pure functions apart from reading the scene files.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dispatcher/client.h"
+#include "formats/bundle/bundle.h"
+#include "formats/protocol/messages.h"
+#include "kernels/status.h"
+
+namespace tf {
+
+struct JobRequest {
+  std::string scene;                  // a file, or a pattern whose #### is the frame number
+  std::optional<std::string> frames;  // frame list (planner syntax); required for a pattern
+  std::optional<uint32_t> spp;        // default: the scene's Sampler pixelsamples
+  uint32_t tile_size = 32;
+  std::optional<uint32_t> samples_per_unit;  // default: min(spp, 256)
+  int32_t priority = 0;
+};
+
+struct PreparedJob {
+  BundleManifest manifest;
+  std::filesystem::path scene_dir;  // the folder the manifest's paths are relative to
+  proto::SubmitJob submit;          // bundle id filled in; ready to send after the upload
+};
+
+// The scene file of `frame` for `pattern`: each run of '#' becomes the zero-padded frame
+// number (shot_####.pbrt, 7 -> shot_0007.pbrt). A pattern without '#' is returned unchanged.
+std::string expand_frame_pattern(const std::string& pattern, uint32_t frame);
+
+// Reads every frame's scene (to learn its resolution and spp and to validate it) and builds
+// the bundle. Errors name the file and the problem: a missing file, a scene that does not
+// parse, frames whose scenes live in different folders, a pattern without --frames.
+Result<PreparedJob> prepare_job(const JobRequest& request);
+
+// Uploads the bundle and submits; returns the job id.
+Result<uint64_t> submit_job(DispatcherClient& client, const PreparedJob& job);
+
+}  // namespace tf

@@ -1,0 +1,177 @@
+#include "dispatcher/client.h"
+
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+namespace tf {
+namespace {
+
+Result<std::vector<uint8_t>> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"cannot read " + path.string()};
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+}
+
+Status write_file(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) return Error{"cannot write " + path.string()};
+  return Status::ok();
+}
+
+}  // namespace
+
+DispatcherClient::DispatcherClient(zmq::context_t& context, std::string endpoint,
+                                   ClientOptions options)
+    : context_(context), endpoint_(std::move(endpoint)), options_(std::move(options)) {}
+
+void DispatcherClient::reconnect() {
+  socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+  proto::configure_socket(*socket_, options_.transport);
+  socket_->connect(endpoint_);
+}
+
+Result<proto::Body> DispatcherClient::request(const proto::Body& body) {
+  const auto give_up = std::chrono::steady_clock::now() + options_.patience;
+  try {
+    if (!socket_) reconnect();
+    while (std::chrono::steady_clock::now() < give_up) {
+      const uint64_t id = next_request_id_++;
+      proto::send_envelope(*socket_, std::nullopt, {id, body});
+      const auto attempt_end =
+          std::min(give_up, std::chrono::steady_clock::now() + options_.reply_timeout);
+      while (std::chrono::steady_clock::now() < attempt_end) {
+        zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            attempt_end - std::chrono::steady_clock::now());
+        zmq::poll(&item, 1, std::max(left, std::chrono::milliseconds(1)));
+        Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(*socket_, false);
+        if (!raw || !raw.value()) continue;
+        Result<proto::Envelope> reply =
+            proto::decode_message(raw.value()->payload, proto::roles(proto::Role::kDispatcher));
+        if (!reply) return Error{"the dispatcher sent a malformed reply: " + reply.message()};
+        if (reply->request_id != id) continue;  // answer to an abandoned attempt
+        if (const auto* error = std::get_if<proto::ErrorReply>(&reply->body)) {
+          return Error{error->message};
+        }
+        return std::move(reply->body);
+      }
+      reconnect();  // no answer: the dispatcher may have restarted
+    }
+  } catch (const zmq::error_t& e) {
+    return Error{"cannot talk to the dispatcher at " + endpoint_ + ": " + e.what()};
+  }
+  return Error{"no reply from the dispatcher at " + endpoint_ + " within " +
+               std::to_string(options_.patience.count() / 1000) + " s"};
+}
+
+Result<Hash256> DispatcherClient::upload_bundle(const BundleManifest& manifest,
+                                                const std::filesystem::path& scene_dir) {
+  const std::string manifest_text = serialize_bundle_manifest(manifest);
+  const Hash256 id = bundle_id(manifest);
+  proto::MissingBlobsRequest query;
+  for (const BundleEntry& e : manifest.entries) query.hashes.push_back(e.hash);
+  query.hashes.push_back(id);
+  Result<proto::Body> missing = request(query);
+  if (!missing) return Error{missing.message()};
+  const auto* list = std::get_if<proto::MissingBlobsReply>(&missing.value());
+  if (list == nullptr) return Error{"the dispatcher answered a blob query with something else"};
+  for (const Hash256& h : list->hashes) {
+    proto::BlobUpload upload{h, {}};
+    if (h == id) {
+      upload.bytes.assign(manifest_text.begin(), manifest_text.end());
+    } else {
+      for (const BundleEntry& e : manifest.entries) {
+        if (e.hash != h) continue;
+        Result<std::vector<uint8_t>> bytes = read_file(scene_dir / e.relative_path);
+        if (!bytes) return Error{bytes.message()};
+        if (bytes->size() > proto::kMaxBlobBytes) {
+          return Error{e.relative_path + " is larger than the " +
+                       std::to_string(proto::kMaxBlobBytes >> 20) + " MiB limit per file"};
+        }
+        upload.bytes = std::move(bytes.value());
+        break;
+      }
+    }
+    Result<proto::Body> ack = request(upload);
+    if (!ack) return Error{ack.message()};
+  }
+  return id;
+}
+
+Result<uint64_t> DispatcherClient::submit(const proto::SubmitJob& job) {
+  Result<proto::Body> reply = request(job);
+  if (!reply) return Error{reply.message()};
+  const auto* submitted = std::get_if<proto::SubmitReply>(&reply.value());
+  if (submitted == nullptr) return Error{"the dispatcher answered a submission with something else"};
+  return submitted->job_id;
+}
+
+Result<std::vector<proto::JobStatus>> DispatcherClient::status(uint64_t job_id) {
+  Result<proto::Body> reply = request(proto::StatusRequest{job_id});
+  if (!reply) return Error{reply.message()};
+  auto* status = std::get_if<proto::StatusReply>(&reply.value());
+  if (status == nullptr) return Error{"the dispatcher answered a status query with something else"};
+  return std::move(status->jobs);
+}
+
+Status DispatcherClient::cancel(uint64_t job_id) {
+  Result<proto::Body> reply = request(proto::CancelRequest{job_id});
+  return reply.status();
+}
+
+Result<proto::OutputsReply> DispatcherClient::outputs(uint64_t job_id) {
+  Result<proto::Body> reply = request(proto::OutputsRequest{job_id});
+  if (!reply) return Error{reply.message()};
+  auto* outputs = std::get_if<proto::OutputsReply>(&reply.value());
+  if (outputs == nullptr) return Error{"the dispatcher answered an outputs query with something else"};
+  return std::move(*outputs);
+}
+
+Result<std::vector<uint8_t>> DispatcherClient::fetch_output(const Hash256& hash) {
+  Result<proto::Body> reply = request(proto::OutputFetch{hash});
+  if (!reply) return Error{reply.message()};
+  auto* data = std::get_if<proto::OutputData>(&reply.value());
+  if (data == nullptr || !data->found) return Error{"output " + hash.to_hex() + " is not available"};
+  if (blake2b_256(data->bytes) != hash) return Error{"output " + hash.to_hex() + " arrived corrupted"};
+  return std::move(data->bytes);
+}
+
+Result<std::vector<std::filesystem::path>> DispatcherClient::download_outputs(
+    uint64_t job_id, const std::filesystem::path& dir) {
+  Result<proto::OutputsReply> list = outputs(job_id);
+  if (!list) return Error{list.message()};
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error{"cannot create " + dir.string() + ": " + ec.message()};
+  std::vector<std::filesystem::path> written;
+  for (const proto::OutputFile& f : list->files) {
+    Result<std::vector<uint8_t>> bytes = fetch_output(f.hash);
+    if (!bytes) return Error{bytes.message()};
+    const std::filesystem::path path = dir / std::filesystem::path(f.name).filename();
+    if (Status s = write_file(path, bytes.value()); !s) return Error{s.message()};
+    written.push_back(path);
+  }
+  return written;
+}
+
+Result<proto::JobStatus> DispatcherClient::wait(
+    uint64_t job_id, std::chrono::milliseconds interval,
+    const std::function<void(const proto::JobStatus&)>& progress) {
+  for (;;) {
+    Result<std::vector<proto::JobStatus>> jobs = status(job_id);
+    if (!jobs) return Error{jobs.message()};
+    if (jobs->size() != 1) return Error{"the dispatcher does not know job " + std::to_string(job_id)};
+    const proto::JobStatus& job = jobs->front();
+    if (progress) progress(job);
+    if (job.state != proto::JobState::kQueued && job.state != proto::JobState::kRunning) {
+      return job;
+    }
+    std::this_thread::sleep_for(interval);
+  }
+}
+
+}  // namespace tf

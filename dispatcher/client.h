@@ -1,0 +1,71 @@
+// The client side of the dispatcher's protocol: upload a scene bundle, submit, query, cancel,
+// fetch outputs. Used by the CLI (submit, status, cancel, outputs, and the embedded render).
+//
+// Requests carry a fresh request id; replies with another id (late answers to an abandoned
+// request) are skipped. A request that gets no reply within its timeout is sent again on a
+// fresh socket, until `patience` runs out — so a client rides out a dispatcher restart.
+//
+// Thread safety: one DispatcherClient belongs to one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "formats/bundle/bundle.h"
+#include "formats/protocol/messages.h"
+#include "formats/protocol/transport.h"
+#include "kernels/status.h"
+
+namespace tf {
+
+struct ClientOptions {
+  std::chrono::milliseconds reply_timeout{5000};  // per attempt
+  std::chrono::milliseconds patience{60000};      // total per request, across reconnects
+  proto::TransportOptions transport;
+};
+
+class DispatcherClient {
+ public:
+  // Connects lazily; `context` must outlive the client.
+  DispatcherClient(zmq::context_t& context, std::string endpoint, ClientOptions options = {});
+
+  // Sends `body` and returns the reply body. An ErrorReply from the dispatcher becomes an
+  // error with its message; so does running out of patience.
+  Result<proto::Body> request(const proto::Body& body);
+
+  // Uploads every file of `manifest` (read from `scene_dir`) the dispatcher lacks, then the
+  // manifest itself; returns the bundle id.
+  Result<Hash256> upload_bundle(const BundleManifest& manifest,
+                                const std::filesystem::path& scene_dir);
+  Result<uint64_t> submit(const proto::SubmitJob& job);
+  Result<std::vector<proto::JobStatus>> status(uint64_t job_id);  // 0: every job
+  Status cancel(uint64_t job_id);
+  Result<proto::OutputsReply> outputs(uint64_t job_id);
+  Result<std::vector<uint8_t>> fetch_output(const Hash256& hash);
+  // Writes every output of the job into `dir` (created if missing); returns the paths.
+  Result<std::vector<std::filesystem::path>> download_outputs(uint64_t job_id,
+                                                              const std::filesystem::path& dir);
+
+  // Polls status every `interval` until the job is done, failed or cancelled, calling
+  // `progress` after each poll. Returns the final status.
+  Result<proto::JobStatus> wait(uint64_t job_id, std::chrono::milliseconds interval,
+                                const std::function<void(const proto::JobStatus&)>& progress);
+
+ private:
+  void reconnect();
+
+  zmq::context_t& context_;
+  std::string endpoint_;
+  ClientOptions options_;
+  std::unique_ptr<zmq::socket_t> socket_;
+  uint64_t next_request_id_ = 1;
+};
+
+}  // namespace tf

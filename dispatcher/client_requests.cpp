@@ -1,0 +1,171 @@
+// Client requests: uploads, job submission, status, cancel, outputs (DispatcherCore, see
+// dispatcher_core.h). Bad requests are answered with ErrorReply; only store failures return
+// an error.
+#include <set>
+#include <string>
+
+#include "dispatcher/dispatcher_core.h"
+#include "dispatcher/planner.h"
+#include "formats/bundle/bundle.h"
+
+namespace tf {
+namespace {
+
+proto::Body error_reply(proto::ErrorCode code, std::string message) {
+  return proto::ErrorReply{code, std::move(message)};
+}
+
+constexpr uint32_t kMaxTileSize = 1024;  // proto::kMaxTilePixels per side
+
+}  // namespace
+
+Result<proto::Body> DispatcherCore::on_client_message(const proto::Body& body) {
+  if (const auto* m = std::get_if<proto::MissingBlobsRequest>(&body)) {
+    proto::MissingBlobsReply reply;
+    for (const Hash256& h : m->hashes) {
+      if (!store_->blobs().contains(h)) reply.hashes.push_back(h);
+    }
+    return proto::Body(std::move(reply));
+  }
+  if (const auto* m = std::get_if<proto::BlobUpload>(&body)) {
+    if (Status s = store_->blobs().put_verified(m->hash, m->bytes); !s) {
+      return error_reply(proto::ErrorCode::kBadRequest, "upload refused: " + s.message());
+    }
+    return proto::Body(proto::Ack{});
+  }
+  if (const auto* m = std::get_if<proto::SubmitJob>(&body)) return submit(*m);
+  if (const auto* m = std::get_if<proto::StatusRequest>(&body)) {
+    proto::StatusReply reply{job_statuses(m->job_id)};
+    if (m->job_id != 0 && reply.jobs.empty()) {
+      return error_reply(proto::ErrorCode::kNotFound, "no job " + std::to_string(m->job_id));
+    }
+    return proto::Body(std::move(reply));
+  }
+  if (const auto* m = std::get_if<proto::CancelRequest>(&body)) return cancel(m->job_id);
+  if (const auto* m = std::get_if<proto::OutputsRequest>(&body)) return outputs(m->job_id);
+  if (const auto* m = std::get_if<proto::OutputFetch>(&body)) {
+    proto::OutputData reply{m->hash, false, {}};
+    if (Result<std::vector<uint8_t>> bytes = store_->blobs().get(m->hash)) {
+      reply.found = true;
+      reply.bytes = std::move(bytes.value());
+    }
+    return proto::Body(std::move(reply));
+  }
+  return error_reply(proto::ErrorCode::kBadRequest,
+                     std::string("unexpected message ") + proto::kind_name(body));
+}
+
+Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
+  auto bad = [](std::string message) {
+    return error_reply(proto::ErrorCode::kBadRequest, "job refused: " + std::move(message));
+  };
+  if (request.frames.empty()) return bad("it has no frames");
+  if (request.tile_size == 0 || request.tile_size > kMaxTileSize) {
+    return bad("tile size " + std::to_string(request.tile_size) + " is not in 1.." +
+               std::to_string(kMaxTileSize));
+  }
+  Result<std::vector<uint8_t>> manifest_bytes = store_->blobs().get(request.bundle);
+  if (!manifest_bytes) return bad("the scene bundle manifest was not uploaded");
+  Result<BundleManifest> manifest = parse_bundle_manifest(std::string_view(
+      reinterpret_cast<const char*>(manifest_bytes->data()), manifest_bytes->size()));
+  if (!manifest) return bad("the scene bundle manifest is invalid: " + manifest.message());
+  std::set<std::string> bundle_paths;
+  for (const BundleEntry& e : manifest->entries) {
+    if (!store_->blobs().contains(e.hash)) return bad("bundle file " + e.relative_path + " was not uploaded");
+    bundle_paths.insert(e.relative_path);
+  }
+  // Plan everything before writing anything, so a refused job leaves no trace.
+  std::vector<std::vector<PlannedUnit>> plans;
+  for (const proto::FrameSpec& f : request.frames) {
+    if (bundle_paths.count(f.scene_path) == 0) return bad("frame " + std::to_string(f.frame) + "'s scene " + f.scene_path + " is not in the bundle");
+    const uint32_t spu = request.samples_per_unit == 0 ? request.spp : request.samples_per_unit;
+    Result<std::vector<PlannedUnit>> plan =
+        plan_frame(f.width, f.height, request.tile_size, request.spp, spu);
+    if (!plan) return bad("frame " + std::to_string(f.frame) + ": " + plan.message());
+    plans.push_back(std::move(plan.value()));
+  }
+  if (Status s = store_->begin(); !s) return Error{s.message()};
+  JobRow row;
+  row.name = request.name;
+  row.priority = request.priority;
+  row.bundle = request.bundle;
+  row.tile_size = request.tile_size;
+  row.spp = request.spp;
+  row.samples_per_unit = request.samples_per_unit == 0 ? request.spp : request.samples_per_unit;
+  Result<uint64_t> job_id = store_->insert_job(row);
+  if (!job_id) return Error{job_id.message()};
+  row.id = job_id.value();
+  JobState& job = jobs_[row.id];
+  job.row = row;
+  scheduler_.add_job(row.id, row.priority);
+  for (size_t i = 0; i < request.frames.size(); ++i) {
+    const proto::FrameSpec& f = request.frames[i];
+    FrameRow frame_row{row.id, f.frame, f.scene_path, f.width, f.height, {}, {}};
+    if (Status s = store_->insert_frame(frame_row); !s) return Error{s.message()};
+    FrameState& frame = frames_[{row.id, f.frame}];
+    frame.row = frame_row;
+    job.frames.push_back(f.frame);
+    for (const PlannedUnit& p : plans[i]) {
+      UnitRow u{0, row.id, f.frame, p.x0, p.y0, p.x1, p.y1, p.s0, p.s1, 0, {}, 0};
+      Result<uint64_t> unit_id = store_->insert_unit(u);
+      if (!unit_id) return Error{unit_id.message()};
+      u.id = unit_id.value();
+      units_[u.id].row = u;
+      frame.unit_ids.push_back(u.id);
+      ++frame.remaining;
+      ++job.units_total;
+      scheduler_.push(row.id, u.id);
+    }
+  }
+  return proto::Body(proto::SubmitReply{row.id});
+}
+
+Result<proto::Body> DispatcherCore::cancel(uint64_t job_id) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) {
+    return error_reply(proto::ErrorCode::kNotFound, "no job " + std::to_string(job_id));
+  }
+  JobState& job = it->second;
+  if (!job.active()) {
+    return error_reply(proto::ErrorCode::kConflict,
+                       "job " + std::to_string(job_id) + " is already " +
+                           proto::job_state_name(job.row.state));
+  }
+  job.row.state = proto::JobState::kCancelled;
+  scheduler_.remove_job(job_id);
+  if (Status s = store_->begin(); !s) return Error{s.message()};
+  if (Status s = store_->set_job_state(job_id, job.row.state, "cancelled by a client"); !s) {
+    return Error{s.message()};
+  }
+  job.row.message = "cancelled by a client";
+  // Outstanding leases end now; late results for them are dropped as the job is inactive.
+  for (const auto& [key, frame] : frames_) {
+    if (key.first != job_id) continue;
+    for (uint64_t unit : frame.unit_ids) {
+      for (uint64_t lease : leases_.of_unit(unit)) {
+        if (Status s = end_lease(lease, false); !s) return Error{s.message()};
+      }
+    }
+  }
+  return proto::Body(proto::Ack{});
+}
+
+Result<proto::Body> DispatcherCore::outputs(uint64_t job_id) const {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) {
+    return error_reply(proto::ErrorCode::kNotFound, "no job " + std::to_string(job_id));
+  }
+  proto::OutputsReply reply{job_id, {}};
+  for (uint32_t frame_number : it->second.frames) {
+    const FrameState& frame = frames_.at({job_id, frame_number});
+    if (!frame.row.exr || !frame.row.png) continue;
+    for (auto [hash, ext] : {std::pair{*frame.row.exr, "exr"}, std::pair{*frame.row.png, "png"}}) {
+      std::error_code ec;
+      const uint64_t size = std::filesystem::file_size(store_->blobs().path_of(hash), ec);
+      reply.files.push_back({frame_output_name(frame_number, ext), hash, ec ? 0 : size});
+    }
+  }
+  return proto::Body(std::move(reply));
+}
+
+}  // namespace tf

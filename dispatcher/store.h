@@ -1,0 +1,122 @@
+// The dispatcher's durable state: jobs, frames, units and leases in SQLite (WAL,
+// synchronous=FULL), blobs as content-addressed files beside the database.
+//
+// Transactions: every write happens inside begin()/commit(); the server opens one transaction
+// per poll-loop iteration (batching every message of that iteration) and sends replies only
+// after commit() returned, so nothing a peer was told is lost by a crash. A transaction that
+// never commits (crash, kill -9, rollback) leaves the previous state.
+//
+// Schema: versioned migrations (schema_migrations table); open() applies every migration the
+// database lacks, each in its own transaction.
+//
+// Thread safety: one Store belongs to one thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dispatcher/blob_store.h"
+#include "dispatcher/sqlite_db.h"
+#include "formats/hash/hash.h"
+#include "formats/protocol/messages.h"
+#include "kernels/status.h"
+
+namespace tf {
+
+struct JobRow {
+  uint64_t id = 0;
+  std::string name;
+  proto::JobState state = proto::JobState::kQueued;
+  int32_t priority = 0;
+  Hash256 bundle;
+  uint32_t tile_size = 0, spp = 0, samples_per_unit = 0;
+  std::string message;
+};
+
+struct FrameRow {
+  uint64_t job_id = 0;
+  uint32_t frame = 0;
+  std::string scene_path;
+  uint32_t width = 0, height = 0;
+  std::optional<Hash256> exr, png;  // set once the frame is assembled
+};
+
+struct UnitRow {
+  uint64_t id = 0;
+  uint64_t job_id = 0;
+  uint32_t frame = 0;
+  uint32_t x0 = 0, y0 = 0, x1 = 0, y1 = 0, s0 = 0, s1 = 0;
+  uint32_t attempts = 0;          // failed or lapsed leases so far
+  std::optional<Hash256> result;  // set once an accepted result is stored
+  uint64_t rays = 0;
+};
+
+struct LeaseRow {
+  uint64_t id = 0;
+  uint64_t unit_id = 0;
+  std::string worker;  // the worker's routing id
+  int64_t deadline_ms = 0;
+};
+
+// Everything in the database, as loaded at startup.
+struct StoreSnapshot {
+  std::vector<JobRow> jobs;
+  std::vector<FrameRow> frames;
+  std::vector<UnitRow> units;
+  std::vector<LeaseRow> leases;
+};
+
+class Store {
+ public:
+  // The schema version this build migrates to.
+  static int latest_schema_version();
+
+  // Opens (creating) `state_dir`/dispatcher.db and `state_dir`/blobs, applying migrations up
+  // to `target_version` (default: latest). Errors name the path.
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& state_dir,
+                                             int target_version = -1);
+
+  BlobStore& blobs() { return blobs_; }
+  Result<int> schema_version();
+
+  // BEGIN IMMEDIATE; a no-op when a transaction is already open.
+  Status begin();
+  // COMMIT; a no-op when none is open. On error the transaction is rolled back.
+  Status commit();
+  void rollback();
+  bool in_transaction() const { return in_transaction_; }
+
+  // Writes; each requires an open transaction (begin()).
+  Result<uint64_t> insert_job(const JobRow& job);  // returns the new id (job.id ignored)
+  Status insert_frame(const FrameRow& frame);
+  Result<uint64_t> insert_unit(const UnitRow& unit);  // returns the new id
+  Status set_job_state(uint64_t job_id, proto::JobState state, const std::string& message);
+  // Lease ids are never reused, even after the lease is deleted.
+  Result<uint64_t> insert_lease(uint64_t unit_id, const std::string& worker, int64_t deadline_ms);
+  Status delete_lease(uint64_t lease_id);
+  Status set_unit_attempts(uint64_t unit_id, uint32_t attempts);
+  // Records the accepted result and deletes every lease of the unit.
+  Status set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays);
+  Status set_frame_outputs(uint64_t job_id, uint32_t frame, const Hash256& exr,
+                           const Hash256& png);
+
+  Result<StoreSnapshot> load();
+
+ private:
+  Store(std::unique_ptr<SqliteDb> db, BlobStore blobs) : db_(std::move(db)), blobs_(blobs) {}
+  Status migrate(int target_version);
+  Result<SqliteStatement*> statement(const char* sql);
+  Status require_transaction(const char* what) const;
+
+  std::unique_ptr<SqliteDb> db_;
+  BlobStore blobs_;
+  std::map<const char*, SqliteStatement> statements_;  // keyed by the SQL literal's address
+  bool in_transaction_ = false;
+};
+
+}  // namespace tf

@@ -1,0 +1,501 @@
+#include "formats/protocol/codec.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/array.h>
+#include <kj/exception.h>
+
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+#include "protocol.capnp.h"
+
+namespace tf::proto {
+namespace {
+
+using WhichBody = wire::Envelope::Body::Which;
+
+// Thrown inside this file only (caught in decode_message) for semantic violations that Cap'n
+// Proto itself cannot see, such as a hash of the wrong length.
+struct DecodeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// ---- helpers shared by encode and decode
+
+capnp::Data::Reader as_data(const Hash256& h) { return {h.bytes.data(), h.bytes.size()}; }
+
+template <class T>
+capnp::Data::Reader as_data(const std::vector<T>& v) {
+  return {reinterpret_cast<const kj::byte*>(v.data()), v.size() * sizeof(T)};
+}
+
+Hash256 read_hash(capnp::Data::Reader d, const char* what) {
+  if (d.size() != 32) {
+    throw DecodeError(std::string(what) + " must be a 32-byte hash, got " +
+                      std::to_string(d.size()) + " bytes");
+  }
+  Hash256 h;
+  std::memcpy(h.bytes.data(), d.begin(), 32);
+  return h;
+}
+
+std::vector<uint8_t> read_bytes(capnp::Data::Reader d) { return {d.begin(), d.end()}; }
+std::string read_text(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
+
+JobState read_job_state(wire::JobState s) {
+  switch (s) {
+    case wire::JobState::QUEUED: return JobState::kQueued;
+    case wire::JobState::RUNNING: return JobState::kRunning;
+    case wire::JobState::DONE: return JobState::kDone;
+    case wire::JobState::FAILED: return JobState::kFailed;
+    case wire::JobState::CANCELLED: return JobState::kCancelled;
+    default: return JobState::kUnknown;  // a newer peer's state
+  }
+}
+
+wire::JobState write_job_state(JobState s) {
+  switch (s) {
+    case JobState::kQueued: return wire::JobState::QUEUED;
+    case JobState::kRunning: return wire::JobState::RUNNING;
+    case JobState::kDone: return wire::JobState::DONE;
+    case JobState::kFailed: return wire::JobState::FAILED;
+    case JobState::kCancelled: return wire::JobState::CANCELLED;
+    case JobState::kUnknown: break;
+  }
+  return wire::JobState::FAILED;
+}
+
+ErrorCode read_error_code(wire::ErrorCode c) {
+  switch (c) {
+    case wire::ErrorCode::BAD_REQUEST: return ErrorCode::kBadRequest;
+    case wire::ErrorCode::NOT_FOUND: return ErrorCode::kNotFound;
+    case wire::ErrorCode::CONFLICT: return ErrorCode::kConflict;
+    default: return ErrorCode::kInternal;  // includes a newer peer's codes
+  }
+}
+
+wire::ErrorCode write_error_code(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::kBadRequest: return wire::ErrorCode::BAD_REQUEST;
+    case ErrorCode::kNotFound: return wire::ErrorCode::NOT_FOUND;
+    case ErrorCode::kConflict: return wire::ErrorCode::CONFLICT;
+    case ErrorCode::kInternal: break;
+  }
+  return wire::ErrorCode::INTERNAL;
+}
+
+// ---- encoding, one function per struct
+
+void write(wire::WorkerHello::Builder b, const WorkerHello& m) {
+  b.setWorkerName(m.worker_name);
+  auto list = b.initDevices(static_cast<unsigned>(m.devices.size()));
+  for (unsigned i = 0; i < m.devices.size(); ++i) {
+    const DeviceOffer& d = m.devices[i];
+    auto o = list[i];
+    o.setBackend(d.backend);
+    o.setIndex(d.index);
+    o.setName(d.name);
+    o.setMemoryBytes(d.memory_bytes);
+    o.setComputeUnits(d.compute_units);
+    o.setKernelVersion(d.kernel_version);
+    o.setSlots(d.slots);
+  }
+}
+
+void write(wire::UnitResult::Builder b, const UnitResult& m) {
+  b.setLeaseId(m.lease_id);
+  b.setUnitId(m.unit_id);
+  b.setKernelVersion(m.kernel_version);
+  b.setWidth(m.width);
+  b.setHeight(m.height);
+  b.setRgb(as_data(m.rgb));
+  b.setRays(m.rays);
+  b.setResultHash(as_data(m.result_hash));
+}
+
+void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
+  auto list = b.initUnits(static_cast<unsigned>(m.units.size()));
+  for (unsigned i = 0; i < m.units.size(); ++i) {
+    const RenderUnitSpec& u = m.units[i];
+    auto o = list[i];
+    o.setLeaseId(u.lease_id);
+    o.setUnitId(u.unit_id);
+    o.setJobId(u.job_id);
+    o.setBundle(as_data(u.bundle));
+    o.setScenePath(u.scene_path);
+    o.setFrame(u.frame);
+    o.setX0(u.x0);
+    o.setY0(u.y0);
+    o.setX1(u.x1);
+    o.setY1(u.y1);
+    o.setS0(u.s0);
+    o.setS1(u.s1);
+    o.setReplica(u.replica);
+    o.setLeaseSeconds(u.lease_seconds);
+  }
+}
+
+void write_hashes(wire::HashList::Builder b, const std::vector<Hash256>& hashes) {
+  auto list = b.initHashes(static_cast<unsigned>(hashes.size()));
+  for (unsigned i = 0; i < hashes.size(); ++i) list.set(i, as_data(hashes[i]));
+}
+
+void write(wire::SubmitJob::Builder b, const SubmitJob& m) {
+  b.setName(m.name);
+  b.setBundle(as_data(m.bundle));
+  auto list = b.initFrames(static_cast<unsigned>(m.frames.size()));
+  for (unsigned i = 0; i < m.frames.size(); ++i) {
+    auto o = list[i];
+    o.setFrame(m.frames[i].frame);
+    o.setScenePath(m.frames[i].scene_path);
+    o.setWidth(m.frames[i].width);
+    o.setHeight(m.frames[i].height);
+  }
+  b.setTileSize(m.tile_size);
+  b.setSpp(m.spp);
+  b.setSamplesPerUnit(m.samples_per_unit);
+  b.setPriority(m.priority);
+}
+
+void write(wire::StatusReply::Builder b, const StatusReply& m) {
+  auto list = b.initJobs(static_cast<unsigned>(m.jobs.size()));
+  for (unsigned i = 0; i < m.jobs.size(); ++i) {
+    const JobStatus& j = m.jobs[i];
+    auto o = list[i];
+    o.setJobId(j.job_id);
+    o.setName(j.name);
+    o.setState(write_job_state(j.state));
+    o.setPriority(j.priority);
+    o.setUnitsDone(j.units_done);
+    o.setUnitsTotal(j.units_total);
+    o.setFramesDone(j.frames_done);
+    o.setFramesTotal(j.frames_total);
+    o.setMessage(j.message);
+  }
+}
+
+void write(wire::OutputsReply::Builder b, const OutputsReply& m) {
+  b.setJobId(m.job_id);
+  auto list = b.initFiles(static_cast<unsigned>(m.files.size()));
+  for (unsigned i = 0; i < m.files.size(); ++i) {
+    list[i].setName(m.files[i].name);
+    list[i].setHash(as_data(m.files[i].hash));
+    list[i].setSize(m.files[i].size);
+  }
+}
+
+template <class B>
+void write_blob_reply(B b, const Hash256& hash, bool found, const std::vector<uint8_t>& bytes) {
+  b.setHash(as_data(hash));
+  b.setFound(found);
+  b.setBytes(as_data(bytes));
+}
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
+void write_body(wire::Envelope::Body::Builder b, const Body& body) {
+  std::visit(
+      Overloaded{
+          [&](const WorkerHello& m) { write(b.initWorkerHello(), m); },
+          [&](const WorkerHeartbeat&) { b.setWorkerHeartbeat(); },
+          [&](const UnitResult& m) { write(b.initUnitResult(), m); },
+          [&](const UnitFailure& m) {
+            auto o = b.initUnitFailure();
+            o.setLeaseId(m.lease_id);
+            o.setUnitId(m.unit_id);
+            o.setMessage(m.message);
+          },
+          [&](const UnitReturn& m) {
+            auto o = b.initUnitReturn();
+            auto list = o.initLeaseIds(static_cast<unsigned>(m.lease_ids.size()));
+            for (unsigned i = 0; i < m.lease_ids.size(); ++i) list.set(i, m.lease_ids[i]);
+            o.setLeaving(m.leaving);
+          },
+          [&](const BlobRequest& m) { b.initBlobRequest().setHash(as_data(m.hash)); },
+          [&](const LeaseGrant& m) { write(b.initLeaseGrant(), m); },
+          [&](const DispatcherHeartbeat&) { b.setDispatcherHeartbeat(); },
+          [&](const BlobReply& m) { write_blob_reply(b.initBlobReply(), m.hash, m.found, m.bytes); },
+          [&](const HelloRequired&) { b.setHelloRequired(); },
+          [&](const MissingBlobsRequest& m) { write_hashes(b.initMissingBlobsRequest(), m.hashes); },
+          [&](const BlobUpload& m) {
+            auto o = b.initBlobUpload();
+            o.setHash(as_data(m.hash));
+            o.setBytes(as_data(m.bytes));
+          },
+          [&](const SubmitJob& m) { write(b.initSubmitJob(), m); },
+          [&](const StatusRequest& m) { b.initStatusRequest().setJobId(m.job_id); },
+          [&](const CancelRequest& m) { b.initCancelRequest().setJobId(m.job_id); },
+          [&](const OutputsRequest& m) { b.initOutputsRequest().setJobId(m.job_id); },
+          [&](const OutputFetch& m) { b.initOutputFetch().setHash(as_data(m.hash)); },
+          [&](const MissingBlobsReply& m) { write_hashes(b.initMissingBlobsReply(), m.hashes); },
+          [&](const Ack&) { b.setAck(); },
+          [&](const SubmitReply& m) { b.initSubmitReply().setJobId(m.job_id); },
+          [&](const StatusReply& m) { write(b.initStatusReply(), m); },
+          [&](const OutputsReply& m) { write(b.initOutputsReply(), m); },
+          [&](const OutputData& m) { write_blob_reply(b.initOutputData(), m.hash, m.found, m.bytes); },
+          [&](const ErrorReply& m) {
+            auto o = b.initErrorReply();
+            o.setCode(write_error_code(m.code));
+            o.setMessage(m.message);
+          },
+      },
+      body);
+}
+
+// ---- decoding, one function per struct
+
+WorkerHello read(wire::WorkerHello::Reader r) {
+  WorkerHello m;
+  m.worker_name = read_text(r.getWorkerName());
+  for (auto d : r.getDevices()) {
+    m.devices.push_back({read_text(d.getBackend()), d.getIndex(), read_text(d.getName()),
+                         d.getMemoryBytes(), d.getComputeUnits(), read_text(d.getKernelVersion()),
+                         d.getSlots()});
+  }
+  return m;
+}
+
+UnitResult read(wire::UnitResult::Reader r) {
+  UnitResult m;
+  m.lease_id = r.getLeaseId();
+  m.unit_id = r.getUnitId();
+  m.kernel_version = read_text(r.getKernelVersion());
+  m.width = r.getWidth();
+  m.height = r.getHeight();
+  const uint64_t pixels = uint64_t{m.width} * m.height;
+  auto rgb = r.getRgb();
+  if (pixels > kMaxTilePixels || rgb.size() != pixels * 3 * sizeof(float)) {
+    throw DecodeError("unitResult: rgb holds " + std::to_string(rgb.size()) +
+                      " bytes, which does not match a " + std::to_string(m.width) + "x" +
+                      std::to_string(m.height) + " tile");
+  }
+  m.rgb.resize(pixels * 3);
+  std::memcpy(m.rgb.data(), rgb.begin(), rgb.size());
+  m.rays = r.getRays();
+  m.result_hash = read_hash(r.getResultHash(), "unitResult.resultHash");
+  return m;
+}
+
+LeaseGrant read(wire::LeaseGrant::Reader r) {
+  LeaseGrant m;
+  for (auto u : r.getUnits()) {
+    RenderUnitSpec s;
+    s.lease_id = u.getLeaseId();
+    s.unit_id = u.getUnitId();
+    s.job_id = u.getJobId();
+    s.bundle = read_hash(u.getBundle(), "leaseGrant.bundle");
+    s.scene_path = read_text(u.getScenePath());
+    s.frame = u.getFrame();
+    s.x0 = u.getX0();
+    s.y0 = u.getY0();
+    s.x1 = u.getX1();
+    s.y1 = u.getY1();
+    s.s0 = u.getS0();
+    s.s1 = u.getS1();
+    s.replica = u.getReplica();
+    s.lease_seconds = u.getLeaseSeconds();
+    m.units.push_back(std::move(s));
+  }
+  return m;
+}
+
+std::vector<Hash256> read_hashes(wire::HashList::Reader r) {
+  std::vector<Hash256> out;
+  for (auto h : r.getHashes()) out.push_back(read_hash(h, "hash list entry"));
+  return out;
+}
+
+SubmitJob read(wire::SubmitJob::Reader r) {
+  SubmitJob m;
+  m.name = read_text(r.getName());
+  m.bundle = read_hash(r.getBundle(), "submitJob.bundle");
+  for (auto f : r.getFrames()) {
+    m.frames.push_back({f.getFrame(), read_text(f.getScenePath()), f.getWidth(), f.getHeight()});
+  }
+  m.tile_size = r.getTileSize();
+  m.spp = r.getSpp();
+  m.samples_per_unit = r.getSamplesPerUnit();
+  m.priority = r.getPriority();
+  return m;
+}
+
+StatusReply read(wire::StatusReply::Reader r) {
+  StatusReply m;
+  for (auto j : r.getJobs()) {
+    m.jobs.push_back({j.getJobId(), read_text(j.getName()), read_job_state(j.getState()),
+                      j.getPriority(), j.getUnitsDone(), j.getUnitsTotal(), j.getFramesDone(),
+                      j.getFramesTotal(), read_text(j.getMessage())});
+  }
+  return m;
+}
+
+OutputsReply read(wire::OutputsReply::Reader r) {
+  OutputsReply m;
+  m.job_id = r.getJobId();
+  for (auto f : r.getFiles()) {
+    m.files.push_back({read_text(f.getName()), read_hash(f.getHash(), "outputsReply.hash"),
+                       f.getSize()});
+  }
+  return m;
+}
+
+Body read_body(wire::Envelope::Body::Reader b) {
+  switch (b.which()) {
+    case WhichBody::WORKER_HELLO: return read(b.getWorkerHello());
+    case WhichBody::WORKER_HEARTBEAT: return WorkerHeartbeat{};
+    case WhichBody::UNIT_RESULT: return read(b.getUnitResult());
+    case WhichBody::UNIT_FAILURE: {
+      auto r = b.getUnitFailure();
+      return UnitFailure{r.getLeaseId(), r.getUnitId(), read_text(r.getMessage())};
+    }
+    case WhichBody::UNIT_RETURN: {
+      auto r = b.getUnitReturn();
+      UnitReturn m;
+      for (uint64_t id : r.getLeaseIds()) m.lease_ids.push_back(id);
+      m.leaving = r.getLeaving();
+      return m;
+    }
+    case WhichBody::BLOB_REQUEST:
+      return BlobRequest{read_hash(b.getBlobRequest().getHash(), "blobRequest.hash")};
+    case WhichBody::LEASE_GRANT: return read(b.getLeaseGrant());
+    case WhichBody::DISPATCHER_HEARTBEAT: return DispatcherHeartbeat{};
+    case WhichBody::BLOB_REPLY: {
+      auto r = b.getBlobReply();
+      return BlobReply{read_hash(r.getHash(), "blobReply.hash"), r.getFound(),
+                       read_bytes(r.getBytes())};
+    }
+    case WhichBody::HELLO_REQUIRED: return HelloRequired{};
+    case WhichBody::MISSING_BLOBS_REQUEST:
+      return MissingBlobsRequest{read_hashes(b.getMissingBlobsRequest())};
+    case WhichBody::BLOB_UPLOAD: {
+      auto r = b.getBlobUpload();
+      return BlobUpload{read_hash(r.getHash(), "blobUpload.hash"), read_bytes(r.getBytes())};
+    }
+    case WhichBody::SUBMIT_JOB: return read(b.getSubmitJob());
+    case WhichBody::STATUS_REQUEST: return StatusRequest{b.getStatusRequest().getJobId()};
+    case WhichBody::CANCEL_REQUEST: return CancelRequest{b.getCancelRequest().getJobId()};
+    case WhichBody::OUTPUTS_REQUEST: return OutputsRequest{b.getOutputsRequest().getJobId()};
+    case WhichBody::OUTPUT_FETCH:
+      return OutputFetch{read_hash(b.getOutputFetch().getHash(), "outputFetch.hash")};
+    case WhichBody::MISSING_BLOBS_REPLY:
+      return MissingBlobsReply{read_hashes(b.getMissingBlobsReply())};
+    case WhichBody::ACK: return Ack{};
+    case WhichBody::SUBMIT_REPLY: return SubmitReply{b.getSubmitReply().getJobId()};
+    case WhichBody::STATUS_REPLY: return read(b.getStatusReply());
+    case WhichBody::OUTPUTS_REPLY: return read(b.getOutputsReply());
+    case WhichBody::OUTPUT_DATA: {
+      auto r = b.getOutputData();
+      return OutputData{read_hash(r.getHash(), "outputData.hash"), r.getFound(),
+                        read_bytes(r.getBytes())};
+    }
+    case WhichBody::ERROR_REPLY: {
+      auto r = b.getErrorReply();
+      return ErrorReply{read_error_code(r.getCode()), read_text(r.getMessage())};
+    }
+  }
+  throw DecodeError("unknown message kind " + std::to_string(static_cast<unsigned>(b.which())));
+}
+
+// The most words a legitimate message of this kind makes the reader visit. Bounds the work
+// (and memory) a hostile frame can cause, including amplification through shared pointers.
+uint64_t traversal_limit_words(WhichBody kind) {
+  constexpr uint64_t kSlack = 1024;
+  switch (kind) {
+    case WhichBody::BLOB_REPLY:
+    case WhichBody::BLOB_UPLOAD:
+    case WhichBody::OUTPUT_DATA:
+      return kMaxBlobBytes / 8 + kSlack;
+    case WhichBody::UNIT_RESULT:
+      return kMaxTilePixels * 3 * sizeof(float) / 8 + kSlack;
+    case WhichBody::SUBMIT_JOB:
+    case WhichBody::STATUS_REPLY:
+    case WhichBody::OUTPUTS_REPLY:
+    case WhichBody::MISSING_BLOBS_REQUEST:
+    case WhichBody::MISSING_BLOBS_REPLY:
+      return 4ull << 20;
+    case WhichBody::LEASE_GRANT:
+    case WhichBody::UNIT_RETURN:
+      return 256ull << 10;
+    case WhichBody::WORKER_HELLO:
+      return 64ull << 10;
+    default:
+      return 4096;  // control messages: a few small fields
+  }
+}
+
+Envelope read_envelope(kj::ArrayPtr<const capnp::word> words, RoleSet accepted_senders) {
+  // First pass: only the header (version and kind), with a tiny traversal budget.
+  capnp::ReaderOptions peek_options;
+  peek_options.traversalLimitInWords = 64;
+  peek_options.nestingLimit = 4;
+  capnp::FlatArrayMessageReader peek(words, peek_options);
+  if (peek.getEnd() != words.end()) {
+    throw DecodeError("frame has " +
+                      std::to_string((words.end() - peek.getEnd()) * sizeof(capnp::word)) +
+                      " trailing bytes after the message");
+  }
+  auto header = peek.getRoot<wire::Envelope>();
+  if (header.getProtocolVersion() != kProtocolVersion) {
+    throw DecodeError("protocol version " + std::to_string(header.getProtocolVersion()) +
+                      " is not supported (this build speaks version " +
+                      std::to_string(kProtocolVersion) + ")");
+  }
+  const WhichBody kind = header.getBody().which();
+
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = traversal_limit_words(kind);
+  options.nestingLimit = 16;
+  capnp::FlatArrayMessageReader reader(words, options);
+  auto root = reader.getRoot<wire::Envelope>();
+  Envelope envelope;
+  envelope.request_id = root.getRequestId();
+  envelope.body = read_body(root.getBody());
+  const Role sender = sender_role(envelope.body);
+  if ((accepted_senders & static_cast<RoleSet>(sender)) == 0) {
+    throw DecodeError(std::string("message kind ") + kind_name(envelope.body) +
+                      " is not accepted from this peer's role");
+  }
+  return envelope;
+}
+
+}  // namespace
+
+std::vector<uint8_t> encode_message(const Envelope& envelope) {
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<wire::Envelope>();
+  root.setProtocolVersion(kProtocolVersion);
+  root.setRequestId(envelope.request_id);
+  write_body(root.getBody(), envelope.body);
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
+  auto bytes = words.asBytes();
+  return {bytes.begin(), bytes.end()};
+}
+
+Result<Envelope> decode_message(std::span<const uint8_t> frame, RoleSet accepted_senders) {
+  if (frame.size() > kMaxFrameBytes) {
+    return Error{"frame of " + std::to_string(frame.size()) + " bytes exceeds the limit of " +
+                 std::to_string(kMaxFrameBytes)};
+  }
+  if (frame.empty() || frame.size() % sizeof(capnp::word) != 0) {
+    return Error{"frame of " + std::to_string(frame.size()) +
+                 " bytes is not a whole number of 8-byte words"};
+  }
+  // ZeroMQ frames are not necessarily 8-byte aligned; Cap'n Proto requires alignment.
+  auto words = kj::heapArray<capnp::word>(frame.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), frame.data(), frame.size());
+  try {
+    return read_envelope(kj::ArrayPtr<const capnp::word>(words.begin(), words.size()), accepted_senders);
+  } catch (const kj::Exception& e) {
+    return Error{std::string("malformed message: ") + e.getDescription().cStr()};
+  } catch (const std::exception& e) {
+    return Error{std::string("malformed message: ") + e.what()};
+  }
+}
+
+}  // namespace tf::proto

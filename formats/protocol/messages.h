@@ -1,0 +1,225 @@
+// The messages of the tilefarm protocol as plain C++ values (formats/protocol/protocol.capnp is
+// the wire form; codec.h converts). Everything that crosses a process boundary between client,
+// dispatcher and worker is one of the Body alternatives below.
+//
+// Roles: each message kind has exactly one sender role (sender_role). Receivers decode with the
+// set of roles they accept, so a worker cannot submit jobs and a client cannot return results.
+//
+// Thread safety: plain values; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "formats/hash/hash.h"
+
+namespace tf::proto {
+
+// Bumped when a peer of the previous version must refuse messages of this one.
+inline constexpr uint32_t kProtocolVersion = 1;
+
+// The largest blob (scene asset, output file) one message carries, and the largest frame.
+inline constexpr uint64_t kMaxBlobBytes = 128ull << 20;
+inline constexpr uint64_t kMaxFrameBytes = kMaxBlobBytes + (64u << 10);
+// The largest tile a unit may cover (pixels), which bounds a result message.
+inline constexpr uint64_t kMaxTilePixels = 1024ull * 1024ull;
+
+enum class Role : uint8_t { kWorker = 1, kDispatcher = 2, kClient = 4 };
+using RoleSet = uint8_t;  // bitwise OR of Role values
+constexpr RoleSet roles(Role a) { return static_cast<RoleSet>(a); }
+constexpr RoleSet roles(Role a, Role b) { return roles(a) | roles(b); }
+
+// ---- worker -> dispatcher
+struct DeviceOffer {
+  std::string backend;
+  int32_t index = 0;
+  std::string name;
+  uint64_t memory_bytes = 0;
+  uint32_t compute_units = 0;
+  std::string kernel_version;
+  uint32_t slots = 0;  // units this device keeps in flight
+  bool operator==(const DeviceOffer&) const = default;
+};
+struct WorkerHello {
+  std::string worker_name;
+  std::vector<DeviceOffer> devices;
+  bool operator==(const WorkerHello&) const = default;
+};
+struct WorkerHeartbeat {
+  bool operator==(const WorkerHeartbeat&) const = default;
+};
+struct UnitResult {
+  uint64_t lease_id = 0;
+  uint64_t unit_id = 0;
+  std::string kernel_version;
+  uint32_t width = 0, height = 0;
+  std::vector<float> rgb;  // width * height * 3 per-pixel sums
+  uint64_t rays = 0;
+  Hash256 result_hash;     // result_hash(rgb, rays), see result_hash.h
+  bool operator==(const UnitResult&) const = default;
+};
+struct UnitFailure {
+  uint64_t lease_id = 0;
+  uint64_t unit_id = 0;
+  std::string message;
+  bool operator==(const UnitFailure&) const = default;
+};
+struct UnitReturn {
+  std::vector<uint64_t> lease_ids;  // leases handed back unfinished
+  bool leaving = false;             // the worker shuts down after this
+  bool operator==(const UnitReturn&) const = default;
+};
+struct BlobRequest {
+  Hash256 hash;
+  bool operator==(const BlobRequest&) const = default;
+};
+
+// ---- dispatcher -> worker
+struct RenderUnitSpec {
+  uint64_t lease_id = 0;
+  uint64_t unit_id = 0;
+  uint64_t job_id = 0;
+  Hash256 bundle;          // bundle id; the manifest's canonical bytes are a blob by that hash
+  std::string scene_path;  // this frame's scene file, relative to the bundle root
+  uint32_t frame = 0;
+  uint32_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  uint32_t s0 = 0, s1 = 0;
+  uint32_t replica = 0;    // which replica of the unit (result verification seam)
+  uint32_t lease_seconds = 0;
+  bool operator==(const RenderUnitSpec&) const = default;
+};
+struct LeaseGrant {
+  std::vector<RenderUnitSpec> units;
+  bool operator==(const LeaseGrant&) const = default;
+};
+struct DispatcherHeartbeat {
+  bool operator==(const DispatcherHeartbeat&) const = default;
+};
+struct BlobReply {
+  Hash256 hash;
+  bool found = false;
+  std::vector<uint8_t> bytes;
+  bool operator==(const BlobReply&) const = default;
+};
+// The dispatcher does not know this worker (it restarted, or declared the worker dead):
+// the worker must send WorkerHello again.
+struct HelloRequired {
+  bool operator==(const HelloRequired&) const = default;
+};
+
+// ---- client -> dispatcher
+struct MissingBlobsRequest {
+  std::vector<Hash256> hashes;
+  bool operator==(const MissingBlobsRequest&) const = default;
+};
+struct BlobUpload {
+  Hash256 hash;
+  std::vector<uint8_t> bytes;
+  bool operator==(const BlobUpload&) const = default;
+};
+struct FrameSpec {
+  uint32_t frame = 0;
+  std::string scene_path;
+  uint32_t width = 0, height = 0;
+  bool operator==(const FrameSpec&) const = default;
+};
+struct SubmitJob {
+  std::string name;
+  Hash256 bundle;
+  std::vector<FrameSpec> frames;
+  uint32_t tile_size = 0;
+  uint32_t spp = 0;
+  uint32_t samples_per_unit = 0;
+  int32_t priority = 0;
+  bool operator==(const SubmitJob&) const = default;
+};
+struct StatusRequest {
+  uint64_t job_id = 0;  // 0: every job
+  bool operator==(const StatusRequest&) const = default;
+};
+struct CancelRequest {
+  uint64_t job_id = 0;
+  bool operator==(const CancelRequest&) const = default;
+};
+struct OutputsRequest {
+  uint64_t job_id = 0;
+  bool operator==(const OutputsRequest&) const = default;
+};
+struct OutputFetch {
+  Hash256 hash;
+  bool operator==(const OutputFetch&) const = default;
+};
+
+// ---- dispatcher -> client
+struct MissingBlobsReply {
+  std::vector<Hash256> hashes;
+  bool operator==(const MissingBlobsReply&) const = default;
+};
+struct Ack {
+  bool operator==(const Ack&) const = default;
+};
+struct SubmitReply {
+  uint64_t job_id = 0;
+  bool operator==(const SubmitReply&) const = default;
+};
+enum class JobState : uint8_t { kQueued, kRunning, kDone, kFailed, kCancelled, kUnknown };
+struct JobStatus {
+  uint64_t job_id = 0;
+  std::string name;
+  JobState state = JobState::kQueued;
+  int32_t priority = 0;
+  uint64_t units_done = 0, units_total = 0;
+  uint32_t frames_done = 0, frames_total = 0;
+  std::string message;  // why a job failed
+  bool operator==(const JobStatus&) const = default;
+};
+struct StatusReply {
+  std::vector<JobStatus> jobs;
+  bool operator==(const StatusReply&) const = default;
+};
+struct OutputFile {
+  std::string name;  // e.g. "frame_0001.exr"
+  Hash256 hash;
+  uint64_t size = 0;
+  bool operator==(const OutputFile&) const = default;
+};
+struct OutputsReply {
+  uint64_t job_id = 0;
+  std::vector<OutputFile> files;
+  bool operator==(const OutputsReply&) const = default;
+};
+struct OutputData {
+  Hash256 hash;
+  bool found = false;
+  std::vector<uint8_t> bytes;
+  bool operator==(const OutputData&) const = default;
+};
+enum class ErrorCode : uint8_t { kBadRequest, kNotFound, kConflict, kInternal };
+struct ErrorReply {
+  ErrorCode code = ErrorCode::kBadRequest;
+  std::string message;
+  bool operator==(const ErrorReply&) const = default;
+};
+
+// Alternatives in the order of the Envelope union's ordinals.
+using Body = std::variant<WorkerHello, WorkerHeartbeat, UnitResult, UnitFailure, UnitReturn,
+                          BlobRequest, LeaseGrant, DispatcherHeartbeat, BlobReply, HelloRequired,
+                          MissingBlobsRequest, BlobUpload, SubmitJob, StatusRequest,
+                          CancelRequest, OutputsRequest, OutputFetch, MissingBlobsReply, Ack,
+                          SubmitReply, StatusReply, OutputsReply, OutputData, ErrorReply>;
+
+struct Envelope {
+  uint64_t request_id = 0;  // chosen by a client, echoed in the reply; 0 when unsolicited
+  Body body;
+  bool operator==(const Envelope&) const = default;
+};
+
+// The only role allowed to send a message of this kind.
+Role sender_role(const Body& body);
+// Short name of the message kind for logs ("unitResult").
+const char* kind_name(const Body& body);
+const char* job_state_name(JobState state);
+
+}  // namespace tf::proto

@@ -1,0 +1,231 @@
+// The wire codec: every message kind round-trips; hostile frames are rejected, never crash.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "formats/protocol/codec.h"
+#include "formats/protocol/result_hash.h"
+
+namespace tf::proto {
+namespace {
+
+Hash256 hash_of(const char* text) { return blake2b_256(std::string_view(text)); }
+
+// One populated example of every message kind, in variant order.
+std::vector<Body> one_of_each() {
+  std::vector<Body> all;
+  all.push_back(WorkerHello{"host", {{"cpu", 0, "EPYC", 1ull << 34, 16, "render-1", 2},
+                                      {"cuda", 1, "H100", 80ull << 30, 132, "render-1", 4}}});
+  all.push_back(WorkerHeartbeat{});
+  UnitResult r{7, 9, "render-1", 2, 1, {1.5f, -2.0f, 0.0f, 3.25f, 1e-30f, 7.0f}, 12345, {}};
+  r.result_hash = result_hash(r.rgb, r.rays);
+  all.push_back(r);
+  all.push_back(UnitFailure{7, 9, "scene failed to load"});
+  all.push_back(UnitReturn{{1, 2, 3}, true});
+  all.push_back(BlobRequest{hash_of("a")});
+  all.push_back(LeaseGrant{{{1, 2, 3, hash_of("b"), "shot_0001.pbrt", 1, 0, 0, 64, 32, 0, 16, 0, 600},
+                            {4, 5, 3, hash_of("b"), "shot_0002.pbrt", 2, 64, 0, 100, 32, 16, 32, 1, 600}}});
+  all.push_back(DispatcherHeartbeat{});
+  all.push_back(BlobReply{hash_of("c"), true, {1, 2, 3, 4, 5}});
+  all.push_back(HelloRequired{});
+  all.push_back(MissingBlobsRequest{{hash_of("d"), hash_of("e")}});
+  all.push_back(BlobUpload{hash_of("f"), {9, 8, 7}});
+  all.push_back(SubmitJob{"shot", hash_of("g"), {{1, "a.pbrt", 640, 480}, {3, "b.pbrt", 32, 16}},
+                          32, 64, 16, -5});
+  all.push_back(StatusRequest{42});
+  all.push_back(CancelRequest{43});
+  all.push_back(OutputsRequest{44});
+  all.push_back(OutputFetch{hash_of("h")});
+  all.push_back(MissingBlobsReply{{hash_of("i")}});
+  all.push_back(Ack{});
+  all.push_back(SubmitReply{45});
+  all.push_back(StatusReply{{{1, "a", JobState::kRunning, 3, 10, 20, 1, 2, ""},
+                             {2, "b", JobState::kFailed, -1, 0, 5, 0, 1, "unit 3 failed"}}});
+  all.push_back(OutputsReply{46, {{"frame_0001.exr", hash_of("j"), 1000}}});
+  all.push_back(OutputData{hash_of("k"), false, {}});
+  all.push_back(ErrorReply{ErrorCode::kNotFound, "no job 7"});
+  return all;
+}
+
+constexpr RoleSet kAnyRole =
+    roles(Role::kWorker) | roles(Role::kDispatcher) | roles(Role::kClient);
+
+TEST(ProtocolCodec, EveryKindRoundTrips) {
+  const std::vector<Body> all = one_of_each();
+  ASSERT_EQ(all.size(), std::variant_size_v<Body>);
+  for (size_t i = 0; i < all.size(); ++i) {
+    ASSERT_EQ(all[i].index(), i) << "examples must follow the variant order";
+    const Envelope sent{1000 + i, all[i]};
+    Result<Envelope> got = decode_message(encode_message(sent), kAnyRole);
+    ASSERT_TRUE(got.is_ok()) << kind_name(all[i]) << ": " << got.message();
+    EXPECT_EQ(got.value(), sent) << kind_name(all[i]);
+  }
+}
+
+TEST(ProtocolCodec, UnalignedFramesDecode) {
+  const std::vector<uint8_t> bytes = encode_message({5, StatusRequest{9}});
+  std::vector<uint8_t> shifted(bytes.size() + 1);
+  std::memcpy(shifted.data() + 1, bytes.data(), bytes.size());
+  Result<Envelope> got = decode_message(std::span(shifted).subspan(1), roles(Role::kClient));
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  EXPECT_EQ(std::get<StatusRequest>(got->body).job_id, 9u);
+}
+
+TEST(ProtocolCodec, EveryTruncationIsRejected) {
+  for (const Body& body : one_of_each()) {
+    const std::vector<uint8_t> bytes = encode_message({1, body});
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      EXPECT_FALSE(decode_message(std::span(bytes.data(), n), kAnyRole).is_ok())
+          << kind_name(body) << " truncated to " << n << " of " << bytes.size();
+    }
+  }
+}
+
+TEST(ProtocolCodec, GarbageNeverCrashes) {
+  std::mt19937 rng(1234);
+  size_t rejected = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::vector<uint8_t> junk(8 * (1 + rng() % 64));
+    for (uint8_t& b : junk) b = static_cast<uint8_t>(rng());
+    rejected += decode_message(junk, kAnyRole).is_ok() ? 0 : 1;
+  }
+  // Random segment tables almost never describe the frame's exact length.
+  EXPECT_GT(rejected, 1900u);
+}
+
+TEST(ProtocolCodec, FlippedBytesOfValidFramesNeverCrash) {
+  std::mt19937 rng(99);
+  for (const Body& body : one_of_each()) {
+    const std::vector<uint8_t> bytes = encode_message({1, body});
+    for (int i = 0; i < 200; ++i) {
+      std::vector<uint8_t> mutated = bytes;
+      mutated[rng() % mutated.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
+      (void)decode_message(mutated, kAnyRole);  // any outcome but a crash
+    }
+  }
+}
+
+TEST(ProtocolCodec, TrailingBytesAreRejected) {
+  std::vector<uint8_t> bytes = encode_message({1, Ack{}});
+  bytes.insert(bytes.end(), 8, 0);
+  Result<Envelope> got = decode_message(bytes, kAnyRole);
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_NE(got.message().find("trailing"), std::string::npos) << got.message();
+}
+
+TEST(ProtocolCodec, OversizedFramesAreRejectedBeforeDecoding) {
+  std::vector<uint8_t> huge(kMaxFrameBytes + 8, 0);
+  Result<Envelope> got = decode_message(huge, kAnyRole);
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_NE(got.message().find("exceeds"), std::string::npos) << got.message();
+}
+
+TEST(ProtocolCodec, ControlMessagesGetASmallTraversalBudget) {
+  // A unitFailure is a control message: a 100 KB text exceeds its budget, a short one fits.
+  const std::string long_text(100000, 'x');
+  EXPECT_FALSE(decode_message(encode_message({1, UnitFailure{1, 2, long_text}}),
+                              roles(Role::kWorker)).is_ok());
+  EXPECT_TRUE(decode_message(encode_message({1, UnitFailure{1, 2, "short"}}),
+                             roles(Role::kWorker)).is_ok());
+  // The same text is fine in a kind whose budget is large.
+  EXPECT_TRUE(decode_message(encode_message({1, BlobUpload{hash_of("x"), std::vector<uint8_t>(100000)}}),
+                             roles(Role::kClient)).is_ok());
+}
+
+// Offsets of the bytes that differ between two encodings of the same layout.
+std::vector<size_t> differing_bytes(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    if (a[i] != b[i]) out.push_back(i);
+  }
+  return out;
+}
+
+TEST(ProtocolCodec, OtherProtocolVersionsAreRejected) {
+  std::vector<uint8_t> bytes = encode_message({1, Ack{}});
+  // Layout: 8-byte segment table, 8-byte root pointer, then protocolVersion (first UInt32).
+  uint32_t version = 0;
+  std::memcpy(&version, bytes.data() + 16, 4);
+  ASSERT_EQ(version, kProtocolVersion);
+  version = kProtocolVersion + 1;
+  std::memcpy(bytes.data() + 16, &version, 4);
+  Result<Envelope> got = decode_message(bytes, kAnyRole);
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_NE(got.message().find("protocol version"), std::string::npos) << got.message();
+}
+
+TEST(ProtocolCodec, UnknownMessageKindsAreRejected) {
+  std::vector<uint8_t> bytes = encode_message({1, WorkerHeartbeat{}});
+  const std::vector<size_t> diff = differing_bytes(bytes, encode_message({1, DispatcherHeartbeat{}}));
+  ASSERT_EQ(diff.size(), 1u) << "heartbeats differ only in the union discriminant";
+  bytes[diff[0]] = 0xF0;  // far beyond the last ordinal
+  Result<Envelope> got = decode_message(bytes, kAnyRole);
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_NE(got.message().find("unknown message kind"), std::string::npos) << got.message();
+}
+
+TEST(ProtocolCodec, UnknownEnumValuesMapToADefault) {
+  auto status_with = [](JobState s) {
+    return encode_message({1, StatusReply{{{1, "a", s, 0, 0, 0, 0, 0, ""}}}});
+  };
+  std::vector<uint8_t> bytes = status_with(JobState::kQueued);
+  const std::vector<size_t> diff = differing_bytes(bytes, status_with(JobState::kRunning));
+  ASSERT_EQ(diff.size(), 1u);
+  bytes[diff[0]] = 77;
+  Result<Envelope> got = decode_message(bytes, roles(Role::kDispatcher));
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  EXPECT_EQ(std::get<StatusReply>(got->body).jobs.at(0).state, JobState::kUnknown);
+}
+
+TEST(ProtocolCodec, OutOfRoleMessagesAreRejected) {
+  for (const Body& body : one_of_each()) {
+    const std::vector<uint8_t> bytes = encode_message({1, body});
+    const RoleSet sender = roles(sender_role(body));
+    EXPECT_TRUE(decode_message(bytes, sender).is_ok()) << kind_name(body);
+    Result<Envelope> got = decode_message(bytes, static_cast<RoleSet>(kAnyRole & ~sender));
+    ASSERT_FALSE(got.is_ok()) << kind_name(body) << " accepted from the wrong role";
+    EXPECT_NE(got.message().find("not accepted"), std::string::npos) << got.message();
+  }
+}
+
+TEST(ProtocolCodec, ResultSizeMustMatchTheTile) {
+  UnitResult r{1, 2, "v", 2, 2, {1, 2, 3}, 0, {}};  // 3 floats for a 2x2 tile
+  Result<Envelope> got = decode_message(encode_message({1, r}), roles(Role::kWorker));
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_NE(got.message().find("does not match"), std::string::npos) << got.message();
+}
+
+TEST(ProtocolCodec, HashesMustBe32Bytes) {
+  // Flipping single bits of the frame reaches the Data pointer's byte count; a count that still
+  // fits the segment but is not 32 must be caught by the decoder's own hash check.
+  const std::vector<uint8_t> bytes = encode_message({1, BlobRequest{hash_of("z")}});
+  bool short_hash_rejected = false;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::vector<uint8_t> mutated = bytes;
+      mutated[i] ^= static_cast<uint8_t>(1u << bit);
+      Result<Envelope> got = decode_message(mutated, roles(Role::kWorker));
+      if (!got.is_ok() && got.message().find("32-byte hash") != std::string::npos) {
+        short_hash_rejected = true;
+      }
+    }
+  }
+  EXPECT_TRUE(short_hash_rejected);
+}
+
+TEST(ResultHash, CoversPixelsAndRays) {
+  const std::vector<float> rgb{1, 2, 3};
+  EXPECT_EQ(result_hash(rgb, 5), result_hash(rgb, 5));
+  EXPECT_NE(result_hash(rgb, 5), result_hash(rgb, 6));
+  EXPECT_NE(result_hash(rgb, 5), result_hash({1, 2, 4}, 5));
+  // Canonical bytes: floats LE then u64 LE, hashed as one stream.
+  std::vector<uint8_t> canonical(3 * 4 + 8);
+  std::memcpy(canonical.data(), rgb.data(), 12);
+  const uint64_t rays = 5;
+  std::memcpy(canonical.data() + 12, &rays, 8);
+  EXPECT_EQ(result_hash(rgb, 5), blake2b_256(canonical));
+}
+
+}  // namespace
+}  // namespace tf::proto

@@ -1,0 +1,210 @@
+// The dispatcher's store: migrations from empty, durable commits, and crash safety (a process
+// that dies mid-transaction leaves the previous state).
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dispatcher/store.h"
+#include "tests/dispatcher/temp_dir.h"
+
+namespace tf {
+namespace {
+
+using testing::TempDir;
+
+JobRow job_named(const std::string& name) {
+  JobRow job;
+  job.name = name;
+  job.priority = 3;
+  job.bundle = blake2b_256(std::string_view(name));
+  job.tile_size = 16;
+  job.spp = 8;
+  job.samples_per_unit = 4;
+  return job;
+}
+
+std::unique_ptr<Store> open_store(const std::filesystem::path& dir, int version = -1) {
+  Result<std::unique_ptr<Store>> store = Store::open(dir, version);
+  EXPECT_TRUE(store.is_ok()) << store.message();
+  return store.is_ok() ? std::move(store.value()) : nullptr;
+}
+
+TEST(Store, MigratesAnEmptyDatabaseToTheLatestSchema) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->schema_version().value(), Store::latest_schema_version());
+  EXPECT_GE(Store::latest_schema_version(), 2);
+}
+
+TEST(Store, MigratesStepByStepKeepingData) {
+  TempDir dir;
+  {
+    auto v1 = open_store(dir.path(), 1);
+    ASSERT_TRUE(v1);
+    EXPECT_EQ(v1->schema_version().value(), 1);
+    ASSERT_TRUE(v1->begin().is_ok());
+    ASSERT_TRUE(v1->insert_job(job_named("old")).is_ok());
+    ASSERT_TRUE(v1->commit().is_ok());
+  }
+  auto latest = open_store(dir.path());
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(latest->schema_version().value(), Store::latest_schema_version());
+  Result<StoreSnapshot> snap = latest->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  ASSERT_EQ(snap->jobs.size(), 1u);
+  EXPECT_EQ(snap->jobs[0].name, "old");
+}
+
+TEST(Store, RoundTripsEveryRecordKind) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store->begin().is_ok());
+  const uint64_t job = store->insert_job(job_named("a")).value();
+  ASSERT_TRUE(store->insert_frame({job, 5, "s.pbrt", 32, 16, {}, {}}).is_ok());
+  const uint64_t unit = store->insert_unit({0, job, 5, 0, 0, 16, 16, 0, 4, 0, {}, 0}).value();
+  const uint64_t lease = store->insert_lease(unit, "w-1", 1234).value();
+  ASSERT_TRUE(store->commit().is_ok());
+  Result<StoreSnapshot> snap = store->load();
+  ASSERT_TRUE(snap.is_ok());
+  ASSERT_EQ(snap->leases.size(), 1u);
+  EXPECT_EQ(snap->leases[0].id, lease);
+  EXPECT_EQ(snap->leases[0].worker, "w-1");
+  EXPECT_EQ(snap->leases[0].deadline_ms, 1234);
+  EXPECT_FALSE(snap->units.at(0).result.has_value());
+
+  const Hash256 result = blake2b_256(std::string_view("result"));
+  ASSERT_TRUE(store->begin().is_ok());
+  ASSERT_TRUE(store->set_unit_result(unit, result, 99).is_ok());
+  ASSERT_TRUE(store->set_frame_outputs(job, 5, result, result).is_ok());
+  ASSERT_TRUE(store->set_job_state(job, proto::JobState::kDone, "").is_ok());
+  ASSERT_TRUE(store->commit().is_ok());
+  snap = store->load();
+  EXPECT_TRUE(snap->leases.empty()) << "a unit's result ends its leases";
+  EXPECT_EQ(snap->units.at(0).result, result);
+  EXPECT_EQ(snap->units.at(0).rays, 99u);
+  EXPECT_EQ(snap->frames.at(0).exr, result);
+  EXPECT_EQ(snap->jobs.at(0).state, proto::JobState::kDone);
+}
+
+TEST(Store, LeaseIdsAreNeverReused) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store->begin().is_ok());
+  const uint64_t job = store->insert_job(job_named("a")).value();
+  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}}).is_ok());
+  const uint64_t unit = store->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
+  const uint64_t first = store->insert_lease(unit, "w", 1).value();
+  ASSERT_TRUE(store->delete_lease(first).is_ok());
+  EXPECT_GT(store->insert_lease(unit, "w", 1).value(), first);
+  ASSERT_TRUE(store->commit().is_ok());
+}
+
+TEST(Store, WritesOutsideATransactionAreRefused) {
+  TempDir dir;
+  auto store = open_store(dir.path());
+  EXPECT_FALSE(store->insert_job(job_named("a")).is_ok());
+}
+
+// Runs `body` in a child process that ends with _exit (no destructors, no commit unless the
+// body commits) and returns the child's exit status.
+template <class F>
+int in_child(F body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    body();
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+TEST(Store, AnUncommittedTransactionLeavesTheOldState) {
+  TempDir dir;
+  { ASSERT_TRUE(open_store(dir.path())); }
+  in_child([&] {
+    auto store = Store::open(dir.path());
+    if (!store) ::_exit(1);
+    (void)store.value()->begin();
+    (void)store.value()->insert_job(job_named("never"));
+    ::_exit(0);  // dies inside the transaction
+  });
+  in_child([&] {
+    auto store = Store::open(dir.path());
+    if (!store) ::_exit(1);
+    (void)store.value()->begin();
+    (void)store.value()->insert_job(job_named("kept"));
+    (void)store.value()->commit();
+    ::_exit(0);
+  });
+  auto store = open_store(dir.path());
+  Result<StoreSnapshot> snap = store->load();
+  ASSERT_TRUE(snap.is_ok());
+  ASSERT_EQ(snap->jobs.size(), 1u);
+  EXPECT_EQ(snap->jobs[0].name, "kept");
+}
+
+TEST(Store, Kill9DuringWritesKeepsEveryCommittedTransaction) {
+  TempDir dir;
+  { ASSERT_TRUE(open_store(dir.path())); }
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    auto store = Store::open(dir.path());
+    if (!store) ::_exit(1);
+    for (uint32_t i = 0;; ++i) {
+      (void)store.value()->begin();
+      const uint64_t job = store.value()->insert_job(job_named("j" + std::to_string(i))).value();
+      // Several rows per transaction, so a kill lands mid-transaction most of the time.
+      (void)store.value()->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}});
+      for (int u = 0; u < 20; ++u) {
+        (void)store.value()->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0});
+      }
+      if (store.value()->commit().is_ok()) {
+        [[maybe_unused]] ssize_t n = ::write(pipe_fds[1], &i, sizeof i);
+      }
+    }
+  }
+  ::close(pipe_fds[1]);
+  uint32_t last_committed = 0;
+  for (int n = 0; n < 30; ++n) {
+    ASSERT_EQ(::read(pipe_fds[0], &last_committed, sizeof last_committed),
+              static_cast<ssize_t>(sizeof last_committed));
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(pipe_fds[0]);
+
+  auto store = open_store(dir.path());
+  Result<StoreSnapshot> snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  // Every transaction reported committed is there, and every job is whole (21 rows or none).
+  ASSERT_GE(snap->jobs.size(), last_committed + 1);
+  EXPECT_EQ(snap->frames.size(), snap->jobs.size());
+  EXPECT_EQ(snap->units.size(), snap->jobs.size() * 20);
+}
+
+TEST(BlobStore, StoresByHashAndVerifiesUploads) {
+  TempDir dir;
+  Result<BlobStore> blobs = BlobStore::open(dir.path());
+  ASSERT_TRUE(blobs.is_ok());
+  const std::vector<uint8_t> bytes{1, 2, 3, 4};
+  Result<Hash256> h = blobs->put(bytes);
+  ASSERT_TRUE(h.is_ok());
+  EXPECT_EQ(h.value(), blake2b_256(bytes));
+  EXPECT_TRUE(blobs->contains(h.value()));
+  EXPECT_EQ(blobs->get(h.value()).value(), bytes);
+  const Hash256 other = blake2b_256(std::string_view("other"));
+  EXPECT_FALSE(blobs->put_verified(other, bytes).is_ok());
+  EXPECT_FALSE(blobs->contains(other));
+  EXPECT_FALSE(blobs->get(other).is_ok());
+}
+
+}  // namespace
+}  // namespace tf

@@ -1,0 +1,63 @@
+// Shared pieces of the farm integration tests: a synthetic one-file scene bundle, job
+// submission, and checking a finished frame against the independently computed image.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "dispatcher/client.h"
+#include "formats/image/image_io.h"
+#include "tests/dispatcher/temp_dir.h"
+#include "tests/integration/synthetic_executor.h"
+
+namespace tf::testing {
+
+constexpr uint32_t kWidth = 48, kHeight = 32, kTile = 8, kSpp = 8, kSamplesPerUnit = 4;
+
+struct SyntheticScene {
+  std::filesystem::path dir;
+  BundleManifest manifest;
+  uint64_t seed = 0;
+};
+
+inline SyntheticScene write_synthetic_scene(const std::filesystem::path& dir) {
+  const std::string text = "# a synthetic scene for farm tests\n";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "scene.pbrt") << text;
+  SyntheticScene scene;
+  scene.dir = dir;
+  scene.manifest = {"scene.pbrt", {{"scene.pbrt", blake2b_256(std::string_view(text)), text.size()}}};
+  scene.seed = synthetic_seed(text);
+  return scene;
+}
+
+inline Result<uint64_t> submit_synthetic(DispatcherClient& client, const SyntheticScene& scene,
+                                         uint32_t frames) {
+  Result<Hash256> bundle = client.upload_bundle(scene.manifest, scene.dir);
+  if (!bundle) return Error{bundle.message()};
+  proto::SubmitJob job{"synthetic", bundle.value(), {}, kTile, kSpp, kSamplesPerUnit, 0};
+  for (uint32_t f = 1; f <= frames; ++f) job.frames.push_back({f, "scene.pbrt", kWidth, kHeight});
+  return client.submit(job);
+}
+
+// Downloads the job's outputs and checks every frame's EXR bytes against synthetic_frame.
+inline void expect_synthetic_outputs(DispatcherClient& client, uint64_t job, uint32_t frames,
+                                     uint64_t seed, const std::filesystem::path& dir) {
+  Result<std::vector<std::filesystem::path>> files = client.download_outputs(job, dir);
+  ASSERT_TRUE(files.is_ok()) << files.message();
+  EXPECT_EQ(files->size(), 2u * frames);
+  for (uint32_t f = 1; f <= frames; ++f) {
+    char name[32];
+    std::snprintf(name, sizeof name, "frame_%04u.exr", f);
+    Result<ImageRGB> image = read_image(dir / name);
+    ASSERT_TRUE(image.is_ok()) << image.message();
+    const std::vector<float> expected = synthetic_frame(seed, f, kWidth, kHeight, kSpp, kSamplesPerUnit);
+    ASSERT_EQ(image->rgb.size(), expected.size());
+    EXPECT_EQ(std::memcmp(image->rgb.data(), expected.data(), expected.size() * sizeof(float)), 0)
+        << "frame " << f << " differs from the independently computed image";
+  }
+}
+
+}  // namespace tf::testing

@@ -1,0 +1,54 @@
+// A UnitExecutor for farm tests: "renders" tests/dispatcher/synthetic_render.h values, seeded
+// by the hash of the scene file's bytes, optionally sleeping per unit so that tests can kill
+// processes mid-job.
+#pragma once
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "formats/hash/hash.h"
+#include "tests/dispatcher/synthetic_render.h"
+#include "worker/executor.h"
+
+namespace tf::testing {
+
+// The seed a scene file's bytes stand for.
+inline uint64_t synthetic_seed(std::string_view scene_text) {
+  const Hash256 h = blake2b_256(scene_text);
+  uint64_t seed = 0;
+  for (int i = 0; i < 8; ++i) seed = (seed << 8) | h.bytes[static_cast<size_t>(i)];
+  return seed;
+}
+
+class SyntheticExecutor : public UnitExecutor {
+ public:
+  explicit SyntheticExecutor(std::chrono::milliseconds delay_per_unit = std::chrono::milliseconds(0))
+      : delay_(delay_per_unit) {
+    device_.backend = "synthetic";
+    device_.name = "synthetic test device";
+  }
+  const DeviceInfo& device() const override { return device_; }
+  std::string kernel_version() const override { return "synthetic-1"; }
+  Status load_scene(const std::filesystem::path& scene_file) override {
+    std::ifstream in(scene_file, std::ios::binary | std::ios::ate);
+    if (!in) return Error{"cannot read " + scene_file.string()};
+    std::string text(static_cast<size_t>(in.tellg()), '\0');
+    in.seekg(0);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    seed_ = synthetic_seed(text);
+    return Status::ok();
+  }
+  Status render(const RenderUnit& unit, TileResult* out) override {
+    std::this_thread::sleep_for(delay_);
+    *out = synthetic_tile(seed_, unit);
+    return Status::ok();
+  }
+
+ private:
+  DeviceInfo device_;
+  std::chrono::milliseconds delay_;
+  uint64_t seed_ = 0;
+};
+
+}  // namespace tf::testing

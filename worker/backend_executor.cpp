@@ -1,0 +1,78 @@
+#include "worker/backend_executor.h"
+
+#include "formats/scene/load.h"
+
+namespace tf {
+namespace {
+
+class BackendExecutor : public UnitExecutor {
+ public:
+  explicit BackendExecutor(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+  const DeviceInfo& device() const override { return backend_->device(); }
+  std::string kernel_version() const override { return backend_->kernel_version(); }
+
+  Status load_scene(const std::filesystem::path& scene_file) override {
+    if (scene_file == loaded_) return Status::ok();
+    loaded_.clear();
+    Result<LoadedScene> scene = load_scene_file(scene_file);
+    if (!scene) return scene.status();
+    if (Status s = backend_->load_scene(scene->kernel); !s) return s;
+    loaded_ = scene_file;
+    return Status::ok();
+  }
+
+  Status render(const RenderUnit& unit, TileResult* out) override {
+    return backend_->render(unit, out);
+  }
+
+ private:
+  std::unique_ptr<Backend> backend_;
+  std::filesystem::path loaded_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<UnitExecutor>> make_backend_executor(const std::string& backend,
+                                                            int index) {
+  Result<std::unique_ptr<Backend>> opened = make_backend(backend, index);
+  if (!opened) return Error{opened.message()};
+  return std::unique_ptr<UnitExecutor>(new BackendExecutor(std::move(opened.value())));
+}
+
+Result<std::vector<std::unique_ptr<UnitExecutor>>> make_executors(
+    const std::string& backend, const std::vector<int>& device_indices) {
+  if (backend != "auto" && backend != "cpu" && backend != "opencl" && backend != "cuda") {
+    return Error{"unknown backend '" + backend + "' (expected cpu, opencl, cuda or auto)"};
+  }
+  std::vector<DeviceInfo> devices;
+  for (const DeviceInfo& d : list_devices()) {
+    if (backend == "auto" ? d.backend != "cpu" : d.backend == backend) devices.push_back(d);
+  }
+  if (backend == "auto" && devices.empty()) {
+    for (const DeviceInfo& d : list_devices()) {
+      if (d.backend == "cpu") devices.push_back(d);
+    }
+  }
+  if (devices.empty()) return Error{"no " + backend + " device found (see `tilefarm devices`)"};
+  std::vector<DeviceInfo> chosen;
+  if (device_indices.empty()) {
+    chosen = devices;
+  } else {
+    for (int i : device_indices) {
+      if (i < 0 || static_cast<size_t>(i) >= devices.size()) {
+        return Error{"device " + std::to_string(i) + " does not exist (" +
+                     std::to_string(devices.size()) + " " + backend + " devices)"};
+      }
+      chosen.push_back(devices[static_cast<size_t>(i)]);
+    }
+  }
+  std::vector<std::unique_ptr<UnitExecutor>> executors;
+  for (const DeviceInfo& d : chosen) {
+    Result<std::unique_ptr<UnitExecutor>> e = make_backend_executor(d.backend, d.index);
+    if (!e) return Error{e.message()};
+    executors.push_back(std::move(e.value()));
+  }
+  return executors;
+}
+
+}  // namespace tf

@@ -1,0 +1,29 @@
+// What a worker's device thread runs units on. The production implementation wraps a
+// kernels/ Backend (backend_executor.h); tests substitute their own to exercise the worker and
+// the farm without a renderer.
+//
+// Thread safety: one UnitExecutor is used by one device thread.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "kernels/backend.h"
+#include "kernels/status.h"
+
+namespace tf {
+
+class UnitExecutor {
+ public:
+  virtual ~UnitExecutor() = default;
+  virtual const DeviceInfo& device() const = 0;
+  virtual std::string kernel_version() const = 0;
+  // Makes `scene_file` (inside a materialised bundle) the scene that render() uses. Loading
+  // the file already loaded is cheap. On error the previous scene is unspecified.
+  virtual Status load_scene(const std::filesystem::path& scene_file) = 0;
+  // Renders one unit of the loaded scene. On error `out` is unspecified.
+  virtual Status render(const RenderUnit& unit, TileResult* out) = 0;
+};
+
+}  // namespace tf

@@ -1,0 +1,314 @@
+#include "worker/worker.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "formats/protocol/result_hash.h"
+
+namespace tf {
+
+using BlobPromise = std::promise<Result<std::vector<uint8_t>>>;
+
+// State shared by the socket thread and the device threads, guarded by `mutex`.
+struct Worker::Shared {
+  std::mutex mutex;
+  std::condition_variable work_ready;
+  std::deque<proto::RenderUnitSpec> queue;   // leased, not started
+  std::set<uint64_t> running;                // lease ids being executed
+  std::deque<proto::Body> outbox;            // results and failures to send
+  std::map<Hash256, std::vector<BlobPromise>> fetches;  // blob requests awaiting replies
+  std::deque<Hash256> fetches_to_send;
+};
+
+namespace {
+
+proto::Body execute(UnitExecutor& executor, AssetCache& cache, const AssetCache::FetchFn& fetch,
+                    const proto::RenderUnitSpec& spec) {
+  auto failure = [&](const std::string& message) -> proto::Body {
+    return proto::UnitFailure{spec.lease_id, spec.unit_id, message};
+  };
+  Result<std::filesystem::path> dir = cache.bundle_dir(spec.bundle, fetch);
+  if (!dir) return failure(dir.message());
+  if (Status s = executor.load_scene(dir.value() / spec.scene_path); !s) {
+    return failure("cannot load " + spec.scene_path + ": " + s.message());
+  }
+  const RenderUnit unit{spec.frame, spec.x0, spec.y0, spec.x1, spec.y1, spec.s0, spec.s1};
+  TileResult tile;
+  if (Status s = executor.render(unit, &tile); !s) return failure(s.message());
+  if (tile.width != unit.width() || tile.height != unit.height() ||
+      tile.rgb.size() != size_t{unit.width()} * unit.height() * 3) {
+    return failure("the " + executor.device().backend + " backend returned a tile of the wrong size");
+  }
+  proto::UnitResult result;
+  result.lease_id = spec.lease_id;
+  result.unit_id = spec.unit_id;
+  result.kernel_version = executor.kernel_version();
+  result.width = tile.width;
+  result.height = tile.height;
+  result.rays = tile.rays;
+  result.result_hash = proto::result_hash(tile.rgb, tile.rays);
+  result.rgb = std::move(tile.rgb);
+  return result;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "worker";
+  return name;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Worker>> Worker::create(
+    zmq::context_t& context, WorkerOptions options,
+    std::vector<std::unique_ptr<UnitExecutor>> executors) {
+  if (executors.empty()) return Error{"a worker needs at least one device"};
+  Result<std::unique_ptr<AssetCache>> cache = AssetCache::open(options.cache_dir, options.cache_bytes);
+  if (!cache) return Error{cache.message()};
+  std::unique_ptr<Worker> worker(
+      new Worker(context, std::move(options), std::move(cache.value()), std::move(executors)));
+  if (worker->wake_fd_ < 0) return Error{"cannot create an eventfd for the worker"};
+  return worker;
+}
+
+Worker::Worker(zmq::context_t& context, WorkerOptions options, std::unique_ptr<AssetCache> cache,
+               std::vector<std::unique_ptr<UnitExecutor>> executors)
+    : context_(context),
+      options_(std::move(options)),
+      cache_(std::move(cache)),
+      executors_(std::move(executors)),
+      shared_(std::make_unique<Shared>()),
+      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (options_.name.empty()) options_.name = host_name();
+  if (options_.transport.routing_id.empty()) {
+    options_.transport.routing_id = proto::random_routing_id("w-");
+  }
+  options_.transport.reconnect_ivl_ms = static_cast<int>(options_.reconnect_initial_ms);
+  options_.transport.reconnect_ivl_max_ms = static_cast<int>(options_.reconnect_max_ms);
+  if (!options_.log) {
+    options_.log = [](const std::string& line) { std::fprintf(stderr, "worker: %s\n", line.c_str()); };
+  }
+}
+
+Worker::~Worker() {
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void Worker::wake() {
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void Worker::request_stop() {
+  stop_ = true;
+  wake();
+}
+
+void Worker::device_loop(size_t device) {
+  Shared& sh = *shared_;
+  const AssetCache::FetchFn fetch = [this, &sh](const Hash256& hash) -> Result<std::vector<uint8_t>> {
+    std::future<Result<std::vector<uint8_t>>> reply;
+    {
+      std::lock_guard<std::mutex> lock(sh.mutex);
+      std::vector<BlobPromise>& waiting = sh.fetches[hash];
+      if (waiting.empty()) sh.fetches_to_send.push_back(hash);
+      waiting.emplace_back();
+      reply = waiting.back().get_future();
+    }
+    wake();
+    if (reply.wait_for(std::chrono::milliseconds(options_.blob_fetch_timeout_ms)) !=
+        std::future_status::ready) {
+      return Error{"the dispatcher did not send asset " + hash.to_hex() + " in time"};
+    }
+    return reply.get();
+  };
+  for (;;) {
+    proto::RenderUnitSpec spec;
+    {
+      std::unique_lock<std::mutex> lock(sh.mutex);
+      sh.work_ready.wait(lock, [&] { return stop_ || !sh.queue.empty(); });
+      if (stop_) return;
+      spec = std::move(sh.queue.front());
+      sh.queue.pop_front();
+      sh.running.insert(spec.lease_id);
+    }
+    proto::Body outcome = execute(*executors_[device], *cache_, fetch, spec);
+    const bool completed = std::holds_alternative<proto::UnitResult>(outcome);
+    {
+      std::lock_guard<std::mutex> lock(sh.mutex);
+      sh.running.erase(spec.lease_id);
+      if (stop_) return;  // the unit was handed back already
+      sh.outbox.push_back(std::move(outcome));
+    }
+    if (completed) ++units_completed_;
+    wake();
+  }
+}
+
+proto::WorkerHello Worker::hello() const {
+  proto::WorkerHello hello;
+  hello.worker_name = options_.name;
+  for (const auto& e : executors_) {
+    const DeviceInfo& d = e->device();
+    hello.devices.push_back({d.backend, d.index, d.name, d.memory_bytes, d.compute_units,
+                             e->kernel_version(), options_.units_per_device});
+  }
+  return hello;
+}
+
+void Worker::hand_back_and_leave(zmq::socket_t& socket) {
+  proto::UnitReturn back;
+  back.leaving = true;
+  {
+    std::lock_guard<std::mutex> lock(shared_->mutex);
+    for (const proto::RenderUnitSpec& spec : shared_->queue) back.lease_ids.push_back(spec.lease_id);
+    back.lease_ids.insert(back.lease_ids.end(), shared_->running.begin(), shared_->running.end());
+    shared_->queue.clear();
+    shared_->outbox.clear();
+  }
+  proto::send_envelope(socket, std::nullopt, {0, back});
+  // Linger stays bounded (it is 0 otherwise): long enough for the goodbye to leave.
+  socket.set(zmq::sockopt::linger, 500);
+}
+
+bool Worker::session(zmq::socket_t& socket, bool* heard) {
+  Shared& sh = *shared_;
+  using Clock = std::chrono::steady_clock;
+  const auto interval = std::chrono::milliseconds(options_.heartbeat_interval_ms);
+  auto last_heard = Clock::now();
+  auto last_sent = Clock::now();
+  proto::send_envelope(socket, std::nullopt, {0, hello()});
+  {
+    // Blob requests sent on a previous connection may have been lost with it.
+    std::lock_guard<std::mutex> lock(sh.mutex);
+    sh.fetches_to_send.clear();
+    for (const auto& [hash, waiting] : sh.fetches) sh.fetches_to_send.push_back(hash);
+  }
+  for (;;) {
+    zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0},
+                               {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, 2, std::max(std::chrono::milliseconds(10), std::chrono::milliseconds(interval / 4)));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) options_.log(std::string("poll failed: ") + e.what());
+    }
+    if (items[1].revents & ZMQ_POLLIN) {
+      uint64_t count = 0;
+      [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof count);
+    }
+    if (stop_) {
+      hand_back_and_leave(socket);
+      return true;
+    }
+    for (;;) {
+      Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(socket, false);
+      if (!raw) {
+        options_.log("dropped a message: " + raw.message());
+        continue;
+      }
+      if (!raw.value()) break;
+      Result<proto::Envelope> msg =
+          proto::decode_message(raw.value()->payload, proto::roles(proto::Role::kDispatcher));
+      if (!msg) {
+        options_.log("rejected a message from the dispatcher: " + msg.message());
+        continue;
+      }
+      last_heard = Clock::now();
+      *heard = true;
+      if (auto* grant = std::get_if<proto::LeaseGrant>(&msg->body)) {
+        std::lock_guard<std::mutex> lock(sh.mutex);
+        for (proto::RenderUnitSpec& spec : grant->units) sh.queue.push_back(std::move(spec));
+        sh.work_ready.notify_all();
+      } else if (auto* blob = std::get_if<proto::BlobReply>(&msg->body)) {
+        std::vector<BlobPromise> waiting;
+        {
+          std::lock_guard<std::mutex> lock(sh.mutex);
+          auto it = sh.fetches.find(blob->hash);
+          if (it == sh.fetches.end()) continue;
+          waiting = std::move(it->second);
+          sh.fetches.erase(it);
+        }
+        for (BlobPromise& p : waiting) {
+          if (blob->found) {
+            p.set_value(blob->bytes);
+          } else {
+            p.set_value(Error{"the dispatcher does not have asset " + blob->hash.to_hex()});
+          }
+        }
+      } else if (std::holds_alternative<proto::HelloRequired>(msg->body)) {
+        proto::send_envelope(socket, std::nullopt, {0, hello()});
+      }
+    }
+    std::deque<proto::Body> outgoing;
+    std::deque<Hash256> fetches;
+    {
+      std::lock_guard<std::mutex> lock(sh.mutex);
+      outgoing.swap(sh.outbox);
+      fetches.swap(sh.fetches_to_send);
+    }
+    for (proto::Body& body : outgoing) {
+      proto::send_envelope(socket, std::nullopt, {0, std::move(body)});
+      last_sent = Clock::now();
+    }
+    for (const Hash256& h : fetches) proto::send_envelope(socket, std::nullopt, {0, proto::BlobRequest{h}});
+    if (Clock::now() - last_sent >= interval) {
+      proto::send_envelope(socket, std::nullopt, {0, proto::WorkerHeartbeat{}});
+      last_sent = Clock::now();
+    }
+    if (Clock::now() - last_heard > interval * options_.liveness) {
+      options_.log("no word from the dispatcher at " + options_.dispatcher_endpoint +
+                   " for " + std::to_string(options_.liveness) + " heartbeats: reconnecting");
+      return false;
+    }
+  }
+}
+
+Status Worker::run() {
+  std::vector<std::thread> devices;
+  for (size_t i = 0; i < executors_.size(); ++i) devices.emplace_back([this, i] { device_loop(i); });
+  Status status;
+  int64_t backoff_ms = options_.reconnect_initial_ms;
+  while (!stop_) {
+    try {
+      zmq::socket_t socket(context_, zmq::socket_type::dealer);
+      proto::configure_socket(socket, options_.transport);
+      socket.connect(options_.dispatcher_endpoint);
+      bool heard = false;
+      if (session(socket, &heard)) break;
+      if (heard) backoff_ms = options_.reconnect_initial_ms;  // the link worked until now
+    } catch (const zmq::error_t& e) {
+      status = Error{"cannot connect to the dispatcher at " + options_.dispatcher_endpoint +
+                     ": " + e.what()};
+      break;
+    }
+    // Backoff before a fresh socket: 1 s doubling to 32 s, cut short by request_stop().
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff_ms);
+    while (!stop_ && std::chrono::steady_clock::now() < until) {
+      zmq::pollitem_t item{nullptr, wake_fd_, ZMQ_POLLIN, 0};
+      try {
+        zmq::poll(&item, 1, std::chrono::milliseconds(100));
+      } catch (const zmq::error_t&) {
+        // EINTR: a signal; the loop condition decides.
+      }
+      uint64_t count = 0;
+      [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof count);
+    }
+    backoff_ms = std::min(backoff_ms * 2, options_.reconnect_max_ms);
+  }
+  stop_ = true;
+  shared_->work_ready.notify_all();
+  for (std::thread& t : devices) t.join();
+  return status;
+}
+
+}  // namespace tf

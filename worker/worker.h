@@ -1,0 +1,90 @@
+// A worker: one DEALER session with a dispatcher, one thread per device executing units.
+//
+// Protocol steps and the rule that survives each failure (zguide "Paranoid Pirate"):
+// - on connect the worker sends WorkerHello (devices, backends, kernel versions, slots); the
+//   dispatcher answers an unknown worker's messages with HelloRequired, and the worker says
+//   hello again (this bridges a dispatcher restart);
+// - both sides send a heartbeat every interval; when nothing arrives from the dispatcher for
+//   liveness intervals, the worker closes its socket and reconnects after a backoff that starts
+//   at 1 s and doubles up to 32 s (reset by a successful session); queued units are kept,
+//   results finished while disconnected go out on the next connection, and results lost with
+//   a connection are redone elsewhere once their leases lapse (the dispatcher drops duplicates);
+// - each device keeps `units_per_device` units in flight; the socket thread never computes,
+//   so heartbeats flow while devices are busy;
+// - assets are fetched once per bundle into the AssetCache (BlobRequest / BlobReply);
+// - request_stop() (safe from a signal handler) makes run() hand every unfinished unit back
+//   (UnitReturn, leaving) and return after the device threads finish their current unit.
+//
+// Thread safety: run() on one thread; request_stop() from any thread or a signal handler.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "formats/protocol/transport.h"
+#include "kernels/status.h"
+#include "worker/asset_cache.h"
+#include "worker/executor.h"
+
+namespace tf {
+
+struct WorkerOptions {
+  std::string dispatcher_endpoint;
+  std::string name;  // shown by the dispatcher; default: host name
+  std::filesystem::path cache_dir;
+  uint64_t cache_bytes = 8ull << 30;
+  uint32_t units_per_device = 2;
+  int64_t heartbeat_interval_ms = 1000;
+  int liveness = 3;
+  int64_t reconnect_initial_ms = 1000;
+  int64_t reconnect_max_ms = 32000;
+  int64_t blob_fetch_timeout_ms = 120000;
+  proto::TransportOptions transport;
+  std::function<void(const std::string&)> log;  // default: stderr
+};
+
+class Worker {
+ public:
+  // Opens the asset cache. `context` must outlive the worker; executors: one per device.
+  static Result<std::unique_ptr<Worker>> create(zmq::context_t& context, WorkerOptions options,
+                                                std::vector<std::unique_ptr<UnitExecutor>> executors);
+  ~Worker();
+
+  // Runs the session until request_stop(); returns an error only for a failure that makes
+  // going on pointless (the socket cannot be created).
+  Status run();
+  // Async-signal-safe.
+  void request_stop();
+
+  uint64_t units_completed() const { return units_completed_; }
+
+ private:
+  struct Shared;
+  Worker(zmq::context_t& context, WorkerOptions options, std::unique_ptr<AssetCache> cache,
+         std::vector<std::unique_ptr<UnitExecutor>> executors);
+  void device_loop(size_t device);
+  void wake();  // async-signal-safe
+  // One connection's lifetime: returns true when stopping, false to reconnect. Sets
+  // `*heard` when any message arrived from the dispatcher during the session.
+  bool session(zmq::socket_t& socket, bool* heard);
+  proto::WorkerHello hello() const;
+  void hand_back_and_leave(zmq::socket_t& socket);
+
+  zmq::context_t& context_;
+  WorkerOptions options_;
+  std::unique_ptr<AssetCache> cache_;
+  std::vector<std::unique_ptr<UnitExecutor>> executors_;
+  std::unique_ptr<Shared> shared_;
+  int wake_fd_ = -1;  // eventfd: device threads and request_stop() wake the socket thread
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> units_completed_{0};
+};
+
+}  // namespace tf
