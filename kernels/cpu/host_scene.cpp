@@ -1,22 +1,33 @@
 #include "kernels/cpu/host_scene.h"
 
-#include <algorithm>
-#include <new>
+#include <cstring>
 
 namespace tf {
 
 namespace {
-constexpr std::align_val_t kCacheLine{64};
+template <typename T>
+size_t bytes_of(const std::vector<T>& v) {
+  return v.size() * sizeof(T);
 }
 
-void HostScene::AlignedFree::operator()(tf_bvh_node* p) const { ::operator delete[](p, kCacheLine); }
+// Copies `v` into arena array `i` and returns where it now lives.
+template <typename T>
+T* copy_into(const TraversalArena& arena, size_t i, const std::vector<T>& v) {
+  T* dst = static_cast<T*>(arena.array(i));
+  if (!v.empty()) std::memcpy(dst, v.data(), bytes_of(v));
+  return dst;
+}
+}  // namespace
 
-HostScene::HostScene(const KernelScene& scene) : scene_(scene) {
-  const size_t n = std::max<size_t>(scene_.nodes.size(), 1);
-  nodes_.reset(static_cast<tf_bvh_node*>(::operator new[](n * sizeof(tf_bvh_node), kCacheLine)));
-  std::copy(scene_.nodes.begin(), scene_.nodes.end(), nodes_.get());
+HostScene::HostScene(const KernelScene& scene)
+    : scene_(scene),
+      arena_({bytes_of(scene.nodes), bytes_of(scene.prim_index), bytes_of(scene.triangles),
+              bytes_of(scene.vertices)}) {
   view_ = make_host_scene_view(scene_);
-  view_.nodes = nodes_.get();
+  view_.nodes = copy_into(arena_, 0, scene_.nodes);
+  view_.prim_index = copy_into(arena_, 1, scene_.prim_index);
+  view_.triangles = copy_into(arena_, 2, scene_.triangles);
+  view_.vertices = copy_into(arena_, 3, scene_.vertices);
 }
 
 }  // namespace tf

@@ -1,10 +1,11 @@
-// A loaded scene as the CPU backend traverses it: a private copy of the KernelScene with the
-// BVH nodes in 64-byte aligned storage (sibling pairs then share a cache line, see
-// tf_bvh_node), and the tf_scene_view that points into it.
+// A loaded scene as the CPU backend traverses it: a private copy of the KernelScene, with the
+// arrays that every ray reads (BVH nodes, prim_index, triangles, vertices) copied once more
+// into a TraversalArena (64-byte aligned arrays, so sibling pairs share a cache line, see
+// tf_bvh_node; huge pages where the system grants them), and the tf_scene_view that points
+// into both.
 #pragma once
 
-#include <memory>
-
+#include "kernels/cpu/traversal_arena.h"
 #include "kernels/render/kernel_scene.h"
 
 namespace tf {
@@ -21,11 +22,8 @@ class HostScene {
   const KernelScene& scene() const { return scene_; }
 
  private:
-  struct AlignedFree {
-    void operator()(tf_bvh_node* p) const;
-  };
   KernelScene scene_;
-  std::unique_ptr<tf_bvh_node[], AlignedFree> nodes_;
+  TraversalArena arena_;
   tf_scene_view view_{};
 };
 

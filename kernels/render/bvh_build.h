@@ -3,9 +3,11 @@
 // Same input -> same nodes and order on every machine: only float arithmetic under the
 // kernel flags (no contraction), stable partitions and sorts, no unordered containers and no
 // pointer-value ordering. Layout matches tf_bvh_node (scene_types.h): root at 0, the two
-// children of an interior node adjacent, leaves index prim_index. Node boxes are padded by a
-// small relative margin beyond the primitives (see kBoxPad) so that rounding in primitive
-// tests never lets a box cull a reported hit.
+// children of an interior node adjacent, leaves index prim_index; sibling pairs are grouped
+// into treelets of TF_BVH_TREELET_LEVELS levels stored contiguously (bvh_traverse.h), which
+// traversal prefetches as a whole. Node boxes are padded by a small relative margin beyond
+// the primitives (see kBoxPad) so that rounding in primitive tests never lets a box cull a
+// reported hit.
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,27 @@
 #define TF_BVH_STACK_SIZE 64
 #define TF_NO_PRIM 0xFFFFFFFFu
 
+/* Node layout for memory-level parallelism (a performance contract only; results never depend
+ * on it): build_bvh() stores the sibling pairs of each treelet of TF_BVH_TREELET_LEVELS pair
+ * levels, rooted at depths that are multiples of that count, contiguously from the root's
+ * `first`. Traversal prefetches the whole treelet when it reaches its root. */
+#define TF_BVH_TREELET_LEVELS 4
+#define TF_BVH_TREELET_PAIRS ((1 << TF_BVH_TREELET_LEVELS) - 1)
+
+/* A hint with no effect on results: the CPU build prefetches, the others ignore it. */
+#if defined(TF_CPU) && defined(__GNUC__)
+#define TF_PREFETCH(p) __builtin_prefetch((const void*)(p))
+#else
+#define TF_PREFETCH(p) ((void)(p))
+#endif
+
+/* Starts loading the sibling pairs of the treelet whose first pair is s->nodes[first]. */
+TF_FN void tf_prefetch_treelet(const tf_scene_view* s, tf_u32 first) {
+  tf_u32 end = first + 2u * (tf_u32)TF_BVH_TREELET_PAIRS;
+  if (end > s->header.node_count) end = s->header.node_count;
+  for (tf_u32 i = first; i < end; i += 2u) TF_PREFETCH(s->nodes + i);
+}
+
 typedef struct tf_hit {
   float t;
   tf_u32 prim; /* TF_NO_PRIM: no hit */
@@ -36,9 +57,31 @@ TF_FN int tf_intersect_prim(const tf_scene_view* s, tf_ray ray, tf_u32 id, float
   return tf_intersect_sphere(ray, v3(sp->cx, sp->cy, sp->cz), sp->radius, tmin, tmax, t);
 }
 
-TF_FN tf_vec3 tf_inverse_dir(tf_vec3 d) { return v3(1.0f / d.x, 1.0f / d.y, 1.0f / d.z); }
+/* Tests primitives prim_index[first .. first + count) and keeps the closest hit in *best
+ * (equal t: the smaller primitive id). */
+TF_FN void tf_closest_in_leaf(const tf_scene_view* s, tf_ray ray, tf_u32 first, tf_u32 count,
+                              float tmin, float tmax, tf_hit* best) {
+  for (tf_u32 i = first; i < first + count; ++i) {
+    tf_u32 id = s->prim_index[i];
+    float t;
+    float b1;
+    float b2;
+    if (tf_intersect_prim(s, ray, id, tmin, tmax, &t, &b1, &b2) &&
+        (t < best->t || (t == best->t && id < best->prim))) {
+      best->t = t;
+      best->prim = id;
+      best->b1 = b1;
+      best->b2 = b2;
+    }
+  }
+}
 
-/* Closest hit with tmin < t < tmax. hit.prim == TF_NO_PRIM when nothing is hit. */
+/* Closest hit with tmin < t < tmax. hit.prim == TF_NO_PRIM when nothing is hit.
+ *
+ * Both children of an interior node are box-tested; the nearer one is visited next and the
+ * other waits on the stack with its entry distance. A node is visited while its entry
+ * distance is <= the best t so far (not <: a primitive at exactly the best t with a smaller
+ * id must still be tested). */
 TF_FN tf_hit tf_closest_hit(const tf_scene_view* s, tf_ray ray, float tmin, float tmax) {
   tf_hit best;
   best.t = tmax;
@@ -46,81 +89,96 @@ TF_FN tf_hit tf_closest_hit(const tf_scene_view* s, tf_ray ray, float tmin, floa
   best.b1 = 0.0f;
   best.b2 = 0.0f;
   if (s->header.node_count == 0u) return best;
-  tf_vec3 inv_d = tf_inverse_dir(ray.d);
-  tf_u32 stack[TF_BVH_STACK_SIZE];
+  tf_box_ray box_ray = tf_make_box_ray(ray);
+  if (tf_intersect_box(&box_ray, s->nodes, tmin, tmax) == TF_FLOAT_MAX) return best;
+  tf_u32 stack_node[TF_BVH_STACK_SIZE];
+  float stack_entry[TF_BVH_STACK_SIZE];
+  int stack_depth[TF_BVH_STACK_SIZE];
   int sp = 0;
-  if (tf_intersect_box(ray.o, inv_d, s->nodes, tmin, tmax) == TF_FLOAT_MAX) return best;
   tf_u32 node = 0u;
+  int depth = 0;
   for (;;) {
     TF_GLOBAL const tf_bvh_node* n = s->nodes + node;
-    if (n->count > 0u) {
-      for (tf_u32 i = n->first; i < n->first + n->count; ++i) {
-        tf_u32 id = s->prim_index[i];
-        float t;
-        float b1;
-        float b2;
-        if (tf_intersect_prim(s, ray, id, tmin, tmax, &t, &b1, &b2) &&
-            (t < best.t || (t == best.t && id < best.prim))) {
-          best.t = t;
-          best.prim = id;
-          best.b1 = b1;
-          best.b2 = b2;
-        }
-      }
-    } else {
+    if (n->count == 0u) {
       tf_u32 c0 = n->first;
-      tf_u32 c1 = n->first + 1u;
-      float t0 = tf_intersect_box(ray.o, inv_d, s->nodes + c0, tmin, best.t);
-      float t1 = tf_intersect_box(ray.o, inv_d, s->nodes + c1, tmin, best.t);
-      if (t0 != TF_FLOAT_MAX && t1 != TF_FLOAT_MAX) {
-        /* Near child first; the far one waits on the stack. */
-        tf_u32 near_c = t1 < t0 ? c1 : c0;
-        tf_u32 far_c = t1 < t0 ? c0 : c1;
-        if (sp < TF_BVH_STACK_SIZE) stack[sp++] = far_c;
-        node = near_c;
-        continue;
-      }
+      if (depth % TF_BVH_TREELET_LEVELS == 0) tf_prefetch_treelet(s, c0);
+      float t0 = tf_intersect_box(&box_ray, s->nodes + c0, tmin, best.t);
+      float t1 = tf_intersect_box(&box_ray, s->nodes + c0 + 1u, tmin, best.t);
+      ++depth;
       if (t0 != TF_FLOAT_MAX) {
-        node = c0;
+        if (t1 != TF_FLOAT_MAX) {
+          /* Equal entries: the first child first, as a fixed rule. */
+          int second_nearer = t1 < t0;
+          if (sp < TF_BVH_STACK_SIZE) {
+            stack_node[sp] = second_nearer ? c0 : c0 + 1u;
+            stack_entry[sp] = second_nearer ? t0 : t1;
+            stack_depth[sp] = depth;
+            ++sp;
+          }
+          node = second_nearer ? c0 + 1u : c0;
+        } else {
+          node = c0;
+        }
         continue;
       }
       if (t1 != TF_FLOAT_MAX) {
-        node = c1;
+        node = c0 + 1u;
         continue;
       }
+    } else {
+      tf_closest_in_leaf(s, ray, n->first, n->count, tmin, tmax, &best);
     }
-    /* Pop, skipping nodes that can no longer hold a hit at or before the best t. */
+    /* Pop, skipping nodes entered beyond the best t found since they were pushed. */
     for (;;) {
       if (sp == 0) return best;
-      node = stack[--sp];
-      if (tf_intersect_box(ray.o, inv_d, s->nodes + node, tmin, best.t) != TF_FLOAT_MAX) break;
+      --sp;
+      if (stack_entry[sp] <= best.t) break;
     }
+    node = stack_node[sp];
+    depth = stack_depth[sp];
   }
 }
 
 /* 1 when any primitive is hit with tmin < t < tmax (shadow rays). */
 TF_FN int tf_occluded(const tf_scene_view* s, tf_ray ray, float tmin, float tmax) {
   if (s->header.node_count == 0u) return 0;
-  tf_vec3 inv_d = tf_inverse_dir(ray.d);
-  tf_u32 stack[TF_BVH_STACK_SIZE];
+  tf_box_ray box_ray = tf_make_box_ray(ray);
+  if (tf_intersect_box(&box_ray, s->nodes, tmin, tmax) == TF_FLOAT_MAX) return 0;
+  tf_u32 stack_node[TF_BVH_STACK_SIZE];
+  int stack_depth[TF_BVH_STACK_SIZE];
   int sp = 0;
-  stack[sp++] = 0u;
-  while (sp > 0) {
-    TF_GLOBAL const tf_bvh_node* n = s->nodes + stack[--sp];
-    if (tf_intersect_box(ray.o, inv_d, n, tmin, tmax) == TF_FLOAT_MAX) continue;
-    if (n->count > 0u) {
+  tf_u32 node = 0u;
+  int depth = 0;
+  for (;;) {
+    TF_GLOBAL const tf_bvh_node* n = s->nodes + node;
+    if (n->count == 0u) {
+      tf_u32 c0 = n->first;
+      if (depth % TF_BVH_TREELET_LEVELS == 0) tf_prefetch_treelet(s, c0);
+      int hit0 = tf_intersect_box(&box_ray, s->nodes + c0, tmin, tmax) != TF_FLOAT_MAX;
+      int hit1 = tf_intersect_box(&box_ray, s->nodes + c0 + 1u, tmin, tmax) != TF_FLOAT_MAX;
+      ++depth;
+      if (hit0 && hit1 && sp < TF_BVH_STACK_SIZE) {
+        stack_node[sp] = c0 + 1u;
+        stack_depth[sp] = depth;
+        ++sp;
+      }
+      if (hit0 || hit1) {
+        node = hit0 ? c0 : c0 + 1u;
+        continue;
+      }
+    } else {
       for (tf_u32 i = n->first; i < n->first + n->count; ++i) {
         float t;
         float b1;
         float b2;
         if (tf_intersect_prim(s, ray, s->prim_index[i], tmin, tmax, &t, &b1, &b2)) return 1;
       }
-    } else if (sp + 2 <= TF_BVH_STACK_SIZE) {
-      stack[sp++] = n->first + 1u;
-      stack[sp++] = n->first;
     }
+    if (sp == 0) return 0;
+    --sp;
+    node = stack_node[sp];
+    depth = stack_depth[sp];
   }
-  return 0;
 }
 
 #endif

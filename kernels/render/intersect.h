@@ -58,28 +58,61 @@ TF_FN int tf_intersect_sphere(tf_ray ray, tf_vec3 c, float r, float tmin, float 
   return 0;
 }
 
-/* Narrows [*t_enter, *t_exit] by one slab. Both ends are widened by a relative 1e-5 so that
- * rounding never culls a box that holds a primitive hit. A NaN slab (0 * inf: the origin
- * lies on a slab plane of an axis-parallel ray) places no bound. */
-TF_FN void tf_clip_slab(float t0, float t1, float* t_enter, float* t_exit) {
-  if (t0 != t0 || t1 != t1) return;
-  float lo = tf_minf(t0, t1);
-  float hi = tf_maxf(t0, t1);
-  lo -= 1.0e-5f * tf_absf(lo);
-  hi += 1.0e-5f * tf_absf(hi);
-  if (lo > *t_enter) *t_enter = lo;
-  if (hi < *t_exit) *t_exit = hi;
+/* A ray prepared for slab tests: origin, reciprocal direction (+-inf on a zero component) and,
+ * per axis, whether the direction is negative, which selects the box plane the ray enters
+ * through. Computed once per ray by tf_make_box_ray(). */
+typedef struct tf_box_ray {
+  tf_vec3 o;
+  tf_vec3 inv_d;
+  int neg_x, neg_y, neg_z;
+} tf_box_ray;
+
+TF_FN tf_box_ray tf_make_box_ray(tf_ray ray) {
+  tf_box_ray r;
+  r.o = ray.o;
+  r.inv_d = v3(1.0f / ray.d.x, 1.0f / ray.d.y, 1.0f / ray.d.z);
+  /* The sign of the reciprocal, not of d: 1 / -0 is -inf, whose near plane is the max one. */
+  r.neg_x = r.inv_d.x < 0.0f;
+  r.neg_y = r.inv_d.y < 0.0f;
+  r.neg_z = r.inv_d.z < 0.0f;
+  return r;
 }
 
-/* Slab test against a BVH node box. Returns the entry distance (clamped to tmin) when the
- * ray overlaps the box within [tmin, tmax], else TF_FLOAT_MAX. */
-TF_FN float tf_intersect_box(tf_vec3 o, tf_vec3 inv_d, TF_GLOBAL const tf_bvh_node* n, float tmin,
+/* Slab test against a BVH node box. Returns the entry distance (clamped to tmin) when the ray
+ * overlaps the box within [tmin, tmax], else TF_FLOAT_MAX.
+ *
+ * Per axis the near and far plane distances are exactly min(t0, t1) and max(t0, t1) of the two
+ * slab planes (selected by the sign of inv_d). A NaN distance (0 * inf: the origin lies on a
+ * slab plane of an axis-parallel ray) places no bound: each comparison below is written so
+ * that a NaN operand leaves the running bound unchanged. The entry and exit distances are then
+ * widened by a relative 1e-5 so that rounding never culls a box that holds a primitive hit;
+ * widening is monotonic, so widening the maximum of the entries equals taking the maximum of
+ * the widened entries. An entry of +inf or an exit of -inf (a ray parallel to a slab and
+ * outside it, or an entry beyond the float range) stays infinite and misses: every primitive
+ * lies strictly inside its padded box, so such a ray cannot hit one of them. (Widening would
+ * turn it into NaN, which would place no bound and let such rays visit the whole tree.) */
+TF_FN float tf_intersect_box(const tf_box_ray* r, TF_GLOBAL const tf_bvh_node* n, float tmin,
                              float tmax) {
-  float t_enter = tmin;
-  float t_exit = tmax;
-  tf_clip_slab((n->min_x - o.x) * inv_d.x, (n->max_x - o.x) * inv_d.x, &t_enter, &t_exit);
-  tf_clip_slab((n->min_y - o.y) * inv_d.y, (n->max_y - o.y) * inv_d.y, &t_enter, &t_exit);
-  tf_clip_slab((n->min_z - o.z) * inv_d.z, (n->max_z - o.z) * inv_d.z, &t_enter, &t_exit);
+  float near_x = ((r->neg_x ? n->max_x : n->min_x) - r->o.x) * r->inv_d.x;
+  float far_x = ((r->neg_x ? n->min_x : n->max_x) - r->o.x) * r->inv_d.x;
+  float near_y = ((r->neg_y ? n->max_y : n->min_y) - r->o.y) * r->inv_d.y;
+  float far_y = ((r->neg_y ? n->min_y : n->max_y) - r->o.y) * r->inv_d.y;
+  float near_z = ((r->neg_z ? n->max_z : n->min_z) - r->o.z) * r->inv_d.z;
+  float far_z = ((r->neg_z ? n->min_z : n->max_z) - r->o.z) * r->inv_d.z;
+  float lo = -TF_FLOAT_MAX;
+  float hi = TF_FLOAT_MAX;
+  if (near_x > lo) lo = near_x;
+  if (near_y > lo) lo = near_y;
+  if (near_z > lo) lo = near_z;
+  if (far_x < hi) hi = far_x;
+  if (far_y < hi) hi = far_y;
+  if (far_z < hi) hi = far_z;
+  float lo_widened = lo - 1.0e-5f * tf_absf(lo);
+  float hi_widened = hi + 1.0e-5f * tf_absf(hi);
+  if (lo_widened == lo_widened) lo = lo_widened; /* NaN: lo is +inf, keep it */
+  if (hi_widened == hi_widened) hi = hi_widened; /* NaN: hi is -inf, keep it */
+  float t_enter = lo > tmin ? lo : tmin;
+  float t_exit = hi < tmax ? hi : tmax;
   return t_enter <= t_exit ? t_enter : TF_FLOAT_MAX;
 }
 
