@@ -2,7 +2,6 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/embedded_farm.h"
 #include "cli/progress.h"
+#include "formats/fileio/atomic_write.h"
 #include "formats/scene/load.h"
 #include "worker/backend_executor.h"
 
@@ -75,14 +75,12 @@ Result<std::vector<std::unique_ptr<UnitExecutor>>> local_executors(const std::st
   return chosen;
 }
 
+// Creates the output's folder if needed (a failure shows up as the write's error) and
+// replaces the file atomically.
 Status write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) return Error{"cannot write " + path.string()};
-  return Status::ok();
+  return write_file_atomically(path, bytes);
 }
 
 }  // namespace

@@ -1,51 +1,11 @@
 #include "dispatcher/blob_store.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <string>
 
+#include "formats/fileio/atomic_write.h"
+
 namespace tf {
-namespace {
-
-std::string os_error() { return std::strerror(errno); }
-
-Status write_all_and_sync(const std::filesystem::path& path, std::span<const uint8_t> bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Error{"cannot create " + path.string() + ": " + os_error()};
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::string message = "cannot write " + path.string() + ": " + os_error();
-      ::close(fd);
-      return Error{std::move(message)};
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    std::string message = "cannot sync " + path.string() + ": " + os_error();
-    ::close(fd);
-    return Error{std::move(message)};
-  }
-  ::close(fd);
-  return Status::ok();
-}
-
-void sync_folder(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-}  // namespace
 
 Result<BlobStore> BlobStore::open(const std::filesystem::path& dir) {
   std::error_code ec;
@@ -66,23 +26,13 @@ bool BlobStore::contains(const Hash256& hash) const {
 
 Status BlobStore::write_new(const Hash256& hash, std::span<const uint8_t> bytes) {
   if (contains(hash)) return Status::ok();
-  static std::atomic<uint64_t> counter{0};
   const std::filesystem::path final_path = path_of(hash);
-  const std::filesystem::path tmp = dir_ / "tmp" /
-      (hash.to_hex() + "." + std::to_string(::getpid()) + "." + std::to_string(counter++));
   std::error_code ec;
   std::filesystem::create_directories(final_path.parent_path(), ec);
   if (ec) return Error{"cannot create " + final_path.parent_path().string() + ": " + ec.message()};
-  if (Status s = write_all_and_sync(tmp, bytes); !s) {
-    std::filesystem::remove(tmp, ec);
-    return s;
+  if (Status s = write_file_atomically(final_path, bytes, temp_dir()); !s) {
+    return Error{"cannot store blob " + hash.to_hex() + ": " + s.message()};
   }
-  std::filesystem::rename(tmp, final_path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return Error{"cannot move blob into " + final_path.string() + ": " + ec.message()};
-  }
-  sync_folder(final_path.parent_path());
   return Status::ok();
 }
 

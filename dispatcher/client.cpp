@@ -4,6 +4,8 @@
 #include <iterator>
 #include <thread>
 
+#include "formats/fileio/atomic_write.h"
+
 namespace tf {
 namespace {
 
@@ -12,14 +14,6 @@ Result<std::vector<uint8_t>> read_file(const std::filesystem::path& path) {
   if (!in) return Error{"cannot read " + path.string()};
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
                               std::istreambuf_iterator<char>());
-}
-
-Status write_file(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) return Error{"cannot write " + path.string()};
-  return Status::ok();
 }
 
 }  // namespace
@@ -152,7 +146,7 @@ Result<std::vector<std::filesystem::path>> DispatcherClient::download_outputs(
     Result<std::vector<uint8_t>> bytes = fetch_output(f.hash);
     if (!bytes) return Error{bytes.message()};
     const std::filesystem::path path = dir / std::filesystem::path(f.name).filename();
-    if (Status s = write_file(path, bytes.value()); !s) return Error{s.message()};
+    if (Status s = write_file_atomically(path, bytes.value()); !s) return Error{s.message()};
     written.push_back(path);
   }
   return written;

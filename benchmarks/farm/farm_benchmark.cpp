@@ -12,7 +12,7 @@
 #include "dispatcher/store.h"
 #include "formats/scene/load.h"
 #include "kernels/backend.h"
-#include "tests/dispatcher/temp_dir.h"
+#include "tests/support/temp_dir.h"
 #include "tests/integration/synthetic_executor.h"
 
 namespace tf {

@@ -1,17 +1,14 @@
 #include "formats/bundle/bundle.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "formats/bundle/bundle_paths.h"
+#include "formats/fileio/atomic_write.h"
 #include "formats/scene/parser.h"
 
 namespace tf {
@@ -87,31 +84,6 @@ int json_nesting(std::string_view bytes) {
     }
   }
   return max_depth;
-}
-
-Status write_file_atomically(const fs::path& path, const std::vector<uint8_t>& bytes) {
-  static std::atomic<unsigned> counter{0};  // distinct names for concurrent writers
-  const fs::path tmp =
-      path.parent_path() / ("." + path.filename().string() + ".part" + std::to_string(::getpid()) +
-                            "_" + std::to_string(counter++));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Error{"cannot create '" + tmp.string() + "'"};
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return Error{"cannot write '" + tmp.string() + "'"};
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return Error{"cannot rename into '" + path.string() + "': " + ec.message()};
-  }
-  return Status::ok();
 }
 
 }  // namespace

@@ -2,15 +2,14 @@
 
 #include <OpenImageIO/imagebuf.h>
 #include <OpenImageIO/imageio.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <exception>
 #include <string>
-#include <system_error>
+
+#include "formats/fileio/atomic_write.h"
 
 namespace tf {
 namespace {
@@ -21,36 +20,22 @@ using OIIO::ImageOutput;
 using OIIO::ImageSpec;
 using OIIO::TypeDesc;
 
-// A temporary sibling of `path` with the same extension (OIIO picks the format by extension).
-fs::path temp_sibling(const fs::path& path) {
-  static std::atomic<unsigned> counter{0};
-  fs::path tmp = path;
-  tmp.replace_filename("." + path.stem().string() + ".tmp" + std::to_string(::getpid()) + "_" +
-                       std::to_string(counter++) + path.extension().string());
-  return tmp;
-}
-
-// Writes `pixels` (of `format`) to a temp file and renames it over `path`.
+// Writes `pixels` (of `format`) to a temporary file and renames it over `path`.
 Status write_atomically(const fs::path& path, const ImageSpec& spec, TypeDesc format,
                         const void* pixels) {
-  const fs::path tmp = temp_sibling(path);
-  auto fail = [&](const std::string& why) -> Status {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    return Error{"cannot write image '" + path.string() + "': " + why};
-  };
-  try {
-    auto out = ImageOutput::create(path.string());
-    if (!out) return fail("no image writer for this extension (" + OIIO::geterror() + ")");
-    if (!out->open(tmp.string(), spec)) return fail(out->geterror());
-    if (!out->write_image(format, pixels)) return fail(out->geterror());
-    if (!out->close()) return fail(out->geterror());
-  } catch (const std::exception& e) {
-    return fail(e.what());
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return fail("rename failed: " + ec.message());
+  Status written = replace_file_atomically(path, [&](const fs::path& tmp) -> Status {
+    try {
+      auto out = ImageOutput::create(path.string());
+      if (!out) return Error{"no image writer for this extension (" + OIIO::geterror() + ")"};
+      if (!out->open(tmp.string(), spec) || !out->write_image(format, pixels) || !out->close()) {
+        return Error{out->geterror()};
+      }
+    } catch (const std::exception& e) {
+      return Error{e.what()};
+    }
+    return Status::ok();
+  });
+  if (!written) return Error{"cannot write image '" + path.string() + "': " + written.message()};
   return Status::ok();
 }
 

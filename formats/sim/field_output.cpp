@@ -6,41 +6,16 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "formats/fileio/atomic_write.h"
 #include "formats/sim/viridis.h"
 
 namespace tf::sim {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Writes bytes to a temporary beside `path`, then renames it over `path`.
-Status write_atomically(const fs::path& path, const std::string& bytes) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Error{"cannot create " + tmp.string()};
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      return Error{"cannot write " + tmp.string() + " (disk full?)"};
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return Error{"cannot rename " + tmp.string() + " to " + path.string()};
-  }
-  return Status::ok();
-}
 
 const char* side_kind_name(SideKind k) {
   switch (k) {
@@ -109,7 +84,7 @@ Status write_npy(const fs::path& path, const std::vector<float>& values, Extent 
   const std::size_t data_at = bytes.size();
   bytes.resize(data_at + values.size() * sizeof(float));
   std::memcpy(bytes.data() + data_at, values.data(), values.size() * sizeof(float));  // x86/ARM: LE
-  return write_atomically(path, bytes);
+  return write_file_atomically(path, bytes);
 }
 
 std::array<unsigned char, 3> viridis_rgb8(float t) {
@@ -149,32 +124,24 @@ Status write_field_png(const fs::path& path, const std::vector<float>& values, E
     const float t = size.ny > 1 ? static_cast<float>(y) / static_cast<float>(size.ny - 1) : 0.5f;
     for (int x = size.nx + kGap; x < width; ++x) put(x, row, viridis_rgb8(t));
   }
-  fs::path tmp = path;
-  tmp += ".tmp.png";
-  try {
-    auto out = OIIO::ImageOutput::create(tmp.string());
-    if (!out) return Error{"cannot create a PNG writer for " + path.string()};
-    OIIO::ImageSpec spec(width, height, 3, OIIO::TypeDesc::UINT8);
-    char description[96];
-    std::snprintf(description, sizeof description, "min=%.9g max=%.9g", double{lo}, double{hi});
-    spec.attribute("ImageDescription", description);
-    spec.attribute("oiio:ColorSpace", "sRGB");
-    if (!out->open(tmp.string(), spec) || !out->write_image(OIIO::TypeDesc::UINT8, pixels.data()) ||
-        !out->close()) {
-      std::string why = out->geterror();
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      return Error{"cannot write " + path.string() + ": " + why};
+  return replace_file_atomically(path, [&](const fs::path& tmp) -> Status {
+    try {
+      auto out = OIIO::ImageOutput::create(tmp.string());
+      if (!out) return Error{"cannot create a PNG writer for " + path.string()};
+      OIIO::ImageSpec spec(width, height, 3, OIIO::TypeDesc::UINT8);
+      char description[96];
+      std::snprintf(description, sizeof description, "min=%.9g max=%.9g", double{lo}, double{hi});
+      spec.attribute("ImageDescription", description);
+      spec.attribute("oiio:ColorSpace", "sRGB");
+      if (!out->open(tmp.string(), spec) ||
+          !out->write_image(OIIO::TypeDesc::UINT8, pixels.data()) || !out->close()) {
+        return Error{"cannot write " + path.string() + ": " + out->geterror()};
+      }
+    } catch (const std::exception& e) {
+      return Error{"cannot write " + path.string() + ": " + e.what()};
     }
-  } catch (const std::exception& e) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    return Error{"cannot write " + path.string() + ": " + e.what()};
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Error{"cannot rename " + tmp.string() + " to " + path.string()};
-  return Status::ok();
+    return Status::ok();
+  });
 }
 
 Status write_meta_json(const fs::path& path, const RunSpec& run, const TileState& state,
@@ -220,7 +187,7 @@ Status write_meta_json(const fs::path& path, const RunSpec& run, const TileState
   }
   j["lattice"] = lattice;
   j["fields"] = field_files;
-  return write_atomically(path, j.dump(2) + "\n");
+  return write_file_atomically(path, j.dump(2) + "\n");
 }
 
 Status write_snapshot(const fs::path& folder, const RunSpec& run, const TileState& state,

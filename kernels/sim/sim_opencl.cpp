@@ -1,11 +1,10 @@
 #include "kernels/sim/sim_opencl.h"
 
-#define CL_TARGET_OPENCL_VERSION 120
-#include <CL/cl.h>
-
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "kernels/opencl/opencl_runtime.h"
 
 namespace tf {
 std::string_view sim_kernels_opencl_source();  // generated from opencl/sim_kernels.cl
@@ -14,38 +13,14 @@ std::string_view sim_kernels_opencl_source();  // generated from opencl/sim_kern
 namespace tf::sim {
 namespace {
 
-constexpr const char* kBuildOptions = "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt";
-
-// Owns one reference to an OpenCL object. Move-only.
-template <class T, cl_int (*Release)(T)>
-class Owned {
- public:
-  Owned() = default;
-  explicit Owned(T object) : object_(object) {}
-  Owned(Owned&& other) noexcept : object_(std::exchange(other.object_, nullptr)) {}
-  Owned& operator=(Owned&& other) noexcept {
-    std::swap(object_, other.object_);
-    return *this;
-  }
-  Owned(const Owned&) = delete;
-  Owned& operator=(const Owned&) = delete;
-  ~Owned() {
-    if (object_ != nullptr) Release(object_);
-  }
-  T get() const { return object_; }
-
- private:
-  T object_ = nullptr;
-};
-
-using Context = Owned<cl_context, clReleaseContext>;
-using Queue = Owned<cl_command_queue, clReleaseCommandQueue>;
-using Program = Owned<cl_program, clReleaseProgram>;
-using Kernel = Owned<cl_kernel, clReleaseKernel>;
-using Buffer = Owned<cl_mem, clReleaseMemObject>;
+using ocl::BufferHandle;
+using ocl::ContextHandle;
+using ocl::KernelHandle;
+using ocl::ProgramHandle;
+using ocl::QueueHandle;
 
 Error cl_error(const char* doing, cl_int code) {
-  return Error{std::string("OpenCL: ") + doing + " failed with error " + std::to_string(code)};
+  return Error{std::string("OpenCL: ") + doing + " failed with " + ocl::error_name(code)};
 }
 
 std::string device_string(cl_device_id d, cl_device_info what) {
@@ -55,24 +30,6 @@ std::string device_string(cl_device_id d, cl_device_info what) {
   clGetDeviceInfo(d, what, size, s.data(), nullptr);
   s.resize(size - 1);
   return s;
-}
-
-std::vector<std::pair<cl_platform_id, cl_device_id>> all_devices() {
-  std::vector<std::pair<cl_platform_id, cl_device_id>> out;
-  cl_uint platform_count = 0;
-  if (clGetPlatformIDs(0, nullptr, &platform_count) != CL_SUCCESS || platform_count == 0)
-    return out;
-  std::vector<cl_platform_id> platforms(platform_count);
-  if (clGetPlatformIDs(platform_count, platforms.data(), nullptr) != CL_SUCCESS) return out;
-  for (cl_platform_id p : platforms) {
-    cl_uint device_count = 0;
-    if (clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, nullptr, &device_count) != CL_SUCCESS) continue;
-    std::vector<cl_device_id> devices(device_count);
-    if (clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, device_count, devices.data(), nullptr) != CL_SUCCESS)
-      continue;
-    for (cl_device_id d : devices) out.emplace_back(p, d);
-  }
-  return out;
 }
 
 const char* kernel_name(Model model) {
@@ -94,10 +51,10 @@ const char* kernel_name(Model model) {
 struct SimOpenCl::Impl {
   std::string name;
   cl_device_id device = nullptr;
-  Context context;
-  Queue queue;
-  Program program;
-  std::vector<Kernel> kernels;  // indexed by Model
+  ContextHandle context;
+  QueueHandle queue;
+  ProgramHandle program;
+  std::vector<KernelHandle> kernels;  // indexed by Model
 };
 
 SimOpenCl::SimOpenCl(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -106,13 +63,13 @@ SimOpenCl::~SimOpenCl() = default;
 const std::string& SimOpenCl::device_name() const { return impl_->name; }
 
 Result<std::unique_ptr<SimOpenCl>> SimOpenCl::open(int device_index) {
-  auto devices = all_devices();
+  const std::vector<ocl::DeviceEntry> devices = ocl::enumerate_devices();
   if (device_index < 0 || device_index >= static_cast<int>(devices.size())) {
     return Error{"no OpenCL device with index " + std::to_string(device_index) + " (found " +
                  std::to_string(devices.size()) + ")"};
   }
   auto impl = std::make_unique<Impl>();
-  impl->device = devices[static_cast<std::size_t>(device_index)].second;
+  impl->device = devices[static_cast<std::size_t>(device_index)].device;
   impl->name = device_string(impl->device, CL_DEVICE_VENDOR) + " / " +
                device_string(impl->device, CL_DEVICE_NAME);
   cl_device_fp_config fp = 0;
@@ -122,17 +79,19 @@ Result<std::unique_ptr<SimOpenCl>> SimOpenCl::open(int device_index) {
                  " lacks correctly rounded divide/sqrt or denormals: results would differ"};
   }
   cl_int err = CL_SUCCESS;
-  impl->context = Context(clCreateContext(nullptr, 1, &impl->device, nullptr, nullptr, &err));
+  impl->context =
+      ContextHandle(clCreateContext(nullptr, 1, &impl->device, nullptr, nullptr, &err));
   if (err != CL_SUCCESS) return cl_error("clCreateContext", err);
-  impl->queue = Queue(clCreateCommandQueue(impl->context.get(), impl->device, 0, &err));
+  impl->queue = QueueHandle(clCreateCommandQueue(impl->context.get(), impl->device, 0, &err));
   if (err != CL_SUCCESS) return cl_error("clCreateCommandQueue", err);
   const std::string_view text = sim_kernels_opencl_source();
   const char* source = text.data();
   const size_t length = text.size();
   impl->program =
-      Program(clCreateProgramWithSource(impl->context.get(), 1, &source, &length, &err));
+      ProgramHandle(clCreateProgramWithSource(impl->context.get(), 1, &source, &length, &err));
   if (err != CL_SUCCESS) return cl_error("clCreateProgramWithSource", err);
-  err = clBuildProgram(impl->program.get(), 1, &impl->device, kBuildOptions, nullptr, nullptr);
+  err = clBuildProgram(impl->program.get(), 1, &impl->device, ocl::kBuildOptions, nullptr,
+                       nullptr);
   if (err != CL_SUCCESS) {
     size_t size = 0;
     clGetProgramBuildInfo(impl->program.get(), impl->device, CL_PROGRAM_BUILD_LOG, 0, nullptr,
@@ -140,8 +99,8 @@ Result<std::unique_ptr<SimOpenCl>> SimOpenCl::open(int device_index) {
     std::string log(size, '\0');
     clGetProgramBuildInfo(impl->program.get(), impl->device, CL_PROGRAM_BUILD_LOG, size, log.data(),
                           nullptr);
-    return Error{"OpenCL: building the simulation kernels failed (" + std::to_string(err) + "):\n" +
-                 log};
+    return Error{"OpenCL: building the simulation kernels failed (" + ocl::error_name(err) +
+                 "):\n" + log};
   }
   for (Model m : {Model::d2q9, Model::d3q19, Model::gray_scott, Model::heat}) {
     impl->kernels.emplace_back(clCreateKernel(impl->program.get(), kernel_name(m), &err));
@@ -157,14 +116,15 @@ Status SimOpenCl::run_steps(TileState& state, int steps) {
   cl_int err = CL_SUCCESS;
   cl_context ctx = impl_->context.get();
   const size_t field_bytes = state.fields.size() * sizeof(float);
-  Buffer buffers[2] = {Buffer(clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
-                                             field_bytes, state.fields.data(), &err)),
-                       Buffer()};
+  BufferHandle buffers[2] = {
+      BufferHandle(clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, field_bytes,
+                                  state.fields.data(), &err)),
+      BufferHandle()};
   if (err != CL_SUCCESS) return cl_error("clCreateBuffer (fields)", err);
-  buffers[1] = Buffer(clCreateBuffer(ctx, CL_MEM_READ_WRITE, field_bytes, nullptr, &err));
+  buffers[1] = BufferHandle(clCreateBuffer(ctx, CL_MEM_READ_WRITE, field_bytes, nullptr, &err));
   if (err != CL_SUCCESS) return cl_error("clCreateBuffer (fields)", err);
-  Buffer types(clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, state.cell_types.size(),
-                              state.cell_types.data(), &err));
+  BufferHandle types(clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                                    state.cell_types.size(), state.cell_types.data(), &err));
   if (err != CL_SUCCESS) return cl_error("clCreateBuffer (cell types)", err);
 
   tf_sim_grid g{state.size.nx,

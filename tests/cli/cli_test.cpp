@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "tests/dispatcher/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 extern char** environ;
 

@@ -9,7 +9,7 @@
 #include "formats/image/image_io.h"
 #include "formats/protocol/result_hash.h"
 #include "tests/dispatcher/synthetic_render.h"
-#include "tests/dispatcher/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace tf {
 namespace {

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "dispatcher/store.h"
-#include "tests/dispatcher/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace tf {
 namespace {

@@ -16,7 +16,7 @@ std::vector<uint8_t> read_bytes(const std::filesystem::path& p) {
 }
 
 // A scene with an include, a mesh, a texture and an environment, in sub-folders.
-void write_scene(const test::TempDir& dir) {
+void write_scene(const testing::TempDir& dir) {
   test::write_text(dir / "scene.pbrt",
                    "Film \"rgb\" \"string filename\" \"render.exr\"\nWorldBegin\n"
                    "Include \"parts/geometry.pbrt\"\n"
@@ -33,7 +33,7 @@ void write_scene(const test::TempDir& dir) {
 }
 
 TEST(Bundle, ManifestListsEveryReferenceWithItsHash) {
-  test::TempDir dir;
+  testing::TempDir dir;
   write_scene(dir);
   Result<BundleManifest> m = make_bundle_manifest(dir / "scene.pbrt");
   ASSERT_TRUE(m.is_ok()) << m.message();
@@ -59,7 +59,7 @@ TEST(Bundle, ManifestListsEveryReferenceWithItsHash) {
 }
 
 TEST(Bundle, ReferencesThatEscapeTheSceneFolderAreRefused) {
-  test::TempDir dir;
+  testing::TempDir dir;
   test::write_text(dir / "outside.ply", "x");
   test::write_text(dir / "s/a.pbrt",
                    "WorldBegin\nShape \"plymesh\" \"string filename\" \"../outside.ply\"\n");
@@ -90,7 +90,7 @@ TEST(Bundle, ReferencesThatEscapeTheSceneFolderAreRefused) {
 }
 
 TEST(Bundle, MaterializeVerifiesHashesAndPaths) {
-  test::TempDir src, dst;
+  testing::TempDir src, dst;
   write_scene(src);
   const BundleManifest m = make_bundle_manifest(src / "scene.pbrt").value();
   std::map<Hash256, std::vector<uint8_t>> store;

@@ -40,7 +40,7 @@ TEST(Hash, HexRoundTripAndRejects) {
 }
 
 TEST(Hash, HashFileMatchesBytesAndReportsMissing) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::string text = "some file contents\n";
   test::write_text(dir / "a.txt", text);
   Result<Hash256> h = hash_file(dir / "a.txt");

@@ -28,7 +28,7 @@ TEST(ImageIo, SrgbKnownValues) {
 }
 
 TEST(ImageIo, ExrRoundTripIsExact) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const uint32_t w = 7, h = 5;
   std::vector<float> rgb(w * h * 3);
   std::mt19937 rng(42);
@@ -46,7 +46,7 @@ TEST(ImageIo, ExrRoundTripIsExact) {
 }
 
 TEST(ImageIo, PngMatchesPublishedSrgbFormula) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const uint32_t w = 256, h = 3;
   std::vector<float> rgb(w * h * 3);
   for (uint32_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<float>(i % 769) / 700.f - 0.05f;
@@ -68,7 +68,7 @@ TEST(ImageIo, PngMatchesPublishedSrgbFormula) {
 }
 
 TEST(ImageIo, RowZeroIsTopAndPngIsLinearisedOnRead) {
-  test::TempDir dir;
+  testing::TempDir dir;
   // 1x2: top pixel red, bottom pixel grey 0.5.
   const float rgb[6] = {1, 0, 0, 0.5f, 0.5f, 0.5f};
   ASSERT_TRUE(write_png(dir / "a.png", 1, 2, rgb).is_ok());
@@ -82,7 +82,7 @@ TEST(ImageIo, RowZeroIsTopAndPngIsLinearisedOnRead) {
 }
 
 TEST(ImageIo, ChannelsAreMatchedByName) {
-  test::TempDir dir;
+  testing::TempDir dir;
   OIIO::ImageSpec spec(1, 1, 4, OIIO::TypeDesc::FLOAT);
   spec.channelnames = {"A", "B", "G", "R"};
   spec.alpha_channel = 0;
@@ -98,7 +98,7 @@ TEST(ImageIo, ChannelsAreMatchedByName) {
 }
 
 TEST(ImageIo, WritesAreAtomicAndErrorsNameThePath) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const float rgb[3] = {0.1f, 0.2f, 0.3f};
   ASSERT_TRUE(write_exr(dir / "f.exr", 1, 1, rgb).is_ok());
   ASSERT_TRUE(write_exr(dir / "f.exr", 1, 1, rgb).is_ok());  // replaces

@@ -56,7 +56,7 @@ TEST(Load, MaterialsAndShotSamples) {
 
 TEST(Load, HeavyMeshGeneratorWritesALoadablePly) {
   if (std::system("python3 --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "python3 not found";
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::filesystem::path scenes(TF_TEST_SCENES_DIR);
   std::filesystem::copy_file(scenes / "heavy-mesh/scene.pbrt", dir / "scene.pbrt");
   // A small instance of the same generator (40 segments: 40 x 20 quads).
@@ -70,7 +70,7 @@ TEST(Load, HeavyMeshGeneratorWritesALoadablePly) {
 }
 
 TEST(Load, ImageTextureAndEnvironmentMaps) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const float tex[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1};  // 2x2
   ASSERT_TRUE(write_exr(dir / "tex.exr", 2, 2, tex).is_ok());
   std::vector<float> sky(8 * 8 * 3, 0.25f);
@@ -111,7 +111,7 @@ TEST(Load, ImageTextureAndEnvironmentMaps) {
 }
 
 TEST(Load, ObjThroughAssimpGetsDefaultCameraAndSky) {
-  test::TempDir dir;
+  testing::TempDir dir;
   test::write_text(dir / "quad.obj", "v -1 -1 0\nv 1 -1 0\nv 1 1 0\nv -1 1 0\nf 1 2 3 4\n");
   Result<LoadedScene> s = load_scene_file(dir / "quad.obj");
   ASSERT_TRUE(s.is_ok()) << s.message();

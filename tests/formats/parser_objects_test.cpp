@@ -108,7 +108,7 @@ TEST(Lights, PointSpotDistantInfinite) {
 }
 
 TEST(Lights, InfiniteLightsAreSummedLikePbrt) {
-  tf::test::TempDir dir;
+  tf::testing::TempDir dir;
   const float sky[12] = {1, 2, 3, 0, 0, 0, 4, 4, 4, 1, 1, 1};  // 2x2
   ASSERT_TRUE(write_exr(dir / "sky.exr", 2, 2, sky).is_ok());
   SceneIr ir = parse_world(
@@ -195,7 +195,7 @@ TEST(Objects, InstancingBombFailsBeforeAllocating) {
 }
 
 TEST(Includes, IncludeBombIsBounded) {
-  tf::test::TempDir dir;
+  tf::testing::TempDir dir;
   std::string fan;
   for (int i = 0; i < 100; ++i) fan += "Include \"b.pbrt\"\n";
   tf::test::write_text(dir / "main.pbrt", "WorldBegin\n" + fan);
@@ -209,7 +209,7 @@ TEST(Includes, IncludeBombIsBounded) {
 }
 
 TEST(Includes, IncludeAndImportResolveAgainstTheSceneFolder) {
-  tf::test::TempDir dir;
+  tf::testing::TempDir dir;
   tf::test::write_text(
       dir / "main.pbrt",
       std::string(test::kHeader) + "Include \"parts/a.pbrt\"\nImport \"parts/b.pbrt\"\n");
@@ -232,7 +232,7 @@ TEST(Includes, IncludeAndImportResolveAgainstTheSceneFolder) {
 }
 
 TEST(References, ScanListsIncludesAndFilenamesButNotFilmOutput) {
-  tf::test::TempDir dir;
+  tf::testing::TempDir dir;
   tf::test::write_text(
       dir / "s.pbrt",
       "Film \"rgb\" \"string filename\" \"out.exr\"\nWorldBegin\nInclude \"a.pbrt\"\n"

@@ -80,7 +80,7 @@ void expect_fixture(const IrMesh& m, const Fixture& f) {
 }
 
 TEST(Ply, AsciiAndBinaryRoundTrips) {
-  tf::test::TempDir dir;
+  tf::testing::TempDir dir;
   Fixture f;
   const std::pair<const char*, std::string> files[] = {
       {"a.ply", ascii_ply(f)}, {"le.ply", binary_ply(f, false)}, {"be.ply", binary_ply(f, true)}};
@@ -93,7 +93,7 @@ TEST(Ply, AsciiAndBinaryRoundTrips) {
 }
 
 TEST(Ply, MalformedFilesFailWithReasons) {
-  tf::test::TempDir dir;
+  tf::testing::TempDir dir;
   Fixture f;
   std::string truncated = binary_ply(f, false);
   truncated.resize(truncated.size() - 10);

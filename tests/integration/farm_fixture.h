@@ -9,7 +9,7 @@
 
 #include "dispatcher/client.h"
 #include "formats/image/image_io.h"
-#include "tests/dispatcher/temp_dir.h"
+#include "tests/support/temp_dir.h"
 #include "tests/integration/synthetic_executor.h"
 
 namespace tf::testing {

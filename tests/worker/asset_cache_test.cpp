@@ -5,7 +5,7 @@
 #include <fstream>
 #include <map>
 
-#include "tests/dispatcher/temp_dir.h"
+#include "tests/support/temp_dir.h"
 #include "worker/asset_cache.h"
 
 namespace tf {
