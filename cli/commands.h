@@ -49,7 +49,18 @@ struct SubmitArgs {
   bool wait = false;
 };
 int submit(const SubmitArgs& args);
-int status(const std::string& dispatcher, std::optional<uint64_t> job, bool json);
+
+struct StatusArgs {
+  std::string dispatcher;
+  std::optional<uint64_t> job;  // empty: every job
+  bool json = false;
+  // Watch: poll every `interval_seconds` and print the jobs again whenever they change, until
+  // none of them is queued or running; 0 when every one is done, 1 when any failed or was
+  // cancelled. Each poll rides out a dispatcher restart (DispatcherClient retries).
+  bool watch = false;
+  double interval_seconds = 1.0;
+};
+int status(const StatusArgs& args);
 int cancel(const std::string& dispatcher, uint64_t job);
 int outputs(const std::string& dispatcher, uint64_t job, const std::string& dir);
 

@@ -1,6 +1,9 @@
 // Subcommands of a networked farm: dispatcher, worker, submit, status, cancel, outputs.
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +44,25 @@ nlohmann::json to_json(const proto::JobStatus& s) {
           {"priority", s.priority}, {"units_done", s.units_done}, {"units_total", s.units_total},
           {"frames_done", s.frames_done}, {"frames_total", s.frames_total},
           {"message", s.message}};
+}
+
+// Prints the jobs as a table, or as JSON: indented, or on one line (one line per refresh when
+// watching, so that the output is a stream of JSON lines).
+void print_statuses(const std::vector<proto::JobStatus>& jobs, bool json, bool one_line_json) {
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& s : jobs) list.push_back(to_json(s));
+    std::printf("%s\n", list.dump(one_line_json ? -1 : 2).c_str());
+  } else {
+    for (const auto& s : jobs) {
+      std::printf("%6llu  %-10s %6llu/%-6llu units  %u/%u frames  %s  %s\n",
+                  static_cast<unsigned long long>(s.job_id), proto::job_state_name(s.state),
+                  static_cast<unsigned long long>(s.units_done),
+                  static_cast<unsigned long long>(s.units_total), s.frames_done, s.frames_total,
+                  s.name.c_str(), s.message.c_str());
+    }
+  }
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -112,25 +134,36 @@ int submit(const SubmitArgs& args) {
   return kExitOk;
 }
 
-int status(const std::string& endpoint, std::optional<uint64_t> job, bool json) {
+int status(const StatusArgs& args) {
   zmq::context_t context;
-  DispatcherClient client(context, endpoint);
-  Result<std::vector<proto::JobStatus>> jobs = client.status(job.value_or(0));
-  if (!jobs) return fail(jobs.message(), kExitBadInput);
-  if (json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& s : jobs.value()) list.push_back(to_json(s));
-    std::printf("%s\n", list.dump(2).c_str());
-  } else {
-    for (const auto& s : jobs.value()) {
-      std::printf("%6llu  %-10s %6llu/%-6llu units  %u/%u frames  %s  %s\n",
-                  static_cast<unsigned long long>(s.job_id), proto::job_state_name(s.state),
-                  static_cast<unsigned long long>(s.units_done),
-                  static_cast<unsigned long long>(s.units_total), s.frames_done, s.frames_total,
-                  s.name.c_str(), s.message.c_str());
+  DispatcherClient client(context, args.dispatcher);
+  std::optional<std::vector<proto::JobStatus>> shown;
+  for (;;) {
+    Result<std::vector<proto::JobStatus>> jobs = client.status(args.job.value_or(0));
+    if (!jobs) return fail(jobs.message(), kExitBadInput);
+    if (args.job && jobs->empty()) {
+      return fail("the dispatcher does not know job " + std::to_string(*args.job), kExitBadInput);
     }
+    if (!args.watch) {
+      print_statuses(jobs.value(), args.json, /*one_line_json=*/false);
+      return kExitOk;
+    }
+    if (jobs.value() != shown) {
+      if (shown && !args.json) std::printf("\n");  // a blank line between refreshed tables
+      print_statuses(jobs.value(), args.json, /*one_line_json=*/true);
+      shown = jobs.value();
+    }
+    const auto active = [](const proto::JobStatus& s) {
+      return s.state == proto::JobState::kQueued || s.state == proto::JobState::kRunning;
+    };
+    if (std::none_of(jobs->begin(), jobs->end(), active)) {
+      const bool all_done = std::all_of(jobs->begin(), jobs->end(), [](const proto::JobStatus& s) {
+        return s.state == proto::JobState::kDone;
+      });
+      return all_done ? kExitOk : kExitJobFailed;
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(args.interval_seconds));
   }
-  return kExitOk;
 }
 
 int cancel(const std::string& endpoint, uint64_t job) {

@@ -75,12 +75,18 @@ int main(int argc, char** argv) {
     code = submit(submit_args);
   });
 
-  std::optional<uint64_t> job_opt;
+  StatusArgs status_args;
   auto* status_cmd = app.add_subcommand("status", "Show jobs");
-  status_cmd->add_option("job", job_opt, "Job id (default: every job)");
+  status_cmd->add_option("job", status_args.job, "Job id (default: every job)");
   status_cmd->add_option("--dispatcher", endpoint, "Dispatcher endpoint");
-  status_cmd->add_flag("--json", json, "JSON output");
-  status_cmd->callback([&] { code = status(endpoint, job_opt, json); });
+  status_cmd->add_flag("--json", status_args.json, "JSON output (with --watch: one line per change)");
+  status_cmd->add_flag("--watch", status_args.watch, "Refresh until the job(s) finish; exit 1 if any failed");
+  status_cmd->add_option("--interval", status_args.interval_seconds, "Seconds between refreshes (with --watch)")
+      ->check(CLI::Range(0.05, 3600.0));
+  status_cmd->callback([&] {
+    status_args.dispatcher = endpoint;
+    code = status(status_args);
+  });
 
   uint64_t job = 0;
   auto* cancel_cmd = app.add_subcommand("cancel", "Cancel a job");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 namespace tf {
 
@@ -54,7 +55,9 @@ Status DispatcherCore::load(int64_t now_ms) {
     auto unit = units_.find(row.unit_id);
     if (unit == units_.end()) continue;
     leases_.add({row.id, row.unit_id, unit->second.row.job_id, row.worker, row.deadline_ms});
-    workers_.try_emplace(row.worker, WorkerState{"", 0, now_ms, false});
+    WorkerState& worker = workers_.try_emplace(row.worker).first->second;
+    worker.last_seen_ms = now_ms;
+    worker.bundles.insert(jobs_[unit->second.row.job_id].row.bundle);
     scheduler_.add_job(unit->second.row.job_id, jobs_[unit->second.row.job_id].row.priority);
     scheduler_.restore_in_flight(unit->second.row.job_id);
   }
@@ -94,6 +97,13 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const proto::B
         std::clamp<uint64_t>(slots, 1, config_.max_slots_per_worker));
     w.last_seen_ms = now_ms;
     w.said_hello = true;
+    // A lease the worker does not hold lost its grant or its result with a connection or a
+    // dispatcher restart: requeue it now rather than wait for its deadline.
+    const std::set<uint64_t> held(hello->held_leases.begin(), hello->held_leases.end());
+    for (uint64_t id : leases_.held_by(peer)) {
+      if (held.count(id) != 0) continue;
+      if (Status s = end_lease(id, true); !s) return s;
+    }
     return dispatch(peer, w, now_ms, out);
   }
   // Blobs are served to any worker: a fetch may be in flight across a dispatcher restart.
@@ -164,8 +174,12 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
                                 std::vector<Outgoing>* out) {
   proto::LeaseGrant grant;
   size_t held = leases_.count_held_by(peer);
+  const auto holds_bundle = [&](uint64_t job_id) {
+    auto job = jobs_.find(job_id);
+    return job != jobs_.end() && worker.bundles.count(job->second.row.bundle) != 0;
+  };
   while (held < worker.slots) {
-    std::optional<Scheduler::Pick> pick = scheduler_.pop();
+    std::optional<Scheduler::Pick> pick = scheduler_.pop(holds_bundle);
     if (!pick) break;
     auto unit = units_.find(pick->unit_id);
     JobState& job = jobs_[pick->job_id];
@@ -182,6 +196,7 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
       if (Status s = store_->set_job_state(job.row.id, job.row.state, ""); !s) return s;
     }
     leases_.add({lease_id.value(), pick->unit_id, pick->job_id, peer, deadline});
+    worker.bundles.insert(job.row.bundle);
     ++stats_.leases_granted;
     ++held;
     const UnitRow& u = unit->second.row;

@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -87,6 +88,9 @@ class DispatcherCore {
     uint32_t slots = 0;
     int64_t last_seen_ms = 0;
     bool said_hello = false;
+    // Bundles of every unit leased to this worker since it was first seen: it fetched them,
+    // so they are presumed in its asset cache (the scheduler's asset affinity, scheduler.h).
+    std::set<Hash256> bundles;
   };
   struct UnitState {
     UnitRow row;

@@ -27,16 +27,25 @@ void Scheduler::requeue(uint64_t job_id, uint64_t unit_id) {
   ++pending_;
 }
 
-std::optional<Scheduler::Pick> Scheduler::pop() {
+std::optional<Scheduler::Pick> Scheduler::pop(const HoldsAssets& holds_assets) {
   JobQueue* best = nullptr;
   uint64_t best_id = 0;
+  bool best_held = false;
+  // jobs_ is visited in id order, so a later job replaces the best only when strictly better:
+  // that keeps rule 4 (the oldest job wins the remaining ties).
   for (auto& [id, q] : jobs_) {
     if (q.units.empty()) continue;
-    if (best == nullptr || q.priority > best->priority ||
-        (q.priority == best->priority && q.in_flight < best->in_flight)) {
-      best = &q;
-      best_id = id;
+    if (best != nullptr && (q.priority < best->priority ||
+                            (q.priority == best->priority && q.in_flight > best->in_flight))) {
+      continue;
     }
+    const bool tied = best != nullptr && q.priority == best->priority &&
+                      q.in_flight == best->in_flight;
+    const bool held = holds_assets && holds_assets(id);
+    if (tied && (best_held || !held)) continue;
+    best = &q;
+    best_id = id;
+    best_held = held;
   }
   if (best == nullptr) return std::nullopt;
   const uint64_t unit = best->units.front();

@@ -163,6 +163,16 @@ proto::WorkerHello Worker::hello() const {
     hello.devices.push_back({d.backend, d.index, d.name, d.memory_bytes, d.compute_units,
                              e->kernel_version(), options_.units_per_device});
   }
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  for (const proto::RenderUnitSpec& spec : shared_->queue) hello.held_leases.push_back(spec.lease_id);
+  hello.held_leases.insert(hello.held_leases.end(), shared_->running.begin(), shared_->running.end());
+  for (const proto::Body& body : shared_->outbox) {
+    if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
+      hello.held_leases.push_back(result->lease_id);
+    } else if (const auto* failure = std::get_if<proto::UnitFailure>(&body)) {
+      hello.held_leases.push_back(failure->lease_id);
+    }
+  }
   return hello;
 }
 

@@ -91,6 +91,8 @@ wire::ErrorCode write_error_code(ErrorCode c) {
 
 void write(wire::WorkerHello::Builder b, const WorkerHello& m) {
   b.setWorkerName(m.worker_name);
+  auto held = b.initHeldLeases(static_cast<unsigned>(m.held_leases.size()));
+  for (unsigned i = 0; i < m.held_leases.size(); ++i) held.set(i, m.held_leases[i]);
   auto list = b.initDevices(static_cast<unsigned>(m.devices.size()));
   for (unsigned i = 0; i < m.devices.size(); ++i) {
     const DeviceOffer& d = m.devices[i];
@@ -253,6 +255,7 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
 WorkerHello read(wire::WorkerHello::Reader r) {
   WorkerHello m;
   m.worker_name = read_text(r.getWorkerName());
+  for (uint64_t id : r.getHeldLeases()) m.held_leases.push_back(id);
   for (auto d : r.getDevices()) {
     m.devices.push_back({read_text(d.getBackend()), d.getIndex(), read_text(d.getName()),
                          d.getMemoryBytes(), d.getComputeUnits(), read_text(d.getKernelVersion()),

@@ -45,6 +45,10 @@ struct DeviceOffer {
 struct WorkerHello {
   std::string worker_name;
   std::vector<DeviceOffer> devices;
+  // Every lease the worker still holds: queued, running, or finished with the result not yet
+  // sent. The dispatcher requeues the worker's other leases (their grants or results were lost
+  // with a connection or a dispatcher restart).
+  std::vector<uint64_t> held_leases;
   bool operator==(const WorkerHello&) const = default;
 };
 struct WorkerHeartbeat {

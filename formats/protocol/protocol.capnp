@@ -61,6 +61,7 @@ struct DeviceOffer {
 struct WorkerHello {
   workerName @0 :Text;
   devices @1 :List(DeviceOffer);
+  heldLeases @2 :List(UInt64);  # every lease the worker still holds (queued, running, unsent)
 }
 
 struct RenderUnitSpec {

@@ -122,8 +122,8 @@ class CoreTest : public ::testing::Test {
   std::unique_ptr<DispatcherCore> core_;
 };
 
-proto::WorkerHello hello(uint32_t slots) {
-  return {"test-worker", {{"cpu", 0, "test", 0, 1, "synthetic", slots}}};
+proto::WorkerHello hello(uint32_t slots, std::vector<uint64_t> held_leases = {}) {
+  return {"test-worker", {{"cpu", 0, "test", 0, 1, "synthetic", slots}}, std::move(held_leases)};
 }
 
 TEST_F(CoreTest, RendersAJobToImagesEqualToTheIndependentSum) {
@@ -228,13 +228,34 @@ TEST_F(CoreTest, RestartFromTheStoreFinishesWithTheSameBytes) {
   ASSERT_FALSE(out.empty());
   EXPECT_TRUE(std::holds_alternative<proto::HelloRequired>(out.back().envelope.body));
   EXPECT_EQ(status(job).units_done, 2u);
-  std::vector<proto::RenderUnitSpec> more = grants(send("w1", hello(4), kStart + 20), "w1");
+  std::vector<proto::RenderUnitSpec> more = grants(
+      send("w1", hello(4, {leased[2].lease_id, leased[3].lease_id, fifth[0].lease_id}), kStart + 20),
+      "w1");
   // w1 still holds leased[2..3] and the fifth (restored from the store): one slot is free.
   EXPECT_EQ(more.size(), 1u);
   more.push_back(leased[2]);
   more.push_back(leased[3]);
   more.push_back(fifth[0]);
   work_until_idle("w1", more, kStart + 30);
+  EXPECT_EQ(status(job).state, proto::JobState::kDone);
+  expect_frame_matches_synthetic(job, 1);
+}
+
+TEST_F(CoreTest, LeasesAWorkerNoLongerHoldsGoOutAgainWhenItSaysHello) {
+  // After a dispatcher restart or a lost connection, a grant or a result may be lost in
+  // flight: the worker's hello lists what it still holds, and the rest must not wait for
+  // the lease deadline.
+  const uint64_t job = submit(1);
+  std::vector<proto::RenderUnitSpec> leased = grants(send("w1", hello(2), kStart), "w1");
+  ASSERT_EQ(leased.size(), 2u);
+  reopen(kStart + 10);
+  std::vector<proto::RenderUnitSpec> again =
+      grants(send("w1", hello(2, {leased[1].lease_id}), kStart + 20), "w1");
+  ASSERT_EQ(again.size(), 1u) << "one slot was free: the lost lease's unit";
+  EXPECT_EQ(again[0].unit_id, leased[0].unit_id);
+  EXPECT_NE(again[0].lease_id, leased[0].lease_id);
+  again.push_back(leased[1]);
+  work_until_idle("w1", again, kStart + 30);
   EXPECT_EQ(status(job).state, proto::JobState::kDone);
   expect_frame_matches_synthetic(job, 1);
 }

@@ -16,7 +16,8 @@ Hash256 hash_of(const char* text) { return blake2b_256(std::string_view(text)); 
 std::vector<Body> one_of_each() {
   std::vector<Body> all;
   all.push_back(WorkerHello{"host", {{"cpu", 0, "EPYC", 1ull << 34, 16, "render-1", 2},
-                                      {"cuda", 1, "H100", 80ull << 30, 132, "render-1", 4}}});
+                                      {"cuda", 1, "H100", 80ull << 30, 132, "render-1", 4}},
+                               {3, 1ull << 40}});
   all.push_back(WorkerHeartbeat{});
   UnitResult r{7, 9, "render-1", 2, 1, {1.5f, -2.0f, 0.0f, 3.25f, 1e-30f, 7.0f}, 12345, {}};
   r.result_hash = result_hash(r.rgb, r.rays);

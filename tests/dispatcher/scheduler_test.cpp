@@ -1,4 +1,5 @@
-// Scheduler policy: priority first, then fair share by units in flight, requeued units first.
+// Scheduler policy: priority first, then fair share by units in flight, then asset affinity;
+// requeued units first.
 #include <gtest/gtest.h>
 
 #include "dispatcher/lease_table.h"
@@ -39,6 +40,35 @@ TEST(Scheduler, RequeuedUnitsGoFirstAndRemovedJobsVanish) {
   s.remove_job(1);
   EXPECT_FALSE(s.pop().has_value());
   EXPECT_EQ(s.pending(), 0u);
+}
+
+TEST(Scheduler, AssetAffinityBreaksFairShareTiesOnly) {
+  Scheduler s;
+  s.add_job(1, 0);
+  s.add_job(2, 0);
+  for (uint64_t u = 0; u < 4; ++u) {
+    s.push(1, 100 + u);
+    s.push(2, 200 + u);
+  }
+  const Scheduler::HoldsAssets holds_job_2 = [](uint64_t job) { return job == 2; };
+  // Tied in priority and in flight: the worker's held job wins over the older job.
+  EXPECT_EQ(s.pop(holds_job_2)->job_id, 2u);
+  // Job 2 now has more in flight: fair share outranks affinity.
+  EXPECT_EQ(s.pop(holds_job_2)->job_id, 1u);
+  // Tied again; without a preference the older job wins the tie.
+  EXPECT_EQ(s.pop()->job_id, 1u);
+  EXPECT_EQ(s.pop(holds_job_2)->job_id, 2u);
+}
+
+TEST(Scheduler, AssetAffinityNeverOutranksPriority) {
+  Scheduler s;
+  s.add_job(1, 5);
+  s.add_job(2, 0);
+  s.push(1, 10);
+  s.push(2, 20);
+  const Scheduler::HoldsAssets holds_job_2 = [](uint64_t job) { return job == 2; };
+  EXPECT_EQ(s.pop(holds_job_2)->job_id, 1u);
+  EXPECT_EQ(s.pop(holds_job_2)->job_id, 2u);
 }
 
 TEST(LeaseTable, TracksDeadlinesWorkersAndUnits) {
