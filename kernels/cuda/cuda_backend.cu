@@ -16,14 +16,7 @@ __global__ void render_tile_kernel(tf_scene_view scene, tf_u32 frame, tf_u32 x0,
   tf_u32 x = blockIdx.x * blockDim.x + threadIdx.x;
   tf_u32 y = blockIdx.y * blockDim.y + threadIdx.y;
   if (x >= width || y >= height) return;
-  float rgb[3];
-  tf_u32 rays;
-  tf_render_pixel(&scene, frame, x0 + x, y0 + y, s0, s1, rgb, &rays);
-  tf_u32 pixel = y * width + x;
-  rgb_out[3u * pixel + 0u] = rgb[0];
-  rgb_out[3u * pixel + 1u] = rgb[1];
-  rgb_out[3u * pixel + 2u] = rgb[2];
-  rays_out[pixel] = rays;
+  tf_render_tile_pixel(&scene, frame, x0, y0, width, x, y, s0, s1, rgb_out, rays_out);
 }
 
 Error cuda_error(const std::string& what, cudaError_t code) {

@@ -32,12 +32,5 @@ __kernel void tf_render_tile(__global const tf_scene_header* header, __global co
   scene.texels = texels;
   scene.lights = lights;
   scene.distribution = distribution;
-  float rgb[3];
-  tf_u32 rays;
-  tf_render_pixel(&scene, frame, x0 + x, y0 + y, s0, s1, rgb, &rays);
-  tf_u32 pixel = y * width + x;
-  rgb_out[3u * pixel + 0u] = rgb[0];
-  rgb_out[3u * pixel + 1u] = rgb[1];
-  rgb_out[3u * pixel + 2u] = rgb[2];
-  rays_out[pixel] = rays;
+  tf_render_tile_pixel(&scene, frame, x0, y0, width, x, y, s0, s1, rgb_out, rays_out);
 }

@@ -45,4 +45,20 @@ TF_FN void tf_render_pixel(const tf_scene_view* scene, tf_u32 frame, tf_u32 px, 
   *rays = count;
 }
 
+/* The GPU launch layers' per-work-item body: renders pixel (x0 + x, y0 + y) of a tile that is
+   `width` pixels wide into the tile's row-major outputs, rgb_out[3 * (y * width + x) + c] and
+   rays_out[y * width + x]. */
+TF_FN void tf_render_tile_pixel(const tf_scene_view* scene, tf_u32 frame, tf_u32 x0, tf_u32 y0,
+                                tf_u32 width, tf_u32 x, tf_u32 y, tf_u32 s0, tf_u32 s1,
+                                TF_GLOBAL float* rgb_out, TF_GLOBAL tf_u32* rays_out) {
+  float rgb[3];
+  tf_u32 rays;
+  tf_render_pixel(scene, frame, x0 + x, y0 + y, s0, s1, rgb, &rays);
+  tf_u32 pixel = y * width + x;
+  rgb_out[3u * pixel + 0u] = rgb[0];
+  rgb_out[3u * pixel + 1u] = rgb[1];
+  rgb_out[3u * pixel + 2u] = rgb[2];
+  rays_out[pixel] = rays;
+}
+
 #endif
