@@ -316,6 +316,10 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
       return error_at(loc, directive,
                       "\"mix\" refers to unknown named material \"" + chosen + "\"");
     }
+    if (it->second == kNoSurfaceMaterial) {
+      return error_at(loc, directive,
+                      "\"mix\" of \"" + chosen + "\", a medium boundary with no surface");
+    }
     ctx.diag.warn(loc, directive,
                   "\"mix\" approximated by its dominant material \"" + chosen + "\"");
     return std::optional<IrMaterial>(ctx.materials[static_cast<size_t>(it->second)]);

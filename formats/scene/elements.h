@@ -17,12 +17,16 @@
 
 namespace tf::scene {
 
+// The material index of pbrt's "interface" material (lenient loading): a shape carrying it is
+// no surface, only the boundary of a medium, so it is left out of the scene.
+inline constexpr int kNoSurfaceMaterial = -1;
+
 struct ElementContext {
   Diagnostics& diag;
   std::filesystem::path base_dir;                    // for relative file names
   const std::map<std::string, int>& textures;        // spectrum textures by name
   const std::map<std::string, int>& float_textures;  // float textures by name
-  const std::map<std::string, int>& named_materials;
+  const std::map<std::string, int>& named_materials;  // index, or kNoSurfaceMaterial
   std::vector<IrTexture>& texture_list;
   const std::vector<IrMaterial>& materials;
 };

@@ -143,7 +143,7 @@ Result<std::optional<IrLight>> make_light(const std::string& type, ParamSet& par
       l.kind = IrLight::Kind::Spot;
       TF_TRY(to, params.get_point3("to"));
       TF_TRY(cone, params.get_float("coneangle", 30));
-      TF_TRY(delta, params.get_float("conedelta", 5));
+      TF_TRY(delta, params.get_float("conedeltaangle", 5));
       const Vec3d axis = to.value_or(Vec3d{0, 0, 1}) - from.value_or(Vec3d{});
       if (length(axis) == 0) return error_at(loc, "LightSource", "spot \"from\" equals \"to\"");
       l.direction = normalize(world_from_light.apply_vector(axis));

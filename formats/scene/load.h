@@ -3,7 +3,8 @@
 //
 // Supported pbrt-v4 subset:
 //   options   Camera "perspective" (fov on the shorter axis, lensradius, focaldistance),
-//             Film "rgb"|"gbuffer" (xresolution, yresolution, filename), Sampler (any name;
+//             Film "rgb"|"gbuffer" (xresolution, yresolution, filename; a G-buffer's
+//             coordinatesystem is accepted: only colour is written), Sampler (any name;
 //             pixelsamples), Integrator "path"|"volpath" (maxdepth), WorldBegin.
 //   state     Identity Translate Scale Rotate LookAt Transform ConcatTransform CoordinateSystem
 //             CoordSysTransform ReverseOrientation AttributeBegin/End TransformBegin/End
@@ -12,9 +13,11 @@
 //             coateddiffuse -> its diffuse base and mix -> its dominant material (with a
 //             warning); MakeNamedMaterial NamedMaterial.
 //   textures  imagemap checkerboard (2D) scale constant, "spectrum" and "float".
-//   shapes    trianglemesh plymesh sphere (uniform scale only) disk (tessellated) bilinearmesh
-//             (two triangles per patch).
-//   lights    point spot distant infinite (L or an equal-area square / 2:1 equirect image),
+//   shapes    trianglemesh plymesh (.ply or gzipped .ply.gz) sphere (uniform scale only) disk
+//             (tessellated) bilinearmesh (two triangles per patch).
+//   lights    point spot (coneangle, conedeltaangle) distant infinite (L or an equal-area
+//             square / 2:1 equirect image; several uniform ones add up, and so do repeats of
+//             the same image in the same orientation; two different images are an error),
 //             "scale", "power" (point, spot), "illuminance" (distant, uniform infinite);
 //             AreaLightSource "diffuse" (L, scale, twosided): one light per emissive primitive.
 //   values    integer float point2 point3 vector3 normal3 rgb blackbody spectrum (pairs,

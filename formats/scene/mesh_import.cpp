@@ -28,7 +28,10 @@ void frame_bounds(SceneIr* ir, Vec3d lo, Vec3d hi) {
   const double fov = 45.0;
   const double distance = radius / std::sin(fov * std::numbers::pi / 360.0) * 1.05;
   const Vec3d eye = center + normalize(Vec3d{0, 0.35, 1}) * distance;
-  ir->camera.camera_from_world = Mat4::look_at(eye, center, {0, 1, 0}).value_or(Mat4{});
+  // pbrt's camera space is left-handed: LookAt alone would show these right-handed (+y up)
+  // formats mirrored, so the view is flipped the way exporters do it ("Scale -1 1 1").
+  ir->camera.camera_from_world =
+      Mat4::scale({-1, 1, 1}) * Mat4::look_at(eye, center, {0, 1, 0}).value_or(Mat4{});
   ir->camera.fov_degrees = static_cast<float>(fov);
   ir->has_camera = true;
 }

@@ -16,7 +16,8 @@ bool is_mesh_file_extension(const std::filesystem::path& file);
 Result<SceneIr> import_mesh_file(const std::filesystem::path& file);
 
 // Places ir.camera so that the sphere around [lo, hi] fills the view (fov 45 degrees on the
-// shorter axis), looking slightly down the -z axis with +y up.
+// shorter axis), looking slightly down the -z axis with +y up and +x to the image's right
+// (mesh formats are right-handed; the view is not mirrored).
 void frame_bounds(SceneIr* ir, Vec3d lo, Vec3d hi);
 
 }  // namespace tf::scene

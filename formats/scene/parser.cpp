@@ -61,7 +61,8 @@ class Parser {
   Status shape(const FileLoc& loc, Tokenizer& tokens);
   // Film sensor parameters are accepted at pbrt-v4's defaults (which change nothing).
   Status check_film_defaults(ParamSet& params, const FileLoc& loc);
-  // Appends a light; a second infinite light is merged into the first (their radiance adds).
+  // Appends a light; a second infinite light is merged into the first (their radiance adds):
+  // uniform ones always, image ones when they show the same file in the same orientation.
   Status add_light(const IrLight& light);
   Status skip_unknown(const Token& name, Tokenizer& tokens);
   // Reports parameters no builder consumed (an error in strict mode).
@@ -371,6 +372,8 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
     ir_.film_filename = filename;
     params.mark_used("diagonal");  // only the realistic camera uses the sensor size
     params.mark_used("savefp16");
+    // The space of a G-buffer's position/normal channels, which we do not write.
+    if (type == "gbuffer") params.mark_used("coordinatesystem");
     TF_CHECK(check_film_defaults(params, loc));
   } else if (d == "Sampler") {
     TF_TRY(spp, params.get_int("pixelsamples", 16));
@@ -386,6 +389,8 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
     if (depth < 0 || depth > kMaxDepth) return error_at(loc, d, "maxdepth must be in [0, 65536]");
     ir_.max_depth = static_cast<uint32_t>(depth);
     params.mark_used("lightsampler");  // sampling strategy only
+    // The other parameters of an integrator we replace belong to it: one warning is enough.
+    if (type != "path" && type != "volpath") params.mark_all_used();
   }
   return finish_params(params, d);
 }
@@ -396,14 +401,18 @@ Status Parser::check_film_defaults(ParamSet& params, const FileLoc& loc) {
   TF_TRY(exposure, params.get_float("exposuretime", 1));
   TF_TRY(white, params.get_float("whitebalance", 0));
   TF_TRY(max_value, params.get_float("maxcomponentvalue", std::numeric_limits<double>::infinity()));
-  if (sensor != "cie1931" || iso != 100 || exposure != 1 || white != 0 ||
-      max_value != std::numeric_limits<double>::infinity()) {
-    return diag_.unsupported(loc, "Film",
-                             "sensor settings (sensor, iso, exposuretime, "
-                             "whitebalance, maxcomponentvalue) other than the defaults",
-                             "the defaults");
-  }
-  return Status::ok();
+  std::string changed;  // the settings that differ from pbrt-v4's pass-through defaults
+  auto differs = [&](bool is_default, const char* name) {
+    if (!is_default) changed += std::string(changed.empty() ? "" : ", ") + name;
+  };
+  differs(sensor == "cie1931", "sensor");
+  differs(iso == 100, "iso");
+  differs(exposure == 1, "exposuretime");
+  differs(white == 0, "whitebalance");
+  differs(max_value == std::numeric_limits<double>::infinity(), "maxcomponentvalue");
+  if (changed.empty()) return Status::ok();
+  return diag_.unsupported(loc, "Film", "sensor settings other than the defaults (" + changed + ")",
+                           "the defaults");
 }
 
 Status Parser::world_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
@@ -465,12 +474,12 @@ Status Parser::world_directive(const std::string& d, const FileLoc& loc, Tokeniz
       }
       if (type == "interface" || type == "none" || type.empty()) {
         TF_CHECK(diag_.unsupported(loc, d, "material \"" + type + "\" (medium boundary)",
-                                   "the default material"));
+                                   "no surface: shapes with it are left out"));
         params.mark_all_used();
         if (d == "Material")
-          gs_.material = 0;
+          gs_.material = kNoSurfaceMaterial;
         else
-          named_materials_[name] = 0;
+          named_materials_[name] = kNoSurfaceMaterial;
         return Status::ok();
       }
       TF_TRY(m, make_material(d, type, params, loc, ctx));
@@ -524,6 +533,11 @@ Status Parser::add_light(const IrLight& light) {
     IrLight merged = light;
     add(merged.uniform_added, existing->radiance);
     *existing = merged;
+  } else if (light.filename == existing->filename &&
+             light.world_from_light == existing->world_from_light) {
+    // The same image in the same orientation (scenes repeat it once per window portal):
+    // the sum is that image with the scales added.
+    add(existing->radiance, light.radiance);
   } else {
     return diag_.unsupported(light.loc, "LightSource",
                              "second image infinite light (first at " + existing->loc.str() + ")",
@@ -540,7 +554,7 @@ Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
   IrShape s;
   ElementContext ctx = context();
   TF_TRY(made, make_shape(type, params, loc, ctx, &s));
-  if (!made) {
+  if (!made || gs_.material == kNoSurfaceMaterial) {
     params.mark_all_used();
     return Status::ok();
   }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <zlib.h>
+
 namespace tf::scene {
 namespace {
 
@@ -128,18 +130,52 @@ Error ply_error(const std::filesystem::path& path, const std::string& what) {
   return Error{"PLY file '" + path.string() + "': " + what};
 }
 
-}  // namespace
+constexpr uint64_t kMaxPlyBytes = uint64_t{4} << 30;
 
-Result<IrMesh> read_ply(const std::filesystem::path& path) {
+// The file's bytes; a name ending in ".gz" is gunzipped (pbrt-v4 scenes ship meshes as
+// .ply.gz). Both the file and its decompressed contents are bounded by kMaxPlyBytes.
+Result<std::string> read_ply_bytes(const std::filesystem::path& path) {
   std::error_code ec;
   const uint64_t file_size = std::filesystem::file_size(path, ec);
   if (ec) return ply_error(path, "cannot open: " + ec.message());
-  if (file_size > (uint64_t{4} << 30)) return ply_error(path, "larger than the 4 GiB limit");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ply_error(path, "cannot open for reading");
-  std::string bytes(file_size, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(file_size));
-  if (static_cast<uint64_t>(in.gcount()) != file_size) return ply_error(path, "read failed");
+  if (file_size > kMaxPlyBytes) return ply_error(path, "larger than the 4 GiB limit");
+  if (path.extension() != ".gz") {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return ply_error(path, "cannot open for reading");
+    std::string bytes(file_size, '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(file_size));
+    if (static_cast<uint64_t>(in.gcount()) != file_size) return ply_error(path, "read failed");
+    return bytes;
+  }
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (gz == nullptr) return ply_error(path, "cannot open for reading");
+  std::string bytes;
+  std::vector<char> chunk(size_t{1} << 20);
+  int n = 0;
+  while ((n = gzread(gz, chunk.data(), static_cast<unsigned>(chunk.size()))) > 0) {
+    if (bytes.size() + static_cast<size_t>(n) > kMaxPlyBytes) {
+      gzclose(gz);
+      return ply_error(path, "decompresses to more than the 4 GiB limit");
+    }
+    bytes.append(chunk.data(), static_cast<size_t>(n));
+  }
+  // A read error, or a stream cut short (Z_BUF_ERROR), is reported as such rather than as
+  // the PLY data it leaves truncated.
+  int code = Z_OK;
+  const std::string why = gzerror(gz, &code);
+  gzclose(gz);
+  if (n < 0 || (code != Z_OK && code != Z_STREAM_END)) {
+    return ply_error(path, "corrupt or truncated gzip data (" + why + ")");
+  }
+  return bytes;
+}
+
+}  // namespace
+
+Result<IrMesh> read_ply(const std::filesystem::path& path) {
+  Result<std::string> read = read_ply_bytes(path);
+  if (!read) return Error{read.message()};
+  const std::string& bytes = read.value();
 
   // Header: lines up to "end_header".
   size_t pos = 0;

@@ -1,5 +1,6 @@
-// PLY meshes (ASCII, binary little- and big-endian): positions, optional normals and uvs,
-// polygon faces split into triangle fans (quads -> two triangles).
+// PLY meshes (ASCII, binary little- and big-endian; gzipped when the name ends in .gz):
+// positions, optional normals and uvs, polygon faces split into triangle fans (quads -> two
+// triangles).
 // Bounded: element counts are checked against the file size before anything is allocated.
 // Thread-safe.
 #pragma once

@@ -101,6 +101,17 @@ TEST(Cli, RenderWritesExrAndPng) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "out" / "tiny.png")) << r.output;
 }
 
+TEST(Cli, RenderGltfModelWithDefaultCamera) {
+  TempDir dir;
+  const std::filesystem::path model =
+      std::filesystem::path(TF_TEST_SCENES_DIR) / "gltf-model" / "model.gltf";
+  const std::filesystem::path out = dir.path() / "model.exr";
+  const CliRun r = run("render " + model.string() + " --backend cpu --spp 1 -o " + out.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(out)) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "model.png")) << r.output;
+}
+
 TEST(Cli, AWaitedJobThatIsCancelledExitsWithOne) {
   TempDir dir;
   const std::filesystem::path scene = tiny_scene(dir.path() / "scene");

@@ -80,7 +80,7 @@ TEST(Lights, PointSpotDistantInfinite) {
       "LightSource \"point\" \"rgb I\" [1 2 3] \"point3 from\" [1 0 0] \"float scale\" 2\n"
       "LightSource \"point\" \"float power\" 100\n"
       "LightSource \"spot\" \"point3 from\" [0 0 0] \"point3 to\" [0 -1 0] \"float coneangle\" 40 "
-      "\"float conedelta\" 10\n"
+      "\"float conedeltaangle\" 10\n"
       "LightSource \"distant\" \"point3 from\" [0 0 0] \"point3 to\" [0 0 1] \"rgb L\" [3 3 3]\n"
       "Identity\nRotate -90 1 0 0\nLightSource \"infinite\" \"rgb L\" [0.5 0.5 0.5]\n");
   ASSERT_EQ(ir.lights.size(), 5u);

@@ -247,7 +247,7 @@ TEST(Parser, RenderOnlyDirectivesAreAcceptedWithWarnings) {
              "t.pbrt:2:1: Attribute: unsupported"},
         Case{"Camera \"orthographic\"\nWorldBegin\n", "t.pbrt:1:1: Camera: unsupported camera"},
         Case{"Film \"rgb\" \"float iso\" 400\nWorldBegin\n",
-             "t.pbrt:1:1: Film: unsupported sensor settings"},
+             "t.pbrt:1:1: Film: unsupported sensor settings other than the defaults (iso)"},
         Case{"Integrator \"bdpt\"\nWorldBegin\n", "t.pbrt:1:1: Integrator: unsupported integrator"},
         Case{"WorldBegin\nLightSource \"goniometric\"\n",
              "t.pbrt:2:1: LightSource: unsupported light"},

@@ -3,6 +3,9 @@
 #include <bit>
 #include <cstring>
 #include <fstream>
+#include <sstream>
+
+#include <zlib.h>
 
 #include "formats/scene/ply_reader.h"
 #include "test_util.h"
@@ -89,6 +92,39 @@ TEST(Ply, AsciiAndBinaryRoundTrips) {
     Result<IrMesh> m = read_ply(dir / name);
     ASSERT_TRUE(m.is_ok()) << name << ": " << m.message();
     expect_fixture(m.value(), f);
+  }
+}
+
+// pbrt-v4 scenes ship meshes as .ply.gz: the same fixture, gzipped, reads back the same.
+TEST(Ply, GzippedFilesAreDecompressed) {
+  tf::testing::TempDir dir;
+  Fixture f;
+  const std::pair<const char*, std::string> files[] = {{"a.ply.gz", ascii_ply(f)},
+                                                       {"le.ply.gz", binary_ply(f, false)}};
+  for (const auto& [name, bytes] : files) {
+    const std::string path = (dir / name).string();
+    gzFile gz = gzopen(path.c_str(), "wb");
+    ASSERT_NE(gz, nullptr);
+    ASSERT_EQ(gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size())),
+              static_cast<int>(bytes.size()));
+    ASSERT_EQ(gzclose(gz), Z_OK);
+    Result<IrMesh> m = read_ply(path);
+    ASSERT_TRUE(m.is_ok()) << name << ": " << m.message();
+    expect_fixture(m.value(), f);
+  }
+  // Broken gzip data, and a gzip stream cut in half, fail naming the file and the reason.
+  std::ostringstream read_back;
+  read_back << std::ifstream(dir / "le.ply.gz", std::ios::binary).rdbuf();
+  const std::string compressed = read_back.str();
+  const std::pair<const char*, std::string> broken[] = {
+      {"garbage.ply.gz", "\x1f\x8b\x08\x00garbage-after-a-gzip-magic"},
+      {"cut.ply.gz", compressed.substr(0, compressed.size() / 2)}};
+  for (const auto& [name, bytes] : broken) {
+    tf::test::write_text(dir / name, bytes);
+    Result<IrMesh> bad = read_ply(dir / name);
+    ASSERT_FALSE(bad.is_ok()) << name;
+    EXPECT_NE(bad.message().find(name), std::string::npos) << bad.message();
+    EXPECT_NE(bad.message().find("gzip"), std::string::npos) << bad.message();
   }
 }
 

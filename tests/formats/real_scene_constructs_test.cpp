@@ -1,0 +1,141 @@
+// Constructs met in pbrt-v4 scenes written by others, each reduced to a minimal scene of our
+// own: what such a scene must parse to (values worked out by hand), or the named error it
+// must give when the construct is outside the supported subset.
+#include <gtest/gtest.h>
+
+#include <zlib.h>
+
+#include "scene_test_util.h"
+#include "test_util.h"
+
+namespace tf::scene {
+namespace {
+
+using test::parse_error;
+using test::parse_world;
+
+// Exporters repeat one environment image once per window portal; pbrt-v4 adds the lights,
+// which for the same image in the same orientation is that image at the summed scale.
+TEST(RealSceneConstructs, RepeatedImageEnvironmentWithPortalsSumsItsScales) {
+  SceneIr ir = parse_world(
+      "AttributeBegin\nRotate -90 1 0 0\n"
+      "LightSource \"infinite\" \"string filename\" \"sky.exr\" \"float scale\" 16\n"
+      "  \"point3 portal\" [0 0 0  1 0 0  1 1 0  0 1 0]\n"
+      "LightSource \"infinite\" \"string filename\" \"sky.exr\" \"float scale\" 4\n"
+      "  \"point3 portal\" [0 0 5  1 0 5  1 1 5  0 1 5]\n"
+      "AttributeEnd\n");
+  ASSERT_EQ(ir.lights.size(), 1u);
+  EXPECT_EQ(ir.lights[0].kind, IrLight::Kind::EnvImage);
+  EXPECT_EQ(ir.lights[0].radiance, (Rgb{20, 20, 20}));
+  // Turned differently, the two images do not add up to one: still the named error.
+  const std::string turned = std::string(test::kHeader) +
+                             "LightSource \"infinite\" \"string filename\" \"sky.exr\"\n"
+                             "Rotate 90 0 0 1\n"
+                             "LightSource \"infinite\" \"string filename\" \"sky.exr\"\n";
+  EXPECT_NE(parse_error(turned).find("t.pbrt:6:1: LightSource: unsupported second image infinite"),
+            std::string::npos);
+}
+
+// Film "gbuffer" writes position and normal channels in a chosen space; we write colour only,
+// so the choice changes nothing. On an "rgb" film the parameter does not exist.
+TEST(RealSceneConstructs, GbufferFilmCoordinateSystemIsAccepted) {
+  Result<SceneIr> ir = test::parse(
+      "Film \"gbuffer\" \"integer xresolution\" 16 \"integer yresolution\" 8\n"
+      "  \"string coordinatesystem\" \"camera\"\n" +
+      std::string(test::kHeader));
+  ASSERT_TRUE(ir.is_ok()) << ir.message();
+  EXPECT_EQ(ir->width, 16u);
+  EXPECT_EQ(ir->height, 8u);
+  const std::string message =
+      parse_error("Film \"rgb\" \"string coordinatesystem\" \"camera\"\n" +
+                  std::string(test::kHeader));
+  EXPECT_NE(message.find("t.pbrt:1:12: Film: unsupported parameter \"string coordinatesystem\""),
+            std::string::npos)
+      << message;
+}
+
+// pbrt-v4 scenes ship their meshes as .ply.gz next to the scene file.
+TEST(RealSceneConstructs, GzippedPlyMeshThroughTheParser) {
+  tf::testing::TempDir dir;
+  const std::string ply =
+      "ply\nformat ascii 1.0\nelement vertex 4\nproperty float x\nproperty float y\n"
+      "property float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n"
+      "0 0 0\n2 0 0\n2 3 0\n0 3 0\n4 0 1 2 3\n";
+  const std::string path = (dir / "quad.ply.gz").string();
+  gzFile gz = gzopen(path.c_str(), "wb");
+  ASSERT_NE(gz, nullptr);
+  ASSERT_EQ(gzwrite(gz, ply.data(), static_cast<unsigned>(ply.size())),
+            static_cast<int>(ply.size()));
+  ASSERT_EQ(gzclose(gz), Z_OK);
+  SceneIr ir = parse_world(
+      "Translate 0 0 5\nShape \"plymesh\" \"string filename\" \"quad.ply.gz\"\n", false,
+      dir.path());
+  ASSERT_EQ(ir.shapes.size(), 1u);
+  const IrMesh& m = ir.shapes[0].mesh;
+  EXPECT_EQ(m.indices, (std::vector<uint32_t>{0, 1, 2, 0, 2, 3}));  // the quad as a fan
+  ASSERT_EQ(m.positions.size(), 4u);
+  EXPECT_EQ(m.positions[2].x, 2);
+  EXPECT_EQ(m.positions[2].y, 3);
+  const Vec3d world = ir.shapes[0].world_from_object.apply_point(m.positions[2]);
+  EXPECT_EQ(world.z, 5);
+}
+
+// Parameters that belong to other renderers' variants of a shape are named with their place.
+TEST(RealSceneConstructs, ForeignShapeParametersAreNamedErrors) {
+  const std::string message = parse_error(std::string(test::kHeader) +
+                                          "Shape \"disk\" \"float radius\" 1.5\n"
+                                          "  \"integer udiv\" 16\n");
+  EXPECT_NE(message.find("t.pbrt:5:3: Shape: unsupported parameter \"integer udiv\""),
+            std::string::npos)
+      << message;
+}
+
+// Fog scenes enclose everything in a sphere with the "interface" material, which marks a
+// medium's boundary and is no surface. Loaded leniently, such shapes are left out (an opaque
+// stand-in would hide the whole scene); strictly, the material is a named error.
+TEST(RealSceneConstructs, InterfaceMaterialShapesAreLeftOutWhenLenient) {
+  const std::string body =
+      "AttributeBegin\nMaterial \"interface\"\nShape \"sphere\" \"float radius\" 4\n"
+      "AttributeEnd\n"
+      "MakeNamedMaterial \"boundary\" \"string type\" \"interface\"\n"
+      "AttributeBegin\nNamedMaterial \"boundary\"\n"
+      "Shape \"trianglemesh\" \"point3 P\" [0 0 0 1 0 0 0 1 0]\nAttributeEnd\n"
+      "Shape \"sphere\" \"float radius\" 0.5\n";
+  SceneIr ir = parse_world(body, /*lenient=*/true);
+  ASSERT_EQ(ir.shapes.size(), 1u);
+  EXPECT_EQ(ir.shapes[0].kind, IrShape::Kind::Sphere);
+  EXPECT_EQ(ir.shapes[0].radius, 0.5);
+  EXPECT_EQ(ir.shapes[0].material, 0);  // the default material, outside the blocks
+  const std::string strict = parse_error(std::string(test::kHeader) + body);
+  EXPECT_NE(strict.find("t.pbrt:5:1: Material: unsupported material \"interface\""),
+            std::string::npos)
+      << strict;
+  // A mix that picks the boundary has no surface to stand for: an error, not a crash.
+  const std::string mixed = parse_error(
+      std::string(test::kHeader) + "MakeNamedMaterial \"boundary\" \"string type\" \"interface\"\n"
+      "MakeNamedMaterial \"m\" \"string type\" \"mix\" \"string materials\" [\"boundary\" "
+      "\"boundary\"]\n",
+      /*lenient=*/true);
+  EXPECT_NE(mixed.find("t.pbrt:5:1: MakeNamedMaterial: \"mix\" of \"boundary\""),
+            std::string::npos)
+      << mixed;
+}
+
+// An integrator we replace by the path tracer (leniently) brings its own parameters; they are
+// covered by the one warning about the integrator.
+TEST(RealSceneConstructs, ReplacedIntegratorWarnsOnce) {
+  Result<SceneIr> ir = test::parse(
+      "Integrator \"guidedpath\" \"integer maxdepth\" 7 \"bool usenee\" true\n"
+      "  \"string dtype\" \"pavmm\"\n" +
+          std::string(test::kHeader),
+      /*lenient=*/true);
+  ASSERT_TRUE(ir.is_ok()) << ir.message();
+  EXPECT_EQ(ir->max_depth, 7u);
+  ASSERT_EQ(ir->warnings.size(), 1u);
+  EXPECT_NE(ir->warnings[0].find("t.pbrt:1:1: Integrator: unsupported integrator \"guidedpath\""),
+            std::string::npos)
+      << ir->warnings[0];
+}
+
+}  // namespace
+}  // namespace tf::scene
