@@ -191,6 +191,7 @@ Status read_parameters(const toml::table& root, BatchSpec& b, const Problems& p)
   const toml::table* t = node->as_table();
   if (t == nullptr) return p.at(node->source(), "parameters", "expected a table");
   if (Status st = check_keys(*t, "parameters", parameter_keys(b.model), p); !st) return st;
+  std::size_t runs = 1;  // product of the sweep sizes so far
   for (auto&& [key, value] : *t) {
     const std::string name = join("parameters", key.str());
     if (auto v = as_number(value)) {
@@ -205,6 +206,14 @@ Status read_parameters(const toml::table& root, BatchSpec& b, const Problems& p)
     Result<std::vector<double>> sweep = read_sweep(value, name, p);
     if (!sweep) return sweep.status();
     b.sweeps.push_back({std::string(key.str()), std::move(sweep.value())});
+    // Each sweep has at least one value, so the product only grows: checking as it grows
+    // keeps it from overflowing.
+    runs *= b.sweeps.back().values.size();
+    if (runs > kMaxRuns) {
+      return p.at(value.source(), name,
+                  "the sweeps expand to more than " + std::to_string(kMaxRuns) +
+                      " runs: sweep fewer values or split the batch");
+    }
   }
   return Status::ok();
 }

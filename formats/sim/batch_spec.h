@@ -68,6 +68,10 @@ struct SweepAxis {
   std::vector<double> values;
 };
 
+// The most runs a batch may expand to (the product of its sweep sizes): a few hundred bytes
+// of sweeps could otherwise ask for billions of runs.
+inline constexpr std::size_t kMaxRuns = 10000;
+
 struct BatchSpec {
   std::string name;
   Model model = Model::d2q9;
