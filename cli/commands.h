@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/job_submission.h"
+#include "dispatcher/server.h"
 
 namespace tf::cli {
 
@@ -31,7 +32,36 @@ int render(const RenderArgs& args);
 int devices(bool json);
 int info(const std::string& scene, bool json);
 
-int dispatcher(const std::string& listen, const std::string& state_dir);
+// How a worker or client secures its link to a tcp:// dispatcher (commands_keys.cpp).
+struct ClientSecurityArgs {
+  std::string key_file;    // own keypair; empty: $XDG_CONFIG_HOME/tilefarm/<role>.key
+  std::string server_key;  // the dispatcher's public key, or a file holding it
+  bool insecure = false;   // plain tcp
+};
+// Transport options for talking to `endpoint`: CurveZMQ with the keypair (created on first
+// use under the default path named `default_key_name`, e.g. "client.key") and the server key
+// for tcp://; plain for inproc/ipc, or for tcp with `insecure` (warned on stderr). Errors name
+// the key file or say which flag is missing.
+Result<proto::TransportOptions> peer_transport(const std::string& endpoint,
+                                               const ClientSecurityArgs& security,
+                                               const std::string& default_key_name);
+// ClientOptions for a client command (client.key), see peer_transport.
+Result<ClientOptions> client_options(const std::string& endpoint, const ClientSecurityArgs& security);
+
+struct DispatcherArgs {
+  std::string listen;
+  std::string state_dir;
+  bool insecure = false;
+  std::string worker_allow_file;  // empty: open worker enrollment
+  std::string client_allow_file;
+  std::string ban_file;
+};
+// The dispatcher's keypair (STATE/dispatcher.key, created on first start; its public key is
+// printed) and access lists, for a tcp:// endpoint without `insecure`.
+Result<DispatcherSecurity> dispatcher_security(const DispatcherArgs& args);
+int dispatcher(const DispatcherArgs& args);
+// Writes a keypair to `output` (default: the client key path) and output.pub.
+int keygen(const std::string& output, bool force);
 
 struct WorkerArgs {
   std::string dispatcher;
@@ -39,6 +69,8 @@ struct WorkerArgs {
   std::vector<int> devices;
   std::string cache_dir;
   uint32_t units_per_device = 2;
+  ClientSecurityArgs security;
+  std::string misbehave;  // testing aid: wrong|lazy|copy|slow|garbage (misbehaving_executor.h)
 };
 int worker(const WorkerArgs& args);
 
@@ -47,6 +79,7 @@ struct SubmitArgs {
   std::string dispatcher;
   std::string output_dir;
   bool wait = false;
+  ClientSecurityArgs security;
 };
 int submit(const SubmitArgs& args);
 
@@ -59,9 +92,26 @@ struct StatusArgs {
   // cancelled. Each poll rides out a dispatcher restart (DispatcherClient retries).
   bool watch = false;
   double interval_seconds = 1.0;
+  ClientSecurityArgs security;
 };
 int status(const StatusArgs& args);
-int cancel(const std::string& dispatcher, uint64_t job);
-int outputs(const std::string& dispatcher, uint64_t job, const std::string& dir);
+int cancel(const std::string& dispatcher, uint64_t job, const ClientSecurityArgs& security);
+int outputs(const std::string& dispatcher, uint64_t job, const std::string& dir,
+            const ClientSecurityArgs& security);
+
+// Trust commands (commands_trust.cpp) read either a state folder (read-only, also beside a
+// running dispatcher) or a dispatcher: exactly one of state_dir and dispatcher is set.
+struct TrustSourceArgs {
+  std::string state_dir;
+  std::string dispatcher;
+  ClientSecurityArgs security;
+};
+int credits(const TrustSourceArgs& source, bool json);
+int workers(const TrustSourceArgs& source, bool json);
+// Exit 1 when an entry is bad (the message names the first one). `ledger_key_file`: verify
+// against this copy of ledger.pub instead of the one the source holds.
+int ledger_verify(const TrustSourceArgs& source, const std::string& ledger_key_file);
+// One JSON object per entry and line, to `output` (written atomically) or stdout when empty.
+int ledger_export(const TrustSourceArgs& source, const std::string& output);
 
 }  // namespace tf::cli

@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "dispatcher/server.h"
 #include "worker/backend_executor.h"
+#include "worker/misbehaving_executor.h"
 #include "worker/worker.h"
 
 namespace tf::cli {
@@ -67,11 +68,16 @@ void print_statuses(const std::vector<proto::JobStatus>& jobs, bool json, bool o
 
 }  // namespace
 
-int dispatcher(const std::string& listen, const std::string& state_dir) {
+int dispatcher(const DispatcherArgs& args) {
+  const std::string& listen = args.listen;
+  const std::string& state_dir = args.state_dir;
+  Result<DispatcherSecurity> security = dispatcher_security(args);
+  if (!security) return fail(security.message(), kExitBadInput);
   zmq::context_t context;
   DispatcherServerOptions options;
   options.endpoint = listen;
   options.core.state_dir = state_dir;
+  options.security = std::move(security.value());
   Result<std::unique_ptr<DispatcherServer>> server = DispatcherServer::start(context, options);
   if (!server) return fail(server.message(), kExitBadInput);
   g_server = server.value().get();
@@ -88,13 +94,28 @@ int worker(const WorkerArgs& args) {
   Result<std::vector<std::unique_ptr<UnitExecutor>>> executors =
       make_executors(args.backend, args.devices);
   if (!executors) return fail(executors.message(), kExitBadInput);
+  size_t garbage_result_bytes = 0;
+  if (!args.misbehave.empty()) {
+    Result<Misbehavior> mode = parse_misbehavior(args.misbehave);
+    if (!mode) return fail(mode.message(), kExitBadInput);
+    std::fprintf(stderr, "tilefarm: this worker misbehaves on purpose (%s): a testing aid\n",
+                 args.misbehave.c_str());
+    for (auto& e : executors.value()) {
+      e = std::make_unique<MisbehavingExecutor>(std::move(e), MisbehaviorOptions{.mode = mode.value()});
+    }
+    if (mode.value() == Misbehavior::kGarbage) garbage_result_bytes = 4096;
+  }
+  Result<proto::TransportOptions> transport = peer_transport(args.dispatcher, args.security, "worker.key");
+  if (!transport) return fail(transport.message(), kExitBadInput);
   zmq::context_t context;
   WorkerOptions options;
   options.dispatcher_endpoint = args.dispatcher;
+  options.transport = std::move(transport.value());
   options.cache_dir = args.cache_dir.empty()
                           ? std::filesystem::temp_directory_path() / "tilefarm-worker-cache"
                           : std::filesystem::path(args.cache_dir);
   options.units_per_device = args.units_per_device;
+  options.garbage_result_bytes = garbage_result_bytes;
   Result<std::unique_ptr<Worker>> w = Worker::create(context, options, std::move(executors.value()));
   if (!w) return fail(w.message(), kExitBadInput);
   g_worker = w.value().get();
@@ -108,8 +129,10 @@ int worker(const WorkerArgs& args) {
 int submit(const SubmitArgs& args) {
   Result<PreparedJob> job = prepare_job(args.request);
   if (!job) return fail(job.message(), kExitBadInput);
+  Result<ClientOptions> client_opts = client_options(args.dispatcher, args.security);
+  if (!client_opts) return fail(client_opts.message(), kExitBadInput);
   zmq::context_t context;
-  DispatcherClient client(context, args.dispatcher);
+  DispatcherClient client(context, args.dispatcher, std::move(client_opts.value()));
   Result<uint64_t> id = submit_job(client, job.value());
   if (!id) return fail(id.message(), kExitBadInput);
   std::printf("%llu\n", static_cast<unsigned long long>(id.value()));
@@ -135,8 +158,10 @@ int submit(const SubmitArgs& args) {
 }
 
 int status(const StatusArgs& args) {
+  Result<ClientOptions> client_opts = client_options(args.dispatcher, args.security);
+  if (!client_opts) return fail(client_opts.message(), kExitBadInput);
   zmq::context_t context;
-  DispatcherClient client(context, args.dispatcher);
+  DispatcherClient client(context, args.dispatcher, std::move(client_opts.value()));
   std::optional<std::vector<proto::JobStatus>> shown;
   for (;;) {
     Result<std::vector<proto::JobStatus>> jobs = client.status(args.job.value_or(0));
@@ -166,16 +191,21 @@ int status(const StatusArgs& args) {
   }
 }
 
-int cancel(const std::string& endpoint, uint64_t job) {
+int cancel(const std::string& endpoint, uint64_t job, const ClientSecurityArgs& security) {
+  Result<ClientOptions> client_opts = client_options(endpoint, security);
+  if (!client_opts) return fail(client_opts.message(), kExitBadInput);
   zmq::context_t context;
-  DispatcherClient client(context, endpoint);
+  DispatcherClient client(context, endpoint, std::move(client_opts.value()));
   if (Status s = client.cancel(job); !s) return fail(s.message(), kExitBadInput);
   return kExitOk;
 }
 
-int outputs(const std::string& endpoint, uint64_t job, const std::string& dir) {
+int outputs(const std::string& endpoint, uint64_t job, const std::string& dir,
+            const ClientSecurityArgs& security) {
+  Result<ClientOptions> client_opts = client_options(endpoint, security);
+  if (!client_opts) return fail(client_opts.message(), kExitBadInput);
   zmq::context_t context;
-  DispatcherClient client(context, endpoint);
+  DispatcherClient client(context, endpoint, std::move(client_opts.value()));
   Result<std::vector<std::filesystem::path>> files = client.download_outputs(job, dir);
   if (!files) return fail(files.message(), kExitBadInput);
   for (const auto& f : files.value()) std::printf("%s\n", f.string().c_str());

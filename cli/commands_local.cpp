@@ -92,6 +92,9 @@ int render(const RenderArgs& args) {
   request.spp = args.spp;
   request.tile_size = args.tile;
   request.samples_per_unit = args.samples_per_unit;
+  // The embedded farm's workers are this process: nothing to verify against each other.
+  request.replication = 1;
+  request.quorum = 1;
   Result<PreparedJob> job = prepare_job(request);
   if (!job) return fail(job.message(), kExitBadInput);
   Result<std::vector<std::unique_ptr<UnitExecutor>>> executors =

@@ -38,6 +38,8 @@ Result<PreparedJob> prepare_job(const JobRequest& request) {
   PreparedJob job;
   job.submit.tile_size = request.tile_size;
   job.submit.priority = request.priority;
+  job.submit.replication = request.replication;
+  job.submit.quorum = request.quorum;
   std::map<std::string, BundleEntry> entries;  // by relative path
   for (uint32_t frame : frames) {
     const std::filesystem::path file =

@@ -25,6 +25,10 @@ struct JobRequest {
   uint32_t tile_size = 32;
   std::optional<uint32_t> samples_per_unit;  // default: min(spp, 256)
   int32_t priority = 0;
+  // Verification (proto::SubmitJob): replicas per unit on distinct workers, and how many
+  // agreeing result hashes accept a unit.
+  uint32_t replication = 2;
+  uint32_t quorum = 2;
 };
 
 struct PreparedJob {

@@ -37,12 +37,30 @@ int main(int argc, char** argv) {
   info_cmd->add_flag("--json", json, "JSON output");
   info_cmd->callback([&] { code = info(scene, json); });
 
-  std::string listen = "tcp://0.0.0.0:7600";
-  std::string state_dir;
+  // --key, --server-key, --insecure of every command that talks to a dispatcher.
+  const auto add_security_flags = [](CLI::App* cmd, ClientSecurityArgs& security) {
+    cmd->add_option("--key", security.key_file, "Own keypair file (default: ~/.config/tilefarm/<role>.key, created if missing)");
+    cmd->add_option("--server-key", security.server_key, "The dispatcher's public key, or a file holding it (tcp)");
+    cmd->add_flag("--insecure", security.insecure, "Plain tcp: no encryption, no authentication (local experiments only)");
+  };
+
+  DispatcherArgs dispatcher_args;
+  dispatcher_args.listen = "tcp://0.0.0.0:7600";
   auto* dispatcher_cmd = app.add_subcommand("dispatcher", "Run a dispatcher");
-  dispatcher_cmd->add_option("--listen", listen, "ZeroMQ endpoint to bind");
-  dispatcher_cmd->add_option("--state", state_dir, "State folder (database and blobs)")->required();
-  dispatcher_cmd->callback([&] { code = dispatcher(listen, state_dir); });
+  dispatcher_cmd->add_option("--listen", dispatcher_args.listen, "ZeroMQ endpoint to bind");
+  dispatcher_cmd->add_option("--state", dispatcher_args.state_dir, "State folder (database, blobs, dispatcher.key)")->required();
+  dispatcher_cmd->add_flag("--insecure", dispatcher_args.insecure, "Plain tcp: no encryption, no authentication (local experiments only)");
+  dispatcher_cmd->add_option("--worker-allow", dispatcher_args.worker_allow_file, "Worker public keys allowed, one a line (default: open enrollment)");
+  dispatcher_cmd->add_option("--client-allow", dispatcher_args.client_allow_file, "Client public keys allowed to submit and read jobs, one a line");
+  dispatcher_cmd->add_option("--ban", dispatcher_args.ban_file, "Public keys refused at the handshake, one a line");
+  dispatcher_cmd->callback([&] { code = dispatcher(dispatcher_args); });
+
+  std::string key_output;
+  bool force = false;
+  auto* keygen_cmd = app.add_subcommand("keygen", "Write a CurveZMQ keypair (prints the public key)");
+  keygen_cmd->add_option("-o,--output", key_output, "Keypair file (default: ~/.config/tilefarm/client.key); FILE.pub gets the public key");
+  keygen_cmd->add_flag("--force", force, "Replace existing files");
+  keygen_cmd->callback([&] { code = keygen(key_output, force); });
 
   WorkerArgs worker_args;
   auto* worker_cmd = app.add_subcommand("worker", "Run a worker");
@@ -54,6 +72,11 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--cache", worker_args.cache_dir, "Asset cache folder");
   worker_cmd->add_option("--units-per-device", worker_args.units_per_device, "Units in flight per device")
       ->check(CLI::Range(1, 64));
+  add_security_flags(worker_cmd, worker_args.security);
+  worker_cmd->add_option("--misbehave", worker_args.misbehave,
+                         "Testing aid: cheat on purpose (wrong: perturbed pixels, lazy: half the samples, "
+                         "copy: another unit's result, slow: past the lease, garbage: undecodable frames)")
+      ->check(CLI::IsMember({"wrong", "lazy", "copy", "slow", "garbage"}));
   worker_cmd->callback([&] { code = worker(worker_args); });
 
   SubmitArgs submit_args;
@@ -67,9 +90,16 @@ int main(int argc, char** argv) {
   submit_cmd->add_option("--tile", submit_args.request.tile_size, "Tile size")->check(CLI::Range(1, 1024));
   submit_cmd->add_option("--samples-per-unit", submit_args.request.samples_per_unit, "Samples per unit");
   submit_cmd->add_option("--priority", submit_args.request.priority, "Priority (higher first)");
+  submit_cmd->add_option("--replication", submit_args.request.replication,
+                         "Replicas per unit, on distinct workers and owners (default 2)")->check(CLI::Range(1, 32));
+  submit_cmd->add_option("--quorum", submit_args.request.quorum,
+                         "Agreeing result hashes that accept a unit (default 2, at most --replication)")->check(CLI::Range(1, 32));
   submit_cmd->add_option("--output", submit_args.output_dir, "Folder for the outputs (with --wait)");
   submit_cmd->add_flag("--wait", submit_args.wait, "Wait for the job and fetch its outputs");
+  ClientSecurityArgs client_security;
+  add_security_flags(submit_cmd, client_security);
   submit_cmd->callback([&] {
+    submit_args.security = client_security;
     if (!frames.empty()) submit_args.request.frames = frames;
     submit_args.dispatcher = endpoint;
     code = submit(submit_args);
@@ -83,7 +113,9 @@ int main(int argc, char** argv) {
   status_cmd->add_flag("--watch", status_args.watch, "Refresh until the job(s) finish; exit 1 if any failed");
   status_cmd->add_option("--interval", status_args.interval_seconds, "Seconds between refreshes (with --watch)")
       ->check(CLI::Range(0.05, 3600.0));
+  add_security_flags(status_cmd, client_security);
   status_cmd->callback([&] {
+    status_args.security = client_security;
     status_args.dispatcher = endpoint;
     code = status(status_args);
   });
@@ -92,14 +124,46 @@ int main(int argc, char** argv) {
   auto* cancel_cmd = app.add_subcommand("cancel", "Cancel a job");
   cancel_cmd->add_option("job", job, "Job id")->required();
   cancel_cmd->add_option("--dispatcher", endpoint, "Dispatcher endpoint");
-  cancel_cmd->callback([&] { code = cancel(endpoint, job); });
+  add_security_flags(cancel_cmd, client_security);
+  cancel_cmd->callback([&] { code = cancel(endpoint, job, client_security); });
 
   std::string to_dir;
   auto* outputs_cmd = app.add_subcommand("outputs", "Fetch a job's finished frames");
   outputs_cmd->add_option("job", job, "Job id")->required();
   outputs_cmd->add_option("--to", to_dir, "Destination folder")->required();
   outputs_cmd->add_option("--dispatcher", endpoint, "Dispatcher endpoint");
-  outputs_cmd->callback([&] { code = outputs(endpoint, job, to_dir); });
+  add_security_flags(outputs_cmd, client_security);
+  outputs_cmd->callback([&] { code = outputs(endpoint, job, to_dir, client_security); });
+
+  // Trust: credits, reputation and the signed ledger, from --state DIR or --dispatcher.
+  TrustSourceArgs trust_source;
+  const auto add_trust_source = [&](CLI::App* cmd) {
+    cmd->add_option("--state", trust_source.state_dir, "Read this dispatcher state folder directly (read-only)");
+    cmd->add_option("--dispatcher", trust_source.dispatcher, "Ask this running dispatcher");
+    add_security_flags(cmd, trust_source.security);
+  };
+  auto* credits_cmd = app.add_subcommand("credits", "Credit earned per worker key (from the ledger)");
+  credits_cmd->add_flag("--json", json, "JSON output");
+  add_trust_source(credits_cmd);
+  credits_cmd->callback([&] { code = credits(trust_source, json); });
+  auto* workers_cmd = app.add_subcommand("workers", "Reputation, credit and quarantine per worker key");
+  workers_cmd->add_flag("--json", json, "JSON output");
+  add_trust_source(workers_cmd);
+  workers_cmd->callback([&] { code = workers(trust_source, json); });
+  auto* ledger_cmd = app.add_subcommand("ledger", "The signed credit ledger");
+  ledger_cmd->require_subcommand(1);
+  std::string ledger_key;
+  auto* verify_cmd = ledger_cmd->add_subcommand("verify", "Check every entry's chain link, hash and signature (exit 1 names the first bad entry)");
+  verify_cmd->add_option("--ledger-key", ledger_key, "Verify against this copy of ledger.pub (default: the source's)");
+  add_trust_source(verify_cmd);
+  verify_cmd->callback([&] { code = ledger_verify(trust_source, ledger_key); });
+  std::string export_output;
+  bool jsonl = false;
+  auto* export_cmd = ledger_cmd->add_subcommand("export", "Write every entry as JSON lines");
+  export_cmd->add_flag("--jsonl", jsonl, "JSON lines, one entry a line (required: the only format)")->required();
+  export_cmd->add_option("-o,--output", export_output, "Output file (default: stdout)");
+  add_trust_source(export_cmd);
+  export_cmd->callback([&] { code = ledger_export(trust_source, export_output); });
 
   try {
     app.parse(argc, argv);

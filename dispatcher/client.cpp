@@ -43,7 +43,7 @@ Result<proto::Body> DispatcherClient::request(const proto::Body& body) {
             attempt_end - std::chrono::steady_clock::now());
         zmq::poll(&item, 1, std::max(left, std::chrono::milliseconds(1)));
         Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(*socket_, false);
-        if (!raw || !raw.value()) continue;
+        if (!raw || !raw.value() || !raw.value()->rejected.empty()) continue;
         Result<proto::Envelope> reply =
             proto::decode_message(raw.value()->payload, proto::roles(proto::Role::kDispatcher));
         if (!reply) return Error{"the dispatcher sent a malformed reply: " + reply.message()};
@@ -58,8 +58,13 @@ Result<proto::Body> DispatcherClient::request(const proto::Body& body) {
   } catch (const zmq::error_t& e) {
     return Error{"cannot talk to the dispatcher at " + endpoint_ + ": " + e.what()};
   }
+  std::string hint = "check that it runs and that this machine can reach it";
+  if (options_.transport.curve) {
+    hint += ", that --server-key is the dispatcher's public key (it prints it at start), and "
+            "that the dispatcher accepts this client's key (its --client-allow list)";
+  }
   return Error{"no reply from the dispatcher at " + endpoint_ + " within " +
-               std::to_string(options_.patience.count() / 1000) + " s"};
+               std::to_string(options_.patience.count() / 1000) + " s: " + hint};
 }
 
 Result<Hash256> DispatcherClient::upload_bundle(const BundleManifest& manifest,
@@ -155,6 +160,7 @@ Result<std::vector<std::filesystem::path>> DispatcherClient::download_outputs(
 Result<proto::JobStatus> DispatcherClient::wait(
     uint64_t job_id, std::chrono::milliseconds interval,
     const std::function<void(const proto::JobStatus&)>& progress) {
+  const auto start = std::chrono::steady_clock::now();
   for (;;) {
     Result<std::vector<proto::JobStatus>> jobs = status(job_id);
     if (!jobs) return Error{jobs.message()};
@@ -163,6 +169,12 @@ Result<proto::JobStatus> DispatcherClient::wait(
     if (progress) progress(job);
     if (job.state != proto::JobState::kQueued && job.state != proto::JobState::kRunning) {
       return job;
+    }
+    if (options_.wait_timeout.count() > 0 &&
+        std::chrono::steady_clock::now() + interval > start + options_.wait_timeout) {
+      return Error{"job " + std::to_string(job_id) + " is still " + proto::job_state_name(job.state) +
+                   " after " + std::to_string(options_.wait_timeout.count() / 1000) +
+                   " s: see tilefarm status " + std::to_string(job_id)};
     }
     std::this_thread::sleep_for(interval);
   }

@@ -3,7 +3,13 @@
 //
 // Requests carry a fresh request id; replies with another id (late answers to an abandoned
 // request) are skipped. A request that gets no reply within its timeout is sent again on a
-// fresh socket, until `patience` runs out — so a client rides out a dispatcher restart.
+// fresh socket, until `patience` runs out — so a client rides out a dispatcher restart, and
+// never hangs when the dispatcher is gone: the error then says what to check.
+//
+// Security: on a tcp:// endpoint set options.transport.curve (the client's keypair and the
+// dispatcher's public key); a wrong dispatcher key, or a key the dispatcher refuses, looks
+// like a dispatcher that never answers (CurveZMQ tells the client nothing), so the timeout
+// error names these causes too.
 //
 // Thread safety: one DispatcherClient belongs to one thread.
 #pragma once
@@ -28,6 +34,8 @@ namespace tf {
 struct ClientOptions {
   std::chrono::milliseconds reply_timeout{5000};  // per attempt
   std::chrono::milliseconds patience{60000};      // total per request, across reconnects
+  // wait(): the longest it waits for a job to finish; 0: as long as the dispatcher answers.
+  std::chrono::milliseconds wait_timeout{0};
   proto::TransportOptions transport;
 };
 
@@ -54,7 +62,8 @@ class DispatcherClient {
                                                               const std::filesystem::path& dir);
 
   // Polls status every `interval` until the job is done, failed or cancelled, calling
-  // `progress` after each poll. Returns the final status.
+  // `progress` after each poll. Returns the final status, or an error when a poll fails (the
+  // dispatcher is gone: after `patience`) or when `wait_timeout` passes first.
   Result<proto::JobStatus> wait(uint64_t job_id, std::chrono::milliseconds interval,
                                 const std::function<void(const proto::JobStatus&)>& progress);
 

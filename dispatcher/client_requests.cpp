@@ -1,11 +1,13 @@
 // Client requests: uploads, job submission, status, cancel, outputs (DispatcherCore, see
 // dispatcher_core.h). Bad requests are answered with ErrorReply; only store failures return
 // an error.
+#include <algorithm>
 #include <set>
 #include <string>
 
 #include "dispatcher/dispatcher_core.h"
 #include "dispatcher/planner.h"
+#include "dispatcher/trust_queries.h"
 #include "formats/bundle/bundle.h"
 
 namespace tf {
@@ -16,6 +18,25 @@ proto::Body error_reply(proto::ErrorCode code, std::string message) {
 }
 
 constexpr uint32_t kMaxTileSize = 1024;  // proto::kMaxTilePixels per side
+constexpr uint32_t kMaxReplicas = 32;    // per unit, disagreement included
+
+// Checks 1 <= quorum <= replication <= max_replicas <= kMaxReplicas (max 0: replication + 3);
+// returns what is wrong, or an empty string.
+std::string verification_problem(const proto::SubmitJob& r, uint32_t max_replicas) {
+  if (r.replication == 0 || r.replication > kMaxReplicas) {
+    return "replication " + std::to_string(r.replication) + " is not in 1.." +
+           std::to_string(kMaxReplicas);
+  }
+  if (r.quorum == 0 || r.quorum > r.replication) {
+    return "quorum " + std::to_string(r.quorum) + " is not in 1..replication (" +
+           std::to_string(r.replication) + ")";
+  }
+  if (max_replicas < r.replication || max_replicas > kMaxReplicas) {
+    return "max replicas " + std::to_string(max_replicas) + " is not in replication (" +
+           std::to_string(r.replication) + ").." + std::to_string(kMaxReplicas);
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -43,6 +64,9 @@ Result<proto::Body> DispatcherCore::on_client_message(const proto::Body& body) {
   }
   if (const auto* m = std::get_if<proto::CancelRequest>(&body)) return cancel(m->job_id);
   if (const auto* m = std::get_if<proto::OutputsRequest>(&body)) return outputs(m->job_id);
+  if (const auto* m = std::get_if<proto::TrustQuery>(&body)) {
+    return answer_trust_query(store_->db(), config_.state_dir, *m);
+  }
   if (const auto* m = std::get_if<proto::OutputFetch>(&body)) {
     proto::OutputData reply{m->hash, false, {}};
     if (Result<std::vector<uint8_t>> bytes = store_->blobs().get(m->hash)) {
@@ -60,6 +84,12 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
     return error_reply(proto::ErrorCode::kBadRequest, "job refused: " + std::move(message));
   };
   if (request.frames.empty()) return bad("it has no frames");
+  const uint32_t max_replicas = request.max_replicas != 0
+                                    ? request.max_replicas
+                                    : std::min(request.replication + 3, kMaxReplicas);
+  if (std::string problem = verification_problem(request, max_replicas); !problem.empty()) {
+    return bad(problem);
+  }
   if (request.tile_size == 0 || request.tile_size > kMaxTileSize) {
     return bad("tile size " + std::to_string(request.tile_size) + " is not in 1.." +
                std::to_string(kMaxTileSize));
@@ -92,6 +122,9 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
   row.tile_size = request.tile_size;
   row.spp = request.spp;
   row.samples_per_unit = request.samples_per_unit == 0 ? request.spp : request.samples_per_unit;
+  row.replication = request.replication;
+  row.quorum = request.quorum;
+  row.max_replicas = max_replicas;
   Result<uint64_t> job_id = store_->insert_job(row);
   if (!job_id) return Error{job_id.message()};
   row.id = job_id.value();
@@ -106,15 +139,17 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
     frame.row = frame_row;
     job.frames.push_back(f.frame);
     for (const PlannedUnit& p : plans[i]) {
-      UnitRow u{0, row.id, f.frame, p.x0, p.y0, p.x1, p.y1, p.s0, p.s1, 0, {}, 0};
+      UnitRow u{0, row.id, f.frame, p.x0, p.y0, p.x1, p.y1, p.s0, p.s1, 0, {}, 0,
+                row.replication, row.quorum};
       Result<uint64_t> unit_id = store_->insert_unit(u);
       if (!unit_id) return Error{unit_id.message()};
       u.id = unit_id.value();
-      units_[u.id].row = u;
+      UnitState& unit = units_[u.id];
+      unit.row = u;
       frame.unit_ids.push_back(u.id);
       ++frame.remaining;
       ++job.units_total;
-      scheduler_.push(row.id, u.id);
+      if (Status s = settle(unit, false); !s) return Error{s.message()};
     }
   }
   return proto::Body(proto::SubmitReply{row.id});
@@ -143,7 +178,7 @@ Result<proto::Body> DispatcherCore::cancel(uint64_t job_id) {
     if (key.first != job_id) continue;
     for (uint64_t unit : frame.unit_ids) {
       for (uint64_t lease : leases_.of_unit(unit)) {
-        if (Status s = end_lease(lease, false); !s) return Error{s.message()};
+        if (Status s = end_lease(lease, LeaseEnd::kCancelled); !s) return Error{s.message()};
       }
     }
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 #include <set>
 
 namespace tf {
@@ -16,7 +17,14 @@ Result<std::unique_ptr<DispatcherCore>> DispatcherCore::open(const DispatcherCon
                                                              int64_t now_ms) {
   Result<std::unique_ptr<Store>> store = Store::open(config.state_dir);
   if (!store) return Error{store.message()};
+  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(config.state_dir, store.value()->db());
+  if (!ledger) return Error{ledger.message()};
   std::unique_ptr<DispatcherCore> core(new DispatcherCore(config, std::move(store.value())));
+  core->ledger_ = std::move(ledger.value());
+  core->rng_ = TrustRng(config.spot_check_seed != 0 ? config.spot_check_seed
+                                                    : uint64_t{std::random_device{}()} << 32 |
+                                                          std::random_device{}());
+  core->now_ms_ = now_ms;
   if (Status s = core->load(now_ms); !s) return Error{s.message()};
   if (Status s = core->commit(); !s) return Error{s.message()};
   return core;
@@ -50,22 +58,44 @@ Status DispatcherCore::load(int64_t now_ms) {
     }
     units_[row.id].row = std::move(row);
   }
+  for (WorkerRecord& record : snap->workers) reputation_[record.key] = std::move(record);
   // Open leases stay with their workers, who are presumed alive until liveness runs out.
   for (const LeaseRow& row : snap->leases) {
     auto unit = units_.find(row.unit_id);
     if (unit == units_.end()) continue;
     leases_.add({row.id, row.unit_id, unit->second.row.job_id, row.worker, row.deadline_ms});
+    unit_of_lease_[row.id] = row.unit_id;
     WorkerState& worker = workers_.try_emplace(row.worker).first->second;
     worker.last_seen_ms = now_ms;
     worker.bundles.insert(jobs_[unit->second.row.job_id].row.bundle);
     scheduler_.add_job(unit->second.row.job_id, jobs_[unit->second.row.job_id].row.priority);
     scheduler_.restore_in_flight(unit->second.row.job_id);
   }
+  for (ReplicaRow& row : snap->replicas) {
+    auto unit = units_.find(row.unit_id);
+    if (unit == units_.end()) continue;
+    unit_of_lease_[row.lease_id] = row.unit_id;
+    if (row.state == ReplicaState::kLeased) {
+      if (leases_.find(row.lease_id) == nullptr) {
+        // Cannot happen (lease and replica change in one transaction); never wait on it.
+        if (Status s = store_->begin(); !s) return s;
+        row.state = ReplicaState::kCancelled;
+        if (Status s = store_->set_replica(row.unit_id, row.replica, row.state, row.hash); !s) {
+          return s;
+        }
+      } else {
+        leased_units_[row.worker_key].insert(row.unit_id);
+      }
+    }
+    unit->second.replicas.push_back(std::move(row));
+  }
   for (auto& [key, frame] : frames_) {
     JobState& job = jobs_[key.first];
     if (!job.active()) continue;
+    // Units still being verified resume where they were: missing replicas go out again,
+    // missing bytes are asked for.
     for (uint64_t id : frame.unit_ids) {
-      if (!units_[id].done() && leases_.of_unit(id).empty()) scheduler_.push(key.first, id);
+      if (Status s = settle(units_[id], false); !s) return s;
     }
     // A crash between the last result and the frame's assembly leaves it to do now.
     if (frame.remaining == 0 && !frame.row.exr) {
@@ -75,10 +105,13 @@ Status DispatcherCore::load(int64_t now_ms) {
   return Status::ok();
 }
 
-Status DispatcherCore::handle(const std::string& peer, const proto::Envelope& message,
-                              int64_t now_ms, std::vector<Outgoing>* out) {
+Status DispatcherCore::handle(const std::string& peer, const std::string& peer_key,
+                              const proto::Envelope& message, int64_t now_ms,
+                              std::vector<Outgoing>* out) {
+  if (!deferred_error_) return deferred_error_;
+  now_ms_ = now_ms;
   if (proto::sender_role(message.body) == proto::Role::kWorker) {
-    return on_worker_message(peer, message.body, now_ms, out);
+    return on_worker_message(peer, peer_key, message.body, now_ms, out);
   }
   Result<proto::Body> reply = on_client_message(message.body);
   if (!reply) return reply.status();
@@ -86,32 +119,25 @@ Status DispatcherCore::handle(const std::string& peer, const proto::Envelope& me
   return Status::ok();
 }
 
-Status DispatcherCore::on_worker_message(const std::string& peer, const proto::Body& body,
-                                         int64_t now_ms, std::vector<Outgoing>* out) {
+Status DispatcherCore::on_worker_message(const std::string& peer, const std::string& peer_key,
+                                         const proto::Body& body, int64_t now_ms,
+                                         std::vector<Outgoing>* out) {
   if (const auto* hello = std::get_if<proto::WorkerHello>(&body)) {
-    uint64_t slots = 0;
-    for (const proto::DeviceOffer& d : hello->devices) slots += d.slots;
-    WorkerState& w = workers_[peer];
-    w.name = hello->worker_name;
-    w.slots = static_cast<uint32_t>(
-        std::clamp<uint64_t>(slots, 1, config_.max_slots_per_worker));
-    w.last_seen_ms = now_ms;
-    w.said_hello = true;
-    // A lease the worker does not hold lost its grant or its result with a connection or a
-    // dispatcher restart: requeue it now rather than wait for its deadline.
-    const std::set<uint64_t> held(hello->held_leases.begin(), hello->held_leases.end());
-    for (uint64_t id : leases_.held_by(peer)) {
-      if (held.count(id) != 0) continue;
-      if (Status s = end_lease(id, true); !s) return s;
-    }
-    return dispatch(peer, w, now_ms, out);
+    return on_hello(peer, peer_key, *hello, now_ms, out);
   }
-  // Blobs are served to any worker: a fetch may be in flight across a dispatcher restart.
+  // A fetch may be in flight across a dispatcher restart: blobs are served before the hello
+  // check, to keys that hold a lease of a unit that needs them (restored from the store).
   if (const auto* request = std::get_if<proto::BlobRequest>(&body)) {
     proto::BlobReply reply{request->hash, false, {}};
-    if (Result<std::vector<uint8_t>> bytes = store_->blobs().get(request->hash)) {
-      reply.found = true;
-      reply.bytes = std::move(bytes.value());
+    if (may_fetch(peer_key, request->hash)) {
+      if (Result<std::vector<uint8_t>> bytes = store_->blobs().get(request->hash)) {
+        reply.found = true;
+        reply.bytes = std::move(bytes.value());
+      }
+    } else if (Status s = note_malformed(peer_key, "fetch of blob " + request->hash.to_hex() +
+                                                       ", which no unit leased to it needs");
+               !s) {
+      return s;
     }
     out->push_back({peer, {0, std::move(reply)}});
   }
@@ -119,7 +145,7 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const proto::B
   if (known == workers_.end() || !known->second.said_hello) {
     // Results are still taken (the work is valid); the worker is asked to introduce itself.
     if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
-      if (Status s = accept_result(peer, *result); !s) return s;
+      if (Status s = accept_result(peer_key, *result); !s) return s;
     }
     out->push_back({peer, {0, proto::HelloRequired{}}});
     return Status::ok();
@@ -127,7 +153,7 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const proto::B
   WorkerState& worker = known->second;
   worker.last_seen_ms = now_ms;
   if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
-    if (Status s = accept_result(peer, *result); !s) return s;
+    if (Status s = accept_result(peer_key, *result); !s) return s;
     return dispatch(peer, worker, now_ms, out);
   }
   if (const auto* failure = std::get_if<proto::UnitFailure>(&body)) {
@@ -138,7 +164,7 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const proto::B
     for (uint64_t id : returned->lease_ids) {
       const Lease* lease = leases_.find(id);
       if (lease == nullptr || lease->worker != peer) continue;
-      if (Status s = end_lease(id, true); !s) return s;
+      if (Status s = end_lease(id, LeaseEnd::kCancelled); !s) return s;
     }
     if (returned->leaving) return forget_worker(peer);
     return Status::ok();
@@ -146,25 +172,76 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const proto::B
   return Status::ok();  // WorkerHeartbeat, BlobRequest: handled above
 }
 
-Status DispatcherCore::end_lease(uint64_t lease_id, bool requeue) {
+Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer_key,
+                                const proto::WorkerHello& hello, int64_t now_ms,
+                                std::vector<Outgoing>* out) {
+  uint64_t slots = 0;
+  for (const proto::DeviceOffer& d : hello.devices) slots += d.slots;
+  WorkerState& w = workers_[peer];
+  w.name = hello.worker_name;
+  w.key = peer_key;
+  w.owner = hello.owner.empty() ? peer_key : hello.owner;
+  w.slots = static_cast<uint32_t>(std::clamp<uint64_t>(slots, 1, config_.max_slots_per_worker));
+  w.last_seen_ms = now_ms;
+  w.said_hello = true;
+  WorkerRecord& record = record_of(peer_key);
+  if (record.name != w.name || record.owner != w.owner) {
+    record.name = w.name;
+    record.owner = w.owner;
+    if (Status s = store_->begin(); !s) return s;
+    if (Status s = store_->put_worker(record); !s) return s;
+  }
+  // A lease the worker does not hold lost its grant or its result with a connection or a
+  // dispatcher restart: requeue it now rather than wait for its deadline.
+  const std::set<uint64_t> held(hello.held_leases.begin(), hello.held_leases.end());
+  for (uint64_t id : leases_.held_by(peer)) {
+    if (held.count(id) != 0) continue;
+    if (Status s = end_lease(id, LeaseEnd::kCancelled); !s) return s;
+  }
+  return dispatch(peer, w, now_ms, out);
+}
+
+Status DispatcherCore::end_lease(uint64_t lease_id, LeaseEnd how) {
   std::optional<Lease> lease = leases_.remove(lease_id);
   if (!lease) return Status::ok();
   scheduler_.finished_one(lease->job_id);
   if (Status s = store_->begin(); !s) return s;
   if (Status s = store_->delete_lease(lease_id); !s) return s;
-  auto unit = units_.find(lease->unit_id);
-  auto job = jobs_.find(lease->job_id);
-  if (requeue && unit != units_.end() && !unit->second.done() && job != jobs_.end() &&
-      job->second.active() && leases_.of_unit(lease->unit_id).empty()) {
-    scheduler_.requeue(lease->job_id, lease->unit_id);
+  if (how == LeaseEnd::kResult) return Status::ok();
+  UnitState* unit = nullptr;
+  ReplicaRow* replica = replica_of_lease(lease_id, &unit);
+  if (unit == nullptr) return Status::ok();
+  if (replica != nullptr && replica->state == ReplicaState::kLeased) {
+    ReplicaState state = ReplicaState::kCancelled;
+    if (how == LeaseEnd::kFailed) state = ReplicaState::kFailed;
+    if (how == LeaseEnd::kLapsed || how == LeaseEnd::kDied) state = ReplicaState::kLapsed;
+    if (Status s = set_replica_state(*replica, state, std::nullopt); !s) return s;
+    if (how == LeaseEnd::kLapsed) {
+      if (Status s = trust_event(replica->worker_key, TrustEvent::kTimeout,
+                                 "lease " + std::to_string(lease_id) + " of unit " +
+                                     std::to_string(unit->row.id) + " lapsed");
+          !s) {
+        return s;
+      }
+    }
   }
-  return Status::ok();
+  return settle(*unit);
 }
 
 Status DispatcherCore::forget_worker(const std::string& peer) {
-  for (uint64_t id : leases_.held_by(peer)) {
+  auto worker = workers_.find(peer);
+  const std::vector<uint64_t> held = leases_.held_by(peer);
+  for (uint64_t id : held) {
     ++stats_.leases_lapsed;
-    if (Status s = end_lease(id, true); !s) return s;
+    if (Status s = end_lease(id, LeaseEnd::kDied); !s) return s;
+  }
+  // One timeout for the death, however many leases it held: a reboot is one fault.
+  if (!held.empty() && worker != workers_.end() && !worker->second.key.empty()) {
+    if (Status s = trust_event(worker->second.key, TrustEvent::kTimeout,
+                               "worker " + worker->second.name + " went silent");
+        !s) {
+      return s;
+    }
   }
   workers_.erase(peer);
   return Status::ok();
@@ -172,47 +249,92 @@ Status DispatcherCore::forget_worker(const std::string& peer) {
 
 Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms,
                                 std::vector<Outgoing>* out) {
+  if (record_of(worker.key).quarantined) return Status::ok();
   proto::LeaseGrant grant;
   size_t held = leases_.count_held_by(peer);
   const auto holds_bundle = [&](uint64_t job_id) {
     auto job = jobs_.find(job_id);
     return job != jobs_.end() && worker.bundles.count(job->second.row.bundle) != 0;
   };
-  while (held < worker.slots) {
+  // Units this worker may not take (its key or owner holds a replica already) go back to the
+  // front of their queues afterwards; the scan is bounded so a long queue of such units does
+  // not make every dispatch slow.
+  constexpr size_t kMaxSetAside = 64;
+  std::vector<Scheduler::Pick> set_aside;
+  while (held < worker.slots && set_aside.size() < kMaxSetAside) {
     std::optional<Scheduler::Pick> pick = scheduler_.pop(holds_bundle);
     if (!pick) break;
     auto unit = units_.find(pick->unit_id);
+    if (unit != units_.end() && unit->second.queued > 0) --unit->second.queued;
     JobState& job = jobs_[pick->job_id];
-    if (unit == units_.end() || unit->second.done() || !job.active()) {
-      scheduler_.finished_one(pick->job_id);
+    if (unit == units_.end() || !job.active() || replicas_wanted(unit->second) == 0) {
+      scheduler_.finished_one(pick->job_id);  // a stale entry
       continue;
     }
-    if (Status s = store_->begin(); !s) return s;
-    const int64_t deadline = now_ms + int64_t{config_.lease_seconds} * 1000;
-    Result<uint64_t> lease_id = store_->insert_lease(pick->unit_id, peer, deadline);
-    if (!lease_id) return lease_id.status();
-    if (job.row.state == proto::JobState::kQueued) {
-      job.row.state = proto::JobState::kRunning;
-      if (Status s = store_->set_job_state(job.row.id, job.row.state, ""); !s) return s;
+    if (!may_hold(unit->second, worker)) {
+      scheduler_.finished_one(pick->job_id);
+      set_aside.push_back(*pick);
+      continue;
     }
-    leases_.add({lease_id.value(), pick->unit_id, pick->job_id, peer, deadline});
-    worker.bundles.insert(job.row.bundle);
-    ++stats_.leases_granted;
+    if (Status s = grant_replica(peer, worker, unit->second, now_ms, grant); !s) return s;
     ++held;
-    const UnitRow& u = unit->second.row;
-    const FrameState& frame = frames_[{u.job_id, u.frame}];
-    grant.units.push_back({lease_id.value(), u.id, u.job_id, job.row.bundle,
-                           frame.row.scene_path, u.frame, u.x0, u.y0, u.x1, u.y1, u.s0, u.s1,
-                           0, config_.lease_seconds});
+  }
+  for (auto it = set_aside.rbegin(); it != set_aside.rend(); ++it) {
+    scheduler_.requeue(it->job_id, it->unit_id);
+    ++units_[it->unit_id].queued;
   }
   if (!grant.units.empty()) out->push_back({peer, {0, std::move(grant)}});
   return Status::ok();
 }
 
+Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worker,
+                                     UnitState& unit, int64_t now_ms, proto::LeaseGrant& grant) {
+  JobState& job = jobs_[unit.row.job_id];
+  if (Status s = store_->begin(); !s) return s;
+  // Adaptive replication (reputation.h): decided once, when the unit's first replica goes out.
+  if (unit.replicas.empty() && unit.row.replication > 1 &&
+      single_replica_suffices(record_of(worker.key), config_.trust, rng_)) {
+    unit.row.replication = 1;
+    unit.row.quorum = 1;
+    ++stats_.units_single_replica;
+    if (Status s = store_->set_unit_replication(unit.row.id, 1, 1); !s) return s;
+  }
+  const int64_t deadline = now_ms + int64_t{config_.lease_seconds} * 1000;
+  Result<uint64_t> lease_id = store_->insert_lease(unit.row.id, peer, deadline);
+  if (!lease_id) return lease_id.status();
+  if (job.row.state == proto::JobState::kQueued) {
+    job.row.state = proto::JobState::kRunning;
+    if (Status s = store_->set_job_state(job.row.id, job.row.state, ""); !s) return s;
+  }
+  // The first replica uploads the bytes; a later one only when no live replica was asked to,
+  // or when the agreed bytes went missing.
+  const bool upload =
+      missing_bytes_.count(unit.row.id) != 0 ||
+      std::none_of(unit.replicas.begin(), unit.replicas.end(),
+                   [](const ReplicaRow& r) { return r.upload && r.live(); });
+  ReplicaRow replica{unit.row.id, static_cast<uint32_t>(unit.replicas.size()), worker.key,
+                     worker.owner, lease_id.value(), upload, std::nullopt, ReplicaState::kLeased};
+  if (Status s = store_->insert_replica(replica); !s) return s;
+  unit.replicas.push_back(replica);
+  unit_of_lease_[replica.lease_id] = unit.row.id;
+  leased_units_[worker.key].insert(unit.row.id);
+  leases_.add({lease_id.value(), unit.row.id, job.row.id, peer, deadline});
+  worker.bundles.insert(job.row.bundle);
+  ++stats_.leases_granted;
+  const UnitRow& u = unit.row;
+  const FrameState& frame = frames_[{u.job_id, u.frame}];
+  grant.units.push_back({lease_id.value(), u.id, u.job_id, job.row.bundle, frame.row.scene_path,
+                         u.frame, u.x0, u.y0, u.x1, u.y1, u.s0, u.s1, replica.replica,
+                         config_.lease_seconds, upload});
+  return Status::ok();
+}
+
 Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
+  if (!deferred_error_) return deferred_error_;
+  now_ms_ = now_ms;
   for (uint64_t id : leases_.expired(now_ms)) {
     ++stats_.leases_lapsed;
-    if (Status s = end_lease(id, true); !s) return s;
+    if (Status s = end_lease(id, LeaseEnd::kLapsed); !s) return s;
   }
   const int64_t silence_limit = config_.heartbeat_interval_ms * config_.liveness;
   std::vector<std::string> dead;
@@ -222,6 +344,8 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   for (const std::string& peer : dead) {
     if (Status s = forget_worker(peer); !s) return s;
   }
+  // Before dispatching, so that a replica leased to upload missing bytes goes out now.
+  if (Status s = request_missing_bytes(now_ms, out); !s) return s;
   const bool heartbeat_due = now_ms - last_heartbeat_sent_ms_ >= config_.heartbeat_interval_ms;
   if (heartbeat_due) last_heartbeat_sent_ms_ = now_ms;
   for (auto& [peer, w] : workers_) {

@@ -12,9 +12,23 @@
 //   is dead and every lease it held goes back to the scheduler;
 // - every lease has a deadline; a lease past it goes back to the scheduler;
 // - a message from an unknown worker (e.g. after a dispatcher restart) gets HelloRequired;
-// - result intake is idempotent: a unit's first valid result is kept, later, duplicate or
-//   foreign results for it are dropped; a result is accepted even when its lease lapsed,
-//   as long as the unit is still unfinished.
+// - result intake is idempotent: a replica's first result in time is its vote; duplicates,
+//   results after the lease lapsed (no vote, no credit) and results for finished units are
+//   dropped.
+//
+// Verification (verification.cpp; DESIGN.md "Verification, reputation, credit"): each unit
+// is leased to `replication` replicas held by distinct worker keys and distinct owners; the
+// first replica uploads the result bytes, the others report the hash only. A unit is accepted
+// when `quorum` hashes agree and the bytes of that hash are stored (hash recomputed); if they
+// are not, an agreeing replica is asked for them (ResultBytesRequest). Disagreement sends more
+// replicas, at most `max_replicas` per unit; when no hash can reach the quorum within that cap
+// the job fails with a message naming the unit, the keys and their hashes. Results from a key
+// that holds no lease for the unit, of the wrong shape, or whose bytes do not hash to their
+// claimed hash are refused and count as malformed against the key. Acceptance, every agreeing
+// replica's credit (Ledger::append, credit = rays in the verified bytes) and every reputation
+// change of that acceptance are written in one store transaction. Reputation and adaptive
+// replication: reputation.h. Workers may fetch only the blobs of bundles of units leased to
+// their key; other fetches are answered found=false and count as malformed.
 //
 // Thread safety: one DispatcherCore belongs to one thread.
 #pragma once
@@ -23,6 +37,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -31,6 +46,8 @@
 
 #include "dispatcher/assembler.h"
 #include "dispatcher/lease_table.h"
+#include "dispatcher/ledger.h"
+#include "dispatcher/reputation.h"
 #include "dispatcher/scheduler.h"
 #include "dispatcher/store.h"
 #include "formats/protocol/messages.h"
@@ -45,6 +62,8 @@ struct DispatcherConfig {
   uint32_t lease_seconds = 600;   // a unit must finish within this long of its lease
   uint32_t max_attempts = 3;      // unit failures before its job fails
   uint32_t max_slots_per_worker = 256;
+  TrustPolicy trust;              // reputation thresholds and spot-check rate (reputation.h)
+  uint64_t spot_check_seed = 0;   // seeds the spot-check draws; 0: from std::random_device
 };
 
 struct Outgoing {
@@ -57,6 +76,12 @@ struct DispatcherStats {
   uint64_t results_accepted = 0;
   uint64_t results_duplicate = 0;  // unit already finished, or job no longer running
   uint64_t results_rejected = 0;   // malformed: wrong size, hash mismatch, unknown unit
+  uint64_t results_late = 0;       // arrived after the lease lapsed: no vote, no credit
+  uint64_t replicas_reported = 0;  // hashes reported in time (units of work done by workers)
+  uint64_t replicas_disagreed = 0; // hashes that lost to an accepted one
+  uint64_t units_single_replica = 0;  // units that went to one trusted replica only
+  uint64_t bytes_requests = 0;     // ResultBytesRequest sent
+  uint64_t messages_malformed = 0; // record_malformed calls, refused results and fetches
   uint64_t leases_granted = 0;
   uint64_t leases_lapsed = 0;      // deadline passed or worker dead
   uint64_t frames_assembled = 0;
@@ -69,14 +94,23 @@ class DispatcherCore {
   static Result<std::unique_ptr<DispatcherCore>> open(const DispatcherConfig& config,
                                                       int64_t now_ms);
 
-  // One decoded message from `peer`; replies and grants are appended to `out`. A failure of
-  // the store is returned (fatal, see above); a bad request is answered, not returned.
-  Status handle(const std::string& peer, const proto::Envelope& message, int64_t now_ms,
-                std::vector<Outgoing>* out);
+  // One decoded message from `peer` (the routing id replies go to), sent by the holder of
+  // `peer_key` (proto::RawMessage::peer_key: the identity that reputation and credit attach
+  // to); replies and grants are appended to `out`. A failure of the store is returned (fatal,
+  // see above); a bad request is answered, not returned.
+  Status handle(const std::string& peer, const std::string& peer_key,
+                const proto::Envelope& message, int64_t now_ms, std::vector<Outgoing>* out);
   // Expires leases and dead workers, sends due heartbeats, hands pending units to workers
   // with free slots. Call at least once per heartbeat interval and after handle().
   Status tick(int64_t now_ms, std::vector<Outgoing>* out);
   Status commit() { return store_->commit(); }
+
+  // Counts one malformed or refused message against `peer_key` (the server calls it for every
+  // message it rejects); enough of them quarantine the key (reputation.h). A store failure
+  // here is returned by the next handle() or tick().
+  void record_malformed(const std::string& peer_key, const std::string& reason);
+  // The reputation of a worker key; nullptr when the key was never seen.
+  const WorkerRecord* worker_record(const std::string& key) const;
 
   const DispatcherStats& stats() const { return stats_; }
   std::vector<proto::JobStatus> job_statuses(uint64_t job_id) const;  // 0: all
@@ -85,6 +119,8 @@ class DispatcherCore {
  private:
   struct WorkerState {
     std::string name;
+    std::string key;    // the identity the transport vouched for (handle())
+    std::string owner;  // WorkerHello.owner, or `key` when it named none
     uint32_t slots = 0;
     int64_t last_seen_ms = 0;
     bool said_hello = false;
@@ -94,7 +130,27 @@ class DispatcherCore {
   };
   struct UnitState {
     UnitRow row;
+    std::vector<ReplicaRow> replicas;  // in lease order
+    uint32_t queued = 0;  // scheduler entries for this unit (some may be stale)
     bool done() const { return row.result.has_value(); }
+  };
+  // A unit whose quorum agreed on a hash whose bytes are not stored yet. The agreeing
+  // replicas are asked in turn; when none is connected, or kMaxBytesRequests went
+  // unanswered, one more replica is leased to upload them.
+  struct MissingBytes {
+    Hash256 hash;
+    int64_t asked_at_ms = 0;  // 0: not asked yet
+    uint32_t asked = 0;       // requests sent so far (rotates among agreeing replicas)
+    bool need_uploader = false;
+  };
+  static constexpr uint32_t kMaxBytesRequests = 3;
+  // How a lease ends, which decides what happens to its replica.
+  enum class LeaseEnd {
+    kResult,    // a result arrived: the caller records it
+    kFailed,    // UnitFailure, or a refused result
+    kLapsed,    // deadline passed: a timeout against the key
+    kDied,      // the worker was declared dead (one timeout per worker, counted by the caller)
+    kCancelled  // returned, lost in flight, job ended, quarantine: no fault of the replica
   };
   struct FrameState {
     FrameRow row;
@@ -116,18 +172,45 @@ class DispatcherCore {
   Status load(int64_t now_ms);
 
   // Worker messages (dispatcher_core.cpp).
-  Status on_worker_message(const std::string& peer, const proto::Body& body, int64_t now_ms,
-                           std::vector<Outgoing>* out);
-  Status end_lease(uint64_t lease_id, bool requeue);
+  Status on_worker_message(const std::string& peer, const std::string& peer_key,
+                           const proto::Body& body, int64_t now_ms, std::vector<Outgoing>* out);
+  Status on_hello(const std::string& peer, const std::string& peer_key,
+                  const proto::WorkerHello& hello, int64_t now_ms, std::vector<Outgoing>* out);
+  Status end_lease(uint64_t lease_id, LeaseEnd how);
   Status forget_worker(const std::string& peer);
   Status dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms,
                   std::vector<Outgoing>* out);
+  // Leases one replica of `unit` to `worker` and appends its spec to `grant`.
+  Status grant_replica(const std::string& peer, WorkerState& worker, UnitState& unit,
+                       int64_t now_ms, proto::LeaseGrant& grant);
 
   // Results and frames (result_intake.cpp).
-  Status accept_result(const std::string& peer, const proto::UnitResult& result);
+  Status accept_result(const std::string& peer_key, const proto::UnitResult& result);
   Status record_failure(const std::string& peer, const proto::UnitFailure& failure);
   Status complete_frame(FrameState& frame);
   Status fail_job(JobState& job, const std::string& message);
+
+  // Verification (verification.cpp).
+  // Replicas `unit` still needs leased (0 when done, or enough are out).
+  uint32_t replicas_wanted(const UnitState& unit) const;
+  // Looks at the unit's votes: accepts it, asks for missing bytes, fails the job past the
+  // cap, or puts as many entries in the scheduler as replicas are wanted (at the front of
+  // its job's queue when `urgent`, e.g. a retry; at the back for new units).
+  Status settle(UnitState& unit, bool urgent = true);
+  Status accept_unit(UnitState& unit, const Hash256& hash);
+  Status set_replica_state(ReplicaRow& replica, ReplicaState state,
+                           const std::optional<Hash256>& hash);
+  // The unit and replica of a lease; nullptr when the lease has none.
+  ReplicaRow* replica_of_lease(uint64_t lease_id, UnitState** unit);
+  bool may_hold(const UnitState& unit, const WorkerState& worker) const;
+  WorkerRecord& record_of(const std::string& key);
+  // Applies a reputation event to `key` and stores it; quarantines on a threshold.
+  Status trust_event(const std::string& key, TrustEvent event, const std::string& detail = {});
+  Status quarantine(const std::string& key);
+  Status note_malformed(const std::string& key, const std::string& reason);
+  Status request_missing_bytes(int64_t now_ms, std::vector<Outgoing>* out);
+  std::string disagreement_report(const UnitState& unit) const;
+  bool may_fetch(const std::string& key, const Hash256& blob);
 
   // Client requests (client_requests.cpp).
   Result<proto::Body> on_client_message(const proto::Body& body);
@@ -144,7 +227,16 @@ class DispatcherCore {
   std::unordered_map<uint64_t, UnitState> units_;
   std::map<std::pair<uint64_t, uint32_t>, FrameState> frames_;
   int64_t last_heartbeat_sent_ms_ = 0;
+  int64_t now_ms_ = 0;  // the clock of the current handle() or tick(): ledger times
   DispatcherStats stats_;
+  std::unique_ptr<Ledger> ledger_;
+  std::map<std::string, WorkerRecord> reputation_;          // by worker key
+  std::unordered_map<uint64_t, uint64_t> unit_of_lease_;    // every replica's lease -> unit
+  std::map<std::string, std::set<uint64_t>> leased_units_;  // by worker key: units it holds
+  std::map<uint64_t, MissingBytes> missing_bytes_;          // by unit id
+  std::map<Hash256, std::set<Hash256>> bundle_blobs_;       // bundle -> its manifest and files
+  TrustRng rng_{0};
+  Status deferred_error_;  // a store failure inside record_malformed()
 };
 
 // Names of a frame's output files as listed by OutputsReply.

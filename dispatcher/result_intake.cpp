@@ -18,6 +18,11 @@ std::vector<uint8_t> canonical_bytes(const std::vector<float>& rgb, uint64_t ray
   return bytes;
 }
 
+// Stores a result's canonical bytes under its hash (checked again by the blob store).
+Status store_result_bytes(BlobStore& blobs, const proto::UnitResult& result) {
+  return blobs.put_verified(result.result_hash, canonical_bytes(result.rgb, result.rays));
+}
+
 Result<std::vector<float>> rgb_from_canonical(const std::vector<uint8_t>& bytes,
                                               size_t floats) {
   if (bytes.size() != floats * sizeof(float) + sizeof(uint64_t)) {
@@ -45,52 +50,67 @@ Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr) {
 
 }  // namespace
 
-Status DispatcherCore::accept_result(const std::string& peer, const proto::UnitResult& result) {
-  // The lease ends whatever happens to the result.
-  if (const Lease* lease = leases_.find(result.lease_id); lease && lease->worker == peer) {
-    if (Status s = end_lease(result.lease_id, false); !s) return s;
-  }
-  auto unit_it = units_.find(result.unit_id);
-  if (unit_it == units_.end()) {
+Status DispatcherCore::accept_result(const std::string& peer_key,
+                                     const proto::UnitResult& result) {
+  UnitState* unit = nullptr;
+  ReplicaRow* replica = replica_of_lease(result.lease_id, &unit);
+  if (replica == nullptr || unit->row.id != result.unit_id || replica->worker_key != peer_key) {
     ++stats_.results_rejected;
+    return note_malformed(peer_key, "result for unit " + std::to_string(result.unit_id) +
+                                        " under lease " + std::to_string(result.lease_id) +
+                                        ", which this key was never granted");
+  }
+  if (Status s = end_lease(result.lease_id, LeaseEnd::kResult); !s) return s;
+  const UnitRow& u = unit->row;
+  const bool shape_ok = result.width == u.x1 - u.x0 && result.height == u.y1 - u.y0 &&
+                        (result.rgb.empty() ||
+                         result.rgb.size() == size_t{result.width} * result.height * 3);
+  const bool bytes_ok =
+      shape_ok && (result.rgb.empty() ||
+                   proto::result_hash(result.rgb, result.rays) == result.result_hash);
+  // The bytes of a hash this replica reported earlier: the answer to a ResultBytesRequest.
+  if (replica->state == ReplicaState::kReported && replica->hash == result.result_hash &&
+      !result.rgb.empty() && !unit->done()) {
+    if (!bytes_ok) {
+      ++stats_.results_rejected;
+      return note_malformed(peer_key, "bytes for unit " + std::to_string(u.id) +
+                                          " that do not hash to the reported hash");
+    }
+    if (Status s = store_result_bytes(store_->blobs(), result); !s) return s;
+    return settle(*unit);
+  }
+  if (replica->state == ReplicaState::kLapsed) {
+    ++stats_.results_late;  // the unit went to someone else: no vote, no credit
     return Status::ok();
   }
-  UnitState& unit = unit_it->second;
-  JobState& job = jobs_[unit.row.job_id];
-  if (unit.done() || !job.active()) {
+  if (replica->state != ReplicaState::kLeased || unit->done() ||
+      !jobs_[u.job_id].active()) {
     ++stats_.results_duplicate;
-    return Status::ok();
+    if (replica->state != ReplicaState::kLeased) return Status::ok();
+    return set_replica_state(*replica, ReplicaState::kCancelled, std::nullopt);
   }
-  const bool size_ok = result.width == unit.row.x1 - unit.row.x0 &&
-                       result.height == unit.row.y1 - unit.row.y0 &&
-                       result.rgb.size() == size_t{result.width} * result.height * 3;
-  if (!size_ok || proto::result_hash(result.rgb, result.rays) != result.result_hash) {
+  if (!bytes_ok) {
     ++stats_.results_rejected;
-    // Back to the scheduler unless someone else holds it.
-    if (leases_.of_unit(unit.row.id).empty()) scheduler_.requeue(job.row.id, unit.row.id);
-    return Status::ok();
+    if (Status s = set_replica_state(*replica, ReplicaState::kFailed, std::nullopt); !s) return s;
+    if (Status s = note_malformed(
+            peer_key, "result for unit " + std::to_string(u.id) +
+                          (shape_ok ? " whose bytes do not hash to its resultHash"
+                                    : " of the wrong size (" + std::to_string(result.width) +
+                                          "x" + std::to_string(result.height) + ")"));
+        !s) {
+      return s;
+    }
+    return settle(*unit);
   }
   // The blob is durable before the row that names it commits.
-  if (Status s = store_->blobs().put_verified(result.result_hash,
-                                              canonical_bytes(result.rgb, result.rays));
-      !s) {
+  if (!result.rgb.empty()) {
+    if (Status s = store_result_bytes(store_->blobs(), result); !s) return s;
+  }
+  ++stats_.replicas_reported;
+  if (Status s = set_replica_state(*replica, ReplicaState::kReported, result.result_hash); !s) {
     return s;
   }
-  if (Status s = store_->begin(); !s) return s;
-  if (Status s = store_->set_unit_result(unit.row.id, result.result_hash, result.rays); !s) {
-    return s;
-  }
-  // Other leases of this unit (re-leased after a lapse) are moot now.
-  for (uint64_t id : leases_.of_unit(unit.row.id)) {
-    if (std::optional<Lease> other = leases_.remove(id)) scheduler_.finished_one(other->job_id);
-  }
-  unit.row.result = result.result_hash;
-  unit.row.rays = result.rays;
-  ++job.units_done;
-  ++stats_.results_accepted;
-  FrameState& frame = frames_[{unit.row.job_id, unit.row.frame}];
-  if (--frame.remaining == 0) return complete_frame(frame);
-  return Status::ok();
+  return settle(*unit);
 }
 
 Status DispatcherCore::record_failure(const std::string& peer,
@@ -98,21 +118,24 @@ Status DispatcherCore::record_failure(const std::string& peer,
   const Lease* lease = leases_.find(failure.lease_id);
   if (lease == nullptr || lease->worker != peer) return Status::ok();  // stale report
   const uint64_t unit_id = lease->unit_id;
-  if (Status s = end_lease(failure.lease_id, false); !s) return s;
-  UnitState& unit = units_[unit_id];
-  JobState& job = jobs_[unit.row.job_id];
-  if (unit.done() || !job.active()) return Status::ok();
-  ++unit.row.attempts;
-  if (Status s = store_->set_unit_attempts(unit_id, unit.row.attempts); !s) return s;
-  if (unit.row.attempts >= config_.max_attempts) {
-    return fail_job(job, "unit " + std::to_string(unit_id) + " (frame " +
-                             std::to_string(unit.row.frame) + ", pixels [" +
-                             std::to_string(unit.row.x0) + "," + std::to_string(unit.row.x1) +
-                             ")x[" + std::to_string(unit.row.y0) + "," +
-                             std::to_string(unit.row.y1) + ")) failed " +
-                             std::to_string(unit.row.attempts) + " times: " + failure.message);
+  UnitState* unit = nullptr;
+  if (const ReplicaRow* replica = replica_of_lease(failure.lease_id, &unit)) {
+    if (Status s = trust_event(replica->worker_key, TrustEvent::kError); !s) return s;
   }
-  if (leases_.of_unit(unit_id).empty()) scheduler_.requeue(job.row.id, unit_id);
+  if (Status s = end_lease(failure.lease_id, LeaseEnd::kFailed); !s) return s;
+  UnitState& failed = units_[unit_id];
+  JobState& job = jobs_[failed.row.job_id];
+  if (failed.done() || !job.active()) return Status::ok();
+  ++failed.row.attempts;
+  if (Status s = store_->set_unit_attempts(unit_id, failed.row.attempts); !s) return s;
+  if (failed.row.attempts >= config_.max_attempts) {
+    const UnitRow& u = failed.row;
+    return fail_job(job, "unit " + std::to_string(unit_id) + " (frame " + std::to_string(u.frame) +
+                             ", pixels [" + std::to_string(u.x0) + "," + std::to_string(u.x1) +
+                             ")x[" + std::to_string(u.y0) + "," + std::to_string(u.y1) +
+                             ")) failed " + std::to_string(u.attempts) +
+                             " times: " + failure.message);
+  }
   return Status::ok();
 }
 

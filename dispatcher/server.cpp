@@ -4,40 +4,147 @@
 #include <cstdio>
 
 namespace tf {
+namespace {
 
-DispatcherServer::DispatcherServer(DispatcherServerOptions options, zmq::socket_t socket,
-                                   std::unique_ptr<DispatcherCore> core)
-    : options_(std::move(options)), socket_(std::move(socket)), core_(std::move(core)) {
-  if (!options_.log) {
-    options_.log = [](const std::string& line) { std::fprintf(stderr, "dispatcher: %s\n", line.c_str()); };
+constexpr char kZapDomain[] = "tilefarm";
+constexpr size_t kMaxTrackedKeys = 4096;  // per log window; beyond it, lines are dropped
+
+void log_to_stderr(const std::string& line) { std::fprintf(stderr, "dispatcher: %s\n", line.c_str()); }
+
+}  // namespace
+
+PeerLogLimiter::PeerLogLimiter(std::function<void(const std::string&)> sink, int per_key, int total,
+                               int64_t window_ms)
+    : sink_(std::move(sink)), per_key_(per_key), total_(total), window_ms_(window_ms) {}
+
+void PeerLogLimiter::log(const std::string& key, const std::string& line, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (now_ms - window_start_ms_ >= window_ms_) roll_window(now_ms);
+  auto it = per_key_count_.find(key);
+  if (it == per_key_count_.end() && per_key_count_.size() < kMaxTrackedKeys) {
+    it = per_key_count_.emplace(key, 0).first;
   }
+  if (it == per_key_count_.end() || it->second >= per_key_ || written_ >= total_) {
+    ++dropped_;
+    return;
+  }
+  ++it->second;
+  ++written_;
+  sink_(line);
+}
+
+void PeerLogLimiter::roll_window(int64_t now_ms) {
+  if (dropped_ > 0) {
+    sink_("suppressed " + std::to_string(dropped_) + " more lines about misbehaving peers (at most " +
+          std::to_string(per_key_) + " per key every " + std::to_string(window_ms_ / 1000) + " s)");
+  }
+  window_start_ms_ = now_ms;
+  written_ = 0;
+  dropped_ = 0;
+  per_key_count_.clear();
+}
+
+DispatcherServer::DispatcherServer(DispatcherServerOptions options,
+                                   std::unique_ptr<DispatcherCore> core)
+    : options_(std::move(options)), core_(std::move(core)) {
+  if (!options_.log) options_.log = log_to_stderr;
+  access_ = std::make_shared<const AccessPolicy>(options_.security.access);
+  peer_log_ = std::make_shared<PeerLogLimiter>(options_.log);
 }
 
 Result<std::unique_ptr<DispatcherServer>> DispatcherServer::start(
     zmq::context_t& context, DispatcherServerOptions options) {
+  const bool tcp = proto::needs_curve(options.endpoint);
+  const bool curve = tcp && !options.security.insecure;
+  if (curve && !options.security.keypair) {
+    return Error{"listening on " + options.endpoint +
+                 " needs the dispatcher's CurveZMQ keypair (or an explicit insecure mode for plain tcp)"};
+  }
   Result<std::unique_ptr<DispatcherCore>> core =
       DispatcherCore::open(options.core, proto::now_ms());
   if (!core) return Error{core.message()};
-  zmq::socket_t socket(context, zmq::socket_type::router);
-  proto::configure_socket(socket, options.transport);
-  std::string bound;
-  try {
-    socket.bind(options.endpoint);
-    bound = socket.get(zmq::sockopt::last_endpoint);
-  } catch (const zmq::error_t& e) {
-    return Error{"cannot listen on " + options.endpoint + ": " + e.what()};
-  }
   std::unique_ptr<DispatcherServer> server(
-      new DispatcherServer(std::move(options), std::move(socket), std::move(core.value())));
-  server->endpoint_ = bound;
+      new DispatcherServer(std::move(options), std::move(core.value())));
+  DispatcherServerOptions& opts = server->options_;
+  if (tcp && !curve) {
+    opts.log("WARNING: plain tcp on " + opts.endpoint +
+             " (insecure): traffic is neither encrypted nor authenticated, and anyone who can "
+             "reach this port can submit jobs, read outputs and pose as any worker. Use it for "
+             "local experiments only.");
+  }
+  if (curve) {
+    std::shared_ptr<PeerLogLimiter> peer_log = server->peer_log_;
+    Result<std::unique_ptr<ZapHandler>> zap = ZapHandler::start(
+        context, kZapDomain, server->access_,
+        [peer_log](const std::string& key, const std::string& reason) {
+          peer_log->log(key, reason + " (key " + key + ")", proto::now_ms());
+        });
+    if (!zap) return Error{zap.message()};
+    server->zap_ = std::move(zap.value());
+    const proto::CurveKeypair& keys = *opts.security.keypair;
+    opts.transport.curve = proto::CurveOptions{keys.public_key, keys.secret_key, "", kZapDomain};
+  } else {
+    opts.transport.curve.reset();
+  }
+  server->socket_.emplace(context, zmq::socket_type::router);
+  try {
+    proto::configure_socket(*server->socket_, opts.transport);
+    server->socket_->bind(opts.endpoint);
+    server->endpoint_ = server->socket_->get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Error{"cannot listen on " + opts.endpoint + ": " + e.what()};
+  }
   return server;
+}
+
+SecurityStats DispatcherServer::security_stats() const {
+  return {handled_, rejected_, zap_ ? zap_->handshakes_refused() : 0};
+}
+
+void DispatcherServer::reject(const proto::RawMessage& raw, const std::string& reason, int64_t now_ms) {
+  ++rejected_;
+  peer_log_->log(raw.peer_key, "rejected a message from key " + raw.peer_key + ": " + reason, now_ms);
+  core_->record_malformed(raw.peer_key, reason);
+}
+
+std::optional<proto::Envelope> DispatcherServer::admit(const proto::RawMessage& raw, int64_t now_ms,
+                                                       std::vector<Outgoing>* out) {
+  if (!raw.rejected.empty()) {
+    reject(raw, raw.rejected, now_ms);
+    return std::nullopt;
+  }
+  Result<proto::Envelope> envelope = proto::decode_message(
+      raw.payload, proto::roles(proto::Role::kWorker, proto::Role::kClient));
+  if (!envelope) {
+    reject(raw, envelope.message(), now_ms);
+    return std::nullopt;
+  }
+  if (zap_) {
+    const bool client_kind = proto::sender_role(envelope->body) == proto::Role::kClient;
+    const bool allowed = client_kind ? access_->is_client(raw.peer_key) : access_->is_worker(raw.peer_key);
+    if (!allowed) {
+      const std::string kind = proto::kind_name(envelope->body);
+      const std::string refusal =
+          client_kind ? "key " + raw.peer_key + " may not send " + kind +
+                            ": it is not on this dispatcher's client allow list (its operator "
+                            "adds your client.pub to the --client-allow file)"
+                      : "key " + raw.peer_key + " may not send " + kind +
+                            ": it is not enrolled as a worker on this dispatcher";
+      reject(raw, "out of role: " + kind, now_ms);
+      out->push_back({raw.peer, {envelope->request_id,
+                                 proto::ErrorReply{proto::ErrorCode::kBadRequest, refusal}}});
+      return std::nullopt;
+    }
+  }
+  ++handled_;
+  return std::move(envelope.value());
 }
 
 Status DispatcherServer::run() {
   const long poll_ms = std::max<long>(10, static_cast<long>(options_.core.heartbeat_interval_ms / 4));
   std::vector<Outgoing> out;
   while (!stop_) {
-    zmq::pollitem_t item{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0};
+    zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
     try {
       zmq::poll(&item, 1, std::chrono::milliseconds(poll_ms));
     } catch (const zmq::error_t& e) {
@@ -46,26 +153,21 @@ Status DispatcherServer::run() {
     }
     const int64_t now = proto::now_ms();
     for (size_t n = 0; n < options_.max_messages_per_iteration; ++n) {
-      Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(socket_, true);
+      Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(*socket_, true);
       if (!raw) {
-        options_.log("dropped a message: " + raw.message());
-        continue;
+        options_.log(raw.message());
+        break;
       }
       if (!raw.value()) break;
-      Result<proto::Envelope> envelope = proto::decode_message(
-          raw.value()->payload, proto::roles(proto::Role::kWorker, proto::Role::kClient));
-      if (!envelope) {
-        options_.log("rejected a message from peer " + std::to_string(raw.value()->peer.size()) +
-                     "-byte id: " + envelope.message());
-        continue;
-      }
-      if (Status s = core_->handle(raw.value()->peer, envelope.value(), now, &out); !s) {
+      std::optional<proto::Envelope> envelope = admit(*raw.value(), now, &out);
+      if (!envelope) continue;
+      if (Status s = core_->handle(raw.value()->peer, raw.value()->peer_key, *envelope, now, &out); !s) {
         return s;
       }
     }
     if (Status s = core_->tick(now, &out); !s) return s;
     if (Status s = core_->commit(); !s) return s;
-    for (const Outgoing& o : out) (void)proto::send_envelope(socket_, o.peer, o.envelope);
+    for (const Outgoing& o : out) (void)proto::send_envelope(*socket_, o.peer, o.envelope);
     out.clear();
   }
   return Status::ok();

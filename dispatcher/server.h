@@ -3,29 +3,85 @@
 //
 // Each iteration: wait for messages (at most a quarter heartbeat), handle every message
 // waiting (up to a batch limit), tick (leases, liveness, heartbeats, dispatch), commit the
-// iteration's one transaction, then send what the iteration produced. Malformed and
-// out-of-role messages are logged and dropped.
+// iteration's one transaction, then send what the iteration produced.
+//
+// Security (zap_policy.h, zap_handler.h): a tcp:// endpoint runs CurveZMQ with the
+// dispatcher's keypair and a ZAP handler that decides every handshake by key, unless
+// `security.insecure` (plain tcp, logged loudly at start). On CurveZMQ every message is
+// checked against its sender's role: a client-kind message from a key that is not a client,
+// or a worker-kind message from a key that is not a worker, gets an ErrorReply and never
+// reaches DispatcherCore. inproc:// and ipc:// endpoints are plain and unchecked (local).
+// Every rejected message (wrong frame count, undecodable, out of role) is logged with the
+// sender's key, at most a few lines per key and window (PeerLogLimiter), counted, and
+// reported to DispatcherCore::record_malformed (the key's reputation).
 //
 // Thread safety: run() owns the socket; request_stop() may be called from any thread.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include <zmq.hpp>
 
 #include "dispatcher/dispatcher_core.h"
+#include "dispatcher/zap_handler.h"
+#include "dispatcher/zap_policy.h"
+#include "formats/protocol/curve_keys.h"
 #include "formats/protocol/transport.h"
 #include "kernels/status.h"
 
 namespace tf {
 
+// Log lines about one peer key, rate-limited so that a flood cannot fill a disk: at most
+// `per_key` lines per key and `total` lines in all per window; at the end of a window that
+// dropped lines, one summary line says how many.
+//
+// Thread safety: log() may be called from any thread (the ZAP handler's and the server's).
+class PeerLogLimiter {
+ public:
+  PeerLogLimiter(std::function<void(const std::string&)> sink, int per_key = 5, int total = 200,
+                 int64_t window_ms = 10000);
+  void log(const std::string& key, const std::string& line, int64_t now_ms);
+
+ private:
+  void roll_window(int64_t now_ms);
+
+  std::function<void(const std::string&)> sink_;
+  const int per_key_, total_;
+  const int64_t window_ms_;
+  std::mutex mutex_;
+  int64_t window_start_ms_ = 0;
+  int written_ = 0;
+  uint64_t dropped_ = 0;
+  std::map<std::string, int> per_key_count_;
+};
+
+struct DispatcherSecurity {
+  // Plain tcp (no encryption, no authentication): local experiments only.
+  bool insecure = false;
+  // The dispatcher's keypair; required for a tcp:// endpoint unless insecure.
+  std::optional<proto::CurveKeypair> keypair;
+  AccessPolicy access;
+};
+
+// What the security layer turned away (tests, benchmarks, logs).
+struct SecurityStats {
+  uint64_t messages_handled = 0;   // passed every check and went to DispatcherCore
+  uint64_t messages_rejected = 0;  // wrong frame count, undecodable, or out of role
+  uint64_t handshakes_refused = 0; // by the ZAP handler
+};
+
 struct DispatcherServerOptions {
   std::string endpoint;  // e.g. "tcp://0.0.0.0:7600", "ipc:///tmp/x", "inproc://farm"
   DispatcherConfig core;
   proto::TransportOptions transport;
+  DispatcherSecurity security;
   size_t max_messages_per_iteration = 1000;
   // Receives one line per rejected message or notable event; default: stderr.
   std::function<void(const std::string&)> log;
@@ -33,8 +89,9 @@ struct DispatcherServerOptions {
 
 class DispatcherServer {
  public:
-  // Opens the store and binds. `context` must outlive the server. Errors name the endpoint
-  // or the state folder.
+  // Opens the store, starts the ZAP handler (CurveZMQ endpoints) and binds. `context` must
+  // outlive the server and, on CurveZMQ, hold no other ZAP handler. Errors name the endpoint
+  // or the state folder, or say which key is missing.
   static Result<std::unique_ptr<DispatcherServer>> start(zmq::context_t& context,
                                                          DispatcherServerOptions options);
 
@@ -45,16 +102,26 @@ class DispatcherServer {
   // The endpoint actually bound (resolves tcp port 0 / wildcard).
   const std::string& endpoint() const { return endpoint_; }
   const DispatcherStats& stats() const { return core_->stats(); }
+  // Safe from any thread.
+  SecurityStats security_stats() const;
 
  private:
-  DispatcherServer(DispatcherServerOptions options, zmq::socket_t socket,
-                   std::unique_ptr<DispatcherCore> core);
+  DispatcherServer(DispatcherServerOptions options, std::unique_ptr<DispatcherCore> core);
+  // Checks one received message; returns the envelope to hand to DispatcherCore, or nullopt
+  // when it was rejected (logged, counted, answered when the sender may be told).
+  std::optional<proto::Envelope> admit(const proto::RawMessage& raw, int64_t now_ms,
+                                       std::vector<Outgoing>* out);
+  void reject(const proto::RawMessage& raw, const std::string& reason, int64_t now_ms);
 
   DispatcherServerOptions options_;
-  zmq::socket_t socket_;
+  std::shared_ptr<const AccessPolicy> access_;
+  std::shared_ptr<PeerLogLimiter> peer_log_;
+  std::unique_ptr<ZapHandler> zap_;  // before socket_: the handler outlives the socket
+  std::optional<zmq::socket_t> socket_;
   std::unique_ptr<DispatcherCore> core_;
   std::string endpoint_;
   std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> handled_{0}, rejected_{0};
 };
 
 }  // namespace tf

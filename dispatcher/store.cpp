@@ -51,6 +51,60 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX leases_by_unit ON leases(unit_id);
     CREATE INDEX units_by_frame ON units(job_id, frame);
     )sql",
+    // 2 -> 3: the credit ledger (dispatcher/ledger.h): append-only, one row per credit grant,
+    // at most one grant per (unit, worker key). Rows are read in rowid (insertion) order, so an
+    // edited seq shows at the row that carries it.
+    R"sql(
+    CREATE TABLE ledger(
+      seq INTEGER NOT NULL UNIQUE,
+      time_ms INTEGER NOT NULL,
+      worker_key TEXT NOT NULL,
+      job_id INTEGER NOT NULL,
+      unit_id INTEGER NOT NULL,
+      result BLOB NOT NULL,
+      credit INTEGER NOT NULL,
+      prev_hash BLOB NOT NULL,
+      entry_hash BLOB NOT NULL,
+      signature BLOB NOT NULL);
+    CREATE UNIQUE INDEX ledger_by_unit_worker ON ledger(unit_id, worker_key);
+    CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+      BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+    CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+      BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+    )sql",
+    // 3 -> 4: verification: per-job and per-unit replication, replicas, worker reputations
+    // (dispatcher/reputation.h). Jobs from before keep the single-replica behaviour they had.
+    R"sql(
+    ALTER TABLE jobs ADD COLUMN replication INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE jobs ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE jobs ADD COLUMN max_replicas INTEGER NOT NULL DEFAULT 4;
+    ALTER TABLE units ADD COLUMN replication INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE units ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE replicas(
+      unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+      replica INTEGER NOT NULL,
+      worker_key TEXT NOT NULL,
+      owner TEXT NOT NULL,
+      lease_id INTEGER NOT NULL,
+      upload INTEGER NOT NULL,
+      hash BLOB,
+      state TEXT NOT NULL,
+      PRIMARY KEY(unit_id, replica));
+    CREATE INDEX replicas_by_key ON replicas(worker_key);
+    CREATE TABLE workers(
+      key TEXT PRIMARY KEY,
+      name TEXT NOT NULL DEFAULT '',
+      owner TEXT NOT NULL DEFAULT '',
+      consecutive_valid INTEGER NOT NULL DEFAULT 0,
+      valid INTEGER NOT NULL DEFAULT 0,
+      invalid INTEGER NOT NULL DEFAULT 0,
+      errors INTEGER NOT NULL DEFAULT 0,
+      timed_out INTEGER NOT NULL DEFAULT 0,
+      malformed INTEGER NOT NULL DEFAULT 0,
+      consecutive_timed_out INTEGER NOT NULL DEFAULT 0,
+      quarantined INTEGER NOT NULL DEFAULT 0,
+      quarantine_reason TEXT NOT NULL DEFAULT '');
+    )sql",
 };
 
 Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {
@@ -59,14 +113,13 @@ Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {
   return h;
 }
 
-// NULL (and any blob that is not a hash) reads as "no hash yet".
+}  // namespace
+
 std::optional<Hash256> optional_hash(const SqliteStatement& s, int col) {
   std::vector<uint8_t> bytes = s.column_blob(col);
   if (bytes.size() != 32) return std::nullopt;
   return hash_from_blob(bytes);
 }
-
-}  // namespace
 
 int Store::latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
 
@@ -163,8 +216,8 @@ Status Store::require_transaction(const char* what) const {
 Result<uint64_t> Store::insert_job(const JobRow& job) {
   if (Status s = require_transaction("insert_job"); !s) return Error{s.message()};
   auto st = statement(
-      "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit, message)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
+      " replication, quorum, max_replicas) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return Error{st.message()};
   st.value()->bind(1, job.name)
       .bind(2, static_cast<int64_t>(job.state))
@@ -173,7 +226,10 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
       .bind(5, job.tile_size)
       .bind(6, job.spp)
       .bind(7, job.samples_per_unit)
-      .bind(8, job.message);
+      .bind(8, job.message)
+      .bind(9, job.replication)
+      .bind(10, job.quorum)
+      .bind(11, job.max_replicas);
   if (Status s = st.value()->run(); !s) return Error{s.message()};
   return static_cast<uint64_t>(db_->last_insert_rowid());
 }
@@ -194,7 +250,8 @@ Status Store::insert_frame(const FrameRow& frame) {
 Result<uint64_t> Store::insert_unit(const UnitRow& u) {
   if (Status s = require_transaction("insert_unit"); !s) return Error{s.message()};
   auto st = statement(
-      "INSERT INTO units(job_id, frame, x0, y0, x1, y1, s0, s1) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO units(job_id, frame, x0, y0, x1, y1, s0, s1, replication, quorum)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return Error{st.message()};
   st.value()->bind(1, static_cast<int64_t>(u.job_id))
       .bind(2, u.frame)
@@ -203,7 +260,9 @@ Result<uint64_t> Store::insert_unit(const UnitRow& u) {
       .bind(5, u.x1)
       .bind(6, u.y1)
       .bind(7, u.s0)
-      .bind(8, u.s1);
+      .bind(8, u.s1)
+      .bind(9, u.replication)
+      .bind(10, u.quorum);
   if (Status s = st.value()->run(); !s) return Error{s.message()};
   return static_cast<uint64_t>(db_->last_insert_rowid());
 }
@@ -271,8 +330,8 @@ Status Store::set_frame_outputs(uint64_t job_id, uint32_t frame, const Hash256& 
 Result<StoreSnapshot> Store::load() {
   StoreSnapshot snap;
   auto jobs = db_->prepare(
-      "SELECT id, name, state, priority, bundle, tile_size, spp, samples_per_unit, message"
-      " FROM jobs ORDER BY id");
+      "SELECT id, name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
+      " replication, quorum, max_replicas FROM jobs ORDER BY id");
   if (!jobs) return Error{jobs.message()};
   for (;;) {
     Result<bool> row = jobs->step();
@@ -291,6 +350,9 @@ Result<StoreSnapshot> Store::load() {
     j.spp = static_cast<uint32_t>(jobs->column_int(6));
     j.samples_per_unit = static_cast<uint32_t>(jobs->column_int(7));
     j.message = jobs->column_text(8);
+    j.replication = static_cast<uint32_t>(jobs->column_int(9));
+    j.quorum = static_cast<uint32_t>(jobs->column_int(10));
+    j.max_replicas = static_cast<uint32_t>(jobs->column_int(11));
     snap.jobs.push_back(std::move(j));
   }
   auto frames = db_->prepare(
@@ -312,8 +374,8 @@ Result<StoreSnapshot> Store::load() {
     snap.frames.push_back(std::move(f));
   }
   auto units = db_->prepare(
-      "SELECT id, job_id, frame, x0, y0, x1, y1, s0, s1, attempts, result, rays FROM units"
-      " ORDER BY id");
+      "SELECT id, job_id, frame, x0, y0, x1, y1, s0, s1, attempts, result, rays, replication,"
+      " quorum FROM units ORDER BY id");
   if (!units) return Error{units.message()};
   for (;;) {
     Result<bool> row = units->step();
@@ -332,6 +394,8 @@ Result<StoreSnapshot> Store::load() {
     u.attempts = static_cast<uint32_t>(units->column_int(9));
     u.result = optional_hash(units.value(), 10);
     u.rays = static_cast<uint64_t>(units->column_int(11));
+    u.replication = static_cast<uint32_t>(units->column_int(12));
+    u.quorum = static_cast<uint32_t>(units->column_int(13));
     snap.units.push_back(std::move(u));
   }
   auto leases = db_->prepare("SELECT id, unit_id, worker, deadline_ms FROM leases ORDER BY id");
@@ -344,6 +408,7 @@ Result<StoreSnapshot> Store::load() {
                            static_cast<uint64_t>(leases->column_int(1)), leases->column_text(2),
                            leases->column_int(3)});
   }
+  if (Status s = load_verification(snap); !s) return Error{s.message()};
   return snap;
 }
 

@@ -1,5 +1,5 @@
-// The dispatcher's durable state: jobs, frames, units and leases in SQLite (WAL,
-// synchronous=FULL), blobs as content-addressed files beside the database.
+// The dispatcher's durable state: jobs, frames, units, leases, replicas and worker reputations
+// in SQLite (WAL, synchronous=FULL), blobs as content-addressed files beside the database.
 //
 // Transactions: every write happens inside begin()/commit(); the server opens one transaction
 // per poll-loop iteration (batching every message of that iteration) and sends replies only
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "dispatcher/blob_store.h"
+#include "dispatcher/reputation.h"
 #include "dispatcher/sqlite_db.h"
 #include "formats/hash/hash.h"
 #include "formats/protocol/messages.h"
@@ -36,6 +37,8 @@ struct JobRow {
   Hash256 bundle;
   uint32_t tile_size = 0, spp = 0, samples_per_unit = 0;
   std::string message;
+  // Verification (proto::SubmitJob): replicas per unit, agreeing hashes to accept, cap.
+  uint32_t replication = 1, quorum = 1, max_replicas = 4;
 };
 
 struct FrameRow {
@@ -54,6 +57,34 @@ struct UnitRow {
   uint32_t attempts = 0;          // failed or lapsed leases so far
   std::optional<Hash256> result;  // set once an accepted result is stored
   uint64_t rays = 0;
+  // This unit's own replication and quorum: its job's, or 1 and 1 when its first replica went
+  // to a trusted worker and no spot check was drawn (reputation.h).
+  uint32_t replication = 1, quorum = 1;
+};
+
+// The life of one replica (one lease of a unit to one worker key). Stored as text.
+enum class ReplicaState : uint8_t {
+  kLeased,     // granted, no result yet
+  kReported,   // a result hash arrived in time; the unit is still being verified
+  kAgreed,     // its hash was accepted
+  kDisagreed,  // its hash lost to the accepted one
+  kLapsed,     // deadline passed or the worker died before a result
+  kFailed,     // the worker reported a failure, or its result was refused
+  kCancelled,  // no longer needed: returned, unit accepted without it, job ended, quarantine
+};
+const char* replica_state_name(ReplicaState state);
+
+struct ReplicaRow {
+  uint64_t unit_id = 0;
+  uint32_t replica = 0;     // 0, 1, 2... in lease order
+  std::string worker_key;   // the transport-vouched key that holds it
+  std::string owner;        // that worker's declared owner
+  uint64_t lease_id = 0;
+  bool upload = false;      // the grant asked for the result bytes
+  std::optional<Hash256> hash;
+  ReplicaState state = ReplicaState::kLeased;
+  // Leased or reported: it holds, or may still cast, a vote.
+  bool live() const { return state == ReplicaState::kLeased || state == ReplicaState::kReported; }
 };
 
 struct LeaseRow {
@@ -69,6 +100,8 @@ struct StoreSnapshot {
   std::vector<FrameRow> frames;
   std::vector<UnitRow> units;
   std::vector<LeaseRow> leases;
+  std::vector<ReplicaRow> replicas;  // by unit, then replica
+  std::vector<WorkerRecord> workers;
 };
 
 class Store {
@@ -82,6 +115,9 @@ class Store {
                                              int target_version = -1);
 
   BlobStore& blobs() { return blobs_; }
+  // For modules that keep their own tables in this database (created by migrations here) and
+  // write inside this store's transactions.
+  SqliteDb& db() { return *db_; }
   Result<int> schema_version();
 
   // BEGIN IMMEDIATE; a no-op when a transaction is already open.
@@ -104,12 +140,19 @@ class Store {
   Status set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays);
   Status set_frame_outputs(uint64_t job_id, uint32_t frame, const Hash256& exr,
                            const Hash256& png);
+  // Verification state (store_trust.cpp).
+  Status set_unit_replication(uint64_t unit_id, uint32_t replication, uint32_t quorum);
+  Status insert_replica(const ReplicaRow& replica);
+  Status set_replica(uint64_t unit_id, uint32_t replica, ReplicaState state,
+                     const std::optional<Hash256>& hash);
+  Status put_worker(const WorkerRecord& worker);  // insert or replace by key
 
   Result<StoreSnapshot> load();
 
  private:
   Store(std::unique_ptr<SqliteDb> db, BlobStore blobs) : db_(std::move(db)), blobs_(blobs) {}
   Status migrate(int target_version);
+  Status load_verification(StoreSnapshot& snap);  // replicas and workers (store_trust.cpp)
   Result<SqliteStatement*> statement(const char* sql);
   Status require_transaction(const char* what) const;
 
@@ -118,5 +161,9 @@ class Store {
   std::map<const char*, SqliteStatement> statements_;  // keyed by the SQL literal's address
   bool in_transaction_ = false;
 };
+
+// Reads a hash column; NULL (and any blob that is not a hash) reads as "no hash yet". For the
+// store's own source files.
+std::optional<Hash256> optional_hash(const SqliteStatement& statement, int col);
 
 }  // namespace tf

@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "formats/protocol/result_hash.h"
+#include "worker/kept_results.h"
+#include "worker/misbehaving_executor.h"
 
 namespace tf {
 
@@ -28,6 +30,7 @@ struct Worker::Shared {
   std::deque<proto::Body> outbox;            // results and failures to send
   std::map<Hash256, std::vector<BlobPromise>> fetches;  // blob requests awaiting replies
   std::deque<Hash256> fetches_to_send;
+  KeptResults kept;  // bytes of hash-only results, for ResultBytesRequest
 };
 
 namespace {
@@ -148,6 +151,9 @@ void Worker::device_loop(size_t device) {
       std::lock_guard<std::mutex> lock(sh.mutex);
       sh.running.erase(spec.lease_id);
       if (stop_) return;  // the unit was handed back already
+      if (auto* result = std::get_if<proto::UnitResult>(&outcome); result && !spec.upload_bytes) {
+        outcome = sh.kept.keep(std::move(*result));
+      }
       sh.outbox.push_back(std::move(outcome));
     }
     if (completed) ++units_completed_;
@@ -227,6 +233,10 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
         continue;
       }
       if (!raw.value()) break;
+      if (!raw.value()->rejected.empty()) {
+        options_.log("dropped a message: " + raw.value()->rejected);
+        continue;
+      }
       Result<proto::Envelope> msg =
           proto::decode_message(raw.value()->payload, proto::roles(proto::Role::kDispatcher));
       if (!msg) {
@@ -255,6 +265,9 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
             p.set_value(Error{"the dispatcher does not have asset " + blob->hash.to_hex()});
           }
         }
+      } else if (const auto* wanted = std::get_if<proto::ResultBytesRequest>(&msg->body)) {
+        std::lock_guard<std::mutex> lock(sh.mutex);
+        if (const proto::UnitResult* kept = sh.kept.find(wanted->lease_id)) sh.outbox.push_back(*kept);
       } else if (std::holds_alternative<proto::HelloRequired>(msg->body)) {
         proto::send_envelope(socket, std::nullopt, {0, hello()});
       }
@@ -267,7 +280,11 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
       fetches.swap(sh.fetches_to_send);
     }
     for (proto::Body& body : outgoing) {
-      proto::send_envelope(socket, std::nullopt, {0, std::move(body)});
+      if (options_.garbage_result_bytes > 0 && std::holds_alternative<proto::UnitResult>(body)) {
+        send_garbage_frame(socket, options_.garbage_result_bytes);
+      } else {
+        proto::send_envelope(socket, std::nullopt, {0, std::move(body)});
+      }
       last_sent = Clock::now();
     }
     for (const Hash256& h : fetches) proto::send_envelope(socket, std::nullopt, {0, proto::BlobRequest{h}});
@@ -276,8 +293,12 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
       last_sent = Clock::now();
     }
     if (Clock::now() - last_heard > interval * options_.liveness) {
-      options_.log("no word from the dispatcher at " + options_.dispatcher_endpoint +
-                   " for " + std::to_string(options_.liveness) + " heartbeats: reconnecting");
+      options_.log("no word from the dispatcher at " + options_.dispatcher_endpoint + " for " +
+                   std::to_string(options_.liveness) + " heartbeats: reconnecting" +
+                   (options_.transport.curve && !*heard
+                        ? " (if this goes on: is --server-key the dispatcher's public key, and "
+                          "does the dispatcher accept this worker's key?)"
+                        : ""));
       return false;
     }
   }

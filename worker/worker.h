@@ -46,8 +46,13 @@ struct WorkerOptions {
   int64_t reconnect_initial_ms = 1000;
   int64_t reconnect_max_ms = 32000;
   int64_t blob_fetch_timeout_ms = 120000;
+  // On a tcp:// dispatcher, transport.curve holds this worker's keypair (its identity: credit
+  // and reputation attach to the public key) and the dispatcher's public key.
   proto::TransportOptions transport;
   std::function<void(const std::string&)> log;  // default: stderr
+  // Testing aid (`--misbehave garbage`, misbehaving_executor.h): when non-zero, every result
+  // goes out as a frame of this many random bytes instead of a message. 0 for honest workers.
+  size_t garbage_result_bytes = 0;
 };
 
 class Worker {

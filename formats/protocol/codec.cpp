@@ -5,11 +5,13 @@
 #include <kj/array.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <stdexcept>
 #include <string>
 
+#include "formats/protocol/trust_codec.h"
 #include "protocol.capnp.h"
 
 namespace tf::proto {
@@ -91,6 +93,7 @@ wire::ErrorCode write_error_code(ErrorCode c) {
 
 void write(wire::WorkerHello::Builder b, const WorkerHello& m) {
   b.setWorkerName(m.worker_name);
+  b.setOwner(m.owner);
   auto held = b.initHeldLeases(static_cast<unsigned>(m.held_leases.size()));
   for (unsigned i = 0; i < m.held_leases.size(); ++i) held.set(i, m.held_leases[i]);
   auto list = b.initDevices(static_cast<unsigned>(m.devices.size()));
@@ -137,6 +140,7 @@ void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
     o.setS1(u.s1);
     o.setReplica(u.replica);
     o.setLeaseSeconds(u.lease_seconds);
+    o.setUploadBytes(u.upload_bytes);
   }
 }
 
@@ -160,6 +164,9 @@ void write(wire::SubmitJob::Builder b, const SubmitJob& m) {
   b.setSpp(m.spp);
   b.setSamplesPerUnit(m.samples_per_unit);
   b.setPriority(m.priority);
+  b.setReplication(m.replication);
+  b.setQuorum(m.quorum);
+  b.setMaxReplicas(m.max_replicas);
 }
 
 void write(wire::StatusReply::Builder b, const StatusReply& m) {
@@ -200,6 +207,9 @@ template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+// Deduction guide: clang before 17 does not deduce aggregate template arguments (C++20 P1816).
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 void write_body(wire::Envelope::Body::Builder b, const Body& body) {
   std::visit(
@@ -246,6 +256,13 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
             o.setCode(write_error_code(m.code));
             o.setMessage(m.message);
           },
+          [&](const ResultBytesRequest& m) {
+            auto o = b.initResultBytesRequest();
+            o.setLeaseId(m.lease_id);
+            o.setUnitId(m.unit_id);
+          },
+          [&](const TrustQuery& m) { write_trust_query(b.initTrustQuery(), m); },
+          [&](const TrustReply& m) { write_trust_reply(b.initTrustReply(), m); },
       },
       body);
 }
@@ -255,6 +272,7 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
 WorkerHello read(wire::WorkerHello::Reader r) {
   WorkerHello m;
   m.worker_name = read_text(r.getWorkerName());
+  m.owner = read_text(r.getOwner());
   for (uint64_t id : r.getHeldLeases()) m.held_leases.push_back(id);
   for (auto d : r.getDevices()) {
     m.devices.push_back({read_text(d.getBackend()), d.getIndex(), read_text(d.getName()),
@@ -273,13 +291,14 @@ UnitResult read(wire::UnitResult::Reader r) {
   m.height = r.getHeight();
   const uint64_t pixels = uint64_t{m.width} * m.height;
   auto rgb = r.getRgb();
-  if (pixels > kMaxTilePixels || rgb.size() != pixels * 3 * sizeof(float)) {
+  // Empty rgb: a hash-only result (RenderUnitSpec.upload_bytes was false).
+  if (pixels > kMaxTilePixels || (rgb.size() != 0 && rgb.size() != pixels * 3 * sizeof(float))) {
     throw DecodeError("unitResult: rgb holds " + std::to_string(rgb.size()) +
                       " bytes, which does not match a " + std::to_string(m.width) + "x" +
                       std::to_string(m.height) + " tile");
   }
-  m.rgb.resize(pixels * 3);
-  std::memcpy(m.rgb.data(), rgb.begin(), rgb.size());
+  m.rgb.resize(rgb.size() / sizeof(float));
+  if (rgb.size() != 0) std::memcpy(m.rgb.data(), rgb.begin(), rgb.size());
   m.rays = r.getRays();
   m.result_hash = read_hash(r.getResultHash(), "unitResult.resultHash");
   return m;
@@ -303,6 +322,7 @@ LeaseGrant read(wire::LeaseGrant::Reader r) {
     s.s1 = u.getS1();
     s.replica = u.getReplica();
     s.lease_seconds = u.getLeaseSeconds();
+    s.upload_bytes = u.getUploadBytes();
     m.units.push_back(std::move(s));
   }
   return m;
@@ -325,6 +345,9 @@ SubmitJob read(wire::SubmitJob::Reader r) {
   m.spp = r.getSpp();
   m.samples_per_unit = r.getSamplesPerUnit();
   m.priority = r.getPriority();
+  m.replication = r.getReplication();
+  m.quorum = r.getQuorum();
+  m.max_replicas = r.getMaxReplicas();
   return m;
 }
 
@@ -401,6 +424,12 @@ Body read_body(wire::Envelope::Body::Reader b) {
       auto r = b.getErrorReply();
       return ErrorReply{read_error_code(r.getCode()), read_text(r.getMessage())};
     }
+    case WhichBody::RESULT_BYTES_REQUEST: {
+      auto r = b.getResultBytesRequest();
+      return ResultBytesRequest{r.getLeaseId(), r.getUnitId()};
+    }
+    case WhichBody::TRUST_QUERY: return read_trust_query(b.getTrustQuery());
+    case WhichBody::TRUST_REPLY: return read_trust_reply(b.getTrustReply());
   }
   throw DecodeError("unknown message kind " + std::to_string(static_cast<unsigned>(b.which())));
 }
@@ -421,6 +450,7 @@ uint64_t traversal_limit_words(WhichBody kind) {
     case WhichBody::OUTPUTS_REPLY:
     case WhichBody::MISSING_BLOBS_REQUEST:
     case WhichBody::MISSING_BLOBS_REPLY:
+    case WhichBody::TRUST_REPLY:
       return 4ull << 20;
     case WhichBody::LEASE_GRANT:
     case WhichBody::UNIT_RETURN:
@@ -452,7 +482,14 @@ Envelope read_envelope(kj::ArrayPtr<const capnp::word> words, RoleSet accepted_s
   const WhichBody kind = header.getBody().which();
 
   capnp::ReaderOptions options;
-  options.traversalLimitInWords = traversal_limit_words(kind);
+  // Decoding a legitimate message visits each of its words about once (a pointer is read at
+  // most twice), so a traversal far beyond the frame's own size can only be amplification:
+  // lists of zero-sized structs (one word charged per element, none sent) or shared pointers.
+  // Bounding it by the frame keeps the work and memory of decoding proportional to the bytes
+  // received (a 112-byte frame used to claim ~900,000 list elements).
+  constexpr uint64_t kVisitsPerWord = 4, kSlackWords = 1024;
+  options.traversalLimitInWords =
+      std::min<uint64_t>(traversal_limit_words(kind), kVisitsPerWord * words.size() + kSlackWords);
   options.nestingLimit = 16;
   capnp::FlatArrayMessageReader reader(words, options);
   auto root = reader.getRoot<wire::Envelope>();

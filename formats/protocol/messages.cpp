@@ -7,6 +7,9 @@ template <class... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+// Deduction guide: clang before 17 does not deduce aggregate template arguments (C++20 P1816).
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace
 
@@ -26,6 +29,7 @@ Role sender_role(const Body& body) {
           [](const CancelRequest&) { return Role::kClient; },
           [](const OutputsRequest&) { return Role::kClient; },
           [](const OutputFetch&) { return Role::kClient; },
+          [](const TrustQuery&) { return Role::kClient; },
           [](const auto&) { return Role::kDispatcher; },
       },
       body);
@@ -38,7 +42,8 @@ const char* kind_name(const Body& body) {
       "blobReply",      "helloRequired",   "missingBlobsRequest", "blobUpload",
       "submitJob",      "statusRequest",   "cancelRequest",       "outputsRequest",
       "outputFetch",    "missingBlobsReply", "ack",               "submitReply",
-      "statusReply",    "outputsReply",    "outputData",          "errorReply"};
+      "statusReply",    "outputsReply",    "outputData",          "errorReply",
+      "resultBytesRequest", "trustQuery", "trustReply"};
   static_assert(std::size(kNames) == std::variant_size_v<Body>);
   return kNames[body.index()];
 }

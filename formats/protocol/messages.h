@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "formats/hash/hash.h"
+#include "formats/protocol/trust_messages.h"
 
 namespace tf::proto {
 
@@ -49,11 +50,16 @@ struct WorkerHello {
   // sent. The dispatcher requeues the worker's other leases (their grants or results were lost
   // with a connection or a dispatcher restart).
   std::vector<uint64_t> held_leases;
+  // The owner's public key (empty: the worker's own key). Replicas of one unit go to distinct
+  // owners as well as distinct worker keys.
+  std::string owner;
   bool operator==(const WorkerHello&) const = default;
 };
 struct WorkerHeartbeat {
   bool operator==(const WorkerHeartbeat&) const = default;
 };
+// A hash-only result (the grant's upload_bytes was false) has an empty rgb; width, height,
+// rays and result_hash are always set.
 struct UnitResult {
   uint64_t lease_id = 0;
   uint64_t unit_id = 0;
@@ -90,8 +96,11 @@ struct RenderUnitSpec {
   uint32_t frame = 0;
   uint32_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;
   uint32_t s0 = 0, s1 = 0;
-  uint32_t replica = 0;    // which replica of the unit (result verification seam)
+  uint32_t replica = 0;    // which replica of the unit (0 = the first leased)
   uint32_t lease_seconds = 0;
+  // True: send the result with its rgb bytes; false: hash only, keeping the bytes for a
+  // ResultBytesRequest.
+  bool upload_bytes = true;
   bool operator==(const RenderUnitSpec&) const = default;
 };
 struct LeaseGrant {
@@ -111,6 +120,14 @@ struct BlobReply {
 // the worker must send WorkerHello again.
 struct HelloRequired {
   bool operator==(const HelloRequired&) const = default;
+};
+
+// The dispatcher asks a replica that reported by hash only for its result bytes; the worker
+// answers with a UnitResult for the same lease carrying rgb (or not at all if it lost them).
+struct ResultBytesRequest {
+  uint64_t lease_id = 0;
+  uint64_t unit_id = 0;
+  bool operator==(const ResultBytesRequest&) const = default;
 };
 
 // ---- client -> dispatcher
@@ -137,6 +154,11 @@ struct SubmitJob {
   uint32_t spp = 0;
   uint32_t samples_per_unit = 0;
   int32_t priority = 0;
+  // Verification: replicas per unit (distinct worker keys and owners), agreeing hashes needed
+  // to accept, and the most replicas a unit may use (0: replication + 3).
+  uint32_t replication = 2;
+  uint32_t quorum = 2;
+  uint32_t max_replicas = 0;
   bool operator==(const SubmitJob&) const = default;
 };
 struct StatusRequest {
@@ -212,7 +234,8 @@ using Body = std::variant<WorkerHello, WorkerHeartbeat, UnitResult, UnitFailure,
                           BlobRequest, LeaseGrant, DispatcherHeartbeat, BlobReply, HelloRequired,
                           MissingBlobsRequest, BlobUpload, SubmitJob, StatusRequest,
                           CancelRequest, OutputsRequest, OutputFetch, MissingBlobsReply, Ack,
-                          SubmitReply, StatusReply, OutputsReply, OutputData, ErrorReply>;
+                          SubmitReply, StatusReply, OutputsReply, OutputData, ErrorReply,
+                          ResultBytesRequest, TrustQuery, TrustReply>;
 
 struct Envelope {
   uint64_t request_id = 0;  // chosen by a client, echoed in the reply; 0 when unsolicited

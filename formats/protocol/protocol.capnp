@@ -45,6 +45,11 @@ struct Envelope {
     outputsReply @23 :OutputsReply;
     outputData @24 :BlobReply;
     errorReply @25 :ErrorReply;
+    # dispatcher -> worker
+    resultBytesRequest @26 :ResultBytesRequest;
+    # client -> dispatcher, dispatcher -> client: credits, reputation, the signed ledger
+    trustQuery @27 :TrustQuery;
+    trustReply @28 :TrustReply;
   }
 }
 
@@ -62,6 +67,9 @@ struct WorkerHello {
   workerName @0 :Text;
   devices @1 :List(DeviceOffer);
   heldLeases @2 :List(UInt64);  # every lease the worker still holds (queued, running, unsent)
+  # The public key of the person or organisation running this worker (Z85, as the worker's
+  # own key); empty: the worker's own key. Replicas of one unit never go to one owner.
+  owner @3 :Text;
 }
 
 struct RenderUnitSpec {
@@ -77,8 +85,11 @@ struct RenderUnitSpec {
   y1 @9 :UInt32;
   s0 @10 :UInt32;
   s1 @11 :UInt32;
-  replica @12 :UInt32;   # seam for result verification: which replica of the unit this is
+  replica @12 :UInt32;   # which replica of the unit this is (0 = the first leased)
   leaseSeconds @13 :UInt32;
+  # True: the result carries the rgb bytes. False: it carries only width, height, rays and
+  # resultHash (empty rgb); the worker keeps the bytes for a later ResultBytesRequest.
+  uploadBytes @14 :Bool;
 }
 
 struct LeaseGrant {
@@ -94,6 +105,14 @@ struct UnitResult {
   rgb @5 :Data;          # width * height * 3 float32 LE per-pixel sums
   rays @6 :UInt64;
   resultHash @7 :Data;   # BLAKE2b-256 of rgb bytes then rays as u64 LE
+}
+
+# The dispatcher needs the bytes of a result this worker reported by hash only (the replica
+# that uploaded them disagreed, or its copy was lost): the worker answers with an ordinary
+# UnitResult for the same lease carrying rgb, or with nothing if it no longer has them.
+struct ResultBytesRequest {
+  leaseId @0 :UInt64;
+  unitId @1 :UInt64;
 }
 
 struct UnitFailure {
@@ -141,6 +160,12 @@ struct SubmitJob {
   spp @4 :UInt32;
   samplesPerUnit @5 :UInt32;
   priority @6 :Int32;
+  # Verification (DESIGN.md): each unit goes to `replication` distinct worker keys and owners
+  # and is accepted when `quorum` result hashes agree; disagreement sends more replicas, at
+  # most `maxReplicas` in all (0: replication + 3).
+  replication @7 :UInt32 = 2;
+  quorum @8 :UInt32 = 2;
+  maxReplicas @9 :UInt32;
 }
 
 struct JobRef {
@@ -192,4 +217,64 @@ enum ErrorCode {
 struct ErrorReply {
   code @0 :ErrorCode;
   message @1 :Text;
+}
+
+# Trust queries (formats/protocol/trust_messages.h): credit totals, per-worker reputation and
+# pages of the signed credit ledger (dispatcher/ledger.h).
+enum TrustTopic {
+  unknown @0;
+  credits @1;
+  workers @2;
+  ledger @3;
+}
+
+struct TrustQuery {
+  topic @0 :TrustTopic;
+  offset @1 :UInt64;     # ledger: first entry of the page (0-based)
+  limit @2 :UInt32;      # ledger: entries per page (0: the dispatcher's cap)
+}
+
+struct CreditRow {
+  workerKey @0 :Text;
+  name @1 :Text;
+  credit @2 :UInt64;
+  acceptedUnits @3 :UInt64;
+}
+
+struct WorkerTrustRow {
+  key @0 :Text;
+  name @1 :Text;
+  owner @2 :Text;
+  credit @3 :UInt64;
+  acceptedUnits @4 :UInt64;
+  valid @5 :UInt64;
+  invalid @6 :UInt64;
+  errors @7 :UInt64;
+  timedOut @8 :UInt64;
+  malformed @9 :UInt64;
+  consecutiveValid @10 :UInt64;
+  quarantined @11 :Bool;
+  quarantineReason @12 :Text;
+}
+
+struct LedgerRow {
+  seq @0 :UInt64;
+  timeMs @1 :Int64;
+  workerKey @2 :Text;
+  jobId @3 :UInt64;
+  unitId @4 :UInt64;
+  result @5 :Data;
+  credit @6 :UInt64;
+  prevHash @7 :Data;
+  entryHash @8 :Data;
+  signature @9 :Data;
+}
+
+struct TrustReply {
+  topic @0 :TrustTopic;
+  credits @1 :List(CreditRow);
+  workers @2 :List(WorkerTrustRow);
+  ledger @3 :List(LedgerRow);
+  ledgerTotal @4 :UInt64;
+  ledgerPublicKey @5 :Data;
 }

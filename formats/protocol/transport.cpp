@@ -3,6 +3,13 @@
 #include <random>
 
 namespace tf::proto {
+namespace {
+
+// ZMQ_ZAP_ENFORCE_DOMAIN: Debian's zmq.h declares it only for the draft API (so cppzmq has no
+// sockopt for it), but its libzmq honours it at run time. The value is fixed by libzmq.
+constexpr int kZapEnforceDomain = 93;
+
+}  // namespace
 
 void configure_socket(zmq::socket_t& socket, const TransportOptions& options) {
   socket.set(zmq::sockopt::linger, 0);
@@ -12,7 +19,21 @@ void configure_socket(zmq::socket_t& socket, const TransportOptions& options) {
   socket.set(zmq::sockopt::reconnect_ivl, options.reconnect_ivl_ms);
   socket.set(zmq::sockopt::reconnect_ivl_max, options.reconnect_ivl_max_ms);
   if (!options.routing_id.empty()) socket.set(zmq::sockopt::routing_id, options.routing_id);
+  if (!options.curve) return;
+  const CurveOptions& curve = *options.curve;
+  socket.set(zmq::sockopt::curve_publickey, curve.public_key);
+  socket.set(zmq::sockopt::curve_secretkey, curve.secret_key);
+  if (curve.server_key.empty()) {
+    socket.set(zmq::sockopt::curve_server, true);
+    socket.set(zmq::sockopt::zap_domain, curve.zap_domain);
+    const int on = 1;
+    if (zmq_setsockopt(socket.handle(), kZapEnforceDomain, &on, sizeof on) != 0) throw zmq::error_t();
+  } else {
+    socket.set(zmq::sockopt::curve_serverkey, curve.server_key);
+  }
 }
+
+bool needs_curve(const std::string& endpoint) { return endpoint.starts_with("tcp://"); }
 
 std::string random_routing_id(const std::string& prefix) {
   static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -52,13 +73,20 @@ Result<std::optional<RawMessage>> receive_raw(zmq::socket_t& socket, bool router
   } catch (const zmq::error_t& e) {
     return Error{std::string("receive failed: ") + e.what()};
   }
+  RawMessage raw;
+  if (router) {
+    raw.peer = frames[0].to_string();
+    // The ZAP handler's User-Id rides on every frame that came over the wire (not on the
+    // routing id frame, which the ROUTER makes up); absent on plain sockets.
+    const char* user_id = frames.size() > 1 ? zmq_msg_gets(frames[1].handle(), "User-Id") : nullptr;
+    raw.peer_key = user_id != nullptr ? user_id : raw.peer;
+  }
   const size_t expected = router ? 2 : 1;
   if (frames.size() != expected) {
-    return Error{"message with " + std::to_string(frames.size()) + " frames (expected " +
-                 std::to_string(expected) + ")"};
+    raw.rejected = "message with " + std::to_string(frames.size()) + " frames (expected " +
+                   std::to_string(expected) + ")";
+    return std::optional<RawMessage>(std::move(raw));
   }
-  RawMessage raw;
-  if (router) raw.peer = frames[0].to_string();
   const zmq::message_t& body = frames.back();
   raw.payload.assign(static_cast<const uint8_t*>(body.data()),
                      static_cast<const uint8_t*>(body.data()) + body.size());

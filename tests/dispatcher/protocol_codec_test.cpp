@@ -4,7 +4,11 @@
 #include <cstring>
 #include <random>
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
 #include "formats/protocol/codec.h"
+#include "protocol.capnp.h"
 #include "formats/protocol/result_hash.h"
 
 namespace tf::proto {
@@ -17,7 +21,7 @@ std::vector<Body> one_of_each() {
   std::vector<Body> all;
   all.push_back(WorkerHello{"host", {{"cpu", 0, "EPYC", 1ull << 34, 16, "render-1", 2},
                                       {"cuda", 1, "H100", 80ull << 30, 132, "render-1", 4}},
-                               {3, 1ull << 40}});
+                               {3, 1ull << 40}, "owner-key"});
   all.push_back(WorkerHeartbeat{});
   UnitResult r{7, 9, "render-1", 2, 1, {1.5f, -2.0f, 0.0f, 3.25f, 1e-30f, 7.0f}, 12345, {}};
   r.result_hash = result_hash(r.rgb, r.rays);
@@ -25,15 +29,15 @@ std::vector<Body> one_of_each() {
   all.push_back(UnitFailure{7, 9, "scene failed to load"});
   all.push_back(UnitReturn{{1, 2, 3}, true});
   all.push_back(BlobRequest{hash_of("a")});
-  all.push_back(LeaseGrant{{{1, 2, 3, hash_of("b"), "shot_0001.pbrt", 1, 0, 0, 64, 32, 0, 16, 0, 600},
-                            {4, 5, 3, hash_of("b"), "shot_0002.pbrt", 2, 64, 0, 100, 32, 16, 32, 1, 600}}});
+  all.push_back(LeaseGrant{{{1, 2, 3, hash_of("b"), "shot_0001.pbrt", 1, 0, 0, 64, 32, 0, 16, 0, 600, true},
+                            {4, 5, 3, hash_of("b"), "shot_0002.pbrt", 2, 64, 0, 100, 32, 16, 32, 1, 600, false}}});
   all.push_back(DispatcherHeartbeat{});
   all.push_back(BlobReply{hash_of("c"), true, {1, 2, 3, 4, 5}});
   all.push_back(HelloRequired{});
   all.push_back(MissingBlobsRequest{{hash_of("d"), hash_of("e")}});
   all.push_back(BlobUpload{hash_of("f"), {9, 8, 7}});
   all.push_back(SubmitJob{"shot", hash_of("g"), {{1, "a.pbrt", 640, 480}, {3, "b.pbrt", 32, 16}},
-                          32, 64, 16, -5});
+                          32, 64, 16, -5, 3, 2, 7});
   all.push_back(StatusRequest{42});
   all.push_back(CancelRequest{43});
   all.push_back(OutputsRequest{44});
@@ -46,6 +50,11 @@ std::vector<Body> one_of_each() {
   all.push_back(OutputsReply{46, {{"frame_0001.exr", hash_of("j"), 1000}}});
   all.push_back(OutputData{hash_of("k"), false, {}});
   all.push_back(ErrorReply{ErrorCode::kNotFound, "no job 7"});
+  all.push_back(ResultBytesRequest{7, 9});
+  all.push_back(TrustQuery{TrustTopic::kLedger, 1000, 500});
+  all.push_back(TrustReply{TrustTopic::kWorkers, {{"key-a", "host-a", 5000, 3}},
+                           {{"key-a", "host-a", "owner-a", 5000, 3, 3, 1, 0, 2, 0, 3, true, "2 invalid results"}},
+                           {}, 0, {}});
   return all;
 }
 
@@ -62,6 +71,36 @@ TEST(ProtocolCodec, EveryKindRoundTrips) {
     ASSERT_TRUE(got.is_ok()) << kind_name(all[i]) << ": " << got.message();
     EXPECT_EQ(got.value(), sent) << kind_name(all[i]);
   }
+}
+
+TEST(ProtocolCodec, HashOnlyResultsRoundTripAndPartialPixelDataIsRejected) {
+  UnitResult hash_only{7, 9, "render-1", 2, 1, {}, 12345, hash_of("result")};
+  Result<Envelope> got = decode_message(encode_message({0, hash_only}), roles(Role::kWorker));
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  EXPECT_EQ(std::get<UnitResult>(got->body), hash_only);
+  UnitResult partial = hash_only;
+  partial.rgb = {1.0f, 2.0f, 3.0f};  // one pixel of a 2x1 tile
+  EXPECT_FALSE(decode_message(encode_message({0, partial}), roles(Role::kWorker)).is_ok());
+}
+
+TEST(ProtocolCodec, SubmitJobFromAPeerThatOmitsVerificationGetsTheDefaults) {
+  // Built with the raw schema and never setting the verification fields, as an older client
+  // does: the wire defaults give replication 2, quorum 2, maxReplicas 0 (replication + 3).
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<wire::Envelope>();
+  root.setProtocolVersion(kProtocolVersion);
+  auto job = root.getBody().initSubmitJob();
+  const Hash256 bundle = hash_of("g");
+  job.setBundle(capnp::Data::Reader(bundle.bytes.data(), bundle.bytes.size()));
+  const kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
+  const auto bytes = words.asBytes();
+  Result<Envelope> got =
+      decode_message(std::span<const uint8_t>(bytes.begin(), bytes.size()), roles(Role::kClient));
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  const SubmitJob& decoded = std::get<SubmitJob>(got->body);
+  EXPECT_EQ(decoded.replication, 2u);
+  EXPECT_EQ(decoded.quorum, 2u);
+  EXPECT_EQ(decoded.max_replicas, 0u);
 }
 
 TEST(ProtocolCodec, UnalignedFramesDecode) {

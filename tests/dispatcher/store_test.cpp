@@ -45,9 +45,11 @@ TEST(Store, MigratesStepByStepKeepingData) {
     auto v1 = open_store(dir.path(), 1);
     ASSERT_TRUE(v1);
     EXPECT_EQ(v1->schema_version().value(), 1);
-    ASSERT_TRUE(v1->begin().is_ok());
-    ASSERT_TRUE(v1->insert_job(job_named("old")).is_ok());
-    ASSERT_TRUE(v1->commit().is_ok());
+    // As the build of schema 1 wrote it (insert_job writes today's columns).
+    ASSERT_TRUE(v1->db()
+                    .exec("INSERT INTO jobs(name, state, priority, bundle, tile_size, spp,"
+                          " samples_per_unit) VALUES ('old', 0, 3, x'00', 16, 8, 4)")
+                    .is_ok());
   }
   auto latest = open_store(dir.path());
   ASSERT_TRUE(latest);
@@ -56,6 +58,9 @@ TEST(Store, MigratesStepByStepKeepingData) {
   ASSERT_TRUE(snap.is_ok()) << snap.message();
   ASSERT_EQ(snap->jobs.size(), 1u);
   EXPECT_EQ(snap->jobs[0].name, "old");
+  // A job from before verification keeps the single replica it was planned with.
+  EXPECT_EQ(snap->jobs[0].replication, 1u);
+  EXPECT_EQ(snap->jobs[0].quorum, 1u);
 }
 
 TEST(Store, RoundTripsEveryRecordKind) {

@@ -33,11 +33,15 @@ inline SyntheticScene write_synthetic_scene(const std::filesystem::path& dir) {
   return scene;
 }
 
+// Verification defaults to one replica per unit: most farm tests run fewer workers than a
+// replicated unit needs distinct keys.
 inline Result<uint64_t> submit_synthetic(DispatcherClient& client, const SyntheticScene& scene,
-                                         uint32_t frames) {
+                                         uint32_t frames, uint32_t replication = 1,
+                                         uint32_t quorum = 1) {
   Result<Hash256> bundle = client.upload_bundle(scene.manifest, scene.dir);
   if (!bundle) return Error{bundle.message()};
-  proto::SubmitJob job{"synthetic", bundle.value(), {}, kTile, kSpp, kSamplesPerUnit, 0};
+  proto::SubmitJob job{"synthetic", bundle.value(), {}, kTile, kSpp, kSamplesPerUnit, 0,
+                       replication, quorum};
   for (uint32_t f = 1; f <= frames; ++f) job.frames.push_back({f, "scene.pbrt", kWidth, kHeight});
   return client.submit(job);
 }

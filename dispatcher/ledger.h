@@ -1,0 +1,128 @@
+// The credit ledger: an append-only, hash-chained, Ed25519-signed record of every credit grant.
+//
+// Each accepted unit credits every replica that agreed on its result; each such grant is one
+// ledger entry, written in the same store transaction as the acceptance, so a crash never
+// credits twice and never loses a credit.
+//
+// Entry layout (table `ledger`, one row per entry; in insertion (rowid) order the entries carry
+// seq = 1, 2, 3, ... without gaps):
+//   entry_hash = BLAKE2b-256(prev_hash || canonical_entry_bytes(entry))
+//   signature  = Ed25519 detached signature over entry_hash, by the dispatcher's ledger key
+//   prev_hash  = entry_hash of entry seq-1; 32 zero bytes for seq 1
+// canonical_entry_bytes is a fixed little-endian layout (see ledger.cpp):
+//   "tilefarm-ledger-v1" (18 bytes) | seq u64 | time_ms i64 | job_id u64 | unit_id u64 |
+//   credit u64 | result (32 bytes) | worker_key length u32 | worker_key bytes
+// so that every column of a row takes part in entry_hash, and through the chain, in every later
+// entry.
+//
+// Keys: the signing key lives in state_dir/ledger.key (mode 0600, 64-byte libsodium secret
+// key); the public key in state_dir/ledger.pub (32 bytes, shareable). Anyone with the rows and
+// ledger.pub can check the whole ledger (verify_ledger).
+//
+// Thread safety: a Ledger belongs to the thread that owns the store it writes to.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dispatcher/sqlite_db.h"
+#include "formats/hash/hash.h"
+#include "kernels/status.h"
+
+namespace tf {
+
+struct CreditGrant {
+  std::string worker_key;  // the worker's transport-vouched key (Z85 or insecure routing id)
+  uint64_t job_id = 0, unit_id = 0;
+  Hash256 result;          // the accepted result hash
+  uint64_t credit = 0;     // the dispatcher's cost of the unit (rays traced)
+  int64_t time_ms = 0;
+};
+
+using LedgerPublicKey = std::array<uint8_t, 32>;
+using LedgerSignature = std::array<uint8_t, 64>;
+
+// One stored ledger row, as read back from the database.
+struct LedgerEntry {
+  uint64_t seq = 0;
+  CreditGrant grant;
+  Hash256 prev_hash;
+  Hash256 entry_hash;
+  LedgerSignature signature{};
+};
+
+class Ledger {
+ public:
+  // Loads the dispatcher's Ed25519 key (libsodium) from state_dir/ledger.key, creating it
+  // (mode 0600) on first use; the public key is also written to state_dir/ledger.pub.
+  // Requires the `ledger` table (Store's migrations create it). Refuses (an error naming
+  // ledger.key) to create a key while the ledger holds entries, or to use a key that did not
+  // sign its last entry: signing on would leave the ledger unverifiable. Errors name the path.
+  static Result<std::unique_ptr<Ledger>> open(const std::filesystem::path& state_dir,
+                                              SqliteDb& db);
+  // Appends one entry chained to the previous one and signed. Requires the caller's open
+  // transaction (Store::begin()), so acceptance and credit commit or vanish together.
+  Status append(const CreditGrant& grant);
+
+  const LedgerPublicKey& public_key() const { return public_key_; }
+
+ private:
+  Ledger(SqliteDb& db, std::array<uint8_t, 64> secret_key, const LedgerPublicKey& public_key);
+
+  SqliteDb& db_;
+  std::array<uint8_t, 64> secret_key_;
+  LedgerPublicKey public_key_;
+};
+
+// The exact bytes entry_hash covers after prev_hash (layout in the header comment).
+std::vector<uint8_t> canonical_entry_bytes(uint64_t seq, const CreditGrant& grant);
+// BLAKE2b-256(prev_hash || canonical_entry_bytes(seq, grant)).
+Hash256 ledger_entry_hash(const Hash256& prev_hash, uint64_t seq, const CreditGrant& grant);
+
+// Reads state_dir/ledger.pub. Errors name the path and say what is wrong with it.
+Result<LedgerPublicKey> read_ledger_public_key(const std::filesystem::path& state_dir);
+// Reads a public key file (a copy of ledger.pub kept elsewhere).
+Result<LedgerPublicKey> read_ledger_public_key_file(const std::filesystem::path& path);
+
+// Reads `limit` entries in insertion order starting at row `offset` (0-based). A malformed row (a
+// hash or signature column of the wrong size) is reported as an error naming its seq.
+Result<std::vector<LedgerEntry>> read_ledger_entries(SqliteDb& db, uint64_t offset = 0,
+                                                     uint64_t limit = UINT64_MAX);
+
+// The outcome of a full check. `first_bad_seq` is set when an entry is bad: it is the entry's
+// position in insertion order (1-based), which equals its seq in an intact ledger; `problem`
+// then says what is wrong with it (chain, hash, signature, sequence gap).
+// Verification cannot see entries cut off the END of the ledger; compare `entries` and
+// `last_entry_hash` with a copy kept elsewhere (e.g. `tilefarm ledger verify` output) for that.
+struct LedgerVerification {
+  uint64_t entries = 0;  // entries checked, including the bad one
+  Hash256 last_entry_hash;  // of the last good entry; zero for an empty ledger
+  std::optional<uint64_t> first_bad_seq;
+  std::string problem;
+  bool ok() const { return !first_bad_seq.has_value(); }
+};
+
+// Checks entries one at a time in ledger order (for ledgers read in pages, e.g. over the
+// network). An entry that could not even be parsed is passed as its error.
+class LedgerVerifier {
+ public:
+  explicit LedgerVerifier(const LedgerPublicKey& public_key);
+  // Returns false at the first bad entry (filling result()) and ignores every later one.
+  bool add(const Result<LedgerEntry>& entry);
+  const LedgerVerification& result() const { return outcome_; }
+
+ private:
+  LedgerPublicKey public_key_;
+  LedgerVerification outcome_;
+};
+
+// Recomputes every entry's hash, chain link and signature from the rows and `public_key`, in
+// ledger order, and stops at the first bad entry. Err only when the database cannot be read.
+Result<LedgerVerification> verify_ledger(SqliteDb& db, const LedgerPublicKey& public_key);
+
+}  // namespace tf

@@ -1,0 +1,138 @@
+// The store's verification tables: replicas and workers (Store, see store.h).
+#include <array>
+#include <iterator>
+
+#include "dispatcher/store.h"
+
+namespace tf {
+namespace {
+
+constexpr std::array<const char*, 7> kReplicaStateNames = {
+    "leased", "reported", "agreed", "disagreed", "lapsed", "failed", "cancelled"};
+
+// Unknown text (a newer build's state) reads as cancelled: such a replica takes no part in
+// verification.
+ReplicaState parse_replica_state(const std::string& text) {
+  for (size_t i = 0; i < kReplicaStateNames.size(); ++i) {
+    if (text == kReplicaStateNames[i]) return static_cast<ReplicaState>(i);
+  }
+  return ReplicaState::kCancelled;
+}
+
+int64_t as_int(uint64_t v) { return static_cast<int64_t>(v); }
+uint64_t as_count(int64_t v) { return v < 0 ? 0 : static_cast<uint64_t>(v); }
+
+}  // namespace
+
+const char* replica_state_name(ReplicaState state) {
+  return kReplicaStateNames.at(static_cast<size_t>(state));
+}
+
+Status Store::set_unit_replication(uint64_t unit_id, uint32_t replication, uint32_t quorum) {
+  if (Status s = require_transaction("set_unit_replication"); !s) return s;
+  auto st = statement("UPDATE units SET replication = ?, quorum = ? WHERE id = ?");
+  if (!st) return st.status();
+  st.value()->bind(1, replication).bind(2, quorum).bind(3, as_int(unit_id));
+  return st.value()->run();
+}
+
+Status Store::insert_replica(const ReplicaRow& r) {
+  if (Status s = require_transaction("insert_replica"); !s) return s;
+  auto st = statement(
+      "INSERT INTO replicas(unit_id, replica, worker_key, owner, lease_id, upload, hash, state)"
+      " VALUES (?, ?, ?, ?, ?, ?, NULL, ?)");
+  if (!st) return st.status();
+  st.value()->bind(1, as_int(r.unit_id))
+      .bind(2, r.replica)
+      .bind(3, r.worker_key)
+      .bind(4, r.owner)
+      .bind(5, as_int(r.lease_id))
+      .bind(6, r.upload ? 1 : 0)
+      .bind(7, replica_state_name(r.state));
+  return st.value()->run();
+}
+
+Status Store::set_replica(uint64_t unit_id, uint32_t replica, ReplicaState state,
+                          const std::optional<Hash256>& hash) {
+  if (Status s = require_transaction("set_replica"); !s) return s;
+  auto st = statement("UPDATE replicas SET state = ?, hash = ? WHERE unit_id = ? AND replica = ?");
+  if (!st) return st.status();
+  st.value()->bind(1, replica_state_name(state));
+  if (hash) {
+    st.value()->bind_blob(2, hash->bytes.data(), hash->bytes.size());
+  } else {
+    st.value()->bind_blob(2, nullptr, 0);
+  }
+  st.value()->bind(3, as_int(unit_id)).bind(4, replica);
+  return st.value()->run();
+}
+
+Status Store::put_worker(const WorkerRecord& w) {
+  if (Status s = require_transaction("put_worker"); !s) return s;
+  auto st = statement(
+      "INSERT OR REPLACE INTO workers(key, name, owner, consecutive_valid, valid, invalid,"
+      " errors, timed_out, malformed, consecutive_timed_out, quarantined, quarantine_reason)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!st) return st.status();
+  st.value()->bind(1, w.key)
+      .bind(2, w.name)
+      .bind(3, w.owner)
+      .bind(4, as_int(w.consecutive_valid))
+      .bind(5, as_int(w.valid))
+      .bind(6, as_int(w.invalid))
+      .bind(7, as_int(w.errors))
+      .bind(8, as_int(w.timed_out))
+      .bind(9, as_int(w.malformed))
+      .bind(10, as_int(w.consecutive_timed_out))
+      .bind(11, w.quarantined ? 1 : 0)
+      .bind(12, w.quarantine_reason);
+  return st.value()->run();
+}
+
+Status Store::load_verification(StoreSnapshot& snap) {
+  auto replicas = db_->prepare(
+      "SELECT unit_id, replica, worker_key, owner, lease_id, upload, hash, state FROM replicas"
+      " ORDER BY unit_id, replica");
+  if (!replicas) return replicas.status();
+  for (;;) {
+    Result<bool> row = replicas->step();
+    if (!row) return row.status();
+    if (!row.value()) break;
+    ReplicaRow r;
+    r.unit_id = as_count(replicas->column_int(0));
+    r.replica = static_cast<uint32_t>(replicas->column_int(1));
+    r.worker_key = replicas->column_text(2);
+    r.owner = replicas->column_text(3);
+    r.lease_id = as_count(replicas->column_int(4));
+    r.upload = replicas->column_int(5) != 0;
+    r.hash = optional_hash(replicas.value(), 6);
+    r.state = parse_replica_state(replicas->column_text(7));
+    snap.replicas.push_back(std::move(r));
+  }
+  auto workers = db_->prepare(
+      "SELECT key, name, owner, consecutive_valid, valid, invalid, errors, timed_out, malformed,"
+      " consecutive_timed_out, quarantined, quarantine_reason FROM workers ORDER BY key");
+  if (!workers) return workers.status();
+  for (;;) {
+    Result<bool> row = workers->step();
+    if (!row) return row.status();
+    if (!row.value()) break;
+    WorkerRecord w;
+    w.key = workers->column_text(0);
+    w.name = workers->column_text(1);
+    w.owner = workers->column_text(2);
+    w.consecutive_valid = as_count(workers->column_int(3));
+    w.valid = as_count(workers->column_int(4));
+    w.invalid = as_count(workers->column_int(5));
+    w.errors = as_count(workers->column_int(6));
+    w.timed_out = as_count(workers->column_int(7));
+    w.malformed = as_count(workers->column_int(8));
+    w.consecutive_timed_out = as_count(workers->column_int(9));
+    w.quarantined = workers->column_int(10) != 0;
+    w.quarantine_reason = workers->column_text(11);
+    snap.workers.push_back(std::move(w));
+  }
+  return Status::ok();
+}
+
+}  // namespace tf

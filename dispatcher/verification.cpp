@@ -1,0 +1,315 @@
+// Replicas, quorum, missing bytes, reputation events and blob roles (DispatcherCore, see the
+// verification paragraph of dispatcher_core.h and reputation.h).
+#include <algorithm>
+#include <cstring>
+
+#include "dispatcher/dispatcher_core.h"
+#include "formats/bundle/bundle.h"
+
+namespace tf {
+namespace {
+
+// Replicas that reported each hash, in report order of their first vote.
+struct Votes {
+  std::map<Hash256, uint32_t> count;
+  std::optional<Hash256> best;  // most votes; ties go to the hash reported by the lowest replica
+  uint32_t best_count = 0;
+  uint32_t reported = 0, leased = 0;
+};
+
+Votes count_votes(const std::vector<ReplicaRow>& replicas) {
+  Votes v;
+  for (const ReplicaRow& r : replicas) {
+    if (r.state == ReplicaState::kLeased) ++v.leased;
+    if (r.state != ReplicaState::kReported || !r.hash) continue;
+    ++v.reported;
+    const uint32_t n = ++v.count[*r.hash];
+    if (n > v.best_count) {
+      v.best_count = n;
+      v.best = *r.hash;
+    }
+  }
+  return v;
+}
+
+// The rays in verified canonical result bytes (result_hash.h): the trailing u64.
+std::optional<uint64_t> verified_rays(const std::vector<uint8_t>& bytes, const Hash256& hash,
+                                      size_t floats) {
+  if (bytes.size() != floats * sizeof(float) + sizeof(uint64_t)) return std::nullopt;
+  if (blake2b_256(bytes) != hash) return std::nullopt;
+  uint64_t rays = 0;
+  std::memcpy(&rays, bytes.data() + floats * sizeof(float), sizeof rays);
+  return rays;
+}
+
+}  // namespace
+
+uint32_t DispatcherCore::replicas_wanted(const UnitState& unit) const {
+  auto job = jobs_.find(unit.row.job_id);
+  if (unit.done() || job == jobs_.end() || !job->second.active()) return 0;
+  const Votes v = count_votes(unit.replicas);
+  const uint32_t live = v.reported + v.leased;
+  const uint32_t quorum = unit.row.quorum;
+  if (v.best_count >= quorum) {  // agreed: only the bytes may be missing
+    auto missing = missing_bytes_.find(unit.row.id);
+    const bool need_uploader = missing != missing_bytes_.end() && missing->second.need_uploader;
+    return need_uploader && v.leased == 0 ? 1 : 0;
+  }
+  const uint32_t for_replication = unit.row.replication > live ? unit.row.replication - live : 0;
+  const uint32_t pending = v.best_count + v.leased;
+  const uint32_t for_quorum = quorum > pending ? quorum - pending : 0;
+  const uint32_t max = job->second.row.max_replicas;
+  const uint32_t cap = max > live ? max - live : 0;
+  return std::min(std::max(for_replication, for_quorum), cap);
+}
+
+Status DispatcherCore::settle(UnitState& unit, bool urgent) {
+  JobState& job = jobs_[unit.row.job_id];
+  if (unit.done() || !job.active()) return Status::ok();
+  const Votes v = count_votes(unit.replicas);
+  if (v.best && v.best_count >= unit.row.quorum) {
+    if (store_->blobs().contains(*v.best)) return accept_unit(unit, *v.best);
+    missing_bytes_.try_emplace(unit.row.id, MissingBytes{*v.best});
+  } else {
+    missing_bytes_.erase(unit.row.id);
+  }
+  // Past the cap: even if every replica still allowed agreed with the best hash so far, the
+  // quorum would not be reached.
+  if (v.best_count < unit.row.quorum &&
+      v.best_count + job.row.max_replicas < unit.row.quorum + v.reported) {
+    return fail_job(job, disagreement_report(unit));
+  }
+  const uint32_t wanted = replicas_wanted(unit);
+  for (; unit.queued < wanted; ++unit.queued) {
+    if (urgent) {
+      scheduler_.requeue(job.row.id, unit.row.id);
+    } else {
+      scheduler_.push(job.row.id, unit.row.id);
+    }
+  }
+  return Status::ok();
+}
+
+Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
+  UnitRow& u = unit.row;
+  Result<std::vector<uint8_t>> bytes = store_->blobs().get(hash);
+  const std::optional<uint64_t> rays =
+      bytes ? verified_rays(bytes.value(), hash, size_t{u.x1 - u.x0} * (u.y1 - u.y0) * 3)
+            : std::nullopt;
+  if (!rays) {
+    // The stored copy is unreadable or damaged: ask an agreeing replica for the bytes again.
+    missing_bytes_.try_emplace(u.id, MissingBytes{hash});
+    return Status::ok();
+  }
+  missing_bytes_.erase(u.id);
+  if (Status s = store_->begin(); !s) return s;
+  if (Status s = store_->set_unit_result(u.id, hash, *rays); !s) return s;
+  // Replicas still out are moot now (set_unit_result deleted their lease rows).
+  for (uint64_t id : leases_.of_unit(u.id)) {
+    if (std::optional<Lease> other = leases_.remove(id)) scheduler_.finished_one(other->job_id);
+  }
+  u.result = hash;
+  u.rays = *rays;
+  JobState& job = jobs_[u.job_id];
+  std::vector<std::pair<std::string, TrustEvent>> events;
+  for (ReplicaRow& r : unit.replicas) {
+    if (r.state == ReplicaState::kLeased) {
+      if (Status s = set_replica_state(r, ReplicaState::kCancelled, std::nullopt); !s) return s;
+    }
+    if (r.state != ReplicaState::kReported) continue;
+    const bool agreed = r.hash == hash;
+    if (Status s = set_replica_state(r, agreed ? ReplicaState::kAgreed : ReplicaState::kDisagreed,
+                                     r.hash);
+        !s) {
+      return s;
+    }
+    if (agreed) {
+      if (Status s = ledger_->append({r.worker_key, u.job_id, u.id, hash, *rays, now_ms_}); !s) {
+        return s;
+      }
+    } else {
+      ++stats_.replicas_disagreed;
+    }
+    events.emplace_back(r.worker_key, agreed ? TrustEvent::kValid : TrustEvent::kInvalid);
+  }
+  ++job.units_done;
+  ++stats_.results_accepted;
+  // Reputation last: a quarantine it causes touches other units only.
+  const std::string detail = "unit " + std::to_string(u.id) + " accepted " + hash.to_hex();
+  for (const auto& [key, event] : events) {
+    if (Status s = trust_event(key, event, detail); !s) return s;
+  }
+  FrameState& frame = frames_[{u.job_id, u.frame}];
+  if (--frame.remaining == 0 && job.active()) return complete_frame(frame);
+  return Status::ok();
+}
+
+Status DispatcherCore::set_replica_state(ReplicaRow& replica, ReplicaState state,
+                                         const std::optional<Hash256>& hash) {
+  if (replica.state == ReplicaState::kLeased && state != ReplicaState::kLeased) {
+    auto held = leased_units_.find(replica.worker_key);
+    if (held != leased_units_.end()) {
+      held->second.erase(replica.unit_id);
+      if (held->second.empty()) leased_units_.erase(held);
+    }
+  }
+  replica.state = state;
+  replica.hash = hash;
+  if (Status s = store_->begin(); !s) return s;
+  return store_->set_replica(replica.unit_id, replica.replica, state, hash);
+}
+
+ReplicaRow* DispatcherCore::replica_of_lease(uint64_t lease_id, UnitState** unit) {
+  *unit = nullptr;
+  auto it = unit_of_lease_.find(lease_id);
+  if (it == unit_of_lease_.end()) return nullptr;
+  auto u = units_.find(it->second);
+  if (u == units_.end()) return nullptr;
+  *unit = &u->second;
+  for (ReplicaRow& r : u->second.replicas) {
+    if (r.lease_id == lease_id) return &r;
+  }
+  return nullptr;
+}
+
+bool DispatcherCore::may_hold(const UnitState& unit, const WorkerState& worker) const {
+  return std::none_of(unit.replicas.begin(), unit.replicas.end(), [&](const ReplicaRow& r) {
+    return r.live() && (r.worker_key == worker.key || r.owner == worker.owner ||
+                          r.owner == worker.key || r.worker_key == worker.owner);
+  });
+}
+
+WorkerRecord& DispatcherCore::record_of(const std::string& key) {
+  auto [it, added] = reputation_.try_emplace(key);
+  if (added) {
+    it->second.key = key;
+    it->second.owner = key;
+  }
+  return it->second;
+}
+
+const WorkerRecord* DispatcherCore::worker_record(const std::string& key) const {
+  auto it = reputation_.find(key);
+  return it == reputation_.end() ? nullptr : &it->second;
+}
+
+Status DispatcherCore::trust_event(const std::string& key, TrustEvent event,
+                                   const std::string& detail) {
+  WorkerRecord& record = record_of(key);
+  const bool quarantined_now = apply_trust_event(record, event, config_.trust, detail);
+  if (Status s = store_->begin(); !s) return s;
+  if (Status s = store_->put_worker(record); !s) return s;
+  return quarantined_now ? quarantine(key) : Status::ok();
+}
+
+Status DispatcherCore::quarantine(const std::string& key) {
+  // Its leases go back to the scheduler, and its pending votes no longer count.
+  for (const auto& [peer, worker] : workers_) {
+    if (worker.key != key) continue;
+    for (uint64_t id : leases_.held_by(peer)) {
+      if (Status s = end_lease(id, LeaseEnd::kCancelled); !s) return s;
+    }
+  }
+  std::vector<uint64_t> withdrawn;
+  for (auto& [id, unit] : units_) {
+    if (unit.done()) continue;
+    for (ReplicaRow& r : unit.replicas) {
+      if (r.worker_key != key || !r.live()) continue;
+      if (Status s = set_replica_state(r, ReplicaState::kCancelled, r.hash); !s) return s;
+      withdrawn.push_back(id);
+    }
+  }
+  for (uint64_t id : withdrawn) {
+    if (Status s = settle(units_[id]); !s) return s;
+  }
+  return Status::ok();
+}
+
+Status DispatcherCore::note_malformed(const std::string& key, const std::string& reason) {
+  ++stats_.messages_malformed;
+  if (key.empty()) return Status::ok();  // no identity to hold it against
+  return trust_event(key, TrustEvent::kMalformed, reason);
+}
+
+void DispatcherCore::record_malformed(const std::string& peer_key, const std::string& reason) {
+  Status s = note_malformed(peer_key, reason);
+  if (!s && deferred_error_) deferred_error_ = s;
+}
+
+Status DispatcherCore::request_missing_bytes(int64_t now_ms, std::vector<Outgoing>* out) {
+  const int64_t retry_after = config_.heartbeat_interval_ms * config_.liveness;
+  std::vector<uint64_t> need_uploader, moot;
+  for (auto& [unit_id, missing] : missing_bytes_) {
+    const UnitState& unit = units_[unit_id];
+    if (unit.done() || !jobs_[unit.row.job_id].active()) {
+      moot.push_back(unit_id);
+      continue;
+    }
+    if (missing.need_uploader) continue;
+    if (missing.asked_at_ms != 0 && now_ms - missing.asked_at_ms < retry_after) continue;
+    // The agreeing replicas whose workers are connected now, asked in turn.
+    std::vector<std::pair<std::string, uint64_t>> candidates;  // routing id, lease
+    for (const ReplicaRow& r : unit.replicas) {
+      if (r.state != ReplicaState::kReported || r.hash != missing.hash) continue;
+      for (const auto& [peer, worker] : workers_) {
+        if (worker.said_hello && worker.key == r.worker_key) candidates.emplace_back(peer, r.lease_id);
+      }
+    }
+    if (candidates.empty() || missing.asked >= kMaxBytesRequests) {
+      missing.need_uploader = true;
+      need_uploader.push_back(unit_id);
+      continue;
+    }
+    const auto& [peer, lease] = candidates[missing.asked % candidates.size()];
+    out->push_back({peer, {0, proto::ResultBytesRequest{lease, unit_id}}});
+    ++missing.asked;
+    missing.asked_at_ms = now_ms;
+    ++stats_.bytes_requests;
+  }
+  for (uint64_t id : moot) missing_bytes_.erase(id);
+  for (uint64_t id : need_uploader) {
+    if (Status s = settle(units_[id]); !s) return s;
+  }
+  return Status::ok();
+}
+
+std::string DispatcherCore::disagreement_report(const UnitState& unit) const {
+  const UnitRow& u = unit.row;
+  std::string text = "unit " + std::to_string(u.id) + " (frame " + std::to_string(u.frame) +
+                     ", pixels [" + std::to_string(u.x0) + "," + std::to_string(u.x1) + ")x[" +
+                     std::to_string(u.y0) + "," + std::to_string(u.y1) + ")) found no " +
+                     std::to_string(u.quorum) + " agreeing results within " +
+                     std::to_string(jobs_.at(u.job_id).row.max_replicas) + " replicas:";
+  for (const ReplicaRow& r : unit.replicas) {
+    if (r.state != ReplicaState::kReported || !r.hash) continue;
+    text += " worker " + r.worker_key + " reported " + r.hash->to_hex() + ";";
+  }
+  text.pop_back();
+  return text;
+}
+
+bool DispatcherCore::may_fetch(const std::string& key, const Hash256& blob) {
+  auto held = leased_units_.find(key);
+  if (held == leased_units_.end()) return false;
+  for (uint64_t unit_id : held->second) {
+    const Hash256& bundle = jobs_[units_[unit_id].row.job_id].row.bundle;
+    if (blob == bundle) return true;
+    auto files = bundle_blobs_.find(bundle);
+    if (files == bundle_blobs_.end()) {
+      std::set<Hash256> hashes;
+      Result<std::vector<uint8_t>> manifest = store_->blobs().get(bundle);
+      Result<BundleManifest> parsed =
+          manifest ? parse_bundle_manifest(std::string_view(
+                         reinterpret_cast<const char*>(manifest->data()), manifest->size()))
+                   : Result<BundleManifest>(Error{manifest.message()});
+      if (parsed) {
+        for (const BundleEntry& e : parsed->entries) hashes.insert(e.hash);
+      }
+      files = bundle_blobs_.emplace(bundle, std::move(hashes)).first;
+    }
+    if (files->second.count(blob) != 0) return true;
+  }
+  return false;
+}
+
+}  // namespace tf

@@ -1,0 +1,189 @@
+// Trust queries over a store: credit totals equal hand-summed grants, worker rows merge the
+// reputation table with ledger totals, ledger pages reassemble into a verifiable ledger, and the
+// trust messages round-trip through the wire codec.
+#include "dispatcher/trust_queries.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "dispatcher/store.h"
+#include "formats/protocol/codec.h"
+#include "tests/support/temp_dir.h"
+
+namespace tf {
+namespace {
+
+using testing::TempDir;
+
+struct TrustFixture {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Ledger> ledger;
+
+  TrustFixture() {
+    auto s = Store::open(dir.path());
+    EXPECT_TRUE(s.is_ok()) << s.message();
+    store = std::move(s.value());
+    auto l = Ledger::open(dir.path(), store->db());
+    EXPECT_TRUE(l.is_ok()) << l.message();
+    ledger = std::move(l.value());
+  }
+  void grant(const std::string& key, uint64_t unit, uint64_t credit) {
+    ASSERT_TRUE(store->begin().is_ok());
+    CreditGrant g{key, 1, unit, blake2b_256("unit " + std::to_string(unit)), credit, 1000};
+    Status s = ledger->append(g);
+    ASSERT_TRUE(s.is_ok()) << s.message();
+    ASSERT_TRUE(store->commit().is_ok());
+  }
+  void exec(const std::string& sql) {
+    Status s = store->db().exec(sql);
+    ASSERT_TRUE(s.is_ok()) << s.message();
+  }
+};
+
+TEST(TrustQueries, CreditsAreTheSumOfEachKeysGrants) {
+  TrustFixture f;
+  // Hand-computed totals: a = 100 + 250 = 350 (2 units), b = 400 (1 unit), c = 5 + 5 + 5 = 15.
+  f.grant("a", 1, 100);
+  f.grant("b", 1, 400);
+  f.grant("a", 2, 250);
+  f.grant("c", 3, 5);
+  f.grant("c", 4, 5);
+  f.grant("c", 5, 5);
+  f.exec("INSERT INTO workers(key, name) VALUES ('a', 'host-a')");
+  auto rows = query_credits(f.store->db());
+  ASSERT_TRUE(rows.is_ok()) << rows.message();
+  const std::vector<proto::CreditRow> expected = {
+      {"b", "", 400, 1}, {"a", "host-a", 350, 2}, {"c", "", 15, 3}};
+  EXPECT_EQ(rows.value(), expected);
+}
+
+TEST(TrustQueries, WorkersMergeReputationWithCredit) {
+  TrustFixture f;
+  f.grant("a", 1, 100);
+  f.grant("z", 1, 7);  // credited, but no reputation row (e.g. written by an older dispatcher)
+  f.exec("INSERT INTO workers(key, name, owner, consecutive_valid, valid, invalid, errors,"
+         " timed_out, malformed, quarantined, quarantine_reason) VALUES"
+         " ('a', 'host-a', 'owner-1', 4, 5, 0, 1, 2, 0, 0, ''),"
+         " ('m', 'host-m', 'owner-2', 0, 3, 2, 0, 0, 1, 1, '2 invalid results')");
+  auto rows = query_workers(f.store->db());
+  ASSERT_TRUE(rows.is_ok()) << rows.message();
+  ASSERT_EQ(rows->size(), 3u);
+  const proto::WorkerTrustRow a{"a", "host-a", "owner-1", 100, 1, 5, 0, 1, 2, 0, 4, false, ""};
+  const proto::WorkerTrustRow m{"m", "host-m", "owner-2", 0, 0, 3, 2, 0, 0, 1, 0, true,
+                                "2 invalid results"};
+  proto::WorkerTrustRow z;
+  z.key = "z";
+  z.credit = 7;
+  z.accepted_units = 1;
+  EXPECT_EQ(rows.value()[0], a);
+  EXPECT_EQ(rows.value()[1], m);
+  EXPECT_EQ(rows.value()[2], z);
+}
+
+TEST(TrustQueries, LedgerPagesReassembleIntoAVerifiableLedger) {
+  TrustFixture f;
+  constexpr int kEntries = 23;
+  for (int i = 0; i < kEntries; ++i) f.grant("key-" + std::to_string(i % 4), 10 + i, 1 + i);
+  LedgerPublicKey key{};
+  std::vector<proto::LedgerRow> all;
+  for (uint64_t offset = 0;; offset += 5) {
+    proto::Body body = answer_trust_query(f.store->db(), f.dir.path(),
+                                          proto::TrustQuery{proto::TrustTopic::kLedger, offset, 5});
+    ASSERT_TRUE(std::holds_alternative<proto::TrustReply>(body));
+    const auto& reply = std::get<proto::TrustReply>(body);
+    EXPECT_EQ(reply.ledger_total, static_cast<uint64_t>(kEntries));
+    ASSERT_EQ(reply.ledger_public_key.size(), key.size());
+    std::copy(reply.ledger_public_key.begin(), reply.ledger_public_key.end(), key.begin());
+    EXPECT_LE(reply.ledger.size(), 5u);
+    all.insert(all.end(), reply.ledger.begin(), reply.ledger.end());
+    if (reply.ledger.empty()) break;
+  }
+  ASSERT_EQ(all.size(), static_cast<size_t>(kEntries));
+  EXPECT_EQ(key, f.ledger->public_key());
+  LedgerVerifier verifier(key);
+  for (const proto::LedgerRow& row : all) EXPECT_TRUE(verifier.add(to_ledger_entry(row)));
+  EXPECT_TRUE(verifier.result().ok()) << verifier.result().problem;
+  EXPECT_EQ(verifier.result().entries, static_cast<uint64_t>(kEntries));
+
+  // The same rows, one credit changed in transit: the verifier names that entry.
+  all[11].credit += 1;
+  LedgerVerifier tampered(key);
+  for (const proto::LedgerRow& row : all) tampered.add(to_ledger_entry(row));
+  EXPECT_EQ(tampered.result().first_bad_seq, 12u);
+}
+
+TEST(TrustQueries, LedgerPagesAreCapped) {
+  TrustFixture f;
+  f.grant("a", 1, 1);
+  proto::Body body = answer_trust_query(
+      f.store->db(), f.dir.path(), proto::TrustQuery{proto::TrustTopic::kLedger, 0, 1u << 30});
+  ASSERT_TRUE(std::holds_alternative<proto::TrustReply>(body));
+  EXPECT_EQ(std::get<proto::TrustReply>(body).ledger.size(), 1u);
+}
+
+TEST(TrustQueries, UnknownTopicIsABadRequest) {
+  TrustFixture f;
+  proto::Body body = answer_trust_query(f.store->db(), f.dir.path(),
+                                        proto::TrustQuery{proto::TrustTopic::kUnknown, 0, 0});
+  ASSERT_TRUE(std::holds_alternative<proto::ErrorReply>(body));
+  EXPECT_EQ(std::get<proto::ErrorReply>(body).code, proto::ErrorCode::kBadRequest);
+}
+
+TEST(TrustQueries, ReadOnlyStateRefusesWritesAndNamesAMissingFolder) {
+  TrustFixture f;
+  f.grant("a", 1, 1);
+  auto db = open_state_read_only(f.dir.path());
+  ASSERT_TRUE(db.is_ok()) << db.message();
+  EXPECT_FALSE(db.value()->exec("INSERT INTO workers(key) VALUES ('x')").is_ok());
+  auto credits = query_credits(*db.value());
+  ASSERT_TRUE(credits.is_ok()) << credits.message();
+  EXPECT_EQ(credits->size(), 1u);
+
+  auto missing = open_state_read_only(f.dir / "nowhere");
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.message().find("nowhere"), std::string::npos) << missing.message();
+}
+
+TEST(TrustQueries, AStateFolderFromBeforeTheLedgerIsNamedAsOld) {
+  TempDir dir;
+  {
+    auto old = Store::open(dir.path(), 2);  // the schema before the ledger migration
+    ASSERT_TRUE(old.is_ok()) << old.message();
+  }
+  auto db = open_state_read_only(dir.path());
+  ASSERT_FALSE(db.is_ok());
+  EXPECT_NE(db.message().find("older tilefarm"), std::string::npos) << db.message();
+}
+
+TEST(TrustQueries, LedgerRepliesRoundTripThroughTheCodec) {
+  TrustFixture f;
+  for (int i = 0; i < 3; ++i) f.grant("key-" + std::to_string(i), 5 + i, 1000 + i);
+  proto::Body body = answer_trust_query(f.store->db(), f.dir.path(),
+                                        proto::TrustQuery{proto::TrustTopic::kLedger, 0, 0});
+  const proto::Envelope sent{77, body};
+  Result<proto::Envelope> got =
+      proto::decode_message(proto::encode_message(sent), proto::roles(proto::Role::kDispatcher));
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  EXPECT_EQ(got.value(), sent);
+  // A trust query is a client's message: a worker may not send it.
+  const proto::Envelope query{78, proto::TrustQuery{proto::TrustTopic::kCredits, 0, 0}};
+  EXPECT_FALSE(
+      proto::decode_message(proto::encode_message(query), proto::roles(proto::Role::kWorker))
+          .is_ok());
+}
+
+TEST(TrustQueries, ARowWithAShortSignatureIsNamedNotTrusted) {
+  proto::LedgerRow row;
+  row.seq = 9;
+  row.signature.assign(63, 1);
+  auto entry = to_ledger_entry(row);
+  ASSERT_FALSE(entry.is_ok());
+  EXPECT_NE(entry.message().find("ledger entry 9"), std::string::npos) << entry.message();
+  row.signature.assign(64, 1);
+  EXPECT_TRUE(to_ledger_entry(row).is_ok());
+}
+
+}  // namespace
+}  // namespace tf

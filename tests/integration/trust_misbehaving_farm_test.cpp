@@ -1,0 +1,301 @@
+// Verification end to end: farms of 10 in-process workers of which 3 misbehave
+// (worker/misbehaving_executor.h; every mode across the tests) render a multi-frame job with
+// replication 2. The frames must be byte-identical to the independently computed image, every
+// misbehaving key must end with zero credit and quarantined, every honest key's credit must
+// equal the rays of the units it helped accept (computed here from the replicas and the units'
+// geometry, not from the ledger), and the ledger must verify. A second test kills the
+// dispatcher process with SIGKILL at random moments while results flow and checks that the
+// ledger still holds exactly one entry per agreeing replica of every accepted unit.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "dispatcher/ledger.h"
+#include "dispatcher/server.h"
+#include "dispatcher/trust_queries.h"
+#include "tests/integration/farm_fixture.h"
+#include "worker/misbehaving_executor.h"
+#include "worker/worker.h"
+
+extern char** environ;
+
+namespace tf::testing {
+namespace {
+
+constexpr int64_t kHeartbeatMs = 200;
+
+// A dispatcher thread and worker threads over ipc, each worker named after its role.
+class TrustFarm {
+ public:
+  TrustFarm(const std::filesystem::path& dir, uint32_t lease_seconds) : dir_(dir) {
+    DispatcherServerOptions options;
+    options.endpoint = "ipc://" + (dir / "dispatcher.sock").string();
+    options.core.state_dir = dir / "state";
+    options.core.heartbeat_interval_ms = kHeartbeatMs;
+    options.core.lease_seconds = lease_seconds;
+    options.log = [](const std::string&) {};
+    auto server = DispatcherServer::start(context_, std::move(options));
+    EXPECT_TRUE(server.is_ok()) << server.message();
+    if (!server) return;
+    server_ = std::move(server.value());
+    server_thread_ = std::thread([s = server_.get()] { (void)s->run(); });
+  }
+  ~TrustFarm() { stop(); }
+
+  bool started() const { return server_ != nullptr; }
+  std::string endpoint() const { return server_->endpoint(); }
+  std::filesystem::path state() const { return dir_ / "state"; }
+
+  void add_worker(const std::string& name, std::optional<MisbehaviorOptions> misbehave) {
+    WorkerOptions options;
+    options.dispatcher_endpoint = endpoint();
+    options.name = name;
+    options.cache_dir = dir_ / ("cache-" + name);
+    options.heartbeat_interval_ms = kHeartbeatMs;
+    options.units_per_device = 2;
+    options.log = [](const std::string&) {};
+    std::unique_ptr<UnitExecutor> executor = std::make_unique<SyntheticExecutor>();
+    if (misbehave) {
+      if (misbehave->mode == Misbehavior::kGarbage) options.garbage_result_bytes = 999;
+      executor = std::make_unique<MisbehavingExecutor>(std::move(executor), *misbehave);
+    }
+    std::vector<std::unique_ptr<UnitExecutor>> executors;
+    executors.push_back(std::move(executor));
+    auto worker = Worker::create(context_, std::move(options), std::move(executors));
+    ASSERT_TRUE(worker.is_ok()) << worker.message();
+    workers_.push_back(std::move(worker.value()));
+    Worker* w = workers_.back().get();
+    worker_threads_.emplace_back([w] { (void)w->run(); });
+  }
+
+  std::unique_ptr<DispatcherClient> client() {
+    ClientOptions options;
+    options.reply_timeout = std::chrono::seconds(2);
+    options.patience = std::chrono::seconds(20);
+    options.wait_timeout = std::chrono::seconds(90);
+    return std::make_unique<DispatcherClient>(context_, endpoint(), std::move(options));
+  }
+
+  void stop() {
+    for (auto& w : workers_) w->request_stop();
+    for (std::thread& t : worker_threads_) t.join();
+    worker_threads_.clear();
+    if (server_) server_->request_stop();
+    if (server_thread_.joinable()) server_thread_.join();
+  }
+
+ private:
+  std::filesystem::path dir_;
+  zmq::context_t context_;
+  std::unique_ptr<DispatcherServer> server_;
+  std::thread server_thread_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> worker_threads_;
+};
+
+Result<uint64_t> submit_replicated(DispatcherClient& client, const SyntheticScene& scene,
+                                   uint32_t frames) {
+  Result<Hash256> bundle = client.upload_bundle(scene.manifest, scene.dir);
+  if (!bundle) return Error{bundle.message()};
+  proto::SubmitJob job{"trust", bundle.value(), {}, kTile, kSpp, kSamplesPerUnit, 0, 2, 2, 0};
+  for (uint32_t f = 1; f <= frames; ++f) job.frames.push_back({f, "scene.pbrt", kWidth, kHeight});
+  return client.submit(job);
+}
+
+// Runs `sql` (one integer or text key and one integer per row) into a map.
+std::map<std::string, int64_t> keyed_counts(SqliteDb& db, const std::string& sql) {
+  std::map<std::string, int64_t> out;
+  auto q = db.prepare(sql);
+  EXPECT_TRUE(q.is_ok()) << q.message();
+  if (!q) return out;
+  for (;;) {
+    auto row = q->step();
+    EXPECT_TRUE(row.is_ok()) << row.message();
+    if (!row || !row.value()) return out;
+    out[q->column_text(0)] = q->column_int(1);
+  }
+}
+
+void expect_ledger_verifies(SqliteDb& db, const std::filesystem::path& state) {
+  auto key = read_ledger_public_key(state);
+  ASSERT_TRUE(key.is_ok()) << key.message();
+  auto v = verify_ledger(db, key.value());
+  ASSERT_TRUE(v.is_ok()) << v.message();
+  EXPECT_TRUE(v->ok()) << "entry " << v->first_bad_seq.value_or(0) << ": " << v->problem;
+  EXPECT_GT(v->entries, 0u);
+}
+
+// Per accepted unit, its agreeing replicas and the ledger entries must match one to one.
+void expect_one_entry_per_agreeing_replica(SqliteDb& db) {
+  const auto agreeing = keyed_counts(
+      db,
+      "SELECT r.unit_id || '/' || r.worker_key, COUNT(*) FROM replicas r JOIN units u ON"
+      " u.id = r.unit_id WHERE u.result IS NOT NULL AND r.hash = u.result AND r.state = 'agreed'"
+      " GROUP BY r.unit_id, r.worker_key");
+  const auto entries = keyed_counts(
+      db, "SELECT unit_id || '/' || worker_key, COUNT(*) FROM ledger GROUP BY unit_id, worker_key");
+  EXPECT_EQ(entries, agreeing);
+  const auto orphans = keyed_counts(
+      db, "SELECT 'orphans', COUNT(*) FROM ledger l JOIN units u ON u.id = l.unit_id"
+          " WHERE u.result IS NULL OR u.result != l.result");
+  EXPECT_EQ(orphans.at("orphans"), 0);
+}
+
+void run_misbehaving_farm(const std::vector<Misbehavior>& bad_modes, uint32_t lease_seconds,
+                          std::chrono::milliseconds slow_delay) {
+  TempDir dir;
+  const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
+  TrustFarm farm(dir.path(), lease_seconds);
+  ASSERT_TRUE(farm.started());
+  std::set<std::string> bad_names;
+  for (size_t i = 0; i < 10; ++i) {
+    if (i < bad_modes.size()) {
+      MisbehaviorOptions m;
+      m.mode = bad_modes[i];
+      m.seed = 1000 + i;
+      m.slow_delay = slow_delay;
+      const std::string name = "bad-" + std::to_string(i);
+      bad_names.insert(name);
+      farm.add_worker(name, m);
+    } else {
+      farm.add_worker("honest-" + std::to_string(i), std::nullopt);
+    }
+  }
+  auto client = farm.client();
+  // Jobs until every misbehaving key is quarantined (a slow worker needs several lapses).
+  std::unique_ptr<SqliteDb> db;
+  for (int round = 0; round < 6; ++round) {
+    Result<uint64_t> job = submit_replicated(*client, scene, 2);
+    ASSERT_TRUE(job.is_ok()) << job.message();
+    Result<proto::JobStatus> done = client->wait(job.value(), std::chrono::milliseconds(100), nullptr);
+    ASSERT_TRUE(done.is_ok()) << done.message();
+    ASSERT_EQ(done->state, proto::JobState::kDone) << done->message;
+    expect_synthetic_outputs(*client, job.value(), 2, scene.seed,
+                             dir.path() / ("out-" + std::to_string(round)));
+    auto opened = open_state_read_only(farm.state());
+    ASSERT_TRUE(opened.is_ok()) << opened.message();
+    db = std::move(opened.value());
+    const auto quarantined = keyed_counts(
+        *db, "SELECT name, quarantined FROM workers WHERE name LIKE 'bad-%'");
+    size_t count = 0;
+    for (const auto& [name, q] : quarantined) count += q != 0 ? 1 : 0;
+    if (count == bad_modes.size()) break;
+  }
+  farm.stop();
+
+  const auto quarantined = keyed_counts(*db, "SELECT name, quarantined FROM workers");
+  for (const std::string& name : bad_names) {
+    EXPECT_EQ(quarantined.count(name) ? quarantined.at(name) : 0, 1) << name << " not quarantined";
+  }
+  // Credit per worker name: from the ledger, and independently from the agreeing replicas
+  // with the rays of each unit computed from its geometry (one ray per pixel and sample).
+  const auto ledger_credit = keyed_counts(
+      *db, "SELECT w.name, SUM(l.credit) FROM ledger l JOIN workers w ON w.key = l.worker_key"
+           " GROUP BY w.name");
+  const auto expected_credit = keyed_counts(
+      *db, "SELECT w.name, SUM((u.x1 - u.x0) * (u.y1 - u.y0) * (u.s1 - u.s0)) FROM replicas r"
+           " JOIN units u ON u.id = r.unit_id JOIN workers w ON w.key = r.worker_key"
+           " WHERE u.result IS NOT NULL AND r.hash = u.result AND r.state = 'agreed'"
+           " GROUP BY w.name");
+  EXPECT_EQ(ledger_credit, expected_credit);
+  for (const std::string& name : bad_names) {
+    EXPECT_EQ(ledger_credit.count(name), 0u) << name << " earned credit";
+  }
+  EXPECT_EQ(ledger_credit.size(), 10u - bad_modes.size()) << "every honest worker earns credit";
+  expect_one_entry_per_agreeing_replica(*db);
+  expect_ledger_verifies(*db, farm.state());
+}
+
+TEST(TrustMisbehavingFarm, WrongLazyAndCopyingWorkersAreOutvotedAndEarnNothing) {
+  run_misbehaving_farm({Misbehavior::kWrong, Misbehavior::kLazy, Misbehavior::kCopy}, 60,
+                       std::chrono::milliseconds(0));
+}
+
+TEST(TrustMisbehavingFarm, GarbageSlowAndWrongWorkersAreQuarantinedAndEarnNothing) {
+  // A 1 s lease and a 1.5 s delay: every result of the slow worker arrives late.
+  run_misbehaving_farm({Misbehavior::kGarbage, Misbehavior::kSlow, Misbehavior::kWrong}, 1,
+                       std::chrono::milliseconds(1500));
+}
+
+// ---- kill -9 of the dispatcher process while results flow
+
+class Process {
+ public:
+  explicit Process(std::vector<std::string> args) {
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
+  }
+  ~Process() { stop(SIGTERM); }
+  bool started() const { return pid_ > 0; }
+  void stop(int signal) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+TEST(TrustMisbehavingFarm, DispatcherKilledAtRandomMomentsCreditsEachAgreeingReplicaOnce) {
+  TempDir dir;
+  const std::string endpoint = "ipc://" + (dir.path() / "dispatcher.sock").string();
+  const std::filesystem::path state = dir.path() / "state";
+  const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
+  auto dispatcher = std::make_unique<Process>(
+      std::vector<std::string>{FARM_TEST_NODE, "dispatcher", endpoint, state.string()});
+  std::vector<std::unique_ptr<Process>> workers;
+  for (int i = 0; i < 4; ++i) {
+    workers.push_back(std::make_unique<Process>(std::vector<std::string>{
+        FARM_TEST_NODE, "worker", endpoint, (dir.path() / ("cache-" + std::to_string(i))).string(),
+        "15"}));
+  }
+  zmq::context_t context;
+  ClientOptions options;
+  options.reply_timeout = std::chrono::seconds(1);
+  options.patience = std::chrono::seconds(30);
+  options.wait_timeout = std::chrono::seconds(90);
+  DispatcherClient client(context, endpoint, options);
+  Result<uint64_t> job = submit_replicated(client, scene, 3);
+  ASSERT_TRUE(job.is_ok()) << job.message();
+  std::mt19937 rng(20261125);
+  std::uniform_int_distribution<int> pause_ms(150, 700);
+  for (int kill = 0; kill < 4; ++kill) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    dispatcher->stop(SIGKILL);
+    dispatcher = std::make_unique<Process>(
+        std::vector<std::string>{FARM_TEST_NODE, "dispatcher", endpoint, state.string()});
+  }
+  Result<proto::JobStatus> done = client.wait(job.value(), std::chrono::milliseconds(100), nullptr);
+  ASSERT_TRUE(done.is_ok()) << done.message();
+  EXPECT_EQ(done->state, proto::JobState::kDone) << done->message;
+  expect_synthetic_outputs(client, job.value(), 3, scene.seed, dir.path() / "out");
+  for (auto& w : workers) w->stop(SIGTERM);
+  dispatcher->stop(SIGTERM);
+
+  auto db = open_state_read_only(state);
+  ASSERT_TRUE(db.is_ok()) << db.message();
+  expect_one_entry_per_agreeing_replica(*db.value());
+  expect_ledger_verifies(*db.value(), state);
+  // Every unit earned credit: 2 entries under full replication, 1 when a trusted worker's
+  // unit was not spot-checked.
+  const auto per_unit =
+      keyed_counts(*db.value(), "SELECT unit_id, COUNT(*) FROM ledger GROUP BY unit_id");
+  const auto units = keyed_counts(*db.value(), "SELECT 'units', COUNT(*) FROM units");
+  EXPECT_EQ(static_cast<int64_t>(per_unit.size()), units.at("units"));
+  for (const auto& [unit, n] : per_unit) EXPECT_GE(n, 1) << "unit " << unit;
+}
+
+}  // namespace
+}  // namespace tf::testing

@@ -1,0 +1,97 @@
+#include "worker/misbehaving_executor.h"
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+namespace tf {
+namespace {
+
+bool same_unit(const RenderUnit& a, const RenderUnit& b) {
+  return a.frame == b.frame && a.x0 == b.x0 && a.y0 == b.y0 && a.x1 == b.x1 && a.y1 == b.y1 &&
+         a.s0 == b.s0 && a.s1 == b.s1;
+}
+
+}  // namespace
+
+Result<Misbehavior> parse_misbehavior(const std::string& name) {
+  if (name == "wrong") return Misbehavior::kWrong;
+  if (name == "lazy") return Misbehavior::kLazy;
+  if (name == "copy") return Misbehavior::kCopy;
+  if (name == "slow") return Misbehavior::kSlow;
+  if (name == "garbage") return Misbehavior::kGarbage;
+  return Error{"unknown misbehaviour '" + name + "': use wrong, lazy, copy, slow or garbage"};
+}
+
+MisbehavingExecutor::MisbehavingExecutor(std::unique_ptr<UnitExecutor> inner,
+                                         MisbehaviorOptions options)
+    : inner_(std::move(inner)), options_(std::move(options)), rng_(options_.seed) {}
+
+Status MisbehavingExecutor::render(const RenderUnit& unit, TileResult* out) {
+  switch (options_.mode) {
+    case Misbehavior::kWrong: {
+      Status s = inner_->render(unit, out);
+      if (s) perturb(out);
+      return s;
+    }
+    case Misbehavior::kLazy: return render_lazily(unit, out);
+    case Misbehavior::kCopy:
+      if (!copied_ || same_unit(copied_from_, unit)) {
+        RenderUnit neighbour = unit;
+        neighbour.s0 = unit.s1;
+        neighbour.s1 = unit.s1 + (unit.s1 - unit.s0);
+        copied_.emplace();
+        if (Status s = inner_->render(neighbour, &*copied_); !s) {
+          copied_.reset();
+          return s;
+        }
+        copied_from_ = neighbour;
+      }
+      *out = *copied_;
+      return Status::ok();
+    case Misbehavior::kSlow: {
+      Status s = inner_->render(unit, out);
+      options_.sleep(options_.slow_delay);
+      return s;
+    }
+    case Misbehavior::kGarbage: break;  // honest here; the worker garbles the message
+  }
+  return inner_->render(unit, out);
+}
+
+Status MisbehavingExecutor::render_lazily(const RenderUnit& unit, TileResult* out) {
+  const uint32_t asked = unit.s1 - unit.s0;
+  if (asked < 2) {  // nothing to skip: cheat on the sums instead
+    Status s = inner_->render(unit, out);
+    if (s) perturb(out);
+    return s;
+  }
+  RenderUnit fewer = unit;
+  fewer.s1 = unit.s0 + asked / 2;
+  if (Status s = inner_->render(fewer, out); !s) return s;
+  const double scale = static_cast<double>(asked) / (fewer.s1 - fewer.s0);
+  for (float& v : out->rgb) v = static_cast<float>(v * scale);
+  out->rays = static_cast<uint64_t>(static_cast<double>(out->rays) * scale);
+  return Status::ok();
+}
+
+void MisbehavingExecutor::perturb(TileResult* out) {
+  if (out->rgb.empty()) return;
+  std::uniform_int_distribution<size_t> pick(0, out->rgb.size() - 1);
+  std::uniform_real_distribution<float> amount(0.01f, 0.5f);
+  // A few channels, each raised by a visible but plausible amount (sums stay positive).
+  const size_t count = std::max<size_t>(1, out->rgb.size() / 64);
+  for (size_t i = 0; i < count; ++i) out->rgb[pick(rng_)] += amount(rng_);
+}
+
+void send_garbage_frame(zmq::socket_t& socket, size_t size) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::vector<uint8_t> bytes(size);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (uint8_t& b : bytes) b = static_cast<uint8_t>(byte(rng));
+  // An odd size is never a whole number of Cap'n Proto words: certainly undecodable.
+  if (bytes.size() % 2 == 0) bytes.push_back(0);
+  (void)socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+}
+
+}  // namespace tf

@@ -1,0 +1,79 @@
+// A testing aid: a worker that cheats or fails in one of the ways the dispatcher's verification
+// must catch (`tilefarm worker --misbehave MODE`; DESIGN.md "Verification, reputation,
+// credit"). Never used by an honest worker.
+//
+// MisbehavingExecutor decorates the real UnitExecutor (executor.h):
+//   wrong - renders honestly, then perturbs a few pixel sums (seeded, so two wrong workers
+//           never agree by accident);
+//   lazy  - renders only the first half of the unit's samples (s1' = s0 + max(1, (s1-s0)/2))
+//           and rescales the sums and the ray count by (s1-s0)/(s1'-s0): the image looks
+//           plausible, but its hash is not the honest one;
+//   copy  - returns another unit's result bytes for every unit: it renders a unit's
+//           neighbour in sample order (s1 .. s1 + (s1 - s0)), same size, keeps it and hands it
+//           out for every later unit, except for the neighbour itself (those bytes would be
+//           honest), which gets its own neighbour's bytes instead;
+//   slow  - renders honestly but returns only after `slow_delay` (meant to pass the lease
+//           deadline, default 11 minutes against the dispatcher's 10-minute lease);
+//   garbage - renders honestly; the worker then sends undecodable frames instead of the
+//           results (WorkerOptions::garbage_result_bytes, see send_garbage_frame).
+//
+// Thread safety: like any UnitExecutor, one instance per device thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+
+#include <zmq.hpp>
+
+#include "worker/executor.h"
+
+namespace tf {
+
+enum class Misbehavior { kWrong, kLazy, kCopy, kSlow, kGarbage };
+
+// "wrong", "lazy", "copy", "slow", "garbage"; anything else is an error listing them.
+Result<Misbehavior> parse_misbehavior(const std::string& name);
+
+struct MisbehaviorOptions {
+  Misbehavior mode = Misbehavior::kWrong;
+  uint64_t seed = std::random_device{}();
+  std::chrono::milliseconds slow_delay = std::chrono::minutes(11);
+  // The seam for `slow`: tests pass a recorder instead of really waiting.
+  std::function<void(std::chrono::milliseconds)> sleep = [](std::chrono::milliseconds d) {
+    std::this_thread::sleep_for(d);
+  };
+};
+
+class MisbehavingExecutor : public UnitExecutor {
+ public:
+  MisbehavingExecutor(std::unique_ptr<UnitExecutor> inner, MisbehaviorOptions options);
+  const DeviceInfo& device() const override { return inner_->device(); }
+  std::string kernel_version() const override { return inner_->kernel_version(); }
+  Status load_scene(const std::filesystem::path& scene_file) override {
+    return inner_->load_scene(scene_file);
+  }
+  Status render(const RenderUnit& unit, TileResult* out) override;
+
+ private:
+  Status render_lazily(const RenderUnit& unit, TileResult* out);
+  void perturb(TileResult* out);
+
+  std::unique_ptr<UnitExecutor> inner_;
+  MisbehaviorOptions options_;
+  std::mt19937_64 rng_;
+  // `copy`: the result handed out again, and the unit it really belongs to.
+  std::optional<TileResult> copied_;
+  RenderUnit copied_from_{};
+};
+
+// Sends `size` random bytes (never a decodable message) as one frame on `socket`, without
+// blocking. The `garbage` mode's replacement for every result.
+void send_garbage_frame(zmq::socket_t& socket, size_t size);
+
+}  // namespace tf
