@@ -122,6 +122,14 @@ Status DispatcherCore::handle(const std::string& peer, const std::string& peer_k
 Status DispatcherCore::on_worker_message(const std::string& peer, const std::string& peer_key,
                                          const proto::Body& body, int64_t now_ms,
                                          std::vector<Outgoing>* out) {
+  // Leases are addressed by routing id, but a routing id is the peer's choice: when one shows
+  // up under another key, its previous holder is gone and nothing it held may pass to the
+  // newcomer.
+  if (auto previous = workers_.find(peer);
+      previous != workers_.end() && !previous->second.key.empty() &&
+      previous->second.key != peer_key) {
+    if (Status s = forget_worker(peer); !s) return s;
+  }
   if (const auto* hello = std::get_if<proto::WorkerHello>(&body)) {
     return on_hello(peer, peer_key, *hello, now_ms, out);
   }

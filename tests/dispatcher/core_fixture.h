@@ -45,8 +45,13 @@ class CoreTest : public ::testing::Test {
 
   // Sends one message and commits, like one server loop iteration; returns what went out.
   std::vector<Outgoing> send(const std::string& peer, proto::Body body, int64_t now) {
+    return send_as(peer, key_of(peer), std::move(body), now);
+  }
+  // The same, from a peer the transport vouched for as `key`.
+  std::vector<Outgoing> send_as(const std::string& peer, const std::string& key, proto::Body body,
+                                int64_t now) {
     std::vector<Outgoing> out;
-    Status s = core_->handle(peer, key_of(peer), Envelope{7, std::move(body)}, now, &out);
+    Status s = core_->handle(peer, key, Envelope{7, std::move(body)}, now, &out);
     EXPECT_TRUE(s.is_ok()) << s.message();
     s = core_->tick(now, &out);
     EXPECT_TRUE(s.is_ok()) << s.message();

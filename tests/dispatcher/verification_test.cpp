@@ -404,5 +404,27 @@ TEST_F(VerificationTest, ALapsedLeaseIsATimeoutAndItsLateResultEarnsNoCredit) {
   EXPECT_EQ(record("w1").consecutive_timed_out, 0u) << "a result in time resets the streak";
 }
 
+TEST_F(VerificationTest, ARoutingIdReusedUnderAnotherKeyInheritsNothing) {
+  auto [a, b] = two_replicas();
+  // A newcomer under w1's routing id but another key is a stranger: it must introduce itself,
+  // and w1's lease of the first unit goes to someone else.
+  std::vector<Outgoing> out = send_as("w1", "key-impostor", proto::WorkerHeartbeat{}, kStart);
+  bool asked_for_hello = false;
+  for (const Outgoing& o : out) {
+    asked_for_hello |=
+        o.peer == "w1" && std::holds_alternative<proto::HelloRequired>(o.envelope.body);
+  }
+  EXPECT_TRUE(asked_for_hello);
+  std::vector<proto::RenderUnitSpec> c = grants(send("w3", hello(1), kStart), "w3");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].unit_id, a.unit_id);
+  send("w2", result_for(b), kStart);
+  send("w3", result_for(c[0]), kStart);
+  EXPECT_EQ(status(job_).units_done, 1u);
+  std::set<std::string> credited;
+  for (const auto& [key, credit] : credits(a.unit_id)) credited.insert(key);
+  EXPECT_EQ(credited, (std::set<std::string>{key_of("w2"), key_of("w3")}));
+}
+
 }  // namespace
 }  // namespace tf
