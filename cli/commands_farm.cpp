@@ -111,9 +111,7 @@ int worker(const WorkerArgs& args) {
   WorkerOptions options;
   options.dispatcher_endpoint = args.dispatcher;
   options.transport = std::move(transport.value());
-  options.cache_dir = args.cache_dir.empty()
-                          ? std::filesystem::temp_directory_path() / "tilefarm-worker-cache"
-                          : std::filesystem::path(args.cache_dir);
+  options.cache_dir = args.cache_dir;  // empty: a folder per worker key (WorkerOptions)
   options.units_per_device = args.units_per_device;
   options.garbage_result_bytes = garbage_result_bytes;
   Result<std::unique_ptr<Worker>> w = Worker::create(context, options, std::move(executors.value()));

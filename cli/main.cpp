@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"cpu", "opencl", "cuda", "auto"}));
   worker_cmd->add_option("--devices", worker_args.devices, "Device positions (see `tilefarm devices`)")
       ->delimiter(',');
-  worker_cmd->add_option("--cache", worker_args.cache_dir, "Asset cache folder");
+  worker_cmd->add_option("--cache", worker_args.cache_dir,
+                        "Asset cache folder (default: $XDG_CACHE_HOME/tilefarm/worker-<key hash>)");
   worker_cmd->add_option("--units-per-device", worker_args.units_per_device, "Units in flight per device")
       ->check(CLI::Range(1, 64));
   add_security_flags(worker_cmd, worker_args.security);

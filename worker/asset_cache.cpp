@@ -1,11 +1,18 @@
 #include "worker/asset_cache.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
-#include <unistd.h>
+#include <cerrno>
+#include <cstdlib>
+#include <utility>
 
 namespace tf {
 namespace {
+
+constexpr std::string_view kPartialPrefix = ".partial-";
 
 uint64_t folder_bytes(const std::filesystem::path& dir) {
   uint64_t total = 0;
@@ -17,7 +24,40 @@ uint64_t folder_bytes(const std::filesystem::path& dir) {
   return total;
 }
 
+// True for ".partial-<pid>-<n>" folders whose process is still running (its materialisation
+// may be in progress); such folders are left alone.
+bool partial_of_live_process(const std::string& name) {
+  if (!name.starts_with(kPartialPrefix)) return false;
+  const char* digits = name.c_str() + kPartialPrefix.size();
+  char* end = nullptr;
+  errno = 0;
+  const long long pid = std::strtoll(digits, &end, 10);
+  if (end == digits || *end != '-' || errno != 0 || pid <= 0 || pid > INT32_MAX) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
 }  // namespace
+
+PinnedBundle::PinnedBundle(PinnedBundle&& other) noexcept
+    : cache_(std::exchange(other.cache_, nullptr)),
+      bundle_id_(other.bundle_id_),
+      path_(std::move(other.path_)) {}
+
+PinnedBundle& PinnedBundle::operator=(PinnedBundle&& other) noexcept {
+  if (this != &other) {
+    release();
+    cache_ = std::exchange(other.cache_, nullptr);
+    bundle_id_ = other.bundle_id_;
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+PinnedBundle::~PinnedBundle() { release(); }
+
+void PinnedBundle::release() {
+  if (cache_ != nullptr) std::exchange(cache_, nullptr)->unpin(bundle_id_);
+}
 
 Result<std::unique_ptr<AssetCache>> AssetCache::open(const std::filesystem::path& dir,
                                                      uint64_t max_bytes) {
@@ -32,9 +72,11 @@ Result<std::unique_ptr<AssetCache>> AssetCache::open(const std::filesystem::path
   };
   std::vector<Found> found;
   for (const auto& item : std::filesystem::directory_iterator(dir, ec)) {
-    Result<Hash256> id = Hash256::from_hex(item.path().filename().string());
+    const std::string name = item.path().filename().string();
+    Result<Hash256> id = Hash256::from_hex(name);
     if (!id || !item.is_directory()) {
-      std::filesystem::remove_all(item.path(), ec);  // an interrupted materialisation
+      // An interrupted materialisation, unless its process is still at work.
+      if (!partial_of_live_process(name)) std::filesystem::remove_all(item.path(), ec);
       continue;
     }
     found.push_back({id.value(), item.last_write_time(ec), folder_bytes(item.path())});
@@ -42,21 +84,19 @@ Result<std::unique_ptr<AssetCache>> AssetCache::open(const std::filesystem::path
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.mtime < b.mtime; });
   for (const Found& f : found) {
-    cache->entries_[f.id] = {f.bytes, ++cache->clock_};
+    cache->entries_[f.id] = {f.bytes, ++cache->clock_, 0};
     cache->total_bytes_ += f.bytes;
   }
   return cache;
 }
 
-Result<std::filesystem::path> AssetCache::bundle_dir(const Hash256& bundle_id,
-                                                     const FetchFn& fetch) {
+Result<PinnedBundle> AssetCache::bundle_dir(const Hash256& bundle_id, const FetchFn& fetch) {
   std::lock_guard<std::mutex> lock(mutex_);
   const std::filesystem::path final_dir = dir_ / bundle_id.to_hex();
   std::error_code ec;
   if (auto it = entries_.find(bundle_id); it != entries_.end()) {
-    it->second.last_use = ++clock_;
     std::filesystem::last_write_time(final_dir, std::filesystem::file_time_type::clock::now(), ec);
-    return final_dir;
+    return pin(bundle_id, it->second);
   }
   Result<std::vector<uint8_t>> manifest_bytes = fetch(bundle_id);
   if (!manifest_bytes) return Error{"cannot fetch the scene bundle manifest: " + manifest_bytes.message()};
@@ -69,28 +109,54 @@ Result<std::filesystem::path> AssetCache::bundle_dir(const Hash256& bundle_id,
 
   static std::atomic<uint64_t> counter{0};
   const std::filesystem::path partial =
-      dir_ / (".partial-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+      dir_ / (std::string(kPartialPrefix) + std::to_string(::getpid()) + "-" +
+              std::to_string(counter++));
   if (Status s = materialize_bundle(manifest.value(), fetch, partial); !s) {
     std::filesystem::remove_all(partial, ec);
     return Error{s.message()};
   }
-  std::filesystem::rename(partial, final_dir, ec);
-  if (ec) {
-    std::filesystem::remove_all(partial, ec);
-    return Error{"cannot move the bundle into " + final_dir.string() + ": " + ec.message()};
-  }
-  const uint64_t bytes = folder_bytes(final_dir);
-  entries_[bundle_id] = {bytes, ++clock_};
-  total_bytes_ += bytes;
-  evict_except(bundle_id);
-  return final_dir;
+  if (Status s = move_into_place(partial, final_dir); !s) return Error{s.message()};
+  Entry& entry = entries_[bundle_id];
+  entry.bytes = folder_bytes(final_dir);
+  total_bytes_ += entry.bytes;
+  PinnedBundle pinned = pin(bundle_id, entry);
+  evict_over_bound();
+  return pinned;
 }
 
-void AssetCache::evict_except(const Hash256& keep) {
+Status AssetCache::move_into_place(const std::filesystem::path& partial,
+                                   const std::filesystem::path& final_dir) {
+  std::error_code ec;
+  std::filesystem::rename(partial, final_dir, ec);
+  if (!ec) return Status::ok();
+  const std::string rename_error = ec.message();
+  std::error_code ignored;
+  std::filesystem::remove_all(partial, ignored);
+  // Folders named by a bundle id are only ever created by a complete rename, so one that
+  // exists now holds the same verified bundle, put there by another instance.
+  if (std::filesystem::is_directory(final_dir, ignored)) return Status::ok();
+  return Error{"cannot move the bundle into " + final_dir.string() + ": " + rename_error +
+               " (is the cache folder writable?)"};
+}
+
+PinnedBundle AssetCache::pin(const Hash256& bundle_id, Entry& entry) {
+  entry.last_use = ++clock_;
+  ++entry.pins;
+  return PinnedBundle(this, bundle_id, dir_ / bundle_id.to_hex());
+}
+
+void AssetCache::unpin(const Hash256& bundle_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = entries_.find(bundle_id);
+  if (it == entries_.end() || it->second.pins == 0) return;
+  if (--it->second.pins == 0) evict_over_bound();
+}
+
+void AssetCache::evict_over_bound() {
   while (total_bytes_ > max_bytes_) {
     auto victim = entries_.end();
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->first == keep) continue;
+      if (it->second.pins > 0 || it->second.last_use == clock_) continue;
       if (victim == entries_.end() || it->second.last_use < victim->second.last_use) victim = it;
     }
     if (victim == entries_.end()) return;
@@ -109,6 +175,19 @@ uint64_t AssetCache::total_bytes() const {
 bool AssetCache::contains(const Hash256& bundle_id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return entries_.count(bundle_id) != 0;
+}
+
+Result<std::filesystem::path> default_worker_cache_dir(const std::string& identity) {
+  const std::string folder = "worker-" + blake2b_256(identity).to_hex().substr(0, 12);
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && std::filesystem::path(xdg).is_absolute()) {
+    return std::filesystem::path(xdg) / "tilefarm" / folder;
+  }
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || *home == '\0') {
+    return Error{"neither XDG_CACHE_HOME nor HOME is set: pass --cache DIR"};
+  }
+  return std::filesystem::path(home) / ".cache" / "tilefarm" / folder;
 }
 
 }  // namespace tf

@@ -2,7 +2,8 @@
 // false), kept in memory so that it can answer a ResultBytesRequest: the dispatcher asks when
 // the replica that uploaded the unit's bytes disagreed or lost them.
 //
-// Bounded by a count and a byte budget; the oldest results go first. A request for a result
+// Bounded by a count and a byte budget (rgb bytes); the oldest results go first, whatever
+// their size, and a result larger than the whole budget is not kept. A request for a result
 // that is gone goes unanswered, and the dispatcher asks another agreeing replica.
 //
 // Thread safety: none; the worker guards it with its shared mutex.

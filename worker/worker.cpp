@@ -40,10 +40,14 @@ proto::Body execute(UnitExecutor& executor, AssetCache& cache, const AssetCache:
   auto failure = [&](const std::string& message) -> proto::Body {
     return proto::UnitFailure{spec.lease_id, spec.unit_id, message};
   };
-  Result<std::filesystem::path> dir = cache.bundle_dir(spec.bundle, fetch);
-  if (!dir) return failure(dir.message());
-  if (Status s = executor.load_scene(dir.value() / spec.scene_path); !s) {
-    return failure("cannot load " + spec.scene_path + ": " + s.message());
+  {
+    // The pin keeps the bundle's files in place while the executor reads them; the loaded
+    // scene no longer needs them.
+    Result<PinnedBundle> bundle = cache.bundle_dir(spec.bundle, fetch);
+    if (!bundle) return failure(bundle.message());
+    if (Status s = executor.load_scene(bundle->path() / spec.scene_path); !s) {
+      return failure("cannot load " + spec.scene_path + ": " + s.message());
+    }
   }
   const RenderUnit unit{spec.frame, spec.x0, spec.y0, spec.x1, spec.y1, spec.s0, spec.s1};
   TileResult tile;
@@ -76,10 +80,25 @@ Result<std::unique_ptr<Worker>> Worker::create(
     zmq::context_t& context, WorkerOptions options,
     std::vector<std::unique_ptr<UnitExecutor>> executors) {
   if (executors.empty()) return Error{"a worker needs at least one device"};
+  // A worker without a key or a chosen routing id has a new identity on every run, so its
+  // default cache folder lives only as long as the worker.
+  const bool per_run_identity = !options.transport.curve && options.transport.routing_id.empty();
+  if (options.transport.routing_id.empty()) {
+    options.transport.routing_id = proto::random_routing_id("w-");
+  }
+  std::filesystem::path per_run_cache_dir;
+  if (options.cache_dir.empty()) {
+    Result<std::filesystem::path> dir = default_worker_cache_dir(
+        options.transport.curve ? options.transport.curve->public_key : options.transport.routing_id);
+    if (!dir) return Error{dir.message()};
+    options.cache_dir = dir.value();
+    if (per_run_identity) per_run_cache_dir = dir.value();
+  }
   Result<std::unique_ptr<AssetCache>> cache = AssetCache::open(options.cache_dir, options.cache_bytes);
   if (!cache) return Error{cache.message()};
   std::unique_ptr<Worker> worker(
       new Worker(context, std::move(options), std::move(cache.value()), std::move(executors)));
+  worker->per_run_cache_dir_ = std::move(per_run_cache_dir);
   if (worker->wake_fd_ < 0) return Error{"cannot create an eventfd for the worker"};
   return worker;
 }
@@ -93,9 +112,6 @@ Worker::Worker(zmq::context_t& context, WorkerOptions options, std::unique_ptr<A
       shared_(std::make_unique<Shared>()),
       wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (options_.name.empty()) options_.name = host_name();
-  if (options_.transport.routing_id.empty()) {
-    options_.transport.routing_id = proto::random_routing_id("w-");
-  }
   options_.transport.reconnect_ivl_ms = static_cast<int>(options_.reconnect_initial_ms);
   options_.transport.reconnect_ivl_max_ms = static_cast<int>(options_.reconnect_max_ms);
   if (!options_.log) {
@@ -105,6 +121,11 @@ Worker::Worker(zmq::context_t& context, WorkerOptions options, std::unique_ptr<A
 
 Worker::~Worker() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
+  if (!per_run_cache_dir_.empty()) {
+    cache_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(per_run_cache_dir_, ec);
+  }
 }
 
 void Worker::wake() {

@@ -38,6 +38,9 @@ namespace tf {
 struct WorkerOptions {
   std::string dispatcher_endpoint;
   std::string name;  // shown by the dispatcher; default: host name
+  // Empty: default_worker_cache_dir() of the worker's public key, else of its routing id; a
+  // worker with neither a key nor a chosen routing id gets a new folder per run, removed when
+  // the worker is destroyed.
   std::filesystem::path cache_dir;
   uint64_t cache_bytes = 8ull << 30;
   uint32_t units_per_device = 2;
@@ -57,7 +60,8 @@ struct WorkerOptions {
 
 class Worker {
  public:
-  // Opens the asset cache. `context` must outlive the worker; executors: one per device.
+  // Opens the asset cache (see WorkerOptions::cache_dir). `context` must outlive the worker;
+  // executors: one per device.
   static Result<std::unique_ptr<Worker>> create(zmq::context_t& context, WorkerOptions options,
                                                 std::vector<std::unique_ptr<UnitExecutor>> executors);
   ~Worker();
@@ -85,6 +89,7 @@ class Worker {
   zmq::context_t& context_;
   WorkerOptions options_;
   std::unique_ptr<AssetCache> cache_;
+  std::filesystem::path per_run_cache_dir_;  // removed on destruction when set
   std::vector<std::unique_ptr<UnitExecutor>> executors_;
   std::unique_ptr<Shared> shared_;
   int wake_fd_ = -1;  // eventfd: device threads and request_stop() wake the socket thread
