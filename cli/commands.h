@@ -27,10 +27,11 @@ struct RenderArgs {
   int workers = 0;  // 0: one per device
   std::optional<uint32_t> frame;
   std::string state_dir;
+  bool lenient = false;  // JobRequest::lenient
 };
 int render(const RenderArgs& args);
 int devices(bool json);
-int info(const std::string& scene, bool json);
+int info(const std::string& scene, bool json, bool lenient);
 
 // How a worker or client secures its link to a tcp:// dispatcher (commands_keys.cpp).
 struct ClientSecurityArgs {

@@ -95,6 +95,7 @@ int render(const RenderArgs& args) {
   // The embedded farm's workers are this process: nothing to verify against each other.
   request.replication = 1;
   request.quorum = 1;
+  request.lenient = args.lenient;
   Result<PreparedJob> job = prepare_job(request);
   if (!job) return fail(job.message(), kExitBadInput);
   Result<std::vector<std::unique_ptr<UnitExecutor>>> executors =
@@ -159,9 +160,13 @@ int devices(bool json) {
   return kExitOk;
 }
 
-int info(const std::string& scene, bool json) {
-  Result<LoadedScene> loaded = load_scene_file(scene);
-  if (!loaded) return fail(loaded.message(), kExitBadInput);
+int info(const std::string& scene, bool json, bool lenient) {
+  Result<LoadedScene> loaded = load_scene_file(scene, {lenient});
+  if (!loaded) {
+    return fail(loaded.message() +
+                    (lenient ? "" : " (--lenient approximates unsupported constructs)"),
+                kExitBadInput);
+  }
   if (json) {
     std::printf("%s\n", describe_scene_json(loaded.value()).dump(2).c_str());
   } else {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "dispatcher/planner.h"
 #include "formats/scene/load.h"
@@ -40,7 +41,9 @@ Result<PreparedJob> prepare_job(const JobRequest& request) {
   job.submit.priority = request.priority;
   job.submit.replication = request.replication;
   job.submit.quorum = request.quorum;
+  job.submit.lenient = request.lenient;
   std::map<std::string, BundleEntry> entries;  // by relative path
+  std::set<std::string> warned;                // frames of one shot repeat their warnings
   for (uint32_t frame : frames) {
     const std::filesystem::path file =
         std::filesystem::absolute(expand_frame_pattern(request.scene, frame)).lexically_normal();
@@ -55,8 +58,14 @@ Result<PreparedJob> prepare_job(const JobRequest& request) {
       return Error{"every frame's scene must be in one folder: " + file.string() + " is not in " +
                    job.scene_dir.string()};
     }
-    Result<LoadedScene> scene = load_scene_file(file);
-    if (!scene) return Error{scene.message()};
+    Result<LoadedScene> scene = load_scene_file(file, {request.lenient});
+    if (!scene) {
+      return Error{scene.message() +
+                   (request.lenient ? "" : " (--lenient approximates unsupported constructs)")};
+    }
+    for (const std::string& w : scene->warnings) {
+      if (warned.insert(w).second) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    }
     const uint32_t spp = request.spp.value_or(scene->spp);
     if (job.submit.spp == 0) job.submit.spp = spp;
     Result<BundleManifest> manifest = make_bundle_manifest(file);

@@ -29,6 +29,9 @@ struct JobRequest {
   // agreeing result hashes accept a unit.
   uint32_t replication = 2;
   uint32_t quorum = 2;
+  // Approximate unsupported constructs (each warned once on stderr) instead of refusing the
+  // scene; workers load it the same way (proto::SubmitJob::lenient).
+  bool lenient = false;
 };
 
 struct PreparedJob {

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 256));
   render_cmd->add_option("--frame", render_args.frame, "Frame number (for ####-patterns)");
   render_cmd->add_option("--state", render_args.state_dir, "Dispatcher state folder (default: temporary)");
+  render_cmd->add_flag("--lenient", render_args.lenient,
+                       "Approximate unsupported scene constructs (warned) instead of failing");
   render_cmd->callback([&] { code = render(render_args); });
 
   bool json = false;
@@ -35,7 +37,9 @@ int main(int argc, char** argv) {
   auto* info_cmd = app.add_subcommand("info", "Describe a scene");
   info_cmd->add_option("scene", scene, "Scene file")->required();
   info_cmd->add_flag("--json", json, "JSON output");
-  info_cmd->callback([&] { code = info(scene, json); });
+  bool info_lenient = false;
+  info_cmd->add_flag("--lenient", info_lenient, "Load as `render --lenient` would (warnings listed)");
+  info_cmd->callback([&] { code = info(scene, json, info_lenient); });
 
   // --key, --server-key, --insecure of every command that talks to a dispatcher.
   const auto add_security_flags = [](CLI::App* cmd, ClientSecurityArgs& security) {
@@ -95,6 +99,8 @@ int main(int argc, char** argv) {
                          "Replicas per unit, on distinct workers and owners (default 2)")->check(CLI::Range(1, 32));
   submit_cmd->add_option("--quorum", submit_args.request.quorum,
                          "Agreeing result hashes that accept a unit (default 2, at most --replication)")->check(CLI::Range(1, 32));
+  submit_cmd->add_flag("--lenient", submit_args.request.lenient,
+                       "Approximate unsupported scene constructs (warned) instead of failing");
   submit_cmd->add_option("--output", submit_args.output_dir, "Folder for the outputs (with --wait)");
   submit_cmd->add_flag("--wait", submit_args.wait, "Wait for the job and fetch its outputs");
   ClientSecurityArgs client_security;

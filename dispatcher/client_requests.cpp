@@ -125,6 +125,7 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
   row.replication = request.replication;
   row.quorum = request.quorum;
   row.max_replicas = max_replicas;
+  row.lenient = request.lenient;
   Result<uint64_t> job_id = store_->insert_job(row);
   if (!job_id) return Error{job_id.message()};
   row.id = job_id.value();

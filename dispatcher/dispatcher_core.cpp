@@ -105,6 +105,12 @@ Status DispatcherCore::load(int64_t now_ms) {
   return Status::ok();
 }
 
+void DispatcherCore::record_malformed(const std::string& peer_key, const std::string& reason,
+                                      uint64_t count) {
+  // One row per key: the count's updates share the open transaction and leave one row.
+  for (uint64_t i = 0; i < count; ++i) record_malformed(peer_key, reason);
+}
+
 Status DispatcherCore::handle(const std::string& peer, const std::string& peer_key,
                               const proto::Envelope& message, int64_t now_ms,
                               std::vector<Outgoing>* out) {
@@ -333,7 +339,7 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
   const FrameState& frame = frames_[{u.job_id, u.frame}];
   grant.units.push_back({lease_id.value(), u.id, u.job_id, job.row.bundle, frame.row.scene_path,
                          u.frame, u.x0, u.y0, u.x1, u.y1, u.s0, u.s1, replica.replica,
-                         config_.lease_seconds, upload});
+                         config_.lease_seconds, upload, job.row.lenient});
   return Status::ok();
 }
 

@@ -109,6 +109,9 @@ class DispatcherCore {
   // message it rejects); enough of them quarantine the key (reputation.h). A store failure
   // here is returned by the next handle() or tick().
   void record_malformed(const std::string& peer_key, const std::string& reason);
+  // The same for `count` messages at once (the server reports a flood once per window, with
+  // the first message's reason).
+  void record_malformed(const std::string& peer_key, const std::string& reason, uint64_t count);
   // The reputation of a worker key; nullptr when the key was never seen.
   const WorkerRecord* worker_record(const std::string& key) const;
 

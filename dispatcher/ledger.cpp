@@ -101,10 +101,8 @@ Result<std::pair<uint64_t, Hash256>> ledger_tip(SqliteDb& db) {
                                       hash_from_bytes(hash)};
 }
 
-// SQLite offers no SQL to ask whether a transaction is open; BEGIN fails exactly when one is.
-Status require_open_transaction(SqliteDb& db) {
-  if (!db.exec("BEGIN")) return Status::ok();
-  (void)db.exec("ROLLBACK");
+Status require_open_transaction(const SqliteDb& db) {
+  if (db.in_transaction()) return Status::ok();
   return Error{"Ledger::append requires an open store transaction (Store::begin())"};
 }
 

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 namespace tf {
 namespace {
 
 constexpr char kZapDomain[] = "tilefarm";
 constexpr size_t kMaxTrackedKeys = 4096;  // per log window; beyond it, lines are dropped
+// Lines about one key per log window; a mute's own line comes on top (at most one per window
+// while the cool-down is at least a window), so a key never gets more than 5 lines a window.
+constexpr int kLinesPerKey = 4;
 
 void log_to_stderr(const std::string& line) { std::fprintf(stderr, "dispatcher: %s\n", line.c_str()); }
 
@@ -46,10 +50,13 @@ void PeerLogLimiter::roll_window(int64_t now_ms) {
 
 DispatcherServer::DispatcherServer(DispatcherServerOptions options,
                                    std::unique_ptr<DispatcherCore> core)
-    : options_(std::move(options)), core_(std::move(core)) {
+    : options_(std::move(options)),
+      muted_(std::make_shared<MutedKeys>()),
+      rejections_(options_.flood),
+      core_(std::move(core)) {
   if (!options_.log) options_.log = log_to_stderr;
   access_ = std::make_shared<const AccessPolicy>(options_.security.access);
-  peer_log_ = std::make_shared<PeerLogLimiter>(options_.log);
+  peer_log_ = std::make_shared<PeerLogLimiter>(options_.log, kLinesPerKey);
 }
 
 Result<std::unique_ptr<DispatcherServer>> DispatcherServer::start(
@@ -75,7 +82,7 @@ Result<std::unique_ptr<DispatcherServer>> DispatcherServer::start(
   if (curve) {
     std::shared_ptr<PeerLogLimiter> peer_log = server->peer_log_;
     Result<std::unique_ptr<ZapHandler>> zap = ZapHandler::start(
-        context, kZapDomain, server->access_,
+        context, kZapDomain, server->access_, server->muted_,
         [peer_log](const std::string& key, const std::string& reason) {
           peer_log->log(key, reason + " (key " + key + ")", proto::now_ms());
         });
@@ -98,25 +105,47 @@ Result<std::unique_ptr<DispatcherServer>> DispatcherServer::start(
 }
 
 SecurityStats DispatcherServer::security_stats() const {
-  return {handled_, rejected_, zap_ ? zap_->handshakes_refused() : 0};
+  return {handled_, rejected_, muted_messages_, mutes_, zap_ ? zap_->handshakes_refused() : 0};
 }
 
-void DispatcherServer::reject(const proto::RawMessage& raw, const std::string& reason, int64_t now_ms) {
+void DispatcherServer::reject(const proto::RawMessage& raw, const std::string& reason,
+                              const Clocks& now) {
   ++rejected_;
-  peer_log_->log(raw.peer_key, "rejected a message from key " + raw.peer_key + ": " + reason, now_ms);
-  core_->record_malformed(raw.peer_key, reason);
+  peer_log_->log(raw.peer_key, "rejected a message from key " + raw.peer_key + ": " + reason, now.wall_ms);
+  if (rejections_.add(raw.peer_key, reason, now.steady_ms)) mute(raw.peer_key, now.steady_ms);
 }
 
-std::optional<proto::Envelope> DispatcherServer::admit(const proto::RawMessage& raw, int64_t now_ms,
+void DispatcherServer::mute(const std::string& key, int64_t steady_ms) {
+  const FloodLimits& limits = options_.flood;
+  muted_->mute(key, steady_ms, limits.mute_ms);
+  ++mutes_;
+  options_.log("muted key " + key + " for " + std::to_string(limits.mute_ms / 1000) +
+               " s: more than " + std::to_string(limits.max_rejections) +
+               " of its messages were rejected within " + std::to_string(limits.window_ms / 1000) +
+               " s; until then its messages are dropped unread and its new connections refused");
+}
+
+void DispatcherServer::report_rejections(int64_t steady_ms) {
+  for (const RejectionTally::Window& w : rejections_.take_ended(steady_ms)) {
+    core_->record_malformed(w.key, w.first_reason, w.count);
+  }
+}
+
+std::optional<proto::Envelope> DispatcherServer::admit(const proto::RawMessage& raw, const Clocks& now,
                                                        std::vector<Outgoing>* out) {
+  if (muted_->is_muted(raw.peer_key, now.steady_ms)) {
+    ++rejected_;
+    ++muted_messages_;
+    return std::nullopt;
+  }
   if (!raw.rejected.empty()) {
-    reject(raw, raw.rejected, now_ms);
+    reject(raw, raw.rejected, now);
     return std::nullopt;
   }
   Result<proto::Envelope> envelope = proto::decode_message(
       raw.payload, proto::roles(proto::Role::kWorker, proto::Role::kClient));
   if (!envelope) {
-    reject(raw, envelope.message(), now_ms);
+    reject(raw, envelope.message(), now);
     return std::nullopt;
   }
   if (zap_) {
@@ -130,7 +159,7 @@ std::optional<proto::Envelope> DispatcherServer::admit(const proto::RawMessage& 
                             "adds your client.pub to the --client-allow file)"
                       : "key " + raw.peer_key + " may not send " + kind +
                             ": it is not enrolled as a worker on this dispatcher";
-      reject(raw, "out of role: " + kind, now_ms);
+      reject(raw, "out of role: " + kind, now);
       out->push_back({raw.peer, {envelope->request_id,
                                  proto::ErrorReply{proto::ErrorCode::kBadRequest, refusal}}});
       return std::nullopt;
@@ -151,7 +180,9 @@ Status DispatcherServer::run() {
       if (e.num() == EINTR) continue;
       return Error{std::string("poll failed: ") + e.what()};
     }
-    const int64_t now = proto::now_ms();
+    const Clocks clocks{proto::now_ms(), steady_now_ms()};
+    const int64_t now = clocks.wall_ms;
+    report_rejections(clocks.steady_ms);
     for (size_t n = 0; n < options_.max_messages_per_iteration; ++n) {
       Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(*socket_, true);
       if (!raw) {
@@ -159,7 +190,7 @@ Status DispatcherServer::run() {
         break;
       }
       if (!raw.value()) break;
-      std::optional<proto::Envelope> envelope = admit(*raw.value(), now, &out);
+      std::optional<proto::Envelope> envelope = admit(*raw.value(), clocks, &out);
       if (!envelope) continue;
       if (Status s = core_->handle(raw.value()->peer, raw.value()->peer_key, *envelope, now, &out); !s) {
         return s;
@@ -170,7 +201,8 @@ Status DispatcherServer::run() {
     for (const Outgoing& o : out) (void)proto::send_envelope(*socket_, o.peer, o.envelope);
     out.clear();
   }
-  return Status::ok();
+  report_rejections(std::numeric_limits<int64_t>::max());
+  return core_->commit();
 }
 
 }  // namespace tf

@@ -13,7 +13,12 @@
 // reaches DispatcherCore. inproc:// and ipc:// endpoints are plain and unchecked (local).
 // Every rejected message (wrong frame count, undecodable, out of role) is logged with the
 // sender's key, at most a few lines per key and window (PeerLogLimiter), counted, and
-// reported to DispatcherCore::record_malformed (the key's reputation).
+// reported to DispatcherCore::record_malformed (the key's reputation) once per key and window
+// (count and first reason), so that a flood cannot grow the store.
+// Flood resistance (zap_flood_guard.h, DispatcherServerOptions::flood): a key with more than
+// `max_rejections` rejected messages in a window is muted for `mute_ms`: its messages are then
+// dropped before decoding (counted, not logged, not reported) and the ZAP handler refuses its
+// new handshakes. Each mute is logged once, with the key.
 //
 // Thread safety: run() owns the socket; request_stop() may be called from any thread.
 #pragma once
@@ -30,6 +35,7 @@
 #include <zmq.hpp>
 
 #include "dispatcher/dispatcher_core.h"
+#include "dispatcher/zap_flood_guard.h"
 #include "dispatcher/zap_handler.h"
 #include "dispatcher/zap_policy.h"
 #include "formats/protocol/curve_keys.h"
@@ -73,7 +79,9 @@ struct DispatcherSecurity {
 // What the security layer turned away (tests, benchmarks, logs).
 struct SecurityStats {
   uint64_t messages_handled = 0;   // passed every check and went to DispatcherCore
-  uint64_t messages_rejected = 0;  // wrong frame count, undecodable, or out of role
+  uint64_t messages_rejected = 0;  // wrong frame count, undecodable, out of role, or muted
+  uint64_t messages_muted = 0;     // of those, dropped unread because their key was muted
+  uint64_t keys_muted = 0;         // mutes so far (a key muted twice counts twice)
   uint64_t handshakes_refused = 0; // by the ZAP handler
 };
 
@@ -83,6 +91,7 @@ struct DispatcherServerOptions {
   proto::TransportOptions transport;
   DispatcherSecurity security;
   size_t max_messages_per_iteration = 1000;
+  FloodLimits flood;
   // Receives one line per rejected message or notable event; default: stderr.
   std::function<void(const std::string&)> log;
 };
@@ -107,21 +116,32 @@ class DispatcherServer {
 
  private:
   DispatcherServer(DispatcherServerOptions options, std::unique_ptr<DispatcherCore> core);
+  // One loop iteration's time: the wall clock (DispatcherCore, logs) and the monotonic clock
+  // (flood windows and mutes).
+  struct Clocks {
+    int64_t wall_ms, steady_ms;
+  };
   // Checks one received message; returns the envelope to hand to DispatcherCore, or nullopt
-  // when it was rejected (logged, counted, answered when the sender may be told).
-  std::optional<proto::Envelope> admit(const proto::RawMessage& raw, int64_t now_ms,
+  // when it was rejected (logged, counted, answered when the sender may be told) or its key
+  // is muted (counted only).
+  std::optional<proto::Envelope> admit(const proto::RawMessage& raw, const Clocks& now,
                                        std::vector<Outgoing>* out);
-  void reject(const proto::RawMessage& raw, const std::string& reason, int64_t now_ms);
+  void reject(const proto::RawMessage& raw, const std::string& reason, const Clocks& now);
+  void mute(const std::string& key, int64_t steady_ms);
+  // Hands DispatcherCore the rejection windows that ended by `steady_ms`.
+  void report_rejections(int64_t steady_ms);
 
   DispatcherServerOptions options_;
   std::shared_ptr<const AccessPolicy> access_;
   std::shared_ptr<PeerLogLimiter> peer_log_;
+  std::shared_ptr<MutedKeys> muted_;  // shared with the ZAP handler
+  RejectionTally rejections_;
   std::unique_ptr<ZapHandler> zap_;  // before socket_: the handler outlives the socket
   std::optional<zmq::socket_t> socket_;
   std::unique_ptr<DispatcherCore> core_;
   std::string endpoint_;
   std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> handled_{0}, rejected_{0};
+  std::atomic<uint64_t> handled_{0}, rejected_{0}, muted_messages_{0}, mutes_{0};
 };
 
 }  // namespace tf

@@ -55,21 +55,32 @@ std::vector<uint8_t> SqliteStatement::column_blob(int col) const {
               : std::vector<uint8_t>();
 }
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::filesystem::path& path) {
+Result<std::unique_ptr<SqliteDb>> SqliteDb::open_with_flags(const std::filesystem::path& path,
+                                                            int flags) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
   if (rc != SQLITE_OK) {
     return Error{"cannot open the dispatcher database " + path.string() + ": " +
                  (raw ? sqlite3_errmsg(raw) : "out of memory")};
   }
   sqlite3_busy_timeout(raw, 5000);
+  return db;
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::filesystem::path& path) {
+  Result<std::unique_ptr<SqliteDb>> db =
+      open_with_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db) return db;
   // WAL + synchronous=FULL: every commit is durable across power loss (NORMAL is not).
-  Status s = db->exec(
+  Status s = db.value()->exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (!s) return Error{"cannot configure " + path.string() + ": " + s.message()};
   return db;
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::open_read_only(const std::filesystem::path& path) {
+  return open_with_flags(path, SQLITE_OPEN_READONLY);
 }
 
 SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }

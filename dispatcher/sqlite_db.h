@@ -1,5 +1,5 @@
 // A thin RAII layer over the SQLite C API: one connection, prepared statements, errors as
-// values. Used by the dispatcher's store only.
+// values. Used by the dispatcher's store, and read-only by the trust queries.
 //
 // Thread safety: a SqliteDb and its statements belong to one thread.
 #pragma once
@@ -52,6 +52,11 @@ class SqliteDb {
   // Opens (creating if needed) the database at `path` with the durability settings the
   // dispatcher relies on: WAL, synchronous=FULL, foreign_keys=ON, busy_timeout 5 s.
   static Result<std::unique_ptr<SqliteDb>> open(const std::filesystem::path& path);
+  // Opens an existing database for reading only (SQLITE_OPEN_READONLY): every write is refused
+  // by SQLite ("attempt to write a readonly database"), and nothing is created. In WAL mode it
+  // reads the last committed state while a writer holds a transaction open (it never sees the
+  // writer's uncommitted rows and never blocks it). Errors name the path.
+  static Result<std::unique_ptr<SqliteDb>> open_read_only(const std::filesystem::path& path);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
@@ -60,9 +65,14 @@ class SqliteDb {
   Status exec(std::string_view sql);
   Result<SqliteStatement> prepare(std::string_view sql);
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+  // True between BEGIN and COMMIT/ROLLBACK on this connection (sqlite3_get_autocommit).
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}
+  // sqlite3_open_v2 with `flags` and a 5 s busy timeout; no pragmas.
+  static Result<std::unique_ptr<SqliteDb>> open_with_flags(const std::filesystem::path& path,
+                                                           int flags);
   sqlite3* db_;
 };
 

@@ -105,6 +105,10 @@ constexpr const char* kMigrations[] = {
       quarantined INTEGER NOT NULL DEFAULT 0,
       quarantine_reason TEXT NOT NULL DEFAULT '');
     )sql",
+    // 4 -> 5: lenient scene loading per job.
+    R"sql(
+    ALTER TABLE jobs ADD COLUMN lenient INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 
 Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {
@@ -217,7 +221,7 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
   if (Status s = require_transaction("insert_job"); !s) return Error{s.message()};
   auto st = statement(
       "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
-      " replication, quorum, max_replicas) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " replication, quorum, max_replicas, lenient) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return Error{st.message()};
   st.value()->bind(1, job.name)
       .bind(2, static_cast<int64_t>(job.state))
@@ -229,7 +233,8 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
       .bind(8, job.message)
       .bind(9, job.replication)
       .bind(10, job.quorum)
-      .bind(11, job.max_replicas);
+      .bind(11, job.max_replicas)
+      .bind(12, job.lenient ? 1 : 0);
   if (Status s = st.value()->run(); !s) return Error{s.message()};
   return static_cast<uint64_t>(db_->last_insert_rowid());
 }
@@ -331,7 +336,7 @@ Result<StoreSnapshot> Store::load() {
   StoreSnapshot snap;
   auto jobs = db_->prepare(
       "SELECT id, name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
-      " replication, quorum, max_replicas FROM jobs ORDER BY id");
+      " replication, quorum, max_replicas, lenient FROM jobs ORDER BY id");
   if (!jobs) return Error{jobs.message()};
   for (;;) {
     Result<bool> row = jobs->step();
@@ -353,6 +358,7 @@ Result<StoreSnapshot> Store::load() {
     j.replication = static_cast<uint32_t>(jobs->column_int(9));
     j.quorum = static_cast<uint32_t>(jobs->column_int(10));
     j.max_replicas = static_cast<uint32_t>(jobs->column_int(11));
+    j.lenient = jobs->column_int(12) != 0;
     snap.jobs.push_back(std::move(j));
   }
   auto frames = db_->prepare(

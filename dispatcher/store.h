@@ -39,6 +39,7 @@ struct JobRow {
   std::string message;
   // Verification (proto::SubmitJob): replicas per unit, agreeing hashes to accept, cap.
   uint32_t replication = 1, quorum = 1, max_replicas = 4;
+  bool lenient = false;  // scenes load leniently (proto::SubmitJob::lenient)
 };
 
 struct FrameRow {

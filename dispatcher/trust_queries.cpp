@@ -44,11 +44,8 @@ Result<std::unique_ptr<SqliteDb>> open_state_read_only(const std::filesystem::pa
     return Error{"no dispatcher state in " + state_dir.string() + " (" + path.string() +
                  " does not exist); pass the folder given to `tilefarm dispatcher --state`"};
   }
-  Result<std::unique_ptr<SqliteDb>> db = SqliteDb::open(path);
+  Result<std::unique_ptr<SqliteDb>> db = SqliteDb::open_read_only(path);
   if (!db) return Error{db.message()};
-  if (Status s = db.value()->exec("PRAGMA query_only = ON"); !s) {
-    return Error{"cannot open " + path.string() + " read-only: " + s.message()};
-  }
   auto tables = db.value()->prepare(
       "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('ledger', 'workers')");
   if (!tables) return Error{tables.message()};

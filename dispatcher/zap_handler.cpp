@@ -24,6 +24,7 @@ std::string z85_of(const zmq::message_t& key) {
 
 Result<std::unique_ptr<ZapHandler>> ZapHandler::start(zmq::context_t& context, std::string domain,
                                                       std::shared_ptr<const AccessPolicy> policy,
+                                                      std::shared_ptr<const MutedKeys> muted,
                                                       RefusalFn on_refusal) {
   zmq::socket_t socket(context, zmq::socket_type::rep);
   socket.set(zmq::sockopt::linger, 0);
@@ -35,14 +36,17 @@ Result<std::unique_ptr<ZapHandler>> ZapHandler::start(zmq::context_t& context, s
   // The thread starts in the constructor, after the socket moved in (thread creation is the
   // memory barrier ZeroMQ asks for when a socket changes threads).
   return std::unique_ptr<ZapHandler>(
-      new ZapHandler(std::move(socket), std::move(domain), std::move(policy), std::move(on_refusal)));
+      new ZapHandler(std::move(socket), std::move(domain), std::move(policy), std::move(muted),
+                     std::move(on_refusal)));
 }
 
 ZapHandler::ZapHandler(zmq::socket_t socket, std::string domain,
-                       std::shared_ptr<const AccessPolicy> policy, RefusalFn on_refusal)
+                       std::shared_ptr<const AccessPolicy> policy,
+                       std::shared_ptr<const MutedKeys> muted, RefusalFn on_refusal)
     : socket_(std::move(socket)),
       domain_(std::move(domain)),
       policy_(std::move(policy)),
+      muted_(std::move(muted)),
       on_refusal_(std::move(on_refusal)),
       thread_([this] { loop(); }) {}
 
@@ -84,6 +88,8 @@ void ZapHandler::answer_one() {
       refusal = "unknown ZAP domain";
     } else if (!policy_->may_connect(key)) {
       refusal = policy_->banned.count(key) != 0 ? "banned key" : "key on no allow list";
+    } else if (muted_ && muted_->is_muted(key, steady_now_ms())) {
+      refusal = "key muted for sending too many rejected messages (cool-down)";
     }
   }
   if (refusal.empty()) {

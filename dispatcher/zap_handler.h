@@ -5,7 +5,8 @@
 //
 // It answers on inproc://zeromq.zap.01 in the given context, on its own thread, so that
 // handshakes never wait for the dispatcher's loop. Only one handler can exist per context.
-// A request for another domain or another mechanism than CURVE is refused (status 400).
+// A request for another domain or another mechanism than CURVE is refused (status 400), and
+// so is a key muted for flooding (zap_flood_guard.h) until its cool-down ends.
 //
 // Thread safety: start() and the destructor from one thread; the counters from any thread.
 // `on_refusal` is called on the handler's thread.
@@ -20,6 +21,7 @@
 
 #include <zmq.hpp>
 
+#include "dispatcher/zap_flood_guard.h"
 #include "dispatcher/zap_policy.h"
 #include "kernels/status.h"
 
@@ -33,9 +35,10 @@ class ZapHandler {
   using RefusalFn = std::function<void(const std::string& key, const std::string& reason)>;
 
   // Binds the ZAP endpoint (an error when another handler holds it) and starts the thread.
-  // `context` must outlive the handler.
+  // `context` must outlive the handler; `muted` may be null (no key is ever muted).
   static Result<std::unique_ptr<ZapHandler>> start(zmq::context_t& context, std::string domain,
                                                    std::shared_ptr<const AccessPolicy> policy,
+                                                   std::shared_ptr<const MutedKeys> muted,
                                                    RefusalFn on_refusal);
   // Stops the thread (within one poll interval) and unbinds.
   ~ZapHandler();
@@ -47,13 +50,14 @@ class ZapHandler {
 
  private:
   ZapHandler(zmq::socket_t socket, std::string domain, std::shared_ptr<const AccessPolicy> policy,
-             RefusalFn on_refusal);
+             std::shared_ptr<const MutedKeys> muted, RefusalFn on_refusal);
   void loop();
   void answer_one();
 
   zmq::socket_t socket_;
   std::string domain_;
   std::shared_ptr<const AccessPolicy> policy_;
+  std::shared_ptr<const MutedKeys> muted_;
   RefusalFn on_refusal_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> accepted_{0}, refused_{0};

@@ -11,13 +11,14 @@ class BackendExecutor : public UnitExecutor {
   const DeviceInfo& device() const override { return backend_->device(); }
   std::string kernel_version() const override { return backend_->kernel_version(); }
 
-  Status load_scene(const std::filesystem::path& scene_file) override {
-    if (scene_file == loaded_) return Status::ok();
+  Status load_scene(const std::filesystem::path& scene_file, bool lenient) override {
+    if (scene_file == loaded_ && lenient == loaded_lenient_) return Status::ok();
     loaded_.clear();
-    Result<LoadedScene> scene = load_scene_file(scene_file);
+    Result<LoadedScene> scene = load_scene_file(scene_file, {lenient});
     if (!scene) return scene.status();
     if (Status s = backend_->load_scene(scene->kernel); !s) return s;
     loaded_ = scene_file;
+    loaded_lenient_ = lenient;
     return Status::ok();
   }
 
@@ -28,6 +29,7 @@ class BackendExecutor : public UnitExecutor {
  private:
   std::unique_ptr<Backend> backend_;
   std::filesystem::path loaded_;
+  bool loaded_lenient_ = false;
 };
 
 }  // namespace

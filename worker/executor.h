@@ -19,9 +19,10 @@ class UnitExecutor {
   virtual ~UnitExecutor() = default;
   virtual const DeviceInfo& device() const = 0;
   virtual std::string kernel_version() const = 0;
-  // Makes `scene_file` (inside a materialised bundle) the scene that render() uses. Loading
-  // the file already loaded is cheap. On error the previous scene is unspecified.
-  virtual Status load_scene(const std::filesystem::path& scene_file) = 0;
+  // Makes `scene_file` (inside a materialised bundle) the scene that render() uses, loaded
+  // leniently when asked (formats/scene/load.h). Loading the file already loaded the same way
+  // is cheap. On error the previous scene is unspecified.
+  virtual Status load_scene(const std::filesystem::path& scene_file, bool lenient) = 0;
   // Renders one unit of the loaded scene. On error `out` is unspecified.
   virtual Status render(const RenderUnit& unit, TileResult* out) = 0;
 };

@@ -55,8 +55,8 @@ class MisbehavingExecutor : public UnitExecutor {
   MisbehavingExecutor(std::unique_ptr<UnitExecutor> inner, MisbehaviorOptions options);
   const DeviceInfo& device() const override { return inner_->device(); }
   std::string kernel_version() const override { return inner_->kernel_version(); }
-  Status load_scene(const std::filesystem::path& scene_file) override {
-    return inner_->load_scene(scene_file);
+  Status load_scene(const std::filesystem::path& scene_file, bool lenient) override {
+    return inner_->load_scene(scene_file, lenient);
   }
   Status render(const RenderUnit& unit, TileResult* out) override;
 

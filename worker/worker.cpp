@@ -45,7 +45,7 @@ proto::Body execute(UnitExecutor& executor, AssetCache& cache, const AssetCache:
     // scene no longer needs them.
     Result<PinnedBundle> bundle = cache.bundle_dir(spec.bundle, fetch);
     if (!bundle) return failure(bundle.message());
-    if (Status s = executor.load_scene(bundle->path() / spec.scene_path); !s) {
+    if (Status s = executor.load_scene(bundle->path() / spec.scene_path, spec.lenient); !s) {
       return failure("cannot load " + spec.scene_path + ": " + s.message());
     }
   }

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,11 +38,35 @@ namespace {
 
 constexpr int kMaxRounds = 100000;
 
-std::filesystem::path scratch_dir(const std::string& name) {
+// A simulated farm of `workers` (replication 2) in a scratch folder under /dev/shm where there
+// is one; the folder is removed with the farm.
+struct ScratchFarm {
+  std::filesystem::path dir;
+  std::unique_ptr<TrustFarmSim> sim;
+
+  ScratchFarm() = default;
+  ScratchFarm(const ScratchFarm&) = delete;
+  ScratchFarm& operator=(const ScratchFarm&) = delete;
+  ~ScratchFarm() {
+    sim.reset();  // closes the store before its folder goes
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+Status start_farm(ScratchFarm& farm, const std::string& name, const TrustPolicy& policy,
+                  uint64_t seed, size_t workers) {
   const std::filesystem::path shm = "/dev/shm";
   const std::filesystem::path base =
       std::filesystem::is_directory(shm) ? shm : std::filesystem::temp_directory_path();
-  return base / ("tilefarm-trust-bench-" + std::to_string(::getpid()) + "-" + name);
+  farm.dir = base / ("tilefarm-trust-bench-" + std::to_string(::getpid()) + "-" + name);
+  DispatcherConfig config;
+  config.trust = policy;
+  config.spot_check_seed = seed;
+  auto sim = TrustFarmSim::start(config, farm.dir, workers, 2);
+  if (!sim) return Error{sim.message()};
+  farm.sim = std::move(sim.value());
+  return {};
 }
 
 struct Overhead {
@@ -51,35 +76,32 @@ struct Overhead {
 };
 
 Result<Overhead> measure_overhead(const TrustPolicy& policy, uint64_t seed) {
-  DispatcherConfig config;
-  config.trust = policy;
-  config.spot_check_seed = seed;
   constexpr size_t kWorkers = 10;
-  const std::filesystem::path dir = scratch_dir("overhead");
-  auto sim = TrustFarmSim::start(config, dir, kWorkers, 2);
-  if (!sim) return Error{sim.message()};
+  ScratchFarm farm;
+  if (Status s = start_farm(farm, "overhead", policy, seed, kWorkers); !s) {
+    return Error{s.message()};
+  }
+  TrustFarmSim& sim = *farm.sim;
   SimJob warm_up;
   warm_up.frames = 4;  // 256 units, about 51 agreeing results per worker
-  if (auto s = sim.value()->run_job(warm_up, nullptr, kMaxRounds); !s) return Error{s.message()};
+  if (auto s = sim.run_job(warm_up, nullptr, kMaxRounds); !s) return Error{s.message()};
   Overhead o;
   o.all_trusted = true;
   for (size_t w = 0; w < kWorkers; ++w) {
-    const WorkerRecord* r = sim.value()->core().worker_record(TrustFarmSim::key_of(w));
+    const WorkerRecord* r = sim.core().worker_record(TrustFarmSim::key_of(w));
     o.all_trusted = o.all_trusted && r != nullptr && is_trusted(*r, policy);
   }
-  const DispatcherStats before = sim.value()->core().stats();
+  const DispatcherStats before = sim.core().stats();
   SimJob measured;
   measured.frames = 8;  // 512 units
-  auto state = sim.value()->run_job(measured, nullptr, kMaxRounds);
+  auto state = sim.run_job(measured, nullptr, kMaxRounds);
   if (!state) return Error{state.message()};
   if (state.value() != proto::JobState::kDone) return Error{"the measured job did not finish"};
-  const DispatcherStats& after = sim.value()->core().stats();
+  const DispatcherStats& after = sim.core().stats();
   o.units = measured.units();
   o.replicas = after.replicas_reported - before.replicas_reported;
   o.single_replica_units = after.units_single_replica - before.units_single_replica;
   o.ratio = static_cast<double>(o.replicas) / static_cast<double>(o.units);
-  sim.value().reset();
-  std::filesystem::remove_all(dir);
   return o;
 }
 
@@ -91,14 +113,12 @@ struct TurncoatRun {
 
 Result<TurncoatRun> run_turncoat(const TrustPolicy& policy, uint64_t seed,
                                  bool first_replicas_only) {
-  DispatcherConfig config;
-  config.trust = policy;
-  config.spot_check_seed = seed;
   constexpr size_t kWorkers = 6;
-  const std::filesystem::path dir = scratch_dir("turncoat");
-  auto sim = TrustFarmSim::start(config, dir, kWorkers, 2);
-  if (!sim) return Error{sim.message()};
-  TrustFarmSim& farm = *sim.value();
+  ScratchFarm scratch;
+  if (Status s = start_farm(scratch, "turncoat", policy, seed, kWorkers); !s) {
+    return Error{s.message()};
+  }
+  TrustFarmSim& farm = *scratch.sim;
   const std::string turncoat = TrustFarmSim::key_of(0);
   SimJob warm_up;
   warm_up.frames = 3;  // about 64 agreeing results per worker
@@ -127,8 +147,6 @@ Result<TurncoatRun> run_turncoat(const TrustPolicy& policy, uint64_t seed,
     if (!accepted) return Error{accepted.message()};
     if (accepted.value() == wrong) ++run.accepted_wrong;
   }
-  sim.value().reset();
-  std::filesystem::remove_all(dir);
   return run;
 }
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "formats/protocol/codec_support.h"
 #include "formats/protocol/trust_codec.h"
 #include "protocol.capnp.h"
 
@@ -19,33 +20,7 @@ namespace {
 
 using WhichBody = wire::Envelope::Body::Which;
 
-// Thrown inside this file only (caught in decode_message) for semantic violations that Cap'n
-// Proto itself cannot see, such as a hash of the wrong length.
-struct DecodeError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// ---- helpers shared by encode and decode
-
-capnp::Data::Reader as_data(const Hash256& h) { return {h.bytes.data(), h.bytes.size()}; }
-
-template <class T>
-capnp::Data::Reader as_data(const std::vector<T>& v) {
-  return {reinterpret_cast<const kj::byte*>(v.data()), v.size() * sizeof(T)};
-}
-
-Hash256 read_hash(capnp::Data::Reader d, const char* what) {
-  if (d.size() != 32) {
-    throw DecodeError(std::string(what) + " must be a 32-byte hash, got " +
-                      std::to_string(d.size()) + " bytes");
-  }
-  Hash256 h;
-  std::memcpy(h.bytes.data(), d.begin(), 32);
-  return h;
-}
-
-std::vector<uint8_t> read_bytes(capnp::Data::Reader d) { return {d.begin(), d.end()}; }
-std::string read_text(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
+// ---- enum conversions; a newer peer's value maps to the nearest value this side knows
 
 JobState read_job_state(wire::JobState s) {
   switch (s) {
@@ -94,12 +69,8 @@ wire::ErrorCode write_error_code(ErrorCode c) {
 void write(wire::WorkerHello::Builder b, const WorkerHello& m) {
   b.setWorkerName(m.worker_name);
   b.setOwner(m.owner);
-  auto held = b.initHeldLeases(static_cast<unsigned>(m.held_leases.size()));
-  for (unsigned i = 0; i < m.held_leases.size(); ++i) held.set(i, m.held_leases[i]);
-  auto list = b.initDevices(static_cast<unsigned>(m.devices.size()));
-  for (unsigned i = 0; i < m.devices.size(); ++i) {
-    const DeviceOffer& d = m.devices[i];
-    auto o = list[i];
+  set_list(b.initHeldLeases(list_size(m.held_leases)), m.held_leases);
+  write_list(b.initDevices(list_size(m.devices)), m.devices, [](auto o, const DeviceOffer& d) {
     o.setBackend(d.backend);
     o.setIndex(d.index);
     o.setName(d.name);
@@ -107,7 +78,7 @@ void write(wire::WorkerHello::Builder b, const WorkerHello& m) {
     o.setComputeUnits(d.compute_units);
     o.setKernelVersion(d.kernel_version);
     o.setSlots(d.slots);
-  }
+  });
 }
 
 void write(wire::UnitResult::Builder b, const UnitResult& m) {
@@ -122,10 +93,7 @@ void write(wire::UnitResult::Builder b, const UnitResult& m) {
 }
 
 void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
-  auto list = b.initUnits(static_cast<unsigned>(m.units.size()));
-  for (unsigned i = 0; i < m.units.size(); ++i) {
-    const RenderUnitSpec& u = m.units[i];
-    auto o = list[i];
+  write_list(b.initUnits(list_size(m.units)), m.units, [](auto o, const RenderUnitSpec& u) {
     o.setLeaseId(u.lease_id);
     o.setUnitId(u.unit_id);
     o.setJobId(u.job_id);
@@ -141,25 +109,23 @@ void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
     o.setReplica(u.replica);
     o.setLeaseSeconds(u.lease_seconds);
     o.setUploadBytes(u.upload_bytes);
-  }
+    o.setLenient(u.lenient);
+  });
 }
 
 void write_hashes(wire::HashList::Builder b, const std::vector<Hash256>& hashes) {
-  auto list = b.initHashes(static_cast<unsigned>(hashes.size()));
-  for (unsigned i = 0; i < hashes.size(); ++i) list.set(i, as_data(hashes[i]));
+  set_list(b.initHashes(list_size(hashes)), hashes, [](const Hash256& h) { return as_data(h); });
 }
 
 void write(wire::SubmitJob::Builder b, const SubmitJob& m) {
   b.setName(m.name);
   b.setBundle(as_data(m.bundle));
-  auto list = b.initFrames(static_cast<unsigned>(m.frames.size()));
-  for (unsigned i = 0; i < m.frames.size(); ++i) {
-    auto o = list[i];
-    o.setFrame(m.frames[i].frame);
-    o.setScenePath(m.frames[i].scene_path);
-    o.setWidth(m.frames[i].width);
-    o.setHeight(m.frames[i].height);
-  }
+  write_list(b.initFrames(list_size(m.frames)), m.frames, [](auto o, const FrameSpec& f) {
+    o.setFrame(f.frame);
+    o.setScenePath(f.scene_path);
+    o.setWidth(f.width);
+    o.setHeight(f.height);
+  });
   b.setTileSize(m.tile_size);
   b.setSpp(m.spp);
   b.setSamplesPerUnit(m.samples_per_unit);
@@ -167,13 +133,11 @@ void write(wire::SubmitJob::Builder b, const SubmitJob& m) {
   b.setReplication(m.replication);
   b.setQuorum(m.quorum);
   b.setMaxReplicas(m.max_replicas);
+  b.setLenient(m.lenient);
 }
 
 void write(wire::StatusReply::Builder b, const StatusReply& m) {
-  auto list = b.initJobs(static_cast<unsigned>(m.jobs.size()));
-  for (unsigned i = 0; i < m.jobs.size(); ++i) {
-    const JobStatus& j = m.jobs[i];
-    auto o = list[i];
+  write_list(b.initJobs(list_size(m.jobs)), m.jobs, [](auto o, const JobStatus& j) {
     o.setJobId(j.job_id);
     o.setName(j.name);
     o.setState(write_job_state(j.state));
@@ -183,17 +147,16 @@ void write(wire::StatusReply::Builder b, const StatusReply& m) {
     o.setFramesDone(j.frames_done);
     o.setFramesTotal(j.frames_total);
     o.setMessage(j.message);
-  }
+  });
 }
 
 void write(wire::OutputsReply::Builder b, const OutputsReply& m) {
   b.setJobId(m.job_id);
-  auto list = b.initFiles(static_cast<unsigned>(m.files.size()));
-  for (unsigned i = 0; i < m.files.size(); ++i) {
-    list[i].setName(m.files[i].name);
-    list[i].setHash(as_data(m.files[i].hash));
-    list[i].setSize(m.files[i].size);
-  }
+  write_list(b.initFiles(list_size(m.files)), m.files, [](auto o, const OutputFile& f) {
+    o.setName(f.name);
+    o.setHash(as_data(f.hash));
+    o.setSize(f.size);
+  });
 }
 
 template <class B>
@@ -225,8 +188,7 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
           },
           [&](const UnitReturn& m) {
             auto o = b.initUnitReturn();
-            auto list = o.initLeaseIds(static_cast<unsigned>(m.lease_ids.size()));
-            for (unsigned i = 0; i < m.lease_ids.size(); ++i) list.set(i, m.lease_ids[i]);
+            set_list(o.initLeaseIds(list_size(m.lease_ids)), m.lease_ids);
             o.setLeaving(m.leaving);
           },
           [&](const BlobRequest& m) { b.initBlobRequest().setHash(as_data(m.hash)); },
@@ -323,6 +285,7 @@ LeaseGrant read(wire::LeaseGrant::Reader r) {
     s.replica = u.getReplica();
     s.lease_seconds = u.getLeaseSeconds();
     s.upload_bytes = u.getUploadBytes();
+    s.lenient = u.getLenient();
     m.units.push_back(std::move(s));
   }
   return m;
@@ -348,6 +311,7 @@ SubmitJob read(wire::SubmitJob::Reader r) {
   m.replication = r.getReplication();
   m.quorum = r.getQuorum();
   m.max_replicas = r.getMaxReplicas();
+  m.lenient = r.getLenient();
   return m;
 }
 

@@ -101,6 +101,7 @@ struct RenderUnitSpec {
   // True: send the result with its rgb bytes; false: hash only, keeping the bytes for a
   // ResultBytesRequest.
   bool upload_bytes = true;
+  bool lenient = false;  // load the scene leniently (SubmitJob::lenient)
   bool operator==(const RenderUnitSpec&) const = default;
 };
 struct LeaseGrant {
@@ -159,6 +160,8 @@ struct SubmitJob {
   uint32_t replication = 2;
   uint32_t quorum = 2;
   uint32_t max_replicas = 0;
+  // Load scenes leniently: unsupported constructs approximated with a warning, not an error.
+  bool lenient = false;
   bool operator==(const SubmitJob&) const = default;
 };
 struct StatusRequest {

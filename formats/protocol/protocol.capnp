@@ -90,6 +90,7 @@ struct RenderUnitSpec {
   # True: the result carries the rgb bytes. False: it carries only width, height, rays and
   # resultHash (empty rgb); the worker keeps the bytes for a later ResultBytesRequest.
   uploadBytes @14 :Bool;
+  lenient @15 :Bool;     # load the scene leniently (SubmitJob.lenient)
 }
 
 struct LeaseGrant {
@@ -166,6 +167,9 @@ struct SubmitJob {
   replication @7 :UInt32 = 2;
   quorum @8 :UInt32 = 2;
   maxReplicas @9 :UInt32;
+  # Load scenes leniently: unsupported constructs are approximated with a logged warning
+  # instead of failing the job (formats/scene/load.h).
+  lenient @10 :Bool;
 }
 
 struct JobRef {

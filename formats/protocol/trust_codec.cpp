@@ -1,25 +1,11 @@
 #include "formats/protocol/trust_codec.h"
 
-#include <cstring>
-#include <stdexcept>
 #include <string>
+
+#include "formats/protocol/codec_support.h"
 
 namespace tf::proto {
 namespace {
-
-capnp::Data::Reader as_data(const Hash256& h) { return {h.bytes.data(), h.bytes.size()}; }
-capnp::Data::Reader as_data(const std::vector<uint8_t>& v) { return {v.data(), v.size()}; }
-std::string read_text(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
-
-Hash256 read_hash(capnp::Data::Reader d, const char* what) {
-  if (d.size() != 32) {
-    throw std::runtime_error(std::string(what) + " must be a 32-byte hash, got " +
-                             std::to_string(d.size()) + " bytes");
-  }
-  Hash256 h;
-  std::memcpy(h.bytes.data(), d.begin(), 32);
-  return h;
-}
 
 TrustTopic read_topic(wire::TrustTopic t) {
   switch (t) {
@@ -50,18 +36,13 @@ void write_trust_query(wire::TrustQuery::Builder b, const TrustQuery& m) {
 
 void write_trust_reply(wire::TrustReply::Builder b, const TrustReply& m) {
   b.setTopic(write_topic(m.topic));
-  auto credits = b.initCredits(static_cast<unsigned>(m.credits.size()));
-  for (unsigned i = 0; i < m.credits.size(); ++i) {
-    const CreditRow& c = m.credits[i];
-    credits[i].setWorkerKey(c.worker_key);
-    credits[i].setName(c.name);
-    credits[i].setCredit(c.credit);
-    credits[i].setAcceptedUnits(c.accepted_units);
-  }
-  auto workers = b.initWorkers(static_cast<unsigned>(m.workers.size()));
-  for (unsigned i = 0; i < m.workers.size(); ++i) {
-    const WorkerTrustRow& w = m.workers[i];
-    auto o = workers[i];
+  write_list(b.initCredits(list_size(m.credits)), m.credits, [](auto o, const CreditRow& c) {
+    o.setWorkerKey(c.worker_key);
+    o.setName(c.name);
+    o.setCredit(c.credit);
+    o.setAcceptedUnits(c.accepted_units);
+  });
+  write_list(b.initWorkers(list_size(m.workers)), m.workers, [](auto o, const WorkerTrustRow& w) {
     o.setKey(w.key);
     o.setName(w.name);
     o.setOwner(w.owner);
@@ -75,11 +56,8 @@ void write_trust_reply(wire::TrustReply::Builder b, const TrustReply& m) {
     o.setConsecutiveValid(w.consecutive_valid);
     o.setQuarantined(w.quarantined);
     o.setQuarantineReason(w.quarantine_reason);
-  }
-  auto ledger = b.initLedger(static_cast<unsigned>(m.ledger.size()));
-  for (unsigned i = 0; i < m.ledger.size(); ++i) {
-    const LedgerRow& e = m.ledger[i];
-    auto o = ledger[i];
+  });
+  write_list(b.initLedger(list_size(m.ledger)), m.ledger, [](auto o, const LedgerRow& e) {
     o.setSeq(e.seq);
     o.setTimeMs(e.time_ms);
     o.setWorkerKey(e.worker_key);
@@ -90,7 +68,7 @@ void write_trust_reply(wire::TrustReply::Builder b, const TrustReply& m) {
     o.setPrevHash(as_data(e.prev_hash));
     o.setEntryHash(as_data(e.entry_hash));
     o.setSignature(as_data(e.signature));
-  }
+  });
   b.setLedgerTotal(m.ledger_total);
   b.setLedgerPublicKey(as_data(m.ledger_public_key));
 }
@@ -124,7 +102,7 @@ TrustReply read_trust_reply(wire::TrustReply::Reader r) {
     m.workers.push_back(std::move(o));
   }
   if (r.getLedger().size() > kMaxLedgerPage) {
-    throw std::runtime_error("trustReply carries " + std::to_string(r.getLedger().size()) +
+    throw DecodeError("trustReply carries " + std::to_string(r.getLedger().size()) +
                              " ledger entries, more than a page of " +
                              std::to_string(kMaxLedgerPage));
   }
@@ -139,11 +117,11 @@ TrustReply read_trust_reply(wire::TrustReply::Reader r) {
     o.credit = e.getCredit();
     o.prev_hash = read_hash(e.getPrevHash(), "trustReply.ledger.prevHash");
     o.entry_hash = read_hash(e.getEntryHash(), "trustReply.ledger.entryHash");
-    o.signature.assign(e.getSignature().begin(), e.getSignature().end());
+    o.signature = read_bytes(e.getSignature());
     m.ledger.push_back(std::move(o));
   }
   m.ledger_total = r.getLedgerTotal();
-  m.ledger_public_key.assign(r.getLedgerPublicKey().begin(), r.getLedgerPublicKey().end());
+  m.ledger_public_key = read_bytes(r.getLedgerPublicKey());
   return m;
 }
 

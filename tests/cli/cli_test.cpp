@@ -2,39 +2,23 @@
 // messages that name the problem.
 #include <gtest/gtest.h>
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
+#include <chrono>
 #include <fstream>
 #include <thread>
 
+#include "tests/support/child_process.h"
+#include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
-
-extern char** environ;
 
 namespace {
 
+using tf::testing::ChildProcess;
+using tf::testing::ProcessRun;
 using tf::testing::TempDir;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun run(const std::string& args) {
-  CliRun result;
-  const std::string command = std::string(TILEFARM_EXE) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+// Runs tilefarm with `args`; the output holds stdout and stderr together.
+ProcessRun run(const std::string& args) {
+  return tf::testing::run_process(std::string(TILEFARM_EXE) + " " + args + " 2>&1");
 }
 
 // A tiny copy of the Cornell box: 24x16 pixels, 2 samples.
@@ -53,7 +37,7 @@ Shape "sphere" "float radius" [1]
 }
 
 TEST(Cli, HelpSucceeds) {
-  const CliRun r = run("--help");
+  const ProcessRun r = run("--help");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("render"), std::string::npos) << r.output;
 }
@@ -61,7 +45,7 @@ TEST(Cli, HelpSucceeds) {
 TEST(Cli, BadUsageExitsWithTwo) {
   for (const char* args : {"", "frobnicate", "render", "render a.pbrt --tile 0",
                            "render a.pbrt --backend quantum", "submit"}) {
-    const CliRun r = run(args);
+    const ProcessRun r = run(args);
     EXPECT_EQ(r.exit_code, 2) << "tilefarm " << args << "\n" << r.output;
     EXPECT_FALSE(r.output.empty()) << "tilefarm " << args << " must say what is wrong";
   }
@@ -69,7 +53,7 @@ TEST(Cli, BadUsageExitsWithTwo) {
 
 TEST(Cli, MissingSceneExitsWithTwoAndNamesIt) {
   TempDir dir;
-  const CliRun r = run("render " + (dir.path() / "nope.pbrt").string());
+  const ProcessRun r = run("render " + (dir.path() / "nope.pbrt").string());
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("nope.pbrt"), std::string::npos) << r.output;
 }
@@ -77,7 +61,7 @@ TEST(Cli, MissingSceneExitsWithTwoAndNamesIt) {
 TEST(Cli, MalformedSceneExitsWithTwoAndNamesTheFile) {
   TempDir dir;
   std::ofstream(dir.path() / "broken.pbrt") << "Film \"rgb\" \"integer xresolution\" [abc]\nWorldBegin\n";
-  const CliRun r = run("render " + (dir.path() / "broken.pbrt").string());
+  const ProcessRun r = run("render " + (dir.path() / "broken.pbrt").string());
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("broken.pbrt"), std::string::npos) << r.output;
 }
@@ -85,7 +69,7 @@ TEST(Cli, MalformedSceneExitsWithTwoAndNamesTheFile) {
 TEST(Cli, BadFrameListExitsWithTwo) {
   TempDir dir;
   const std::filesystem::path scene = tiny_scene(dir.path());
-  const CliRun r = run("submit " + scene.string() + " --frames 5-1 --dispatcher ipc://" +
+  const ProcessRun r = run("submit " + scene.string() + " --frames 5-1 --dispatcher ipc://" +
                     (dir.path() / "none.sock").string());
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("5-1"), std::string::npos) << r.output;
@@ -95,10 +79,37 @@ TEST(Cli, RenderWritesExrAndPng) {
   TempDir dir;
   const std::filesystem::path scene = tiny_scene(dir.path() / "scene");
   const std::filesystem::path out = dir.path() / "out" / "tiny.exr";
-  const CliRun r = run("render " + scene.string() + " --backend cpu --tile 8 -o " + out.string());
+  const ProcessRun r =
+      run("render " + scene.string() + " --backend cpu --tile 8 -o " + out.string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::filesystem::exists(out)) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "out" / "tiny.png")) << r.output;
+}
+
+TEST(Cli, LenientRendersWhatStrictRefusesAndWarnsOfIt) {
+  TempDir dir;
+  const std::filesystem::path scene = tiny_scene(dir.path() / "scene");
+  std::ofstream(scene, std::ios::app) << "Shape \"sphere\" \"float radius\" [0.5] \"float bogusness\" [3]\n";
+  const std::filesystem::path out = dir.path() / "out.exr";
+  const std::string render = "render " + scene.string() + " --backend cpu --tile 8 -o " + out.string();
+
+  const ProcessRun strict = run(render);
+  EXPECT_EQ(strict.exit_code, 2) << strict.output;
+  EXPECT_NE(strict.output.find("scene.pbrt:9:"), std::string::npos) << strict.output;
+  EXPECT_NE(strict.output.find("bogusness"), std::string::npos) << strict.output;
+  EXPECT_NE(strict.output.find("--lenient"), std::string::npos) << strict.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  // The embedded farm's worker loads the scene from the job, so this also checks that the job
+  // carries the choice to its workers: a strict worker would fail every unit (exit 1).
+  const ProcessRun lenient = run(render + " --lenient");
+  EXPECT_EQ(lenient.exit_code, 0) << lenient.output;
+  EXPECT_NE(lenient.output.find("warning:"), std::string::npos) << lenient.output;
+  EXPECT_NE(lenient.output.find("bogusness"), std::string::npos) << lenient.output;
+  EXPECT_TRUE(std::filesystem::exists(out)) << lenient.output;
+
+  EXPECT_EQ(run("info " + scene.string()).exit_code, 2);
+  EXPECT_EQ(run("info --lenient " + scene.string()).exit_code, 0);
 }
 
 TEST(Cli, RenderGltfModelWithDefaultCamera) {
@@ -106,7 +117,8 @@ TEST(Cli, RenderGltfModelWithDefaultCamera) {
   const std::filesystem::path model =
       std::filesystem::path(TF_TEST_SCENES_DIR) / "gltf-model" / "model.gltf";
   const std::filesystem::path out = dir.path() / "model.exr";
-  const CliRun r = run("render " + model.string() + " --backend cpu --spp 1 -o " + out.string());
+  const ProcessRun r =
+      run("render " + model.string() + " --backend cpu --spp 1 -o " + out.string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::filesystem::exists(out)) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "model.png")) << r.output;
@@ -117,23 +129,18 @@ TEST(Cli, AWaitedJobThatIsCancelledExitsWithOne) {
   const std::filesystem::path scene = tiny_scene(dir.path() / "scene");
   const std::string endpoint = "ipc://" + (dir.path() / "d.sock").string();
   // A dispatcher without workers: the job waits until it is cancelled.
-  std::string exe = TILEFARM_EXE, sub = "dispatcher", listen = "--listen", state = "--state";
-  std::string state_dir = (dir.path() / "state").string();
-  char* argv[] = {exe.data(), sub.data(), listen.data(), const_cast<char*>(endpoint.c_str()),
-                  state.data(), state_dir.data(), nullptr};
-  pid_t dispatcher = -1;
-  ASSERT_EQ(posix_spawn(&dispatcher, exe.c_str(), nullptr, nullptr, argv, environ), 0);
+  const std::string state_dir = (dir.path() / "state").string();
+  ChildProcess dispatcher({TILEFARM_EXE, "dispatcher", "--listen", endpoint, "--state", state_dir});
+  ASSERT_TRUE(dispatcher.started());
   std::thread canceller([&] {
     for (int i = 0; i < 200; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (run("cancel 1 --dispatcher " + endpoint).exit_code == 0) return;
     }
   });
-  const CliRun waited = run("submit " + scene.string() + " --wait --dispatcher " + endpoint);
+  const ProcessRun waited = run("submit " + scene.string() + " --wait --dispatcher " + endpoint);
   canceller.join();
-  ::kill(dispatcher, SIGTERM);
-  int status = 0;
-  ::waitpid(dispatcher, &status, 0);
+  const int status = dispatcher.stop(SIGTERM);
   EXPECT_EQ(waited.exit_code, 1) << waited.output;
   EXPECT_NE(waited.output.find("cancelled"), std::string::npos) << waited.output;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "dispatcher exit status " << status;

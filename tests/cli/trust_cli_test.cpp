@@ -3,48 +3,27 @@
 // (--dispatcher, a real dispatcher process on the same folder).
 #include <gtest/gtest.h>
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <chrono>
-#include <cstdio>
 #include <fstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "dispatcher/ledger.h"
 #include "dispatcher/store.h"
+#include "tests/support/child_process.h"
+#include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
-
-extern char** environ;
 
 namespace tf {
 namespace {
 
+using testing::ChildProcess;
+using testing::ProcessRun;
 using testing::TempDir;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout, then stderr when `with_stderr`
-};
-
-CliRun run(const std::string& args, bool with_stderr = true) {
-  CliRun result;
-  const std::string command =
-      std::string(TILEFARM_EXE) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.output.append(buffer.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+// Runs tilefarm with `args`; the output holds stdout, then stderr when `with_stderr`.
+ProcessRun run(const std::string& args, bool with_stderr = true) {
+  return testing::run_process(std::string(TILEFARM_EXE) + " " + args +
+                              (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 // The grants written to the test state; totals by hand: alpha = 300 + 500 = 800 over 2 units,
@@ -85,7 +64,7 @@ void tamper_credit(const std::filesystem::path& dir, int seq) {
   ASSERT_TRUE(s.is_ok()) << s.message();
 }
 
-nlohmann::json parse_json(const CliRun& r) {
+nlohmann::json parse_json(const ProcessRun& r) {
   try {
     return nlohmann::json::parse(r.output);
   } catch (const nlohmann::json::exception& e) {
@@ -97,7 +76,7 @@ nlohmann::json parse_json(const CliRun& r) {
 TEST(TrustCli, CreditsFromAStateFolder) {
   TempDir dir;
   build_state(dir.path());
-  const CliRun r = run("credits --json --state " + dir.path().string(), false);
+  const ProcessRun r = run("credits --json --state " + dir.path().string(), false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const nlohmann::json expected = nlohmann::json::parse(R"([
     {"worker_key": "alpha", "name": "host-a", "credit": 800, "accepted_units": 2},
@@ -109,7 +88,7 @@ TEST(TrustCli, CreditsFromAStateFolder) {
 TEST(TrustCli, WorkersShowQuarantineAndCredit) {
   TempDir dir;
   build_state(dir.path());
-  const CliRun r = run("workers --json --state " + dir.path().string(), false);
+  const ProcessRun r = run("workers --json --state " + dir.path().string(), false);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const nlohmann::json rows = parse_json(r);
   ASSERT_EQ(rows.size(), 4u);  // alpha, beta, delta, gamma
@@ -120,7 +99,7 @@ TEST(TrustCli, WorkersShowQuarantineAndCredit) {
   EXPECT_EQ(rows[2]["quarantined"], true);
   EXPECT_EQ(rows[2]["quarantine_reason"], "2 invalid results");
   EXPECT_EQ(rows[2]["credit"], 0);
-  const CliRun table = run("workers --state " + dir.path().string());
+  const ProcessRun table = run("workers --state " + dir.path().string());
   EXPECT_EQ(table.exit_code, 0) << table.output;
   EXPECT_NE(table.output.find("quarantined: 2 invalid results"), std::string::npos)
       << table.output;
@@ -129,12 +108,12 @@ TEST(TrustCli, WorkersShowQuarantineAndCredit) {
 TEST(TrustCli, LedgerVerifiesAndNamesATamperedEntry) {
   TempDir dir;
   build_state(dir.path());
-  const CliRun ok = run("ledger verify --state " + dir.path().string());
+  const ProcessRun ok = run("ledger verify --state " + dir.path().string());
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_NE(ok.output.find("4 entries"), std::string::npos) << ok.output;
 
   tamper_credit(dir.path(), 3);
-  const CliRun bad = run("ledger verify --state " + dir.path().string());
+  const ProcessRun bad = run("ledger verify --state " + dir.path().string());
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_NE(bad.output.find("entry 3"), std::string::npos) << bad.output;
 }
@@ -143,7 +122,7 @@ TEST(TrustCli, LedgerVerifyAgainstAForeignKeyFails) {
   TempDir dir, other;
   build_state(dir.path());
   build_state(other.path());  // another dispatcher, another key
-  const CliRun r = run("ledger verify --state " + dir.path().string() + " --ledger-key " +
+  const ProcessRun r = run("ledger verify --state " + dir.path().string() + " --ledger-key " +
                        (other.path() / "ledger.pub").string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("entry 1"), std::string::npos) << r.output;
@@ -153,7 +132,7 @@ TEST(TrustCli, LedgerExportWritesOneLinePerEntry) {
   TempDir dir;
   build_state(dir.path());
   const std::filesystem::path out = dir.path() / "ledger.jsonl";
-  const CliRun r = run("ledger export --jsonl -o " + out.string() + " --state " +
+  const ProcessRun r = run("ledger export --jsonl -o " + out.string() + " --state " +
                        dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream in(out);
@@ -176,13 +155,13 @@ TEST(TrustCli, LedgerExportWritesOneLinePerEntry) {
 TEST(TrustCli, UsageErrorsExitWithTwo) {
   TempDir dir;
   build_state(dir.path());
-  const CliRun no_source = run("credits");
+  const ProcessRun no_source = run("credits");
   EXPECT_EQ(no_source.exit_code, 2) << no_source.output;
   EXPECT_NE(no_source.output.find("--state"), std::string::npos) << no_source.output;
-  const CliRun both = run("credits --state " + dir.path().string() + " --dispatcher ipc:///x");
+  const ProcessRun both = run("credits --state " + dir.path().string() + " --dispatcher ipc:///x");
   EXPECT_EQ(both.exit_code, 2) << both.output;
   EXPECT_EQ(run("ledger export --state " + dir.path().string()).exit_code, 2);  // no --jsonl
-  const CliRun missing = run("workers --state " + (dir.path() / "nothing").string());
+  const ProcessRun missing = run("workers --state " + (dir.path() / "nothing").string());
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_NE(missing.output.find("nothing"), std::string::npos) << missing.output;
 }
@@ -192,23 +171,18 @@ TEST(TrustCli, OnlineAnswersMatchTheStateFolder) {
   const std::filesystem::path state = dir.path() / "state";
   build_state(state);
   const std::string endpoint = "ipc://" + (dir.path() / "d.sock").string();
-  std::string exe = TILEFARM_EXE, sub = "dispatcher", listen = "--listen", state_flag = "--state";
-  std::string state_dir = state.string();
-  char* argv[] = {exe.data(), sub.data(), listen.data(), const_cast<char*>(endpoint.c_str()),
-                  state_flag.data(), state_dir.data(), nullptr};
-  pid_t dispatcher = -1;
-  ASSERT_EQ(posix_spawn(&dispatcher, exe.c_str(), nullptr, nullptr, argv, environ), 0);
+  const std::string state_dir = state.string();
+  ChildProcess dispatcher({TILEFARM_EXE, "dispatcher", "--listen", endpoint, "--state", state_dir});
+  ASSERT_TRUE(dispatcher.started());
 
-  const CliRun offline_credits = run("credits --json --state " + state_dir, false);
-  const CliRun online_credits = run("credits --json --dispatcher " + endpoint, false);
-  const CliRun offline_workers = run("workers --json --state " + state_dir, false);
-  const CliRun online_workers = run("workers --json --dispatcher " + endpoint, false);
-  const CliRun online_verify = run("ledger verify --dispatcher " + endpoint);
-  const CliRun online_export = run("ledger export --jsonl --dispatcher " + endpoint, false);
-  const CliRun offline_export = run("ledger export --jsonl --state " + state_dir, false);
-  ::kill(dispatcher, SIGTERM);
-  int status = 0;
-  ::waitpid(dispatcher, &status, 0);
+  const ProcessRun offline_credits = run("credits --json --state " + state_dir, false);
+  const ProcessRun online_credits = run("credits --json --dispatcher " + endpoint, false);
+  const ProcessRun offline_workers = run("workers --json --state " + state_dir, false);
+  const ProcessRun online_workers = run("workers --json --dispatcher " + endpoint, false);
+  const ProcessRun online_verify = run("ledger verify --dispatcher " + endpoint);
+  const ProcessRun online_export = run("ledger export --jsonl --dispatcher " + endpoint, false);
+  const ProcessRun offline_export = run("ledger export --jsonl --state " + state_dir, false);
+  dispatcher.stop(SIGTERM);
 
   EXPECT_EQ(online_credits.exit_code, 0) << online_credits.output;
   EXPECT_EQ(parse_json(online_credits), parse_json(offline_credits));

@@ -13,12 +13,10 @@
 #include <vector>
 
 #include "dispatcher/store.h"
-#include "tests/support/temp_dir.h"
+#include "tests/dispatcher/ledger_store_fixture.h"
 
 namespace tf {
 namespace {
-
-using testing::TempDir;
 
 CreditGrant grant_for(int i) {
   CreditGrant g;
@@ -31,22 +29,7 @@ CreditGrant grant_for(int i) {
   return g;
 }
 
-struct LedgerFixture {
-  TempDir dir;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Ledger> ledger;
-
-  LedgerFixture() { reopen(); }
-  void reopen() {
-    ledger.reset();
-    store.reset();
-    auto s = Store::open(dir.path());
-    EXPECT_TRUE(s.is_ok()) << s.message();
-    store = std::move(s.value());
-    auto l = Ledger::open(dir.path(), store->db());
-    EXPECT_TRUE(l.is_ok()) << l.message();
-    ledger = std::move(l.value());
-  }
+struct LedgerFixture : testing::LedgerStoreFixture {
   void append_committed(int count, int first = 0) {
     ASSERT_TRUE(store->begin().is_ok());
     for (int i = first; i < first + count; ++i) {
@@ -61,13 +44,16 @@ struct LedgerFixture {
     return v.is_ok() ? v.value() : LedgerVerification{};
   }
   LedgerVerification verify() { return verify(ledger->public_key()); }
-  void exec(const std::string& sql) {
-    Status s = store->db().exec(sql);
-    ASSERT_TRUE(s.is_ok()) << s.message();
-  }
   // Tampering tests act as someone with raw write access to the database file.
   void drop_append_only_guards() {
     exec("DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;");
+  }
+  // Five committed entries, then `sql` run with the guards dropped; returns the verification.
+  LedgerVerification verify_after_tampering(const std::string& sql) {
+    append_committed(5);
+    drop_append_only_guards();
+    exec(sql);
+    return verify();
   }
 };
 
@@ -302,40 +288,31 @@ TEST(Ledger, FlippingAnyByteOfAnyFieldFailsAtExactlyThatEntry) {
 
 TEST(Ledger, DeletingAMiddleEntryIsASequenceGap) {
   LedgerFixture f;
-  f.append_committed(5);
-  f.drop_append_only_guards();
-  f.exec("DELETE FROM ledger WHERE seq = 3");
-  const LedgerVerification v = f.verify();
+  const LedgerVerification v = f.verify_after_tampering("DELETE FROM ledger WHERE seq = 3");
   EXPECT_EQ(v.first_bad_seq, 3u);
   EXPECT_NE(v.problem.find("sequence gap"), std::string::npos) << v.problem;
 }
 
 TEST(Ledger, DeletingAMiddleEntryAndRenumberingBreaksTheChain) {
   LedgerFixture f;
-  f.append_committed(5);
-  f.drop_append_only_guards();
-  f.exec("DELETE FROM ledger WHERE seq = 3; UPDATE ledger SET seq = -seq WHERE seq > 3;"
-         "UPDATE ledger SET seq = -seq - 1 WHERE seq < 0;");
-  const LedgerVerification v = f.verify();
+  const LedgerVerification v = f.verify_after_tampering(
+      "DELETE FROM ledger WHERE seq = 3; UPDATE ledger SET seq = -seq WHERE seq > 3;"
+      "UPDATE ledger SET seq = -seq - 1 WHERE seq < 0;");
   EXPECT_EQ(v.first_bad_seq, 3u);
 }
 
 TEST(Ledger, MovingAnEntryToTheEndFailsWhereItWas) {
   LedgerFixture f;
-  f.append_committed(5);
-  f.drop_append_only_guards();
-  f.exec("UPDATE ledger SET rowid = 100 WHERE seq = 2");
-  const LedgerVerification v = f.verify();
+  const LedgerVerification v =
+      f.verify_after_tampering("UPDATE ledger SET rowid = 100 WHERE seq = 2");
   EXPECT_EQ(v.first_bad_seq, 2u);
 }
 
 TEST(Ledger, SwappingSequenceNumbersFailsAtTheFirstSwappedEntry) {
   LedgerFixture f;
-  f.append_committed(5);
-  f.drop_append_only_guards();
-  f.exec("UPDATE ledger SET seq = -2 WHERE seq = 2; UPDATE ledger SET seq = 2 WHERE seq = 4;"
-         "UPDATE ledger SET seq = 4 WHERE seq = -2;");
-  const LedgerVerification v = f.verify();
+  const LedgerVerification v = f.verify_after_tampering(
+      "UPDATE ledger SET seq = -2 WHERE seq = 2; UPDATE ledger SET seq = 2 WHERE seq = 4;"
+      "UPDATE ledger SET seq = 4 WHERE seq = -2;");
   EXPECT_EQ(v.first_bad_seq, 2u);
 }
 

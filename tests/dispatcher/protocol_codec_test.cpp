@@ -29,7 +29,7 @@ std::vector<Body> one_of_each() {
   all.push_back(UnitFailure{7, 9, "scene failed to load"});
   all.push_back(UnitReturn{{1, 2, 3}, true});
   all.push_back(BlobRequest{hash_of("a")});
-  all.push_back(LeaseGrant{{{1, 2, 3, hash_of("b"), "shot_0001.pbrt", 1, 0, 0, 64, 32, 0, 16, 0, 600, true},
+  all.push_back(LeaseGrant{{{1, 2, 3, hash_of("b"), "shot_0001.pbrt", 1, 0, 0, 64, 32, 0, 16, 0, 600, true, true},
                             {4, 5, 3, hash_of("b"), "shot_0002.pbrt", 2, 64, 0, 100, 32, 16, 32, 1, 600, false}}});
   all.push_back(DispatcherHeartbeat{});
   all.push_back(BlobReply{hash_of("c"), true, {1, 2, 3, 4, 5}});
@@ -37,7 +37,7 @@ std::vector<Body> one_of_each() {
   all.push_back(MissingBlobsRequest{{hash_of("d"), hash_of("e")}});
   all.push_back(BlobUpload{hash_of("f"), {9, 8, 7}});
   all.push_back(SubmitJob{"shot", hash_of("g"), {{1, "a.pbrt", 640, 480}, {3, "b.pbrt", 32, 16}},
-                          32, 64, 16, -5, 3, 2, 7});
+                          32, 64, 16, -5, 3, 2, 7, true});
   all.push_back(StatusRequest{42});
   all.push_back(CancelRequest{43});
   all.push_back(OutputsRequest{44});

@@ -61,6 +61,7 @@ TEST(Store, MigratesStepByStepKeepingData) {
   // A job from before verification keeps the single replica it was planned with.
   EXPECT_EQ(snap->jobs[0].replication, 1u);
   EXPECT_EQ(snap->jobs[0].quorum, 1u);
+  EXPECT_FALSE(snap->jobs[0].lenient) << "a job from before lenient loading loads strictly";
 }
 
 TEST(Store, RoundTripsEveryRecordKind) {

@@ -9,6 +9,7 @@
 
 #include "dispatcher/store.h"
 #include "formats/protocol/codec.h"
+#include "tests/dispatcher/ledger_store_fixture.h"
 #include "tests/support/temp_dir.h"
 
 namespace tf {
@@ -16,29 +17,13 @@ namespace {
 
 using testing::TempDir;
 
-struct TrustFixture {
-  TempDir dir;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Ledger> ledger;
-
-  TrustFixture() {
-    auto s = Store::open(dir.path());
-    EXPECT_TRUE(s.is_ok()) << s.message();
-    store = std::move(s.value());
-    auto l = Ledger::open(dir.path(), store->db());
-    EXPECT_TRUE(l.is_ok()) << l.message();
-    ledger = std::move(l.value());
-  }
+struct TrustFixture : testing::LedgerStoreFixture {
   void grant(const std::string& key, uint64_t unit, uint64_t credit) {
     ASSERT_TRUE(store->begin().is_ok());
     CreditGrant g{key, 1, unit, blake2b_256("unit " + std::to_string(unit)), credit, 1000};
     Status s = ledger->append(g);
     ASSERT_TRUE(s.is_ok()) << s.message();
     ASSERT_TRUE(store->commit().is_ok());
-  }
-  void exec(const std::string& sql) {
-    Status s = store->db().exec(sql);
-    ASSERT_TRUE(s.is_ok()) << s.message();
   }
 };
 

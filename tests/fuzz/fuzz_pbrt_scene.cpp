@@ -6,8 +6,6 @@
 // that relative Include/Import/plymesh references reach real files. Nothing is written
 // outside that folder, and it is removed at exit. Beyond "no crash, no leak, no undefined
 // behaviour" the target checks that a strict parse never accepts what a lenient one rejects.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -17,6 +15,7 @@
 #include "formats/scene/convert.h"
 #include "formats/scene/parser.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -41,31 +40,19 @@ end_header
 3 0 1 2
 )";
 
-// The folder the fuzzed scene "lives" in: created on first use, removed at exit.
-class SceneFolder {
- public:
-  SceneFolder()
-      : path_(std::filesystem::temp_directory_path() /
-              ("tilefarm-fuzz-scene-" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(path_);
-    std::ofstream(path_ / "include.pbrt") << kIncludedScene;
-    std::ofstream(path_ / "mesh.ply") << kPlyMesh;
+// The folder the fuzzed scene "lives" in: created with its two files on first use, removed at
+// exit.
+struct SceneFolder {
+  tf::testing::TempDir dir;
+  SceneFolder() {
+    std::ofstream(dir / "include.pbrt") << kIncludedScene;
+    std::ofstream(dir / "mesh.ply") << kPlyMesh;
   }
-  ~SceneFolder() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  SceneFolder(const SceneFolder&) = delete;
-  SceneFolder& operator=(const SceneFolder&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
 };
 
 const std::filesystem::path& scene_folder() {
   static const SceneFolder folder;
-  return folder.path();
+  return folder.dir.path();
 }
 
 bool parse_and_convert(const std::string& text, bool lenient) {

@@ -20,6 +20,32 @@ std::unique_ptr<SecureFarm> start_farm(const TempDir& dir, AccessPolicy access) 
   return farm;
 }
 
+// Only `client` may act as a client; worker enrollment stays open.
+AccessPolicy allowing_client(const proto::CurveKeypair& client) {
+  AccessPolicy access;
+  access.client_allow = {client.public_key};
+  return access;
+}
+
+// A bare DEALER socket connected to the farm with `transport`, for speaking to the dispatcher
+// below the client library.
+zmq::socket_t raw_dealer(zmq::context_t& context, const SecureFarm& farm,
+                         const proto::TransportOptions& transport) {
+  zmq::socket_t socket(context, zmq::socket_type::dealer);
+  proto::configure_socket(socket, transport);
+  socket.connect(farm.endpoint());
+  return socket;
+}
+
+// Adds two honest workers and checks that `job` then finishes.
+void expect_done_with_two_honest_workers(SecureFarm& farm, DispatcherClient& client, uint64_t job) {
+  farm.add_worker(fresh_keys());
+  farm.add_worker(fresh_keys());
+  Result<proto::JobStatus> done = client.wait(job, std::chrono::milliseconds(50), nullptr);
+  ASSERT_TRUE(done.is_ok()) << done.message();
+  EXPECT_EQ(done->state, proto::JobState::kDone) << done->message;
+}
+
 // The first message that arrives on `socket` within `limit`, decoded as from the dispatcher.
 std::optional<proto::Envelope> receive_within(zmq::socket_t& socket, std::chrono::milliseconds limit) {
   const auto until = std::chrono::steady_clock::now() + limit;
@@ -38,9 +64,7 @@ std::optional<proto::Envelope> receive_within(zmq::socket_t& socket, std::chrono
 TEST(SecurityFarm, UnknownClientKeyCannotSubmit) {
   TempDir dir;
   const proto::CurveKeypair alice = fresh_keys(), stranger = fresh_keys();
-  AccessPolicy access;
-  access.client_allow = {alice.public_key};
-  auto farm = start_farm(dir, access);
+  auto farm = start_farm(dir, allowing_client(alice));
   ASSERT_NE(farm, nullptr);
   const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
 
@@ -64,9 +88,7 @@ TEST(SecurityFarm, UnknownClientKeyCannotSubmit) {
 TEST(SecurityFarm, RolesHoldForEveryMessage) {
   TempDir dir;
   const proto::CurveKeypair alice = fresh_keys(), worker = fresh_keys();
-  AccessPolicy access;
-  access.client_allow = {alice.public_key};
-  auto farm = start_farm(dir, access);
+  auto farm = start_farm(dir, allowing_client(alice));
   ASSERT_NE(farm, nullptr);
   // A worker key (open enrollment) cannot read outputs or list jobs.
   auto as_worker = farm->client(worker);
@@ -76,9 +98,8 @@ TEST(SecurityFarm, RolesHoldForEveryMessage) {
   EXPECT_FALSE(as_worker->fetch_output(Hash256{}).is_ok());
   // A client key cannot act as a worker: its hello is answered with a refusal, never a grant.
   zmq::context_t context;
-  zmq::socket_t socket(context, zmq::socket_type::dealer);
-  proto::configure_socket(socket, SecureFarm::peer_transport(alice, farm->server_keys().public_key));
-  socket.connect(farm->endpoint());
+  zmq::socket_t socket = raw_dealer(
+      context, *farm, SecureFarm::peer_transport(alice, farm->server_keys().public_key));
   proto::WorkerHello hello;
   hello.worker_name = "impostor";
   proto::send_envelope(socket, std::nullopt, {7, hello});
@@ -95,9 +116,7 @@ TEST(SecurityFarm, PlainTcpToACurveEndpointGetsNothing) {
   auto farm = start_farm(dir, AccessPolicy{});
   ASSERT_NE(farm, nullptr);
   zmq::context_t context;
-  zmq::socket_t socket(context, zmq::socket_type::dealer);
-  proto::configure_socket(socket, proto::TransportOptions{});
-  socket.connect(farm->endpoint());
+  zmq::socket_t socket = raw_dealer(context, *farm, proto::TransportOptions{});
   for (uint64_t id = 1; id <= 5; ++id) proto::send_envelope(socket, std::nullopt, {id, proto::StatusRequest{0}});
   EXPECT_FALSE(receive_within(socket, std::chrono::milliseconds(1500)).has_value());
   const SecurityStats stats = farm->server().security_stats();
@@ -108,9 +127,7 @@ TEST(SecurityFarm, PlainTcpToACurveEndpointGetsNothing) {
 TEST(SecurityFarm, WrongServerKeyTimesOutWithAClearError) {
   TempDir dir;
   const proto::CurveKeypair alice = fresh_keys();
-  AccessPolicy access;
-  access.client_allow = {alice.public_key};
-  auto farm = start_farm(dir, access);
+  auto farm = start_farm(dir, allowing_client(alice));
   ASSERT_NE(farm, nullptr);
   zmq::context_t context;
   ClientOptions options;
@@ -127,8 +144,7 @@ TEST(SecurityFarm, WrongServerKeyTimesOutWithAClearError) {
 TEST(SecurityFarm, BannedWorkerIsRefusedAtTheHandshake) {
   TempDir dir;
   const proto::CurveKeypair alice = fresh_keys(), banned = fresh_keys();
-  AccessPolicy access;
-  access.client_allow = {alice.public_key};
+  AccessPolicy access = allowing_client(alice);
   access.banned = {banned.public_key};
   auto farm = start_farm(dir, access);
   ASSERT_NE(farm, nullptr);
@@ -141,11 +157,7 @@ TEST(SecurityFarm, BannedWorkerIsRefusedAtTheHandshake) {
   ASSERT_TRUE(eventually([&] { return farm->server().security_stats().handshakes_refused >= 2; }))
       << "the banned worker's handshakes were not refused (it retries with backoff)";
   EXPECT_EQ(farm->server().stats().leases_granted, 0u) << "a banned worker got a grant";
-  farm->add_worker(fresh_keys());
-  farm->add_worker(fresh_keys());
-  Result<proto::JobStatus> done = client->wait(job.value(), std::chrono::milliseconds(50), nullptr);
-  ASSERT_TRUE(done.is_ok()) << done.message();
-  EXPECT_EQ(done->state, proto::JobState::kDone) << done->message;
+  ASSERT_NO_FATAL_FAILURE(expect_done_with_two_honest_workers(*farm, *client, job.value()));
   EXPECT_EQ(outcast.units_completed(), 0u);
   expect_synthetic_outputs(*client, job.value(), 1, scene.seed, dir.path() / "out");
 }
@@ -153,8 +165,7 @@ TEST(SecurityFarm, BannedWorkerIsRefusedAtTheHandshake) {
 TEST(SecurityFarm, HostileFloodDoesNotStopHonestWorkers) {
   TempDir dir;
   const proto::CurveKeypair alice = fresh_keys(), attacker_keys = fresh_keys();
-  AccessPolicy access;
-  access.client_allow = {alice.public_key};
+  const AccessPolicy access = allowing_client(alice);
   std::mutex log_mutex;  // the server and its ZAP handler log from two threads
   uint64_t attacker_lines = 0;
   std::string error;
@@ -176,11 +187,7 @@ TEST(SecurityFarm, HostileFloodDoesNotStopHonestWorkers) {
   const uint64_t rejected_before_job = farm->server().security_stats().messages_rejected;
   Result<uint64_t> job = submit_synthetic(*client, scene, 4);
   ASSERT_TRUE(job.is_ok()) << job.message();
-  farm->add_worker(fresh_keys());
-  farm->add_worker(fresh_keys());
-  Result<proto::JobStatus> done = client->wait(job.value(), std::chrono::milliseconds(50), nullptr);
-  ASSERT_TRUE(done.is_ok()) << done.message();
-  EXPECT_EQ(done->state, proto::JobState::kDone) << done->message;
+  ASSERT_NO_FATAL_FAILURE(expect_done_with_two_honest_workers(*farm, *client, job.value()));
   const uint64_t rejected = farm->server().security_stats().messages_rejected;
   EXPECT_GT(rejected, rejected_before_job) << "the attack stopped before the job ran";
   expect_synthetic_outputs(*client, job.value(), 4, scene.seed, dir.path() / "out");

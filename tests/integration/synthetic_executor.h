@@ -30,7 +30,7 @@ class SyntheticExecutor : public UnitExecutor {
   }
   const DeviceInfo& device() const override { return device_; }
   std::string kernel_version() const override { return "synthetic-1"; }
-  Status load_scene(const std::filesystem::path& scene_file) override {
+  Status load_scene(const std::filesystem::path& scene_file, bool /*lenient*/) override {
     std::ifstream in(scene_file, std::ios::binary | std::ios::ate);
     if (!in) return Error{"cannot read " + scene_file.string()};
     std::string text(static_cast<size_t>(in.tellg()), '\0');

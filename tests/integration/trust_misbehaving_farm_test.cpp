@@ -8,10 +8,6 @@
 // ledger still holds exactly one entry per agreeing replica of every accepted unit.
 #include <gtest/gtest.h>
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <map>
 #include <random>
 #include <set>
@@ -21,10 +17,9 @@
 #include "dispatcher/server.h"
 #include "dispatcher/trust_queries.h"
 #include "tests/integration/farm_fixture.h"
+#include "tests/integration/farm_process.h"
 #include "worker/misbehaving_executor.h"
 #include "worker/worker.h"
-
-extern char** environ;
 
 namespace tf::testing {
 namespace {
@@ -226,40 +221,15 @@ TEST(TrustMisbehavingFarm, GarbageSlowAndWrongWorkersAreQuarantinedAndEarnNothin
 
 // ---- kill -9 of the dispatcher process while results flow
 
-class Process {
- public:
-  explicit Process(std::vector<std::string> args) {
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
-  }
-  ~Process() { stop(SIGTERM); }
-  bool started() const { return pid_ > 0; }
-  void stop(int signal) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
 TEST(TrustMisbehavingFarm, DispatcherKilledAtRandomMomentsCreditsEachAgreeingReplicaOnce) {
   TempDir dir;
   const std::string endpoint = "ipc://" + (dir.path() / "dispatcher.sock").string();
   const std::filesystem::path state = dir.path() / "state";
   const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
-  auto dispatcher = std::make_unique<Process>(
-      std::vector<std::string>{FARM_TEST_NODE, "dispatcher", endpoint, state.string()});
-  std::vector<std::unique_ptr<Process>> workers;
+  ChildProcess dispatcher = dispatcher_node(endpoint, state);
+  std::vector<ChildProcess> workers;
   for (int i = 0; i < 4; ++i) {
-    workers.push_back(std::make_unique<Process>(std::vector<std::string>{
-        FARM_TEST_NODE, "worker", endpoint, (dir.path() / ("cache-" + std::to_string(i))).string(),
-        "15"}));
+    workers.push_back(worker_node(endpoint, dir.path() / ("cache-" + std::to_string(i)), 15));
   }
   zmq::context_t context;
   ClientOptions options;
@@ -273,16 +243,15 @@ TEST(TrustMisbehavingFarm, DispatcherKilledAtRandomMomentsCreditsEachAgreeingRep
   std::uniform_int_distribution<int> pause_ms(150, 700);
   for (int kill = 0; kill < 4; ++kill) {
     std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
-    dispatcher->stop(SIGKILL);
-    dispatcher = std::make_unique<Process>(
-        std::vector<std::string>{FARM_TEST_NODE, "dispatcher", endpoint, state.string()});
+    dispatcher.stop(SIGKILL);
+    dispatcher = dispatcher_node(endpoint, state);
   }
   Result<proto::JobStatus> done = client.wait(job.value(), std::chrono::milliseconds(100), nullptr);
   ASSERT_TRUE(done.is_ok()) << done.message();
   EXPECT_EQ(done->state, proto::JobState::kDone) << done->message;
   expect_synthetic_outputs(client, job.value(), 3, scene.seed, dir.path() / "out");
-  for (auto& w : workers) w->stop(SIGTERM);
-  dispatcher->stop(SIGTERM);
+  for (ChildProcess& w : workers) w.stop(SIGTERM);
+  dispatcher.stop(SIGTERM);
 
   auto db = open_state_read_only(state);
   ASSERT_TRUE(db.is_ok()) << db.message();

@@ -38,7 +38,7 @@ class FakeExecutor : public UnitExecutor {
   explicit FakeExecutor(std::vector<RenderUnit>* calls) : calls_(calls) {}
   const DeviceInfo& device() const override { return info_; }
   std::string kernel_version() const override { return "fake-1"; }
-  Status load_scene(const std::filesystem::path&) override { return Status::ok(); }
+  Status load_scene(const std::filesystem::path&, bool) override { return Status::ok(); }
   Status render(const RenderUnit& unit, TileResult* out) override {
     calls_->push_back(unit);
     *out = honest_tile(unit);

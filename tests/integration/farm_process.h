@@ -1,0 +1,25 @@
+// farm_test_node started as a dispatcher or a worker over ipc, for the multi-process farm
+// tests. Needs FARM_TEST_NODE (the node executable's path) defined.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "tests/support/child_process.h"
+
+namespace tf::testing {
+
+inline ChildProcess dispatcher_node(const std::string& endpoint,
+                                    const std::filesystem::path& state) {
+  return ChildProcess({FARM_TEST_NODE, "dispatcher", endpoint, state.string()});
+}
+
+// A worker whose synthetic executor sleeps `delay_ms` per unit, so that a test can act while
+// units run.
+inline ChildProcess worker_node(const std::string& endpoint, const std::filesystem::path& cache,
+                                int delay_ms) {
+  return ChildProcess(
+      {FARM_TEST_NODE, "worker", endpoint, cache.string(), std::to_string(delay_ms)});
+}
+
+}  // namespace tf::testing
