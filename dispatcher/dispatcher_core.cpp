@@ -105,12 +105,6 @@ Status DispatcherCore::load(int64_t now_ms) {
   return Status::ok();
 }
 
-void DispatcherCore::record_malformed(const std::string& peer_key, const std::string& reason,
-                                      uint64_t count) {
-  // One row per key: the count's updates share the open transaction and leave one row.
-  for (uint64_t i = 0; i < count; ++i) record_malformed(peer_key, reason);
-}
-
 Status DispatcherCore::handle(const std::string& peer, const std::string& peer_key,
                               const proto::Envelope& message, int64_t now_ms,
                               std::vector<Outgoing>* out) {

@@ -105,13 +105,12 @@ class DispatcherCore {
   Status tick(int64_t now_ms, std::vector<Outgoing>* out);
   Status commit() { return store_->commit(); }
 
-  // Counts one malformed or refused message against `peer_key` (the server calls it for every
-  // message it rejects); enough of them quarantine the key (reputation.h). A store failure
-  // here is returned by the next handle() or tick().
-  void record_malformed(const std::string& peer_key, const std::string& reason);
-  // The same for `count` messages at once (the server reports a flood once per window, with
-  // the first message's reason).
-  void record_malformed(const std::string& peer_key, const std::string& reason, uint64_t count);
+  // Counts `count` malformed or refused messages against `peer_key` (the server reports its
+  // rejections once per key and window, with the first message's reason); enough of them
+  // quarantine the key (reputation.h). A store failure here is returned by the next handle()
+  // or tick().
+  void record_malformed(const std::string& peer_key, const std::string& reason,
+                        uint64_t count = 1);
   // The reputation of a worker key; nullptr when the key was never seen.
   const WorkerRecord* worker_record(const std::string& key) const;
 
@@ -207,10 +206,12 @@ class DispatcherCore {
   ReplicaRow* replica_of_lease(uint64_t lease_id, UnitState** unit);
   bool may_hold(const UnitState& unit, const WorkerState& worker) const;
   WorkerRecord& record_of(const std::string& key);
-  // Applies a reputation event to `key` and stores it; quarantines on a threshold.
-  Status trust_event(const std::string& key, TrustEvent event, const std::string& detail = {});
+  // Applies a reputation event `times` times to `key` and stores the record once; quarantines
+  // on a threshold.
+  Status trust_event(const std::string& key, TrustEvent event, const std::string& detail = {},
+                     uint64_t times = 1);
   Status quarantine(const std::string& key);
-  Status note_malformed(const std::string& key, const std::string& reason);
+  Status note_malformed(const std::string& key, const std::string& reason, uint64_t count = 1);
   Status request_missing_bytes(int64_t now_ms, std::vector<Outgoing>* out);
   std::string disagreement_report(const UnitState& unit) const;
   bool may_fetch(const std::string& key, const Hash256& blob);

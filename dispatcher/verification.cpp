@@ -194,9 +194,12 @@ const WorkerRecord* DispatcherCore::worker_record(const std::string& key) const 
 }
 
 Status DispatcherCore::trust_event(const std::string& key, TrustEvent event,
-                                   const std::string& detail) {
+                                   const std::string& detail, uint64_t times) {
   WorkerRecord& record = record_of(key);
-  const bool quarantined_now = apply_trust_event(record, event, config_.trust, detail);
+  bool quarantined_now = false;
+  for (uint64_t i = 0; i < times; ++i) {
+    quarantined_now |= apply_trust_event(record, event, config_.trust, detail);
+  }
   if (Status s = store_->begin(); !s) return s;
   if (Status s = store_->put_worker(record); !s) return s;
   return quarantined_now ? quarantine(key) : Status::ok();
@@ -225,14 +228,16 @@ Status DispatcherCore::quarantine(const std::string& key) {
   return Status::ok();
 }
 
-Status DispatcherCore::note_malformed(const std::string& key, const std::string& reason) {
-  ++stats_.messages_malformed;
+Status DispatcherCore::note_malformed(const std::string& key, const std::string& reason,
+                                      uint64_t count) {
+  stats_.messages_malformed += count;
   if (key.empty()) return Status::ok();  // no identity to hold it against
-  return trust_event(key, TrustEvent::kMalformed, reason);
+  return trust_event(key, TrustEvent::kMalformed, reason, count);
 }
 
-void DispatcherCore::record_malformed(const std::string& peer_key, const std::string& reason) {
-  Status s = note_malformed(peer_key, reason);
+void DispatcherCore::record_malformed(const std::string& peer_key, const std::string& reason,
+                                      uint64_t count) {
+  Status s = note_malformed(peer_key, reason, count);
   if (!s && deferred_error_) deferred_error_ = s;
 }
 

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "kernels/user_dirs.h"
+
 namespace tf {
 namespace {
 
@@ -179,15 +181,11 @@ bool AssetCache::contains(const Hash256& bundle_id) const {
 
 Result<std::filesystem::path> default_worker_cache_dir(const std::string& identity) {
   const std::string folder = "worker-" + blake2b_256(identity).to_hex().substr(0, 12);
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg != nullptr && std::filesystem::path(xdg).is_absolute()) {
-    return std::filesystem::path(xdg) / "tilefarm" / folder;
+  std::optional<std::filesystem::path> dir = tilefarm_user_dir(UserDir::kCache);
+  if (!dir) {
+    return Error{"neither XDG_CACHE_HOME nor HOME is set to an absolute folder: pass --cache DIR"};
   }
-  const char* home = std::getenv("HOME");
-  if (home == nullptr || *home == '\0') {
-    return Error{"neither XDG_CACHE_HOME nor HOME is set: pass --cache DIR"};
-  }
-  return std::filesystem::path(home) / ".cache" / "tilefarm" / folder;
+  return *dir / folder;
 }
 
 }  // namespace tf

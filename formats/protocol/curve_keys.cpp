@@ -13,6 +13,8 @@
 
 #include <zmq.h>
 
+#include "kernels/user_dirs.h"
+
 namespace tf::proto {
 namespace {
 
@@ -207,15 +209,11 @@ Result<std::set<std::string>> read_key_list(const std::filesystem::path& path) {
 }
 
 Result<std::filesystem::path> default_key_path(const std::string& file_name) {
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  if (xdg != nullptr && std::filesystem::path(xdg).is_absolute()) {
-    return std::filesystem::path(xdg) / "tilefarm" / file_name;
+  std::optional<std::filesystem::path> dir = tilefarm_user_dir(UserDir::kConfig);
+  if (!dir) {
+    return Error{"neither XDG_CONFIG_HOME nor HOME is set to an absolute folder: pass --key FILE"};
   }
-  const char* home = std::getenv("HOME");
-  if (home == nullptr || *home == '\0') {
-    return Error{"neither XDG_CONFIG_HOME nor HOME is set: pass --key FILE"};
-  }
-  return std::filesystem::path(home) / ".config" / "tilefarm" / file_name;
+  return *dir / file_name;
 }
 
 }  // namespace tf::proto

@@ -6,6 +6,8 @@
 #include <random>
 #include <system_error>
 
+#include "kernels/user_dirs.h"
+
 namespace tf::ocl {
 namespace {
 
@@ -40,11 +42,9 @@ bool read_u64(const std::string& data, size_t* pos, uint64_t* v) {
 ProgramCache::ProgramCache(std::filesystem::path directory) : directory_(std::move(directory)) {}
 
 std::optional<std::filesystem::path> ProgramCache::default_directory() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::filesystem::path(xdg) / "tilefarm" / "opencl";
-  const char* home = std::getenv("HOME");
-  if (home != nullptr && home[0] == '/') return std::filesystem::path(home) / ".cache" / "tilefarm" / "opencl";
-  return std::nullopt;
+  std::optional<std::filesystem::path> dir = tilefarm_user_dir(UserDir::kCache);
+  if (!dir) return std::nullopt;
+  return *dir / "opencl";
 }
 
 std::filesystem::path ProgramCache::entry_path(const std::string& key) const {
