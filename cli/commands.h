@@ -100,6 +100,28 @@ int cancel(const std::string& dispatcher, uint64_t job, const ClientSecurityArgs
 int outputs(const std::string& dispatcher, uint64_t job, const std::string& dir,
             const ClientSecurityArgs& security);
 
+// A simulation batch (commands_sim.cpp): on an embedded farm when `dispatcher` is empty
+// (waits, then writes the outputs), else submitted (prints the job id; with `wait`, follows it
+// and writes the outputs). Outputs go to output_dir (default out/<batch name>): one folder per
+// run, one per snapshot (rho.npy ux.npy uy.npy fields.exr speed.png meta.json...), and the
+// run's summary.json.
+struct SimArgs {
+  std::string batch;
+  std::string dispatcher;
+  std::string output_dir;
+  bool wait = false;
+  uint32_t chunk_steps = 0;  // 0: the dispatcher's choice (dispatcher/sim_plan.h)
+  uint32_t tile = 0;
+  int32_t priority = 0;
+  uint32_t replication = 2;
+  uint32_t quorum = 2;
+  std::string backend = "auto";
+  int workers = 0;
+  std::string state_dir;
+  ClientSecurityArgs security;
+};
+int simulate(const SimArgs& args);
+
 // Trust commands (commands_trust.cpp) read either a state folder (read-only, also beside a
 // running dispatcher) or a dispatcher: exactly one of state_dir and dispatcher is set.
 struct TrustSourceArgs {

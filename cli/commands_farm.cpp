@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/local_run.h"
 #include "cli/progress.h"
 #include "dispatcher/server.h"
 #include "worker/backend_executor.h"
@@ -16,11 +17,6 @@
 
 namespace tf::cli {
 namespace {
-
-int fail(const std::string& message, int code) {
-  std::fprintf(stderr, "tilefarm: %s\n", message.c_str());
-  return code;
-}
 
 // SIGINT / SIGTERM ask the running server or worker to stop; both stop requests are
 // async-signal-safe (an atomic store, an eventfd write).

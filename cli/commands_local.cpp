@@ -1,13 +1,11 @@
 // Subcommands that run on this machine alone: render (embedded farm), devices, info.
-#include <atomic>
-#include <csignal>
 #include <cstdio>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/embedded_farm.h"
+#include "cli/local_run.h"
 #include "cli/progress.h"
 #include "formats/fileio/atomic_write.h"
 #include "formats/scene/load.h"
@@ -15,38 +13,6 @@
 
 namespace tf::cli {
 namespace {
-
-// Set by SIGINT / SIGTERM during a render: the job is cancelled and the farm shut down
-// cleanly (its temporary state removed) instead of the process dying mid-write.
-std::atomic<bool> g_interrupted{false};
-
-void on_interrupt(int) { g_interrupted = true; }
-
-// Polls the job until it ends or the user interrupts (then cancels it).
-Result<proto::JobStatus> follow_job(DispatcherClient& client, uint64_t job, ProgressReporter& progress) {
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-  for (;;) {
-    if (g_interrupted) (void)client.cancel(job);
-    Result<std::vector<proto::JobStatus>> jobs = client.status(job);
-    if (!jobs) return Error{jobs.message()};
-    if (jobs->size() != 1) return Error{"the dispatcher lost job " + std::to_string(job)};
-    progress.update(jobs->front());
-    if (jobs->front().state != proto::JobState::kQueued &&
-        jobs->front().state != proto::JobState::kRunning) {
-      return jobs->front();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-}
-
-int fail(const std::string& message, int code) {
-  std::fprintf(stderr, "tilefarm: %s\n", message.c_str());
-  return code;
-}
 
 // out/<scene name>.exr; a file called scene.pbrt is named after its folder.
 std::filesystem::path default_output(const std::string& scene) {
@@ -56,23 +22,6 @@ std::filesystem::path default_output(const std::string& scene) {
     name = std::filesystem::absolute(path).parent_path().filename().string();
   }
   return std::filesystem::path("out") / (name + ".exr");
-}
-
-Result<std::vector<std::unique_ptr<UnitExecutor>>> local_executors(const std::string& backend,
-                                                                  int workers) {
-  Result<std::vector<std::unique_ptr<UnitExecutor>>> all = make_executors(backend);
-  if (!all || workers <= 0 || static_cast<size_t>(workers) == all->size()) return all;
-  // More (or fewer) workers than devices: open the devices round-robin.
-  std::vector<DeviceInfo> devices;
-  for (const auto& e : all.value()) devices.push_back(e->device());
-  std::vector<std::unique_ptr<UnitExecutor>> chosen;
-  for (int i = 0; i < workers; ++i) {
-    const DeviceInfo& d = devices[static_cast<size_t>(i) % devices.size()];
-    Result<std::unique_ptr<UnitExecutor>> e = make_backend_executor(d.backend, d.index);
-    if (!e) return Error{e.message()};
-    chosen.push_back(std::move(e.value()));
-  }
-  return chosen;
 }
 
 // Creates the output's folder if needed (a failure shows up as the write's error) and
@@ -115,7 +64,7 @@ int render(const RenderArgs& args) {
   Result<proto::JobStatus> final_status = follow_job(client, job_id.value(), progress);
   if (!final_status) return fail(final_status.message(), kExitJobFailed);
   progress.finish(final_status.value());
-  if (g_interrupted) return fail("render interrupted; nothing written", kExitJobFailed);
+  if (interrupted()) return fail("render interrupted; nothing written", kExitJobFailed);
   if (final_status->state != proto::JobState::kDone) {
     return fail("the render " + std::string(proto::job_state_name(final_status->state)) + ": " +
                     final_status->message,

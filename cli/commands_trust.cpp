@@ -12,6 +12,7 @@
 #include <zmq.hpp>
 
 #include "cli/commands.h"
+#include "cli/local_run.h"
 #include "dispatcher/client.h"
 #include "dispatcher/ledger.h"
 #include "dispatcher/trust_queries.h"
@@ -19,11 +20,6 @@
 
 namespace tf::cli {
 namespace {
-
-int fail(const std::string& message, int code) {
-  std::fprintf(stderr, "tilefarm: %s\n", message.c_str());
-  return code;
-}
 
 std::string hex(const std::vector<uint8_t>& bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";

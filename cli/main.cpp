@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   using namespace tf::cli;
-  CLI::App app{"tilefarm: a distributed rendering farm"};
+  CLI::App app{"tilefarm: a distributed rendering and simulation farm"};
   app.require_subcommand(1);
   int code = kExitOk;
 
@@ -111,6 +111,30 @@ int main(int argc, char** argv) {
     submit_args.dispatcher = endpoint;
     code = submit(submit_args);
   });
+
+  SimArgs sim_args;
+  auto* sim_cmd = app.add_subcommand(
+      "sim", "Run a simulation batch (TOML) on an embedded farm, or submit it with --dispatcher");
+  sim_cmd->add_option("batch", sim_args.batch, "Batch file (see scenes/sim/*.toml)")->required();
+  sim_cmd->add_option("--dispatcher", sim_args.dispatcher, "Submit to this dispatcher instead of an embedded farm");
+  sim_cmd->add_option("-o,--output", sim_args.output_dir, "Output folder (default: out/<batch name>)");
+  sim_cmd->add_flag("--wait", sim_args.wait, "With --dispatcher: wait for the batch and fetch its outputs");
+  sim_cmd->add_option("--chunk-steps", sim_args.chunk_steps, "Steps per work unit (default: about 2^24 cell updates a unit)")
+      ->check(CLI::Range(1, 1 << 30));
+  sim_cmd->add_option("--tile", sim_args.tile, "Most cells per tile side (default: whole domains up to 2^20 cells)")
+      ->check(CLI::Range(1, 1 << 20));
+  sim_cmd->add_option("--priority", sim_args.priority, "Priority (higher first)");
+  sim_cmd->add_option("--replication", sim_args.replication, "Replicas per unit (with --dispatcher; default 2)")
+      ->check(CLI::Range(1, 32));
+  sim_cmd->add_option("--quorum", sim_args.quorum, "Agreeing result hashes that accept a unit (with --dispatcher; default 2)")
+      ->check(CLI::Range(1, 32));
+  sim_cmd->add_option("--backend", sim_args.backend, "Embedded farm: cpu, opencl, cuda or auto")
+      ->check(CLI::IsMember({"cpu", "opencl", "cuda", "auto"}));
+  sim_cmd->add_option("--workers", sim_args.workers, "Embedded farm: local workers (default: one per device)")
+      ->check(CLI::Range(0, 256));
+  sim_cmd->add_option("--state", sim_args.state_dir, "Embedded farm: dispatcher state folder (default: temporary)");
+  add_security_flags(sim_cmd, sim_args.security);
+  sim_cmd->callback([&] { code = simulate(sim_args); });
 
   StatusArgs status_args;
   auto* status_cmd = app.add_subcommand("status", "Show jobs");

@@ -139,6 +139,25 @@ Result<std::vector<uint8_t>> DispatcherClient::fetch_output(const Hash256& hash)
   return std::move(data->bytes);
 }
 
+Result<std::filesystem::path> output_path(const std::filesystem::path& dir,
+                                          const std::string& name) {
+  std::filesystem::path relative;
+  size_t start = 0;
+  for (;;) {
+    const size_t slash = name.find('/', start);
+    const std::string part = name.substr(start, slash == std::string::npos ? slash : slash - start);
+    if (part.empty() || part == "." || part == ".." ||
+        part.find_first_of(std::string("\\\0", 2)) != std::string::npos) {
+      return Error{"the dispatcher named an output '" + name +
+                   "', which is not a plain relative path: refused"};
+    }
+    relative /= part;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return dir / relative;
+}
+
 Result<std::vector<std::filesystem::path>> DispatcherClient::download_outputs(
     uint64_t job_id, const std::filesystem::path& dir) {
   Result<proto::OutputsReply> list = outputs(job_id);
@@ -150,9 +169,12 @@ Result<std::vector<std::filesystem::path>> DispatcherClient::download_outputs(
   for (const proto::OutputFile& f : list->files) {
     Result<std::vector<uint8_t>> bytes = fetch_output(f.hash);
     if (!bytes) return Error{bytes.message()};
-    const std::filesystem::path path = dir / std::filesystem::path(f.name).filename();
-    if (Status s = write_file_atomically(path, bytes.value()); !s) return Error{s.message()};
-    written.push_back(path);
+    Result<std::filesystem::path> path = output_path(dir, f.name);
+    if (!path) return Error{path.message()};
+    std::filesystem::create_directories(path->parent_path(), ec);
+    if (ec) return Error{"cannot create " + path->parent_path().string() + ": " + ec.message()};
+    if (Status s = write_file_atomically(path.value(), bytes.value()); !s) return Error{s.message()};
+    written.push_back(path.value());
   }
   return written;
 }

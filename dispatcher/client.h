@@ -57,7 +57,8 @@ class DispatcherClient {
   Status cancel(uint64_t job_id);
   Result<proto::OutputsReply> outputs(uint64_t job_id);
   Result<std::vector<uint8_t>> fetch_output(const Hash256& hash);
-  // Writes every output of the job into `dir` (created if missing); returns the paths.
+  // Writes every output of the job into `dir` (created if missing; names with '/' go into
+  // subfolders, see output_path); returns the paths.
   Result<std::vector<std::filesystem::path>> download_outputs(uint64_t job_id,
                                                               const std::filesystem::path& dir);
 
@@ -76,5 +77,10 @@ class DispatcherClient {
   std::unique_ptr<zmq::socket_t> socket_;
   uint64_t next_request_id_ = 1;
 };
+
+// Where an output named `name` (OutputFile::name) goes under `dir`: its '/'-separated parts
+// below `dir`. A name with an empty, "." or ".." part, a backslash or a NUL is refused, so that
+// a dispatcher can never make a client write outside `dir`.
+Result<std::filesystem::path> output_path(const std::filesystem::path& dir, const std::string& name);
 
 }  // namespace tf

@@ -83,13 +83,20 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
   auto bad = [](std::string message) {
     return error_reply(proto::ErrorCode::kBadRequest, "job refused: " + std::move(message));
   };
-  if (request.frames.empty()) return bad("it has no frames");
   const uint32_t max_replicas = request.max_replicas != 0
                                     ? request.max_replicas
                                     : std::min(request.replication + 3, kMaxReplicas);
   if (std::string problem = verification_problem(request, max_replicas); !problem.empty()) {
     return bad(problem);
   }
+  JobRow row;
+  row.name = request.name;
+  row.priority = request.priority;
+  row.replication = request.replication;
+  row.quorum = request.quorum;
+  row.max_replicas = max_replicas;
+  if (!request.sim_batch.empty()) return submit_simulation(request, std::move(row));
+  if (request.frames.empty()) return bad("it has no frames");
   if (request.tile_size == 0 || request.tile_size > kMaxTileSize) {
     return bad("tile size " + std::to_string(request.tile_size) + " is not in 1.." +
                std::to_string(kMaxTileSize));
@@ -115,16 +122,10 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
     plans.push_back(std::move(plan.value()));
   }
   if (Status s = store_->begin(); !s) return Error{s.message()};
-  JobRow row;
-  row.name = request.name;
-  row.priority = request.priority;
   row.bundle = request.bundle;
   row.tile_size = request.tile_size;
   row.spp = request.spp;
   row.samples_per_unit = request.samples_per_unit == 0 ? request.spp : request.samples_per_unit;
-  row.replication = request.replication;
-  row.quorum = request.quorum;
-  row.max_replicas = max_replicas;
   row.lenient = request.lenient;
   Result<uint64_t> job_id = store_->insert_job(row);
   if (!job_id) return Error{job_id.message()};
@@ -140,8 +141,17 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
     frame.row = frame_row;
     job.frames.push_back(f.frame);
     for (const PlannedUnit& p : plans[i]) {
-      UnitRow u{0, row.id, f.frame, p.x0, p.y0, p.x1, p.y1, p.s0, p.s1, 0, {}, 0,
-                row.replication, row.quorum};
+      UnitRow u;
+      u.job_id = row.id;
+      u.frame = f.frame;
+      u.x0 = p.x0;
+      u.y0 = p.y0;
+      u.x1 = p.x1;
+      u.y1 = p.y1;
+      u.s0 = p.s0;
+      u.s1 = p.s1;
+      u.replication = row.replication;
+      u.quorum = row.quorum;
       Result<uint64_t> unit_id = store_->insert_unit(u);
       if (!unit_id) return Error{unit_id.message()};
       u.id = unit_id.value();
@@ -192,6 +202,12 @@ Result<proto::Body> DispatcherCore::outputs(uint64_t job_id) const {
     return error_reply(proto::ErrorCode::kNotFound, "no job " + std::to_string(job_id));
   }
   proto::OutputsReply reply{job_id, {}};
+  if (it->second.row.is_simulation()) {
+    if (auto files = job_outputs_.find(job_id); files != job_outputs_.end()) {
+      reply.files = files->second;
+    }
+    return proto::Body(std::move(reply));
+  }
   for (uint32_t frame_number : it->second.frames) {
     const FrameState& frame = frames_.at({job_id, frame_number});
     if (!frame.row.exr || !frame.row.png) continue;

@@ -42,7 +42,7 @@ Status DispatcherCore::load(int64_t now_ms) {
     auto job = jobs_.find(row.job_id);
     if (job == jobs_.end()) continue;
     job->second.frames.push_back(row.frame);
-    if (row.exr) ++job->second.frames_done;
+    if (row.exr) ++job->second.frames_done;  // simulation runs: load_simulation()
     frames_[{row.job_id, row.frame}].row = std::move(row);
   }
   for (UnitRow& row : snap->units) {
@@ -58,6 +58,7 @@ Status DispatcherCore::load(int64_t now_ms) {
     }
     units_[row.id].row = std::move(row);
   }
+  if (Status s = load_simulation(snap.value()); !s) return s;
   for (WorkerRecord& record : snap->workers) reputation_[record.key] = std::move(record);
   // Open leases stay with their workers, who are presumed alive until liveness runs out.
   for (const LeaseRow& row : snap->leases) {
@@ -98,7 +99,7 @@ Status DispatcherCore::load(int64_t now_ms) {
       if (Status s = settle(units_[id], false); !s) return s;
     }
     // A crash between the last result and the frame's assembly leaves it to do now.
-    if (frame.remaining == 0 && !frame.row.exr) {
+    if (frame.remaining == 0 && !finished(frame)) {
       if (Status s = complete_frame(frame); !s) return s;
     }
   }
@@ -291,7 +292,9 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
     scheduler_.requeue(it->job_id, it->unit_id);
     ++units_[it->unit_id].queued;
   }
-  if (!grant.units.empty()) out->push_back({peer, {0, std::move(grant)}});
+  if (!grant.units.empty() || !grant.sim_units.empty()) {
+    out->push_back({peer, {0, std::move(grant)}});
+  }
   return Status::ok();
 }
 
@@ -330,6 +333,7 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
   worker.bundles.insert(job.row.bundle);
   ++stats_.leases_granted;
   const UnitRow& u = unit.row;
+  if (job.row.is_simulation()) return add_sim_grant(u, replica, grant);
   const FrameState& frame = frames_[{u.job_id, u.frame}];
   grant.units.push_back({lease_id.value(), u.id, u.job_id, job.row.bundle, frame.row.scene_path,
                          u.frame, u.x0, u.y0, u.x1, u.y1, u.s0, u.s1, replica.replica,

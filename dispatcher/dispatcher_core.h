@@ -49,6 +49,7 @@
 #include "dispatcher/ledger.h"
 #include "dispatcher/reputation.h"
 #include "dispatcher/scheduler.h"
+#include "dispatcher/sim_plan.h"
 #include "dispatcher/store.h"
 #include "formats/protocol/messages.h"
 #include "kernels/status.h"
@@ -84,7 +85,8 @@ struct DispatcherStats {
   uint64_t messages_malformed = 0; // record_malformed calls, refused results and fetches
   uint64_t leases_granted = 0;
   uint64_t leases_lapsed = 0;      // deadline passed or worker dead
-  uint64_t frames_assembled = 0;
+  uint64_t frames_assembled = 0;   // frames, and simulation runs finished
+  uint64_t chunks_completed = 0;   // simulation chunks stitched
 };
 
 class DispatcherCore {
@@ -190,6 +192,10 @@ class DispatcherCore {
   Status accept_result(const std::string& peer_key, const proto::UnitResult& result);
   Status record_failure(const std::string& peer, const proto::UnitFailure& failure);
   Status complete_frame(FrameState& frame);
+  // A frame (or run) has its outputs: counts it, and ends the job after its last one.
+  Status frame_finished(JobState& job);
+  // "frame 3, pixels [0,32)x[32,64)" or "run re=100, steps [0,500), cells [0,64)x[0,64)".
+  std::string unit_description(const UnitRow& unit) const;
   Status fail_job(JobState& job, const std::string& message);
 
   // Verification (verification.cpp).
@@ -216,6 +222,26 @@ class DispatcherCore {
   std::string disagreement_report(const UnitState& unit) const;
   bool may_fetch(const std::string& key, const Hash256& blob);
 
+  // Simulation batches (sim_jobs.cpp): a sim job's frames are its runs; each run's units are
+  // the tiles of its current chunk (FrameState::unit_ids), planned when the previous chunk's
+  // units are all accepted and stitched into the next state blob.
+  Result<proto::Body> submit_simulation(const proto::SubmitJob& request, JobRow row);
+  Status plan_chunk(JobState& job, FrameState& run);
+  Status complete_chunk(FrameState& run);
+  Status store_snapshot(JobState& job, const sim::RunSpec& run, const sim::TileState& state,
+                        uint64_t step);
+  Status store_run_summary(JobState& job, const SimRunRow& run);
+  Status store_output(JobState& job, const std::string& name, const std::vector<uint8_t>& bytes);
+  Status load_simulation(StoreSnapshot& snap);
+  // Whether a frame (render) or run (simulation) has its outputs.
+  bool finished(const FrameState& frame) const;
+  // The unit's result floats (render: pixels x 3; simulation: cells x components).
+  uint64_t result_floats(const UnitRow& unit) const;
+  // What a correct result of the unit must look like apart from its values and hash.
+  bool result_shape_ok(const UnitRow& unit, const proto::UnitResult& result) const;
+  sim::Box unit_box(const UnitRow& unit) const;
+  Status add_sim_grant(const UnitRow& unit, const ReplicaRow& replica, proto::LeaseGrant& grant);
+
   // Client requests (client_requests.cpp).
   Result<proto::Body> on_client_message(const proto::Body& body);
   Result<proto::Body> submit(const proto::SubmitJob& request);
@@ -240,6 +266,9 @@ class DispatcherCore {
   std::map<uint64_t, MissingBytes> missing_bytes_;          // by unit id
   std::map<Hash256, std::set<Hash256>> bundle_blobs_;       // bundle -> its manifest and files
   TrustRng rng_{0};
+  std::map<uint64_t, SimJobPlan> sim_plans_;                      // by simulation job
+  std::map<std::pair<uint64_t, uint32_t>, SimRunRow> sim_runs_;   // by (job, run)
+  std::map<uint64_t, std::vector<proto::OutputFile>> job_outputs_;  // simulation outputs
   Status deferred_error_;  // a store failure inside record_malformed()
 };
 

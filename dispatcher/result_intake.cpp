@@ -10,28 +10,10 @@
 namespace tf {
 namespace {
 
-// The canonical result bytes (result_hash.h): rgb as float32 LE, then rays as u64 LE.
-std::vector<uint8_t> canonical_bytes(const std::vector<float>& rgb, uint64_t rays) {
-  std::vector<uint8_t> bytes(rgb.size() * sizeof(float) + sizeof rays);
-  std::memcpy(bytes.data(), rgb.data(), rgb.size() * sizeof(float));
-  std::memcpy(bytes.data() + rgb.size() * sizeof(float), &rays, sizeof rays);
-  return bytes;
-}
-
 // Stores a result's canonical bytes under its hash (checked again by the blob store).
 Status store_result_bytes(BlobStore& blobs, const proto::UnitResult& result) {
-  return blobs.put_verified(result.result_hash, canonical_bytes(result.rgb, result.rays));
-}
-
-Result<std::vector<float>> rgb_from_canonical(const std::vector<uint8_t>& bytes,
-                                              size_t floats) {
-  if (bytes.size() != floats * sizeof(float) + sizeof(uint64_t)) {
-    return Error{"stored result has " + std::to_string(bytes.size()) + " bytes, expected " +
-                 std::to_string(floats * sizeof(float) + sizeof(uint64_t))};
-  }
-  std::vector<float> rgb(floats);
-  std::memcpy(rgb.data(), bytes.data(), floats * sizeof(float));
-  return rgb;
+  return blobs.put_verified(result.result_hash,
+                            proto::canonical_result_bytes(result.rgb, result.rays));
 }
 
 // Writes an image file through formats/image into a temporary path, then into the blob store.
@@ -62,9 +44,7 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
   }
   if (Status s = end_lease(result.lease_id, LeaseEnd::kResult); !s) return s;
   const UnitRow& u = unit->row;
-  const bool shape_ok = result.width == u.x1 - u.x0 && result.height == u.y1 - u.y0 &&
-                        (result.rgb.empty() ||
-                         result.rgb.size() == size_t{result.width} * result.height * 3);
+  const bool shape_ok = result_shape_ok(u, result);
   const bool bytes_ok =
       shape_ok && (result.rgb.empty() ||
                    proto::result_hash(result.rgb, result.rays) == result.result_hash);
@@ -95,7 +75,7 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
     if (Status s = note_malformed(
             peer_key, "result for unit " + std::to_string(u.id) +
                           (shape_ok ? " whose bytes do not hash to its resultHash"
-                                    : " of the wrong size (" + std::to_string(result.width) +
+                                    : " of the wrong shape (" + std::to_string(result.width) +
                                           "x" + std::to_string(result.height) + ")"));
         !s) {
       return s;
@@ -130,10 +110,8 @@ Status DispatcherCore::record_failure(const std::string& peer,
   if (Status s = store_->set_unit_attempts(unit_id, failed.row.attempts); !s) return s;
   if (failed.row.attempts >= config_.max_attempts) {
     const UnitRow& u = failed.row;
-    return fail_job(job, "unit " + std::to_string(unit_id) + " (frame " + std::to_string(u.frame) +
-                             ", pixels [" + std::to_string(u.x0) + "," + std::to_string(u.x1) +
-                             ")x[" + std::to_string(u.y0) + "," + std::to_string(u.y1) +
-                             ")) failed " + std::to_string(u.attempts) +
+    return fail_job(job, "unit " + std::to_string(unit_id) + " (" + unit_description(u) +
+                             ") failed " + std::to_string(u.attempts) +
                              " times: " + failure.message);
   }
   return Status::ok();
@@ -149,14 +127,14 @@ Status DispatcherCore::fail_job(JobState& job, const std::string& message) {
 
 Status DispatcherCore::complete_frame(FrameState& frame) {
   JobState& job = jobs_[frame.row.job_id];
+  if (job.row.is_simulation()) return complete_chunk(frame);
   std::vector<TileSums> tiles;
   tiles.reserve(frame.unit_ids.size());
   for (uint64_t id : frame.unit_ids) {
     const UnitRow& u = units_[id].row;
     Result<std::vector<uint8_t>> bytes = store_->blobs().get(*u.result);
     if (!bytes) return bytes.status();
-    Result<std::vector<float>> rgb =
-        rgb_from_canonical(bytes.value(), size_t{u.x1 - u.x0} * (u.y1 - u.y0) * 3);
+    Result<std::vector<float>> rgb = proto::values_from_canonical(bytes.value(), result_floats(u));
     if (!rgb) return rgb.status();
     tiles.push_back({u.x0, u.y0, u.x1, u.y1, u.s0, u.s1, std::move(rgb.value())});
   }
@@ -178,11 +156,16 @@ Status DispatcherCore::complete_frame(FrameState& frame) {
   }
   frame.row.exr = exr.value();
   frame.row.png = png.value();
+  return frame_finished(job);
+}
+
+Status DispatcherCore::frame_finished(JobState& job) {
   ++job.frames_done;
   ++stats_.frames_assembled;
   if (job.frames_done == job.frames.size()) {
     job.row.state = proto::JobState::kDone;
     scheduler_.remove_job(job.row.id);
+    if (Status s = store_->begin(); !s) return s;
     return store_->set_job_state(job.row.id, job.row.state, "");
   }
   return Status::ok();

@@ -109,6 +109,32 @@ constexpr const char* kMigrations[] = {
     R"sql(
     ALTER TABLE jobs ADD COLUMN lenient INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // 5 -> 6: simulation batches (dispatcher/sim_plan.h). A sim job's frames are its runs;
+    // its units are boxes x chunks of steps [s0, s1) of a run, from the state blob `input`.
+    // sim_runs holds each run's progress, job_outputs the files of its snapshots.
+    R"sql(
+    ALTER TABLE jobs ADD COLUMN sim_batch TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN sim_source TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN sim_chunk_steps INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN sim_tile INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE units ADD COLUMN z0 INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE units ADD COLUMN z1 INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE units ADD COLUMN input BLOB;
+    CREATE TABLE sim_runs(
+      job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+      run INTEGER NOT NULL,
+      step INTEGER NOT NULL,
+      state BLOB NOT NULL,
+      started_ms INTEGER NOT NULL DEFAULT 0,
+      finished_ms INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY(job_id, run));
+    CREATE TABLE job_outputs(
+      job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      hash BLOB NOT NULL,
+      size INTEGER NOT NULL,
+      PRIMARY KEY(job_id, name));
+    )sql",
 };
 
 Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {
@@ -221,7 +247,8 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
   if (Status s = require_transaction("insert_job"); !s) return Error{s.message()};
   auto st = statement(
       "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
-      " replication, quorum, max_replicas, lenient) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " replication, quorum, max_replicas, lenient, sim_batch, sim_source, sim_chunk_steps,"
+      " sim_tile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return Error{st.message()};
   st.value()->bind(1, job.name)
       .bind(2, static_cast<int64_t>(job.state))
@@ -234,7 +261,11 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
       .bind(9, job.replication)
       .bind(10, job.quorum)
       .bind(11, job.max_replicas)
-      .bind(12, job.lenient ? 1 : 0);
+      .bind(12, job.lenient ? 1 : 0)
+      .bind(13, job.sim_batch)
+      .bind(14, job.sim_source)
+      .bind(15, job.sim_chunk_steps)
+      .bind(16, job.sim_tile);
   if (Status s = st.value()->run(); !s) return Error{s.message()};
   return static_cast<uint64_t>(db_->last_insert_rowid());
 }
@@ -255,8 +286,8 @@ Status Store::insert_frame(const FrameRow& frame) {
 Result<uint64_t> Store::insert_unit(const UnitRow& u) {
   if (Status s = require_transaction("insert_unit"); !s) return Error{s.message()};
   auto st = statement(
-      "INSERT INTO units(job_id, frame, x0, y0, x1, y1, s0, s1, replication, quorum)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO units(job_id, frame, x0, y0, x1, y1, s0, s1, replication, quorum, z0, z1,"
+      " input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return Error{st.message()};
   st.value()->bind(1, static_cast<int64_t>(u.job_id))
       .bind(2, u.frame)
@@ -267,7 +298,14 @@ Result<uint64_t> Store::insert_unit(const UnitRow& u) {
       .bind(7, u.s0)
       .bind(8, u.s1)
       .bind(9, u.replication)
-      .bind(10, u.quorum);
+      .bind(10, u.quorum)
+      .bind(11, u.z0)
+      .bind(12, u.z1);
+  if (u.input) {
+    st.value()->bind_blob(13, u.input->bytes.data(), u.input->bytes.size());
+  } else {
+    st.value()->bind_blob(13, nullptr, 0);  // reads back as no input (optional_hash)
+  }
   if (Status s = st.value()->run(); !s) return Error{s.message()};
   return static_cast<uint64_t>(db_->last_insert_rowid());
 }
@@ -336,7 +374,8 @@ Result<StoreSnapshot> Store::load() {
   StoreSnapshot snap;
   auto jobs = db_->prepare(
       "SELECT id, name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
-      " replication, quorum, max_replicas, lenient FROM jobs ORDER BY id");
+      " replication, quorum, max_replicas, lenient, sim_batch, sim_source, sim_chunk_steps,"
+      " sim_tile FROM jobs ORDER BY id");
   if (!jobs) return Error{jobs.message()};
   for (;;) {
     Result<bool> row = jobs->step();
@@ -359,6 +398,10 @@ Result<StoreSnapshot> Store::load() {
     j.quorum = static_cast<uint32_t>(jobs->column_int(10));
     j.max_replicas = static_cast<uint32_t>(jobs->column_int(11));
     j.lenient = jobs->column_int(12) != 0;
+    j.sim_batch = jobs->column_text(13);
+    j.sim_source = jobs->column_text(14);
+    j.sim_chunk_steps = static_cast<uint32_t>(jobs->column_int(15));
+    j.sim_tile = static_cast<uint32_t>(jobs->column_int(16));
     snap.jobs.push_back(std::move(j));
   }
   auto frames = db_->prepare(
@@ -381,7 +424,7 @@ Result<StoreSnapshot> Store::load() {
   }
   auto units = db_->prepare(
       "SELECT id, job_id, frame, x0, y0, x1, y1, s0, s1, attempts, result, rays, replication,"
-      " quorum FROM units ORDER BY id");
+      " quorum, z0, z1, input FROM units ORDER BY id");
   if (!units) return Error{units.message()};
   for (;;) {
     Result<bool> row = units->step();
@@ -402,6 +445,9 @@ Result<StoreSnapshot> Store::load() {
     u.rays = static_cast<uint64_t>(units->column_int(11));
     u.replication = static_cast<uint32_t>(units->column_int(12));
     u.quorum = static_cast<uint32_t>(units->column_int(13));
+    u.z0 = static_cast<uint32_t>(units->column_int(14));
+    u.z1 = static_cast<uint32_t>(units->column_int(15));
+    u.input = optional_hash(units.value(), 16);
     snap.units.push_back(std::move(u));
   }
   auto leases = db_->prepare("SELECT id, unit_id, worker, deadline_ms FROM leases ORDER BY id");
@@ -415,6 +461,7 @@ Result<StoreSnapshot> Store::load() {
                            leases->column_int(3)});
   }
   if (Status s = load_verification(snap); !s) return Error{s.message()};
+  if (Status s = load_simulation(snap); !s) return Error{s.message()};
   return snap;
 }
 

@@ -40,6 +40,11 @@ struct JobRow {
   // Verification (proto::SubmitJob): replicas per unit, agreeing hashes to accept, cap.
   uint32_t replication = 1, quorum = 1, max_replicas = 4;
   bool lenient = false;  // scenes load leniently (proto::SubmitJob::lenient)
+  // A simulation batch (empty for render jobs): TOML text, the name its errors cite, and the
+  // chunk length and tile side the job was planned with (dispatcher/sim_plan.h).
+  std::string sim_batch, sim_source;
+  uint32_t sim_chunk_steps = 0, sim_tile = 0;
+  bool is_simulation() const { return !sim_batch.empty(); }
 };
 
 struct FrameRow {
@@ -61,6 +66,28 @@ struct UnitRow {
   // This unit's own replication and quorum: its job's, or 1 and 1 when its first replica went
   // to a trusted worker and no spot check was drawn (reputation.h).
   uint32_t replication = 1, quorum = 1;
+  // Simulation units: frame is the run, [x0,x1)x[y0,y1)x[z0,z1) the box, [s0, s1) the steps,
+  // input the state blob at step s0. Render units: z0 = 0, z1 = 1, no input.
+  uint32_t z0 = 0, z1 = 1;
+  std::optional<Hash256> input{};
+};
+
+// A simulation run's progress: `state` is the blob of its whole-domain state at `step`.
+struct SimRunRow {
+  uint64_t job_id = 0;
+  uint32_t run = 0;
+  uint64_t step = 0;
+  Hash256 state;
+  int64_t started_ms = 0;   // first lease of one of its units; 0: not started
+  int64_t finished_ms = 0;  // 0: running
+};
+
+// A named output file of a job (simulation snapshots; render frames use FrameRow).
+struct JobOutputRow {
+  uint64_t job_id = 0;
+  std::string name;
+  Hash256 hash;
+  uint64_t size = 0;
 };
 
 // The life of one replica (one lease of a unit to one worker key). Stored as text.
@@ -103,6 +130,8 @@ struct StoreSnapshot {
   std::vector<LeaseRow> leases;
   std::vector<ReplicaRow> replicas;  // by unit, then replica
   std::vector<WorkerRecord> workers;
+  std::vector<SimRunRow> sim_runs;
+  std::vector<JobOutputRow> outputs;
 };
 
 class Store {
@@ -147,6 +176,9 @@ class Store {
   Status set_replica(uint64_t unit_id, uint32_t replica, ReplicaState state,
                      const std::optional<Hash256>& hash);
   Status put_worker(const WorkerRecord& worker);  // insert or replace by key
+  // Simulation state (store_sim.cpp).
+  Status put_sim_run(const SimRunRow& run);  // insert or replace by (job, run)
+  Status insert_job_output(const JobOutputRow& output);
 
   Result<StoreSnapshot> load();
 
@@ -154,6 +186,7 @@ class Store {
   Store(std::unique_ptr<SqliteDb> db, BlobStore blobs) : db_(std::move(db)), blobs_(blobs) {}
   Status migrate(int target_version);
   Status load_verification(StoreSnapshot& snap);  // replicas and workers (store_trust.cpp)
+  Status load_simulation(StoreSnapshot& snap);    // sim runs and outputs (store_sim.cpp)
   Result<SqliteStatement*> statement(const char* sql);
   Status require_transaction(const char* what) const;
 

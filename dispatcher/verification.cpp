@@ -94,8 +94,7 @@ Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
   UnitRow& u = unit.row;
   Result<std::vector<uint8_t>> bytes = store_->blobs().get(hash);
   const std::optional<uint64_t> rays =
-      bytes ? verified_rays(bytes.value(), hash, size_t{u.x1 - u.x0} * (u.y1 - u.y0) * 3)
-            : std::nullopt;
+      bytes ? verified_rays(bytes.value(), hash, result_floats(u)) : std::nullopt;
   if (!rays) {
     // The stored copy is unreadable or damaged: ask an agreeing replica for the bytes again.
     missing_bytes_.try_emplace(u.id, MissingBytes{hash});
@@ -280,9 +279,7 @@ Status DispatcherCore::request_missing_bytes(int64_t now_ms, std::vector<Outgoin
 
 std::string DispatcherCore::disagreement_report(const UnitState& unit) const {
   const UnitRow& u = unit.row;
-  std::string text = "unit " + std::to_string(u.id) + " (frame " + std::to_string(u.frame) +
-                     ", pixels [" + std::to_string(u.x0) + "," + std::to_string(u.x1) + ")x[" +
-                     std::to_string(u.y0) + "," + std::to_string(u.y1) + ")) found no " +
+  std::string text = "unit " + std::to_string(u.id) + " (" + unit_description(u) + ") found no " +
                      std::to_string(u.quorum) + " agreeing results within " +
                      std::to_string(jobs_.at(u.job_id).row.max_replicas) + " replicas:";
   for (const ReplicaRow& r : unit.replicas) {
@@ -297,7 +294,11 @@ bool DispatcherCore::may_fetch(const std::string& key, const Hash256& blob) {
   auto held = leased_units_.find(key);
   if (held == leased_units_.end()) return false;
   for (uint64_t unit_id : held->second) {
-    const Hash256& bundle = jobs_[units_[unit_id].row.job_id].row.bundle;
+    const UnitRow& unit = units_[unit_id].row;
+    if (unit.input == blob) return true;  // a simulation unit's state
+    const JobRow& job = jobs_[unit.job_id].row;
+    if (job.is_simulation()) continue;
+    const Hash256& bundle = job.bundle;
     if (blob == bundle) return true;
     auto files = bundle_blobs_.find(bundle);
     if (files == bundle_blobs_.end()) {

@@ -1,6 +1,7 @@
 #include "worker/backend_executor.h"
 
 #include "formats/scene/load.h"
+#include "kernels/sim/sim_opencl.h"
 
 namespace tf {
 namespace {
@@ -26,8 +27,21 @@ class BackendExecutor : public UnitExecutor {
     return backend_->render(unit, out);
   }
 
+  // OpenCL devices step on the device; CPU and CUDA devices step on this machine's cores
+  // (the CUDA backend has no simulation launcher yet). Bytes are the same either way.
+  Status simulate(sim::TileState& state, int steps) override {
+    if (device().backend != "opencl") return sim::run_steps_cpu(state, steps);
+    if (!opencl_sim_) {
+      Result<std::unique_ptr<sim::SimOpenCl>> opened = sim::SimOpenCl::open(device().index);
+      if (!opened) return Error{opened.message()};
+      opencl_sim_ = std::move(opened.value());
+    }
+    return opencl_sim_->run_steps(state, steps);
+  }
+
  private:
   std::unique_ptr<Backend> backend_;
+  std::unique_ptr<sim::SimOpenCl> opencl_sim_;  // opened on the first simulation unit
   std::filesystem::path loaded_;
   bool loaded_lenient_ = false;
 };

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "kernels/backend.h"
+#include "kernels/sim/sim_host.h"
 #include "kernels/status.h"
 
 namespace tf {
@@ -25,6 +26,15 @@ class UnitExecutor {
   virtual Status load_scene(const std::filesystem::path& scene_file, bool lenient) = 0;
   // Renders one unit of the loaded scene. On error `out` is unspecified.
   virtual Status render(const RenderUnit& unit, TileResult* out) = 0;
+  // Advances a simulation unit's input state (formats/sim/sim_unit.h) `steps` steps on this
+  // device, with the contract of sim::run_steps_cpu. Devices without simulation kernels say
+  // so (the default).
+  virtual Status simulate(sim::TileState& state, int steps) {
+    (void)state;
+    (void)steps;
+    return Error{"the " + device().backend + " device " + device().name +
+                 " does not run simulation units"};
+  }
 };
 
 }  // namespace tf

@@ -31,7 +31,7 @@ Status MisbehavingExecutor::render(const RenderUnit& unit, TileResult* out) {
   switch (options_.mode) {
     case Misbehavior::kWrong: {
       Status s = inner_->render(unit, out);
-      if (s) perturb(out);
+      if (s) perturb(out->rgb);
       return s;
     }
     case Misbehavior::kLazy: return render_lazily(unit, out);
@@ -63,7 +63,7 @@ Status MisbehavingExecutor::render_lazily(const RenderUnit& unit, TileResult* ou
   const uint32_t asked = unit.s1 - unit.s0;
   if (asked < 2) {  // nothing to skip: cheat on the sums instead
     Status s = inner_->render(unit, out);
-    if (s) perturb(out);
+    if (s) perturb(out->rgb);
     return s;
   }
   RenderUnit fewer = unit;
@@ -75,13 +75,34 @@ Status MisbehavingExecutor::render_lazily(const RenderUnit& unit, TileResult* ou
   return Status::ok();
 }
 
-void MisbehavingExecutor::perturb(TileResult* out) {
-  if (out->rgb.empty()) return;
-  std::uniform_int_distribution<size_t> pick(0, out->rgb.size() - 1);
+Status MisbehavingExecutor::simulate(sim::TileState& state, int steps) {
+  Status s;
+  switch (options_.mode) {
+    case Misbehavior::kWrong:
+      s = inner_->simulate(state, steps);
+      if (s) perturb(state.fields);
+      return s;
+    case Misbehavior::kLazy:
+      s = inner_->simulate(state, std::max(1, steps / 2));
+      if (s && steps < 2) perturb(state.fields);  // nothing to skip: cheat on the values
+      return s;
+    case Misbehavior::kSlow:
+      s = inner_->simulate(state, steps);
+      options_.sleep(options_.slow_delay);
+      return s;
+    case Misbehavior::kCopy:
+    case Misbehavior::kGarbage: break;
+  }
+  return inner_->simulate(state, steps);
+}
+
+void MisbehavingExecutor::perturb(std::vector<float>& values) {
+  if (values.empty()) return;
+  std::uniform_int_distribution<size_t> pick(0, values.size() - 1);
   std::uniform_real_distribution<float> amount(0.01f, 0.5f);
-  // A few channels, each raised by a visible but plausible amount (sums stay positive).
-  const size_t count = std::max<size_t>(1, out->rgb.size() / 64);
-  for (size_t i = 0; i < count; ++i) out->rgb[pick(rng_)] += amount(rng_);
+  // A few values, each raised by a visible but plausible amount (pixel sums stay positive).
+  const size_t count = std::max<size_t>(1, values.size() / 64);
+  for (size_t i = 0; i < count; ++i) values[pick(rng_)] += amount(rng_);
 }
 
 void send_garbage_frame(zmq::socket_t& socket, size_t size) {

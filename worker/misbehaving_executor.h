@@ -16,6 +16,8 @@
 //           deadline, default 11 minutes against the dispatcher's 10-minute lease);
 //   garbage - renders honestly; the worker then sends undecodable frames instead of the
 //           results (WorkerOptions::garbage_result_bytes, see send_garbage_frame).
+// Simulation units: wrong perturbs a few field values, lazy advances half the steps (at
+// least one), slow and garbage behave as above, copy simulates honestly.
 //
 // Thread safety: like any UnitExecutor, one instance per device thread.
 #pragma once
@@ -59,10 +61,11 @@ class MisbehavingExecutor : public UnitExecutor {
     return inner_->load_scene(scene_file, lenient);
   }
   Status render(const RenderUnit& unit, TileResult* out) override;
+  Status simulate(sim::TileState& state, int steps) override;
 
  private:
   Status render_lazily(const RenderUnit& unit, TileResult* out);
-  void perturb(TileResult* out);
+  void perturb(std::vector<float>& values);
 
   std::unique_ptr<UnitExecutor> inner_;
   MisbehaviorOptions options_;

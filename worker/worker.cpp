@@ -12,28 +12,41 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <variant>
 
 #include "formats/protocol/result_hash.h"
 #include "worker/kept_results.h"
 #include "worker/misbehaving_executor.h"
+#include "worker/sim_execution.h"
 
 namespace tf {
 
 using BlobPromise = std::promise<Result<std::vector<uint8_t>>>;
+// A unit leased to this worker, as granted.
+using LeasedUnit = std::variant<proto::RenderUnitSpec, proto::SimUnitSpec>;
 
 // State shared by the socket thread and the device threads, guarded by `mutex`.
 struct Worker::Shared {
   std::mutex mutex;
   std::condition_variable work_ready;
-  std::deque<proto::RenderUnitSpec> queue;   // leased, not started
+  std::deque<LeasedUnit> queue;              // leased, not started
   std::set<uint64_t> running;                // lease ids being executed
   std::deque<proto::Body> outbox;            // results and failures to send
   std::map<Hash256, std::vector<BlobPromise>> fetches;  // blob requests awaiting replies
   std::deque<Hash256> fetches_to_send;
   KeptResults kept;  // bytes of hash-only results, for ResultBytesRequest
+  SimStateCache sim_states;  // chunk states of simulation units
 };
 
 namespace {
+
+uint64_t lease_of(const LeasedUnit& unit) {
+  return std::visit([](const auto& spec) { return spec.lease_id; }, unit);
+}
+
+bool uploads_bytes(const LeasedUnit& unit) {
+  return std::visit([](const auto& spec) { return spec.upload_bytes; }, unit);
+}
 
 proto::Body execute(UnitExecutor& executor, AssetCache& cache, const AssetCache::FetchFn& fetch,
                     const proto::RenderUnitSpec& spec) {
@@ -157,22 +170,26 @@ void Worker::device_loop(size_t device) {
     return reply.get();
   };
   for (;;) {
-    proto::RenderUnitSpec spec;
+    LeasedUnit unit;
     {
       std::unique_lock<std::mutex> lock(sh.mutex);
       sh.work_ready.wait(lock, [&] { return stop_ || !sh.queue.empty(); });
       if (stop_) return;
-      spec = std::move(sh.queue.front());
+      unit = std::move(sh.queue.front());
       sh.queue.pop_front();
-      sh.running.insert(spec.lease_id);
+      sh.running.insert(lease_of(unit));
     }
-    proto::Body outcome = execute(*executors_[device], *cache_, fetch, spec);
+    proto::Body outcome =
+        std::holds_alternative<proto::SimUnitSpec>(unit)
+            ? execute_sim_unit(*executors_[device], sh.sim_states, fetch,
+                               std::get<proto::SimUnitSpec>(unit))
+            : execute(*executors_[device], *cache_, fetch, std::get<proto::RenderUnitSpec>(unit));
     const bool completed = std::holds_alternative<proto::UnitResult>(outcome);
     {
       std::lock_guard<std::mutex> lock(sh.mutex);
-      sh.running.erase(spec.lease_id);
+      sh.running.erase(lease_of(unit));
       if (stop_) return;  // the unit was handed back already
-      if (auto* result = std::get_if<proto::UnitResult>(&outcome); result && !spec.upload_bytes) {
+      if (auto* result = std::get_if<proto::UnitResult>(&outcome); result && !uploads_bytes(unit)) {
         outcome = sh.kept.keep(std::move(*result));
       }
       sh.outbox.push_back(std::move(outcome));
@@ -191,7 +208,7 @@ proto::WorkerHello Worker::hello() const {
                              e->kernel_version(), options_.units_per_device});
   }
   std::lock_guard<std::mutex> lock(shared_->mutex);
-  for (const proto::RenderUnitSpec& spec : shared_->queue) hello.held_leases.push_back(spec.lease_id);
+  for (const LeasedUnit& unit : shared_->queue) hello.held_leases.push_back(lease_of(unit));
   hello.held_leases.insert(hello.held_leases.end(), shared_->running.begin(), shared_->running.end());
   for (const proto::Body& body : shared_->outbox) {
     if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
@@ -208,7 +225,7 @@ void Worker::hand_back_and_leave(zmq::socket_t& socket) {
   back.leaving = true;
   {
     std::lock_guard<std::mutex> lock(shared_->mutex);
-    for (const proto::RenderUnitSpec& spec : shared_->queue) back.lease_ids.push_back(spec.lease_id);
+    for (const LeasedUnit& unit : shared_->queue) back.lease_ids.push_back(lease_of(unit));
     back.lease_ids.insert(back.lease_ids.end(), shared_->running.begin(), shared_->running.end());
     shared_->queue.clear();
     shared_->outbox.clear();
@@ -269,6 +286,7 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
       if (auto* grant = std::get_if<proto::LeaseGrant>(&msg->body)) {
         std::lock_guard<std::mutex> lock(sh.mutex);
         for (proto::RenderUnitSpec& spec : grant->units) sh.queue.push_back(std::move(spec));
+        for (proto::SimUnitSpec& spec : grant->sim_units) sh.queue.push_back(std::move(spec));
         sh.work_ready.notify_all();
       } else if (auto* blob = std::get_if<proto::BlobReply>(&msg->body)) {
         std::vector<BlobPromise> waiting;

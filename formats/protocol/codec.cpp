@@ -90,6 +90,7 @@ void write(wire::UnitResult::Builder b, const UnitResult& m) {
   b.setRgb(as_data(m.rgb));
   b.setRays(m.rays);
   b.setResultHash(as_data(m.result_hash));
+  b.setSimulation(m.simulation);
 }
 
 void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
@@ -110,6 +111,24 @@ void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
     o.setLeaseSeconds(u.lease_seconds);
     o.setUploadBytes(u.upload_bytes);
     o.setLenient(u.lenient);
+  });
+  write_list(b.initSimUnits(list_size(m.sim_units)), m.sim_units, [](auto o, const SimUnitSpec& u) {
+    o.setLeaseId(u.lease_id);
+    o.setUnitId(u.unit_id);
+    o.setJobId(u.job_id);
+    o.setState(as_data(u.state));
+    o.setRun(u.run);
+    o.setStep(u.step);
+    o.setSteps(u.steps);
+    o.setX0(u.x0);
+    o.setY0(u.y0);
+    o.setZ0(u.z0);
+    o.setX1(u.x1);
+    o.setY1(u.y1);
+    o.setZ1(u.z1);
+    o.setReplica(u.replica);
+    o.setLeaseSeconds(u.lease_seconds);
+    o.setUploadBytes(u.upload_bytes);
   });
 }
 
@@ -134,6 +153,10 @@ void write(wire::SubmitJob::Builder b, const SubmitJob& m) {
   b.setQuorum(m.quorum);
   b.setMaxReplicas(m.max_replicas);
   b.setLenient(m.lenient);
+  b.setSimBatch(m.sim_batch);
+  b.setSimSource(m.sim_source);
+  b.setSimChunkSteps(m.sim_chunk_steps);
+  b.setSimTile(m.sim_tile);
 }
 
 void write(wire::StatusReply::Builder b, const StatusReply& m) {
@@ -251,10 +274,13 @@ UnitResult read(wire::UnitResult::Reader r) {
   m.kernel_version = read_text(r.getKernelVersion());
   m.width = r.getWidth();
   m.height = r.getHeight();
-  const uint64_t pixels = uint64_t{m.width} * m.height;
+  m.simulation = r.getSimulation();
+  // Render: width x height pixels of 3 floats; simulation: width cells of height components.
+  const uint64_t values = uint64_t{m.width} * m.height * (m.simulation ? 1 : 3);
+  const uint64_t max_values = m.simulation ? kMaxBlobBytes / sizeof(float) : kMaxTilePixels * 3;
   auto rgb = r.getRgb();
-  // Empty rgb: a hash-only result (RenderUnitSpec.upload_bytes was false).
-  if (pixels > kMaxTilePixels || (rgb.size() != 0 && rgb.size() != pixels * 3 * sizeof(float))) {
+  // Empty rgb: a hash-only result (the grant's upload_bytes was false).
+  if (values > max_values || (rgb.size() != 0 && rgb.size() != values * sizeof(float))) {
     throw DecodeError("unitResult: rgb holds " + std::to_string(rgb.size()) +
                       " bytes, which does not match a " + std::to_string(m.width) + "x" +
                       std::to_string(m.height) + " tile");
@@ -288,6 +314,26 @@ LeaseGrant read(wire::LeaseGrant::Reader r) {
     s.lenient = u.getLenient();
     m.units.push_back(std::move(s));
   }
+  for (auto u : r.getSimUnits()) {
+    SimUnitSpec s;
+    s.lease_id = u.getLeaseId();
+    s.unit_id = u.getUnitId();
+    s.job_id = u.getJobId();
+    s.state = read_hash(u.getState(), "leaseGrant.simUnits.state");
+    s.run = u.getRun();
+    s.step = u.getStep();
+    s.steps = u.getSteps();
+    s.x0 = u.getX0();
+    s.y0 = u.getY0();
+    s.z0 = u.getZ0();
+    s.x1 = u.getX1();
+    s.y1 = u.getY1();
+    s.z1 = u.getZ1();
+    s.replica = u.getReplica();
+    s.lease_seconds = u.getLeaseSeconds();
+    s.upload_bytes = u.getUploadBytes();
+    m.sim_units.push_back(std::move(s));
+  }
   return m;
 }
 
@@ -312,6 +358,10 @@ SubmitJob read(wire::SubmitJob::Reader r) {
   m.quorum = r.getQuorum();
   m.max_replicas = r.getMaxReplicas();
   m.lenient = r.getLenient();
+  m.sim_batch = read_text(r.getSimBatch());
+  m.sim_source = read_text(r.getSimSource());
+  m.sim_chunk_steps = r.getSimChunkSteps();
+  m.sim_tile = r.getSimTile();
   return m;
 }
 

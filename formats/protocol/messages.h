@@ -68,6 +68,9 @@ struct UnitResult {
   std::vector<float> rgb;  // width * height * 3 per-pixel sums
   uint64_t rays = 0;
   Hash256 result_hash;     // result_hash(rgb, rays), see result_hash.h
+  // A simulation unit's result: rgb holds width (cells) * height (components) field values
+  // (formats/sim/sim_unit.h) and rays the cells updated.
+  bool simulation = false;
   bool operator==(const UnitResult&) const = default;
 };
 struct UnitFailure {
@@ -104,8 +107,25 @@ struct RenderUnitSpec {
   bool lenient = false;  // load the scene leniently (SubmitJob::lenient)
   bool operator==(const RenderUnitSpec&) const = default;
 };
+// Advance box [x0, x1) x [y0, y1) x [z0, z1) of the whole-domain state whose canonical bytes
+// (formats/sim/sim_unit.h) are the blob `state` by `steps` steps.
+struct SimUnitSpec {
+  uint64_t lease_id = 0;
+  uint64_t unit_id = 0;
+  uint64_t job_id = 0;
+  Hash256 state;
+  uint32_t run = 0;   // which run of the batch
+  uint64_t step = 0;  // the step `state` is at
+  uint32_t steps = 0;
+  uint32_t x0 = 0, y0 = 0, z0 = 0, x1 = 0, y1 = 0, z1 = 0;
+  uint32_t replica = 0;
+  uint32_t lease_seconds = 0;
+  bool upload_bytes = true;  // as RenderUnitSpec::upload_bytes
+  bool operator==(const SimUnitSpec&) const = default;
+};
 struct LeaseGrant {
   std::vector<RenderUnitSpec> units;
+  std::vector<SimUnitSpec> sim_units{};
   bool operator==(const LeaseGrant&) const = default;
 };
 struct DispatcherHeartbeat {
@@ -162,6 +182,13 @@ struct SubmitJob {
   uint32_t max_replicas = 0;
   // Load scenes leniently: unsupported constructs approximated with a warning, not an error.
   bool lenient = false;
+  // A simulation batch instead of frames (bundle and frames unused): the TOML text, the name
+  // its errors cite, and overrides of the chunk length K and the tile side (0: chosen by the
+  // dispatcher, dispatcher/sim_plan.h).
+  std::string sim_batch{};
+  std::string sim_source{};
+  uint32_t sim_chunk_steps = 0;
+  uint32_t sim_tile = 0;
   bool operator==(const SubmitJob&) const = default;
 };
 struct StatusRequest {

@@ -93,8 +93,30 @@ struct RenderUnitSpec {
   lenient @15 :Bool;     # load the scene leniently (SubmitJob.lenient)
 }
 
+# A simulation unit (formats/sim/sim_unit.h): advance box [x0,x1)x[y0,y1)x[z0,z1) of the
+# whole-domain state `state` (a blob: its canonical bytes) by `steps` steps from step `step`.
+struct SimUnitSpec {
+  leaseId @0 :UInt64;
+  unitId @1 :UInt64;
+  jobId @2 :UInt64;
+  state @3 :Data;
+  run @4 :UInt32;        # which run of the batch (for logs)
+  step @5 :UInt64;       # the step `state` is at
+  steps @6 :UInt32;
+  x0 @7 :UInt32;
+  y0 @8 :UInt32;
+  z0 @9 :UInt32;
+  x1 @10 :UInt32;
+  y1 @11 :UInt32;
+  z1 @12 :UInt32;
+  replica @13 :UInt32;
+  leaseSeconds @14 :UInt32;
+  uploadBytes @15 :Bool;  # as RenderUnitSpec.uploadBytes
+}
+
 struct LeaseGrant {
   units @0 :List(RenderUnitSpec);
+  simUnits @1 :List(SimUnitSpec);
 }
 
 struct UnitResult {
@@ -106,6 +128,9 @@ struct UnitResult {
   rgb @5 :Data;          # width * height * 3 float32 LE per-pixel sums
   rays @6 :UInt64;
   resultHash @7 :Data;   # BLAKE2b-256 of rgb bytes then rays as u64 LE
+  # A simulation unit's result: rgb holds the box's fields (width = cells, height =
+  # components, component-major: formats/sim/sim_unit.h) and rays the cells updated.
+  simulation @8 :Bool;
 }
 
 # The dispatcher needs the bytes of a result this worker reported by hash only (the replica
@@ -170,6 +195,13 @@ struct SubmitJob {
   # Load scenes leniently: unsupported constructs are approximated with a logged warning
   # instead of failing the job (formats/scene/load.h).
   lenient @10 :Bool;
+  # A simulation batch instead of frames: the batch file's TOML text (formats/sim/batch_spec.h)
+  # and the name errors cite. simChunkSteps (K) and simTile (cells per tile side) override the
+  # dispatcher's choice when not 0.
+  simBatch @11 :Text;
+  simSource @12 :Text;
+  simChunkSteps @13 :UInt32;
+  simTile @14 :UInt32;
 }
 
 struct JobRef {

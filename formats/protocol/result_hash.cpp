@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstring>
+#include <string>
 
 namespace tf::proto {
 
@@ -16,6 +17,23 @@ Hash256 result_hash(const std::vector<float>& rgb, uint64_t rays) {
   std::memcpy(ray_bytes, &rays, sizeof rays);
   hasher.update(std::span<const uint8_t>(ray_bytes, sizeof ray_bytes));
   return hasher.finish();
+}
+
+std::vector<uint8_t> canonical_result_bytes(const std::vector<float>& values, uint64_t count) {
+  std::vector<uint8_t> bytes(values.size() * sizeof(float) + sizeof count);
+  std::memcpy(bytes.data(), values.data(), values.size() * sizeof(float));
+  std::memcpy(bytes.data() + values.size() * sizeof(float), &count, sizeof count);
+  return bytes;
+}
+
+Result<std::vector<float>> values_from_canonical(const std::vector<uint8_t>& bytes, size_t floats) {
+  if (bytes.size() != floats * sizeof(float) + sizeof(uint64_t)) {
+    return Error{"stored result has " + std::to_string(bytes.size()) + " bytes, expected " +
+                 std::to_string(floats * sizeof(float) + sizeof(uint64_t))};
+  }
+  std::vector<float> values(floats);
+  std::memcpy(values.data(), bytes.data(), floats * sizeof(float));
+  return values;
 }
 
 }  // namespace tf::proto

@@ -1,5 +1,6 @@
-// The canonical bytes of a render unit's result and their hash: rgb floats as little-endian
-// float32, then the ray count as u64 little-endian. Two results of one unit are equal exactly
+// The canonical bytes of a unit's result and their hash: its floats (render: rgb sums;
+// simulation: field values) as little-endian float32, then its count (rays; cell updates) as
+// u64 little-endian. Two results of one unit are equal exactly
 // when these hashes are (DESIGN.md, verification).
 #pragma once
 
@@ -7,9 +8,15 @@
 #include <vector>
 
 #include "formats/hash/hash.h"
+#include "kernels/status.h"
 
 namespace tf::proto {
 
 Hash256 result_hash(const std::vector<float>& rgb, uint64_t rays);
+
+// The canonical bytes themselves; result_hash(v, n) == blake2b_256(canonical_result_bytes(v, n)).
+std::vector<uint8_t> canonical_result_bytes(const std::vector<float>& values, uint64_t count);
+// The floats of canonical bytes holding exactly `floats` of them; error on any other length.
+Result<std::vector<float>> values_from_canonical(const std::vector<uint8_t>& bytes, size_t floats);
 
 }  // namespace tf::proto

@@ -190,6 +190,40 @@ Status write_meta_json(const fs::path& path, const RunSpec& run, const TileState
   return write_file_atomically(path, j.dump(2) + "\n");
 }
 
+Status write_field_exr(const fs::path& path,
+                       const std::vector<std::pair<std::string, const std::vector<float>*>>& fields,
+                       Extent size) {
+  const auto cells = static_cast<std::size_t>(size.cell_count());
+  if (size.nz != 1 || fields.empty()) return Error{"an EXR holds a 2D field set"};
+  const std::size_t channels = fields.size();
+  std::vector<float> pixels(cells * channels);
+  for (std::size_t c = 0; c < channels; ++c) {
+    const std::vector<float>& values = *fields[c].second;
+    if (values.size() != cells) return Error{"field " + fields[c].first + " does not match the grid"};
+    for (int y = 0; y < size.ny; ++y) {
+      const std::size_t row = static_cast<std::size_t>(size.ny - 1 - y) * size.nx;
+      for (int x = 0; x < size.nx; ++x) {
+        pixels[(row + x) * channels + c] = values[static_cast<std::size_t>(y) * size.nx + x];
+      }
+    }
+  }
+  OIIO::ImageSpec spec(size.nx, size.ny, static_cast<int>(channels), OIIO::TypeDesc::FLOAT);
+  spec.channelnames.clear();
+  for (const auto& field : fields) spec.channelnames.push_back(field.first);
+  spec.attribute("compression", "zip");
+  Status written = replace_file_atomically(path, [&](const fs::path& tmp) -> Status {
+    auto out = OIIO::ImageOutput::create(path.string());
+    if (!out) return Error{"no EXR writer (" + OIIO::geterror() + ")"};
+    if (!out->open(tmp.string(), spec) || !out->write_image(OIIO::TypeDesc::FLOAT, pixels.data()) ||
+        !out->close()) {
+      return Error{out->geterror()};
+    }
+    return Status::ok();
+  });
+  if (!written) return Error{"cannot write " + path.string() + ": " + written.message()};
+  return Status::ok();
+}
+
 Status write_snapshot(const fs::path& folder, const RunSpec& run, const TileState& state,
                       long long step) {
   std::error_code ec;
@@ -226,6 +260,10 @@ Status write_snapshot(const fs::path& folder, const RunSpec& run, const TileStat
     const std::string file = name + ".npy";
     if (Status st = write_npy(folder / file, *values, m.size); !st) return st;
     files.push_back(file);
+  }
+  if (m.size.nz == 1) {
+    if (Status st = write_field_exr(folder / "fields.exr", fields, m.size); !st) return st;
+    files.push_back("fields.exr");
   }
   if (Status st = write_preview(folder / preview, *preview_values, m.size); !st) return st;
   files.push_back(preview);

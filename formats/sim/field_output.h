@@ -32,6 +32,13 @@ std::array<unsigned char, 3> viridis_rgb8(float t);
 Status write_field_png(const std::filesystem::path& path, const std::vector<float>& values,
                        Extent size, float lo, float hi);
 
+// Writes a 2D field set (size.nz == 1) as an OpenEXR file of float32 channels named after
+// the fields (e.g. rho, ux, uy), top image row = highest y like the PNG. Error when a field's
+// length does not match the size or the size is 3D.
+Status write_field_exr(const std::filesystem::path& path,
+                       const std::vector<std::pair<std::string, const std::vector<float>*>>& fields,
+                       Extent size);
+
 // meta.json of a snapshot: model, kernel version, batch and run names, grid, step, boundaries,
 // parameters, and the lattice parameters a reader needs to convert units (lattice Boltzmann:
 // tau, viscosity, lid_velocity, force, inlet velocity, outlet density; Gray-Scott: du, dv, f,
@@ -42,7 +49,8 @@ Status write_meta_json(const std::filesystem::path& path, const RunSpec& run,
 
 // Writes one snapshot of a whole-domain state into `folder` (created if needed):
 // lattice Boltzmann rho.npy, ux.npy, uy.npy (uz.npy), speed.png; Gray-Scott u.npy, v.npy,
-// v.png; heat temperature.npy, temperature.png; and meta.json. PNG ranges are the field's
+// v.png; heat temperature.npy, temperature.png; in 2D fields.exr with every field as a
+// channel; and meta.json. PNG ranges are the field's
 // min and max (a constant field gets [v, v + 1]).
 Status write_snapshot(const std::filesystem::path& folder, const RunSpec& run,
                       const TileState& state, long long step);

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <thread>
+
+#include "formats/sim/batch_spec.h"
 
 #include "tests/support/child_process.h"
 #include "tests/support/run_process.h"
@@ -147,3 +151,83 @@ TEST(Cli, AWaitedJobThatIsCancelledExitsWithOne) {
 }
 
 }  // namespace
+
+// ---- tilefarm sim
+
+namespace sim_cli {
+
+constexpr const char* kSmallCavity = R"([simulation]
+name = "small-cavity"
+model = "d2q9"
+collision = "trt"
+grid = [24, 20]
+steps = 30
+snapshot_interval = 15
+
+[parameters]
+re = [20, 40]
+lid_velocity = 0.1
+
+[boundaries]
+left = "wall"
+right = "wall"
+bottom = "wall"
+top = "moving_wall"
+)";
+
+std::vector<float> npy_tail(const std::filesystem::path& path, size_t count) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<float> values(count);
+  if (bytes.size() >= count * 4) std::memcpy(values.data(), bytes.data() + bytes.size() - count * 4, count * 4);
+  return values;
+}
+
+// The batch through the embedded farm, in tiles and chunks, writes for every run and snapshot
+// the fields of the run advanced in one piece by the CPU stepper.
+TEST(SimCli, RunsABatchOnTheEmbeddedFarmAndWritesEverySnapshot) {
+  TempDir dir;
+  std::ofstream(dir.path() / "cavity.toml") << kSmallCavity;
+  const std::filesystem::path out = dir.path() / "out";
+  const ProcessRun r = run("sim " + (dir.path() / "cavity.toml").string() +
+                           " --tile 10 --chunk-steps 4 --backend cpu --workers 2 -o " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const tf::sim::BatchSpec batch = tf::sim::parse_batch(kSmallCavity, "cavity.toml").value();
+  for (const tf::sim::RunSpec& spec : tf::sim::expand_runs(batch)) {
+    tf::sim::TileState state = tf::sim::make_initial_state(spec).value();
+    int step = 0;
+    for (int snapshot : {15, 30}) {
+      ASSERT_TRUE(tf::sim::run_steps_cpu(state, snapshot - step, 1));
+      step = snapshot;
+      const tf::sim::MacroFields truth = tf::sim::macroscopic(state).value();
+      const std::filesystem::path folder =
+          out / spec.name / ("step_0000000" + std::to_string(snapshot));
+      for (const auto& [file, values] : {std::pair{"rho.npy", &truth.rho},
+                                         std::pair{"ux.npy", &truth.ux},
+                                         std::pair{"uy.npy", &truth.uy}}) {
+        const std::vector<float> got = npy_tail(folder / file, values->size());
+        EXPECT_EQ(std::memcmp(got.data(), values->data(), got.size() * 4), 0) << folder / file;
+      }
+      for (const char* file : {"fields.exr", "speed.png", "meta.json"}) {
+        EXPECT_TRUE(std::filesystem::exists(folder / file)) << folder / file;
+      }
+    }
+    EXPECT_TRUE(std::filesystem::exists(out / spec.name / "summary.json"));
+  }
+}
+
+TEST(SimCli, AMalformedBatchExitsWithTwoNamingTheLineAndKey) {
+  TempDir dir;
+  std::string text = kSmallCavity;
+  text.replace(text.find("grid = [24, 20]"), 15, "grid = [24, -20]");
+  std::ofstream(dir.path() / "bad.toml") << text;
+  const ProcessRun r = run("sim " + (dir.path() / "bad.toml").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("bad.toml:5"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("grid"), std::string::npos) << r.output;
+  const ProcessRun missing = run("sim " + (dir.path() / "none.toml").string());
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("none.toml"), std::string::npos) << missing.output;
+}
+
+}  // namespace sim_cli

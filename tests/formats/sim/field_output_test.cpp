@@ -114,7 +114,7 @@ TEST(Snapshot, WritesFieldsPreviewAndMetadata) {
   TempDir dir;
   const fs::path folder = dir.path() / run.name / "step_4";
   ASSERT_TRUE(write_snapshot(folder, run, state, 4));
-  for (const char* f : {"rho.npy", "ux.npy", "uy.npy", "speed.png", "meta.json"}) {
+  for (const char* f : {"rho.npy", "ux.npy", "uy.npy", "fields.exr", "speed.png", "meta.json"}) {
     EXPECT_TRUE(fs::exists(folder / f)) << f;
   }
   nlohmann::json meta = nlohmann::json::parse(read_file(folder / "meta.json"));
@@ -126,6 +126,29 @@ TEST(Snapshot, WritesFieldsPreviewAndMetadata) {
   // nu = U L / re = 0.05 * (12 - 2) / 80; the file reports what the kernel ran with (float).
   EXPECT_NEAR(meta["lattice"]["viscosity"].get<double>(), 0.05 * 10 / 80, 1e-6);
   EXPECT_NEAR(meta["lattice"]["lid_velocity"].get<double>(), 0.05, 1e-7);
+}
+
+TEST(FieldExr, ChannelsAreNamedFieldsWithTheTopRowAtTheHighestY) {
+  const Extent size{3, 2, 1};
+  const std::vector<float> rho{1.0f, 1.5f, 2.0f, 10.0f, 11.0f, 12.0f};  // row y = 0 first
+  const std::vector<float> ux{-1.0f, 0.0f, 0.25f, 3.0f, 4.0f, 5.0f};
+  TempDir dir;
+  const fs::path path = dir.path() / "fields.exr";
+  ASSERT_TRUE(write_field_exr(path, {{"rho", &rho}, {"ux", &ux}}, size));
+  auto in = OIIO::ImageInput::open(path.string());
+  ASSERT_TRUE(in);
+  const OIIO::ImageSpec& spec = in->spec();
+  ASSERT_EQ(spec.nchannels, 2);
+  EXPECT_EQ(spec.channelnames[0], "rho");
+  EXPECT_EQ(spec.channelnames[1], "ux");
+  std::vector<float> pixels(12);
+  ASSERT_TRUE(in->read_image(0, 0, 0, 2, OIIO::TypeDesc::FLOAT, pixels.data()));
+  // Image row 0 is y = 1: (10, 3) (11, 4) (12, 5); row 1 is y = 0.
+  const std::vector<float> expected{10, 3, 11, 4, 12, 5, 1, -1, 1.5f, 0, 2, 0.25f};
+  EXPECT_EQ(pixels, expected);
+  const std::vector<float> short_field{1.0f};
+  EXPECT_FALSE(write_field_exr(path, {{"rho", &short_field}}, size));
+  EXPECT_FALSE(write_field_exr(path, {{"rho", &rho}}, Extent{3, 1, 2}));
 }
 
 }  // namespace

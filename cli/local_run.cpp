@@ -1,0 +1,65 @@
+#include "cli/local_run.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "worker/backend_executor.h"
+
+namespace tf::cli {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int) { g_interrupted = true; }
+
+}  // namespace
+
+int fail(const std::string& message, int code) {
+  std::fprintf(stderr, "tilefarm: %s\n", message.c_str());
+  return code;
+}
+
+bool interrupted() { return g_interrupted; }
+
+Result<proto::JobStatus> follow_job(DispatcherClient& client, uint64_t job,
+                                    ProgressReporter& progress) {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  for (;;) {
+    if (g_interrupted) (void)client.cancel(job);
+    Result<std::vector<proto::JobStatus>> jobs = client.status(job);
+    if (!jobs) return Error{jobs.message()};
+    if (jobs->size() != 1) return Error{"the dispatcher lost job " + std::to_string(job)};
+    progress.update(jobs->front());
+    if (jobs->front().state != proto::JobState::kQueued &&
+        jobs->front().state != proto::JobState::kRunning) {
+      return jobs->front();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+Result<std::vector<std::unique_ptr<UnitExecutor>>> local_executors(const std::string& backend,
+                                                                  int workers) {
+  Result<std::vector<std::unique_ptr<UnitExecutor>>> all = make_executors(backend);
+  if (!all || workers <= 0 || static_cast<size_t>(workers) == all->size()) return all;
+  // More (or fewer) workers than devices: open the devices round-robin.
+  std::vector<DeviceInfo> devices;
+  for (const auto& e : all.value()) devices.push_back(e->device());
+  std::vector<std::unique_ptr<UnitExecutor>> chosen;
+  for (int i = 0; i < workers; ++i) {
+    const DeviceInfo& d = devices[static_cast<size_t>(i) % devices.size()];
+    Result<std::unique_ptr<UnitExecutor>> e = make_backend_executor(d.backend, d.index);
+    if (!e) return Error{e.message()};
+    chosen.push_back(std::move(e.value()));
+  }
+  return chosen;
+}
+
+}  // namespace tf::cli

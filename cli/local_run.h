@@ -1,0 +1,31 @@
+// Pieces shared by the commands that run a job and follow it: the local executors of an
+// embedded farm, following a job's progress with Ctrl-C cancelling it, and failing a command
+// with a message.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/progress.h"
+#include "dispatcher/client.h"
+#include "worker/executor.h"
+
+namespace tf::cli {
+
+// Prints "tilefarm: MESSAGE" on stderr and returns `code`.
+int fail(const std::string& message, int code);
+
+// One executor per device of `backend`, or `workers` of them (0: one per device) opened
+// round-robin over the devices.
+Result<std::vector<std::unique_ptr<UnitExecutor>>> local_executors(const std::string& backend,
+                                                                  int workers);
+
+// Polls `job` until it ends, showing progress; SIGINT / SIGTERM cancel it (the process then
+// exits cleanly instead of dying mid-write: see interrupted()).
+Result<proto::JobStatus> follow_job(DispatcherClient& client, uint64_t job,
+                                    ProgressReporter& progress);
+// Whether follow_job saw SIGINT or SIGTERM.
+bool interrupted();
+
+}  // namespace tf::cli

@@ -1,0 +1,315 @@
+// Simulation batches in the farm (DispatcherCore, see dispatcher_core.h and sim_plan.h).
+//
+// Durability: a chunk's stitched state, its snapshot files and the run's summary are blobs
+// written before the rows that name them commit; the run's step, the next chunk's units and
+// the output rows change in the transaction of the acceptance that completed the chunk. A
+// restart therefore resumes every run at its last stitched chunk, and a chunk whose last unit
+// was accepted just before a crash is stitched again at load (same bytes, same names).
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
+
+#include "dispatcher/dispatcher_core.h"
+#include "formats/protocol/result_hash.h"
+#include "formats/sim/field_output.h"
+#include "formats/sim/sim_unit.h"
+
+namespace tf {
+namespace {
+
+proto::Body refuse(const std::string& why) {
+  return proto::ErrorReply{proto::ErrorCode::kBadRequest, "job refused: " + why};
+}
+
+std::vector<uint8_t> read_whole_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string step_folder(uint64_t step) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step_%09llu", static_cast<unsigned long long>(step));
+  return name;
+}
+
+}  // namespace
+
+Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& request,
+                                                      JobRow row) {
+  const std::string source = request.sim_source.empty() ? "batch" : request.sim_source;
+  Result<SimJobPlan> plan =
+      plan_sim_job(request.sim_batch, source, request.sim_tile, request.sim_chunk_steps);
+  if (!plan) return refuse(plan.message());
+  // Every run's initial state is a blob before any row names it; a refused job leaves only
+  // unreferenced blobs.
+  std::vector<Hash256> states;
+  for (const sim::RunSpec& run : plan->runs) {
+    Result<sim::TileState> state = sim::make_initial_state(run);
+    if (!state) return refuse("run " + run.name + ": " + state.message());
+    Result<std::vector<uint8_t>> bytes = sim::encode_state(state.value());
+    if (!bytes) return refuse("run " + run.name + ": " + bytes.message());
+    Result<Hash256> hash = store_->blobs().put(bytes.value());
+    if (!hash) {
+      return proto::Body(proto::ErrorReply{proto::ErrorCode::kInternal,
+                                           "cannot store the initial state: " + hash.message()});
+    }
+    states.push_back(hash.value());
+  }
+  if (Status s = store_->begin(); !s) return Error{s.message()};
+  if (row.name.empty()) row.name = plan->batch.name;
+  row.sim_batch = request.sim_batch;
+  row.sim_source = source;
+  row.sim_chunk_steps = plan->chunk_steps;
+  row.sim_tile = plan->tile_side;
+  Result<uint64_t> job_id = store_->insert_job(row);
+  if (!job_id) return Error{job_id.message()};
+  row.id = job_id.value();
+  JobState& job = jobs_[row.id];
+  job.row = row;
+  job.units_total = plan->units_per_run * plan->runs.size();
+  scheduler_.add_job(row.id, row.priority);
+  const SimJobPlan& planned = sim_plans_.emplace(row.id, std::move(plan.value())).first->second;
+  for (uint32_t i = 0; i < planned.runs.size(); ++i) {
+    const sim::Extent& grid = planned.batch.grid;
+    FrameRow frame_row{row.id, i, planned.runs[i].name, static_cast<uint32_t>(grid.nx),
+                       static_cast<uint32_t>(grid.ny), {}, {}};
+    if (Status s = store_->insert_frame(frame_row); !s) return Error{s.message()};
+    FrameState& frame = frames_[{row.id, i}];
+    frame.row = frame_row;
+    job.frames.push_back(i);
+    SimRunRow& run = sim_runs_[{row.id, i}] = SimRunRow{row.id, i, 0, states[i], 0, 0};
+    if (Status s = store_->put_sim_run(run); !s) return Error{s.message()};
+    if (Status s = plan_chunk(job, frame); !s) return Error{s.message()};
+  }
+  return proto::Body(proto::SubmitReply{row.id});
+}
+
+Status DispatcherCore::plan_chunk(JobState& job, FrameState& frame) {
+  const SimJobPlan& plan = sim_plans_.at(job.row.id);
+  const SimRunRow& run = sim_runs_.at({job.row.id, frame.row.frame});
+  const uint64_t end = plan.chunk_end(run.step);
+  frame.unit_ids.clear();
+  for (const sim::Box& box : plan.tiles) {
+    UnitRow u;
+    u.job_id = job.row.id;
+    u.frame = frame.row.frame;
+    u.x0 = static_cast<uint32_t>(box.x0);
+    u.y0 = static_cast<uint32_t>(box.y0);
+    u.z0 = static_cast<uint32_t>(box.z0);
+    u.x1 = static_cast<uint32_t>(box.x0 + box.size.nx);
+    u.y1 = static_cast<uint32_t>(box.y0 + box.size.ny);
+    u.z1 = static_cast<uint32_t>(box.z0 + box.size.nz);
+    u.s0 = static_cast<uint32_t>(run.step);
+    u.s1 = static_cast<uint32_t>(end);
+    u.replication = job.row.replication;
+    u.quorum = job.row.quorum;
+    u.input = run.state;
+    Result<uint64_t> id = store_->insert_unit(u);
+    if (!id) return id.status();
+    u.id = id.value();
+    UnitState& unit = units_[u.id];
+    unit.row = u;
+    frame.unit_ids.push_back(u.id);
+    ++frame.remaining;
+    if (Status s = settle(unit, false); !s) return s;
+  }
+  return Status::ok();
+}
+
+Status DispatcherCore::complete_chunk(FrameState& frame) {
+  JobState& job = jobs_[frame.row.job_id];
+  const SimJobPlan& plan = sim_plans_.at(job.row.id);
+  SimRunRow& run = sim_runs_.at({job.row.id, frame.row.frame});
+  const sim::RunSpec& spec = plan.runs.at(frame.row.frame);
+  // Stored bytes that do not read back are damage on this machine: the run cannot go on.
+  auto broken = [&](const std::string& why) {
+    return fail_job(job, "run " + spec.name + " at step " + std::to_string(run.step) + ": " + why);
+  };
+  Result<std::vector<uint8_t>> state_bytes = store_->blobs().get(run.state);
+  if (!state_bytes) return broken("its state is unreadable: " + state_bytes.message());
+  Result<sim::TileState> state = sim::decode_state(state_bytes.value());
+  if (!state) return broken(state.message());
+  uint64_t end = run.step;
+  for (uint64_t id : frame.unit_ids) {
+    const UnitRow& u = units_.at(id).row;
+    Result<std::vector<uint8_t>> bytes = store_->blobs().get(*u.result);
+    if (!bytes) return broken("unit " + std::to_string(u.id) + ": " + bytes.message());
+    Result<std::vector<float>> values = proto::values_from_canonical(bytes.value(), result_floats(u));
+    if (!values) return broken("unit " + std::to_string(u.id) + ": " + values.message());
+    if (Status s = sim::insert_unit_output(state.value(), unit_box(u), values.value()); !s) {
+      return broken("unit " + std::to_string(u.id) + ": " + s.message());
+    }
+    end = u.s1;
+  }
+  Result<std::vector<uint8_t>> next = sim::encode_state(state.value());
+  if (!next) return broken(next.message());
+  Result<Hash256> next_hash = store_->blobs().put(next.value());
+  if (!next_hash) return next_hash.status();
+  run.step = end;
+  run.state = next_hash.value();
+  ++stats_.chunks_completed;
+  if (plan.is_snapshot(end)) {
+    if (Status s = store_snapshot(job, spec, state.value(), end); !s) return s;
+  }
+  if (Status s = store_->begin(); !s) return s;
+  if (end < static_cast<uint64_t>(plan.batch.steps)) {
+    if (Status s = store_->put_sim_run(run); !s) return s;
+    return plan_chunk(job, frame);
+  }
+  run.finished_ms = std::max<int64_t>(now_ms_, run.started_ms + 1);
+  frame.unit_ids.clear();
+  if (Status s = store_->put_sim_run(run); !s) return s;
+  if (Status s = store_run_summary(job, run); !s) return s;
+  return frame_finished(job);
+}
+
+Status DispatcherCore::store_snapshot(JobState& job, const sim::RunSpec& run,
+                                      const sim::TileState& state, uint64_t step) {
+  const std::filesystem::path folder =
+      store_->blobs().temp_dir() / ("snapshot-" + std::to_string(job.row.id));
+  std::error_code ec;
+  std::filesystem::remove_all(folder, ec);
+  Status written = sim::write_snapshot(folder, run, state, static_cast<long long>(step));
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  const std::string prefix = run_folder_name(run.name) + "/" + step_folder(step) + "/";
+  for (size_t i = 0; written && i < files.size(); ++i) {
+    written = store_output(job, prefix + files[i].filename().string(), read_whole_file(files[i]));
+  }
+  std::filesystem::remove_all(folder, ec);
+  return written;
+}
+
+Status DispatcherCore::store_run_summary(JobState& job, const SimRunRow& run) {
+  const SimJobPlan& plan = sim_plans_.at(job.row.id);
+  const sim::BatchSpec& b = plan.batch;
+  const double seconds = static_cast<double>(run.finished_ms - run.started_ms) / 1000.0;
+  const auto updates = static_cast<uint64_t>(b.grid.cell_count()) * static_cast<uint64_t>(b.steps);
+  const nlohmann::json summary = {
+      {"run", plan.runs.at(run.run).name},
+      {"model", std::string(sim::model_name(b.model))},
+      {"grid", {b.grid.nx, b.grid.ny, b.grid.nz}},
+      {"steps", b.steps},
+      {"lattice_updates", updates},
+      {"wall_seconds", seconds},
+      {"mlups", seconds > 0 ? static_cast<double>(updates) / seconds / 1e6 : 0.0},
+      {"chunk_steps", plan.chunk_steps},
+      {"tiles", plan.tiles.size()},
+      {"units", plan.units_per_run}};
+  const std::string text = summary.dump(2) + "\n";
+  return store_output(job, run_folder_name(plan.runs.at(run.run).name) + "/summary.json",
+                      std::vector<uint8_t>(text.begin(), text.end()));
+}
+
+Status DispatcherCore::store_output(JobState& job, const std::string& name,
+                                    const std::vector<uint8_t>& bytes) {
+  Result<Hash256> hash = store_->blobs().put(bytes);
+  if (!hash) return hash.status();
+  if (Status s = store_->begin(); !s) return s;
+  if (Status s = store_->insert_job_output({job.row.id, name, hash.value(), bytes.size()}); !s) {
+    return s;
+  }
+  std::vector<proto::OutputFile>& files = job_outputs_[job.row.id];
+  auto same = std::find_if(files.begin(), files.end(),
+                           [&](const proto::OutputFile& f) { return f.name == name; });
+  if (same != files.end()) files.erase(same);
+  files.push_back({name, hash.value(), bytes.size()});
+  return Status::ok();
+}
+
+Status DispatcherCore::load_simulation(StoreSnapshot& snap) {
+  for (const JobOutputRow& o : snap.outputs) {
+    job_outputs_[o.job_id].push_back({o.name, o.hash, o.size});
+  }
+  for (const SimRunRow& run : snap.sim_runs) sim_runs_[{run.job_id, run.run}] = run;
+  for (auto& [id, job] : jobs_) {
+    if (!job.row.is_simulation()) continue;
+    Result<SimJobPlan> plan = plan_sim_job(job.row.sim_batch, job.row.sim_source, job.row.sim_tile,
+                                           job.row.sim_chunk_steps);
+    if (!plan) {
+      if (!job.active()) continue;
+      if (Status s = fail_job(job, "its batch no longer plans: " + plan.message()); !s) return s;
+      continue;
+    }
+    job.units_total = plan->units_per_run * plan->runs.size();
+    for (uint32_t r = 0; r < plan->runs.size(); ++r) {
+      auto run = sim_runs_.find({id, r});
+      auto frame = frames_.find({id, r});
+      if (run == sim_runs_.end() || frame == frames_.end()) continue;
+      if (run->second.finished_ms != 0) ++job.frames_done;
+      // Only the current chunk's units belong to the run now; earlier ones are history.
+      std::vector<uint64_t>& ids = frame->second.unit_ids;
+      ids.erase(std::remove_if(ids.begin(), ids.end(),
+                               [&](uint64_t u) { return units_[u].row.s0 != run->second.step; }),
+                ids.end());
+      if (run->second.finished_ms != 0) ids.clear();
+    }
+    sim_plans_.emplace(id, std::move(plan.value()));
+  }
+  return Status::ok();
+}
+
+bool DispatcherCore::finished(const FrameState& frame) const {
+  auto run = sim_runs_.find({frame.row.job_id, frame.row.frame});
+  if (run != sim_runs_.end()) return run->second.finished_ms != 0;
+  return frame.row.exr.has_value();
+}
+
+sim::Box DispatcherCore::unit_box(const UnitRow& u) const {
+  return {static_cast<int>(u.x0), static_cast<int>(u.y0), static_cast<int>(u.z0),
+          {static_cast<int>(u.x1 - u.x0), static_cast<int>(u.y1 - u.y0),
+           static_cast<int>(u.z1 - u.z0)}};
+}
+
+uint64_t DispatcherCore::result_floats(const UnitRow& u) const {
+  auto plan = sim_plans_.find(u.job_id);
+  if (plan == sim_plans_.end()) return uint64_t{u.x1 - u.x0} * (u.y1 - u.y0) * 3;
+  return sim::unit_output_floats(plan->second.batch.model, unit_box(u));
+}
+
+bool DispatcherCore::result_shape_ok(const UnitRow& u, const proto::UnitResult& result) const {
+  const uint64_t values = uint64_t{result.width} * result.height * (result.simulation ? 1 : 3);
+  if (!result.rgb.empty() && result.rgb.size() != values) return false;
+  auto plan = sim_plans_.find(u.job_id);
+  if (plan == sim_plans_.end()) {
+    return !result.simulation && result.width == u.x1 - u.x0 && result.height == u.y1 - u.y0;
+  }
+  const sim::Model model = plan->second.batch.model;
+  const sim::Box box = unit_box(u);
+  return result.simulation && result.width == box.size.cell_count() &&
+         result.height == static_cast<uint32_t>(sim::component_count(model)) &&
+         result.rays == sim::unit_cell_updates(model, plan->second.batch.grid, box,
+                                               static_cast<int>(u.s1 - u.s0));
+}
+
+std::string DispatcherCore::unit_description(const UnitRow& u) const {
+  auto range = [](uint32_t a, uint32_t b) {
+    return "[" + std::to_string(a) + "," + std::to_string(b) + ")";
+  };
+  auto plan = sim_plans_.find(u.job_id);
+  if (plan == sim_plans_.end()) {
+    return "frame " + std::to_string(u.frame) + ", pixels " + range(u.x0, u.x1) + "x" +
+           range(u.y0, u.y1);
+  }
+  return "run " + plan->second.runs.at(u.frame).name + ", steps " + range(u.s0, u.s1) +
+         ", cells " + range(u.x0, u.x1) + "x" + range(u.y0, u.y1) + "x" + range(u.z0, u.z1);
+}
+
+Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica,
+                                     proto::LeaseGrant& grant) {
+  grant.sim_units.push_back({replica.lease_id, u.id, u.job_id, *u.input, u.frame, u.s0,
+                             u.s1 - u.s0, u.x0, u.y0, u.z0, u.x1, u.y1, u.z1, replica.replica,
+                             config_.lease_seconds, replica.upload});
+  SimRunRow& run = sim_runs_.at({u.job_id, u.frame});
+  if (run.started_ms != 0) return Status::ok();
+  run.started_ms = now_ms_;
+  return store_->put_sim_run(run);  // inside grant_replica's transaction
+}
+
+}  // namespace tf

@@ -1,0 +1,67 @@
+// The store's simulation tables: run progress and job output files (Store, see store.h).
+#include "dispatcher/store.h"
+
+namespace tf {
+
+Status Store::put_sim_run(const SimRunRow& r) {
+  if (Status s = require_transaction("put_sim_run"); !s) return s;
+  auto st = statement(
+      "INSERT OR REPLACE INTO sim_runs(job_id, run, step, state, started_ms, finished_ms)"
+      " VALUES (?, ?, ?, ?, ?, ?)");
+  if (!st) return st.status();
+  st.value()->bind(1, static_cast<int64_t>(r.job_id))
+      .bind(2, r.run)
+      .bind(3, static_cast<int64_t>(r.step))
+      .bind_blob(4, r.state.bytes.data(), r.state.bytes.size())
+      .bind(5, r.started_ms)
+      .bind(6, r.finished_ms);
+  return st.value()->run();
+}
+
+Status Store::insert_job_output(const JobOutputRow& o) {
+  if (Status s = require_transaction("insert_job_output"); !s) return s;
+  // A snapshot rewritten after a crash has the same name and the same bytes.
+  auto st = statement(
+      "INSERT OR REPLACE INTO job_outputs(job_id, name, hash, size) VALUES (?, ?, ?, ?)");
+  if (!st) return st.status();
+  st.value()->bind(1, static_cast<int64_t>(o.job_id))
+      .bind(2, o.name)
+      .bind_blob(3, o.hash.bytes.data(), o.hash.bytes.size())
+      .bind(4, static_cast<int64_t>(o.size));
+  return st.value()->run();
+}
+
+Status Store::load_simulation(StoreSnapshot& snap) {
+  auto runs = db_->prepare(
+      "SELECT job_id, run, step, state, started_ms, finished_ms FROM sim_runs"
+      " ORDER BY job_id, run");
+  if (!runs) return runs.status();
+  for (;;) {
+    Result<bool> row = runs->step();
+    if (!row) return row.status();
+    if (!row.value()) break;
+    SimRunRow r;
+    r.job_id = static_cast<uint64_t>(runs->column_int(0));
+    r.run = static_cast<uint32_t>(runs->column_int(1));
+    r.step = static_cast<uint64_t>(runs->column_int(2));
+    r.state = optional_hash(runs.value(), 3).value_or(Hash256{});
+    r.started_ms = runs->column_int(4);
+    r.finished_ms = runs->column_int(5);
+    snap.sim_runs.push_back(r);
+  }
+  auto outputs = db_->prepare(
+      "SELECT job_id, name, hash, size FROM job_outputs ORDER BY job_id, name");
+  if (!outputs) return outputs.status();
+  for (;;) {
+    Result<bool> row = outputs->step();
+    if (!row) return row.status();
+    if (!row.value()) break;
+    snap.outputs.push_back({static_cast<uint64_t>(outputs->column_int(0)),
+                            outputs->column_text(1),
+                            optional_hash(outputs.value(), 2).value_or(Hash256{}),
+                            static_cast<uint64_t>(outputs->column_int(3))});
+  }
+  return Status::ok();
+}
+
+}  // namespace tf
