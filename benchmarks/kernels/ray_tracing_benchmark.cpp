@@ -3,7 +3,8 @@
 // same run, and full path tracing per available backend (rays of every kind per second).
 //
 // Counters: Mrays/s (rate), and for the traversal comparison tilefarm/embree (throughput
-// ratio) and hit_agreement (share of rays whose nearest hit is the same triangle in both).
+// ratio), hit_agreement (share of rays whose nearest hit is the same triangle in both) and
+// the size of tilefarm's BVH (nodes, and the megabytes that traversal reads).
 #include <benchmark/benchmark.h>
 #include <embree3/rtcore.h>
 
@@ -100,6 +101,13 @@ class EmbreeScene {
   RTCScene scene_;
 };
 
+// What closest-hit traversal reads: BVH nodes, leaf triangles and prim_index (ids on hits).
+double traversal_megabytes(const KernelScene& s) {
+  size_t bytes = s.nodes.size() * sizeof(tf_bvh_node) + s.leaf_triangles.size() * sizeof(tf_leaf_triangle) +
+                 s.prim_index.size() * sizeof(uint32_t);
+  return static_cast<double>(bytes) / 1e6;
+}
+
 tf_ray to_ray(const BenchRay& r) {
   tf_ray ray;
   ray.o = v3(r.o[0], r.o[1], r.o[2]);
@@ -138,6 +146,8 @@ void BM_ClosestHit_TilefarmVsEmbree(benchmark::State& state) {
   state.counters["tilefarm/embree"] = embree_seconds / tf_seconds;
   state.counters["hit_agreement"] = static_cast<double>(agree) / rays;
   state.counters["triangles"] = static_cast<double>(f.scene.triangles.size());
+  state.counters["tilefarm_bvh_nodes"] = static_cast<double>(f.scene.nodes.size());
+  state.counters["tilefarm_traversal_MB"] = traversal_megabytes(f.scene);
   state.counters["tilefarm_build_s"] = f.build_seconds;
   state.counters["embree_build_s"] = embree.build_seconds;
 }

@@ -44,7 +44,8 @@ std::vector<std::pair<std::string, uint64_t>> memory_by_array(const KernelScene&
           {"spheres", bytes_of(k.spheres)},       {"materials", bytes_of(k.materials)},
           {"textures", bytes_of(k.textures)},     {"texels", bytes_of(k.texels)},
           {"lights", bytes_of(k.lights)},         {"bvh_nodes", bytes_of(k.nodes)},
-          {"prim_index", bytes_of(k.prim_index)}, {"distribution", bytes_of(k.distribution)}};
+          {"prim_index", bytes_of(k.prim_index)}, {"leaf_triangles", bytes_of(k.leaf_triangles)},
+          {"distribution", bytes_of(k.distribution)}};
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // A loaded scene as the CPU backend traverses it: a private copy of the KernelScene, with the
-// arrays that every ray reads (BVH nodes, prim_index, triangles, vertices) copied once more
-// into a TraversalArena (64-byte aligned arrays, so sibling pairs share a cache line, see
-// tf_bvh_node; huge pages where the system grants them), and the tf_scene_view that points
-// into both.
+// arrays that every ray reads (BVH nodes, prim_index, triangles, vertices, leaf triangles)
+// copied once more into a TraversalArena (64-byte aligned arrays, so a 128-byte tf_bvh_node
+// spans exactly two cache lines; huge pages where the system grants them), and the
+// tf_scene_view that points into both.
 #pragma once
 
 #include "kernels/cpu/traversal_arena.h"

@@ -14,7 +14,7 @@ namespace tf {
 class TraversalArena {
  public:
   // Reserves room for arrays of the given byte sizes (each placed at a 64-byte aligned
-  // offset, so that BVH sibling pairs share a cache line). Throws std::bad_alloc when the
+  // offset, so that each BVH node spans whole cache lines). Throws std::bad_alloc when the
   // memory is not available.
   explicit TraversalArena(const std::vector<size_t>& array_bytes);
 

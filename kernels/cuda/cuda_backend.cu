@@ -91,11 +91,11 @@ class CudaBackend final : public Backend {
   Status load_scene(const KernelScene& scene) override {
     loaded_ = false;
     if (cudaError_t err = cudaSetDevice(info_.index); err != cudaSuccess) return cuda_error("cudaSetDevice", err);
-    std::array<Result<DeviceBuffer>, 10> uploads = {
+    std::array<Result<DeviceBuffer>, 11> uploads = {
         upload_vector(scene.vertices),  upload_vector(scene.triangles), upload_vector(scene.spheres),
         upload_vector(scene.nodes),     upload_vector(scene.prim_index), upload_vector(scene.materials),
         upload_vector(scene.textures),  upload_vector(scene.texels),    upload_vector(scene.lights),
-        upload_vector(scene.distribution)};
+        upload_vector(scene.distribution), upload_vector(scene.leaf_triangles)};
     for (size_t i = 0; i < uploads.size(); ++i) {
       if (!uploads[i]) return Error{"uploading the scene to '" + info_.name + "': " + uploads[i].message()};
       buffers_[i] = std::move(uploads[i].value());
@@ -112,6 +112,7 @@ class CudaBackend final : public Backend {
     view_.texels = buffers_[7].as<const float>();
     view_.lights = buffers_[8].as<const tf_light>();
     view_.distribution = buffers_[9].as<const float>();
+    view_.leaf_triangles = buffers_[10].as<const tf_leaf_triangle>();
     loaded_ = true;
     return Status::ok();
   }
@@ -157,7 +158,7 @@ class CudaBackend final : public Backend {
 
  private:
   DeviceInfo info_;
-  std::array<DeviceBuffer, 10> buffers_;
+  std::array<DeviceBuffer, 11> buffers_;
   tf_scene_view view_{};
   bool loaded_ = false;
 };

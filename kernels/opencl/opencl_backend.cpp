@@ -15,8 +15,8 @@ std::string_view render_kernel_opencl_source();  // generated from render_kernel
 namespace {
 
 // Buffer arguments of tf_render_tile, in order, before the scalar arguments.
-enum SceneBuffer { kHeader, kCamera, kVertices, kTriangles, kSpheres, kNodes, kPrimIndex, kMaterials,
-                   kTextures, kTexels, kLights, kDistribution, kSceneBufferCount };
+enum SceneBuffer { kHeader, kCamera, kVertices, kTriangles, kSpheres, kNodes, kPrimIndex, kLeafTriangles,
+                   kMaterials, kTextures, kTexels, kLights, kDistribution, kSceneBufferCount };
 
 template <class T>
 Result<ocl::BufferHandle> upload_vector(ocl::DeviceSession* session, const std::vector<T>& v) {
@@ -41,6 +41,7 @@ class OpenClBackend final : public Backend {
         upload_vector(session_.get(), scene.spheres),
         upload_vector(session_.get(), scene.nodes),
         upload_vector(session_.get(), scene.prim_index),
+        upload_vector(session_.get(), scene.leaf_triangles),
         upload_vector(session_.get(), scene.materials),
         upload_vector(session_.get(), scene.textures),
         upload_vector(session_.get(), scene.texels),

@@ -11,7 +11,9 @@
 __kernel void tf_render_tile(__global const tf_scene_header* header, __global const tf_camera* camera,
                              __global const tf_vertex* vertices, __global const tf_triangle* triangles,
                              __global const tf_sphere* spheres, __global const tf_bvh_node* nodes,
-                             __global const tf_u32* prim_index, __global const tf_material* materials,
+                             __global const tf_u32* prim_index,
+                             __global const tf_leaf_triangle* leaf_triangles,
+                             __global const tf_material* materials,
                              __global const tf_texture* textures, __global const float* texels,
                              __global const tf_light* lights, __global const float* distribution,
                              tf_u32 frame, tf_u32 x0, tf_u32 y0, tf_u32 width, tf_u32 height, tf_u32 s0,
@@ -27,6 +29,7 @@ __kernel void tf_render_tile(__global const tf_scene_header* header, __global co
   scene.spheres = spheres;
   scene.nodes = nodes;
   scene.prim_index = prim_index;
+  scene.leaf_triangles = leaf_triangles;
   scene.materials = materials;
   scene.textures = textures;
   scene.texels = texels;

@@ -11,8 +11,12 @@ namespace tf {
 namespace {
 
 constexpr int kBins = 16;
-constexpr uint32_t kMaxLeafSize = 4;
-constexpr float kTraversalCost = 1.0f;  // relative to one primitive test
+constexpr uint32_t kMaxLeafSize = 4;      // binary SAH leaves
+constexpr uint32_t kMaxWideLeafSize = 6;  // wide leaves: binary subtrees up to this size
+// SAH cost of a node visit relative to one primitive test. Higher than a binary BVH would use:
+// a wide node tests four boxes, while a leaf's triangles are contiguous records, so larger
+// leaves pay (benchmarks/README.md, "Ray tracing").
+constexpr float kTraversalCost = 2.0f;
 // Node boxes grow by this fraction of (1 + the largest coordinate magnitude) of each
 // primitive: ray-primitive tests may report hits a few ulps outside a primitive, and such a
 // hit must never be culled by its box (the result would depend on the BVH).
@@ -48,57 +52,21 @@ struct Box {
   }
 };
 
-// Lays the sibling pairs of every treelet (a subtree TF_BVH_TREELET_LEVELS pair levels deep
-// whose root sits at a depth that is a multiple of that count) out contiguously, level by
-// level, so that traversal can prefetch a whole treelet at its root (bvh_traverse.h) instead
-// of waiting for one cache line per level. Treelets follow each other in depth-first order.
-// Only positions change: boxes, leaves and prim_index are kept.
-class TreeletLayout {
- public:
-  explicit TreeletLayout(const std::vector<tf_bvh_node>& in) : in_(in) {}
-
-  std::vector<tf_bvh_node> run() {
-    out_.reserve(in_.size());
-    out_.push_back(in_[0]);
-    out_.emplace_back();  // unused: pairs start at even indices
-    place_treelet(0, 0);
-    return std::move(out_);
-  }
-
- private:
-  // Places the pairs below `old_root` (already copied to out_[new_root]).
-  void place_treelet(uint32_t old_root, uint32_t new_root) {
-    std::vector<std::pair<uint32_t, uint32_t>> level{{old_root, new_root}};  // (old, new)
-    for (int d = 0; d < TF_BVH_TREELET_LEVELS; ++d) {
-      std::vector<std::pair<uint32_t, uint32_t>> next;
-      for (const auto& [old_node, new_node] : level) {
-        if (in_[old_node].count > 0u) continue;
-        uint32_t old_first = in_[old_node].first;
-        uint32_t pair = static_cast<uint32_t>(out_.size());
-        out_.push_back(in_[old_first]);
-        out_.push_back(in_[old_first + 1u]);
-        out_[new_node].first = pair;
-        next.emplace_back(old_first, pair);
-        next.emplace_back(old_first + 1u, pair + 1u);
-      }
-      level = std::move(next);
-    }
-    for (const auto& [old_node, new_node] : level) {
-      if (in_[old_node].count == 0u) place_treelet(old_node, new_node);
-    }
-  }
-
-  const std::vector<tf_bvh_node>& in_;
-  std::vector<tf_bvh_node> out_;
+// A node of the binary tree that SAH builds before it is collapsed into 4-wide nodes: its
+// box, its primitives prim_index[begin, begin + count) (a subtree's primitives are one
+// range), and its children at left and left + 1 (0: a leaf).
+struct BinaryNode {
+  Box box;
+  uint32_t begin = 0;
+  uint32_t count = 0;
+  uint32_t left = 0;
 };
 
-std::vector<tf_bvh_node> layout_in_treelets(const std::vector<tf_bvh_node>& nodes) {
-  return TreeletLayout(nodes).run();
-}
-
-class Builder {
+// Builds the binary SAH tree: nodes_[0] is the root, prim_index_ the primitives in leaf
+// order.
+class BinaryBuilder {
  public:
-  explicit Builder(const std::vector<PrimBounds>& bounds) {
+  explicit BinaryBuilder(const std::vector<PrimBounds>& bounds) {
     bounds_.reserve(bounds.size());
     for (const PrimBounds& b : bounds) bounds_.push_back(padded(b));
     centroid_.resize(bounds.size());
@@ -108,46 +76,36 @@ class Builder {
     int log2n = 0;
     while ((size_t{1} << log2n) < bounds.size()) ++log2n;
     // Below this depth SAH decides; from it on, median splits halve every range, so the
-    // deepest leaf stays within the traversal stack.
-    median_depth_ = std::max(0, TF_BVH_STACK_SIZE - 4 - log2n);
+    // deepest leaf stays within TF_BVH_MAX_DEPTH levels.
+    median_depth_ = std::max(0, TF_BVH_MAX_DEPTH - 4 - log2n);
   }
 
-  Bvh build() {
-    Bvh bvh;
-    if (bounds_.empty()) return bvh;
-    bvh.prim_index.resize(bounds_.size());
-    for (size_t i = 0; i < bounds_.size(); ++i) bvh.prim_index[i] = static_cast<uint32_t>(i);
-    bvh.nodes.reserve(2 * bounds_.size() + 1);
-    // Root at 0 and an unused node at 1, so that every sibling pair starts at an even index
-    // and shares one 64-byte cache line when the array is 64-byte aligned.
-    bvh.nodes.emplace_back();
-    bvh.nodes.emplace_back();
-    build_node(&bvh, 0, 0, static_cast<uint32_t>(bounds_.size()), 0);
-    bvh.nodes = layout_in_treelets(bvh.nodes);
-    return bvh;
+  // Non-empty input only.
+  void build(std::vector<BinaryNode>* nodes, std::vector<uint32_t>* prim_index) {
+    nodes_ = nodes;
+    prim_index_ = prim_index;
+    prim_index->resize(bounds_.size());
+    for (size_t i = 0; i < bounds_.size(); ++i) (*prim_index)[i] = static_cast<uint32_t>(i);
+    nodes->reserve(2 * bounds_.size());
+    nodes->emplace_back();
+    build_node(0, 0, static_cast<uint32_t>(bounds_.size()), 0);
   }
 
  private:
-  Box range_bounds(const Bvh& bvh, uint32_t begin, uint32_t end, Box* centroids) const {
+  Box range_bounds(uint32_t begin, uint32_t end, Box* centroids) const {
     Box b;
     for (uint32_t i = begin; i < end; ++i) {
-      uint32_t p = bvh.prim_index[i];
+      uint32_t p = (*prim_index_)[i];
       b.grow(bounds_[p].min, bounds_[p].max);
       centroids->grow(centroid_[p].data(), centroid_[p].data());
     }
     return b;
   }
 
-  static void make_leaf(tf_bvh_node* n, const Box& b, uint32_t begin, uint32_t count) {
-    n->min_x = b.lo[0]; n->min_y = b.lo[1]; n->min_z = b.lo[2];
-    n->max_x = b.hi[0]; n->max_y = b.hi[1]; n->max_z = b.hi[2];
-    n->first = begin;
-    n->count = count;
-  }
-
   // Best SAH split of [begin, end): returns the split position (begin < mid < end) after
   // partitioning prim_index, or 0 when a leaf is cheaper or no split separates centroids.
-  uint32_t sah_split(Bvh* bvh, uint32_t begin, uint32_t end, const Box& box, const Box& cbox) const {
+  uint32_t sah_split(uint32_t begin, uint32_t end, const Box& box, const Box& cbox) const {
+    std::vector<uint32_t>& prim_index = *prim_index_;
     uint32_t count = end - begin;
     float best_cost = static_cast<float>(count);  // cost of a leaf
     int best_axis = -1;
@@ -158,7 +116,7 @@ class Builder {
       std::array<Box, kBins> bin_box{};
       std::array<uint32_t, kBins> bin_count{};
       for (uint32_t i = begin; i < end; ++i) {
-        uint32_t p = bvh->prim_index[i];
+        uint32_t p = prim_index[i];
         int b = bin_of(centroid_[p][a], cbox.lo[a], extent);
         bin_box[b].grow(bounds_[p].min, bounds_[p].max);
         ++bin_count[b];
@@ -192,20 +150,20 @@ class Builder {
     }
     if (best_axis < 0) return 0;
     float extent = cbox.hi[best_axis] - cbox.lo[best_axis];
-    auto first = bvh->prim_index.begin() + begin;
-    auto mid = std::stable_partition(first, bvh->prim_index.begin() + end, [&](uint32_t p) {
+    auto first = prim_index.begin() + begin;
+    auto mid = std::stable_partition(first, prim_index.begin() + end, [&](uint32_t p) {
       return bin_of(centroid_[p][best_axis], cbox.lo[best_axis], extent) < best_bin;
     });
     return begin + static_cast<uint32_t>(mid - first);
   }
 
   // Median split along the widest centroid axis; ties keep their current order.
-  uint32_t median_split(Bvh* bvh, uint32_t begin, uint32_t end, const Box& cbox) const {
+  uint32_t median_split(uint32_t begin, uint32_t end, const Box& cbox) const {
     int axis = 0;
     for (int a = 1; a < 3; ++a) {
       if (cbox.hi[a] - cbox.lo[a] > cbox.hi[axis] - cbox.lo[axis]) axis = a;
     }
-    std::stable_sort(bvh->prim_index.begin() + begin, bvh->prim_index.begin() + end,
+    std::stable_sort(prim_index_->begin() + begin, prim_index_->begin() + end,
                      [&](uint32_t x, uint32_t y) { return centroid_[x][axis] < centroid_[y][axis]; });
     return begin + (end - begin) / 2;
   }
@@ -215,34 +173,149 @@ class Builder {
     return std::clamp(b, 0, kBins - 1);
   }
 
-  void build_node(Bvh* bvh, uint32_t node, uint32_t begin, uint32_t end, int depth) {
+  void build_node(uint32_t node, uint32_t begin, uint32_t end, int depth) {
     Box cbox;
-    Box box = range_bounds(*bvh, begin, end, &cbox);
+    Box box = range_bounds(begin, end, &cbox);
     uint32_t count = end - begin;
     uint32_t mid = 0;
     if (count > 1) {
-      if (depth < median_depth_) mid = sah_split(bvh, begin, end, box, cbox);
-      if (mid == 0 && count > kMaxLeafSize) mid = median_split(bvh, begin, end, cbox);
+      if (depth < median_depth_) mid = sah_split(begin, end, box, cbox);
+      if (mid == 0 && count > kMaxLeafSize) mid = median_split(begin, end, cbox);
     }
     if (mid == 0) {
-      make_leaf(&bvh->nodes[node], box, begin, count);
+      (*nodes_)[node] = BinaryNode{box, begin, count, 0};
       return;
     }
-    uint32_t left = static_cast<uint32_t>(bvh->nodes.size());
-    bvh->nodes.emplace_back();
-    bvh->nodes.emplace_back();
-    make_leaf(&bvh->nodes[node], box, left, 0);  // interior: count 0, children at left, left+1
-    build_node(bvh, left, begin, mid, depth + 1);
-    build_node(bvh, left + 1, mid, end, depth + 1);
+    uint32_t left = static_cast<uint32_t>(nodes_->size());
+    nodes_->emplace_back();
+    nodes_->emplace_back();
+    (*nodes_)[node] = BinaryNode{box, begin, count, left};
+    build_node(left, begin, mid, depth + 1);
+    build_node(left + 1, mid, end, depth + 1);
   }
 
   std::vector<PrimBounds> bounds_;  // padded
   std::vector<std::array<float, 3>> centroid_;
   int median_depth_ = 0;
+  std::vector<BinaryNode>* nodes_ = nullptr;
+  std::vector<uint32_t>* prim_index_ = nullptr;
+};
+
+// Collapses the binary tree into 4-wide nodes (tf_bvh_node). A binary subtree of at most
+// kMaxWideLeafSize primitives becomes one leaf (its primitives are one range of prim_index,
+// re-sorted by id so that its triangles come first): a wide node's four box tests cost more
+// than a binary node's, so leaves grow. Each wide node takes the two children of a binary
+// interior node and keeps replacing its interior child of largest surface area (the one most
+// rays enter; ties: the lower slot) by that child's two children until it has four slots;
+// when only leaves are left, it opens the largest small subtree instead (its box test is free
+// in a slot that would stay empty), until none is left. The interior children of a wide node
+// are stored next to each other, depth first, so a node's children are close in memory.
+class WideCollapse {
+ public:
+  WideCollapse(const std::vector<BinaryNode>& binary, std::vector<uint32_t>* prim_index,
+               uint32_t triangle_count)
+      : binary_(binary), prim_index_(*prim_index), triangle_count_(triangle_count) {}
+
+  std::vector<tf_bvh_node> run() {
+    out_.emplace_back();
+    if (is_leaf(0)) {
+      // A single leaf: the root holds it in slot 0.
+      fill(0, {0, kNone, kNone, kNone});
+    } else {
+      place(0, 0);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  static constexpr uint32_t kNone = 0xFFFFFFFFu;
+
+  bool is_leaf(uint32_t b) const { return binary_[b].left == 0 || binary_[b].count <= kMaxWideLeafSize; }
+
+  // Among slots [0, used): the binary interior node of largest area that is not a leaf, or
+  // with `leaves`, that is a leaf (a small subtree, opened when a slot would stay empty).
+  // -1 when there is none.
+  int widest_slot(const std::array<uint32_t, TF_BVH_WIDTH>& slots, uint32_t used, bool leaves) const {
+    int widest = -1;
+    for (uint32_t i = 0; i < used; ++i) {
+      if (binary_[slots[i]].left == 0 || is_leaf(slots[i]) != leaves) continue;
+      if (widest < 0 || binary_[slots[i]].box.area() > binary_[slots[widest]].box.area()) {
+        widest = static_cast<int>(i);
+      }
+    }
+    return widest;
+  }
+
+  // Fills out_[wide] from binary interior node `b`, then places its interior children.
+  void place(uint32_t b, uint32_t wide) {
+    std::array<uint32_t, TF_BVH_WIDTH> slots{binary_[b].left, binary_[b].left + 1u, kNone, kNone};
+    for (uint32_t used = 2; used < TF_BVH_WIDTH; ++used) {
+      int widest = widest_slot(slots, used, false);
+      if (widest < 0) widest = widest_slot(slots, used, true);
+      if (widest < 0) break;
+      uint32_t expanded = slots[widest];
+      slots[widest] = binary_[expanded].left;
+      slots[used] = binary_[expanded].left + 1u;
+    }
+    std::array<uint32_t, TF_BVH_WIDTH> wide_child = fill(wide, slots);
+    for (uint32_t i = 0; i < TF_BVH_WIDTH; ++i) {
+      if (wide_child[i] != kNone) place(slots[i], wide_child[i]);
+    }
+  }
+
+  // Writes the slots (binary node ids, kNone: empty) into out_[wide] and reserves the
+  // wide nodes of its interior children, whose indices it returns (kNone for other slots).
+  std::array<uint32_t, TF_BVH_WIDTH> fill(uint32_t wide, const std::array<uint32_t, TF_BVH_WIDTH>& slots) {
+    std::array<uint32_t, TF_BVH_WIDTH> wide_child{kNone, kNone, kNone, kNone};
+    tf_bvh_node n{};
+    for (uint32_t i = 0; i < TF_BVH_WIDTH; ++i) {
+      Box box;  // empty slot: inverted box
+      uint32_t child = 0;
+      uint32_t leaf = 0;
+      if (slots[i] != kNone) {
+        const BinaryNode& c = binary_[slots[i]];
+        box = c.box;
+        if (!is_leaf(slots[i])) {
+          child = wide_child[i] = static_cast<uint32_t>(out_.size());
+          out_.emplace_back();
+          leaf = TF_BVH_INTERIOR;
+        } else {
+          child = c.begin;
+          leaf = make_leaf(c.begin, c.count);
+        }
+      }
+      n.min_x[i] = box.lo[0]; n.min_y[i] = box.lo[1]; n.min_z[i] = box.lo[2];
+      n.max_x[i] = box.hi[0]; n.max_y[i] = box.hi[1]; n.max_z[i] = box.hi[2];
+      n.child[i] = child;
+      n.leaf[i] = leaf;
+    }
+    out_[wide] = n;
+    return wide_child;
+  }
+
+  // Sorts the leaf's entries by id (triangles first) and returns its TF_BVH_LEAF_* code.
+  uint32_t make_leaf(uint32_t begin, uint32_t count) {
+    std::sort(prim_index_.begin() + begin, prim_index_.begin() + begin + count);
+    uint32_t triangles = 0;
+    while (triangles < count && prim_index_[begin + triangles] < triangle_count_) ++triangles;
+    return triangles | (count - triangles) << 16;
+  }
+
+  const std::vector<BinaryNode>& binary_;
+  std::vector<uint32_t>& prim_index_;
+  uint32_t triangle_count_;
+  std::vector<tf_bvh_node> out_;
 };
 
 }  // namespace
 
-Bvh build_bvh(const std::vector<PrimBounds>& bounds) { return Builder(bounds).build(); }
+Bvh build_bvh(const std::vector<PrimBounds>& bounds, uint32_t triangle_count) {
+  Bvh bvh;
+  if (bounds.empty()) return bvh;
+  std::vector<BinaryNode> binary;
+  BinaryBuilder(bounds).build(&binary, &bvh.prim_index);
+  bvh.nodes = WideCollapse(binary, &bvh.prim_index, triangle_count).run();
+  return bvh;
+}
 
 }  // namespace tf

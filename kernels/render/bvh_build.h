@@ -2,10 +2,10 @@
 //
 // Same input -> same nodes and order on every machine: only float arithmetic under the
 // kernel flags (no contraction), stable partitions and sorts, no unordered containers and no
-// pointer-value ordering. Layout matches tf_bvh_node (scene_types.h): root at 0, the two
-// children of an interior node adjacent, leaves index prim_index; sibling pairs are grouped
-// into treelets of TF_BVH_TREELET_LEVELS levels stored contiguously (bvh_traverse.h), which
-// traversal prefetches as a whole. Node boxes are padded by a small relative margin beyond
+// pointer-value ordering. A binary SAH tree is built first and then collapsed into the 4-wide
+// nodes of tf_bvh_node (scene_types.h): root at 0, the interior children of a node stored
+// next to each other, leaves indexing prim_index (ids sorted within a leaf, so a leaf's
+// triangles precede its spheres). Node boxes are padded by a small relative margin beyond
 // the primitives (see kBoxPad) so that rounding in primitive tests never lets a box cull a
 // reported hit.
 #pragma once
@@ -27,10 +27,11 @@ struct Bvh {
   std::vector<uint32_t> prim_index;
 };
 
-// Builds a BVH over primitives 0..bounds.size()-1. Its depth never exceeds
-// TF_BVH_STACK_SIZE - 2 (deep subtrees fall back to median splits), so device traversal's
-// fixed stack cannot overflow. Empty input gives an empty BVH (no nodes). Bounds must be
-// finite (finalize_kernel_scene validates them).
-Bvh build_bvh(const std::vector<PrimBounds>& bounds);
+// Builds a BVH over primitives 0..bounds.size()-1, of which ids below `triangle_count` are
+// triangles and the rest spheres (this only sets the leaf encoding). The binary tree it
+// collapses is at most TF_BVH_MAX_DEPTH levels deep (deep subtrees fall back to median
+// splits), so device traversal's fixed stack cannot overflow. Empty input gives an empty BVH
+// (no nodes). Bounds must be finite (finalize_kernel_scene validates them).
+Bvh build_bvh(const std::vector<PrimBounds>& bounds, uint32_t triangle_count);
 
 }  // namespace tf

@@ -1,22 +1,20 @@
-/* BVH traversal: closest hit and occlusion. The result never depends on the BVH layout:
- * every primitive whose hit could tie with the best so far is still tested (box entries equal
- * to the best t are visited), and equal t goes to the smaller primitive id. */
+/* BVH traversal: closest hit and occlusion over the 4-wide nodes of scene_types.h. The result
+ * never depends on the BVH layout: every primitive whose hit could tie with the best so far is
+ * still tested (box entries equal to the best t are visited), and equal t goes to the smaller
+ * primitive id. */
 #ifndef TF_KERNELS_RENDER_BVH_TRAVERSE_H
 #define TF_KERNELS_RENDER_BVH_TRAVERSE_H
 
 #include "intersect.h"
 #include "scene_view.h"
 
-/* Deepest BVH that traversal supports; finalize_kernel_scene() builds within it. */
-#define TF_BVH_STACK_SIZE 64
+/* Deepest binary tree that build_bvh() collapses into wide nodes (levels, root = 1). A wide
+ * interior node then lies at most TF_BVH_MAX_DEPTH - 2 wide levels deep, and traversal keeps
+ * at most TF_BVH_WIDTH - 1 entries per level on its stack plus the TF_BVH_WIDTH children of
+ * the node at hand, which TF_BVH_STACK_SIZE covers. */
+#define TF_BVH_MAX_DEPTH 64
+#define TF_BVH_STACK_SIZE ((TF_BVH_WIDTH - 1) * TF_BVH_MAX_DEPTH)
 #define TF_NO_PRIM 0xFFFFFFFFu
-
-/* Node layout for memory-level parallelism (a performance contract only; results never depend
- * on it): build_bvh() stores the sibling pairs of each treelet of TF_BVH_TREELET_LEVELS pair
- * levels, rooted at depths that are multiples of that count, contiguously from the root's
- * `first`. Traversal prefetches the whole treelet when it reaches its root. */
-#define TF_BVH_TREELET_LEVELS 4
-#define TF_BVH_TREELET_PAIRS ((1 << TF_BVH_TREELET_LEVELS) - 1)
 
 /* A hint with no effect on results: the CPU build prefetches, the others ignore it. */
 #if defined(TF_CPU) && defined(__GNUC__)
@@ -24,13 +22,6 @@
 #else
 #define TF_PREFETCH(p) ((void)(p))
 #endif
-
-/* Starts loading the sibling pairs of the treelet whose first pair is s->nodes[first]. */
-TF_FN void tf_prefetch_treelet(const tf_scene_view* s, tf_u32 first) {
-  tf_u32 end = first + 2u * (tf_u32)TF_BVH_TREELET_PAIRS;
-  if (end > s->header.node_count) end = s->header.node_count;
-  for (tf_u32 i = first; i < end; i += 2u) TF_PREFETCH(s->nodes + i);
-}
 
 typedef struct tf_hit {
   float t;
@@ -43,7 +34,8 @@ TF_FN tf_vec3 tf_vertex_pos(const tf_scene_view* s, tf_u32 i) {
   return v3(v->px, v->py, v->pz);
 }
 
-/* Tests primitive `id` against the ray over (tmin, tmax); fills t/b1/b2 on a hit. */
+/* Tests primitive `id` against the ray over (tmin, tmax); fills t/b1/b2 on a hit. Reads the
+ * scene's triangles and vertices: the reference that leaf tests agree with bit for bit. */
 TF_FN int tf_intersect_prim(const tf_scene_view* s, tf_ray ray, tf_u32 id, float tmin, float tmax,
                             float* t, float* b1, float* b2) {
   if (id < s->header.triangle_count) {
@@ -57,31 +49,110 @@ TF_FN int tf_intersect_prim(const tf_scene_view* s, tf_ray ray, tf_u32 id, float
   return tf_intersect_sphere(ray, v3(sp->cx, sp->cy, sp->cz), sp->radius, tmin, tmax, t);
 }
 
-/* Tests primitives prim_index[first .. first + count) and keeps the closest hit in *best
- * (equal t: the smaller primitive id). */
-TF_FN void tf_closest_in_leaf(const tf_scene_view* s, tf_ray ray, tf_u32 first, tf_u32 count,
-                              float tmin, float tmax, tf_hit* best) {
-  for (tf_u32 i = first; i < first + count; ++i) {
-    tf_u32 id = s->prim_index[i];
-    float t;
-    float b1;
-    float b2;
-    if (tf_intersect_prim(s, ray, id, tmin, tmax, &t, &b1, &b2) &&
-        (t < best->t || (t == best->t && id < best->prim))) {
-      best->t = t;
-      best->prim = id;
-      best->b1 = b1;
-      best->b2 = b2;
+/* Leaf entry `i` (a triangle entry) against the ray, from its leaf_triangles record. */
+TF_FN int tf_intersect_leaf_triangle(const tf_scene_view* s, tf_ray ray, tf_u32 i, float tmin,
+                                     float tmax, float* t, float* b1, float* b2) {
+  TF_GLOBAL const tf_leaf_triangle* lt = s->leaf_triangles + i;
+  return tf_intersect_triangle_edges(ray, v3(lt->p0_x, lt->p0_y, lt->p0_z),
+                                     v3(lt->e1_x, lt->e1_y, lt->e1_z),
+                                     v3(lt->e2_x, lt->e2_y, lt->e2_z), tmin, tmax, t, b1, b2);
+}
+
+/* Keeps the hit (t, id) in *best when it is closer (equal t: the smaller primitive id). */
+TF_FN void tf_keep_closer(tf_hit* best, float t, tf_u32 id, float b1, float b2) {
+  if (t < best->t || (t == best->t && id < best->prim)) {
+    best->t = t;
+    best->prim = id;
+    best->b1 = b1;
+    best->b2 = b2;
+  }
+}
+
+/* Tests the leaf with entries [first, first + triangles + spheres) over (tmin, tmax) and
+ * keeps the closest hit in *best; the primitive id is read only on a hit. With stop_at_any
+ * (occlusion) it returns 1 at the first hit instead, leaving *best as it was; otherwise it
+ * returns 0. */
+TF_FN int tf_test_leaf(const tf_scene_view* s, tf_ray ray, tf_u32 first, tf_u32 leaf, float tmin,
+                       float tmax, tf_hit* best, int stop_at_any) {
+  tf_u32 spheres_begin = first + TF_BVH_LEAF_TRIANGLES(leaf);
+  tf_u32 end = spheres_begin + TF_BVH_LEAF_SPHERES(leaf);
+  float t;
+  float b1;
+  float b2;
+  for (tf_u32 i = first; i < spheres_begin; ++i) {
+    if (tf_intersect_leaf_triangle(s, ray, i, tmin, tmax, &t, &b1, &b2)) {
+      if (stop_at_any) return 1;
+      tf_keep_closer(best, t, s->prim_index[i], b1, b2);
     }
+  }
+  for (tf_u32 i = spheres_begin; i < end; ++i) {
+    tf_u32 id = s->prim_index[i];
+    if (tf_intersect_prim(s, ray, id, tmin, tmax, &t, &b1, &b2)) {
+      if (stop_at_any) return 1;
+      tf_keep_closer(best, t, id, b1, b2);
+    }
+  }
+  return 0;
+}
+
+/* Items still to visit, nearest on top: a node or a leaf (child and leaf as in a
+ * tf_bvh_node slot) and the distance at which the ray enters its box. */
+typedef struct tf_bvh_stack {
+  tf_u32 child[TF_BVH_STACK_SIZE];
+  tf_u32 leaf[TF_BVH_STACK_SIZE];
+  float entry[TF_BVH_STACK_SIZE];
+  int size;
+} tf_bvh_stack;
+
+/* Pushes the slots of node n that the ray enters (entry[i] != TF_FLOAT_MAX) and starts
+ * loading what they point to. Returns how many it pushed. A full stack drops slots; build_bvh
+ * never builds a tree deep enough for that (TF_BVH_MAX_DEPTH). */
+TF_FN int tf_push_entered(const tf_scene_view* s, tf_bvh_stack* st, TF_GLOBAL const tf_bvh_node* n,
+                          const float* entry) {
+  int pushed = 0;
+  for (int i = 0; i < TF_BVH_WIDTH; ++i) {
+    if (entry[i] == TF_FLOAT_MAX || st->size == TF_BVH_STACK_SIZE) continue;
+    tf_u32 child = n->child[i];
+    if (n->leaf[i] == TF_BVH_INTERIOR) {
+      TF_PREFETCH(s->nodes + child);
+      TF_PREFETCH((TF_GLOBAL const char*)(s->nodes + child) + 64);
+    } else {
+      TF_PREFETCH(s->leaf_triangles + child);
+    }
+    st->child[st->size] = child;
+    st->leaf[st->size] = n->leaf[i];
+    st->entry[st->size] = entry[i];
+    ++st->size;
+    ++pushed;
+  }
+  return pushed;
+}
+
+/* Orders the top `count` stack items so that the nearest entry is on top (insertion sort;
+ * the order of equal entries is a fixed rule that results do not depend on). */
+TF_FN void tf_sort_top(tf_bvh_stack* st, int count) {
+  int base = st->size - count;
+  for (int i = base + 1; i < st->size; ++i) {
+    tf_u32 child = st->child[i];
+    tf_u32 leaf = st->leaf[i];
+    float entry = st->entry[i];
+    int j = i;
+    for (; j > base && st->entry[j - 1] < entry; --j) {
+      st->child[j] = st->child[j - 1];
+      st->leaf[j] = st->leaf[j - 1];
+      st->entry[j] = st->entry[j - 1];
+    }
+    st->child[j] = child;
+    st->leaf[j] = leaf;
+    st->entry[j] = entry;
   }
 }
 
 /* Closest hit with tmin < t < tmax. hit.prim == TF_NO_PRIM when nothing is hit.
  *
- * Both children of an interior node are box-tested; the nearer one is visited next and the
- * other waits on the stack with its entry distance. A node is visited while its entry
- * distance is <= the best t so far (not <: a primitive at exactly the best t with a smaller
- * id must still be tested). */
+ * The children a node's ray enters go on the stack, nearest on top; an item is visited while
+ * its entry distance is <= the best t so far (not <: a primitive at exactly the best t with a
+ * smaller id must still be tested). */
 TF_FN tf_hit tf_closest_hit(const tf_scene_view* s, tf_ray ray, float tmin, float tmax) {
   tf_hit best;
   best.t = tmax;
@@ -90,94 +161,56 @@ TF_FN tf_hit tf_closest_hit(const tf_scene_view* s, tf_ray ray, float tmin, floa
   best.b2 = 0.0f;
   if (s->header.node_count == 0u) return best;
   tf_box_ray box_ray = tf_make_box_ray(ray);
-  if (tf_intersect_box(&box_ray, s->nodes, tmin, tmax) == TF_FLOAT_MAX) return best;
-  tf_u32 stack_node[TF_BVH_STACK_SIZE];
-  float stack_entry[TF_BVH_STACK_SIZE];
-  int stack_depth[TF_BVH_STACK_SIZE];
-  int sp = 0;
-  tf_u32 node = 0u;
-  int depth = 0;
+  tf_bvh_stack st;
+  st.size = 0;
+  tf_u32 child = 0u;
+  tf_u32 leaf = TF_BVH_INTERIOR;
   for (;;) {
-    TF_GLOBAL const tf_bvh_node* n = s->nodes + node;
-    if (n->count == 0u) {
-      tf_u32 c0 = n->first;
-      if (depth % TF_BVH_TREELET_LEVELS == 0) tf_prefetch_treelet(s, c0);
-      float t0 = tf_intersect_box(&box_ray, s->nodes + c0, tmin, best.t);
-      float t1 = tf_intersect_box(&box_ray, s->nodes + c0 + 1u, tmin, best.t);
-      ++depth;
-      if (t0 != TF_FLOAT_MAX) {
-        if (t1 != TF_FLOAT_MAX) {
-          /* Equal entries: the first child first, as a fixed rule. */
-          int second_nearer = t1 < t0;
-          if (sp < TF_BVH_STACK_SIZE) {
-            stack_node[sp] = second_nearer ? c0 : c0 + 1u;
-            stack_entry[sp] = second_nearer ? t0 : t1;
-            stack_depth[sp] = depth;
-            ++sp;
-          }
-          node = second_nearer ? c0 + 1u : c0;
-        } else {
-          node = c0;
-        }
-        continue;
-      }
-      if (t1 != TF_FLOAT_MAX) {
-        node = c0 + 1u;
-        continue;
-      }
+    if (leaf == TF_BVH_INTERIOR) {
+      TF_GLOBAL const tf_bvh_node* n = s->nodes + child;
+      float entry[TF_BVH_WIDTH];
+      tf_intersect_box4(&box_ray, n, tmin, best.t, entry);
+      tf_sort_top(&st, tf_push_entered(s, &st, n, entry));
     } else {
-      tf_closest_in_leaf(s, ray, n->first, n->count, tmin, tmax, &best);
+      tf_test_leaf(s, ray, child, leaf, tmin, tmax, &best, 0);
     }
-    /* Pop, skipping nodes entered beyond the best t found since they were pushed. */
+    /* Pop, skipping items entered beyond the best t found since they were pushed. */
     for (;;) {
-      if (sp == 0) return best;
-      --sp;
-      if (stack_entry[sp] <= best.t) break;
+      if (st.size == 0) return best;
+      --st.size;
+      if (st.entry[st.size] <= best.t) break;
     }
-    node = stack_node[sp];
-    depth = stack_depth[sp];
+    child = st.child[st.size];
+    leaf = st.leaf[st.size];
   }
 }
 
 /* 1 when any primitive is hit with tmin < t < tmax (shadow rays). */
 TF_FN int tf_occluded(const tf_scene_view* s, tf_ray ray, float tmin, float tmax) {
   if (s->header.node_count == 0u) return 0;
+  tf_hit ignored; /* tf_test_leaf stops at the first hit and leaves it untouched */
+  ignored.t = tmax;
+  ignored.prim = TF_NO_PRIM;
+  ignored.b1 = 0.0f;
+  ignored.b2 = 0.0f;
   tf_box_ray box_ray = tf_make_box_ray(ray);
-  if (tf_intersect_box(&box_ray, s->nodes, tmin, tmax) == TF_FLOAT_MAX) return 0;
-  tf_u32 stack_node[TF_BVH_STACK_SIZE];
-  int stack_depth[TF_BVH_STACK_SIZE];
-  int sp = 0;
-  tf_u32 node = 0u;
-  int depth = 0;
+  tf_bvh_stack st;
+  st.size = 0;
+  tf_u32 child = 0u;
+  tf_u32 leaf = TF_BVH_INTERIOR;
   for (;;) {
-    TF_GLOBAL const tf_bvh_node* n = s->nodes + node;
-    if (n->count == 0u) {
-      tf_u32 c0 = n->first;
-      if (depth % TF_BVH_TREELET_LEVELS == 0) tf_prefetch_treelet(s, c0);
-      int hit0 = tf_intersect_box(&box_ray, s->nodes + c0, tmin, tmax) != TF_FLOAT_MAX;
-      int hit1 = tf_intersect_box(&box_ray, s->nodes + c0 + 1u, tmin, tmax) != TF_FLOAT_MAX;
-      ++depth;
-      if (hit0 && hit1 && sp < TF_BVH_STACK_SIZE) {
-        stack_node[sp] = c0 + 1u;
-        stack_depth[sp] = depth;
-        ++sp;
-      }
-      if (hit0 || hit1) {
-        node = hit0 ? c0 : c0 + 1u;
-        continue;
-      }
-    } else {
-      for (tf_u32 i = n->first; i < n->first + n->count; ++i) {
-        float t;
-        float b1;
-        float b2;
-        if (tf_intersect_prim(s, ray, s->prim_index[i], tmin, tmax, &t, &b1, &b2)) return 1;
-      }
+    if (leaf == TF_BVH_INTERIOR) {
+      TF_GLOBAL const tf_bvh_node* n = s->nodes + child;
+      float entry[TF_BVH_WIDTH];
+      tf_intersect_box4(&box_ray, n, tmin, tmax, entry);
+      tf_push_entered(s, &st, n, entry);
+    } else if (tf_test_leaf(s, ray, child, leaf, tmin, tmax, &ignored, 1)) {
+      return 1;
     }
-    if (sp == 0) return 0;
-    --sp;
-    node = stack_node[sp];
-    depth = stack_depth[sp];
+    if (st.size == 0) return 0;
+    --st.size;
+    child = st.child[st.size];
+    leaf = st.leaf[st.size];
   }
 }
 

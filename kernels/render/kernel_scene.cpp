@@ -138,12 +138,33 @@ std::vector<PrimBounds> primitive_bounds(const KernelScene& s) {
   return out;
 }
 
-// Radius of a sphere around the root box (0 for an empty scene).
+// Radius of a sphere around the scene's box, the union of the root's child boxes (0 for an
+// empty scene).
 float bounding_radius(const std::vector<tf_bvh_node>& nodes) {
   if (nodes.empty()) return 0.0f;
   const tf_bvh_node& r = nodes[0];
-  tf_vec3 diag = v3(r.max_x - r.min_x, r.max_y - r.min_y, r.max_z - r.min_z);
-  return 0.5f * v3_length(diag);
+  const float* mins[3] = {r.min_x, r.min_y, r.min_z};
+  const float* maxs[3] = {r.max_x, r.max_y, r.max_z};
+  float extent[3];
+  for (int a = 0; a < 3; ++a) {
+    extent[a] = *std::max_element(maxs[a], maxs[a] + TF_BVH_WIDTH) - *std::min_element(mins[a], mins[a] + TF_BVH_WIDTH);
+  }
+  return 0.5f * v3_length(v3(extent[0], extent[1], extent[2]));
+}
+
+// The leaf_triangles record of every prim_index entry (zero for spheres).
+std::vector<tf_leaf_triangle> leaf_triangles(const KernelScene& s) {
+  auto position = [&s](uint32_t v) { return v3(s.vertices[v].px, s.vertices[v].py, s.vertices[v].pz); };
+  std::vector<tf_leaf_triangle> out(s.prim_index.size(), tf_leaf_triangle{});
+  for (size_t i = 0; i < s.prim_index.size(); ++i) {
+    if (s.prim_index[i] >= s.triangles.size()) continue;
+    const tf_triangle& t = s.triangles[s.prim_index[i]];
+    tf_vec3 p0 = position(t.v0);
+    tf_vec3 e1 = v3_sub(position(t.v1), p0);
+    tf_vec3 e2 = v3_sub(position(t.v2), p0);
+    out[i] = tf_leaf_triangle{p0.x, p0.y, p0.z, e1.x, e1.y, e1.z, e2.x, e2.y, e2.z};
+  }
+  return out;
 }
 
 }  // namespace
@@ -170,9 +191,10 @@ Status finalize_kernel_scene(KernelScene* scene) {
   h.triangle_count = static_cast<uint32_t>(scene->triangles.size());
   h.sphere_count = static_cast<uint32_t>(scene->spheres.size());
   h.light_count = static_cast<uint32_t>(scene->lights.size());
-  Bvh bvh = build_bvh(primitive_bounds(*scene));
+  Bvh bvh = build_bvh(primitive_bounds(*scene), h.triangle_count);
   scene->nodes = std::move(bvh.nodes);
   scene->prim_index = std::move(bvh.prim_index);
+  scene->leaf_triangles = leaf_triangles(*scene);
   h.node_count = static_cast<uint32_t>(scene->nodes.size());
   build_light_tables(scene, bounding_radius(scene->nodes));
   return Status::ok();
@@ -187,6 +209,7 @@ tf_scene_view make_host_scene_view(const KernelScene& scene) {
   v.spheres = scene.spheres.data();
   v.nodes = scene.nodes.data();
   v.prim_index = scene.prim_index.data();
+  v.leaf_triangles = scene.leaf_triangles.data();
   v.materials = scene.materials.data();
   v.textures = scene.textures.data();
   v.texels = scene.texels.data();

@@ -26,7 +26,8 @@ struct KernelScene {
   std::vector<tf_light> lights;
   // Filled by finalize_kernel_scene():
   std::vector<tf_bvh_node> nodes;
-  std::vector<uint32_t> prim_index;
+  std::vector<uint32_t> prim_index;              // leaf entries -> primitive ids
+  std::vector<tf_leaf_triangle> leaf_triangles;  // leaf entries' triangle records
   std::vector<float> distribution;  // light sampling tables (env image CDFs, light selection)
 };
 

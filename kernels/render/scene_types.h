@@ -2,7 +2,8 @@
  *
  * Layout rules (platform.h): only 4-byte scalars, sizes a multiple of 16 bytes where cheap,
  * no pointers. Host code (kernels/render/kernel_scene.h) fills these; device code only reads.
- * Changing any struct here changes TF_RENDER_KERNEL_VERSION.
+ * A change here that changes the bytes a render unit produces bumps TF_RENDER_KERNEL_VERSION
+ * (render_pixel.h); a layout change alone (same bytes on every backend) does not.
  */
 #ifndef TF_KERNELS_RENDER_SCENE_TYPES_H
 #define TF_KERNELS_RENDER_SCENE_TYPES_H
@@ -54,16 +55,41 @@ typedef struct tf_sphere {
  * Closest-hit ties (equal t) go to the smaller primitive id, so results never depend on the
  * BVH layout. */
 
-/* BVH node. Interior (count == 0): children at first and first + 1.
- * Leaf (count > 0): primitives prim_index[first .. first + count).
- * The root is node 0; node 1 is unused, and every sibling pair starts at an even index, so
- * a 64-byte aligned node array keeps siblings in one cache line. */
+/* 4-wide BVH node: the boxes of up to four children in SoA form (min_x[0..3], then max_x,
+ * ...), so that the four slab tests are straight-line code over arrays, plus where each child
+ * is. Slot i is
+ *   - an interior child: leaf[i] == TF_BVH_INTERIOR, child[i] = its node index;
+ *   - a leaf: leaf[i] = triangles | spheres << 16 (TF_BVH_LEAF_*), child[i] = its first entry
+ *     in prim_index[] and leaf_triangles[]: `triangles` triangle entries, then `spheres`
+ *     sphere entries;
+ *   - empty: a leaf of no primitives (so entering it tests nothing) with an inverted box
+ *     (min TF_FLOAT_MAX, max -TF_FLOAT_MAX), which rays miss.
+ * The root is node 0 (an empty scene has no nodes). 128 bytes: two cache lines when the
+ * array is 64-byte aligned. */
+#define TF_BVH_WIDTH 4
+#define TF_BVH_INTERIOR 0xFFFFFFFFu
+#define TF_BVH_LEAF_TRIANGLES(leaf) ((leaf) & 0xFFFFu)
+#define TF_BVH_LEAF_SPHERES(leaf) ((leaf) >> 16)
+
 typedef struct tf_bvh_node {
-  float min_x, min_y, min_z;
-  float max_x, max_y, max_z;
-  tf_u32 first;
-  tf_u32 count;
+  float min_x[TF_BVH_WIDTH], max_x[TF_BVH_WIDTH];
+  float min_y[TF_BVH_WIDTH], max_y[TF_BVH_WIDTH];
+  float min_z[TF_BVH_WIDTH], max_z[TF_BVH_WIDTH];
+  tf_u32 child[TF_BVH_WIDTH];
+  tf_u32 leaf[TF_BVH_WIDTH];
 } tf_bvh_node;
+
+/* A triangle as leaves store it (entry i of leaf_triangles[] belongs to prim_index[i]):
+ * vertex 0 and the edges to vertices 1 and 2, exactly as the triangle test computes them
+ * from tf_vertex positions, so the test reads one record instead of following
+ * prim_index -> tf_triangle -> three tf_vertex. 36 bytes (not padded to 48: leaves are read
+ * whole, and 12 more bytes per triangle would cost a third more memory traffic). Entries of
+ * spheres are zero and unused. */
+typedef struct tf_leaf_triangle {
+  float p0_x, p0_y, p0_z;
+  float e1_x, e1_y, e1_z;
+  float e2_x, e2_y, e2_z;
+} tf_leaf_triangle;
 
 #define TF_MAT_DIFFUSE 0u
 #define TF_MAT_CONDUCTOR 1u

@@ -13,6 +13,7 @@ typedef struct tf_scene_view {
   TF_GLOBAL const tf_sphere* spheres;
   TF_GLOBAL const tf_bvh_node* nodes;
   TF_GLOBAL const tf_u32* prim_index;
+  TF_GLOBAL const tf_leaf_triangle* leaf_triangles;
   TF_GLOBAL const tf_material* materials;
   TF_GLOBAL const tf_texture* textures;
   TF_GLOBAL const float* texels;
