@@ -40,7 +40,7 @@ nlohmann::json to_json(const proto::JobStatus& s) {
   return {{"job", s.job_id}, {"name", s.name}, {"state", proto::job_state_name(s.state)},
           {"priority", s.priority}, {"units_done", s.units_done}, {"units_total", s.units_total},
           {"frames_done", s.frames_done}, {"frames_total", s.frames_total},
-          {"message", s.message}};
+          {"kind", s.simulation ? "simulation" : "render"}, {"message", s.message}};
 }
 
 // Prints the jobs as a table, or as JSON: indented, or on one line (one line per refresh when
@@ -52,11 +52,11 @@ void print_statuses(const std::vector<proto::JobStatus>& jobs, bool json, bool o
     std::printf("%s\n", list.dump(one_line_json ? -1 : 2).c_str());
   } else {
     for (const auto& s : jobs) {
-      std::printf("%6llu  %-10s %6llu/%-6llu units  %u/%u frames  %s  %s\n",
+      std::printf("%6llu  %-10s %6llu/%-6llu units  %u/%u %s  %s  %s\n",
                   static_cast<unsigned long long>(s.job_id), proto::job_state_name(s.state),
                   static_cast<unsigned long long>(s.units_done),
                   static_cast<unsigned long long>(s.units_total), s.frames_done, s.frames_total,
-                  s.name.c_str(), s.message.c_str());
+                  s.simulation ? "runs  " : "frames", s.name.c_str(), s.message.c_str());
     }
   }
   std::fflush(stdout);

@@ -374,7 +374,7 @@ std::vector<proto::JobStatus> DispatcherCore::job_statuses(uint64_t job_id) cons
     if (job_id != 0 && id != job_id) continue;
     out.push_back({id, job.row.name, job.row.state, job.row.priority, job.units_done,
                    job.units_total, job.frames_done, static_cast<uint32_t>(job.frames.size()),
-                   job.row.message});
+                   job.row.message, job.row.is_simulation()});
   }
   return out;
 }

@@ -170,6 +170,7 @@ void write(wire::StatusReply::Builder b, const StatusReply& m) {
     o.setFramesDone(j.frames_done);
     o.setFramesTotal(j.frames_total);
     o.setMessage(j.message);
+    o.setSimulation(j.simulation);
   });
 }
 
@@ -370,7 +371,7 @@ StatusReply read(wire::StatusReply::Reader r) {
   for (auto j : r.getJobs()) {
     m.jobs.push_back({j.getJobId(), read_text(j.getName()), read_job_state(j.getState()),
                       j.getPriority(), j.getUnitsDone(), j.getUnitsTotal(), j.getFramesDone(),
-                      j.getFramesTotal(), read_text(j.getMessage())});
+                      j.getFramesTotal(), read_text(j.getMessage()), j.getSimulation()});
   }
   return m;
 }

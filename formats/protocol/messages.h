@@ -229,6 +229,7 @@ struct JobStatus {
   uint64_t units_done = 0, units_total = 0;
   uint32_t frames_done = 0, frames_total = 0;
   std::string message;  // why a job failed
+  bool simulation = false;  // a simulation batch: frames are its runs
   bool operator==(const JobStatus&) const = default;
 };
 struct StatusReply {

@@ -226,6 +226,7 @@ struct JobStatus {
   framesDone @6 :UInt32;
   framesTotal @7 :UInt32;
   message @8 :Text;
+  simulation @9 :Bool;   # a simulation batch: its frames are runs
 }
 
 struct StatusReply {

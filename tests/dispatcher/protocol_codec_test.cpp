@@ -30,7 +30,8 @@ std::vector<Body> one_of_each() {
   all.push_back(UnitReturn{{1, 2, 3}, true});
   all.push_back(BlobRequest{hash_of("a")});
   all.push_back(LeaseGrant{{{1, 2, 3, hash_of("b"), "shot_0001.pbrt", 1, 0, 0, 64, 32, 0, 16, 0, 600, true, true},
-                            {4, 5, 3, hash_of("b"), "shot_0002.pbrt", 2, 64, 0, 100, 32, 16, 32, 1, 600, false}}});
+                            {4, 5, 3, hash_of("b"), "shot_0002.pbrt", 2, 64, 0, 100, 32, 16, 32, 1, 600, false}},
+                           {{6, 7, 4, hash_of("state"), 2, 3000, 500, 0, 64, 0, 128, 129, 1, 1, 600, true}}});
   all.push_back(DispatcherHeartbeat{});
   all.push_back(BlobReply{hash_of("c"), true, {1, 2, 3, 4, 5}});
   all.push_back(HelloRequired{});
@@ -46,7 +47,8 @@ std::vector<Body> one_of_each() {
   all.push_back(Ack{});
   all.push_back(SubmitReply{45});
   all.push_back(StatusReply{{{1, "a", JobState::kRunning, 3, 10, 20, 1, 2, ""},
-                             {2, "b", JobState::kFailed, -1, 0, 5, 0, 1, "unit 3 failed"}}});
+                             {2, "b", JobState::kFailed, -1, 0, 5, 0, 1, "unit 3 failed"},
+                             {3, "sweep", JobState::kDone, 0, 6, 6, 3, 3, "", true}}});
   all.push_back(OutputsReply{46, {{"frame_0001.exr", hash_of("j"), 1000}}});
   all.push_back(OutputData{hash_of("k"), false, {}});
   all.push_back(ErrorReply{ErrorCode::kNotFound, "no job 7"});
@@ -71,6 +73,21 @@ TEST(ProtocolCodec, EveryKindRoundTrips) {
     ASSERT_TRUE(got.is_ok()) << kind_name(all[i]) << ": " << got.message();
     EXPECT_EQ(got.value(), sent) << kind_name(all[i]);
   }
+}
+
+TEST(ProtocolCodec, SimulationMessagesRoundTripAndFieldsMustMatchTheirShape) {
+  UnitResult fields{8, 10, "tf-d2q9-1", 2, 9, std::vector<float>(18, 0.25f), 4000, {}, true};
+  fields.result_hash = result_hash(fields.rgb, fields.rays);
+  const SubmitJob batch{"sweep", {}, {}, 0, 0, 0, 2, 1, 1, 0, false, "[simulation]\nsteps = 9\n",
+                        "cavity.toml", 100, 64};
+  for (const Body& body : {Body(fields), Body(batch)}) {
+    Result<Envelope> got = decode_message(encode_message({5, body}), kAnyRole);
+    ASSERT_TRUE(got.is_ok()) << got.message();
+    EXPECT_EQ(got->body, body) << kind_name(body);
+  }
+  UnitResult as_pixels = fields;
+  as_pixels.simulation = false;  // 18 floats are not 2x9 pixels of 3 channels
+  EXPECT_FALSE(decode_message(encode_message({0, as_pixels}), roles(Role::kWorker)).is_ok());
 }
 
 TEST(ProtocolCodec, HashOnlyResultsRoundTripAndPartialPixelDataIsRejected) {
