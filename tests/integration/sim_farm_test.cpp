@@ -1,0 +1,102 @@
+// Simulation batches on a farm of real CPU workers, one of them cheating: with replication 2
+// the snapshots still equal each run advanced in one piece by the CPU stepper, byte for byte.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "cli/embedded_farm.h"
+#include "formats/sim/batch_spec.h"
+#include "tests/support/temp_dir.h"
+#include "worker/backend_executor.h"
+#include "worker/misbehaving_executor.h"
+
+namespace tf::testing {
+namespace {
+
+constexpr const char* kBatch = R"([simulation]
+name = "channel"
+model = "d2q9"
+collision = "trt"
+grid = [30, 16]
+steps = 24
+snapshot_interval = 12
+
+[parameters]
+tau = [0.7, 0.9]
+force_x = 0.00001
+
+[boundaries]
+left = "periodic"
+right = "periodic"
+bottom = "wall"
+top = "wall"
+
+[initial]
+noise = 0.01
+seed = 3
+)";
+
+std::vector<float> npy_tail(const std::filesystem::path& path, size_t count) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<float> values(count, -1.0f);
+  if (bytes.size() >= count * 4) std::memcpy(values.data(), bytes.data() + bytes.size() - count * 4, count * 4);
+  return values;
+}
+
+TEST(SimFarm, ReplicatedUnitsOnHonestAndCheatingWorkersGiveTheExactRuns) {
+  std::vector<std::unique_ptr<UnitExecutor>> executors;
+  for (int i = 0; i < 3; ++i) {
+    Result<std::unique_ptr<UnitExecutor>> e = make_backend_executor("cpu", 0);
+    ASSERT_TRUE(e.is_ok()) << e.message();
+    executors.push_back(std::move(e.value()));
+  }
+  executors[2] = std::make_unique<MisbehavingExecutor>(
+      std::move(executors[2]), MisbehaviorOptions{.mode = Misbehavior::kWrong, .seed = 5});
+  TempDir dir;
+  EmbeddedFarmOptions options;
+  options.state_dir = dir.path() / "state";
+  options.units_per_device = 1;
+  Result<std::unique_ptr<EmbeddedFarm>> farm = EmbeddedFarm::start(options, std::move(executors));
+  ASSERT_TRUE(farm.is_ok()) << farm.message();
+  DispatcherClient& client = farm.value()->client();
+  proto::SubmitJob job;
+  job.sim_batch = kBatch;
+  job.sim_source = "channel.toml";
+  job.sim_tile = 12;  // 3 x 2 tiles with a periodic x axis
+  job.sim_chunk_steps = 5;
+  job.replication = 2;
+  job.quorum = 2;
+  Result<uint64_t> id = client.submit(job);
+  ASSERT_TRUE(id.is_ok()) << id.message();
+  Result<proto::JobStatus> done = client.wait(id.value(), std::chrono::milliseconds(20), nullptr);
+  ASSERT_TRUE(done.is_ok()) << done.message();
+  ASSERT_EQ(done->state, proto::JobState::kDone) << done->message;
+  EXPECT_TRUE(done->simulation);
+  EXPECT_EQ(done->frames_done, 2u);
+  const std::filesystem::path out = dir.path() / "out";
+  ASSERT_TRUE(client.download_outputs(id.value(), out).is_ok());
+
+  const sim::BatchSpec batch = sim::parse_batch(kBatch, "channel.toml").value();
+  for (const sim::RunSpec& run : sim::expand_runs(batch)) {
+    sim::TileState state = sim::make_initial_state(run).value();
+    int step = 0;
+    for (int snapshot : {12, 24}) {
+      ASSERT_TRUE(sim::run_steps_cpu(state, snapshot - step, 1));
+      step = snapshot;
+      const sim::MacroFields truth = sim::macroscopic(state).value();
+      const std::filesystem::path folder = out / run.name / ("step_0000000" + std::to_string(snapshot));
+      for (const auto& [file, values] : {std::pair{"rho.npy", &truth.rho},
+                                         std::pair{"ux.npy", &truth.ux},
+                                         std::pair{"uy.npy", &truth.uy}}) {
+        const std::vector<float> got = npy_tail(folder / file, values->size());
+        EXPECT_EQ(std::memcmp(got.data(), values->data(), got.size() * 4), 0) << folder / file;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tf::testing
