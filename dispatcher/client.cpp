@@ -67,6 +67,24 @@ Result<proto::Body> DispatcherClient::request(const proto::Body& body) {
                std::to_string(options_.patience.count() / 1000) + " s: " + hint};
 }
 
+Status DispatcherClient::upload_blobs(const std::vector<std::vector<uint8_t>>& blobs) {
+  proto::MissingBlobsRequest query;
+  for (const std::vector<uint8_t>& b : blobs) query.hashes.push_back(blake2b_256(b));
+  Result<proto::Body> missing = request(query);
+  if (!missing) return Error{missing.message()};
+  const auto* list = std::get_if<proto::MissingBlobsReply>(&missing.value());
+  if (list == nullptr) return Error{"the dispatcher answered a blob query with something else"};
+  for (const Hash256& h : list->hashes) {
+    for (size_t i = 0; i < blobs.size(); ++i) {
+      if (query.hashes[i] != h) continue;
+      Result<proto::Body> ack = request(proto::BlobUpload{h, blobs[i]});
+      if (!ack) return Error{ack.message()};
+      break;
+    }
+  }
+  return Status::ok();
+}
+
 Result<Hash256> DispatcherClient::upload_bundle(const BundleManifest& manifest,
                                                 const std::filesystem::path& scene_dir) {
   const std::string manifest_text = serialize_bundle_manifest(manifest);

@@ -52,6 +52,9 @@ class DispatcherClient {
   // manifest itself; returns the bundle id.
   Result<Hash256> upload_bundle(const BundleManifest& manifest,
                                 const std::filesystem::path& scene_dir);
+  // Uploads every blob of `blobs` that the dispatcher lacks (by hash: a blob it holds is not
+  // sent again).
+  Status upload_blobs(const std::vector<std::vector<uint8_t>>& blobs);
   Result<uint64_t> submit(const proto::SubmitJob& job);
   Result<std::vector<proto::JobStatus>> status(uint64_t job_id);  // 0: every job
   Status cancel(uint64_t job_id);

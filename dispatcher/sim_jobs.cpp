@@ -40,8 +40,27 @@ std::string step_folder(uint64_t step) {
 Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& request,
                                                       JobRow row) {
   const std::string source = request.sim_source.empty() ? "batch" : request.sim_source;
+  // Mask images are read from copies named like the original (image readers go by extension).
+  const std::filesystem::path masks = store_->blobs().temp_dir() / "masks";
+  const sim::MaskLocator locate = [&](const std::string& name) -> Result<std::filesystem::path> {
+    for (const proto::NamedBlob& f : request.sim_files) {
+      if (f.name != name) continue;
+      if (!store_->blobs().contains(f.hash)) return Error{"it was not uploaded"};
+      std::error_code ec;
+      std::filesystem::create_directories(masks, ec);
+      const std::filesystem::path copy =
+          masks / ("mask" + std::filesystem::path(name).extension().string());
+      std::filesystem::copy_file(store_->blobs().path_of(f.hash), copy,
+                                 std::filesystem::copy_options::overwrite_existing, ec);
+      if (ec) return Error{"cannot copy it: " + ec.message()};
+      return copy;
+    }
+    return Error{"the submission does not carry it"};
+  };
   Result<SimJobPlan> plan =
-      plan_sim_job(request.sim_batch, source, request.sim_tile, request.sim_chunk_steps);
+      plan_sim_job(request.sim_batch, source, request.sim_tile, request.sim_chunk_steps, locate);
+  std::error_code ec;
+  std::filesystem::remove_all(masks, ec);
   if (!plan) return refuse(plan.message());
   // Every run's initial state is a blob before any row names it; a refused job leaves only
   // unreferenced blobs.

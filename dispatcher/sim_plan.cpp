@@ -33,13 +33,17 @@ bool SimJobPlan::is_snapshot(uint64_t step) const {
 }
 
 Result<SimJobPlan> plan_sim_job(const std::string& text, const std::string& source,
-                                uint32_t tile_side, uint32_t chunk_steps) {
+                                uint32_t tile_side, uint32_t chunk_steps,
+                                const sim::MaskLocator& locate) {
   if (text.size() > kMaxBatchTextBytes) {
     return Error{source + ": the batch file is larger than " +
                  std::to_string(kMaxBatchTextBytes >> 10) + " KiB"};
   }
   Result<sim::BatchSpec> batch = sim::parse_batch(text, source);
   if (!batch) return Error{batch.message()};
+  if (locate) {
+    if (Status s = sim::resolve_masks(batch.value(), locate); !s) return Error{source + ": " + s.message()};
+  }
   SimJobPlan plan;
   plan.batch = std::move(batch.value());
   const sim::BatchSpec& b = plan.batch;

@@ -52,9 +52,12 @@ struct SimJobPlan {
 };
 
 // Parses and plans a batch; `tile_side` and `chunk_steps` override the choice above when not
-// 0. Errors name the batch file's line and key (parse errors), or the value out of range.
+// 0. Mask obstacles are read through `locate` when given (the runs' initial states need them;
+// planning does not). Errors name the batch file's line and key (parse errors), the mask, or
+// the value out of range.
 Result<SimJobPlan> plan_sim_job(const std::string& text, const std::string& source,
-                                uint32_t tile_side, uint32_t chunk_steps);
+                                uint32_t tile_side, uint32_t chunk_steps,
+                                const sim::MaskLocator& locate = {});
 
 // The folder name of a run's outputs: its name with every character outside
 // [A-Za-z0-9._,=+-] replaced by '_' (and "." or ".." prefixed with '_'), so that a run name

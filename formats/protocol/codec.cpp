@@ -157,6 +157,10 @@ void write(wire::SubmitJob::Builder b, const SubmitJob& m) {
   b.setSimSource(m.sim_source);
   b.setSimChunkSteps(m.sim_chunk_steps);
   b.setSimTile(m.sim_tile);
+  write_list(b.initSimFiles(list_size(m.sim_files)), m.sim_files, [](auto o, const NamedBlob& f) {
+    o.setName(f.name);
+    o.setHash(as_data(f.hash));
+  });
 }
 
 void write(wire::StatusReply::Builder b, const StatusReply& m) {
@@ -363,6 +367,9 @@ SubmitJob read(wire::SubmitJob::Reader r) {
   m.sim_source = read_text(r.getSimSource());
   m.sim_chunk_steps = r.getSimChunkSteps();
   m.sim_tile = r.getSimTile();
+  for (auto f : r.getSimFiles()) {
+    m.sim_files.push_back({read_text(f.getName()), read_hash(f.getHash(), "submitJob.simFiles.hash")});
+  }
   return m;
 }
 

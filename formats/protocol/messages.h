@@ -167,6 +167,11 @@ struct FrameSpec {
   uint32_t width = 0, height = 0;
   bool operator==(const FrameSpec&) const = default;
 };
+struct NamedBlob {
+  std::string name;
+  Hash256 hash;
+  bool operator==(const NamedBlob&) const = default;
+};
 struct SubmitJob {
   std::string name;
   Hash256 bundle;
@@ -189,6 +194,8 @@ struct SubmitJob {
   std::string sim_source{};
   uint32_t sim_chunk_steps = 0;
   uint32_t sim_tile = 0;
+  // Files the batch names (mask images, by the name written in it), uploaded as blobs first.
+  std::vector<NamedBlob> sim_files{};
   bool operator==(const SubmitJob&) const = default;
 };
 struct StatusRequest {

@@ -202,6 +202,13 @@ struct SubmitJob {
   simSource @12 :Text;
   simChunkSteps @13 :UInt32;
   simTile @14 :UInt32;
+  # Files the batch names (mask obstacle images), uploaded as blobs before the submission.
+  simFiles @15 :List(NamedBlob);
+}
+
+struct NamedBlob {
+  name @0 :Text;
+  hash @1 :Data;
 }
 
 struct JobRef {

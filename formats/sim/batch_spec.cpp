@@ -278,7 +278,7 @@ Status read_obstacles(const toml::table& root, BatchSpec& b, const Problems& p) 
   for (const toml::node& item : *list) {
     const toml::table* t = item.as_table();
     if (t == nullptr) return p.at(item.source(), "obstacles", "expected a table");
-    if (Status st = check_keys(*t, "obstacles", {"shape", "center", "radius", "min", "max"}, p);
+    if (Status st = check_keys(*t, "obstacles", {"shape", "center", "radius", "min", "max", "image"}, p);
         !st)
       return st;
     const toml::node* shape = t->get("shape");
@@ -309,9 +309,17 @@ Status read_obstacles(const toml::table& root, BatchSpec& b, const Problems& p) 
       if (!z) return z.status();
       o.min = a.value();
       o.max = z.value();
+    } else if (s != nullptr && s->get() == "mask") {
+      o.shape = Obstacle::Shape::mask;
+      const toml::node* image = t->get("image");
+      const auto* name = image != nullptr ? image->as_string() : nullptr;
+      if (name == nullptr || name->get().empty())
+        return p.at(t->source(), "obstacles.image", "a mask needs image = \"FILE\"");
+      if (dims != 2) return p.at(t->source(), "obstacles", "masks are for 2D models");
+      o.image = name->get();
     } else {
       const toml::source_region& where = shape != nullptr ? shape->source() : t->source();
-      return p.at(where, "obstacles.shape", "expected \"circle\" or \"box\"");
+      return p.at(where, "obstacles.shape", "expected \"circle\", \"box\" or \"mask\"");
     }
     b.obstacles.push_back(o);
   }

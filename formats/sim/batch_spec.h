@@ -18,7 +18,9 @@
 //                 "outlet" | "periodic" (lattice Boltzmann); "insulated" | "fixed" |
 //                 "periodic" (scalar models). Periodic sides come in opposite pairs.
 //   [[obstacles]] shape = "circle" (a sphere in 3D) with center, radius; or "box" with
-//                 min, max (cells, max exclusive). Obstacles are walls.
+//                 min, max (cells, max exclusive); or "mask" with image (2D: an image file of
+//                 the grid's size, relative to the batch file; dark pixels are walls, see
+//                 resolve_masks). Obstacles are walls.
 //   [initial]     density, velocity; u, v; temperature; noise (amplitude), seed;
 //                 [[initial.patches]] min, max and the values above that the patch sets.
 //
@@ -28,6 +30,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -45,9 +48,13 @@ inline constexpr std::array<std::string_view, 6> kSideNames = {"left", "right", 
                                                                "top",  "front", "back"};
 
 struct Obstacle {
-  enum class Shape { circle, box } shape = Shape::circle;
+  enum class Shape { circle, box, mask } shape = Shape::circle;
   std::array<double, 3> center{}, min{}, max{};  // circle: center; box: [min, max)
   double radius = 0.0;
+  // mask: the image as named in the batch, and once resolve_masks read it, one byte per cell
+  // (x fastest, row y = 0 first): 1 for a wall.
+  std::string image;
+  std::vector<std::uint8_t> cells;
 };
 
 // A region whose initial values are set explicitly; values absent from the file stay unset.
@@ -98,6 +105,16 @@ Result<BatchSpec> parse_batch(std::string_view text, std::string_view source);
 // Reads and parses a batch file.
 Result<BatchSpec> load_batch(const std::filesystem::path& path);
 
+// Reads the image of every mask obstacle: `locate` maps the name written in the batch to a
+// readable image file (formats/image: PNG, EXR, ...). The image must be exactly the grid's
+// size (2D models only); its top row is the highest y, like the PNG previews; a pixel whose
+// linear luminance (0.2126 R + 0.7152 G + 0.0722 B) is below 0.5 is a wall. Errors name the
+// image and what is wrong.
+using MaskLocator = std::function<Result<std::filesystem::path>(const std::string& image)>;
+Status resolve_masks(BatchSpec& batch, const MaskLocator& locate);
+// The image names of the batch's mask obstacles, in file order.
+std::vector<std::string> mask_images(const BatchSpec& batch);
+
 // The cartesian product of the sweeps, first swept key varying slowest. One run when nothing
 // is swept.
 std::vector<RunSpec> expand_runs(const BatchSpec& batch);
@@ -106,7 +123,8 @@ std::vector<RunSpec> expand_runs(const BatchSpec& batch);
 // parameters do not determine a stable one (tau <= 1/2).
 Result<double> relaxation_time(const BatchSpec& run);
 
-// The whole-domain state at step 0 of a run: cell types from boundaries and obstacles,
+// The whole-domain state at step 0 of a run (mask obstacles resolved): cell types from
+// boundaries and obstacles,
 // parameters, initial fields (noise from a counter-based hash of (seed, cell, component), so
 // the same spec gives the same bytes on every machine). Error when a parameter is missing or
 // out of range.

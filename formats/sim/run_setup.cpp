@@ -51,7 +51,11 @@ int rank(int type) {
   }
 }
 
-bool in_obstacle(const Obstacle& o, const std::array<double, 3>& c, int dims) {
+bool in_obstacle(const Obstacle& o, const std::array<double, 3>& c, int dims, int nx) {
+  if (o.shape == Obstacle::Shape::mask) {
+    return o.cells[static_cast<std::size_t>(c[1]) * static_cast<std::size_t>(nx) +
+                   static_cast<std::size_t>(c[0])] != 0;
+  }
   if (o.shape == Obstacle::Shape::box) {
     for (int i = 0; i < dims; ++i) {
       const auto k = static_cast<std::size_t>(i);
@@ -171,6 +175,11 @@ Result<TileState> make_initial_state(const RunSpec& run) {
     periodic[static_cast<std::size_t>(axis)] =
         s.sides[static_cast<std::size_t>(2 * axis)] == SideKind::periodic;
   }
+  for (const Obstacle& o : s.obstacles) {
+    if (o.shape == Obstacle::Shape::mask && o.cells.size() != static_cast<std::size_t>(s.grid.cell_count())) {
+      return Error{"mask obstacle " + o.image + " was not read (resolve_masks)"};
+    }
+  }
   Result<TileState> made = make_state(s.model, s.grid, periodic);
   if (!made) return made;
   TileState& state = made.value();
@@ -199,7 +208,7 @@ Result<TileState> make_initial_state(const RunSpec& run) {
         }
         const std::array<double, 3> c{double(x), double(y), double(z)};
         for (const Obstacle& o : s.obstacles) {
-          if (in_obstacle(o, c, dims)) type = TF_CELL_WALL;
+          if (in_obstacle(o, c, dims, s.grid.nx)) type = TF_CELL_WALL;
         }
         const int cell = state.cell_index(x, y, z);
         state.cell_types[static_cast<std::size_t>(cell)] =

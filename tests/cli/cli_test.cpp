@@ -8,6 +8,7 @@
 #include <iterator>
 #include <thread>
 
+#include "formats/image/image_io.h"
 #include "formats/sim/batch_spec.h"
 
 #include "tests/support/child_process.h"
@@ -214,6 +215,45 @@ TEST(SimCli, RunsABatchOnTheEmbeddedFarmAndWritesEverySnapshot) {
     }
     EXPECT_TRUE(std::filesystem::exists(out / spec.name / "summary.json"));
   }
+}
+
+// A 24x20 mask image, white with a black square over cells [8, 12) x [6, 10) (image rows
+// count from the top: row r is y = 19 - r).
+void write_square_mask(const std::filesystem::path& path, uint32_t width = 24, uint32_t height = 20) {
+  std::vector<float> rgb(size_t{width} * height * 3, 1.0f);
+  for (uint32_t r = 0; r < height; ++r) {
+    const uint32_t y = height - 1 - r;
+    for (uint32_t x = 0; x < width; ++x) {
+      if (x >= 8 && x < 12 && y >= 6 && y < 10) {
+        for (int c = 0; c < 3; ++c) rgb[(size_t{r} * width + x) * 3 + c] = 0.0f;
+      }
+    }
+  }
+  ASSERT_TRUE(tf::write_png(path, width, height, rgb.data()));
+}
+
+// A mask obstacle travels with the batch to the farm and walls exactly the cells a box
+// obstacle over the same square does.
+TEST(SimCli, AMaskObstacleWallsTheSameCellsAsTheEquivalentBox) {
+  TempDir dir;
+  write_square_mask(dir.path() / "square.png");
+  const std::string mask = std::string(kSmallCavity) + "\n[[obstacles]]\nshape = \"mask\"\nimage = \"square.png\"\n";
+  const std::string box = std::string(kSmallCavity) + "\n[[obstacles]]\nshape = \"box\"\nmin = [8, 6]\nmax = [12, 10]\n";
+  std::ofstream(dir.path() / "mask.toml") << mask;
+  const std::filesystem::path out = dir.path() / "out";
+  const ProcessRun r = run("sim " + (dir.path() / "mask.toml").string() + " --backend cpu -o " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const tf::sim::RunSpec spec = tf::sim::expand_runs(tf::sim::parse_batch(box, "box.toml").value())[1];
+  tf::sim::TileState state = tf::sim::make_initial_state(spec).value();
+  ASSERT_TRUE(tf::sim::run_steps_cpu(state, 30, 1));
+  const tf::sim::MacroFields truth = tf::sim::macroscopic(state).value();
+  const std::vector<float> got = npy_tail(out / spec.name / "step_000000030" / "ux.npy", truth.ux.size());
+  EXPECT_EQ(std::memcmp(got.data(), truth.ux.data(), got.size() * 4), 0);
+
+  write_square_mask(dir.path() / "square.png", 23, 20);
+  const ProcessRun wrong = run("sim " + (dir.path() / "mask.toml").string() + " --backend cpu -o " + out.string());
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
+  EXPECT_NE(wrong.output.find("square.png is 23x20"), std::string::npos) << wrong.output;
 }
 
 TEST(SimCli, AMalformedBatchExitsWithTwoNamingTheLineAndKey) {

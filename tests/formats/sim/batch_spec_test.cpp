@@ -144,6 +144,14 @@ INSTANTIATE_TEST_SUITE_P(
                   "[simulation]\nmodel = \"d2q9\"\ngrid = [8, 8]\nsteps = 1\n[parameters]\nre = { "
                   "from = 1, to = 2, count = 1 }\n",
                   "batch.toml:6: parameters.re"},
+        Malformed{"mask without image",
+                  "[simulation]\nmodel = \"d2q9\"\ngrid = [8, 8]\nsteps = 1\n[[obstacles]]\nshape = "
+                  "\"mask\"\n",
+                  "batch.toml:5: obstacles.image"},
+        Malformed{"mask in 3D",
+                  "[simulation]\nmodel = \"d3q19\"\ngrid = [8, 8, 8]\nsteps = 1\n[[obstacles]]\nshape = "
+                  "\"mask\"\nimage = \"m.png\"\n",
+                  "batch.toml:5: obstacles: masks are for 2D models"},
         Malformed{"unknown side kind",
                   "[simulation]\nmodel = \"d2q9\"\ngrid = [8, 8]\nsteps = 1\n[boundaries]\ntop = "
                   "\"lid\"\n",
