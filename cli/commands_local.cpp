@@ -47,14 +47,8 @@ int render(const RenderArgs& args) {
   request.lenient = args.lenient;
   Result<PreparedJob> job = prepare_job(request);
   if (!job) return fail(job.message(), kExitBadInput);
-  Result<std::vector<std::unique_ptr<UnitExecutor>>> executors =
-      local_executors(args.backend, args.workers);
-  if (!executors) return fail(executors.message(), kExitBadInput);
-
-  EmbeddedFarmOptions options;
-  options.state_dir = args.state_dir;
   Result<std::unique_ptr<EmbeddedFarm>> farm =
-      EmbeddedFarm::start(options, std::move(executors.value()));
+      start_local_farm(args.backend, args.workers, args.state_dir);
   if (!farm) return fail(farm.message(), kExitBadInput);
   DispatcherClient& client = farm.value()->client();
   Result<uint64_t> job_id = submit_job(client, job.value());

@@ -93,13 +93,8 @@ int simulate(const SimArgs& args) {
     // The embedded farm's workers are this process: nothing to verify against each other.
     job.replication = 1;
     job.quorum = 1;
-    Result<std::vector<std::unique_ptr<UnitExecutor>>> executors =
-        local_executors(args.backend, args.workers);
-    if (!executors) return fail(executors.message(), kExitBadInput);
-    EmbeddedFarmOptions options;
-    options.state_dir = args.state_dir;
     Result<std::unique_ptr<EmbeddedFarm>> farm =
-        EmbeddedFarm::start(options, std::move(executors.value()));
+        start_local_farm(args.backend, args.workers, args.state_dir);
     if (!farm) return fail(farm.message(), kExitBadInput);
     Result<uint64_t> id = submit_batch(farm.value()->client(), batch.value());
     if (!id) return fail(id.message(), kExitBadInput);

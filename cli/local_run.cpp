@@ -45,6 +45,15 @@ Result<proto::JobStatus> follow_job(DispatcherClient& client, uint64_t job,
   }
 }
 
+Result<std::unique_ptr<EmbeddedFarm>> start_local_farm(const std::string& backend, int workers,
+                                                       const std::string& state_dir) {
+  Result<std::vector<std::unique_ptr<UnitExecutor>>> executors = local_executors(backend, workers);
+  if (!executors) return Error{executors.message()};
+  EmbeddedFarmOptions options;
+  options.state_dir = state_dir;
+  return EmbeddedFarm::start(options, std::move(executors.value()));
+}
+
 Result<std::vector<std::unique_ptr<UnitExecutor>>> local_executors(const std::string& backend,
                                                                   int workers) {
   Result<std::vector<std::unique_ptr<UnitExecutor>>> all = make_executors(backend);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/embedded_farm.h"
 #include "cli/progress.h"
 #include "dispatcher/client.h"
 #include "worker/executor.h"
@@ -20,6 +21,11 @@ int fail(const std::string& message, int code);
 // round-robin over the devices.
 Result<std::vector<std::unique_ptr<UnitExecutor>>> local_executors(const std::string& backend,
                                                                   int workers);
+
+// An embedded farm (state in `state_dir`, or a temporary folder when empty) whose workers run
+// local_executors(backend, workers).
+Result<std::unique_ptr<EmbeddedFarm>> start_local_farm(const std::string& backend, int workers,
+                                                       const std::string& state_dir);
 
 // Polls `job` until it ends, showing progress; SIGINT / SIGTERM cancel it (the process then
 // exits cleanly instead of dying mid-write: see interrupted()).

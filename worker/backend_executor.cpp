@@ -2,9 +2,23 @@
 
 #include "formats/scene/load.h"
 #include "kernels/sim/sim_opencl.h"
+#if TILEFARM_SIM_CUDA
+#include "kernels/sim/sim_cuda.h"
+#endif
 
 namespace tf {
 namespace {
+
+// Steps `state` with `stepper` (SimOpenCl or SimCuda), opening it on device `index` first.
+template <class Stepper>
+Status step_on(std::unique_ptr<Stepper>& stepper, int index, sim::TileState& state, int steps) {
+  if (!stepper) {
+    Result<std::unique_ptr<Stepper>> opened = Stepper::open(index);
+    if (!opened) return Error{opened.message()};
+    stepper = std::move(opened.value());
+  }
+  return stepper->run_steps(state, steps);
+}
 
 class BackendExecutor : public UnitExecutor {
  public:
@@ -27,21 +41,22 @@ class BackendExecutor : public UnitExecutor {
     return backend_->render(unit, out);
   }
 
-  // OpenCL devices step on the device; CPU and CUDA devices step on this machine's cores
-  // (the CUDA backend has no simulation launcher yet). Bytes are the same either way.
+  // Each device steps with its own backend's simulation kernels, opened on the first unit;
+  // the bytes are the same on every backend.
   Status simulate(sim::TileState& state, int steps) override {
-    if (device().backend != "opencl") return sim::run_steps_cpu(state, steps);
-    if (!opencl_sim_) {
-      Result<std::unique_ptr<sim::SimOpenCl>> opened = sim::SimOpenCl::open(device().index);
-      if (!opened) return Error{opened.message()};
-      opencl_sim_ = std::move(opened.value());
-    }
-    return opencl_sim_->run_steps(state, steps);
+    if (device().backend == "opencl") return step_on(opencl_sim_, device().index, state, steps);
+#if TILEFARM_SIM_CUDA
+    if (device().backend == "cuda") return step_on(cuda_sim_, device().index, state, steps);
+#endif
+    return sim::run_steps_cpu(state, steps);
   }
 
  private:
   std::unique_ptr<Backend> backend_;
-  std::unique_ptr<sim::SimOpenCl> opencl_sim_;  // opened on the first simulation unit
+  std::unique_ptr<sim::SimOpenCl> opencl_sim_;
+#if TILEFARM_SIM_CUDA
+  std::unique_ptr<sim::SimCuda> cuda_sim_;
+#endif
   std::filesystem::path loaded_;
   bool loaded_lenient_ = false;
 };

@@ -1,4 +1,5 @@
-// Simulation kernel throughput against the memory roofline.
+// Simulation kernel throughput against the memory roofline (CPU, OpenCL, and CUDA when the
+// CUDA stepper is compiled in).
 //
 // Each lattice Boltzmann step reads and writes every population once (SoA, two buffers) and
 // reads one cell-type byte: D2Q9 moves 9 * 4 * 2 + 1 = 73 bytes per cell update, D3Q19
@@ -17,6 +18,9 @@
 
 #include "kernels/sim/sim_host.h"
 #include "kernels/sim/sim_opencl.h"
+#if defined(TILEFARM_SIM_CUDA)
+#include "kernels/sim/sim_cuda.h"
+#endif
 
 namespace tf::sim {
 namespace {
@@ -41,12 +45,13 @@ void parallel_copy(const std::vector<float>& from, std::vector<float>& to, int t
 
 constexpr std::size_t kCopyFloats = std::size_t{32} << 20;  // 128 MiB per array
 
-// Copy bandwidth (bytes read + written per second), best of a few passes; measured once.
+// Copy bandwidth (bytes read + written per second), measured once: the best of 20 passes, so
+// that on a shared machine the roofline is the bandwidth of a quiet moment, not a busy one.
 double copy_bandwidth() {
   static const double bandwidth = [] {
     std::vector<float> a(kCopyFloats, 1.0f), b(kCopyFloats, 0.0f);
     double best = 0.0;
-    for (int pass = 0; pass < 5; ++pass) {
+    for (int pass = 0; pass < 20; ++pass) {
       const auto t0 = std::chrono::steady_clock::now();
       parallel_copy(a, b, thread_count());
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -86,32 +91,44 @@ TileState moving_fluid(Model model, int n) {
 double bytes_per_update(Model model) { return component_count(model) * 2.0 * sizeof(float) + 1.0; }
 
 // Sets the throughput counters of a lattice Boltzmann benchmark that ran `steps` steps of
-// `cells` cells per iteration in `seconds` of wall time in total.
-void report(benchmark::State& state, Model model, long long cells, int steps, double seconds) {
+// `cells` cells per iteration in `seconds` of wall time in total, against the copy bandwidth
+// `roofline` (bytes per second) of the memory the steps ran in.
+void report(benchmark::State& state, Model model, long long cells, int steps, double seconds,
+            double roofline) {
   const double updates = static_cast<double>(cells) * steps;
   const double bytes = updates * bytes_per_update(model);
   using benchmark::Counter;
   state.counters["MLUPS"] = Counter(updates * 1e-6, Counter::kIsIterationInvariantRate);
   state.counters["GB/s"] = Counter(bytes * 1e-9, Counter::kIsIterationInvariantRate);
   state.counters["bytes_per_update"] = bytes_per_update(model);
-  state.counters["copy_GB/s"] = copy_bandwidth() * 1e-9;
+  state.counters["copy_GB/s"] = roofline * 1e-9;
   const double achieved = static_cast<double>(state.iterations()) * bytes / seconds;
-  state.counters["roofline_fraction"] = achieved / copy_bandwidth();
+  state.counters["roofline_fraction"] = achieved / roofline;
+}
+
+// Runs `steps` steps per iteration with `run` and reports against `roofline`.
+template <class Run>
+void time_steps(benchmark::State& state, Model model, int steps, double roofline, Run run) {
+  const int n = static_cast<int>(state.range(0));
+  TileState s = moving_fluid(model, n);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    if (Status st = run(s, steps); !st) {
+      state.SkipWithError(st.message().c_str());
+      return;
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report(state, model, s.size.cell_count(), steps, seconds, roofline);
 }
 
 template <Model M>
 void BM_LbmCpu(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
   constexpr int kSteps = 10;
-  TileState s = moving_fluid(M, n);
-  copy_bandwidth();  // measured before timing starts
-  const auto t0 = std::chrono::steady_clock::now();
-  for (auto _ : state) {
-    if (!run_steps_cpu(s, kSteps)) state.SkipWithError("run_steps_cpu failed");
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  report(state, M, s.size.cell_count(), kSteps, seconds);
+  const double roofline = copy_bandwidth();  // measured before timing starts
+  time_steps(state, M, kSteps, roofline,
+             [](TileState& s, int steps) { return run_steps_cpu(s, steps); });
   state.counters["threads"] = thread_count();
 }
 BENCHMARK(BM_LbmCpu<Model::d2q9>)
@@ -134,17 +151,10 @@ void BM_LbmOpenCl(benchmark::State& state) {
     state.SkipWithError(("no OpenCL device: " + cl.message()).c_str());
     return;
   }
-  const int n = static_cast<int>(state.range(0));
   constexpr int kSteps = 20;  // per call: one upload and one download amortised over 20 steps
-  TileState s = moving_fluid(M, n);
-  copy_bandwidth();
-  const auto t0 = std::chrono::steady_clock::now();
-  for (auto _ : state) {
-    if (!cl.value()->run_steps(s, kSteps)) state.SkipWithError("OpenCL run failed");
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  report(state, M, s.size.cell_count(), kSteps, seconds);
+  const double roofline = copy_bandwidth();  // PoCL runs on the host CPU and its memory
+  time_steps(state, M, kSteps, roofline,
+             [](TileState& s, int steps) { return cl.value()->run_steps(s, steps); });
   state.SetLabel(cl.value()->device_name());
 }
 BENCHMARK(BM_LbmOpenCl<Model::d2q9>)
@@ -157,6 +167,41 @@ BENCHMARK(BM_LbmOpenCl<Model::d3q19>)
     ->Arg(64)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+
+#if defined(TILEFARM_SIM_CUDA)
+// CUDA rows: skipped (with the reason) when the machine has no usable CUDA device. The
+// roofline is the device's own copy bandwidth; 200 steps per call keep the two PCIe transfers
+// of a call small against the steps, as in a farm unit of many steps.
+template <Model M>
+void BM_LbmCuda(benchmark::State& state) {
+  static Result<std::unique_ptr<SimCuda>> cuda = SimCuda::open(0);
+  if (!cuda) {
+    state.SkipWithError(("no CUDA device: " + cuda.message()).c_str());
+    return;
+  }
+  static Result<double> roofline = cuda.value()->copy_bandwidth(std::size_t{1} << 30);
+  if (!roofline) {
+    state.SkipWithError(roofline.message().c_str());
+    return;
+  }
+  constexpr int kSteps = 200;
+  time_steps(state, M, kSteps, roofline.value(),
+             [](TileState& s, int steps) { return cuda.value()->run_steps(s, steps); });
+  state.SetLabel(cuda.value()->device_name());
+}
+BENCHMARK(BM_LbmCuda<Model::d2q9>)
+    ->Name("BM_D2Q9_Cuda")
+    ->Arg(1024)
+    ->Arg(4096)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LbmCuda<Model::d3q19>)
+    ->Name("BM_D3Q19_Cuda")
+    ->Arg(128)
+    ->Arg(256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+#endif
 
 }  // namespace
 }  // namespace tf::sim

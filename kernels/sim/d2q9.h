@@ -62,25 +62,19 @@ TF_FN void tf_d2q9_moments(TF_GLOBAL const float* f, int n, int cell, float* drh
   }
 }
 
-/* Advances cell (x, y) of a 2D box one step: reads src (all cells), writes dst at this cell.
- * `inside` must be 1 only when all eight neighbours lie inside the box (then no wrap or edge
- * logic is needed); 0 is always correct. Straight-line code apart from the loops. */
-TF_FN void tf_d2q9_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float* TF_RESTRICT src,
-                          TF_GLOBAL float* TF_RESTRICT dst,
-                          TF_GLOBAL const unsigned char* TF_RESTRICT types, int x, int y,
-                          int inside) {
+/* Collision of one cell: moments of the pulled populations f (n = cell count), equilibrium,
+ * TRT relaxation with Guo forcing, and the write of the post-step populations to dst. The
+ * one place this arithmetic lives, shared by every pull variant below, so that all of them
+ * produce the same bytes for the same pulled values. */
+TF_FN void tf_d2q9_collide_store(tf_lbm_params p, int type, const float* f,
+                                 TF_GLOBAL float* TF_RESTRICT dst, int n, int cell) {
   const int cx[TF_D2Q9_Q] = TF_D2Q9_CX;
   const int cy[TF_D2Q9_Q] = TF_D2Q9_CY;
   const int opp[TF_D2Q9_Q] = {0, 3, 4, 1, 2, 7, 8, 5, 6};
   const float w[TF_D2Q9_Q] = TF_D2Q9_W;
   const int pair_first[4] = {1, 2, 5, 6};
-  int n = g.nx * g.ny;
-  int cell = y * g.nx + x;
-  int type = types[cell];
   int is_fluid = type == TF_CELL_FLUID;
   int is_outlet = type == TF_CELL_OUTLET;
-  int is_open = is_outlet || type == TF_CELL_INLET;
-  float f[TF_D2Q9_Q];
   float e[TF_D2Q9_Q];
   float drho = 0.0f, mx = 0.0f, my = 0.0f;
   float force_x = tf_sim_select(is_fluid, p.force_x, 0.0f);
@@ -90,10 +84,6 @@ TF_FN void tf_d2q9_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float*
 
   TF_SIM_UNROLL
   for (i = 0; i < TF_D2Q9_Q; ++i) {
-    int from = inside ? cell - (cy[i] * g.nx + cx[i]) : tf_sim_neighbor(g, x - cx[i], y - cy[i], 0);
-    float c_dot_wall = (float)cx[i] * p.wall_ux + (float)cy[i] * p.wall_uy;
-    f[i] = tf_lbm_pull(src, types, cell, is_open, from, inside, i * n, opp[i] * n + cell, w[i],
-                       c_dot_wall);
     drho += f[i];
     mx += (float)cx[i] * f[i];
     my += (float)cy[i] * f[i];
@@ -130,6 +120,49 @@ TF_FN void tf_d2q9_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float*
     dst[a * n + cell] = tf_lbm_select_output(type, fa, e[a]);
     dst[b * n + cell] = tf_lbm_select_output(type, fb, e[b]);
   }
+}
+
+/* Advances cell (x, y) of a 2D box one step: reads src (all cells), writes dst at this cell.
+ * `inside` must be 1 only when all eight neighbours lie inside the box (then no wrap or edge
+ * logic is needed); 0 is always correct. Straight-line code apart from the loops. */
+TF_FN void tf_d2q9_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float* TF_RESTRICT src,
+                          TF_GLOBAL float* TF_RESTRICT dst,
+                          TF_GLOBAL const unsigned char* TF_RESTRICT types, int x, int y,
+                          int inside) {
+  const int cx[TF_D2Q9_Q] = TF_D2Q9_CX;
+  const int cy[TF_D2Q9_Q] = TF_D2Q9_CY;
+  const int opp[TF_D2Q9_Q] = {0, 3, 4, 1, 2, 7, 8, 5, 6};
+  const float w[TF_D2Q9_Q] = TF_D2Q9_W;
+  int n = g.nx * g.ny;
+  int cell = y * g.nx + x;
+  int type = types[cell];
+  int is_open = type == TF_CELL_OUTLET || type == TF_CELL_INLET;
+  float f[TF_D2Q9_Q];
+  int i;
+
+  TF_SIM_UNROLL
+  for (i = 0; i < TF_D2Q9_Q; ++i) {
+    int from = inside ? cell - (cy[i] * g.nx + cx[i]) : tf_sim_neighbor(g, x - cx[i], y - cy[i], 0);
+    float c_dot_wall = (float)cx[i] * p.wall_ux + (float)cy[i] * p.wall_uy;
+    f[i] = tf_lbm_pull(src, types, cell, is_open, from, inside, i * n, opp[i] * n + cell, w[i],
+                       c_dot_wall);
+  }
+  tf_d2q9_collide_store(p, type, f, dst, n, cell);
+}
+
+/* Fast path of tf_d2q9_update for a FLUID cell none of whose eight neighbours is solid or
+ * outside a non-periodic edge: streaming is a plain load of population i from cell
+ * from[i] + shift (the neighbour at x - c_i, wrapped), and no cell type is read. A row of
+ * cells can share one `from` table and differ in `shift` only. Same bytes as
+ * tf_d2q9_update for such a cell (tf_lbm_pull returns the streamed value there). */
+TF_FN void tf_d2q9_update_stream(tf_lbm_params p, TF_GLOBAL const float* TF_RESTRICT src,
+                                 TF_GLOBAL float* TF_RESTRICT dst, int n, int cell,
+                                 const int* from, int shift) {
+  float f[TF_D2Q9_Q];
+  int i;
+  TF_SIM_UNROLL
+  for (i = 0; i < TF_D2Q9_Q; ++i) f[i] = src[i * n + from[i] + shift];
+  tf_d2q9_collide_store(p, TF_CELL_FLUID, f, dst, n, cell);
 }
 
 /* tf_d2q9_update with `inside` worked out from the position. */

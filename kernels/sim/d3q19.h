@@ -60,22 +60,15 @@ TF_FN void tf_d3q19_write_equilibrium(TF_GLOBAL float* f, int n, int cell, float
   }
 }
 
-/* Advances cell (x, y, z) of a 3D box one step: reads src (all cells), writes dst at this
- * cell (solid cells get zero). `inside`: as for tf_d2q9_update. */
-TF_FN void tf_d3q19_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float* TF_RESTRICT src,
-                           TF_GLOBAL float* TF_RESTRICT dst,
-                           TF_GLOBAL const unsigned char* TF_RESTRICT types, int x, int y, int z,
-                           int inside) {
+/* Collision of one cell (as tf_d2q9_collide_store): moments of the pulled populations f,
+ * equilibrium, TRT relaxation with Guo forcing, and the write to dst (n = cell count). */
+TF_FN void tf_d3q19_collide_store(tf_lbm_params p, int type, const float* f,
+                                  TF_GLOBAL float* TF_RESTRICT dst, int n, int cell) {
   const int cx[TF_D3Q19_Q] = TF_D3Q19_CX;
   const int cy[TF_D3Q19_Q] = TF_D3Q19_CY;
   const int cz[TF_D3Q19_Q] = TF_D3Q19_CZ;
-  int n = g.nx * g.ny * g.nz;
-  int cell = (z * g.ny + y) * g.nx + x;
-  int type = types[cell];
   int is_fluid = type == TF_CELL_FLUID;
   int is_outlet = type == TF_CELL_OUTLET;
-  int is_open = is_outlet || type == TF_CELL_INLET;
-  float f[TF_D3Q19_Q];
   float e[TF_D3Q19_Q];
   float drho = 0.0f, mx = 0.0f, my = 0.0f, mz = 0.0f;
   float force_x = tf_sim_select(is_fluid, p.force_x, 0.0f);
@@ -86,13 +79,6 @@ TF_FN void tf_d3q19_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float
 
   TF_SIM_UNROLL
   for (i = 0; i < TF_D3Q19_Q; ++i) {
-    int opp = i == 0 ? 0 : ((i & 1) ? i + 1 : i - 1);
-    int from = inside ? cell - ((cz[i] * g.ny + cy[i]) * g.nx + cx[i])
-                      : tf_sim_neighbor(g, x - cx[i], y - cy[i], z - cz[i]);
-    float c_dot_wall =
-        (float)cx[i] * p.wall_ux + (float)cy[i] * p.wall_uy + (float)cz[i] * p.wall_uz;
-    f[i] = tf_lbm_pull(src, types, cell, is_open, from, inside, i * n, opp * n + cell,
-                       tf_d3q19_weight(i), c_dot_wall);
     drho += f[i];
     mx += (float)cx[i] * f[i];
     my += (float)cy[i] * f[i];
@@ -131,6 +117,48 @@ TF_FN void tf_d3q19_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float
     dst[i * n + cell] = tf_lbm_select_output(type, fa, e[i]);
     dst[(i + 1) * n + cell] = tf_lbm_select_output(type, fb, e[i + 1]);
   }
+}
+
+/* Advances cell (x, y, z) of a 3D box one step: reads src (all cells), writes dst at this
+ * cell (solid cells get zero). `inside`: as for tf_d2q9_update. */
+TF_FN void tf_d3q19_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float* TF_RESTRICT src,
+                           TF_GLOBAL float* TF_RESTRICT dst,
+                           TF_GLOBAL const unsigned char* TF_RESTRICT types, int x, int y, int z,
+                           int inside) {
+  const int cx[TF_D3Q19_Q] = TF_D3Q19_CX;
+  const int cy[TF_D3Q19_Q] = TF_D3Q19_CY;
+  const int cz[TF_D3Q19_Q] = TF_D3Q19_CZ;
+  int n = g.nx * g.ny * g.nz;
+  int cell = (z * g.ny + y) * g.nx + x;
+  int type = types[cell];
+  int is_open = type == TF_CELL_OUTLET || type == TF_CELL_INLET;
+  float f[TF_D3Q19_Q];
+  int i;
+
+  TF_SIM_UNROLL
+  for (i = 0; i < TF_D3Q19_Q; ++i) {
+    int opp = i == 0 ? 0 : ((i & 1) ? i + 1 : i - 1);
+    int from = inside ? cell - ((cz[i] * g.ny + cy[i]) * g.nx + cx[i])
+                      : tf_sim_neighbor(g, x - cx[i], y - cy[i], z - cz[i]);
+    float c_dot_wall =
+        (float)cx[i] * p.wall_ux + (float)cy[i] * p.wall_uy + (float)cz[i] * p.wall_uz;
+    f[i] = tf_lbm_pull(src, types, cell, is_open, from, inside, i * n, opp * n + cell,
+                       tf_d3q19_weight(i), c_dot_wall);
+  }
+  tf_d3q19_collide_store(p, type, f, dst, n, cell);
+}
+
+/* Fast path of tf_d3q19_update for a FLUID cell none of whose 18 neighbours is solid or
+ * outside a non-periodic edge (as tf_d2q9_update_stream): population i is pulled from cell
+ * from[i] + shift. Same bytes as tf_d3q19_update for such a cell. */
+TF_FN void tf_d3q19_update_stream(tf_lbm_params p, TF_GLOBAL const float* TF_RESTRICT src,
+                                  TF_GLOBAL float* TF_RESTRICT dst, int n, int cell,
+                                  const int* from, int shift) {
+  float f[TF_D3Q19_Q];
+  int i;
+  TF_SIM_UNROLL
+  for (i = 0; i < TF_D3Q19_Q; ++i) f[i] = src[i * n + from[i] + shift];
+  tf_d3q19_collide_store(p, TF_CELL_FLUID, f, dst, n, cell);
 }
 
 /* tf_d3q19_update with `inside` worked out from the position. */

@@ -5,13 +5,16 @@
 #include <barrier>
 #include <cmath>
 #include <latch>
+#include <new>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
 
 #include "kernels/sim/d2q9.h"
 #include "kernels/sim/d3q19.h"
-#include "kernels/sim/scalar_fields.h"
+#include "kernels/sim/sim_cpu_rows.h"
+#include "kernels/sim/step_buffer.h"
 
 namespace tf::sim {
 namespace {
@@ -34,64 +37,6 @@ bool is_lbm(Model m) { return m == Model::d2q9 || m == Model::d3q19; }
 bool type_allowed(Model m, int type) {
   if (is_lbm(m)) return type >= TF_CELL_FLUID && type <= TF_CELL_OUTLET;
   return type == TF_CELL_FLUID || type == TF_CELL_WALL || type == TF_CELL_FIXED;
-}
-
-// Lattice Boltzmann cells [x_begin, x_end) of row (y, z). kInside = 1 promises that all their
-// neighbours lie inside the box, which drops the wrap and edge logic (same bytes either way).
-// Parameters by value and restrict pointers, and the cell update inlined (flatten): that is
-// what lets GCC vectorize the loop over x.
-template <int kInside>
-[[gnu::flatten, gnu::noinline]] void d2q9_cells(tf_sim_grid g, tf_lbm_params p,
-                                                const float* __restrict src, float* __restrict dst,
-                                                const unsigned char* __restrict types, int y,
-                                                int x_begin, int x_end) {
-  for (int x = x_begin; x < x_end; ++x) tf_d2q9_update(g, p, src, dst, types, x, y, kInside);
-}
-
-template <int kInside>
-[[gnu::flatten, gnu::noinline]] void d3q19_cells(tf_sim_grid g, tf_lbm_params p,
-                                                 const float* __restrict src, float* __restrict dst,
-                                                 const unsigned char* __restrict types, int y,
-                                                 int z, int x_begin, int x_end) {
-  for (int x = x_begin; x < x_end; ++x) tf_d3q19_update(g, p, src, dst, types, x, y, z, kInside);
-}
-
-// Advances cells [x_begin, x_end) of row (y, z); kInside as for d2q9_cells.
-template <int kInside>
-void update_cells(const TileState& s, tf_sim_grid g, const float* src, float* dst, int y, int z,
-                  int x_begin, int x_end) {
-  const unsigned char* types = s.cell_types.data();
-  switch (s.model) {
-    case Model::d2q9:
-      d2q9_cells<kInside>(g, s.lbm, src, dst, types, y, x_begin, x_end);
-      break;
-    case Model::d3q19:
-      d3q19_cells<kInside>(g, s.lbm, src, dst, types, y, z, x_begin, x_end);
-      break;
-    case Model::gray_scott:
-      for (int x = x_begin; x < x_end; ++x) {
-        tf_gray_scott_update_cell(g, s.gray_scott, src, dst, types, x, y);
-      }
-      break;
-    case Model::heat:
-      for (int x = x_begin; x < x_end; ++x) tf_heat_update_cell(g, s.heat, src, dst, types, x, y);
-      break;
-  }
-}
-
-// Advances one row (fixed y, z) of the box: every x.
-void update_row(const TileState& s, tf_sim_grid g, const float* src, float* dst, int row) {
-  const int y = row % g.ny;
-  const int z = row / g.ny;
-  const bool inner_row = y > 0 && y < g.ny - 1 && g.nx > 2 &&
-                         (dimension_count(s.model) == 2 || (z > 0 && z < g.nz - 1));
-  if (!inner_row) {
-    update_cells<0>(s, g, src, dst, y, z, 0, g.nx);
-    return;
-  }
-  update_cells<0>(s, g, src, dst, y, z, 0, 1);
-  update_cells<1>(s, g, src, dst, y, z, 1, g.nx - 1);
-  update_cells<0>(s, g, src, dst, y, z, g.nx - 1, g.nx);
 }
 
 }  // namespace
@@ -228,8 +173,17 @@ Status run_steps_cpu(TileState& state, int steps, int threads) {
   int want = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   const int workers = std::clamp(want, 1, rows);
 
-  std::vector<float> other(state.fields.size());
-  float* buffers[2] = {state.fields.data(), other.data()};
+  // Every cell is written in every step, so the second buffer needs no initial value; its
+  // memory is kept from call to call (step_buffer.h).
+  const std::size_t values = state.fields.size();
+  std::optional<StepBuffer> other;
+  try {
+    other.emplace(values);
+  } catch (const std::bad_alloc&) {
+    return Error{"not enough memory for a second buffer of " + std::to_string(values) +
+                 " values to step the state"};
+  }
+  float* buffers[2] = {state.fields.data(), other->data()};
   std::barrier step_done(workers);
   std::latch start(1);
   std::atomic<bool> cancelled{false};
@@ -238,10 +192,15 @@ Status run_steps_cpu(TileState& state, int steps, int threads) {
     if (cancelled.load()) return;
     const int row_begin = static_cast<int>(static_cast<long long>(rows) * w / workers);
     const int row_end = static_cast<int>(static_cast<long long>(rows) * (w + 1) / workers);
+    // Cell types do not change during a run: each worker plans its own rows once.
+    const std::vector<cpu_rows::Segment> segments =
+        cpu_rows::plan_rows(state, g, row_begin, row_end);
     for (int step = 0; step < steps; ++step) {
       const float* src = buffers[step & 1];
       float* dst = buffers[(step + 1) & 1];
-      for (int row = row_begin; row < row_end; ++row) update_row(state, g, src, dst, row);
+      for (const cpu_rows::Segment& seg : segments) {
+        cpu_rows::update_segment(state, g, src, dst, seg);
+      }
       step_done.arrive_and_wait();
     }
   };
@@ -258,7 +217,7 @@ Status run_steps_cpu(TileState& state, int steps, int threads) {
   start.count_down();
   work(0);
   pool.clear();
-  if (steps & 1) state.fields.swap(other);
+  if (steps & 1) std::copy(other->data(), other->data() + values, state.fields.begin());
   return Status::ok();
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/opencl/opencl_runtime.h"
+#include "kernels/sim/sim_launch_plan.h"
 
 namespace tf {
 std::string_view sim_kernels_opencl_source();  // generated from opencl/sim_kernels.cl
@@ -32,12 +33,14 @@ std::string device_string(cl_device_id d, cl_device_info what) {
   return s;
 }
 
-const char* kernel_name(Model model) {
+// The general kernel of a model, or its interior kernel (lattice Boltzmann models only; see
+// sim_launch_plan.h).
+const char* kernel_name(Model model, bool interior) {
   switch (model) {
     case Model::d2q9:
-      return "tf_sim_d2q9_step";
+      return interior ? "tf_sim_d2q9_interior" : "tf_sim_d2q9_step";
     case Model::d3q19:
-      return "tf_sim_d3q19_step";
+      return interior ? "tf_sim_d3q19_interior" : "tf_sim_d3q19_step";
     case Model::gray_scott:
       return "tf_sim_gray_scott_step";
     case Model::heat:
@@ -45,6 +48,8 @@ const char* kernel_name(Model model) {
   }
   return "";
 }
+
+constexpr Model kModels[] = {Model::d2q9, Model::d3q19, Model::gray_scott, Model::heat};
 
 }  // namespace
 
@@ -54,7 +59,26 @@ struct SimOpenCl::Impl {
   ContextHandle context;
   QueueHandle queue;
   ProgramHandle program;
-  std::vector<KernelHandle> kernels;  // indexed by Model
+  std::vector<KernelHandle> kernels;           // general kernels, indexed by Model
+  std::vector<KernelHandle> interior_kernels;  // interior kernels, indexed by Model (or empty)
+  // Device buffers kept between calls (allocating and first touching them per call cost
+  // more than the steps of a small unit): two field buffers and the cell types.
+  BufferHandle fields[2];
+  BufferHandle types;
+  size_t field_capacity[2] = {0, 0};  // bytes
+  size_t types_capacity = 0;
+
+  // Makes `buffer` hold at least `bytes` bytes (contents undefined).
+  Status reserve(BufferHandle& buffer, size_t& capacity, size_t bytes, cl_mem_flags flags) {
+    if (capacity >= bytes && buffer.get() != nullptr) return Status::ok();
+    cl_int err = CL_SUCCESS;
+    buffer = BufferHandle();  // release first: old and new need not fit side by side
+    capacity = 0;
+    buffer = BufferHandle(clCreateBuffer(context.get(), flags, bytes, nullptr, &err));
+    if (err != CL_SUCCESS) return cl_error("clCreateBuffer", err);
+    capacity = bytes;
+    return Status::ok();
+  }
 };
 
 SimOpenCl::SimOpenCl(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -102,8 +126,12 @@ Result<std::unique_ptr<SimOpenCl>> SimOpenCl::open(int device_index) {
     return Error{"OpenCL: building the simulation kernels failed (" + ocl::error_name(err) +
                  "):\n" + log};
   }
-  for (Model m : {Model::d2q9, Model::d3q19, Model::gray_scott, Model::heat}) {
-    impl->kernels.emplace_back(clCreateKernel(impl->program.get(), kernel_name(m), &err));
+  for (Model m : kModels) {
+    impl->kernels.emplace_back(clCreateKernel(impl->program.get(), kernel_name(m, false), &err));
+    if (err != CL_SUCCESS) return cl_error("clCreateKernel", err);
+    const bool lbm = m == Model::d2q9 || m == Model::d3q19;
+    impl->interior_kernels.emplace_back(
+        lbm ? clCreateKernel(impl->program.get(), kernel_name(m, true), &err) : nullptr);
     if (err != CL_SUCCESS) return cl_error("clCreateKernel", err);
   }
   return std::unique_ptr<SimOpenCl>(new SimOpenCl(std::move(impl)));
@@ -114,18 +142,26 @@ Status SimOpenCl::run_steps(TileState& state, int steps) {
   if (steps < 0) return Error{"step count must not be negative, got " + std::to_string(steps)};
   if (steps == 0) return Status::ok();
   cl_int err = CL_SUCCESS;
-  cl_context ctx = impl_->context.get();
+  Impl& d = *impl_;
   const size_t field_bytes = state.fields.size() * sizeof(float);
-  BufferHandle buffers[2] = {
-      BufferHandle(clCreateBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, field_bytes,
-                                  state.fields.data(), &err)),
-      BufferHandle()};
-  if (err != CL_SUCCESS) return cl_error("clCreateBuffer (fields)", err);
-  buffers[1] = BufferHandle(clCreateBuffer(ctx, CL_MEM_READ_WRITE, field_bytes, nullptr, &err));
-  if (err != CL_SUCCESS) return cl_error("clCreateBuffer (fields)", err);
-  BufferHandle types(clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                                    state.cell_types.size(), state.cell_types.data(), &err));
-  if (err != CL_SUCCESS) return cl_error("clCreateBuffer (cell types)", err);
+  for (int i = 0; i < 2; ++i) {
+    Status st = d.reserve(d.fields[i], d.field_capacity[i], field_bytes, CL_MEM_READ_WRITE);
+    if (!st) return st;
+  }
+  if (Status st = d.reserve(d.types, d.types_capacity, state.cell_types.size(), CL_MEM_READ_ONLY);
+      !st) {
+    return st;
+  }
+  // Blocking writes: the host arrays may change as soon as an error return hands them back.
+  err = clEnqueueWriteBuffer(d.queue.get(), d.fields[0].get(), CL_TRUE, 0, field_bytes,
+                             state.fields.data(), 0, nullptr, nullptr);
+  if (err == CL_SUCCESS) {
+    err = clEnqueueWriteBuffer(d.queue.get(), d.types.get(), CL_TRUE, 0, state.cell_types.size(),
+                               state.cell_types.data(), 0, nullptr, nullptr);
+  }
+  if (err != CL_SUCCESS) return cl_error("clEnqueueWriteBuffer", err);
+  BufferHandle (&buffers)[2] = d.fields;
+  const BufferHandle& types = d.types;
 
   tf_sim_grid g{state.size.nx,
                 state.size.ny,
@@ -133,34 +169,49 @@ Status SimOpenCl::run_steps(TileState& state, int steps) {
                 state.periodic[0] ? 1 : 0,
                 state.periodic[1] ? 1 : 0,
                 state.periodic[2] ? 1 : 0};
-  cl_kernel kernel = impl_->kernels[static_cast<std::size_t>(state.model)].get();
-  err = clSetKernelArg(kernel, 0, sizeof g, &g);
-  switch (state.model) {
-    case Model::d2q9:
-    case Model::d3q19:
-      err |= clSetKernelArg(kernel, 1, sizeof state.lbm, &state.lbm);
-      break;
-    case Model::gray_scott:
-      err |= clSetKernelArg(kernel, 1, sizeof state.gray_scott, &state.gray_scott);
-      break;
-    case Model::heat:
-      err |= clSetKernelArg(kernel, 1, sizeof state.heat, &state.heat);
-      break;
-  }
+  const auto model_index = static_cast<std::size_t>(state.model);
+  cl_kernel kernels[2] = {impl_->kernels[model_index].get(),
+                          impl_->interior_kernels[model_index].get()};
   cl_mem types_mem = types.get();
-  err |= clSetKernelArg(kernel, 4, sizeof types_mem, &types_mem);
-  if (err != CL_SUCCESS) return cl_error("clSetKernelArg", err);
-  const size_t global[2] = {static_cast<size_t>(g.nx),
-                            static_cast<size_t>(g.ny) * static_cast<size_t>(g.nz)};
+  for (cl_kernel kernel : kernels) {
+    if (kernel == nullptr) continue;
+    err = clSetKernelArg(kernel, 0, sizeof g, &g);
+    switch (state.model) {
+      case Model::d2q9:
+      case Model::d3q19:
+        err |= clSetKernelArg(kernel, 1, sizeof state.lbm, &state.lbm);
+        break;
+      case Model::gray_scott:
+        err |= clSetKernelArg(kernel, 1, sizeof state.gray_scott, &state.gray_scott);
+        break;
+      case Model::heat:
+        err |= clSetKernelArg(kernel, 1, sizeof state.heat, &state.heat);
+        break;
+    }
+    err |= clSetKernelArg(kernel, 4, sizeof types_mem, &types_mem);
+    if (err != CL_SUCCESS) return cl_error("clSetKernelArg", err);
+  }
+  // All launches of a step go into one in-order queue: a step starts when the previous one
+  // has finished, with no host round trip in between.
+  const std::vector<LaunchBox> launches = step_launches(state);
   for (int step = 0; step < steps; ++step) {
     cl_mem src = buffers[step & 1].get();
     cl_mem dst = buffers[(step + 1) & 1].get();
-    err = clSetKernelArg(kernel, 2, sizeof src, &src);
-    err |= clSetKernelArg(kernel, 3, sizeof dst, &dst);
-    if (err != CL_SUCCESS) return cl_error("clSetKernelArg", err);
-    err = clEnqueueNDRangeKernel(impl_->queue.get(), kernel, 2, nullptr, global, nullptr, 0,
-                                 nullptr, nullptr);
-    if (err != CL_SUCCESS) return cl_error("clEnqueueNDRangeKernel", err);
+    for (const LaunchBox& launch : launches) {
+      cl_kernel kernel = kernels[launch.interior ? 1 : 0];
+      err = clSetKernelArg(kernel, 2, sizeof src, &src);
+      err |= clSetKernelArg(kernel, 3, sizeof dst, &dst);
+      if (err != CL_SUCCESS) return cl_error("clSetKernelArg", err);
+      const size_t offset[3] = {static_cast<size_t>(launch.offset[0]),
+                                static_cast<size_t>(launch.offset[1]),
+                                static_cast<size_t>(launch.offset[2])};
+      const size_t global[3] = {static_cast<size_t>(launch.size[0]),
+                                static_cast<size_t>(launch.size[1]),
+                                static_cast<size_t>(launch.size[2])};
+      err = clEnqueueNDRangeKernel(impl_->queue.get(), kernel, 3, offset, global, nullptr, 0,
+                                   nullptr, nullptr);
+      if (err != CL_SUCCESS) return cl_error("clEnqueueNDRangeKernel", err);
+    }
   }
   std::vector<float> result(state.fields.size());
   err = clEnqueueReadBuffer(impl_->queue.get(), buffers[steps & 1].get(), CL_TRUE, 0, field_bytes,

@@ -1,6 +1,8 @@
 // OpenCL stepper for the simulation kernels: the same cell updates as run_steps_cpu (the
 // kernel headers, embedded at build time with opencl/sim_kernels.cl), run one work-item per
-// cell. Results are byte-identical to run_steps_cpu under the determinism contract.
+// cell, lattice Boltzmann steps as an interior and a boundary-layer launch
+// (sim_launch_plan.h). Results are byte-identical to run_steps_cpu under the determinism
+// contract. Device buffers are kept between calls and reused while states fit in them.
 //
 // Thread-safety: one SimOpenCl is used by one thread at a time; distinct instances are
 // independent.

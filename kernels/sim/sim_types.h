@@ -73,10 +73,11 @@ typedef struct tf_heat_params {
 #endif
 
 /* Full unrolling of the per-direction loops: with constant directions the velocity tables
- * fold into the code (a hint only; results do not depend on it). */
+ * fold into the code and the per-cell arrays live in registers (a hint only; results do not
+ * depend on it). Without it PoCL keeps those arrays in memory for every work-item. */
 #if defined(TF_CPU) && defined(__GNUC__) && !defined(__clang__)
 #define TF_SIM_UNROLL _Pragma("GCC unroll 19")
-#elif defined(TF_CUDA)
+#elif defined(TF_CUDA) || defined(TF_OPENCL)
 #define TF_SIM_UNROLL _Pragma("unroll")
 #else
 #define TF_SIM_UNROLL

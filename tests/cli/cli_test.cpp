@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "formats/image/image_io.h"
-#include "formats/sim/batch_spec.h"
+#include "tests/support/sim_truth.h"
 
 #include "tests/support/child_process.h"
 #include "tests/support/run_process.h"
@@ -157,32 +157,7 @@ TEST(Cli, AWaitedJobThatIsCancelledExitsWithOne) {
 
 namespace sim_cli {
 
-constexpr const char* kSmallCavity = R"([simulation]
-name = "small-cavity"
-model = "d2q9"
-collision = "trt"
-grid = [24, 20]
-steps = 30
-snapshot_interval = 15
-
-[parameters]
-re = [20, 40]
-lid_velocity = 0.1
-
-[boundaries]
-left = "wall"
-right = "wall"
-bottom = "wall"
-top = "moving_wall"
-)";
-
-std::vector<float> npy_tail(const std::filesystem::path& path, size_t count) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<float> values(count);
-  if (bytes.size() >= count * 4) std::memcpy(values.data(), bytes.data() + bytes.size() - count * 4, count * 4);
-  return values;
-}
+const std::string kSmallCavity = tf::testing::tiny_cavity_batch(30, 15);
 
 // The batch through the embedded farm, in tiles and chunks, writes for every run and snapshot
 // the fields of the run advanced in one piece by the CPU stepper.
@@ -193,27 +168,17 @@ TEST(SimCli, RunsABatchOnTheEmbeddedFarmAndWritesEverySnapshot) {
   const ProcessRun r = run("sim " + (dir.path() / "cavity.toml").string() +
                            " --tile 10 --chunk-steps 4 --backend cpu --workers 2 -o " + out.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const tf::sim::BatchSpec batch = tf::sim::parse_batch(kSmallCavity, "cavity.toml").value();
-  for (const tf::sim::RunSpec& spec : tf::sim::expand_runs(batch)) {
-    tf::sim::TileState state = tf::sim::make_initial_state(spec).value();
-    int step = 0;
-    for (int snapshot : {15, 30}) {
-      ASSERT_TRUE(tf::sim::run_steps_cpu(state, snapshot - step, 1));
-      step = snapshot;
-      const tf::sim::MacroFields truth = tf::sim::macroscopic(state).value();
-      const std::filesystem::path folder =
-          out / spec.name / ("step_0000000" + std::to_string(snapshot));
-      for (const auto& [file, values] : {std::pair{"rho.npy", &truth.rho},
-                                         std::pair{"ux.npy", &truth.ux},
-                                         std::pair{"uy.npy", &truth.uy}}) {
-        const std::vector<float> got = npy_tail(folder / file, values->size());
-        EXPECT_EQ(std::memcmp(got.data(), values->data(), got.size() * 4), 0) << folder / file;
-      }
-      for (const char* file : {"fields.exr", "speed.png", "meta.json"}) {
-        EXPECT_TRUE(std::filesystem::exists(folder / file)) << folder / file;
-      }
-    }
-    EXPECT_TRUE(std::filesystem::exists(out / spec.name / "summary.json"));
+  tf::testing::for_each_true_field(
+      kSmallCavity, {15, 30},
+      [&](const std::string& folder, const std::string& file, const std::vector<float>& truth) {
+        const std::vector<float> got = tf::testing::npy_values(out / folder / file, truth.size());
+        EXPECT_EQ(std::memcmp(got.data(), truth.data(), got.size() * 4), 0) << folder << "/" << file;
+        for (const char* other : {"fields.exr", "speed.png", "meta.json"}) {
+          EXPECT_TRUE(std::filesystem::exists(out / folder / other)) << folder << "/" << other;
+        }
+      });
+  for (const char* run_name : {"re=20", "re=40"}) {
+    EXPECT_TRUE(std::filesystem::exists(out / run_name / "summary.json")) << run_name;
   }
 }
 
@@ -237,8 +202,8 @@ void write_square_mask(const std::filesystem::path& path, uint32_t width = 24, u
 TEST(SimCli, AMaskObstacleWallsTheSameCellsAsTheEquivalentBox) {
   TempDir dir;
   write_square_mask(dir.path() / "square.png");
-  const std::string mask = std::string(kSmallCavity) + "\n[[obstacles]]\nshape = \"mask\"\nimage = \"square.png\"\n";
-  const std::string box = std::string(kSmallCavity) + "\n[[obstacles]]\nshape = \"box\"\nmin = [8, 6]\nmax = [12, 10]\n";
+  const std::string mask = kSmallCavity + "\n[[obstacles]]\nshape = \"mask\"\nimage = \"square.png\"\n";
+  const std::string box = kSmallCavity + "\n[[obstacles]]\nshape = \"box\"\nmin = [8, 6]\nmax = [12, 10]\n";
   std::ofstream(dir.path() / "mask.toml") << mask;
   const std::filesystem::path out = dir.path() / "out";
   const ProcessRun r = run("sim " + (dir.path() / "mask.toml").string() + " --backend cpu -o " + out.string());
@@ -247,7 +212,7 @@ TEST(SimCli, AMaskObstacleWallsTheSameCellsAsTheEquivalentBox) {
   tf::sim::TileState state = tf::sim::make_initial_state(spec).value();
   ASSERT_TRUE(tf::sim::run_steps_cpu(state, 30, 1));
   const tf::sim::MacroFields truth = tf::sim::macroscopic(state).value();
-  const std::vector<float> got = npy_tail(out / spec.name / "step_000000030" / "ux.npy", truth.ux.size());
+  const std::vector<float> got = tf::testing::npy_values(out / spec.name / "step_000000030" / "ux.npy", truth.ux.size());
   EXPECT_EQ(std::memcmp(got.data(), truth.ux.data(), got.size() * 4), 0);
 
   write_square_mask(dir.path() / "square.png", 23, 20);

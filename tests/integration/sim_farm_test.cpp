@@ -3,11 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "cli/embedded_farm.h"
-#include "formats/sim/batch_spec.h"
+#include "tests/support/sim_truth.h"
 #include "tests/support/temp_dir.h"
 #include "worker/backend_executor.h"
 #include "worker/misbehaving_executor.h"
@@ -37,14 +35,6 @@ top = "wall"
 noise = 0.01
 seed = 3
 )";
-
-std::vector<float> npy_tail(const std::filesystem::path& path, size_t count) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<float> values(count, -1.0f);
-  if (bytes.size() >= count * 4) std::memcpy(values.data(), bytes.data() + bytes.size() - count * 4, count * 4);
-  return values;
-}
 
 TEST(SimFarm, ReplicatedUnitsOnHonestAndCheatingWorkersGiveTheExactRuns) {
   std::vector<std::unique_ptr<UnitExecutor>> executors;
@@ -79,23 +69,11 @@ TEST(SimFarm, ReplicatedUnitsOnHonestAndCheatingWorkersGiveTheExactRuns) {
   const std::filesystem::path out = dir.path() / "out";
   ASSERT_TRUE(client.download_outputs(id.value(), out).is_ok());
 
-  const sim::BatchSpec batch = sim::parse_batch(kBatch, "channel.toml").value();
-  for (const sim::RunSpec& run : sim::expand_runs(batch)) {
-    sim::TileState state = sim::make_initial_state(run).value();
-    int step = 0;
-    for (int snapshot : {12, 24}) {
-      ASSERT_TRUE(sim::run_steps_cpu(state, snapshot - step, 1));
-      step = snapshot;
-      const sim::MacroFields truth = sim::macroscopic(state).value();
-      const std::filesystem::path folder = out / run.name / ("step_0000000" + std::to_string(snapshot));
-      for (const auto& [file, values] : {std::pair{"rho.npy", &truth.rho},
-                                         std::pair{"ux.npy", &truth.ux},
-                                         std::pair{"uy.npy", &truth.uy}}) {
-        const std::vector<float> got = npy_tail(folder / file, values->size());
-        EXPECT_EQ(std::memcmp(got.data(), values->data(), got.size() * 4), 0) << folder / file;
-      }
-    }
-  }
+  for_each_true_field(kBatch, {12, 24}, [&](const std::string& folder, const std::string& file,
+                                             const std::vector<float>& truth) {
+    const std::vector<float> got = npy_values(out / folder / file, truth.size());
+    EXPECT_EQ(std::memcmp(got.data(), truth.data(), got.size() * 4), 0) << folder << "/" << file;
+  });
 }
 
 }  // namespace

@@ -41,6 +41,14 @@ TEST(SimOpenCl, HeatMatchesCpuBytes) {
   expect_same_bytes_as_cpu(testing::scalar_box(Model::heat, 31, 26), 40);
 }
 
+// The shared backend cases, periodic boxes included (interior launch plus wrapping faces).
+TEST(SimOpenCl, EveryIdentityCaseMatchesCpuBytes) {
+  for (testing::IdentityCase& c : testing::identity_cases()) {
+    SCOPED_TRACE(c.name);
+    expect_same_bytes_as_cpu(std::move(c.state), c.steps);
+  }
+}
+
 TEST(SimOpenCl, InvalidStateIsRejectedAndUntouched) {
   SimOpenCl* cl = device();
   if (cl == nullptr) GTEST_SKIP() << "no usable OpenCL device";

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <random>
+#include <vector>
 
 #include "kernels/sim/sim_host.h"
 
@@ -94,6 +95,40 @@ inline TileState scalar_box(Model model, int nx, int ny) {
     }
   }
   return s;
+}
+
+// A state and a step count for comparing backends byte for byte.
+struct IdentityCase {
+  const char* name;
+  TileState state;
+  int steps;
+};
+
+// A periodic box of fluid in uniform motion with one solid cell: almost every cell takes the
+// fast bulk paths, and the box edges wrap.
+inline TileState periodic_flow(Model model, Extent size) {
+  TileState s = must(make_state(model, size, {true, true, true}));
+  s.lbm = lbm_relaxation(0.6, Collision::trt);
+  for (int z = 0; z < size.nz; ++z) {
+    for (int y = 0; y < size.ny; ++y) {
+      for (int x = 0; x < size.nx; ++x) set_equilibrium(s, x, y, z, 1.0f, 0.05f, 0.02f, 0.01f);
+    }
+  }
+  s.cell_types[static_cast<std::size_t>(s.cell_index(size.nx / 2, size.ny / 2, size.nz / 2))] =
+      TF_CELL_WALL;
+  return s;
+}
+
+// The states every device backend is compared on against the CPU stepper.
+inline std::vector<IdentityCase> identity_cases() {
+  std::vector<IdentityCase> cases;
+  cases.push_back({"d2q9 channel", d2q9_channel(37, 23), 25});
+  cases.push_back({"d2q9 periodic flow", periodic_flow(Model::d2q9, {70, 33, 1}), 9});
+  cases.push_back({"d3q19 box", d3q19_box(13, 11, 9), 12});
+  cases.push_back({"d3q19 periodic flow", periodic_flow(Model::d3q19, {21, 10, 7}), 6});
+  cases.push_back({"gray-scott", scalar_box(Model::gray_scott, 31, 26), 40});
+  cases.push_back({"heat", scalar_box(Model::heat, 31, 26), 40});
+  return cases;
 }
 
 }  // namespace tf::sim::testing
