@@ -1,5 +1,7 @@
 #include "cli/local_run.h"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -16,6 +18,13 @@ std::atomic<bool> g_interrupted{false};
 void on_interrupt(int) { g_interrupted = true; }
 
 }  // namespace
+
+void reuse_freed_memory() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
 
 int fail(const std::string& message, int code) {
   std::fprintf(stderr, "tilefarm: %s\n", message.c_str());

@@ -14,6 +14,13 @@
 
 namespace tf::cli {
 
+// Keeps freed large blocks in the process for reuse instead of returning each to the system.
+// A farm allocates and frees state- and tile-sized buffers for every unit (blobs, messages,
+// decoded states); handing them back to the kernel makes every reuse fault its pages in again,
+// which on virtual machines costs more than the unit's compute (glibc: mmap and trim
+// thresholds raised; elsewhere a no-op). Call once, before any thread starts.
+void reuse_freed_memory();
+
 // Prints "tilefarm: MESSAGE" on stderr and returns `code`.
 int fail(const std::string& message, int code);
 

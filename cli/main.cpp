@@ -4,9 +4,11 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/local_run.h"
 
 int main(int argc, char** argv) {
   using namespace tf::cli;
+  reuse_freed_memory();
   CLI::App app{"tilefarm: a distributed rendering and simulation farm"};
   app.require_subcommand(1);
   int code = kExitOk;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "formats/fileio/atomic_write.h"
+#include "formats/fileio/read_file.h"
 
 namespace tf {
 
@@ -51,12 +52,11 @@ Status BlobStore::put_verified(const Hash256& expected, std::span<const uint8_t>
 
 Result<std::vector<uint8_t>> BlobStore::get(const Hash256& hash) const {
   const std::filesystem::path path = path_of(hash);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"blob " + hash.to_hex() + " is missing from " + dir_.string()};
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  if (in.bad()) return Error{"cannot read " + path.string()};
-  return bytes;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Error{"blob " + hash.to_hex() + " is missing from " + dir_.string()};
+  }
+  return read_whole_file(path);
 }
 
 }  // namespace tf

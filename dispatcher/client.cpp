@@ -1,22 +1,11 @@
 #include "dispatcher/client.h"
 
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include "formats/fileio/atomic_write.h"
+#include "formats/fileio/read_file.h"
 
 namespace tf {
-namespace {
-
-Result<std::vector<uint8_t>> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"cannot read " + path.string()};
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
-}
-
-}  // namespace
 
 DispatcherClient::DispatcherClient(zmq::context_t& context, std::string endpoint,
                                    ClientOptions options)
@@ -103,7 +92,7 @@ Result<Hash256> DispatcherClient::upload_bundle(const BundleManifest& manifest,
     } else {
       for (const BundleEntry& e : manifest.entries) {
         if (e.hash != h) continue;
-        Result<std::vector<uint8_t>> bytes = read_file(scene_dir / e.relative_path);
+        Result<std::vector<uint8_t>> bytes = read_whole_file(scene_dir / e.relative_path);
         if (!bytes) return Error{bytes.message()};
         if (bytes->size() > proto::kMaxBlobBytes) {
           return Error{e.relative_path + " is larger than the " +

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "formats/fileio/atomic_write.h"
+#include "formats/fileio/read_file.h"
 
 namespace tf {
 namespace {
@@ -30,14 +31,6 @@ void append_le(std::vector<uint8_t>& out, uint64_t value, int bytes) {
 Status ensure_sodium() {
   if (sodium_init() < 0) return Error{"cannot initialise libsodium"};
   return Status::ok();
-}
-
-Result<std::vector<uint8_t>> read_small_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"cannot read " + path.string() + ": " + std::strerror(errno)};
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  return bytes;
 }
 
 // Writes a fresh secret key readable by its owner only (0600), atomically, so a crash never
@@ -59,7 +52,7 @@ Status write_secret_key(const std::filesystem::path& path, std::span<const uint8
 using SecretKey = std::array<uint8_t, crypto_sign_SECRETKEYBYTES>;
 
 Result<SecretKey> read_secret_key(const std::filesystem::path& path) {
-  Result<std::vector<uint8_t>> bytes = read_small_file(path);
+  Result<std::vector<uint8_t>> bytes = read_whole_file(path);
   if (!bytes) return Error{bytes.message()};
   SecretKey key{};
   if (bytes->size() != key.size()) {
@@ -269,7 +262,7 @@ Result<LedgerPublicKey> read_ledger_public_key(const std::filesystem::path& stat
 }
 
 Result<LedgerPublicKey> read_ledger_public_key_file(const std::filesystem::path& path) {
-  Result<std::vector<uint8_t>> bytes = read_small_file(path);
+  Result<std::vector<uint8_t>> bytes = read_whole_file(path);
   if (!bytes) return Error{bytes.message()};
   LedgerPublicKey key{};
   if (bytes->size() != key.size()) {

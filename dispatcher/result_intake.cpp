@@ -6,6 +6,7 @@
 #include "dispatcher/dispatcher_core.h"
 #include "formats/image/image_io.h"
 #include "formats/protocol/result_hash.h"
+#include "formats/fileio/read_file.h"
 
 namespace tf {
 namespace {
@@ -22,12 +23,11 @@ Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr) {
   Status written = exr ? write_exr(tmp, image.width, image.height, image.rgb.data())
                        : write_png(tmp, image.width, image.height, image.rgb.data());
   if (!written) return Error{written.message()};
-  std::ifstream in(tmp, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+  Result<std::vector<uint8_t>> bytes = read_whole_file(tmp);
   std::error_code ec;
   std::filesystem::remove(tmp, ec);
-  return blobs.put(bytes);
+  if (!bytes) return Error{bytes.message()};
+  return blobs.put(bytes.value());
 }
 
 }  // namespace

@@ -16,17 +16,13 @@
 #include "formats/protocol/result_hash.h"
 #include "formats/sim/field_output.h"
 #include "formats/sim/sim_unit.h"
+#include "formats/fileio/read_file.h"
 
 namespace tf {
 namespace {
 
 proto::Body refuse(const std::string& why) {
   return proto::ErrorReply{proto::ErrorCode::kBadRequest, "job refused: " + why};
-}
-
-std::vector<uint8_t> read_whole_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 std::string step_folder(uint64_t step) {
@@ -199,7 +195,9 @@ Status DispatcherCore::store_snapshot(JobState& job, const sim::RunSpec& run,
   std::sort(files.begin(), files.end());
   const std::string prefix = run_folder_name(run.name) + "/" + step_folder(step) + "/";
   for (size_t i = 0; written && i < files.size(); ++i) {
-    written = store_output(job, prefix + files[i].filename().string(), read_whole_file(files[i]));
+    Result<std::vector<uint8_t>> bytes = read_whole_file(files[i]);
+    written = bytes ? store_output(job, prefix + files[i].filename().string(), bytes.value())
+                    : Status(Error{bytes.message()});
   }
   std::filesystem::remove_all(folder, ec);
   return written;
