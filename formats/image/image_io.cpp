@@ -76,6 +76,9 @@ Status write_exr(const fs::path& path, uint32_t width, uint32_t height, const fl
   if (Status s = check_size(path, width, height, rgb); !s) return s;
   ImageSpec spec(static_cast<int>(width), static_cast<int>(height), 3, TypeDesc::FLOAT);
   spec.attribute("compression", "zip");
+  // No capture date (OpenImageIO stamps the current time unless told otherwise): the same
+  // pixels give the same file bytes, so a job's outputs hash alike on every run.
+  spec.attribute("DateTime", "");
   return write_atomically(path, spec, TypeDesc::FLOAT, rgb);
 }
 

@@ -18,7 +18,7 @@ struct ImageRGB {
 };
 
 // Writes an OpenEXR file of 32-bit float R, G, B channels holding exactly `rgb`
-// (width * height * 3 floats). Atomic: the bytes go to a temporary file in the same folder
+// (width * height * 3 floats), without a capture date: equal pixels give equal bytes. Atomic: the bytes go to a temporary file in the same folder
 // that is then renamed over `path`; on error `path` is untouched and the temporary removed.
 Status write_exr(const std::filesystem::path& path, uint32_t width, uint32_t height,
                  const float* rgb);

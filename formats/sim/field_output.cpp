@@ -211,6 +211,7 @@ Status write_field_exr(const fs::path& path,
   spec.channelnames.clear();
   for (const auto& field : fields) spec.channelnames.push_back(field.first);
   spec.attribute("compression", "zip");
+  spec.attribute("DateTime", "");  // no capture date: same fields, same bytes (see write_exr)
   Status written = replace_file_atomically(path, [&](const fs::path& tmp) -> Status {
     auto out = OIIO::ImageOutput::create(path.string());
     if (!out) return Error{"no EXR writer (" + OIIO::geterror() + ")"};

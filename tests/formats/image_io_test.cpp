@@ -45,6 +45,17 @@ TEST(ImageIo, ExrRoundTripIsExact) {
   EXPECT_EQ(back->rgb, rgb);
 }
 
+// Outputs are content-addressed and compared across runs: an EXR must not carry the time it
+// was written (OpenImageIO adds a DateTime unless told otherwise).
+TEST(ImageIo, ExrCarriesNoCaptureDate) {
+  testing::TempDir dir;
+  const std::vector<float> rgb(4 * 3, 0.5f);
+  ASSERT_TRUE(write_exr(dir / "a.exr", 2, 2, rgb.data()).is_ok());
+  auto in = OIIO::ImageInput::open((dir / "a.exr").string());
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->spec().find_attribute("DateTime"), nullptr);
+}
+
 TEST(ImageIo, PngMatchesPublishedSrgbFormula) {
   testing::TempDir dir;
   const uint32_t w = 256, h = 3;
