@@ -62,73 +62,30 @@ TF_FN void tf_d2q9_moments(TF_GLOBAL const float* f, int n, int cell, float* drh
   }
 }
 
-/* Collision of one cell: moments of the pulled populations f (n = cell count), equilibrium,
- * TRT relaxation with Guo forcing, and the write of the post-step populations to dst. The
- * one place this arithmetic lives, shared by every pull variant below, so that all of them
- * produce the same bytes for the same pulled values. */
-TF_FN void tf_d2q9_collide_store(tf_lbm_params p, int type, const float* f,
-                                 TF_GLOBAL float* TF_RESTRICT dst, int n, int cell) {
-  const int cx[TF_D2Q9_Q] = TF_D2Q9_CX;
-  const int cy[TF_D2Q9_Q] = TF_D2Q9_CY;
-  const int opp[TF_D2Q9_Q] = {0, 3, 4, 1, 2, 7, 8, 5, 6};
-  const float w[TF_D2Q9_Q] = TF_D2Q9_W;
-  const int pair_first[4] = {1, 2, 5, 6};
-  int is_fluid = type == TF_CELL_FLUID;
-  int is_outlet = type == TF_CELL_OUTLET;
-  float e[TF_D2Q9_Q];
-  float drho = 0.0f, mx = 0.0f, my = 0.0f;
-  float force_x = tf_sim_select(is_fluid, p.force_x, 0.0f);
-  float force_y = tf_sim_select(is_fluid, p.force_y, 0.0f);
-  float rho_local, outlet_drho, ux, uy, rho, usq, u_dot_force;
-  int i, k;
+/* The lattice as opposite pairs (see tf_lbm_lattice). */
+#define TF_D2Q9_LATTICE                                                                  \
+  {                                                                                      \
+    4, 0, 4.0f / 9.0f, {1, 2, 5, 6}, {3, 4, 7, 8}, {1, 0, 1, -1}, {0, 1, 1, 1}, {0, 0, 0, 0}, \
+        {1.0f / 9.0f, 1.0f / 9.0f, 1.0f / 36.0f, 1.0f / 36.0f}                           \
+  }
 
-  TF_SIM_UNROLL
-  for (i = 0; i < TF_D2Q9_Q; ++i) {
-    drho += f[i];
-    mx += (float)cx[i] * f[i];
-    my += (float)cy[i] * f[i];
-  }
-  rho_local = 1.0f + drho;
-  outlet_drho = p.outlet_rho - 1.0f;
-  ux = (mx + 0.5f * force_x) / rho_local;
-  uy = (my + 0.5f * force_y) / rho_local;
-  ux = tf_sim_select(type == TF_CELL_INLET, p.inlet_ux, ux);
-  uy = tf_sim_select(type == TF_CELL_INLET, p.inlet_uy, uy);
-  rho = tf_sim_select(is_outlet, p.outlet_rho, rho_local);
-  drho = tf_sim_select(is_outlet, outlet_drho, drho);
-  usq = 1.5f * (ux * ux + uy * uy);
-  TF_SIM_UNROLL
-  for (i = 0; i < TF_D2Q9_Q; ++i) {
-    float cu = 3.0f * ((float)cx[i] * ux + (float)cy[i] * uy);
-    e[i] = tf_lbm_equilibrium_shifted(w[i], drho, rho, cu, usq);
-  }
-  u_dot_force = ux * force_x + uy * force_y;
-  {
-    float f0 = tf_lbm_relax_rest(f[0], e[0], p.omega, w[0] * (-3.0f * u_dot_force));
-    dst[cell] = tf_lbm_select_output(type, f0, e[0]);
-  }
-  TF_SIM_UNROLL
-  for (k = 0; k < 4; ++k) {
-    int a = pair_first[k];
-    int b = opp[a];
-    float fa = f[a], fb = f[b];
-    float c_dot_u = (float)cx[a] * ux + (float)cy[a] * uy;
-    float c_dot_force = (float)cx[a] * force_x + (float)cy[a] * force_y;
-    float force_even = w[a] * (9.0f * c_dot_u * c_dot_force - 3.0f * u_dot_force);
-    float force_odd = w[a] * (3.0f * c_dot_force);
-    tf_lbm_relax_pair(&fa, &fb, e[a], e[b], p.omega, p.omega_minus, force_even, force_odd);
-    dst[a * n + cell] = tf_lbm_select_output(type, fa, e[a]);
-    dst[b * n + cell] = tf_lbm_select_output(type, fb, e[b]);
-  }
+/* Collision of one cell and the write of the post-step populations to dst
+ * (tf_lbm_collide_store on this lattice), shared by every pull variant below. */
+TF_SIM_INLINE void tf_d2q9_collide_store(tf_lbm_params p, int type, int forced,
+                                         const float* f, TF_GLOBAL float* TF_RESTRICT dst, int n,
+                                         int cell) {
+  const tf_lbm_lattice lattice = TF_D2Q9_LATTICE;
+  tf_lbm_collide_store(&lattice, p, type, forced, f, dst, n, cell);
 }
 
 /* Advances cell (x, y) of a 2D box one step: reads src (all cells), writes dst at this cell.
  * `inside` must be 1 only when all eight neighbours lie inside the box (then no wrap or edge
- * logic is needed); 0 is always correct. Straight-line code apart from the loops. */
+ * logic is needed); 0 is always correct. `forced` must be tf_lbm_forced(p) (a parameter so
+ * that callers can make it a constant). Straight-line code apart from the loops. */
 TF_FN void tf_d2q9_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float* TF_RESTRICT src,
                           TF_GLOBAL float* TF_RESTRICT dst,
                           TF_GLOBAL const unsigned char* TF_RESTRICT types, int x, int y,
-                          int inside) {
+                          int inside, int forced) {
   const int cx[TF_D2Q9_Q] = TF_D2Q9_CX;
   const int cy[TF_D2Q9_Q] = TF_D2Q9_CY;
   const int opp[TF_D2Q9_Q] = {0, 3, 4, 1, 2, 7, 8, 5, 6};
@@ -147,7 +104,7 @@ TF_FN void tf_d2q9_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float*
     f[i] = tf_lbm_pull(src, types, cell, is_open, from, inside, i * n, opp[i] * n + cell, w[i],
                        c_dot_wall);
   }
-  tf_d2q9_collide_store(p, type, f, dst, n, cell);
+  tf_d2q9_collide_store(p, type, forced, f, dst, n, cell);
 }
 
 /* Fast path of tf_d2q9_update for a FLUID cell none of whose eight neighbours is solid or
@@ -157,12 +114,12 @@ TF_FN void tf_d2q9_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float*
  * tf_d2q9_update for such a cell (tf_lbm_pull returns the streamed value there). */
 TF_FN void tf_d2q9_update_stream(tf_lbm_params p, TF_GLOBAL const float* TF_RESTRICT src,
                                  TF_GLOBAL float* TF_RESTRICT dst, int n, int cell,
-                                 const int* from, int shift) {
+                                 const int* from, int shift, int forced) {
   float f[TF_D2Q9_Q];
   int i;
   TF_SIM_UNROLL
   for (i = 0; i < TF_D2Q9_Q; ++i) f[i] = src[i * n + from[i] + shift];
-  tf_d2q9_collide_store(p, TF_CELL_FLUID, f, dst, n, cell);
+  tf_d2q9_collide_store(p, TF_CELL_FLUID, forced, f, dst, n, cell);
 }
 
 /* tf_d2q9_update with `inside` worked out from the position. */
@@ -170,7 +127,7 @@ TF_FN void tf_d2q9_update_cell(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const f
                                TF_GLOBAL float* dst, TF_GLOBAL const unsigned char* types, int x,
                                int y) {
   int inside = x > 0 && y > 0 && x < g.nx - 1 && y < g.ny - 1;
-  tf_d2q9_update(g, p, src, dst, types, x, y, inside);
+  tf_d2q9_update(g, p, src, dst, types, x, y, inside, tf_lbm_forced(p));
 }
 
 #endif

@@ -15,9 +15,28 @@
 #include "sim_types.h"
 
 /* Shifted equilibrium feq_i - w_i for weight w, cu = 3 c_i.u, usq = 1.5 u.u,
- * drho = rho - 1. Second order in u. */
+ * drho = rho - 1. Second order in u. (The initial states; the step computes the same
+ * equilibrium split into its even and odd parts, see tf_lbm_collide_store.) */
 TF_FN float tf_lbm_equilibrium_shifted(float w, float drho, float rho, float cu, float usq) {
   return w * (drho + rho * (cu + 0.5f * cu * cu - usq));
+}
+
+/* Lattice velocity component c (-1, 0 or 1) times v, without a multiplication. A zero
+ * component gives -0.0f, which IEEE addition absorbs exactly (x + -0 == x for every x, -0
+ * and NaN included): the value is the same whether or not a compiler folds it, and with the
+ * velocities known at compile time (unrolled loops over constant tables) the zero terms of a
+ * dot product fold away. (0.0f * v could not: 0 * inf is NaN and 0 * -1 is -0.) */
+TF_FN float tf_lbm_times(int c, float v) { return c == 0 ? -0.0f : (c > 0 ? v : -v); }
+
+/* c . v for a lattice velocity c (components -1, 0, 1). */
+TF_FN float tf_lbm_dot(int cx, int cy, int cz, float x, float y, float z) {
+  return (tf_lbm_times(cx, x) + tf_lbm_times(cy, y)) + tf_lbm_times(cz, z);
+}
+
+/* 1 when the body force is not zero. The collision drops the forcing terms when it is 0: a
+ * function of the parameters alone, so every backend takes the same branch. */
+TF_FN int tf_lbm_forced(tf_lbm_params p) {
+  return p.force_x != 0.0f || p.force_y != 0.0f || p.force_z != 0.0f;
 }
 
 /* Population pulled into `cell` along direction i from the neighbour `from` (-1: outside the
@@ -55,26 +74,93 @@ TF_FN float tf_lbm_select_output(int type, float relaxed, float equilibrium) {
   return tf_sim_select(tf_lbm_is_solid(type), 0.0f, boundary);
 }
 
-/* TRT relaxation of the pair (i, opp(i)) with Guo forcing, in place.
- *   fi, fo: populations i and opp(i) (shifted; the shift cancels since w_i == w_opp(i));
- *   ei, eo: their shifted equilibria;
- *   force_even, force_odd: the even and odd parts of Guo's source term for direction i,
- *     w_i (9 (c.u)(c.F) - 3 u.F) and w_i 3 c.F (direction opp(i) has odd part -force_odd). */
-TF_FN void tf_lbm_relax_pair(float* fi, float* fo, float ei, float eo, float omega_plus,
-                             float omega_minus, float force_even, float force_odd) {
-  float neq_even = 0.5f * ((*fi + *fo) - (ei + eo));
-  float neq_odd = 0.5f * ((*fi - *fo) - (ei - eo));
-  float source_even = (1.0f - 0.5f * omega_plus) * force_even;
-  float source_odd = (1.0f - 0.5f * omega_minus) * force_odd;
-  float even = source_even - omega_plus * neq_even;
-  float odd = source_odd - omega_minus * neq_odd;
-  *fi = *fi + (even + odd);
-  *fo = *fo + (even - odd);
-}
+/* A lattice as opposite pairs of velocities (direction 0 is the rest velocity, weight w0):
+ * pair k holds directions first[k] and second[k] = opp(first[k]), both of weight w[k];
+ * (cx[k], cy[k], cz[k]) is the velocity of first[k]. Tables are constant arrays at the call
+ * site, so that after unrolling every table read is a constant. */
+#define TF_LBM_MAX_PAIRS 9
+typedef struct tf_lbm_lattice {
+  int pairs, three_d;
+  float w0;
+  int first[TF_LBM_MAX_PAIRS], second[TF_LBM_MAX_PAIRS];
+  int cx[TF_LBM_MAX_PAIRS], cy[TF_LBM_MAX_PAIRS], cz[TF_LBM_MAX_PAIRS];
+  float w[TF_LBM_MAX_PAIRS];
+} tf_lbm_lattice;
 
-/* Relaxation of the rest population (no odd part). */
-TF_FN float tf_lbm_relax_rest(float f0, float e0, float omega_plus, float force_even) {
-  return f0 + ((1.0f - 0.5f * omega_plus) * force_even - omega_plus * (f0 - e0));
+/* Collision of one cell of type `type` whose pulled populations are f (shifted, indexed by
+ * direction): density and velocity, the equilibrium as even and odd parts per pair, TRT
+ * relaxation with Guo forcing (dropped when `forced` is 0, see tf_lbm_forced), and the write
+ * of the post-step populations to dst (component i at i * n + cell).
+ *
+ * The one place this arithmetic lives: every pull variant of every lattice calls it, so a
+ * cell's bytes never depend on the path it took. Per pair, with s = f_i + f_o, d = f_i - f_o
+ * and base = drho - rho usq:
+ *   even equilibrium  sym  = w base + 4.5 w rho (c.u)^2    ((e_i + e_o) / 2)
+ *   odd equilibrium   anti = 3 w rho (c.u)                 ((e_i - e_o) / 2)
+ *   f_i' = f_i - (E + O),  f_o' = f_o - (E - O),
+ *   E = omega (s / 2 - sym) - (1 - omega / 2) w (9 (c.u)(c.F) - 3 u.F),
+ *   O = omega_minus (d / 2 - anti) - (1 - omega_minus / 2) 3 w (c.F).
+ * Inlet and outlet cells write the equilibrium sym +- anti, solid cells zero. */
+TF_SIM_INLINE void tf_lbm_collide_store(const tf_lbm_lattice* l, tf_lbm_params p, int type,
+                                        int forced, const float* f,
+                                        TF_GLOBAL float* TF_RESTRICT dst, int n, int cell) {
+  int is_fluid = type == TF_CELL_FLUID;
+  int is_outlet = type == TF_CELL_OUTLET;
+  int is_inlet = type == TF_CELL_INLET;
+  float sum[TF_LBM_MAX_PAIRS], diff[TF_LBM_MAX_PAIRS];
+  float drho = f[0], mx = -0.0f, my = -0.0f, mz = -0.0f;
+  float fx = forced ? tf_sim_select(is_fluid, p.force_x, 0.0f) : 0.0f;
+  float fy = forced ? tf_sim_select(is_fluid, p.force_y, 0.0f) : 0.0f;
+  float fz = forced && l->three_d ? tf_sim_select(is_fluid, p.force_z, 0.0f) : 0.0f;
+  float inv_rho, ux, uy, uz, rho, usq, base, u_dot_force, e0, f0;
+  int k;
+
+  TF_SIM_UNROLL
+  for (k = 0; k < l->pairs; ++k) {
+    sum[k] = f[l->first[k]] + f[l->second[k]];
+    diff[k] = f[l->first[k]] - f[l->second[k]];
+    drho += sum[k];
+    mx += tf_lbm_times(l->cx[k], diff[k]);
+    my += tf_lbm_times(l->cy[k], diff[k]);
+    mz += tf_lbm_times(l->cz[k], diff[k]);
+  }
+  inv_rho = 1.0f / (1.0f + drho);
+  ux = (forced ? mx + 0.5f * fx : mx) * inv_rho;
+  uy = (forced ? my + 0.5f * fy : my) * inv_rho;
+  uz = l->three_d ? (forced ? mz + 0.5f * fz : mz) * inv_rho : 0.0f;
+  ux = tf_sim_select(is_inlet, p.inlet_ux, ux);
+  uy = tf_sim_select(is_inlet, p.inlet_uy, uy);
+  uz = l->three_d ? tf_sim_select(is_inlet, p.inlet_uz, uz) : 0.0f;
+  rho = tf_sim_select(is_outlet, p.outlet_rho, 1.0f + drho);
+  drho = tf_sim_select(is_outlet, p.outlet_rho - 1.0f, drho);
+  usq = 1.5f * (l->three_d ? (ux * ux + uy * uy) + uz * uz : ux * ux + uy * uy);
+  base = drho - rho * usq;
+  u_dot_force = 0.0f;
+  if (forced) u_dot_force = l->three_d ? (ux * fx + uy * fy) + uz * fz : ux * fx + uy * fy;
+
+  e0 = l->w0 * base;
+  f0 = p.omega * (f[0] - e0);
+  if (forced) f0 -= (1.0f - 0.5f * p.omega) * (l->w0 * (-3.0f * u_dot_force));
+  dst[cell] = tf_lbm_select_output(type, f[0] - f0, e0);
+
+  TF_SIM_UNROLL
+  for (k = 0; k < l->pairs; ++k) {
+    float w = l->w[k];
+    float c_dot_u = tf_lbm_dot(l->cx[k], l->cy[k], l->cz[k], ux, uy, uz);
+    float sym = w * base + ((4.5f * w) * rho * c_dot_u) * c_dot_u;
+    float anti = ((3.0f * w) * rho) * c_dot_u;
+    float even = p.omega * (0.5f * sum[k] - sym);
+    float odd = p.omega_minus * (0.5f * diff[k] - anti);
+    if (forced) {
+      float c_dot_force = tf_lbm_dot(l->cx[k], l->cy[k], l->cz[k], fx, fy, fz);
+      even -= (1.0f - 0.5f * p.omega) * (w * (9.0f * c_dot_u * c_dot_force - 3.0f * u_dot_force));
+      odd -= (1.0f - 0.5f * p.omega_minus) * ((3.0f * w) * c_dot_force);
+    }
+    dst[l->first[k] * n + cell] =
+        tf_lbm_select_output(type, f[l->first[k]] - (even + odd), sym + anti);
+    dst[l->second[k] * n + cell] =
+        tf_lbm_select_output(type, f[l->second[k]] - (even - odd), sym - anti);
+  }
 }
 
 #endif

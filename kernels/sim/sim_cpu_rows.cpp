@@ -29,12 +29,12 @@ struct D2q9 {
   static constexpr int kCz[kQ] = {};
   static void update(tf_sim_grid g, const tf_lbm_params& p, const float* __restrict src,
                      float* __restrict dst, const unsigned char* __restrict types, int x, int y,
-                     int, int inside) {
-    tf_d2q9_update(g, p, src, dst, types, x, y, inside);
+                     int, int inside, int forced) {
+    tf_d2q9_update(g, p, src, dst, types, x, y, inside, forced);
   }
   static void stream(const tf_lbm_params& p, const float* __restrict src, float* __restrict dst,
-                     int n, int cell, const int* from, int shift) {
-    tf_d2q9_update_stream(p, src, dst, n, cell, from, shift);
+                     int n, int cell, const int* from, int shift, int forced) {
+    tf_d2q9_update_stream(p, src, dst, n, cell, from, shift, forced);
   }
 };
 
@@ -45,12 +45,12 @@ struct D3q19 {
   static constexpr int kCz[kQ] = TF_D3Q19_CZ;
   static void update(tf_sim_grid g, const tf_lbm_params& p, const float* __restrict src,
                      float* __restrict dst, const unsigned char* __restrict types, int x, int y,
-                     int z, int inside) {
-    tf_d3q19_update(g, p, src, dst, types, x, y, z, inside);
+                     int z, int inside, int forced) {
+    tf_d3q19_update(g, p, src, dst, types, x, y, z, inside, forced);
   }
   static void stream(const tf_lbm_params& p, const float* __restrict src, float* __restrict dst,
-                     int n, int cell, const int* from, int shift) {
-    tf_d3q19_update_stream(p, src, dst, n, cell, from, shift);
+                     int n, int cell, const int* from, int shift, int forced) {
+    tf_d3q19_update_stream(p, src, dst, n, cell, from, shift, forced);
   }
 };
 
@@ -63,23 +63,31 @@ int source_cell(tf_sim_grid g, int i, int x, int y, int z) {
 
 // Parameters by value, restrict pointers and the cell update inlined (flatten): that is what
 // lets GCC vectorize a loop over x. kInside = 1 promises that every neighbour lies inside the
-// box (drops the wrap and edge logic; same bytes either way).
-template <class L, int kInside>
+// box (drops the wrap and edge logic; same bytes either way); kForced is tf_lbm_forced(p), a
+// constant so that an unforced loop carries no forcing arithmetic.
+template <class L, int kInside, int kForced>
 [[gnu::always_inline]] inline void general_loop(tf_sim_grid g, tf_lbm_params p,
                                                 const float* __restrict src, float* __restrict dst,
                                                 const unsigned char* __restrict types, int y, int z,
                                                 int x_begin, int x_end) {
-  for (int x = x_begin; x < x_end; ++x) L::update(g, p, src, dst, types, x, y, z, kInside);
+  for (int x = x_begin; x < x_end; ++x) {
+    L::update(g, p, src, dst, types, x, y, z, kInside, kForced);
+  }
 }
 
 template <class L>
 TF_SIM_ISA_CLONES [[gnu::flatten, gnu::noinline]] void general_cells(
     tf_sim_grid g, tf_lbm_params p, const float* __restrict src, float* __restrict dst,
     const unsigned char* __restrict types, int y, int z, int x_begin, int x_end, bool inside) {
-  if (inside) {
-    general_loop<L, 1>(g, p, src, dst, types, y, z, x_begin, x_end);
+  const bool forced = tf_lbm_forced(p);
+  if (inside && forced) {
+    general_loop<L, 1, 1>(g, p, src, dst, types, y, z, x_begin, x_end);
+  } else if (inside) {
+    general_loop<L, 1, 0>(g, p, src, dst, types, y, z, x_begin, x_end);
+  } else if (forced) {
+    general_loop<L, 0, 1>(g, p, src, dst, types, y, z, x_begin, x_end);
   } else {
-    general_loop<L, 0>(g, p, src, dst, types, y, z, x_begin, x_end);
+    general_loop<L, 0, 0>(g, p, src, dst, types, y, z, x_begin, x_end);
   }
 }
 
@@ -91,7 +99,15 @@ template <class L>
                                                float* __restrict dst, int n, int row_cell,
                                                const int* __restrict row_source, int x_begin,
                                                int x_end) {
-  for (int x = x_begin; x < x_end; ++x) L::stream(p, src, dst, n, row_cell + x, row_source, x);
+  if (tf_lbm_forced(p)) {
+    for (int x = x_begin; x < x_end; ++x) {
+      L::stream(p, src, dst, n, row_cell + x, row_source, x, 1);
+    }
+  } else {
+    for (int x = x_begin; x < x_end; ++x) {
+      L::stream(p, src, dst, n, row_cell + x, row_source, x, 0);
+    }
+  }
 }
 
 TF_SIM_ISA_CLONES [[gnu::flatten, gnu::noinline]] void d2q9_stream_cells(
@@ -137,7 +153,7 @@ void update_lbm_segment(const TileState& s, tf_sim_grid g, const float* src, flo
       for (int x = seg.x_begin; x < seg.x_end; ++x) {
         int from[L::kQ];
         for (int i = 0; i < L::kQ; ++i) from[i] = source_cell<L>(g, i, x, y, z);
-        L::stream(s.lbm, src, dst, n, row_cell + x, from, 0);
+        L::stream(s.lbm, src, dst, n, row_cell + x, from, 0, tf_lbm_forced(s.lbm));
       }
       return;
   }

@@ -36,28 +36,29 @@ __device__ bool cell_of(const LaunchExtent& e, int* x, int* y, int* z) {
 }
 
 // kInterior = 1: every cell of the box has all its neighbours inside the state's box (the
-// interior launch of sim_launch_plan.h), so the update skips the wrap and edge logic.
-template <int kInterior>
+// interior launch of sim_launch_plan.h), so the update skips the wrap and edge logic; the
+// interior kernel comes with the forcing terms (kForced = 1) and without (tf_lbm_forced(p) = 0).
+template <int kInterior, int kForced>
 __global__ void d2q9_kernel(tf_sim_grid g, tf_lbm_params p, const float* __restrict__ src,
                             float* __restrict__ dst, const unsigned char* __restrict__ types,
                             LaunchExtent e) {
   int x, y, z;
   if (!cell_of(e, &x, &y, &z)) return;
   if (kInterior) {
-    tf_d2q9_update(g, p, src, dst, types, x, y, 1);
+    tf_d2q9_update(g, p, src, dst, types, x, y, 1, kForced);
   } else {
     tf_d2q9_update_cell(g, p, src, dst, types, x, y);
   }
 }
 
-template <int kInterior>
+template <int kInterior, int kForced>
 __global__ void d3q19_kernel(tf_sim_grid g, tf_lbm_params p, const float* __restrict__ src,
                              float* __restrict__ dst, const unsigned char* __restrict__ types,
                              LaunchExtent e) {
   int x, y, z;
   if (!cell_of(e, &x, &y, &z)) return;
   if (kInterior) {
-    tf_d3q19_update(g, p, src, dst, types, x, y, z, 1);
+    tf_d3q19_update(g, p, src, dst, types, x, y, z, 1, kForced);
   } else {
     tf_d3q19_update_cell(g, p, src, dst, types, x, y, z);
   }
@@ -136,19 +137,24 @@ void launch_step(const TileState& state, const tf_sim_grid& g, const LaunchBox& 
                        launch.size[0],   launch.size[1],   launch.size[2]};
   const auto blocks =
       static_cast<unsigned>((launch.cell_count() + kThreadsPerBlock - 1) / kThreadsPerBlock);
+  const bool forced = tf_lbm_forced(state.lbm);
   switch (state.model) {
     case Model::d2q9:
-      if (launch.interior) {
-        d2q9_kernel<1><<<blocks, kThreadsPerBlock>>>(g, state.lbm, src, dst, types, e);
+      if (launch.interior && forced) {
+        d2q9_kernel<1, 1><<<blocks, kThreadsPerBlock>>>(g, state.lbm, src, dst, types, e);
+      } else if (launch.interior) {
+        d2q9_kernel<1, 0><<<blocks, kThreadsPerBlock>>>(g, state.lbm, src, dst, types, e);
       } else {
-        d2q9_kernel<0><<<blocks, kThreadsPerBlock>>>(g, state.lbm, src, dst, types, e);
+        d2q9_kernel<0, 0><<<blocks, kThreadsPerBlock>>>(g, state.lbm, src, dst, types, e);
       }
       break;
     case Model::d3q19:
-      if (launch.interior) {
-        d3q19_kernel<1><<<blocks, kThreadsPerBlock>>>(g, state.lbm, src, dst, types, e);
+      if (launch.interior && forced) {
+        d3q19_kernel<1, 1><<<blocks, kThreadsPerBlock>>>(g, state.lbm, src, dst, types, e);
+      } else if (launch.interior) {
+        d3q19_kernel<1, 0><<<blocks, kThreadsPerBlock>>>(g, state.lbm, src, dst, types, e);
       } else {
-        d3q19_kernel<0><<<blocks, kThreadsPerBlock>>>(g, state.lbm, src, dst, types, e);
+        d3q19_kernel<0, 0><<<blocks, kThreadsPerBlock>>>(g, state.lbm, src, dst, types, e);
       }
       break;
     case Model::gray_scott:

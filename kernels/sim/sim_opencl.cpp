@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/opencl/opencl_runtime.h"
+#include "kernels/sim/lbm_common.h"
 #include "kernels/sim/sim_launch_plan.h"
 
 namespace tf {
@@ -33,14 +34,20 @@ std::string device_string(cl_device_id d, cl_device_info what) {
   return s;
 }
 
-// The general kernel of a model, or its interior kernel (lattice Boltzmann models only; see
-// sim_launch_plan.h).
-const char* kernel_name(Model model, bool interior) {
+// The kernels of a model's launches (sim_launch_plan.h).
+enum class Variant { general, interior, interior_unforced };
+
+// The kernel of a model for one variant (interior variants: lattice Boltzmann models only).
+const char* kernel_name(Model model, Variant v) {
   switch (model) {
     case Model::d2q9:
-      return interior ? "tf_sim_d2q9_interior" : "tf_sim_d2q9_step";
+      return v == Variant::general    ? "tf_sim_d2q9_step"
+             : v == Variant::interior ? "tf_sim_d2q9_interior"
+                                      : "tf_sim_d2q9_interior_unforced";
     case Model::d3q19:
-      return interior ? "tf_sim_d3q19_interior" : "tf_sim_d3q19_step";
+      return v == Variant::general    ? "tf_sim_d3q19_step"
+             : v == Variant::interior ? "tf_sim_d3q19_interior"
+                                      : "tf_sim_d3q19_interior_unforced";
     case Model::gray_scott:
       return "tf_sim_gray_scott_step";
     case Model::heat:
@@ -59,8 +66,8 @@ struct SimOpenCl::Impl {
   ContextHandle context;
   QueueHandle queue;
   ProgramHandle program;
-  std::vector<KernelHandle> kernels;           // general kernels, indexed by Model
-  std::vector<KernelHandle> interior_kernels;  // interior kernels, indexed by Model (or empty)
+  // Kernels indexed by Variant, then by Model (interior variants: empty for scalar models).
+  std::vector<KernelHandle> kernels[3];
   // Device buffers kept between calls (allocating and first touching them per call cost
   // more than the steps of a small unit): two field buffers and the cell types.
   BufferHandle fields[2];
@@ -126,13 +133,13 @@ Result<std::unique_ptr<SimOpenCl>> SimOpenCl::open(int device_index) {
     return Error{"OpenCL: building the simulation kernels failed (" + ocl::error_name(err) +
                  "):\n" + log};
   }
-  for (Model m : kModels) {
-    impl->kernels.emplace_back(clCreateKernel(impl->program.get(), kernel_name(m, false), &err));
-    if (err != CL_SUCCESS) return cl_error("clCreateKernel", err);
-    const bool lbm = m == Model::d2q9 || m == Model::d3q19;
-    impl->interior_kernels.emplace_back(
-        lbm ? clCreateKernel(impl->program.get(), kernel_name(m, true), &err) : nullptr);
-    if (err != CL_SUCCESS) return cl_error("clCreateKernel", err);
+  for (Variant v : {Variant::general, Variant::interior, Variant::interior_unforced}) {
+    for (Model m : kModels) {
+      const bool exists = v == Variant::general || m == Model::d2q9 || m == Model::d3q19;
+      impl->kernels[static_cast<int>(v)].emplace_back(
+          exists ? clCreateKernel(impl->program.get(), kernel_name(m, v), &err) : nullptr);
+      if (err != CL_SUCCESS) return cl_error("clCreateKernel", err);
+    }
   }
   return std::unique_ptr<SimOpenCl>(new SimOpenCl(std::move(impl)));
 }
@@ -170,8 +177,10 @@ Status SimOpenCl::run_steps(TileState& state, int steps) {
                 state.periodic[1] ? 1 : 0,
                 state.periodic[2] ? 1 : 0};
   const auto model_index = static_cast<std::size_t>(state.model);
-  cl_kernel kernels[2] = {impl_->kernels[model_index].get(),
-                          impl_->interior_kernels[model_index].get()};
+  const Variant interior =
+      tf_lbm_forced(state.lbm) ? Variant::interior : Variant::interior_unforced;
+  cl_kernel kernels[2] = {impl_->kernels[static_cast<int>(Variant::general)][model_index].get(),
+                          impl_->kernels[static_cast<int>(interior)][model_index].get()};
   cl_mem types_mem = types.get();
   for (cl_kernel kernel : kernels) {
     if (kernel == nullptr) continue;

@@ -28,8 +28,8 @@
 
 /* Versions: part of a unit's identity. Change a version whenever the bytes a kernel produces
  * can change (formula, operation order, storage layout). */
-#define TF_SIM_D2Q9_VERSION "tf-d2q9-1"
-#define TF_SIM_D3Q19_VERSION "tf-d3q19-1"
+#define TF_SIM_D2Q9_VERSION "tf-d2q9-2"
+#define TF_SIM_D3Q19_VERSION "tf-d3q19-2"
 #define TF_SIM_GRAY_SCOTT_VERSION "tf-gray-scott-1"
 #define TF_SIM_HEAT_VERSION "tf-heat-1"
 
@@ -81,6 +81,17 @@ typedef struct tf_heat_params {
 #define TF_SIM_UNROLL _Pragma("unroll")
 #else
 #define TF_SIM_UNROLL
+#endif
+
+/* For the lattice Boltzmann collision, which is written over constant lattice tables: only
+ * once inlined into a caller that holds the tables can a compiler fold them (an out-of-line
+ * copy would read every velocity and weight at run time). */
+#if defined(TF_CUDA)
+#define TF_SIM_INLINE static __host__ __device__ __forceinline__
+#elif defined(TF_CPU) && defined(__GNUC__)
+#define TF_SIM_INLINE static inline __attribute__((always_inline))
+#else
+#define TF_SIM_INLINE TF_FN
 #endif
 
 /* cond ? a : b as a bitwise blend of two computed values. Exact like ?:, but it leaves no

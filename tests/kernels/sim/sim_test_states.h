@@ -119,10 +119,18 @@ inline TileState periodic_flow(Model model, Extent size) {
   return s;
 }
 
+// `s` without its body force: the collision then drops its forcing terms (tf_lbm_forced).
+inline TileState unforced(TileState s) {
+  s.lbm.force_x = s.lbm.force_y = s.lbm.force_z = 0.0f;
+  return s;
+}
+
 // The states every device backend is compared on against the CPU stepper.
 inline std::vector<IdentityCase> identity_cases() {
   std::vector<IdentityCase> cases;
   cases.push_back({"d2q9 channel", d2q9_channel(37, 23), 25});
+  cases.push_back({"d2q9 channel, no force", unforced(d2q9_channel(29, 17)), 15});
+  cases.push_back({"d3q19 box, no force", unforced(d3q19_box(11, 9, 8)), 10});
   cases.push_back({"d2q9 periodic flow", periodic_flow(Model::d2q9, {70, 33, 1}), 9});
   cases.push_back({"d3q19 box", d3q19_box(13, 11, 9), 12});
   cases.push_back({"d3q19 periodic flow", periodic_flow(Model::d3q19, {21, 10, 7}), 6});
