@@ -3,16 +3,20 @@
 //
 // Each lattice Boltzmann step reads and writes every population once (SoA, two buffers) and
 // reads one cell-type byte: D2Q9 moves 9 * 4 * 2 + 1 = 73 bytes per cell update, D3Q19
-// 19 * 4 * 2 + 1 = 153. The roofline is the copy bandwidth of the same machine, measured in the
-// same run with the same thread count (a streaming a[i] = b[i] over arrays far larger than the
-// caches). Counters: MLUPS (million lattice updates per second), GB/s moved, and
-// roofline_fraction = achieved GB/s / copy GB/s.
+// 19 * 4 * 2 + 1 = 153. The roofline is the copy bandwidth of the same machine over the same
+// working set, measured in the same run with the same thread count: a[i] = b[i] between two
+// arrays the size of the state's two population buffers, so that a state that fits in a cache
+// is compared with that cache's bandwidth and a larger one with memory's (a fixed 128 MiB copy
+// sits in the last-level cache of some servers and in DRAM on others). Counters: MLUPS
+// (million lattice updates per second), GB/s moved, and roofline_fraction = achieved GB/s /
+// copy GB/s. BM_CopyBandwidth reports the copy over 128 MiB arrays for reference.
 //
 // Run: sim_benchmark --benchmark_out=sim.json --benchmark_out_format=json
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -27,8 +31,9 @@ namespace {
 
 int thread_count() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
 
-// Copies `from` to `to` with `threads` threads, each a contiguous slice.
-void parallel_copy(const std::vector<float>& from, std::vector<float>& to, int threads) {
+// Copies `from` to `to` `repeats` times with `threads` threads, each a contiguous slice.
+void parallel_copy(const std::vector<float>& from, std::vector<float>& to, int threads,
+                   int repeats = 1) {
   std::vector<std::jthread> pool;
   const std::size_t n = from.size();
   for (int t = 0; t < threads; ++t) {
@@ -36,30 +41,43 @@ void parallel_copy(const std::vector<float>& from, std::vector<float>& to, int t
       const std::size_t begin = n * static_cast<std::size_t>(t) / static_cast<std::size_t>(threads);
       const std::size_t end =
           n * static_cast<std::size_t>(t + 1) / static_cast<std::size_t>(threads);
-      std::copy(from.begin() + static_cast<std::ptrdiff_t>(begin),
-                from.begin() + static_cast<std::ptrdiff_t>(end),
-                to.begin() + static_cast<std::ptrdiff_t>(begin));
+      for (int r = 0; r < repeats; ++r) {
+        std::copy(from.begin() + static_cast<std::ptrdiff_t>(begin),
+                  from.begin() + static_cast<std::ptrdiff_t>(end),
+                  to.begin() + static_cast<std::ptrdiff_t>(begin));
+        benchmark::ClobberMemory();
+      }
     });
   }
 }
 
 constexpr std::size_t kCopyFloats = std::size_t{32} << 20;  // 128 MiB per array
 
-// Copy bandwidth (bytes read + written per second), measured once: the best of 20 passes, so
-// that on a shared machine the roofline is the bandwidth of a quiet moment, not a busy one.
-double copy_bandwidth() {
-  static const double bandwidth = [] {
-    std::vector<float> a(kCopyFloats, 1.0f), b(kCopyFloats, 0.0f);
-    double best = 0.0;
-    for (int pass = 0; pass < 20; ++pass) {
-      const auto t0 = std::chrono::steady_clock::now();
-      parallel_copy(a, b, thread_count());
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      best = std::max(best, 2.0 * static_cast<double>(kCopyFloats) * sizeof(float) / s);
-    }
-    return best;
-  }();
-  return bandwidth;
+// Copy bandwidth (bytes read + written per second) between two arrays of `floats` floats,
+// measured once per size: the best of 20 passes, so that on a shared machine the roofline is
+// the bandwidth of a quiet moment, not a busy one. Each pass moves at least 256 MiB (small
+// arrays are copied repeatedly), so that starting the threads does not count.
+double copy_bandwidth(std::size_t floats) {
+  static std::map<std::size_t, double> measured;
+  if (auto it = measured.find(floats); it != measured.end()) return it->second;
+  std::vector<float> a(floats, 1.0f), b(floats, 0.0f);
+  const double bytes = 2.0 * static_cast<double>(floats) * sizeof(float);
+  const int repeats = std::max(1, static_cast<int>(256.0 * (1 << 20) / bytes));
+  double best = 0.0;
+  for (int pass = 0; pass < 20; ++pass) {
+    const auto t0 = std::chrono::steady_clock::now();
+    parallel_copy(a, b, thread_count(), repeats);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, bytes * repeats / s);
+  }
+  return measured[floats] = best;
+}
+
+// The population floats of one buffer of the benchmark's state of edge n.
+std::size_t state_floats(Model model, int n) {
+  const std::size_t cells = static_cast<std::size_t>(n) * static_cast<std::size_t>(n) *
+                            (model == Model::d3q19 ? static_cast<std::size_t>(n) : 1);
+  return cells * static_cast<std::size_t>(component_count(model));
 }
 
 void BM_CopyBandwidth(benchmark::State& state) {
@@ -126,7 +144,7 @@ void time_steps(benchmark::State& state, Model model, int steps, double roofline
 template <Model M>
 void BM_LbmCpu(benchmark::State& state) {
   constexpr int kSteps = 10;
-  const double roofline = copy_bandwidth();  // measured before timing starts
+  const double roofline = copy_bandwidth(state_floats(M, static_cast<int>(state.range(0))));
   time_steps(state, M, kSteps, roofline,
              [](TileState& s, int steps) { return run_steps_cpu(s, steps); });
   state.counters["threads"] = thread_count();
@@ -152,7 +170,8 @@ void BM_LbmOpenCl(benchmark::State& state) {
     return;
   }
   constexpr int kSteps = 20;  // per call: one upload and one download amortised over 20 steps
-  const double roofline = copy_bandwidth();  // PoCL runs on the host CPU and its memory
+  // PoCL runs on the host CPU and its memory.
+  const double roofline = copy_bandwidth(state_floats(M, static_cast<int>(state.range(0))));
   time_steps(state, M, kSteps, roofline,
              [](TileState& s, int steps) { return cl.value()->run_steps(s, steps); });
   state.SetLabel(cl.value()->device_name());
@@ -170,8 +189,9 @@ BENCHMARK(BM_LbmOpenCl<Model::d3q19>)
 
 #if defined(TILEFARM_SIM_CUDA)
 // CUDA rows: skipped (with the reason) when the machine has no usable CUDA device. The
-// roofline is the device's own copy bandwidth; 200 steps per call keep the two PCIe transfers
-// of a call small against the steps, as in a farm unit of many steps.
+// roofline is the device's own copy bandwidth over the state's working set (a device-to-device
+// copy of one population buffer); 200 steps per call keep the two PCIe transfers of a call
+// small against the steps, as in a farm unit of many steps.
 template <Model M>
 void BM_LbmCuda(benchmark::State& state) {
   static Result<std::unique_ptr<SimCuda>> cuda = SimCuda::open(0);
@@ -179,7 +199,13 @@ void BM_LbmCuda(benchmark::State& state) {
     state.SkipWithError(("no CUDA device: " + cuda.message()).c_str());
     return;
   }
-  static Result<double> roofline = cuda.value()->copy_bandwidth(std::size_t{1} << 30);
+  static std::map<std::size_t, Result<double>> rooflines;
+  const std::size_t bytes = state_floats(M, static_cast<int>(state.range(0))) * sizeof(float);
+  auto it = rooflines.find(bytes);
+  if (it == rooflines.end()) {
+    it = rooflines.emplace(bytes, cuda.value()->copy_bandwidth(bytes)).first;
+  }
+  const Result<double>& roofline = it->second;
   if (!roofline) {
     state.SkipWithError(roofline.message().c_str());
     return;

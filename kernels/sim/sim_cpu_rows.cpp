@@ -61,6 +61,25 @@ int source_cell(tf_sim_grid g, int i, int x, int y, int z) {
   return tf_sim_neighbor(g, x - L::kCx[i], y - L::kCy[i], z - L::kCz[i]);
 }
 
+// row_source[i] = index of the first cell of the row population i streams from into row
+// (y, z), wrapped, minus c_x: population i of cell x of the row comes from row_source[i] + x.
+// Only rows at a y or z edge wrap; the others are at fixed offsets (a per-row cost that
+// showed in profiles of the D3Q19 stepper when every row took the wrapping path).
+template <class L>
+void source_rows(tf_sim_grid g, int y, int z, int* row_source) {
+  const bool three_d = L::kQ == TF_D3Q19_Q;
+  const int row_cell = (z * g.ny + y) * g.nx;
+  if (y > 0 && y < g.ny - 1 && (!three_d || (z > 0 && z < g.nz - 1))) {
+    for (int i = 0; i < L::kQ; ++i) {
+      row_source[i] = row_cell - ((L::kCz[i] * g.ny + L::kCy[i]) * g.nx + L::kCx[i]);
+    }
+    return;
+  }
+  for (int i = 0; i < L::kQ; ++i) {
+    row_source[i] = source_cell<L>(g, i, L::kCx[i], y, z) - L::kCx[i];
+  }
+}
+
 // Parameters by value, restrict pointers and the cell update inlined (flatten): that is what
 // lets GCC vectorize a loop over x. kInside = 1 promises that every neighbour lies inside the
 // box (drops the wrap and edge logic; same bytes either way); kForced is tf_lbm_forced(p), a
@@ -135,27 +154,27 @@ void update_lbm_segment(const TileState& s, tf_sim_grid g, const float* src, flo
       general_cells<L>(g, s.lbm, src, dst, s.cell_types.data(), y, z, seg.x_begin, seg.x_end,
                        seg.path == Path::inner);
       return;
-    case Path::stream: {
-      // The source rows are wrapped once per segment: population i of cell x comes from
-      // (start of its source row) - c_x + x.
+    case Path::stream:
+    case Path::stream_edge: {
+      // Population i of cell x comes from cell row_source[i] + x: its source row (wrapped once
+      // per segment) shifted by -c_x. At a periodic x edge, x - c_x wraps around the row.
       int row_source[L::kQ];
-      for (int i = 0; i < L::kQ; ++i) {
-        row_source[i] = source_cell<L>(g, i, L::kCx[i], y, z) - L::kCx[i];
-      }
-      if constexpr (L::kQ == TF_D2Q9_Q) {
+      source_rows<L>(g, y, z, row_source);
+      if (seg.path == Path::stream_edge) {
+        for (int x = seg.x_begin; x < seg.x_end; ++x) {
+          int from[L::kQ];
+          for (int i = 0; i < L::kQ; ++i) {
+            from[i] = row_source[i] + L::kCx[i] + tf_sim_wrap(x - L::kCx[i], g.nx, 1) - x;
+          }
+          stream_loop<L>(s.lbm, src, dst, n, row_cell, from, x, x + 1);
+        }
+      } else if constexpr (L::kQ == TF_D2Q9_Q) {
         d2q9_stream_cells(s.lbm, src, dst, n, row_cell, row_source, seg.x_begin, seg.x_end);
       } else {
         d3q19_stream_cells(s.lbm, src, dst, n, row_cell, row_source, seg.x_begin, seg.x_end);
       }
       return;
     }
-    case Path::stream_edge:
-      for (int x = seg.x_begin; x < seg.x_end; ++x) {
-        int from[L::kQ];
-        for (int i = 0; i < L::kQ; ++i) from[i] = source_cell<L>(g, i, x, y, z);
-        L::stream(s.lbm, src, dst, n, row_cell + x, from, 0, tf_lbm_forced(s.lbm));
-      }
-      return;
   }
 }
 
