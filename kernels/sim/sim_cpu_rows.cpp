@@ -149,6 +149,12 @@ void update_lbm_segment(const TileState& s, tf_sim_grid g, const float* src, flo
   const int n = g.nx * g.ny * g.nz;
   const int row_cell = seg.row * g.nx;
   switch (seg.path) {
+    case Path::solid:  // tf_lbm_select_output writes +0.0f for every population of a solid
+      for (int i = 0; i < L::kQ; ++i) {
+        float* row = dst + static_cast<std::ptrdiff_t>(i) * n + row_cell;
+        std::fill(row + seg.x_begin, row + seg.x_end, 0.0f);
+      }
+      return;
     case Path::edge:
     case Path::inner:
       general_cells<L>(g, s.lbm, src, dst, s.cell_types.data(), y, z, seg.x_begin, seg.x_end,
@@ -187,6 +193,7 @@ Path lbm_path_of(const TileState& s, tf_sim_grid g, int x, int y, int z) {
   const Path general = inside ? Path::inner : Path::edge;
   const auto type_of = [&](int cell) { return s.cell_types[static_cast<std::size_t>(cell)]; };
   const int cell = s.cell_index(x, y, z);
+  if (tf_lbm_is_solid(type_of(cell))) return Path::solid;
   if (type_of(cell) != TF_CELL_FLUID) return general;
   for (int i = 0; i < L::kQ; ++i) {
     const int from = inside ? cell - ((L::kCz[i] * g.ny + L::kCy[i]) * g.nx + L::kCx[i])

@@ -10,7 +10,9 @@
 //   stream:      a FLUID cell none of whose neighbours is solid or beyond a non-periodic edge,
 //                not at the x edge: streaming is a plain load from a neighbour row, no cell
 //                type is read, and a run of such cells vectorizes (lattice Boltzmann);
-//   stream_edge: the same at x = 0 or x = nx - 1 of a periodic x axis.
+//   stream_edge: the same at x = 0 or x = nx - 1 of a periodic x axis;
+//   solid:       a solid cell (lattice Boltzmann), whose populations the update writes as
+//                zero: the segment is zero-filled without running the update.
 //
 // The row loops are compiled for AVX-512, AVX2 and the baseline ISA and picked at run time
 // (GCC function multi-versioning). Wider vectors round each lane exactly as scalar code does
@@ -24,7 +26,7 @@
 
 namespace tf::sim::cpu_rows {
 
-enum class Path : std::uint8_t { edge, inner, stream, stream_edge };
+enum class Path : std::uint8_t { edge, inner, stream, stream_edge, solid };
 
 // Cells [x_begin, x_end) of row `row` (row = z * ny + y) take `path`.
 struct Segment {
