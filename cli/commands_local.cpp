@@ -88,7 +88,8 @@ int devices(bool json) {
     nlohmann::json list = nlohmann::json::array();
     for (const DeviceInfo& d : all) {
       list.push_back({{"backend", d.backend}, {"index", d.index}, {"name", d.name},
-                      {"memory_bytes", d.memory_bytes}, {"compute_units", d.compute_units}});
+                      {"memory_bytes", d.memory_bytes}, {"compute_units", d.compute_units},
+                      {"on_host_cpu", d.on_host_cpu}});
     }
     std::printf("%s\n", list.dump(2).c_str());
     return kExitOk;
@@ -96,9 +97,10 @@ int devices(bool json) {
   if (all.empty()) std::printf("no devices found\n");
   for (size_t i = 0; i < all.size(); ++i) {
     const DeviceInfo& d = all[i];
-    std::printf("%-7s %d  %s  (%llu MiB, %u compute units)\n", d.backend.c_str(), d.index,
+    std::printf("%-7s %d  %s  (%llu MiB, %u compute units%s)\n", d.backend.c_str(), d.index,
                 d.name.c_str(), static_cast<unsigned long long>(d.memory_bytes >> 20),
-                d.compute_units);
+                d.compute_units,
+                d.on_host_cpu && d.backend != "cpu" ? ", host CPU: used only with --backend" : "");
   }
   return kExitOk;
 }

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   render_cmd->add_option("--spp", render_args.spp, "Samples per pixel (default: the scene's)");
   render_cmd->add_option("--tile", render_args.tile, "Tile size in pixels")->check(CLI::Range(1, 1024));
   render_cmd->add_option("--samples-per-unit", render_args.samples_per_unit, "Samples per work unit");
-  render_cmd->add_option("--backend", render_args.backend, "cpu, opencl, cuda or auto")
+  render_cmd->add_option("--backend", render_args.backend, "cpu, opencl, cuda or auto (every GPU/accelerator; the CPU when there is none)")
       ->check(CLI::IsMember({"cpu", "opencl", "cuda", "auto"}));
   render_cmd->add_option("--workers", render_args.workers, "Local workers (default: one per device)")
       ->check(CLI::Range(0, 256));
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   WorkerArgs worker_args;
   auto* worker_cmd = app.add_subcommand("worker", "Run a worker");
   worker_cmd->add_option("--dispatcher", worker_args.dispatcher, "Dispatcher endpoint")->required();
-  worker_cmd->add_option("--backend", worker_args.backend, "cpu, opencl, cuda or auto")
+  worker_cmd->add_option("--backend", worker_args.backend, "cpu, opencl, cuda or auto (every GPU/accelerator; the CPU when there is none)")
       ->check(CLI::IsMember({"cpu", "opencl", "cuda", "auto"}));
   worker_cmd->add_option("--devices", worker_args.devices, "Device positions (see `tilefarm devices`)")
       ->delimiter(',');
@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 32));
   sim_cmd->add_option("--quorum", sim_args.quorum, "Agreeing result hashes that accept a unit (with --dispatcher; default 2)")
       ->check(CLI::Range(1, 32));
-  sim_cmd->add_option("--backend", sim_args.backend, "Embedded farm: cpu, opencl, cuda or auto")
+  sim_cmd->add_option("--backend", sim_args.backend, "Embedded farm: cpu, opencl, cuda or auto (as for render)")
       ->check(CLI::IsMember({"cpu", "opencl", "cuda", "auto"}));
   sim_cmd->add_option("--workers", sim_args.workers, "Embedded farm: local workers (default: one per device)")
       ->check(CLI::Range(0, 256));

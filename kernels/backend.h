@@ -41,6 +41,9 @@ struct DeviceInfo {
   std::string name;           // e.g. "AMD EPYC 7B13 (16 threads)", "NVIDIA H100 80GB HBM3"
   uint64_t memory_bytes = 0;  // global memory usable by kernels
   uint32_t compute_units = 0;
+  // Runs on the host's own cores: the CPU backend, or an OpenCL CPU device such as PoCL (which
+  // shares those cores with the CPU backend and is slower on them).
+  bool on_host_cpu = false;
 };
 
 class Backend {

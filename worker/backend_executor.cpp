@@ -77,7 +77,7 @@ Result<std::vector<std::unique_ptr<UnitExecutor>>> make_executors(
   }
   std::vector<DeviceInfo> devices;
   for (const DeviceInfo& d : list_devices()) {
-    if (backend == "auto" ? d.backend != "cpu" : d.backend == backend) devices.push_back(d);
+    if (backend == "auto" ? !d.on_host_cpu : d.backend == backend) devices.push_back(d);
   }
   if (backend == "auto" && devices.empty()) {
     for (const DeviceInfo& d : list_devices()) {

@@ -15,8 +15,10 @@ Result<std::unique_ptr<UnitExecutor>> make_backend_executor(const std::string& b
                                                             int index);
 
 // One executor per usable device matching `backend` ("cpu", "opencl", "cuda", or "auto": every
-// device of every backend, but the CPU only when no other device exists), restricted to
-// `device_indices` positions of that list when not empty. Errors name what was not found.
+// accelerator (a device not on the host's own cores, DeviceInfo::on_host_cpu), and the CPU
+// backend only when there is none; an OpenCL CPU device is used only when asked for by name),
+// restricted to `device_indices` positions of that list when not empty. Errors name what was
+// not found.
 Result<std::vector<std::unique_ptr<UnitExecutor>>> make_executors(
     const std::string& backend, const std::vector<int>& device_indices = {});
 

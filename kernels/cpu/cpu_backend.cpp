@@ -103,6 +103,7 @@ DeviceInfo cpu_device_info() {
   info.backend = "cpu";
   info.index = 0;
   info.compute_units = hardware_threads();
+  info.on_host_cpu = true;
   info.name = cpu_model_name() + " (" + std::to_string(info.compute_units) + " threads)";
   long pages = sysconf(_SC_PHYS_PAGES);
   long page_size = sysconf(_SC_PAGE_SIZE);

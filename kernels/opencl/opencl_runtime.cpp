@@ -95,6 +95,8 @@ std::vector<DeviceEntry> enumerate_devices() {
       e.info.name = info_string(clGetDeviceInfo, device, CL_DEVICE_NAME);
       e.info.memory_bytes = device_value<cl_ulong>(device, CL_DEVICE_GLOBAL_MEM_SIZE);
       e.info.compute_units = device_value<cl_uint>(device, CL_DEVICE_MAX_COMPUTE_UNITS);
+      e.info.on_host_cpu = (device_value<cl_device_type>(device, CL_DEVICE_TYPE) &
+                            CL_DEVICE_TYPE_CPU) != 0;
       e.identity = platform_name + " | " + platform_version + " | " + e.info.name + " | " +
                    info_string(clGetDeviceInfo, device, CL_DEVICE_VERSION) + " | " +
                    info_string(clGetDeviceInfo, device, CL_DRIVER_VERSION);
