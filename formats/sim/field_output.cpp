@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "formats/fileio/atomic_write.h"
+#include "formats/sim/legend_font.h"
 #include "formats/sim/viridis.h"
 
 namespace tf::sim {
@@ -100,6 +101,12 @@ std::array<unsigned char, 3> viridis_rgb8(float t) {
   return rgb;
 }
 
+int png_cell_scale(Extent size) {
+  constexpr int kMinSide = 512;
+  const int side = std::max(size.nx, size.ny);
+  return side >= kMinSide ? 1 : (kMinSide + side - 1) / side;
+}
+
 Status write_field_png(const fs::path& path, const std::vector<float>& values, Extent size,
                        float lo, float hi) {
   if (size.nz != 1 || values.size() != static_cast<std::size_t>(size.cell_count()) ||
@@ -107,22 +114,50 @@ Status write_field_png(const fs::path& path, const std::vector<float>& values, E
     return Error{"write_field_png " + path.string() + ": expected a non-empty 2D field"};
   }
   if (!(hi > lo)) return Error{"write_field_png " + path.string() + ": need hi > lo"};
-  constexpr int kGap = 4, kBar = 12;
-  const int width = size.nx + kGap + kBar;
-  const int height = size.ny;
+  constexpr int kGap = 8, kBar = 24, kLabelGap = 6, kTextScale = 2, kLabelChars = 10;
+  constexpr int kCharStep = (kGlyphWidth + 1) * kTextScale;
+  const int scale = png_cell_scale(size);
+  const int field_width = size.nx * scale;
+  const int height = size.ny * scale;
+  const int bar_x = field_width + kGap;
+  const int label_x = bar_x + kBar + kLabelGap;
+  const int width = label_x + kLabelChars * kCharStep;
   std::vector<unsigned char> pixels(static_cast<std::size_t>(width) * height * 3, 255);
   auto put = [&](int x, int row, std::array<unsigned char, 3> rgb) {
     auto at = (static_cast<std::size_t>(row) * width + x) * 3;
     std::copy(rgb.begin(), rgb.end(), pixels.begin() + static_cast<std::ptrdiff_t>(at));
   };
-  for (int y = 0; y < size.ny; ++y) {
-    const int row = size.ny - 1 - y;  // image rows run top-down; y runs up
-    for (int x = 0; x < size.nx; ++x) {
-      const float v = values[static_cast<std::size_t>(y) * size.nx + x];
+  for (int row = 0; row < height; ++row) {
+    const int y = size.ny - 1 - row / scale;  // image rows run top-down; y runs up
+    for (int x = 0; x < field_width; ++x) {
+      const float v = values[static_cast<std::size_t>(y) * size.nx + x / scale];
       put(x, row, viridis_rgb8((v - lo) / (hi - lo)));
     }
-    const float t = size.ny > 1 ? static_cast<float>(y) / static_cast<float>(size.ny - 1) : 0.5f;
-    for (int x = size.nx + kGap; x < width; ++x) put(x, row, viridis_rgb8(t));
+    const float t = height > 1 ? static_cast<float>(height - 1 - row) / static_cast<float>(height - 1)
+                               : 0.5f;
+    for (int x = bar_x; x < bar_x + kBar; ++x) put(x, row, viridis_rgb8(t));
+  }
+  // Labels: hi beside the top of the bar, lo beside its bottom, in black.
+  const auto label = [&](float value, int top) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g", double{value});
+    for (int i = 0; text[i] != '\0' && i < kLabelChars; ++i) {
+      const std::optional<Glyph> glyph = legend_glyph(text[i]);
+      if (!glyph) continue;
+      for (int gy = 0; gy < kGlyphHeight * kTextScale; ++gy) {
+        for (int gx = 0; gx < kGlyphWidth * kTextScale; ++gx) {
+          if (((*glyph)[static_cast<std::size_t>(gy / kTextScale)] >>
+               (kGlyphWidth - 1 - gx / kTextScale)) & 1) {
+            put(label_x + i * kCharStep + gx, top + gy, {0, 0, 0});
+          }
+        }
+      }
+    }
+  };
+  constexpr int kLabelHeight = kGlyphHeight * kTextScale;
+  if (height >= 2 * kLabelHeight + 4) {
+    label(hi, 0);
+    label(lo, height - kLabelHeight);
   }
   return replace_file_atomically(path, [&](const fs::path& tmp) -> Status {
     try {

@@ -26,11 +26,17 @@ Status write_npy(const std::filesystem::path& path, const std::vector<float>& va
 std::array<unsigned char, 3> viridis_rgb8(float t);
 
 // Writes a PNG of a 2D field (size.nz == 1): value lo maps to the dark end of viridis, hi to
-// the bright end, top image row = highest y. A legend bar on the right shows the map from lo
-// (bottom) to hi (top); lo and hi are stored in the PNG's ImageDescription as
+// the bright end, top image row = highest y. Each cell is a square of png_cell_scale(size)
+// pixels, so that small grids are large enough to look at. A legend bar on the right shows
+// the map from lo (bottom) to hi (top), labelled with both values ("%.3g") where the image is
+// tall enough; lo and hi are also stored in the PNG's ImageDescription as
 // "min=<lo> max=<hi>". Error when hi <= lo or the field is empty.
 Status write_field_png(const std::filesystem::path& path, const std::vector<float>& values,
                        Extent size, float lo, float hi);
+
+// Pixels per cell side in write_field_png: the smallest integer that makes the longer side of
+// the field at least 512 pixels (1 for grids that are already that large).
+int png_cell_scale(Extent size);
 
 // Writes a 2D field set (size.nz == 1) as an OpenEXR file of float32 channels named after
 // the fields (e.g. rho, ux, uy), top image row = highest y like the PNG. Error when a field's

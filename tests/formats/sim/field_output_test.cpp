@@ -74,7 +74,14 @@ TEST(Viridis, LightnessIncreasesMonotonically) {
   }
 }
 
-TEST(FieldPng, BottomRowIsYZeroAndLegendRunsLowToHigh) {
+TEST(FieldPng, CellsAreSquaresLargeEnoughToSee) {
+  EXPECT_EQ(png_cell_scale({4, 3, 1}), 128);      // 512 / 4
+  EXPECT_EQ(png_cell_scale({129, 129, 1}), 4);    // 516 >= 512 > 387
+  EXPECT_EQ(png_cell_scale({512, 100, 1}), 1);
+  EXPECT_EQ(png_cell_scale({1024, 3, 1}), 1);
+}
+
+TEST(FieldPng, BottomRowIsYZeroAndLegendRunsLowToHighWithLabels) {
   TempDir dir;
   const Extent size{4, 3, 1};
   std::vector<float> values(12, 5.0f);
@@ -85,20 +92,47 @@ TEST(FieldPng, BottomRowIsYZeroAndLegendRunsLowToHigh) {
   auto in = OIIO::ImageInput::open(png.string());
   ASSERT_TRUE(in);
   const OIIO::ImageSpec& spec = in->spec();
-  ASSERT_EQ(spec.height, 3);
-  ASSERT_GT(spec.width, 4);
+  const int s = 128;  // pixels per cell: see CellsAreSquaresLargeEnoughToSee
+  ASSERT_EQ(spec.height, 3 * s);
+  ASSERT_GT(spec.width, 4 * s);
   EXPECT_EQ(spec.get_string_attribute("ImageDescription"), "min=0 max=10");
   std::vector<unsigned char> px(static_cast<std::size_t>(spec.width) * spec.height * 3);
   ASSERT_TRUE(in->read_image(0, 0, 0, 3, OIIO::TypeDesc::UINT8, px.data()));
+  using Rgb = std::array<unsigned char, 3>;
   auto at = [&](int x, int row) {
     auto i = (static_cast<std::size_t>(row) * spec.width + x) * 3;
-    return std::array<unsigned char, 3>{px[i], px[i + 1], px[i + 2]};
+    return Rgb{px[i], px[i + 1], px[i + 2]};
   };
-  EXPECT_EQ(at(0, 2), viridis_rgb8(0.0f));  // last image row = y 0
-  EXPECT_EQ(at(3, 0), viridis_rgb8(1.0f));  // first image row = top
-  EXPECT_EQ(at(1, 1), viridis_rgb8(0.5f));
-  EXPECT_EQ(at(spec.width - 1, 2), viridis_rgb8(0.0f));  // legend bottom: low
-  EXPECT_EQ(at(spec.width - 1, 0), viridis_rgb8(1.0f));  // legend top: high
+  // Every pixel of a cell's square has the cell's colour.
+  for (int corner_x : {0, s - 1}) {
+    for (int corner_row : {0, s - 1}) {
+      EXPECT_EQ(at(0 * s + corner_x, 2 * s + corner_row), viridis_rgb8(0.0f));  // y 0 at bottom
+      EXPECT_EQ(at(3 * s + corner_x, 0 * s + corner_row), viridis_rgb8(1.0f));  // y 2 at top
+      EXPECT_EQ(at(1 * s + corner_x, 1 * s + corner_row), viridis_rgb8(0.5f));
+    }
+  }
+  // The legend bar: the first non-white column right of the field.
+  const Rgb white{255, 255, 255};
+  int bar = 4 * s;
+  while (bar < spec.width && at(bar, spec.height / 2) == white) ++bar;
+  ASSERT_LT(bar, spec.width);
+  EXPECT_EQ(at(bar, spec.height - 1), viridis_rgb8(0.0f));  // bottom: low
+  EXPECT_EQ(at(bar, 0), viridis_rgb8(1.0f));                // top: high
+  int bar_end = bar;
+  while (bar_end < spec.width && at(bar_end, spec.height / 2) != white) ++bar_end;
+  // Labels right of the bar: black text in the top and bottom bands only.
+  const auto black_in_rows = [&](int row_begin, int row_end) {
+    int count = 0;
+    for (int row = row_begin; row < row_end; ++row) {
+      for (int x = bar_end; x < spec.width; ++x) count += at(x, row) == Rgb{0, 0, 0};
+    }
+    return count;
+  };
+  EXPECT_GT(black_in_rows(0, 20), 0);                                  // "10"
+  EXPECT_GT(black_in_rows(spec.height - 20, spec.height), 0);          // "0"
+  EXPECT_EQ(black_in_rows(20, spec.height - 20), 0);
+  // "10" has more ink than "0": the labels are the values, not decoration.
+  EXPECT_GT(black_in_rows(0, 20), black_in_rows(spec.height - 20, spec.height));
 }
 
 TEST(Snapshot, WritesFieldsPreviewAndMetadata) {
