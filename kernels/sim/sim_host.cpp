@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <cmath>
 #include <latch>
 #include <new>
@@ -14,6 +13,7 @@
 #include "kernels/sim/d2q9.h"
 #include "kernels/sim/d3q19.h"
 #include "kernels/sim/sim_cpu_rows.h"
+#include "kernels/sim/step_barrier.h"
 #include "kernels/sim/step_buffer.h"
 
 namespace tf::sim {
@@ -184,7 +184,7 @@ Status run_steps_cpu(TileState& state, int steps, int threads) {
                  " values to step the state"};
   }
   float* buffers[2] = {state.fields.data(), other->data()};
-  std::barrier step_done(workers);
+  StepBarrier step_done(workers);
   std::latch start(1);
   std::atomic<bool> cancelled{false};
   auto work = [&](int w) {
