@@ -133,8 +133,8 @@ Status write_field_png(const fs::path& path, const std::vector<float>& values, E
       const float v = values[static_cast<std::size_t>(y) * size.nx + x / scale];
       put(x, row, viridis_rgb8((v - lo) / (hi - lo)));
     }
-    const float t = height > 1 ? static_cast<float>(height - 1 - row) / static_cast<float>(height - 1)
-                               : 0.5f;
+    const float t =
+        height > 1 ? static_cast<float>(height - 1 - row) / static_cast<float>(height - 1) : 0.5f;
     for (int x = bar_x; x < bar_x + kBar; ++x) put(x, row, viridis_rgb8(t));
   }
   // Labels: hi beside the top of the bar, lo beside its bottom, in black.

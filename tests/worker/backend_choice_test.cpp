@@ -49,8 +49,8 @@ TEST(BackendChoice, TheCpuBackendRunsOnTheHostAndCudaDoesNot) {
 
 TEST(BackendChoice, AnOpenClCpuDeviceIsStillOpenedWhenAskedForByName) {
   const std::vector<DeviceInfo> all = list_devices();
-  const auto opencl_count = std::count_if(all.begin(), all.end(),
-                                          [](const DeviceInfo& d) { return d.backend == "opencl"; });
+  const auto opencl_count = std::count_if(
+      all.begin(), all.end(), [](const DeviceInfo& d) { return d.backend == "opencl"; });
   Result<std::vector<std::unique_ptr<UnitExecutor>>> opened = make_executors("opencl");
   if (opencl_count == 0) {
     EXPECT_FALSE(opened.is_ok());
