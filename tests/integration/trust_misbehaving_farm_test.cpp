@@ -226,10 +226,10 @@ TEST(TrustMisbehavingFarm, DispatcherKilledAtRandomMomentsCreditsEachAgreeingRep
   const std::string endpoint = "ipc://" + (dir.path() / "dispatcher.sock").string();
   const std::filesystem::path state = dir.path() / "state";
   const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
-  // Leases of 20 s instead of 10 min. Once in about 40 runs the job was still unfinished at the
-  // 90 s wait (cause not found yet: a unit whose lease neither the worker's hello nor a result
-  // settled is the likely one); a lease deadline is the rule that recovers a lease lost in any
-  // way, and this test checks the credit that follows, not how fast.
+  // Once in 40 to 75 runs the job takes about two minutes instead of 8 s: workers log no word
+  // from the restarted dispatcher for 3 heartbeats and reconnect (cause not found yet). Leases
+  // of 20 s instead of 10 min and a 200 s wait keep that case inside the test's bounds: the
+  // test checks the credit that follows the kills, not how fast the farm recovers.
   constexpr int kLeaseSeconds = 20;
   ChildProcess dispatcher = dispatcher_node(endpoint, state, kLeaseSeconds);
   std::vector<ChildProcess> workers;
@@ -240,7 +240,7 @@ TEST(TrustMisbehavingFarm, DispatcherKilledAtRandomMomentsCreditsEachAgreeingRep
   ClientOptions options;
   options.reply_timeout = std::chrono::seconds(1);
   options.patience = std::chrono::seconds(30);
-  options.wait_timeout = std::chrono::seconds(90);
+  options.wait_timeout = std::chrono::seconds(200);
   DispatcherClient client(context, endpoint, options);
   Result<uint64_t> job = submit_replicated(client, scene, 3);
   ASSERT_TRUE(job.is_ok()) << job.message();
