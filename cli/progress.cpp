@@ -26,6 +26,10 @@ std::string ProgressReporter::line(const proto::JobStatus& s) const {
                 "..............................", static_cast<unsigned long long>(s.units_done),
                 static_cast<unsigned long long>(s.units_total), rate, eta,
                 proto::job_state_name(s.state));
+  // A running job's message says why it is stuck (no workers, too few for its replication).
+  if (!s.message.empty() && (s.state == proto::JobState::kQueued || s.state == proto::JobState::kRunning)) {
+    return std::string(text) + "  " + s.message;
+  }
   return text;
 }
 

@@ -68,6 +68,7 @@ Status DispatcherCore::load(int64_t now_ms) {
     unit_of_lease_[row.id] = row.unit_id;
     WorkerState& worker = workers_.try_emplace(row.worker).first->second;
     worker.last_seen_ms = now_ms;
+    worker.sizer.granted(unit_cost(unit->second.row), now_ms);
     worker.bundles.insert(jobs_[unit->second.row.job_id].row.bundle);
     scheduler_.add_job(unit->second.row.job_id, jobs_[unit->second.row.job_id].row.priority);
     scheduler_.restore_in_flight(unit->second.row.job_id);
@@ -161,13 +162,13 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const std::str
   }
   WorkerState& worker = known->second;
   worker.last_seen_ms = now_ms;
+  // New units for the freed slots go out from tick(), once per worker and loop iteration: one
+  // grant for every result of the iteration, not one per result.
   if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
-    if (Status s = accept_result(peer_key, *result); !s) return s;
-    return dispatch(peer, worker, now_ms, out);
+    return accept_result(peer_key, *result);
   }
   if (const auto* failure = std::get_if<proto::UnitFailure>(&body)) {
-    if (Status s = record_failure(peer, *failure); !s) return s;
-    return dispatch(peer, worker, now_ms, out);
+    return record_failure(peer, *failure);
   }
   if (const auto* returned = std::get_if<proto::UnitReturn>(&body)) {
     for (uint64_t id : returned->lease_ids) {
@@ -210,10 +211,27 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
   return dispatch(peer, w, now_ms, out);
 }
 
-Status DispatcherCore::end_lease(uint64_t lease_id, LeaseEnd how) {
+uint64_t DispatcherCore::unit_cost(const UnitRow& u) {
+  return uint64_t{u.x1 - u.x0} * (u.y1 - u.y0) * (u.z1 - u.z0) * (u.s1 - u.s0);
+}
+
+std::optional<Lease> DispatcherCore::remove_lease(uint64_t lease_id, bool reported) {
   std::optional<Lease> lease = leases_.remove(lease_id);
-  if (!lease) return Status::ok();
+  if (!lease) return lease;
   scheduler_.finished_one(lease->job_id);
+  auto worker = workers_.find(lease->worker);
+  auto unit = units_.find(lease->unit_id);
+  if (worker != workers_.end() && unit != units_.end()) {
+    const uint64_t cost = unit_cost(unit->second.row);
+    if (reported) worker->second.sizer.reported(cost, now_ms_, config_.lease_sizing.window_ms);
+    worker->second.sizer.ended(cost, now_ms_);
+  }
+  return lease;
+}
+
+Status DispatcherCore::end_lease(uint64_t lease_id, LeaseEnd how) {
+  std::optional<Lease> lease = remove_lease(lease_id, how == LeaseEnd::kResult);
+  if (!lease) return Status::ok();
   if (Status s = store_->begin(); !s) return s;
   if (Status s = store_->delete_lease(lease_id); !s) return s;
   if (how == LeaseEnd::kResult) return Status::ok();
@@ -261,6 +279,7 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
   if (record_of(worker.key).quarantined) return Status::ok();
   proto::LeaseGrant grant;
   size_t held = leases_.count_held_by(peer);
+  const int64_t lease_ms = int64_t{config_.lease_seconds} * 1000;
   const auto holds_bundle = [&](uint64_t job_id) {
     auto job = jobs_.find(job_id);
     return job != jobs_.end() && worker.bundles.count(job->second.row.bundle) != 0;
@@ -270,7 +289,8 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
   // not make every dispatch slow.
   constexpr size_t kMaxSetAside = 64;
   std::vector<Scheduler::Pick> set_aside;
-  while (held < worker.slots && set_aside.size() < kMaxSetAside) {
+  while (worker.sizer.wants_more(held, worker.slots, lease_ms, config_.lease_sizing) &&
+         set_aside.size() < kMaxSetAside) {
     std::optional<Scheduler::Pick> pick = scheduler_.pop(holds_bundle);
     if (!pick) break;
     auto unit = units_.find(pick->unit_id);
@@ -330,6 +350,7 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
   unit_of_lease_[replica.lease_id] = unit.row.id;
   leased_units_[worker.key].insert(unit.row.id);
   leases_.add({lease_id.value(), unit.row.id, job.row.id, peer, deadline});
+  worker.sizer.granted(unit_cost(unit.row), now_ms);
   worker.bundles.insert(job.row.bundle);
   ++stats_.leases_granted;
   const UnitRow& u = unit.row;
@@ -368,13 +389,34 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   return Status::ok();
 }
 
+std::string DispatcherCore::unserved_reason(const JobState& job) const {
+  if (!job.active() || job.units_done >= job.units_total) return {};
+  // Replicas of a unit go to distinct keys and distinct owners: the workers that can hold
+  // replicas of one unit together are at most the distinct owners among eligible workers.
+  std::set<std::string> owners;
+  for (const auto& [peer, w] : workers_) {
+    if (!w.said_hello) continue;
+    auto record = reputation_.find(w.key);
+    if (record != reputation_.end() && record->second.quarantined) continue;
+    owners.insert(w.owner);
+  }
+  if (owners.empty()) return "waiting for a worker: none is connected";
+  const uint32_t needed = job.row.replication;
+  if (needed <= owners.size()) return {};
+  return "cannot be served yet: each unit needs " + std::to_string(needed) +
+         " replicas on workers of distinct keys and owners, and " + std::to_string(owners.size()) +
+         (owners.size() == 1 ? " such worker is" : " such workers are") +
+         " connected (connect more workers, or submit with a lower --replication)";
+}
+
 std::vector<proto::JobStatus> DispatcherCore::job_statuses(uint64_t job_id) const {
   std::vector<proto::JobStatus> out;
   for (const auto& [id, job] : jobs_) {
     if (job_id != 0 && id != job_id) continue;
     out.push_back({id, job.row.name, job.row.state, job.row.priority, job.units_done,
                    job.units_total, job.frames_done, static_cast<uint32_t>(job.frames.size()),
-                   job.row.message, job.row.is_simulation()});
+                   job.row.message.empty() ? unserved_reason(job) : job.row.message,
+                   job.row.is_simulation()});
   }
   return out;
 }

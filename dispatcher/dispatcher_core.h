@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "dispatcher/assembler.h"
+#include "dispatcher/lease_sizer.h"
 #include "dispatcher/lease_table.h"
 #include "dispatcher/ledger.h"
 #include "dispatcher/reputation.h"
@@ -62,7 +63,8 @@ struct DispatcherConfig {
   int liveness = 3;
   uint32_t lease_seconds = 600;   // a unit must finish within this long of its lease
   uint32_t max_attempts = 3;      // unit failures before its job fails
-  uint32_t max_slots_per_worker = 256;
+  uint32_t max_slots_per_worker = 256;  // bounds the slots a hello may declare
+  LeaseSizing lease_sizing;       // work in flight per worker by its measured rate (lease_sizer.h)
   TrustPolicy trust;              // reputation thresholds and spot-check rate (reputation.h)
   uint64_t spot_check_seed = 0;   // seeds the spot-check draws; 0: from std::random_device
 };
@@ -117,7 +119,10 @@ class DispatcherCore {
   const WorkerRecord* worker_record(const std::string& key) const;
 
   const DispatcherStats& stats() const { return stats_; }
-  std::vector<proto::JobStatus> job_statuses(uint64_t job_id) const;  // 0: all
+  // Statuses of one job or all (0). The message of an active job says why it cannot make
+  // progress, when it cannot: no worker is connected, or its replication needs more workers
+  // of distinct keys and owners than are connected.
+  std::vector<proto::JobStatus> job_statuses(uint64_t job_id) const;
   Store& store() { return *store_; }
 
  private:
@@ -125,7 +130,8 @@ class DispatcherCore {
     std::string name;
     std::string key;    // the identity the transport vouched for (handle())
     std::string owner;  // WorkerHello.owner, or `key` when it named none
-    uint32_t slots = 0;
+    uint32_t slots = 0;  // units it always may hold (its hello's)
+    LeaseSizer sizer;    // and how much more, by its measured rate
     int64_t last_seen_ms = 0;
     bool said_hello = false;
     // Bundles of every unit leased to this worker since it was first seen: it fetched them,
@@ -181,6 +187,11 @@ class DispatcherCore {
   Status on_hello(const std::string& peer, const std::string& peer_key,
                   const proto::WorkerHello& hello, int64_t now_ms, std::vector<Outgoing>* out);
   Status end_lease(uint64_t lease_id, LeaseEnd how);
+  // Removes a lease from the lease table and its worker's work in flight; nullopt when it had
+  // ended already. Every lease leaves through here.
+  std::optional<Lease> remove_lease(uint64_t lease_id, bool reported);
+  // The dispatcher's measure of a unit's work: pixel-samples, or cells x steps.
+  static uint64_t unit_cost(const UnitRow& unit);
   Status forget_worker(const std::string& peer);
   Status dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms,
                   std::vector<Outgoing>* out);
@@ -197,6 +208,8 @@ class DispatcherCore {
   // "frame 3, pixels [0,32)x[32,64)" or "run re=100, steps [0,500), cells [0,64)x[0,64)".
   std::string unit_description(const UnitRow& unit) const;
   Status fail_job(JobState& job, const std::string& message);
+  // Why an active job cannot make progress with the workers connected now; empty when it can.
+  std::string unserved_reason(const JobState& job) const;
 
   // Verification (verification.cpp).
   // Replicas `unit` still needs leased (0 when done, or enough are out).
@@ -270,6 +283,12 @@ class DispatcherCore {
   std::map<std::pair<uint64_t, uint32_t>, SimRunRow> sim_runs_;   // by (job, run)
   std::map<uint64_t, std::vector<proto::OutputFile>> job_outputs_;  // simulation outputs
   Status deferred_error_;  // a store failure inside record_malformed()
+  // Result bytes this process verified (shape and hash) and stored, by hash: their count (rays,
+  // cell updates), so that accepting them needs no read back. Entries go when their unit is
+  // accepted; the map is emptied when it reaches kMaxFreshResults (disagreeing hashes). A
+  // failed commit ends the process, so every entry names committed or committing bytes.
+  static constexpr size_t kMaxFreshResults = 1 << 16;
+  std::map<Hash256, uint64_t> fresh_results_;
 };
 
 // Names of a frame's output files as listed by OutputsReply.

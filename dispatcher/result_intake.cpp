@@ -11,12 +11,6 @@
 namespace tf {
 namespace {
 
-// Stores a result's canonical bytes under its hash (checked again by the blob store).
-Status store_result_bytes(BlobStore& blobs, const proto::UnitResult& result) {
-  return blobs.put_verified(result.result_hash,
-                            proto::canonical_result_bytes(result.rgb, result.rays));
-}
-
 // Writes an image file through formats/image into a temporary path, then into the blob store.
 Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr) {
   const std::filesystem::path tmp = blobs.temp_dir() / (exr ? "frame.exr" : "frame.png");
@@ -45,9 +39,19 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
   if (Status s = end_lease(result.lease_id, LeaseEnd::kResult); !s) return s;
   const UnitRow& u = unit->row;
   const bool shape_ok = result_shape_ok(u, result);
+  const std::vector<uint8_t> canonical =
+      shape_ok && !result.rgb.empty() ? proto::canonical_result_bytes(result.rgb, result.rays)
+                                      : std::vector<uint8_t>{};
   const bool bytes_ok =
-      shape_ok && (result.rgb.empty() ||
-                   proto::result_hash(result.rgb, result.rays) == result.result_hash);
+      shape_ok && (result.rgb.empty() || blake2b_256(canonical) == result.result_hash);
+  // Stores verified bytes and remembers their count, so that accepting them needs no read back.
+  const auto store_bytes = [&]() -> Status {
+    if (Status s = store_->begin(); !s) return s;
+    if (Status s = store_->put_result_bytes(result.result_hash, canonical); !s) return s;
+    if (fresh_results_.size() >= kMaxFreshResults) fresh_results_.clear();
+    fresh_results_[result.result_hash] = result.rays;
+    return Status::ok();
+  };
   // The bytes of a hash this replica reported earlier: the answer to a ResultBytesRequest.
   if (replica->state == ReplicaState::kReported && replica->hash == result.result_hash &&
       !result.rgb.empty() && !unit->done()) {
@@ -56,7 +60,7 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
       return note_malformed(peer_key, "bytes for unit " + std::to_string(u.id) +
                                           " that do not hash to the reported hash");
     }
-    if (Status s = store_result_bytes(store_->blobs(), result); !s) return s;
+    if (Status s = store_bytes(); !s) return s;
     return settle(*unit);
   }
   if (replica->state == ReplicaState::kLapsed) {
@@ -82,9 +86,8 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
     }
     return settle(*unit);
   }
-  // The blob is durable before the row that names it commits.
   if (!result.rgb.empty()) {
-    if (Status s = store_result_bytes(store_->blobs(), result); !s) return s;
+    if (Status s = store_bytes(); !s) return s;
   }
   ++stats_.replicas_reported;
   if (Status s = set_replica_state(*replica, ReplicaState::kReported, result.result_hash); !s) {
@@ -132,7 +135,7 @@ Status DispatcherCore::complete_frame(FrameState& frame) {
   tiles.reserve(frame.unit_ids.size());
   for (uint64_t id : frame.unit_ids) {
     const UnitRow& u = units_[id].row;
-    Result<std::vector<uint8_t>> bytes = store_->blobs().get(*u.result);
+    Result<std::vector<uint8_t>> bytes = store_->result_bytes(*u.result);
     if (!bytes) return bytes.status();
     Result<std::vector<float>> rgb = proto::values_from_canonical(bytes.value(), result_floats(u));
     if (!rgb) return rgb.status();

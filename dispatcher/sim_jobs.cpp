@@ -150,7 +150,7 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   uint64_t end = run.step;
   for (uint64_t id : frame.unit_ids) {
     const UnitRow& u = units_.at(id).row;
-    Result<std::vector<uint8_t>> bytes = store_->blobs().get(*u.result);
+    Result<std::vector<uint8_t>> bytes = store_->result_bytes(*u.result);
     if (!bytes) return broken("unit " + std::to_string(u.id) + ": " + bytes.message());
     Result<std::vector<float>> values = proto::values_from_canonical(bytes.value(), result_floats(u));
     if (!values) return broken("unit " + std::to_string(u.id) + ": " + values.message());

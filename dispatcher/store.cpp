@@ -135,6 +135,13 @@ constexpr const char* kMigrations[] = {
       size INTEGER NOT NULL,
       PRIMARY KEY(job_id, name));
     )sql",
+    // 6 -> 7: unit result bytes in the database (store_results.cpp) instead of one file each,
+    // which cost two fsyncs per result.
+    R"sql(
+    CREATE TABLE results(
+      hash BLOB PRIMARY KEY,
+      bytes BLOB NOT NULL);
+    )sql",
 };
 
 Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {

@@ -1,5 +1,6 @@
-// The dispatcher's durable state: jobs, frames, units, leases, replicas and worker reputations
-// in SQLite (WAL, synchronous=FULL), blobs as content-addressed files beside the database.
+// The dispatcher's durable state: jobs, frames, units, leases, replicas, worker reputations and
+// unit result bytes in SQLite (WAL, synchronous=FULL); uploaded assets and outputs as
+// content-addressed files beside the database.
 //
 // Transactions: every write happens inside begin()/commit(); the server opens one transaction
 // per poll-loop iteration (batching every message of that iteration) and sends replies only
@@ -17,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -179,6 +181,15 @@ class Store {
   // Simulation state (store_sim.cpp).
   Status put_sim_run(const SimRunRow& run);  // insert or replace by (job, run)
   Status insert_job_output(const JobOutputRow& output);
+  // Unit results (store_results.cpp): the canonical bytes (formats/protocol/result_hash.h) of
+  // a result under its hash, already checked by the caller. They live in the database, so
+  // they commit with the rows that name them: no file and no fsync of their own per result,
+  // the same transaction's one durable commit. Storing the same hash twice keeps the first.
+  Status put_result_bytes(const Hash256& hash, std::span<const uint8_t> bytes);
+  // Whether / which bytes are stored under `hash`; results kept as blob files by earlier
+  // versions are found too. Outside or inside a transaction (a transaction sees its own rows).
+  bool has_result_bytes(const Hash256& hash);
+  Result<std::vector<uint8_t>> result_bytes(const Hash256& hash);
 
   Result<StoreSnapshot> load();
 

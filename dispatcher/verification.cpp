@@ -68,7 +68,9 @@ Status DispatcherCore::settle(UnitState& unit, bool urgent) {
   if (unit.done() || !job.active()) return Status::ok();
   const Votes v = count_votes(unit.replicas);
   if (v.best && v.best_count >= unit.row.quorum) {
-    if (store_->blobs().contains(*v.best)) return accept_unit(unit, *v.best);
+    if (fresh_results_.count(*v.best) != 0 || store_->has_result_bytes(*v.best)) {
+      return accept_unit(unit, *v.best);
+    }
     missing_bytes_.try_emplace(unit.row.id, MissingBytes{*v.best});
   } else {
     missing_bytes_.erase(unit.row.id);
@@ -92,9 +94,14 @@ Status DispatcherCore::settle(UnitState& unit, bool urgent) {
 
 Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
   UnitRow& u = unit.row;
-  Result<std::vector<uint8_t>> bytes = store_->blobs().get(hash);
-  const std::optional<uint64_t> rays =
-      bytes ? verified_rays(bytes.value(), hash, result_floats(u)) : std::nullopt;
+  std::optional<uint64_t> rays;
+  if (auto fresh = fresh_results_.find(hash); fresh != fresh_results_.end()) {
+    rays = fresh->second;  // verified on arrival
+    fresh_results_.erase(fresh);
+  } else {
+    Result<std::vector<uint8_t>> bytes = store_->result_bytes(hash);
+    rays = bytes ? verified_rays(bytes.value(), hash, result_floats(u)) : std::nullopt;
+  }
   if (!rays) {
     // The stored copy is unreadable or damaged: ask an agreeing replica for the bytes again.
     missing_bytes_.try_emplace(u.id, MissingBytes{hash});
@@ -105,7 +112,7 @@ Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
   if (Status s = store_->set_unit_result(u.id, hash, *rays); !s) return s;
   // Replicas still out are moot now (set_unit_result deleted their lease rows).
   for (uint64_t id : leases_.of_unit(u.id)) {
-    if (std::optional<Lease> other = leases_.remove(id)) scheduler_.finished_one(other->job_id);
+    (void)remove_lease(id, false);
   }
   u.result = hash;
   u.rays = *rays;

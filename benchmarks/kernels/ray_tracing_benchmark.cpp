@@ -14,6 +14,7 @@
 #include <string>
 
 #include "benchmarks/kernels/bench_scene.h"
+#include "benchmarks/support/smoke.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/host_scene.h"
 #include "kernels/render/render_pixel.h"
@@ -21,8 +22,10 @@
 namespace tf::bench {
 namespace {
 
-constexpr uint32_t kSegments = 1000;  // 2 * 500 * 1000 = 1M triangles
-constexpr uint32_t kRays = 1u << 18;
+// 2 * 500 * 1000 = 1M triangles and 2^18 rays; a smoke run (--smoke) uses 5,000 and 2^10.
+bool g_smoke = false;
+uint32_t segments() { return g_smoke ? 100 : 1000; }
+uint32_t ray_count() { return g_smoke ? 1u << 10 : 1u << 18; }
 
 // The mesh, its BVH and the rays, built once for every benchmark of the run.
 struct TraversalFixture {
@@ -30,12 +33,12 @@ struct TraversalFixture {
   std::vector<BenchRay> rays;
   double build_seconds = 0;
   TraversalFixture() {
-    scene = bumpy_sphere_scene(kSegments, 64, 64);
+    scene = bumpy_sphere_scene(segments(), 64, 64);
     auto t0 = std::chrono::steady_clock::now();
     Status st = finalize_kernel_scene(&scene);
     build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!st) std::fprintf(stderr, "%s\n", st.message().c_str());
-    rays = random_rays(kRays, 17);
+    rays = random_rays(ray_count(), 17);
   }
   static const TraversalFixture& get() {
     static const TraversalFixture f;
@@ -189,6 +192,7 @@ void path_trace(benchmark::State& state, Backend* backend) {
 // Registers one path tracing benchmark per device: every device of the registry when it is
 // linked in (TILEFARM_HAVE_BACKEND_REGISTRY), else the CPU backend alone.
 int main(int argc, char** argv) {
+  tf::bench::g_smoke = tf::bench::take_smoke_flag(&argc, argv);
   std::vector<std::unique_ptr<tf::Backend>> backends;
 #if TILEFARM_HAVE_BACKEND_REGISTRY
   for (const tf::DeviceInfo& d : tf::list_devices()) {

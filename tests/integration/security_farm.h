@@ -99,7 +99,7 @@ class SecureFarm {
 
   // Starts a worker holding `keys` with one synthetic device taking `unit_time` per unit.
   Worker& add_worker(const proto::CurveKeypair& keys,
-                     std::chrono::milliseconds unit_time = std::chrono::milliseconds(0)) {
+                     std::chrono::microseconds unit_time = std::chrono::microseconds(0)) {
     WorkerOptions options;
     options.dispatcher_endpoint = endpoint();
     options.name = "worker-" + std::to_string(workers_.size());

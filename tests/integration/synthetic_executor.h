@@ -1,6 +1,7 @@
-// A UnitExecutor for farm tests: "renders" tests/dispatcher/synthetic_render.h values, seeded
-// by the hash of the scene file's bytes, optionally sleeping per unit so that tests can kill
-// processes mid-job.
+// A UnitExecutor for farm tests and benchmarks: "renders" tests/dispatcher/synthetic_render.h
+// values, seeded by the hash of the scene file's bytes, optionally taking a fixed time per unit
+// (it sleeps until that long after the unit started, compute included), so that tests can
+// kill processes mid-job and benchmarks can stand in for devices of a known speed.
 #pragma once
 
 #include <chrono>
@@ -23,8 +24,8 @@ inline uint64_t synthetic_seed(std::string_view scene_text) {
 
 class SyntheticExecutor : public UnitExecutor {
  public:
-  explicit SyntheticExecutor(std::chrono::milliseconds delay_per_unit = std::chrono::milliseconds(0))
-      : delay_(delay_per_unit) {
+  explicit SyntheticExecutor(std::chrono::microseconds time_per_unit = std::chrono::microseconds(0))
+      : time_per_unit_(time_per_unit) {
     device_.backend = "synthetic";
     device_.name = "synthetic test device";
   }
@@ -40,14 +41,15 @@ class SyntheticExecutor : public UnitExecutor {
     return Status::ok();
   }
   Status render(const RenderUnit& unit, TileResult* out) override {
-    std::this_thread::sleep_for(delay_);
+    const auto until = std::chrono::steady_clock::now() + time_per_unit_;
     *out = synthetic_tile(seed_, unit);
+    if (time_per_unit_.count() > 0) std::this_thread::sleep_until(until);
     return Status::ok();
   }
 
  private:
   DeviceInfo device_;
-  std::chrono::milliseconds delay_;
+  std::chrono::microseconds time_per_unit_;
   uint64_t seed_ = 0;
 };
 

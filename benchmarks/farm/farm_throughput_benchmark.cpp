@@ -1,0 +1,182 @@
+// Farm throughput at GPU speed (DESIGN.md, performance model): workers that stand in for
+// devices of known speed, each taking a fixed time per unit (tests/integration
+// synthetic_executor.h: 0 "trivial", 200 us "one GPU", 2 ms "a fast device", 20 ms "a CPU"),
+// connect over tcp://127.0.0.1 with CurveZMQ on to a dispatcher with its durable store, as a
+// real farm does; a client submits frames of 8x8-pixel, 1-sample units and waits for them.
+//
+// Args: {microseconds per unit, workers, replication}. Counters:
+// - units_per_s: accepted units per second of the measured job (submit to done);
+// - results_per_s: replica results per second (replication x units_per_s);
+// - efficiency: results_per_s / (workers / unit time), the share of the devices' time spent
+//   on units (0 for trivial units, which have no device time);
+// - bare_per_s: the bare ZeroMQ ROUTER/DEALER exchange rate (bare_exchange.h) with as many
+//   DEALERs and the farm's own message sizes (one unit's grant out, one result back), measured
+//   in the same run just before the farm; farm/bare = results_per_s / bare_per_s;
+// - loop_cpu: the dispatcher loop thread's CPU seconds per wall second during the job.
+// Every worker, the dispatcher and the client share this machine's cores, as on one host.
+//
+// Run: farm_throughput_benchmark --benchmark_format=json [--smoke]
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+
+#include "benchmarks/farm/bare_exchange.h"
+#include "benchmarks/support/smoke.h"
+#include "formats/protocol/codec.h"
+#include "formats/protocol/result_hash.h"
+#include "tests/integration/security_farm.h"
+#include "tests/support/temp_dir.h"
+
+namespace tf {
+namespace {
+
+bool g_smoke = false;
+constexpr uint32_t kTile = 8;
+constexpr uint32_t kFrameSide = 256;  // 1,024 units per full frame
+
+// Encoded sizes of one unit's grant and one uploaded 8x8 result, as the farm sends them.
+std::pair<size_t, size_t> unit_message_sizes() {
+  proto::LeaseGrant grant;
+  proto::RenderUnitSpec spec;
+  spec.lease_id = spec.unit_id = spec.job_id = 1u << 20;
+  spec.scene_path = "scene.pbrt";
+  spec.x1 = spec.y1 = kTile;
+  spec.s1 = 1;
+  spec.upload_bytes = true;
+  grant.units.push_back(spec);
+  proto::UnitResult result;
+  result.lease_id = result.unit_id = 1u << 20;
+  result.kernel_version = "synthetic-1";
+  result.width = result.height = kTile;
+  result.rgb.assign(size_t{kTile} * kTile * 3, 0.5f);
+  result.rays = kTile * kTile;
+  result.result_hash = proto::result_hash(result.rgb, result.rays);
+  return {proto::encode_message({0, grant}).size(), proto::encode_message({0, result}).size()};
+}
+
+double bare_rate(int dealers) {
+  static std::map<int, double> measured;  // per DEALER count, once per process
+  auto it = measured.find(dealers);
+  if (it != measured.end()) return it->second;
+  const auto [request, reply] = unit_message_sizes();
+  bench::BareExchangeOptions options;
+  options.dealers = dealers;
+  options.request_bytes = request;
+  options.reply_bytes = reply;
+  options.duration = std::chrono::milliseconds(g_smoke ? 50 : 1000);
+  return measured[dealers] = bench::bare_exchanges_per_second(options);
+}
+
+// Frames holding about `units` units: full 256x256 frames, or one smaller square frame.
+std::vector<proto::FrameSpec> frames_for(uint64_t units) {
+  std::vector<proto::FrameSpec> frames;
+  const uint64_t per_frame = (kFrameSide / kTile) * (kFrameSide / kTile);
+  if (units < per_frame) {
+    const auto side = static_cast<uint32_t>(std::ceil(std::sqrt(static_cast<double>(units)))) * kTile;
+    frames.push_back({1, "scene.pbrt", side, side});
+    return frames;
+  }
+  for (uint32_t f = 1; f <= units / per_frame; ++f) frames.push_back({f, "scene.pbrt", kFrameSide, kFrameSide});
+  return frames;
+}
+
+void BM_FarmThroughput(benchmark::State& state) {
+  const auto unit_time = std::chrono::microseconds(state.range(0));
+  const int workers = static_cast<int>(state.range(1));
+  const auto replication = static_cast<uint32_t>(state.range(2));
+  const double bare = bare_rate(workers);
+
+  testing::TempDir dir;
+  const proto::CurveKeypair client_keys = testing::fresh_keys();
+  AccessPolicy access;
+  access.client_allow = {client_keys.public_key};
+  std::string error;
+  std::unique_ptr<testing::SecureFarm> farm = testing::SecureFarm::start(dir.path(), access, &error);
+  if (!farm) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  for (int i = 0; i < workers; ++i) farm->add_worker(testing::fresh_keys(), unit_time);
+  std::unique_ptr<DispatcherClient> client = farm->client(client_keys, std::chrono::seconds(120));
+
+  const std::string text = "# benchmark scene\n";
+  std::filesystem::create_directories(dir.path() / "scene");
+  std::ofstream(dir.path() / "scene" / "scene.pbrt") << text;
+  const BundleManifest manifest{"scene.pbrt", {{"scene.pbrt", blake2b_256(std::string_view(text)), text.size()}}};
+  Result<Hash256> bundle = client->upload_bundle(manifest, dir.path() / "scene");
+  if (!bundle) {
+    state.SkipWithError(bundle.message().c_str());
+    return;
+  }
+  auto run_job = [&](uint64_t units) -> Result<proto::JobStatus> {
+    proto::SubmitJob job{"bench", bundle.value(), frames_for(units), kTile, 1, 1, 0};
+    job.replication = job.quorum = replication;
+    Result<uint64_t> id = client->submit(job);
+    if (!id) return Error{id.message()};
+    return client->wait(id.value(), std::chrono::milliseconds(5), nullptr);
+  };
+  // Warm-up: every worker connected, enrolled and holding the bundle before the clock starts.
+  if (Result<proto::JobStatus> warm = run_job(uint64_t(workers) * 4); !warm || warm->state != proto::JobState::kDone) {
+    state.SkipWithError(warm ? warm->message.c_str() : warm.message().c_str());
+    return;
+  }
+  // About two seconds of work at the devices' full speed (20,000 units/s for trivial units).
+  const double capacity = unit_time.count() > 0 ? workers * 1e6 / static_cast<double>(unit_time.count()) : 20000.0;
+  const uint64_t units = g_smoke ? 64 : std::clamp<uint64_t>(static_cast<uint64_t>(2.0 * capacity / replication), 1024, 32768);
+  uint64_t done_units = 0;
+  double seconds = 0, loop_cpu = 0;
+  for (auto _ : state) {
+    const double cpu0 = farm->server_cpu_seconds();
+    const auto start = std::chrono::steady_clock::now();
+    Result<proto::JobStatus> done = run_job(units);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    loop_cpu += farm->server_cpu_seconds() - cpu0;
+    if (!done || done->state != proto::JobState::kDone) {
+      state.SkipWithError(done ? done->message.c_str() : done.message().c_str());
+      return;
+    }
+    done_units += done->units_total;
+  }
+  const double units_per_s = static_cast<double>(done_units) / seconds;
+  const double results_per_s = units_per_s * replication;
+  state.counters["units_per_s"] = units_per_s;
+  state.counters["results_per_s"] = results_per_s;
+  state.counters["efficiency"] = unit_time.count() > 0 ? results_per_s / capacity : 0.0;
+  state.counters["bare_per_s"] = bare;
+  state.counters["farm/bare"] = bare > 0 ? results_per_s / bare : 0.0;
+  state.counters["loop_cpu"] = loop_cpu / seconds;
+}
+
+void farm_cases(benchmark::internal::Benchmark* b) {
+  if (g_smoke) {
+    b->Args({0, 2, 2})->Args({200, 1, 1});
+    return;
+  }
+  for (int replication : {1, 2}) b->Args({0, 16, replication});
+  b->Args({200, 1, 1});
+  for (int replication : {1, 2}) b->Args({200, 16, replication});
+  for (int replication : {1, 2}) b->Args({2000, 16, replication});
+  for (int replication : {1, 2}) b->Args({20000, 256, replication});
+}
+
+}  // namespace
+}  // namespace tf
+
+int main(int argc, char** argv) {
+  tf::g_smoke = tf::bench::take_smoke_flag(&argc, argv);
+  benchmark::RegisterBenchmark("BM_FarmThroughput", tf::BM_FarmThroughput)
+      ->Apply(tf::farm_cases)
+      ->ArgNames({"unit_us", "workers", "replication"})
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,44 @@
+#include "dispatcher/lease_sizer.h"
+
+#include <algorithm>
+
+namespace tf {
+
+void LeaseSizer::granted(uint64_t cost, int64_t now_ms) {
+  if (in_flight_ == 0) {
+    if (window_start_ms_ < 0) {
+      window_start_ms_ = now_ms;
+      window_cost_ = 0;
+    } else {
+      window_start_ms_ += std::max<int64_t>(0, now_ms - idle_since_ms_);  // idle: left out
+    }
+  }
+  in_flight_ += cost;
+}
+
+void LeaseSizer::ended(uint64_t cost, int64_t now_ms) {
+  in_flight_ -= std::min(cost, in_flight_);
+  if (in_flight_ == 0) idle_since_ms_ = now_ms;
+}
+
+void LeaseSizer::reported(uint64_t cost, int64_t now_ms, int64_t window_ms) {
+  if (window_start_ms_ < 0) return;
+  window_cost_ += cost;
+  const int64_t elapsed = now_ms - window_start_ms_;
+  if (elapsed < window_ms) return;
+  const double sample = static_cast<double>(window_cost_) * 1000.0 / static_cast<double>(elapsed);
+  rate_per_s_ = rate_per_s_ == 0 ? sample : 0.5 * (rate_per_s_ + sample);
+  window_start_ms_ = now_ms;
+  window_cost_ = 0;
+}
+
+bool LeaseSizer::wants_more(uint64_t held, uint64_t slots, int64_t lease_ms,
+                            const LeaseSizing& sizing) const {
+  if (held >= sizing.max_units) return false;
+  if (held < slots) return true;
+  const int64_t horizon_ms = std::min(sizing.target_ms, lease_ms / 2);
+  const double budget = rate_per_s_ * static_cast<double>(horizon_ms) / 1000.0;
+  return static_cast<double>(in_flight_) < budget;
+}
+
+}  // namespace tf

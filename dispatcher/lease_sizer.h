@@ -1,0 +1,52 @@
+// Leases sized to the device: how much work one worker may hold at once.
+//
+// A GPU finishes a typical unit in about a millisecond, a CPU in a second, so a fixed number
+// of units in flight per worker either starves the GPU (each result waits for a round trip
+// before the next grant) or queues minutes of work on the CPU. Instead the dispatcher measures
+// each worker's rate from the results it reports (in work units of unit_cost: pixel-samples,
+// cell-steps, the dispatcher's own count, never the worker's claim) and lets it hold about
+// `target_ms` of work at that rate, never fewer units than the slots its hello declared and
+// never more than `max_units` units or half its lease time of work.
+//
+// Rate: work reported over a measuring window of at least `window_ms`, blended with the
+// previous estimate (half each). Time while the worker holds nothing (no work pending, or a
+// result's round trip before the next grant) is left out of the window, so idleness never
+// counts as slowness. Until the first window closes the worker holds its declared slots only.
+//
+// Thread safety: one LeaseSizer per worker, on the dispatcher's loop thread.
+#pragma once
+
+#include <cstdint>
+
+namespace tf {
+
+struct LeaseSizing {
+  int64_t target_ms = 2000;  // work in flight per worker, at its measured rate
+  int64_t window_ms = 500;   // shortest measuring window
+  uint32_t max_units = 4096; // units in flight per worker, whatever its rate
+};
+
+class LeaseSizer {
+ public:
+  // A unit of `cost` was granted / ended (result, failure, lapse, return) at `now_ms`.
+  void granted(uint64_t cost, int64_t now_ms);
+  void ended(uint64_t cost, int64_t now_ms);
+  // A result for a unit of `cost` arrived in time; windows last at least `window_ms`.
+  void reported(uint64_t cost, int64_t now_ms, int64_t window_ms);
+
+  // Whether one more unit may go to this worker, which holds `held` units now, declared
+  // `slots` in its hello, and gets leases of `lease_ms`.
+  bool wants_more(uint64_t held, uint64_t slots, int64_t lease_ms, const LeaseSizing& sizing) const;
+
+  double rate_per_s() const { return rate_per_s_; }  // 0: not measured yet
+  uint64_t cost_in_flight() const { return in_flight_; }
+
+ private:
+  uint64_t in_flight_ = 0;
+  double rate_per_s_ = 0;
+  int64_t window_start_ms_ = -1;  // -1: no window opened yet
+  int64_t idle_since_ms_ = 0;     // when in_flight_ last fell to 0
+  uint64_t window_cost_ = 0;
+};
+
+}  // namespace tf

@@ -1,0 +1,40 @@
+// The store's unit results: canonical result bytes by hash, in the database (Store, see store.h).
+#include "dispatcher/store.h"
+
+namespace tf {
+
+Status Store::put_result_bytes(const Hash256& hash, std::span<const uint8_t> bytes) {
+  if (Status s = require_transaction("put_result_bytes"); !s) return s;
+  // The same bytes reported twice (two agreeing replicas) are stored once.
+  auto st = statement("INSERT OR IGNORE INTO results(hash, bytes) VALUES (?, ?)");
+  if (!st) return st.status();
+  st.value()->bind_blob(1, hash.bytes.data(), hash.bytes.size()).bind_blob(2, bytes.data(), bytes.size());
+  return st.value()->run();
+}
+
+bool Store::has_result_bytes(const Hash256& hash) {
+  auto st = statement("SELECT 1 FROM results WHERE hash = ?");
+  if (!st) return false;
+  st.value()->bind_blob(1, hash.bytes.data(), hash.bytes.size());
+  Result<bool> row = st.value()->step();
+  const bool found = row && row.value();
+  st.value()->reset();
+  return found || blobs_.contains(hash);
+}
+
+Result<std::vector<uint8_t>> Store::result_bytes(const Hash256& hash) {
+  auto st = statement("SELECT bytes FROM results WHERE hash = ?");
+  if (!st) return Error{st.message()};
+  st.value()->bind_blob(1, hash.bytes.data(), hash.bytes.size());
+  Result<bool> row = st.value()->step();
+  if (!row) return Error{row.message()};
+  if (row.value()) {
+    std::vector<uint8_t> bytes = st.value()->column_blob(0);
+    st.value()->reset();
+    return bytes;
+  }
+  st.value()->reset();
+  return blobs_.get(hash);  // a result stored as a file by an older version
+}
+
+}  // namespace tf

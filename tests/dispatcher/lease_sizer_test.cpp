@@ -1,0 +1,82 @@
+// Leases sized to the device (dispatcher/lease_sizer.h): the budget follows the measured rate,
+// idle time does not count as slowness, and the declared slots, the unit cap and half the
+// lease time bound it.
+#include "dispatcher/lease_sizer.h"
+
+#include <gtest/gtest.h>
+
+namespace tf {
+namespace {
+
+constexpr int64_t kLeaseMs = 600'000;
+
+// Feeds `sizer` a worker that finishes one unit of `cost` every `every_ms`, keeping `held`
+// units in flight, from `start_ms` for `duration_ms`; returns the time it stopped.
+int64_t run_at_rate(LeaseSizer& sizer, uint64_t cost, int64_t every_ms, int held, int64_t start_ms,
+                    int64_t duration_ms) {
+  const LeaseSizing sizing;
+  for (int i = 0; i < held; ++i) sizer.granted(cost, start_ms);
+  int64_t now = start_ms;
+  while (now - start_ms < duration_ms) {
+    now += every_ms;
+    sizer.reported(cost, now, sizing.window_ms);
+    sizer.ended(cost, now);
+    sizer.granted(cost, now);  // the freed slot is refilled at once
+  }
+  return now;
+}
+
+// Units the sizer lets a worker hold when every unit costs `cost`.
+uint64_t units_allowed(const LeaseSizer& sizer, uint64_t cost, uint64_t slots, int64_t lease_ms,
+                       const LeaseSizing& sizing = {}) {
+  LeaseSizer probe = sizer;
+  uint64_t held = 0;
+  // Starts from nothing in flight: count how many grants it takes until it says no.
+  while (probe.cost_in_flight() > 0) probe.ended(cost, 0);
+  while (probe.wants_more(held, slots, lease_ms, sizing)) {
+    probe.granted(cost, 0);
+    ++held;
+  }
+  return held;
+}
+
+TEST(LeaseSizer, UnmeasuredWorkerGetsItsDeclaredSlots) {
+  LeaseSizer sizer;
+  EXPECT_EQ(units_allowed(sizer, 100, 3, kLeaseMs), 3u);
+}
+
+TEST(LeaseSizer, BudgetIsTheTargetTimeOfWorkAtTheMeasuredRate) {
+  LeaseSizer sizer;
+  // 256 work units every millisecond: 256,000 per second, 2 s target -> 512,000 -> 2,000 units.
+  run_at_rate(sizer, 256, 1, 2, 0, 3000);
+  EXPECT_NEAR(sizer.rate_per_s(), 256'000.0, 256'000.0 * 0.01);
+  EXPECT_NEAR(static_cast<double>(units_allowed(sizer, 256, 2, kLeaseMs)), 2000.0, 2000.0 * 0.02);
+  // A slow device: one unit of 256 every 250 ms -> 1,024/s -> 2,048 in 2 s -> 8 units.
+  LeaseSizer slow;
+  run_at_rate(slow, 256, 250, 2, 0, 10'000);
+  EXPECT_NEAR(slow.rate_per_s(), 1024.0, 1024.0 * 0.01);
+  EXPECT_EQ(units_allowed(slow, 256, 2, kLeaseMs), 8u);
+}
+
+TEST(LeaseSizer, IdleTimeIsNotSlowness) {
+  LeaseSizer sizer;
+  int64_t now = run_at_rate(sizer, 100, 1, 1, 0, 2000);
+  const double busy_rate = sizer.rate_per_s();
+  sizer.ended(100, now);  // nothing in flight: the worker waits 30 s for new work
+  now += 30'000;
+  run_at_rate(sizer, 100, 1, 1, now, 2000);
+  EXPECT_NEAR(sizer.rate_per_s(), busy_rate, busy_rate * 0.01);
+}
+
+TEST(LeaseSizer, UnitCapAndHalfTheLeaseBoundTheBudget) {
+  LeaseSizer sizer;
+  run_at_rate(sizer, 1, 1, 1, 0, 3000);  // 1,000 per second
+  LeaseSizing small_cap;
+  small_cap.max_units = 50;
+  EXPECT_EQ(units_allowed(sizer, 1, 2, kLeaseMs, small_cap), 50u);
+  // Leases of 1 s: at most 0.5 s of work in flight, 500 units.
+  EXPECT_NEAR(static_cast<double>(units_allowed(sizer, 1, 2, 1000)), 500.0, 5.0);
+}
+
+}  // namespace
+}  // namespace tf
