@@ -25,6 +25,9 @@ Result<std::unique_ptr<DispatcherCore>> DispatcherCore::open(const DispatcherCon
                                                     : uint64_t{std::random_device{}()} << 32 |
                                                           std::random_device{}());
   core->now_ms_ = now_ms;
+  if (config.encode_frames_in_background) {
+    core->encoder_ = std::make_unique<FrameEncoder>(core->store_->blobs());
+  }
   if (Status s = core->load(now_ms); !s) return Error{s.message()};
   if (Status s = core->commit(); !s) return Error{s.message()};
   return core;
@@ -365,6 +368,7 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
 Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   if (!deferred_error_) return deferred_error_;
   now_ms_ = now_ms;
+  if (Status s = collect_encoded_frames(); !s) return s;
   for (uint64_t id : leases_.expired(now_ms)) {
     ++stats_.leases_lapsed;
     if (Status s = end_lease(id, LeaseEnd::kLapsed); !s) return s;

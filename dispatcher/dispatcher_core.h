@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "dispatcher/assembler.h"
+#include "dispatcher/frame_encoder.h"
 #include "dispatcher/lease_sizer.h"
 #include "dispatcher/lease_table.h"
 #include "dispatcher/ledger.h"
@@ -67,6 +68,9 @@ struct DispatcherConfig {
   LeaseSizing lease_sizing;       // work in flight per worker by its measured rate (lease_sizer.h)
   TrustPolicy trust;              // reputation thresholds and spot-check rate (reputation.h)
   uint64_t spot_check_seed = 0;   // seeds the spot-check draws; 0: from std::random_device
+  // Encode finished frames (EXR, PNG) on a background thread (frame_encoder.h) and record them
+  // on a later tick(); false: at once, inside the call that accepted the frame's last unit.
+  bool encode_frames_in_background = false;
 };
 
 struct Outgoing {
@@ -108,6 +112,9 @@ class DispatcherCore {
   // with free slots. Call at least once per heartbeat interval and after handle().
   Status tick(int64_t now_ms, std::vector<Outgoing>* out);
   Status commit() { return store_->commit(); }
+  // A file descriptor that becomes readable when background work (frame encoding) finished and
+  // wants a tick(); -1 when there is none.
+  int wake_fd() const { return encoder_ ? encoder_->wake_fd() : -1; }
 
   // Counts `count` malformed or refused messages against `peer_key` (the server reports its
   // rejections once per key and window, with the first message's reason); enough of them
@@ -202,7 +209,12 @@ class DispatcherCore {
   // Results and frames (result_intake.cpp).
   Status accept_result(const std::string& peer_key, const proto::UnitResult& result);
   Status record_failure(const std::string& peer, const proto::UnitFailure& failure);
+  // Assembles a frame whose units are all accepted (a simulation run: its chunk) and stores its
+  // outputs, or hands them to the background encoder (DispatcherConfig).
   Status complete_frame(FrameState& frame);
+  Status record_frame_outputs(FrameState& frame, const Hash256& exr, const Hash256& png);
+  // Records the frames the background encoder finished (tick()).
+  Status collect_encoded_frames();
   // A frame (or run) has its outputs: counts it, and ends the job after its last one.
   Status frame_finished(JobState& job);
   // "frame 3, pixels [0,32)x[32,64)" or "run re=100, steps [0,500), cells [0,64)x[0,64)".
@@ -283,6 +295,7 @@ class DispatcherCore {
   std::map<std::pair<uint64_t, uint32_t>, SimRunRow> sim_runs_;   // by (job, run)
   std::map<uint64_t, std::vector<proto::OutputFile>> job_outputs_;  // simulation outputs
   Status deferred_error_;  // a store failure inside record_malformed()
+  std::unique_ptr<FrameEncoder> encoder_;  // set when frames are encoded in the background
   // Result bytes this process verified (shape and hash) and stored, by hash: their count (rays,
   // cell updates), so that accepting them needs no read back. Entries go when their unit is
   // accepted; the map is emptied when it reaches kMaxFreshResults (disagreeing hashes). A

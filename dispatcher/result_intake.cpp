@@ -11,19 +11,6 @@
 namespace tf {
 namespace {
 
-// Writes an image file through formats/image into a temporary path, then into the blob store.
-Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr) {
-  const std::filesystem::path tmp = blobs.temp_dir() / (exr ? "frame.exr" : "frame.png");
-  Status written = exr ? write_exr(tmp, image.width, image.height, image.rgb.data())
-                       : write_png(tmp, image.width, image.height, image.rgb.data());
-  if (!written) return Error{written.message()};
-  Result<std::vector<uint8_t>> bytes = read_whole_file(tmp);
-  std::error_code ec;
-  std::filesystem::remove(tmp, ec);
-  if (!bytes) return Error{bytes.message()};
-  return blobs.put(bytes.value());
-}
-
 }  // namespace
 
 Status DispatcherCore::accept_result(const std::string& peer_key,
@@ -147,19 +134,39 @@ Status DispatcherCore::complete_frame(FrameState& frame) {
     return fail_job(job, "frame " + std::to_string(frame.row.frame) +
                              " cannot be assembled: " + image.message());
   }
+  if (encoder_) {
+    encoder_->submit(job.row.id, frame.row.frame, std::move(image.value()));
+    return Status::ok();
+  }
   Result<Hash256> exr = store_image(store_->blobs(), image.value(), true);
   if (!exr) return exr.status();
   Result<Hash256> png = store_image(store_->blobs(), image.value(), false);
   if (!png) return png.status();
+  return record_frame_outputs(frame, exr.value(), png.value());
+}
+
+Status DispatcherCore::record_frame_outputs(FrameState& frame, const Hash256& exr,
+                                            const Hash256& png) {
+  JobState& job = jobs_[frame.row.job_id];
   if (Status s = store_->begin(); !s) return s;
-  if (Status s = store_->set_frame_outputs(job.row.id, frame.row.frame, exr.value(),
-                                           png.value());
-      !s) {
-    return s;
-  }
-  frame.row.exr = exr.value();
-  frame.row.png = png.value();
+  if (Status s = store_->set_frame_outputs(job.row.id, frame.row.frame, exr, png); !s) return s;
+  frame.row.exr = exr;
+  frame.row.png = png;
   return frame_finished(job);
+}
+
+Status DispatcherCore::collect_encoded_frames() {
+  if (!encoder_) return Status::ok();
+  for (EncodedFrame& done : encoder_->take_finished()) {
+    if (!done.exr) return done.exr.status();  // the blob folder failed: as a store failure
+    if (!done.png) return done.png.status();
+    auto frame = frames_.find({done.job_id, done.frame});
+    if (frame == frames_.end() || finished(frame->second) || !jobs_[done.job_id].active()) continue;
+    if (Status s = record_frame_outputs(frame->second, done.exr.value(), done.png.value()); !s) {
+      return s;
+    }
+  }
+  return Status::ok();
 }
 
 Status DispatcherCore::frame_finished(JobState& job) {

@@ -67,6 +67,8 @@ Result<std::unique_ptr<DispatcherServer>> DispatcherServer::start(
     return Error{"listening on " + options.endpoint +
                  " needs the dispatcher's CurveZMQ keypair (or an explicit insecure mode for plain tcp)"};
   }
+  // The loop never waits for image encoding (frame_encoder.h); it polls the encoder's fd.
+  options.core.encode_frames_in_background = true;
   Result<std::unique_ptr<DispatcherCore>> core =
       DispatcherCore::open(options.core, proto::now_ms());
   if (!core) return Error{core.message()};
@@ -173,9 +175,10 @@ Status DispatcherServer::run() {
   const long poll_ms = std::max<long>(10, static_cast<long>(options_.core.heartbeat_interval_ms / 4));
   std::vector<Outgoing> out;
   while (!stop_) {
-    zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
+    zmq::pollitem_t items[] = {{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0},
+                               {nullptr, core_->wake_fd(), ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(&item, 1, std::chrono::milliseconds(poll_ms));
+      zmq::poll(items, core_->wake_fd() >= 0 ? 2 : 1, std::chrono::milliseconds(poll_ms));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       return Error{std::string("poll failed: ") + e.what()};

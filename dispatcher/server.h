@@ -1,9 +1,10 @@
 // The dispatcher process's loop: one ROUTER socket (tcp, ipc or inproc) for workers and
 // clients, feeding DispatcherCore.
 //
-// Each iteration: wait for messages (at most a quarter heartbeat), handle every message
-// waiting (up to a batch limit), tick (leases, liveness, heartbeats, dispatch), commit the
-// iteration's one transaction, then send what the iteration produced.
+// Each iteration: wait for messages or finished background work (at most a quarter
+// heartbeat), handle every message waiting (up to a batch limit), tick (leases, liveness,
+// heartbeats, dispatch, frames encoded in the background), commit the iteration's one
+// transaction, then send what the iteration produced.
 //
 // Security (zap_policy.h, zap_handler.h): a tcp:// endpoint runs CurveZMQ with the
 // dispatcher's keypair and a ZAP handler that decides every handshake by key, unless

@@ -1,0 +1,76 @@
+#include "dispatcher/frame_encoder.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "formats/fileio/read_file.h"
+
+namespace tf {
+
+Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr) {
+  static std::atomic<uint64_t> counter{0};
+  const std::filesystem::path tmp =
+      blobs.temp_dir() / ("frame-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+                          (exr ? ".exr" : ".png"));
+  Status written = exr ? write_exr(tmp, image.width, image.height, image.rgb.data())
+                       : write_png(tmp, image.width, image.height, image.rgb.data());
+  if (!written) return Error{written.message()};
+  Result<std::vector<uint8_t>> bytes = read_whole_file(tmp);
+  std::error_code ec;
+  std::filesystem::remove(tmp, ec);
+  if (!bytes) return Error{bytes.message()};
+  return blobs.put(bytes.value());
+}
+
+FrameEncoder::FrameEncoder(BlobStore blobs)
+    : blobs_(std::move(blobs)), wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+FrameEncoder::~FrameEncoder() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  work_.notify_all();
+  thread_.join();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void FrameEncoder::submit(uint64_t job_id, uint32_t frame, ImageRGB image) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_.push_back({job_id, frame, std::move(image)});
+  }
+  work_.notify_one();
+}
+
+std::vector<EncodedFrame> FrameEncoder::take_finished() {
+  uint64_t count = 0;
+  if (wake_fd_ >= 0) [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof count);
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(finished_, {});
+}
+
+void FrameEncoder::run() {
+  for (;;) {
+    Pending next;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_.wait(lock, [&] { return stop_ || !pending_.empty(); });
+      if (stop_) return;
+      next = std::move(pending_.front());
+      pending_.pop_front();
+    }
+    EncodedFrame done{next.job_id, next.frame, store_image(blobs_, next.image, true),
+                      store_image(blobs_, next.image, false)};
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_.push_back(std::move(done));
+    }
+    const uint64_t one = 1;
+    if (wake_fd_ >= 0) [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+}  // namespace tf

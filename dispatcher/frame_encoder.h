@@ -1,0 +1,69 @@
+// Frame outputs encoded off the dispatcher's loop thread.
+//
+// Encoding a finished frame as EXR and PNG and storing both blobs (compression, two durable
+// file writes) takes tens of milliseconds: on the loop thread that is tens of milliseconds in
+// which no result is taken and no unit is granted. The loop hands the assembled image here
+// and goes on; a single background thread encodes and stores the frames in submission order;
+// the loop collects the outcomes on a later iteration (take_finished) and records them in its
+// own transaction. A crash in between loses nothing: the frame has no outputs in the store,
+// so the restarted dispatcher assembles it again (DispatcherCore::load).
+//
+// Thread safety: submit(), take_finished() and wake_fd() from the loop thread; the encoding
+// thread uses its own BlobStore on the same folder (blob_store.h: safe across objects).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "dispatcher/blob_store.h"
+#include "formats/image/image_io.h"
+#include "kernels/status.h"
+
+namespace tf {
+
+struct EncodedFrame {
+  uint64_t job_id = 0;
+  uint32_t frame = 0;
+  Result<Hash256> exr = Error{"not encoded"};
+  Result<Hash256> png = Error{"not encoded"};
+};
+
+// Writes `image` as EXR or PNG through a temporary file into `blobs`; returns the blob's hash.
+Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr);
+
+class FrameEncoder {
+ public:
+  explicit FrameEncoder(BlobStore blobs);
+  ~FrameEncoder();  // finishes the frame being encoded, drops the rest
+  FrameEncoder(const FrameEncoder&) = delete;
+  FrameEncoder& operator=(const FrameEncoder&) = delete;
+
+  void submit(uint64_t job_id, uint32_t frame, ImageRGB image);
+  std::vector<EncodedFrame> take_finished();
+  // Readable (eventfd) when an encoded frame waits to be taken: the loop polls it.
+  int wake_fd() const { return wake_fd_; }
+
+ private:
+  struct Pending {
+    uint64_t job_id;
+    uint32_t frame;
+    ImageRGB image;
+  };
+  void run();
+
+  BlobStore blobs_;
+  int wake_fd_ = -1;
+  std::mutex mutex_;
+  std::condition_variable work_;
+  std::deque<Pending> pending_;
+  std::vector<EncodedFrame> finished_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tf
