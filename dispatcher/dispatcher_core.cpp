@@ -110,6 +110,17 @@ Status DispatcherCore::load(int64_t now_ms) {
   return Status::ok();
 }
 
+Status DispatcherCore::commit() {
+  if (!changed_records_.empty()) {
+    if (Status s = store_->begin(); !s) return s;
+    for (const std::string& key : changed_records_) {
+      if (Status s = store_->put_worker(reputation_.at(key)); !s) return s;
+    }
+    changed_records_.clear();
+  }
+  return store_->commit();
+}
+
 Status DispatcherCore::handle(const std::string& peer, const std::string& peer_key,
                               const proto::Envelope& message, int64_t now_ms,
                               std::vector<Outgoing>* out) {

@@ -111,7 +111,8 @@ class DispatcherCore {
   // Expires leases and dead workers, sends due heartbeats, hands pending units to workers
   // with free slots. Call at least once per heartbeat interval and after handle().
   Status tick(int64_t now_ms, std::vector<Outgoing>* out);
-  Status commit() { return store_->commit(); }
+  // Writes what the iteration changed in memory only (reputation records) and commits.
+  Status commit();
   // A file descriptor that becomes readable when background work (frame encoding) finished and
   // wants a tick(); -1 when there is none.
   int wake_fd() const { return encoder_ ? encoder_->wake_fd() : -1; }
@@ -286,6 +287,7 @@ class DispatcherCore {
   DispatcherStats stats_;
   std::unique_ptr<Ledger> ledger_;
   std::map<std::string, WorkerRecord> reputation_;          // by worker key
+  std::set<std::string> changed_records_;  // keys whose record changed since the last commit
   std::unordered_map<uint64_t, uint64_t> unit_of_lease_;    // every replica's lease -> unit
   std::map<std::string, std::set<uint64_t>> leased_units_;  // by worker key: units it holds
   std::map<uint64_t, MissingBytes> missing_bytes_;          // by unit id

@@ -79,18 +79,26 @@ Hash256 hash_from_bytes(const std::vector<uint8_t>& bytes) {
 }
 
 // The newest entry's (seq, entry_hash), or (0, zero hash) for an empty ledger.
-Result<std::pair<uint64_t, Hash256>> ledger_tip(SqliteDb& db) {
-  auto q = db.prepare("SELECT seq, entry_hash FROM ledger ORDER BY rowid DESC LIMIT 1");
-  if (!q) return Error{q.message()};
-  Result<bool> row = q->step();
+constexpr char kSelectTip[] = "SELECT seq, entry_hash FROM ledger ORDER BY rowid DESC LIMIT 1";
+constexpr char kInsertEntry[] =
+    "INSERT INTO ledger(seq, time_ms, worker_key, job_id, unit_id, result, credit, prev_hash,"
+    " entry_hash, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+// The last entry's seq and entry_hash, read with `q` (kSelectTip, reset afterwards).
+Result<std::pair<uint64_t, Hash256>> read_tip(SqliteStatement& q) {
+  struct Reset {
+    SqliteStatement& q;
+    ~Reset() { q.reset(); }
+  } reset{q};
+  Result<bool> row = q.step();
   if (!row) return Error{row.message()};
   if (!row.value()) return std::pair<uint64_t, Hash256>{0, Hash256{}};
-  std::vector<uint8_t> hash = q->column_blob(1);
+  std::vector<uint8_t> hash = q.column_blob(1);
   if (hash.size() != 32) {
-    return Error{"ledger entry " + std::to_string(q->column_int(0)) +
+    return Error{"ledger entry " + std::to_string(q.column_int(0)) +
                  " has a malformed entry_hash; run `tilefarm ledger verify`"};
   }
-  return std::pair<uint64_t, Hash256>{static_cast<uint64_t>(q->column_int(0)),
+  return std::pair<uint64_t, Hash256>{static_cast<uint64_t>(q.column_int(0)),
                                       hash_from_bytes(hash)};
 }
 
@@ -228,7 +236,16 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::filesystem::path& state_
 
 Status Ledger::append(const CreditGrant& grant) {
   if (Status s = require_open_transaction(db_); !s) return s;
-  auto tip = ledger_tip(db_);
+  // Statements prepared once: preparing them cost as much as the rest of an append.
+  if (!select_tip_) {
+    auto q = db_.prepare(kSelectTip);
+    auto insert = db_.prepare(kInsertEntry);
+    if (!q) return Error{q.message()};
+    if (!insert) return Error{insert.message()};
+    select_tip_.emplace(std::move(q.value()));
+    insert_.emplace(std::move(insert.value()));
+  }
+  auto tip = read_tip(*select_tip_);
   if (!tip) return Error{tip.message()};
   const uint64_t seq = tip->first + 1;
   const Hash256& prev = tip->second;
@@ -236,10 +253,8 @@ Status Ledger::append(const CreditGrant& grant) {
   LedgerSignature signature{};
   crypto_sign_detached(signature.data(), nullptr, entry_hash.bytes.data(),
                        entry_hash.bytes.size(), secret_key_.data());
-  auto insert = db_.prepare(
-      "INSERT INTO ledger(seq, time_ms, worker_key, job_id, unit_id, result, credit, prev_hash,"
-      " entry_hash, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-  if (!insert) return Error{insert.message()};
+  SqliteStatement* insert = &*insert_;
+  insert->reset();  // a failed run leaves it unreset
   insert->bind(1, static_cast<int64_t>(seq))
       .bind(2, grant.time_ms)
       .bind(3, std::string_view(grant.worker_key))

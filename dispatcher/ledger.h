@@ -77,6 +77,7 @@ class Ledger {
   SqliteDb& db_;
   std::array<uint8_t, 64> secret_key_;
   LedgerPublicKey public_key_;
+  std::optional<SqliteStatement> select_tip_, insert_;  // prepared on first append
 };
 
 // The exact bytes entry_hash covers after prev_hash (layout in the header comment).

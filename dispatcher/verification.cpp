@@ -206,8 +206,8 @@ Status DispatcherCore::trust_event(const std::string& key, TrustEvent event,
   for (uint64_t i = 0; i < times; ++i) {
     quarantined_now |= apply_trust_event(record, event, config_.trust, detail);
   }
-  if (Status s = store_->begin(); !s) return s;
-  if (Status s = store_->put_worker(record); !s) return s;
+  // Written once per iteration, however many events the key had in it (commit()).
+  changed_records_.insert(key);
   return quarantined_now ? quarantine(key) : Status::ok();
 }
 
