@@ -97,7 +97,11 @@ Result<PinnedBundle> AssetCache::bundle_dir(const Hash256& bundle_id, const Fetc
   const std::filesystem::path final_dir = dir_ / bundle_id.to_hex();
   std::error_code ec;
   if (auto it = entries_.find(bundle_id); it != entries_.end()) {
-    std::filesystem::last_write_time(final_dir, std::filesystem::file_time_type::clock::now(), ec);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - it->second.touched >= std::chrono::seconds(1)) {
+      std::filesystem::last_write_time(final_dir, std::filesystem::file_time_type::clock::now(), ec);
+      it->second.touched = now;
+    }
     return pin(bundle_id, it->second);
   }
   Result<std::vector<uint8_t>> manifest_bytes = fetch(bundle_id);

@@ -21,6 +21,7 @@
 // before its AssetCache is destroyed.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -87,6 +88,9 @@ class AssetCache {
     uint64_t bytes = 0;
     uint64_t last_use = 0;  // logical clock
     uint32_t pins = 0;
+    // When this instance last set the folder's modification time (the LRU order that caches
+    // sharing the folder see): at most once a second, not once per unit.
+    std::chrono::steady_clock::time_point touched{};
   };
   AssetCache(std::filesystem::path dir, uint64_t max_bytes) : dir_(std::move(dir)), max_bytes_(max_bytes) {}
   // Moves a freshly materialised `partial` folder to `final_dir`, adopting `final_dir` when
