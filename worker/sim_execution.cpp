@@ -26,11 +26,33 @@ Result<std::shared_ptr<const sim::TileState>> SimStateCache::get(
   Result<sim::TileState> state = sim::decode_state(bytes.value());
   if (!state) return Error{"state " + hash.to_hex() + ": " + state.message()};
   auto shared = std::make_shared<const sim::TileState>(std::move(state.value()));
-  std::lock_guard<std::mutex> lock(mutex_);
-  states_.emplace_back(hash, shared);
-  if (states_.size() > kKeep) states_.pop_front();
+  put(hash, shared);
   return shared;
 }
+
+void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileState> state) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [held, kept] : states_) {
+    if (held == hash) return;
+  }
+  states_.emplace_back(hash, std::move(state));
+  if (states_.size() > kKeep) states_.pop_front();
+}
+
+namespace {
+
+// Holds the state the dispatcher will stitch from a whole-domain unit's output (see the header).
+void keep_next_state(SimStateCache& states, const sim::TileState& domain, const sim::Box& box,
+                     const std::vector<float>& output) {
+  if (!sim::covers_domain(domain.size, box)) return;
+  auto next = std::make_shared<sim::TileState>(domain);
+  if (!sim::insert_unit_output(*next, box, output)) return;
+  Result<std::vector<uint8_t>> bytes = sim::encode_state(*next);
+  if (!bytes) return;
+  states.put(blake2b_256(bytes.value()), std::move(next));
+}
+
+}  // namespace
 
 proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
                              const AssetCache::FetchFn& fetch, const proto::SimUnitSpec& spec) {
@@ -60,6 +82,7 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
   result.rays = sim::unit_cell_updates(input->model, domain.value()->size, box, steps);
   result.rgb = sim::unit_output(input.value());
   result.result_hash = proto::result_hash(result.rgb, result.rays);
+  keep_next_state(states, *domain.value(), box, result.rgb);
   return result;
 }
 

@@ -5,6 +5,13 @@
 // The dispatcher is trusted no more than it must be: a state blob whose bytes do not hash to
 // its name, that does not decode, or a box outside the state fails the unit with a message.
 //
+// A run's state stays with the worker that advances it: after a unit that covers the whole
+// domain (one tile per chunk, the default plan), the worker builds the next chunk's state
+// exactly as the dispatcher stitches it (the input state with the unit's output inserted,
+// formats/sim/sim_unit.h) and holds it under its hash, so that the next chunk's unit, named by
+// that hash, starts without fetching megabytes back from the dispatcher. Were the dispatcher
+// to accept other bytes, the hash differs and the worker fetches as before.
+//
 // Thread safety: SimStateCache is shared by the device threads (internally locked);
 // execute_sim_unit runs on one device thread with that thread's executor.
 #pragma once
@@ -27,6 +34,8 @@ class SimStateCache {
   // kKeep states: the units of one chunk (and of a few runs) share them.
   Result<std::shared_ptr<const sim::TileState>> get(const Hash256& hash,
                                                    const AssetCache::FetchFn& fetch);
+  // Holds `state`, known to have the canonical bytes named `hash`, as if fetched.
+  void put(const Hash256& hash, std::shared_ptr<const sim::TileState> state);
 
  private:
   static constexpr size_t kKeep = 4;

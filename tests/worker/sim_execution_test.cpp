@@ -1,0 +1,88 @@
+// A run's state stays with the worker that advances it (worker/sim_execution.h): after a
+// whole-domain unit the worker holds the next chunk's state under the very hash the
+// dispatcher's stitching gives it (computed here the dispatcher's way, from the unit's result),
+// so the next unit starts without a fetch; a unit of one tile among several leaves nothing.
+#include "worker/sim_execution.h"
+
+#include <gtest/gtest.h>
+
+#include "formats/protocol/result_hash.h"
+#include "formats/sim/batch_spec.h"
+#include "formats/sim/sim_unit.h"
+#include "worker/backend_executor.h"
+
+namespace tf {
+namespace {
+
+const char kBatch[] =
+    "[simulation]\nname = \"t\"\nmodel = \"d2q9\"\ngrid = [24, 16]\nsteps = 10\n"
+    "[parameters]\ntau = 0.8\nforce_x = 0.00001\n[boundaries]\nleft = \"periodic\"\n"
+    "right = \"periodic\"\nbottom = \"wall\"\ntop = \"wall\"\n";
+
+struct Fixture {
+  sim::TileState initial;
+  std::vector<uint8_t> initial_bytes;
+  Hash256 initial_hash;
+  std::unique_ptr<UnitExecutor> cpu;
+  int fetches = 0;
+  AssetCache::FetchFn fetch = [this](const Hash256& h) -> Result<std::vector<uint8_t>> {
+    ++fetches;
+    if (h != initial_hash) return Error{"no such blob"};
+    return initial_bytes;
+  };
+  Fixture() {
+    const sim::RunSpec run = sim::expand_runs(sim::parse_batch(kBatch, "t.toml").value())[0];
+    initial = sim::make_initial_state(run).value();
+    initial_bytes = sim::encode_state(initial).value();
+    initial_hash = blake2b_256(initial_bytes);
+    cpu = std::move(make_backend_executor("cpu", 0).value());
+  }
+  proto::SimUnitSpec unit(uint32_t x0, uint32_t x1) const {
+    proto::SimUnitSpec spec;
+    spec.lease_id = spec.unit_id = 1;
+    spec.state = initial_hash;
+    spec.steps = 5;
+    spec.x0 = x0;
+    spec.x1 = x1;
+    spec.y1 = 16;
+    spec.z1 = 1;
+    return spec;
+  }
+  // The next state as the dispatcher stitches it from `result`, and its hash.
+  Hash256 stitched(const proto::SimUnitSpec& spec, const proto::UnitResult& result) const {
+    sim::TileState next = initial;
+    const sim::Box box{static_cast<int>(spec.x0), 0, 0, {static_cast<int>(spec.x1 - spec.x0), 16, 1}};
+    EXPECT_TRUE(sim::insert_unit_output(next, box, result.rgb).is_ok());
+    return blake2b_256(sim::encode_state(next).value());
+  }
+};
+
+TEST(SimExecution, AWholeDomainUnitLeavesTheNextChunksStateOnTheWorker) {
+  Fixture f;
+  SimStateCache states;
+  const proto::SimUnitSpec spec = f.unit(0, 24);
+  proto::Body out = execute_sim_unit(*f.cpu, states, f.fetch, spec);
+  const auto* result = std::get_if<proto::UnitResult>(&out);
+  ASSERT_NE(result, nullptr);
+  EXPECT_EQ(f.fetches, 1);
+  const Hash256 next = f.stitched(spec, *result);
+  auto held = states.get(next, f.fetch);
+  ASSERT_TRUE(held.is_ok()) << held.message();
+  EXPECT_EQ(f.fetches, 1) << "the next state was held, not fetched";
+  EXPECT_EQ(blake2b_256(sim::encode_state(*held.value()).value()), next);
+}
+
+TEST(SimExecution, AUnitOfOneTileAmongSeveralLeavesNoState) {
+  Fixture f;
+  SimStateCache states;
+  const proto::SimUnitSpec spec = f.unit(0, 12);
+  proto::Body out = execute_sim_unit(*f.cpu, states, f.fetch, spec);
+  const auto* result = std::get_if<proto::UnitResult>(&out);
+  ASSERT_NE(result, nullptr);
+  EXPECT_FALSE(states.get(f.stitched(spec, *result), f.fetch).is_ok())
+      << "a partial state is not the next chunk's";
+  EXPECT_EQ(f.fetches, 2);
+}
+
+}  // namespace
+}  // namespace tf
