@@ -165,6 +165,13 @@ void Worker::device_loop(size_t device) {
     wake();
     if (reply.wait_for(std::chrono::milliseconds(options_.blob_fetch_timeout_ms)) !=
         std::future_status::ready) {
+      // The request may have died with a dispatcher; the next fetch of this hash would only
+      // wait on it again, so ask anew.
+      {
+        std::lock_guard<std::mutex> lock(sh.mutex);
+        sh.fetches_to_send.push_back(hash);
+      }
+      wake();
       return Error{"the dispatcher did not send asset " + hash.to_hex() + " in time"};
     }
     return reply.get();
@@ -308,7 +315,13 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
         std::lock_guard<std::mutex> lock(sh.mutex);
         if (const proto::UnitResult* kept = sh.kept.find(wanted->lease_id)) sh.outbox.push_back(*kept);
       } else if (std::holds_alternative<proto::HelloRequired>(msg->body)) {
+        // A dispatcher that does not know us restarted while this socket reconnected
+        // underneath: blob requests the old one had read died with it. Ask again, as a new
+        // session does (after the hello, so the dispatcher answers them).
         proto::send_envelope(socket, std::nullopt, {0, hello()});
+        std::lock_guard<std::mutex> lock(sh.mutex);
+        sh.fetches_to_send.clear();
+        for (const auto& [hash, waiting] : sh.fetches) sh.fetches_to_send.push_back(hash);
       }
     }
     std::deque<proto::Body> outgoing;

@@ -11,12 +11,8 @@ namespace tf::testing {
 
 // lease_seconds > 0 replaces the dispatcher's lease deadline (DispatcherCoreOptions).
 inline ChildProcess dispatcher_node(const std::string& endpoint,
-                                    const std::filesystem::path& state, int lease_seconds = 0) {
-  if (lease_seconds <= 0) {
-    return ChildProcess({FARM_TEST_NODE, "dispatcher", endpoint, state.string()});
-  }
-  return ChildProcess(
-      {FARM_TEST_NODE, "dispatcher", endpoint, state.string(), std::to_string(lease_seconds)});
+                                    const std::filesystem::path& state) {
+  return ChildProcess({FARM_TEST_NODE, "dispatcher", endpoint, state.string()});
 }
 
 // A worker whose synthetic executor sleeps `delay_ms` per unit, so that a test can act while

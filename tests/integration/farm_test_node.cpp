@@ -28,11 +28,10 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   zmq::context_t context;
-  if (mode == "dispatcher" && (argc == 4 || argc == 5)) {
+  if (mode == "dispatcher" && argc == 4) {
     tf::DispatcherServerOptions options;
     options.endpoint = argv[2];
     options.core.state_dir = argv[3];
-    if (argc == 5) options.core.lease_seconds = static_cast<uint32_t>(std::atoi(argv[4]));
     auto server = tf::DispatcherServer::start(context, options);
     if (!server) {
       std::fprintf(stderr, "%s\n", server.message().c_str());
@@ -57,7 +56,7 @@ int main(int argc, char** argv) {
     return worker.value()->run().is_ok() ? 0 : 1;
   }
   std::fprintf(stderr,
-               "usage: farm_test_node dispatcher ENDPOINT STATE [LEASE_S]\n"
+               "usage: farm_test_node dispatcher ENDPOINT STATE\n"
                "       farm_test_node worker ENDPOINT CACHE DELAY_MS\n");
   return 2;
 }
