@@ -25,6 +25,7 @@
 #include <map>
 
 #include "benchmarks/farm/bare_exchange.h"
+#include "benchmarks/support/run_registered.h"
 #include "benchmarks/support/smoke.h"
 #include "formats/protocol/codec.h"
 #include "formats/protocol/result_hash.h"
@@ -174,9 +175,5 @@ int main(int argc, char** argv) {
       ->Iterations(1)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return tf::bench::run_registered_benchmarks(argc, argv);
 }

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "benchmarks/kernels/bench_scene.h"
+#include "benchmarks/support/run_registered.h"
 #include "benchmarks/support/smoke.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/host_scene.h"
@@ -209,9 +210,5 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return tf::bench::run_registered_benchmarks(argc, argv);
 }

@@ -48,6 +48,13 @@ struct Fixture {
     spec.z1 = 1;
     return spec;
   }
+  // Runs `spec` on the CPU; the test fails when it yields no result.
+  proto::UnitResult run(SimStateCache& states, const proto::SimUnitSpec& spec) {
+    proto::Body out = execute_sim_unit(*cpu, states, fetch, spec);
+    const auto* result = std::get_if<proto::UnitResult>(&out);
+    EXPECT_NE(result, nullptr);
+    return result ? *result : proto::UnitResult{};
+  }
   // The next state as the dispatcher stitches it from `result`, and its hash.
   Hash256 stitched(const proto::SimUnitSpec& spec, const proto::UnitResult& result) const {
     sim::TileState next = initial;
@@ -61,11 +68,9 @@ TEST(SimExecution, AWholeDomainUnitLeavesTheNextChunksStateOnTheWorker) {
   Fixture f;
   SimStateCache states;
   const proto::SimUnitSpec spec = f.unit(0, 24);
-  proto::Body out = execute_sim_unit(*f.cpu, states, f.fetch, spec);
-  const auto* result = std::get_if<proto::UnitResult>(&out);
-  ASSERT_NE(result, nullptr);
+  const proto::UnitResult result = f.run(states, spec);
   EXPECT_EQ(f.fetches, 1);
-  const Hash256 next = f.stitched(spec, *result);
+  const Hash256 next = f.stitched(spec, result);
   auto held = states.get(next, f.fetch);
   ASSERT_TRUE(held.is_ok()) << held.message();
   EXPECT_EQ(f.fetches, 1) << "the next state was held, not fetched";
@@ -76,10 +81,7 @@ TEST(SimExecution, AUnitOfOneTileAmongSeveralLeavesNoState) {
   Fixture f;
   SimStateCache states;
   const proto::SimUnitSpec spec = f.unit(0, 12);
-  proto::Body out = execute_sim_unit(*f.cpu, states, f.fetch, spec);
-  const auto* result = std::get_if<proto::UnitResult>(&out);
-  ASSERT_NE(result, nullptr);
-  EXPECT_FALSE(states.get(f.stitched(spec, *result), f.fetch).is_ok())
+  EXPECT_FALSE(states.get(f.stitched(spec, f.run(states, spec)), f.fetch).is_ok())
       << "a partial state is not the next chunk's";
   EXPECT_EQ(f.fetches, 2);
 }
