@@ -65,6 +65,7 @@ Result<proto::Body> DispatcherCore::on_client_message(const proto::Body& body) {
   if (const auto* m = std::get_if<proto::CancelRequest>(&body)) return cancel(m->job_id);
   if (const auto* m = std::get_if<proto::OutputsRequest>(&body)) return outputs(m->job_id);
   if (const auto* m = std::get_if<proto::TrustQuery>(&body)) {
+    if (Status s = ledger_->flush(); !s) return Error{s.message()};  // shows every credit so far
     return answer_trust_query(store_->db(), config_.state_dir, *m);
   }
   if (const auto* m = std::get_if<proto::OutputFetch>(&body)) {

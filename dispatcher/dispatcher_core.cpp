@@ -25,7 +25,7 @@ Result<std::unique_ptr<DispatcherCore>> DispatcherCore::open(const DispatcherCon
                                                     : uint64_t{std::random_device{}()} << 32 |
                                                           std::random_device{}());
   core->now_ms_ = now_ms;
-  if (config.encode_frames_in_background) {
+  if (config.work_in_background) {
     core->encoder_ = std::make_unique<FrameEncoder>(core->store_->blobs());
   }
   if (Status s = core->load(now_ms); !s) return Error{s.message()};
@@ -111,6 +111,7 @@ Status DispatcherCore::load(int64_t now_ms) {
 }
 
 Status DispatcherCore::commit() {
+  if (Status s = ledger_->flush(); !s) return s;
   if (!changed_records_.empty()) {
     if (Status s = store_->begin(); !s) return s;
     for (const std::string& key : changed_records_) {

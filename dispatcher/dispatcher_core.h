@@ -68,9 +68,11 @@ struct DispatcherConfig {
   LeaseSizing lease_sizing;       // work in flight per worker by its measured rate (lease_sizer.h)
   TrustPolicy trust;              // reputation thresholds and spot-check rate (reputation.h)
   uint64_t spot_check_seed = 0;   // seeds the spot-check draws; 0: from std::random_device
-  // Encode finished frames (EXR, PNG) on a background thread (frame_encoder.h) and record them
-  // on a later tick(); false: at once, inside the call that accepted the frame's last unit.
-  bool encode_frames_in_background = false;
+  // Heavy work off the calling thread: finished frames are encoded (EXR, PNG) on a background
+  // thread (frame_encoder.h) and recorded on a later tick(); credit entries are signed on
+  // another (ledger_signer.h) and written by commit(). false: both at once, inside the call
+  // that accepted the unit, so that its effects are in the open transaction when it returns.
+  bool work_in_background = false;
 };
 
 struct Outgoing {
@@ -111,7 +113,8 @@ class DispatcherCore {
   // Expires leases and dead workers, sends due heartbeats, hands pending units to workers
   // with free slots. Call at least once per heartbeat interval and after handle().
   Status tick(int64_t now_ms, std::vector<Outgoing>* out);
-  // Writes what the iteration changed in memory only (reputation records) and commits.
+  // Writes what the iteration kept in memory (reputation records, credit entries signed in
+  // the background) and commits.
   Status commit();
   // A file descriptor that becomes readable when background work (frame encoding) finished and
   // wants a tick(); -1 when there is none.

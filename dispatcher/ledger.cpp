@@ -234,8 +234,8 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::filesystem::path& state_
   return std::unique_ptr<Ledger>(new Ledger(db, secret.value(), pub));
 }
 
-Status Ledger::append(const CreditGrant& grant) {
-  if (Status s = require_open_transaction(db_); !s) return s;
+Result<std::pair<uint64_t, Hash256>> Ledger::next_link() {
+  if (!pending_.empty()) return std::pair{pending_.back().seq + 1, pending_.back().entry_hash};
   // Statements prepared once: preparing them cost as much as the rest of an append.
   if (!select_tip_) {
     auto q = db_.prepare(kSelectTip);
@@ -247,27 +247,59 @@ Status Ledger::append(const CreditGrant& grant) {
   }
   auto tip = read_tip(*select_tip_);
   if (!tip) return Error{tip.message()};
-  const uint64_t seq = tip->first + 1;
-  const Hash256& prev = tip->second;
-  const Hash256 entry_hash = ledger_entry_hash(prev, seq, grant);
-  LedgerSignature signature{};
-  crypto_sign_detached(signature.data(), nullptr, entry_hash.bytes.data(),
-                       entry_hash.bytes.size(), secret_key_.data());
+  return std::pair{tip->first + 1, tip->second};
+}
+
+Status Ledger::insert_entry(const Pending& e, const LedgerSignature& signature) {
   SqliteStatement* insert = &*insert_;
   insert->reset();  // a failed run leaves it unreset
-  insert->bind(1, static_cast<int64_t>(seq))
-      .bind(2, grant.time_ms)
-      .bind(3, std::string_view(grant.worker_key))
-      .bind(4, static_cast<int64_t>(grant.job_id))
-      .bind(5, static_cast<int64_t>(grant.unit_id))
-      .bind_blob(6, grant.result.bytes.data(), grant.result.bytes.size())
-      .bind(7, static_cast<int64_t>(grant.credit))
-      .bind_blob(8, prev.bytes.data(), prev.bytes.size())
-      .bind_blob(9, entry_hash.bytes.data(), entry_hash.bytes.size())
+  insert->bind(1, static_cast<int64_t>(e.seq))
+      .bind(2, e.grant.time_ms)
+      .bind(3, std::string_view(e.grant.worker_key))
+      .bind(4, static_cast<int64_t>(e.grant.job_id))
+      .bind(5, static_cast<int64_t>(e.grant.unit_id))
+      .bind_blob(6, e.grant.result.bytes.data(), e.grant.result.bytes.size())
+      .bind(7, static_cast<int64_t>(e.grant.credit))
+      .bind_blob(8, e.prev_hash.bytes.data(), e.prev_hash.bytes.size())
+      .bind_blob(9, e.entry_hash.bytes.data(), e.entry_hash.bytes.size())
       .bind_blob(10, signature.data(), signature.size());
   if (Status s = insert->run(); !s) {
-    return Error{"cannot append the credit of unit " + std::to_string(grant.unit_id) +
-                 " for worker " + grant.worker_key + " to the ledger: " + s.message()};
+    return Error{"cannot append the credit of unit " + std::to_string(e.grant.unit_id) +
+                 " for worker " + e.grant.worker_key + " to the ledger: " + s.message()};
+  }
+  return Status::ok();
+}
+
+Status Ledger::append(const CreditGrant& grant) {
+  if (Status s = require_open_transaction(db_); !s) return s;
+  if (Status s = flush(); !s) return s;  // entries stay in chain order
+  auto link = next_link();
+  if (!link) return Error{link.message()};
+  const Pending entry{link->first, grant, link->second,
+                      ledger_entry_hash(link->second, link->first, grant)};
+  LedgerSignature signature{};
+  crypto_sign_detached(signature.data(), nullptr, entry.entry_hash.bytes.data(),
+                       entry.entry_hash.bytes.size(), secret_key_.data());
+  return insert_entry(entry, signature);
+}
+
+Status Ledger::append_deferred(const CreditGrant& grant) {
+  if (Status s = require_open_transaction(db_); !s) return s;
+  auto link = next_link();
+  if (!link) return Error{link.message()};
+  pending_.push_back({link->first, grant, link->second,
+                      ledger_entry_hash(link->second, link->first, grant)});
+  if (!signer_) signer_ = std::make_unique<LedgerSigner>(secret_key_);
+  signer_->submit(pending_.back().entry_hash);
+  return Status::ok();
+}
+
+Status Ledger::flush() {
+  if (pending_.empty()) return Status::ok();
+  const std::vector<Pending> entries = std::exchange(pending_, {});
+  const std::vector<LedgerSignature> signatures = signer_->take_all();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (Status s = insert_entry(entries[i], signatures[i]); !s) return s;
   }
   return Status::ok();
 }

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatcher/ledger_signer.h"
 #include "dispatcher/sqlite_db.h"
 #include "formats/hash/hash.h"
 #include "kernels/status.h"
@@ -45,7 +46,6 @@ struct CreditGrant {
 };
 
 using LedgerPublicKey = std::array<uint8_t, 32>;
-using LedgerSignature = std::array<uint8_t, 64>;
 
 // One stored ledger row, as read back from the database.
 struct LedgerEntry {
@@ -68,6 +68,14 @@ class Ledger {
   // Appends one entry chained to the previous one and signed. Requires the caller's open
   // transaction (Store::begin()), so acceptance and credit commit or vanish together.
   Status append(const CreditGrant& grant);
+  // The same entry with its signature made on a background thread (ledger_signer.h): the
+  // entry is chained at once but written only by flush(), which the caller must call before
+  // its transaction commits (and before reading the ledger through the same connection).
+  // Entries appended this way and not flushed are lost with the transaction.
+  Status append_deferred(const CreditGrant& grant);
+  // Waits for the deferred entries' signatures and inserts the entries in order. An error
+  // (e.g. a second credit for one unit and key) leaves the transaction to be rolled back.
+  Status flush();
 
   const LedgerPublicKey& public_key() const { return public_key_; }
 
@@ -78,6 +86,16 @@ class Ledger {
   std::array<uint8_t, 64> secret_key_;
   LedgerPublicKey public_key_;
   std::optional<SqliteStatement> select_tip_, insert_;  // prepared on first append
+  struct Pending {
+    uint64_t seq;
+    CreditGrant grant;
+    Hash256 prev_hash, entry_hash;
+  };
+  // The entry after the last stored or pending one: its seq and prev_hash.
+  Result<std::pair<uint64_t, Hash256>> next_link();
+  Status insert_entry(const Pending& entry, const LedgerSignature& signature);
+  std::vector<Pending> pending_;          // appended deferred, not yet flushed
+  std::unique_ptr<LedgerSigner> signer_;  // started on the first deferred append
 };
 
 // The exact bytes entry_hash covers after prev_hash (layout in the header comment).

@@ -67,8 +67,9 @@ Result<std::unique_ptr<DispatcherServer>> DispatcherServer::start(
     return Error{"listening on " + options.endpoint +
                  " needs the dispatcher's CurveZMQ keypair (or an explicit insecure mode for plain tcp)"};
   }
-  // The loop never waits for image encoding (frame_encoder.h); it polls the encoder's fd.
-  options.core.encode_frames_in_background = true;
+  // The loop never waits for image encoding (frame_encoder.h: it polls the encoder's fd) or
+  // for signatures (ledger_signer.h: collected before each commit).
+  options.core.work_in_background = true;
   Result<std::unique_ptr<DispatcherCore>> core =
       DispatcherCore::open(options.core, proto::now_ms());
   if (!core) return Error{core.message()};

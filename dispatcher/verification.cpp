@@ -130,7 +130,10 @@ Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
       return s;
     }
     if (agreed) {
-      if (Status s = ledger_->append({r.worker_key, u.job_id, u.id, hash, *rays, now_ms_}); !s) {
+      const CreditGrant grant{r.worker_key, u.job_id, u.id, hash, *rays, now_ms_};
+      if (Status s = config_.work_in_background ? ledger_->append_deferred(grant)
+                                                : ledger_->append(grant);
+          !s) {
         return s;
       }
     } else {

@@ -76,20 +76,15 @@ TEST(Ledger, CanonicalBytesFollowTheDocumentedLayout) {
   EXPECT_EQ(canonical_entry_bytes(42, g), expected);
 }
 
-TEST(Ledger, ChainOfEntriesVerifiesWithLibsodiumDirectly) {
-  LedgerFixture f;
-  f.append_committed(6);
-  const LedgerVerification v = f.verify();
-  EXPECT_TRUE(v.ok()) << v.problem;
-  EXPECT_EQ(v.entries, 6u);
-
-  // Independent check: recompute each hash with crypto_generichash and each signature with
-  // crypto_sign_verify_detached against the public key file.
+// Independent check of the `count` entries of grant_for(0 .. count): recompute each hash with
+// crypto_generichash and each signature with crypto_sign_verify_detached against the public
+// key file.
+void expect_entries_verify_with_libsodium(LedgerFixture& f, size_t count) {
   auto pub = read_ledger_public_key(f.dir.path());
   ASSERT_TRUE(pub.is_ok()) << pub.message();
   auto entries = read_ledger_entries(f.store->db());
   ASSERT_TRUE(entries.is_ok()) << entries.message();
-  ASSERT_EQ(entries->size(), 6u);
+  ASSERT_EQ(entries->size(), count);
   std::array<uint8_t, 32> prev{};
   for (size_t i = 0; i < entries->size(); ++i) {
     const LedgerEntry& e = entries.value()[i];
@@ -108,6 +103,41 @@ TEST(Ledger, ChainOfEntriesVerifiesWithLibsodiumDirectly) {
               0);
     prev = digest;
   }
+}
+
+TEST(Ledger, ChainOfEntriesVerifiesWithLibsodiumDirectly) {
+  LedgerFixture f;
+  f.append_committed(6);
+  const LedgerVerification v = f.verify();
+  EXPECT_TRUE(v.ok()) << v.problem;
+  EXPECT_EQ(v.entries, 6u);
+  expect_entries_verify_with_libsodium(f, 6);
+}
+
+TEST(Ledger, EntriesSignedInTheBackgroundChainWithTheOthersAndVerify) {
+  LedgerFixture f;
+  f.append_committed(2);
+  ASSERT_TRUE(f.store->begin().is_ok());
+  for (int i = 2; i < 6; ++i) ASSERT_TRUE(f.ledger->append_deferred(grant_for(i)).is_ok());
+  EXPECT_EQ(read_ledger_entries(f.store->db())->size(), 2u) << "written by flush(), not before";
+  ASSERT_TRUE(f.ledger->append(grant_for(6)).is_ok());  // writes the deferred ones first
+  for (int i = 7; i < 10; ++i) ASSERT_TRUE(f.ledger->append_deferred(grant_for(i)).is_ok());
+  ASSERT_TRUE(f.ledger->flush().is_ok());
+  ASSERT_TRUE(f.store->commit().is_ok());
+  const LedgerVerification v = f.verify();
+  EXPECT_TRUE(v.ok()) << v.problem;
+  EXPECT_EQ(v.entries, 10u);
+  expect_entries_verify_with_libsodium(f, 10);
+}
+
+TEST(Ledger, ASecondCreditSignedInTheBackgroundIsRefusedWhenWritten) {
+  LedgerFixture f;
+  f.append_committed(1);
+  ASSERT_TRUE(f.store->begin().is_ok());
+  ASSERT_TRUE(f.ledger->append_deferred(grant_for(0)).is_ok());
+  EXPECT_FALSE(f.ledger->flush().is_ok());
+  f.store->rollback();
+  EXPECT_EQ(f.verify().entries, 1u);
 }
 
 TEST(Ledger, EmptyLedgerVerifies) {
