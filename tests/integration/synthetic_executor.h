@@ -4,6 +4,8 @@
 // kill processes mid-job and benchmarks can stand in for devices of a known speed.
 #pragma once
 
+#include <sys/prctl.h>
+
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -30,10 +32,13 @@ class SyntheticExecutor : public UnitExecutor {
     device_.name = "synthetic test device";
   }
   const DeviceInfo& device() const override { return device_; }
-  // A sleep overshoots by 100-300 us on a busy VM, as much as a fast device's whole unit: the
-  // last stretch yields instead (other threads still run), so the unit time holds.
+  // A sleep overshoots by 60-300 us on a VM (timer slack, wake-up latency), as much as a fast
+  // device's whole unit: the thread sleeps with a 1 us timer slack to shortly before the end
+  // and yields for the last stretch (other threads still run), so the unit time holds.
   static void wait_until(std::chrono::steady_clock::time_point until) {
-    constexpr auto kYieldStretch = std::chrono::microseconds(1000);
+    constexpr auto kYieldStretch = std::chrono::microseconds(100);
+    thread_local const bool precise_timers = ::prctl(PR_SET_TIMERSLACK, 1000UL) == 0;
+    (void)precise_timers;
     if (std::chrono::steady_clock::now() + kYieldStretch < until) {
       std::this_thread::sleep_until(until - kYieldStretch);
     }
