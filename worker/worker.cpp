@@ -192,6 +192,7 @@ void Worker::device_loop(size_t device) {
                                std::get<proto::SimUnitSpec>(unit))
             : execute(*executors_[device], *cache_, fetch, std::get<proto::RenderUnitSpec>(unit));
     const bool completed = std::holds_alternative<proto::UnitResult>(outcome);
+    bool first_in_outbox = false;
     {
       std::lock_guard<std::mutex> lock(sh.mutex);
       sh.running.erase(lease_of(unit));
@@ -199,10 +200,13 @@ void Worker::device_loop(size_t device) {
       if (auto* result = std::get_if<proto::UnitResult>(&outcome); result && !uploads_bytes(unit)) {
         outcome = sh.kept.keep(std::move(*result));
       }
+      // The socket thread takes the whole outbox at once: only the outcome that finds it empty
+      // needs to wake it (an earlier one's wake-up is still pending otherwise).
+      first_in_outbox = sh.outbox.empty();
       sh.outbox.push_back(std::move(outcome));
     }
     if (completed) ++units_completed_;
-    wake();
+    if (first_in_outbox) wake();
   }
 }
 
