@@ -1,5 +1,7 @@
 // Content-addressed files beside the dispatcher database: uploaded scene assets, bundle
-// manifests, unit results and finished frames, each stored under its BLAKE2b-256 hash.
+// manifests, finished frames, simulation states and snapshots, each stored under its
+// BLAKE2b-256 hash. (Unit results live in the database: store.h, put_result_bytes; older
+// state folders hold them here too.)
 //
 // Durability: put() writes a temporary file, fsyncs it, renames it into place and fsyncs the
 // folder, so a blob is either absent or complete after a crash. Callers write a blob before

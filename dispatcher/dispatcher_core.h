@@ -11,7 +11,10 @@
 // - workers send a heartbeat every heartbeat interval; a worker silent for liveness intervals
 //   is dead and every lease it held goes back to the scheduler;
 // - every lease has a deadline; a lease past it goes back to the scheduler;
-// - a message from an unknown worker (e.g. after a dispatcher restart) gets HelloRequired;
+// - a message from an unknown worker (e.g. after a dispatcher restart) gets HelloRequired
+//   (the worker says hello again and repeats the asset requests it still waits on);
+// - new units go out from tick(), once per worker per loop iteration, as many as the worker's
+//   measured rate allows (lease_sizer.h);
 // - result intake is idempotent: a replica's first result in time is its vote; duplicates,
 //   results after the lease lapsed (no vote, no credit) and results for finished units are
 //   dropped.
@@ -25,8 +28,9 @@
 // the job fails with a message naming the unit, the keys and their hashes. Results from a key
 // that holds no lease for the unit, of the wrong shape, or whose bytes do not hash to their
 // claimed hash are refused and count as malformed against the key. Acceptance, every agreeing
-// replica's credit (Ledger::append, credit = rays in the verified bytes) and every reputation
-// change of that acceptance are written in one store transaction. Reputation and adaptive
+// replica's credit (Ledger::append, or append_deferred with work_in_background: signed on
+// another thread and written by commit(); credit = rays in the verified bytes) and every
+// reputation change of that acceptance are written in one store transaction. Reputation and adaptive
 // replication: reputation.h. Workers may fetch only the blobs of bundles of units leased to
 // their key; other fetches are answered found=false and count as malformed.
 //

@@ -3,13 +3,16 @@
 // Protocol steps and the rule that survives each failure (zguide "Paranoid Pirate"):
 // - on connect the worker sends WorkerHello (devices, backends, kernel versions, slots); the
 //   dispatcher answers an unknown worker's messages with HelloRequired, and the worker says
-//   hello again (this bridges a dispatcher restart);
+//   hello again and repeats every asset request still waiting (this bridges a dispatcher
+//   restart that the socket rode out: requests the old dispatcher had read died with it);
 // - both sides send a heartbeat every interval; when nothing arrives from the dispatcher for
 //   liveness intervals, the worker closes its socket and reconnects after a backoff that starts
 //   at 1 s and doubles up to 32 s (reset by a successful session); queued units are kept,
 //   results finished while disconnected go out on the next connection, and results lost with
 //   a connection are redone elsewhere once their leases lapse (the dispatcher drops duplicates);
-// - each device keeps `units_per_device` units in flight; the socket thread never computes,
+// - each device declares `units_per_device` slots; the dispatcher grants at least that many
+//   and, once it has measured the device's rate, about two seconds of work (every granted unit
+//   is queued); the socket thread never computes,
 //   so heartbeats flow while devices are busy;
 // - assets are fetched once per bundle into the AssetCache (BlobRequest / BlobReply);
 // - request_stop() (safe from a signal handler) makes run() hand every unfinished unit back
