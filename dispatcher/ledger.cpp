@@ -78,13 +78,13 @@ Hash256 hash_from_bytes(const std::vector<uint8_t>& bytes) {
   return h;
 }
 
-// The newest entry's (seq, entry_hash), or (0, zero hash) for an empty ledger.
 constexpr char kSelectTip[] = "SELECT seq, entry_hash FROM ledger ORDER BY rowid DESC LIMIT 1";
 constexpr char kInsertEntry[] =
     "INSERT INTO ledger(seq, time_ms, worker_key, job_id, unit_id, result, credit, prev_hash,"
     " entry_hash, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
-// The last entry's seq and entry_hash, read with `q` (kSelectTip, reset afterwards).
+// The newest entry's (seq, entry_hash), or (0, zero hash) for an empty ledger, read with `q`
+// (kSelectTip, reset afterwards).
 Result<std::pair<uint64_t, Hash256>> read_tip(SqliteStatement& q) {
   struct Reset {
     SqliteStatement& q;
@@ -236,7 +236,8 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::filesystem::path& state_
 
 Result<std::pair<uint64_t, Hash256>> Ledger::next_link() {
   if (!pending_.empty()) return std::pair{pending_.back().seq + 1, pending_.back().entry_hash};
-  // Statements prepared once: preparing them cost as much as the rest of an append.
+  // Statements prepared once (both here: every entry is chained here before insert_entry
+  // writes it); preparing them cost as much as the rest of an append.
   if (!select_tip_) {
     auto q = db_.prepare(kSelectTip);
     auto insert = db_.prepare(kInsertEntry);

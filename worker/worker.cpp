@@ -246,19 +246,22 @@ void Worker::hand_back_and_leave(zmq::socket_t& socket) {
   socket.set(zmq::sockopt::linger, 500);
 }
 
+void Worker::introduce(zmq::socket_t& socket) {
+  proto::send_envelope(socket, std::nullopt, {0, hello()});
+  // Blob requests sent before may have died with a connection or a dispatcher: asked again
+  // after the hello, so that the dispatcher answers them.
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  shared_->fetches_to_send.clear();
+  for (const auto& [hash, waiting] : shared_->fetches) shared_->fetches_to_send.push_back(hash);
+}
+
 bool Worker::session(zmq::socket_t& socket, bool* heard) {
   Shared& sh = *shared_;
   using Clock = std::chrono::steady_clock;
   const auto interval = std::chrono::milliseconds(options_.heartbeat_interval_ms);
   auto last_heard = Clock::now();
   auto last_sent = Clock::now();
-  proto::send_envelope(socket, std::nullopt, {0, hello()});
-  {
-    // Blob requests sent on a previous connection may have been lost with it.
-    std::lock_guard<std::mutex> lock(sh.mutex);
-    sh.fetches_to_send.clear();
-    for (const auto& [hash, waiting] : sh.fetches) sh.fetches_to_send.push_back(hash);
-  }
+  introduce(socket);
   for (;;) {
     zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0},
                                {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
@@ -320,12 +323,8 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
         if (const proto::UnitResult* kept = sh.kept.find(wanted->lease_id)) sh.outbox.push_back(*kept);
       } else if (std::holds_alternative<proto::HelloRequired>(msg->body)) {
         // A dispatcher that does not know us restarted while this socket reconnected
-        // underneath: blob requests the old one had read died with it. Ask again, as a new
-        // session does (after the hello, so the dispatcher answers them).
-        proto::send_envelope(socket, std::nullopt, {0, hello()});
-        std::lock_guard<std::mutex> lock(sh.mutex);
-        sh.fetches_to_send.clear();
-        for (const auto& [hash, waiting] : sh.fetches) sh.fetches_to_send.push_back(hash);
+        // underneath: as on a new connection.
+        introduce(socket);
       }
     }
     std::deque<proto::Body> outgoing;

@@ -87,6 +87,9 @@ class Worker {
   // `*heard` when any message arrived from the dispatcher during the session.
   bool session(zmq::socket_t& socket, bool* heard);
   proto::WorkerHello hello() const;
+  // Sends the hello and queues every asset request still waiting to be asked again (a new
+  // connection, or a restarted dispatcher's HelloRequired).
+  void introduce(zmq::socket_t& socket);
   void hand_back_and_leave(zmq::socket_t& socket);
 
   zmq::context_t& context_;
