@@ -299,7 +299,8 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
     auto job = jobs_.find(job_id);
     return job != jobs_.end() && worker.bundles.count(job->second.row.bundle) != 0;
   };
-  // Units this worker may not take (its key or owner holds a replica already) go back to the
+  // Units this worker may not take (its key or owner holds a replica already), or should leave
+  // to a worker that holds the state they start from, go back to the
   // front of their queues afterwards; the scan is bounded so a long queue of such units does
   // not make every dispatch slow.
   constexpr size_t kMaxSetAside = 64;
@@ -315,7 +316,7 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
       scheduler_.finished_one(pick->job_id);  // a stale entry
       continue;
     }
-    if (!may_hold(unit->second, worker)) {
+    if (!may_hold(unit->second, worker) || leave_to_holder(unit->second, worker)) {
       scheduler_.finished_one(pick->job_id);
       set_aside.push_back(*pick);
       continue;
@@ -354,10 +355,12 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
   }
   // The first replica uploads the bytes; a later one only when no live replica was asked to,
   // or when the agreed bytes went missing.
+  // A unit accepted by hash alone uploads nothing.
   const bool upload =
-      missing_bytes_.count(unit.row.id) != 0 ||
-      std::none_of(unit.replicas.begin(), unit.replicas.end(),
-                   [](const ReplicaRow& r) { return r.upload && r.live(); });
+      needs_bytes(unit.row) &&
+      (missing_bytes_.count(unit.row.id) != 0 ||
+       std::none_of(unit.replicas.begin(), unit.replicas.end(),
+                    [](const ReplicaRow& r) { return r.upload && r.live(); }));
   ReplicaRow replica{unit.row.id, static_cast<uint32_t>(unit.replicas.size()), worker.key,
                      worker.owner, lease_id.value(), upload, std::nullopt, ReplicaState::kLeased};
   if (Status s = store_->insert_replica(replica); !s) return s;

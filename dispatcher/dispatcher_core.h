@@ -77,6 +77,12 @@ struct DispatcherConfig {
   // another (ledger_signer.h) and written by commit(). false: both at once, inside the call
   // that accepted the unit, so that its effects are in the open transaction when it returns.
   bool work_in_background = false;
+  // A simulation run of one whole-domain tile per chunk keeps its state on the workers that
+  // advance it: its chunks are verified by result hash alone, and the dispatcher takes a
+  // chunk's bytes (and stores the state) only at snapshots, at the end, and at least every
+  // this many chunks, which bounds what a worker that does not hold the state replays.
+  // 1: the bytes of every chunk.
+  uint32_t sim_copy_every_chunks = 16;
 };
 
 struct Outgoing {
@@ -99,6 +105,7 @@ struct DispatcherStats {
   uint64_t leases_lapsed = 0;      // deadline passed or worker dead
   uint64_t frames_assembled = 0;   // frames, and simulation runs finished
   uint64_t chunks_completed = 0;   // simulation chunks stitched
+  uint64_t chunks_by_hash = 0;     // simulation chunks verified by result hash alone
 };
 
 class DispatcherCore {
@@ -244,6 +251,9 @@ class DispatcherCore {
   // The unit and replica of a lease; nullptr when the lease has none.
   ReplicaRow* replica_of_lease(uint64_t lease_id, UnitState** unit);
   bool may_hold(const UnitState& unit, const WorkerState& worker) const;
+  // Whether `worker` should leave `unit` to a connected worker that holds the state it starts
+  // from (a run's head, SimRunRow), rather than replay the chunks since the stored state.
+  bool leave_to_holder(const UnitState& unit, const WorkerState& worker) const;
   WorkerRecord& record_of(const std::string& key);
   // Applies a reputation event `times` times to `key` and stores the record once; quarantines
   // on a threshold.
@@ -257,7 +267,8 @@ class DispatcherCore {
 
   // Simulation batches (sim_jobs.cpp): a sim job's frames are its runs; each run's units are
   // the tiles of its current chunk (FrameState::unit_ids), planned when the previous chunk's
-  // units are all accepted and stitched into the next state blob.
+  // units are all accepted: stitched into the next state blob, or, for a whole-domain chunk
+  // that needs no bytes (needs_bytes), verified by hash alone and recorded as the run's head.
   Result<proto::Body> submit_simulation(const proto::SubmitJob& request, JobRow row);
   Status plan_chunk(JobState& job, FrameState& run);
   Status complete_chunk(FrameState& run);
@@ -274,6 +285,12 @@ class DispatcherCore {
   bool result_shape_ok(const UnitRow& unit, const proto::UnitResult& result) const;
   sim::Box unit_box(const UnitRow& unit) const;
   Status add_sim_grant(const UnitRow& unit, const ReplicaRow& replica, proto::LeaseGrant& grant);
+  // Whether accepting the unit needs its result bytes: every render unit; a simulation unit
+  // of a tiled run, or whose chunk ends at a snapshot, at the end, or sim_copy_every_chunks
+  // past the run's stored state.
+  bool needs_bytes(const UnitRow& unit) const;
+  // The cell updates of a simulation unit (its credit), from the plan.
+  uint64_t sim_unit_updates(const UnitRow& unit) const;
 
   // Client requests (client_requests.cpp).
   Result<proto::Body> on_client_message(const proto::Body& body);
@@ -302,6 +319,9 @@ class DispatcherCore {
   TrustRng rng_{0};
   std::map<uint64_t, SimJobPlan> sim_plans_;                      // by simulation job
   std::map<std::pair<uint64_t, uint32_t>, SimRunRow> sim_runs_;   // by (job, run)
+  // By (job, run): the accepted unit whose result is the run's head; its agreeing replicas'
+  // workers hold the head state.
+  std::map<std::pair<uint64_t, uint32_t>, uint64_t> head_units_;
   std::map<uint64_t, std::vector<proto::OutputFile>> job_outputs_;  // simulation outputs
   Status deferred_error_;  // a store failure inside record_malformed()
   std::unique_ptr<FrameEncoder> encoder_;  // set when frames are encoded in the background

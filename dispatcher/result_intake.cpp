@@ -73,7 +73,7 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
     }
     return settle(*unit);
   }
-  if (!result.rgb.empty()) {
+  if (!result.rgb.empty() && needs_bytes(u)) {
     if (Status s = store_bytes(); !s) return s;
   }
   ++stats_.replicas_reported;

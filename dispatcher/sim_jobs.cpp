@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -95,7 +96,7 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
     FrameState& frame = frames_[{row.id, i}];
     frame.row = frame_row;
     job.frames.push_back(i);
-    SimRunRow& run = sim_runs_[{row.id, i}] = SimRunRow{row.id, i, 0, states[i], 0, 0};
+    SimRunRow& run = sim_runs_[{row.id, i}] = SimRunRow{row.id, i, 0, states[i], 0, 0, 0, {}};
     if (Status s = store_->put_sim_run(run); !s) return Error{s.message()};
     if (Status s = plan_chunk(job, frame); !s) return Error{s.message()};
   }
@@ -105,7 +106,8 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
 Status DispatcherCore::plan_chunk(JobState& job, FrameState& frame) {
   const SimJobPlan& plan = sim_plans_.at(job.row.id);
   const SimRunRow& run = sim_runs_.at({job.row.id, frame.row.frame});
-  const uint64_t end = plan.chunk_end(run.step);
+  const uint64_t start = run.chunk_start();
+  const uint64_t end = plan.chunk_end(start);
   frame.unit_ids.clear();
   for (const sim::Box& box : plan.tiles) {
     UnitRow u;
@@ -117,7 +119,7 @@ Status DispatcherCore::plan_chunk(JobState& job, FrameState& frame) {
     u.x1 = static_cast<uint32_t>(box.x0 + box.size.nx);
     u.y1 = static_cast<uint32_t>(box.y0 + box.size.ny);
     u.z1 = static_cast<uint32_t>(box.z0 + box.size.nz);
-    u.s0 = static_cast<uint32_t>(run.step);
+    u.s0 = static_cast<uint32_t>(start);
     u.s1 = static_cast<uint32_t>(end);
     u.replication = job.row.replication;
     u.quorum = job.row.quorum;
@@ -139,6 +141,17 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   const SimJobPlan& plan = sim_plans_.at(job.row.id);
   SimRunRow& run = sim_runs_.at({job.row.id, frame.row.frame});
   const sim::RunSpec& spec = plan.runs.at(frame.row.frame);
+  // A whole-domain chunk verified by hash alone: its workers hold the state it ends at.
+  if (frame.unit_ids.size() == 1 && !needs_bytes(units_.at(frame.unit_ids[0]).row)) {
+    const UnitRow& u = units_.at(frame.unit_ids[0]).row;
+    run.head_step = u.s1;
+    run.head = u.result;
+    head_units_[{job.row.id, frame.row.frame}] = u.id;
+    ++stats_.chunks_by_hash;
+    if (Status s = store_->begin(); !s) return s;
+    if (Status s = store_->put_sim_run(run); !s) return s;
+    return plan_chunk(job, frame);
+  }
   // Stored bytes that do not read back are damage on this machine: the run cannot go on.
   auto broken = [&](const std::string& why) {
     return fail_job(job, "run " + spec.name + " at step " + std::to_string(run.step) + ": " + why);
@@ -165,6 +178,9 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   if (!next_hash) return next_hash.status();
   run.step = end;
   run.state = next_hash.value();
+  run.head_step = end;
+  run.head.reset();
+  head_units_.erase({job.row.id, frame.row.frame});
   ++stats_.chunks_completed;
   if (plan.is_snapshot(end)) {
     if (Status s = store_snapshot(job, spec, state.value(), end); !s) return s;
@@ -261,9 +277,14 @@ Status DispatcherCore::load_simulation(StoreSnapshot& snap) {
       if (run == sim_runs_.end() || frame == frames_.end()) continue;
       if (run->second.finished_ms != 0) ++job.frames_done;
       // Only the current chunk's units belong to the run now; earlier ones are history.
+      const SimRunRow& row = run->second;
       std::vector<uint64_t>& ids = frame->second.unit_ids;
+      for (uint64_t u : ids) {
+        const UnitRow& unit = units_[u].row;
+        if (row.head && unit.s1 == row.head_step && unit.result == row.head) head_units_[{id, r}] = u;
+      }
       ids.erase(std::remove_if(ids.begin(), ids.end(),
-                               [&](uint64_t u) { return units_[u].row.s0 != run->second.step; }),
+                               [&](uint64_t u) { return units_[u].row.s0 != row.chunk_start(); }),
                 ids.end());
       if (run->second.finished_ms != 0) ids.clear();
     }
@@ -318,12 +339,53 @@ std::string DispatcherCore::unit_description(const UnitRow& u) const {
          ", cells " + range(u.x0, u.x1) + "x" + range(u.y0, u.y1) + "x" + range(u.z0, u.z1);
 }
 
+bool DispatcherCore::needs_bytes(const UnitRow& u) const {
+  auto plan = sim_plans_.find(u.job_id);
+  auto run = sim_runs_.find({u.job_id, u.frame});
+  if (plan == sim_plans_.end() || run == sim_runs_.end()) return true;
+  const SimJobPlan& p = plan->second;
+  if (p.tiles.size() > 1 || p.is_snapshot(u.s1)) return true;
+  const uint64_t copy_span = uint64_t{std::max(config_.sim_copy_every_chunks, 1u)} * p.chunk_steps;
+  return u.s1 >= run->second.step + copy_span;
+}
+
+uint64_t DispatcherCore::sim_unit_updates(const UnitRow& u) const {
+  const sim::BatchSpec& b = sim_plans_.at(u.job_id).batch;
+  return sim::unit_cell_updates(b.model, b.grid, unit_box(u), static_cast<int>(u.s1 - u.s0));
+}
+
+bool DispatcherCore::leave_to_holder(const UnitState& unit, const WorkerState& worker) const {
+  const UnitRow& u = unit.row;
+  auto run = sim_runs_.find({u.job_id, u.frame});
+  auto head = head_units_.find({u.job_id, u.frame});
+  if (run == sim_runs_.end() || head == head_units_.end() || u.s0 == run->second.step) {
+    return false;
+  }
+  auto holder_unit = units_.find(head->second);
+  if (holder_unit == units_.end()) return false;
+  std::set<std::string> holders;
+  for (const ReplicaRow& r : holder_unit->second.replicas) {
+    if (r.state == ReplicaState::kAgreed) holders.insert(r.worker_key);
+  }
+  if (holders.count(worker.key) != 0) return false;
+  for (const auto& [peer, other] : workers_) {
+    if (!other.said_hello || holders.count(other.key) == 0 || !may_hold(unit, other)) continue;
+    auto record = reputation_.find(other.key);
+    if (record == reputation_.end() || !record->second.quarantined) return true;
+  }
+  return false;
+}
+
 Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica,
                                      proto::LeaseGrant& grant) {
-  grant.sim_units.push_back({replica.lease_id, u.id, u.job_id, *u.input, u.frame, u.s0,
-                             u.s1 - u.s0, u.x0, u.y0, u.z0, u.x1, u.y1, u.z1, replica.replica,
-                             config_.lease_seconds, replica.upload});
   SimRunRow& run = sim_runs_.at({u.job_id, u.frame});
+  // The unit starts at its run's stored state or, past it, at the run's head (add the replay).
+  const uint64_t replay = u.s0 - run.step;
+  grant.sim_units.push_back({replica.lease_id, u.id, u.job_id, *u.input, u.frame, run.step,
+                             u.s1 - u.s0, u.x0, u.y0, u.z0, u.x1, u.y1, u.z1, replica.replica,
+                             config_.lease_seconds, replica.upload,
+                             replay > 0 ? run.head : std::nullopt,
+                             static_cast<uint32_t>(replay)});
   if (run.started_ms != 0) return Status::ok();
   run.started_ms = now_ms_;
   return store_->put_sim_run(run);  // inside grant_replica's transaction

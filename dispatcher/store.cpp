@@ -142,6 +142,11 @@ constexpr const char* kMigrations[] = {
       hash BLOB PRIMARY KEY,
       bytes BLOB NOT NULL);
     )sql",
+    // 7 -> 8: a run's chunks verified by hash alone past its stored state (SimRunRow::head).
+    R"sql(
+    ALTER TABLE sim_runs ADD COLUMN head_step INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sim_runs ADD COLUMN head BLOB;
+    )sql",
 };
 
 Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {

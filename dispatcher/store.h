@@ -82,6 +82,12 @@ struct SimRunRow {
   Hash256 state;
   int64_t started_ms = 0;   // first lease of one of its units; 0: not started
   int64_t finished_ms = 0;  // 0: running
+  // How far the run got past `step` on workers: chunks up to head_step were verified by their
+  // result hashes alone, the last one's being `head` (nullopt: none, head_step == step).
+  uint64_t head_step = 0;
+  std::optional<Hash256> head;
+  // Where the run's current chunk starts.
+  uint64_t chunk_start() const { return head ? head_step : step; }
 };
 
 // A named output file of a job (simulation snapshots; render frames use FrameRow).

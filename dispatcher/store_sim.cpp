@@ -6,15 +6,21 @@ namespace tf {
 Status Store::put_sim_run(const SimRunRow& r) {
   if (Status s = require_transaction("put_sim_run"); !s) return s;
   auto st = statement(
-      "INSERT OR REPLACE INTO sim_runs(job_id, run, step, state, started_ms, finished_ms)"
-      " VALUES (?, ?, ?, ?, ?, ?)");
+      "INSERT OR REPLACE INTO sim_runs(job_id, run, step, state, started_ms, finished_ms,"
+      " head_step, head) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return st.status();
   st.value()->bind(1, static_cast<int64_t>(r.job_id))
       .bind(2, r.run)
       .bind(3, static_cast<int64_t>(r.step))
       .bind_blob(4, r.state.bytes.data(), r.state.bytes.size())
       .bind(5, r.started_ms)
-      .bind(6, r.finished_ms);
+      .bind(6, r.finished_ms)
+      .bind(7, static_cast<int64_t>(r.head_step));
+  if (r.head) {
+    st.value()->bind_blob(8, r.head->bytes.data(), r.head->bytes.size());
+  } else {
+    st.value()->bind_blob(8, nullptr, 0);  // NULL
+  }
   return st.value()->run();
 }
 
@@ -33,7 +39,7 @@ Status Store::insert_job_output(const JobOutputRow& o) {
 
 Status Store::load_simulation(StoreSnapshot& snap) {
   auto runs = db_->prepare(
-      "SELECT job_id, run, step, state, started_ms, finished_ms FROM sim_runs"
+      "SELECT job_id, run, step, state, started_ms, finished_ms, head_step, head FROM sim_runs"
       " ORDER BY job_id, run");
   if (!runs) return runs.status();
   for (;;) {
@@ -47,6 +53,8 @@ Status Store::load_simulation(StoreSnapshot& snap) {
     r.state = optional_hash(runs.value(), 3).value_or(Hash256{});
     r.started_ms = runs->column_int(4);
     r.finished_ms = runs->column_int(5);
+    r.head_step = static_cast<uint64_t>(runs->column_int(6));
+    r.head = optional_hash(runs.value(), 7);
     snap.sim_runs.push_back(r);
   }
   auto outputs = db_->prepare(

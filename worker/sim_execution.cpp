@@ -8,14 +8,17 @@
 
 namespace tf {
 
+std::shared_ptr<const sim::TileState> SimStateCache::find(const Hash256& hash) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [held, state] : states_) {
+    if (held == hash) return state;
+  }
+  return nullptr;
+}
+
 Result<std::shared_ptr<const sim::TileState>> SimStateCache::get(
     const Hash256& hash, const AssetCache::FetchFn& fetch) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& [held, state] : states_) {
-      if (held == hash) return state;
-    }
-  }
+  if (std::shared_ptr<const sim::TileState> held = find(hash)) return held;
   // Fetched and decoded outside the lock: other devices go on meanwhile. Two threads that
   // miss at once both decode; the fetch itself is shared by the worker.
   Result<std::vector<uint8_t>> bytes = fetch(hash);
@@ -41,15 +44,23 @@ void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileStat
 
 namespace {
 
-// Holds the state the dispatcher will stitch from a whole-domain unit's output (see the header).
-void keep_next_state(SimStateCache& states, const sim::TileState& domain, const sim::Box& box,
-                     const std::vector<float>& output) {
-  if (!sim::covers_domain(domain.size, box)) return;
-  auto next = std::make_shared<sim::TileState>(domain);
-  if (!sim::insert_unit_output(*next, box, output)) return;
-  Result<std::vector<uint8_t>> bytes = sim::encode_state(*next);
-  if (!bytes) return;
-  states.put(blake2b_256(bytes.value()), std::move(next));
+// The state `steps` steps after the whole-domain `domain`, advanced in pieces of at most
+// `piece` steps as units would be (the result of a unit depends on the unit alone, so the
+// pieces need not be the chunks that the run took; a whole-domain unit's input is the domain).
+Result<std::shared_ptr<const sim::TileState>> replay(UnitExecutor& executor,
+                                                     const sim::TileState& domain,
+                                                     const sim::Box& box, uint32_t steps,
+                                                     int piece) {
+  if (!sim::covers_domain(domain.size, box)) {
+    return Error{"a replay needs a unit that covers the whole domain"};
+  }
+  auto state = std::make_shared<sim::TileState>(domain);
+  for (uint32_t done = 0; done < steps;) {
+    const int k = static_cast<int>(std::min<uint32_t>(steps - done, static_cast<uint32_t>(piece)));
+    if (Status s = executor.simulate(*state, k); !s) return Error{s.message()};
+    done += static_cast<uint32_t>(k);
+  }
+  return std::shared_ptr<const sim::TileState>(std::move(state));
 }
 
 }  // namespace
@@ -63,12 +74,21 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
       spec.y1 > INT_MAX || spec.z1 > INT_MAX || spec.steps < 1 || spec.steps > INT_MAX) {
     return failure("simulation unit with an empty box or no steps");
   }
-  Result<std::shared_ptr<const sim::TileState>> domain = states.get(spec.state, fetch);
-  if (!domain) return failure(domain.message());
   const sim::Box box{static_cast<int>(spec.x0), static_cast<int>(spec.y0), static_cast<int>(spec.z0),
                      {static_cast<int>(spec.x1 - spec.x0), static_cast<int>(spec.y1 - spec.y0),
                       static_cast<int>(spec.z1 - spec.z0)}};
   const int steps = static_cast<int>(spec.steps);
+  // The run's state at the unit's first step: held since this worker ran the chunk before, or
+  // the dispatcher's copy advanced over the chunks since.
+  Result<std::shared_ptr<const sim::TileState>> domain =
+      spec.head ? states.find(*spec.head) : nullptr;
+  if (domain.value() == nullptr) {
+    domain = states.get(spec.state, fetch);
+    if (domain && spec.replay_steps > 0) {
+      domain = replay(executor, *domain.value(), box, spec.replay_steps, steps);
+    }
+  }
+  if (!domain) return failure(domain.message());
   Result<sim::TileState> input = sim::unit_input(*domain.value(), box, steps);
   if (!input) return failure(input.message());
   if (Status s = executor.simulate(input.value(), steps); !s) return failure(s.message());
@@ -82,7 +102,18 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
   result.rays = sim::unit_cell_updates(input->model, domain.value()->size, box, steps);
   result.rgb = sim::unit_output(input.value());
   result.result_hash = proto::result_hash(result.rgb, result.rays);
-  keep_next_state(states, *domain.value(), box, result.rgb);
+  // A whole-domain unit's advanced input is the run's next state (see the header): held under
+  // the result hash that names it as the next unit's head and, when its bytes go to the
+  // dispatcher to be stitched, under the hash of the state blob it stitches.
+  if (sim::covers_domain(domain.value()->size, box)) {
+    auto next = std::make_shared<const sim::TileState>(std::move(input.value()));
+    states.put(result.result_hash, next);
+    if (spec.upload_bytes) {
+      if (Result<std::vector<uint8_t>> bytes = sim::encode_state(*next)) {
+        states.put(blake2b_256(bytes.value()), std::move(next));
+      }
+    }
+  }
   return result;
 }
 

@@ -5,6 +5,10 @@
 // dispatcher's choice, one whole-domain tile; 128: 2 x 2 tiles, whose ghost borders are extra
 // work the direct run does not do).
 //
+// BM_SimFarmFastStepper: the default plan on a synthetic stepper 20x as fast as the CPU
+// stepper measured in the same run (fixed time per cell update), directly and through the farm:
+// what the farm costs a run on a fast device.
+//
 // Counters: direct_MLUPS, farm_MLUPS (lattice updates of the run per second of wall time) and
 // farm/direct, their ratio.
 // Run: sim_farm_benchmark --benchmark_format=json
@@ -15,6 +19,7 @@
 #include "cli/embedded_farm.h"
 #include "cli/local_run.h"
 #include "formats/sim/batch_spec.h"
+#include "tests/integration/synthetic_executor.h"
 #include "worker/backend_executor.h"
 
 namespace tf {
@@ -32,52 +37,110 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+const sim::RunSpec& bench_run() {
+  static const sim::RunSpec run =
+      sim::expand_runs(sim::parse_batch(kBatch, "bench.toml").value())[0];
+  return run;
+}
+
+Result<std::unique_ptr<EmbeddedFarm>> start_farm(std::unique_ptr<UnitExecutor> executor) {
+  std::vector<std::unique_ptr<UnitExecutor>> executors;
+  executors.push_back(std::move(executor));
+  return EmbeddedFarm::start({}, std::move(executors));
+}
+
+// Seconds the farm takes for the batch with tiles of `tile` (0: the dispatcher's choice) and
+// one replica; an error when it does not finish.
+Result<double> farm_seconds(EmbeddedFarm& farm, uint32_t tile) {
+  proto::SubmitJob job;
+  job.sim_batch = kBatch;
+  job.sim_tile = tile;
+  job.replication = 1;
+  job.quorum = 1;
+  const auto start = std::chrono::steady_clock::now();
+  Result<uint64_t> id = farm.client().submit(job);
+  Result<proto::JobStatus> done =
+      id ? farm.client().wait(id.value(), std::chrono::milliseconds(5), nullptr)
+         : Result<proto::JobStatus>(Error{id.message()});
+  if (!done || done->state != proto::JobState::kDone) return Error{"the batch did not finish"};
+  return seconds_since(start);
+}
+
+void report(benchmark::State& state, double direct_s, double farm_s) {
+  const double updates = double{kSide} * kSide * kSteps * static_cast<double>(state.iterations());
+  state.counters["direct_MLUPS"] = updates / direct_s / 1e6;
+  state.counters["farm_MLUPS"] = updates / farm_s / 1e6;
+  state.counters["farm/direct"] = direct_s / farm_s;
+}
+
 void BM_SimFarmOverDirect(benchmark::State& state) {
   const auto tile = static_cast<uint32_t>(state.range(0));
-  const sim::RunSpec run = sim::expand_runs(sim::parse_batch(kBatch, "bench.toml").value())[0];
   Result<std::unique_ptr<UnitExecutor>> cpu = make_backend_executor("cpu", 0);
-  if (!cpu) {
-    state.SkipWithError(cpu.message().c_str());
-    return;
-  }
-  std::vector<std::unique_ptr<UnitExecutor>> executors;
-  executors.push_back(std::move(cpu.value()));
-  auto farm = EmbeddedFarm::start({}, std::move(executors));
+  auto farm = cpu ? start_farm(std::move(cpu.value()))
+                  : Result<std::unique_ptr<EmbeddedFarm>>(Error{cpu.message()});
   if (!farm) {
     state.SkipWithError(farm.message().c_str());
     return;
   }
   double direct_s = 0, farm_s = 0;
   for (auto _ : state) {
-    sim::TileState initial = sim::make_initial_state(run).value();
+    sim::TileState initial = sim::make_initial_state(bench_run()).value();
     auto start = std::chrono::steady_clock::now();
     if (!sim::run_steps_cpu(initial, kSteps)) {
       state.SkipWithError("the CPU stepper failed");
       return;
     }
     direct_s += seconds_since(start);
-    proto::SubmitJob job;
-    job.sim_batch = kBatch;
-    job.sim_tile = tile;
-    job.replication = 1;
-    job.quorum = 1;
-    start = std::chrono::steady_clock::now();
-    Result<uint64_t> id = farm.value()->client().submit(job);
-    Result<proto::JobStatus> done =
-        id ? farm.value()->client().wait(id.value(), std::chrono::milliseconds(5), nullptr)
-           : Result<proto::JobStatus>(Error{id.message()});
-    if (!done || done->state != proto::JobState::kDone) {
-      state.SkipWithError("the batch did not finish");
+    Result<double> through_farm = farm_seconds(*farm.value(), tile);
+    if (!through_farm) {
+      state.SkipWithError(through_farm.message().c_str());
       return;
     }
-    farm_s += seconds_since(start);
+    farm_s += through_farm.value();
   }
-  const double updates = double{kSide} * kSide * kSteps * static_cast<double>(state.iterations());
-  state.counters["direct_MLUPS"] = updates / direct_s / 1e6;
-  state.counters["farm_MLUPS"] = updates / farm_s / 1e6;
-  state.counters["farm/direct"] = direct_s / farm_s;
+  report(state, direct_s, farm_s);
 }
 BENCHMARK(BM_SimFarmOverDirect)->Arg(0)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// The same run (default plan) on a stepper `speedup` times as fast as the CPU stepper measured
+// in this run: a synthetic device that takes a fixed time per cell update
+// (tests/integration/synthetic_executor.h), directly and through the farm.
+void BM_SimFarmFastStepper(benchmark::State& state) {
+  const auto speedup = static_cast<double>(state.range(0));
+  sim::TileState probe = sim::make_initial_state(bench_run()).value();
+  const auto start = std::chrono::steady_clock::now();
+  if (!sim::run_steps_cpu(probe, kSteps / 8)) {
+    state.SkipWithError("the CPU stepper failed");
+    return;
+  }
+  const double cpu_rate = double{kSide} * kSide * (kSteps / 8) / seconds_since(start);
+  auto make_stepper = [&] {
+    auto stepper = std::make_unique<testing::SyntheticExecutor>();
+    stepper->set_sim_rate(cpu_rate * speedup);
+    return stepper;
+  };
+  auto farm = start_farm(make_stepper());
+  if (!farm) {
+    state.SkipWithError(farm.message().c_str());
+    return;
+  }
+  const std::unique_ptr<testing::SyntheticExecutor> direct = make_stepper();
+  double direct_s = 0, farm_s = 0;
+  for (auto _ : state) {
+    sim::TileState initial = sim::make_initial_state(bench_run()).value();
+    auto direct_start = std::chrono::steady_clock::now();
+    (void)direct->simulate(initial, kSteps);
+    direct_s += seconds_since(direct_start);
+    Result<double> through_farm = farm_seconds(*farm.value(), 0);
+    if (!through_farm) {
+      state.SkipWithError(through_farm.message().c_str());
+      return;
+    }
+    farm_s += through_farm.value();
+  }
+  report(state, direct_s, farm_s);
+}
+BENCHMARK(BM_SimFarmFastStepper)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 }  // namespace
 }  // namespace tf

@@ -129,6 +129,8 @@ void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
     o.setReplica(u.replica);
     o.setLeaseSeconds(u.lease_seconds);
     o.setUploadBytes(u.upload_bytes);
+    if (u.head) o.setHead(as_data(*u.head));
+    o.setReplaySteps(u.replay_steps);
   });
 }
 
@@ -337,6 +339,8 @@ LeaseGrant read(wire::LeaseGrant::Reader r) {
     s.replica = u.getReplica();
     s.lease_seconds = u.getLeaseSeconds();
     s.upload_bytes = u.getUploadBytes();
+    if (u.getHead().size() != 0) s.head = read_hash(u.getHead(), "leaseGrant.simUnits.head");
+    s.replay_steps = u.getReplaySteps();
     m.sim_units.push_back(std::move(s));
   }
   return m;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -121,6 +122,12 @@ struct SimUnitSpec {
   uint32_t replica = 0;
   uint32_t lease_seconds = 0;
   bool upload_bytes = true;  // as RenderUnitSpec::upload_bytes
+  // A whole-domain unit of a run whose state stays on workers between the dispatcher's copies
+  // (DESIGN.md "Work units") starts replay_steps after `step`, from the state that the result
+  // hash `head` names: the output of the chunk that ended there, held by the workers that ran
+  // it. Any other worker advances `state` replay_steps steps itself (in pieces of `steps`).
+  std::optional<Hash256> head;
+  uint32_t replay_steps = 0;
   bool operator==(const SimUnitSpec&) const = default;
 };
 struct LeaseGrant {

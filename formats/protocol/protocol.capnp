@@ -112,6 +112,11 @@ struct SimUnitSpec {
   replica @13 :UInt32;
   leaseSeconds @14 :UInt32;
   uploadBytes @15 :Bool;  # as RenderUnitSpec.uploadBytes
+  # A whole-domain unit may start after `state`'s step: at step + replaySteps. `head` names the
+  # state there by the result hash of the chunk that ended there; a worker that ran that chunk
+  # holds it; any other advances `state` replaySteps steps itself (empty: no replay).
+  head @16 :Data;
+  replaySteps @17 :UInt32;
 }
 
 struct LeaseGrant {

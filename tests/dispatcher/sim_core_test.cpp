@@ -3,6 +3,7 @@
 // initial state advanced in one piece by the CPU stepper (no tiles, no chunks, no farm).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -44,8 +45,9 @@ class SimCoreTest : public CoreTest {
     return out;
   }
 
-  // An honest worker's result: the state fetched from the dispatcher, the unit's input cut
-  // from it, advanced with the CPU stepper.
+  // An honest worker's result: the state fetched from the dispatcher (advanced over the unit's
+  // replay steps in one piece when it starts past that state), the unit's input cut from it,
+  // advanced with the CPU stepper.
   proto::UnitResult compute(const std::string& peer, const proto::SimUnitSpec& spec) {
     std::optional<std::vector<uint8_t>> bytes;
     for (const Outgoing& o : exchange(peer, proto::BlobRequest{spec.state})) {
@@ -54,7 +56,10 @@ class SimCoreTest : public CoreTest {
       }
     }
     EXPECT_TRUE(bytes.has_value()) << "the dispatcher did not serve the unit's state";
-    const sim::TileState domain = sim::decode_state(bytes.value_or(std::vector<uint8_t>{})).value();
+    sim::TileState domain = sim::decode_state(bytes.value_or(std::vector<uint8_t>{})).value();
+    if (spec.replay_steps > 0) {
+      EXPECT_TRUE(sim::run_steps_cpu(domain, static_cast<int>(spec.replay_steps), 1));
+    }
     const sim::Box box{static_cast<int>(spec.x0), static_cast<int>(spec.y0), static_cast<int>(spec.z0),
                        {static_cast<int>(spec.x1 - spec.x0), static_cast<int>(spec.y1 - spec.y0),
                         static_cast<int>(spec.z1 - spec.z0)}};
@@ -70,6 +75,7 @@ class SimCoreTest : public CoreTest {
     r.rays = static_cast<uint64_t>(input.size.cell_count()) * spec.steps;  // what it computed
     r.rgb = sim::unit_output(input);
     r.result_hash = proto::result_hash(r.rgb, r.rays);
+    if (!spec.upload_bytes) r.rgb.clear();  // the hash alone
     computed_updates_ += r.rays;
     return r;
   }
@@ -210,6 +216,122 @@ TEST_F(SimCoreTest, BadBatchesAreRefusedNamingTheLineAndKey) {
   EXPECT_NE(error->message.find("cavity.toml:6"), std::string::npos) << error->message;
   EXPECT_NE(error->message.find("steps"), std::string::npos) << error->message;
   EXPECT_TRUE(core_->job_statuses(0).empty());
+}
+
+// Whole-domain chunks between snapshots are verified by hash alone: the dispatcher takes bytes
+// only at snapshots (and the end), the other chunks start from the run's head, and the
+// snapshots are still the run advanced in one piece.
+TEST_F(SimCoreTest, WholeDomainChunksBetweenSnapshotsAreVerifiedByHashAlone) {
+  const uint64_t job = submit_batch(kBatch, 0, 4);  // per run: chunks end at 4..20, 24..40, 44..50
+  exchange("w", hello(1));
+  uint32_t by_hash = 0;
+  while (!pending_.empty()) {
+    const proto::SimUnitSpec spec = pending_.front();
+    const bool snapshot = spec.step + spec.replay_steps + spec.steps == 20 ||
+                          spec.step + spec.replay_steps + spec.steps == 40 ||
+                          spec.step + spec.replay_steps + spec.steps == 50;
+    EXPECT_EQ(spec.upload_bytes, snapshot) << "unit ending at step " << spec.step + spec.replay_steps + spec.steps;
+    EXPECT_EQ(spec.head.has_value(), spec.replay_steps > 0);
+    EXPECT_EQ(spec.step % 20, 0u) << "the state named is the last snapshot's";
+    by_hash += snapshot ? 0 : 1;
+    work("w", 1);
+  }
+  const proto::JobStatus s = status(job);
+  EXPECT_EQ(s.state, proto::JobState::kDone) << s.message;
+  EXPECT_EQ(s.units_done, 2u * 13u);
+  EXPECT_EQ(by_hash, 2u * 10u);
+  EXPECT_EQ(core_->stats().chunks_by_hash, 2u * 10u);
+  EXPECT_EQ(core_->stats().chunks_completed, 2u * 3u);
+  Result<SqliteStatement> rows = core_->store().db().prepare("SELECT COUNT(*) FROM results");
+  ASSERT_TRUE(rows.is_ok());
+  ASSERT_TRUE(rows->step().value());
+  EXPECT_EQ(rows->column_int(0), 2 * 3) << "result bytes only of the chunks that end at snapshots";
+  expect_snapshots_match_truth(job);
+  Result<SqliteStatement> sum = core_->store().db().prepare("SELECT SUM(credit) FROM ledger");
+  ASSERT_TRUE(sum.is_ok());
+  ASSERT_TRUE(sum->step().value());
+  EXPECT_EQ(static_cast<uint64_t>(sum->column_int(0)), computed_updates_);
+}
+
+TEST_F(SimCoreTest, TheDispatcherTakesAChunksBytesAtLeastEveryConfiguredNumberOfChunks) {
+  config_.sim_copy_every_chunks = 2;
+  reopen(now_);
+  const uint64_t job = submit_batch(kBatch, 0, 4);
+  exchange("w", hello(1));
+  std::vector<uint64_t> uploads;
+  while (!pending_.empty()) {
+    const proto::SimUnitSpec& spec = pending_.front();
+    if (spec.upload_bytes) uploads.push_back(spec.step + spec.replay_steps + spec.steps);
+    work("w", 1);
+  }
+  std::sort(uploads.begin(), uploads.end());  // the two runs' chunks interleave
+  EXPECT_EQ(uploads, (std::vector<uint64_t>{8, 8, 16, 16, 20, 20, 28, 28, 36, 36, 40, 40, 48, 48,
+                                             50, 50}));
+  EXPECT_EQ(status(job).state, proto::JobState::kDone);
+  expect_snapshots_match_truth(job);
+}
+
+// The worker that ran a run's last chunk holds its head: the next chunk waits for it rather
+// than go to a worker that would replay the run from its last stored state.
+TEST_F(SimCoreTest, AChunkPastTheStoredStateGoesToTheWorkerThatHoldsItsStart) {
+  const uint64_t job = submit_batch(tiny_cavity_batch(50, 50), 0, 5);
+  exchange("w", hello(2));
+  ASSERT_EQ(pending_.size(), 2u);  // the first chunk of each run
+  std::vector<proto::SimUnitSpec> first = pending_;
+  pending_.clear();
+  exchange("v", hello(2));
+  EXPECT_TRUE(pending_.empty()) << "nothing else to lease yet";
+  // w finishes the chunks; the tick after each result offers work to v first ("v" < "w"),
+  // but the next chunks go to w, which holds their start.
+  for (const proto::SimUnitSpec& spec : first) {
+    for (const Outgoing& o : exchange("w", compute("w", spec))) {
+      const auto* g = std::get_if<proto::LeaseGrant>(&o.envelope.body);
+      EXPECT_FALSE(g != nullptr && o.peer == "v") << "v was given a chunk whose start w holds";
+    }
+  }
+  ASSERT_EQ(pending_.size(), 2u);
+  for (const proto::SimUnitSpec& spec : pending_) {
+    EXPECT_EQ(spec.replay_steps, 5u);
+    EXPECT_TRUE(spec.head.has_value());
+  }
+  // Once w is gone (it hands the chunks back and falls silent), v takes them and replays the
+  // run from its stored state.
+  std::vector<uint64_t> leases;
+  for (const proto::SimUnitSpec& spec : pending_) leases.push_back(spec.lease_id);
+  pending_.clear();
+  std::vector<proto::SimUnitSpec> to_v;
+  const auto collect = [&](const std::vector<Outgoing>& out) {
+    for (const Outgoing& o : out) {
+      if (const auto* g = std::get_if<proto::LeaseGrant>(&o.envelope.body); g && o.peer == "v") {
+        to_v.insert(to_v.end(), g->sim_units.begin(), g->sim_units.end());
+      }
+    }
+  };
+  collect(send("w", proto::UnitReturn{leases, true}, now_));
+  now_ += 5000;  // past w's liveness (3 heartbeats of 1 s), within the leases' 60 s
+  collect(send("v", proto::WorkerHeartbeat{}, now_));
+  pending_ = to_v;
+  EXPECT_EQ(pending_.size(), 2u);
+  work("v");
+  EXPECT_EQ(status(job).state, proto::JobState::kDone) << status(job).message;
+}
+
+// Kill the dispatcher in the middle of a run's hash-verified chunks: the run resumes at its
+// head, and the snapshots are still the run advanced in one piece.
+TEST_F(SimCoreTest, ARestartedDispatcherResumesARunAtItsHead) {
+  const uint64_t job = submit_batch(kBatch, 0, 4);
+  exchange("w", hello(1));
+  work("w", 3);  // three chunks of re=20 verified by hash: its head is at step 12
+  reopen(now_);
+  pending_.clear();
+  exchange("w", hello(1));
+  ASSERT_EQ(pending_.size(), 1u);
+  EXPECT_GT(pending_.front().replay_steps, 0u) << "a run resumes at its head";
+  EXPECT_TRUE(pending_.front().head.has_value());
+  work("w");
+  EXPECT_EQ(status(job).state, proto::JobState::kDone) << status(job).message;
+  EXPECT_EQ(status(job).units_done, status(job).units_total);
+  expect_snapshots_match_truth(job);
 }
 
 }  // namespace

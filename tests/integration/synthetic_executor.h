@@ -62,10 +62,25 @@ class SyntheticExecutor : public UnitExecutor {
     wait_until(until);
     return Status::ok();
   }
+  // Simulation units at `updates_per_s` cell updates per second (0: it runs none), standing in
+  // for a stepper of known speed: each call adds 1 to the first value of the state, so that
+  // successive chunks differ, and takes cells x steps / rate.
+  void set_sim_rate(double updates_per_s) { sim_rate_ = updates_per_s; }
+  Status simulate(sim::TileState& state, int steps) override {
+    if (sim_rate_ <= 0 || state.fields.empty()) return UnitExecutor::simulate(state, steps);
+    const double seconds = static_cast<double>(state.size.cell_count()) * steps / sim_rate_;
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                           std::chrono::duration<double>(seconds));
+    state.fields[0] += 1.0f;
+    wait_until(until);
+    return Status::ok();
+  }
 
  private:
   DeviceInfo device_;
   std::chrono::microseconds time_per_unit_;
+  double sim_rate_ = 0;
   uint64_t seed_ = 0;
   std::filesystem::path loaded_;
 };

@@ -86,5 +86,46 @@ TEST(SimExecution, AUnitOfOneTileAmongSeveralLeavesNoState) {
   EXPECT_EQ(f.fetches, 2);
 }
 
+// A unit that starts past the dispatcher's stored state starts from the head the worker holds
+// (the previous unit's output, named by its result hash) or, on a worker that does not hold
+// it, from the stored state replayed in pieces of the unit's steps. Either way its output is
+// the state advanced in one piece by the CPU stepper.
+TEST(SimExecution, AUnitPastTheStoredStateStartsAtItsHeldHeadOrReplaysToIt) {
+  Fixture f;
+  SimStateCache states;
+  const proto::UnitResult first = f.run(states, f.unit(0, 24));  // steps [0, 5)
+  proto::SimUnitSpec next = f.unit(0, 24);                       // steps [5, 10)
+  next.lease_id = next.unit_id = 2;
+  next.head = first.result_hash;
+  next.replay_steps = 5;
+  const int fetched = f.fetches;
+  const proto::UnitResult held = f.run(states, next);
+  EXPECT_EQ(f.fetches, fetched) << "the head was held, not fetched";
+  SimStateCache other_worker;
+  const proto::UnitResult replayed = f.run(other_worker, next);
+  EXPECT_EQ(f.fetches, fetched + 1) << "the stored state was fetched to replay from";
+  EXPECT_EQ(replayed.result_hash, held.result_hash);
+  proto::SimUnitSpec uneven = next;  // steps [7, 10), replayed in pieces of 3, 3 and 1
+  uneven.head = Hash256{};
+  uneven.replay_steps = 7;
+  uneven.steps = 3;
+  const proto::UnitResult pieces = f.run(other_worker, uneven);
+  sim::TileState truth = f.initial;
+  ASSERT_TRUE(sim::run_steps_cpu(truth, 10, 1));
+  EXPECT_EQ(held.rgb, sim::unit_output(truth));
+  EXPECT_EQ(pieces.rgb, sim::unit_output(truth));
+}
+
+TEST(SimExecution, AReplayOfATileAmongSeveralFails) {
+  Fixture f;
+  SimStateCache states;
+  proto::SimUnitSpec spec = f.unit(0, 12);
+  spec.replay_steps = 5;
+  const proto::Body out = execute_sim_unit(*f.cpu, states, f.fetch, spec);
+  const auto* failure = std::get_if<proto::UnitFailure>(&out);
+  ASSERT_NE(failure, nullptr);
+  EXPECT_NE(failure->message.find("whole domain"), std::string::npos) << failure->message;
+}
+
 }  // namespace
 }  // namespace tf
