@@ -381,11 +381,15 @@ Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica
   SimRunRow& run = sim_runs_.at({u.job_id, u.frame});
   // The unit starts at its run's stored state or, past it, at the run's head (add the replay).
   const uint64_t replay = u.s0 - run.step;
+  const SimJobPlan& plan = sim_plans_.at(u.job_id);
+  const bool next_from_output =
+      plan.tiles.size() == 1 && u.s1 < static_cast<uint64_t>(plan.batch.steps);
+  const uint64_t next_steps = next_from_output ? plan.chunk_end(u.s1) - u.s1 : 0;
   grant.sim_units.push_back({replica.lease_id, u.id, u.job_id, *u.input, u.frame, run.step,
                              u.s1 - u.s0, u.x0, u.y0, u.z0, u.x1, u.y1, u.z1, replica.replica,
                              config_.lease_seconds, replica.upload,
-                             replay > 0 ? run.head : std::nullopt,
-                             static_cast<uint32_t>(replay)});
+                             replay > 0 ? run.head : std::nullopt, static_cast<uint32_t>(replay),
+                             static_cast<uint32_t>(next_steps)});
   if (run.started_ms != 0) return Status::ok();
   run.started_ms = now_ms_;
   return store_->put_sim_run(run);  // inside grant_replica's transaction

@@ -42,7 +42,47 @@ void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileStat
   if (states_.size() > kKeep) states_.pop_front();
 }
 
+void SimStateCache::put_ahead(ChunkAhead ahead) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ahead_.push_back(std::move(ahead));
+  if (ahead_.size() > kKeepAhead) ahead_.pop_front();
+}
+
+std::optional<ChunkAhead> SimStateCache::take_ahead(const sim::TileState* start, int steps) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = ahead_.begin(); it != ahead_.end(); ++it) {
+    if (it->start.get() != start || it->steps != steps) continue;
+    ChunkAhead found = std::move(*it);
+    ahead_.erase(it);
+    return found;
+  }
+  return std::nullopt;
+}
+
 namespace {
+
+sim::Box box_of(const proto::SimUnitSpec& spec) {
+  return {static_cast<int>(spec.x0), static_cast<int>(spec.y0), static_cast<int>(spec.z0),
+          {static_cast<int>(spec.x1 - spec.x0), static_cast<int>(spec.y1 - spec.y0),
+           static_cast<int>(spec.z1 - spec.z0)}};
+}
+
+// Cuts the unit's input from `domain`, advances it and hashes its output.
+Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domain,
+                             const sim::Box& box, int steps) {
+  Result<sim::TileState> input = sim::unit_input(domain, box, steps);
+  if (!input) return Error{input.message()};
+  if (Status s = executor.simulate(input.value(), steps); !s) return Error{s.message()};
+  AdvancedUnit out;
+  out.output = sim::unit_output(input.value());
+  out.updates = sim::unit_cell_updates(domain.model, domain.size, box, steps);
+  out.hash = proto::result_hash(out.output, out.updates);
+  // A whole-domain unit's advanced input is the run's next state.
+  if (sim::covers_domain(domain.size, box)) {
+    out.next = std::make_shared<const sim::TileState>(std::move(input.value()));
+  }
+  return out;
+}
 
 // The state `steps` steps after the whole-domain `domain`, advanced in pieces of at most
 // `piece` steps as units would be (the result of a unit depends on the unit alone, so the
@@ -74,9 +114,7 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
       spec.y1 > INT_MAX || spec.z1 > INT_MAX || spec.steps < 1 || spec.steps > INT_MAX) {
     return failure("simulation unit with an empty box or no steps");
   }
-  const sim::Box box{static_cast<int>(spec.x0), static_cast<int>(spec.y0), static_cast<int>(spec.z0),
-                     {static_cast<int>(spec.x1 - spec.x0), static_cast<int>(spec.y1 - spec.y0),
-                      static_cast<int>(spec.z1 - spec.z0)}};
+  const sim::Box box = box_of(spec);
   const int steps = static_cast<int>(spec.steps);
   // The run's state at the unit's first step: held since this worker ran the chunk before, or
   // the dispatcher's copy advanced over the chunks since.
@@ -89,24 +127,26 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
     }
   }
   if (!domain) return failure(domain.message());
-  Result<sim::TileState> input = sim::unit_input(*domain.value(), box, steps);
-  if (!input) return failure(input.message());
-  if (Status s = executor.simulate(input.value(), steps); !s) return failure(s.message());
+  std::optional<ChunkAhead> ahead = sim::covers_domain(domain.value()->size, box)
+                                        ? states.take_ahead(domain.value().get(), steps)
+                                        : std::nullopt;
+  Result<AdvancedUnit> advanced = ahead ? Result<AdvancedUnit>(std::move(ahead->advanced))
+                                        : advance(executor, *domain.value(), box, steps);
+  if (!advanced) return failure(advanced.message());
   proto::UnitResult result;
   result.lease_id = spec.lease_id;
   result.unit_id = spec.unit_id;
-  result.kernel_version = std::string(sim::kernel_version(input->model));
+  result.kernel_version = std::string(sim::kernel_version(domain.value()->model));
   result.simulation = true;
   result.width = static_cast<uint32_t>(box.size.cell_count());
-  result.height = static_cast<uint32_t>(sim::component_count(input->model));
-  result.rays = sim::unit_cell_updates(input->model, domain.value()->size, box, steps);
-  result.rgb = sim::unit_output(input.value());
-  result.result_hash = proto::result_hash(result.rgb, result.rays);
-  // A whole-domain unit's advanced input is the run's next state (see the header): held under
-  // the result hash that names it as the next unit's head and, when its bytes go to the
-  // dispatcher to be stitched, under the hash of the state blob it stitches.
-  if (sim::covers_domain(domain.value()->size, box)) {
-    auto next = std::make_shared<const sim::TileState>(std::move(input.value()));
+  result.height = static_cast<uint32_t>(sim::component_count(domain.value()->model));
+  result.rays = advanced->updates;
+  result.rgb = std::move(advanced->output);
+  result.result_hash = advanced->hash;
+  // The run's next state stays here (see the header): under the result hash that names it as
+  // the next unit's head and, when its bytes go to the dispatcher to be stitched, under the
+  // hash of the state blob it stitches.
+  if (std::shared_ptr<const sim::TileState> next = advanced->next) {
     states.put(result.result_hash, next);
     if (spec.upload_bytes) {
       if (Result<std::vector<uint8_t>> bytes = sim::encode_state(*next)) {
@@ -115,6 +155,19 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
     }
   }
   return result;
+}
+
+bool compute_ahead(UnitExecutor& executor, SimStateCache& states, const proto::SimUnitSpec& done,
+                   const Hash256& done_hash) {
+  if (done.next_steps == 0 || done.next_steps > INT_MAX) return false;
+  std::shared_ptr<const sim::TileState> start = states.find(done_hash);
+  const sim::Box box = box_of(done);
+  if (!start || !sim::covers_domain(start->size, box)) return false;
+  const int steps = static_cast<int>(done.next_steps);
+  Result<AdvancedUnit> advanced = advance(executor, *start, box, steps);
+  if (!advanced) return false;
+  states.put_ahead({std::move(start), steps, std::move(advanced.value())});
+  return true;
 }
 
 }  // namespace tf

@@ -22,7 +22,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "formats/protocol/messages.h"
 #include "kernels/sim/sim_host.h"
@@ -30,6 +32,23 @@
 #include "worker/executor.h"
 
 namespace tf {
+
+// A simulation unit's box advanced `steps` steps: its output fields, their cell updates and
+// result hash, and, for a whole-domain unit, the run's next state (the advanced input).
+struct AdvancedUnit {
+  std::vector<float> output;
+  uint64_t updates = 0;
+  Hash256 hash;
+  std::shared_ptr<const sim::TileState> next;  // whole-domain units only
+};
+
+// A run's next chunk computed ahead (compute_ahead): the unit that starts from the state object
+// `start` and advances the whole domain `steps` steps.
+struct ChunkAhead {
+  std::shared_ptr<const sim::TileState> start;
+  int steps = 0;
+  AdvancedUnit advanced;
+};
 
 class SimStateCache {
  public:
@@ -43,15 +62,31 @@ class SimStateCache {
   // Holds `state` under `hash` (its canonical bytes' hash, or the result hash of the unit
   // whose output it is).
   void put(const Hash256& hash, std::shared_ptr<const sim::TileState> state);
+  // Keeps a chunk computed ahead (the last kKeepAhead), until a unit takes it.
+  void put_ahead(ChunkAhead ahead);
+  // The chunk computed ahead from `start` over `steps` steps, removed; nullopt when none.
+  std::optional<ChunkAhead> take_ahead(const sim::TileState* start, int steps);
 
  private:
   static constexpr size_t kKeep = 8;
+  static constexpr size_t kKeepAhead = 2;
   std::mutex mutex_;
   std::deque<std::pair<Hash256, std::shared_ptr<const sim::TileState>>> states_;  // newest last
+  std::deque<ChunkAhead> ahead_;  // newest last
 };
 
-// Runs one simulation unit; returns its UnitResult (simulation = true) or a UnitFailure.
+// Runs one simulation unit; returns its UnitResult (simulation = true) or a UnitFailure. A
+// whole-domain unit that was computed ahead from the same state takes that result.
 proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
                              const AssetCache::FetchFn& fetch, const proto::SimUnitSpec& spec);
+
+// The run ahead: after the whole-domain unit `done` (whose result hash is `done_hash`), on a
+// device with nothing else to do, computes the run's next chunk (SimUnitSpec::next_steps) from
+// the state `done` left, so that the chunk's unit, when the dispatcher grants it, finds its
+// result ready: the round trip to the dispatcher overlaps the device's work. Same bytes as
+// computing it then (a unit's result depends on the unit alone). False when there was nothing
+// to compute (no next chunk, a tile among several, the state no longer held) or it failed.
+bool compute_ahead(UnitExecutor& executor, SimStateCache& states, const proto::SimUnitSpec& done,
+                   const Hash256& done_hash);
 
 }  // namespace tf

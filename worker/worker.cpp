@@ -10,6 +10,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <variant>
@@ -192,7 +193,11 @@ void Worker::device_loop(size_t device) {
                                std::get<proto::SimUnitSpec>(unit))
             : execute(*executors_[device], *cache_, fetch, std::get<proto::RenderUnitSpec>(unit));
     const bool completed = std::holds_alternative<proto::UnitResult>(outcome);
+    const std::optional<Hash256> result_hash =
+        completed ? std::optional<Hash256>(std::get<proto::UnitResult>(outcome).result_hash)
+                  : std::nullopt;
     bool first_in_outbox = false;
+    bool idle = false;
     {
       std::lock_guard<std::mutex> lock(sh.mutex);
       sh.running.erase(lease_of(unit));
@@ -204,9 +209,15 @@ void Worker::device_loop(size_t device) {
       // needs to wake it (an earlier one's wake-up is still pending otherwise).
       first_in_outbox = sh.outbox.empty();
       sh.outbox.push_back(std::move(outcome));
+      idle = sh.queue.empty();
     }
     if (completed) ++units_completed_;
     if (first_in_outbox) wake();
+    // Nothing else to do: the run's next chunk, while the dispatcher verifies this one.
+    const auto* sim = std::get_if<proto::SimUnitSpec>(&unit);
+    if (idle && sim != nullptr && result_hash) {
+      (void)compute_ahead(*executors_[device], sh.sim_states, *sim, *result_hash);
+    }
   }
 }
 

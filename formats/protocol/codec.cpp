@@ -131,6 +131,7 @@ void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
     o.setUploadBytes(u.upload_bytes);
     if (u.head) o.setHead(as_data(*u.head));
     o.setReplaySteps(u.replay_steps);
+    o.setNextSteps(u.next_steps);
   });
 }
 
@@ -341,6 +342,7 @@ LeaseGrant read(wire::LeaseGrant::Reader r) {
     s.upload_bytes = u.getUploadBytes();
     if (u.getHead().size() != 0) s.head = read_hash(u.getHead(), "leaseGrant.simUnits.head");
     s.replay_steps = u.getReplaySteps();
+    s.next_steps = u.getNextSteps();
     m.sim_units.push_back(std::move(s));
   }
   return m;

@@ -128,6 +128,9 @@ struct SimUnitSpec {
   // it. Any other worker advances `state` replay_steps steps itself (in pieces of `steps`).
   std::optional<Hash256> head;
   uint32_t replay_steps = 0;
+  // The steps of the run's next chunk when it is a whole-domain unit that starts from this
+  // unit's output (0: none): a worker with nothing else to do may compute it ahead.
+  uint32_t next_steps = 0;
   bool operator==(const SimUnitSpec&) const = default;
 };
 struct LeaseGrant {

@@ -117,6 +117,9 @@ struct SimUnitSpec {
   # holds it; any other advances `state` replaySteps steps itself (empty: no replay).
   head @16 :Data;
   replaySteps @17 :UInt32;
+  # The steps of the run's next chunk when it is a whole-domain unit that starts from this
+  # unit's output (0: none): a worker with nothing else to do may compute it ahead.
+  nextSteps @18 :UInt32;
 }
 
 struct LeaseGrant {

@@ -127,5 +127,68 @@ TEST(SimExecution, AReplayOfATileAmongSeveralFails) {
   EXPECT_NE(failure->message.find("whole domain"), std::string::npos) << failure->message;
 }
 
+// Counts the simulate calls it passes on to the CPU executor.
+class CountingExecutor : public UnitExecutor {
+ public:
+  explicit CountingExecutor(UnitExecutor& inner) : inner_(inner) {}
+  const DeviceInfo& device() const override { return inner_.device(); }
+  std::string kernel_version() const override { return inner_.kernel_version(); }
+  Status load_scene(const std::filesystem::path& file, bool lenient) override {
+    return inner_.load_scene(file, lenient);
+  }
+  Status render(const RenderUnit& unit, TileResult* out) override { return inner_.render(unit, out); }
+  Status simulate(sim::TileState& state, int steps) override {
+    ++calls;
+    return inner_.simulate(state, steps);
+  }
+  int calls = 0;
+
+ private:
+  UnitExecutor& inner_;
+};
+
+// The run ahead: the next chunk computed while the device is idle is the result its unit takes
+// when it is granted (no stepping then), and it is the state advanced in one piece.
+TEST(SimExecution, AChunkComputedAheadIsTheResultOfItsUnit) {
+  Fixture f;
+  CountingExecutor counting(*f.cpu);
+  SimStateCache states;
+  proto::SimUnitSpec first = f.unit(0, 24);  // steps [0, 5), the next chunk 5 steps
+  first.next_steps = 5;
+  proto::Body out = execute_sim_unit(counting, states, f.fetch, first);
+  ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
+  const Hash256 first_hash = std::get<proto::UnitResult>(out).result_hash;
+  ASSERT_TRUE(compute_ahead(counting, states, first, first_hash));
+  EXPECT_EQ(counting.calls, 2);
+  proto::SimUnitSpec next = f.unit(0, 24);  // steps [5, 10)
+  next.lease_id = next.unit_id = 2;
+  next.head = first_hash;
+  next.replay_steps = 5;
+  out = execute_sim_unit(counting, states, f.fetch, next);
+  ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
+  const proto::UnitResult ahead = std::get<proto::UnitResult>(out);
+  EXPECT_EQ(counting.calls, 2) << "the unit took the chunk computed ahead";
+  sim::TileState truth = f.initial;
+  ASSERT_TRUE(sim::run_steps_cpu(truth, 10, 1));
+  EXPECT_EQ(ahead.rgb, sim::unit_output(truth));
+  EXPECT_EQ(ahead.lease_id, 2u);
+  // Taken once: the same unit again steps.
+  out = execute_sim_unit(counting, states, f.fetch, next);
+  ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
+  EXPECT_EQ(std::get<proto::UnitResult>(out).result_hash, ahead.result_hash);
+  EXPECT_EQ(counting.calls, 3);
+}
+
+TEST(SimExecution, NothingIsComputedAheadOfTheLastChunkOrOfATile) {
+  Fixture f;
+  SimStateCache states;
+  proto::SimUnitSpec last = f.unit(0, 24);
+  const proto::UnitResult result = f.run(states, last);
+  EXPECT_FALSE(compute_ahead(*f.cpu, states, last, result.result_hash)) << "next_steps 0";
+  proto::SimUnitSpec tile = f.unit(0, 12);
+  tile.next_steps = 5;
+  EXPECT_FALSE(compute_ahead(*f.cpu, states, tile, f.run(states, tile).result_hash));
+}
+
 }  // namespace
 }  // namespace tf
