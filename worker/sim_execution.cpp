@@ -74,12 +74,14 @@ Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domai
   if (!input) return Error{input.message()};
   if (Status s = executor.simulate(input.value(), steps); !s) return Error{s.message()};
   AdvancedUnit out;
-  out.output = sim::unit_output(input.value());
   out.updates = sim::unit_cell_updates(domain.model, domain.size, box, steps);
-  out.hash = proto::result_hash(out.output, out.updates);
-  // A whole-domain unit's advanced input is the run's next state.
   if (sim::covers_domain(domain.size, box)) {
+    // The advanced input is the run's next state, and its fields are the unit's output.
     out.next = std::make_shared<const sim::TileState>(std::move(input.value()));
+    out.hash = proto::result_hash(out.next->fields, out.updates);
+  } else {
+    out.output = sim::unit_output(input.value());
+    out.hash = proto::result_hash(out.output, out.updates);
   }
   return out;
 }
@@ -141,8 +143,12 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
   result.width = static_cast<uint32_t>(box.size.cell_count());
   result.height = static_cast<uint32_t>(sim::component_count(domain.value()->model));
   result.rays = advanced->updates;
-  result.rgb = std::move(advanced->output);
   result.result_hash = advanced->hash;
+  if (!advanced->next) {
+    result.rgb = std::move(advanced->output);
+  } else if (spec.upload_bytes) {
+    result.rgb = advanced->next->fields;
+  }
   // The run's next state stays here (see the header): under the result hash that names it as
   // the next unit's head and, when its bytes go to the dispatcher to be stitched, under the
   // hash of the state blob it stitches.
@@ -155,6 +161,14 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
     }
   }
   return result;
+}
+
+std::function<std::vector<float>()> kept_sim_output(SimStateCache& states, const Hash256& hash,
+                                                   size_t* bytes) {
+  std::shared_ptr<const sim::TileState> state = states.find(hash);
+  *bytes = state ? state->fields.size() * sizeof(float) : 0;
+  if (!state) return {};
+  return [state] { return state->fields; };
 }
 
 bool compute_ahead(UnitExecutor& executor, SimStateCache& states, const proto::SimUnitSpec& done,

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,13 +34,14 @@
 
 namespace tf {
 
-// A simulation unit's box advanced `steps` steps: its output fields, their cell updates and
-// result hash, and, for a whole-domain unit, the run's next state (the advanced input).
+// A simulation unit's box advanced `steps` steps: its cell updates and result hash, and its
+// output fields (sim::unit_output) or, for a whole-domain unit, the run's next state, whose
+// fields are that output in the same order (the advanced input; not copied out until needed).
 struct AdvancedUnit {
-  std::vector<float> output;
+  std::vector<float> output;  // units of a tile among several
   uint64_t updates = 0;
   Hash256 hash;
-  std::shared_ptr<const sim::TileState> next;  // whole-domain units only
+  std::shared_ptr<const sim::TileState> next;  // whole-domain units
 };
 
 // A run's next chunk computed ahead (compute_ahead): the unit that starts from the state object
@@ -76,9 +78,17 @@ class SimStateCache {
 };
 
 // Runs one simulation unit; returns its UnitResult (simulation = true) or a UnitFailure. A
-// whole-domain unit that was computed ahead from the same state takes that result.
+// whole-domain unit that was computed ahead from the same state takes that result. The result
+// of a whole-domain unit that uploads no bytes carries none (rgb empty): they are the fields of
+// the run's next state, which the cache holds under the result hash (see kept_sim_output).
 proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
                              const AssetCache::FetchFn& fetch, const proto::SimUnitSpec& spec);
+
+// The output of the whole-domain unit whose result hash is `hash`, rebuilt from the run's
+// next state that `states` holds: a closure for KeptResults that holds the state, or empty when
+// the state is not held.
+std::function<std::vector<float>()> kept_sim_output(SimStateCache& states, const Hash256& hash,
+                                                   size_t* bytes);
 
 // The run ahead: after the whole-domain unit `done` (whose result hash is `done_hash`), on a
 // device with nothing else to do, computes the run's next chunk (SimUnitSpec::next_steps) from

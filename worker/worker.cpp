@@ -203,7 +203,12 @@ void Worker::device_loop(size_t device) {
       sh.running.erase(lease_of(unit));
       if (stop_) return;  // the unit was handed back already
       if (auto* result = std::get_if<proto::UnitResult>(&outcome); result && !uploads_bytes(unit)) {
-        outcome = sh.kept.keep(std::move(*result));
+        size_t bytes = 0;
+        std::function<std::vector<float>()> output;
+        if (result->simulation && result->rgb.empty()) {
+          output = kept_sim_output(sh.sim_states, result->result_hash, &bytes);
+        }
+        outcome = sh.kept.keep(std::move(*result), std::move(output), bytes);
       }
       // The socket thread takes the whole outbox at once: only the outcome that finds it empty
       // needs to wake it (an earlier one's wake-up is still pending otherwise).
@@ -331,7 +336,9 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
         }
       } else if (const auto* wanted = std::get_if<proto::ResultBytesRequest>(&msg->body)) {
         std::lock_guard<std::mutex> lock(sh.mutex);
-        if (const proto::UnitResult* kept = sh.kept.find(wanted->lease_id)) sh.outbox.push_back(*kept);
+        if (std::optional<proto::UnitResult> kept = sh.kept.full(wanted->lease_id)) {
+          sh.outbox.push_back(std::move(*kept));
+        }
       } else if (std::holds_alternative<proto::HelloRequired>(msg->body)) {
         // A dispatcher that does not know us restarted while this socket reconnected
         // underneath: as on a new connection.

@@ -9,10 +9,10 @@ namespace tf::proto {
 static_assert(std::endian::native == std::endian::little,
               "canonical result bytes are little-endian; add byte swapping for this target");
 
-Hash256 result_hash(const std::vector<float>& rgb, uint64_t rays) {
+Hash256 result_hash(std::span<const float> values, uint64_t rays) {
   Blake2bHasher hasher;
-  hasher.update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(rgb.data()),
-                                         rgb.size() * sizeof(float)));
+  hasher.update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()),
+                                         values.size() * sizeof(float)));
   uint8_t ray_bytes[8];
   std::memcpy(ray_bytes, &rays, sizeof rays);
   hasher.update(std::span<const uint8_t>(ray_bytes, sizeof ray_bytes));

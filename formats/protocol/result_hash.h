@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "formats/hash/hash.h"
@@ -12,7 +13,7 @@
 
 namespace tf::proto {
 
-Hash256 result_hash(const std::vector<float>& rgb, uint64_t rays);
+Hash256 result_hash(std::span<const float> values, uint64_t rays);
 
 // The canonical bytes themselves; result_hash(v, n) == blake2b_256(canonical_result_bytes(v, n)).
 std::vector<uint8_t> canonical_result_bytes(const std::vector<float>& values, uint64_t count);

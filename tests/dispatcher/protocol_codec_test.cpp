@@ -278,7 +278,7 @@ TEST(ResultHash, CoversPixelsAndRays) {
   const std::vector<float> rgb{1, 2, 3};
   EXPECT_EQ(result_hash(rgb, 5), result_hash(rgb, 5));
   EXPECT_NE(result_hash(rgb, 5), result_hash(rgb, 6));
-  EXPECT_NE(result_hash(rgb, 5), result_hash({1, 2, 4}, 5));
+  EXPECT_NE(result_hash(rgb, 5), result_hash(std::vector<float>{1, 2, 4}, 5));
   // Canonical bytes: floats LE then u64 LE, hashed as one stream.
   std::vector<uint8_t> canonical(3 * 4 + 8);
   std::memcpy(canonical.data(), rgb.data(), 12);

@@ -2,6 +2,7 @@
 // each), the oldest go first, lookups by lease id, and keep() hands back a hash-only copy.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <vector>
 
 #include "worker/kept_results.h"
@@ -86,6 +87,31 @@ TEST(KeptResults, AResultOverTheByteBudgetIsNotKept) {
   EXPECT_EQ(kept_leases(kept, 2), (std::vector<uint64_t>{}));
   (void)kept.keep(result_of(3, 10));   // 40: fits again, so the byte count was reset
   EXPECT_EQ(kept_leases(kept, 3), (std::vector<uint64_t>{3}));
+}
+
+// A result kept as a way to rebuild its values (a simulation result whose values are the
+// fields of a state held elsewhere): sent and kept without them, rebuilt on request, and
+// counted against the budget at the size given.
+TEST(KeptResults, AResultKeptAsItsRebuildIsRebuiltOnRequest) {
+  KeptResults kept(10, 100);
+  proto::UnitResult result = result_of(1, 0);
+  const std::vector<float> values{1.5f, 2.5f, 3.5f};
+  int rebuilds = 0;
+  const proto::UnitResult sent = kept.keep(result, [&] {
+    ++rebuilds;
+    return values;
+  }, 60);
+  EXPECT_TRUE(sent.rgb.empty());
+  EXPECT_EQ(rebuilds, 0) << "rebuilt only when asked";
+  std::optional<proto::UnitResult> full = kept.full(1);
+  ASSERT_TRUE(full.has_value());
+  EXPECT_EQ(full->rgb, values);
+  EXPECT_EQ(full->result_hash, result.result_hash);
+  EXPECT_EQ(rebuilds, 1);
+  (void)kept.keep(result_of(2, 12));  // 60 + 48 > 100: the rebuild's 60 bytes go
+  EXPECT_EQ(kept_leases(kept, 2), (std::vector<uint64_t>{2}));
+  EXPECT_FALSE(kept.full(1).has_value());
+  EXPECT_EQ(kept.full(2)->rgb, result_of(2, 12).rgb);
 }
 
 }  // namespace

@@ -190,5 +190,25 @@ TEST(SimExecution, NothingIsComputedAheadOfTheLastChunkOrOfATile) {
   EXPECT_FALSE(compute_ahead(*f.cpu, states, tile, f.run(states, tile).result_hash));
 }
 
+// A whole-domain unit that uploads no bytes sends none; its hash is that of the values it
+// would have sent, which the worker can rebuild from the state it keeps.
+TEST(SimExecution, AWholeDomainResultWithoutUploadCarriesTheHashAlone) {
+  Fixture f;
+  SimStateCache states;
+  const proto::UnitResult uploaded = f.run(states, f.unit(0, 24));
+  proto::SimUnitSpec quiet = f.unit(0, 24);
+  quiet.upload_bytes = false;
+  SimStateCache other;
+  const proto::UnitResult hash_only = f.run(other, quiet);
+  EXPECT_TRUE(hash_only.rgb.empty());
+  EXPECT_EQ(hash_only.result_hash, uploaded.result_hash);
+  EXPECT_EQ(hash_only.result_hash, proto::result_hash(uploaded.rgb, uploaded.rays));
+  size_t bytes = 0;
+  const auto rebuild = kept_sim_output(other, hash_only.result_hash, &bytes);
+  ASSERT_TRUE(rebuild);
+  EXPECT_EQ(rebuild(), uploaded.rgb);
+  EXPECT_EQ(bytes, uploaded.rgb.size() * sizeof(float));
+}
+
 }  // namespace
 }  // namespace tf
