@@ -389,7 +389,7 @@ Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica
                              u.s1 - u.s0, u.x0, u.y0, u.z0, u.x1, u.y1, u.z1, replica.replica,
                              config_.lease_seconds, replica.upload,
                              replay > 0 ? run.head : std::nullopt, static_cast<uint32_t>(replay),
-                             static_cast<uint32_t>(next_steps)});
+                             static_cast<uint32_t>(next_steps), !needs_bytes(u)});
   if (run.started_ms != 0) return Status::ok();
   run.started_ms = now_ms_;
   return store_->put_sim_run(run);  // inside grant_replica's transaction

@@ -187,10 +187,10 @@ void Worker::device_loop(size_t device) {
       sh.queue.pop_front();
       sh.running.insert(lease_of(unit));
     }
+    const auto* sim = std::get_if<proto::SimUnitSpec>(&unit);
     proto::Body outcome =
-        std::holds_alternative<proto::SimUnitSpec>(unit)
-            ? execute_sim_unit(*executors_[device], sh.sim_states, fetch,
-                               std::get<proto::SimUnitSpec>(unit))
+        sim != nullptr
+            ? execute_sim_unit(*executors_[device], sh.sim_states, fetch, *sim)
             : execute(*executors_[device], *cache_, fetch, std::get<proto::RenderUnitSpec>(unit));
     const bool completed = std::holds_alternative<proto::UnitResult>(outcome);
     const std::optional<Hash256> result_hash =
@@ -202,7 +202,10 @@ void Worker::device_loop(size_t device) {
       std::lock_guard<std::mutex> lock(sh.mutex);
       sh.running.erase(lease_of(unit));
       if (stop_) return;  // the unit was handed back already
-      if (auto* result = std::get_if<proto::UnitResult>(&outcome); result && !uploads_bytes(unit)) {
+      // Bytes of a hash-only result are kept for a ResultBytesRequest, unless none can come.
+      const bool bytes_wanted_later = sim == nullptr || !sim->by_hash_alone;
+      if (auto* result = std::get_if<proto::UnitResult>(&outcome);
+          result && !uploads_bytes(unit) && bytes_wanted_later) {
         size_t bytes = 0;
         std::function<std::vector<float>()> output;
         if (result->simulation && result->rgb.empty()) {
@@ -219,7 +222,6 @@ void Worker::device_loop(size_t device) {
     if (completed) ++units_completed_;
     if (first_in_outbox) wake();
     // Nothing else to do: the run's next chunk, while the dispatcher verifies this one.
-    const auto* sim = std::get_if<proto::SimUnitSpec>(&unit);
     if (idle && sim != nullptr && result_hash) {
       (void)compute_ahead(*executors_[device], sh.sim_states, *sim, *result_hash);
     }

@@ -1,13 +1,14 @@
-// What the farm costs a simulation batch: one run of a D2Q9 channel advanced directly by the
-// CPU stepper, and the same run through the embedded farm (dispatcher + one CPU worker over
-// inproc: planning, state blobs, leases, result hashing, stitching, snapshots), in the same
-// benchmark iteration so that both see the same machine load. Arg: the tile side (0: the
+// What the farm costs a simulation batch: one run of a 256^2 D2Q9 channel advanced directly by
+// the CPU stepper, and the same run through the embedded farm (dispatcher + one CPU worker over
+// inproc: planning, state blobs, leases, result hashing, verification, snapshots), in the same
+// benchmark iteration so that both see the same machine load. Args: the tile side (0: the
 // dispatcher's choice, one whole-domain tile; 128: 2 x 2 tiles, whose ghost borders are extra
-// work the direct run does not do).
+// work the direct run does not do) and the run's steps (2048: 8 chunks of the default plan;
+// 8192: 32, which spreads the run's fixed costs, its first state and its snapshot, thinner).
 //
 // BM_SimFarmFastStepper: the default plan on a synthetic stepper 20x as fast as the CPU
 // stepper measured in the same run (fixed time per cell update), directly and through the farm:
-// what the farm costs a run on a fast device.
+// what the farm costs a run on a fast device. Args: the speed-up and the run's steps.
 //
 // Counters: direct_MLUPS, farm_MLUPS (lattice updates of the run per second of wall time) and
 // farm/direct, their ratio.
@@ -26,21 +27,22 @@ namespace tf {
 namespace {
 
 constexpr int kSide = 256;
-constexpr int kSteps = 2048;
 
-const std::string kBatch = "[simulation]\nname = \"bench\"\nmodel = \"d2q9\"\ncollision = \"trt\"\n"
-                           "grid = [256, 256]\nsteps = 2048\n[parameters]\ntau = 0.8\n"
-                           "force_x = 0.00001\n[boundaries]\nleft = \"periodic\"\n"
-                           "right = \"periodic\"\nbottom = \"wall\"\ntop = \"wall\"\n";
+// A 256^2 D2Q9 channel of `steps` steps, one snapshot (the last step).
+std::string batch_text(int64_t steps) {
+  return "[simulation]\nname = \"bench\"\nmodel = \"d2q9\"\ncollision = \"trt\"\n"
+         "grid = [256, 256]\nsteps = " + std::to_string(steps) + "\n[parameters]\ntau = 0.8\n"
+         "force_x = 0.00001\n[boundaries]\nleft = \"periodic\"\n"
+         "right = \"periodic\"\nbottom = \"wall\"\ntop = \"wall\"\n";
+}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-const sim::RunSpec& bench_run() {
-  static const sim::RunSpec run =
-      sim::expand_runs(sim::parse_batch(kBatch, "bench.toml").value())[0];
-  return run;
+sim::TileState initial_state() {
+  const sim::RunSpec run = sim::expand_runs(sim::parse_batch(batch_text(1), "bench.toml").value())[0];
+  return sim::make_initial_state(run).value();
 }
 
 Result<std::unique_ptr<EmbeddedFarm>> start_farm(std::unique_ptr<UnitExecutor> executor) {
@@ -49,11 +51,11 @@ Result<std::unique_ptr<EmbeddedFarm>> start_farm(std::unique_ptr<UnitExecutor> e
   return EmbeddedFarm::start({}, std::move(executors));
 }
 
-// Seconds the farm takes for the batch with tiles of `tile` (0: the dispatcher's choice) and
-// one replica; an error when it does not finish.
-Result<double> farm_seconds(EmbeddedFarm& farm, uint32_t tile) {
+// Seconds the farm takes for the batch of `steps` steps with tiles of `tile` (0: the
+// dispatcher's choice) and one replica; an error when it does not finish.
+Result<double> farm_seconds(EmbeddedFarm& farm, int64_t steps, uint32_t tile) {
   proto::SubmitJob job;
-  job.sim_batch = kBatch;
+  job.sim_batch = batch_text(steps);
   job.sim_tile = tile;
   job.replication = 1;
   job.quorum = 1;
@@ -66,8 +68,9 @@ Result<double> farm_seconds(EmbeddedFarm& farm, uint32_t tile) {
   return seconds_since(start);
 }
 
-void report(benchmark::State& state, double direct_s, double farm_s) {
-  const double updates = double{kSide} * kSide * kSteps * static_cast<double>(state.iterations());
+void report(benchmark::State& state, int64_t steps, double direct_s, double farm_s) {
+  const double updates =
+      double{kSide} * kSide * static_cast<double>(steps) * static_cast<double>(state.iterations());
   state.counters["direct_MLUPS"] = updates / direct_s / 1e6;
   state.counters["farm_MLUPS"] = updates / farm_s / 1e6;
   state.counters["farm/direct"] = direct_s / farm_s;
@@ -75,6 +78,7 @@ void report(benchmark::State& state, double direct_s, double farm_s) {
 
 void BM_SimFarmOverDirect(benchmark::State& state) {
   const auto tile = static_cast<uint32_t>(state.range(0));
+  const int64_t steps = state.range(1);
   Result<std::unique_ptr<UnitExecutor>> cpu = make_backend_executor("cpu", 0);
   auto farm = cpu ? start_farm(std::move(cpu.value()))
                   : Result<std::unique_ptr<EmbeddedFarm>>(Error{cpu.message()});
@@ -84,36 +88,44 @@ void BM_SimFarmOverDirect(benchmark::State& state) {
   }
   double direct_s = 0, farm_s = 0;
   for (auto _ : state) {
-    sim::TileState initial = sim::make_initial_state(bench_run()).value();
+    sim::TileState initial = initial_state();
     auto start = std::chrono::steady_clock::now();
-    if (!sim::run_steps_cpu(initial, kSteps)) {
+    if (!sim::run_steps_cpu(initial, static_cast<int>(steps))) {
       state.SkipWithError("the CPU stepper failed");
       return;
     }
     direct_s += seconds_since(start);
-    Result<double> through_farm = farm_seconds(*farm.value(), tile);
+    Result<double> through_farm = farm_seconds(*farm.value(), steps, tile);
     if (!through_farm) {
       state.SkipWithError(through_farm.message().c_str());
       return;
     }
     farm_s += through_farm.value();
   }
-  report(state, direct_s, farm_s);
+  report(state, steps, direct_s, farm_s);
 }
-BENCHMARK(BM_SimFarmOverDirect)->Arg(0)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_SimFarmOverDirect)
+    ->Args({0, 2048})
+    ->Args({128, 2048})
+    ->Args({0, 8192})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 
 // The same run (default plan) on a stepper `speedup` times as fast as the CPU stepper measured
 // in this run: a synthetic device that takes a fixed time per cell update
 // (tests/integration/synthetic_executor.h), directly and through the farm.
 void BM_SimFarmFastStepper(benchmark::State& state) {
   const auto speedup = static_cast<double>(state.range(0));
-  sim::TileState probe = sim::make_initial_state(bench_run()).value();
+  const int64_t steps = state.range(1);
+  constexpr int kProbeSteps = 256;
+  sim::TileState probe = initial_state();
   const auto start = std::chrono::steady_clock::now();
-  if (!sim::run_steps_cpu(probe, kSteps / 8)) {
+  if (!sim::run_steps_cpu(probe, kProbeSteps)) {
     state.SkipWithError("the CPU stepper failed");
     return;
   }
-  const double cpu_rate = double{kSide} * kSide * (kSteps / 8) / seconds_since(start);
+  const double cpu_rate = double{kSide} * kSide * kProbeSteps / seconds_since(start);
   auto make_stepper = [&] {
     auto stepper = std::make_unique<testing::SyntheticExecutor>();
     stepper->set_sim_rate(cpu_rate * speedup);
@@ -127,20 +139,25 @@ void BM_SimFarmFastStepper(benchmark::State& state) {
   const std::unique_ptr<testing::SyntheticExecutor> direct = make_stepper();
   double direct_s = 0, farm_s = 0;
   for (auto _ : state) {
-    sim::TileState initial = sim::make_initial_state(bench_run()).value();
+    sim::TileState initial = initial_state();
     auto direct_start = std::chrono::steady_clock::now();
-    (void)direct->simulate(initial, kSteps);
+    (void)direct->simulate(initial, static_cast<int>(steps));
     direct_s += seconds_since(direct_start);
-    Result<double> through_farm = farm_seconds(*farm.value(), 0);
+    Result<double> through_farm = farm_seconds(*farm.value(), steps, 0);
     if (!through_farm) {
       state.SkipWithError(through_farm.message().c_str());
       return;
     }
     farm_s += through_farm.value();
   }
-  report(state, direct_s, farm_s);
+  report(state, steps, direct_s, farm_s);
 }
-BENCHMARK(BM_SimFarmFastStepper)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_SimFarmFastStepper)
+    ->Args({20, 2048})
+    ->Args({20, 8192})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 
 }  // namespace
 }  // namespace tf

@@ -132,6 +132,7 @@ void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
     if (u.head) o.setHead(as_data(*u.head));
     o.setReplaySteps(u.replay_steps);
     o.setNextSteps(u.next_steps);
+    o.setByHashAlone(u.by_hash_alone);
   });
 }
 
@@ -343,6 +344,7 @@ LeaseGrant read(wire::LeaseGrant::Reader r) {
     if (u.getHead().size() != 0) s.head = read_hash(u.getHead(), "leaseGrant.simUnits.head");
     s.replay_steps = u.getReplaySteps();
     s.next_steps = u.getNextSteps();
+    s.by_hash_alone = u.getByHashAlone();
     m.sim_units.push_back(std::move(s));
   }
   return m;

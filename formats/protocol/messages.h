@@ -131,6 +131,7 @@ struct SimUnitSpec {
   // The steps of the run's next chunk when it is a whole-domain unit that starts from this
   // unit's output (0: none): a worker with nothing else to do may compute it ahead.
   uint32_t next_steps = 0;
+  bool by_hash_alone = false;  // accepted by its hash alone: its bytes are never asked for
   bool operator==(const SimUnitSpec&) const = default;
 };
 struct LeaseGrant {

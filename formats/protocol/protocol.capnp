@@ -120,6 +120,8 @@ struct SimUnitSpec {
   # The steps of the run's next chunk when it is a whole-domain unit that starts from this
   # unit's output (0: none): a worker with nothing else to do may compute it ahead.
   nextSteps @18 :UInt32;
+  # The dispatcher accepts this unit by its hash alone and never asks for its bytes.
+  byHashAlone @19 :Bool;
 }
 
 struct LeaseGrant {

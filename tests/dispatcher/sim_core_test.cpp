@@ -232,6 +232,7 @@ TEST_F(SimCoreTest, WholeDomainChunksBetweenSnapshotsAreVerifiedByHashAlone) {
                           spec.step + spec.replay_steps + spec.steps == 50;
     EXPECT_EQ(spec.upload_bytes, snapshot) << "unit ending at step " << spec.step + spec.replay_steps + spec.steps;
     EXPECT_EQ(spec.head.has_value(), spec.replay_steps > 0);
+    EXPECT_EQ(spec.by_hash_alone, !snapshot);
     EXPECT_EQ(spec.step % 20, 0u) << "the state named is the last snapshot's";
     by_hash += snapshot ? 0 : 1;
     work("w", 1);
