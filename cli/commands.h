@@ -71,7 +71,8 @@ struct WorkerArgs {
   std::string cache_dir;
   uint32_t units_per_device = 2;
   ClientSecurityArgs security;
-  std::string misbehave;  // testing aid: wrong|lazy|copy|slow|garbage (misbehaving_executor.h)
+  std::string misbehave;  // testing aid: wrong|lazy|copy|slow|garbage|collude (misbehaving_executor.h)
+  uint64_t misbehave_after = 0;  // honest for this many units first
 };
 int worker(const WorkerArgs& args);
 

@@ -94,10 +94,18 @@ int worker(const WorkerArgs& args) {
   if (!args.misbehave.empty()) {
     Result<Misbehavior> mode = parse_misbehavior(args.misbehave);
     if (!mode) return fail(mode.message(), kExitBadInput);
-    std::fprintf(stderr, "tilefarm: this worker misbehaves on purpose (%s): a testing aid\n",
-                 args.misbehave.c_str());
+    if (mode.value() == Misbehavior::kGarbage && args.misbehave_after > 0) {
+      return fail("--misbehave-after does not apply to garbage (the worker garbles every result)",
+                  kExitBadInput);
+    }
+    std::fprintf(stderr, "tilefarm: this worker misbehaves on purpose (%s, after %llu units): a testing aid\n",
+                 args.misbehave.c_str(), static_cast<unsigned long long>(args.misbehave_after));
+    const auto units_seen = std::make_shared<std::atomic<uint64_t>>(0);
     for (auto& e : executors.value()) {
-      e = std::make_unique<MisbehavingExecutor>(std::move(e), MisbehaviorOptions{.mode = mode.value()});
+      e = std::make_unique<MisbehavingExecutor>(
+          std::move(e), MisbehaviorOptions{.mode = mode.value(),
+                                           .honest_units = args.misbehave_after,
+                                           .units_seen = units_seen});
     }
     if (mode.value() == Misbehavior::kGarbage) garbage_result_bytes = 4096;
   }

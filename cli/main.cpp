@@ -80,10 +80,15 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--units-per-device", worker_args.units_per_device, "Units in flight per device")
       ->check(CLI::Range(1, 64));
   add_security_flags(worker_cmd, worker_args.security);
-  worker_cmd->add_option("--misbehave", worker_args.misbehave,
-                         "Testing aid: cheat on purpose (wrong: perturbed pixels, lazy: half the samples, "
-                         "copy: another unit's result, slow: past the lease, garbage: undecodable frames)")
-      ->check(CLI::IsMember({"wrong", "lazy", "copy", "slow", "garbage"}));
+  auto* misbehave =
+      worker_cmd->add_option("--misbehave", worker_args.misbehave,
+                             "Testing aid: cheat on purpose (wrong: perturbed pixels, lazy: half the "
+                             "samples, copy: another unit's result, slow: past the lease, garbage: "
+                             "undecodable frames, collude: the same wrong result as every colluder)")
+          ->check(CLI::IsMember({"wrong", "lazy", "copy", "slow", "garbage", "collude"}));
+  worker_cmd->add_option("--misbehave-after", worker_args.misbehave_after,
+                         "Testing aid: stay honest for the first N units, then misbehave")
+      ->needs(misbehave);
   worker_cmd->callback([&] { code = worker(worker_args); });
 
   SubmitArgs submit_args;

@@ -15,13 +15,22 @@
 //   slow  - renders honestly but returns only after `slow_delay` (meant to pass the lease
 //           deadline, default 11 minutes against the dispatcher's 10-minute lease);
 //   garbage - renders honestly; the worker then sends undecodable frames instead of the
-//           results (WorkerOptions::garbage_result_bytes, see send_garbage_frame).
-// Simulation units: wrong perturbs a few field values, lazy advances half the steps (at
-// least one), slow and garbage behave as above, copy simulates honestly.
+//           results (WorkerOptions::garbage_result_bytes, see send_garbage_frame);
+//   collude - renders honestly, then perturbs a few pixel sums seeded by the unit alone, so
+//           that every colluder returns the same wrong result for the same unit (keys that
+//           one cheater runs, or cheaters that agree among themselves).
+// Simulation units: wrong perturbs a few field values, collude the same seeded by the unit's
+// input (its steps, size and leading values), lazy advances half the steps (at least one),
+// slow and garbage behave as above, copy simulates honestly.
+//
+// MisbehaviorOptions::honest_units makes the executor honest for its first units (render and
+// simulate calls, counted across every executor that shares `units_seen`): a cheater that
+// builds reputation first.
 //
 // Thread safety: like any UnitExecutor, one instance per device thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -37,15 +46,19 @@
 
 namespace tf {
 
-enum class Misbehavior { kWrong, kLazy, kCopy, kSlow, kGarbage };
+enum class Misbehavior { kWrong, kLazy, kCopy, kSlow, kGarbage, kCollude };
 
-// "wrong", "lazy", "copy", "slow", "garbage"; anything else is an error listing them.
+// "wrong", "lazy", "copy", "slow", "garbage", "collude"; anything else is an error listing
+// them.
 Result<Misbehavior> parse_misbehavior(const std::string& name);
 
 struct MisbehaviorOptions {
   Misbehavior mode = Misbehavior::kWrong;
   uint64_t seed = std::random_device{}();
   std::chrono::milliseconds slow_delay = std::chrono::minutes(11);
+  uint64_t honest_units = 0;  // honest for this many units first
+  // Units seen so far; executors of one worker share it (made per executor when null).
+  std::shared_ptr<std::atomic<uint64_t>> units_seen = nullptr;
   // The seam for `slow`: tests pass a recorder instead of really waiting.
   std::function<void(std::chrono::milliseconds)> sleep = [](std::chrono::milliseconds d) {
     std::this_thread::sleep_for(d);
@@ -65,7 +78,9 @@ class MisbehavingExecutor : public UnitExecutor {
 
  private:
   Status render_lazily(const RenderUnit& unit, TileResult* out);
-  void perturb(std::vector<float>& values);
+  // Whether this unit is still in the honest phase (counts it).
+  bool honest_now();
+  static void perturb(std::vector<float>& values, std::mt19937_64& rng);
 
   std::unique_ptr<UnitExecutor> inner_;
   MisbehaviorOptions options_;

@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "formats/protocol/codec.h"
+#include "kernels/sim/sim_host.h"
 
 namespace tf {
 namespace {
@@ -44,6 +47,11 @@ class FakeExecutor : public UnitExecutor {
     *out = honest_tile(unit);
     return Status::ok();
   }
+  // A stand-in stepper: every value grows by the steps taken.
+  Status simulate(sim::TileState& state, int steps) override {
+    for (float& v : state.fields) v += static_cast<float>(steps);
+    return Status::ok();
+  }
 
  private:
   DeviceInfo info_{"cpu", 0, "fake", 0, 1};
@@ -54,10 +62,13 @@ struct Decorated {
   std::vector<RenderUnit> calls;
   std::vector<std::chrono::milliseconds> sleeps;
   std::unique_ptr<MisbehavingExecutor> executor;
-  Decorated(Misbehavior mode, uint64_t seed = 1) {
+  Decorated(Misbehavior mode, uint64_t seed = 1, uint64_t honest_units = 0,
+            std::shared_ptr<std::atomic<uint64_t>> units_seen = nullptr) {
     MisbehaviorOptions options;
     options.mode = mode;
     options.seed = seed;
+    options.honest_units = honest_units;
+    options.units_seen = std::move(units_seen);
     options.slow_delay = std::chrono::milliseconds(660000);
     options.sleep = [this](std::chrono::milliseconds d) { sleeps.push_back(d); };
     executor = std::make_unique<MisbehavingExecutor>(std::make_unique<FakeExecutor>(&calls),
@@ -159,6 +170,52 @@ TEST(MisbehavingExecutor, GarbageRendersHonestlyAndItsFramesNeverDecode) {
     const std::span<const uint8_t> bytes(static_cast<const uint8_t*>(frame.data()), frame.size());
     EXPECT_FALSE(proto::decode_message(bytes, any).is_ok());
   }
+}
+
+TEST(MisbehavingExecutor, ColludeIsAMode) {
+  ASSERT_TRUE(parse_misbehavior("collude").is_ok());
+  EXPECT_EQ(parse_misbehavior("collude").value(), Misbehavior::kCollude);
+  EXPECT_NE(parse_misbehavior("sneaky").message().find("collude"), std::string::npos);
+}
+
+// Colluders return the same wrong result for the same unit, whatever their own seeds.
+TEST(MisbehavingExecutor, CollusionAgreesOnTheSameWrongResult) {
+  const TileResult honest = honest_tile(kUnit);
+  const TileResult a = Decorated(Misbehavior::kCollude, 1).render(kUnit);
+  const TileResult b = Decorated(Misbehavior::kCollude, 2).render(kUnit);
+  EXPECT_NE(a.rgb, honest.rgb);
+  EXPECT_EQ(a.rgb, b.rgb);
+  EXPECT_EQ(a.rays, honest.rays);
+  const TileResult other_a = Decorated(Misbehavior::kCollude, 3).render(kOther);
+  const TileResult other_b = Decorated(Misbehavior::kCollude, 4).render(kOther);
+  EXPECT_NE(other_a.rgb, honest_tile(kOther).rgb);
+  EXPECT_EQ(other_a.rgb, other_b.rgb);
+  // Wrong workers never agree; colluders are not wrong workers.
+  EXPECT_NE(Decorated(Misbehavior::kWrong, 1).render(kUnit).rgb, a.rgb);
+}
+
+TEST(MisbehavingExecutor, CollusionOnASimulationUnitAgreesOnTheSameWrongState) {
+  sim::TileState input = sim::make_state(sim::Model::d2q9, {6, 4, 1}).value();
+  for (size_t i = 0; i < input.fields.size(); ++i) input.fields[i] = 0.001f * static_cast<float>(i);
+  sim::TileState honest = input, a = input, b = input;
+  for (float& v : honest.fields) v += 3.0f;
+  ASSERT_TRUE(Decorated(Misbehavior::kCollude, 1).executor->simulate(a, 3).is_ok());
+  ASSERT_TRUE(Decorated(Misbehavior::kCollude, 2).executor->simulate(b, 3).is_ok());
+  EXPECT_NE(a.fields, honest.fields);
+  EXPECT_EQ(a.fields, b.fields);
+}
+
+// --misbehave-after: honest for the first N units, counted over every executor of the worker.
+TEST(MisbehavingExecutor, HonestForTheFirstUnitsThenCheats) {
+  const auto seen = std::make_shared<std::atomic<uint64_t>>(0);
+  Decorated first(Misbehavior::kWrong, 1, 3, seen);
+  Decorated second(Misbehavior::kWrong, 2, 3, seen);
+  const TileResult honest = honest_tile(kUnit);
+  EXPECT_EQ(first.render(kUnit).rgb, honest.rgb);
+  EXPECT_EQ(second.render(kUnit).rgb, honest.rgb);
+  EXPECT_EQ(first.render(kUnit).rgb, honest.rgb);
+  EXPECT_NE(second.render(kUnit).rgb, honest.rgb) << "the fourth unit of the worker";
+  EXPECT_NE(first.render(kUnit).rgb, honest.rgb);
 }
 
 }  // namespace
