@@ -164,6 +164,9 @@ class DispatcherCore {
     UnitRow row;
     std::vector<ReplicaRow> replicas;  // in lease order
     uint32_t queued = 0;  // scheduler entries for this unit (some may be stale)
+    // An accepted render unit's result values, kept for its frame's assembly (empty: read them
+    // from the store).
+    std::vector<float> values;
     bool done() const { return row.result.has_value(); }
   };
   // A unit whose quorum agreed on a hash whose bytes are not stored yet. The agreeing
@@ -326,11 +329,19 @@ class DispatcherCore {
   Status deferred_error_;  // a store failure inside record_malformed()
   std::unique_ptr<FrameEncoder> encoder_;  // set when frames are encoded in the background
   // Result bytes this process verified (shape and hash) and stored, by hash: their count (rays,
-  // cell updates), so that accepting them needs no read back. Entries go when their unit is
-  // accepted; the map is emptied when it reaches kMaxFreshResults (disagreeing hashes). A
-  // failed commit ends the process, so every entry names committed or committing bytes.
+  // cell updates) and, for render units, their values, so that accepting them needs no read
+  // back and their frame is assembled from memory (UnitState::values). Entries go when their
+  // unit is accepted; the map is emptied when it reaches kMaxFreshResults (disagreeing
+  // hashes). Values are kept while they total at most kMaxKeptValueBytes. A failed commit ends
+  // the process, so every entry names committed or committing bytes.
+  struct FreshResult {
+    uint64_t rays = 0;
+    std::vector<float> values;
+  };
   static constexpr size_t kMaxFreshResults = 1 << 16;
-  std::map<Hash256, uint64_t> fresh_results_;
+  static constexpr size_t kMaxKeptValueBytes = size_t{256} << 20;
+  std::map<Hash256, FreshResult> fresh_results_;
+  size_t kept_value_bytes_ = 0;  // in fresh_results_ and UnitState::values
 };
 
 // Names of a frame's output files as listed by OutputsReply.

@@ -37,10 +37,10 @@ FrameEncoder::~FrameEncoder() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-void FrameEncoder::submit(uint64_t job_id, uint32_t frame, ImageRGB image) {
+void FrameEncoder::submit(FrameTiles frame) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    pending_.push_back({job_id, frame, std::move(image)});
+    pending_.push_back(std::move(frame));
   }
   work_.notify_one();
 }
@@ -54,7 +54,7 @@ std::vector<EncodedFrame> FrameEncoder::take_finished() {
 
 void FrameEncoder::run() {
   for (;;) {
-    Pending next;
+    FrameTiles next;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       work_.wait(lock, [&] { return stop_ || !pending_.empty(); });
@@ -62,8 +62,14 @@ void FrameEncoder::run() {
       next = std::move(pending_.front());
       pending_.pop_front();
     }
-    EncodedFrame done{next.job_id, next.frame, store_image(blobs_, next.image, true),
-                      store_image(blobs_, next.image, false)};
+    EncodedFrame done{next.job_id, next.frame, {}, Error{"not encoded"}, Error{"not encoded"}};
+    Result<ImageRGB> image = assemble_frame(next.width, next.height, next.spp, std::move(next.tiles));
+    if (image) {
+      done.exr = store_image(blobs_, image.value(), true);
+      done.png = store_image(blobs_, image.value(), false);
+    } else {
+      done.assembly_error = image.message();
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);
       finished_.push_back(std::move(done));

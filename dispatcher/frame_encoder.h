@@ -1,9 +1,10 @@
 // Frame outputs encoded off the dispatcher's loop thread.
 //
-// Encoding a finished frame as EXR and PNG and storing both blobs (compression, two durable
-// file writes) takes tens of milliseconds: on the loop thread that is tens of milliseconds in
-// which no result is taken and no unit is granted. The loop hands the assembled image here
-// and goes on; a single background thread encodes and stores the frames in submission order;
+// Assembling a finished frame from its units' sums (assembler.h), encoding it as EXR and PNG
+// and storing both blobs (compression, two durable file writes) takes tens of milliseconds:
+// on the loop thread that is tens of milliseconds in which no result is taken and no unit is
+// granted. The loop hands the frame's tiles here and goes on; a single background thread
+// assembles, encodes and stores the frames in submission order;
 // the loop collects the outcomes on a later iteration (take_finished) and records them in its
 // own transaction. A crash in between loses nothing: the frame has no outputs in the store,
 // so the restarted dispatcher assembles it again (DispatcherCore::load).
@@ -17,18 +18,29 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "dispatcher/assembler.h"
 #include "dispatcher/blob_store.h"
 #include "formats/image/image_io.h"
 #include "kernels/status.h"
 
 namespace tf {
 
+// A frame to assemble and encode: its units' sums.
+struct FrameTiles {
+  uint64_t job_id = 0;
+  uint32_t frame = 0;
+  uint32_t width = 0, height = 0, spp = 0;
+  std::vector<TileSums> tiles;
+};
+
 struct EncodedFrame {
   uint64_t job_id = 0;
   uint32_t frame = 0;
+  std::string assembly_error;  // set when the tiles do not make the frame (no outputs then)
   Result<Hash256> exr = Error{"not encoded"};
   Result<Hash256> png = Error{"not encoded"};
 };
@@ -43,24 +55,19 @@ class FrameEncoder {
   FrameEncoder(const FrameEncoder&) = delete;
   FrameEncoder& operator=(const FrameEncoder&) = delete;
 
-  void submit(uint64_t job_id, uint32_t frame, ImageRGB image);
+  void submit(FrameTiles frame);
   std::vector<EncodedFrame> take_finished();
   // Readable (eventfd) when an encoded frame waits to be taken: the loop polls it.
   int wake_fd() const { return wake_fd_; }
 
  private:
-  struct Pending {
-    uint64_t job_id;
-    uint32_t frame;
-    ImageRGB image;
-  };
   void run();
 
   BlobStore blobs_;
   int wake_fd_ = -1;
   std::mutex mutex_;
   std::condition_variable work_;
-  std::deque<Pending> pending_;
+  std::deque<FrameTiles> pending_;
   std::vector<EncodedFrame> finished_;
   bool stop_ = false;
   std::thread thread_;

@@ -2,6 +2,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <utility>
 
 #include "dispatcher/dispatcher_core.h"
 #include "formats/image/image_io.h"
@@ -10,6 +11,10 @@
 
 namespace tf {
 namespace {
+
+std::string assembly_failure(uint32_t frame, const std::string& why) {
+  return "frame " + std::to_string(frame) + " cannot be assembled: " + why;
+}
 
 }  // namespace
 
@@ -35,8 +40,20 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
   const auto store_bytes = [&]() -> Status {
     if (Status s = store_->begin(); !s) return s;
     if (Status s = store_->put_result_bytes(result.result_hash, canonical); !s) return s;
-    if (fresh_results_.size() >= kMaxFreshResults) fresh_results_.clear();
-    fresh_results_[result.result_hash] = result.rays;
+    if (fresh_results_.size() >= kMaxFreshResults) {
+      for (const auto& [hash, fresh] : fresh_results_) {
+        kept_value_bytes_ -= fresh.values.size() * sizeof(float);
+      }
+      fresh_results_.clear();
+    }
+    FreshResult& fresh = fresh_results_[result.result_hash];
+    fresh.rays = result.rays;
+    const size_t value_bytes = result.rgb.size() * sizeof(float);
+    if (!result.simulation && fresh.values.empty() &&
+        kept_value_bytes_ + value_bytes <= kMaxKeptValueBytes) {
+      fresh.values = result.rgb;
+      kept_value_bytes_ += value_bytes;
+    }
     return Status::ok();
   };
   // The bytes of a hash this replica reported earlier: the answer to a ResultBytesRequest.
@@ -118,26 +135,31 @@ Status DispatcherCore::fail_job(JobState& job, const std::string& message) {
 Status DispatcherCore::complete_frame(FrameState& frame) {
   JobState& job = jobs_[frame.row.job_id];
   if (job.row.is_simulation()) return complete_chunk(frame);
+  // The units' values from memory where they were kept on arrival, else from the store.
   std::vector<TileSums> tiles;
   tiles.reserve(frame.unit_ids.size());
   for (uint64_t id : frame.unit_ids) {
-    const UnitRow& u = units_[id].row;
-    Result<std::vector<uint8_t>> bytes = store_->result_bytes(*u.result);
-    if (!bytes) return bytes.status();
-    Result<std::vector<float>> rgb = proto::values_from_canonical(bytes.value(), result_floats(u));
-    if (!rgb) return rgb.status();
-    tiles.push_back({u.x0, u.y0, u.x1, u.y1, u.s0, u.s1, std::move(rgb.value())});
+    UnitState& unit = units_[id];
+    const UnitRow& u = unit.row;
+    std::vector<float> values = std::exchange(unit.values, {});
+    kept_value_bytes_ -= values.size() * sizeof(float);
+    if (values.empty()) {
+      Result<std::vector<uint8_t>> bytes = store_->result_bytes(*u.result);
+      if (!bytes) return bytes.status();
+      Result<std::vector<float>> rgb = proto::values_from_canonical(bytes.value(), result_floats(u));
+      if (!rgb) return rgb.status();
+      values = std::move(rgb.value());
+    }
+    tiles.push_back({u.x0, u.y0, u.x1, u.y1, u.s0, u.s1, std::move(values)});
+  }
+  if (encoder_) {  // assembled and encoded there
+    encoder_->submit({job.row.id, frame.row.frame, frame.row.width, frame.row.height, job.row.spp,
+                      std::move(tiles)});
+    return Status::ok();
   }
   Result<ImageRGB> image =
       assemble_frame(frame.row.width, frame.row.height, job.row.spp, std::move(tiles));
-  if (!image) {
-    return fail_job(job, "frame " + std::to_string(frame.row.frame) +
-                             " cannot be assembled: " + image.message());
-  }
-  if (encoder_) {
-    encoder_->submit(job.row.id, frame.row.frame, std::move(image.value()));
-    return Status::ok();
-  }
+  if (!image) return fail_job(job, assembly_failure(frame.row.frame, image.message()));
   Result<Hash256> exr = store_image(store_->blobs(), image.value(), true);
   if (!exr) return exr.status();
   Result<Hash256> png = store_image(store_->blobs(), image.value(), false);
@@ -158,10 +180,20 @@ Status DispatcherCore::record_frame_outputs(FrameState& frame, const Hash256& ex
 Status DispatcherCore::collect_encoded_frames() {
   if (!encoder_) return Status::ok();
   for (EncodedFrame& done : encoder_->take_finished()) {
+    auto frame = frames_.find({done.job_id, done.frame});
+    const bool wanted =
+        frame != frames_.end() && !finished(frame->second) && jobs_[done.job_id].active();
+    if (!done.assembly_error.empty()) {
+      if (!wanted) continue;
+      if (Status s = fail_job(jobs_[done.job_id], assembly_failure(done.frame, done.assembly_error));
+          !s) {
+        return s;
+      }
+      continue;
+    }
     if (!done.exr) return done.exr.status();  // the blob folder failed: as a store failure
     if (!done.png) return done.png.status();
-    auto frame = frames_.find({done.job_id, done.frame});
-    if (frame == frames_.end() || finished(frame->second) || !jobs_[done.job_id].active()) continue;
+    if (!wanted) continue;
     if (Status s = record_frame_outputs(frame->second, done.exr.value(), done.png.value()); !s) {
       return s;
     }

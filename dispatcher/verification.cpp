@@ -97,7 +97,8 @@ Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
   UnitRow& u = unit.row;
   std::optional<uint64_t> rays;
   if (auto fresh = fresh_results_.find(hash); fresh != fresh_results_.end()) {
-    rays = fresh->second;  // verified on arrival
+    rays = fresh->second.rays;  // verified on arrival
+    unit.values = std::move(fresh->second.values);  // for the frame's assembly
     fresh_results_.erase(fresh);
   } else if (!needs_bytes(u)) {
     rays = sim_unit_updates(u);  // verified by hash alone: the count the result had to carry
