@@ -16,6 +16,7 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <functional>
 
 #include "cli/embedded_farm.h"
 #include "cli/local_run.h"
@@ -76,26 +77,20 @@ void report(benchmark::State& state, int64_t steps, double direct_s, double farm
   state.counters["farm/direct"] = direct_s / farm_s;
 }
 
-void BM_SimFarmOverDirect(benchmark::State& state) {
-  const auto tile = static_cast<uint32_t>(state.range(0));
-  const int64_t steps = state.range(1);
-  Result<std::unique_ptr<UnitExecutor>> cpu = make_backend_executor("cpu", 0);
-  auto farm = cpu ? start_farm(std::move(cpu.value()))
-                  : Result<std::unique_ptr<EmbeddedFarm>>(Error{cpu.message()});
-  if (!farm) {
-    state.SkipWithError(farm.message().c_str());
-    return;
-  }
+// Runs the batch directly with `step` and through `farm`, alternately, every iteration, and
+// reports both rates and their ratio.
+void compare(benchmark::State& state, EmbeddedFarm& farm, int64_t steps, uint32_t tile,
+             const std::function<Status(sim::TileState&, int)>& step) {
   double direct_s = 0, farm_s = 0;
   for (auto _ : state) {
     sim::TileState initial = initial_state();
-    auto start = std::chrono::steady_clock::now();
-    if (!sim::run_steps_cpu(initial, static_cast<int>(steps))) {
-      state.SkipWithError("the CPU stepper failed");
+    const auto start = std::chrono::steady_clock::now();
+    if (Status s = step(initial, static_cast<int>(steps)); !s) {
+      state.SkipWithError(s.message().c_str());
       return;
     }
     direct_s += seconds_since(start);
-    Result<double> through_farm = farm_seconds(*farm.value(), steps, tile);
+    Result<double> through_farm = farm_seconds(farm, steps, tile);
     if (!through_farm) {
       state.SkipWithError(through_farm.message().c_str());
       return;
@@ -103,6 +98,21 @@ void BM_SimFarmOverDirect(benchmark::State& state) {
     farm_s += through_farm.value();
   }
   report(state, steps, direct_s, farm_s);
+}
+
+Status step_on_cpu(sim::TileState& state, int steps) {
+  return sim::run_steps_cpu(state, steps) ? Status::ok() : Status(Error{"the CPU stepper failed"});
+}
+
+void BM_SimFarmOverDirect(benchmark::State& state) {
+  Result<std::unique_ptr<UnitExecutor>> cpu = make_backend_executor("cpu", 0);
+  auto farm = cpu ? start_farm(std::move(cpu.value()))
+                  : Result<std::unique_ptr<EmbeddedFarm>>(Error{cpu.message()});
+  if (!farm) {
+    state.SkipWithError(farm.message().c_str());
+    return;
+  }
+  compare(state, *farm.value(), state.range(1), static_cast<uint32_t>(state.range(0)), step_on_cpu);
 }
 BENCHMARK(BM_SimFarmOverDirect)
     ->Args({0, 2048})
@@ -117,12 +127,11 @@ BENCHMARK(BM_SimFarmOverDirect)
 // (tests/integration/synthetic_executor.h), directly and through the farm.
 void BM_SimFarmFastStepper(benchmark::State& state) {
   const auto speedup = static_cast<double>(state.range(0));
-  const int64_t steps = state.range(1);
   constexpr int kProbeSteps = 256;
   sim::TileState probe = initial_state();
   const auto start = std::chrono::steady_clock::now();
-  if (!sim::run_steps_cpu(probe, kProbeSteps)) {
-    state.SkipWithError("the CPU stepper failed");
+  if (Status s = step_on_cpu(probe, kProbeSteps); !s) {
+    state.SkipWithError(s.message().c_str());
     return;
   }
   const double cpu_rate = double{kSide} * kSide * kProbeSteps / seconds_since(start);
@@ -137,20 +146,8 @@ void BM_SimFarmFastStepper(benchmark::State& state) {
     return;
   }
   const std::unique_ptr<testing::SyntheticExecutor> direct = make_stepper();
-  double direct_s = 0, farm_s = 0;
-  for (auto _ : state) {
-    sim::TileState initial = initial_state();
-    auto direct_start = std::chrono::steady_clock::now();
-    (void)direct->simulate(initial, static_cast<int>(steps));
-    direct_s += seconds_since(direct_start);
-    Result<double> through_farm = farm_seconds(*farm.value(), steps, 0);
-    if (!through_farm) {
-      state.SkipWithError(through_farm.message().c_str());
-      return;
-    }
-    farm_s += through_farm.value();
-  }
-  report(state, steps, direct_s, farm_s);
+  compare(state, *farm.value(), state.range(1), 0,
+          [&](sim::TileState& s, int steps) { return direct->simulate(s, steps); });
 }
 BENCHMARK(BM_SimFarmFastStepper)
     ->Args({20, 2048})
