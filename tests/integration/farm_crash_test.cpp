@@ -2,10 +2,12 @@
 // and the job still finishes with the exact bytes of the independently computed image.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <thread>
 
 #include "tests/integration/farm_fixture.h"
 #include "tests/integration/farm_process.h"
+#include "tests/support/sim_truth.h"
 
 namespace tf::testing {
 namespace {
@@ -92,6 +94,45 @@ TEST(FarmCrash, AStoppedWorkerHandsItsUnitsBack) {
   const proto::JobStatus done = wait_done(client, job.value());
   EXPECT_EQ(done.state, proto::JobState::kDone) << done.message;
   expect_synthetic_outputs(client, job.value(), 1, scene.seed, dir.path() / "out");
+}
+
+// A simulation run verified by hash between its snapshots: the dispatcher is killed while the
+// run is past its stored state (its head held by the worker only), and the restarted dispatcher
+// resumes it there; the snapshots equal the run advanced in one piece by the CPU stepper.
+TEST(FarmCrash, DispatcherKilledMidSimulationRunResumesItWithTheSameFields) {
+  const std::string batch =
+      "[simulation]\nname = \"channel\"\nmodel = \"d2q9\"\ncollision = \"trt\"\n"
+      "grid = [256, 256]\nsteps = 8000\nsnapshot_interval = 4000\n[parameters]\ntau = 0.8\n"
+      "force_x = 0.00001\n[boundaries]\nleft = \"periodic\"\nright = \"periodic\"\n"
+      "bottom = \"wall\"\ntop = \"wall\"\n";
+  TempDir dir;
+  const std::string endpoint = "ipc://" + (dir.path() / "dispatcher.sock").string();
+  ChildProcess first = dispatcher_node(endpoint, dir.path() / "state");
+  ChildProcess worker = sim_worker_node(endpoint, dir.path() / "cache");
+  ASSERT_TRUE(first.started() && worker.started());
+  zmq::context_t context;
+  DispatcherClient client(context, endpoint, patient());
+  proto::SubmitJob job;
+  job.sim_batch = batch;
+  job.sim_source = "channel.toml";
+  job.sim_chunk_steps = 100;  // 80 whole-domain chunks; by hash but every 16th and snapshots
+  job.replication = 1;
+  job.quorum = 1;
+  Result<uint64_t> id = client.submit(job);
+  ASSERT_TRUE(id.is_ok()) << id.message();
+  wait_for_progress(client, id.value(), 6);
+  first.stop(SIGKILL);
+  ChildProcess second = dispatcher_node(endpoint, dir.path() / "state");
+  const proto::JobStatus done = wait_done(client, id.value());
+  EXPECT_EQ(done.state, proto::JobState::kDone) << done.message;
+  EXPECT_EQ(done.units_done, done.units_total);
+  const std::filesystem::path out = dir.path() / "out";
+  ASSERT_TRUE(client.download_outputs(id.value(), out).is_ok());
+  for_each_true_field(batch, {4000, 8000}, [&](const std::string& folder, const std::string& file,
+                                               const std::vector<float>& truth) {
+    const std::vector<float> got = npy_values(out / folder / file, truth.size());
+    EXPECT_EQ(std::memcmp(got.data(), truth.data(), got.size() * 4), 0) << folder << "/" << file;
+  });
 }
 
 }  // namespace

@@ -23,4 +23,9 @@ inline ChildProcess worker_node(const std::string& endpoint, const std::filesyst
       {FARM_TEST_NODE, "worker", endpoint, cache.string(), std::to_string(delay_ms)});
 }
 
+// A worker that steps simulation units on the CPU backend.
+inline ChildProcess sim_worker_node(const std::string& endpoint, const std::filesystem::path& cache) {
+  return ChildProcess({FARM_TEST_NODE, "sim-worker", endpoint, cache.string()});
+}
+
 }  // namespace tf::testing

@@ -1,7 +1,9 @@
 // A farm process for crash tests, killed with SIGKILL by the tests:
 //   farm_test_node dispatcher ENDPOINT STATE_DIR
 //   farm_test_node worker ENDPOINT CACHE_DIR DELAY_MS
-// The worker renders with the synthetic executor (no scene renderer needed).
+//   farm_test_node sim-worker ENDPOINT CACHE_DIR
+// The worker renders with the synthetic executor (no scene renderer needed); the sim-worker
+// steps simulation units on the CPU backend.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +11,7 @@
 
 #include "dispatcher/server.h"
 #include "tests/integration/synthetic_executor.h"
+#include "worker/backend_executor.h"
 #include "worker/worker.h"
 
 namespace {
@@ -40,13 +43,23 @@ int main(int argc, char** argv) {
     g_server = server.value().get();
     return server.value()->run().is_ok() ? 0 : 1;
   }
-  if (mode == "worker" && argc == 5) {
+  const bool sim_worker = mode == "sim-worker" && argc == 4;
+  if ((mode == "worker" && argc == 5) || sim_worker) {
     tf::WorkerOptions options;
     options.dispatcher_endpoint = argv[2];
     options.cache_dir = argv[3];
     std::vector<std::unique_ptr<tf::UnitExecutor>> executors;
-    executors.push_back(std::make_unique<tf::testing::SyntheticExecutor>(
-        std::chrono::milliseconds(std::atoi(argv[4]))));
+    if (sim_worker) {
+      auto cpu = tf::make_backend_executor("cpu", 0);
+      if (!cpu) {
+        std::fprintf(stderr, "%s\n", cpu.message().c_str());
+        return 2;
+      }
+      executors.push_back(std::move(cpu.value()));
+    } else {
+      executors.push_back(std::make_unique<tf::testing::SyntheticExecutor>(
+          std::chrono::milliseconds(std::atoi(argv[4]))));
+    }
     auto worker = tf::Worker::create(context, options, std::move(executors));
     if (!worker) {
       std::fprintf(stderr, "%s\n", worker.message().c_str());
@@ -57,6 +70,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr,
                "usage: farm_test_node dispatcher ENDPOINT STATE\n"
-               "       farm_test_node worker ENDPOINT CACHE DELAY_MS\n");
+               "       farm_test_node worker ENDPOINT CACHE DELAY_MS\n"
+               "       farm_test_node sim-worker ENDPOINT CACHE\n");
   return 2;
 }
