@@ -1,10 +1,12 @@
 // Simulation batches in the farm (DispatcherCore, see dispatcher_core.h and sim_plan.h).
 //
 // Durability: a chunk's stitched state, its snapshot files and the run's summary are blobs
-// written before the rows that name them commit; the run's step, the next chunk's units and
-// the output rows change in the transaction of the acceptance that completed the chunk. A
-// restart therefore resumes every run at its last stitched chunk, and a chunk whose last unit
-// was accepted just before a crash is stitched again at load (same bytes, same names).
+// written before the rows that name them commit; the run's step (or head), the next chunk's
+// units and the output rows change in the transaction of the acceptance that completed the
+// chunk. A restart therefore resumes every run at its last accepted chunk: its stitched state,
+// or its head, which the workers that ran that chunk still hold (any other replays to it); a
+// chunk whose last unit was accepted just before a crash is stitched again at load (same
+// bytes, same names).
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
