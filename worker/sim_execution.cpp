@@ -8,6 +8,14 @@
 
 namespace tf {
 
+namespace {
+
+size_t state_bytes(const sim::TileState& state) {
+  return state.fields.size() * sizeof(float) + state.cell_types.size();
+}
+
+}  // namespace
+
 std::shared_ptr<const sim::TileState> SimStateCache::find(const Hash256& hash) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [held, state] : states_) {
@@ -38,8 +46,12 @@ void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileStat
   for (const auto& [held, kept] : states_) {
     if (held == hash) return;
   }
+  bytes_ += state_bytes(*state);
   states_.emplace_back(hash, std::move(state));
-  if (states_.size() > kKeep) states_.pop_front();
+  while (states_.size() > kKeep || (states_.size() > 1 && bytes_ > max_bytes_)) {
+    bytes_ -= state_bytes(*states_.front().second);
+    states_.pop_front();
+  }
 }
 
 void SimStateCache::put_ahead(ChunkAhead ahead) {

@@ -54,9 +54,13 @@ struct ChunkAhead {
 
 class SimStateCache {
  public:
+  // Holds at most kKeep states and, beyond the newest, at most `max_bytes` of them (fields and
+  // cell types; a state held under two names counts twice): a large 3-D domain is gigabytes.
+  explicit SimStateCache(size_t max_bytes = size_t{2} << 30) : max_bytes_(max_bytes) {}
+
   // The decoded state named `hash`, fetched with `fetch` when not held. Keeps the last
-  // kKeep states: the units of one chunk (and of a few runs) share them; a whole-domain run
-  // leaves one per chunk (two where the dispatcher stitches it).
+  // states (see above): the units of one chunk (and of a few runs) share them; a whole-domain
+  // run leaves one per chunk (two where the dispatcher stitches it).
   Result<std::shared_ptr<const sim::TileState>> get(const Hash256& hash,
                                                    const AssetCache::FetchFn& fetch);
   // The state held under `hash`; nullptr when none is.
@@ -72,6 +76,8 @@ class SimStateCache {
  private:
   static constexpr size_t kKeep = 8;
   static constexpr size_t kKeepAhead = 2;
+  const size_t max_bytes_;
+  size_t bytes_ = 0;  // of states_
   std::mutex mutex_;
   std::deque<std::pair<Hash256, std::shared_ptr<const sim::TileState>>> states_;  // newest last
   std::deque<ChunkAhead> ahead_;  // newest last

@@ -210,5 +210,26 @@ TEST(SimExecution, AWholeDomainResultWithoutUploadCarriesTheHashAlone) {
   EXPECT_EQ(bytes, uploaded.rgb.size() * sizeof(float));
 }
 
+// The cache is bounded by bytes as well as by count, and always keeps the newest state.
+TEST(SimExecution, TheStateCacheDropsTheOldestPastItsByteBudget) {
+  Fixture f;
+  const size_t one = f.initial.fields.size() * sizeof(float) + f.initial.cell_types.size();
+  SimStateCache states(one * 5 / 2);
+  Hash256 names[3];
+  for (int i = 0; i < 3; ++i) {
+    names[i].bytes[0] = static_cast<uint8_t>(i + 1);
+    states.put(names[i], std::make_shared<const sim::TileState>(f.initial));
+  }
+  EXPECT_EQ(states.find(names[0]), nullptr) << "three states are over 2.5 states' bytes";
+  EXPECT_NE(states.find(names[1]), nullptr);
+  EXPECT_NE(states.find(names[2]), nullptr);
+  SimStateCache tiny(1);
+  tiny.put(names[0], std::make_shared<const sim::TileState>(f.initial));
+  EXPECT_NE(tiny.find(names[0]), nullptr) << "the newest state stays, whatever its size";
+  tiny.put(names[1], std::make_shared<const sim::TileState>(f.initial));
+  EXPECT_EQ(tiny.find(names[0]), nullptr);
+  EXPECT_NE(tiny.find(names[1]), nullptr);
+}
+
 }  // namespace
 }  // namespace tf
