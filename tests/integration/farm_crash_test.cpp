@@ -128,11 +128,7 @@ TEST(FarmCrash, DispatcherKilledMidSimulationRunResumesItWithTheSameFields) {
   EXPECT_EQ(done.units_done, done.units_total);
   const std::filesystem::path out = dir.path() / "out";
   ASSERT_TRUE(client.download_outputs(id.value(), out).is_ok());
-  for_each_true_field(batch, {4000, 8000}, [&](const std::string& folder, const std::string& file,
-                                               const std::vector<float>& truth) {
-    const std::vector<float> got = npy_values(out / folder / file, truth.size());
-    EXPECT_EQ(std::memcmp(got.data(), truth.data(), got.size() * 4), 0) << folder << "/" << file;
-  });
+  expect_downloaded_fields_match_truth(out, batch, {4000, 8000});
 }
 
 }  // namespace

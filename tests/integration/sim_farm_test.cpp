@@ -72,11 +72,7 @@ void expect_exact_runs(uint32_t tile, uint32_t chunk_steps) {
   const std::filesystem::path out = dir.path() / "out";
   ASSERT_TRUE(client.download_outputs(id.value(), out).is_ok());
 
-  for_each_true_field(kBatch, {12, 24}, [&](const std::string& folder, const std::string& file,
-                                             const std::vector<float>& truth) {
-    const std::vector<float> got = npy_values(out / folder / file, truth.size());
-    EXPECT_EQ(std::memcmp(got.data(), truth.data(), got.size() * 4), 0) << folder << "/" << file;
-  });
+  expect_downloaded_fields_match_truth(out, kBatch, {12, 24});
 }
 
 TEST(SimFarm, ReplicatedUnitsOnHonestAndCheatingWorkersGiveTheExactRuns) {

@@ -1,5 +1,5 @@
 // Simulation test helpers: a small lid-driven cavity batch, reading .npy values, and the truth
-// every farm-computed snapshot is compared with: each run's initial state advanced in one piece
+// every farm-computed snapshot is compared with (GoogleTest assertions in the last helper): each run's initial state advanced in one piece
 // by the CPU stepper (no tiles, no chunks, no farm).
 #pragma once
 
@@ -11,6 +11,8 @@
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "formats/sim/batch_spec.h"
 
@@ -59,6 +61,18 @@ inline void for_each_true_field(
       }
     }
   }
+}
+
+// Every field file of every snapshot under the downloaded outputs folder `out` equals the
+// truth, bit for bit.
+inline void expect_downloaded_fields_match_truth(const std::filesystem::path& out,
+                                                 const std::string& batch_text,
+                                                 const std::vector<int>& snapshots) {
+  for_each_true_field(batch_text, snapshots, [&](const std::string& folder, const std::string& file,
+                                                 const std::vector<float>& truth) {
+    const std::vector<float> got = npy_values(out / folder / file, truth.size());
+    EXPECT_EQ(std::memcmp(got.data(), truth.data(), got.size() * 4), 0) << folder << "/" << file;
+  });
 }
 
 }  // namespace tf::testing
