@@ -408,16 +408,18 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   return Status::ok();
 }
 
+bool DispatcherCore::eligible(const WorkerState& worker) const {
+  const WorkerRecord* record = worker_record(worker.key);
+  return worker.said_hello && (record == nullptr || !record->quarantined);
+}
+
 std::string DispatcherCore::unserved_reason(const JobState& job) const {
   if (!job.active() || job.units_done >= job.units_total) return {};
   // Replicas of a unit go to distinct keys and distinct owners: the workers that can hold
   // replicas of one unit together are at most the distinct owners among eligible workers.
   std::set<std::string> owners;
   for (const auto& [peer, w] : workers_) {
-    if (!w.said_hello) continue;
-    auto record = reputation_.find(w.key);
-    if (record != reputation_.end() && record->second.quarantined) continue;
-    owners.insert(w.owner);
+    if (eligible(w)) owners.insert(w.owner);
   }
   if (owners.empty()) return "waiting for a worker: none is connected";
   const uint32_t needed = job.row.replication;

@@ -238,6 +238,8 @@ class DispatcherCore {
   // "frame 3, pixels [0,32)x[32,64)" or "run re=100, steps [0,500), cells [0,64)x[0,64)".
   std::string unit_description(const UnitRow& unit) const;
   Status fail_job(JobState& job, const std::string& message);
+  // Whether a connected worker may be leased units now: it said hello and is not quarantined.
+  bool eligible(const WorkerState& worker) const;
   // Why an active job cannot make progress with the workers connected now; empty when it can.
   std::string unserved_reason(const JobState& job) const;
 

@@ -320,12 +320,10 @@ bool DispatcherCore::result_shape_ok(const UnitRow& u, const proto::UnitResult& 
   if (plan == sim_plans_.end()) {
     return !result.simulation && result.width == u.x1 - u.x0 && result.height == u.y1 - u.y0;
   }
-  const sim::Model model = plan->second.batch.model;
-  const sim::Box box = unit_box(u);
-  return result.simulation && result.width == box.size.cell_count() &&
-         result.height == static_cast<uint32_t>(sim::component_count(model)) &&
-         result.rays == sim::unit_cell_updates(model, plan->second.batch.grid, box,
-                                               static_cast<int>(u.s1 - u.s0));
+  return result.simulation && result.width == unit_box(u).size.cell_count() &&
+         result.height ==
+             static_cast<uint32_t>(sim::component_count(plan->second.batch.model)) &&
+         result.rays == sim_unit_updates(u);
 }
 
 std::string DispatcherCore::unit_description(const UnitRow& u) const {
@@ -343,10 +341,11 @@ std::string DispatcherCore::unit_description(const UnitRow& u) const {
 
 bool DispatcherCore::needs_bytes(const UnitRow& u) const {
   auto plan = sim_plans_.find(u.job_id);
-  auto run = sim_runs_.find({u.job_id, u.frame});
-  if (plan == sim_plans_.end() || run == sim_runs_.end()) return true;
+  if (plan == sim_plans_.end()) return true;  // a render unit: one lookup on its hot path
   const SimJobPlan& p = plan->second;
   if (p.tiles.size() > 1 || p.is_snapshot(u.s1)) return true;
+  auto run = sim_runs_.find({u.job_id, u.frame});
+  if (run == sim_runs_.end()) return true;
   const uint64_t copy_span = uint64_t{std::max(config_.sim_copy_every_chunks, 1u)} * p.chunk_steps;
   return u.s1 >= run->second.step + copy_span;
 }
@@ -370,12 +369,10 @@ bool DispatcherCore::leave_to_holder(const UnitState& unit, const WorkerState& w
     if (r.state == ReplicaState::kAgreed) holders.insert(r.worker_key);
   }
   if (holders.count(worker.key) != 0) return false;
-  for (const auto& [peer, other] : workers_) {
-    if (!other.said_hello || holders.count(other.key) == 0 || !may_hold(unit, other)) continue;
-    auto record = reputation_.find(other.key);
-    if (record == reputation_.end() || !record->second.quarantined) return true;
-  }
-  return false;
+  return std::any_of(workers_.begin(), workers_.end(), [&](const auto& entry) {
+    const WorkerState& other = entry.second;
+    return eligible(other) && holders.count(other.key) != 0 && may_hold(unit, other);
+  });
 }
 
 Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica,
