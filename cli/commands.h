@@ -56,6 +56,8 @@ struct DispatcherArgs {
   std::string worker_allow_file;  // empty: open worker enrollment
   std::string client_allow_file;
   std::string ban_file;
+  std::string auditor_allow_file;  // the operator's auditor worker keys (trusted from the start)
+  TrustPolicy trust;
 };
 // The dispatcher's keypair (STATE/dispatcher.key, created on first start; its public key is
 // printed) and access lists, for a tcp:// endpoint without `insecure`.

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "cli/local_run.h"
 #include "cli/progress.h"
 #include "dispatcher/server.h"
+#include "formats/protocol/curve_keys.h"
 #include "worker/backend_executor.h"
 #include "worker/misbehaving_executor.h"
 #include "worker/worker.h"
@@ -73,6 +75,12 @@ int dispatcher(const DispatcherArgs& args) {
   DispatcherServerOptions options;
   options.endpoint = listen;
   options.core.state_dir = state_dir;
+  options.core.trust = args.trust;
+  if (!args.auditor_allow_file.empty()) {
+    Result<std::set<std::string>> auditors = proto::read_key_list(args.auditor_allow_file);
+    if (!auditors) return fail(auditors.message(), kExitBadInput);
+    options.core.auditors = std::move(auditors.value());
+  }
   options.security = std::move(security.value());
   Result<std::unique_ptr<DispatcherServer>> server = DispatcherServer::start(context, options);
   if (!server) return fail(server.message(), kExitBadInput);

@@ -142,7 +142,8 @@ nlohmann::ordered_json to_json(const proto::LedgerRow& r) {
           {"credit", r.credit},
           {"prev_hash", r.prev_hash.to_hex()},
           {"entry_hash", r.entry_hash.to_hex()},
-          {"signature", hex(r.signature)}};
+          {"signature", hex(r.signature)},
+          {"kind", r.reversal ? "reversal" : "grant"}};
 }
 
 nlohmann::json to_json(const proto::WorkerTrustRow& w) {

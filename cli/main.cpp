@@ -59,6 +59,11 @@ int main(int argc, char** argv) {
   dispatcher_cmd->add_option("--worker-allow", dispatcher_args.worker_allow_file, "Worker public keys allowed, one a line (default: open enrollment)");
   dispatcher_cmd->add_option("--client-allow", dispatcher_args.client_allow_file, "Client public keys allowed to submit and read jobs, one a line");
   dispatcher_cmd->add_option("--ban", dispatcher_args.ban_file, "Public keys refused at the handshake, one a line");
+  dispatcher_cmd->add_option("--auditor-allow", dispatcher_args.auditor_allow_file, "Worker public keys of the operator's own auditors, one a line: trusted from the start, they vouch for other keys and settle disagreements");
+  dispatcher_cmd->add_option("--trust-after", dispatcher_args.trust.trust_after, "Results in a row, vouched for by trusted keys, that make a key trusted")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  dispatcher_cmd->add_option("--spot-check-rate", dispatcher_args.trust.spot_check_rate, "Share of a trusted key's units still verified by a second replica")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   dispatcher_cmd->callback([&] { code = dispatcher(dispatcher_args); });
 
   std::string key_output;

@@ -62,7 +62,10 @@ Status DispatcherCore::load(int64_t now_ms) {
     units_[row.id].row = std::move(row);
   }
   if (Status s = load_simulation(snap.value()); !s) return s;
-  for (WorkerRecord& record : snap->workers) reputation_[record.key] = std::move(record);
+  for (WorkerRecord& record : snap->workers) {
+    earned_trust_ += is_trusted(record, config_.trust) ? 1 : 0;
+    reputation_[record.key] = std::move(record);
+  }
   // Open leases stay with their workers, who are presumed alive until liveness runs out.
   for (const LeaseRow& row : snap->leases) {
     auto unit = units_.find(row.unit_id);
@@ -85,7 +88,7 @@ Status DispatcherCore::load(int64_t now_ms) {
         // Cannot happen (lease and replica change in one transaction); never wait on it.
         if (Status s = store_->begin(); !s) return s;
         row.state = ReplicaState::kCancelled;
-        if (Status s = store_->set_replica(row.unit_id, row.replica, row.state, row.hash); !s) {
+        if (Status s = store_->set_replica(row); !s) {
           return s;
         }
       } else {
@@ -299,8 +302,9 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
     auto job = jobs_.find(job_id);
     return job != jobs_.end() && worker.bundles.count(job->second.row.bundle) != 0;
   };
-  // Units this worker may not take (its key or owner holds a replica already), or should leave
-  // to a worker that holds the state they start from, go back to the
+  // Units this worker may not take (its key or owner holds a replica already, or the trust
+  // rules keep the replica for a trusted key), or should leave to a worker that holds the state
+  // they start from, go back to the
   // front of their queues afterwards; the scan is bounded so a long queue of such units does
   // not make every dispatch slow.
   constexpr size_t kMaxSetAside = 64;
@@ -316,7 +320,8 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
       scheduler_.finished_one(pick->job_id);  // a stale entry
       continue;
     }
-    if (!may_hold(unit->second, worker) || leave_to_holder(unit->second, worker)) {
+    if (!may_hold(unit->second, worker) || !trust_allows(unit->second, worker) ||
+        leave_to_holder(unit->second, worker)) {
       scheduler_.finished_one(pick->job_id);
       set_aside.push_back(*pick);
       continue;
@@ -340,7 +345,7 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
   if (Status s = store_->begin(); !s) return s;
   // Adaptive replication (reputation.h): decided once, when the unit's first replica goes out.
   if (unit.replicas.empty() && unit.row.replication > 1 &&
-      single_replica_suffices(record_of(worker.key), config_.trust, rng_)) {
+      single_replica_suffices(trusted(worker.key), config_.trust, rng_)) {
     unit.row.replication = 1;
     unit.row.quorum = 1;
     ++stats_.units_single_replica;
@@ -398,6 +403,7 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   }
   // Before dispatching, so that a replica leased to upload missing bytes goes out now.
   if (Status s = request_missing_bytes(now_ms, out); !s) return s;
+  refresh_connected_auditors();
   const bool heartbeat_due = now_ms - last_heartbeat_sent_ms_ >= config_.heartbeat_interval_ms;
   if (heartbeat_due) last_heartbeat_sent_ms_ = now_ms;
   for (auto& [peer, w] : workers_) {
@@ -422,6 +428,13 @@ std::string DispatcherCore::unserved_reason(const JobState& job) const {
     if (eligible(w)) owners.insert(w.owner);
   }
   if (owners.empty()) return "waiting for a worker: none is connected";
+  if (!bootstrapping() && job.row.replication > 1 &&
+      std::none_of(workers_.begin(), workers_.end(), [&](const auto& entry) {
+        return eligible(entry.second) && trusted(entry.second.key);
+      })) {
+    return "waiting for a trusted worker: each unit needs a result from a key this farm trusts "
+           "(an --auditor-allow key, or one that earned trust), and none is connected";
+  }
   const uint32_t needed = job.row.replication;
   if (needed <= owners.size()) return {};
   return "cannot be served yet: each unit needs " + std::to_string(needed) +

@@ -71,6 +71,9 @@ struct DispatcherConfig {
   uint32_t max_slots_per_worker = 256;  // bounds the slots a hello may declare
   LeaseSizing lease_sizing;       // work in flight per worker by its measured rate (lease_sizer.h)
   TrustPolicy trust;              // reputation thresholds and spot-check rate (reputation.h)
+  // Worker keys the operator designates as auditors (--auditor-allow): trusted from the start,
+  // preferred for the replicas that settle a disagreement.
+  std::set<std::string> auditors;
   uint64_t spot_check_seed = 0;   // seeds the spot-check draws; 0: from std::random_device
   // Heavy work off the calling thread: finished frames are encoded (EXR, PNG) on a background
   // thread (frame_encoder.h) and recorded on a later tick(); credit entries are signed on
@@ -99,6 +102,8 @@ struct DispatcherStats {
   uint64_t replicas_reported = 0;  // hashes reported in time (units of work done by workers)
   uint64_t replicas_disagreed = 0; // hashes that lost to an accepted one
   uint64_t units_single_replica = 0;  // units that went to one trusted replica only
+  uint64_t units_reverified = 0;   // accepted units reopened because a key they rested on fell
+  uint64_t credits_reversed = 0;   // reversal entries written
   uint64_t bytes_requests = 0;     // ResultBytesRequest sent
   uint64_t messages_malformed = 0; // record_malformed calls, refused results and fetches
   uint64_t leases_granted = 0;
@@ -191,6 +196,7 @@ class DispatcherCore {
     FrameRow row;
     std::vector<uint64_t> unit_ids;
     uint64_t remaining = 0;
+    uint32_t assemblies = 0;  // complete_frame() calls: an encoding of an older one is stale
   };
   struct JobState {
     JobRow row;
@@ -244,6 +250,26 @@ class DispatcherCore {
   std::string unserved_reason(const JobState& job) const;
 
   // Verification (verification.cpp).
+  // The votes of a unit's replicas, and the hash it may be accepted with now: an auditor's
+  // (the operator's own worker decides alone, once no other replica is still out), else a
+  // quorum of agreeing votes with a trusted one among them when `need_trusted`.
+  // Per hash, how many live replicas reported it and how many of those are trusted keys
+  // (trusted(), as of now).
+  struct Votes {
+    struct Tally {
+      uint32_t count = 0, trusted = 0, auditors = 0;
+    };
+    std::map<Hash256, Tally> by_hash;
+    uint32_t best_count = 0;          // most votes for one hash
+    uint32_t best_trusted_count = 0;  // most votes for one hash that has a trusted vote
+    uint32_t reported = 0, leased = 0;
+    uint32_t trusted_reported = 0, trusted_leased = 0, untrusted_live = 0;
+    bool disagreement() const { return by_hash.size() > 1; }
+    bool has_trusted() const { return trusted_reported + trusted_leased > 0; }
+  };
+  Votes votes_of(const UnitState& unit) const;
+  std::optional<Hash256> winner(const UnitState& unit, const Votes& votes,
+                                bool need_trusted) const;
   // Replicas `unit` still needs leased (0 when done, or enough are out).
   uint32_t replicas_wanted(const UnitState& unit) const;
   // Looks at the unit's votes: accepts it, asks for missing bytes, fails the job past the
@@ -264,7 +290,41 @@ class DispatcherCore {
   // on a threshold.
   Status trust_event(const std::string& key, TrustEvent event, const std::string& detail = {},
                      uint64_t times = 1);
-  Status quarantine(const std::string& key);
+  // Ends the key's leases and withdraws its pending votes; re-verifies the acceptances that
+  // rested on it; a key quarantined for wrong results (`forfeit`) also loses all its credit.
+  Status quarantine(const std::string& key, bool forfeit);
+
+  // Trust anchors (trust_anchors.cpp; DESIGN.md "Verification, reputation, credit").
+  // An auditor or a key that earned trust (reputation.h), not quarantined.
+  bool trusted(const std::string& key) const;
+  bool quarantined(const std::string& key) const;
+  // The farm has no trusted key yet: agreement of distinct keys earns trust (bootstrap).
+  bool bootstrapping() const { return config_.auditors.empty() && earned_trust_ == 0; }
+  // Whether accepting `unit` needs a trusted key's vote: the farm has trusted keys and the
+  // unit's job asked for verification (replication > 1).
+  bool needs_trusted_vote(const UnitState& unit) const;
+  // Whether the trust rules let `worker` hold a replica of `unit` (may_hold() aside): an
+  // untrusted key never takes the last replica that could bring a unit its trusted vote, and
+  // disagreements are settled by auditors when one is connected, else by trusted keys.
+  bool trust_allows(const UnitState& unit, const WorkerState& worker) const;
+  // Recomputes auditors_connected_ (once per tick()).
+  void refresh_connected_auditors();
+  // The trust events of an acceptance of `unit` with `hash`; marks each agreeing replica
+  // `trusted` as its key is now.
+  std::vector<std::pair<std::string, TrustEvent>> acceptance_events(UnitState& unit,
+                                                                    const Hash256& hash);
+
+  // Retroactive correction (reverification.cpp).
+  // Reopens every accepted unit of a running render job that rested on `key`: no other
+  // agreeing replica's key was trusted at acceptance and is still unquarantined.
+  Status reverify_rested_on(const std::string& key);
+  Status reopen_unit(UnitState& unit);
+  // Reversal entries for every credit `key` holds.
+  Status forfeit_credit(const std::string& key);
+  // Credit entries of an acceptance of `unit` with `hash`: grants to agreeing replicas not
+  // credited yet, reversals for credited replicas whose hash lost.
+  Status settle_credit(UnitState& unit, const Hash256& hash, uint64_t credit);
+  Status reverse_credit(ReplicaRow& replica);
   Status note_malformed(const std::string& key, const std::string& reason, uint64_t count = 1);
   Status request_missing_bytes(int64_t now_ms, std::vector<Outgoing>* out);
   std::string disagreement_report(const UnitState& unit) const;
@@ -316,6 +376,8 @@ class DispatcherCore {
   DispatcherStats stats_;
   std::unique_ptr<Ledger> ledger_;
   std::map<std::string, WorkerRecord> reputation_;          // by worker key
+  size_t earned_trust_ = 0;         // keys in reputation_ that earned trust and are not quarantined
+  bool auditors_connected_ = false; // an auditor is connected and eligible (refreshed each tick)
   std::set<std::string> changed_records_;  // keys whose record changed since the last commit
   std::unordered_map<uint64_t, uint64_t> unit_of_lease_;    // every replica's lease -> unit
   std::map<std::string, std::set<uint64_t>> leased_units_;  // by worker key: units it holds

@@ -62,7 +62,8 @@ void FrameEncoder::run() {
       next = std::move(pending_.front());
       pending_.pop_front();
     }
-    EncodedFrame done{next.job_id, next.frame, {}, Error{"not encoded"}, Error{"not encoded"}};
+    EncodedFrame done{next.job_id, next.frame, next.assembly, {}, Error{"not encoded"},
+                      Error{"not encoded"}};
     Result<ImageRGB> image = assemble_frame(next.width, next.height, next.spp, std::move(next.tiles));
     if (image) {
       done.exr = store_image(blobs_, image.value(), true);

@@ -35,11 +35,13 @@ struct FrameTiles {
   uint32_t frame = 0;
   uint32_t width = 0, height = 0, spp = 0;
   std::vector<TileSums> tiles;
+  uint32_t assembly = 0;  // the caller's count of this frame's assemblies, handed back
 };
 
 struct EncodedFrame {
   uint64_t job_id = 0;
   uint32_t frame = 0;
+  uint32_t assembly = 0;  // FrameTiles::assembly
   std::string assembly_error;  // set when the tiles do not make the frame (no outputs then)
   Result<Hash256> exr = Error{"not encoded"};
   Result<Hash256> png = Error{"not encoded"};

@@ -23,6 +23,7 @@ static_assert(crypto_sign_PUBLICKEYBYTES == 32 && crypto_sign_SECRETKEYBYTES == 
               crypto_sign_BYTES == 64);
 
 constexpr std::string_view kEntryDomain = "tilefarm-ledger-v1";
+constexpr std::string_view kReversalDomain = "tilefarm-ledger-reversal-v1";
 
 void append_le(std::vector<uint8_t>& out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
@@ -81,7 +82,7 @@ Hash256 hash_from_bytes(const std::vector<uint8_t>& bytes) {
 constexpr char kSelectTip[] = "SELECT seq, entry_hash FROM ledger ORDER BY rowid DESC LIMIT 1";
 constexpr char kInsertEntry[] =
     "INSERT INTO ledger(seq, time_ms, worker_key, job_id, unit_id, result, credit, prev_hash,"
-    " entry_hash, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    " entry_hash, signature, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 // The newest entry's (seq, entry_hash), or (0, zero hash) for an empty ledger, read with `q`
 // (kSelectTip, reset afterwards).
@@ -109,7 +110,7 @@ Status require_open_transaction(const SqliteDb& db) {
 
 const std::string kSelectEntries =
     "SELECT seq, time_ms, worker_key, job_id, unit_id, result, credit, prev_hash, entry_hash,"
-    " signature FROM ledger ORDER BY rowid";
+    " signature, kind FROM ledger ORDER BY rowid";
 
 // One row of kSelectEntries. A hash or signature column of the wrong size is an error naming
 // the entry (the row was edited outside the ledger).
@@ -121,6 +122,12 @@ Result<LedgerEntry> parse_entry(const SqliteStatement& q) {
   e.grant.job_id = static_cast<uint64_t>(q.column_int(3));
   e.grant.unit_id = static_cast<uint64_t>(q.column_int(4));
   e.grant.credit = static_cast<uint64_t>(q.column_int(6));
+  const int64_t kind = q.column_int(10);
+  if (kind != 0 && kind != 1) {
+    return Error{"ledger entry " + std::to_string(e.seq) + " is malformed: unknown kind " +
+                 std::to_string(kind)};
+  }
+  e.grant.reversal = kind == 1;
   const std::vector<uint8_t> result = q.column_blob(5), prev = q.column_blob(7),
                              hash = q.column_blob(8), signature = q.column_blob(9);
   if (result.size() != 32 || prev.size() != 32 || hash.size() != 32 ||
@@ -171,7 +178,8 @@ std::string verification_problem(const LedgerEntry& e, uint64_t expected_seq,
 }  // namespace
 
 std::vector<uint8_t> canonical_entry_bytes(uint64_t seq, const CreditGrant& grant) {
-  std::vector<uint8_t> out(kEntryDomain.begin(), kEntryDomain.end());
+  const std::string_view domain = grant.reversal ? kReversalDomain : kEntryDomain;
+  std::vector<uint8_t> out(domain.begin(), domain.end());
   append_le(out, seq, 8);
   append_le(out, static_cast<uint64_t>(grant.time_ms), 8);
   append_le(out, grant.job_id, 8);
@@ -263,7 +271,8 @@ Status Ledger::insert_entry(const Pending& e, const LedgerSignature& signature) 
       .bind(7, static_cast<int64_t>(e.grant.credit))
       .bind_blob(8, e.prev_hash.bytes.data(), e.prev_hash.bytes.size())
       .bind_blob(9, e.entry_hash.bytes.data(), e.entry_hash.bytes.size())
-      .bind_blob(10, signature.data(), signature.size());
+      .bind_blob(10, signature.data(), signature.size())
+      .bind(11, int64_t{e.grant.reversal ? 1 : 0});
   if (Status s = insert->run(); !s) {
     return Error{"cannot append the credit of unit " + std::to_string(e.grant.unit_id) +
                  " for worker " + e.grant.worker_key + " to the ledger: " + s.message()};
@@ -282,6 +291,30 @@ Status Ledger::append(const CreditGrant& grant) {
   crypto_sign_detached(signature.data(), nullptr, entry.entry_hash.bytes.data(),
                        entry.entry_hash.bytes.size(), secret_key_.data());
   return insert_entry(entry, signature);
+}
+
+Status Ledger::reverse(uint64_t unit_id, const std::string& worker_key, int64_t time_ms,
+                       bool deferred) {
+  if (Status s = flush(); !s) return s;
+  auto q = db_.prepare(
+      "SELECT job_id, result, credit FROM ledger WHERE unit_id = ? AND worker_key = ? AND kind = 0");
+  if (!q) return q.status();
+  q->bind(1, static_cast<int64_t>(unit_id)).bind(2, std::string_view(worker_key));
+  Result<bool> row = q->step();
+  if (!row) return row.status();
+  const std::vector<uint8_t> result = row.value() ? q->column_blob(1) : std::vector<uint8_t>{};
+  if (result.size() != 32) {
+    return Error{"cannot reverse the credit of unit " + std::to_string(unit_id) + " for worker " +
+                 worker_key + ": the ledger holds no readable grant for it"};
+  }
+  const CreditGrant reversal{worker_key,
+                             static_cast<uint64_t>(q->column_int(0)),
+                             unit_id,
+                             hash_from_bytes(result),
+                             static_cast<uint64_t>(q->column_int(2)),
+                             time_ms,
+                             true};
+  return deferred ? append_deferred(reversal) : append(reversal);
 }
 
 Status Ledger::append_deferred(const CreditGrant& grant) {

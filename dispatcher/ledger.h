@@ -1,8 +1,13 @@
-// The credit ledger: an append-only, hash-chained, Ed25519-signed record of every credit grant.
+// The credit ledger: an append-only, hash-chained, Ed25519-signed record of every credit grant
+// and every reversal of one.
 //
 // Each accepted unit credits every replica that agreed on its result; each such grant is one
 // ledger entry, written in the same store transaction as the acceptance, so a crash never
-// credits twice and never loses a credit.
+// credits twice and never loses a credit. Credit is never edited: a grant found undeserved
+// later (its result proved wrong on re-verification, or its key was quarantined for wrong
+// results and forfeits what it earned) is cancelled by a compensating reversal entry for the
+// same unit, key, result and amount, chained and signed like every entry. A key's credit is
+// its grants minus its reversals; there is at most one of each per (unit, key).
 //
 // Entry layout (table `ledger`, one row per entry; in insertion (rowid) order the entries carry
 // seq = 1, 2, 3, ... without gaps):
@@ -10,9 +15,10 @@
 //   signature  = Ed25519 detached signature over entry_hash, by the dispatcher's ledger key
 //   prev_hash  = entry_hash of entry seq-1; 32 zero bytes for seq 1
 // canonical_entry_bytes is a fixed little-endian layout (see ledger.cpp):
-//   "tilefarm-ledger-v1" (18 bytes) | seq u64 | time_ms i64 | job_id u64 | unit_id u64 |
+//   domain | seq u64 | time_ms i64 | job_id u64 | unit_id u64 |
 //   credit u64 | result (32 bytes) | worker_key length u32 | worker_key bytes
-// so that every column of a row takes part in entry_hash, and through the chain, in every later
+// where domain is "tilefarm-ledger-v1" for a grant and "tilefarm-ledger-reversal-v1" for a
+// reversal (column kind 0 or 1; neither domain is a prefix of the other), so that every column of a row takes part in entry_hash, and through the chain, in every later
 // entry.
 //
 // Keys: the signing key lives in state_dir/ledger.key (mode 0600, 64-byte libsodium secret
@@ -43,6 +49,7 @@ struct CreditGrant {
   Hash256 result;          // the accepted result hash
   uint64_t credit = 0;     // the dispatcher's cost of the unit (rays traced)
   int64_t time_ms = 0;
+  bool reversal = false;   // a reversal entry: takes `credit` back from the key
 };
 
 using LedgerPublicKey = std::array<uint8_t, 32>;
@@ -76,6 +83,11 @@ class Ledger {
   // Waits for the deferred entries' signatures and inserts the entries in order. An error
   // (e.g. a second credit for one unit and key) leaves the transaction to be rolled back.
   Status flush();
+  // Appends the reversal of the grant that credited `worker_key` for `unit_id` (same job,
+  // result and amount), signed at once or deferred like append_deferred. Flushes deferred
+  // entries first, to find the grant. Errors when there is no such grant.
+  Status reverse(uint64_t unit_id, const std::string& worker_key, int64_t time_ms,
+                 bool deferred);
 
   const LedgerPublicKey& public_key() const { return public_key_; }
 

@@ -23,6 +23,13 @@ bool apply_trust_event(WorkerRecord& record, TrustEvent event, const TrustPolicy
       ++record.consecutive_valid;
       record.consecutive_timed_out = 0;
       return false;
+    case TrustEvent::kAgreed:
+      ++record.valid;
+      record.consecutive_timed_out = 0;
+      return false;
+    case TrustEvent::kOutvoted:
+      record.consecutive_valid = 0;
+      return false;
     case TrustEvent::kInvalid:
       ++record.invalid;
       record.consecutive_valid = 0;
@@ -48,9 +55,8 @@ bool is_trusted(const WorkerRecord& record, const TrustPolicy& policy) {
   return !record.quarantined && record.consecutive_valid >= policy.trust_after;
 }
 
-bool single_replica_suffices(const WorkerRecord& first, const TrustPolicy& policy,
-                             TrustRng& rng) {
-  if (!is_trusted(first, policy)) return false;
+bool single_replica_suffices(bool first_trusted, const TrustPolicy& policy, TrustRng& rng) {
+  if (!first_trusted) return false;
   return rng.uniform() >= policy.spot_check_rate;
 }
 

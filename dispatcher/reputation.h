@@ -2,10 +2,22 @@
 // "Verification, reputation, credit"). Pure functions on plain records: DispatcherCore applies
 // them and stores the records (table `workers`); tests and the benchmark drive them directly.
 //
-// Events and their effect on a record:
-//   valid     (its hash was in the accepted quorum)  valid++, consecutive_valid++,
+// Independence is never assumed from distinct keys or declared owners (keys are cheap), so an
+// agreement earns trust only when it was vouched for: the accepted quorum held a result of
+// another key that was trusted at the time (an auditor the operator designated, or a key that
+// earned trust this way), or the farm has no trusted key yet and bootstraps from quorums of
+// distinct keys. Events and their effect on a record:
+//   valid     (in a vouched accepted quorum)         valid++, consecutive_valid++,
 //                                                     consecutive_timed_out = 0
-//   invalid   (its hash lost a quorum)               invalid++, consecutive_valid = 0
+//   agreed    (in an accepted quorum that vouches    valid++, consecutive_timed_out = 0
+//              nothing for it: no other trusted key,
+//              or a single-replica unit)
+//   invalid   (its hash lost to a quorum holding     invalid++, consecutive_valid = 0
+//              a trusted key's result)
+//   outvoted  (its hash lost to a quorum of          consecutive_valid = 0
+//              untrusted keys: colluders can outvote
+//              an honest key there, so no fault is
+//              counted)
 //   error     (it reported a UnitFailure)            errors++
 //   timeout   (a lease lapsed: deadline, death)      timed_out++, consecutive_timed_out++
 //   malformed (a refused message or result)          malformed++
@@ -15,7 +27,7 @@
 // its results and fetches are refused, and its pending votes are withdrawn.
 //
 // Adaptive replication: a key is trusted when it has at least trust_after consecutive valid
-// results and is not quarantined. When the first replica of a unit goes to a trusted key, the
+// results and is not quarantined (auditors are trusted from the start: DispatcherCore). When the first replica of a unit goes to a trusted key, the
 // unit needs only that replica with probability 1 - spot_check_rate; otherwise (a spot check)
 // it keeps its job's replication and quorum. The worker is told nothing of this choice: every
 // grant looks the same. One invalid result resets consecutive_valid, so the key goes back to
@@ -69,7 +81,7 @@ struct WorkerRecord {
   bool operator==(const WorkerRecord&) const = default;
 };
 
-enum class TrustEvent { kValid, kInvalid, kError, kTimeout, kMalformed };
+enum class TrustEvent { kValid, kAgreed, kInvalid, kOutvoted, kError, kTimeout, kMalformed };
 
 // Applies one event; returns true when this event quarantined the key (it was not before).
 // `detail` goes into the quarantine reason (e.g. the unit and hashes, or what was malformed).
@@ -89,9 +101,9 @@ class TrustRng {
   std::mt19937_64 engine_;
 };
 
-// The choice made when the first replica of a unit goes to `first`: true when the unit needs
-// only that replica (first is trusted and the unit is not spot-checked). Draws from `rng`
-// only for a trusted key.
-bool single_replica_suffices(const WorkerRecord& first, const TrustPolicy& policy, TrustRng& rng);
+// The choice made when the first replica of a unit goes to a key: true when the unit needs
+// only that replica (the key is trusted, `first_trusted`, and the unit is not spot-checked).
+// Draws from `rng` only for a trusted key.
+bool single_replica_suffices(bool first_trusted, const TrustPolicy& policy, TrustRng& rng);
 
 }  // namespace tf

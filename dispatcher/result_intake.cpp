@@ -154,7 +154,7 @@ Status DispatcherCore::complete_frame(FrameState& frame) {
   }
   if (encoder_) {  // assembled and encoded there
     encoder_->submit({job.row.id, frame.row.frame, frame.row.width, frame.row.height, job.row.spp,
-                      std::move(tiles)});
+                      std::move(tiles), ++frame.assemblies});
     return Status::ok();
   }
   Result<ImageRGB> image =
@@ -181,8 +181,10 @@ Status DispatcherCore::collect_encoded_frames() {
   if (!encoder_) return Status::ok();
   for (EncodedFrame& done : encoder_->take_finished()) {
     auto frame = frames_.find({done.job_id, done.frame});
-    const bool wanted =
-        frame != frames_.end() && !finished(frame->second) && jobs_[done.job_id].active();
+    // Not an encoding of tiles that were reopened since (reverification.cpp).
+    const bool wanted = frame != frames_.end() && !finished(frame->second) &&
+                        frame->second.remaining == 0 &&
+                        frame->second.assemblies == done.assembly && jobs_[done.job_id].active();
     if (!done.assembly_error.empty()) {
       if (!wanted) continue;
       if (Status s = fail_job(jobs_[done.job_id], assembly_failure(done.frame, done.assembly_error));

@@ -147,6 +147,19 @@ constexpr const char* kMigrations[] = {
     ALTER TABLE sim_runs ADD COLUMN head_step INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sim_runs ADD COLUMN head BLOB;
     )sql",
+    // 8 -> 9: trust against collusion. A replica records whether its key was trusted when its
+    // unit was accepted and where its credit stands (ReplicaCredit); the ledger holds
+    // reversals (kind 1) beside grants (kind 0), at most one of each per (unit, key). Agreed
+    // replicas of earlier versions were credited; their trust at the time is unknown and
+    // reads as untrusted, so a later quarantine re-verifies them.
+    R"sql(
+    ALTER TABLE replicas ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE replicas ADD COLUMN credit INTEGER NOT NULL DEFAULT 0;
+    UPDATE replicas SET credit = 1 WHERE state = 'agreed';
+    ALTER TABLE ledger ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+    DROP INDEX ledger_by_unit_worker;
+    CREATE UNIQUE INDEX ledger_by_unit_worker_kind ON ledger(unit_id, worker_key, kind);
+    )sql",
 };
 
 Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {

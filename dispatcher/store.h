@@ -110,6 +110,13 @@ enum class ReplicaState : uint8_t {
 };
 const char* replica_state_name(ReplicaState state);
 
+// Where a replica's credit stands in the ledger.
+enum class ReplicaCredit : uint8_t {
+  kNone,      // never credited
+  kGranted,   // a grant entry pays it
+  kReversed,  // and a reversal entry took it back (its result proved wrong, or its key forfeited)
+};
+
 struct ReplicaRow {
   uint64_t unit_id = 0;
   uint32_t replica = 0;     // 0, 1, 2... in lease order
@@ -119,6 +126,9 @@ struct ReplicaRow {
   bool upload = false;      // the grant asked for the result bytes
   std::optional<Hash256> hash;
   ReplicaState state = ReplicaState::kLeased;
+  // Its key was trusted when the unit was accepted (set on acceptance; DispatcherCore).
+  bool trusted = false;
+  ReplicaCredit credit = ReplicaCredit::kNone;
   // Leased or reported: it holds, or may still cast, a vote.
   bool live() const { return state == ReplicaState::kLeased || state == ReplicaState::kReported; }
 };
@@ -181,9 +191,12 @@ class Store {
   // Verification state (store_trust.cpp).
   Status set_unit_replication(uint64_t unit_id, uint32_t replication, uint32_t quorum);
   Status insert_replica(const ReplicaRow& replica);
-  Status set_replica(uint64_t unit_id, uint32_t replica, ReplicaState state,
-                     const std::optional<Hash256>& hash);
+  // Writes the replica's state, hash, trust flag and credit.
+  Status set_replica(const ReplicaRow& replica);
   Status put_worker(const WorkerRecord& worker);  // insert or replace by key
+  // Re-verification of an accepted unit: its result is cleared, and so are its frame's outputs.
+  Status reopen_unit(uint64_t unit_id);
+  Status clear_frame_outputs(uint64_t job_id, uint32_t frame);
   // Simulation state (store_sim.cpp).
   Status put_sim_run(const SimRunRow& run);  // insert or replace by (job, run)
   Status insert_job_output(const JobOutputRow& output);

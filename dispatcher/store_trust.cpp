@@ -52,18 +52,38 @@ Status Store::insert_replica(const ReplicaRow& r) {
   return st.value()->run();
 }
 
-Status Store::set_replica(uint64_t unit_id, uint32_t replica, ReplicaState state,
-                          const std::optional<Hash256>& hash) {
+Status Store::set_replica(const ReplicaRow& r) {
   if (Status s = require_transaction("set_replica"); !s) return s;
-  auto st = statement("UPDATE replicas SET state = ?, hash = ? WHERE unit_id = ? AND replica = ?");
+  auto st = statement(
+      "UPDATE replicas SET state = ?, hash = ?, trusted = ?, credit = ?"
+      " WHERE unit_id = ? AND replica = ?");
   if (!st) return st.status();
-  st.value()->bind(1, replica_state_name(state));
-  if (hash) {
-    st.value()->bind_blob(2, hash->bytes.data(), hash->bytes.size());
+  st.value()->bind(1, replica_state_name(r.state));
+  if (r.hash) {
+    st.value()->bind_blob(2, r.hash->bytes.data(), r.hash->bytes.size());
   } else {
     st.value()->bind_blob(2, nullptr, 0);
   }
-  st.value()->bind(3, as_int(unit_id)).bind(4, replica);
+  st.value()->bind(3, r.trusted ? 1 : 0)
+      .bind(4, static_cast<int>(r.credit))
+      .bind(5, as_int(r.unit_id))
+      .bind(6, r.replica);
+  return st.value()->run();
+}
+
+Status Store::reopen_unit(uint64_t unit_id) {
+  if (Status s = require_transaction("reopen_unit"); !s) return s;
+  auto st = statement("UPDATE units SET result = NULL, rays = 0 WHERE id = ?");
+  if (!st) return st.status();
+  st.value()->bind(1, as_int(unit_id));
+  return st.value()->run();
+}
+
+Status Store::clear_frame_outputs(uint64_t job_id, uint32_t frame) {
+  if (Status s = require_transaction("clear_frame_outputs"); !s) return s;
+  auto st = statement("UPDATE frames SET exr = NULL, png = NULL WHERE job_id = ? AND frame = ?");
+  if (!st) return st.status();
+  st.value()->bind(1, as_int(job_id)).bind(2, frame);
   return st.value()->run();
 }
 
@@ -91,8 +111,8 @@ Status Store::put_worker(const WorkerRecord& w) {
 
 Status Store::load_verification(StoreSnapshot& snap) {
   auto replicas = db_->prepare(
-      "SELECT unit_id, replica, worker_key, owner, lease_id, upload, hash, state FROM replicas"
-      " ORDER BY unit_id, replica");
+      "SELECT unit_id, replica, worker_key, owner, lease_id, upload, hash, state, trusted, credit"
+      " FROM replicas ORDER BY unit_id, replica");
   if (!replicas) return replicas.status();
   for (;;) {
     Result<bool> row = replicas->step();
@@ -107,6 +127,11 @@ Status Store::load_verification(StoreSnapshot& snap) {
     r.upload = replicas->column_int(5) != 0;
     r.hash = optional_hash(replicas.value(), 6);
     r.state = parse_replica_state(replicas->column_text(7));
+    r.trusted = replicas->column_int(8) != 0;
+    const int64_t credit = replicas->column_int(9);
+    r.credit = credit >= 0 && credit <= static_cast<int64_t>(ReplicaCredit::kReversed)
+                   ? static_cast<ReplicaCredit>(credit)
+                   : ReplicaCredit::kNone;
     snap.replicas.push_back(std::move(r));
   }
   auto workers = db_->prepare(

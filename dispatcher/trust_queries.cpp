@@ -26,10 +26,11 @@ Result<std::vector<T>> collect(SqliteDb& db, const std::string& sql, ReadRow rea
   }
 }
 
-// Credit per key, from the ledger (the one source of truth for credit).
+// Credit per key, from the ledger (the one source of truth for credit): grants minus
+// reversals, and the units whose credit stands.
 constexpr std::string_view kCreditTotals =
-    "WITH c AS (SELECT worker_key, SUM(credit) AS credit, COUNT(*) AS units FROM ledger"
-    " GROUP BY worker_key) ";
+    "WITH c AS (SELECT worker_key, SUM(CASE kind WHEN 1 THEN -credit ELSE credit END) AS credit,"
+    " SUM(CASE kind WHEN 1 THEN -1 ELSE 1 END) AS units FROM ledger GROUP BY worker_key) ";
 
 proto::Body internal_error(const std::string& what, const std::string& message) {
   return proto::ErrorReply{proto::ErrorCode::kInternal, "cannot read " + what + ": " + message};
@@ -117,7 +118,8 @@ proto::LedgerRow to_ledger_row(const LedgerEntry& e) {
                           e.grant.credit,
                           e.prev_hash,
                           e.entry_hash,
-                          {e.signature.begin(), e.signature.end()}};
+                          {e.signature.begin(), e.signature.end()},
+                          e.grant.reversal};
 }
 
 Result<LedgerEntry> to_ledger_entry(const proto::LedgerRow& row) {
@@ -129,7 +131,7 @@ Result<LedgerEntry> to_ledger_entry(const proto::LedgerRow& row) {
   }
   e.seq = row.seq;
   e.grant = CreditGrant{row.worker_key, row.job_id, row.unit_id, row.result, row.credit,
-                        row.time_ms};
+                        row.time_ms,   row.reversal};
   e.prev_hash = row.prev_hash;
   e.entry_hash = row.entry_hash;
   std::memcpy(e.signature.data(), row.signature.data(), e.signature.size());

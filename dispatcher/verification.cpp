@@ -2,35 +2,14 @@
 // verification paragraph of dispatcher_core.h and reputation.h).
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "dispatcher/dispatcher_core.h"
 #include "formats/bundle/bundle.h"
 
 namespace tf {
+
 namespace {
-
-// Replicas that reported each hash, in report order of their first vote.
-struct Votes {
-  std::map<Hash256, uint32_t> count;
-  std::optional<Hash256> best;  // most votes; ties go to the hash reported by the lowest replica
-  uint32_t best_count = 0;
-  uint32_t reported = 0, leased = 0;
-};
-
-Votes count_votes(const std::vector<ReplicaRow>& replicas) {
-  Votes v;
-  for (const ReplicaRow& r : replicas) {
-    if (r.state == ReplicaState::kLeased) ++v.leased;
-    if (r.state != ReplicaState::kReported || !r.hash) continue;
-    ++v.reported;
-    const uint32_t n = ++v.count[*r.hash];
-    if (n > v.best_count) {
-      v.best_count = n;
-      v.best = *r.hash;
-    }
-  }
-  return v;
-}
 
 // The rays in verified canonical result bytes (result_hash.h): the trailing u64.
 std::optional<uint64_t> verified_rays(const std::vector<uint8_t>& bytes, const Hash256& hash,
@@ -44,35 +23,87 @@ std::optional<uint64_t> verified_rays(const std::vector<uint8_t>& bytes, const H
 
 }  // namespace
 
+DispatcherCore::Votes DispatcherCore::votes_of(const UnitState& unit) const {
+  Votes v;
+  for (const ReplicaRow& r : unit.replicas) {
+    if (!r.live()) continue;
+    const bool by_trusted = trusted(r.worker_key);
+    if (!by_trusted) ++v.untrusted_live;
+    if (r.state == ReplicaState::kLeased) {
+      ++v.leased;
+      v.trusted_leased += by_trusted ? 1 : 0;
+      continue;
+    }
+    if (!r.hash) continue;
+    ++v.reported;
+    v.trusted_reported += by_trusted ? 1 : 0;
+    Votes::Tally& t = v.by_hash[*r.hash];
+    ++t.count;
+    t.trusted += by_trusted ? 1 : 0;
+    t.auditors += by_trusted && config_.auditors.count(r.worker_key) != 0 ? 1 : 0;
+    v.best_count = std::max(v.best_count, t.count);
+    if (t.trusted > 0) v.best_trusted_count = std::max(v.best_trusted_count, t.count);
+  }
+  return v;
+}
+
+std::optional<Hash256> DispatcherCore::winner(const UnitState& unit, const Votes& votes,
+                                              bool need_trusted) const {
+  std::optional<Hash256> best;
+  Votes::Tally best_tally;
+  for (const auto& [hash, t] : votes.by_hash) {
+    // An auditor's hash decides once the other replicas still out have voted (so that they
+    // are judged, and earn trust, by it) or it has a quorum anyway.
+    const bool audited = t.auditors > 0 && (t.count >= unit.row.quorum || votes.leased == 0);
+    if (!audited && (t.count < unit.row.quorum || (need_trusted && t.trusted == 0))) continue;
+    if (!best || std::tie(t.auditors, t.trusted, t.count) >
+                     std::tie(best_tally.auditors, best_tally.trusted, best_tally.count)) {
+      best = hash;
+      best_tally = t;
+    }
+  }
+  return best;
+}
+
 uint32_t DispatcherCore::replicas_wanted(const UnitState& unit) const {
   auto job = jobs_.find(unit.row.job_id);
   if (unit.done() || job == jobs_.end() || !job->second.active()) return 0;
-  const Votes v = count_votes(unit.replicas);
+  const Votes v = votes_of(unit);
+  const bool need_trusted = needs_trusted_vote(unit);
   const uint32_t live = v.reported + v.leased;
   const uint32_t quorum = unit.row.quorum;
-  if (v.best_count >= quorum) {  // agreed: only the bytes may be missing
+  if (winner(unit, v, need_trusted)) {  // agreed: only the bytes may be missing
     auto missing = missing_bytes_.find(unit.row.id);
     const bool need_uploader = missing != missing_bytes_.end() && missing->second.need_uploader;
     return need_uploader && v.leased == 0 ? 1 : 0;
   }
   const uint32_t for_replication = unit.row.replication > live ? unit.row.replication - live : 0;
-  const uint32_t pending = v.best_count + v.leased;
+  // Votes toward a quorum that can be accepted: with a trusted vote when one is needed.
+  const uint32_t toward = need_trusted && v.trusted_reported > 0 ? v.best_trusted_count
+                                                                 : v.best_count;
+  const uint32_t pending = toward + v.leased;
   const uint32_t for_quorum = quorum > pending ? quorum - pending : 0;
+  const uint32_t for_trusted_vote = need_trusted && !v.has_trusted() ? 1 : 0;
   const uint32_t max = job->second.row.max_replicas;
   const uint32_t cap = max > live ? max - live : 0;
-  return std::min(std::max(for_replication, for_quorum), cap);
+  return std::min(std::max({for_replication, for_quorum, for_trusted_vote}), cap);
 }
 
 Status DispatcherCore::settle(UnitState& unit, bool urgent) {
   JobState& job = jobs_[unit.row.job_id];
   if (unit.done() || !job.active()) return Status::ok();
-  const Votes v = count_votes(unit.replicas);
-  if (v.best && v.best_count >= unit.row.quorum) {
-    if (!needs_bytes(unit.row) || fresh_results_.count(*v.best) != 0 ||
-        store_->has_result_bytes(*v.best)) {
-      return accept_unit(unit, *v.best);
+  const Votes v = votes_of(unit);
+  std::optional<Hash256> win = winner(unit, v, needs_trusted_vote(unit));
+  // No room left for a trusted vote: a quorum without one is the best this unit can have.
+  if (!win && v.leased == 0 && v.reported >= job.row.max_replicas) {
+    win = winner(unit, v, false);
+  }
+  if (win) {
+    if (!needs_bytes(unit.row) || fresh_results_.count(*win) != 0 ||
+        store_->has_result_bytes(*win)) {
+      return accept_unit(unit, *win);
     }
-    missing_bytes_.try_emplace(unit.row.id, MissingBytes{*v.best});
+    missing_bytes_.try_emplace(unit.row.id, MissingBytes{*win});
   } else {
     missing_bytes_.erase(unit.row.id);
   }
@@ -121,30 +152,19 @@ Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
   u.result = hash;
   u.rays = *rays;
   JobState& job = jobs_[u.job_id];
-  std::vector<std::pair<std::string, TrustEvent>> events;
+  // Events first: they read which agreeing keys are trusted before this acceptance counts.
+  const std::vector<std::pair<std::string, TrustEvent>> events = acceptance_events(unit, hash);
   for (ReplicaRow& r : unit.replicas) {
     if (r.state == ReplicaState::kLeased) {
       if (Status s = set_replica_state(r, ReplicaState::kCancelled, std::nullopt); !s) return s;
     }
     if (r.state != ReplicaState::kReported) continue;
     const bool agreed = r.hash == hash;
-    if (Status s = set_replica_state(r, agreed ? ReplicaState::kAgreed : ReplicaState::kDisagreed,
-                                     r.hash);
-        !s) {
-      return s;
-    }
-    if (agreed) {
-      const CreditGrant grant{r.worker_key, u.job_id, u.id, hash, *rays, now_ms_};
-      if (Status s = config_.work_in_background ? ledger_->append_deferred(grant)
-                                                : ledger_->append(grant);
-          !s) {
-        return s;
-      }
-    } else {
-      ++stats_.replicas_disagreed;
-    }
-    events.emplace_back(r.worker_key, agreed ? TrustEvent::kValid : TrustEvent::kInvalid);
+    if (!agreed) ++stats_.replicas_disagreed;
+    r.state = agreed ? ReplicaState::kAgreed : ReplicaState::kDisagreed;
   }
+  // Writes every replica whose state or credit changed.
+  if (Status s = settle_credit(unit, hash, *rays); !s) return s;
   ++job.units_done;
   ++stats_.results_accepted;
   // Reputation last: a quarantine it causes touches other units only.
@@ -169,7 +189,7 @@ Status DispatcherCore::set_replica_state(ReplicaRow& replica, ReplicaState state
   replica.state = state;
   replica.hash = hash;
   if (Status s = store_->begin(); !s) return s;
-  return store_->set_replica(replica.unit_id, replica.replica, state, hash);
+  return store_->set_replica(replica);
 }
 
 ReplicaRow* DispatcherCore::replica_of_lease(uint64_t lease_id, UnitState** unit) {
@@ -209,16 +229,19 @@ const WorkerRecord* DispatcherCore::worker_record(const std::string& key) const 
 Status DispatcherCore::trust_event(const std::string& key, TrustEvent event,
                                    const std::string& detail, uint64_t times) {
   WorkerRecord& record = record_of(key);
+  const bool had_trust = is_trusted(record, config_.trust);
   bool quarantined_now = false;
   for (uint64_t i = 0; i < times; ++i) {
     quarantined_now |= apply_trust_event(record, event, config_.trust, detail);
   }
+  const bool has_trust = is_trusted(record, config_.trust);
+  if (had_trust != has_trust) has_trust ? ++earned_trust_ : --earned_trust_;
   // Written once per iteration, however many events the key had in it (commit()).
   changed_records_.insert(key);
-  return quarantined_now ? quarantine(key) : Status::ok();
+  return quarantined_now ? quarantine(key, event == TrustEvent::kInvalid) : Status::ok();
 }
 
-Status DispatcherCore::quarantine(const std::string& key) {
+Status DispatcherCore::quarantine(const std::string& key, bool forfeit) {
   // Its leases go back to the scheduler, and its pending votes no longer count.
   for (const auto& [peer, worker] : workers_) {
     if (worker.key != key) continue;
@@ -238,7 +261,8 @@ Status DispatcherCore::quarantine(const std::string& key) {
   for (uint64_t id : withdrawn) {
     if (Status s = settle(units_[id]); !s) return s;
   }
-  return Status::ok();
+  if (Status s = reverify_rested_on(key); !s) return s;
+  return forfeit ? forfeit_credit(key) : Status::ok();
 }
 
 Status DispatcherCore::note_malformed(const std::string& key, const std::string& reason,

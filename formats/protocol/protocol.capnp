@@ -322,6 +322,7 @@ struct LedgerRow {
   prevHash @7 :Data;
   entryHash @8 :Data;
   signature @9 :Data;
+  reversal @10 :Bool;  # a reversal entry (dispatcher/ledger.h); false for a grant
 }
 
 struct TrustReply {

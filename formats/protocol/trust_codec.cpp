@@ -68,6 +68,7 @@ void write_trust_reply(wire::TrustReply::Builder b, const TrustReply& m) {
     o.setPrevHash(as_data(e.prev_hash));
     o.setEntryHash(as_data(e.entry_hash));
     o.setSignature(as_data(e.signature));
+    o.setReversal(e.reversal);
   });
   b.setLedgerTotal(m.ledger_total);
   b.setLedgerPublicKey(as_data(m.ledger_public_key));
@@ -118,6 +119,7 @@ TrustReply read_trust_reply(wire::TrustReply::Reader r) {
     o.prev_hash = read_hash(e.getPrevHash(), "trustReply.ledger.prevHash");
     o.entry_hash = read_hash(e.getEntryHash(), "trustReply.ledger.entryHash");
     o.signature = read_bytes(e.getSignature());
+    o.reversal = e.getReversal();
     m.ledger.push_back(std::move(o));
   }
   m.ledger_total = r.getLedgerTotal();

@@ -55,6 +55,7 @@ struct LedgerRow {
   uint64_t credit = 0;
   Hash256 prev_hash, entry_hash;
   std::vector<uint8_t> signature;  // 64 bytes, Ed25519
+  bool reversal = false;           // takes `credit` back (dispatcher/ledger.h)
   bool operator==(const LedgerRow&) const = default;
 };
 

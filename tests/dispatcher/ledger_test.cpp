@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "dispatcher/store.h"
@@ -74,6 +75,38 @@ TEST(Ledger, CanonicalBytesFollowTheDocumentedLayout) {
   put_le(expected, g.worker_key.size(), 4);
   expected.insert(expected.end(), g.worker_key.begin(), g.worker_key.end());
   EXPECT_EQ(canonical_entry_bytes(42, g), expected);
+}
+
+TEST(Ledger, AReversalRepeatsItsGrantUnderItsOwnDomain) {
+  LedgerFixture f;
+  f.append_committed(3);
+  const CreditGrant g = grant_for(2);
+  ASSERT_TRUE(f.store->begin().is_ok());
+  ASSERT_TRUE(f.ledger->reverse(g.unit_id, g.worker_key, 77, false).is_ok());
+  EXPECT_FALSE(f.ledger->reverse(g.unit_id, g.worker_key, 78, false).is_ok())
+      << "one reversal per grant";
+  f.store->rollback();
+  ASSERT_TRUE(f.store->begin().is_ok());
+  ASSERT_TRUE(f.ledger->reverse(g.unit_id, g.worker_key, 77, false).is_ok());
+  const Status none = f.ledger->reverse(999, g.worker_key, 78, false);
+  EXPECT_FALSE(none.is_ok());
+  EXPECT_NE(none.message().find("no readable grant"), std::string::npos) << none.message();
+  ASSERT_TRUE(f.store->commit().is_ok());
+  auto entries = read_ledger_entries(f.store->db());
+  ASSERT_TRUE(entries.is_ok()) << entries.message();
+  ASSERT_EQ(entries->size(), 4u);
+  const CreditGrant& r = entries->back().grant;
+  EXPECT_TRUE(r.reversal);
+  EXPECT_EQ(std::tie(r.worker_key, r.job_id, r.unit_id, r.result, r.credit),
+            std::tie(g.worker_key, g.job_id, g.unit_id, g.result, g.credit));
+  EXPECT_EQ(r.time_ms, 77);
+  // The layout of a grant under the reversal domain: neither domain can pass for the other.
+  std::vector<uint8_t> expected;
+  for (char c : std::string("tilefarm-ledger-reversal-v1")) expected.push_back(static_cast<uint8_t>(c));
+  const std::vector<uint8_t> as_grant = canonical_entry_bytes(4, CreditGrant{r.worker_key, r.job_id, r.unit_id, r.result, r.credit, r.time_ms, false});
+  expected.insert(expected.end(), as_grant.begin() + 18, as_grant.end());
+  EXPECT_EQ(canonical_entry_bytes(4, r), expected);
+  EXPECT_TRUE(f.verify().ok());
 }
 
 // The ledger holds the `count` entries of grant_for(0 .. count) and verifies; and, as an
@@ -252,6 +285,7 @@ constexpr Column kColumns[] = {
     {"unit_id", ColumnKind::kInteger},  {"result", ColumnKind::kBlob},
     {"credit", ColumnKind::kInteger},   {"prev_hash", ColumnKind::kBlob},
     {"entry_hash", ColumnKind::kBlob},  {"signature", ColumnKind::kBlob},
+    {"kind", ColumnKind::kInteger},
 };
 
 std::vector<uint8_t> column_bytes(SqliteDb& db, const Column& c, int64_t seq) {
@@ -286,8 +320,12 @@ void store_column(SqliteDb& db, const Column& c, int64_t seq, const std::vector<
 
 TEST(Ledger, FlippingAnyByteOfAnyFieldFailsAtExactlyThatEntry) {
   LedgerFixture f;
-  constexpr int kEntries = 4;
-  f.append_committed(kEntries);
+  constexpr int kEntries = 5;
+  f.append_committed(kEntries - 1);
+  // The last entry is a reversal (of the second grant): its bytes are guarded the same way.
+  ASSERT_TRUE(f.store->begin().is_ok());
+  ASSERT_TRUE(f.ledger->reverse(grant_for(1).unit_id, grant_for(1).worker_key, 5, false).is_ok());
+  ASSERT_TRUE(f.store->commit().is_ok());
   f.drop_append_only_guards();
   SqliteDb& db = f.store->db();
   int flips = 0;

@@ -54,11 +54,29 @@ TEST(Reputation, OnlyTrustedWorkersEverGetSingleReplicaUnits) {
   policy.spot_check_rate = 0.0;
   TrustRng rng(1);
   WorkerRecord fresh;
-  EXPECT_FALSE(single_replica_suffices(fresh, policy, rng));
+  EXPECT_FALSE(single_replica_suffices(is_trusted(fresh, policy), policy, rng));
   apply_trust_event(fresh, TrustEvent::kValid, policy);
-  EXPECT_TRUE(single_replica_suffices(fresh, policy, rng));
+  EXPECT_TRUE(single_replica_suffices(is_trusted(fresh, policy), policy, rng));
   fresh.quarantined = true;
-  EXPECT_FALSE(single_replica_suffices(fresh, policy, rng));
+  EXPECT_FALSE(single_replica_suffices(is_trusted(fresh, policy), policy, rng));
+}
+
+TEST(Reputation, AgreementNobodyTrustedVouchedForEarnsNoTrustAndLosingToItIsNoFault) {
+  TrustPolicy policy;
+  policy.trust_after = 3;
+  WorkerRecord colluder;
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(apply_trust_event(colluder, TrustEvent::kAgreed, policy));
+  EXPECT_EQ(colluder.valid, 100u) << "accepted results are still counted";
+  EXPECT_EQ(colluder.consecutive_valid, 0u);
+  EXPECT_FALSE(is_trusted(colluder, policy)) << "however many agreements among untrusted keys";
+
+  WorkerRecord honest;
+  for (int i = 0; i < 3; ++i) apply_trust_event(honest, TrustEvent::kValid, policy);
+  ASSERT_TRUE(is_trusted(honest, policy));
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(apply_trust_event(honest, TrustEvent::kOutvoted, policy));
+  EXPECT_EQ(honest.invalid, 0u) << "outvoted by untrusted keys: no fault counted";
+  EXPECT_FALSE(honest.quarantined);
+  EXPECT_FALSE(is_trusted(honest, policy)) << "but its run of vouched results starts over";
 }
 
 // Runs `runs` workers that cheat on each unit with probability q for n units under `policy`,
@@ -75,7 +93,7 @@ double undetected_share(const TrustPolicy& policy, uint64_t start, double q, int
     w.consecutive_valid = start;
     bool detected = false;
     for (int unit = 0; unit < n && !detected; ++unit) {
-      const bool single = single_replica_suffices(w, policy, spot_checks);
+      const bool single = single_replica_suffices(is_trusted(w, policy), policy, spot_checks);
       const bool cheat = uniform(cheats) < q;
       detected = cheat && !single;
       apply_trust_event(w, detected ? TrustEvent::kInvalid : TrustEvent::kValid, policy);
