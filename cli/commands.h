@@ -100,6 +100,18 @@ struct StatusArgs {
 };
 int status(const StatusArgs& args);
 int cancel(const std::string& dispatcher, uint64_t job, const ClientSecurityArgs& security);
+
+// Re-runs the units of a finished job that rested on keys quarantined since (`status` lists
+// its affected frames); with `wait`, waits and fetches the outputs again into output_dir.
+struct ResubmitArgs {
+  uint64_t job = 0;
+  bool affected = false;  // the only mode: required, so that the command says what it re-runs
+  std::string dispatcher;
+  std::string output_dir;
+  bool wait = false;
+  ClientSecurityArgs security;
+};
+int resubmit(const ResubmitArgs& args);
 int outputs(const std::string& dispatcher, uint64_t job, const std::string& dir,
             const ClientSecurityArgs& security);
 

@@ -42,7 +42,8 @@ nlohmann::json to_json(const proto::JobStatus& s) {
   return {{"job", s.job_id}, {"name", s.name}, {"state", proto::job_state_name(s.state)},
           {"priority", s.priority}, {"units_done", s.units_done}, {"units_total", s.units_total},
           {"frames_done", s.frames_done}, {"frames_total", s.frames_total},
-          {"kind", s.simulation ? "simulation" : "render"}, {"message", s.message}};
+          {"kind", s.simulation ? "simulation" : "render"}, {"message", s.message},
+          {"affected_frames", s.affected_frames}};
 }
 
 // Prints the jobs as a table, or as JSON: indented, or on one line (one line per refresh when
@@ -136,6 +137,27 @@ int worker(const WorkerArgs& args) {
   return kExitOk;
 }
 
+// Waits for a job (riding out dispatcher restarts: every request retries on a fresh socket),
+// showing progress, then fetches its outputs into `output_dir` (none when empty).
+int wait_and_download(DispatcherClient& client, uint64_t job, const std::string& output_dir) {
+  ProgressReporter progress(stderr);
+  Result<proto::JobStatus> final_status = client.wait(
+      job, std::chrono::milliseconds(500), [&](const proto::JobStatus& s) { progress.update(s); });
+  if (!final_status) return fail(final_status.message(), kExitJobFailed);
+  progress.finish(final_status.value());
+  if (final_status->state != proto::JobState::kDone) {
+    return fail("job " + std::to_string(job) + " " + proto::job_state_name(final_status->state) +
+                    ": " + final_status->message,
+                kExitJobFailed);
+  }
+  if (!output_dir.empty()) {
+    Result<std::vector<std::filesystem::path>> files = client.download_outputs(job, output_dir);
+    if (!files) return fail(files.message(), kExitJobFailed);
+    for (const auto& f : files.value()) std::fprintf(stderr, "wrote %s\n", f.string().c_str());
+  }
+  return kExitOk;
+}
+
 int submit(const SubmitArgs& args) {
   Result<PreparedJob> job = prepare_job(args.request);
   if (!job) return fail(job.message(), kExitBadInput);
@@ -148,23 +170,21 @@ int submit(const SubmitArgs& args) {
   std::printf("%llu\n", static_cast<unsigned long long>(id.value()));
   std::fflush(stdout);
   if (!args.wait) return kExitOk;
-  ProgressReporter progress(stderr);
-  // --wait rides out dispatcher restarts: every request retries on a fresh socket.
-  Result<proto::JobStatus> final_status = client.wait(
-      id.value(), std::chrono::milliseconds(500), [&](const proto::JobStatus& s) { progress.update(s); });
-  if (!final_status) return fail(final_status.message(), kExitJobFailed);
-  progress.finish(final_status.value());
-  if (final_status->state != proto::JobState::kDone) {
-    return fail("job " + std::to_string(id.value()) + " " +
-                    proto::job_state_name(final_status->state) + ": " + final_status->message,
-                kExitJobFailed);
+  return wait_and_download(client, id.value(), args.output_dir);
+}
+
+int resubmit(const ResubmitArgs& args) {
+  if (!args.affected) {
+    return fail("resubmit re-runs the units that rested on quarantined keys: pass --affected",
+                kExitBadInput);
   }
-  if (!args.output_dir.empty()) {
-    Result<std::vector<std::filesystem::path>> files = client.download_outputs(id.value(), args.output_dir);
-    if (!files) return fail(files.message(), kExitJobFailed);
-    for (const auto& f : files.value()) std::fprintf(stderr, "wrote %s\n", f.string().c_str());
-  }
-  return kExitOk;
+  Result<ClientOptions> client_opts = client_options(args.dispatcher, args.security);
+  if (!client_opts) return fail(client_opts.message(), kExitBadInput);
+  zmq::context_t context;
+  DispatcherClient client(context, args.dispatcher, std::move(client_opts.value()));
+  if (Status s = client.resubmit_affected(args.job); !s) return fail(s.message(), kExitBadInput);
+  if (!args.wait) return kExitOk;
+  return wait_and_download(client, args.job, args.output_dir);
 }
 
 int status(const StatusArgs& args) {

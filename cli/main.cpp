@@ -170,6 +170,22 @@ int main(int argc, char** argv) {
   add_security_flags(cancel_cmd, client_security);
   cancel_cmd->callback([&] { code = cancel(endpoint, job, client_security); });
 
+  ResubmitArgs resubmit_args;
+  auto* resubmit_cmd = app.add_subcommand(
+      "resubmit", "Re-run the units of a finished job that rested on keys quarantined since");
+  resubmit_cmd->add_option("job", resubmit_args.job, "Job id")->required();
+  resubmit_cmd->add_flag("--affected", resubmit_args.affected,
+                         "Re-run the job's affected units (`status` lists their frames)");
+  resubmit_cmd->add_option("--dispatcher", endpoint, "Dispatcher endpoint");
+  resubmit_cmd->add_flag("--wait", resubmit_args.wait, "Wait for the job and fetch its outputs");
+  resubmit_cmd->add_option("--output", resubmit_args.output_dir, "Folder for the outputs (with --wait)");
+  add_security_flags(resubmit_cmd, client_security);
+  resubmit_cmd->callback([&] {
+    resubmit_args.security = client_security;
+    resubmit_args.dispatcher = endpoint;
+    code = resubmit(resubmit_args);
+  });
+
   std::string to_dir;
   auto* outputs_cmd = app.add_subcommand("outputs", "Fetch a job's finished frames");
   outputs_cmd->add_option("job", job, "Job id")->required();

@@ -129,6 +129,10 @@ Status DispatcherClient::cancel(uint64_t job_id) {
   return reply.status();
 }
 
+Status DispatcherClient::resubmit_affected(uint64_t job_id) {
+  return request(proto::ResubmitRequest{job_id}).status();
+}
+
 Result<proto::OutputsReply> DispatcherClient::outputs(uint64_t job_id) {
   Result<proto::Body> reply = request(proto::OutputsRequest{job_id});
   if (!reply) return Error{reply.message()};

@@ -58,6 +58,8 @@ class DispatcherClient {
   Result<uint64_t> submit(const proto::SubmitJob& job);
   Result<std::vector<proto::JobStatus>> status(uint64_t job_id);  // 0: every job
   Status cancel(uint64_t job_id);
+  // Re-runs a finished job's affected units (proto::ResubmitRequest).
+  Status resubmit_affected(uint64_t job_id);
   Result<proto::OutputsReply> outputs(uint64_t job_id);
   Result<std::vector<uint8_t>> fetch_output(const Hash256& hash);
   // Writes every output of the job into `dir` (created if missing; names with '/' go into

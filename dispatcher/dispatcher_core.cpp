@@ -53,6 +53,7 @@ Status DispatcherCore::load(int64_t now_ms) {
     if (frame == frames_.end()) continue;
     JobState& job = jobs_[row.job_id];
     ++job.units_total;
+    job.units_affected += row.affected ? 1 : 0;
     frame->second.unit_ids.push_back(row.id);
     if (row.result) {
       ++job.units_done;
@@ -318,6 +319,11 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
     JobState& job = jobs_[pick->job_id];
     if (unit == units_.end() || !job.active() || replicas_wanted(unit->second) == 0) {
       scheduler_.finished_one(pick->job_id);  // a stale entry
+      // Or a unit whose votes became acceptable since: a voter earned trust while it waited
+      // for a trusted vote (trust is read as of now).
+      if (unit != units_.end() && job.active() && !unit->second.done()) {
+        if (Status s = settle(unit->second); !s) return s;
+      }
       continue;
     }
     if (!may_hold(unit->second, worker) || !trust_allows(unit->second, worker) ||
@@ -447,10 +453,21 @@ std::vector<proto::JobStatus> DispatcherCore::job_statuses(uint64_t job_id) cons
   std::vector<proto::JobStatus> out;
   for (const auto& [id, job] : jobs_) {
     if (job_id != 0 && id != job_id) continue;
+    std::vector<uint32_t> affected = affected_frames(job);
+    std::string message = job.row.message.empty() ? unserved_reason(job) : job.row.message;
+    if (!affected.empty() && message.empty()) {
+      std::string list;
+      for (uint32_t f : affected) list += (list.empty() ? "" : ", ") + std::to_string(f);
+      message = (job.row.is_simulation() ? "affected runs " : "affected frames ") + list + ": " +
+                std::to_string(job.units_affected) +
+                " accepted units rested on keys quarantined since; " +
+                (job.row.is_simulation()
+                     ? "submit the batch again to re-run them"
+                     : "`tilefarm resubmit " + std::to_string(id) + " --affected` re-runs them");
+    }
     out.push_back({id, job.row.name, job.row.state, job.row.priority, job.units_done,
                    job.units_total, job.frames_done, static_cast<uint32_t>(job.frames.size()),
-                   job.row.message.empty() ? unserved_reason(job) : job.row.message,
-                   job.row.is_simulation()});
+                   std::move(message), job.row.is_simulation(), std::move(affected)});
   }
   return out;
 }

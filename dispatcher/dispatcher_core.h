@@ -203,6 +203,7 @@ class DispatcherCore {
     uint64_t units_total = 0, units_done = 0;
     std::vector<uint32_t> frames;
     uint32_t frames_done = 0;
+    uint64_t units_affected = 0;  // UnitRow::affected
     bool active() const {
       return row.state == proto::JobState::kQueued || row.state == proto::JobState::kRunning;
     }
@@ -315,10 +316,14 @@ class DispatcherCore {
                                                                     const Hash256& hash);
 
   // Retroactive correction (reverification.cpp).
-  // Reopens every accepted unit of a running render job that rested on `key`: no other
-  // agreeing replica's key was trusted at acceptance and is still unquarantined.
+  // Reopens every accepted unit of a running render job that rested on `key` (no other
+  // agreeing replica's key was trusted at acceptance and is still unquarantined); marks those
+  // of finished jobs and of simulation runs affected.
   Status reverify_rested_on(const std::string& key);
   Status reopen_unit(UnitState& unit);
+  Status mark_affected(UnitState& unit);
+  // The frames (runs) of a job with affected units, ascending.
+  std::vector<uint32_t> affected_frames(const JobState& job) const;
   // Reversal entries for every credit `key` holds.
   Status forfeit_credit(const std::string& key);
   // Credit entries of an acceptance of `unit` with `hash`: grants to agreeing replicas not
@@ -361,6 +366,8 @@ class DispatcherCore {
   Result<proto::Body> on_client_message(const proto::Body& body);
   Result<proto::Body> submit(const proto::SubmitJob& request);
   Result<proto::Body> cancel(uint64_t job_id);
+  // Runs a finished render job again for its affected units only (reverification.cpp).
+  Result<proto::Body> resubmit_affected(uint64_t job_id);
   Result<proto::Body> outputs(uint64_t job_id) const;
 
   DispatcherConfig config_;

@@ -5,6 +5,11 @@
 // for it is reversed by a compensating ledger entry. A key quarantined for wrong results
 // forfeits all its credit the same way.
 //
+// A finished job is not reopened behind its client's back: its units that rested on the key
+// are marked affected (job status lists their frames) until the client resubmits them. A
+// simulation chunk feeds every later one of its run, and runs are not rewound: such units are
+// marked affected whatever their job's state.
+//
 // "Rested on" a key: the key's replica agreed, and no other agreeing replica belongs to a key
 // that was trusted when the unit was accepted (ReplicaRow::trusted) and is not quarantined. A
 // quorum of keys that were all untrusted, or whose only trusted members fell, proves nothing.
@@ -17,10 +22,9 @@ namespace tf {
 Status DispatcherCore::reverify_rested_on(const std::string& key) {
   std::vector<uint64_t> rested;
   for (const auto& [id, unit] : units_) {
-    if (!unit.done()) continue;
+    if (!unit.done() || unit.row.affected) continue;
     const JobState& job = jobs_[unit.row.job_id];
-    // A simulation chunk feeds every later one: its runs are not rewound (DESIGN.md).
-    if (!job.active() || job.row.is_simulation()) continue;
+    if (!job.active() && job.row.state != proto::JobState::kDone) continue;
     bool on_key = false, on_other_anchor = false;
     for (const ReplicaRow& r : unit.replicas) {
       if (r.state != ReplicaState::kAgreed) continue;
@@ -34,9 +38,68 @@ Status DispatcherCore::reverify_rested_on(const std::string& key) {
   }
   std::sort(rested.begin(), rested.end());  // a reproducible order of the new leases
   for (uint64_t id : rested) {
-    if (Status s = reopen_unit(units_[id]); !s) return s;
+    UnitState& unit = units_[id];
+    const JobState& job = jobs_[unit.row.job_id];
+    Status s = job.active() && !job.row.is_simulation() ? reopen_unit(unit) : mark_affected(unit);
+    if (!s) return s;
   }
   return Status::ok();
+}
+
+Status DispatcherCore::mark_affected(UnitState& unit) {
+  if (Status s = store_->begin(); !s) return s;
+  if (Status s = store_->set_unit_affected(unit.row.id, true); !s) return s;
+  unit.row.affected = true;
+  ++jobs_[unit.row.job_id].units_affected;
+  return Status::ok();
+}
+
+std::vector<uint32_t> DispatcherCore::affected_frames(const JobState& job) const {
+  std::vector<uint32_t> frames;
+  if (job.units_affected == 0) return frames;
+  for (uint32_t number : job.frames) {
+    const FrameState& frame = frames_.at({job.row.id, number});
+    if (std::any_of(frame.unit_ids.begin(), frame.unit_ids.end(),
+                    [&](uint64_t id) { return units_.at(id).row.affected; })) {
+      frames.push_back(number);
+    }
+  }
+  return frames;
+}
+
+Result<proto::Body> DispatcherCore::resubmit_affected(uint64_t job_id) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) {
+    return proto::Body(proto::ErrorReply{proto::ErrorCode::kNotFound, "no job " + std::to_string(job_id)});
+  }
+  JobState& job = it->second;
+  const auto refuse = [&](const std::string& why) {
+    return proto::Body(proto::ErrorReply{proto::ErrorCode::kConflict,
+                                         "job " + std::to_string(job_id) + " " + why});
+  };
+  if (job.row.is_simulation()) {
+    return refuse("is a simulation batch: its runs cannot be rewound; submit the batch again");
+  }
+  if (job.row.state != proto::JobState::kDone) {
+    return refuse(std::string("is ") + proto::job_state_name(job.row.state) +
+                  ": only a finished job is resubmitted");
+  }
+  if (job.units_affected == 0) return refuse("has no affected units");
+  job.row.state = proto::JobState::kRunning;
+  job.row.message.clear();
+  scheduler_.add_job(job.row.id, job.row.priority);
+  if (Status s = store_->begin(); !s) return Error{s.message()};
+  if (Status s = store_->set_job_state(job.row.id, job.row.state, ""); !s) return Error{s.message()};
+  std::vector<uint64_t> affected;
+  for (uint32_t number : job.frames) {
+    for (uint64_t id : frames_.at({job.row.id, number}).unit_ids) {
+      if (units_.at(id).row.affected) affected.push_back(id);
+    }
+  }
+  for (uint64_t id : affected) {
+    if (Status s = reopen_unit(units_[id]); !s) return Error{s.message()};
+  }
+  return proto::Body(proto::Ack{});
 }
 
 Status DispatcherCore::reopen_unit(UnitState& unit) {
@@ -47,6 +110,10 @@ Status DispatcherCore::reopen_unit(UnitState& unit) {
   if (Status s = store_->reopen_unit(u.id); !s) return s;
   u.result.reset();
   u.rays = 0;
+  if (u.affected) {
+    u.affected = false;
+    --job.units_affected;
+  }
   // Verified in full this time, whatever adaptive replication chose before.
   if (u.replication != job.row.replication || u.quorum != job.row.quorum) {
     u.replication = job.row.replication;
@@ -84,8 +151,9 @@ Status DispatcherCore::settle_credit(UnitState& unit, const Hash256& hash, uint6
         return s;
       }
       r.credit = ReplicaCredit::kGranted;
-    } else if (!agreed && r.credit == ReplicaCredit::kGranted) {
-      // Credited for a result that lost on re-verification.
+    } else if (!agreed && r.credit == ReplicaCredit::kGranted && r.hash != hash) {
+      // Credited for a result that lost on re-verification (a withdrawn vote for the hash
+      // that won keeps its credit).
       if (Status s = reverse_credit(r); !s) return s;
     } else if (!agreed && r.state != ReplicaState::kDisagreed) {
       continue;  // not part of this acceptance and nothing changed

@@ -149,10 +149,12 @@ constexpr const char* kMigrations[] = {
     )sql",
     // 8 -> 9: trust against collusion. A replica records whether its key was trusted when its
     // unit was accepted and where its credit stands (ReplicaCredit); the ledger holds
-    // reversals (kind 1) beside grants (kind 0), at most one of each per (unit, key). Agreed
-    // replicas of earlier versions were credited; their trust at the time is unknown and
-    // reads as untrusted, so a later quarantine re-verifies them.
+    // reversals (kind 1) beside grants (kind 0), at most one of each per (unit, key); a unit of
+    // a finished job may be marked affected (UnitRow::affected). Agreed replicas of earlier
+    // versions were credited; their trust at the time is unknown and reads as untrusted, so a
+    // later quarantine re-verifies them.
     R"sql(
+    ALTER TABLE units ADD COLUMN affected INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE replicas ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE replicas ADD COLUMN credit INTEGER NOT NULL DEFAULT 0;
     UPDATE replicas SET credit = 1 WHERE state = 'agreed';
@@ -449,7 +451,7 @@ Result<StoreSnapshot> Store::load() {
   }
   auto units = db_->prepare(
       "SELECT id, job_id, frame, x0, y0, x1, y1, s0, s1, attempts, result, rays, replication,"
-      " quorum, z0, z1, input FROM units ORDER BY id");
+      " quorum, z0, z1, input, affected FROM units ORDER BY id");
   if (!units) return Error{units.message()};
   for (;;) {
     Result<bool> row = units->step();
@@ -473,6 +475,7 @@ Result<StoreSnapshot> Store::load() {
     u.z0 = static_cast<uint32_t>(units->column_int(14));
     u.z1 = static_cast<uint32_t>(units->column_int(15));
     u.input = optional_hash(units.value(), 16);
+    u.affected = units->column_int(17) != 0;
     snap.units.push_back(std::move(u));
   }
   auto leases = db_->prepare("SELECT id, unit_id, worker, deadline_ms FROM leases ORDER BY id");

@@ -72,6 +72,9 @@ struct UnitRow {
   // input the state blob at step s0. Render units: z0 = 0, z1 = 1, no input.
   uint32_t z0 = 0, z1 = 1;
   std::optional<Hash256> input{};
+  // Accepted in a job that had finished (or a simulation run, whose chunks are never rewound)
+  // when a key its acceptance rested on was quarantined: possibly wrong until re-run.
+  bool affected = false;
 };
 
 // A simulation run's progress: `state` is the blob of its whole-domain state at `step`.
@@ -194,8 +197,10 @@ class Store {
   // Writes the replica's state, hash, trust flag and credit.
   Status set_replica(const ReplicaRow& replica);
   Status put_worker(const WorkerRecord& worker);  // insert or replace by key
-  // Re-verification of an accepted unit: its result is cleared, and so are its frame's outputs.
+  // Re-verification of an accepted unit: its result and affected mark are cleared, and so are
+  // its frame's outputs.
   Status reopen_unit(uint64_t unit_id);
+  Status set_unit_affected(uint64_t unit_id, bool affected);
   Status clear_frame_outputs(uint64_t job_id, uint32_t frame);
   // Simulation state (store_sim.cpp).
   Status put_sim_run(const SimRunRow& run);  // insert or replace by (job, run)

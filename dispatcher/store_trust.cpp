@@ -73,9 +73,17 @@ Status Store::set_replica(const ReplicaRow& r) {
 
 Status Store::reopen_unit(uint64_t unit_id) {
   if (Status s = require_transaction("reopen_unit"); !s) return s;
-  auto st = statement("UPDATE units SET result = NULL, rays = 0 WHERE id = ?");
+  auto st = statement("UPDATE units SET result = NULL, rays = 0, affected = 0 WHERE id = ?");
   if (!st) return st.status();
   st.value()->bind(1, as_int(unit_id));
+  return st.value()->run();
+}
+
+Status Store::set_unit_affected(uint64_t unit_id, bool affected) {
+  if (Status s = require_transaction("set_unit_affected"); !s) return s;
+  auto st = statement("UPDATE units SET affected = ? WHERE id = ?");
+  if (!st) return st.status();
+  st.value()->bind(1, int64_t{affected ? 1 : 0}).bind(2, as_int(unit_id));
   return st.value()->run();
 }
 

@@ -1,5 +1,10 @@
 #include "benchmarks/trust/trust_farm_sim.h"
 
+#include <cstdio>
+#include <numeric>
+#include <tuple>
+
+#include "dispatcher/ledger.h"
 #include "formats/bundle/bundle.h"
 #include "formats/protocol/result_hash.h"
 
@@ -18,6 +23,24 @@ std::vector<float> honest_rgb(const proto::RenderUnitSpec& u) {
   return rgb;
 }
 
+// Routing ids for `workers` workers that sort in an order drawn from `seed` (a Fisher-Yates
+// shuffle on TrustRng, the same on every standard library).
+std::vector<std::string> routing_ids(size_t workers, uint64_t seed) {
+  std::vector<size_t> rank(workers);
+  std::iota(rank.begin(), rank.end(), size_t{0});
+  TrustRng rng(seed);
+  for (size_t i = workers; i > 1; --i) {
+    std::swap(rank[i - 1], rank[static_cast<size_t>(rng.uniform() * static_cast<double>(i))]);
+  }
+  std::vector<std::string> ids;
+  for (size_t r : rank) {
+    char id[32];
+    std::snprintf(id, sizeof id, "peer-%06zu", r);
+    ids.emplace_back(id);
+  }
+  return ids;
+}
+
 }  // namespace
 
 uint64_t SimJob::units() const {
@@ -27,7 +50,8 @@ uint64_t SimJob::units() const {
 
 Result<std::unique_ptr<TrustFarmSim>> TrustFarmSim::start(DispatcherConfig config,
                                                           const std::filesystem::path& state_dir,
-                                                          size_t workers, uint32_t slots) {
+                                                          size_t workers, uint32_t slots,
+                                                          uint64_t order_seed) {
   std::error_code ec;
   std::filesystem::remove_all(state_dir, ec);
   config.state_dir = state_dir;
@@ -40,8 +64,8 @@ Result<std::unique_ptr<TrustFarmSim>> TrustFarmSim::start(DispatcherConfig confi
   std::unique_ptr<TrustFarmSim> sim(new TrustFarmSim(std::move(core.value())));
   sim->held_.resize(workers);
   sim->kept_.resize(workers);
+  sim->peers_ = routing_ids(workers, order_seed);
   for (size_t w = 0; w < workers; ++w) {
-    sim->peers_.push_back("peer-" + std::to_string(w));
     proto::WorkerHello hello{"sim-" + std::to_string(w),
                              {{"cpu", 0, "sim", 0, 1, "synthetic", slots}},
                              {},
@@ -56,13 +80,18 @@ Status TrustFarmSim::deliver(const std::string& peer, const std::string& key, pr
 }
 
 proto::UnitResult TrustFarmSim::result_for(size_t worker, const proto::RenderUnitSpec& spec,
-                                           bool cheat, bool with_bytes) {
+                                           Cheat cheat, bool with_bytes) {
   proto::UnitResult r{spec.lease_id, spec.unit_id, "synthetic", spec.x1 - spec.x0,
                       spec.y1 - spec.y0, honest_rgb(spec), 0, {}};
   r.rays = uint64_t{r.width} * r.height * (spec.s1 - spec.s0);
-  if (cheat) r.rgb[0] += 1.0f + static_cast<float>(worker);
   r.result_hash = proto::result_hash(r.rgb, r.rays);
-  if (cheat) wrong_[worker][spec.unit_id] = r.result_hash;
+  truth_.try_emplace(spec.unit_id, Truth{r.result_hash, spec.frame, spec.x0, spec.y0,
+                                         uint64_t{r.width} * r.height});
+  if (cheat != Cheat::kNo) {
+    r.rgb[0] += cheat == Cheat::kAlone ? 1.0f + static_cast<float>(worker) : -1.0f;
+    r.result_hash = proto::result_hash(r.rgb, r.rays);
+    cheated_units_.insert(spec.unit_id);
+  }
   kept_[worker][spec.lease_id] = r;
   if (!with_bytes) r.rgb.clear();
   return r;
@@ -77,7 +106,7 @@ Status TrustFarmSim::round(const CheatPolicy& cheat) {
       if (o.peer != peers_[w]) continue;
       if (const auto* grant = std::get_if<proto::LeaseGrant>(&o.envelope.body)) {
         for (const proto::RenderUnitSpec& spec : grant->units) {
-          held_[w].push_back({spec, cheat && cheat(w, spec)});
+          held_[w].push_back({spec, cheat ? cheat(w, spec) : Cheat::kNo});
         }
       } else if (const auto* ask = std::get_if<proto::ResultBytesRequest>(&o.envelope.body)) {
         auto it = kept_[w].find(ask->lease_id);
@@ -142,13 +171,13 @@ Result<proto::JobState> TrustFarmSim::run_job(const SimJob& job, const CheatPoli
     }
   }
   if (job_id == 0) return Error{"the dispatcher did not answer the submission"};
+  proto::JobState state = proto::JobState::kQueued;
   for (int r = 0; r < max_rounds; ++r) {
     if (Status s = round(cheat); !s) return Error{s.message()};
-    const proto::JobState state = core_->job_statuses(job_id).at(0).state;
-    if (state != proto::JobState::kQueued && state != proto::JobState::kRunning) return state;
+    state = core_->job_statuses(job_id).at(0).state;
+    if (state != proto::JobState::kQueued && state != proto::JobState::kRunning) break;
   }
-  return Error{"job " + std::to_string(job_id) + " did not finish in " +
-               std::to_string(max_rounds) + " rounds"};
+  return state;
 }
 
 Result<std::optional<Hash256>> TrustFarmSim::accepted_result(uint64_t unit_id) {
@@ -163,6 +192,39 @@ Result<std::optional<Hash256>> TrustFarmSim::accepted_result(uint64_t unit_id) {
   Hash256 h;
   std::copy(bytes.begin(), bytes.end(), h.bytes.begin());
   return std::optional<Hash256>(h);
+}
+
+Result<std::set<uint64_t>> TrustFarmSim::ever_accepted_wrong() {
+  Result<std::vector<LedgerEntry>> ledger = read_ledger_entries(core_->store().db());
+  if (!ledger) return Error{ledger.message()};
+  std::set<uint64_t> units;
+  for (const LedgerEntry& e : ledger.value()) {
+    const CreditGrant& g = e.grant;
+    if (!g.reversal && cheated_units_.count(g.unit_id) != 0 &&
+        g.result != truth_.at(g.unit_id).hash) {
+      units.insert(g.unit_id);
+    }
+  }
+  return units;
+}
+
+Result<TrustFarmSim::WrongResults> TrustFarmSim::wrong_results() {
+  WrongResults w;
+  w.units_sent = cheated_units_.size();
+  Result<std::set<uint64_t>> ever = ever_accepted_wrong();
+  if (!ever) return Error{ever.message()};
+  w.ever_accepted = ever->size();
+  std::set<std::tuple<uint32_t, uint32_t, uint32_t>> wrong_tiles;  // (frame, x0, y0)
+  for (uint64_t unit : cheated_units_) {
+    Result<std::optional<Hash256>> accepted = accepted_result(unit);
+    if (!accepted) return Error{accepted.message()};
+    const Truth& truth = truth_.at(unit);
+    if (!accepted.value() || *accepted.value() == truth.hash) continue;
+    ++w.accepted_now;
+    // A tile's sample ranges are separate units: its pixels count once.
+    if (wrong_tiles.emplace(truth.frame, truth.x0, truth.y0).second) w.pixels_now += truth.pixels;
+  }
+  return w;
 }
 
 }  // namespace tf::bench

@@ -179,6 +179,7 @@ void write(wire::StatusReply::Builder b, const StatusReply& m) {
     o.setFramesTotal(j.frames_total);
     o.setMessage(j.message);
     o.setSimulation(j.simulation);
+    set_list(o.initAffectedFrames(list_size(j.affected_frames)), j.affected_frames);
   });
 }
 
@@ -237,6 +238,7 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
           [&](const SubmitJob& m) { write(b.initSubmitJob(), m); },
           [&](const StatusRequest& m) { b.initStatusRequest().setJobId(m.job_id); },
           [&](const CancelRequest& m) { b.initCancelRequest().setJobId(m.job_id); },
+          [&](const ResubmitRequest& m) { b.initResubmitRequest().setJobId(m.job_id); },
           [&](const OutputsRequest& m) { b.initOutputsRequest().setJobId(m.job_id); },
           [&](const OutputFetch& m) { b.initOutputFetch().setHash(as_data(m.hash)); },
           [&](const MissingBlobsReply& m) { write_hashes(b.initMissingBlobsReply(), m.hashes); },
@@ -384,9 +386,11 @@ SubmitJob read(wire::SubmitJob::Reader r) {
 StatusReply read(wire::StatusReply::Reader r) {
   StatusReply m;
   for (auto j : r.getJobs()) {
-    m.jobs.push_back({j.getJobId(), read_text(j.getName()), read_job_state(j.getState()),
-                      j.getPriority(), j.getUnitsDone(), j.getUnitsTotal(), j.getFramesDone(),
-                      j.getFramesTotal(), read_text(j.getMessage()), j.getSimulation()});
+    JobStatus& s = m.jobs.emplace_back(JobStatus{
+        j.getJobId(), read_text(j.getName()), read_job_state(j.getState()), j.getPriority(),
+        j.getUnitsDone(), j.getUnitsTotal(), j.getFramesDone(), j.getFramesTotal(),
+        read_text(j.getMessage()), j.getSimulation(), {}});
+    for (uint32_t frame : j.getAffectedFrames()) s.affected_frames.push_back(frame);
   }
   return m;
 }
@@ -436,6 +440,7 @@ Body read_body(wire::Envelope::Body::Reader b) {
     case WhichBody::SUBMIT_JOB: return read(b.getSubmitJob());
     case WhichBody::STATUS_REQUEST: return StatusRequest{b.getStatusRequest().getJobId()};
     case WhichBody::CANCEL_REQUEST: return CancelRequest{b.getCancelRequest().getJobId()};
+    case WhichBody::RESUBMIT_REQUEST: return ResubmitRequest{b.getResubmitRequest().getJobId()};
     case WhichBody::OUTPUTS_REQUEST: return OutputsRequest{b.getOutputsRequest().getJobId()};
     case WhichBody::OUTPUT_FETCH:
       return OutputFetch{read_hash(b.getOutputFetch().getHash(), "outputFetch.hash")};

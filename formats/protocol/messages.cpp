@@ -30,6 +30,7 @@ Role sender_role(const Body& body) {
           [](const OutputsRequest&) { return Role::kClient; },
           [](const OutputFetch&) { return Role::kClient; },
           [](const TrustQuery&) { return Role::kClient; },
+          [](const ResubmitRequest&) { return Role::kClient; },
           [](const auto&) { return Role::kDispatcher; },
       },
       body);
@@ -43,7 +44,7 @@ const char* kind_name(const Body& body) {
       "submitJob",      "statusRequest",   "cancelRequest",       "outputsRequest",
       "outputFetch",    "missingBlobsReply", "ack",               "submitReply",
       "statusReply",    "outputsReply",    "outputData",          "errorReply",
-      "resultBytesRequest", "trustQuery", "trustReply"};
+      "resultBytesRequest", "trustQuery", "trustReply", "resubmitRequest"};
   static_assert(std::size(kNames) == std::variant_size_v<Body>);
   return kNames[body.index()];
 }

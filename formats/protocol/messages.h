@@ -217,6 +217,12 @@ struct CancelRequest {
   uint64_t job_id = 0;
   bool operator==(const CancelRequest&) const = default;
 };
+// Re-runs the units of a finished render job whose acceptance rested on keys quarantined since
+// (JobStatus::affected_frames); answered with Ack, the job running again.
+struct ResubmitRequest {
+  uint64_t job_id = 0;
+  bool operator==(const ResubmitRequest&) const = default;
+};
 struct OutputsRequest {
   uint64_t job_id = 0;
   bool operator==(const OutputsRequest&) const = default;
@@ -248,6 +254,9 @@ struct JobStatus {
   uint32_t frames_done = 0, frames_total = 0;
   std::string message;  // why a job failed
   bool simulation = false;  // a simulation batch: frames are its runs
+  // Frames (runs) with accepted units that rested on keys quarantined after the job finished:
+  // possibly wrong until resubmitted (ResubmitRequest).
+  std::vector<uint32_t> affected_frames = {};
   bool operator==(const JobStatus&) const = default;
 };
 struct StatusReply {
@@ -284,7 +293,7 @@ using Body = std::variant<WorkerHello, WorkerHeartbeat, UnitResult, UnitFailure,
                           MissingBlobsRequest, BlobUpload, SubmitJob, StatusRequest,
                           CancelRequest, OutputsRequest, OutputFetch, MissingBlobsReply, Ack,
                           SubmitReply, StatusReply, OutputsReply, OutputData, ErrorReply,
-                          ResultBytesRequest, TrustQuery, TrustReply>;
+                          ResultBytesRequest, TrustQuery, TrustReply, ResubmitRequest>;
 
 struct Envelope {
   uint64_t request_id = 0;  // chosen by a client, echoed in the reply; 0 when unsolicited

@@ -50,6 +50,8 @@ struct Envelope {
     # client -> dispatcher, dispatcher -> client: credits, reputation, the signed ledger
     trustQuery @27 :TrustQuery;
     trustReply @28 :TrustReply;
+    # client -> dispatcher: re-run the units of a finished job that rested on quarantined keys
+    resubmitRequest @29 :JobRef;
   }
 }
 
@@ -244,6 +246,7 @@ struct JobStatus {
   framesTotal @7 :UInt32;
   message @8 :Text;
   simulation @9 :Bool;   # a simulation batch: its frames are runs
+  affectedFrames @10 :List(UInt32);  # frames (runs) with units that rested on quarantined keys
 }
 
 struct StatusReply {

@@ -240,5 +240,89 @@ TEST_F(CollusionTest, ASingleReplicaResultOfAFallenTrustedKeyIsRedoneAndItsCredi
   expect_ledger_verifies();
 }
 
+TEST_F(CollusionTest, AnHonestFarmLeavingItsBootstrapFinishesEveryJob) {
+  // Units whose replicas went to untrusted keys before the farm had a trusted key wait for a
+  // trusted vote; when one of their voters earns trust meanwhile, they must still be accepted.
+  config_.trust.trust_after = 2;
+  reopen(kStart);
+  const std::vector<std::string> peers = {"w1", "w2", "w3", "w4", "w5"};
+  std::map<std::string, std::vector<proto::RenderUnitSpec>> held;
+  const auto deliver = [&](const std::vector<Outgoing>& out) {
+    for (const std::string& p : peers) {
+      for (const auto& g : grants(out, p)) held[p].push_back(g);
+    }
+  };
+  const uint64_t job = submit(3, 0, 2, 2);
+  for (const std::string& p : peers) deliver(send(p, hello(3), kStart));
+  for (int round = 0; round < 200 && status(job).state != proto::JobState::kDone; ++round) {
+    // Workers answer in turn, one unit each per round: votes arrive spread over time.
+    for (const std::string& p : peers) {
+      if (held[p].empty()) {
+        deliver(send(p, proto::WorkerHeartbeat{}, kStart));
+        continue;
+      }
+      const proto::RenderUnitSpec spec = held[p].front();
+      held[p].erase(held[p].begin());
+      deliver(send(p, spec.upload_bytes ? result_for(spec) : hash_only(result_for(spec)), kStart));
+    }
+  }
+  EXPECT_EQ(status(job).state, proto::JobState::kDone) << status(job).units_done << " of "
+                                                       << status(job).units_total << " units";
+}
+
+TEST_F(CollusionTest, AFinishedJobListsItsAffectedFramesUntilResubmitted) {
+  config_.trust.trust_after = 100;  // neither key earns trust in this job
+  reopen(kStart);
+  const uint64_t job = submit(2, 0, 2, 2);
+  std::map<std::string, std::vector<proto::RenderUnitSpec>> held;
+  const auto deliver = [&](const std::vector<Outgoing>& out) {
+    for (const std::string p : {"c1", "c2", "h"}) {
+      for (const auto& g : grants(out, p)) held[p].push_back(g);
+    }
+  };
+  // Answers what `peers` hold, honestly, until the job is done.
+  const auto run = [&](const std::vector<std::string>& peers) {
+    for (int round = 0; round < 100 && status(job).state != proto::JobState::kDone; ++round) {
+      for (const std::string& p : peers) {
+        std::vector<proto::RenderUnitSpec> specs = std::exchange(held[p], {});
+        if (specs.empty()) deliver(send(p, proto::WorkerHeartbeat{}, kStart));
+        for (const auto& spec : specs) {
+          deliver(send(p, spec.upload_bytes ? result_for(spec) : hash_only(result_for(spec)), kStart));
+        }
+      }
+    }
+  };
+  // A new farm of two keys: every unit rests on both (neither was trusted).
+  deliver(send("c1", hello(4), kStart));
+  deliver(send("c2", hello(4), kStart));
+  run({"c1", "c2"});
+  ASSERT_EQ(status(job).state, proto::JobState::kDone);
+  EXPECT_TRUE(status(job).affected_frames.empty());
+  const std::vector<Outgoing> refused = send("client", proto::ResubmitRequest{job}, kStart);
+  ASSERT_NE(std::get_if<proto::ErrorReply>(&refused.at(0).envelope.body), nullptr)
+      << "a job with no affected units is not resubmitted";
+
+  quarantine_for_malformed("c1");
+  EXPECT_EQ(core_->stats().units_reverified, 0u) << "a finished job is not reopened behind its client";
+  const proto::JobStatus affected = status(job);
+  EXPECT_EQ(affected.state, proto::JobState::kDone);
+  EXPECT_EQ(affected.affected_frames, (std::vector<uint32_t>{1, 2}));
+  EXPECT_NE(affected.message.find("resubmit " + std::to_string(job) + " --affected"), std::string::npos)
+      << affected.message;
+
+  const std::vector<Outgoing> ack = send("client", proto::ResubmitRequest{job}, kStart);
+  ASSERT_NE(std::get_if<proto::Ack>(&ack.at(0).envelope.body), nullptr);
+  EXPECT_EQ(status(job).state, proto::JobState::kRunning);
+  EXPECT_EQ(status(job).units_done, 0u);
+  EXPECT_EQ(core_->stats().units_reverified, status(job).units_total);
+  deliver(send("h", hello(4), kStart));
+  run({"c2", "h"});
+  EXPECT_EQ(status(job).state, proto::JobState::kDone);
+  EXPECT_TRUE(status(job).affected_frames.empty());
+  // c1's results were right: withdrawn for its quarantine, their credit stands.
+  EXPECT_EQ(core_->stats().credits_reversed, 0u);
+  expect_ledger_verifies();
+}
+
 }  // namespace
 }  // namespace tf

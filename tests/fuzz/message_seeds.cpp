@@ -89,6 +89,7 @@ std::vector<proto::Body> filled_messages() {
   job.units_total = 10;
   job.frames_total = 2;
   job.message = "half way";
+  job.affected_frames = {1, 2};
 
   proto::TrustReply trust;
   trust.topic = proto::TrustTopic::kLedger;
@@ -127,6 +128,7 @@ std::vector<proto::Body> filled_messages() {
       proto::OutputData{h, true, {8, 9}},
       proto::ErrorReply{proto::ErrorCode::kNotFound, "no such job"},
       proto::TrustQuery{proto::TrustTopic::kLedger, 5, 10},
+      proto::ResubmitRequest{11},
       trust,
   };
 }
