@@ -74,6 +74,19 @@ class CollusionTest : public CoreTest {
     tick(kStart);
     ASSERT_TRUE(record(peer).quarantined);
   }
+  // Makes "a" the farm's auditor (with the rest of config_ as the test set it) and submits a
+  // 2-of-2 job of `frames`.
+  uint64_t start_audited_job(uint32_t frames = 1) {
+    config_.auditors = {key_of("a")};
+    reopen(kStart);
+    return submit(frames, 0, 2, 2);
+  }
+  // The units granted to `peer` on its hello with `slots`: all of them, as the test expects.
+  std::vector<proto::RenderUnitSpec> join(const std::string& peer, uint32_t slots) {
+    std::vector<proto::RenderUnitSpec> units = grants(send(peer, hello(slots), kStart), peer);
+    EXPECT_EQ(units.size(), slots) << peer;
+    return units;
+  }
   static const proto::RenderUnitSpec* find_unit(const std::vector<proto::RenderUnitSpec>& specs,
                                                 uint64_t unit_id) {
     for (const auto& s : specs) {
@@ -135,16 +148,11 @@ TEST_F(CollusionTest, ColludersAcceptedBeforeTheFarmHadTrustAreReverifiedWhenOne
 }
 
 TEST_F(CollusionTest, WithAnAuditorColludersNeverFormAQuorumAndTheAuditorDecides) {
-  config_.auditors = {key_of("a")};
-  reopen(kStart);
-  const uint64_t job = submit(1, 0, 2, 2);
-  std::vector<proto::RenderUnitSpec> c1 = grants(send("c1", hello(1), kStart), "c1");
-  std::vector<proto::RenderUnitSpec> c2 = grants(send("c2", hello(1), kStart), "c2");
-  ASSERT_EQ(c1.size(), 1u);
-  ASSERT_EQ(c2.size(), 1u);
+  const uint64_t job = start_audited_job();
+  const std::vector<proto::RenderUnitSpec> c1 = join("c1", 1), c2 = join("c2", 1);
+  ASSERT_FALSE(c1.empty() || c2.empty());
   EXPECT_NE(c1[0].unit_id, c2[0].unit_id) << "two untrusted keys never hold one unit together";
-  std::vector<proto::RenderUnitSpec> audits = grants(send("a", hello(2), kStart), "a");
-  ASSERT_EQ(audits.size(), 2u);
+  const std::vector<proto::RenderUnitSpec> audits = join("a", 2);
   send("c1", colluded(c1[0]), kStart);
   send("c2", colluded(c2[0]), kStart);
   for (const auto& spec : audits) send("a", result_for(spec), kStart);
@@ -157,13 +165,9 @@ TEST_F(CollusionTest, WithAnAuditorColludersNeverFormAQuorumAndTheAuditorDecides
 }
 
 TEST_F(CollusionTest, AKeyCaughtCheatingForfeitsAllItsCredit) {
-  config_.auditors = {key_of("a")};
-  reopen(kStart);
-  const uint64_t job = submit(1, 0, 2, 2);
-  std::vector<proto::RenderUnitSpec> t = grants(send("t", hello(3), kStart), "t");
-  std::vector<proto::RenderUnitSpec> a = grants(send("a", hello(3), kStart), "a");
-  ASSERT_EQ(t.size(), 3u);
-  ASSERT_EQ(a.size(), 3u);
+  const uint64_t job = start_audited_job();
+  const std::vector<proto::RenderUnitSpec> t = join("t", 3), a = join("a", 3);
+  ASSERT_TRUE(t.size() == 3 && a.size() == 3);
   // One honest result, then two wrong ones, each judged by the auditor.
   send("t", result_for(t[0]), kStart);
   send("t", colluded(t[1]), kStart);
@@ -188,11 +192,9 @@ TEST_F(CollusionTest, AKeyCaughtCheatingForfeitsAllItsCredit) {
 }
 
 TEST_F(CollusionTest, ASingleReplicaResultOfAFallenTrustedKeyIsRedoneAndItsCreditReversed) {
-  config_.auditors = {key_of("a")};
   config_.trust.trust_after = 1;
   config_.trust.spot_check_rate = 0.0;
-  reopen(kStart);
-  const uint64_t job = submit(2, 0, 2, 2);
+  const uint64_t job = start_audited_job(2);
   // Every unit granted to the auditor, whoever's message the grant followed.
   std::vector<proto::RenderUnitSpec> audits;
   const auto step = [&](const std::string& peer, proto::Body body) {
