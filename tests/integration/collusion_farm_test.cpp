@@ -23,6 +23,7 @@
 
 #include "dispatcher/ledger.h"
 #include "dispatcher/trust_queries.h"
+#include "formats/fileio/read_file.h"
 #include "formats/image/image_io.h"
 #include "tests/support/child_process.h"
 #include "tests/support/run_process.h"
@@ -207,8 +208,8 @@ void expect_colluders_caught_and_honest_untouched(const CollusionFarm& farm,
 }
 
 // A 6-frame job of the sample shot in 16-pixel tiles, waited for; every frame must equal the
-// local render of that frame (the frame number seeds its samples) pixel for pixel. Outputs go
-// to dir/out-ROUND.
+// local render of that frame (the frame number seeds its samples) byte for byte. Outputs go to
+// dir/out-ROUND.
 void render_and_compare(const std::filesystem::path& dir, const CollusionFarm& farm, int round = 0) {
   const std::string scene = std::string(TILEFARM_SOURCE_DIR) + "/scenes/shot/shot_####.pbrt";
   const std::string settings = " --spp 4 --tile 16";
@@ -228,8 +229,13 @@ void render_and_compare(const std::filesystem::path& dir, const CollusionFarm& f
                    " -o " + local.string());
       ASSERT_EQ(rendered.exit_code, 0) << rendered.output;
     }
-    EXPECT_EQ(differing_pixels(out / ("frame_" + std::string(name) + ".exr"), local), 0u)
-        << "frame " << frame << ": pixels that differ from the local render";
+    const std::filesystem::path delivered = out / ("frame_" + std::string(name) + ".exr");
+    const Result<std::vector<uint8_t>> got = read_whole_file(delivered), want = read_whole_file(local);
+    ASSERT_TRUE(got.is_ok()) << got.message();
+    ASSERT_TRUE(want.is_ok()) << want.message();
+    EXPECT_TRUE(got.value() == want.value())
+        << "frame " << frame << " differs from the local render in "
+        << differing_pixels(delivered, local) << " pixels";
   }
 }
 
