@@ -317,7 +317,8 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
     auto unit = units_.find(pick->unit_id);
     if (unit != units_.end() && unit->second.queued > 0) --unit->second.queued;
     JobState& job = jobs_[pick->job_id];
-    if (unit == units_.end() || !job.active() || replicas_wanted(unit->second) == 0) {
+    const Votes votes = unit != units_.end() ? votes_of(unit->second) : Votes{};
+    if (unit == units_.end() || !job.active() || replicas_wanted(unit->second, votes) == 0) {
       scheduler_.finished_one(pick->job_id);  // a stale entry
       // Or a unit whose votes became acceptable since: a voter earned trust while it waited
       // for a trusted vote (trust is read as of now).
@@ -326,7 +327,7 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
       }
       continue;
     }
-    if (!may_hold(unit->second, worker) || !trust_allows(unit->second, worker) ||
+    if (!may_hold(unit->second, worker) || !trust_allows(unit->second, votes, worker) ||
         leave_to_holder(unit->second, worker)) {
       scheduler_.finished_one(pick->job_id);
       set_aside.push_back(*pick);

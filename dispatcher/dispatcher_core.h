@@ -271,8 +271,8 @@ class DispatcherCore {
   Votes votes_of(const UnitState& unit) const;
   std::optional<Hash256> winner(const UnitState& unit, const Votes& votes,
                                 bool need_trusted) const;
-  // Replicas `unit` still needs leased (0 when done, or enough are out).
-  uint32_t replicas_wanted(const UnitState& unit) const;
+  // Replicas `unit` still needs leased (0 when done, or enough are out), given its votes.
+  uint32_t replicas_wanted(const UnitState& unit, const Votes& votes) const;
   // Looks at the unit's votes: accepts it, asks for missing bytes, fails the job past the
   // cap, or puts as many entries in the scheduler as replicas are wanted (at the front of
   // its job's queue when `urgent`, e.g. a retry; at the back for new units).
@@ -307,7 +307,7 @@ class DispatcherCore {
   // Whether the trust rules let `worker` hold a replica of `unit` (may_hold() aside): an
   // untrusted key never takes the last replica that could bring a unit its trusted vote, and
   // disagreements are settled by auditors when one is connected, else by trusted keys.
-  bool trust_allows(const UnitState& unit, const WorkerState& worker) const;
+  bool trust_allows(const UnitState& unit, const Votes& votes, const WorkerState& worker) const;
   // Recomputes auditors_connected_ (once per tick()).
   void refresh_connected_auditors();
   // The trust events of an acceptance of `unit` with `hash`; marks each agreeing replica

@@ -34,9 +34,9 @@ bool DispatcherCore::needs_trusted_vote(const UnitState& unit) const {
   return job != jobs_.end() && job->second.row.replication > 1;
 }
 
-bool DispatcherCore::trust_allows(const UnitState& unit, const WorkerState& worker) const {
+bool DispatcherCore::trust_allows(const UnitState& unit, const Votes& v,
+                                  const WorkerState& worker) const {
   if (!needs_trusted_vote(unit) || config_.auditors.count(worker.key) != 0) return true;
-  const Votes v = votes_of(unit);
   const bool key_trusted = trusted(worker.key);
   // Settling a disagreement, or bringing the trusted vote to a quorum that lacks one.
   if (v.disagreement() || v.best_count >= unit.row.quorum) {

@@ -65,10 +65,9 @@ std::optional<Hash256> DispatcherCore::winner(const UnitState& unit, const Votes
   return best;
 }
 
-uint32_t DispatcherCore::replicas_wanted(const UnitState& unit) const {
+uint32_t DispatcherCore::replicas_wanted(const UnitState& unit, const Votes& v) const {
   auto job = jobs_.find(unit.row.job_id);
   if (unit.done() || job == jobs_.end() || !job->second.active()) return 0;
-  const Votes v = votes_of(unit);
   const bool need_trusted = needs_trusted_vote(unit);
   const uint32_t live = v.reported + v.leased;
   const uint32_t quorum = unit.row.quorum;
@@ -113,7 +112,7 @@ Status DispatcherCore::settle(UnitState& unit, bool urgent) {
       v.best_count + job.row.max_replicas < unit.row.quorum + v.reported) {
     return fail_job(job, disagreement_report(unit));
   }
-  const uint32_t wanted = replicas_wanted(unit);
+  const uint32_t wanted = replicas_wanted(unit, v);
   for (; unit.queued < wanted; ++unit.queued) {
     if (urgent) {
       scheduler_.requeue(job.row.id, unit.row.id);
