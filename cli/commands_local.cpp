@@ -108,9 +108,7 @@ int devices(bool json) {
 int info(const std::string& scene, bool json, bool lenient) {
   Result<LoadedScene> loaded = load_scene_file(scene, {lenient});
   if (!loaded) {
-    return fail(loaded.message() +
-                    (lenient ? "" : " (--lenient approximates unsupported constructs)"),
-                kExitBadInput);
+    return fail(with_lenient_hint(loaded.message()), kExitBadInput);
   }
   if (json) {
     std::printf("%s\n", describe_scene_json(loaded.value()).dump(2).c_str());

@@ -26,6 +26,11 @@ std::string expand_frame_pattern(const std::string& pattern, uint32_t frame) {
   return out;
 }
 
+std::string with_lenient_hint(const std::string& load_error) {
+  if (load_error.find(kLenientLoadHint) == std::string::npos) return load_error;
+  return load_error + " (pass --lenient)";
+}
+
 Result<PreparedJob> prepare_job(const JobRequest& request) {
   const bool is_pattern = request.scene.find('#') != std::string::npos;
   std::vector<uint32_t> frames{1};
@@ -60,8 +65,7 @@ Result<PreparedJob> prepare_job(const JobRequest& request) {
     }
     Result<LoadedScene> scene = load_scene_file(file, {request.lenient});
     if (!scene) {
-      return Error{scene.message() +
-                   (request.lenient ? "" : " (--lenient approximates unsupported constructs)")};
+      return Error{with_lenient_hint(scene.message())};
     }
     for (const std::string& w : scene->warnings) {
       if (warned.insert(w).second) std::fprintf(stderr, "warning: %s\n", w.c_str());

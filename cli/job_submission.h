@@ -44,6 +44,10 @@ struct PreparedJob {
 // number (shot_####.pbrt, 7 -> shot_0007.pbrt). A pattern without '#' is returned unchanged.
 std::string expand_frame_pattern(const std::string& pattern, uint32_t frame);
 
+// A scene loading error with "(pass --lenient)" added when a lenient load would get past it
+// (kLenientLoadHint); other errors are returned as they are, since --lenient fails on them too.
+std::string with_lenient_hint(const std::string& load_error);
+
 // Reads every frame's scene (to learn its resolution and spp and to validate it) and builds
 // the bundle. Errors name the file and the problem: a missing file, a scene that does not
 // parse, frames whose scenes live in different folders, a pattern without --frames.

@@ -1,5 +1,7 @@
 #include "formats/scene/diagnostics.h"
 
+#include "formats/scene/load.h"
+
 namespace tf::scene {
 
 Status Diagnostics::unsupported(const FileLoc& loc, const std::string& directive,
@@ -7,7 +9,7 @@ Status Diagnostics::unsupported(const FileLoc& loc, const std::string& directive
   if (!lenient_) {
     return error_at(
         loc, directive,
-        "unsupported " + what + " (load leniently to approximate: " + approximation + ")");
+        "unsupported " + what + " (" + std::string(kLenientLoadHint) + ": " + approximation + ")");
   }
   warn(loc, directive, "unsupported " + what + ", approximated: " + approximation);
   return Status::ok();

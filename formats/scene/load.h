@@ -34,12 +34,17 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kernels/render/kernel_scene.h"
 #include "kernels/status.h"
 
 namespace tf {
+
+// The phrase in every error of a strict load that a lenient load gets past (an unsupported
+// construct it can approximate); errors without it fail leniently too.
+constexpr std::string_view kLenientLoadHint = "load leniently to approximate";
 
 struct SceneLoadOptions {
   // false: any unsupported directive, shape, material or parameter is an error naming it and

@@ -21,7 +21,7 @@ Rgb blackbody_rgb(double kelvin);
 Rgb piecewise_spectrum_rgb(std::span<const double> pairs);
 
 // pbrt-v4's named spectra: "metal-<Ag|Al|Au|Cu|CuZn|MgO|TiO2>-<eta|k>" as per-channel RGB
-// values, and "glass-<BK7|BAF10|FK51A|LASF9|SF5|SF10|SF11>" as the
+// values, and "glass-<BK7|BAF10|FK51A|LASF9|F5|F10|F11>" as the
 // constant refractive index at the helium d line (587.6 nm). Empty for an unknown name.
 std::optional<Rgb> named_spectrum_rgb(std::string_view name);
 

@@ -117,6 +117,20 @@ TEST(Cli, LenientRendersWhatStrictRefusesAndWarnsOfIt) {
   EXPECT_EQ(run("info --lenient " + scene.string()).exit_code, 0);
 }
 
+TEST(Cli, ErrorsThatLenientAlsoRefusesDoNotSuggestIt) {
+  TempDir dir;
+  const std::filesystem::path scene = tiny_scene(dir.path() / "scene");
+  // A parameter given twice in one statement: malformed in pbrt-v4, whatever the mode.
+  std::ofstream(scene, std::ios::app)
+      << "Shape \"sphere\" \"float radius\" [0.5] \"float radius\" [0.7]\n";
+  for (const std::string mode : {"", " --lenient"}) {
+    const ProcessRun r = run("info" + mode + " " + scene.string());
+    EXPECT_EQ(r.exit_code, 2) << mode << ": " << r.output;
+    EXPECT_NE(r.output.find("scene.pbrt:9:"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("--lenient"), std::string::npos) << "suggested in vain: " << r.output;
+  }
+}
+
 TEST(Cli, RenderGltfModelWithDefaultCamera) {
   TempDir dir;
   const std::filesystem::path model =

@@ -149,6 +149,32 @@ TEST(Parser, Materials) {
   EXPECT_EQ(mat(5).eta, named_spectrum_rgb("metal-Cu-eta").value());  // pbrt's default metal
 }
 
+// pbrt-v4 names its Schott dense flints "glass-F5", "glass-F10" and "glass-F11". A named glass
+// reduces to its index at the helium d line (587.6 nm); the expected values interpolate
+// linearly between the two samples of pbrt-v4's GlassSF5/SF10/SF11_eta tables around 587.6 nm.
+TEST(Parser, DenseFlintGlassesUsePbrtNames) {
+  auto lerp_at_d_line = [](double l0, double n0, double l1, double n1) {
+    return n0 + (587.6 - l0) / (l1 - l0) * (n1 - n0);
+  };
+  const struct {
+    const char* name;
+    double n_d;
+  } glasses[] = {
+      {"glass-F5", lerp_at_d_line(583, 1.6731928929908, 604, 1.6710248234743)},
+      {"glass-F10", lerp_at_d_line(570, 1.7305324562829, 592, 1.7277151818026)},
+      {"glass-F11", lerp_at_d_line(583, 1.7854266026774, 604, 1.7822786683156)},
+  };
+  for (const auto& g : glasses) {
+    SceneIr ir = parse_world(std::string("Material \"dielectric\" \"spectrum eta\" \"") + g.name +
+                             "\"\nShape \"sphere\"\n");
+    ASSERT_EQ(ir.shapes.size(), 1u) << g.name;
+    const IrMaterial& m = ir.materials[static_cast<size_t>(ir.shapes[0].material)];
+    EXPECT_EQ(m.type, IrMaterial::Type::Dielectric) << g.name;
+    // The catalogue n_d, to its four published decimals.
+    EXPECT_NEAR(m.eta[0], g.n_d, 5e-5) << g.name;
+  }
+}
+
 TEST(Parser, NamedMixAndCoatedMaterials) {
   SceneIr ir = parse_world(
       "MakeNamedMaterial \"red\" \"string type\" \"diffuse\" \"rgb reflectance\" [1 0 0]\n"
