@@ -207,18 +207,20 @@ void expect_colluders_caught_and_honest_untouched(const CollusionFarm& farm,
   EXPECT_TRUE(check->ok()) << check->problem;
 }
 
-// A 6-frame job of the sample shot in 16-pixel tiles, waited for; every frame must equal the
-// local render of that frame (the frame number seeds its samples) byte for byte. Outputs go to
-// dir/out-ROUND.
-void render_and_compare(const std::filesystem::path& dir, const CollusionFarm& farm, int round = 0) {
+// A job of `frames` frames of the sample shot in 16-pixel tiles, waited for; every frame must
+// equal the local render of that frame (the frame number seeds its samples) byte for byte.
+// Outputs go to dir/out-ROUND.
+void render_and_compare(const std::filesystem::path& dir, const CollusionFarm& farm, int round = 0,
+                        int frames = 6) {
   const std::string scene = std::string(TILEFARM_SOURCE_DIR) + "/scenes/shot/shot_####.pbrt";
   const std::string settings = " --spp 4 --tile 16";
   const std::filesystem::path out = dir / ("out-" + std::to_string(round));
-  const ProcessRun submitted = tilefarm("submit " + scene + " --frames 1-6" + settings +
+  const ProcessRun submitted = tilefarm("submit " + scene + " --frames 1-" +
+                                        std::to_string(frames) + settings +
                                         " --wait --output " + out.string() + " " +
                                         farm.client_flags());
   ASSERT_EQ(submitted.exit_code, 0) << submitted.output << farm.dispatcher_log();
-  for (int frame = 1; frame <= 6; ++frame) {
+  for (int frame = 1; frame <= frames; ++frame) {
     char name[32];
     std::snprintf(name, sizeof name, "%04d", frame);
     const std::filesystem::path local = dir / ("local_" + std::string(name) + ".exr");
@@ -252,10 +254,11 @@ TEST(CollusionFarm, ColludersTurningAfterAWarmUpAreCaughtTheirWrongUnitsRedoneAn
   TempDir dir;
   CollusionFarm farm(dir.path());
   ASSERT_NO_FATAL_FAILURE(farm.start({false, 3}, "--trust-after 3 --spot-check-rate 0.5"));
-  // Jobs until every colluder turned and was caught (a worker that starts late may have
-  // rendered little of the first); every frame of every job must be right.
-  for (int round = 0; round < 3 && !farm.colluders_quarantined(); ++round) {
-    ASSERT_NO_FATAL_FAILURE(render_and_compare(dir.path(), farm, round));
+  // Jobs until every colluder turned and was caught: leases sized to each worker's rate let the
+  // fastest workers take much of a short job, so a colluder may render little of one. Every
+  // frame of every job must be right.
+  for (int round = 0; round < 5 && !farm.colluders_quarantined(); ++round) {
+    ASSERT_NO_FATAL_FAILURE(render_and_compare(dir.path(), farm, round, 12));
   }
   farm.stop();
   expect_colluders_caught_and_honest_untouched(farm);
