@@ -63,7 +63,9 @@ Result<proto::Body> DispatcherCore::on_client_message(const proto::Body& body) {
     return proto::Body(std::move(reply));
   }
   if (const auto* m = std::get_if<proto::CancelRequest>(&body)) return cancel(m->job_id);
-  if (const auto* m = std::get_if<proto::ResubmitRequest>(&body)) return resubmit_affected(m->job_id);
+  if (const auto* m = std::get_if<proto::ResubmitRequest>(&body)) {
+    return resubmit_affected(m->job_id);
+  }
   if (const auto* m = std::get_if<proto::OutputsRequest>(&body)) return outputs(m->job_id);
   if (const auto* m = std::get_if<proto::TrustQuery>(&body)) {
     if (Status s = ledger_->flush(); !s) return Error{s.message()};  // shows every credit so far

@@ -297,7 +297,8 @@ Status Ledger::reverse(uint64_t unit_id, const std::string& worker_key, int64_t 
                        bool deferred) {
   if (Status s = flush(); !s) return s;
   auto q = db_.prepare(
-      "SELECT job_id, result, credit FROM ledger WHERE unit_id = ? AND worker_key = ? AND kind = 0");
+      "SELECT job_id, result, credit FROM ledger"
+      " WHERE unit_id = ? AND worker_key = ? AND kind = 0");
   if (!q) return q.status();
   q->bind(1, static_cast<int64_t>(unit_id)).bind(2, std::string_view(worker_key));
   Result<bool> row = q->step();

@@ -18,7 +18,8 @@
 //   domain | seq u64 | time_ms i64 | job_id u64 | unit_id u64 |
 //   credit u64 | result (32 bytes) | worker_key length u32 | worker_key bytes
 // where domain is "tilefarm-ledger-v1" for a grant and "tilefarm-ledger-reversal-v1" for a
-// reversal (column kind 0 or 1; neither domain is a prefix of the other), so that every column of a row takes part in entry_hash, and through the chain, in every later
+// reversal (column kind 0 or 1; neither domain is a prefix of the other), so that every column
+// of a row takes part in entry_hash, and through the chain, in every later
 // entry.
 //
 // Keys: the signing key lives in state_dir/ledger.key (mode 0600, 64-byte libsodium secret

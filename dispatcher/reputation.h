@@ -27,8 +27,8 @@
 // its results and fetches are refused, and its pending votes are withdrawn.
 //
 // Adaptive replication: a key is trusted when it has at least trust_after consecutive valid
-// results and is not quarantined (auditors are trusted from the start: DispatcherCore). When the first replica of a unit goes to a trusted key, the
-// unit needs only that replica with probability 1 - spot_check_rate; otherwise (a spot check)
+// results and is not quarantined (auditors are trusted from the start: DispatcherCore). When
+// the first replica of a unit goes to a trusted key, the unit needs only that replica with probability 1 - spot_check_rate; otherwise (a spot check)
 // it keeps its job's replication and quorum. The worker is told nothing of this choice: every
 // grant looks the same. One invalid result resets consecutive_valid, so the key goes back to
 // full replication until it has earned trust again.

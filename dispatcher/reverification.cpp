@@ -70,7 +70,8 @@ std::vector<uint32_t> DispatcherCore::affected_frames(const JobState& job) const
 Result<proto::Body> DispatcherCore::resubmit_affected(uint64_t job_id) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) {
-    return proto::Body(proto::ErrorReply{proto::ErrorCode::kNotFound, "no job " + std::to_string(job_id)});
+    return proto::Body(
+        proto::ErrorReply{proto::ErrorCode::kNotFound, "no job " + std::to_string(job_id)});
   }
   JobState& job = it->second;
   const auto refuse = [&](const std::string& why) {
@@ -89,7 +90,9 @@ Result<proto::Body> DispatcherCore::resubmit_affected(uint64_t job_id) {
   job.row.message.clear();
   scheduler_.add_job(job.row.id, job.row.priority);
   if (Status s = store_->begin(); !s) return Error{s.message()};
-  if (Status s = store_->set_job_state(job.row.id, job.row.state, ""); !s) return Error{s.message()};
+  if (Status s = store_->set_job_state(job.row.id, job.row.state, ""); !s) {
+    return Error{s.message()};
+  }
   std::vector<uint64_t> affected;
   for (uint32_t number : job.frames) {
     for (uint64_t id : frames_.at({job.row.id, number}).unit_ids) {
@@ -145,8 +148,8 @@ Status DispatcherCore::settle_credit(UnitState& unit, const Hash256& hash, uint6
     const bool agreed = r.state == ReplicaState::kAgreed;
     if (agreed && r.credit == ReplicaCredit::kNone) {
       const CreditGrant grant{r.worker_key, u.job_id, u.id, hash, credit, now_ms_};
-      if (Status s = config_.work_in_background ? ledger_->append_deferred(grant)
-                                                : ledger_->append(grant);
+      if (Status s =
+              config_.work_in_background ? ledger_->append_deferred(grant) : ledger_->append(grant);
           !s) {
         return s;
       }
@@ -182,9 +185,8 @@ Status DispatcherCore::forfeit_credit(const std::string& key) {
     }
   }
   // In unit order, so that the ledger reads the same whatever the map's order.
-  std::sort(credited.begin(), credited.end(), [](const ReplicaRow* a, const ReplicaRow* b) {
-    return a->unit_id < b->unit_id;
-  });
+  std::sort(credited.begin(), credited.end(),
+            [](const ReplicaRow* a, const ReplicaRow* b) { return a->unit_id < b->unit_id; });
   if (Status s = store_->begin(); !s) return s;
   for (ReplicaRow* r : credited) {
     if (Status s = reverse_credit(*r); !s) return s;

@@ -70,7 +70,8 @@ class CollusionTest : public CoreTest {
   }
   // Quarantines a key for something other than wrong results (malformed messages).
   void quarantine_for_malformed(const std::string& peer) {
-    core_->record_malformed(key_of(peer), "a refused message", config_.trust.quarantine_after_malformed);
+    core_->record_malformed(key_of(peer), "a refused message",
+                            config_.trust.quarantine_after_malformed);
     tick(kStart);
     ASSERT_TRUE(record(peer).quarantined);
   }
@@ -129,9 +130,8 @@ TEST_F(CollusionTest, ColludersAcceptedBeforeTheFarmHadTrustAreReverifiedWhenOne
 
   // The wrong credit is reversed for both colluders; the honest keys are paid.
   const std::map<std::pair<std::string, bool>, uint64_t> expected = {
-      {{key_of("c1"), false}, rays}, {{key_of("c1"), true}, rays},
-      {{key_of("c2"), false}, rays}, {{key_of("c2"), true}, rays},
-      {{key_of("h1"), false}, rays}, {{key_of("h2"), false}, rays}};
+      {{key_of("c1"), false}, rays}, {{key_of("c1"), true}, rays},  {{key_of("c2"), false}, rays},
+      {{key_of("c2"), true}, rays},  {{key_of("h1"), false}, rays}, {{key_of("h2"), false}, rays}};
   EXPECT_EQ(entries(unit), expected);
   std::map<std::string, uint64_t> net = net_credits();
   EXPECT_EQ(net[key_of("c1")], 0u);
@@ -159,9 +159,8 @@ TEST_F(CollusionTest, WithAnAuditorColludersNeverFormAQuorumAndTheAuditorDecides
   EXPECT_EQ(status(job).units_done, 2u);
   EXPECT_EQ(record("c1").invalid, 1u) << "losing to the auditor is a fault";
   EXPECT_EQ(record("c1").consecutive_valid, 0u);
-  EXPECT_EQ(entries(c1[0].unit_id),
-            (std::map<std::pair<std::string, bool>, uint64_t>{
-                {{key_of("a"), false}, result_for(c1[0]).rays}}));
+  EXPECT_EQ(entries(c1[0].unit_id), (std::map<std::pair<std::string, bool>, uint64_t>{
+                                        {{key_of("a"), false}, result_for(c1[0]).rays}}));
 }
 
 TEST_F(CollusionTest, AKeyCaughtCheatingForfeitsAllItsCredit) {
@@ -181,10 +180,10 @@ TEST_F(CollusionTest, AKeyCaughtCheatingForfeitsAllItsCredit) {
   ASSERT_TRUE(record("t").quarantined);
   EXPECT_NE(record("t").quarantine_reason.find("lost a quorum"), std::string::npos);
   const uint64_t rays = result_for(t[0]).rays;
-  EXPECT_EQ(entries(t[0].unit_id),
-            (std::map<std::pair<std::string, bool>, uint64_t>{{{key_of("a"), false}, rays},
-                                                               {{key_of("t"), false}, rays},
-                                                               {{key_of("t"), true}, rays}}))
+  EXPECT_EQ(
+      entries(t[0].unit_id),
+      (std::map<std::pair<std::string, bool>, uint64_t>{
+          {{key_of("a"), false}, rays}, {{key_of("t"), false}, rays}, {{key_of("t"), true}, rays}}))
       << "its honest unit stays accepted (the auditor vouched for it) but its credit is forfeit";
   EXPECT_EQ(net_credits()[key_of("t")], 0u);
   EXPECT_EQ(core_->stats().units_reverified, 0u);
@@ -234,9 +233,9 @@ TEST_F(CollusionTest, ASingleReplicaResultOfAFallenTrustedKeyIsRedoneAndItsCredi
   const uint64_t rays = result_for(single[0]).rays;
   EXPECT_EQ(entries(single[0].unit_id),
             (std::map<std::pair<std::string, bool>, uint64_t>{{{key_of("t"), false}, rays},
-                                                               {{key_of("t"), true}, rays},
-                                                               {{key_of("h"), false}, rays},
-                                                               {{key_of("a"), false}, rays}}));
+                                                              {{key_of("t"), true}, rays},
+                                                              {{key_of("h"), false}, rays},
+                                                              {{key_of("a"), false}, rays}}));
   EXPECT_EQ(net_credits()[key_of("t")], result_for(t[0]).rays)
       << "quarantined for malformed messages, not for wrong results: its good credit stands";
   expect_ledger_verifies();
@@ -268,8 +267,8 @@ TEST_F(CollusionTest, AnHonestFarmLeavingItsBootstrapFinishesEveryJob) {
       deliver(send(p, spec.upload_bytes ? result_for(spec) : hash_only(result_for(spec)), kStart));
     }
   }
-  EXPECT_EQ(status(job).state, proto::JobState::kDone) << status(job).units_done << " of "
-                                                       << status(job).units_total << " units";
+  EXPECT_EQ(status(job).state, proto::JobState::kDone)
+      << status(job).units_done << " of " << status(job).units_total << " units";
 }
 
 TEST_F(CollusionTest, AFinishedJobListsItsAffectedFramesUntilResubmitted) {
@@ -289,7 +288,8 @@ TEST_F(CollusionTest, AFinishedJobListsItsAffectedFramesUntilResubmitted) {
         std::vector<proto::RenderUnitSpec> specs = std::exchange(held[p], {});
         if (specs.empty()) deliver(send(p, proto::WorkerHeartbeat{}, kStart));
         for (const auto& spec : specs) {
-          deliver(send(p, spec.upload_bytes ? result_for(spec) : hash_only(result_for(spec)), kStart));
+          deliver(
+              send(p, spec.upload_bytes ? result_for(spec) : hash_only(result_for(spec)), kStart));
         }
       }
     }
@@ -305,11 +305,13 @@ TEST_F(CollusionTest, AFinishedJobListsItsAffectedFramesUntilResubmitted) {
       << "a job with no affected units is not resubmitted";
 
   quarantine_for_malformed("c1");
-  EXPECT_EQ(core_->stats().units_reverified, 0u) << "a finished job is not reopened behind its client";
+  EXPECT_EQ(core_->stats().units_reverified, 0u)
+      << "a finished job is not reopened behind its client";
   const proto::JobStatus affected = status(job);
   EXPECT_EQ(affected.state, proto::JobState::kDone);
   EXPECT_EQ(affected.affected_frames, (std::vector<uint32_t>{1, 2}));
-  EXPECT_NE(affected.message.find("resubmit " + std::to_string(job) + " --affected"), std::string::npos)
+  EXPECT_NE(affected.message.find("resubmit " + std::to_string(job) + " --affected"),
+            std::string::npos)
       << affected.message;
 
   const std::vector<Outgoing> ack = send("client", proto::ResubmitRequest{job}, kStart);

@@ -12,9 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -100,11 +100,11 @@ class CollusionFarm {
     }
     std::ofstream(dir / "auditors.txt") << keys_[0] << "\n";
     const std::filesystem::path state = dir / "state";
-    dispatcher_ = std::make_unique<ChildProcess>(logged(
-        "dispatcher --listen " + endpoint_ + " --state " + state.string() + " --client-allow " +
-            (dir / "client.key.pub").string() + " --auditor-allow " +
-            (dir / "auditors.txt").string() + " " + dispatcher_flags,
-        "dispatcher"));
+    dispatcher_ = std::make_unique<ChildProcess>(
+        logged("dispatcher --listen " + endpoint_ + " --state " + state.string() +
+                   " --client-allow " + (dir / "client.key.pub").string() + " --auditor-allow " +
+                   (dir / "auditors.txt").string() + " " + dispatcher_flags,
+               "dispatcher"));
     // The dispatcher writes its key on start: the workers and the client need it.
     const std::filesystem::path server_key = state / "dispatcher.key.pub";
     for (int i = 0; i < 100 && !std::filesystem::exists(server_key); ++i) {
@@ -120,7 +120,8 @@ class CollusionFarm {
         args += " --misbehave collude";
         if (!plan.from_start) args += " --misbehave-after " + std::to_string(plan.honest_units);
       }
-      workers_.push_back(std::make_unique<ChildProcess>(logged(args, "worker" + std::to_string(i))));
+      workers_.push_back(
+          std::make_unique<ChildProcess>(logged(args, "worker" + std::to_string(i))));
     }
   }
 
@@ -196,7 +197,8 @@ void expect_colluders_caught_and_honest_untouched(const CollusionFarm& farm,
       }
       EXPECT_EQ(it->second.credit, 0u) << "colluder " << i << " keeps credit";
     } else if (it != by_key.end()) {
-      EXPECT_FALSE(it->second.quarantined) << "honest worker " << i << ": " << it->second.quarantine_reason;
+      EXPECT_FALSE(it->second.quarantined)
+          << "honest worker " << i << ": " << it->second.quarantine_reason;
       EXPECT_EQ(it->second.invalid, 0u) << "honest worker " << i << " was counted a fault";
     }
   }
@@ -215,10 +217,9 @@ void render_and_compare(const std::filesystem::path& dir, const CollusionFarm& f
   const std::string scene = std::string(TILEFARM_SOURCE_DIR) + "/scenes/shot/shot_####.pbrt";
   const std::string settings = " --spp 4 --tile 16";
   const std::filesystem::path out = dir / ("out-" + std::to_string(round));
-  const ProcessRun submitted = tilefarm("submit " + scene + " --frames 1-" +
-                                        std::to_string(frames) + settings +
-                                        " --wait --output " + out.string() + " " +
-                                        farm.client_flags());
+  const ProcessRun submitted =
+      tilefarm("submit " + scene + " --frames 1-" + std::to_string(frames) + settings +
+               " --wait --output " + out.string() + " " + farm.client_flags());
   ASSERT_EQ(submitted.exit_code, 0) << submitted.output << farm.dispatcher_log();
   for (int frame = 1; frame <= frames; ++frame) {
     char name[32];
@@ -227,12 +228,13 @@ void render_and_compare(const std::filesystem::path& dir, const CollusionFarm& f
     if (!std::filesystem::exists(local)) {  // rendered in an earlier round
       const ProcessRun rendered =
           tilefarm("render " + std::string(TILEFARM_SOURCE_DIR) + "/scenes/shot/shot_" + name +
-                   ".pbrt --frame " + std::to_string(frame) + " --backend cpu" + settings +
-                   " -o " + local.string());
+                   ".pbrt --frame " + std::to_string(frame) + " --backend cpu" + settings + " -o " +
+                   local.string());
       ASSERT_EQ(rendered.exit_code, 0) << rendered.output;
     }
     const std::filesystem::path delivered = out / ("frame_" + std::string(name) + ".exr");
-    const Result<std::vector<uint8_t>> got = read_whole_file(delivered), want = read_whole_file(local);
+    const Result<std::vector<uint8_t>> got = read_whole_file(delivered),
+                                       want = read_whole_file(local);
     ASSERT_TRUE(got.is_ok()) << got.message();
     ASSERT_TRUE(want.is_ok()) << want.message();
     EXPECT_TRUE(got.value() == want.value())
@@ -268,7 +270,8 @@ TEST(CollusionFarm, ColludersTurningAfterAWarmUpAreCaughtTheirWrongUnitsRedoneAn
   auto entries = read_ledger_entries(*db.value());
   ASSERT_TRUE(entries.is_ok()) << entries.message();
   std::map<std::string, int> grants, reversals;
-  for (const LedgerEntry& e : entries.value()) (e.grant.reversal ? reversals : grants)[e.grant.worker_key]++;
+  for (const LedgerEntry& e : entries.value())
+    (e.grant.reversal ? reversals : grants)[e.grant.worker_key]++;
   for (int i = 1; i <= kColluders; ++i) {
     EXPECT_GT(grants[farm.key(i)], 0) << "colluder " << i << " was never paid for its warm-up";
     EXPECT_EQ(reversals[farm.key(i)], grants[farm.key(i)]) << "colluder " << i;
@@ -282,9 +285,9 @@ TEST(CollusionFarm, ASimulationBatchWithColludersWritesTheTrueSnapshots) {
   const std::string batch = tiny_cavity_batch(60, 20);
   std::ofstream(dir.path() / "cavity.toml") << batch;
   const std::filesystem::path out = dir.path() / "sim-out";
-  const ProcessRun ran = tilefarm("sim " + (dir.path() / "cavity.toml").string() +
-                                  " --chunk-steps 5 --wait -o " + out.string() + " " +
-                                  farm.client_flags());
+  const ProcessRun ran =
+      tilefarm("sim " + (dir.path() / "cavity.toml").string() + " --chunk-steps 5 --wait -o " +
+               out.string() + " " + farm.client_flags());
   ASSERT_EQ(ran.exit_code, 0) << ran.output << farm.dispatcher_log();
   expect_downloaded_fields_match_truth(out, batch, {20, 40, 60});
   farm.stop();
