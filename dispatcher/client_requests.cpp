@@ -200,6 +200,37 @@ Result<proto::Body> DispatcherCore::cancel(uint64_t job_id) {
   return proto::Body(proto::Ack{});
 }
 
+Result<proto::Body> DispatcherCore::resubmit_affected(uint64_t job_id) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) {
+    return error_reply(proto::ErrorCode::kNotFound, "no job " + std::to_string(job_id));
+  }
+  JobState& job = it->second;
+  const auto refuse = [&](const std::string& why) {
+    return error_reply(proto::ErrorCode::kConflict, "job " + std::to_string(job_id) + " " + why);
+  };
+  if (job.row.is_simulation()) {
+    return refuse("is a simulation batch: its runs cannot be rewound; submit the batch again");
+  }
+  if (job.row.state != proto::JobState::kDone) {
+    return refuse(std::string("is ") + proto::job_state_name(job.row.state) +
+                  ": only a finished job is resubmitted");
+  }
+  const std::vector<uint64_t> affected = affected_units(job);
+  if (affected.empty()) return refuse("has no affected units");
+  job.row.state = proto::JobState::kRunning;
+  job.row.message.clear();
+  scheduler_.add_job(job.row.id, job.row.priority);
+  if (Status s = store_->begin(); !s) return Error{s.message()};
+  if (Status s = store_->set_job_state(job.row.id, job.row.state, ""); !s) {
+    return Error{s.message()};
+  }
+  for (uint64_t id : affected) {
+    if (Status s = reopen_unit(units_[id]); !s) return Error{s.message()};
+  }
+  return proto::Body(proto::Ack{});
+}
+
 Result<proto::Body> DispatcherCore::outputs(uint64_t job_id) const {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) {

@@ -422,8 +422,7 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
 }
 
 bool DispatcherCore::eligible(const WorkerState& worker) const {
-  const WorkerRecord* record = worker_record(worker.key);
-  return worker.said_hello && (record == nullptr || !record->quarantined);
+  return worker.said_hello && !quarantined(worker.key);
 }
 
 std::string DispatcherCore::unserved_reason(const JobState& job) const {

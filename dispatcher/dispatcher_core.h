@@ -322,7 +322,8 @@ class DispatcherCore {
   Status reverify_rested_on(const std::string& key);
   Status reopen_unit(UnitState& unit);
   Status mark_affected(UnitState& unit);
-  // The frames (runs) of a job with affected units, ascending.
+  // A job's affected units, frame (run) by frame in the job's order, and those frames.
+  std::vector<uint64_t> affected_units(const JobState& job) const;
   std::vector<uint32_t> affected_frames(const JobState& job) const;
   // Reversal entries for every credit `key` holds.
   Status forfeit_credit(const std::string& key);
@@ -366,7 +367,7 @@ class DispatcherCore {
   Result<proto::Body> on_client_message(const proto::Body& body);
   Result<proto::Body> submit(const proto::SubmitJob& request);
   Result<proto::Body> cancel(uint64_t job_id);
-  // Runs a finished render job again for its affected units only (reverification.cpp).
+  // Runs a finished render job again for its affected units only.
   Result<proto::Body> resubmit_affected(uint64_t job_id);
   Result<proto::Body> outputs(uint64_t job_id) const;
 

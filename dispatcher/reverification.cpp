@@ -54,55 +54,24 @@ Status DispatcherCore::mark_affected(UnitState& unit) {
   return Status::ok();
 }
 
-std::vector<uint32_t> DispatcherCore::affected_frames(const JobState& job) const {
-  std::vector<uint32_t> frames;
-  if (job.units_affected == 0) return frames;
-  for (uint32_t number : job.frames) {
-    const FrameState& frame = frames_.at({job.row.id, number});
-    if (std::any_of(frame.unit_ids.begin(), frame.unit_ids.end(),
-                    [&](uint64_t id) { return units_.at(id).row.affected; })) {
-      frames.push_back(number);
-    }
-  }
-  return frames;
-}
-
-Result<proto::Body> DispatcherCore::resubmit_affected(uint64_t job_id) {
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) {
-    return proto::Body(
-        proto::ErrorReply{proto::ErrorCode::kNotFound, "no job " + std::to_string(job_id)});
-  }
-  JobState& job = it->second;
-  const auto refuse = [&](const std::string& why) {
-    return proto::Body(proto::ErrorReply{proto::ErrorCode::kConflict,
-                                         "job " + std::to_string(job_id) + " " + why});
-  };
-  if (job.row.is_simulation()) {
-    return refuse("is a simulation batch: its runs cannot be rewound; submit the batch again");
-  }
-  if (job.row.state != proto::JobState::kDone) {
-    return refuse(std::string("is ") + proto::job_state_name(job.row.state) +
-                  ": only a finished job is resubmitted");
-  }
-  if (job.units_affected == 0) return refuse("has no affected units");
-  job.row.state = proto::JobState::kRunning;
-  job.row.message.clear();
-  scheduler_.add_job(job.row.id, job.row.priority);
-  if (Status s = store_->begin(); !s) return Error{s.message()};
-  if (Status s = store_->set_job_state(job.row.id, job.row.state, ""); !s) {
-    return Error{s.message()};
-  }
-  std::vector<uint64_t> affected;
+std::vector<uint64_t> DispatcherCore::affected_units(const JobState& job) const {
+  std::vector<uint64_t> ids;
+  if (job.units_affected == 0) return ids;
   for (uint32_t number : job.frames) {
     for (uint64_t id : frames_.at({job.row.id, number}).unit_ids) {
-      if (units_.at(id).row.affected) affected.push_back(id);
+      if (units_.at(id).row.affected) ids.push_back(id);
     }
   }
-  for (uint64_t id : affected) {
-    if (Status s = reopen_unit(units_[id]); !s) return Error{s.message()};
+  return ids;
+}
+
+std::vector<uint32_t> DispatcherCore::affected_frames(const JobState& job) const {
+  std::vector<uint32_t> frames;
+  for (uint64_t id : affected_units(job)) {
+    const uint32_t frame = units_.at(id).row.frame;
+    if (frames.empty() || frames.back() != frame) frames.push_back(frame);
   }
-  return proto::Body(proto::Ack{});
+  return frames;
 }
 
 Status DispatcherCore::reopen_unit(UnitState& unit) {

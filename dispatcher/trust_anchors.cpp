@@ -22,10 +22,9 @@ bool DispatcherCore::quarantined(const std::string& key) const {
 }
 
 bool DispatcherCore::trusted(const std::string& key) const {
+  if (config_.auditors.count(key) != 0) return !quarantined(key);
   const WorkerRecord* record = worker_record(key);
-  if (record != nullptr && record->quarantined) return false;
-  return config_.auditors.count(key) != 0 ||
-         (record != nullptr && is_trusted(*record, config_.trust));
+  return record != nullptr && is_trusted(*record, config_.trust);  // false when quarantined
 }
 
 bool DispatcherCore::needs_trusted_vote(const UnitState& unit) const {
