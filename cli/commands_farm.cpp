@@ -43,7 +43,22 @@ nlohmann::json to_json(const proto::JobStatus& s) {
           {"priority", s.priority}, {"units_done", s.units_done}, {"units_total", s.units_total},
           {"frames_done", s.frames_done}, {"frames_total", s.frames_total},
           {"kind", s.simulation ? "simulation" : "render"}, {"message", s.message},
-          {"affected_frames", s.affected_frames}};
+          {"affected_frames", s.affected_frames}, {"client", s.client},
+          {"units_in_flight", s.units_in_flight}, {"farm_units_in_flight", s.farm_in_flight},
+          {"active_clients", s.active_clients}};
+}
+
+// The job's fair share as a person reads it: its leased units and their part of all leased
+// units, the submitting key (abbreviated) and how many clients share the workers.
+std::string share_text(const proto::JobStatus& s) {
+  if (s.farm_in_flight == 0) return "";
+  char text[160];
+  std::snprintf(text, sizeof text, "leased %llu (%.0f%% of the farm; client %s of %u)",
+                static_cast<unsigned long long>(s.units_in_flight),
+                100.0 * static_cast<double>(s.units_in_flight) /
+                    static_cast<double>(s.farm_in_flight),
+                s.client.empty() ? "local" : s.client.substr(0, 8).c_str(), s.active_clients);
+  return text;
 }
 
 // Prints the jobs as a table, or as JSON: indented, or on one line (one line per refresh when
@@ -55,11 +70,12 @@ void print_statuses(const std::vector<proto::JobStatus>& jobs, bool json, bool o
     std::printf("%s\n", list.dump(one_line_json ? -1 : 2).c_str());
   } else {
     for (const auto& s : jobs) {
-      std::printf("%6llu  %-10s %6llu/%-6llu units  %u/%u %s  %s  %s\n",
+      std::printf("%6llu  %-10s %6llu/%-6llu units  %u/%u %s  %s  %s%s%s\n",
                   static_cast<unsigned long long>(s.job_id), proto::job_state_name(s.state),
                   static_cast<unsigned long long>(s.units_done),
                   static_cast<unsigned long long>(s.units_total), s.frames_done, s.frames_total,
-                  s.simulation ? "runs  " : "frames", s.name.c_str(), s.message.c_str());
+                  s.simulation ? "runs  " : "frames", s.name.c_str(), share_text(s).c_str(),
+                  s.farm_in_flight > 0 && !s.message.empty() ? "  " : "", s.message.c_str());
     }
   }
   std::fflush(stdout);

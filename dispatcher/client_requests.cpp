@@ -40,7 +40,8 @@ std::string verification_problem(const proto::SubmitJob& r, uint32_t max_replica
 
 }  // namespace
 
-Result<proto::Body> DispatcherCore::on_client_message(const proto::Body& body) {
+Result<proto::Body> DispatcherCore::on_client_message(const std::string& client,
+                                                      const proto::Body& body) {
   if (const auto* m = std::get_if<proto::MissingBlobsRequest>(&body)) {
     proto::MissingBlobsReply reply;
     for (const Hash256& h : m->hashes) {
@@ -54,7 +55,7 @@ Result<proto::Body> DispatcherCore::on_client_message(const proto::Body& body) {
     }
     return proto::Body(proto::Ack{});
   }
-  if (const auto* m = std::get_if<proto::SubmitJob>(&body)) return submit(*m);
+  if (const auto* m = std::get_if<proto::SubmitJob>(&body)) return submit(*m, client);
   if (const auto* m = std::get_if<proto::StatusRequest>(&body)) {
     proto::StatusReply reply{job_statuses(m->job_id)};
     if (m->job_id != 0 && reply.jobs.empty()) {
@@ -83,7 +84,8 @@ Result<proto::Body> DispatcherCore::on_client_message(const proto::Body& body) {
                      std::string("unexpected message ") + proto::kind_name(body));
 }
 
-Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
+Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,
+                                           const std::string& client) {
   auto bad = [](std::string message) {
     return error_reply(proto::ErrorCode::kBadRequest, "job refused: " + std::move(message));
   };
@@ -96,6 +98,7 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
   JobRow row;
   row.name = request.name;
   row.priority = request.priority;
+  row.client = client;
   row.replication = request.replication;
   row.quorum = request.quorum;
   row.max_replicas = max_replicas;
@@ -136,7 +139,7 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request) {
   row.id = job_id.value();
   JobState& job = jobs_[row.id];
   job.row = row;
-  scheduler_.add_job(row.id, row.priority);
+  scheduler_.add_job(row.id, row.priority, row.client);
   for (size_t i = 0; i < request.frames.size(); ++i) {
     const proto::FrameSpec& f = request.frames[i];
     FrameRow frame_row{row.id, f.frame, f.scene_path, f.width, f.height, {}, {}};
@@ -220,7 +223,7 @@ Result<proto::Body> DispatcherCore::resubmit_affected(uint64_t job_id) {
   if (affected.empty()) return refuse("has no affected units");
   job.row.state = proto::JobState::kRunning;
   job.row.message.clear();
-  scheduler_.add_job(job.row.id, job.row.priority);
+  scheduler_.add_job(job.row.id, job.row.priority, job.row.client);
   if (Status s = store_->begin(); !s) return Error{s.message()};
   if (Status s = store_->set_job_state(job.row.id, job.row.state, ""); !s) {
     return Error{s.message()};

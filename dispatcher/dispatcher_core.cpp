@@ -39,7 +39,7 @@ Status DispatcherCore::load(int64_t now_ms) {
   for (JobRow& row : snap->jobs) {
     JobState& job = jobs_[row.id];
     job.row = std::move(row);
-    if (job.active()) scheduler_.add_job(job.row.id, job.row.priority);
+    if (job.active()) scheduler_.add_job(job.row.id, job.row.priority, job.row.client);
   }
   for (FrameRow& row : snap->frames) {
     auto job = jobs_.find(row.job_id);
@@ -76,9 +76,10 @@ Status DispatcherCore::load(int64_t now_ms) {
     WorkerState& worker = workers_.try_emplace(row.worker).first->second;
     worker.last_seen_ms = now_ms;
     worker.sizer.granted(unit_cost(unit->second.row), now_ms);
-    worker.bundles.insert(jobs_[unit->second.row.job_id].row.bundle);
-    scheduler_.add_job(unit->second.row.job_id, jobs_[unit->second.row.job_id].row.priority);
-    scheduler_.restore_in_flight(unit->second.row.job_id);
+    const JobRow& job = jobs_[unit->second.row.job_id].row;
+    worker.bundles.insert(job.bundle);
+    scheduler_.add_job(job.id, job.priority, job.client);
+    scheduler_.restore_in_flight(job.id);
   }
   for (ReplicaRow& row : snap->replicas) {
     auto unit = units_.find(row.unit_id);
@@ -134,7 +135,7 @@ Status DispatcherCore::handle(const std::string& peer, const std::string& peer_k
   if (proto::sender_role(message.body) == proto::Role::kWorker) {
     return on_worker_message(peer, peer_key, message.body, now_ms, out);
   }
-  Result<proto::Body> reply = on_client_message(message.body);
+  Result<proto::Body> reply = on_client_message(peer_key, message.body);
   if (!reply) return reply.status();
   out->push_back({peer, {message.request_id, std::move(reply.value())}});
   return Status::ok();
@@ -467,7 +468,9 @@ std::vector<proto::JobStatus> DispatcherCore::job_statuses(uint64_t job_id) cons
     }
     out.push_back({id, job.row.name, job.row.state, job.row.priority, job.units_done,
                    job.units_total, job.frames_done, static_cast<uint32_t>(job.frames.size()),
-                   std::move(message), job.row.is_simulation(), std::move(affected)});
+                   std::move(message), job.row.is_simulation(), std::move(affected),
+                   job.row.client, scheduler_.in_flight(id), scheduler_.in_flight(),
+                   static_cast<uint32_t>(scheduler_.active_clients())});
   }
   return out;
 }

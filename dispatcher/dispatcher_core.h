@@ -346,6 +346,8 @@ class DispatcherCore {
   Status store_snapshot(JobState& job, const sim::RunSpec& run, const sim::TileState& state,
                         uint64_t step);
   Status store_run_summary(JobState& job, const SimRunRow& run);
+  // The run's ParaView collection (kRunCollectionName): every snapshot's .vti by step.
+  Status store_run_collection(JobState& job, const sim::RunSpec& run);
   Status store_output(JobState& job, const std::string& name, const std::vector<uint8_t>& bytes);
   Status load_simulation(StoreSnapshot& snap);
   // Whether a frame (render) or run (simulation) has its outputs.
@@ -364,8 +366,9 @@ class DispatcherCore {
   uint64_t sim_unit_updates(const UnitRow& unit) const;
 
   // Client requests (client_requests.cpp).
-  Result<proto::Body> on_client_message(const proto::Body& body);
-  Result<proto::Body> submit(const proto::SubmitJob& request);
+  // `client`: the sender's key, which the scheduler shares the workers between.
+  Result<proto::Body> on_client_message(const std::string& client, const proto::Body& body);
+  Result<proto::Body> submit(const proto::SubmitJob& request, const std::string& client);
   Result<proto::Body> cancel(uint64_t job_id);
   // Runs a finished render job again for its affected units only.
   Result<proto::Body> resubmit_affected(uint64_t job_id);

@@ -19,6 +19,7 @@
 #include "formats/protocol/result_hash.h"
 #include "formats/sim/field_output.h"
 #include "formats/sim/sim_unit.h"
+#include "formats/sim/vtk_output.h"
 #include "formats/fileio/read_file.h"
 
 namespace tf {
@@ -88,7 +89,7 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
   JobState& job = jobs_[row.id];
   job.row = row;
   job.units_total = plan->units_per_run * plan->runs.size();
-  scheduler_.add_job(row.id, row.priority);
+  scheduler_.add_job(row.id, row.priority, row.client);
   const SimJobPlan& planned = sim_plans_.emplace(row.id, std::move(plan.value())).first->second;
   for (uint32_t i = 0; i < planned.runs.size(); ++i) {
     const sim::Extent& grid = planned.batch.grid;
@@ -196,6 +197,7 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   frame.unit_ids.clear();
   if (Status s = store_->put_sim_run(run); !s) return s;
   if (Status s = store_run_summary(job, run); !s) return s;
+  if (Status s = store_run_collection(job, spec); !s) return s;
   return frame_finished(job);
 }
 
@@ -240,6 +242,18 @@ Status DispatcherCore::store_run_summary(JobState& job, const SimRunRow& run) {
   const std::string text = summary.dump(2) + "\n";
   return store_output(job, run_folder_name(plan.runs.at(run.run).name) + "/summary.json",
                       std::vector<uint8_t>(text.begin(), text.end()));
+}
+
+Status DispatcherCore::store_run_collection(JobState& job, const sim::RunSpec& run) {
+  const SimJobPlan& plan = sim_plans_.at(job.row.id);
+  std::vector<sim::CollectionEntry> entries;
+  for (uint64_t step : plan.snapshot_steps()) {
+    entries.push_back({static_cast<long long>(step), step_folder(step) + "/" + sim::kSnapshotVtiName});
+  }
+  Result<std::string> text = sim::pvd_document(entries);
+  if (!text) return text.status();
+  return store_output(job, run_folder_name(run.name) + "/" + kRunCollectionName,
+                      std::vector<uint8_t>(text->begin(), text->end()));
 }
 
 Status DispatcherCore::store_output(JobState& job, const std::string& name,

@@ -32,6 +32,17 @@ bool SimJobPlan::is_snapshot(uint64_t step) const {
   return batch.snapshot_interval > 0 && step % static_cast<uint64_t>(batch.snapshot_interval) == 0;
 }
 
+std::vector<uint64_t> SimJobPlan::snapshot_steps() const {
+  const auto last = static_cast<uint64_t>(batch.steps);
+  std::vector<uint64_t> steps;
+  if (batch.snapshot_interval > 0) {
+    const auto interval = static_cast<uint64_t>(batch.snapshot_interval);
+    for (uint64_t s = interval; s < last; s += interval) steps.push_back(s);
+  }
+  steps.push_back(last);
+  return steps;
+}
+
 Result<SimJobPlan> plan_sim_job(const std::string& text, const std::string& source,
                                 uint32_t tile_side, uint32_t chunk_steps,
                                 const sim::MaskLocator& locate) {

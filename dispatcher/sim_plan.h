@@ -49,6 +49,8 @@ struct SimJobPlan {
   // Whether the state at `step` is written as a snapshot (every snapshot_interval steps and
   // the last step).
   bool is_snapshot(uint64_t step) const;
+  // Every snapshot step, in order (is_snapshot; at most one per chunk).
+  std::vector<uint64_t> snapshot_steps() const;
 };
 
 // Parses and plans a batch; `tile_side` and `chunk_steps` override the choice above when not
@@ -58,6 +60,9 @@ struct SimJobPlan {
 Result<SimJobPlan> plan_sim_job(const std::string& text, const std::string& source,
                                 uint32_t tile_side, uint32_t chunk_steps,
                                 const sim::MaskLocator& locate = {});
+
+// The name of a run's ParaView collection (.pvd) in its folder: its snapshots' .vti files.
+inline constexpr const char* kRunCollectionName = "fields.pvd";
 
 // The folder name of a run's outputs: its name with every character outside
 // [A-Za-z0-9._,=+-] replaced by '_' (and "." or ".." prefixed with '_'), so that a run name

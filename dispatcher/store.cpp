@@ -162,6 +162,11 @@ constexpr const char* kMigrations[] = {
     DROP INDEX ledger_by_unit_worker;
     CREATE UNIQUE INDEX ledger_by_unit_worker_kind ON ledger(unit_id, worker_key, kind);
     )sql",
+    // 9 -> 10: fair share between clients (dispatcher/scheduler.h): the key that submitted a
+    // job. Jobs of earlier versions share one empty client, as all jobs did.
+    R"sql(
+    ALTER TABLE jobs ADD COLUMN client TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {
@@ -275,7 +280,7 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
   auto st = statement(
       "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
       " replication, quorum, max_replicas, lenient, sim_batch, sim_source, sim_chunk_steps,"
-      " sim_tile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " sim_tile, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return Error{st.message()};
   st.value()->bind(1, job.name)
       .bind(2, static_cast<int64_t>(job.state))
@@ -292,7 +297,8 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
       .bind(13, job.sim_batch)
       .bind(14, job.sim_source)
       .bind(15, job.sim_chunk_steps)
-      .bind(16, job.sim_tile);
+      .bind(16, job.sim_tile)
+      .bind(17, job.client);
   if (Status s = st.value()->run(); !s) return Error{s.message()};
   return static_cast<uint64_t>(db_->last_insert_rowid());
 }
@@ -402,7 +408,7 @@ Result<StoreSnapshot> Store::load() {
   auto jobs = db_->prepare(
       "SELECT id, name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
       " replication, quorum, max_replicas, lenient, sim_batch, sim_source, sim_chunk_steps,"
-      " sim_tile FROM jobs ORDER BY id");
+      " sim_tile, client FROM jobs ORDER BY id");
   if (!jobs) return Error{jobs.message()};
   for (;;) {
     Result<bool> row = jobs->step();
@@ -429,6 +435,7 @@ Result<StoreSnapshot> Store::load() {
     j.sim_source = jobs->column_text(14);
     j.sim_chunk_steps = static_cast<uint32_t>(jobs->column_int(15));
     j.sim_tile = static_cast<uint32_t>(jobs->column_int(16));
+    j.client = jobs->column_text(17);
     snap.jobs.push_back(std::move(j));
   }
   auto frames = db_->prepare(

@@ -46,6 +46,9 @@ struct JobRow {
   // chunk length and tile side the job was planned with (dispatcher/sim_plan.h).
   std::string sim_batch, sim_source;
   uint32_t sim_chunk_steps = 0, sim_tile = 0;
+  // The key that submitted the job (the transport's peer key; empty on a local socket): the
+  // scheduler shares the workers fairly between clients (scheduler.h).
+  std::string client;
   bool is_simulation() const { return !sim_batch.empty(); }
 };
 

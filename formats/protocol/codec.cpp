@@ -180,6 +180,10 @@ void write(wire::StatusReply::Builder b, const StatusReply& m) {
     o.setMessage(j.message);
     o.setSimulation(j.simulation);
     set_list(o.initAffectedFrames(list_size(j.affected_frames)), j.affected_frames);
+    o.setClient(j.client);
+    o.setUnitsInFlight(j.units_in_flight);
+    o.setFarmInFlight(j.farm_in_flight);
+    o.setActiveClients(j.active_clients);
   });
 }
 
@@ -389,7 +393,8 @@ StatusReply read(wire::StatusReply::Reader r) {
     JobStatus& s = m.jobs.emplace_back(JobStatus{
         j.getJobId(), read_text(j.getName()), read_job_state(j.getState()), j.getPriority(),
         j.getUnitsDone(), j.getUnitsTotal(), j.getFramesDone(), j.getFramesTotal(),
-        read_text(j.getMessage()), j.getSimulation(), {}});
+        read_text(j.getMessage()), j.getSimulation(), {}, read_text(j.getClient()),
+        j.getUnitsInFlight(), j.getFarmInFlight(), j.getActiveClients()});
     for (uint32_t frame : j.getAffectedFrames()) s.affected_frames.push_back(frame);
   }
   return m;

@@ -257,6 +257,11 @@ struct JobStatus {
   // Frames (runs) with accepted units that rested on keys quarantined after the job finished:
   // possibly wrong until resubmitted (ResubmitRequest).
   std::vector<uint32_t> affected_frames = {};
+  // Fair share between clients (dispatcher/scheduler.h): the submitting key (empty on a local
+  // socket), the job's units leased now, all units leased now, the clients sharing the workers.
+  std::string client = {};
+  uint64_t units_in_flight = 0, farm_in_flight = 0;
+  uint32_t active_clients = 0;
   bool operator==(const JobStatus&) const = default;
 };
 struct StatusReply {

@@ -247,6 +247,12 @@ struct JobStatus {
   message @8 :Text;
   simulation @9 :Bool;   # a simulation batch: its frames are runs
   affectedFrames @10 :List(UInt32);  # frames (runs) with units that rested on quarantined keys
+  # Fair share (dispatcher/scheduler.h): the key that submitted the job, its units leased now,
+  # all units leased now, and the clients sharing the workers now.
+  client @11 :Text;
+  unitsInFlight @12 :UInt64;
+  farmInFlight @13 :UInt64;
+  activeClients @14 :UInt32;
 }
 
 struct StatusReply {

@@ -268,6 +268,36 @@ Status read_boundaries(const toml::table& root, BatchSpec& b, const Problems& p)
   return Status::ok();
 }
 
+Status read_inlet(const toml::table& root, BatchSpec& b, const Problems& p) {
+  const toml::node* node = root.get("inlet");
+  if (node == nullptr) return Status::ok();
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return p.at(node->source(), "inlet", "expected a table");
+  if (Status st = check_keys(*t, "inlet", {"profile"}, p); !st) return st;
+  const toml::node* profile = t->get("profile");
+  if (profile == nullptr) return Status::ok();
+  const auto* s = profile->as_string();
+  if (s != nullptr && s->get() == "uniform") return Status::ok();
+  if (s == nullptr || s->get() != "parabolic") {
+    return p.at(profile->source(), "inlet.profile", "expected \"uniform\" or \"parabolic\"");
+  }
+  if (b.model != Model::d2q9 && b.model != Model::d3q19) {
+    return p.at(profile->source(), "inlet.profile", "a velocity profile needs a lattice Boltzmann model");
+  }
+  int inlet_axes = 0;
+  for (int axis = 0; axis < dimension_count(b.model); ++axis) {
+    const auto lo = static_cast<std::size_t>(2 * axis);
+    inlet_axes += b.sides[lo] == SideKind::inlet || b.sides[lo + 1] == SideKind::inlet ? 1 : 0;
+  }
+  if (inlet_axes != 1) {
+    return p.at(profile->source(), "inlet.profile",
+                inlet_axes == 0 ? "no side is an inlet ([boundaries] ... = \"inlet\")"
+                                : "a parabolic profile needs the inlet sides on one axis");
+  }
+  b.inlet_profile = InletProfile::parabolic;
+  return Status::ok();
+}
+
 Status read_obstacles(const toml::table& root, BatchSpec& b, const Problems& p) {
   const toml::node* node = root.get("obstacles");
   if (node == nullptr) return Status::ok();
@@ -416,13 +446,16 @@ Result<BatchSpec> parse_batch(std::string_view text, std::string_view source) {
                  ": TOML syntax: " + std::string(e.description())};
   }
   if (Status st = check_keys(root, "",
-                             {"simulation", "parameters", "boundaries", "obstacles", "initial"}, p);
+                             {"simulation", "parameters", "boundaries", "inlet", "obstacles",
+                              "initial"},
+                             p);
       !st) {
     return Error{st.message()};
   }
   BatchSpec b;
   for (auto read :
-       {read_simulation, read_parameters, read_boundaries, read_obstacles, read_initial}) {
+       {read_simulation, read_parameters, read_boundaries, read_inlet, read_obstacles,
+        read_initial}) {
     if (Status st = read(root, b, p); !st) return Error{st.message()};
   }
   if (b.name.empty()) b.name = std::filesystem::path(source).stem().string();

@@ -17,6 +17,11 @@
 //   [boundaries]  left/right/bottom/top(/front/back) = "wall" | "moving_wall" | "inlet" |
 //                 "outlet" | "periodic" (lattice Boltzmann); "insulated" | "fixed" |
 //                 "periodic" (scalar models). Periodic sides come in opposite pairs.
+//   [inlet]       profile = "uniform" (default) | "parabolic" (lattice Boltzmann, inlet sides
+//                 on one axis): the inlet velocity inlet_ux/uy/uz is the peak of a Poiseuille
+//                 profile across each transverse axis bounded by walls (uniform along periodic
+//                 axes), zero on the wall planes (half-way between the wall layer and the first
+//                 fluid cell); the mean velocity across a 2D channel is 2/3 of the peak.
 //   [[obstacles]] shape = "circle" (a sphere in 3D) with center, radius; or "box" with
 //                 min, max (cells, max exclusive); or "mask" with image (2D: an image file of
 //                 the grid's size, relative to the batch file; dark pixels are walls, see
@@ -42,6 +47,8 @@
 namespace tf::sim {
 
 enum class SideKind { wall, moving_wall, inlet, outlet, periodic, insulated, fixed };
+
+enum class InletProfile { uniform, parabolic };
 
 // Sides in the order left (-x), right (+x), bottom (-y), top (+y), front (-z), back (+z).
 inline constexpr std::array<std::string_view, 6> kSideNames = {"left", "right", "bottom",
@@ -89,6 +96,7 @@ struct BatchSpec {
   std::map<std::string, double> parameters;  // fixed values
   std::vector<SweepAxis> sweeps;             // in file order
   std::array<SideKind, 6> sides{};
+  InletProfile inlet_profile = InletProfile::uniform;
   std::vector<Obstacle> obstacles;
   InitialConditions initial;
 };

@@ -12,6 +12,7 @@
 #include "formats/fileio/atomic_write.h"
 #include "formats/sim/legend_font.h"
 #include "formats/sim/viridis.h"
+#include "formats/sim/vtk_output.h"
 
 namespace tf::sim {
 namespace {
@@ -209,6 +210,8 @@ Status write_meta_json(const fs::path& path, const RunSpec& run, const TileState
     lattice["lid_velocity"] = state.lbm.wall_ux;
     lattice["force"] = {state.lbm.force_x, state.lbm.force_y, state.lbm.force_z};
     lattice["inlet_velocity"] = {state.lbm.inlet_ux, state.lbm.inlet_uy, state.lbm.inlet_uz};
+    lattice["inlet_profile"] =
+        s.inlet_profile == InletProfile::parabolic ? "parabolic (peak velocity)" : "uniform";
     lattice["outlet_density"] = state.lbm.outlet_rho;
     lattice["units"] = "lattice units: dx = dt = 1, reference density 1";
   } else if (s.model == Model::gray_scott) {
@@ -301,6 +304,8 @@ Status write_snapshot(const fs::path& folder, const RunSpec& run, const TileStat
     if (Status st = write_field_exr(folder / "fields.exr", fields, m.size); !st) return st;
     files.push_back("fields.exr");
   }
+  if (Status st = write_vti(folder / kSnapshotVtiName, fields, m.size); !st) return st;
+  files.push_back(kSnapshotVtiName);
   if (Status st = write_preview(folder / preview, *preview_values, m.size); !st) return st;
   files.push_back(preview);
   return write_meta_json(folder / "meta.json", run, state, step, files);

@@ -88,6 +88,26 @@ double noise(std::uint64_t seed, std::uint64_t cell, std::uint64_t component) {
   return static_cast<double>(z >> 11) * 0x1.0p-52 - 1.0;
 }
 
+// The parabola of a parabolic inlet (tf_lbm_inlet_scale) along every transverse axis bounded by
+// walls: centred on the axis, zero on the wall planes half a cell inside the outermost cells
+// (every lattice Boltzmann side but a periodic one is a layer of cells). Uniform along the
+// inlet's own axis and along periodic axes.
+Status set_parabolic_inlet(const BatchSpec& s, tf_lbm_params& p) {
+  float* center[3] = {&p.inlet_center_x, &p.inlet_center_y, &p.inlet_center_z};
+  float* inv_half[3] = {&p.inlet_inv_half_x, &p.inlet_inv_half_y, &p.inlet_inv_half_z};
+  const int extent[3] = {s.grid.nx, s.grid.ny, s.grid.nz};
+  for (int axis = 0; axis < dimension_count(s.model); ++axis) {
+    const auto lo = static_cast<std::size_t>(2 * axis);
+    const SideKind a = s.sides[lo], b = s.sides[lo + 1];
+    if (a == SideKind::inlet || b == SideKind::inlet || a == SideKind::periodic) continue;
+    const int n = extent[axis];
+    if (n < 3) return Error{"a parabolic inlet needs at least one fluid cell across each axis"};
+    *center[axis] = static_cast<float>((n - 1) / 2.0);
+    *inv_half[axis] = static_cast<float>(2.0 / (n - 2));
+  }
+  return Status::ok();
+}
+
 Status set_model_parameters(const BatchSpec& s, TileState& state) {
   switch (s.model) {
     case Model::d2q9:
@@ -103,6 +123,7 @@ Status set_model_parameters(const BatchSpec& s, TileState& state) {
       state.lbm.inlet_uy = static_cast<float>(parameter(s, "inlet_uy", 0.0));
       state.lbm.inlet_uz = static_cast<float>(parameter(s, "inlet_uz", 0.0));
       state.lbm.outlet_rho = static_cast<float>(parameter(s, "outlet_density", 1.0));
+      if (s.inlet_profile == InletProfile::parabolic) return set_parabolic_inlet(s, state.lbm);
       return Status::ok();
     }
     case Model::gray_scott: {

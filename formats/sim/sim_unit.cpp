@@ -6,7 +6,7 @@
 namespace tf::sim {
 namespace {
 
-constexpr char kMagic[8] = {'T', 'F', 'S', 'T', 'A', 'T', 'E', '1'};
+constexpr char kMagic[8] = {'T', 'F', 'S', 'T', 'A', 'T', 'E', '2'};  // 2: inlet profile parameters
 
 // Every scalar of a state's parameters, in a fixed order (all three models' structs).
 constexpr size_t kParamFloats = sizeof(tf_lbm_params) / sizeof(float) +

@@ -72,10 +72,10 @@ TF_FN void tf_d2q9_moments(TF_GLOBAL const float* f, int n, int cell, float* drh
 /* Collision of one cell and the write of the post-step populations to dst
  * (tf_lbm_collide_store on this lattice), shared by every pull variant below. */
 TF_SIM_INLINE void tf_d2q9_collide_store(tf_lbm_params p, int type, int forced,
-                                         const float* f, TF_GLOBAL float* TF_RESTRICT dst, int n,
+                                         float inlet_scale, const float* f, TF_GLOBAL float* TF_RESTRICT dst, int n,
                                          int cell) {
   const tf_lbm_lattice lattice = TF_D2Q9_LATTICE;
-  tf_lbm_collide_store(&lattice, p, type, forced, f, dst, n, cell);
+  tf_lbm_collide_store(&lattice, p, type, forced, inlet_scale, f, dst, n, cell);
 }
 
 /* Advances cell (x, y) of a 2D box one step: reads src (all cells), writes dst at this cell.
@@ -104,7 +104,7 @@ TF_FN void tf_d2q9_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float*
     f[i] = tf_lbm_pull(src, types, cell, is_open, from, inside, i * n, opp[i] * n + cell, w[i],
                        c_dot_wall);
   }
-  tf_d2q9_collide_store(p, type, forced, f, dst, n, cell);
+  tf_d2q9_collide_store(p, type, forced, tf_lbm_inlet_scale(g, p, x, y, 0), f, dst, n, cell);
 }
 
 /* Fast path of tf_d2q9_update for a FLUID cell none of whose eight neighbours is solid or
@@ -119,7 +119,7 @@ TF_FN void tf_d2q9_update_stream(tf_lbm_params p, TF_GLOBAL const float* TF_REST
   int i;
   TF_SIM_UNROLL
   for (i = 0; i < TF_D2Q9_Q; ++i) f[i] = src[i * n + from[i] + shift];
-  tf_d2q9_collide_store(p, TF_CELL_FLUID, forced, f, dst, n, cell);
+  tf_d2q9_collide_store(p, TF_CELL_FLUID, forced, 1.0f, f, dst, n, cell);
 }
 
 /* tf_d2q9_update with `inside` worked out from the position. */

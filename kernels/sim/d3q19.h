@@ -72,10 +72,10 @@ TF_FN void tf_d3q19_write_equilibrium(TF_GLOBAL float* f, int n, int cell, float
 
 /* Collision of one cell and the write to dst (tf_lbm_collide_store on this lattice). */
 TF_SIM_INLINE void tf_d3q19_collide_store(tf_lbm_params p, int type, int forced,
-                                          const float* f, TF_GLOBAL float* TF_RESTRICT dst, int n,
+                                          float inlet_scale, const float* f, TF_GLOBAL float* TF_RESTRICT dst, int n,
                                           int cell) {
   const tf_lbm_lattice lattice = TF_D3Q19_LATTICE;
-  tf_lbm_collide_store(&lattice, p, type, forced, f, dst, n, cell);
+  tf_lbm_collide_store(&lattice, p, type, forced, inlet_scale, f, dst, n, cell);
 }
 
 /* Advances cell (x, y, z) of a 3D box one step: reads src (all cells), writes dst at this
@@ -104,7 +104,7 @@ TF_FN void tf_d3q19_update(tf_sim_grid g, tf_lbm_params p, TF_GLOBAL const float
     f[i] = tf_lbm_pull(src, types, cell, is_open, from, inside, i * n, opp * n + cell,
                        tf_d3q19_weight(i), c_dot_wall);
   }
-  tf_d3q19_collide_store(p, type, forced, f, dst, n, cell);
+  tf_d3q19_collide_store(p, type, forced, tf_lbm_inlet_scale(g, p, x, y, z), f, dst, n, cell);
 }
 
 /* Fast path of tf_d3q19_update for a FLUID cell none of whose 18 neighbours is solid or
@@ -117,7 +117,7 @@ TF_FN void tf_d3q19_update_stream(tf_lbm_params p, TF_GLOBAL const float* TF_RES
   int i;
   TF_SIM_UNROLL
   for (i = 0; i < TF_D3Q19_Q; ++i) f[i] = src[i * n + from[i] + shift];
-  tf_d3q19_collide_store(p, TF_CELL_FLUID, forced, f, dst, n, cell);
+  tf_d3q19_collide_store(p, TF_CELL_FLUID, forced, 1.0f, f, dst, n, cell);
 }
 
 /* tf_d3q19_update with `inside` worked out from the position. */

@@ -74,6 +74,23 @@ TF_FN float tf_lbm_select_output(int type, float relaxed, float equilibrium) {
   return tf_sim_select(tf_lbm_is_solid(type), 0.0f, boundary);
 }
 
+/* Factor of the inlet velocity at the cell (x, y, z) of the box: the product over the axes of
+ * 1 - d^2, d = (coordinate - centre) / half-width, the coordinate taken in the domain (box
+ * origin added). Exactly 1 along an axis whose inverse half-width is 0, so that a uniform
+ * inlet imposes inlet_u* unchanged. Written without a multiply-add so that every backend gives
+ * the same bytes. */
+TF_FN float tf_lbm_inlet_axis(int coordinate, float center, float inv_half) {
+  float d = ((float)coordinate - center) * inv_half;
+  float d2 = d * d;
+  return 1.0f - d2;
+}
+TF_FN float tf_lbm_inlet_scale(tf_sim_grid g, tf_lbm_params p, int x, int y, int z) {
+  float fx = tf_lbm_inlet_axis(g.origin_x + x, p.inlet_center_x, p.inlet_inv_half_x);
+  float fy = tf_lbm_inlet_axis(g.origin_y + y, p.inlet_center_y, p.inlet_inv_half_y);
+  float fz = tf_lbm_inlet_axis(g.origin_z + z, p.inlet_center_z, p.inlet_inv_half_z);
+  return (fx * fy) * fz;
+}
+
 /* A lattice as opposite pairs of velocities (direction 0 is the rest velocity, weight w0):
  * pair k holds directions first[k] and second[k] = opp(first[k]), both of weight w[k];
  * (cx[k], cy[k], cz[k]) is the velocity of first[k]. Tables are constant arrays at the call
@@ -88,7 +105,8 @@ typedef struct tf_lbm_lattice {
 } tf_lbm_lattice;
 
 /* Collision of one cell of type `type` whose pulled populations are f (shifted, indexed by
- * direction): density and velocity, the equilibrium as even and odd parts per pair, TRT
+ * direction): density and velocity (at an inlet cell: inlet_u* times `inlet_scale`, see
+ * tf_lbm_inlet_scale), the equilibrium as even and odd parts per pair, TRT
  * relaxation with Guo forcing (dropped when `forced` is 0, see tf_lbm_forced), and the write
  * of the post-step populations to dst (component i at i * n + cell).
  *
@@ -102,7 +120,7 @@ typedef struct tf_lbm_lattice {
  *   O = omega_minus (d / 2 - anti) - (1 - omega_minus / 2) 3 w (c.F).
  * Inlet and outlet cells write the equilibrium sym +- anti, solid cells zero. */
 TF_SIM_INLINE void tf_lbm_collide_store(const tf_lbm_lattice* l, tf_lbm_params p, int type,
-                                        int forced, const float* f,
+                                        int forced, float inlet_scale, const float* f,
                                         TF_GLOBAL float* TF_RESTRICT dst, int n, int cell) {
   int is_fluid = type == TF_CELL_FLUID;
   int is_outlet = type == TF_CELL_OUTLET;
@@ -128,9 +146,9 @@ TF_SIM_INLINE void tf_lbm_collide_store(const tf_lbm_lattice* l, tf_lbm_params p
   ux = (forced ? mx + 0.5f * fx : mx) * inv_rho;
   uy = (forced ? my + 0.5f * fy : my) * inv_rho;
   uz = l->three_d ? (forced ? mz + 0.5f * fz : mz) * inv_rho : 0.0f;
-  ux = tf_sim_select(is_inlet, p.inlet_ux, ux);
-  uy = tf_sim_select(is_inlet, p.inlet_uy, uy);
-  uz = l->three_d ? tf_sim_select(is_inlet, p.inlet_uz, uz) : 0.0f;
+  ux = tf_sim_select(is_inlet, p.inlet_ux * inlet_scale, ux);
+  uy = tf_sim_select(is_inlet, p.inlet_uy * inlet_scale, uy);
+  uz = l->three_d ? tf_sim_select(is_inlet, p.inlet_uz * inlet_scale, uz) : 0.0f;
   rho = tf_sim_select(is_outlet, p.outlet_rho, 1.0f + drho);
   drho = tf_sim_select(is_outlet, p.outlet_rho - 1.0f, drho);
   usq = 1.5f * (l->three_d ? (ux * ux + uy * uy) + uz * uz : ux * ux + uy * uy);

@@ -125,11 +125,6 @@ Result<int> device_count() {
   return count;
 }
 
-tf_sim_grid grid_of(const TileState& s) {
-  return tf_sim_grid{s.size.nx,           s.size.ny,           s.size.nz,
-                     s.periodic[0] ? 1 : 0, s.periodic[1] ? 1 : 0, s.periodic[2] ? 1 : 0};
-}
-
 // Launches the kernel of `state`'s model over `launch` (src -> dst).
 void launch_step(const TileState& state, const tf_sim_grid& g, const LaunchBox& launch,
                  const float* src, float* dst, const unsigned char* types) {
@@ -220,7 +215,7 @@ Status SimCuda::run_steps(TileState& state, int steps) {
 
   // All launches go into the default stream in order: a step starts when the previous one
   // has finished, with no host round trip in between.
-  const tf_sim_grid g = grid_of(state);
+  const tf_sim_grid g = kernel_grid(state);
   const std::vector<LaunchBox> launches = step_launches(state);
   for (int step = 0; step < steps; ++step) {
     const float* src = d.fields[step & 1].as<const float>();

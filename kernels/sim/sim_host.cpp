@@ -21,17 +21,6 @@ namespace {
 
 constexpr long long kMaxCells = 1LL << 30;  // 32-bit indices with room for 19 components
 
-tf_sim_grid grid_of(const TileState& s) {
-  tf_sim_grid g{};
-  g.nx = s.size.nx;
-  g.ny = s.size.ny;
-  g.nz = s.size.nz;
-  g.periodic_x = s.periodic[0] ? 1 : 0;
-  g.periodic_y = s.periodic[1] ? 1 : 0;
-  g.periodic_z = s.periodic[2] ? 1 : 0;
-  return g;
-}
-
 bool is_lbm(Model m) { return m == Model::d2q9 || m == Model::d3q19; }
 
 bool type_allowed(Model m, int type) {
@@ -164,11 +153,25 @@ void set_equilibrium(TileState& s, int x, int y, int z, float rho, float ux, flo
   }
 }
 
+tf_sim_grid kernel_grid(const TileState& s) {
+  tf_sim_grid g{};
+  g.nx = s.size.nx;
+  g.ny = s.size.ny;
+  g.nz = s.size.nz;
+  g.periodic_x = s.periodic[0] ? 1 : 0;
+  g.periodic_y = s.periodic[1] ? 1 : 0;
+  g.periodic_z = s.periodic[2] ? 1 : 0;
+  g.origin_x = s.origin[0];
+  g.origin_y = s.origin[1];
+  g.origin_z = s.origin[2];
+  return g;
+}
+
 Status run_steps_cpu(TileState& state, int steps, int threads) {
   if (Status st = validate(state); !st) return st;
   if (steps < 0) return Error{"step count must not be negative, got " + std::to_string(steps)};
   if (steps == 0) return Status::ok();
-  const tf_sim_grid g = grid_of(state);
+  const tf_sim_grid g = kernel_grid(state);
   const int rows = g.ny * g.nz;
   int want = threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency());
   const int workers = std::clamp(want, 1, rows);

@@ -52,6 +52,8 @@ struct TileState {
   Extent size;                           // box size, ghost border included
   int ghost = 0;                         // ghost border width on every side
   std::array<bool, 3> periodic{};        // axis wraps around at the box edge (whole domains only)
+  std::array<int, 3> origin{};           // domain coordinates of the box's cell (0, 0, 0): a
+                                         // tile's place (ghost border included), 0 for a domain
   std::vector<float> fields;             // component q of cell c at q * cell_count + c
   std::vector<std::uint8_t> cell_types;  // TF_CELL_* per cell
   tf_lbm_params lbm{};                   // used by d2q9, d3q19
@@ -65,6 +67,9 @@ struct TileState {
             dimension_count(model) == 3 ? size.nz - 2 * ghost : size.nz};
   }
 };
+
+// The kernels' view of the state's box (size, periodic axes, origin), shared by every backend.
+tf_sim_grid kernel_grid(const TileState& state);
 
 // A whole-domain state (ghost 0) of fluid cells with zero fields: for the lattice Boltzmann
 // models that is the fluid at rest at density 1 (populations are stored shifted by their

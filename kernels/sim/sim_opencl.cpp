@@ -170,12 +170,7 @@ Status SimOpenCl::run_steps(TileState& state, int steps) {
   BufferHandle (&buffers)[2] = d.fields;
   const BufferHandle& types = d.types;
 
-  tf_sim_grid g{state.size.nx,
-                state.size.ny,
-                state.size.nz,
-                state.periodic[0] ? 1 : 0,
-                state.periodic[1] ? 1 : 0,
-                state.periodic[2] ? 1 : 0};
+  const tf_sim_grid g = kernel_grid(state);
   const auto model_index = static_cast<std::size_t>(state.model);
   const Variant interior =
       tf_lbm_forced(state.lbm) ? Variant::interior : Variant::interior_unforced;

@@ -69,6 +69,7 @@ Result<TileState> extract_tile(const TileState& domain, const Box& box, int ghos
   if (!made) return made;
   TileState& tile = made.value();
   tile.ghost = ghost;
+  tile.origin = {box.x0 - ghost, box.y0 - ghost, box.z0 - gz};
   tile.lbm = domain.lbm;
   tile.gray_scott = domain.gray_scott;
   tile.heat = domain.heat;

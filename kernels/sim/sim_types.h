@@ -28,14 +28,16 @@
 
 /* Versions: part of a unit's identity. Change a version whenever the bytes a kernel produces
  * can change (formula, operation order, storage layout). */
-#define TF_SIM_D2Q9_VERSION "tf-d2q9-2"
-#define TF_SIM_D3Q19_VERSION "tf-d3q19-2"
+#define TF_SIM_D2Q9_VERSION "tf-d2q9-3"
+#define TF_SIM_D3Q19_VERSION "tf-d3q19-3"
 #define TF_SIM_GRAY_SCOTT_VERSION "tf-gray-scott-1"
 #define TF_SIM_HEAT_VERSION "tf-heat-1"
 
 typedef struct tf_sim_grid {
   tf_i32 nx, ny, nz;                         /* box size in cells (nz = 1 in 2D) */
   tf_i32 periodic_x, periodic_y, periodic_z; /* 1: the axis wraps around at the box edge */
+  tf_i32 origin_x, origin_y, origin_z;       /* domain coordinates of the box's cell (0, 0, 0):
+                                                a tile's place in its domain (0 for a domain) */
 } tf_sim_grid;
 
 /* Lattice Boltzmann parameters, lattice units (dx = dt = 1, reference density 1).
@@ -47,8 +49,14 @@ typedef struct tf_lbm_params {
                         BGK is the special case omega_minus == omega */
   float force_x, force_y, force_z;    /* body force density (Guo forcing) */
   float wall_ux, wall_uy, wall_uz;    /* velocity of TF_CELL_MOVING_WALL cells */
-  float inlet_ux, inlet_uy, inlet_uz; /* velocity imposed at TF_CELL_INLET cells */
+  float inlet_ux, inlet_uy, inlet_uz; /* velocity imposed at TF_CELL_INLET cells (the peak
+                                         velocity of a parabolic profile) */
   float outlet_rho;                   /* density imposed at TF_CELL_OUTLET cells */
+  /* Inlet profile (tf_lbm_inlet_scale): per axis, the centre of the parabola in domain
+   * coordinates and the inverse of its half-width (distance from the centre to the wall
+   * planes). An inverse half-width of 0 makes the profile uniform along that axis. */
+  float inlet_center_x, inlet_center_y, inlet_center_z;
+  float inlet_inv_half_x, inlet_inv_half_y, inlet_inv_half_z;
 } tf_lbm_params;
 
 /* Gray-Scott reaction-diffusion: u_t = Du lap u - u v^2 + F (1 - u),

@@ -52,7 +52,9 @@ std::vector<Body> one_of_each() {
   all.push_back(StatusReply{{{1, "a", JobState::kRunning, 3, 10, 20, 1, 2, ""},
                              {2, "b", JobState::kFailed, -1, 0, 5, 0, 1, "unit 3 failed"},
                              {3, "sweep", JobState::kDone, 0, 6, 6, 3, 3, "", true},
-                             {4, "shot", JobState::kDone, 0, 9, 9, 3, 3, "", false, {1, 3}}}});
+                             {4, "shot", JobState::kDone, 0, 9, 9, 3, 3, "", false, {1, 3}},
+                             {5, "shared", JobState::kRunning, 2, 1, 9, 0, 3, "", false, {},
+                              "client-key", 4, 11, 3}}});
   all.push_back(OutputsReply{46, {{"frame_0001.exr", hash_of("j"), 1000}}});
   all.push_back(OutputData{hash_of("k"), false, {}});
   all.push_back(ErrorReply{ErrorCode::kNotFound, "no job 7"});

@@ -42,7 +42,9 @@ TEST(SampleBatches, GrayScottIsACartesianProductNamedBySweptKeys) {
 }
 
 TEST(SampleBatches, EveryRunBuildsAValidInitialState) {
-  for (const char* file : {"lid-driven-cavity.toml", "cylinder.toml", "gray-scott.toml"}) {
+  for (const char* file :
+       {"lid-driven-cavity.toml", "cylinder.toml", "gray-scott.toml", "channel.toml",
+        "cavity-3d.toml"}) {
     for (const RunSpec& run : expand_runs(must_load(file))) {
       Result<TileState> s = make_initial_state(run);
       ASSERT_TRUE(s.is_ok()) << file << " " << run.name << ": " << s.message();

@@ -1,6 +1,7 @@
 // Simulation output files: .npy bytes per the NumPy format spec, PNG colours against the
 // published viridis end points, meta.json contents, a whole snapshot folder.
 #include "formats/sim/field_output.h"
+#include "formats/sim/vtk_output.h"
 
 #include <OpenImageIO/imageio.h>
 #include <gtest/gtest.h>
@@ -148,7 +149,8 @@ TEST(Snapshot, WritesFieldsPreviewAndMetadata) {
   TempDir dir;
   const fs::path folder = dir.path() / run.name / "step_4";
   ASSERT_TRUE(write_snapshot(folder, run, state, 4));
-  for (const char* f : {"rho.npy", "ux.npy", "uy.npy", "fields.exr", "speed.png", "meta.json"}) {
+  for (const char* f :
+       {"rho.npy", "ux.npy", "uy.npy", "fields.exr", "fields.vti", "speed.png", "meta.json"}) {
     EXPECT_TRUE(fs::exists(folder / f)) << f;
   }
   nlohmann::json meta = nlohmann::json::parse(read_file(folder / "meta.json"));
@@ -160,6 +162,29 @@ TEST(Snapshot, WritesFieldsPreviewAndMetadata) {
   // nu = U L / re = 0.05 * (12 - 2) / 80; the file reports what the kernel ran with (float).
   EXPECT_NEAR(meta["lattice"]["viscosity"].get<double>(), 0.05 * 10 / 80, 1e-6);
   EXPECT_NEAR(meta["lattice"]["lid_velocity"].get<double>(), 0.05, 1e-7);
+}
+
+TEST(Vti, MismatchedFieldsAndUnsafeNamesAreRefusedAndLeaveNoFile) {
+  TempDir dir;
+  const std::vector<float> six(6, 1.0f), five(5, 1.0f);
+  EXPECT_TRUE(write_vti(dir.path() / "ok.vti", {{"rho", &six}}, {3, 2, 1}));
+  EXPECT_FALSE(write_vti(dir.path() / "short.vti", {{"rho", &five}}, {3, 2, 1}));
+  EXPECT_FALSE(write_vti(dir.path() / "name.vti", {{"rho\" offset=\"9", &six}}, {3, 2, 1}));
+  EXPECT_TRUE(fs::exists(dir.path() / "ok.vti"));
+  EXPECT_FALSE(fs::exists(dir.path() / "short.vti"));
+  EXPECT_FALSE(fs::exists(dir.path() / "name.vti"));
+}
+
+TEST(Pvd, ListsTheSnapshotsInOrderAndRefusesNamesThatBreakTheXml) {
+  Result<std::string> text = pvd_document({{100, "step_000000100/fields.vti"},
+                                           {250, "step_000000250/fields.vti"}});
+  ASSERT_TRUE(text.is_ok()) << text.message();
+  const size_t first = text->find("timestep=\"100\" part=\"0\" file=\"step_000000100/fields.vti\"");
+  const size_t second = text->find("timestep=\"250\" part=\"0\" file=\"step_000000250/fields.vti\"");
+  EXPECT_NE(first, std::string::npos) << text.value();
+  EXPECT_NE(second, std::string::npos) << text.value();
+  EXPECT_LT(first, second);
+  EXPECT_FALSE(pvd_document({{1, "a\"b.vti"}}).is_ok());
 }
 
 TEST(FieldExr, ChannelsAreNamedFieldsWithTheTopRowAtTheHighestY) {

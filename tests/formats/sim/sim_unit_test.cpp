@@ -86,9 +86,11 @@ TEST(SimStateCodec, HostileHeadersAreErrorsNotCrashes) {
   std::vector<uint8_t> bad_type = bytes;
   bad_type.back() = 200;  // a cell type no model knows
   EXPECT_FALSE(decode_state(bad_type).is_ok());
-  std::vector<uint8_t> bad_magic = bytes;
-  bad_magic[7] = '2';
-  EXPECT_FALSE(decode_state(bad_magic).is_ok());
+  for (char version : {'1', '3'}) {  // the format before and after this one
+    std::vector<uint8_t> other_version = bytes;
+    other_version[7] = static_cast<uint8_t>(version);
+    EXPECT_FALSE(decode_state(other_version).is_ok()) << version;
+  }
 }
 
 TEST(SimStateCodec, OnlyWholeDomainsAreAssets) {

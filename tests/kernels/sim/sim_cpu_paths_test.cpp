@@ -18,8 +18,7 @@ using testing::same_bytes;
 
 // `steps` steps of the general cell update over every cell, one cell at a time.
 std::vector<float> reference_steps(const TileState& s, int steps) {
-  const tf_sim_grid g{s.size.nx, s.size.ny, s.size.nz, s.periodic[0] ? 1 : 0,
-                      s.periodic[1] ? 1 : 0, s.periodic[2] ? 1 : 0};
+  const tf_sim_grid g = kernel_grid(s);
   std::vector<float> src = s.fields;
   std::vector<float> dst(src.size());
   for (int step = 0; step < steps; ++step) {
@@ -77,6 +76,11 @@ TEST(CpuStepperPaths, D2q9PeriodicBoxMatchesPlainCellLoop) {
 
 TEST(CpuStepperPaths, D2q9ChannelMatchesPlainCellLoop) {
   expect_paths_agree(testing::d2q9_channel(41, 19), 9);
+}
+
+TEST(CpuStepperPaths, ParabolicInletsInATileMatchPlainCellLoop) {
+  expect_paths_agree(testing::parabolic_inlet(testing::d2q9_channel(41, 19), {5, -3, 0}), 9);
+  expect_paths_agree(testing::parabolic_inlet(testing::d3q19_duct(17, 9, 6), {-2, 4, 1}), 6);
 }
 
 TEST(CpuStepperPaths, D3q19PeriodicBoxMatchesPlainCellLoop) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -125,6 +126,46 @@ inline TileState unforced(TileState s) {
   return s;
 }
 
+// `s` with a parabolic inlet profile across y (and z in 3D) placed as in a tile whose box
+// starts at `origin` in its domain: the profile is evaluated at domain coordinates.
+inline TileState parabolic_inlet(TileState s, std::array<int, 3> origin) {
+  s.origin = origin;
+  s.lbm.inlet_center_y = 0.5f * static_cast<float>(s.size.ny) + 1.25f;
+  s.lbm.inlet_inv_half_y = 2.0f / static_cast<float>(s.size.ny - 3);
+  if (dimension_count(s.model) == 3) {
+    s.lbm.inlet_center_z = 0.5f * static_cast<float>(s.size.nz) - 0.75f;
+    s.lbm.inlet_inv_half_z = 2.0f / static_cast<float>(s.size.nz - 1);
+  }
+  return s;
+}
+
+// A 3D duct: velocity inlet at x = 0, pressure outlet at the far end, walls at the bottom and
+// top, periodic in z; populations at perturbed equilibria.
+inline TileState d3q19_duct(int nx, int ny, int nz) {
+  TileState s = must(make_state(Model::d3q19, {nx, ny, nz}, {false, false, true}));
+  s.lbm = lbm_relaxation(0.75, Collision::trt);
+  s.lbm.inlet_ux = 0.05f;
+  s.lbm.inlet_uz = 0.01f;
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> jitter(-0.01f, 0.01f);
+  for (int z = 0; z < nz; ++z) {
+    for (int y = 0; y < ny; ++y) {
+      for (int x = 0; x < nx; ++x) {
+        auto& type = s.cell_types[static_cast<std::size_t>(s.cell_index(x, y, z))];
+        if (y == 0 || y == ny - 1)
+          type = TF_CELL_WALL;
+        else if (x == 0)
+          type = TF_CELL_INLET;
+        else if (x == nx - 1)
+          type = TF_CELL_OUTLET;
+        set_equilibrium(s, x, y, z, 1.0f + jitter(rng), 0.03f + jitter(rng), jitter(rng),
+                        jitter(rng));
+      }
+    }
+  }
+  return s;
+}
+
 // The states every device backend is compared on against the CPU stepper.
 inline std::vector<IdentityCase> identity_cases() {
   std::vector<IdentityCase> cases;
@@ -134,6 +175,10 @@ inline std::vector<IdentityCase> identity_cases() {
   cases.push_back({"d2q9 periodic flow", periodic_flow(Model::d2q9, {70, 33, 1}), 9});
   cases.push_back({"d3q19 box", d3q19_box(13, 11, 9), 12});
   cases.push_back({"d3q19 periodic flow", periodic_flow(Model::d3q19, {21, 10, 7}), 6});
+  cases.push_back({"d2q9 channel, parabolic inlet, tile origin",
+                   parabolic_inlet(d2q9_channel(31, 19), {-4, 7, 0}), 20});
+  cases.push_back({"d3q19 duct, parabolic inlet, tile origin",
+                   parabolic_inlet(d3q19_duct(12, 11, 7), {3, -2, 5}), 10});
   cases.push_back({"gray-scott", scalar_box(Model::gray_scott, 31, 26), 40});
   cases.push_back({"heat", scalar_box(Model::heat, 31, 26), 40});
   return cases;
