@@ -58,6 +58,7 @@
 #include "dispatcher/sim_plan.h"
 #include "dispatcher/store.h"
 #include "formats/protocol/messages.h"
+#include "formats/sim/observables_output.h"
 #include "kernels/status.h"
 
 namespace tf {
@@ -345,7 +346,13 @@ class DispatcherCore {
   Status complete_chunk(FrameState& run);
   Status store_snapshot(JobState& job, const sim::RunSpec& run, const sim::TileState& state,
                         uint64_t step);
-  Status store_run_summary(JobState& job, const SimRunRow& run);
+  Status store_run_summary(JobState& job, const SimRunRow& run,
+                           const std::vector<sim::ObservedStep>& observed);
+  // A run's observables (sim_observables.cpp): gathered from its accepted units' observations,
+  // in step order; written as forces.csv / probes.csv.
+  Result<std::vector<sim::ObservedStep>> gather_observables(const JobState& job, uint32_t run);
+  Status store_run_observables(JobState& job, const sim::RunSpec& run,
+                               const std::vector<sim::ObservedStep>& steps);
   // The run's ParaView collection (kRunCollectionName): every snapshot's .vti by step.
   Status store_run_collection(JobState& job, const sim::RunSpec& run);
   Status store_output(JobState& job, const std::string& name, const std::vector<uint8_t>& bytes);

@@ -34,8 +34,14 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
   const std::vector<uint8_t> canonical =
       shape_ok && !result.rgb.empty() ? proto::canonical_result_bytes(result.rgb, result.rays)
                                       : std::vector<uint8_t>{};
+  // With observations the result hash binds them to the fields' hash, which the bytes (when
+  // sent) must match; without, the result hash is the fields' hash.
+  const Hash256& fields_hash =
+      result.observations.empty() ? result.result_hash : result.fields_hash;
   const bool bytes_ok =
-      shape_ok && (result.rgb.empty() || blake2b_256(canonical) == result.result_hash);
+      shape_ok &&
+      proto::observed_result_hash(fields_hash, result.observations) == result.result_hash &&
+      (result.rgb.empty() || blake2b_256(canonical) == fields_hash);
   // Stores verified bytes and remembers their count, so that accepting them needs no read back.
   const auto store_bytes = [&]() -> Status {
     if (Status s = store_->begin(); !s) return s;
@@ -92,6 +98,10 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
   }
   if (!result.rgb.empty() && needs_bytes(u)) {
     if (Status s = store_bytes(); !s) return s;
+  }
+  if (!result.observations.empty()) {
+    if (Status s = store_->begin(); !s) return s;
+    if (Status s = store_->put_observations(result.result_hash, result.observations); !s) return s;
   }
   ++stats_.replicas_reported;
   if (Status s = set_replica_state(*replica, ReplicaState::kReported, result.result_hash); !s) {

@@ -18,6 +18,7 @@
 #include "dispatcher/dispatcher_core.h"
 #include "formats/protocol/result_hash.h"
 #include "formats/sim/field_output.h"
+#include "formats/sim/observables_output.h"
 #include "formats/sim/sim_unit.h"
 #include "formats/sim/vtk_output.h"
 #include "formats/fileio/read_file.h"
@@ -196,7 +197,10 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   run.finished_ms = std::max<int64_t>(now_ms_, run.started_ms + 1);
   frame.unit_ids.clear();
   if (Status s = store_->put_sim_run(run); !s) return s;
-  if (Status s = store_run_summary(job, run); !s) return s;
+  Result<std::vector<sim::ObservedStep>> observed = gather_observables(job, frame.row.frame);
+  if (!observed) return broken("its observables: " + observed.message());
+  if (Status s = store_run_observables(job, spec, observed.value()); !s) return s;
+  if (Status s = store_run_summary(job, run, observed.value()); !s) return s;
   if (Status s = store_run_collection(job, spec); !s) return s;
   return frame_finished(job);
 }
@@ -223,12 +227,13 @@ Status DispatcherCore::store_snapshot(JobState& job, const sim::RunSpec& run,
   return written;
 }
 
-Status DispatcherCore::store_run_summary(JobState& job, const SimRunRow& run) {
+Status DispatcherCore::store_run_summary(JobState& job, const SimRunRow& run,
+                                         const std::vector<sim::ObservedStep>& observed) {
   const SimJobPlan& plan = sim_plans_.at(job.row.id);
   const sim::BatchSpec& b = plan.batch;
   const double seconds = static_cast<double>(run.finished_ms - run.started_ms) / 1000.0;
   const auto updates = static_cast<uint64_t>(b.grid.cell_count()) * static_cast<uint64_t>(b.steps);
-  const nlohmann::json summary = {
+  nlohmann::json summary = {
       {"run", plan.runs.at(run.run).name},
       {"model", std::string(sim::model_name(b.model))},
       {"grid", {b.grid.nx, b.grid.ny, b.grid.nz}},
@@ -239,6 +244,11 @@ Status DispatcherCore::store_run_summary(JobState& job, const SimRunRow& run) {
       {"chunk_steps", plan.chunk_steps},
       {"tiles", plan.tiles.size()},
       {"units", plan.units_per_run}};
+  for (const sim::ForceSummary& f : sim::force_summaries(plan.runs.at(run.run), observed)) {
+    summary["forces"][f.obstacle] = {
+        {"mean_cd", f.mean_cd}, {"mean_cl", f.mean_cl}, {"rms_cl", f.rms_cl},
+        {"strouhal", f.strouhal ? nlohmann::json(*f.strouhal) : nlohmann::json(nullptr)}};
+  }
   const std::string text = summary.dump(2) + "\n";
   return store_output(job, run_folder_name(plan.runs.at(run.run).name) + "/summary.json",
                       std::vector<uint8_t>(text.begin(), text.end()));
@@ -332,12 +342,16 @@ bool DispatcherCore::result_shape_ok(const UnitRow& u, const proto::UnitResult& 
   if (!result.rgb.empty() && result.rgb.size() != values) return false;
   auto plan = sim_plans_.find(u.job_id);
   if (plan == sim_plans_.end()) {
-    return !result.simulation && result.width == u.x1 - u.x0 && result.height == u.y1 - u.y0;
+    return !result.simulation && result.width == u.x1 - u.x0 && result.height == u.y1 - u.y0 &&
+           result.observations.empty();
   }
+  const sim::Model model = plan->second.batch.model;
+  const sim::ObservationPlan& observed = plan->second.observation;
+  const size_t observation_bytes = sim::sample_steps(observed, u.s0, u.s1 - u.s0).size() *
+                                   sim::sample_bytes(observed, model, unit_box(u));
   return result.simulation && result.width == unit_box(u).size.cell_count() &&
-         result.height ==
-             static_cast<uint32_t>(sim::component_count(plan->second.batch.model)) &&
-         result.rays == sim_unit_updates(u);
+         result.height == static_cast<uint32_t>(sim::component_count(model)) &&
+         result.rays == sim_unit_updates(u) && result.observations.size() == observation_bytes;
 }
 
 std::string DispatcherCore::unit_description(const UnitRow& u) const {

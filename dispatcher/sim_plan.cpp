@@ -83,6 +83,7 @@ Result<SimJobPlan> plan_sim_job(const std::string& text, const std::string& sour
     chunk_steps = static_cast<uint32_t>(std::min<uint64_t>(k, static_cast<uint64_t>(b.steps)));
   }
   plan.chunk_steps = chunk_steps;
+  plan.observation = sim::observation_plan(b);
   plan.runs = sim::expand_runs(b);
   const auto steps = static_cast<uint64_t>(b.steps);
   auto chunks_over = [&](uint64_t n) { return (n + chunk_steps - 1) / chunk_steps; };

@@ -42,6 +42,7 @@ struct SimJobPlan {
   uint32_t tile_side = 0;       // the most cells a tile has per axis
   uint32_t chunk_steps = 0;     // K
   uint64_t units_per_run = 0;   // chunks x tiles
+  sim::ObservationPlan observation;  // what the units record besides their fields
 
   // The step the chunk starting at `step` ends at: step + K, cut at the next snapshot step
   // and at the last step.

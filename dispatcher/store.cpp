@@ -167,6 +167,13 @@ constexpr const char* kMigrations[] = {
     R"sql(
     ALTER TABLE jobs ADD COLUMN client TEXT NOT NULL DEFAULT '';
     )sql",
+    // 10 -> 11: what simulation units record besides their fields (forces, probes) under the
+    // result hash that binds them.
+    R"sql(
+    CREATE TABLE observations(
+      result BLOB PRIMARY KEY,
+      bytes BLOB NOT NULL);
+    )sql",
 };
 
 Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {

@@ -217,6 +217,11 @@ class Store {
   // versions are found too. Outside or inside a transaction (a transaction sees its own rows).
   bool has_result_bytes(const Hash256& hash);
   Result<std::vector<uint8_t>> result_bytes(const Hash256& hash);
+  // A simulation result's observations (formats/sim/sim_unit.h) under its result hash, which
+  // binds them (checked by the caller); the same hash twice keeps the first. Reading an
+  // unknown hash is an error.
+  Status put_observations(const Hash256& result, std::span<const uint8_t> bytes);
+  Result<std::vector<uint8_t>> observations(const Hash256& result);
 
   Result<StoreSnapshot> load();
 

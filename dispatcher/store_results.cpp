@@ -22,6 +22,28 @@ bool Store::has_result_bytes(const Hash256& hash) {
   return found || blobs_.contains(hash);
 }
 
+Status Store::put_observations(const Hash256& result, std::span<const uint8_t> bytes) {
+  if (Status s = require_transaction("put_observations"); !s) return s;
+  auto st = statement("INSERT OR IGNORE INTO observations(result, bytes) VALUES (?, ?)");
+  if (!st) return st.status();
+  st.value()->bind_blob(1, result.bytes.data(), result.bytes.size())
+      .bind_blob(2, bytes.data(), bytes.size());
+  return st.value()->run();
+}
+
+Result<std::vector<uint8_t>> Store::observations(const Hash256& result) {
+  auto st = statement("SELECT bytes FROM observations WHERE result = ?");
+  if (!st) return Error{st.message()};
+  st.value()->bind_blob(1, result.bytes.data(), result.bytes.size());
+  Result<bool> row = st.value()->step();
+  if (!row) return Error{row.message()};
+  std::vector<uint8_t> bytes = row.value() ? st.value()->column_blob(0) : std::vector<uint8_t>{};
+  const bool found = row.value();
+  st.value()->reset();
+  if (!found) return Error{"no observations stored for result " + result.to_hex()};
+  return bytes;
+}
+
 Result<std::vector<uint8_t>> Store::result_bytes(const Hash256& hash) {
   auto st = statement("SELECT bytes FROM results WHERE hash = ?");
   if (!st) return Error{st.message()};

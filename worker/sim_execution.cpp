@@ -11,7 +11,8 @@ namespace tf {
 namespace {
 
 size_t state_bytes(const sim::TileState& state) {
-  return state.fields.size() * sizeof(float) + state.cell_types.size();
+  return state.fields.size() * sizeof(float) + state.cell_types.size() +
+         state.obstacle_ids.size();
 }
 
 }  // namespace
@@ -79,22 +80,40 @@ sim::Box box_of(const proto::SimUnitSpec& spec) {
            static_cast<int>(spec.z1 - spec.z0)}};
 }
 
-// Cuts the unit's input from `domain`, advances it and hashes its output.
+// Cuts the unit's input from `domain` (the run's state at step `first`), advances it `steps`
+// steps, stopping at each sample step of the run to sample the cells the unit owns, and
+// hashes its output and observations.
 Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domain,
-                             const sim::Box& box, int steps) {
+                             const sim::Box& box, uint64_t first, int steps) {
   Result<sim::TileState> input = sim::unit_input(domain, box, steps);
   if (!input) return Error{input.message()};
-  if (Status s = executor.simulate(input.value(), steps); !s) return Error{s.message()};
+  sim::TileState& state = input.value();
+  const int ghost = state.ghost;
+  const sim::Box owned{ghost, ghost, sim::dimension_count(state.model) == 3 ? ghost : 0,
+                       box.size};
   AdvancedUnit out;
+  uint64_t at = first;
+  for (uint64_t sample : sim::sample_steps(state.observation, first, static_cast<uint64_t>(steps))) {
+    if (Status s = executor.simulate(state, static_cast<int>(sample - at)); !s) {
+      return Error{s.message()};
+    }
+    at = sample;
+    sim::append_sample(out.observations, sim::sample_state(state, owned));
+  }
+  if (at < first + static_cast<uint64_t>(steps)) {
+    const int rest = static_cast<int>(first + static_cast<uint64_t>(steps) - at);
+    if (Status s = executor.simulate(state, rest); !s) return Error{s.message()};
+  }
   out.updates = sim::unit_cell_updates(domain.model, domain.size, box, steps);
   if (sim::covers_domain(domain.size, box)) {
     // The advanced input is the run's next state, and its fields are the unit's output.
-    out.next = std::make_shared<const sim::TileState>(std::move(input.value()));
-    out.hash = proto::result_hash(out.next->fields, out.updates);
+    out.next = std::make_shared<const sim::TileState>(std::move(state));
+    out.fields_hash = proto::result_hash(out.next->fields, out.updates);
   } else {
-    out.output = sim::unit_output(input.value());
-    out.hash = proto::result_hash(out.output, out.updates);
+    out.output = sim::unit_output(state);
+    out.fields_hash = proto::result_hash(out.output, out.updates);
   }
+  out.hash = proto::observed_result_hash(out.fields_hash, out.observations);
   return out;
 }
 
@@ -145,7 +164,8 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
                                         ? states.take_ahead(domain.value().get(), steps)
                                         : std::nullopt;
   Result<AdvancedUnit> advanced = ahead ? Result<AdvancedUnit>(std::move(ahead->advanced))
-                                        : advance(executor, *domain.value(), box, steps);
+                                        : advance(executor, *domain.value(), box,
+                                                  spec.step + spec.replay_steps, steps);
   if (!advanced) return failure(advanced.message());
   proto::UnitResult result;
   result.lease_id = spec.lease_id;
@@ -156,6 +176,10 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
   result.height = static_cast<uint32_t>(sim::component_count(domain.value()->model));
   result.rays = advanced->updates;
   result.result_hash = advanced->hash;
+  if (!advanced->observations.empty()) {
+    result.observations = std::move(advanced->observations);
+    result.fields_hash = advanced->fields_hash;
+  }
   if (!advanced->next) {
     result.rgb = std::move(advanced->output);
   } else if (spec.upload_bytes) {
@@ -190,7 +214,8 @@ bool compute_ahead(UnitExecutor& executor, SimStateCache& states, const proto::S
   const sim::Box box = box_of(done);
   if (!start || !sim::covers_domain(start->size, box)) return false;
   const int steps = static_cast<int>(done.next_steps);
-  Result<AdvancedUnit> advanced = advance(executor, *start, box, steps);
+  Result<AdvancedUnit> advanced =
+      advance(executor, *start, box, done.step + done.replay_steps + done.steps, steps);
   if (!advanced) return false;
   states.put_ahead({std::move(start), steps, std::move(advanced.value())});
   return true;

@@ -34,13 +34,16 @@
 
 namespace tf {
 
-// A simulation unit's box advanced `steps` steps: its cell updates and result hash, and its
-// output fields (sim::unit_output) or, for a whole-domain unit, the run's next state, whose
-// fields are that output in the same order (the advanced input; not copied out until needed).
+// A simulation unit's box advanced `steps` steps: its cell updates, observations and result
+// hash, and its output fields (sim::unit_output) or, for a whole-domain unit, the run's next
+// state, whose fields are that output in the same order (the advanced input; not copied out
+// until needed).
 struct AdvancedUnit {
   std::vector<float> output;  // units of a tile among several
   uint64_t updates = 0;
-  Hash256 hash;
+  std::vector<uint8_t> observations;  // formats/sim/sim_unit.h; empty when none are recorded
+  Hash256 fields_hash;                // of the output alone
+  Hash256 hash;                       // proto::observed_result_hash(fields_hash, observations)
   std::shared_ptr<const sim::TileState> next;  // whole-domain units
 };
 

@@ -91,6 +91,10 @@ void write(wire::UnitResult::Builder b, const UnitResult& m) {
   b.setRays(m.rays);
   b.setResultHash(as_data(m.result_hash));
   b.setSimulation(m.simulation);
+  if (!m.observations.empty()) {
+    b.setObservations(as_data(m.observations));
+    b.setFieldsHash(as_data(m.fields_hash));
+  }
 }
 
 void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
@@ -304,6 +308,10 @@ UnitResult read(wire::UnitResult::Reader r) {
   if (rgb.size() != 0) std::memcpy(m.rgb.data(), rgb.begin(), rgb.size());
   m.rays = r.getRays();
   m.result_hash = read_hash(r.getResultHash(), "unitResult.resultHash");
+  if (r.getObservations().size() != 0) {
+    m.observations = read_bytes(r.getObservations());
+    m.fields_hash = read_hash(r.getFieldsHash(), "unitResult.fieldsHash");
+  }
   return m;
 }
 

@@ -72,6 +72,11 @@ struct UnitResult {
   // A simulation unit's result: rgb holds width (cells) * height (components) field values
   // (formats/sim/sim_unit.h) and rays the cells updated.
   bool simulation = false;
+  // A simulation unit's observations (formats/sim/sim_unit.h) and the hash of its fields
+  // alone (result_hash(rgb, rays)); result_hash is then observed_result_hash(fields_hash,
+  // observations). Both empty for units that record none.
+  std::vector<uint8_t> observations = {};
+  Hash256 fields_hash = {};
   bool operator==(const UnitResult&) const = default;
 };
 struct UnitFailure {

@@ -143,6 +143,11 @@ struct UnitResult {
   # A simulation unit's result: rgb holds the box's fields (width = cells, height =
   # components, component-major: formats/sim/sim_unit.h) and rays the cells updated.
   simulation @8 :Bool;
+  # A simulation unit that records observables (forces, probes: formats/sim/sim_unit.h) sends
+  # them, always, with the hash of its fields alone; resultHash then binds both
+  # (formats/protocol/result_hash.h, observed_result_hash). Empty otherwise.
+  observations @9 :Data;
+  fieldsHash @10 :Data;
 }
 
 # The dispatcher needs the bytes of a result this worker reported by hash only (the replica

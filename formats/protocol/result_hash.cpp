@@ -19,6 +19,16 @@ Hash256 result_hash(std::span<const float> values, uint64_t rays) {
   return hasher.finish();
 }
 
+Hash256 observed_result_hash(const Hash256& fields, std::span<const uint8_t> observations) {
+  if (observations.empty()) return fields;
+  static constexpr char kDomain[] = "tilefarm-observed-result-v1";
+  Blake2bHasher hasher;
+  hasher.update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kDomain), sizeof kDomain - 1));
+  hasher.update(std::span<const uint8_t>(fields.bytes.data(), fields.bytes.size()));
+  hasher.update(observations);
+  return hasher.finish();
+}
+
 std::vector<uint8_t> canonical_result_bytes(const std::vector<float>& values, uint64_t count) {
   std::vector<uint8_t> bytes(values.size() * sizeof(float) + sizeof count);
   std::memcpy(bytes.data(), values.data(), values.size() * sizeof(float));

@@ -15,6 +15,11 @@ namespace tf::proto {
 
 Hash256 result_hash(std::span<const float> values, uint64_t rays);
 
+// The result hash of a simulation unit that records observations: BLAKE2b-256 of the domain
+// "tilefarm-observed-result-v1", the hash of its fields (result_hash) and the observation
+// bytes. `fields` itself when there are none, so units without observables hash as before.
+Hash256 observed_result_hash(const Hash256& fields, std::span<const uint8_t> observations);
+
 // The canonical bytes themselves; result_hash(v, n) == blake2b_256(canonical_result_bytes(v, n)).
 std::vector<uint8_t> canonical_result_bytes(const std::vector<float>& values, uint64_t count);
 // The floats of canonical bytes holding exactly `floats` of them; error on any other length.

@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -72,9 +74,10 @@ Result<Model> read_model(const toml::node& n, const Problems& p) {
 }
 
 Result<long long> read_count(const toml::table& t, std::string_view key, bool required,
-                             long long minimum, const Problems& p) {
+                             long long minimum, const Problems& p,
+                             std::string_view table = "simulation") {
   const toml::node* n = t.get(key);
-  const std::string name = join("simulation", key);
+  const std::string name = join(table, key);
   if (n == nullptr) {
     if (required) return p.at(t.source(), name, "missing (required)");
     return 0LL;
@@ -298,6 +301,19 @@ Status read_inlet(const toml::table& root, BatchSpec& b, const Problems& p) {
   return Status::ok();
 }
 
+// A name that goes into CSV columns and file names as it is: letters, digits, '_', '.', '-'.
+Result<std::string> read_label(const toml::node& n, const std::string& key, const Problems& p) {
+  const auto* s = n.as_string();
+  const std::string value = s != nullptr ? s->get() : std::string();
+  bool ok = !value.empty() && value.size() <= 64;
+  for (char c : value) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '.' || c == '-');
+  }
+  if (!ok) return p.at(n.source(), key, "expected a name of letters, digits, '_', '.' or '-'");
+  return value;
+}
+
 Status read_obstacles(const toml::table& root, BatchSpec& b, const Problems& p) {
   const toml::node* node = root.get("obstacles");
   if (node == nullptr) return Status::ok();
@@ -308,7 +324,8 @@ Status read_obstacles(const toml::table& root, BatchSpec& b, const Problems& p) 
   for (const toml::node& item : *list) {
     const toml::table* t = item.as_table();
     if (t == nullptr) return p.at(item.source(), "obstacles", "expected a table");
-    if (Status st = check_keys(*t, "obstacles", {"shape", "center", "radius", "min", "max", "image"}, p);
+    if (Status st = check_keys(*t, "obstacles",
+                               {"shape", "center", "radius", "min", "max", "image", "name"}, p);
         !st)
       return st;
     const toml::node* shape = t->get("shape");
@@ -351,7 +368,95 @@ Status read_obstacles(const toml::table& root, BatchSpec& b, const Problems& p) 
       const toml::source_region& where = shape != nullptr ? shape->source() : t->source();
       return p.at(where, "obstacles.shape", "expected \"circle\", \"box\" or \"mask\"");
     }
+    o.name = "obstacle_" + std::to_string(b.obstacles.size());
+    if (const toml::node* n = t->get("name")) {
+      Result<std::string> name = read_label(*n, "obstacles.name", p);
+      if (!name) return name.status();
+      o.name = name.value();
+    }
+    for (const Obstacle& earlier : b.obstacles) {
+      if (earlier.name == o.name) return p.at(t->source(), "obstacles.name", "'" + o.name + "' is used twice");
+    }
     b.obstacles.push_back(o);
+  }
+  return Status::ok();
+}
+
+Status read_probes(const toml::node& node, BatchSpec& b, const Problems& p) {
+  const toml::array* list = node.as_array();
+  if (list == nullptr) return p.at(node.source(), "probes", "expected an array of tables [[probes]]");
+  const int dims = dimension_count(b.model);
+  const int extent[3] = {b.grid.nx, b.grid.ny, b.grid.nz};
+  for (const toml::node& item : *list) {
+    const toml::table* t = item.as_table();
+    if (t == nullptr) return p.at(item.source(), "probes", "expected a table");
+    if (Status st = check_keys(*t, "probes", {"name", "at"}, p); !st) return st;
+    const toml::node* name = t->get("name");
+    const toml::node* at = t->get("at");
+    if (name == nullptr || at == nullptr) return p.at(t->source(), "probes", "a probe needs name and at");
+    Result<std::string> label = read_label(*name, "probes.name", p);
+    if (!label) return label.status();
+    for (const Probe& earlier : b.observables.probes) {
+      if (earlier.name == label.value()) {
+        return p.at(name->source(), "probes.name", "'" + label.value() + "' is used twice");
+      }
+    }
+    Result<std::array<double, 3>> cell = read_vector(*at, "probes.at", dims, p);
+    if (!cell) return cell.status();
+    Probe probe{label.value(), {}};
+    for (int i = 0; i < dims; ++i) {
+      const double v = cell.value()[static_cast<std::size_t>(i)];
+      if (v != std::floor(v) || v < 0 || v >= extent[i]) {
+        return p.at(at->source(), "probes.at", "expected the integer coordinates of a cell of the grid");
+      }
+      probe.cell[static_cast<std::size_t>(i)] = static_cast<int>(v);
+    }
+    b.observables.probes.push_back(probe);
+    if (b.observables.probes.size() > kMaxProbes) {
+      return p.at(item.source(), "probes", "more than " + std::to_string(kMaxProbes) + " probes");
+    }
+  }
+  return Status::ok();
+}
+
+Status read_observables(const toml::table& root, BatchSpec& b, const Problems& p) {
+  const toml::node* node = root.get("observables");
+  const toml::node* probes = root.get("probes");
+  if (node == nullptr && probes == nullptr) return Status::ok();
+  Observables& o = b.observables;
+  o.every = b.snapshot_interval > 0 ? b.snapshot_interval : b.steps;
+  if (node != nullptr) {
+    const toml::table* t = node->as_table();
+    if (t == nullptr) return p.at(node->source(), "observables", "expected a table");
+    if (Status st = check_keys(*t, "observables",
+                               {"every", "reference_velocity", "reference_length",
+                                "reference_density"},
+                               p);
+        !st) {
+      return st;
+    }
+    Result<long long> every = read_count(*t, "every", false, 1, p, "observables");
+    if (!every) return every.status();
+    if (every.value() > 0) o.every = every.value();
+    double* refs[] = {&o.reference_velocity, &o.reference_length, &o.reference_density};
+    const char* names[] = {"reference_velocity", "reference_length", "reference_density"};
+    for (int i = 0; i < 3; ++i) {
+      const toml::node* n = t->get(names[i]);
+      if (n == nullptr) continue;
+      auto v = as_number(*n);
+      if (!v || !(*v > 0.0) || !std::isfinite(*v)) {
+        return p.at(n->source(), join("observables", names[i]), "expected a positive number");
+      }
+      *refs[i] = *v;
+    }
+  }
+  if (probes != nullptr) {
+    if (Status st = read_probes(*probes, b, p); !st) return st;
+  }
+  if (records_forces(b) && b.obstacles.size() > kMaxForceObstacles) {
+    return p.at(node != nullptr ? node->source() : root.source(), "observables",
+                "forces are recorded for at most " + std::to_string(kMaxForceObstacles) +
+                    " obstacles");
   }
   return Status::ok();
 }
@@ -447,7 +552,7 @@ Result<BatchSpec> parse_batch(std::string_view text, std::string_view source) {
   }
   if (Status st = check_keys(root, "",
                              {"simulation", "parameters", "boundaries", "inlet", "obstacles",
-                              "initial"},
+                              "observables", "probes", "initial"},
                              p);
       !st) {
     return Error{st.message()};
@@ -455,11 +560,24 @@ Result<BatchSpec> parse_batch(std::string_view text, std::string_view source) {
   BatchSpec b;
   for (auto read :
        {read_simulation, read_parameters, read_boundaries, read_inlet, read_obstacles,
-        read_initial}) {
+        read_observables, read_initial}) {
     if (Status st = read(root, b, p); !st) return Error{st.message()};
   }
   if (b.name.empty()) b.name = std::filesystem::path(source).stem().string();
   return b;
+}
+
+bool records_forces(const BatchSpec& b) {
+  return b.observables.every > 0 && !b.obstacles.empty() &&
+         (b.model == Model::d2q9 || b.model == Model::d3q19);
+}
+
+ObservationPlan observation_plan(const BatchSpec& b) {
+  ObservationPlan plan;
+  plan.every = static_cast<int>(std::min<long long>(b.observables.every, INT_MAX));
+  plan.obstacles = records_forces(b) ? static_cast<int>(b.obstacles.size()) : 0;
+  for (const Probe& p : b.observables.probes) plan.probes.push_back(p.cell);
+  return plan;
 }
 
 Result<BatchSpec> load_batch(const std::filesystem::path& path) {

@@ -25,7 +25,14 @@
 //   [[obstacles]] shape = "circle" (a sphere in 3D) with center, radius; or "box" with
 //                 min, max (cells, max exclusive); or "mask" with image (2D: an image file of
 //                 the grid's size, relative to the batch file; dark pixels are walls, see
-//                 resolve_masks). Obstacles are walls.
+//                 resolve_masks). Obstacles are walls. name (optional, default "obstacle_<i>",
+//                 i from 0 in file order) names its force in forces.csv.
+//   [observables] every = N (steps between samples; default snapshot_interval, else steps),
+//                 reference_velocity, reference_length, reference_density (default 1):
+//                 lattice Boltzmann batches record the force on every obstacle (momentum
+//                 exchange on its bounce-back links) and its coefficients
+//                 F / (1/2 rho U^2 L^(d-1)) every N steps; every batch records its probes.
+//   [[probes]]    name, at = [x, y(, z)] (a cell): the snapshot fields there every N steps.
 //   [initial]     density, velocity; u, v; temperature; noise (amplitude), seed;
 //                 [[initial.patches]] min, max and the values above that the patch sets.
 //
@@ -62,7 +69,26 @@ struct Obstacle {
   // (x fastest, row y = 0 first): 1 for a wall.
   std::string image;
   std::vector<std::uint8_t> cells;
+  std::string name;  // "obstacle_<i>" unless the batch names it
 };
+
+// A named cell whose fields are recorded every Observables::every steps.
+struct Probe {
+  std::string name;
+  std::array<int, 3> cell{};
+};
+
+// What a run records between snapshots ([observables], [[probes]]); every == 0: nothing.
+struct Observables {
+  long long every = 0;
+  double reference_velocity = 0.0, reference_length = 0.0, reference_density = 1.0;
+  std::vector<Probe> probes;
+};
+
+// The most obstacles whose forces a batch records (obstacle ids are one byte per cell) and
+// the most probes.
+inline constexpr std::size_t kMaxForceObstacles = 255;
+inline constexpr std::size_t kMaxProbes = 1000;
 
 // A region whose initial values are set explicitly; values absent from the file stay unset.
 struct Patch {
@@ -98,6 +124,7 @@ struct BatchSpec {
   std::array<SideKind, 6> sides{};
   InletProfile inlet_profile = InletProfile::uniform;
   std::vector<Obstacle> obstacles;
+  Observables observables;
   InitialConditions initial;
 };
 
@@ -131,8 +158,14 @@ std::vector<RunSpec> expand_runs(const BatchSpec& batch);
 // parameters do not determine a stable one (tau <= 1/2).
 Result<double> relaxation_time(const BatchSpec& run);
 
+// Whether the batch records forces: lattice Boltzmann, observables asked for, obstacles present.
+bool records_forces(const BatchSpec& batch);
+// What the batch's units record (TileState::observation): obstacle ids aside.
+ObservationPlan observation_plan(const BatchSpec& batch);
+
 // The whole-domain state at step 0 of a run (mask obstacles resolved): cell types from
-// boundaries and obstacles,
+// boundaries and obstacles, the observation plan (TileState::observation: obstacle ids when
+// the batch records forces, probes, sample interval),
 // parameters, initial fields (noise from a counter-based hash of (seed, cell, component), so
 // the same spec gives the same bytes on every machine). Error when a parameter is missing or
 // out of range.

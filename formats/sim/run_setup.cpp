@@ -208,6 +208,9 @@ Result<TileState> make_initial_state(const RunSpec& run) {
 
   const bool lbm = is_lbm(s.model);
   const auto cells = static_cast<std::size_t>(state.size.cell_count());
+  const bool forces = records_forces(s);
+  state.observation = observation_plan(s);
+  if (forces) state.obstacle_ids.assign(cells, 0);
   std::map<std::string, double> base =
       lbm ? std::map<std::string, double>{{"density", 1.0}, {"ux", 0.0}, {"uy", 0.0}, {"uz", 0.0}}
           : std::map<std::string, double>{{"u", 1.0}, {"v", 0.0}, {"temperature", 0.0}};
@@ -228,10 +231,13 @@ Result<TileState> make_initial_state(const RunSpec& run) {
           }
         }
         const std::array<double, 3> c{double(x), double(y), double(z)};
-        for (const Obstacle& o : s.obstacles) {
-          if (in_obstacle(o, c, dims, s.grid.nx)) type = TF_CELL_WALL;
-        }
         const int cell = state.cell_index(x, y, z);
+        // A cell in several obstacles counts towards the first of them (file order).
+        for (std::size_t k = s.obstacles.size(); k-- > 0;) {
+          if (!in_obstacle(s.obstacles[k], c, dims, s.grid.nx)) continue;
+          type = TF_CELL_WALL;
+          if (forces) state.obstacle_ids[static_cast<std::size_t>(cell)] = static_cast<std::uint8_t>(k + 1);
+        }
         state.cell_types[static_cast<std::size_t>(cell)] =
             static_cast<std::uint8_t>(type < 0 ? TF_CELL_FLUID : type);
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/sim/observation.h"
 #include "kernels/sim/sim_host.h"
 #include "kernels/sim/sim_tiling.h"
 #include "kernels/status.h"
@@ -46,5 +47,18 @@ uint64_t unit_cell_updates(Model model, Extent domain, const Box& box, int steps
 
 // Floats in a unit's output: the box's cells times the model's components.
 uint64_t unit_output_floats(Model model, const Box& box);
+
+// A unit's observations (kernels/sim/observation.h): at every step of the run in
+// (first, first + steps] that is a multiple of plan.every, the sample of its box, in step
+// order. Bytes of a sample: the forces as int64 little-endian, then the probe values inside
+// the box as float32 little-endian. The result hash of a unit with observations binds them
+// (formats/protocol/result_hash.h, observed_result_hash).
+std::vector<uint64_t> sample_steps(const ObservationPlan& plan, uint64_t first, uint64_t steps);
+size_t sample_bytes(const ObservationPlan& plan, Model model, const Box& box);
+void append_sample(std::vector<uint8_t>& out, const Sample& sample);
+// The samples of observation bytes holding exactly `count` samples of `box`; error otherwise.
+Result<std::vector<Sample>> read_samples(const std::vector<uint8_t>& bytes, size_t count,
+                                         const ObservationPlan& plan, Model model,
+                                         const Box& box);
 
 }  // namespace tf::sim

@@ -140,6 +140,17 @@ Status validate(const TileState& s) {
                     s.lbm.omega_minus < 2.0f;
     if (!rates_ok) return Error{"relaxation rates must lie in (0, 2), i.e. tau > 1/2"};
   }
+  const ObservationPlan& plan = s.observation;
+  if (plan.every < 0 || plan.obstacles < 0 || plan.obstacles > 255 ||
+      (plan.obstacles > 0 && !is_lbm(s.model))) {
+    return Error{"invalid observation plan"};
+  }
+  if (s.obstacle_ids.size() != (plan.obstacles > 0 ? cells : 0)) {
+    return Error{"obstacle id array does not match the grid size"};
+  }
+  for (std::uint8_t id : s.obstacle_ids) {
+    if (id > plan.obstacles) return Error{"obstacle id " + std::to_string(id) + " out of range"};
+  }
   return Status::ok();
 }
 
@@ -224,12 +235,53 @@ Status run_steps_cpu(TileState& state, int steps, int threads) {
   return Status::ok();
 }
 
+int field_count(Model model) {
+  switch (model) {
+    case Model::d2q9:
+      return 3;
+    case Model::d3q19:
+      return 4;
+    case Model::gray_scott:
+    case Model::heat:
+      return component_count(model);
+  }
+  return 0;
+}
+
+std::array<float, kMaxFieldCount> cell_fields(const TileState& s, int cell) {
+  std::array<float, kMaxFieldCount> out{};
+  const int n = static_cast<int>(s.size.cell_count());
+  if (!is_lbm(s.model)) {
+    for (int q = 0; q < component_count(s.model); ++q) {
+      out[static_cast<std::size_t>(q)] =
+          s.fields[static_cast<std::size_t>(q) * static_cast<std::size_t>(n) +
+                   static_cast<std::size_t>(cell)];
+    }
+    return out;
+  }
+  const int type = s.cell_types[static_cast<std::size_t>(cell)];
+  if (tf_lbm_is_solid(type)) return {1.0f, 0.0f, 0.0f, 0.0f};
+  float drho = 0.0f, mx = 0.0f, my = 0.0f, mz = 0.0f;
+  if (s.model == Model::d2q9) {
+    tf_d2q9_moments(s.fields.data(), n, cell, &drho, &mx, &my);
+  } else {
+    tf_d3q19_moments(s.fields.data(), n, cell, &drho, &mx, &my, &mz);
+  }
+  // Fluid cells store momentum rho u + F/2; boundary cells store their equilibrium.
+  const float half = type == TF_CELL_FLUID ? 0.5f : 0.0f;
+  const float rho = 1.0f + drho;
+  out[0] = rho;
+  out[1] = (mx - half * s.lbm.force_x) / rho;
+  out[2] = (my - half * s.lbm.force_y) / rho;
+  if (s.model == Model::d3q19) out[3] = (mz - half * s.lbm.force_z) / rho;
+  return out;
+}
+
 Result<MacroFields> macroscopic(const TileState& s) {
   if (Status st = validate(s); !st) return Error{st.message()};
   MacroFields out;
   out.size = s.interior();
   const auto count = static_cast<std::size_t>(out.size.cell_count());
-  const int n = static_cast<int>(s.size.cell_count());
   const int g = s.ghost;
   const int gz = dimension_count(s.model) == 3 ? g : 0;
   if (is_lbm(s.model)) {
@@ -245,33 +297,16 @@ Result<MacroFields> macroscopic(const TileState& s) {
   for (int z = 0; z < out.size.nz; ++z) {
     for (int y = 0; y < out.size.ny; ++y) {
       for (int x = 0; x < out.size.nx; ++x, ++k) {
-        const int cell = s.cell_index(x + g, y + g, z + gz);
-        const int type = s.cell_types[static_cast<std::size_t>(cell)];
+        const std::array<float, kMaxFieldCount> v =
+            cell_fields(s, s.cell_index(x + g, y + g, z + gz));
         if (!is_lbm(s.model)) {
-          for (std::size_t q = 0; q < out.components.size(); ++q) {
-            out.components[q][k] = s.fields[q * static_cast<std::size_t>(n) + cell];
-          }
+          for (std::size_t q = 0; q < out.components.size(); ++q) out.components[q][k] = v[q];
           continue;
         }
-        if (tf_lbm_is_solid(type)) {
-          out.rho[k] = 1.0f;
-          out.ux[k] = out.uy[k] = 0.0f;
-          if (!out.uz.empty()) out.uz[k] = 0.0f;
-          continue;
-        }
-        float drho = 0.0f, mx = 0.0f, my = 0.0f, mz = 0.0f;
-        if (s.model == Model::d2q9) {
-          tf_d2q9_moments(s.fields.data(), n, cell, &drho, &mx, &my);
-        } else {
-          tf_d3q19_moments(s.fields.data(), n, cell, &drho, &mx, &my, &mz);
-        }
-        // Fluid cells store momentum rho u + F/2; boundary cells store their equilibrium.
-        const float half = type == TF_CELL_FLUID ? 0.5f : 0.0f;
-        const float rho = 1.0f + drho;
-        out.rho[k] = rho;
-        out.ux[k] = (mx - half * s.lbm.force_x) / rho;
-        out.uy[k] = (my - half * s.lbm.force_y) / rho;
-        if (!out.uz.empty()) out.uz[k] = (mz - half * s.lbm.force_z) / rho;
+        out.rho[k] = v[0];
+        out.ux[k] = v[1];
+        out.uy[k] = v[2];
+        if (!out.uz.empty()) out.uz[k] = v[3];
       }
     }
   }

@@ -47,6 +47,17 @@ struct Extent {
 enum class Collision { bgk, trt };
 tf_lbm_params lbm_relaxation(double tau, Collision collision, double magic = 0.25);
 
+// What the units of a run record at sample steps besides their fields (formats/sim
+// observables, kernels/sim/observation.h): the force on each obstacle and the fields at probe
+// cells, every `every` steps of the run. Part of the state, so that it travels to the workers
+// with it.
+struct ObservationPlan {
+  int every = 0;                          // steps between samples; 0: nothing is recorded
+  int obstacles = 0;                      // forces on obstacles 1..obstacles (obstacle_ids)
+  std::vector<std::array<int, 3>> probes;  // domain cells
+  bool operator==(const ObservationPlan&) const = default;
+};
+
 struct TileState {
   Model model = Model::d2q9;
   Extent size;                           // box size, ghost border included
@@ -59,6 +70,10 @@ struct TileState {
   tf_lbm_params lbm{};                   // used by d2q9, d3q19
   tf_gray_scott_params gray_scott{};     // used by gray_scott
   tf_heat_params heat{};                 // used by heat
+  ObservationPlan observation;
+  // Per cell, 1 + the index of the obstacle whose solid the cell is, else 0; empty when
+  // observation.obstacles == 0.
+  std::vector<std::uint8_t> obstacle_ids;
 
   int cell_index(int x, int y, int z = 0) const { return (z * size.ny + y) * size.nx + x; }
   // The box without its ghost border.
@@ -103,5 +118,12 @@ struct MacroFields {
   std::vector<std::vector<float>> components;
 };
 Result<MacroFields> macroscopic(const TileState& state);
+
+// The macroscopic values of one cell (index into the box, ghost included), as macroscopic()
+// gives them: lattice Boltzmann rho, ux, uy (uz in 3D); scalar models their components. The
+// count is field_count(model). Precondition: the state is valid.
+inline constexpr int kMaxFieldCount = 4;
+int field_count(Model model);
+std::array<float, kMaxFieldCount> cell_fields(const TileState& state, int cell);
 
 }  // namespace tf::sim

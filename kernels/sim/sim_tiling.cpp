@@ -73,6 +73,9 @@ Result<TileState> extract_tile(const TileState& domain, const Box& box, int ghos
   tile.lbm = domain.lbm;
   tile.gray_scott = domain.gray_scott;
   tile.heat = domain.heat;
+  tile.observation = domain.observation;
+  const bool ids = !domain.obstacle_ids.empty();
+  if (ids) tile.obstacle_ids.assign(static_cast<std::size_t>(size.cell_count()), 0);
   const auto tile_cells = static_cast<std::size_t>(size.cell_count());
   const auto domain_cells = static_cast<std::size_t>(domain.size.cell_count());
   const int components = component_count(domain.model);
@@ -89,6 +92,7 @@ Result<TileState> extract_tile(const TileState& domain, const Box& box, int ghos
         }
         const auto d = static_cast<std::size_t>(domain.cell_index(dx, dy, dz));
         tile.cell_types[t] = domain.cell_types[d];
+        if (ids) tile.obstacle_ids[t] = domain.obstacle_ids[d];
         for (int q = 0; q < components; ++q) {
           tile.fields[q * tile_cells + t] = domain.fields[q * domain_cells + d];
         }

@@ -6,9 +6,12 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "formats/image/image_io.h"
+#include "formats/sim/observables_output.h"
+#include "kernels/sim/observation.h"
 #include "tests/support/sim_truth.h"
 
 #include "tests/support/child_process.h"
@@ -247,6 +250,59 @@ TEST(SimCli, AMalformedBatchExitsWithTwoNamingTheLineAndKey) {
   const ProcessRun missing = run("sim " + (dir.path() / "none.toml").string());
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_NE(missing.output.find("none.toml"), std::string::npos) << missing.output;
+}
+
+// A channel around a disc with a second obstacle and two probes, sampled every 5 steps.
+const std::string kObservedChannel =
+    "[simulation]\nname = \"observed\"\nmodel = \"d2q9\"\ngrid = [40, 22]\nsteps = 30\n"
+    "snapshot_interval = 10\n[parameters]\ntau = 0.7\ninlet_ux = 0.05\nlength = 8\n"
+    "[boundaries]\nleft = \"inlet\"\nright = \"outlet\"\n"
+    "[[obstacles]]\nname = \"disc\"\nshape = \"circle\"\ncenter = [15, 11]\nradius = 4\n"
+    "[[obstacles]]\nshape = \"box\"\nmin = [29, 4]\nmax = [31, 9]\n"
+    "[observables]\nevery = 5\n"
+    "[[probes]]\nname = \"wake\"\nat = [24, 11]\n[[probes]]\nname = \"corner\"\nat = [1, 5]\n"
+    "[initial]\nvelocity = [0.05, 0.0]\n";
+
+std::string file_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Forces and probes through the farm, in tiles and chunks or as one tile verified by hash
+// alone between snapshots: the files hold what sampling the run advanced in one piece by the
+// CPU stepper gives, and every probe equals the snapshot's field at its cell.
+TEST(SimCli, ObservablesThroughTheFarmAreThoseOfTheRunSampledInOnePiece) {
+  TempDir dir;
+  std::ofstream(dir.path() / "observed.toml") << kObservedChannel;
+  const tf::sim::RunSpec spec =
+      tf::sim::expand_runs(tf::sim::parse_batch(kObservedChannel, "observed.toml").value())[0];
+  tf::sim::TileState state = tf::sim::make_initial_state(spec).value();
+  std::vector<tf::sim::ObservedStep> truth;
+  for (uint64_t step = 5; step <= 30; step += 5) {
+    ASSERT_TRUE(tf::sim::run_steps_cpu(state, 5, 1));
+    const tf::sim::Sample sample = tf::sim::sample_state(state, {0, 0, 0, state.size});
+    truth.push_back({step, sample.force, sample.probes});
+  }
+  for (const char* plan : {"--tile 10 --chunk-steps 4 --workers 2", "--workers 1"}) {
+    SCOPED_TRACE(plan);
+    const std::filesystem::path root = dir.path() / (plan[2] == 't' ? "tiled" : "whole");
+    const std::filesystem::path out = root / "observed";
+    const ProcessRun r = run("sim " + (dir.path() / "observed.toml").string() + " " + plan +
+                             " --backend cpu -o " + root.string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(file_text(out / "forces.csv"), tf::sim::forces_csv(spec, truth));
+    EXPECT_EQ(file_text(out / "probes.csv"), tf::sim::probes_csv(spec, truth));
+    for (size_t i = 1; i < truth.size(); i += 2) {  // steps 10, 20, 30: snapshots
+      char folder[32];
+      std::snprintf(folder, sizeof folder, "step_%09llu",
+                    static_cast<unsigned long long>(truth[i].step));
+      const std::vector<float> ux = tf::testing::npy_values(out / folder / "ux.npy", 40 * 22);
+      EXPECT_EQ(ux[11 * 40 + 24], truth[i].probes[1]) << folder;  // wake: rho, ux, uy
+      EXPECT_EQ(ux[5 * 40 + 1], truth[i].probes[4]) << folder;    // corner
+    }
+  }
 }
 
 }  // namespace sim_cli

@@ -64,7 +64,17 @@ class SimCoreTest : public CoreTest {
                        {static_cast<int>(spec.x1 - spec.x0), static_cast<int>(spec.y1 - spec.y0),
                         static_cast<int>(spec.z1 - spec.z0)}};
     sim::TileState input = sim::unit_input(domain, box, static_cast<int>(spec.steps)).value();
-    EXPECT_TRUE(sim::run_steps_cpu(input, static_cast<int>(spec.steps), 1));
+    // Stepped to each sample step of the run (if the batch records any), sampling the box.
+    const uint64_t first = spec.step + spec.replay_steps;
+    uint64_t at = first;
+    std::vector<uint8_t> observations;
+    const int g = input.ghost;
+    for (uint64_t sample : sim::sample_steps(input.observation, first, spec.steps)) {
+      EXPECT_TRUE(sim::run_steps_cpu(input, static_cast<int>(sample - at), 1));
+      at = sample;
+      sim::append_sample(observations, sim::sample_state(input, {g, g, 0, box.size}));
+    }
+    EXPECT_TRUE(sim::run_steps_cpu(input, static_cast<int>(first + spec.steps - at), 1));
     proto::UnitResult r;
     r.lease_id = spec.lease_id;
     r.unit_id = spec.unit_id;
@@ -75,6 +85,11 @@ class SimCoreTest : public CoreTest {
     r.rays = static_cast<uint64_t>(input.size.cell_count()) * spec.steps;  // what it computed
     r.rgb = sim::unit_output(input);
     r.result_hash = proto::result_hash(r.rgb, r.rays);
+    if (!observations.empty()) {
+      r.fields_hash = r.result_hash;
+      r.observations = std::move(observations);
+      r.result_hash = proto::observed_result_hash(r.fields_hash, r.observations);
+    }
     if (!spec.upload_bytes) r.rgb.clear();  // the hash alone
     computed_updates_ += r.rays;
     return r;
@@ -116,6 +131,19 @@ class SimCoreTest : public CoreTest {
     for (const char* run : {"re=20", "re=40"}) {
       EXPECT_EQ(files.count(std::string(run) + "/summary.json"), 1u) << run;
     }
+  }
+
+  // Sends `bad` for `spec` (computed before, not counted): refused, the unit goes out again,
+  // and honest work then finishes the job.
+  void expect_refused_and_redone(uint64_t job, const proto::SimUnitSpec& spec,
+                                 const proto::UnitResult& bad) {
+    computed_updates_ = 0;
+    exchange("w", bad);
+    EXPECT_EQ(core_->stats().results_rejected, 1u);
+    ASSERT_FALSE(pending_.empty());  // the unit went out again
+    EXPECT_EQ(pending_.front().unit_id, spec.unit_id);
+    work("w");
+    EXPECT_EQ(status(job).state, proto::JobState::kDone);
   }
 
   int64_t now_ = kStart;
@@ -183,13 +211,29 @@ TEST_F(SimCoreTest, AResultClaimingOtherWorkIsRefusedAndTheUnitRedone) {
   proto::UnitResult inflated = compute("w", spec);
   inflated.rays *= 2;  // more cell updates than the unit has
   inflated.result_hash = proto::result_hash(inflated.rgb, inflated.rays);
-  computed_updates_ = 0;
-  exchange("w", inflated);
-  EXPECT_EQ(core_->stats().results_rejected, 1u);
-  ASSERT_FALSE(pending_.empty());  // the unit went out again
-  EXPECT_EQ(pending_.front().unit_id, spec.unit_id);
-  work("w");
-  EXPECT_EQ(status(job).state, proto::JobState::kDone);
+  expect_refused_and_redone(job, spec, inflated);
+}
+
+// Observations travel with a hash that binds them: bytes changed after hashing are refused
+// like a wrong result, and the run's forces and probes come from the results accepted.
+TEST_F(SimCoreTest, ObservationsTheResultHashDoesNotBindAreRefused) {
+  const std::string observed = kBatch +
+                               "[[obstacles]]\nshape = \"box\"\nmin = [10, 8]\nmax = [13, 11]\n"
+                               "[observables]\nevery = 5\n[[probes]]\nname = \"p\"\nat = [4, 4]\n";
+  const uint64_t job = submit_batch(observed, 10, 7);
+  exchange("w", hello(1));
+  ASSERT_EQ(pending_.size(), 1u);
+  const proto::SimUnitSpec spec = pending_.front();
+  pending_.clear();
+  proto::UnitResult tampered = compute("w", spec);
+  ASSERT_FALSE(tampered.observations.empty());
+  tampered.observations[0] ^= 1;  // a force changed in its lowest bit, the hash kept
+  expect_refused_and_redone(job, spec, tampered);
+  const std::map<std::string, Hash256> files = outputs(job);
+  for (const char* run : {"re=20", "re=40"}) {
+    EXPECT_EQ(files.count(std::string(run) + "/forces.csv"), 1u) << run;
+    EXPECT_EQ(files.count(std::string(run) + "/probes.csv"), 1u) << run;
+  }
 }
 
 TEST_F(SimCoreTest, StatesAreServedOnlyToWorkersHoldingTheirUnits) {

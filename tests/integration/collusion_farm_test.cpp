@@ -247,7 +247,11 @@ TEST(CollusionFarm, ColludersFromTheStartChangeNoPixelAndEarnNothing) {
   TempDir dir;
   CollusionFarm farm(dir.path());
   ASSERT_NO_FATAL_FAILURE(farm.start({true, 0}, "--trust-after 5"));
-  render_and_compare(dir.path(), farm);
+  // Jobs until every colluder was caught: on a loaded machine a slow colluder may get too few
+  // units of one job to be found out (see the turning test below).
+  for (int round = 0; round < 3 && (round == 0 || !farm.colluders_quarantined()); ++round) {
+    ASSERT_NO_FATAL_FAILURE(render_and_compare(dir.path(), farm, round));
+  }
   farm.stop();
   expect_colluders_caught_and_honest_untouched(farm);
 }
