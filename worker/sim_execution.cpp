@@ -91,10 +91,11 @@ Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domai
   const int ghost = state.ghost;
   const sim::Box owned{ghost, ghost, sim::dimension_count(state.model) == 3 ? ghost : 0,
                        box.size};
+  const sim::Stepper stepper = [&](sim::TileState& s, int n) { return executor.simulate(s, n); };
   AdvancedUnit out;
   uint64_t at = first;
   for (uint64_t sample : sim::sample_steps(state.observation, first, static_cast<uint64_t>(steps))) {
-    if (Status s = executor.simulate(state, static_cast<int>(sample - at)); !s) {
+    if (Status s = sim::advance_run(state, at, static_cast<int>(sample - at), stepper); !s) {
       return Error{s.message()};
     }
     at = sample;
@@ -102,7 +103,7 @@ Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domai
   }
   if (at < first + static_cast<uint64_t>(steps)) {
     const int rest = static_cast<int>(first + static_cast<uint64_t>(steps) - at);
-    if (Status s = executor.simulate(state, rest); !s) return Error{s.message()};
+    if (Status s = sim::advance_run(state, at, rest, stepper); !s) return Error{s.message()};
   }
   out.updates = sim::unit_cell_updates(domain.model, domain.size, box, steps);
   if (sim::covers_domain(domain.size, box)) {
@@ -117,20 +118,24 @@ Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domai
   return out;
 }
 
-// The state `steps` steps after the whole-domain `domain`, advanced in pieces of at most
-// `piece` steps as units would be (the result of a unit depends on the unit alone, so the
-// pieces need not be the chunks that the run took; a whole-domain unit's input is the domain).
+// The state `steps` steps after the whole-domain `domain` (the run at step `first`), advanced
+// in pieces of at most `piece` steps as units would be (the result of a unit depends on the
+// unit alone, so the pieces need not be the chunks that the run took; a whole-domain unit's
+// input is the domain).
 Result<std::shared_ptr<const sim::TileState>> replay(UnitExecutor& executor,
                                                      const sim::TileState& domain,
-                                                     const sim::Box& box, uint32_t steps,
-                                                     int piece) {
+                                                     const sim::Box& box, uint64_t first,
+                                                     uint32_t steps, int piece) {
   if (!sim::covers_domain(domain.size, box)) {
     return Error{"a replay needs a unit that covers the whole domain"};
   }
   auto state = std::make_shared<sim::TileState>(domain);
+  const sim::Stepper stepper = [&](sim::TileState& s, int n) { return executor.simulate(s, n); };
   for (uint32_t done = 0; done < steps;) {
     const int k = static_cast<int>(std::min<uint32_t>(steps - done, static_cast<uint32_t>(piece)));
-    if (Status s = executor.simulate(*state, k); !s) return Error{s.message()};
+    if (Status s = sim::advance_run(*state, first + done, k, stepper); !s) {
+      return Error{s.message()};
+    }
     done += static_cast<uint32_t>(k);
   }
   return std::shared_ptr<const sim::TileState>(std::move(state));
@@ -156,7 +161,7 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
   if (domain.value() == nullptr) {
     domain = states.get(spec.state, fetch);
     if (domain && spec.replay_steps > 0) {
-      domain = replay(executor, *domain.value(), box, spec.replay_steps, steps);
+      domain = replay(executor, *domain.value(), box, spec.step, spec.replay_steps, steps);
     }
   }
   if (!domain) return failure(domain.message());

@@ -276,7 +276,19 @@ Status read_inlet(const toml::table& root, BatchSpec& b, const Problems& p) {
   if (node == nullptr) return Status::ok();
   const toml::table* t = node->as_table();
   if (t == nullptr) return p.at(node->source(), "inlet", "expected a table");
-  if (Status st = check_keys(*t, "inlet", {"profile"}, p); !st) return st;
+  if (Status st = check_keys(*t, "inlet", {"profile", "ramp_steps"}, p); !st) return st;
+  const bool lbm = b.model == Model::d2q9 || b.model == Model::d3q19;
+  const bool has_inlet =
+      std::find(b.sides.begin(), b.sides.end(), SideKind::inlet) != b.sides.end();
+  if (const toml::node* ramp = t->get("ramp_steps")) {
+    Result<long long> steps = read_count(*t, "ramp_steps", false, 1, p, "inlet");
+    if (!steps) return steps.status();
+    if (!lbm || !has_inlet) {
+      return p.at(ramp->source(), "inlet.ramp_steps", "the batch has no velocity inlet to ramp");
+    }
+    if (steps.value() > INT_MAX) return p.at(ramp->source(), "inlet.ramp_steps", "too large");
+    b.inlet_ramp_steps = steps.value();
+  }
   const toml::node* profile = t->get("profile");
   if (profile == nullptr) return Status::ok();
   const auto* s = profile->as_string();
@@ -284,7 +296,7 @@ Status read_inlet(const toml::table& root, BatchSpec& b, const Problems& p) {
   if (s == nullptr || s->get() != "parabolic") {
     return p.at(profile->source(), "inlet.profile", "expected \"uniform\" or \"parabolic\"");
   }
-  if (b.model != Model::d2q9 && b.model != Model::d3q19) {
+  if (!lbm) {
     return p.at(profile->source(), "inlet.profile", "a velocity profile needs a lattice Boltzmann model");
   }
   int inlet_axes = 0;

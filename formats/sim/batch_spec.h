@@ -22,6 +22,8 @@
 //                 profile across each transverse axis bounded by walls (uniform along periodic
 //                 axes), zero on the wall planes (half-way between the wall layer and the first
 //                 fluid cell); the mean velocity across a 2D channel is 2/3 of the peak.
+//                 ramp_steps = N: the inlet velocity rises smoothly from 0 over the first N
+//                 steps (factor s^2 (3 - 2 s), s = step / N; sim_host.h, inlet_ramp).
 //   [[obstacles]] shape = "circle" (a sphere in 3D) with center, radius; or "box" with
 //                 min, max (cells, max exclusive); or "mask" with image (2D: an image file of
 //                 the grid's size, relative to the batch file; dark pixels are walls, see
@@ -123,6 +125,7 @@ struct BatchSpec {
   std::vector<SweepAxis> sweeps;             // in file order
   std::array<SideKind, 6> sides{};
   InletProfile inlet_profile = InletProfile::uniform;
+  long long inlet_ramp_steps = 0;  // 0: the inlet velocity from the first step
   std::vector<Obstacle> obstacles;
   Observables observables;
   InitialConditions initial;

@@ -123,6 +123,7 @@ Status set_model_parameters(const BatchSpec& s, TileState& state) {
       state.lbm.inlet_uy = static_cast<float>(parameter(s, "inlet_uy", 0.0));
       state.lbm.inlet_uz = static_cast<float>(parameter(s, "inlet_uz", 0.0));
       state.lbm.outlet_rho = static_cast<float>(parameter(s, "outlet_density", 1.0));
+      state.inlet_ramp_steps = static_cast<int>(s.inlet_ramp_steps);
       if (s.inlet_profile == InletProfile::parabolic) return set_parabolic_inlet(s, state.lbm);
       return Status::ok();
     }

@@ -7,7 +7,7 @@
 namespace tf::sim {
 namespace {
 
-// Format 2: inlet profile parameters, the observation plan and obstacle ids.
+// Format 2: inlet profile parameters and ramp, the observation plan and obstacle ids.
 constexpr char kMagic[8] = {'T', 'F', 'S', 'T', 'A', 'T', 'E', '2'};
 // The most probes a state carries (a bound on what a hostile header can ask to allocate).
 constexpr uint32_t kMaxStateProbes = 100000;
@@ -75,6 +75,7 @@ Result<std::vector<uint8_t>> encode_state(const TileState& s) {
   put(out, s.heat);
   put(out, static_cast<int32_t>(s.observation.every));
   put(out, static_cast<int32_t>(s.observation.obstacles));
+  put(out, static_cast<int32_t>(s.inlet_ramp_steps));
   put(out, static_cast<uint32_t>(s.observation.probes.size()));
   for (const std::array<int, 3>& p : s.observation.probes) {
     for (int c : p) put(out, static_cast<int32_t>(c));
@@ -101,13 +102,15 @@ Result<TileState> decode_state(const std::vector<uint8_t>& bytes) {
       !r.get(&s.heat)) {
     return Error{"simulation state is truncated in its header"};
   }
-  int32_t every = 0, obstacles = 0;
+  int32_t every = 0, obstacles = 0, ramp = 0;
   uint32_t probes = 0;
-  if (!r.get(&every) || !r.get(&obstacles) || !r.get(&probes) || probes > kMaxStateProbes) {
+  if (!r.get(&every) || !r.get(&obstacles) || !r.get(&ramp) || !r.get(&probes) ||
+      probes > kMaxStateProbes) {
     return Error{"simulation state has a truncated or oversized observation plan"};
   }
   s.observation.every = every;
   s.observation.obstacles = obstacles;
+  s.inlet_ramp_steps = ramp;
   for (uint32_t i = 0; i < probes; ++i) {
     int32_t c[3] = {};
     if (!r.take(c, sizeof c)) return Error{"simulation state is truncated in its probes"};

@@ -140,6 +140,7 @@ Status validate(const TileState& s) {
                     s.lbm.omega_minus < 2.0f;
     if (!rates_ok) return Error{"relaxation rates must lie in (0, 2), i.e. tau > 1/2"};
   }
+  if (s.inlet_ramp_steps < 0) return Error{"invalid inlet ramp"};
   const ObservationPlan& plan = s.observation;
   if (plan.every < 0 || plan.obstacles < 0 || plan.obstacles > 255 ||
       (plan.obstacles > 0 && !is_lbm(s.model))) {
@@ -162,6 +163,33 @@ void set_equilibrium(TileState& s, int x, int y, int z, float rho, float ux, flo
   } else if (s.model == Model::d3q19) {
     tf_d3q19_write_equilibrium(s.fields.data(), n, cell, rho, ux, uy, uz);
   }
+}
+
+double inlet_ramp(int ramp_steps, uint64_t step) {
+  if (ramp_steps <= 0 || step >= static_cast<uint64_t>(ramp_steps)) return 1.0;
+  const double s = static_cast<double>(step) / static_cast<double>(ramp_steps);
+  return s * s * (3.0 - 2.0 * s);
+}
+
+Status advance_run(TileState& state, uint64_t first, int steps, const Stepper& step) {
+  if (steps < 0) return Error{"step count must not be negative, got " + std::to_string(steps)};
+  const auto ramp = static_cast<uint64_t>(std::max(state.inlet_ramp_steps, 0));
+  int done = 0;
+  if (is_lbm(state.model)) {
+    const float target[3] = {state.lbm.inlet_ux, state.lbm.inlet_uy, state.lbm.inlet_uz};
+    for (; done < steps && first + static_cast<uint64_t>(done) < ramp; ++done) {
+      const double r = inlet_ramp(state.inlet_ramp_steps, first + static_cast<uint64_t>(done) + 1);
+      state.lbm.inlet_ux = static_cast<float>(double{target[0]} * r);
+      state.lbm.inlet_uy = static_cast<float>(double{target[1]} * r);
+      state.lbm.inlet_uz = static_cast<float>(double{target[2]} * r);
+      Status s = step(state, 1);
+      state.lbm.inlet_ux = target[0];
+      state.lbm.inlet_uy = target[1];
+      state.lbm.inlet_uz = target[2];
+      if (!s) return s;
+    }
+  }
+  return done < steps ? step(state, steps - done) : Status::ok();
 }
 
 tf_sim_grid kernel_grid(const TileState& s) {

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -71,6 +72,7 @@ struct TileState {
   tf_gray_scott_params gray_scott{};     // used by gray_scott
   tf_heat_params heat{};                 // used by heat
   ObservationPlan observation;
+  int inlet_ramp_steps = 0;  // the run's inlet velocity rises over its first steps (inlet_ramp)
   // Per cell, 1 + the index of the obstacle whose solid the cell is, else 0; empty when
   // observation.obstacles == 0.
   std::vector<std::uint8_t> obstacle_ids;
@@ -100,6 +102,19 @@ Status validate(const TileState& state);
 // density rho and velocity u. Precondition: the state is valid and the cell inside the box.
 void set_equilibrium(TileState& state, int x, int y, int z, float rho, float ux, float uy,
                      float uz = 0.0f);
+
+// The factor of the inlet velocity in the step that brings a run to step `step` (counted from
+// 1) under a ramp of `ramp_steps` steps: s^2 (3 - 2 s), s = min(1, step / ramp_steps); 1
+// without a ramp. Host arithmetic of IEEE-exact operations: the same on every machine.
+double inlet_ramp(int ramp_steps, uint64_t step);
+
+// A backend's stepper: advances a state n steps (run_steps_cpu, SimOpenCl::run_steps, ...).
+using Stepper = std::function<Status(TileState&, int)>;
+// Advances `state`, the run at step `first`, `steps` steps with `step`: steps inside the
+// inlet ramp go one at a time with inlet_u* scaled by inlet_ramp (then restored), the rest in
+// one call. Every path that advances a run goes through here, so units, replays and the
+// farm's truth agree; without a ramp it is one call of `step`.
+Status advance_run(TileState& state, uint64_t first, int steps, const Stepper& step);
 
 // Advances the state `steps` steps on the CPU with `threads` threads over rows (0: hardware
 // concurrency). The bytes of the result do not depend on `threads`. In a tile, cells within

@@ -74,6 +74,7 @@ Result<TileState> extract_tile(const TileState& domain, const Box& box, int ghos
   tile.gray_scott = domain.gray_scott;
   tile.heat = domain.heat;
   tile.observation = domain.observation;
+  tile.inlet_ramp_steps = domain.inlet_ramp_steps;
   const bool ids = !domain.obstacle_ids.empty();
   if (ids) tile.obstacle_ids.assign(static_cast<std::size_t>(size.cell_count()), 0);
   const auto tile_cells = static_cast<std::size_t>(size.cell_count());
