@@ -258,7 +258,8 @@ Status DispatcherCore::store_run_collection(JobState& job, const sim::RunSpec& r
   const SimJobPlan& plan = sim_plans_.at(job.row.id);
   std::vector<sim::CollectionEntry> entries;
   for (uint64_t step : plan.snapshot_steps()) {
-    entries.push_back({static_cast<long long>(step), step_folder(step) + "/" + sim::kSnapshotVtiName});
+    entries.push_back(
+        {static_cast<long long>(step), step_folder(step) + "/" + sim::kSnapshotVtiName});
   }
   Result<std::string> text = sim::pvd_document(entries);
   if (!text) return text.status();

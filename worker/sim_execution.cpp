@@ -94,7 +94,8 @@ Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domai
   const sim::Stepper stepper = [&](sim::TileState& s, int n) { return executor.simulate(s, n); };
   AdvancedUnit out;
   uint64_t at = first;
-  for (uint64_t sample : sim::sample_steps(state.observation, first, static_cast<uint64_t>(steps))) {
+  const uint64_t count = static_cast<uint64_t>(steps);
+  for (uint64_t sample : sim::sample_steps(state.observation, first, count)) {
     if (Status s = sim::advance_run(state, at, static_cast<int>(sample - at), stepper); !s) {
       return Error{s.message()};
     }

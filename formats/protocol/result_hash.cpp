@@ -23,7 +23,8 @@ Hash256 observed_result_hash(const Hash256& fields, std::span<const uint8_t> obs
   if (observations.empty()) return fields;
   static constexpr char kDomain[] = "tilefarm-observed-result-v1";
   Blake2bHasher hasher;
-  hasher.update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kDomain), sizeof kDomain - 1));
+  hasher.update(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kDomain), sizeof kDomain - 1));
   hasher.update(std::span<const uint8_t>(fields.bytes.data(), fields.bytes.size()));
   hasher.update(observations);
   return hasher.finish();

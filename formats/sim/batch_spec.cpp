@@ -297,7 +297,8 @@ Status read_inlet(const toml::table& root, BatchSpec& b, const Problems& p) {
     return p.at(profile->source(), "inlet.profile", "expected \"uniform\" or \"parabolic\"");
   }
   if (!lbm) {
-    return p.at(profile->source(), "inlet.profile", "a velocity profile needs a lattice Boltzmann model");
+    return p.at(profile->source(), "inlet.profile",
+                "a velocity profile needs a lattice Boltzmann model");
   }
   int inlet_axes = 0;
   for (int axis = 0; axis < dimension_count(b.model); ++axis) {
@@ -387,7 +388,9 @@ Status read_obstacles(const toml::table& root, BatchSpec& b, const Problems& p) 
       o.name = name.value();
     }
     for (const Obstacle& earlier : b.obstacles) {
-      if (earlier.name == o.name) return p.at(t->source(), "obstacles.name", "'" + o.name + "' is used twice");
+      if (earlier.name == o.name) {
+        return p.at(t->source(), "obstacles.name", "'" + o.name + "' is used twice");
+      }
     }
     b.obstacles.push_back(o);
   }
@@ -396,7 +399,9 @@ Status read_obstacles(const toml::table& root, BatchSpec& b, const Problems& p) 
 
 Status read_probes(const toml::node& node, BatchSpec& b, const Problems& p) {
   const toml::array* list = node.as_array();
-  if (list == nullptr) return p.at(node.source(), "probes", "expected an array of tables [[probes]]");
+  if (list == nullptr) {
+    return p.at(node.source(), "probes", "expected an array of tables [[probes]]");
+  }
   const int dims = dimension_count(b.model);
   const int extent[3] = {b.grid.nx, b.grid.ny, b.grid.nz};
   for (const toml::node& item : *list) {
@@ -405,7 +410,9 @@ Status read_probes(const toml::node& node, BatchSpec& b, const Problems& p) {
     if (Status st = check_keys(*t, "probes", {"name", "at"}, p); !st) return st;
     const toml::node* name = t->get("name");
     const toml::node* at = t->get("at");
-    if (name == nullptr || at == nullptr) return p.at(t->source(), "probes", "a probe needs name and at");
+    if (name == nullptr || at == nullptr) {
+      return p.at(t->source(), "probes", "a probe needs name and at");
+    }
     Result<std::string> label = read_label(*name, "probes.name", p);
     if (!label) return label.status();
     for (const Probe& earlier : b.observables.probes) {
@@ -419,7 +426,8 @@ Status read_probes(const toml::node& node, BatchSpec& b, const Problems& p) {
     for (int i = 0; i < dims; ++i) {
       const double v = cell.value()[static_cast<std::size_t>(i)];
       if (v != std::floor(v) || v < 0 || v >= extent[i]) {
-        return p.at(at->source(), "probes.at", "expected the integer coordinates of a cell of the grid");
+        return p.at(at->source(), "probes.at",
+                    "expected the integer coordinates of a cell of the grid");
       }
       probe.cell[static_cast<std::size_t>(i)] = static_cast<int>(v);
     }

@@ -59,7 +59,8 @@ inline constexpr const char* kSnapshotVtiName = "fields.vti";
 // Writes one snapshot of a whole-domain state into `folder` (created if needed):
 // lattice Boltzmann rho.npy, ux.npy, uy.npy (uz.npy), speed.png; Gray-Scott u.npy, v.npy,
 // v.png; heat temperature.npy, temperature.png; in 2D fields.exr with every field as a
-// channel; fields.vti with every field (and the velocity vector) for ParaView; and meta.json. PNG ranges are the field's
+// channel; fields.vti with every field (and the velocity vector) for ParaView; and
+// meta.json. PNG ranges are the field's
 // min and max (a constant field gets [v, v + 1]).
 Status write_snapshot(const std::filesystem::path& folder, const RunSpec& run,
                       const TileState& state, long long step);

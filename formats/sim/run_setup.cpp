@@ -237,7 +237,9 @@ Result<TileState> make_initial_state(const RunSpec& run) {
         for (std::size_t k = s.obstacles.size(); k-- > 0;) {
           if (!in_obstacle(s.obstacles[k], c, dims, s.grid.nx)) continue;
           type = TF_CELL_WALL;
-          if (forces) state.obstacle_ids[static_cast<std::size_t>(cell)] = static_cast<std::uint8_t>(k + 1);
+          if (forces) {
+            state.obstacle_ids[static_cast<std::size_t>(cell)] = static_cast<std::uint8_t>(k + 1);
+          }
         }
         state.cell_types[static_cast<std::size_t>(cell)] =
             static_cast<std::uint8_t>(type < 0 ? TF_CELL_FLUID : type);

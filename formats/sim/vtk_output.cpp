@@ -15,8 +15,8 @@ static_assert(std::endian::native == std::endian::little, "VTK arrays are writte
 bool plain_name(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -72,8 +72,12 @@ Status write_vti(const std::filesystem::path& path, const std::vector<NamedField
       "<?xml version=\"1.0\"?>\n"
       "<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\" "
       "header_type=\"UInt64\">\n"
-      "  <ImageData WholeExtent=\"" + extent + "\" Origin=\"0 0 0\" Spacing=\"1 1 1\">\n"
-      "    <Piece Extent=\"" + extent + "\">\n"
+      "  <ImageData WholeExtent=\"" +
+      extent +
+      "\" Origin=\"0 0 0\" Spacing=\"1 1 1\">\n"
+      "    <Piece Extent=\"" +
+      extent +
+      "\">\n"
       "      <PointData>\n";
   uint64_t offset = 0;
   for (const AppendedArray& a : arrays) {

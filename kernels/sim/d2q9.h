@@ -72,7 +72,8 @@ TF_FN void tf_d2q9_moments(TF_GLOBAL const float* f, int n, int cell, float* drh
 /* Collision of one cell and the write of the post-step populations to dst
  * (tf_lbm_collide_store on this lattice), shared by every pull variant below. */
 TF_SIM_INLINE void tf_d2q9_collide_store(tf_lbm_params p, int type, int forced,
-                                         float inlet_scale, const float* f, TF_GLOBAL float* TF_RESTRICT dst, int n,
+                                         float inlet_scale, const float* f,
+                                         TF_GLOBAL float* TF_RESTRICT dst, int n,
                                          int cell) {
   const tf_lbm_lattice lattice = TF_D2Q9_LATTICE;
   tf_lbm_collide_store(&lattice, p, type, forced, inlet_scale, f, dst, n, cell);

@@ -72,7 +72,8 @@ TF_FN void tf_d3q19_write_equilibrium(TF_GLOBAL float* f, int n, int cell, float
 
 /* Collision of one cell and the write to dst (tf_lbm_collide_store on this lattice). */
 TF_SIM_INLINE void tf_d3q19_collide_store(tf_lbm_params p, int type, int forced,
-                                          float inlet_scale, const float* f, TF_GLOBAL float* TF_RESTRICT dst, int n,
+                                          float inlet_scale, const float* f,
+                                          TF_GLOBAL float* TF_RESTRICT dst, int n,
                                           int cell) {
   const tf_lbm_lattice lattice = TF_D3Q19_LATTICE;
   tf_lbm_collide_store(&lattice, p, type, forced, inlet_scale, f, dst, n, cell);

@@ -41,7 +41,8 @@ Lattice lattice_of(Model model) {
 }
 
 int64_t fixed_point(float v) {
-  return std::llrint(static_cast<double>(v) * static_cast<double>(int64_t{1} << kForceFractionBits));
+  return std::llrint(static_cast<double>(v) *
+                     static_cast<double>(int64_t{1} << kForceFractionBits));
 }
 
 void add_forces(const TileState& s, const Box& owned, std::vector<int64_t>& force) {
@@ -58,8 +59,8 @@ void add_forces(const TileState& s, const Box& owned, std::vector<int64_t>& forc
           if (to < 0) continue;  // outside the box: a wall, never an obstacle
           const int id = s.obstacle_ids[static_cast<std::size_t>(to)];
           if (id == 0) continue;
-          const float f = s.fields[static_cast<std::size_t>(i) * n + static_cast<std::size_t>(cell)] +
-                          l.w[i];
+          const float f =
+              s.fields[static_cast<std::size_t>(i) * n + static_cast<std::size_t>(cell)] + l.w[i];
           const int64_t momentum = fixed_point(2.0f * f);
           int64_t* k = &force[static_cast<std::size_t>(3 * (id - 1))];
           k[0] += l.cx[i] * momentum;

@@ -19,11 +19,12 @@ constexpr double kLid = 0.1;
 
 MacroFields steady_cavity(const std::string& model, const std::string& grid,
                           const std::string& front_back) {
-  Result<BatchSpec> batch = parse_batch(
-      "[simulation]\nmodel = \"" + model + "\"\ncollision = \"trt\"\ngrid = " + grid +
-          "\nsteps = 1\n[parameters]\nre = 100\nlength = 16\nlid_velocity = 0.1\n"
-          "[boundaries]\ntop = \"moving_wall\"\n" + front_back,
-      "cavity.toml");
+  Result<BatchSpec> batch =
+      parse_batch("[simulation]\nmodel = \"" + model + "\"\ncollision = \"trt\"\ngrid = " + grid +
+                      "\nsteps = 1\n[parameters]\nre = 100\nlength = 16\nlid_velocity = 0.1\n"
+                      "[boundaries]\ntop = \"moving_wall\"\n" +
+                      front_back,
+                  "cavity.toml");
   EXPECT_TRUE(batch.is_ok()) << batch.message();
   TileState s = make_initial_state(expand_runs(batch.value()).at(0)).value();
   EXPECT_TRUE(run_steps_cpu(s, 6000));
@@ -31,7 +32,8 @@ MacroFields steady_cavity(const std::string& model, const std::string& grid,
 }
 
 TEST(Cavity3d, SymmetricAboutTheMidPlaneWithOneVortexWeakerThanIn2d) {
-  const MacroFields m3 = steady_cavity("d3q19", "[18, 18, 18]", "front = \"wall\"\nback = \"wall\"\n");
+  const MacroFields m3 =
+      steady_cavity("d3q19", "[18, 18, 18]", "front = \"wall\"\nback = \"wall\"\n");
   const MacroFields m2 = steady_cavity("d2q9", "[18, 18]", "");
   auto at3 = [&](const std::vector<float>& f, int x, int y, int z) {
     return double{f[static_cast<std::size_t>((z * kCells + y) * kCells + x)]};
@@ -61,7 +63,7 @@ TEST(Cavity3d, SymmetricAboutTheMidPlaneWithOneVortexWeakerThanIn2d) {
     if (u3 < 0.0) sign_change3 = y + 1;
   }
   EXPECT_GT(at3(m3.ux, centre, kCells - 2, centre), 0.3 * kLid);  // dragged by the lid
-  EXPECT_LT(min3, -0.1 * kLid);                                    // the return flow
+  EXPECT_LT(min3, -0.1 * kLid);                                   // the return flow
   EXPECT_GT(sign_change3, kCells / 2);  // the vortex centre lies above the cavity centre
   EXPECT_GT(min3, min2);                // weaker than in 2D...
   EXPECT_LT(min3, 0.5 * min2);          // ...but the same vortex

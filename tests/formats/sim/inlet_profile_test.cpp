@@ -57,7 +57,8 @@ TEST(InletProfile, InletCellsCarryThePoiseuilleProfileAndTheChannelKeepsIt) {
   for (int x : {kNx / 4, kNx / 2, 3 * kNx / 4}) {
     double err2 = 0.0, ref2 = 0.0;
     for (int y = 1; y <= kHeight; ++y) {
-      const double expected = poiseuille(kPeak, y - 0.5, kHeight) * at(m.rho, 0, y) / at(m.rho, x, y);
+      const double expected =
+          poiseuille(kPeak, y - 0.5, kHeight) * at(m.rho, 0, y) / at(m.rho, x, y);
       err2 += (at(m.ux, x, y) - expected) * (at(m.ux, x, y) - expected);
       ref2 += expected * expected;
       EXPECT_LT(std::abs(at(m.uy, x, y)), 1e-3 * kPeak) << x << ", " << y;
@@ -149,7 +150,8 @@ TEST(InletProfile, TheBatchFormatRefusesWhatItCannotMean) {
       << error_of(cubic);
   std::string no_inlet = base;
   no_inlet.replace(no_inlet.find("left = \"inlet\""), 14, "left = \"wall\"");
-  EXPECT_NE(error_of(no_inlet).find("no side is an inlet"), std::string::npos) << error_of(no_inlet);
+  EXPECT_NE(error_of(no_inlet).find("no side is an inlet"), std::string::npos)
+      << error_of(no_inlet);
   std::string two_axes = base;
   two_axes.replace(two_axes.find("[inlet]"), 7, "bottom = \"inlet\"\n[inlet]");
   EXPECT_NE(error_of(two_axes).find("inlet sides on one axis"), std::string::npos)

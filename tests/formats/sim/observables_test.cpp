@@ -93,7 +93,7 @@ TEST(Observables, AClosedBoxBalancesTheForceOnItsWallsWithTheFluidsMomentum) {
     EXPECT_NEAR(force_value(sample.force[3]), 14.0 / 3.0, 0.1) << step;   // right wall, +x
   }
   EXPECT_GT(largest_change, 1e-4);  // the bump moved the fluid: the balance was tested
-  EXPECT_LT(largest_net, 0.1);  // and the net force stayed within 2 % of one wall's
+  EXPECT_LT(largest_net, 0.1);      // and the net force stayed within 2 % of one wall's
 }
 
 // A small channel around a disc, with probes; in flow, not at rest.
@@ -184,8 +184,9 @@ TEST(Observables, TheBatchFormatRefusesWhatItCannotMean) {
     Result<BatchSpec> b = parse_batch(text, "b.toml");
     return b.is_ok() ? std::string("accepted") : b.message();
   };
-  const std::string head = "[simulation]\nmodel = \"d2q9\"\ngrid = [10, 10]\nsteps = 10\n"
-                           "[parameters]\ntau = 0.8\n";
+  const std::string head =
+      "[simulation]\nmodel = \"d2q9\"\ngrid = [10, 10]\nsteps = 10\n"
+      "[parameters]\ntau = 0.8\n";
   EXPECT_NE(error_of(head + "[[probes]]\nname = \"a\"\nat = [10, 3]\n").find("probes.at"),
             std::string::npos);
   EXPECT_NE(error_of(head + "[[probes]]\nname = \"a,b\"\nat = [1, 3]\n").find("probes.name"),
