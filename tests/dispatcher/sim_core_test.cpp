@@ -133,6 +133,14 @@ class SimCoreTest : public CoreTest {
     }
   }
 
+  // Worker "w" says hello with one slot and takes the one unit granted, left uncomputed.
+  void take_first_unit(proto::SimUnitSpec* spec) {
+    exchange("w", hello(1));
+    ASSERT_EQ(pending_.size(), 1u);
+    *spec = pending_.front();
+    pending_.clear();
+  }
+
   // Sends `bad` for `spec` (computed before, not counted): refused, the unit goes out again,
   // and honest work then finishes the job.
   void expect_refused_and_redone(uint64_t job, const proto::SimUnitSpec& spec,
@@ -204,10 +212,8 @@ TEST_F(SimCoreTest, WholeDomainUnitsByDefault) {
 
 TEST_F(SimCoreTest, AResultClaimingOtherWorkIsRefusedAndTheUnitRedone) {
   const uint64_t job = submit_batch(kBatch, 10, 7);
-  exchange("w", hello(1));
-  ASSERT_EQ(pending_.size(), 1u);
-  const proto::SimUnitSpec spec = pending_.front();
-  pending_.clear();
+  proto::SimUnitSpec spec;
+  ASSERT_NO_FATAL_FAILURE(take_first_unit(&spec));
   proto::UnitResult inflated = compute("w", spec);
   inflated.rays *= 2;  // more cell updates than the unit has
   inflated.result_hash = proto::result_hash(inflated.rgb, inflated.rays);
@@ -221,10 +227,8 @@ TEST_F(SimCoreTest, ObservationsTheResultHashDoesNotBindAreRefused) {
                                "[[obstacles]]\nshape = \"box\"\nmin = [10, 8]\nmax = [13, 11]\n"
                                "[observables]\nevery = 5\n[[probes]]\nname = \"p\"\nat = [4, 4]\n";
   const uint64_t job = submit_batch(observed, 10, 7);
-  exchange("w", hello(1));
-  ASSERT_EQ(pending_.size(), 1u);
-  const proto::SimUnitSpec spec = pending_.front();
-  pending_.clear();
+  proto::SimUnitSpec spec;
+  ASSERT_NO_FATAL_FAILURE(take_first_unit(&spec));
   proto::UnitResult tampered = compute("w", spec);
   ASSERT_FALSE(tampered.observations.empty());
   tampered.observations[0] ^= 1;  // a force changed in its lowest bit, the hash kept

@@ -27,6 +27,16 @@ inline std::string tiny_cavity_batch(int steps, int snapshot_interval) {
          "right = \"wall\"\nbottom = \"wall\"\ntop = \"moving_wall\"\n";
 }
 
+// The initial state of the first run of a batch given as TOML text (GoogleTest expectations
+// on parse and setup errors).
+inline sim::TileState first_run_state(const std::string& batch_text) {
+  Result<sim::BatchSpec> batch = sim::parse_batch(batch_text, "batch.toml");
+  EXPECT_TRUE(batch.is_ok()) << batch.message();
+  Result<sim::TileState> state = sim::make_initial_state(sim::expand_runs(batch.value()).at(0));
+  EXPECT_TRUE(state.is_ok()) << state.message();
+  return state.value();
+}
+
 // The last `count` float32 values of .npy bytes (its data; the header precedes them), or -1s
 // when there are fewer bytes.
 inline std::vector<float> npy_values(const std::vector<uint8_t>& bytes, size_t count) {

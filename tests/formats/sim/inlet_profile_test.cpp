@@ -10,6 +10,7 @@
 #include <string>
 
 #include "formats/sim/batch_spec.h"
+#include "tests/support/sim_truth.h"
 #include "kernels/sim/sim_tiling.h"
 
 namespace tf::sim {
@@ -26,13 +27,7 @@ std::string channel_batch(int nx, int height, double peak) {
          "\"parabolic\"\n[initial]\nvelocity = [0.0, 0.0]\n";
 }
 
-TileState initial(const std::string& text) {
-  Result<BatchSpec> batch = parse_batch(text, "channel.toml");
-  EXPECT_TRUE(batch.is_ok()) << batch.message();
-  Result<TileState> state = make_initial_state(expand_runs(batch.value()).at(0));
-  EXPECT_TRUE(state.is_ok()) << state.message();
-  return state.value();
-}
+TileState initial(const std::string& text) { return tf::testing::first_run_state(text); }
 
 // The Poiseuille profile between wall planes at 0 and h, peak u_max, at distance s.
 double poiseuille(double u_max, double s, double h) { return u_max * 4.0 * s * (h - s) / (h * h); }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "formats/sim/batch_spec.h"
+#include "tests/support/sim_truth.h"
 #include "formats/sim/observables_output.h"
 #include "formats/sim/sim_unit.h"
 #include "kernels/sim/observation.h"
@@ -17,13 +18,7 @@
 namespace tf::sim {
 namespace {
 
-TileState initial(const std::string& text) {
-  Result<BatchSpec> batch = parse_batch(text, "b.toml");
-  EXPECT_TRUE(batch.is_ok()) << batch.message();
-  Result<TileState> state = make_initial_state(expand_runs(batch.value()).at(0));
-  EXPECT_TRUE(state.is_ok()) << state.message();
-  return state.value();
-}
+TileState initial(const std::string& text) { return tf::testing::first_run_state(text); }
 
 Box whole(const TileState& s) { return {0, 0, 0, s.size}; }
 
