@@ -48,7 +48,7 @@ class TrustSource {
 
 class StateFolderSource : public TrustSource {
  public:
-  StateFolderSource(std::filesystem::path dir, std::unique_ptr<SqliteDb> db)
+  StateFolderSource(std::filesystem::path dir, std::unique_ptr<SqlDb> db)
       : dir_(std::move(dir)), db_(std::move(db)) {}
   Result<std::vector<proto::CreditRow>> credits() override { return query_credits(*db_); }
   Result<std::vector<proto::WorkerTrustRow>> workers() override { return query_workers(*db_); }
@@ -63,7 +63,7 @@ class StateFolderSource : public TrustSource {
 
  private:
   std::filesystem::path dir_;
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqlDb> db_;
 };
 
 class DispatcherSource : public TrustSource {

@@ -15,6 +15,7 @@ endforeach()
 find_package(CapnProto REQUIRED)
 find_package(cppzmq REQUIRED)
 find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)  # libpq only (libpq-dev); the server is for tests
 find_package(nlohmann_json REQUIRED)
 find_package(assimp REQUIRED)  # meshes (OBJ, glTF, PLY) given directly to the scene loader
 find_package(CLI11 REQUIRED)

@@ -1,45 +1,161 @@
 #include "dispatcher/blob_store.h"
 
-#include <fstream>
+#include <map>
+#include <mutex>
 #include <string>
 
+#include "dispatcher/sql_db.h"
 #include "formats/fileio/atomic_write.h"
 #include "formats/fileio/read_file.h"
 
 namespace tf {
+namespace {
+
+// One file per blob, in a folder named by the hash's first two hex digits.
+class FileBlobs final : public BlobStore::Backend {
+ public:
+  explicit FileBlobs(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  bool contains(const Hash256& hash) override {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(path_of(hash), ec);
+  }
+
+  Status write(const Hash256& hash, std::span<const uint8_t> bytes) override {
+    if (contains(hash)) return Status::ok();
+    const std::filesystem::path final_path = path_of(hash);
+    std::error_code ec;
+    std::filesystem::create_directories(final_path.parent_path(), ec);
+    if (ec) {
+      return Error{"cannot create " + final_path.parent_path().string() + ": " + ec.message()};
+    }
+    if (Status s = write_file_atomically(final_path, bytes, dir_ / "tmp"); !s) {
+      return Error{"cannot store blob " + hash.to_hex() + ": " + s.message()};
+    }
+    return Status::ok();
+  }
+
+  Result<std::vector<uint8_t>> read(const Hash256& hash) override {
+    if (!contains(hash)) return Error{"blob " + hash.to_hex() + " is missing from " + dir_.string()};
+    return read_whole_file(path_of(hash));
+  }
+
+  Result<uint64_t> size(const Hash256& hash) override {
+    std::error_code ec;
+    const uint64_t bytes = std::filesystem::file_size(path_of(hash), ec);
+    if (ec) return Error{"blob " + hash.to_hex() + " is missing from " + dir_.string()};
+    return bytes;
+  }
+
+ private:
+  std::filesystem::path path_of(const Hash256& hash) const {
+    const std::string hex = hash.to_hex();
+    return dir_ / hex.substr(0, 2) / hex;
+  }
+  std::filesystem::path dir_;
+};
+
+// Rows of the `blobs` table, each put committed on its own (autocommit) connection.
+class DatabaseBlobs final : public BlobStore::Backend {
+ public:
+  explicit DatabaseBlobs(std::unique_ptr<SqlDb> db) : db_(std::move(db)) {}
+
+  bool contains(const Hash256& hash) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<SqlStatement*> row = query(kContains, hash);
+    return row && row.value();
+  }
+
+  Status write(const Hash256& hash, std::span<const uint8_t> bytes) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<SqlStatement*> st = statement(kInsert);
+    Status s = st ? Status::ok() : st.status();
+    if (s) {
+      st.value()->bind_blob(1, hash.bytes.data(), hash.bytes.size());
+      st.value()->bind_blob(2, bytes.data(), bytes.size());
+      s = st.value()->run();
+    }
+    if (!s) return Error{"cannot store blob " + hash.to_hex() + ": " + s.message()};
+    return Status::ok();
+  }
+
+  Result<std::vector<uint8_t>> read(const Hash256& hash) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<SqlStatement*> row = query(kRead, hash);
+    if (!row) return Error{"cannot read blob " + hash.to_hex() + ": " + row.message()};
+    if (!row.value()) return missing(hash);
+    return row.value()->column_blob(0);
+  }
+
+  Result<uint64_t> size(const Hash256& hash) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<SqlStatement*> row = query(kSize, hash);
+    if (!row) return Error{"cannot read blob " + hash.to_hex() + ": " + row.message()};
+    if (!row.value()) return missing(hash);
+    return static_cast<uint64_t>(row.value()->column_int(0));
+  }
+
+ private:
+  static constexpr const char* kContains = "SELECT 1 FROM blobs WHERE hash = ?";
+  static constexpr const char* kInsert =
+      "INSERT INTO blobs(hash, bytes) VALUES (?, ?) ON CONFLICT DO NOTHING";
+  static constexpr const char* kRead = "SELECT bytes FROM blobs WHERE hash = ?";
+  static constexpr const char* kSize = "SELECT length(bytes) FROM blobs WHERE hash = ?";
+
+  static Error missing(const Hash256& hash) {
+    return Error{"blob " + hash.to_hex() + " is missing from the database"};
+  }
+
+  // The statement for `sql`, prepared once and reset for a new use.
+  Result<SqlStatement*> statement(const char* sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+      Result<SqlStatement> prepared = db_->prepare(sql);
+      if (!prepared) return Error{prepared.message()};
+      it = statements_.emplace(sql, std::move(prepared.value())).first;
+    }
+    it->second.reset();
+    return &it->second;
+  }
+
+  // Runs `sql` with the hash bound: the statement on its first row, or nullptr when none.
+  Result<SqlStatement*> query(const char* sql, const Hash256& hash) {
+    Result<SqlStatement*> st = statement(sql);
+    if (!st) return st;
+    st.value()->bind_blob(1, hash.bytes.data(), hash.bytes.size());
+    Result<bool> row = st.value()->step();
+    if (!row) return Error{row.message()};
+    return row.value() ? st.value() : nullptr;
+  }
+
+  std::mutex mutex_;
+  std::unique_ptr<SqlDb> db_;
+  std::map<const char*, SqlStatement> statements_;  // keyed by the SQL literal's address
+};
+
+Status create_folder(const std::filesystem::path& dir, const char* what) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error{std::string("cannot create ") + what + " " + dir.string() + ": " + ec.message()};
+  return Status::ok();
+}
+
+}  // namespace
 
 Result<BlobStore> BlobStore::open(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir / "tmp", ec);
-  if (ec) return Error{"cannot create blob folder " + dir.string() + ": " + ec.message()};
-  return BlobStore(dir);
+  if (Status s = create_folder(dir / "tmp", "blob folder"); !s) return Error{s.message()};
+  return BlobStore(std::make_shared<FileBlobs>(dir), dir / "tmp");
 }
 
-std::filesystem::path BlobStore::path_of(const Hash256& hash) const {
-  const std::string hex = hash.to_hex();
-  return dir_ / hex.substr(0, 2) / hex;
-}
-
-bool BlobStore::contains(const Hash256& hash) const {
-  std::error_code ec;
-  return std::filesystem::is_regular_file(path_of(hash), ec);
-}
-
-Status BlobStore::write_new(const Hash256& hash, std::span<const uint8_t> bytes) {
-  if (contains(hash)) return Status::ok();
-  const std::filesystem::path final_path = path_of(hash);
-  std::error_code ec;
-  std::filesystem::create_directories(final_path.parent_path(), ec);
-  if (ec) return Error{"cannot create " + final_path.parent_path().string() + ": " + ec.message()};
-  if (Status s = write_file_atomically(final_path, bytes, temp_dir()); !s) {
-    return Error{"cannot store blob " + hash.to_hex() + ": " + s.message()};
-  }
-  return Status::ok();
+Result<BlobStore> BlobStore::in_database(std::unique_ptr<SqlDb> db,
+                                         const std::filesystem::path& scratch) {
+  if (Status s = create_folder(scratch, "scratch folder"); !s) return Error{s.message()};
+  return BlobStore(std::make_shared<DatabaseBlobs>(std::move(db)), scratch);
 }
 
 Result<Hash256> BlobStore::put(std::span<const uint8_t> bytes) {
   const Hash256 hash = blake2b_256(bytes);
-  if (Status s = write_new(hash, bytes); !s) return Error{s.message()};
+  if (Status s = backend_->write(hash, bytes); !s) return Error{s.message()};
   return hash;
 }
 
@@ -47,16 +163,13 @@ Status BlobStore::put_verified(const Hash256& expected, std::span<const uint8_t>
   if (blake2b_256(bytes) != expected) {
     return Error{"blob bytes do not hash to the announced " + expected.to_hex()};
   }
-  return write_new(expected, bytes);
+  return backend_->write(expected, bytes);
 }
 
-Result<std::vector<uint8_t>> BlobStore::get(const Hash256& hash) const {
-  const std::filesystem::path path = path_of(hash);
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return Error{"blob " + hash.to_hex() + " is missing from " + dir_.string()};
-  }
-  return read_whole_file(path);
+Status BlobStore::copy_to_file(const Hash256& hash, const std::filesystem::path& path) const {
+  Result<std::vector<uint8_t>> bytes = get(hash);
+  if (!bytes) return bytes.status();
+  return write_file_atomically(path, std::span<const uint8_t>(bytes.value()));
 }
 
 }  // namespace tf

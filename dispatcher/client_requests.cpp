@@ -250,9 +250,8 @@ Result<proto::Body> DispatcherCore::outputs(uint64_t job_id) const {
     const FrameState& frame = frames_.at({job_id, frame_number});
     if (!frame.row.exr || !frame.row.png) continue;
     for (auto [hash, ext] : {std::pair{*frame.row.exr, "exr"}, std::pair{*frame.row.png, "png"}}) {
-      std::error_code ec;
-      const uint64_t size = std::filesystem::file_size(store_->blobs().path_of(hash), ec);
-      reply.files.push_back({frame_output_name(frame_number, ext), hash, ec ? 0 : size});
+      Result<uint64_t> size = store_->blobs().size(hash);
+      reply.files.push_back({frame_output_name(frame_number, ext), hash, size ? size.value() : 0});
     }
   }
   return proto::Body(std::move(reply));

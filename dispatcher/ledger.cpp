@@ -86,9 +86,9 @@ constexpr char kInsertEntry[] =
 
 // The newest entry's (seq, entry_hash), or (0, zero hash) for an empty ledger, read with `q`
 // (kSelectTip, reset afterwards).
-Result<std::pair<uint64_t, Hash256>> read_tip(SqliteStatement& q) {
+Result<std::pair<uint64_t, Hash256>> read_tip(SqlStatement& q) {
   struct Reset {
-    SqliteStatement& q;
+    SqlStatement& q;
     ~Reset() { q.reset(); }
   } reset{q};
   Result<bool> row = q.step();
@@ -103,7 +103,7 @@ Result<std::pair<uint64_t, Hash256>> read_tip(SqliteStatement& q) {
                                       hash_from_bytes(hash)};
 }
 
-Status require_open_transaction(const SqliteDb& db) {
+Status require_open_transaction(const SqlDb& db) {
   if (db.in_transaction()) return Status::ok();
   return Error{"Ledger::append requires an open store transaction (Store::begin())"};
 }
@@ -114,7 +114,7 @@ const std::string kSelectEntries =
 
 // One row of kSelectEntries. A hash or signature column of the wrong size is an error naming
 // the entry (the row was edited outside the ledger).
-Result<LedgerEntry> parse_entry(const SqliteStatement& q) {
+Result<LedgerEntry> parse_entry(const SqlStatement& q) {
   LedgerEntry e;
   e.seq = static_cast<uint64_t>(q.column_int(0));
   e.grant.time_ms = q.column_int(1);
@@ -143,7 +143,7 @@ Result<LedgerEntry> parse_entry(const SqliteStatement& q) {
 }
 
 // The newest entry, or nothing for an empty ledger.
-Result<std::optional<LedgerEntry>> last_entry(SqliteDb& db) {
+Result<std::optional<LedgerEntry>> last_entry(SqlDb& db) {
   auto q = db.prepare(kSelectEntries + " DESC LIMIT 1");
   if (!q) return Error{q.message()};
   Result<bool> row = q->step();
@@ -198,12 +198,12 @@ Hash256 ledger_entry_hash(const Hash256& prev_hash, uint64_t seq, const CreditGr
   return hasher.finish();
 }
 
-Ledger::Ledger(SqliteDb& db, std::array<uint8_t, 64> secret_key,
+Ledger::Ledger(SqlDb& db, std::array<uint8_t, 64> secret_key,
                const LedgerPublicKey& public_key)
     : db_(db), secret_key_(secret_key), public_key_(public_key) {}
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::filesystem::path& state_dir,
-                                             SqliteDb& db) {
+                                             SqlDb& db) {
   if (Status s = ensure_sodium(); !s) return Error{s.message()};
   const std::filesystem::path key_path = state_dir / "ledger.key";
   // Fails at startup, not at the first credit, when the table is missing.
@@ -260,7 +260,7 @@ Result<std::pair<uint64_t, Hash256>> Ledger::next_link() {
 }
 
 Status Ledger::insert_entry(const Pending& e, const LedgerSignature& signature) {
-  SqliteStatement* insert = &*insert_;
+  SqlStatement* insert = &*insert_;
   insert->reset();  // a failed run leaves it unreset
   insert->bind(1, static_cast<int64_t>(e.seq))
       .bind(2, e.grant.time_ms)
@@ -356,7 +356,7 @@ Result<LedgerPublicKey> read_ledger_public_key_file(const std::filesystem::path&
   return key;
 }
 
-Result<std::vector<LedgerEntry>> read_ledger_entries(SqliteDb& db, uint64_t offset,
+Result<std::vector<LedgerEntry>> read_ledger_entries(SqlDb& db, uint64_t offset,
                                                      uint64_t limit) {
   auto q = db.prepare(std::string(kSelectEntries) + " LIMIT ?1 OFFSET ?2");
   if (!q) return Error{q.message()};
@@ -394,7 +394,7 @@ bool LedgerVerifier::add(const Result<LedgerEntry>& entry) {
   return true;
 }
 
-Result<LedgerVerification> verify_ledger(SqliteDb& db, const LedgerPublicKey& public_key) {
+Result<LedgerVerification> verify_ledger(SqlDb& db, const LedgerPublicKey& public_key) {
   if (Status s = ensure_sodium(); !s) return Error{s.message()};
   // Streams the rows (one at a time) so a long ledger is checked in bounded memory.
   auto q = db.prepare(kSelectEntries);

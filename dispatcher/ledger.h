@@ -38,7 +38,7 @@
 #include <vector>
 
 #include "dispatcher/ledger_signer.h"
-#include "dispatcher/sqlite_db.h"
+#include "dispatcher/sql_db.h"
 #include "formats/hash/hash.h"
 #include "kernels/status.h"
 
@@ -72,7 +72,7 @@ class Ledger {
   // ledger.key) to create a key while the ledger holds entries, or to use a key that did not
   // sign its last entry: signing on would leave the ledger unverifiable. Errors name the path.
   static Result<std::unique_ptr<Ledger>> open(const std::filesystem::path& state_dir,
-                                              SqliteDb& db);
+                                              SqlDb& db);
   // Appends one entry chained to the previous one and signed. Requires the caller's open
   // transaction (Store::begin()), so acceptance and credit commit or vanish together.
   Status append(const CreditGrant& grant);
@@ -93,12 +93,12 @@ class Ledger {
   const LedgerPublicKey& public_key() const { return public_key_; }
 
  private:
-  Ledger(SqliteDb& db, std::array<uint8_t, 64> secret_key, const LedgerPublicKey& public_key);
+  Ledger(SqlDb& db, std::array<uint8_t, 64> secret_key, const LedgerPublicKey& public_key);
 
-  SqliteDb& db_;
+  SqlDb& db_;
   std::array<uint8_t, 64> secret_key_;
   LedgerPublicKey public_key_;
-  std::optional<SqliteStatement> select_tip_, insert_;  // prepared on first append
+  std::optional<SqlStatement> select_tip_, insert_;  // prepared on first append
   struct Pending {
     uint64_t seq;
     CreditGrant grant;
@@ -123,7 +123,7 @@ Result<LedgerPublicKey> read_ledger_public_key_file(const std::filesystem::path&
 
 // Reads `limit` entries in insertion order starting at row `offset` (0-based). A malformed row (a
 // hash or signature column of the wrong size) is reported as an error naming its seq.
-Result<std::vector<LedgerEntry>> read_ledger_entries(SqliteDb& db, uint64_t offset = 0,
+Result<std::vector<LedgerEntry>> read_ledger_entries(SqlDb& db, uint64_t offset = 0,
                                                      uint64_t limit = UINT64_MAX);
 
 // The outcome of a full check. `first_bad_seq` is set when an entry is bad: it is the entry's
@@ -155,6 +155,6 @@ class LedgerVerifier {
 
 // Recomputes every entry's hash, chain link and signature from the rows and `public_key`, in
 // ledger order, and stops at the first bad entry. Err only when the database cannot be read.
-Result<LedgerVerification> verify_ledger(SqliteDb& db, const LedgerPublicKey& public_key);
+Result<LedgerVerification> verify_ledger(SqlDb& db, const LedgerPublicKey& public_key);
 
 }  // namespace tf

@@ -51,9 +51,9 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
       std::filesystem::create_directories(masks, ec);
       const std::filesystem::path copy =
           masks / ("mask" + std::filesystem::path(name).extension().string());
-      std::filesystem::copy_file(store_->blobs().path_of(f.hash), copy,
-                                 std::filesystem::copy_options::overwrite_existing, ec);
-      if (ec) return Error{"cannot copy it: " + ec.message()};
+      if (Status s = store_->blobs().copy_to_file(f.hash, copy); !s) {
+        return Error{"cannot copy it: " + s.message()};
+      }
       return copy;
     }
     return Error{"the submission does not carry it"};

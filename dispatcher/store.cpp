@@ -1,180 +1,14 @@
 #include "dispatcher/store.h"
 
+#include "dispatcher/postgres_db.h"
+#include "dispatcher/sqlite_db.h"
+#include "dispatcher/store_schema.h"
+
 #include <cstring>
 #include <iterator>
 
 namespace tf {
 namespace {
-
-// Migration i takes the schema from version i to version i + 1. Never edit a shipped entry:
-// append a new one.
-constexpr const char* kMigrations[] = {
-    // 0 -> 1: the core tables.
-    R"sql(
-    CREATE TABLE jobs(
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      name TEXT NOT NULL,
-      state INTEGER NOT NULL,
-      priority INTEGER NOT NULL,
-      bundle BLOB NOT NULL,
-      tile_size INTEGER NOT NULL,
-      spp INTEGER NOT NULL,
-      samples_per_unit INTEGER NOT NULL,
-      message TEXT NOT NULL DEFAULT '');
-    CREATE TABLE frames(
-      job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-      frame INTEGER NOT NULL,
-      scene_path TEXT NOT NULL,
-      width INTEGER NOT NULL,
-      height INTEGER NOT NULL,
-      exr BLOB,
-      png BLOB,
-      PRIMARY KEY(job_id, frame));
-    CREATE TABLE units(
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      job_id INTEGER NOT NULL,
-      frame INTEGER NOT NULL,
-      x0 INTEGER NOT NULL, y0 INTEGER NOT NULL, x1 INTEGER NOT NULL, y1 INTEGER NOT NULL,
-      s0 INTEGER NOT NULL, s1 INTEGER NOT NULL,
-      attempts INTEGER NOT NULL DEFAULT 0,
-      result BLOB,
-      rays INTEGER NOT NULL DEFAULT 0,
-      FOREIGN KEY(job_id, frame) REFERENCES frames(job_id, frame) ON DELETE CASCADE);
-    CREATE TABLE leases(
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
-      worker TEXT NOT NULL,
-      deadline_ms INTEGER NOT NULL);
-    )sql",
-    // 1 -> 2: indexes for per-unit lookups (lease release, frame completion).
-    R"sql(
-    CREATE INDEX leases_by_unit ON leases(unit_id);
-    CREATE INDEX units_by_frame ON units(job_id, frame);
-    )sql",
-    // 2 -> 3: the credit ledger (dispatcher/ledger.h): append-only, one row per credit grant,
-    // at most one grant per (unit, worker key). Rows are read in rowid (insertion) order, so an
-    // edited seq shows at the row that carries it.
-    R"sql(
-    CREATE TABLE ledger(
-      seq INTEGER NOT NULL UNIQUE,
-      time_ms INTEGER NOT NULL,
-      worker_key TEXT NOT NULL,
-      job_id INTEGER NOT NULL,
-      unit_id INTEGER NOT NULL,
-      result BLOB NOT NULL,
-      credit INTEGER NOT NULL,
-      prev_hash BLOB NOT NULL,
-      entry_hash BLOB NOT NULL,
-      signature BLOB NOT NULL);
-    CREATE UNIQUE INDEX ledger_by_unit_worker ON ledger(unit_id, worker_key);
-    CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
-      BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-    CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
-      BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
-    )sql",
-    // 3 -> 4: verification: per-job and per-unit replication, replicas, worker reputations
-    // (dispatcher/reputation.h). Jobs from before keep the single-replica behaviour they had.
-    R"sql(
-    ALTER TABLE jobs ADD COLUMN replication INTEGER NOT NULL DEFAULT 1;
-    ALTER TABLE jobs ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
-    ALTER TABLE jobs ADD COLUMN max_replicas INTEGER NOT NULL DEFAULT 4;
-    ALTER TABLE units ADD COLUMN replication INTEGER NOT NULL DEFAULT 1;
-    ALTER TABLE units ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
-    CREATE TABLE replicas(
-      unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
-      replica INTEGER NOT NULL,
-      worker_key TEXT NOT NULL,
-      owner TEXT NOT NULL,
-      lease_id INTEGER NOT NULL,
-      upload INTEGER NOT NULL,
-      hash BLOB,
-      state TEXT NOT NULL,
-      PRIMARY KEY(unit_id, replica));
-    CREATE INDEX replicas_by_key ON replicas(worker_key);
-    CREATE TABLE workers(
-      key TEXT PRIMARY KEY,
-      name TEXT NOT NULL DEFAULT '',
-      owner TEXT NOT NULL DEFAULT '',
-      consecutive_valid INTEGER NOT NULL DEFAULT 0,
-      valid INTEGER NOT NULL DEFAULT 0,
-      invalid INTEGER NOT NULL DEFAULT 0,
-      errors INTEGER NOT NULL DEFAULT 0,
-      timed_out INTEGER NOT NULL DEFAULT 0,
-      malformed INTEGER NOT NULL DEFAULT 0,
-      consecutive_timed_out INTEGER NOT NULL DEFAULT 0,
-      quarantined INTEGER NOT NULL DEFAULT 0,
-      quarantine_reason TEXT NOT NULL DEFAULT '');
-    )sql",
-    // 4 -> 5: lenient scene loading per job.
-    R"sql(
-    ALTER TABLE jobs ADD COLUMN lenient INTEGER NOT NULL DEFAULT 0;
-    )sql",
-    // 5 -> 6: simulation batches (dispatcher/sim_plan.h). A sim job's frames are its runs;
-    // its units are boxes x chunks of steps [s0, s1) of a run, from the state blob `input`.
-    // sim_runs holds each run's progress, job_outputs the files of its snapshots.
-    R"sql(
-    ALTER TABLE jobs ADD COLUMN sim_batch TEXT NOT NULL DEFAULT '';
-    ALTER TABLE jobs ADD COLUMN sim_source TEXT NOT NULL DEFAULT '';
-    ALTER TABLE jobs ADD COLUMN sim_chunk_steps INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE jobs ADD COLUMN sim_tile INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE units ADD COLUMN z0 INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE units ADD COLUMN z1 INTEGER NOT NULL DEFAULT 1;
-    ALTER TABLE units ADD COLUMN input BLOB;
-    CREATE TABLE sim_runs(
-      job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-      run INTEGER NOT NULL,
-      step INTEGER NOT NULL,
-      state BLOB NOT NULL,
-      started_ms INTEGER NOT NULL DEFAULT 0,
-      finished_ms INTEGER NOT NULL DEFAULT 0,
-      PRIMARY KEY(job_id, run));
-    CREATE TABLE job_outputs(
-      job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-      name TEXT NOT NULL,
-      hash BLOB NOT NULL,
-      size INTEGER NOT NULL,
-      PRIMARY KEY(job_id, name));
-    )sql",
-    // 6 -> 7: unit result bytes in the database (store_results.cpp) instead of one file each,
-    // which cost two fsyncs per result.
-    R"sql(
-    CREATE TABLE results(
-      hash BLOB PRIMARY KEY,
-      bytes BLOB NOT NULL);
-    )sql",
-    // 7 -> 8: a run's chunks verified by hash alone past its stored state (SimRunRow::head).
-    R"sql(
-    ALTER TABLE sim_runs ADD COLUMN head_step INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE sim_runs ADD COLUMN head BLOB;
-    )sql",
-    // 8 -> 9: trust against collusion. A replica records whether its key was trusted when its
-    // unit was accepted and where its credit stands (ReplicaCredit); the ledger holds
-    // reversals (kind 1) beside grants (kind 0), at most one of each per (unit, key); a unit of
-    // a finished job may be marked affected (UnitRow::affected). Agreed replicas of earlier
-    // versions were credited; their trust at the time is unknown and reads as untrusted, so a
-    // later quarantine re-verifies them.
-    R"sql(
-    ALTER TABLE units ADD COLUMN affected INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE replicas ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE replicas ADD COLUMN credit INTEGER NOT NULL DEFAULT 0;
-    UPDATE replicas SET credit = 1 WHERE state = 'agreed';
-    ALTER TABLE ledger ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
-    DROP INDEX ledger_by_unit_worker;
-    CREATE UNIQUE INDEX ledger_by_unit_worker_kind ON ledger(unit_id, worker_key, kind);
-    )sql",
-    // 9 -> 10: fair share between clients (dispatcher/scheduler.h): the key that submitted a
-    // job. Jobs of earlier versions share one empty client, as all jobs did.
-    R"sql(
-    ALTER TABLE jobs ADD COLUMN client TEXT NOT NULL DEFAULT '';
-    )sql",
-    // 10 -> 11: what simulation units record besides their fields (forces, probes) under the
-    // result hash that binds them.
-    R"sql(
-    CREATE TABLE observations(
-      result BLOB PRIMARY KEY,
-      bytes BLOB NOT NULL);
-    )sql",
-};
 
 Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {
   Hash256 h;
@@ -184,33 +18,62 @@ Hash256 hash_from_blob(const std::vector<uint8_t>& bytes) {
 
 }  // namespace
 
-std::optional<Hash256> optional_hash(const SqliteStatement& s, int col) {
+std::optional<Hash256> optional_hash(const SqlStatement& s, int col) {
   std::vector<uint8_t> bytes = s.column_blob(col);
   if (bytes.size() != 32) return std::nullopt;
   return hash_from_blob(bytes);
 }
 
-int Store::latest_schema_version() { return static_cast<int>(std::size(kMigrations)); }
+int Store::latest_schema_version() { return schema_migration_count(); }
 
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& state_dir,
                                            int target_version) {
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (ec) return Error{"cannot create state folder " + state_dir.string() + ": " + ec.message()};
-  Result<std::unique_ptr<SqliteDb>> db = SqliteDb::open(state_dir / "dispatcher.db");
+  const std::filesystem::path path = state_dir / "dispatcher.db";
+  Result<std::unique_ptr<SqlDb>> db = open_sqlite(path);
   if (!db) return Error{db.message()};
   Result<BlobStore> blobs = BlobStore::open(state_dir / "blobs");
   if (!blobs) return Error{blobs.message()};
-  std::unique_ptr<Store> store(new Store(std::move(db.value()), blobs.value()));
+  return migrated(std::unique_ptr<Store>(new Store(std::move(db.value()), blobs.value())),
+                  path.string(), target_version);
+}
+
+Result<std::unique_ptr<Store>> Store::open_database(const std::string& url,
+                                                    const std::filesystem::path& scratch,
+                                                    int target_version) {
+  if (!is_postgres_url(url)) {
+    return Error{"unsupported store " + redact_database_url(url) +
+                 ": give a PostgreSQL URL (postgresql://user:password@host:port/database)"};
+  }
+  Result<std::unique_ptr<SqlDb>> db = open_postgres(url);
+  if (!db) return Error{db.message()};
+  std::unique_ptr<Store> store(new Store(std::move(db.value()), std::nullopt));
+  const std::string name = redact_database_url(url);
+  Result<std::unique_ptr<Store>> opened = migrated(std::move(store), name, target_version);
+  if (!opened) return opened;
+  // Blobs go through a connection of their own: the frame encoder's thread uses them too, and
+  // each is committed on its own, before the rows that name it.
+  Result<std::unique_ptr<SqlDb>> blob_db = open_postgres(url);
+  if (!blob_db) return Error{blob_db.message()};
+  Result<BlobStore> blobs = BlobStore::in_database(std::move(blob_db.value()), scratch);
+  if (!blobs) return Error{blobs.message()};
+  opened.value()->blobs_ = blobs.value();
+  return opened;
+}
+
+Result<std::unique_ptr<Store>> Store::migrated(std::unique_ptr<Store> store,
+                                               const std::string& name, int target_version) {
   if (target_version < 0) target_version = latest_schema_version();
   if (Status s = store->migrate(target_version); !s) {
-    return Error{"cannot migrate " + (state_dir / "dispatcher.db").string() + ": " + s.message()};
+    return Error{"cannot migrate " + name + ": " + s.message()};
   }
   return store;
 }
 
 Result<int> Store::schema_version() {
-  Result<SqliteStatement> q = db_->prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  Result<SqlStatement> q = db_->prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   if (!q) return Error{q.message()};
   Result<bool> row = q->step();
   if (!row) return Error{row.message()};
@@ -231,7 +94,7 @@ Status Store::migrate(int target_version) {
   }
   for (int v = current.value(); v < target_version; ++v) {
     if (Status s = begin(); !s) return s;
-    Status s = db_->exec(kMigrations[v]);
+    Status s = db_->exec(migration_sql(v, db_->engine()));
     if (s) {
       s = db_->exec("INSERT INTO schema_migrations(version) VALUES (" + std::to_string(v + 1) +
                     ")");
@@ -247,14 +110,14 @@ Status Store::migrate(int target_version) {
 
 Status Store::begin() {
   if (in_transaction_) return Status::ok();
-  if (Status s = db_->exec("BEGIN IMMEDIATE"); !s) return s;
+  if (Status s = db_->begin(); !s) return s;
   in_transaction_ = true;
   return Status::ok();
 }
 
 Status Store::commit() {
   if (!in_transaction_) return Status::ok();
-  Status s = db_->exec("COMMIT");
+  Status s = db_->commit();
   if (!s) rollback();
   in_transaction_ = false;
   return s;
@@ -266,15 +129,24 @@ void Store::rollback() {
   in_transaction_ = false;
 }
 
-Result<SqliteStatement*> Store::statement(const char* sql) {
+Result<SqlStatement*> Store::statement(const char* sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
-    Result<SqliteStatement> prepared = db_->prepare(sql);
+    Result<SqlStatement> prepared = db_->prepare(sql);
     if (!prepared) return Error{prepared.message()};
     it = statements_.emplace(sql, std::move(prepared.value())).first;
   }
   it->second.reset();
   return &it->second;
+}
+
+Result<uint64_t> Store::inserted_id(SqlStatement& insert) {
+  Result<bool> row = insert.step();
+  if (!row) return Error{row.message()};
+  if (!row.value()) return Error{"internal error: an INSERT ... RETURNING id returned no row"};
+  const auto id = static_cast<uint64_t>(insert.column_int(0));
+  insert.reset();
+  return id;
 }
 
 Status Store::require_transaction(const char* what) const {
@@ -287,7 +159,7 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
   auto st = statement(
       "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
       " replication, quorum, max_replicas, lenient, sim_batch, sim_source, sim_chunk_steps,"
-      " sim_tile, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " sim_tile, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   if (!st) return Error{st.message()};
   st.value()->bind(1, job.name)
       .bind(2, static_cast<int64_t>(job.state))
@@ -306,8 +178,7 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
       .bind(15, job.sim_chunk_steps)
       .bind(16, job.sim_tile)
       .bind(17, job.client);
-  if (Status s = st.value()->run(); !s) return Error{s.message()};
-  return static_cast<uint64_t>(db_->last_insert_rowid());
+  return inserted_id(*st.value());
 }
 
 Status Store::insert_frame(const FrameRow& frame) {
@@ -327,7 +198,7 @@ Result<uint64_t> Store::insert_unit(const UnitRow& u) {
   if (Status s = require_transaction("insert_unit"); !s) return Error{s.message()};
   auto st = statement(
       "INSERT INTO units(job_id, frame, x0, y0, x1, y1, s0, s1, replication, quorum, z0, z1,"
-      " input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   if (!st) return Error{st.message()};
   st.value()->bind(1, static_cast<int64_t>(u.job_id))
       .bind(2, u.frame)
@@ -346,8 +217,7 @@ Result<uint64_t> Store::insert_unit(const UnitRow& u) {
   } else {
     st.value()->bind_blob(13, nullptr, 0);  // reads back as no input (optional_hash)
   }
-  if (Status s = st.value()->run(); !s) return Error{s.message()};
-  return static_cast<uint64_t>(db_->last_insert_rowid());
+  return inserted_id(*st.value());
 }
 
 Status Store::set_job_state(uint64_t job_id, proto::JobState state, const std::string& message) {
@@ -361,11 +231,10 @@ Status Store::set_job_state(uint64_t job_id, proto::JobState state, const std::s
 Result<uint64_t> Store::insert_lease(uint64_t unit_id, const std::string& worker,
                                      int64_t deadline_ms) {
   if (Status s = require_transaction("insert_lease"); !s) return Error{s.message()};
-  auto st = statement("INSERT INTO leases(unit_id, worker, deadline_ms) VALUES (?, ?, ?)");
+  auto st = statement("INSERT INTO leases(unit_id, worker, deadline_ms) VALUES (?, ?, ?) RETURNING id");
   if (!st) return Error{st.message()};
   st.value()->bind(1, static_cast<int64_t>(unit_id)).bind(2, worker).bind(3, deadline_ms);
-  if (Status s = st.value()->run(); !s) return Error{s.message()};
-  return static_cast<uint64_t>(db_->last_insert_rowid());
+  return inserted_id(*st.value());
 }
 
 Status Store::delete_lease(uint64_t lease_id) {

@@ -1,6 +1,8 @@
 // The dispatcher's durable state: jobs, frames, units, leases, replicas, worker reputations and
-// unit result bytes in SQLite (WAL, synchronous=FULL); uploaded assets and outputs as
-// content-addressed files beside the database.
+// unit result bytes in SQLite (WAL, synchronous=FULL; uploaded assets and outputs as
+// content-addressed files beside the database), or in PostgreSQL (everything in the database,
+// so that several dispatchers of a farm share it). Both engines run the same statements and
+// the same migrations (sql_db.h, store_schema.h).
 //
 // Transactions: every write happens inside begin()/commit(); the server opens one transaction
 // per poll-loop iteration (batching every message of that iteration) and sends replies only
@@ -24,7 +26,7 @@
 
 #include "dispatcher/blob_store.h"
 #include "dispatcher/reputation.h"
-#include "dispatcher/sqlite_db.h"
+#include "dispatcher/sql_db.h"
 #include "formats/hash/hash.h"
 #include "formats/protocol/messages.h"
 #include "kernels/status.h"
@@ -167,11 +169,17 @@ class Store {
   // to `target_version` (default: latest). Errors name the path.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& state_dir,
                                              int target_version = -1);
+  // Opens the store in the PostgreSQL database at `url` (postgres_db.h), applying migrations
+  // as open() does; blobs live in its `blobs` table; `scratch` is a local folder for temporary
+  // files. Errors name the database without its password.
+  static Result<std::unique_ptr<Store>> open_database(const std::string& url,
+                                                      const std::filesystem::path& scratch,
+                                                      int target_version = -1);
 
-  BlobStore& blobs() { return blobs_; }
+  BlobStore& blobs() { return *blobs_; }
   // For modules that keep their own tables in this database (created by migrations here) and
   // write inside this store's transactions.
-  SqliteDb& db() { return *db_; }
+  SqlDb& db() { return *db_; }
   Result<int> schema_version();
 
   // BEGIN IMMEDIATE; a no-op when a transaction is already open.
@@ -226,21 +234,27 @@ class Store {
   Result<StoreSnapshot> load();
 
  private:
-  Store(std::unique_ptr<SqliteDb> db, BlobStore blobs) : db_(std::move(db)), blobs_(blobs) {}
+  Store(std::unique_ptr<SqlDb> db, std::optional<BlobStore> blobs)
+      : db_(std::move(db)), blobs_(std::move(blobs)) {}
+  // `store` migrated to `target_version` (-1: latest); errors name the database as `name`.
+  static Result<std::unique_ptr<Store>> migrated(std::unique_ptr<Store> store,
+                                                 const std::string& name, int target_version);
   Status migrate(int target_version);
   Status load_verification(StoreSnapshot& snap);  // replicas and workers (store_trust.cpp)
   Status load_simulation(StoreSnapshot& snap);    // sim runs and outputs (store_sim.cpp)
-  Result<SqliteStatement*> statement(const char* sql);
+  Result<SqlStatement*> statement(const char* sql);
+  // Steps an INSERT ... RETURNING id once and resets it.
+  static Result<uint64_t> inserted_id(SqlStatement& insert);
   Status require_transaction(const char* what) const;
 
-  std::unique_ptr<SqliteDb> db_;
-  BlobStore blobs_;
-  std::map<const char*, SqliteStatement> statements_;  // keyed by the SQL literal's address
+  std::unique_ptr<SqlDb> db_;
+  std::optional<BlobStore> blobs_;  // set once open
+  std::map<const char*, SqlStatement> statements_;  // keyed by the SQL literal's address
   bool in_transaction_ = false;
 };
 
 // Reads a hash column; NULL (and any blob that is not a hash) reads as "no hash yet". For the
 // store's own source files.
-std::optional<Hash256> optional_hash(const SqliteStatement& statement, int col);
+std::optional<Hash256> optional_hash(const SqlStatement& statement, int col);
 
 }  // namespace tf

@@ -6,7 +6,7 @@ namespace tf {
 Status Store::put_result_bytes(const Hash256& hash, std::span<const uint8_t> bytes) {
   if (Status s = require_transaction("put_result_bytes"); !s) return s;
   // The same bytes reported twice (two agreeing replicas) are stored once.
-  auto st = statement("INSERT OR IGNORE INTO results(hash, bytes) VALUES (?, ?)");
+  auto st = statement("INSERT INTO results(hash, bytes) VALUES (?, ?) ON CONFLICT DO NOTHING");
   if (!st) return st.status();
   st.value()->bind_blob(1, hash.bytes.data(), hash.bytes.size()).bind_blob(2, bytes.data(), bytes.size());
   return st.value()->run();
@@ -19,12 +19,12 @@ bool Store::has_result_bytes(const Hash256& hash) {
   Result<bool> row = st.value()->step();
   const bool found = row && row.value();
   st.value()->reset();
-  return found || blobs_.contains(hash);
+  return found || blobs_->contains(hash);
 }
 
 Status Store::put_observations(const Hash256& result, std::span<const uint8_t> bytes) {
   if (Status s = require_transaction("put_observations"); !s) return s;
-  auto st = statement("INSERT OR IGNORE INTO observations(result, bytes) VALUES (?, ?)");
+  auto st = statement("INSERT INTO observations(result, bytes) VALUES (?, ?) ON CONFLICT DO NOTHING");
   if (!st) return st.status();
   st.value()->bind_blob(1, result.bytes.data(), result.bytes.size())
       .bind_blob(2, bytes.data(), bytes.size());
@@ -56,7 +56,7 @@ Result<std::vector<uint8_t>> Store::result_bytes(const Hash256& hash) {
     return bytes;
   }
   st.value()->reset();
-  return blobs_.get(hash);  // a result stored as a file by an older version
+  return blobs_->get(hash);  // a result stored as a file by an older version
 }
 
 }  // namespace tf

@@ -6,8 +6,10 @@ namespace tf {
 Status Store::put_sim_run(const SimRunRow& r) {
   if (Status s = require_transaction("put_sim_run"); !s) return s;
   auto st = statement(
-      "INSERT OR REPLACE INTO sim_runs(job_id, run, step, state, started_ms, finished_ms,"
-      " head_step, head) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO sim_runs(job_id, run, step, state, started_ms, finished_ms, head_step, head)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(job_id, run) DO UPDATE SET"
+      " step = excluded.step, state = excluded.state, started_ms = excluded.started_ms,"
+      " finished_ms = excluded.finished_ms, head_step = excluded.head_step, head = excluded.head");
   if (!st) return st.status();
   st.value()->bind(1, static_cast<int64_t>(r.job_id))
       .bind(2, r.run)
@@ -28,7 +30,8 @@ Status Store::insert_job_output(const JobOutputRow& o) {
   if (Status s = require_transaction("insert_job_output"); !s) return s;
   // A snapshot rewritten after a crash has the same name and the same bytes.
   auto st = statement(
-      "INSERT OR REPLACE INTO job_outputs(job_id, name, hash, size) VALUES (?, ?, ?, ?)");
+      "INSERT INTO job_outputs(job_id, name, hash, size) VALUES (?, ?, ?, ?)"
+      " ON CONFLICT(job_id, name) DO UPDATE SET hash = excluded.hash, size = excluded.size");
   if (!st) return st.status();
   st.value()->bind(1, static_cast<int64_t>(o.job_id))
       .bind(2, o.name)

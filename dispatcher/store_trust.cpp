@@ -98,9 +98,14 @@ Status Store::clear_frame_outputs(uint64_t job_id, uint32_t frame) {
 Status Store::put_worker(const WorkerRecord& w) {
   if (Status s = require_transaction("put_worker"); !s) return s;
   auto st = statement(
-      "INSERT OR REPLACE INTO workers(key, name, owner, consecutive_valid, valid, invalid,"
-      " errors, timed_out, malformed, consecutive_timed_out, quarantined, quarantine_reason)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO workers(key, name, owner, consecutive_valid, valid, invalid, errors,"
+      " timed_out, malformed, consecutive_timed_out, quarantined, quarantine_reason)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET"
+      " name = excluded.name, owner = excluded.owner,"
+      " consecutive_valid = excluded.consecutive_valid, valid = excluded.valid,"
+      " invalid = excluded.invalid, errors = excluded.errors, timed_out = excluded.timed_out,"
+      " malformed = excluded.malformed, consecutive_timed_out = excluded.consecutive_timed_out,"
+      " quarantined = excluded.quarantined, quarantine_reason = excluded.quarantine_reason");
   if (!st) return st.status();
   st.value()->bind(1, w.key)
       .bind(2, w.name)

@@ -8,13 +8,13 @@
 namespace tf {
 namespace {
 
-uint64_t column_u64(const SqliteStatement& q, int col) {
+uint64_t column_u64(const SqlStatement& q, int col) {
   return static_cast<uint64_t>(q.column_int(col));
 }
 
 // Runs `sql` and turns each row into a T with `read_row`.
 template <class T, class ReadRow>
-Result<std::vector<T>> collect(SqliteDb& db, const std::string& sql, ReadRow read_row) {
+Result<std::vector<T>> collect(SqlDb& db, const std::string& sql, ReadRow read_row) {
   auto q = db.prepare(sql);
   if (!q) return Error{q.message()};
   std::vector<T> rows;
@@ -38,14 +38,14 @@ proto::Body internal_error(const std::string& what, const std::string& message) 
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteDb>> open_state_read_only(const std::filesystem::path& state_dir) {
+Result<std::unique_ptr<SqlDb>> open_state_read_only(const std::filesystem::path& state_dir) {
   const std::filesystem::path path = state_dir / "dispatcher.db";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     return Error{"no dispatcher state in " + state_dir.string() + " (" + path.string() +
                  " does not exist); pass the folder given to `tilefarm dispatcher --state`"};
   }
-  Result<std::unique_ptr<SqliteDb>> db = SqliteDb::open_read_only(path);
+  Result<std::unique_ptr<SqlDb>> db = open_sqlite_read_only(path);
   if (!db) return Error{db.message()};
   auto tables = db.value()->prepare(
       "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('ledger', 'workers')");
@@ -59,19 +59,19 @@ Result<std::unique_ptr<SqliteDb>> open_state_read_only(const std::filesystem::pa
   return db;
 }
 
-Result<std::vector<proto::CreditRow>> query_credits(SqliteDb& db) {
+Result<std::vector<proto::CreditRow>> query_credits(SqlDb& db) {
   return collect<proto::CreditRow>(
       db,
       std::string(kCreditTotals) +
           "SELECT c.worker_key, COALESCE(w.name, ''), c.credit, c.units FROM c"
       " LEFT JOIN workers w ON w.key = c.worker_key ORDER BY c.credit DESC, c.worker_key",
-      [](const SqliteStatement& q) {
+      [](const SqlStatement& q) {
         return proto::CreditRow{q.column_text(0), q.column_text(1), column_u64(q, 2),
                                 column_u64(q, 3)};
       });
 }
 
-Result<std::vector<proto::WorkerTrustRow>> query_workers(SqliteDb& db) {
+Result<std::vector<proto::WorkerTrustRow>> query_workers(SqlDb& db) {
   const std::string sql =
       std::string(kCreditTotals) +
       "SELECT w.key, w.name, w.owner, COALESCE(c.credit, 0), COALESCE(c.units, 0), w.valid,"
@@ -81,7 +81,7 @@ Result<std::vector<proto::WorkerTrustRow>> query_workers(SqliteDb& db) {
       " SELECT c.worker_key, '', '', c.credit, c.units, 0, 0, 0, 0, 0, 0, 0, '' FROM c"
       " WHERE c.worker_key NOT IN (SELECT key FROM workers)"
       " ORDER BY 1";
-  return collect<proto::WorkerTrustRow>(db, sql, [](const SqliteStatement& q) {
+  return collect<proto::WorkerTrustRow>(db, sql, [](const SqlStatement& q) {
     proto::WorkerTrustRow w;
     w.key = q.column_text(0);
     w.name = q.column_text(1);
@@ -100,7 +100,7 @@ Result<std::vector<proto::WorkerTrustRow>> query_workers(SqliteDb& db) {
   });
 }
 
-Result<uint64_t> count_ledger_entries(SqliteDb& db) {
+Result<uint64_t> count_ledger_entries(SqlDb& db) {
   auto q = db.prepare("SELECT COUNT(*) FROM ledger");
   if (!q) return Error{q.message()};
   Result<bool> row = q->step();
@@ -138,7 +138,7 @@ Result<LedgerEntry> to_ledger_entry(const proto::LedgerRow& row) {
   return e;
 }
 
-proto::Body answer_trust_query(SqliteDb& db, const std::filesystem::path& state_dir,
+proto::Body answer_trust_query(SqlDb& db, const std::filesystem::path& state_dir,
                                const proto::TrustQuery& query) {
   proto::TrustReply reply;
   reply.topic = query.topic;

@@ -4,7 +4,7 @@
 // a state folder directly (also while a dispatcher runs on it: SQLite WAL readers never block
 // the writer).
 //
-// Thread safety: as SqliteDb (one connection per thread).
+// Thread safety: as SqlDb (one connection per thread).
 #pragma once
 
 #include <cstdint>
@@ -21,13 +21,13 @@ namespace tf {
 
 // Opens state_dir/dispatcher.db for reading only (writes are refused by the connection).
 // Errors name the folder and say what is missing.
-Result<std::unique_ptr<SqliteDb>> open_state_read_only(const std::filesystem::path& state_dir);
+Result<std::unique_ptr<SqlDb>> open_state_read_only(const std::filesystem::path& state_dir);
 
 // Every key that earned credit, most credit first (ties by key).
-Result<std::vector<proto::CreditRow>> query_credits(SqliteDb& db);
+Result<std::vector<proto::CreditRow>> query_credits(SqlDb& db);
 // Every key the dispatcher has a reputation for, or that earned credit, by key.
-Result<std::vector<proto::WorkerTrustRow>> query_workers(SqliteDb& db);
-Result<uint64_t> count_ledger_entries(SqliteDb& db);
+Result<std::vector<proto::WorkerTrustRow>> query_workers(SqlDb& db);
+Result<uint64_t> count_ledger_entries(SqlDb& db);
 
 proto::LedgerRow to_ledger_row(const LedgerEntry& entry);
 // A row whose signature is not 64 bytes is an error naming its seq.
@@ -37,7 +37,7 @@ Result<LedgerEntry> to_ledger_entry(const proto::LedgerRow& row);
 // not know or a table it cannot read (a damaged ledger must not stop the dispatcher). Ledger
 // pages hold at most proto::kMaxLedgerPage entries and carry the public key from
 // state_dir/ledger.pub.
-proto::Body answer_trust_query(SqliteDb& db, const std::filesystem::path& state_dir,
+proto::Body answer_trust_query(SqlDb& db, const std::filesystem::path& state_dir,
                                const proto::TrustQuery& query);
 
 }  // namespace tf

@@ -288,7 +288,7 @@ constexpr Column kColumns[] = {
     {"kind", ColumnKind::kInteger},
 };
 
-std::vector<uint8_t> column_bytes(SqliteDb& db, const Column& c, int64_t seq) {
+std::vector<uint8_t> column_bytes(SqlDb& db, const Column& c, int64_t seq) {
   auto q = db.prepare(std::string("SELECT ") + c.name + ", CAST(" + c.name +
                       " AS BLOB) FROM ledger WHERE seq = ?1");
   EXPECT_TRUE(q.is_ok()) << q.message();
@@ -301,7 +301,7 @@ std::vector<uint8_t> column_bytes(SqliteDb& db, const Column& c, int64_t seq) {
   return bytes;
 }
 
-void store_column(SqliteDb& db, const Column& c, int64_t seq, const std::vector<uint8_t>& bytes) {
+void store_column(SqlDb& db, const Column& c, int64_t seq, const std::vector<uint8_t>& bytes) {
   auto q = db.prepare(std::string("UPDATE ledger SET ") + c.name + " = ?1 WHERE seq = ?2");
   ASSERT_TRUE(q.is_ok()) << q.message();
   if (c.kind == ColumnKind::kInteger) {
@@ -327,7 +327,7 @@ TEST(Ledger, FlippingAnyByteOfAnyFieldFailsAtExactlyThatEntry) {
   ASSERT_TRUE(f.ledger->reverse(grant_for(1).unit_id, grant_for(1).worker_key, 5, false).is_ok());
   ASSERT_TRUE(f.store->commit().is_ok());
   f.drop_append_only_guards();
-  SqliteDb& db = f.store->db();
+  SqlDb& db = f.store->db();
   int flips = 0;
   for (int64_t seq = 1; seq <= kEntries; ++seq) {
     for (const Column& c : kColumns) {

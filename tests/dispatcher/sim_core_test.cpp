@@ -176,7 +176,7 @@ TEST_F(SimCoreTest, AcceptedUnitsAreCreditedTheCellsTheyUpdated) {
   submit_batch(kBatch, 10, 7);
   exchange("w", hello(4));
   work("w");
-  Result<SqliteStatement> sum = core_->store().db().prepare("SELECT SUM(credit) FROM ledger");
+  Result<SqlStatement> sum = core_->store().db().prepare("SELECT SUM(credit) FROM ledger");
   ASSERT_TRUE(sum.is_ok());
   ASSERT_TRUE(sum->step().value());
   EXPECT_EQ(static_cast<uint64_t>(sum->column_int(0)), computed_updates_);
@@ -291,12 +291,12 @@ TEST_F(SimCoreTest, WholeDomainChunksBetweenSnapshotsAreVerifiedByHashAlone) {
   EXPECT_EQ(by_hash, 2u * 10u);
   EXPECT_EQ(core_->stats().chunks_by_hash, 2u * 10u);
   EXPECT_EQ(core_->stats().chunks_completed, 2u * 3u);
-  Result<SqliteStatement> rows = core_->store().db().prepare("SELECT COUNT(*) FROM results");
+  Result<SqlStatement> rows = core_->store().db().prepare("SELECT COUNT(*) FROM results");
   ASSERT_TRUE(rows.is_ok());
   ASSERT_TRUE(rows->step().value());
   EXPECT_EQ(rows->column_int(0), 2 * 3) << "result bytes only of the chunks that end at snapshots";
   expect_snapshots_match_truth(job);
-  Result<SqliteStatement> sum = core_->store().db().prepare("SELECT SUM(credit) FROM ledger");
+  Result<SqlStatement> sum = core_->store().db().prepare("SELECT SUM(credit) FROM ledger");
   ASSERT_TRUE(sum.is_ok());
   ASSERT_TRUE(sum->step().value());
   EXPECT_EQ(static_cast<uint64_t>(sum->column_int(0)), computed_updates_);

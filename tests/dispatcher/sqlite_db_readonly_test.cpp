@@ -1,4 +1,4 @@
-// SqliteDb::open_read_only and SqliteDb::in_transaction (dispatcher/sqlite_db.h): a read-only
+// open_sqlite_read_only and SqlDb::in_transaction on SQLite (dispatcher/sqlite_db.h): a read-only
 // handle reads what a WAL writer committed, never its open transaction, refuses every write
 // with an error that says so, and creates nothing.
 #include <gtest/gtest.h>
@@ -14,23 +14,23 @@ namespace {
 
 using testing::TempDir;
 
-std::unique_ptr<SqliteDb> open_writer(const std::filesystem::path& path) {
-  Result<std::unique_ptr<SqliteDb>> db = SqliteDb::open(path);
+std::unique_ptr<SqlDb> open_writer(const std::filesystem::path& path) {
+  Result<std::unique_ptr<SqlDb>> db = open_sqlite(path);
   EXPECT_TRUE(db.is_ok()) << db.message();
   return db.is_ok() ? std::move(db.value()) : nullptr;
 }
 
 // SELECT COUNT(*) FROM t, or -1 when it cannot be read.
-int64_t count_rows(SqliteDb& db) {
-  Result<SqliteStatement> q = db.prepare("SELECT COUNT(*) FROM t");
+int64_t count_rows(SqlDb& db) {
+  Result<SqlStatement> q = db.prepare("SELECT COUNT(*) FROM t");
   if (!q) return -1;
   Result<bool> row = q->step();
   return row.is_ok() && row.value() ? q->column_int(0) : -1;
 }
 
 // A database with table t holding `rows` committed rows.
-std::unique_ptr<SqliteDb> writer_with_rows(const std::filesystem::path& path, int rows) {
-  std::unique_ptr<SqliteDb> db = open_writer(path);
+std::unique_ptr<SqlDb> writer_with_rows(const std::filesystem::path& path, int rows) {
+  std::unique_ptr<SqlDb> db = open_writer(path);
   if (!db) return nullptr;
   EXPECT_TRUE(db->exec("CREATE TABLE t(x INTEGER)").is_ok());
   for (int i = 0; i < rows; ++i) {
@@ -42,13 +42,13 @@ std::unique_ptr<SqliteDb> writer_with_rows(const std::filesystem::path& path, in
 TEST(SqliteDbReadOnly, ReadsCommittedRowsWhileAWriterHoldsATransaction) {
   TempDir dir;
   const std::filesystem::path path = dir / "state.db";
-  std::unique_ptr<SqliteDb> writer = writer_with_rows(path, 3);
+  std::unique_ptr<SqlDb> writer = writer_with_rows(path, 3);
   ASSERT_NE(writer, nullptr);
   ASSERT_TRUE(writer->exec("BEGIN IMMEDIATE").is_ok());
   ASSERT_TRUE(writer->exec("INSERT INTO t(x) VALUES (100), (101)").is_ok());
   ASSERT_EQ(count_rows(*writer), 5);  // the writer sees its own uncommitted rows
 
-  Result<std::unique_ptr<SqliteDb>> reader = SqliteDb::open_read_only(path);
+  Result<std::unique_ptr<SqlDb>> reader = open_sqlite_read_only(path);
   ASSERT_TRUE(reader.is_ok()) << reader.message();
   EXPECT_EQ(count_rows(*reader.value()), 3) << "the reader saw uncommitted rows or none";
 
@@ -59,9 +59,9 @@ TEST(SqliteDbReadOnly, ReadsCommittedRowsWhileAWriterHoldsATransaction) {
 TEST(SqliteDbReadOnly, RefusesWritesWithAClearError) {
   TempDir dir;
   const std::filesystem::path path = dir / "state.db";
-  std::unique_ptr<SqliteDb> writer = writer_with_rows(path, 2);
+  std::unique_ptr<SqlDb> writer = writer_with_rows(path, 2);
   ASSERT_NE(writer, nullptr);
-  Result<std::unique_ptr<SqliteDb>> reader = SqliteDb::open_read_only(path);
+  Result<std::unique_ptr<SqlDb>> reader = open_sqlite_read_only(path);
   ASSERT_TRUE(reader.is_ok()) << reader.message();
   for (const char* sql : {"INSERT INTO t(x) VALUES (7)", "UPDATE t SET x = 0", "DELETE FROM t",
                           "CREATE TABLE u(y)"}) {
@@ -76,7 +76,7 @@ TEST(SqliteDbReadOnly, OpensADatabaseNoWriterHoldsOpen) {
   TempDir dir;
   const std::filesystem::path path = dir / "state.db";
   writer_with_rows(path, 4).reset();  // closed: SQLite removes the -wal and -shm files
-  Result<std::unique_ptr<SqliteDb>> reader = SqliteDb::open_read_only(path);
+  Result<std::unique_ptr<SqlDb>> reader = open_sqlite_read_only(path);
   ASSERT_TRUE(reader.is_ok()) << reader.message();
   EXPECT_EQ(count_rows(*reader.value()), 4);
 }
@@ -84,7 +84,7 @@ TEST(SqliteDbReadOnly, OpensADatabaseNoWriterHoldsOpen) {
 TEST(SqliteDbReadOnly, AMissingFileIsNamedAndNotCreated) {
   TempDir dir;
   const std::filesystem::path path = dir / "absent.db";
-  Result<std::unique_ptr<SqliteDb>> reader = SqliteDb::open_read_only(path);
+  Result<std::unique_ptr<SqlDb>> reader = open_sqlite_read_only(path);
   ASSERT_FALSE(reader.is_ok());
   EXPECT_NE(reader.message().find(path.string()), std::string::npos) << reader.message();
   EXPECT_FALSE(std::filesystem::exists(path));
@@ -92,7 +92,7 @@ TEST(SqliteDbReadOnly, AMissingFileIsNamedAndNotCreated) {
 
 TEST(SqliteDbTransaction, InTransactionFollowsBeginCommitAndRollback) {
   TempDir dir;
-  std::unique_ptr<SqliteDb> db = writer_with_rows(dir / "state.db", 0);
+  std::unique_ptr<SqlDb> db = writer_with_rows(dir / "state.db", 0);
   ASSERT_NE(db, nullptr);
   EXPECT_FALSE(db->in_transaction());
   ASSERT_TRUE(db->exec("BEGIN IMMEDIATE").is_ok());

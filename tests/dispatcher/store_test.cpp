@@ -1,5 +1,5 @@
-// The dispatcher's store: migrations from empty, durable commits, and crash safety (a process
-// that dies mid-transaction leaves the previous state).
+// The dispatcher's store on both engines (SQLite, PostgreSQL): migrations from empty, durable
+// commits, and crash safety (a process that dies mid-transaction leaves the previous state).
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include "dispatcher/store.h"
+#include "tests/dispatcher/store_engines.h"
 #include "tests/support/temp_dir.h"
 
 namespace tf {
 namespace {
 
+using testing::StoreLocation;
 using testing::TempDir;
 
 JobRow job_named(const std::string& name) {
@@ -25,33 +27,32 @@ JobRow job_named(const std::string& name) {
   return job;
 }
 
-std::unique_ptr<Store> open_store(const std::filesystem::path& dir, int version = -1) {
-  Result<std::unique_ptr<Store>> store = Store::open(dir, version);
-  EXPECT_TRUE(store.is_ok()) << store.message();
-  return store.is_ok() ? std::move(store.value()) : nullptr;
-}
+class StoreTest : public ::testing::TestWithParam<SqlEngine> {
+ protected:
+  StoreLocation location{GetParam()};
+};
 
-TEST(Store, MigratesAnEmptyDatabaseToTheLatestSchema) {
-  TempDir dir;
-  auto store = open_store(dir.path());
+TEST_P(StoreTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
+  auto store = location.open();
   ASSERT_TRUE(store);
   EXPECT_EQ(store->schema_version().value(), Store::latest_schema_version());
   EXPECT_GE(Store::latest_schema_version(), 2);
 }
 
-TEST(Store, MigratesStepByStepKeepingData) {
-  TempDir dir;
+TEST_P(StoreTest, MigratesStepByStepKeepingData) {
   {
-    auto v1 = open_store(dir.path(), 1);
+    auto v1 = location.open(1);
     ASSERT_TRUE(v1);
     EXPECT_EQ(v1->schema_version().value(), 1);
     // As the build of schema 1 wrote it (insert_job writes today's columns).
-    ASSERT_TRUE(v1->db()
-                    .exec("INSERT INTO jobs(name, state, priority, bundle, tile_size, spp,"
-                          " samples_per_unit) VALUES ('old', 0, 3, x'00', 16, 8, 4)")
-                    .is_ok());
+    Result<SqlStatement> insert = v1->db().prepare(
+        "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit)"
+        " VALUES ('old', 0, 3, ?, 16, 8, 4)");
+    ASSERT_TRUE(insert.is_ok()) << insert.message();
+    const uint8_t bundle = 0;
+    ASSERT_TRUE(insert->bind_blob(1, &bundle, 1).run().is_ok());
   }
-  auto latest = open_store(dir.path());
+  auto latest = location.open();
   ASSERT_TRUE(latest);
   EXPECT_EQ(latest->schema_version().value(), Store::latest_schema_version());
   Result<StoreSnapshot> snap = latest->load();
@@ -64,9 +65,8 @@ TEST(Store, MigratesStepByStepKeepingData) {
   EXPECT_FALSE(snap->jobs[0].lenient) << "a job from before lenient loading loads strictly";
 }
 
-TEST(Store, RoundTripsEveryRecordKind) {
-  TempDir dir;
-  auto store = open_store(dir.path());
+TEST_P(StoreTest, RoundTripsEveryRecordKind) {
+  auto store = location.open();
   ASSERT_TRUE(store->begin().is_ok());
   const uint64_t job = store->insert_job(job_named("a")).value();
   ASSERT_TRUE(store->insert_frame({job, 5, "s.pbrt", 32, 16, {}, {}}).is_ok());
@@ -95,9 +95,8 @@ TEST(Store, RoundTripsEveryRecordKind) {
   EXPECT_EQ(snap->jobs.at(0).state, proto::JobState::kDone);
 }
 
-TEST(Store, LeaseIdsAreNeverReused) {
-  TempDir dir;
-  auto store = open_store(dir.path());
+TEST_P(StoreTest, LeaseIdsAreNeverReused) {
+  auto store = location.open();
   ASSERT_TRUE(store->begin().is_ok());
   const uint64_t job = store->insert_job(job_named("a")).value();
   ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}}).is_ok());
@@ -108,9 +107,8 @@ TEST(Store, LeaseIdsAreNeverReused) {
   ASSERT_TRUE(store->commit().is_ok());
 }
 
-TEST(Store, WritesOutsideATransactionAreRefused) {
-  TempDir dir;
-  auto store = open_store(dir.path());
+TEST_P(StoreTest, WritesOutsideATransactionAreRefused) {
+  auto store = location.open();
   EXPECT_FALSE(store->insert_job(job_named("a")).is_ok());
 }
 
@@ -128,40 +126,38 @@ int in_child(F body) {
   return status;
 }
 
-TEST(Store, AnUncommittedTransactionLeavesTheOldState) {
-  TempDir dir;
-  { ASSERT_TRUE(open_store(dir.path())); }
+TEST_P(StoreTest, AnUncommittedTransactionLeavesTheOldState) {
+  { ASSERT_TRUE(location.open()); }
   in_child([&] {
-    auto store = Store::open(dir.path());
+    auto store = location.try_open();
     if (!store) ::_exit(1);
     (void)store.value()->begin();
     (void)store.value()->insert_job(job_named("never"));
     ::_exit(0);  // dies inside the transaction
   });
   in_child([&] {
-    auto store = Store::open(dir.path());
+    auto store = location.try_open();
     if (!store) ::_exit(1);
     (void)store.value()->begin();
     (void)store.value()->insert_job(job_named("kept"));
     (void)store.value()->commit();
     ::_exit(0);
   });
-  auto store = open_store(dir.path());
+  auto store = location.open();
   Result<StoreSnapshot> snap = store->load();
   ASSERT_TRUE(snap.is_ok());
   ASSERT_EQ(snap->jobs.size(), 1u);
   EXPECT_EQ(snap->jobs[0].name, "kept");
 }
 
-TEST(Store, Kill9DuringWritesKeepsEveryCommittedTransaction) {
-  TempDir dir;
-  { ASSERT_TRUE(open_store(dir.path())); }
+TEST_P(StoreTest, Kill9DuringWritesKeepsEveryCommittedTransaction) {
+  { ASSERT_TRUE(location.open()); }
   int pipe_fds[2];
   ASSERT_EQ(::pipe(pipe_fds), 0);
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(pipe_fds[0]);
-    auto store = Store::open(dir.path());
+    auto store = location.try_open();
     if (!store) ::_exit(1);
     for (uint32_t i = 0;; ++i) {
       (void)store.value()->begin();
@@ -187,7 +183,7 @@ TEST(Store, Kill9DuringWritesKeepsEveryCommittedTransaction) {
   ::waitpid(pid, &status, 0);
   ::close(pipe_fds[0]);
 
-  auto store = open_store(dir.path());
+  auto store = location.open();
   Result<StoreSnapshot> snap = store->load();
   ASSERT_TRUE(snap.is_ok()) << snap.message();
   // Every transaction reported committed is there, and every job is whole (21 rows or none).
@@ -196,21 +192,62 @@ TEST(Store, Kill9DuringWritesKeepsEveryCommittedTransaction) {
   EXPECT_EQ(snap->units.size(), snap->jobs.size() * 20);
 }
 
-TEST(BlobStore, StoresByHashAndVerifiesUploads) {
-  TempDir dir;
-  Result<BlobStore> blobs = BlobStore::open(dir.path());
-  ASSERT_TRUE(blobs.is_ok());
-  const std::vector<uint8_t> bytes{1, 2, 3, 4};
-  Result<Hash256> h = blobs->put(bytes);
-  ASSERT_TRUE(h.is_ok());
+TEST_P(StoreTest, BlobsAreStoredByHashAndUploadsVerified) {
+  auto store = location.open();
+  ASSERT_TRUE(store);
+  BlobStore& blobs = store->blobs();
+  const std::vector<uint8_t> bytes{1, 0, 3, 255};
+  Result<Hash256> h = blobs.put(bytes);
+  ASSERT_TRUE(h.is_ok()) << h.message();
   EXPECT_EQ(h.value(), blake2b_256(bytes));
-  EXPECT_TRUE(blobs->contains(h.value()));
-  EXPECT_EQ(blobs->get(h.value()).value(), bytes);
+  EXPECT_TRUE(blobs.contains(h.value()));
+  EXPECT_EQ(blobs.get(h.value()).value(), bytes);
+  EXPECT_EQ(blobs.size(h.value()).value(), bytes.size());
+  EXPECT_TRUE(blobs.put(bytes).is_ok()) << "the same bytes twice";
+  ASSERT_TRUE(blobs.copy_to_file(h.value(), location.dir() / "copy").is_ok());
+  EXPECT_EQ(std::filesystem::file_size(location.dir() / "copy"), bytes.size());
   const Hash256 other = blake2b_256(std::string_view("other"));
-  EXPECT_FALSE(blobs->put_verified(other, bytes).is_ok());
-  EXPECT_FALSE(blobs->contains(other));
-  EXPECT_FALSE(blobs->get(other).is_ok());
+  EXPECT_FALSE(blobs.put_verified(other, bytes).is_ok());
+  EXPECT_FALSE(blobs.contains(other));
+  EXPECT_FALSE(blobs.get(other).is_ok());
+  EXPECT_FALSE(blobs.size(other).is_ok());
+  // A blob outlives the store that wrote it.
+  store.reset();
+  store = location.open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->blobs().get(h.value()).value(), bytes);
 }
+
+// Text from peers (a routing id with zero bytes, a name that is not UTF-8) is kept byte for
+// byte, and text columns sort as bytes.
+TEST_P(StoreTest, TextColumnsKeepArbitraryBytes) {
+  auto store = location.open();
+  ASSERT_TRUE(store);
+  const std::string routing_id("\0\x80\x12\xff", 4);
+  const std::string name("caf\xe9 \xc3(", 7);  // Latin-1 and a broken UTF-8 sequence
+  ASSERT_TRUE(store->begin().is_ok());
+  JobRow job = job_named(name);
+  const uint64_t id = store->insert_job(job).value();
+  ASSERT_TRUE(store->insert_frame({id, 1, "s.pbrt", 8, 8, {}, {}}).is_ok());
+  const uint64_t unit = store->insert_unit({0, id, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
+  ASSERT_TRUE(store->insert_lease(unit, routing_id, 5).is_ok());
+  ASSERT_TRUE(store->insert_lease(unit, "b", 5).is_ok());
+  ASSERT_TRUE(store->insert_lease(unit, "", 5).is_ok());
+  ASSERT_TRUE(store->commit().is_ok());
+  Result<StoreSnapshot> snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  EXPECT_EQ(snap->jobs.at(0).name, name);
+  ASSERT_EQ(snap->leases.size(), 3u);
+  EXPECT_EQ(snap->leases[0].worker, routing_id);
+  EXPECT_EQ(snap->leases[2].worker, "");
+  Result<SqlStatement> sorted = store->db().prepare("SELECT worker FROM leases ORDER BY worker");
+  ASSERT_TRUE(sorted.is_ok()) << sorted.message();
+  std::vector<std::string> order;
+  while (sorted->step().value()) order.push_back(sorted->column_text(0));
+  EXPECT_EQ(order, (std::vector<std::string>{"", routing_id, "b"})) << "bytes, as memcmp orders them";
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, testing::kBothEngines, testing::engine_name);
 
 }  // namespace
 }  // namespace tf

@@ -32,7 +32,7 @@ class VerificationTest : public CoreTest {
   // Ledger rows of one unit: (worker key, credit), by key.
   std::vector<std::pair<std::string, uint64_t>> credits(uint64_t unit_id) {
     std::vector<std::pair<std::string, uint64_t>> rows;
-    Result<SqliteStatement> q = core_->store().db().prepare(
+    Result<SqlStatement> q = core_->store().db().prepare(
         "SELECT worker_key, credit FROM ledger WHERE unit_id = ? ORDER BY worker_key");
     EXPECT_TRUE(q.is_ok()) << q.message();
     if (!q) return rows;

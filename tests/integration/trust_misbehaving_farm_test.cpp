@@ -105,7 +105,7 @@ Result<uint64_t> submit_replicated(DispatcherClient& client, const SyntheticScen
 }
 
 // Runs `sql` (one integer or text key and one integer per row) into a map.
-std::map<std::string, int64_t> keyed_counts(SqliteDb& db, const std::string& sql) {
+std::map<std::string, int64_t> keyed_counts(SqlDb& db, const std::string& sql) {
   std::map<std::string, int64_t> out;
   auto q = db.prepare(sql);
   EXPECT_TRUE(q.is_ok()) << q.message();
@@ -118,7 +118,7 @@ std::map<std::string, int64_t> keyed_counts(SqliteDb& db, const std::string& sql
   }
 }
 
-void expect_ledger_verifies(SqliteDb& db, const std::filesystem::path& state) {
+void expect_ledger_verifies(SqlDb& db, const std::filesystem::path& state) {
   auto key = read_ledger_public_key(state);
   ASSERT_TRUE(key.is_ok()) << key.message();
   auto v = verify_ledger(db, key.value());
@@ -128,7 +128,7 @@ void expect_ledger_verifies(SqliteDb& db, const std::filesystem::path& state) {
 }
 
 // Per accepted unit, its agreeing replicas and the ledger entries must match one to one.
-void expect_one_entry_per_agreeing_replica(SqliteDb& db) {
+void expect_one_entry_per_agreeing_replica(SqlDb& db) {
   const auto agreeing = keyed_counts(
       db,
       "SELECT r.unit_id || '/' || r.worker_key, COUNT(*) FROM replicas r JOIN units u ON"
@@ -165,7 +165,7 @@ void run_misbehaving_farm(const std::vector<Misbehavior>& bad_modes, uint32_t le
   }
   auto client = farm.client();
   // Jobs until every misbehaving key is quarantined (a slow worker needs several lapses).
-  std::unique_ptr<SqliteDb> db;
+  std::unique_ptr<SqlDb> db;
   for (int round = 0; round < 6; ++round) {
     Result<uint64_t> job = submit_replicated(*client, scene, 2);
     ASSERT_TRUE(job.is_ok()) << job.message();

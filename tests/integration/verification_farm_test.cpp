@@ -49,7 +49,7 @@ TEST(VerificationFarm, ReplicatedJobIsExactAndEveryUnitIsCreditedToItsAgreeingKe
     EXPECT_EQ(r.upload, r.replica == 0) << "unit " << r.unit_id << " replica " << r.replica;
   }
   std::map<uint64_t, std::multiset<std::string>> credited;
-  Result<SqliteStatement> q = store.value()->db().prepare("SELECT unit_id, worker_key, credit FROM ledger");
+  Result<SqlStatement> q = store.value()->db().prepare("SELECT unit_id, worker_key, credit FROM ledger");
   ASSERT_TRUE(q.is_ok()) << q.message();
   std::map<uint64_t, uint64_t> credit_of_unit;
   for (Result<bool> row = q->step(); row.is_ok() && row.value(); row = q->step()) {
