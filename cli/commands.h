@@ -52,6 +52,8 @@ Result<ClientOptions> client_options(const std::string& endpoint, const ClientSe
 struct DispatcherArgs {
   std::string listen;
   std::string state_dir;
+  std::string store_url;  // empty: SQLite in state_dir; else the farm's PostgreSQL database
+  double leader_lease_seconds = 5;
   bool insecure = false;
   std::string worker_allow_file;  // empty: open worker enrollment
   std::string client_allow_file;

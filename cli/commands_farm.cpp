@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/local_run.h"
 #include "cli/progress.h"
+#include "dispatcher/postgres_db.h"
 #include "dispatcher/server.h"
 #include "formats/protocol/curve_keys.h"
 #include "worker/backend_executor.h"
@@ -24,8 +25,10 @@ namespace {
 // async-signal-safe (an atomic store, an eventfd write).
 DispatcherServer* g_server = nullptr;
 Worker* g_worker = nullptr;
+volatile std::sig_atomic_t g_stop_requested = 0;  // also ends a standby dispatcher's wait
 
 void on_stop_signal(int) {
+  g_stop_requested = 1;
   if (g_server) g_server->request_stop();
   if (g_worker) g_worker->request_stop();
 }
@@ -92,6 +95,12 @@ int dispatcher(const DispatcherArgs& args) {
   DispatcherServerOptions options;
   options.endpoint = listen;
   options.core.state_dir = state_dir;
+  options.core.store_url = args.store_url;
+  options.core.leadership.lease_ms = static_cast<int64_t>(args.leader_lease_seconds * 1000);
+  options.core.leadership.stop_waiting = [] { return g_stop_requested != 0; };
+  options.core.leadership.log = [](const std::string& line) {
+    std::fprintf(stderr, "tilefarm: %s\n", line.c_str());
+  };
   options.core.trust = args.trust;
   if (!args.auditor_allow_file.empty()) {
     Result<std::set<std::string>> auditors = proto::read_key_list(args.auditor_allow_file);
@@ -99,12 +108,15 @@ int dispatcher(const DispatcherArgs& args) {
     options.core.auditors = std::move(auditors.value());
   }
   options.security = std::move(security.value());
+  install_stop_handlers();  // a standby waiting for the leadership stops on SIGTERM too
   Result<std::unique_ptr<DispatcherServer>> server = DispatcherServer::start(context, options);
-  if (!server) return fail(server.message(), kExitBadInput);
+  if (!server) return fail(server.message(), g_stop_requested ? kExitOk : kExitBadInput);
   g_server = server.value().get();
-  install_stop_handlers();
+  if (g_stop_requested) server.value()->request_stop();
   std::fprintf(stderr, "tilefarm: dispatcher listening on %s, state in %s\n",
-               server.value()->endpoint().c_str(), state_dir.c_str());
+               server.value()->endpoint().c_str(),
+               args.store_url.empty() ? state_dir.c_str()
+                                      : redact_database_url(args.store_url).c_str());
   Status s = server.value()->run();
   g_server = nullptr;
   if (!s) return fail(s.message(), kExitJobFailed);

@@ -54,7 +54,10 @@ int main(int argc, char** argv) {
   dispatcher_args.listen = "tcp://0.0.0.0:7600";
   auto* dispatcher_cmd = app.add_subcommand("dispatcher", "Run a dispatcher");
   dispatcher_cmd->add_option("--listen", dispatcher_args.listen, "ZeroMQ endpoint to bind");
-  dispatcher_cmd->add_option("--state", dispatcher_args.state_dir, "State folder (database, blobs, dispatcher.key)")->required();
+  dispatcher_cmd->add_option("--state", dispatcher_args.state_dir, "State folder (database, blobs, dispatcher.key, ledger.key)")->required();
+  dispatcher_cmd->add_option("--store", dispatcher_args.store_url, "Keep the farm's state in this PostgreSQL database (postgresql://user:password@host:port/db) instead of --state; several dispatchers on one database: one is active, the others wait as standbys (keys still in --state)");
+  dispatcher_cmd->add_option("--leader-lease", dispatcher_args.leader_lease_seconds, "With --store: seconds without renewal after which a standby takes over")
+      ->capture_default_str()->check(CLI::Range(1.0, 600.0));
   dispatcher_cmd->add_flag("--insecure", dispatcher_args.insecure, "Plain tcp: no encryption, no authentication (local experiments only)");
   dispatcher_cmd->add_option("--worker-allow", dispatcher_args.worker_allow_file, "Worker public keys allowed, one a line (default: open enrollment)");
   dispatcher_cmd->add_option("--client-allow", dispatcher_args.client_allow_file, "Client public keys allowed to submit and read jobs, one a line");

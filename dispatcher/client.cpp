@@ -12,13 +12,16 @@ DispatcherClient::DispatcherClient(zmq::context_t& context, std::string endpoint
     : context_(context), endpoint_(std::move(endpoint)), options_(std::move(options)) {}
 
 void DispatcherClient::reconnect() {
+  // Each reconnection goes to the next dispatcher of the list (the active one may have changed).
+  const std::vector<std::string> endpoints = proto::split_endpoints(endpoint_);  // not empty
   socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
   proto::configure_socket(*socket_, options_.transport);
-  socket_->connect(endpoint_);
+  socket_->connect(endpoints[next_endpoint_++ % endpoints.size()]);
 }
 
 Result<proto::Body> DispatcherClient::request(const proto::Body& body) {
   const auto give_up = std::chrono::steady_clock::now() + options_.patience;
+  if (proto::split_endpoints(endpoint_).empty()) return Error{"no dispatcher endpoint given"};
   try {
     if (!socket_) reconnect();
     while (std::chrono::steady_clock::now() < give_up) {

@@ -41,7 +41,8 @@ struct ClientOptions {
 
 class DispatcherClient {
  public:
-  // Connects lazily; `context` must outlive the client.
+  // Connects lazily; `context` must outlive the client. `endpoint` may list the dispatchers of
+  // one farm, comma-separated: a request that gets no answer goes to the next one.
   DispatcherClient(zmq::context_t& context, std::string endpoint, ClientOptions options = {});
 
   // Sends `body` and returns the reply body. An ErrorReply from the dispatcher becomes an
@@ -81,6 +82,7 @@ class DispatcherClient {
   ClientOptions options_;
   std::unique_ptr<zmq::socket_t> socket_;
   uint64_t next_request_id_ = 1;
+  size_t next_endpoint_ = 0;
 };
 
 // Where an output named `name` (OutputFile::name) goes under `dir`: its '/'-separated parts

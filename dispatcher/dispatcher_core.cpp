@@ -15,8 +15,16 @@ std::string frame_output_name(uint32_t frame, const char* extension) {
 
 Result<std::unique_ptr<DispatcherCore>> DispatcherCore::open(const DispatcherConfig& config,
                                                              int64_t now_ms) {
-  Result<std::unique_ptr<Store>> store = Store::open(config.state_dir);
+  Result<std::unique_ptr<Store>> store =
+      config.store_url.empty()
+          ? Store::open(config.state_dir)
+          : Store::open_database(config.store_url, config.state_dir / "tmp");
   if (!store) return Error{store.message()};
+  if (!config.store_url.empty()) {
+    LeadershipOptions leadership = config.leadership;
+    if (leadership.holder.empty()) leadership.holder = Leadership::default_holder_name();
+    if (Status s = store.value()->lead(std::move(leadership)); !s) return Error{s.message()};
+  }
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(config.state_dir, store.value()->db());
   if (!ledger) return Error{ledger.message()};
   std::unique_ptr<DispatcherCore> core(new DispatcherCore(config, std::move(store.value())));
@@ -396,6 +404,7 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
 Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   if (!deferred_error_) return deferred_error_;
   now_ms_ = now_ms;
+  if (Status s = store_->keep_leadership(); !s) return s;
   if (Status s = collect_encoded_frames(); !s) return s;
   for (uint64_t id : leases_.expired(now_ms)) {
     ++stats_.leases_lapsed;

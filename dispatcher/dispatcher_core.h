@@ -64,7 +64,13 @@
 namespace tf {
 
 struct DispatcherConfig {
+  // Keys, and the store unless store_url is set: SQLite in state_dir/dispatcher.db.
   std::filesystem::path state_dir;
+  // A PostgreSQL URL (postgres_db.h): the farm's shared store. The dispatcher then waits for
+  // the leadership (leadership.h) before it loads the state; state_dir keeps its keys and
+  // scratch files.
+  std::string store_url;
+  LeadershipOptions leadership;
   int64_t heartbeat_interval_ms = 1000;
   int liveness = 3;
   uint32_t lease_seconds = 600;   // a unit must finish within this long of its lease

@@ -81,6 +81,16 @@ Result<int> Store::schema_version() {
 }
 
 Status Store::migrate(int target_version) {
+  // Dispatchers of one farm starting together migrate one at a time.
+  if (db_->engine() == SqlEngine::kPostgres) {
+    if (Status s = db_->exec("SELECT pg_advisory_lock(7600)"); !s) return s;
+  }
+  Status s = migrate_locked(target_version);
+  if (db_->engine() == SqlEngine::kPostgres) (void)db_->exec("SELECT pg_advisory_unlock(7600)");
+  return s;
+}
+
+Status Store::migrate_locked(int target_version) {
   if (Status s = db_->exec("CREATE TABLE IF NOT EXISTS schema_migrations("
                            "version INTEGER PRIMARY KEY)");
       !s) {
@@ -112,7 +122,28 @@ Status Store::begin() {
   if (in_transaction_) return Status::ok();
   if (Status s = db_->begin(); !s) return s;
   in_transaction_ = true;
+  if (leadership_) {
+    if (Status s = leadership_->fence(*db_); !s) {
+      rollback();
+      return s;
+    }
+  }
   return Status::ok();
+}
+
+Status Store::lead(LeadershipOptions options) {
+  if (db_->engine() != SqlEngine::kPostgres) {
+    return Error{"leadership needs a PostgreSQL store (a SQLite state has one dispatcher)"};
+  }
+  Result<std::unique_ptr<Leadership>> leadership = Leadership::acquire(*db_, std::move(options));
+  if (!leadership) return leadership.status();
+  leadership_ = std::move(leadership.value());
+  return Status::ok();
+}
+
+Status Store::keep_leadership() {
+  if (!leadership_ || in_transaction_ || !leadership_->renewal_due()) return Status::ok();
+  return begin();
 }
 
 Status Store::commit() {

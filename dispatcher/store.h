@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "dispatcher/blob_store.h"
+#include "dispatcher/leadership.h"
 #include "dispatcher/reputation.h"
 #include "dispatcher/sql_db.h"
 #include "formats/hash/hash.h"
@@ -176,6 +177,15 @@ class Store {
                                                       const std::filesystem::path& scratch,
                                                       int target_version = -1);
 
+  // Waits for and takes the leadership of the farm's database (PostgreSQL only; leadership.h).
+  // From then on every transaction begins with the leadership's fence, so a deposed
+  // dispatcher's begin() fails and it writes nothing.
+  Status lead(LeadershipOptions options);
+  // Opens a transaction when the leadership's lease is due for renewal (an idle leader must
+  // renew it); a no-op without leadership.
+  Status keep_leadership();
+  const Leadership* leadership() const { return leadership_.get(); }
+
   BlobStore& blobs() { return *blobs_; }
   // For modules that keep their own tables in this database (created by migrations here) and
   // write inside this store's transactions.
@@ -240,6 +250,7 @@ class Store {
   static Result<std::unique_ptr<Store>> migrated(std::unique_ptr<Store> store,
                                                  const std::string& name, int target_version);
   Status migrate(int target_version);
+  Status migrate_locked(int target_version);
   Status load_verification(StoreSnapshot& snap);  // replicas and workers (store_trust.cpp)
   Status load_simulation(StoreSnapshot& snap);    // sim runs and outputs (store_sim.cpp)
   Result<SqlStatement*> statement(const char* sql);
@@ -249,6 +260,7 @@ class Store {
 
   std::unique_ptr<SqlDb> db_;
   std::optional<BlobStore> blobs_;  // set once open
+  std::unique_ptr<Leadership> leadership_;
   std::map<const char*, SqlStatement> statements_;  // keyed by the SQL literal's address
   bool in_transaction_ = false;
 };

@@ -181,6 +181,14 @@ constexpr const char* kMigrations[] = {
       hash BLOB PRIMARY KEY,
       bytes BLOB NOT NULL);
     )sql",
+    // 12 -> 13: which dispatcher of a farm is active (dispatcher/leadership.h): one row, id 1.
+    R"sql(
+    CREATE TABLE leadership(
+      id INTEGER PRIMARY KEY,
+      holder TEXT NOT NULL,
+      epoch INTEGER NOT NULL,
+      expires_ms INTEGER NOT NULL);
+    )sql",
 };
 
 // PostgreSQL's text for the steps whose SQLite text it cannot run: the ledger's append-only

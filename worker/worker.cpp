@@ -368,7 +368,7 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
       last_sent = Clock::now();
     }
     if (Clock::now() - last_heard > interval * options_.liveness) {
-      options_.log("no word from the dispatcher at " + options_.dispatcher_endpoint + " for " +
+      options_.log("no word from the dispatcher at " + endpoint_ + " for " +
                    std::to_string(options_.liveness) + " heartbeats: reconnecting" +
                    (options_.transport.curve && !*heard
                         ? " (if this goes on: is --server-key the dispatcher's public key, and "
@@ -384,21 +384,30 @@ Status Worker::run() {
   for (size_t i = 0; i < executors_.size(); ++i) devices.emplace_back([this, i] { device_loop(i); });
   Status status;
   int64_t backoff_ms = options_.reconnect_initial_ms;
-  while (!stop_) {
+  const std::vector<std::string> endpoints = proto::split_endpoints(options_.dispatcher_endpoint);
+  if (endpoints.empty()) {
+    status = Error{"no dispatcher endpoint given"};
+    stop_ = true;
+  }
+  for (size_t next = 0; !stop_;) {
+    endpoint_ = endpoints.at(next);
     try {
       zmq::socket_t socket(context_, zmq::socket_type::dealer);
       proto::configure_socket(socket, options_.transport);
-      socket.connect(options_.dispatcher_endpoint);
+      socket.connect(endpoint_);
       bool heard = false;
       if (session(socket, &heard)) break;
       if (heard) backoff_ms = options_.reconnect_initial_ms;  // the link worked until now
     } catch (const zmq::error_t& e) {
-      status = Error{"cannot connect to the dispatcher at " + options_.dispatcher_endpoint +
-                     ": " + e.what()};
+      status = Error{"cannot connect to the dispatcher at " + endpoint_ + ": " + e.what()};
       break;
     }
-    // Backoff before a fresh socket: 1 s doubling to 32 s, cut short by request_stop().
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff_ms);
+    // The next dispatcher of the list (an active one takes over from a lost one) after the
+    // first backoff step; once the whole list was tried, a backoff doubling to 32 s. Both cut
+    // short by request_stop().
+    next = (next + 1) % endpoints.size();
+    const int64_t pause_ms = next == 0 ? backoff_ms : options_.reconnect_initial_ms;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(pause_ms);
     while (!stop_ && std::chrono::steady_clock::now() < until) {
       zmq::pollitem_t item{nullptr, wake_fd_, ZMQ_POLLIN, 0};
       try {
@@ -409,7 +418,7 @@ Status Worker::run() {
       uint64_t count = 0;
       [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof count);
     }
-    backoff_ms = std::min(backoff_ms * 2, options_.reconnect_max_ms);
+    if (next == 0) backoff_ms = std::min(backoff_ms * 2, options_.reconnect_max_ms);
   }
   stop_ = true;
   shared_->work_ready.notify_all();

@@ -39,6 +39,8 @@
 namespace tf {
 
 struct WorkerOptions {
+  // One endpoint, or the comma-separated dispatchers of one farm (proto::split_endpoints): on
+  // losing its link the worker tries the next, so it follows whichever one is active.
   std::string dispatcher_endpoint;
   std::string name;  // shown by the dispatcher; default: host name
   // Empty: default_worker_cache_dir() of the worker's public key, else of its routing id; a
@@ -93,6 +95,7 @@ class Worker {
   void hand_back_and_leave(zmq::socket_t& socket);
 
   zmq::context_t& context_;
+  std::string endpoint_;  // the dispatcher of the list this connection goes to
   WorkerOptions options_;
   std::unique_ptr<AssetCache> cache_;
   std::filesystem::path per_run_cache_dir_;  // removed on destruction when set

@@ -1,5 +1,6 @@
 #include "formats/protocol/transport.h"
 
+#include <algorithm>
 #include <random>
 
 namespace tf::proto {
@@ -33,7 +34,23 @@ void configure_socket(zmq::socket_t& socket, const TransportOptions& options) {
   }
 }
 
-bool needs_curve(const std::string& endpoint) { return endpoint.starts_with("tcp://"); }
+bool needs_curve(const std::string& endpoint) {
+  for (const std::string& e : split_endpoints(endpoint)) {
+    if (e.starts_with("tcp://")) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> split_endpoints(const std::string& list) {
+  std::vector<std::string> endpoints;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    if (comma > start) endpoints.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return endpoints;
+}
 
 std::string random_routing_id(const std::string& prefix) {
   static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";

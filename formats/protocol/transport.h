@@ -49,8 +49,14 @@ struct TransportOptions {
 };
 
 // True for endpoints that leave the machine (tcp://), which must run CurveZMQ unless the
-// operator explicitly chose plain tcp.
+// operator explicitly chose plain tcp. A list (split_endpoints) needs it when any of its
+// endpoints does.
 bool needs_curve(const std::string& endpoint);
+
+// The endpoints of a comma-separated list, in order: "tcp://a:7600,tcp://b:7600" names the
+// dispatchers of one farm (one active, the others standbys), which workers and clients try in
+// turn until one answers. Empty parts are dropped; a single endpoint is a list of one.
+std::vector<std::string> split_endpoints(const std::string& list);
 
 
 // Applies every socket option tilefarm relies on: ZMQ_LINGER 0 (closing never hangs),
