@@ -27,6 +27,18 @@ Result<std::unique_ptr<DispatcherCore>> DispatcherCore::open(const DispatcherCon
   }
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(config.state_dir, store.value()->db());
   if (!ledger) return Error{ledger.message()};
+  if (!config.store_url.empty()) {
+    // Every dispatcher of a farm signs the one ledger: with one key.
+    const LedgerPublicKey& mine = ledger.value()->public_key();
+    Result<std::vector<uint8_t>> farm = store.value()->farm_key("ledger", mine);
+    if (!farm) return Error{farm.message()};
+    if (!std::equal(mine.begin(), mine.end(), farm->begin(), farm->end())) {
+      return Error{"this dispatcher's ledger key (" + (config.state_dir / "ledger.key").string() +
+                   ") is not the farm's: every dispatcher on one database signs the one ledger;"
+                   " copy ledger.key (and dispatcher.key) from the --state folder of the farm's"
+                   " first dispatcher"};
+    }
+  }
   std::unique_ptr<DispatcherCore> core(new DispatcherCore(config, std::move(store.value())));
   core->ledger_ = std::move(ledger.value());
   core->rng_ = TrustRng(config.spot_check_seed != 0 ? config.spot_check_seed

@@ -141,6 +141,29 @@ Status Store::lead(LeadershipOptions options) {
   return Status::ok();
 }
 
+Result<std::vector<uint8_t>> Store::farm_key(const std::string& name,
+                                             std::span<const uint8_t> proposed) {
+  if (Status s = begin(); !s) return Error{s.message()};
+  auto insert = statement("INSERT INTO farm_keys(name, key) VALUES (?, ?) ON CONFLICT DO NOTHING");
+  Status s = insert ? Status::ok() : insert.status();
+  if (s) s = insert.value()->bind(1, name).bind_blob(2, proposed.data(), proposed.size()).run();
+  auto read = statement("SELECT key FROM farm_keys WHERE name = ?");
+  if (s && !read) s = read.status();
+  std::vector<uint8_t> key;
+  if (s) {
+    Result<bool> row = read.value()->bind(1, name).step();
+    if (row && row.value()) key = read.value()->column_blob(0);
+    read.value()->reset();
+    if (!row) s = row.status();
+  }
+  if (!s) {
+    rollback();
+    return Error{"cannot read the farm's " + name + " key: " + s.message()};
+  }
+  if (Status c = commit(); !c) return Error{c.message()};
+  return key;
+}
+
 Status Store::keep_leadership() {
   if (!leadership_ || in_transaction_ || !leadership_->renewal_due()) return Status::ok();
   return begin();

@@ -185,6 +185,11 @@ class Store {
   // renew it); a no-op without leadership.
   Status keep_leadership();
   const Leadership* leadership() const { return leadership_.get(); }
+  // The farm's public key named `name` (table farm_keys): the one stored, or `proposed`,
+  // stored now when there was none (in its own transaction). Dispatchers sharing a database
+  // compare their keys with it.
+  Result<std::vector<uint8_t>> farm_key(const std::string& name,
+                                        std::span<const uint8_t> proposed);
 
   BlobStore& blobs() { return *blobs_; }
   // For modules that keep their own tables in this database (created by migrations here) and

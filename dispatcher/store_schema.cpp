@@ -181,13 +181,17 @@ constexpr const char* kMigrations[] = {
       hash BLOB PRIMARY KEY,
       bytes BLOB NOT NULL);
     )sql",
-    // 12 -> 13: which dispatcher of a farm is active (dispatcher/leadership.h): one row, id 1.
+    // 12 -> 13: which dispatcher of a farm is active (dispatcher/leadership.h): one row, id 1;
+    // and the public keys every dispatcher of the farm must share (Store::farm_key).
     R"sql(
     CREATE TABLE leadership(
       id INTEGER PRIMARY KEY,
       holder TEXT NOT NULL,
       epoch INTEGER NOT NULL,
       expires_ms INTEGER NOT NULL);
+    CREATE TABLE farm_keys(
+      name TEXT PRIMARY KEY,
+      key BLOB NOT NULL);
     )sql",
 };
 

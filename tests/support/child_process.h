@@ -7,7 +7,9 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -38,6 +40,25 @@ class ChildProcess {
   ~ChildProcess() { stop(SIGTERM); }
 
   bool started() const { return pid_ > 0; }
+  // Sends `signal` without waiting (SIGSTOP, SIGCONT).
+  void signal(int signal) const {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
+  // Waits up to `timeout` for the process to exit by itself: its wait status, or -1 when it
+  // still runs (or none was started).
+  int wait_exit(std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (pid_ > 0) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      if (std::chrono::steady_clock::now() >= until) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
   // Sends `signal`, waits for the exit and returns the wait status (-1 when nothing runs).
   int stop(int signal) {
     if (pid_ <= 0) return -1;
