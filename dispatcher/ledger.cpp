@@ -5,6 +5,7 @@
 #include <sodium/crypto_sign.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -360,8 +361,8 @@ Result<std::vector<LedgerEntry>> read_ledger_entries(SqlDb& db, uint64_t offset,
                                                      uint64_t limit) {
   auto q = db.prepare(std::string(kSelectEntries) + " LIMIT ?1 OFFSET ?2");
   if (!q) return Error{q.message()};
-  // SQLite's LIMIT is signed: a limit past INT64_MAX means "no limit" (-1).
-  q->bind(1, limit > static_cast<uint64_t>(INT64_MAX) ? int64_t{-1} : static_cast<int64_t>(limit))
+  // LIMIT is a signed 64-bit number on both engines: a larger limit is the largest one.
+  q->bind(1, static_cast<int64_t>(std::min(limit, static_cast<uint64_t>(INT64_MAX))))
       .bind(2, static_cast<int64_t>(offset));
   std::vector<LedgerEntry> entries;
   for (;;) {

@@ -31,6 +31,7 @@ CreditGrant grant_for(int i) {
 }
 
 struct LedgerFixture : testing::LedgerStoreFixture {
+  explicit LedgerFixture(SqlEngine engine) : LedgerStoreFixture(engine) {}
   void append_committed(int count, int first = 0) {
     ASSERT_TRUE(store->begin().is_ok());
     for (int i = first; i < first + count; ++i) {
@@ -45,9 +46,20 @@ struct LedgerFixture : testing::LedgerStoreFixture {
     return v.is_ok() ? v.value() : LedgerVerification{};
   }
   LedgerVerification verify() { return verify(ledger->public_key()); }
-  // Tampering tests act as someone with raw write access to the database file.
+  // Tampering tests act as someone with raw write access to the database.
   void drop_append_only_guards() {
-    exec("DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;");
+    if (location.engine() == SqlEngine::kSqlite) {
+      exec("DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;");
+    } else {
+      exec("DROP TRIGGER ledger_no_update ON ledger; DROP TRIGGER ledger_no_truncate ON ledger;");
+    }
+  }
+  // SQL that moves the entry `seq` to the end of the insertion order.
+  std::string move_to_end_sql(int seq) const {
+    const std::string where = " WHERE seq = " + std::to_string(seq);
+    // PostgreSQL's rowid is an identity column: DEFAULT draws its next value.
+    return location.engine() == SqlEngine::kSqlite ? "UPDATE ledger SET rowid = 100" + where
+                                                   : "UPDATE ledger SET rowid = DEFAULT" + where;
   }
   // Five committed entries, then `sql` run with the guards dropped; returns the verification.
   LedgerVerification verify_after_tampering(const std::string& sql) {
@@ -57,6 +69,8 @@ struct LedgerFixture : testing::LedgerStoreFixture {
     return verify();
   }
 };
+
+class LedgerTest : public ::testing::TestWithParam<SqlEngine> {};
 
 void put_le(std::vector<uint8_t>& out, uint64_t v, int n) {
   for (int i = 0; i < n; ++i) out.push_back(static_cast<uint8_t>((v >> (8 * i)) & 0xff));
@@ -77,8 +91,8 @@ TEST(Ledger, CanonicalBytesFollowTheDocumentedLayout) {
   EXPECT_EQ(canonical_entry_bytes(42, g), expected);
 }
 
-TEST(Ledger, AReversalRepeatsItsGrantUnderItsOwnDomain) {
-  LedgerFixture f;
+TEST_P(LedgerTest, AReversalRepeatsItsGrantUnderItsOwnDomain) {
+  LedgerFixture f{GetParam()};
   f.append_committed(3);
   const CreditGrant g = grant_for(2);
   ASSERT_TRUE(f.store->begin().is_ok());
@@ -116,7 +130,7 @@ void expect_entries_verify_with_libsodium(LedgerFixture& f, size_t count) {
   const LedgerVerification v = f.verify();
   EXPECT_TRUE(v.ok()) << v.problem;
   EXPECT_EQ(v.entries, count);
-  auto pub = read_ledger_public_key(f.dir.path());
+  auto pub = read_ledger_public_key(f.dir);
   ASSERT_TRUE(pub.is_ok()) << pub.message();
   auto entries = read_ledger_entries(f.store->db());
   ASSERT_TRUE(entries.is_ok()) << entries.message();
@@ -141,14 +155,14 @@ void expect_entries_verify_with_libsodium(LedgerFixture& f, size_t count) {
   }
 }
 
-TEST(Ledger, ChainOfEntriesVerifiesWithLibsodiumDirectly) {
-  LedgerFixture f;
+TEST_P(LedgerTest, ChainOfEntriesVerifiesWithLibsodiumDirectly) {
+  LedgerFixture f{GetParam()};
   f.append_committed(6);
   expect_entries_verify_with_libsodium(f, 6);
 }
 
-TEST(Ledger, EntriesSignedInTheBackgroundChainWithTheOthersAndVerify) {
-  LedgerFixture f;
+TEST_P(LedgerTest, EntriesSignedInTheBackgroundChainWithTheOthersAndVerify) {
+  LedgerFixture f{GetParam()};
   f.append_committed(2);
   ASSERT_TRUE(f.store->begin().is_ok());
   for (int i = 2; i < 6; ++i) ASSERT_TRUE(f.ledger->append_deferred(grant_for(i)).is_ok());
@@ -160,8 +174,8 @@ TEST(Ledger, EntriesSignedInTheBackgroundChainWithTheOthersAndVerify) {
   expect_entries_verify_with_libsodium(f, 10);
 }
 
-TEST(Ledger, ASecondCreditSignedInTheBackgroundIsRefusedWhenWritten) {
-  LedgerFixture f;
+TEST_P(LedgerTest, ASecondCreditSignedInTheBackgroundIsRefusedWhenWritten) {
+  LedgerFixture f{GetParam()};
   f.append_committed(1);
   ASSERT_TRUE(f.store->begin().is_ok());
   ASSERT_TRUE(f.ledger->append_deferred(grant_for(0)).is_ok());
@@ -170,15 +184,15 @@ TEST(Ledger, ASecondCreditSignedInTheBackgroundIsRefusedWhenWritten) {
   EXPECT_EQ(f.verify().entries, 1u);
 }
 
-TEST(Ledger, EmptyLedgerVerifies) {
-  LedgerFixture f;
+TEST_P(LedgerTest, EmptyLedgerVerifies) {
+  LedgerFixture f{GetParam()};
   const LedgerVerification v = f.verify();
   EXPECT_TRUE(v.ok());
   EXPECT_EQ(v.entries, 0u);
 }
 
-TEST(Ledger, KeyIsPrivateAndStableAcrossReopen) {
-  LedgerFixture f;
+TEST_P(LedgerTest, KeyIsPrivateAndStableAcrossReopen) {
+  LedgerFixture f{GetParam()};
   const LedgerPublicKey first = f.ledger->public_key();
   struct stat st {};
   ASSERT_EQ(::stat((f.dir / "ledger.key").c_str(), &st), 0);
@@ -192,8 +206,8 @@ TEST(Ledger, KeyIsPrivateAndStableAcrossReopen) {
   EXPECT_EQ(v.entries, 4u);
 }
 
-TEST(Ledger, PublicKeyFileMatchesTheSecretKey) {
-  LedgerFixture f;
+TEST_P(LedgerTest, PublicKeyFileMatchesTheSecretKey) {
+  LedgerFixture f{GetParam()};
   std::vector<char> secret(64);
   {
     FILE* in = std::fopen((f.dir / "ledger.key").c_str(), "rb");
@@ -203,48 +217,48 @@ TEST(Ledger, PublicKeyFileMatchesTheSecretKey) {
   }
   LedgerPublicKey derived{};
   crypto_sign_ed25519_sk_to_pk(derived.data(), reinterpret_cast<uint8_t*>(secret.data()));
-  auto pub = read_ledger_public_key(f.dir.path());
+  auto pub = read_ledger_public_key(f.dir);
   ASSERT_TRUE(pub.is_ok()) << pub.message();
   EXPECT_EQ(pub.value(), derived);
 }
 
-TEST(Ledger, AMissingKeyIsNotReplacedWhileEntriesExist) {
-  LedgerFixture f;
+TEST_P(LedgerTest, AMissingKeyIsNotReplacedWhileEntriesExist) {
+  LedgerFixture f{GetParam()};
   f.append_committed(2);
   f.ledger.reset();
   std::filesystem::remove(f.dir / "ledger.key");
-  auto reopened = Ledger::open(f.dir.path(), f.store->db());
+  auto reopened = Ledger::open(f.dir, f.store->db());
   ASSERT_FALSE(reopened.is_ok());
   EXPECT_NE(reopened.message().find("ledger.key is missing"), std::string::npos)
       << reopened.message();
   EXPECT_FALSE(std::filesystem::exists(f.dir / "ledger.key"));
 }
 
-TEST(Ledger, AKeyThatDidNotSignTheLedgerIsRefused) {
-  LedgerFixture f, other;
+TEST_P(LedgerTest, AKeyThatDidNotSignTheLedgerIsRefused) {
+  LedgerFixture f{GetParam()}, other{GetParam()};
   f.append_committed(2);
   f.ledger.reset();
   std::filesystem::copy_file(other.dir / "ledger.key", f.dir / "ledger.key",
                              std::filesystem::copy_options::overwrite_existing);
-  auto reopened = Ledger::open(f.dir.path(), f.store->db());
+  auto reopened = Ledger::open(f.dir, f.store->db());
   ASSERT_FALSE(reopened.is_ok());
   EXPECT_NE(reopened.message().find("did not sign"), std::string::npos) << reopened.message();
   // The published public key is left alone.
-  auto pub = read_ledger_public_key(f.dir.path());
+  auto pub = read_ledger_public_key(f.dir);
   ASSERT_TRUE(pub.is_ok()) << pub.message();
   EXPECT_NE(pub.value(), other.ledger->public_key());
 }
 
-TEST(Ledger, AppendOutsideATransactionIsRefused) {
-  LedgerFixture f;
+TEST_P(LedgerTest, AppendOutsideATransactionIsRefused) {
+  LedgerFixture f{GetParam()};
   Status s = f.ledger->append(grant_for(0));
   EXPECT_FALSE(s.is_ok());
   EXPECT_NE(s.message().find("transaction"), std::string::npos) << s.message();
   EXPECT_EQ(f.verify().entries, 0u);
 }
 
-TEST(Ledger, RolledBackEntriesVanishAndTheChainContinues) {
-  LedgerFixture f;
+TEST_P(LedgerTest, RolledBackEntriesVanishAndTheChainContinues) {
+  LedgerFixture f{GetParam()};
   f.append_committed(2);
   ASSERT_TRUE(f.store->begin().is_ok());
   ASSERT_TRUE(f.ledger->append(grant_for(2)).is_ok());
@@ -256,16 +270,16 @@ TEST(Ledger, RolledBackEntriesVanishAndTheChainContinues) {
   EXPECT_EQ(v.entries, 3u);
 }
 
-TEST(Ledger, SecondCreditForTheSameUnitAndKeyIsRefused) {
-  LedgerFixture f;
+TEST_P(LedgerTest, SecondCreditForTheSameUnitAndKeyIsRefused) {
+  LedgerFixture f{GetParam()};
   f.append_committed(1);
   ASSERT_TRUE(f.store->begin().is_ok());
   EXPECT_FALSE(f.ledger->append(grant_for(0)).is_ok());
   f.store->rollback();
 }
 
-TEST(Ledger, TableRefusesUpdatesAndDeletes) {
-  LedgerFixture f;
+TEST_P(LedgerTest, TableRefusesUpdatesAndDeletes) {
+  LedgerFixture f{GetParam()};
   f.append_committed(2);
   EXPECT_FALSE(f.store->db().exec("UPDATE ledger SET credit = 1 WHERE seq = 1").is_ok());
   EXPECT_FALSE(f.store->db().exec("DELETE FROM ledger WHERE seq = 2").is_ok());
@@ -289,8 +303,12 @@ constexpr Column kColumns[] = {
 };
 
 std::vector<uint8_t> column_bytes(SqlDb& db, const Column& c, int64_t seq) {
-  auto q = db.prepare(std::string("SELECT ") + c.name + ", CAST(" + c.name +
-                      " AS BLOB) FROM ledger WHERE seq = ?1");
+  // PostgreSQL keeps text as bytea already (dispatcher/store_schema.h).
+  const std::string as_bytes = c.kind == ColumnKind::kInteger || db.engine() == SqlEngine::kPostgres
+                                   ? c.name
+                                   : std::string("CAST(") + c.name + " AS BLOB)";
+  auto q = db.prepare(std::string("SELECT ") + c.name + ", " + as_bytes +
+                      " FROM ledger WHERE seq = ?1");
   EXPECT_TRUE(q.is_ok()) << q.message();
   q->bind(1, seq);
   auto row = q->step();
@@ -318,8 +336,8 @@ void store_column(SqlDb& db, const Column& c, int64_t seq, const std::vector<uin
   ASSERT_TRUE(s.is_ok()) << s.message();
 }
 
-TEST(Ledger, FlippingAnyByteOfAnyFieldFailsAtExactlyThatEntry) {
-  LedgerFixture f;
+TEST_P(LedgerTest, FlippingAnyByteOfAnyFieldFailsAtExactlyThatEntry) {
+  LedgerFixture f{GetParam()};
   constexpr int kEntries = 5;
   f.append_committed(kEntries - 1);
   // The last entry is a reversal (of the second grant): its bytes are guarded the same way.
@@ -351,38 +369,38 @@ TEST(Ledger, FlippingAnyByteOfAnyFieldFailsAtExactlyThatEntry) {
   EXPECT_TRUE(f.verify().ok());  // every flip was rolled back
 }
 
-TEST(Ledger, DeletingAMiddleEntryIsASequenceGap) {
-  LedgerFixture f;
+TEST_P(LedgerTest, DeletingAMiddleEntryIsASequenceGap) {
+  LedgerFixture f{GetParam()};
   const LedgerVerification v = f.verify_after_tampering("DELETE FROM ledger WHERE seq = 3");
   EXPECT_EQ(v.first_bad_seq, 3u);
   EXPECT_NE(v.problem.find("sequence gap"), std::string::npos) << v.problem;
 }
 
-TEST(Ledger, DeletingAMiddleEntryAndRenumberingBreaksTheChain) {
-  LedgerFixture f;
+TEST_P(LedgerTest, DeletingAMiddleEntryAndRenumberingBreaksTheChain) {
+  LedgerFixture f{GetParam()};
   const LedgerVerification v = f.verify_after_tampering(
       "DELETE FROM ledger WHERE seq = 3; UPDATE ledger SET seq = -seq WHERE seq > 3;"
       "UPDATE ledger SET seq = -seq - 1 WHERE seq < 0;");
   EXPECT_EQ(v.first_bad_seq, 3u);
 }
 
-TEST(Ledger, MovingAnEntryToTheEndFailsWhereItWas) {
-  LedgerFixture f;
+TEST_P(LedgerTest, MovingAnEntryToTheEndFailsWhereItWas) {
+  LedgerFixture f{GetParam()};
   const LedgerVerification v =
-      f.verify_after_tampering("UPDATE ledger SET rowid = 100 WHERE seq = 2");
+      f.verify_after_tampering(f.move_to_end_sql(2));
   EXPECT_EQ(v.first_bad_seq, 2u);
 }
 
-TEST(Ledger, SwappingSequenceNumbersFailsAtTheFirstSwappedEntry) {
-  LedgerFixture f;
+TEST_P(LedgerTest, SwappingSequenceNumbersFailsAtTheFirstSwappedEntry) {
+  LedgerFixture f{GetParam()};
   const LedgerVerification v = f.verify_after_tampering(
       "UPDATE ledger SET seq = -2 WHERE seq = 2; UPDATE ledger SET seq = 2 WHERE seq = 4;"
       "UPDATE ledger SET seq = 4 WHERE seq = -2;");
   EXPECT_EQ(v.first_bad_seq, 2u);
 }
 
-TEST(Ledger, ADifferentKeyFailsAtTheFirstEntry) {
-  LedgerFixture f;
+TEST_P(LedgerTest, ADifferentKeyFailsAtTheFirstEntry) {
+  LedgerFixture f{GetParam()};
   f.append_committed(3);
   LedgerPublicKey other{};
   std::array<uint8_t, 64> other_secret{};
@@ -392,8 +410,8 @@ TEST(Ledger, ADifferentKeyFailsAtTheFirstEntry) {
   EXPECT_NE(v.problem.find("signature"), std::string::npos) << v.problem;
 }
 
-TEST(Ledger, ALedgerResignedWithAnotherKeyFailsAgainstTheOriginalKey) {
-  LedgerFixture f;
+TEST_P(LedgerTest, ALedgerResignedWithAnotherKeyFailsAgainstTheOriginalKey) {
+  LedgerFixture f{GetParam()};
   f.append_committed(3);
   const LedgerPublicKey original = f.ledger->public_key();
   // Someone rewrites the whole ledger under a key of their own.
@@ -405,6 +423,8 @@ TEST(Ledger, ALedgerResignedWithAnotherKeyFailsAgainstTheOriginalKey) {
   EXPECT_TRUE(f.verify().ok());
   EXPECT_EQ(f.verify(original).first_bad_seq, 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, LedgerTest, testing::kBothEngines, testing::engine_name);
 
 }  // namespace
 }  // namespace tf

@@ -18,6 +18,7 @@ namespace {
 using testing::TempDir;
 
 struct TrustFixture : testing::LedgerStoreFixture {
+  explicit TrustFixture(SqlEngine engine = SqlEngine::kSqlite) : LedgerStoreFixture(engine) {}
   void grant(const std::string& key, uint64_t unit, uint64_t credit) {
     ASSERT_TRUE(store->begin().is_ok());
     CreditGrant g{key, 1, unit, blake2b_256("unit " + std::to_string(unit)), credit, 1000};
@@ -27,8 +28,10 @@ struct TrustFixture : testing::LedgerStoreFixture {
   }
 };
 
-TEST(TrustQueries, CreditsAreTheSumOfEachKeysGrants) {
-  TrustFixture f;
+class TrustQueriesTest : public ::testing::TestWithParam<SqlEngine> {};
+
+TEST_P(TrustQueriesTest, CreditsAreTheSumOfEachKeysGrants) {
+  TrustFixture f{GetParam()};
   // Hand-computed totals: a = 100 + 250 = 350 (2 units), b = 400 (1 unit), c = 5 + 5 + 5 = 15.
   f.grant("a", 1, 100);
   f.grant("b", 1, 400);
@@ -44,8 +47,8 @@ TEST(TrustQueries, CreditsAreTheSumOfEachKeysGrants) {
   EXPECT_EQ(rows.value(), expected);
 }
 
-TEST(TrustQueries, WorkersMergeReputationWithCredit) {
-  TrustFixture f;
+TEST_P(TrustQueriesTest, WorkersMergeReputationWithCredit) {
+  TrustFixture f{GetParam()};
   f.grant("a", 1, 100);
   f.grant("z", 1, 7);  // credited, but no reputation row (e.g. written by an older dispatcher)
   f.exec("INSERT INTO workers(key, name, owner, consecutive_valid, valid, invalid, errors,"
@@ -67,14 +70,14 @@ TEST(TrustQueries, WorkersMergeReputationWithCredit) {
   EXPECT_EQ(rows.value()[2], z);
 }
 
-TEST(TrustQueries, LedgerPagesReassembleIntoAVerifiableLedger) {
-  TrustFixture f;
+TEST_P(TrustQueriesTest, LedgerPagesReassembleIntoAVerifiableLedger) {
+  TrustFixture f{GetParam()};
   constexpr int kEntries = 23;
   for (int i = 0; i < kEntries; ++i) f.grant("key-" + std::to_string(i % 4), 10 + i, 1 + i);
   LedgerPublicKey key{};
   std::vector<proto::LedgerRow> all;
   for (uint64_t offset = 0;; offset += 5) {
-    proto::Body body = answer_trust_query(f.store->db(), f.dir.path(),
+    proto::Body body = answer_trust_query(f.store->db(), f.dir,
                                           proto::TrustQuery{proto::TrustTopic::kLedger, offset, 5});
     ASSERT_TRUE(std::holds_alternative<proto::TrustReply>(body));
     const auto& reply = std::get<proto::TrustReply>(body);
@@ -99,18 +102,18 @@ TEST(TrustQueries, LedgerPagesReassembleIntoAVerifiableLedger) {
   EXPECT_EQ(tampered.result().first_bad_seq, 12u);
 }
 
-TEST(TrustQueries, LedgerPagesAreCapped) {
-  TrustFixture f;
+TEST_P(TrustQueriesTest, LedgerPagesAreCapped) {
+  TrustFixture f{GetParam()};
   f.grant("a", 1, 1);
   proto::Body body = answer_trust_query(
-      f.store->db(), f.dir.path(), proto::TrustQuery{proto::TrustTopic::kLedger, 0, 1u << 30});
+      f.store->db(), f.dir, proto::TrustQuery{proto::TrustTopic::kLedger, 0, 1u << 30});
   ASSERT_TRUE(std::holds_alternative<proto::TrustReply>(body));
   EXPECT_EQ(std::get<proto::TrustReply>(body).ledger.size(), 1u);
 }
 
-TEST(TrustQueries, UnknownTopicIsABadRequest) {
-  TrustFixture f;
-  proto::Body body = answer_trust_query(f.store->db(), f.dir.path(),
+TEST_P(TrustQueriesTest, UnknownTopicIsABadRequest) {
+  TrustFixture f{GetParam()};
+  proto::Body body = answer_trust_query(f.store->db(), f.dir,
                                         proto::TrustQuery{proto::TrustTopic::kUnknown, 0, 0});
   ASSERT_TRUE(std::holds_alternative<proto::ErrorReply>(body));
   EXPECT_EQ(std::get<proto::ErrorReply>(body).code, proto::ErrorCode::kBadRequest);
@@ -119,7 +122,7 @@ TEST(TrustQueries, UnknownTopicIsABadRequest) {
 TEST(TrustQueries, ReadOnlyStateRefusesWritesAndNamesAMissingFolder) {
   TrustFixture f;
   f.grant("a", 1, 1);
-  auto db = open_state_read_only(f.dir.path());
+  auto db = open_state_read_only(f.dir);
   ASSERT_TRUE(db.is_ok()) << db.message();
   EXPECT_FALSE(db.value()->exec("INSERT INTO workers(key) VALUES ('x')").is_ok());
   auto credits = query_credits(*db.value());
@@ -142,10 +145,10 @@ TEST(TrustQueries, AStateFolderFromBeforeTheLedgerIsNamedAsOld) {
   EXPECT_NE(db.message().find("older tilefarm"), std::string::npos) << db.message();
 }
 
-TEST(TrustQueries, LedgerRepliesRoundTripThroughTheCodec) {
-  TrustFixture f;
+TEST_P(TrustQueriesTest, LedgerRepliesRoundTripThroughTheCodec) {
+  TrustFixture f{GetParam()};
   for (int i = 0; i < 3; ++i) f.grant("key-" + std::to_string(i), 5 + i, 1000 + i);
-  proto::Body body = answer_trust_query(f.store->db(), f.dir.path(),
+  proto::Body body = answer_trust_query(f.store->db(), f.dir,
                                         proto::TrustQuery{proto::TrustTopic::kLedger, 0, 0});
   const proto::Envelope sent{77, body};
   Result<proto::Envelope> got =
@@ -169,6 +172,9 @@ TEST(TrustQueries, ARowWithAShortSignatureIsNamedNotTrusted) {
   row.signature.assign(64, 1);
   EXPECT_TRUE(to_ledger_entry(row).is_ok());
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, TrustQueriesTest, testing::kBothEngines,
+                         testing::engine_name);
 
 }  // namespace
 }  // namespace tf
