@@ -26,6 +26,7 @@ namespace tf {
 
 struct EmbeddedFarmOptions {
   std::filesystem::path state_dir;  // empty: a temporary folder, removed afterwards
+  std::string store_url;  // empty: SQLite in state_dir; else PostgreSQL (DispatcherConfig)
   uint32_t units_per_device = 2;
   int64_t heartbeat_interval_ms = 1000;
 };

@@ -1,6 +1,5 @@
 #include "dispatcher/blob_store.h"
 
-#include <map>
 #include <mutex>
 #include <string>
 
@@ -58,7 +57,7 @@ class FileBlobs final : public BlobStore::Backend {
 // Rows of the `blobs` table, each put committed on its own (autocommit) connection.
 class DatabaseBlobs final : public BlobStore::Backend {
  public:
-  explicit DatabaseBlobs(std::unique_ptr<SqlDb> db) : db_(std::move(db)) {}
+  explicit DatabaseBlobs(std::unique_ptr<SqlDb> db) : db_(std::move(db)), statements_(*db_) {}
 
   bool contains(const Hash256& hash) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -68,7 +67,7 @@ class DatabaseBlobs final : public BlobStore::Backend {
 
   Status write(const Hash256& hash, std::span<const uint8_t> bytes) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<SqlStatement*> st = statement(kInsert);
+    Result<SqlStatement*> st = statements_.get(kInsert);
     Status s = st ? Status::ok() : st.status();
     if (s) {
       st.value()->bind_blob(1, hash.bytes.data(), hash.bytes.size());
@@ -106,21 +105,9 @@ class DatabaseBlobs final : public BlobStore::Backend {
     return Error{"blob " + hash.to_hex() + " is missing from the database"};
   }
 
-  // The statement for `sql`, prepared once and reset for a new use.
-  Result<SqlStatement*> statement(const char* sql) {
-    auto it = statements_.find(sql);
-    if (it == statements_.end()) {
-      Result<SqlStatement> prepared = db_->prepare(sql);
-      if (!prepared) return Error{prepared.message()};
-      it = statements_.emplace(sql, std::move(prepared.value())).first;
-    }
-    it->second.reset();
-    return &it->second;
-  }
-
   // Runs `sql` with the hash bound: the statement on its first row, or nullptr when none.
   Result<SqlStatement*> query(const char* sql, const Hash256& hash) {
-    Result<SqlStatement*> st = statement(sql);
+    Result<SqlStatement*> st = statements_.get(sql);
     if (!st) return st;
     st.value()->bind_blob(1, hash.bytes.data(), hash.bytes.size());
     Result<bool> row = st.value()->step();
@@ -130,7 +117,7 @@ class DatabaseBlobs final : public BlobStore::Backend {
 
   std::mutex mutex_;
   std::unique_ptr<SqlDb> db_;
-  std::map<const char*, SqlStatement> statements_;  // keyed by the SQL literal's address
+  SqlStatementCache statements_;
 };
 
 Status create_folder(const std::filesystem::path& dir, const char* what) {

@@ -12,4 +12,15 @@ Status SqlStatement::run() {
   return Status::ok();
 }
 
+Result<SqlStatement*> SqlStatementCache::get(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    Result<SqlStatement> prepared = db_->prepare(sql);
+    if (!prepared) return Error{prepared.message()};
+    it = statements_.emplace(sql, std::move(prepared.value())).first;
+  }
+  it->second.reset();
+  return &it->second;
+}
+
 }  // namespace tf

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,6 +72,21 @@ class SqlStatement {
 
  private:
   std::unique_ptr<Cursor> cursor_;
+};
+
+class SqlDb;
+
+// Statements prepared once and reset for each use, keyed by the address of their SQL text
+// (callers pass string literals, so one text is one statement).
+class SqlStatementCache {
+ public:
+  explicit SqlStatementCache(SqlDb& db) : db_(&db) {}
+  // The statement for `sql`, prepared on first use, reset (no rows, no bindings).
+  Result<SqlStatement*> get(const char* sql);
+
+ private:
+  SqlDb* db_;
+  std::map<const char*, SqlStatement> statements_;
 };
 
 class SqlDb {

@@ -183,16 +183,7 @@ void Store::rollback() {
   in_transaction_ = false;
 }
 
-Result<SqlStatement*> Store::statement(const char* sql) {
-  auto it = statements_.find(sql);
-  if (it == statements_.end()) {
-    Result<SqlStatement> prepared = db_->prepare(sql);
-    if (!prepared) return Error{prepared.message()};
-    it = statements_.emplace(sql, std::move(prepared.value())).first;
-  }
-  it->second.reset();
-  return &it->second;
-}
+Result<SqlStatement*> Store::statement(const char* sql) { return statements_.get(sql); }
 
 Result<uint64_t> Store::inserted_id(SqlStatement& insert) {
   Result<bool> row = insert.step();

@@ -250,7 +250,7 @@ class Store {
 
  private:
   Store(std::unique_ptr<SqlDb> db, std::optional<BlobStore> blobs)
-      : db_(std::move(db)), blobs_(std::move(blobs)) {}
+      : db_(std::move(db)), blobs_(std::move(blobs)), statements_(*db_) {}
   // `store` migrated to `target_version` (-1: latest); errors name the database as `name`.
   static Result<std::unique_ptr<Store>> migrated(std::unique_ptr<Store> store,
                                                  const std::string& name, int target_version);
@@ -266,7 +266,7 @@ class Store {
   std::unique_ptr<SqlDb> db_;
   std::optional<BlobStore> blobs_;  // set once open
   std::unique_ptr<Leadership> leadership_;
-  std::map<const char*, SqlStatement> statements_;  // keyed by the SQL literal's address
+  SqlStatementCache statements_;
   bool in_transaction_ = false;
 };
 

@@ -26,6 +26,7 @@
 #include "formats/fileio/read_file.h"
 #include "formats/image/image_io.h"
 #include "tests/support/child_process.h"
+#include "tests/support/free_port.h"
 #include "tests/support/run_process.h"
 #include "tests/support/sim_truth.h"
 #include "tests/support/temp_dir.h"
@@ -38,22 +39,6 @@ constexpr int kColluders = 3;  // workers 1..3; worker 0 is the auditor
 
 ProcessRun tilefarm(const std::string& args) {
   return run_process(std::string(TILEFARM_EXE) + " " + args + " 2>&1");
-}
-
-// A port on 127.0.0.1 that was free a moment ago.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
 }
 
 // The public key in a keypair's .pub file: its one line that is not a comment.

@@ -24,9 +24,9 @@ namespace {
 constexpr const char* kLeaseSeconds = "2";
 
 // Two dispatcher slots (a, b) on one database, each with its own state folder and endpoint.
-class FailoverFarm {
+class DispatcherPair {
  public:
-  explicit FailoverFarm(const std::filesystem::path& dir) : dir_(dir) {
+  explicit DispatcherPair(const std::filesystem::path& dir) : dir_(dir) {
     Result<std::unique_ptr<PostgresServer>> server = PostgresServer::start();
     EXPECT_TRUE(server.is_ok()) << server.message();
     if (!server) return;
@@ -76,19 +76,8 @@ ClientOptions riding_through() {
   return options;
 }
 
-// Polls until `job` has at least `units` units done (or 60 s pass).
-void wait_for_units(DispatcherClient& client, uint64_t job, uint64_t units) {
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < give_up) {
-    Result<std::vector<proto::JobStatus>> s = client.status(job);
-    if (s.is_ok() && s->size() == 1 && s->front().units_done >= units) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  FAIL() << "job " << job << " did not reach " << units << " units";
-}
-
 // Waits until the leadership's epoch passes `epoch` (a standby took over), up to 30 s.
-int64_t wait_for_takeover(const FailoverFarm& farm, int64_t epoch) {
+int64_t wait_for_takeover(const DispatcherPair& farm, int64_t epoch) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < give_up) {
     const int64_t now = farm.epoch();
@@ -100,7 +89,7 @@ int64_t wait_for_takeover(const FailoverFarm& farm, int64_t epoch) {
 }
 
 // Waits until slot a's dispatcher leads and has written its ledger key.
-void wait_for_first_leader(const FailoverFarm& farm, DispatcherClient& client) {
+void wait_for_first_leader(const DispatcherPair& farm, DispatcherClient& client) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < give_up) {
     if (std::filesystem::exists(farm.state(0) / "ledger.key") && client.status(0).is_ok()) return;
@@ -115,13 +104,24 @@ const std::string kBatch =
     "force_x = 0.00001\n[boundaries]\nleft = \"periodic\"\nright = \"periodic\"\n"
     "bottom = \"wall\"\ntop = \"wall\"\n";
 
+// A pair on a fresh database, the synthetic scene, and a client given both endpoints.
+class FailoverFarm : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(farm.ready()); }
+  TempDir dir;
+  DispatcherPair farm{dir.path()};
+  const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
+  zmq::context_t context;
+  DispatcherClient client{context, farm.endpoints(), riding_through()};
+};
+
 // Kills the active dispatcher (slot `active`) once `job` has `units` units done and a seeded
 // pause passed, waits for the standby's takeover and starts a new standby in the dead one's
 // slot. Returns the new epoch; `active` becomes the other slot.
-int64_t kill_active(FailoverFarm& farm, std::vector<ChildProcess>& dispatchers, int& active,
+int64_t kill_active(DispatcherPair& farm, std::vector<ChildProcess>& dispatchers, int& active,
                     int64_t epoch, DispatcherClient& client, uint64_t job, uint64_t units,
                     std::mt19937& rng) {
-  wait_for_units(client, job, units);
+  wait_for_units(client, job, units, std::chrono::seconds(60));
   std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(200, 1200)(rng)));
   dispatchers[active].stop(SIGKILL);
   epoch = wait_for_takeover(farm, epoch);
@@ -130,13 +130,7 @@ int64_t kill_active(FailoverFarm& farm, std::vector<ChildProcess>& dispatchers, 
   return epoch;
 }
 
-TEST(FailoverFarm, KilledActiveDispatchersHandOverAndEveryOutputIsExact) {
-  TempDir dir;
-  FailoverFarm farm(dir.path());
-  ASSERT_TRUE(farm.ready());
-  const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
-  zmq::context_t context;
-  DispatcherClient client(context, farm.endpoints(), riding_through());
+TEST_F(FailoverFarm, KilledActiveDispatchersHandOverAndEveryOutputIsExact) {
   std::vector<ChildProcess> dispatchers;
   dispatchers.push_back(farm.dispatcher(0));
   wait_for_first_leader(farm, client);
@@ -190,7 +184,7 @@ TEST(FailoverFarm, KilledActiveDispatchersHandOverAndEveryOutputIsExact) {
 }
 
 // Everything a dispatcher writes besides content-addressed blobs, as counts and sums.
-std::map<std::string, int64_t> written_state(const FailoverFarm& farm) {
+std::map<std::string, int64_t> written_state(const DispatcherPair& farm) {
   Result<std::unique_ptr<SqlDb>> db = open_postgres(farm.url());
   EXPECT_TRUE(db.is_ok()) << db.message();
   if (!db) return {};
@@ -208,13 +202,7 @@ std::map<std::string, int64_t> written_state(const FailoverFarm& farm) {
       " SELECT 'epoch', epoch FROM leadership");
 }
 
-TEST(FailoverFarm, APausedLeaderResumedAfterTheTakeoverWritesNothing) {
-  TempDir dir;
-  FailoverFarm farm(dir.path());
-  ASSERT_TRUE(farm.ready());
-  const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
-  zmq::context_t context;
-  DispatcherClient client(context, farm.endpoints(), riding_through());
+TEST_F(FailoverFarm, APausedLeaderResumedAfterTheTakeoverWritesNothing) {
   ChildProcess first = farm.dispatcher(0);
   wait_for_first_leader(farm, client);
   ChildProcess second = farm.dispatcher(1);
@@ -224,13 +212,13 @@ TEST(FailoverFarm, APausedLeaderResumedAfterTheTakeoverWritesNothing) {
   }
   Result<uint64_t> job = submit_synthetic(client, scene, 10);
   ASSERT_TRUE(job.is_ok()) << job.message();
-  wait_for_units(client, job.value(), 10);
+  wait_for_units(client, job.value(), 10, std::chrono::seconds(60));
 
   first.signal(SIGSTOP);  // partitioned: alive, holding its connections, silent
   const int64_t epoch = wait_for_takeover(farm, 1);
   Result<std::vector<proto::JobStatus>> before = client.status(job.value());
   ASSERT_TRUE(before.is_ok()) << before.message();
-  wait_for_units(client, job.value(), before->front().units_done + 5);  // the new leader works
+  wait_for_units(client, job.value(), before->front().units_done + 5, std::chrono::seconds(60));  // the new leader works
 
   second.signal(SIGSTOP);  // nothing else writes while the old leader runs again
   const std::map<std::string, int64_t> frozen = written_state(farm);

@@ -12,17 +12,6 @@
 namespace tf::testing {
 namespace {
 
-// Polls until at least `units` units of `job` are done (or 30 s pass).
-void wait_for_progress(DispatcherClient& client, uint64_t job, uint64_t units) {
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < give_up) {
-    Result<std::vector<proto::JobStatus>> s = client.status(job);
-    if (s.is_ok() && s->size() == 1 && s->front().units_done >= units) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  FAIL() << "job " << job << " made no progress";
-}
-
 proto::JobStatus wait_done(DispatcherClient& client, uint64_t job) {
   Result<proto::JobStatus> s = client.wait(job, std::chrono::milliseconds(100), nullptr);
   EXPECT_TRUE(s.is_ok()) << s.message();
@@ -47,7 +36,7 @@ TEST(FarmCrash, WorkerKilledMidJobItsUnitsAreReleasedAndTheBytesAreTheSame) {
   DispatcherClient client(context, endpoint, patient());
   Result<uint64_t> job = submit_synthetic(client, scene, 1);
   ASSERT_TRUE(job.is_ok()) << job.message();
-  wait_for_progress(client, job.value(), 4);
+  wait_for_units(client, job.value(), 4);
   doomed.stop(SIGKILL);  // holds leased units that now never report
   ChildProcess survivor = worker_node(endpoint, dir.path() / "cache-b", 5);
   const proto::JobStatus done = wait_done(client, job.value());
@@ -67,7 +56,7 @@ TEST(FarmCrash, DispatcherKilledMidJobAndRestartedFinishesWithTheSameBytes) {
   DispatcherClient client(context, endpoint, patient());
   Result<uint64_t> job = submit_synthetic(client, scene, 2);
   ASSERT_TRUE(job.is_ok()) << job.message();
-  wait_for_progress(client, job.value(), 6);
+  wait_for_units(client, job.value(), 6);
   first.stop(SIGKILL);
   ChildProcess second = dispatcher_node(endpoint, dir.path() / "state");
   const proto::JobStatus done = wait_done(client, job.value());  // rides out the restart
@@ -86,7 +75,7 @@ TEST(FarmCrash, AStoppedWorkerHandsItsUnitsBack) {
   DispatcherClient client(context, endpoint, patient());
   Result<uint64_t> job = submit_synthetic(client, scene, 1);
   ASSERT_TRUE(job.is_ok()) << job.message();
-  wait_for_progress(client, job.value(), 2);
+  wait_for_units(client, job.value(), 2);
   // A clean exit: the worker hands back its units instead of letting them lapse.
   const int status = leaving.stop(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
@@ -120,7 +109,7 @@ TEST(FarmCrash, DispatcherKilledMidSimulationRunResumesItWithTheSameFields) {
   job.quorum = 1;
   Result<uint64_t> id = client.submit(job);
   ASSERT_TRUE(id.is_ok()) << id.message();
-  wait_for_progress(client, id.value(), 6);
+  wait_for_units(client, id.value(), 6);
   first.stop(SIGKILL);
   ChildProcess second = dispatcher_node(endpoint, dir.path() / "state");
   const proto::JobStatus done = wait_done(client, id.value());

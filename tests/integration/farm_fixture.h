@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "dispatcher/client.h"
 #include "formats/image/image_io.h"
@@ -44,6 +45,19 @@ inline Result<uint64_t> submit_synthetic(DispatcherClient& client, const Synthet
                        replication, quorum};
   for (uint32_t f = 1; f <= frames; ++f) job.frames.push_back({f, "scene.pbrt", kWidth, kHeight});
   return client.submit(job);
+}
+
+// Polls until at least `units` units of `job` are done; a test failure when `timeout` passes
+// first.
+inline void wait_for_units(DispatcherClient& client, uint64_t job, uint64_t units,
+                           std::chrono::seconds timeout = std::chrono::seconds(30)) {
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < give_up) {
+    Result<std::vector<proto::JobStatus>> s = client.status(job);
+    if (s.is_ok() && s->size() == 1 && s->front().units_done >= units) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL() << "job " << job << " did not reach " << units << " units done";
 }
 
 // Downloads the job's outputs and checks every frame's EXR bytes against synthetic_frame.

@@ -1,9 +1,6 @@
 #include "tests/support/postgres_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,28 +8,12 @@
 
 #include "dispatcher/postgres_db.h"
 #include "formats/fileio/read_file.h"
+#include "tests/support/free_port.h"
 
 namespace tf::testing {
 namespace {
 
 constexpr const char* kBin = "/usr/lib/postgresql/15/bin/";
-
-// A port free on 127.0.0.1 right now (the kernel's pick for port 0).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 std::string quoted(const std::string& text) { return "'" + text + "'"; }
 

@@ -1,0 +1,103 @@
+// Accepted units per second with the dispatcher's state in SQLite and in PostgreSQL, measured
+// in the same run: two embedded farms (dispatcher and 4 synthetic workers over inproc, trivial
+// units, replication 2) that differ only in their store, given one job each in turn every
+// iteration, so that load on the machine hits both alike. PostgreSQL is a private server
+// started for the run (tests/support/postgres_server.h, fsync on, like SQLite's
+// synchronous=FULL) on 127.0.0.1.
+//
+// Counters: sqlite_units_per_s, postgres_units_per_s and postgres/sqlite.
+//
+// Run: store_engine_benchmark --benchmark_format=json
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "cli/embedded_farm.h"
+#include "tests/integration/synthetic_executor.h"
+#include "tests/support/postgres_server.h"
+#include "tests/support/temp_dir.h"
+
+namespace tf {
+namespace {
+
+struct BenchFarm {
+  std::unique_ptr<EmbeddedFarm> farm;
+  Hash256 bundle;
+};
+
+Result<BenchFarm> start_farm(const std::filesystem::path& dir, const std::string& store_url,
+                             int workers) {
+  const std::string text = "# benchmark scene\n";
+  std::filesystem::create_directories(dir / "scene");
+  std::ofstream(dir / "scene" / "scene.pbrt") << text;
+  const BundleManifest manifest{
+      "scene.pbrt", {{"scene.pbrt", blake2b_256(std::string_view(text)), text.size()}}};
+  std::vector<std::unique_ptr<UnitExecutor>> executors;
+  for (int i = 0; i < workers; ++i) executors.push_back(std::make_unique<testing::SyntheticExecutor>());
+  EmbeddedFarmOptions options;
+  options.state_dir = dir / "state";
+  options.store_url = store_url;
+  options.units_per_device = 4;
+  Result<std::unique_ptr<EmbeddedFarm>> farm = EmbeddedFarm::start(options, std::move(executors));
+  if (!farm) return Error{farm.message()};
+  Result<Hash256> bundle = farm.value()->client().upload_bundle(manifest, dir / "scene");
+  if (!bundle) return Error{bundle.message()};
+  return BenchFarm{std::move(farm.value()), bundle.value()};
+}
+
+// Runs one job of `side` x `side` pixels in 8-pixel units; its units, or 0 when it failed.
+uint64_t run_job(BenchFarm& f, uint32_t side, double* seconds) {
+  proto::SubmitJob job{"bench", f.bundle, {{1, "scene.pbrt", side, side}}, 8, 1, 1, 0};
+  job.replication = job.quorum = 2;
+  const auto start = std::chrono::steady_clock::now();
+  Result<uint64_t> id = f.farm->client().submit(job);
+  if (!id) return 0;
+  Result<proto::JobStatus> done = f.farm->client().wait(id.value(), std::chrono::milliseconds(1), nullptr);
+  *seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return done && done->state == proto::JobState::kDone ? done->units_total : 0;
+}
+
+void BM_StoreEngines(benchmark::State& state) {
+  const auto side = static_cast<uint32_t>(state.range(0));
+  constexpr int kWorkers = 4;
+  Result<std::unique_ptr<testing::PostgresServer>> server = testing::PostgresServer::start();
+  if (!server) {
+    state.SkipWithError(server.message().c_str());
+    return;
+  }
+  Result<std::string> url = server.value()->create_database();
+  testing::TempDir dir;
+  Result<BenchFarm> sqlite = start_farm(dir / "sqlite", "", kWorkers);
+  Result<BenchFarm> postgres =
+      url ? start_farm(dir / "postgres", url.value(), kWorkers) : Result<BenchFarm>(Error{url.message()});
+  if (!sqlite || !postgres) {
+    state.SkipWithError((sqlite ? postgres.message() : sqlite.message()).c_str());
+    return;
+  }
+  uint64_t sqlite_units = 0, postgres_units = 0;
+  double sqlite_seconds = 0, postgres_seconds = 0;
+  for (auto _ : state) {
+    const uint64_t a = run_job(sqlite.value(), side, &sqlite_seconds);
+    const uint64_t b = run_job(postgres.value(), side, &postgres_seconds);
+    if (a == 0 || b == 0) {
+      state.SkipWithError("a job did not finish");
+      return;
+    }
+    sqlite_units += a;
+    postgres_units += b;
+  }
+  const double sqlite_rate = static_cast<double>(sqlite_units) / sqlite_seconds;
+  const double postgres_rate = static_cast<double>(postgres_units) / postgres_seconds;
+  state.counters["units_per_job"] = static_cast<double>(sqlite_units) / static_cast<double>(state.iterations());
+  state.counters["sqlite_units_per_s"] = sqlite_rate;
+  state.counters["postgres_units_per_s"] = postgres_rate;
+  state.counters["postgres/sqlite"] = postgres_rate / sqlite_rate;
+}
+// 256 x 256 px: 1,024 units of two replicas per job; 64 x 64 px (64 units) for smoke runs.
+BENCHMARK(BM_StoreEngines)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+}  // namespace
+}  // namespace tf
+
+BENCHMARK_MAIN();
