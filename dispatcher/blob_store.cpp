@@ -61,26 +61,27 @@ class DatabaseBlobs final : public BlobStore::Backend {
 
   bool contains(const Hash256& hash) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<SqlStatement*> row = query(kContains, hash);
+    Result<SqlStatement*> row = retried([&] { return query(kContains, hash); });
     return row && row.value();
   }
 
   Status write(const Hash256& hash, std::span<const uint8_t> bytes) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<SqlStatement*> st = statements_.get(kInsert);
-    Status s = st ? Status::ok() : st.status();
-    if (s) {
+    Result<SqlStatement*> done = retried([&]() -> Result<SqlStatement*> {
+      Result<SqlStatement*> st = statements_.get(kInsert);
+      if (!st) return st;
       st.value()->bind_blob(1, hash.bytes.data(), hash.bytes.size());
       st.value()->bind_blob(2, bytes.data(), bytes.size());
-      s = st.value()->run();
-    }
-    if (!s) return Error{"cannot store blob " + hash.to_hex() + ": " + s.message()};
+      if (Status s = st.value()->run(); !s) return Error{s.message()};
+      return st;
+    });
+    if (!done) return Error{"cannot store blob " + hash.to_hex() + ": " + done.message()};
     return Status::ok();
   }
 
   Result<std::vector<uint8_t>> read(const Hash256& hash) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<SqlStatement*> row = query(kRead, hash);
+    Result<SqlStatement*> row = retried([&] { return query(kRead, hash); });
     if (!row) return Error{"cannot read blob " + hash.to_hex() + ": " + row.message()};
     if (!row.value()) return missing(hash);
     return row.value()->column_blob(0);
@@ -88,7 +89,7 @@ class DatabaseBlobs final : public BlobStore::Backend {
 
   Result<uint64_t> size(const Hash256& hash) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<SqlStatement*> row = query(kSize, hash);
+    Result<SqlStatement*> row = retried([&] { return query(kSize, hash); });
     if (!row) return Error{"cannot read blob " + hash.to_hex() + ": " + row.message()};
     if (!row.value()) return missing(hash);
     return static_cast<uint64_t>(row.value()->column_int(0));
@@ -103,6 +104,17 @@ class DatabaseBlobs final : public BlobStore::Backend {
 
   static Error missing(const Hash256& hash) {
     return Error{"blob " + hash.to_hex() + " is missing from the database"};
+  }
+
+  // Runs `attempt` and, when it fails, once more on fresh statements: a connection the server
+  // dropped is opened again by the next prepare (postgres_db.h), and every blob operation is
+  // idempotent (a put of the same hash keeps the first row).
+  template <class Attempt>
+  Result<SqlStatement*> retried(const Attempt& attempt) {
+    Result<SqlStatement*> first = attempt();
+    if (first) return first;
+    statements_.clear();
+    return attempt();
   }
 
   // Runs `sql` with the hash bound: the statement on its first row, or nullptr when none.

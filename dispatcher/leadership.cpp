@@ -63,7 +63,7 @@ Result<std::unique_ptr<Leadership>> Leadership::acquire(SqlDb& db, LeadershipOpt
   const LeadershipOptions& o = leadership->options_;
   // A stopped leader's open transaction must not hold the row's lock for longer than half a
   // lease; statements never wait on a lock for longer than a lease.
-  if (Status s = db.exec("SET idle_in_transaction_session_timeout = " +
+  if (Status s = db.set_session("SET idle_in_transaction_session_timeout = " +
                          std::to_string(o.lease_ms / 2) +
                          "; SET lock_timeout = " + std::to_string(o.lease_ms));
       !s) {
@@ -71,14 +71,16 @@ Result<std::unique_ptr<Leadership>> Leadership::acquire(SqlDb& db, LeadershipOpt
   }
   std::string seen;
   for (;;) {
+    // A database that is down or unreachable while this dispatcher waits is waited out too
+    // (the connection is opened again before the next try); the first failure is logged.
     std::string holder;
     Result<bool> taken = leadership->try_take(db, &holder);
-    if (!taken) return Error{"cannot take the leadership: " + taken.message()};
-    if (taken.value()) return leadership;
-    if (holder != seen && o.log) {
-      o.log("standby: dispatcher " + holder + " is active; taking over when its lease lapses");
-    }
-    seen = holder;
+    if (taken && taken.value()) return leadership;
+    const std::string state =
+        taken ? "dispatcher " + holder + " is active; taking over when its lease lapses"
+              : "cannot reach the database (" + taken.message() + "); trying again";
+    if (state != seen && o.log) o.log("standby: " + state);
+    seen = state;
     if (o.stop_waiting && o.stop_waiting()) return Error{"stopped while on standby"};
     std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
   }

@@ -43,7 +43,8 @@ struct LeadershipOptions {
 class Leadership {
  public:
   // Waits for and takes the leadership of `db` (a PostgreSQL connection that stays this
-  // dispatcher's store connection). Errors: the database failed, or stop_waiting said so.
+  // dispatcher's store connection), riding out database outages while it waits. The only
+  // error: stop_waiting said so.
   static Result<std::unique_ptr<Leadership>> acquire(SqlDb& db, LeadershipOptions options);
 
   // Inside an open transaction on the same connection: extends the lease, or fails when

@@ -174,6 +174,7 @@ class PostgresDb final : public SqlDb {
   SqlEngine engine() const override { return SqlEngine::kPostgres; }
 
   Status exec(std::string_view sql) override {
+    reconnect_if_lost();
     PgResult r(PQexec(conn_, std::string(sql).c_str()));
     if (!r || !command_ok(r.get())) {
       return Error{"database error: " + result_error(conn_, r.get())};
@@ -182,6 +183,7 @@ class PostgresDb final : public SqlDb {
   }
 
   Result<SqlStatement> prepare(std::string_view sql) override {
+    reconnect_if_lost();
     const std::string text = dollar_placeholders(sql);
     const std::string name = "tf" + std::to_string(++statements_);
     PgResult r(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr));
@@ -190,6 +192,12 @@ class PostgresDb final : public SqlDb {
                    ")"};
     }
     return SqlStatement(std::make_unique<PostgresCursor>(conn_, name, text));
+  }
+
+  Status set_session(std::string_view sql) override {
+    if (Status s = exec(sql); !s) return s;
+    session_settings_.emplace_back(sql);
+    return Status::ok();
   }
 
   Status begin() override { return exec("BEGIN"); }
@@ -210,8 +218,22 @@ class PostgresDb final : public SqlDb {
   }
 
  private:
+  // A connection the server or the network dropped is opened again with the same settings
+  // (PQreset) before the next statement; the session's SET commands are run again. Statements
+  // prepared on the old connection are gone: their next use fails with an error that names
+  // them, which is what a dispatcher in the middle of its work should see (it stops; a standby
+  // that only prepares afresh rides the outage out).
+  void reconnect_if_lost() {
+    if (PQstatus(conn_) != CONNECTION_BAD) return;
+    PQreset(conn_);
+    if (PQstatus(conn_) == CONNECTION_OK) {
+      for (const std::string& set : session_settings_) PQclear(PQexec(conn_, set.c_str()));
+    }
+  }
+
   PGconn* conn_;
   uint64_t statements_ = 0;
+  std::vector<std::string> session_settings_;  // set_session(), repeated after a reconnection
 };
 
 // libpq's notices (e.g. "relation already exists, skipping") are not errors; keep them off
@@ -250,7 +272,7 @@ Result<std::unique_ptr<SqlDb>> open_postgres(const std::string& url) {
   auto db = std::make_unique<PostgresDb>(conn);
   // Blobs read back as hex whatever the server's default; a statement waits at most 30 s for a
   // lock instead of hanging forever.
-  if (Status s = db->exec("SET bytea_output = 'hex'; SET lock_timeout = '30s'"); !s) {
+  if (Status s = db->set_session("SET bytea_output = 'hex'; SET lock_timeout = '30s'"); !s) {
     return Error{s.message()};
   }
   return std::unique_ptr<SqlDb>(std::move(db));

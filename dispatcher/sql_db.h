@@ -83,6 +83,8 @@ class SqlStatementCache {
   explicit SqlStatementCache(SqlDb& db) : db_(&db) {}
   // The statement for `sql`, prepared on first use, reset (no rows, no bindings).
   Result<SqlStatement*> get(const char* sql);
+  // Forgets every statement (after the connection was opened again, they are gone).
+  void clear() { statements_.clear(); }
 
  private:
   SqlDb* db_;
@@ -96,6 +98,9 @@ class SqlDb {
   // Runs one or more statements that return no rows.
   virtual Status exec(std::string_view sql) = 0;
   virtual Result<SqlStatement> prepare(std::string_view sql) = 0;
+  // Runs session settings (SET ...) that must hold for the connection's life: an engine that
+  // reconnects after losing its server runs them again.
+  virtual Status set_session(std::string_view sql) = 0;
   // Opens a write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken now).
   virtual Status begin() = 0;
   // Commits; an error when the engine did not (PostgreSQL rolls back a transaction in which a

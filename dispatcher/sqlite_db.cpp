@@ -83,6 +83,7 @@ class SqliteDb final : public SqlDb {
     return SqlStatement(std::make_unique<SqliteCursor>(db_, stmt));
   }
 
+  Status set_session(std::string_view sql) override { return exec(sql); }
   Status begin() override { return exec("BEGIN IMMEDIATE"); }
   Status commit() override { return exec("COMMIT"); }
   // sqlite3_get_autocommit is zero inside an explicit transaction.

@@ -4,7 +4,8 @@
 // a fresh standby takes the dead one's place); the standby takes over, the client's wait rides
 // through, the frames equal the independently computed image, the simulation's snapshots equal
 // the CPU stepper run in one piece, each agreeing replica is credited exactly once and the
-// ledger verifies. A leader paused with SIGSTOP past its lease writes nothing when resumed.
+// ledger verifies. A leader paused with SIGSTOP past its lease writes nothing when resumed; a
+// database restart stops the active dispatcher and the standby rides it out.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -36,6 +37,7 @@ class DispatcherPair {
     if (url) url_ = url.value();
   }
   bool ready() const { return !url_.empty(); }
+  PostgresServer& server() { return *server_; }
   const std::string& url() const { return url_; }
   std::string endpoint(int slot) const {
     return "ipc://" + (dir_ / (std::string("d") + "ab"[slot] + ".sock")).string();
@@ -240,6 +242,33 @@ TEST_F(FailoverFarm, APausedLeaderResumedAfterTheTakeoverWritesNothing) {
   ASSERT_TRUE(db.is_ok()) << db.message();
   expect_one_entry_per_agreeing_replica(*db.value());
   expect_ledger_verifies(*db.value(), farm.state(0));
+}
+
+// The database itself goes away and comes back: the active dispatcher stops with an error that
+// names the database (its next transaction fails; it cannot know what committed), the standby
+// waits the outage out and takes over, and the job finishes exactly.
+TEST_F(FailoverFarm, ADatabaseRestartStopsTheActiveDispatcherAndTheStandbyTakesOver) {
+  ChildProcess first = farm.dispatcher(0);
+  wait_for_first_leader(farm, client);
+  ChildProcess second = farm.dispatcher(1);
+  std::vector<ChildProcess> workers;
+  for (int i = 0; i < 2; ++i) {
+    workers.push_back(worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), 20));
+  }
+  Result<uint64_t> job = submit_synthetic(client, scene, 6);
+  ASSERT_TRUE(job.is_ok()) << job.message();
+  wait_for_units(client, job.value(), 5, std::chrono::seconds(60));
+  ASSERT_TRUE(farm.server().stop_immediately().is_ok());
+  const int status = first.wait_exit(std::chrono::seconds(15));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1)
+      << "the active dispatcher must stop with an error, status " << status;
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the standby meets the outage
+  ASSERT_TRUE(farm.server().start_again().is_ok());
+  EXPECT_EQ(wait_for_takeover(farm, 1), 2);
+  Result<proto::JobStatus> done = client.wait(job.value(), std::chrono::milliseconds(100), nullptr);
+  ASSERT_TRUE(done.is_ok()) << done.message();
+  EXPECT_EQ(done->state, proto::JobState::kDone) << done->message;
+  expect_synthetic_outputs(client, job.value(), 6, scene.seed, dir.path() / "out");
 }
 
 }  // namespace
