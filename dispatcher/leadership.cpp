@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kServerNowMs = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
 Status rollback_with(SqlDb& db, Status status) {
-  (void)db.exec("ROLLBACK");
+  db.rollback();
   return status;
 }
 
@@ -44,7 +44,7 @@ Result<bool> Leadership::try_take(SqlDb& db, std::string* current_holder) {
   const bool expired = row->column_int(2) != 0;
   const uint64_t epoch = static_cast<uint64_t>(row->column_int(1));
   if (!expired) {
-    (void)db.exec("ROLLBACK");
+    db.rollback();
     return false;
   }
   Result<SqlStatement> take =

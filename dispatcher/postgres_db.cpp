@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace tf {
@@ -61,10 +62,41 @@ struct ResultDeleter {
 };
 using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
 
+// Writes queued by run_batched() inside a transaction, sent as one multi-statement query (one
+// round trip) before the connection's next statement, or at the commit.
+class WriteBatch {
+ public:
+  void add(std::string statement) {
+    sql_ += statement;
+    sql_ += ";\n";
+    ++count_;
+  }
+  // Sends the queued writes; the error of the first that failed (the server stops there).
+  Status flush(PGconn* conn) {
+    if (count_ == 0) return Status::ok();
+    const std::string text = std::exchange(sql_, {});
+    const size_t count = std::exchange(count_, 0);
+    PgResult r(PQexec(conn, text.c_str()));
+    if (!r || !command_ok(r.get())) {
+      return Error{"database error: " + result_error(conn, r.get()) + " (in one of " +
+                   std::to_string(count) + " batched writes)"};
+    }
+    return Status::ok();
+  }
+  void discard() {
+    sql_.clear();
+    count_ = 0;
+  }
+
+ private:
+  std::string sql_;
+  size_t count_ = 0;
+};
+
 class PostgresCursor final : public SqlStatement::Cursor {
  public:
-  PostgresCursor(PGconn* conn, std::string name, std::string sql)
-      : conn_(conn), name_(std::move(name)), sql_(std::move(sql)) {}
+  PostgresCursor(PGconn* conn, WriteBatch* batch, std::string name, std::string sql)
+      : conn_(conn), batch_(batch), name_(std::move(name)), sql_(std::move(sql)) {}
   // The server keeps a prepared statement for the session's life unless told otherwise.
   ~PostgresCursor() override { PQclear(PQexec(conn_, ("DEALLOCATE " + name_).c_str())); }
   PostgresCursor(const PostgresCursor&) = delete;
@@ -83,8 +115,19 @@ class PostgresCursor final : public SqlStatement::Cursor {
     set(index, std::string(bytes, size), 1);
   }
 
+  bool queue() override {
+    if (PQtransactionStatus(conn_) != PQTRANS_INTRANS) return false;
+    batch_->add(with_literals());
+    reset();
+    return true;
+  }
+
   Result<bool> step() override {
     if (!result_) {
+      if (Status s = batch_->flush(conn_); !s) {
+        reset();
+        return Error{s.message()};
+      }
       std::vector<const char*> values(params_.size());
       std::vector<int> lengths(params_.size()), formats(params_.size());
       for (size_t i = 0; i < params_.size(); ++i) {
@@ -140,6 +183,44 @@ class PostgresCursor final : public SqlStatement::Cursor {
   }
 
  private:
+  // The statement with its parameters written in as literals: integers as they are, bytes
+  // as bytea hex ('\x...'), NULL as NULL.
+  std::string with_literals() const {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    char quote = 0;
+    for (size_t i = 0; i < sql_.size(); ++i) {
+      const char c = sql_[i];
+      if (quote || c != '$' || i + 1 >= sql_.size() || sql_[i + 1] < '0' || sql_[i + 1] > '9') {
+        if (quote && c == quote) {
+          quote = 0;
+        } else if (!quote && (c == '\'' || c == '"')) {
+          quote = c;
+        }
+        out += c;
+        continue;
+      }
+      size_t end = i + 1;
+      while (end < sql_.size() && sql_[end] >= '0' && sql_[end] <= '9') ++end;
+      const size_t index = std::stoul(sql_.substr(i + 1, end - i - 1));
+      const Param* p = index >= 1 && index <= params_.size() ? &params_[index - 1] : nullptr;
+      if (!p || !p->value) {
+        out += "NULL";
+      } else if (p->format == 0) {
+        out += *p->value;  // an integer's decimal text
+      } else {
+        out += "'\\x";
+        for (unsigned char b : *p->value) {
+          out += kHex[b >> 4];
+          out += kHex[b & 15];
+        }
+        out += "'::bytea";
+      }
+      i = end - 1;
+    }
+    return out;
+  }
+
   struct Param {
     std::optional<std::string> value;  // nullopt: NULL
     int format = 0;                    // 0 text, 1 binary
@@ -158,6 +239,7 @@ class PostgresCursor final : public SqlStatement::Cursor {
   }
 
   PGconn* conn_;
+  WriteBatch* batch_;  // the connection's
   std::string name_, sql_;
   std::vector<Param> params_;
   PgResult result_;
@@ -175,6 +257,7 @@ class PostgresDb final : public SqlDb {
 
   Status exec(std::string_view sql) override {
     reconnect_if_lost();
+    if (Status s = batch_.flush(conn_); !s) return s;
     PgResult r(PQexec(conn_, std::string(sql).c_str()));
     if (!r || !command_ok(r.get())) {
       return Error{"database error: " + result_error(conn_, r.get())};
@@ -191,7 +274,7 @@ class PostgresDb final : public SqlDb {
       return Error{"database error: " + result_error(conn_, r.get()) + " (preparing: " + text +
                    ")"};
     }
-    return SqlStatement(std::make_unique<PostgresCursor>(conn_, name, text));
+    return SqlStatement(std::make_unique<PostgresCursor>(conn_, &batch_, name, text));
   }
 
   Status set_session(std::string_view sql) override {
@@ -202,7 +285,16 @@ class PostgresDb final : public SqlDb {
 
   Status begin() override { return exec("BEGIN"); }
 
+  void rollback() override {
+    batch_.discard();
+    PQclear(PQexec(conn_, "ROLLBACK"));
+  }
+
   Status commit() override {
+    if (Status s = batch_.flush(conn_); !s) {
+      rollback();
+      return s;
+    }
     PgResult r(PQexec(conn_, "COMMIT"));
     if (!r || !command_ok(r.get())) return Error{"database error: " + result_error(conn_, r.get())};
     // COMMIT of a transaction in which a statement failed rolls it back, successfully.
@@ -232,6 +324,7 @@ class PostgresDb final : public SqlDb {
   }
 
   PGconn* conn_;
+  WriteBatch batch_;
   uint64_t statements_ = 0;
   std::vector<std::string> session_settings_;  // set_session(), repeated after a reconnection
 };

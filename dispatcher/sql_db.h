@@ -42,6 +42,9 @@ class SqlStatement {
     virtual int64_t column_int(int col) const = 0;
     virtual std::string column_text(int col) const = 0;
     virtual std::vector<uint8_t> column_blob(int col) const = 0;
+    // Queues the bound statement to run with the connection's next round trip instead of
+    // now, and resets it; false when this engine or moment does not batch (it then runs now).
+    virtual bool queue() { return false; }
   };
 
   explicit SqlStatement(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)) {}
@@ -64,6 +67,11 @@ class SqlStatement {
   Result<bool> step() { return cursor_->step(); }
   // Steps until done (for statements that return no rows) and resets for reuse.
   Status run();
+  // As run(), for writes inside a transaction whose failure may be reported later: PostgreSQL
+  // sends queued writes together with the connection's next statement or the commit (one round
+  // trip for many), and an error then surfaces there, failing the transaction as it would have
+  // anyway. SQLite runs it now.
+  Status run_batched() { return cursor_->queue() ? Status::ok() : run(); }
   void reset() { cursor_->reset(); }
 
   int64_t column_int(int col) const { return cursor_->column_int(col); }
@@ -106,7 +114,9 @@ class SqlDb {
   // Commits; an error when the engine did not (PostgreSQL rolls back a transaction in which a
   // statement failed, and says so only in the command's tag).
   virtual Status commit() = 0;
-  // True between begin() and commit() or ROLLBACK on this connection.
+  // Ends the open transaction without its writes (none open: a no-op).
+  virtual void rollback() = 0;
+  // True between begin() and commit() or rollback() on this connection.
   virtual bool in_transaction() const = 0;
 };
 

@@ -86,6 +86,7 @@ class SqliteDb final : public SqlDb {
   Status set_session(std::string_view sql) override { return exec(sql); }
   Status begin() override { return exec("BEGIN IMMEDIATE"); }
   Status commit() override { return exec("COMMIT"); }
+  void rollback() override { (void)exec("ROLLBACK"); }
   // sqlite3_get_autocommit is zero inside an explicit transaction.
   bool in_transaction() const override { return sqlite3_get_autocommit(db_) == 0; }
 

@@ -179,7 +179,7 @@ Status Store::commit() {
 
 void Store::rollback() {
   if (!in_transaction_) return;
-  (void)db_->exec("ROLLBACK");
+  db_->rollback();
   in_transaction_ = false;
 }
 
@@ -236,7 +236,7 @@ Status Store::insert_frame(const FrameRow& frame) {
       .bind(3, frame.scene_path)
       .bind(4, frame.width)
       .bind(5, frame.height);
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Result<uint64_t> Store::insert_unit(const UnitRow& u) {
@@ -270,7 +270,7 @@ Status Store::set_job_state(uint64_t job_id, proto::JobState state, const std::s
   auto st = statement("UPDATE jobs SET state = ?, message = ? WHERE id = ?");
   if (!st) return st.status();
   st.value()->bind(1, static_cast<int64_t>(state)).bind(2, message).bind(3, static_cast<int64_t>(job_id));
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Result<uint64_t> Store::insert_lease(uint64_t unit_id, const std::string& worker,
@@ -287,7 +287,7 @@ Status Store::delete_lease(uint64_t lease_id) {
   auto st = statement("DELETE FROM leases WHERE id = ?");
   if (!st) return st.status();
   st.value()->bind(1, static_cast<int64_t>(lease_id));
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::set_unit_attempts(uint64_t unit_id, uint32_t attempts) {
@@ -295,7 +295,7 @@ Status Store::set_unit_attempts(uint64_t unit_id, uint32_t attempts) {
   auto st = statement("UPDATE units SET attempts = ? WHERE id = ?");
   if (!st) return st.status();
   st.value()->bind(1, attempts).bind(2, static_cast<int64_t>(unit_id));
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays) {
@@ -305,11 +305,11 @@ Status Store::set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t 
   st.value()->bind_blob(1, result.bytes.data(), result.bytes.size())
       .bind(2, static_cast<int64_t>(rays))
       .bind(3, static_cast<int64_t>(unit_id));
-  if (Status s = st.value()->run(); !s) return s;
+  if (Status s = st.value()->run_batched(); !s) return s;
   auto del = statement("DELETE FROM leases WHERE unit_id = ?");
   if (!del) return del.status();
   del.value()->bind(1, static_cast<int64_t>(unit_id));
-  return del.value()->run();
+  return del.value()->run_batched();
 }
 
 Status Store::set_frame_outputs(uint64_t job_id, uint32_t frame, const Hash256& exr,
@@ -321,7 +321,7 @@ Status Store::set_frame_outputs(uint64_t job_id, uint32_t frame, const Hash256& 
       .bind_blob(2, png.bytes.data(), png.bytes.size())
       .bind(3, static_cast<int64_t>(job_id))
       .bind(4, frame);
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Result<StoreSnapshot> Store::load() {

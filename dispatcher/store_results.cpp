@@ -9,7 +9,7 @@ Status Store::put_result_bytes(const Hash256& hash, std::span<const uint8_t> byt
   auto st = statement("INSERT INTO results(hash, bytes) VALUES (?, ?) ON CONFLICT DO NOTHING");
   if (!st) return st.status();
   st.value()->bind_blob(1, hash.bytes.data(), hash.bytes.size()).bind_blob(2, bytes.data(), bytes.size());
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 bool Store::has_result_bytes(const Hash256& hash) {
@@ -28,7 +28,7 @@ Status Store::put_observations(const Hash256& result, std::span<const uint8_t> b
   if (!st) return st.status();
   st.value()->bind_blob(1, result.bytes.data(), result.bytes.size())
       .bind_blob(2, bytes.data(), bytes.size());
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Result<std::vector<uint8_t>> Store::observations(const Hash256& result) {

@@ -23,7 +23,7 @@ Status Store::put_sim_run(const SimRunRow& r) {
   } else {
     st.value()->bind_blob(8, nullptr, 0);  // NULL
   }
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::insert_job_output(const JobOutputRow& o) {
@@ -37,7 +37,7 @@ Status Store::insert_job_output(const JobOutputRow& o) {
       .bind(2, o.name)
       .bind_blob(3, o.hash.bytes.data(), o.hash.bytes.size())
       .bind(4, static_cast<int64_t>(o.size));
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::load_simulation(StoreSnapshot& snap) {

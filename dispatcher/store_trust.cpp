@@ -33,7 +33,7 @@ Status Store::set_unit_replication(uint64_t unit_id, uint32_t replication, uint3
   auto st = statement("UPDATE units SET replication = ?, quorum = ? WHERE id = ?");
   if (!st) return st.status();
   st.value()->bind(1, replication).bind(2, quorum).bind(3, as_int(unit_id));
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::insert_replica(const ReplicaRow& r) {
@@ -49,7 +49,7 @@ Status Store::insert_replica(const ReplicaRow& r) {
       .bind(5, as_int(r.lease_id))
       .bind(6, r.upload ? 1 : 0)
       .bind(7, replica_state_name(r.state));
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::set_replica(const ReplicaRow& r) {
@@ -68,7 +68,7 @@ Status Store::set_replica(const ReplicaRow& r) {
       .bind(4, static_cast<int>(r.credit))
       .bind(5, as_int(r.unit_id))
       .bind(6, r.replica);
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::reopen_unit(uint64_t unit_id) {
@@ -76,7 +76,7 @@ Status Store::reopen_unit(uint64_t unit_id) {
   auto st = statement("UPDATE units SET result = NULL, rays = 0, affected = 0 WHERE id = ?");
   if (!st) return st.status();
   st.value()->bind(1, as_int(unit_id));
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::set_unit_affected(uint64_t unit_id, bool affected) {
@@ -84,7 +84,7 @@ Status Store::set_unit_affected(uint64_t unit_id, bool affected) {
   auto st = statement("UPDATE units SET affected = ? WHERE id = ?");
   if (!st) return st.status();
   st.value()->bind(1, int64_t{affected ? 1 : 0}).bind(2, as_int(unit_id));
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::clear_frame_outputs(uint64_t job_id, uint32_t frame) {
@@ -92,7 +92,7 @@ Status Store::clear_frame_outputs(uint64_t job_id, uint32_t frame) {
   auto st = statement("UPDATE frames SET exr = NULL, png = NULL WHERE job_id = ? AND frame = ?");
   if (!st) return st.status();
   st.value()->bind(1, as_int(job_id)).bind(2, frame);
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::put_worker(const WorkerRecord& w) {
@@ -119,7 +119,7 @@ Status Store::put_worker(const WorkerRecord& w) {
       .bind(10, as_int(w.consecutive_timed_out))
       .bind(11, w.quarantined ? 1 : 0)
       .bind(12, w.quarantine_reason);
-  return st.value()->run();
+  return st.value()->run_batched();
 }
 
 Status Store::load_verification(StoreSnapshot& snap) {

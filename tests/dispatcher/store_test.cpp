@@ -247,6 +247,26 @@ TEST_P(StoreTest, TextColumnsKeepArbitraryBytes) {
   EXPECT_EQ(order, (std::vector<std::string>{"", routing_id, "b"})) << "bytes, as memcmp orders them";
 }
 
+// A write that fails fails its transaction: SQLite reports it from the write, PostgreSQL (which
+// sends writes in batches) from the statement that sends them or the commit. Either way the
+// caller learns it before anything is committed, and the rows of the transaction are gone.
+TEST_P(StoreTest, AFailedWriteIsReportedBeforeTheCommitSucceeds) {
+  auto store = location.open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->begin().is_ok());
+  const uint64_t job = store->insert_job(job_named("a")).value();
+  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}}).is_ok());
+  const Status duplicate = store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}});  // same key
+  const Status committed = duplicate ? store->commit() : Status(duplicate);
+  EXPECT_FALSE(committed.is_ok()) << "a duplicate frame was committed";
+  EXPECT_NE(committed.message().find("database error"), std::string::npos) << committed.message();
+  store->rollback();
+  Result<StoreSnapshot> snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  EXPECT_TRUE(snap->jobs.empty());
+  EXPECT_TRUE(snap->frames.empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, testing::kBothEngines, testing::engine_name);
 
 }  // namespace
