@@ -6,6 +6,11 @@
 #include "cli/commands.h"
 #include "cli/local_run.h"
 
+// --dispatcher of the client commands.
+constexpr const char* kDispatcherHelp =
+    "Dispatcher endpoint, or the farm's dispatchers comma-separated (tcp://a:7600,tcp://b:7600):"
+    " requests go to the one that answers";
+
 int main(int argc, char** argv) {
   using namespace tf::cli;
   reuse_freed_memory();
@@ -78,7 +83,7 @@ int main(int argc, char** argv) {
 
   WorkerArgs worker_args;
   auto* worker_cmd = app.add_subcommand("worker", "Run a worker");
-  worker_cmd->add_option("--dispatcher", worker_args.dispatcher, "Dispatcher endpoint")->required();
+  worker_cmd->add_option("--dispatcher", worker_args.dispatcher, "Dispatcher endpoint, or the farm's dispatchers comma-separated (tcp://a:7600,tcp://b:7600): the worker follows the active one")->required();
   worker_cmd->add_option("--backend", worker_args.backend, "cpu, opencl, cuda or auto (every GPU/accelerator; the CPU when there is none)")
       ->check(CLI::IsMember({"cpu", "opencl", "cuda", "auto"}));
   worker_cmd->add_option("--devices", worker_args.devices, "Device positions (see `tilefarm devices`)")
@@ -104,7 +109,7 @@ int main(int argc, char** argv) {
   std::string endpoint = "tcp://127.0.0.1:7600";
   auto* submit_cmd = app.add_subcommand("submit", "Submit a job to a dispatcher");
   submit_cmd->add_option("scene", submit_args.request.scene, "Scene file or pattern (shot_####.pbrt)")->required();
-  submit_cmd->add_option("--dispatcher", endpoint, "Dispatcher endpoint");
+  submit_cmd->add_option("--dispatcher", endpoint, kDispatcherHelp);
   submit_cmd->add_option("--frames", frames, "Frames: 1-240, 1-100x2, 1,5,10-20");
   submit_cmd->add_option("--spp", submit_args.request.spp, "Samples per pixel");
   submit_cmd->add_option("--tile", submit_args.request.tile_size, "Tile size")->check(CLI::Range(1, 1024));
@@ -131,7 +136,7 @@ int main(int argc, char** argv) {
   auto* sim_cmd = app.add_subcommand(
       "sim", "Run a simulation batch (TOML) on an embedded farm, or submit it with --dispatcher");
   sim_cmd->add_option("batch", sim_args.batch, "Batch file (see scenes/sim/*.toml)")->required();
-  sim_cmd->add_option("--dispatcher", sim_args.dispatcher, "Submit to this dispatcher instead of an embedded farm");
+  sim_cmd->add_option("--dispatcher", sim_args.dispatcher, "Submit to this dispatcher (or comma-separated list of a farm's dispatchers) instead of an embedded farm");
   sim_cmd->add_option("-o,--output", sim_args.output_dir, "Output folder (default: out/<batch name>)");
   sim_cmd->add_flag("--wait", sim_args.wait, "With --dispatcher: wait for the batch and fetch its outputs");
   sim_cmd->add_option("--chunk-steps", sim_args.chunk_steps, "Steps per work unit (default: about 2^24 cell updates a unit)")
@@ -154,7 +159,7 @@ int main(int argc, char** argv) {
   StatusArgs status_args;
   auto* status_cmd = app.add_subcommand("status", "Show jobs");
   status_cmd->add_option("job", status_args.job, "Job id (default: every job)");
-  status_cmd->add_option("--dispatcher", endpoint, "Dispatcher endpoint");
+  status_cmd->add_option("--dispatcher", endpoint, kDispatcherHelp);
   status_cmd->add_flag("--json", status_args.json, "JSON output (with --watch: one line per change)");
   status_cmd->add_flag("--watch", status_args.watch, "Refresh until the job(s) finish; exit 1 if any failed");
   status_cmd->add_option("--interval", status_args.interval_seconds, "Seconds between refreshes (with --watch)")
@@ -169,7 +174,7 @@ int main(int argc, char** argv) {
   uint64_t job = 0;
   auto* cancel_cmd = app.add_subcommand("cancel", "Cancel a job");
   cancel_cmd->add_option("job", job, "Job id")->required();
-  cancel_cmd->add_option("--dispatcher", endpoint, "Dispatcher endpoint");
+  cancel_cmd->add_option("--dispatcher", endpoint, kDispatcherHelp);
   add_security_flags(cancel_cmd, client_security);
   cancel_cmd->callback([&] { code = cancel(endpoint, job, client_security); });
 
@@ -179,7 +184,7 @@ int main(int argc, char** argv) {
   resubmit_cmd->add_option("job", resubmit_args.job, "Job id")->required();
   resubmit_cmd->add_flag("--affected", resubmit_args.affected,
                          "Re-run the job's affected units (`status` lists their frames)");
-  resubmit_cmd->add_option("--dispatcher", endpoint, "Dispatcher endpoint");
+  resubmit_cmd->add_option("--dispatcher", endpoint, kDispatcherHelp);
   resubmit_cmd->add_flag("--wait", resubmit_args.wait, "Wait for the job and fetch its outputs");
   resubmit_cmd->add_option("--output", resubmit_args.output_dir, "Folder for the outputs (with --wait)");
   add_security_flags(resubmit_cmd, client_security);
@@ -193,7 +198,7 @@ int main(int argc, char** argv) {
   auto* outputs_cmd = app.add_subcommand("outputs", "Fetch a job's finished frames");
   outputs_cmd->add_option("job", job, "Job id")->required();
   outputs_cmd->add_option("--to", to_dir, "Destination folder")->required();
-  outputs_cmd->add_option("--dispatcher", endpoint, "Dispatcher endpoint");
+  outputs_cmd->add_option("--dispatcher", endpoint, kDispatcherHelp);
   add_security_flags(outputs_cmd, client_security);
   outputs_cmd->callback([&] { code = outputs(endpoint, job, to_dir, client_security); });
 
@@ -201,7 +206,7 @@ int main(int argc, char** argv) {
   TrustSourceArgs trust_source;
   const auto add_trust_source = [&](CLI::App* cmd) {
     cmd->add_option("--state", trust_source.state_dir, "Read this dispatcher state folder directly (read-only)");
-    cmd->add_option("--dispatcher", trust_source.dispatcher, "Ask this running dispatcher");
+    cmd->add_option("--dispatcher", trust_source.dispatcher, "Ask this running dispatcher (or the active one of a comma-separated list)");
     add_security_flags(cmd, trust_source.security);
   };
   auto* credits_cmd = app.add_subcommand("credits", "Credit earned per worker key (from the ledger)");

@@ -35,7 +35,8 @@ class FileBlobs final : public BlobStore::Backend {
   }
 
   Result<std::vector<uint8_t>> read(const Hash256& hash) override {
-    if (!contains(hash)) return Error{"blob " + hash.to_hex() + " is missing from " + dir_.string()};
+    if (!contains(hash))
+      return Error{"blob " + hash.to_hex() + " is missing from " + dir_.string()};
     return read_whole_file(path_of(hash));
   }
 
@@ -135,7 +136,8 @@ class DatabaseBlobs final : public BlobStore::Backend {
 Status create_folder(const std::filesystem::path& dir, const char* what) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Error{std::string("cannot create ") + what + " " + dir.string() + ": " + ec.message()};
+  if (ec)
+    return Error{std::string("cannot create ") + what + " " + dir.string() + ": " + ec.message()};
   return Status::ok();
 }
 

@@ -37,8 +37,8 @@ Result<bool> Leadership::try_take(SqlDb& db, std::string* current_holder) {
   if (!row) return Error{rollback_with(db, row.status()).message()};
   Result<bool> found = row->step();
   if (!found || !found.value()) {
-    return Error{rollback_with(db, found ? Status(Error{"no leadership row"}) : found.status())
-                     .message()};
+    return Error{
+        rollback_with(db, found ? Status(Error{"no leadership row"}) : found.status()).message()};
   }
   *current_holder = row->column_text(0);
   const bool expired = row->column_int(2) != 0;
@@ -51,7 +51,9 @@ Result<bool> Leadership::try_take(SqlDb& db, std::string* current_holder) {
       db.prepare(std::string("UPDATE leadership SET holder = ?, epoch = ?, expires_ms = ") +
                  kServerNowMs + " + ? WHERE id = 1");
   if (!take) return Error{rollback_with(db, take.status()).message()};
-  take->bind(1, options_.holder).bind(2, static_cast<int64_t>(epoch + 1)).bind(3, options_.lease_ms);
+  take->bind(1, options_.holder)
+      .bind(2, static_cast<int64_t>(epoch + 1))
+      .bind(3, options_.lease_ms);
   if (Status t = take->run(); !t) return Error{rollback_with(db, t).message()};
   if (Status c = db.commit(); !c) return Error{c.message()};
   epoch_ = epoch + 1;
@@ -63,9 +65,9 @@ Result<std::unique_ptr<Leadership>> Leadership::acquire(SqlDb& db, LeadershipOpt
   const LeadershipOptions& o = leadership->options_;
   // A stopped leader's open transaction must not hold the row's lock for longer than half a
   // lease; statements never wait on a lock for longer than a lease.
-  if (Status s = db.set_session("SET idle_in_transaction_session_timeout = " +
-                         std::to_string(o.lease_ms / 2) +
-                         "; SET lock_timeout = " + std::to_string(o.lease_ms));
+  if (Status s = db.set_session(
+          "SET idle_in_transaction_session_timeout = " + std::to_string(o.lease_ms / 2) +
+          "; SET lock_timeout = " + std::to_string(o.lease_ms));
       !s) {
     return Error{s.message()};
   }

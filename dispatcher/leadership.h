@@ -31,9 +31,9 @@
 namespace tf {
 
 struct LeadershipOptions {
-  std::string holder;        // this dispatcher's name in the row (host, process, random)
-  int64_t lease_ms = 5000;   // how long a leader's lease lasts without renewal
-  int64_t poll_ms = 500;     // how often a standby looks at the row
+  std::string holder;       // this dispatcher's name in the row (host, process, random)
+  int64_t lease_ms = 5000;  // how long a leader's lease lasts without renewal
+  int64_t poll_ms = 500;    // how often a standby looks at the row
   // Polled while waiting: true stops the wait (acquire() then fails with "stopped").
   std::function<bool()> stop_waiting;
   // One line each time the standby starts waiting or sees a new holder.

@@ -176,8 +176,7 @@ class PostgresCursor final : public SqlStatement::Cursor {
     // bytea in text form is hex (bytea_output = 'hex'): \x, then two digits per byte.
     std::vector<uint8_t> bytes((length - 2) / 2);
     for (size_t i = 0; i < bytes.size(); ++i) {
-      bytes[i] = static_cast<uint8_t>(hex_value(text[2 + 2 * i]) << 4 |
-                                      hex_value(text[3 + 2 * i]));
+      bytes[i] = static_cast<uint8_t>(hex_value(text[2 + 2 * i]) << 4 | hex_value(text[3 + 2 * i]));
     }
     return bytes;
   }
@@ -229,7 +228,9 @@ class PostgresCursor final : public SqlStatement::Cursor {
     if (params_.size() < static_cast<size_t>(index)) params_.resize(static_cast<size_t>(index));
     return params_[static_cast<size_t>(index) - 1];
   }
-  void set(int index, std::string value, int format) { slot(index) = Param{std::move(value), format}; }
+  void set(int index, std::string value, int format) {
+    slot(index) = Param{std::move(value), format};
+  }
   const char* value(int col) const {
     if (!result_ || row_ < 0 || row_ >= PQntuples(result_.get()) ||
         col >= PQnfields(result_.get()) || PQgetisnull(result_.get(), row_, col)) {

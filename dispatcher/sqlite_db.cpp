@@ -24,8 +24,8 @@ class SqliteCursor final : public SqlStatement::Cursor {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    std::string message = std::string("database error: ") + sqlite3_errmsg(db_) + " (in: " +
-                          sqlite3_sql(stmt_) + ")";
+    std::string message =
+        std::string("database error: ") + sqlite3_errmsg(db_) + " (in: " + sqlite3_sql(stmt_) + ")";
     sqlite3_reset(stmt_);
     return Error{std::move(message)};
   }
@@ -77,8 +77,8 @@ class SqliteDb final : public SqlDb {
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
         SQLITE_OK) {
-      return Error{std::string("database error: ") + sqlite3_errmsg(db_) + " (preparing: " +
-                   std::string(sql) + ")"};
+      return Error{std::string("database error: ") + sqlite3_errmsg(db_) +
+                   " (preparing: " + std::string(sql) + ")"};
     }
     return SqlStatement(std::make_unique<SqliteCursor>(db_, stmt));
   }
@@ -114,8 +114,8 @@ Result<std::unique_ptr<SqlDb>> open_sqlite(const std::filesystem::path& path) {
       open_with_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) return db;
   // WAL + synchronous=FULL: every commit is durable across power loss (NORMAL is not).
-  Status s = db.value()->exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  Status s =
+      db.value()->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (!s) return Error{"cannot configure " + path.string() + ": " + s.message()};
   return db;
 }

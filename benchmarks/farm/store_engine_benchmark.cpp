@@ -31,10 +31,11 @@ Result<BenchFarm> start_farm(const std::filesystem::path& dir, const std::string
   const std::string text = "# benchmark scene\n";
   std::filesystem::create_directories(dir / "scene");
   std::ofstream(dir / "scene" / "scene.pbrt") << text;
-  const BundleManifest manifest{
-      "scene.pbrt", {{"scene.pbrt", blake2b_256(std::string_view(text)), text.size()}}};
+  const BundleManifest manifest{"scene.pbrt",
+                                {{"scene.pbrt", blake2b_256(std::string_view(text)), text.size()}}};
   std::vector<std::unique_ptr<UnitExecutor>> executors;
-  for (int i = 0; i < workers; ++i) executors.push_back(std::make_unique<testing::SyntheticExecutor>());
+  for (int i = 0; i < workers; ++i)
+    executors.push_back(std::make_unique<testing::SyntheticExecutor>());
   EmbeddedFarmOptions options;
   options.state_dir = dir / "state";
   options.store_url = store_url;
@@ -53,7 +54,8 @@ uint64_t run_job(BenchFarm& f, uint32_t side, double* seconds) {
   const auto start = std::chrono::steady_clock::now();
   Result<uint64_t> id = f.farm->client().submit(job);
   if (!id) return 0;
-  Result<proto::JobStatus> done = f.farm->client().wait(id.value(), std::chrono::milliseconds(1), nullptr);
+  Result<proto::JobStatus> done =
+      f.farm->client().wait(id.value(), std::chrono::milliseconds(1), nullptr);
   *seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return done && done->state == proto::JobState::kDone ? done->units_total : 0;
 }
@@ -69,8 +71,8 @@ void BM_StoreEngines(benchmark::State& state) {
   Result<std::string> url = server.value()->create_database();
   testing::TempDir dir;
   Result<BenchFarm> sqlite = start_farm(dir / "sqlite", "", kWorkers);
-  Result<BenchFarm> postgres =
-      url ? start_farm(dir / "postgres", url.value(), kWorkers) : Result<BenchFarm>(Error{url.message()});
+  Result<BenchFarm> postgres = url ? start_farm(dir / "postgres", url.value(), kWorkers)
+                                   : Result<BenchFarm>(Error{url.message()});
   if (!sqlite || !postgres) {
     state.SkipWithError((sqlite ? postgres.message() : sqlite.message()).c_str());
     return;
@@ -89,13 +91,19 @@ void BM_StoreEngines(benchmark::State& state) {
   }
   const double sqlite_rate = static_cast<double>(sqlite_units) / sqlite_seconds;
   const double postgres_rate = static_cast<double>(postgres_units) / postgres_seconds;
-  state.counters["units_per_job"] = static_cast<double>(sqlite_units) / static_cast<double>(state.iterations());
+  state.counters["units_per_job"] =
+      static_cast<double>(sqlite_units) / static_cast<double>(state.iterations());
   state.counters["sqlite_units_per_s"] = sqlite_rate;
   state.counters["postgres_units_per_s"] = postgres_rate;
   state.counters["postgres/sqlite"] = postgres_rate / sqlite_rate;
 }
 // 256 x 256 px: 1,024 units of two replicas per job; 64 x 64 px (64 units) for smoke runs.
-BENCHMARK(BM_StoreEngines)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+BENCHMARK(BM_StoreEngines)
+    ->Arg(64)
+    ->Arg(256)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5);
 
 }  // namespace
 }  // namespace tf

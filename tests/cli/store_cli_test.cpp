@@ -49,8 +49,8 @@ class StoreCli : public ::testing::Test {
 TEST_F(StoreCli, AnUnreachableServerIsExit2NamingIt) {
   // The test server's port, with the server stopped: nothing listens there.
   ASSERT_TRUE(server_->stop_immediately().is_ok());
-  const std::string url = "postgresql://postgres:" + std::string(kSecret) + "@127.0.0.1:" +
-                          std::to_string(server_->port()) + "/farm";
+  const std::string url = "postgresql://postgres:" + std::string(kSecret) +
+                          "@127.0.0.1:" + std::to_string(server_->port()) + "/farm";
   const ProcessRun run = dispatcher_with_store(dir_, url);
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("cannot connect to the database"), std::string::npos) << run.output;
@@ -69,7 +69,8 @@ TEST_F(StoreCli, AWrongPasswordIsExit2AndCreatesNothing) {
 }
 
 TEST_F(StoreCli, AUrlThatIsNotPostgresqlIsExit2) {
-  const ProcessRun run = dispatcher_with_store(dir_, "mysql://root:" + std::string(kSecret) + "@db/farm");
+  const ProcessRun run =
+      dispatcher_with_store(dir_, "mysql://root:" + std::string(kSecret) + "@db/farm");
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("give a PostgreSQL URL"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find(kSecret), std::string::npos) << "the password was printed";
@@ -79,7 +80,8 @@ TEST_F(StoreCli, ADatabaseOfANewerSchemaIsExit2AndLeftAsItWas) {
   {
     Result<std::unique_ptr<Store>> store = Store::open_database(url_, dir_ / "scratch");
     ASSERT_TRUE(store.is_ok()) << store.message();
-    ASSERT_TRUE(store.value()->db().exec("INSERT INTO schema_migrations(version) VALUES (999)").is_ok());
+    ASSERT_TRUE(
+        store.value()->db().exec("INSERT INTO schema_migrations(version) VALUES (999)").is_ok());
   }
   const int64_t tables = table_count(url_);
   const ProcessRun run = dispatcher_with_store(dir_, url_);

@@ -43,7 +43,9 @@ class DispatcherPair {
     return "ipc://" + (dir_ / (std::string("d") + "ab"[slot] + ".sock")).string();
   }
   std::string endpoints() const { return endpoint(0) + "," + endpoint(1); }
-  std::filesystem::path state(int slot) const { return dir_ / (std::string("state-") + "ab"[slot]); }
+  std::filesystem::path state(int slot) const {
+    return dir_ / (std::string("state-") + "ab"[slot]);
+  }
 
   // Starts a dispatcher in `slot`. Slot b gets slot a's ledger key, as an operator copies it.
   ChildProcess dispatcher(int slot) const {
@@ -124,7 +126,8 @@ int64_t kill_active(DispatcherPair& farm, std::vector<ChildProcess>& dispatchers
                     int64_t epoch, DispatcherClient& client, uint64_t job, uint64_t units,
                     std::mt19937& rng) {
   wait_for_units(client, job, units, std::chrono::seconds(60));
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(200, 1200)(rng)));
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(std::uniform_int_distribution(200, 1200)(rng)));
   dispatchers[active].stop(SIGKILL);
   epoch = wait_for_takeover(farm, epoch);
   dispatchers[active] = farm.dispatcher(active);
@@ -144,7 +147,8 @@ TEST_F(FailoverFarm, KilledActiveDispatchersHandOverAndEveryOutputIsExact) {
   // A replicated multi-frame render on 4 synthetic workers, two kills.
   std::vector<ChildProcess> workers;
   for (int i = 0; i < 4; ++i) {
-    workers.push_back(worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), 15));
+    workers.push_back(
+        worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), 15));
   }
   constexpr uint32_t kFrames = 12;
   Result<uint64_t> render = submit_replicated(client, scene, kFrames);
@@ -152,7 +156,8 @@ TEST_F(FailoverFarm, KilledActiveDispatchersHandOverAndEveryOutputIsExact) {
   for (uint64_t units : {8, 40}) {
     epoch = kill_active(farm, dispatchers, active, epoch, client, render.value(), units, rng);
   }
-  Result<proto::JobStatus> done = client.wait(render.value(), std::chrono::milliseconds(100), nullptr);
+  Result<proto::JobStatus> done =
+      client.wait(render.value(), std::chrono::milliseconds(100), nullptr);
   ASSERT_TRUE(done.is_ok()) << done.message();
   EXPECT_EQ(done->state, proto::JobState::kDone) << done->message;
   expect_synthetic_outputs(client, render.value(), kFrames, scene.seed, dir.path() / "out");
@@ -210,7 +215,8 @@ TEST_F(FailoverFarm, APausedLeaderResumedAfterTheTakeoverWritesNothing) {
   ChildProcess second = farm.dispatcher(1);
   std::vector<ChildProcess> workers;
   for (int i = 0; i < 3; ++i) {
-    workers.push_back(worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), 30));
+    workers.push_back(
+        worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), 30));
   }
   Result<uint64_t> job = submit_synthetic(client, scene, 10);
   ASSERT_TRUE(job.is_ok()) << job.message();
@@ -220,7 +226,8 @@ TEST_F(FailoverFarm, APausedLeaderResumedAfterTheTakeoverWritesNothing) {
   const int64_t epoch = wait_for_takeover(farm, 1);
   Result<std::vector<proto::JobStatus>> before = client.status(job.value());
   ASSERT_TRUE(before.is_ok()) << before.message();
-  wait_for_units(client, job.value(), before->front().units_done + 5, std::chrono::seconds(60));  // the new leader works
+  wait_for_units(client, job.value(), before->front().units_done + 5,
+                 std::chrono::seconds(60));  // the new leader works
 
   second.signal(SIGSTOP);  // nothing else writes while the old leader runs again
   const std::map<std::string, int64_t> frozen = written_state(farm);
@@ -253,7 +260,8 @@ TEST_F(FailoverFarm, ADatabaseRestartStopsTheActiveDispatcherAndTheStandbyTakesO
   ChildProcess second = farm.dispatcher(1);
   std::vector<ChildProcess> workers;
   for (int i = 0; i < 2; ++i) {
-    workers.push_back(worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), 20));
+    workers.push_back(
+        worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), 20));
   }
   Result<uint64_t> job = submit_synthetic(client, scene, 6);
   ASSERT_TRUE(job.is_ok()) << job.message();

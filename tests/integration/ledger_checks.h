@@ -16,7 +16,7 @@
 namespace tf::testing {
 
 inline Result<uint64_t> submit_replicated(DispatcherClient& client, const SyntheticScene& scene,
-                                   uint32_t frames) {
+                                          uint32_t frames) {
   Result<Hash256> bundle = client.upload_bundle(scene.manifest, scene.dir);
   if (!bundle) return Error{bundle.message()};
   proto::SubmitJob job{"trust", bundle.value(), {}, kTile, kSpp, kSamplesPerUnit, 0, 2, 2, 0};
@@ -57,9 +57,10 @@ inline void expect_one_entry_per_agreeing_replica(SqlDb& db) {
   const auto entries = keyed_counts(
       db, "SELECT unit_id || '/' || worker_key, COUNT(*) FROM ledger GROUP BY unit_id, worker_key");
   EXPECT_EQ(entries, agreeing);
-  const auto orphans = keyed_counts(
-      db, "SELECT 'orphans', COUNT(*) FROM ledger l JOIN units u ON u.id = l.unit_id"
-          " WHERE u.result IS NULL OR u.result != l.result");
+  const auto orphans =
+      keyed_counts(db,
+                   "SELECT 'orphans', COUNT(*) FROM ledger l JOIN units u ON u.id = l.unit_id"
+                   " WHERE u.result IS NULL OR u.result != l.result");
   EXPECT_EQ(orphans.at("orphans"), 0);
 }
 

@@ -25,7 +25,8 @@ Status PostgresServer::run_as_server_user(const std::string& command, const std:
       ::geteuid() == 0 ? "runuser -u postgres -- sh -c " + quoted(command) : command;
   if (std::system((wrapped + " >>" + log + " 2>&1").c_str()) != 0) {
     Result<std::vector<uint8_t>> text = read_whole_file(log);
-    return Error{"cannot " + what + " a test PostgreSQL server (is Debian's postgresql installed?"
+    return Error{"cannot " + what +
+                 " a test PostgreSQL server (is Debian's postgresql installed?"
                  " scripts/install-deps): " +
                  (text ? std::string(text->begin(), text->end()) : std::string("no log"))};
   }
@@ -62,8 +63,8 @@ Status PostgresServer::pg_ctl(const std::string& arguments) {
 
 Status PostgresServer::start_again() {
   const std::string dir = dir_.path().string();
-  Status s = pg_ctl("-w -t 30 -l " + dir + "/server.log -o \"-p " + std::to_string(port_) +
-                    " -k " + dir + " -c listen_addresses=127.0.0.1\" start");
+  Status s = pg_ctl("-w -t 30 -l " + dir + "/server.log -o \"-p " + std::to_string(port_) + " -k " +
+                    dir + " -c listen_addresses=127.0.0.1\" start");
   running_ = s.is_ok();
   return s;
 }
@@ -77,8 +78,8 @@ Status PostgresServer::stop_immediately() {
 PostgresServer::~PostgresServer() { (void)stop_immediately(); }
 
 std::string PostgresServer::url(const std::string& database, const std::string& password) const {
-  return std::string("postgresql://") + kUser + ":" + password + "@127.0.0.1:" +
-         std::to_string(port_) + "/" + database;
+  return std::string("postgresql://") + kUser + ":" + password +
+         "@127.0.0.1:" + std::to_string(port_) + "/" + database;
 }
 
 Result<std::string> PostgresServer::create_database() {
