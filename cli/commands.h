@@ -143,6 +143,7 @@ int simulate(const SimArgs& args);
 // running dispatcher) or a dispatcher: exactly one of state_dir and dispatcher is set.
 struct TrustSourceArgs {
   std::string state_dir;
+  std::string store_url;  // a PostgreSQL farm's database, read directly
   std::string dispatcher;
   ClientSecurityArgs security;
 };

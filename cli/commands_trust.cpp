@@ -46,10 +46,12 @@ class TrustSource {
   virtual Result<LedgerPage> ledger_page(uint64_t offset) = 0;
 };
 
-class StateFolderSource : public TrustSource {
+// A store read directly: a state folder's SQLite file, or a farm's PostgreSQL database; with
+// the ledger's public key from the folder's ledger.pub or the database's farm_keys.
+class StoreSource : public TrustSource {
  public:
-  StateFolderSource(std::filesystem::path dir, std::unique_ptr<SqlDb> db)
-      : dir_(std::move(dir)), db_(std::move(db)) {}
+  StoreSource(std::unique_ptr<SqlDb> db, std::optional<LedgerPublicKey> public_key)
+      : db_(std::move(db)), public_key_(public_key) {}
   Result<std::vector<proto::CreditRow>> credits() override { return query_credits(*db_); }
   Result<std::vector<proto::WorkerTrustRow>> workers() override { return query_workers(*db_); }
   Result<LedgerPage> ledger_page(uint64_t offset) override {
@@ -57,13 +59,13 @@ class StateFolderSource : public TrustSource {
     if (!entries) return Error{entries.message()};
     LedgerPage page;
     for (const LedgerEntry& e : entries.value()) page.rows.push_back(to_ledger_row(e));
-    if (auto key = read_ledger_public_key(dir_)) page.public_key.assign(key->begin(), key->end());
+    if (public_key_) page.public_key.assign(public_key_->begin(), public_key_->end());
     return page;
   }
 
  private:
-  std::filesystem::path dir_;
   std::unique_ptr<SqlDb> db_;
+  std::optional<LedgerPublicKey> public_key_;
 };
 
 class DispatcherSource : public TrustSource {
@@ -100,14 +102,23 @@ class DispatcherSource : public TrustSource {
 };
 
 Result<std::unique_ptr<TrustSource>> open_source(const TrustSourceArgs& args) {
-  if (args.state_dir.empty() == args.dispatcher.empty()) {
-    return Error{"give exactly one of --state DIR (read a state folder) or --dispatcher ENDPOINT"};
+  if (args.state_dir.empty() + args.store_url.empty() + args.dispatcher.empty() != 2) {
+    return Error{"give exactly one of --state DIR (read a state folder), --store URL (read a"
+                 " farm's PostgreSQL database) or --dispatcher ENDPOINT"};
   }
   if (!args.state_dir.empty()) {
     auto db = open_state_read_only(args.state_dir);
     if (!db) return Error{db.message()};
-    return std::unique_ptr<TrustSource>(
-        std::make_unique<StateFolderSource>(args.state_dir, std::move(db.value())));
+    std::optional<LedgerPublicKey> key;
+    if (auto k = read_ledger_public_key(args.state_dir)) key = k.value();
+    return std::unique_ptr<TrustSource>(std::make_unique<StoreSource>(std::move(db.value()), key));
+  }
+  if (!args.store_url.empty()) {
+    auto db = open_database_read_only(args.store_url);
+    if (!db) return Error{db.message()};
+    std::optional<LedgerPublicKey> key;
+    if (auto k = farm_ledger_public_key(*db.value())) key = k.value();
+    return std::unique_ptr<TrustSource>(std::make_unique<StoreSource>(std::move(db.value()), key));
   }
   Result<ClientOptions> options = client_options(args.dispatcher, args.security);
   if (!options) return Error{options.message()};

@@ -202,10 +202,12 @@ int main(int argc, char** argv) {
   add_security_flags(outputs_cmd, client_security);
   outputs_cmd->callback([&] { code = outputs(endpoint, job, to_dir, client_security); });
 
-  // Trust: credits, reputation and the signed ledger, from --state DIR or --dispatcher.
+  // Trust: credits, reputation and the signed ledger, from --state DIR, --store URL or
+  // --dispatcher.
   TrustSourceArgs trust_source;
   const auto add_trust_source = [&](CLI::App* cmd) {
     cmd->add_option("--state", trust_source.state_dir, "Read this dispatcher state folder directly (read-only)");
+    cmd->add_option("--store", trust_source.store_url, "Read this PostgreSQL farm database directly (read-only sessions)");
     cmd->add_option("--dispatcher", trust_source.dispatcher, "Ask this running dispatcher (or the active one of a comma-separated list)");
     add_security_flags(cmd, trust_source.security);
   };

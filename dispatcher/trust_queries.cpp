@@ -1,5 +1,7 @@
 #include "dispatcher/trust_queries.h"
 
+#include "dispatcher/postgres_db.h"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -57,6 +59,33 @@ Result<std::unique_ptr<SqlDb>> open_state_read_only(const std::filesystem::path&
                  " start its dispatcher once with this version to migrate it"};
   }
   return db;
+}
+
+Result<std::unique_ptr<SqlDb>> open_database_read_only(const std::string& url) {
+  if (!is_postgres_url(url)) {
+    return Error{"unsupported store " + redact_database_url(url) +
+                 ": give the farm's PostgreSQL URL (postgresql://user:password@host:port/db)"};
+  }
+  Result<std::unique_ptr<SqlDb>> db = open_postgres(url);
+  if (!db) return db;
+  if (Status s = db.value()->set_session("SET default_transaction_read_only = on"); !s) {
+    return Error{s.message()};
+  }
+  return db;
+}
+
+Result<LedgerPublicKey> farm_ledger_public_key(SqlDb& db) {
+  auto q = db.prepare("SELECT key FROM farm_keys WHERE name = 'ledger'");
+  if (!q) return Error{"cannot read the farm's ledger key: " + q.message()};
+  Result<bool> row = q->step();
+  if (!row) return Error{"cannot read the farm's ledger key: " + row.message()};
+  LedgerPublicKey key{};
+  const std::vector<uint8_t> bytes = row.value() ? q->column_blob(0) : std::vector<uint8_t>{};
+  if (bytes.size() != key.size()) {
+    return Error{"the database holds no ledger key yet: start a dispatcher on it once"};
+  }
+  std::memcpy(key.data(), bytes.data(), key.size());
+  return key;
 }
 
 Result<std::vector<proto::CreditRow>> query_credits(SqlDb& db) {

@@ -2,7 +2,7 @@
 // per-worker reputation (the `workers` table) and pages of the signed ledger. Used by the
 // dispatcher to answer TrustQuery and by `tilefarm credits|workers|ledger --state DIR` to read
 // a state folder directly (also while a dispatcher runs on it: SQLite WAL readers never block
-// the writer).
+// the writer), or `--store URL` to read a PostgreSQL farm's database.
 //
 // Thread safety: as SqlDb (one connection per thread).
 #pragma once
@@ -22,6 +22,14 @@ namespace tf {
 // Opens state_dir/dispatcher.db for reading only (writes are refused by the connection).
 // Errors name the folder and say what is missing.
 Result<std::unique_ptr<SqlDb>> open_state_read_only(const std::filesystem::path& state_dir);
+
+// Opens the farm's PostgreSQL database at `url` for reading only (the session's transactions
+// are read-only: writes are refused by the server). Errors name the database, never its
+// password.
+Result<std::unique_ptr<SqlDb>> open_database_read_only(const std::string& url);
+// The ledger's public key as the farm's dispatchers recorded it (table farm_keys); an error
+// when none did yet.
+Result<LedgerPublicKey> farm_ledger_public_key(SqlDb& db);
 
 // Every key that earned credit, most credit first (ties by key).
 Result<std::vector<proto::CreditRow>> query_credits(SqlDb& db);

@@ -1,9 +1,14 @@
 // `tilefarm dispatcher --store URL` given a database it cannot use: an unreachable server, a
 // wrong password, a URL that is not PostgreSQL's, a database of a newer schema. Each is exit 2
-// with a message naming the problem and never the password; nothing is half-written.
+// with a message naming the problem and never the password; nothing is half-written. And the
+// trust commands reading a PostgreSQL farm's database directly (`--store URL`).
 #include <gtest/gtest.h>
 
+#include <tuple>
+
+#include "dispatcher/ledger.h"
 #include "dispatcher/postgres_db.h"
+#include "dispatcher/trust_queries.h"
 #include "dispatcher/store.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/run_process.h"
@@ -91,6 +96,48 @@ TEST_F(StoreCli, ADatabaseOfANewerSchemaIsExit2AndLeftAsItWas) {
   EXPECT_EQ(table_count(url_), tables);
   Result<std::unique_ptr<Store>> again = Store::open_database(url_, dir_ / "scratch");
   EXPECT_FALSE(again.is_ok()) << "the newer schema is still refused: nothing was rewritten";
+}
+
+// A farm database as its dispatchers leave it: the farm's ledger key recorded, three grants by
+// hand (alpha 300 + 500 over 2 units, beta 70 over 1).
+TEST_F(StoreCli, TrustCommandsReadAFarmDatabaseAndCatchATamperedEntry) {
+  {
+    Result<std::unique_ptr<Store>> store = Store::open_database(url_, dir_ / "scratch");
+    ASSERT_TRUE(store.is_ok()) << store.message();
+    Result<std::unique_ptr<Ledger>> ledger = Ledger::open(dir_.path(), store.value()->db());
+    ASSERT_TRUE(ledger.is_ok()) << ledger.message();
+    const LedgerPublicKey& key = ledger.value()->public_key();
+    ASSERT_TRUE(store.value()->farm_key("ledger", key).is_ok());
+    ASSERT_TRUE(store.value()->begin().is_ok());
+    for (auto [name, unit, credit] : {std::tuple{"alpha", 1, 300}, {"beta", 1, 70}, {"alpha", 2, 500}}) {
+      const CreditGrant grant{name, 9, static_cast<uint64_t>(unit),
+                              blake2b_256("unit " + std::to_string(unit)),
+                              static_cast<uint64_t>(credit), 1234};
+      ASSERT_TRUE(ledger.value()->append(grant).is_ok());
+    }
+    ASSERT_TRUE(store.value()->commit().is_ok());
+  }
+  const std::string tilefarm = std::string(TILEFARM_EXE) + " ";
+  const ProcessRun credits = run_process(tilefarm + "credits --store '" + url_ + "' 2>&1");
+  EXPECT_EQ(credits.exit_code, 0) << credits.output;
+  EXPECT_NE(credits.output.find("800"), std::string::npos) << credits.output;
+  EXPECT_NE(credits.output.find("70"), std::string::npos) << credits.output;
+  const ProcessRun verified = run_process(tilefarm + "ledger verify --store '" + url_ + "' 2>&1");
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_NE(verified.output.find("ledger ok: 3 entries"), std::string::npos) << verified.output;
+
+  Result<std::unique_ptr<SqlDb>> reader = open_database_read_only(url_);
+  ASSERT_TRUE(reader.is_ok()) << reader.message();
+  EXPECT_FALSE(reader.value()->exec("DELETE FROM farm_keys").is_ok()) << "a reader wrote";
+  Result<std::unique_ptr<SqlDb>> writer = open_postgres(url_);
+  ASSERT_TRUE(writer.is_ok()) << writer.message();
+  ASSERT_TRUE(writer.value()
+                  ->exec("DROP TRIGGER ledger_no_update ON ledger;"
+                         " UPDATE ledger SET credit = credit + 1 WHERE seq = 2")
+                  .is_ok());
+  const ProcessRun tampered = run_process(tilefarm + "ledger verify --store '" + url_ + "' 2>&1");
+  EXPECT_EQ(tampered.exit_code, 1) << tampered.output;
+  EXPECT_NE(tampered.output.find("failed at entry 2"), std::string::npos) << tampered.output;
 }
 
 }  // namespace
