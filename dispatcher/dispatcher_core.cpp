@@ -13,6 +13,34 @@ std::string frame_output_name(uint32_t frame, const char* extension) {
   return name;
 }
 
+namespace {
+
+// Every dispatcher on one database signs the one ledger with one key and answers workers with
+// one CurveZMQ key: the first to start records them (farm_keys), the others must match.
+Status check_farm_keys(Store& store, const DispatcherConfig& config, const Ledger& ledger) {
+  const std::string fix =
+      ": every dispatcher on one database shares the farm's keys; copy ledger.key and"
+      " dispatcher.key from the --state folder of the farm's first dispatcher";
+  const LedgerPublicKey& ledger_key = ledger.public_key();
+  Result<std::vector<uint8_t>> farm = store.farm_key("ledger", ledger_key);
+  if (!farm) return farm.status();
+  if (!std::equal(ledger_key.begin(), ledger_key.end(), farm->begin(), farm->end())) {
+    return Error{"this dispatcher's ledger key (" + (config.state_dir / "ledger.key").string() +
+                 ") is not the farm's" + fix};
+  }
+  if (config.transport_public_key.empty()) return Status::ok();
+  const std::string& mine = config.transport_public_key;
+  farm = store.farm_key("transport", {reinterpret_cast<const uint8_t*>(mine.data()), mine.size()});
+  if (!farm) return farm.status();
+  if (std::string(farm->begin(), farm->end()) != mine) {
+    return Error{"this dispatcher's CurveZMQ key (" +
+                 (config.state_dir / "dispatcher.key").string() + ") is not the farm's" + fix};
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<DispatcherCore>> DispatcherCore::open(const DispatcherConfig& config,
                                                              int64_t now_ms) {
   Result<std::unique_ptr<Store>> store =
@@ -20,24 +48,16 @@ Result<std::unique_ptr<DispatcherCore>> DispatcherCore::open(const DispatcherCon
           ? Store::open(config.state_dir)
           : Store::open_database(config.store_url, config.state_dir / "tmp");
   if (!store) return Error{store.message()};
-  if (!config.store_url.empty()) {
-    LeadershipOptions leadership = config.leadership;
-    if (leadership.holder.empty()) leadership.holder = Leadership::default_holder_name();
-    if (Status s = store.value()->lead(std::move(leadership)); !s) return Error{s.message()};
-  }
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(config.state_dir, store.value()->db());
   if (!ledger) return Error{ledger.message()};
   if (!config.store_url.empty()) {
-    // Every dispatcher of a farm signs the one ledger: with one key.
-    const LedgerPublicKey& mine = ledger.value()->public_key();
-    Result<std::vector<uint8_t>> farm = store.value()->farm_key("ledger", mine);
-    if (!farm) return Error{farm.message()};
-    if (!std::equal(mine.begin(), mine.end(), farm->begin(), farm->end())) {
-      return Error{"this dispatcher's ledger key (" + (config.state_dir / "ledger.key").string() +
-                   ") is not the farm's: every dispatcher on one database signs the one ledger;"
-                   " copy ledger.key (and dispatcher.key) from the --state folder of the farm's"
-                   " first dispatcher"};
+    // Checked before waiting as a standby: a misconfigured one says so at once.
+    if (Status s = check_farm_keys(*store.value(), config, *ledger.value()); !s) {
+      return Error{s.message()};
     }
+    LeadershipOptions leadership = config.leadership;
+    if (leadership.holder.empty()) leadership.holder = Leadership::default_holder_name();
+    if (Status s = store.value()->lead(std::move(leadership)); !s) return Error{s.message()};
   }
   std::unique_ptr<DispatcherCore> core(new DispatcherCore(config, std::move(store.value())));
   core->ledger_ = std::move(ledger.value());

@@ -71,6 +71,9 @@ struct DispatcherConfig {
   // scratch files.
   std::string store_url;
   LeadershipOptions leadership;
+  // The public key the server answers with on CurveZMQ (DispatcherServer sets it; empty:
+  // none). With store_url it must be the farm's, like the ledger key.
+  std::string transport_public_key;
   int64_t heartbeat_interval_ms = 1000;
   int liveness = 3;
   uint32_t lease_seconds = 600;   // a unit must finish within this long of its lease

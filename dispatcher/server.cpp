@@ -70,6 +70,7 @@ Result<std::unique_ptr<DispatcherServer>> DispatcherServer::start(
   // The loop never waits for image encoding (frame_encoder.h: it polls the encoder's fd) or
   // for signatures (ledger_signer.h: collected before each commit).
   options.core.work_in_background = true;
+  if (curve) options.core.transport_public_key = options.security.keypair->public_key;
   Result<std::unique_ptr<DispatcherCore>> core =
       DispatcherCore::open(options.core, proto::now_ms());
   if (!core) return Error{core.message()};

@@ -4,12 +4,16 @@
 // trust commands reading a PostgreSQL farm's database directly (`--store URL`).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
 #include <tuple>
 
 #include "dispatcher/ledger.h"
 #include "dispatcher/postgres_db.h"
 #include "dispatcher/trust_queries.h"
 #include "dispatcher/store.h"
+#include "tests/support/child_process.h"
+#include "tests/support/free_port.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
@@ -96,6 +100,33 @@ TEST_F(StoreCli, ADatabaseOfANewerSchemaIsExit2AndLeftAsItWas) {
   EXPECT_EQ(table_count(url_), tables);
   Result<std::unique_ptr<Store>> again = Store::open_database(url_, dir_ / "scratch");
   EXPECT_FALSE(again.is_ok()) << "the newer schema is still refused: nothing was rewritten";
+}
+
+// A second dispatcher on the farm's database with a CurveZMQ key of its own (its operator forgot
+// to copy dispatcher.key) is refused at start, before it would wait as a standby.
+TEST_F(StoreCli, ADispatcherWithAnotherTransportKeyIsRefused) {
+  ChildProcess first({TILEFARM_EXE, "dispatcher", "--listen",
+                      "tcp://127.0.0.1:" + std::to_string(free_port()), "--state",
+                      (dir_ / "a").string(), "--store", url_});
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < give_up) {
+    Result<std::unique_ptr<SqlDb>> db = open_postgres(url_);
+    Result<SqlStatement> q = db ? db.value()->prepare("SELECT COUNT(*) FROM farm_keys")
+                                : Result<SqlStatement>(Error{db.message()});
+    Result<bool> row = q ? q->step() : Result<bool>(Error{q.message()});
+    if (row.is_ok() && row.value() && q->column_int(0) == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::filesystem::create_directories(dir_ / "b");
+  std::filesystem::copy_file(dir_ / "a" / "ledger.key", dir_ / "b" / "ledger.key");
+  const ProcessRun second = run_process(
+      std::string(TILEFARM_EXE) + " dispatcher --listen tcp://127.0.0.1:" +
+      std::to_string(free_port()) + " --state " + (dir_ / "b").string() + " --store '" + url_ +
+      "' 2>&1");
+  EXPECT_EQ(second.exit_code, 2) << second.output;
+  EXPECT_NE(second.output.find("CurveZMQ key"), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("copy ledger.key and dispatcher.key"), std::string::npos)
+      << second.output;
 }
 
 // A farm database as its dispatchers leave it: the farm's ledger key recorded, three grants by
