@@ -10,8 +10,8 @@
 
 #include "dispatcher/ledger.h"
 #include "dispatcher/postgres_db.h"
-#include "dispatcher/trust_queries.h"
 #include "dispatcher/store.h"
+#include "dispatcher/trust_queries.h"
 #include "tests/support/child_process.h"
 #include "tests/support/free_port.h"
 #include "tests/support/postgres_server.h"
@@ -119,10 +119,10 @@ TEST_F(StoreCli, ADispatcherWithAnotherTransportKeyIsRefused) {
   }
   std::filesystem::create_directories(dir_ / "b");
   std::filesystem::copy_file(dir_ / "a" / "ledger.key", dir_ / "b" / "ledger.key");
-  const ProcessRun second = run_process(
-      std::string(TILEFARM_EXE) + " dispatcher --listen tcp://127.0.0.1:" +
-      std::to_string(free_port()) + " --state " + (dir_ / "b").string() + " --store '" + url_ +
-      "' 2>&1");
+  const ProcessRun second =
+      run_process(std::string(TILEFARM_EXE) +
+                  " dispatcher --listen tcp://127.0.0.1:" + std::to_string(free_port()) +
+                  " --state " + (dir_ / "b").string() + " --store '" + url_ + "' 2>&1");
   EXPECT_EQ(second.exit_code, 2) << second.output;
   EXPECT_NE(second.output.find("CurveZMQ key"), std::string::npos) << second.output;
   EXPECT_NE(second.output.find("copy ledger.key and dispatcher.key"), std::string::npos)
@@ -140,10 +140,14 @@ TEST_F(StoreCli, TrustCommandsReadAFarmDatabaseAndCatchATamperedEntry) {
     const LedgerPublicKey& key = ledger.value()->public_key();
     ASSERT_TRUE(store.value()->farm_key("ledger", key).is_ok());
     ASSERT_TRUE(store.value()->begin().is_ok());
-    for (auto [name, unit, credit] : {std::tuple{"alpha", 1, 300}, {"beta", 1, 70}, {"alpha", 2, 500}}) {
-      const CreditGrant grant{name, 9, static_cast<uint64_t>(unit),
+    for (auto [name, unit, credit] :
+         {std::tuple{"alpha", 1, 300}, {"beta", 1, 70}, {"alpha", 2, 500}}) {
+      const CreditGrant grant{name,
+                              9,
+                              static_cast<uint64_t>(unit),
                               blake2b_256("unit " + std::to_string(unit)),
-                              static_cast<uint64_t>(credit), 1234};
+                              static_cast<uint64_t>(credit),
+                              1234};
       ASSERT_TRUE(ledger.value()->append(grant).is_ok());
     }
     ASSERT_TRUE(store.value()->commit().is_ok());

@@ -117,6 +117,33 @@ class FailoverFarm : public ::testing::Test {
   const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
   zmq::context_t context;
   DispatcherClient client{context, farm.endpoints(), riding_through()};
+
+  // Slot a's dispatcher, once it leads, then slot b's as its standby.
+  std::vector<ChildProcess> start_dispatchers() {
+    std::vector<ChildProcess> dispatchers;
+    dispatchers.push_back(farm.dispatcher(0));
+    wait_for_first_leader(farm, client);
+    dispatchers.push_back(farm.dispatcher(1));
+    return dispatchers;
+  }
+  // Synthetic workers given both endpoints, each unit taking `delay_ms`.
+  std::vector<ChildProcess> start_workers(int count, int delay_ms) {
+    std::vector<ChildProcess> workers;
+    for (int i = 0; i < count; ++i) {
+      workers.push_back(
+          worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), delay_ms));
+    }
+    return workers;
+  }
+  // A `frames`-frame synthetic job (one replica per unit) once `units` of it are done; its id,
+  // or 0 after a reported failure.
+  uint64_t job_under_way(uint32_t frames, uint64_t units) {
+    Result<uint64_t> job = submit_synthetic(client, scene, frames);
+    EXPECT_TRUE(job.is_ok()) << job.message();
+    if (!job) return 0;
+    wait_for_units(client, job.value(), units, std::chrono::seconds(60));
+    return job.value();
+  }
 };
 
 // Kills the active dispatcher (slot `active`) once `job` has `units` units done and a seeded
@@ -136,20 +163,13 @@ int64_t kill_active(DispatcherPair& farm, std::vector<ChildProcess>& dispatchers
 }
 
 TEST_F(FailoverFarm, KilledActiveDispatchersHandOverAndEveryOutputIsExact) {
-  std::vector<ChildProcess> dispatchers;
-  dispatchers.push_back(farm.dispatcher(0));
-  wait_for_first_leader(farm, client);
-  dispatchers.push_back(farm.dispatcher(1));
+  std::vector<ChildProcess> dispatchers = start_dispatchers();
   std::mt19937 rng(20261203);
   int active = 0;
   int64_t epoch = farm.epoch();
 
   // A replicated multi-frame render on 4 synthetic workers, two kills.
-  std::vector<ChildProcess> workers;
-  for (int i = 0; i < 4; ++i) {
-    workers.push_back(
-        worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), 15));
-  }
+  std::vector<ChildProcess> workers = start_workers(4, 15);
   constexpr uint32_t kFrames = 12;
   Result<uint64_t> render = submit_replicated(client, scene, kFrames);
   ASSERT_TRUE(render.is_ok()) << render.message();
@@ -210,23 +230,18 @@ std::map<std::string, int64_t> written_state(const DispatcherPair& farm) {
 }
 
 TEST_F(FailoverFarm, APausedLeaderResumedAfterTheTakeoverWritesNothing) {
-  ChildProcess first = farm.dispatcher(0);
-  wait_for_first_leader(farm, client);
-  ChildProcess second = farm.dispatcher(1);
-  std::vector<ChildProcess> workers;
-  for (int i = 0; i < 3; ++i) {
-    workers.push_back(
-        worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), 30));
-  }
-  Result<uint64_t> job = submit_synthetic(client, scene, 10);
-  ASSERT_TRUE(job.is_ok()) << job.message();
-  wait_for_units(client, job.value(), 10, std::chrono::seconds(60));
+  std::vector<ChildProcess> dispatchers = start_dispatchers();
+  ChildProcess& first = dispatchers[0];
+  ChildProcess& second = dispatchers[1];
+  std::vector<ChildProcess> workers = start_workers(3, 30);
+  const uint64_t job = job_under_way(10, 10);
+  ASSERT_NE(job, 0u);
 
   first.signal(SIGSTOP);  // partitioned: alive, holding its connections, silent
   const int64_t epoch = wait_for_takeover(farm, 1);
-  Result<std::vector<proto::JobStatus>> before = client.status(job.value());
+  Result<std::vector<proto::JobStatus>> before = client.status(job);
   ASSERT_TRUE(before.is_ok()) << before.message();
-  wait_for_units(client, job.value(), before->front().units_done + 5,
+  wait_for_units(client, job, before->front().units_done + 5,
                  std::chrono::seconds(60));  // the new leader works
 
   second.signal(SIGSTOP);  // nothing else writes while the old leader runs again
@@ -239,10 +254,10 @@ TEST_F(FailoverFarm, APausedLeaderResumedAfterTheTakeoverWritesNothing) {
   EXPECT_EQ(farm.epoch(), epoch);
   second.signal(SIGCONT);
 
-  Result<proto::JobStatus> done = client.wait(job.value(), std::chrono::milliseconds(100), nullptr);
+  Result<proto::JobStatus> done = client.wait(job, std::chrono::milliseconds(100), nullptr);
   ASSERT_TRUE(done.is_ok()) << done.message();
   EXPECT_EQ(done->state, proto::JobState::kDone) << done->message;
-  expect_synthetic_outputs(client, job.value(), 10, scene.seed, dir.path() / "out");
+  expect_synthetic_outputs(client, job, 10, scene.seed, dir.path() / "out");
   for (ChildProcess& w : workers) w.stop(SIGTERM);
   second.stop(SIGTERM);
   Result<std::unique_ptr<SqlDb>> db = open_postgres(farm.url());
@@ -255,17 +270,12 @@ TEST_F(FailoverFarm, APausedLeaderResumedAfterTheTakeoverWritesNothing) {
 // names the database (its next transaction fails; it cannot know what committed), the standby
 // waits the outage out and takes over, and the job finishes exactly.
 TEST_F(FailoverFarm, ADatabaseRestartStopsTheActiveDispatcherAndTheStandbyTakesOver) {
-  ChildProcess first = farm.dispatcher(0);
-  wait_for_first_leader(farm, client);
-  ChildProcess second = farm.dispatcher(1);
-  std::vector<ChildProcess> workers;
-  for (int i = 0; i < 2; ++i) {
-    workers.push_back(
-        worker_node(farm.endpoints(), dir.path() / ("cache-" + std::to_string(i)), 20));
-  }
-  Result<uint64_t> job = submit_synthetic(client, scene, 6);
-  ASSERT_TRUE(job.is_ok()) << job.message();
-  wait_for_units(client, job.value(), 5, std::chrono::seconds(60));
+  std::vector<ChildProcess> dispatchers = start_dispatchers();
+  ChildProcess& first = dispatchers[0];
+  ChildProcess& second = dispatchers[1];
+  std::vector<ChildProcess> workers = start_workers(2, 20);
+  const uint64_t job = job_under_way(6, 5);
+  ASSERT_NE(job, 0u);
   ASSERT_TRUE(farm.server().stop_immediately().is_ok());
   const int status = first.wait_exit(std::chrono::seconds(15));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1)
@@ -273,10 +283,10 @@ TEST_F(FailoverFarm, ADatabaseRestartStopsTheActiveDispatcherAndTheStandbyTakesO
   std::this_thread::sleep_for(std::chrono::seconds(2));  // the standby meets the outage
   ASSERT_TRUE(farm.server().start_again().is_ok());
   EXPECT_EQ(wait_for_takeover(farm, 1), 2);
-  Result<proto::JobStatus> done = client.wait(job.value(), std::chrono::milliseconds(100), nullptr);
+  Result<proto::JobStatus> done = client.wait(job, std::chrono::milliseconds(100), nullptr);
   ASSERT_TRUE(done.is_ok()) << done.message();
   EXPECT_EQ(done->state, proto::JobState::kDone) << done->message;
-  expect_synthetic_outputs(client, job.value(), 6, scene.seed, dir.path() / "out");
+  expect_synthetic_outputs(client, job, 6, scene.seed, dir.path() / "out");
 }
 
 }  // namespace
