@@ -95,6 +95,7 @@ Status DispatcherCore::load(int64_t now_ms) {
     ++job.units_total;
     job.units_affected += row.affected ? 1 : 0;
     frame->second.unit_ids.push_back(row.id);
+    if (job.row.is_simulation()) run_units_[{row.job_id, row.frame}].push_back(row.id);
     if (row.result) {
       ++job.units_done;
     } else {

@@ -416,6 +416,9 @@ class DispatcherCore {
   // By (job, run): the accepted unit whose result is the run's head; its agreeing replicas'
   // workers hold the head state.
   std::map<std::pair<uint64_t, uint32_t>, uint64_t> head_units_;
+  // By (job, run): every unit planned for the run, chunk after chunk (the run's frame holds
+  // only its current chunk's), so that gathering a run's observables reads its own units.
+  std::map<std::pair<uint64_t, uint32_t>, std::vector<uint64_t>> run_units_;
   std::map<uint64_t, std::vector<proto::OutputFile>> job_outputs_;  // simulation outputs
   Status deferred_error_;  // a store failure inside record_malformed()
   std::unique_ptr<FrameEncoder> encoder_;  // set when frames are encoded in the background

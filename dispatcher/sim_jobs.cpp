@@ -134,6 +134,7 @@ Status DispatcherCore::plan_chunk(JobState& job, FrameState& frame) {
     UnitState& unit = units_[u.id];
     unit.row = u;
     frame.unit_ids.push_back(u.id);
+    run_units_[{job.row.id, frame.row.frame}].push_back(u.id);
     ++frame.remaining;
     if (Status s = settle(unit, false); !s) return s;
   }

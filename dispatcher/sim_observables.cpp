@@ -18,9 +18,11 @@ Result<std::vector<sim::ObservedStep>> DispatcherCore::gather_observables(const 
   const sim::ObservationPlan& observed = plan.observation;
   const int fields = sim::field_count(plan.batch.model);
   std::map<uint64_t, sim::ObservedStep> by_step;
-  for (const auto& [id, unit] : units_) {
-    const UnitRow& u = unit.row;
-    if (u.job_id != job.row.id || u.frame != run || !u.result) continue;
+  const auto planned = run_units_.find({job.row.id, run});
+  if (planned == run_units_.end()) return std::vector<sim::ObservedStep>{};
+  for (uint64_t id : planned->second) {
+    const UnitRow& u = units_.at(id).row;
+    if (!u.result) continue;
     const std::vector<uint64_t> steps = sim::sample_steps(observed, u.s0, u.s1 - u.s0);
     if (steps.empty()) continue;
     Result<std::vector<uint8_t>> bytes = store_->observations(*u.result);
