@@ -197,14 +197,17 @@ class Store {
   SqlDb& db() { return *db_; }
   Result<int> schema_version();
 
-  // BEGIN IMMEDIATE; a no-op when a transaction is already open.
+  // Opens a write transaction (SQLite: BEGIN IMMEDIATE), whose first statement is the
+  // leadership's fence when this store leads; a no-op when a transaction is already open.
   Status begin();
   // COMMIT; a no-op when none is open. On error the transaction is rolled back.
   Status commit();
   void rollback();
   bool in_transaction() const { return in_transaction_; }
 
-  // Writes; each requires an open transaction (begin()).
+  // Writes; each requires an open transaction (begin()). On PostgreSQL most are sent in
+  // batches (SqlStatement::run_batched): an error may then surface at a later statement or
+  // at commit(), which fails the transaction either way.
   Result<uint64_t> insert_job(const JobRow& job);  // returns the new id (job.id ignored)
   Status insert_frame(const FrameRow& frame);
   Result<uint64_t> insert_unit(const UnitRow& unit);  // returns the new id
