@@ -58,6 +58,17 @@ class DispatcherPair {
                          state(slot).string(), "--store", url_, "--leader-lease", kLeaseSeconds});
   }
 
+  // Sessions of dispatchers on the database (two per dispatcher: store and blobs), or -1.
+  int64_t dispatcher_connections() const {
+    Result<std::unique_ptr<SqlDb>> db = open_postgres(url_);
+    if (!db) return -1;
+    auto counts = keyed_counts(*db.value(),
+                               "SELECT 'n', COUNT(*) FROM pg_stat_activity"
+                               " WHERE application_name = 'tilefarm-dispatcher'"
+                               " AND pid <> pg_backend_pid()");
+    return counts.count("n") ? counts.at("n") : -1;
+  }
+
   // The leadership's epoch, or -1 when it cannot be read.
   int64_t epoch() const {
     Result<std::unique_ptr<SqlDb>> db = open_postgres(url_);
@@ -118,12 +129,19 @@ class FailoverFarm : public ::testing::Test {
   zmq::context_t context;
   DispatcherClient client{context, farm.endpoints(), riding_through()};
 
-  // Slot a's dispatcher, once it leads, then slot b's as its standby.
+  // Slot a's dispatcher, once it leads, then slot b's, once it waits as the standby (both of
+  // its connections open, its start-up checks done).
   std::vector<ChildProcess> start_dispatchers() {
     std::vector<ChildProcess> dispatchers;
     dispatchers.push_back(farm.dispatcher(0));
     wait_for_first_leader(farm, client);
     dispatchers.push_back(farm.dispatcher(1));
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (farm.dispatcher_connections() < 4 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(farm.dispatcher_connections(), 4) << "the standby did not connect";
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // its key checks, then the wait
     return dispatchers;
   }
   // Synthetic workers given both endpoints, each unit taking `delay_ms`.
@@ -272,7 +290,6 @@ TEST_F(FailoverFarm, APausedLeaderResumedAfterTheTakeoverWritesNothing) {
 TEST_F(FailoverFarm, ADatabaseRestartStopsTheActiveDispatcherAndTheStandbyTakesOver) {
   std::vector<ChildProcess> dispatchers = start_dispatchers();
   ChildProcess& first = dispatchers[0];
-  ChildProcess& second = dispatchers[1];
   std::vector<ChildProcess> workers = start_workers(2, 20);
   const uint64_t job = job_under_way(6, 5);
   ASSERT_NE(job, 0u);
