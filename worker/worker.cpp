@@ -222,7 +222,7 @@ void Worker::device_loop(size_t device) {
     if (completed) ++units_completed_;
     if (first_in_outbox) wake();
     // Nothing else to do: the run's next chunk, while the dispatcher verifies this one.
-    if (idle && sim != nullptr && result_hash) {
+    if (idle && !paused_ && sim != nullptr && result_hash) {
       (void)compute_ahead(*executors_[device], sh.sim_states, *sim, *result_hash);
     }
   }
@@ -264,8 +264,39 @@ void Worker::hand_back_and_leave(zmq::socket_t& socket) {
   socket.set(zmq::sockopt::linger, 500);
 }
 
+void Worker::send_pausing_return(zmq::socket_t& socket, std::vector<uint64_t> lease_ids) {
+  units_handed_back_ += lease_ids.size();
+  proto::UnitReturn back;
+  back.lease_ids = std::move(lease_ids);
+  back.pausing = true;
+  proto::send_envelope(socket, std::nullopt, {0, std::move(back)});
+}
+
+void Worker::follow_idle_policy(zmq::socket_t& socket) {
+  const bool may_work = idle_monitor_->may_work();
+  if (may_work != paused_) return;  // the worker does what the policy says already
+  if (may_work) {
+    paused_ = false;
+    options_.log("resuming: " + idle_monitor_->reason());
+    introduce(socket);  // the hello that restores this worker at the dispatcher
+    return;
+  }
+  paused_ = true;
+  std::vector<uint64_t> queued;
+  {
+    std::lock_guard<std::mutex> lock(shared_->mutex);
+    for (const LeasedUnit& unit : shared_->queue) queued.push_back(lease_of(unit));
+    shared_->queue.clear();
+  }
+  options_.log("pausing: " + idle_monitor_->reason() + " (" + std::to_string(queued.size()) +
+               " queued units handed back; running units finish)");
+  send_pausing_return(socket, std::move(queued));
+}
+
 void Worker::introduce(zmq::socket_t& socket) {
   proto::send_envelope(socket, std::nullopt, {0, hello()});
+  // The hello restores a paused worker at the dispatcher: a paused one says so right after.
+  if (paused_) send_pausing_return(socket, {});
   // Blob requests sent before may have died with a connection or a dispatcher: asked again
   // after the hello, so that the dispatcher answers them.
   std::lock_guard<std::mutex> lock(shared_->mutex);
@@ -296,6 +327,7 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
       hand_back_and_leave(socket);
       return true;
     }
+    if (idle_monitor_) follow_idle_policy(socket);
     for (;;) {
       Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(socket, false);
       if (!raw) {
@@ -315,7 +347,13 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
       }
       last_heard = Clock::now();
       *heard = true;
-      if (auto* grant = std::get_if<proto::LeaseGrant>(&msg->body)) {
+      if (auto* grant = std::get_if<proto::LeaseGrant>(&msg->body); grant && paused_) {
+        // Granted before the dispatcher read our pause: back at once, unstarted.
+        std::vector<uint64_t> leases;
+        for (const proto::RenderUnitSpec& spec : grant->units) leases.push_back(spec.lease_id);
+        for (const proto::SimUnitSpec& spec : grant->sim_units) leases.push_back(spec.lease_id);
+        send_pausing_return(socket, std::move(leases));
+      } else if (grant != nullptr) {
         std::lock_guard<std::mutex> lock(sh.mutex);
         for (proto::RenderUnitSpec& spec : grant->units) sh.queue.push_back(std::move(spec));
         for (proto::SimUnitSpec& spec : grant->sim_units) sh.queue.push_back(std::move(spec));
@@ -380,6 +418,16 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
 }
 
 Status Worker::run() {
+  if (options_.idle) {
+    idle_monitor_ = std::make_unique<IdleMonitor>(
+        options_.idle,
+        options_.idle_check_interval_ms > 0 ? options_.idle_check_interval_ms
+                                            : options_.heartbeat_interval_ms,
+        options_.idle_hold_ms, [this] { wake(); });
+    idle_monitor_->start();
+    paused_ = !idle_monitor_->may_work();
+    if (paused_) options_.log("starting paused: " + idle_monitor_->reason());
+  }
   std::vector<std::thread> devices;
   for (size_t i = 0; i < executors_.size(); ++i) devices.emplace_back([this, i] { device_loop(i); });
   Status status;
@@ -423,6 +471,7 @@ Status Worker::run() {
   stop_ = true;
   shared_->work_ready.notify_all();
   for (std::thread& t : devices) t.join();
+  if (idle_monitor_) idle_monitor_->stop();
   return status;
 }
 

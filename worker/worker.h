@@ -16,7 +16,13 @@
 //   so heartbeats flow while devices are busy;
 // - assets are fetched once per bundle into the AssetCache (BlobRequest / BlobReply);
 // - request_stop() (safe from a signal handler) makes run() hand every unfinished unit back
-//   (UnitReturn, leaving) and return after the device threads finish their current unit.
+//   (UnitReturn, leaving) and return after the device threads finish their current unit;
+// - with an idle policy (WorkerOptions::idle, idle_policy.h), when the machine stops being idle
+//   the worker pauses: it hands its queued units back (UnitReturn, pausing), so that the
+//   dispatcher leases it nothing more, and returns at once any grant that crossed the pause;
+//   its running units finish and their results go out as usual, and heartbeats go on. When the
+//   machine is idle again it resumes by saying hello again. A reconnection while paused says
+//   hello and pauses again at once.
 //
 // Thread safety: run() on one thread; request_stop() from any thread or a signal handler.
 #pragma once
@@ -35,6 +41,8 @@
 #include "kernels/status.h"
 #include "worker/asset_cache.h"
 #include "worker/executor.h"
+#include "worker/idle_monitor.h"
+#include "worker/idle_policy.h"
 
 namespace tf {
 
@@ -61,6 +69,12 @@ struct WorkerOptions {
   // Testing aid (`--misbehave garbage`, misbehaving_executor.h): when non-zero, every result
   // goes out as a frame of this many random bytes instead of a message. 0 for honest workers.
   size_t garbage_result_bytes = 0;
+  // When the worker may work (idle_policy.h); null: always. Asked every idle_check_interval_ms
+  // (0: every heartbeat interval) on a thread of its own; a verdict must hold for
+  // idle_hold_ms before the worker pauses or resumes (0: at once).
+  std::shared_ptr<IdleSource> idle;
+  int64_t idle_check_interval_ms = 0;
+  int64_t idle_hold_ms = 5000;
 };
 
 class Worker {
@@ -78,6 +92,10 @@ class Worker {
   void request_stop();
 
   uint64_t units_completed() const { return units_completed_; }
+  // Whether the worker is paused by its idle policy now.
+  bool paused() const { return paused_; }
+  // Leased units handed back unstarted because the worker paused (or was paused when they came).
+  uint64_t units_handed_back() const { return units_handed_back_; }
 
  private:
   struct Shared;
@@ -93,6 +111,10 @@ class Worker {
   // connection, or a restarted dispatcher's HelloRequired).
   void introduce(zmq::socket_t& socket);
   void hand_back_and_leave(zmq::socket_t& socket);
+  // Pauses or resumes when the idle policy's state differs from the worker's (socket thread).
+  void follow_idle_policy(zmq::socket_t& socket);
+  // Sends a pausing UnitReturn of `lease_ids` (none: only the pause).
+  void send_pausing_return(zmq::socket_t& socket, std::vector<uint64_t> lease_ids);
 
   zmq::context_t& context_;
   std::string endpoint_;  // the dispatcher of the list this connection goes to
@@ -104,6 +126,9 @@ class Worker {
   int wake_fd_ = -1;  // eventfd: device threads and request_stop() wake the socket thread
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> units_completed_{0};
+  std::unique_ptr<IdleMonitor> idle_monitor_;  // set during run() with an idle policy
+  std::atomic<bool> paused_{false};
+  std::atomic<uint64_t> units_handed_back_{0};
 };
 
 }  // namespace tf

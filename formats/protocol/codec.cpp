@@ -231,6 +231,7 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
             auto o = b.initUnitReturn();
             set_list(o.initLeaseIds(list_size(m.lease_ids)), m.lease_ids);
             o.setLeaving(m.leaving);
+            o.setPausing(m.pausing);
           },
           [&](const BlobRequest& m) { b.initBlobRequest().setHash(as_data(m.hash)); },
           [&](const LeaseGrant& m) { write(b.initLeaseGrant(), m); },
@@ -432,6 +433,7 @@ Body read_body(wire::Envelope::Body::Reader b) {
       UnitReturn m;
       for (uint64_t id : r.getLeaseIds()) m.lease_ids.push_back(id);
       m.leaving = r.getLeaving();
+      m.pausing = r.getPausing();
       return m;
     }
     case WhichBody::BLOB_REQUEST:

@@ -88,6 +88,9 @@ struct UnitFailure {
 struct UnitReturn {
   std::vector<uint64_t> lease_ids;  // leases handed back unfinished
   bool leaving = false;             // the worker shuts down after this
+  // The worker's machine is busy (worker/idle_policy.h): lease it nothing until its next
+  // WorkerHello. Its running units still finish and their results come as usual.
+  bool pausing = false;
   bool operator==(const UnitReturn&) const = default;
 };
 struct BlobRequest {

@@ -167,6 +167,7 @@ struct UnitFailure {
 struct UnitReturn {
   leaseIds @0 :List(UInt64);
   leaving @1 :Bool;      # the worker is shutting down: forget it after this
+  pausing @2 :Bool;      # its machine is busy: lease it nothing until its next hello
 }
 
 struct BlobRequest {

@@ -127,6 +127,29 @@ TEST(ProtocolCodec, SubmitJobFromAPeerThatOmitsVerificationGetsTheDefaults) {
   EXPECT_EQ(decoded.max_replicas, 0u);
 }
 
+TEST(ProtocolCodec, UnitReturnSaysWhetherTheWorkerPausesOrLeaves) {
+  for (const UnitReturn& sent : {UnitReturn{{4, 5}, false, true}, UnitReturn{{4, 5}, true, false},
+                                 UnitReturn{{}, false, true}}) {
+    Result<Envelope> got = decode_message(encode_message({3, sent}), roles(Role::kWorker));
+    ASSERT_TRUE(got.is_ok()) << got.message();
+    const UnitReturn& decoded = std::get<UnitReturn>(got->body);
+    EXPECT_EQ(decoded.lease_ids, sent.lease_ids);
+    EXPECT_EQ(decoded.leaving, sent.leaving);
+    EXPECT_EQ(decoded.pausing, sent.pausing);
+  }
+  // An older worker never sets the field: its returns decode as not pausing.
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<wire::Envelope>();
+  root.setProtocolVersion(kProtocolVersion);
+  root.getBody().initUnitReturn().initLeaseIds(1).set(0, 9);
+  const kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
+  const auto bytes = words.asBytes();
+  Result<Envelope> old =
+      decode_message(std::span<const uint8_t>(bytes.begin(), bytes.size()), roles(Role::kWorker));
+  ASSERT_TRUE(old.is_ok()) << old.message();
+  EXPECT_EQ(std::get<UnitReturn>(old->body), (UnitReturn{{9}, false, false}));
+}
+
 TEST(ProtocolCodec, UnalignedFramesDecode) {
   const std::vector<uint8_t> bytes = encode_message({5, StatusRequest{9}});
   std::vector<uint8_t> shifted(bytes.size() + 1);
