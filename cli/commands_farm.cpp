@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/local_run.h"
+#include "cli/log_output.h"
 #include "cli/progress.h"
 #include "dispatcher/postgres_db.h"
 #include "dispatcher/server.h"
@@ -87,6 +88,7 @@ void print_statuses(const std::vector<proto::JobStatus>& jobs, bool json, bool o
 }  // namespace
 
 int dispatcher(const DispatcherArgs& args) {
+  set_log_component("dispatcher");
   const std::string& listen = args.listen;
   const std::string& state_dir = args.state_dir;
   Result<DispatcherSecurity> security = dispatcher_security(args);
@@ -94,13 +96,12 @@ int dispatcher(const DispatcherArgs& args) {
   zmq::context_t context;
   DispatcherServerOptions options;
   options.endpoint = listen;
+  options.log = library_log_sink("dispatcher");
   options.core.state_dir = state_dir;
   options.core.store_url = args.store_url;
   options.core.leadership.lease_ms = static_cast<int64_t>(args.leader_lease_seconds * 1000);
   options.core.leadership.stop_waiting = [] { return g_stop_requested != 0; };
-  options.core.leadership.log = [](const std::string& line) {
-    std::fprintf(stderr, "tilefarm: %s\n", line.c_str());
-  };
+  options.core.leadership.log = library_log_sink("leadership", "tilefarm");
   options.core.trust = args.trust;
   if (!args.auditor_allow_file.empty()) {
     Result<std::set<std::string>> auditors = proto::read_key_list(args.auditor_allow_file);
@@ -113,10 +114,9 @@ int dispatcher(const DispatcherArgs& args) {
   if (!server) return fail(server.message(), g_stop_requested ? kExitOk : kExitBadInput);
   g_server = server.value().get();
   if (g_stop_requested) server.value()->request_stop();
-  std::fprintf(stderr, "tilefarm: dispatcher listening on %s, state in %s\n",
-               server.value()->endpoint().c_str(),
-               args.store_url.empty() ? state_dir.c_str()
-                                      : redact_database_url(args.store_url).c_str());
+  write_log(LogLevel::kInfo,
+            "dispatcher listening on " + server.value()->endpoint() + ", state in " +
+                (args.store_url.empty() ? state_dir : redact_database_url(args.store_url)));
   Status s = server.value()->run();
   g_server = nullptr;
   if (!s) return fail(s.message(), kExitJobFailed);
@@ -124,6 +124,7 @@ int dispatcher(const DispatcherArgs& args) {
 }
 
 int worker(const WorkerArgs& args) {
+  set_log_component("worker");
   Result<std::vector<std::unique_ptr<UnitExecutor>>> executors =
       make_executors(args.backend, args.devices);
   if (!executors) return fail(executors.message(), kExitBadInput);
@@ -135,8 +136,9 @@ int worker(const WorkerArgs& args) {
       return fail("--misbehave-after does not apply to garbage (the worker garbles every result)",
                   kExitBadInput);
     }
-    std::fprintf(stderr, "tilefarm: this worker misbehaves on purpose (%s, after %llu units): a testing aid\n",
-                 args.misbehave.c_str(), static_cast<unsigned long long>(args.misbehave_after));
+    write_log(LogLevel::kWarning, "this worker misbehaves on purpose (" + args.misbehave +
+                                      ", after " + std::to_string(args.misbehave_after) +
+                                      " units): a testing aid");
     const auto units_seen = std::make_shared<std::atomic<uint64_t>>(0);
     for (auto& e : executors.value()) {
       e = std::make_unique<MisbehavingExecutor>(
@@ -153,6 +155,7 @@ int worker(const WorkerArgs& args) {
   options.dispatcher_endpoint = args.dispatcher;
   options.transport = std::move(transport.value());
   options.cache_dir = args.cache_dir;  // empty: a folder per worker key (WorkerOptions)
+  options.log = library_log_sink("worker");
   options.units_per_device = args.units_per_device;
   options.garbage_result_bytes = garbage_result_bytes;
   Result<std::unique_ptr<Worker>> w = Worker::create(context, options, std::move(executors.value()));

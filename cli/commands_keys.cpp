@@ -3,16 +3,16 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/log_output.h"
 #include "formats/protocol/curve_keys.h"
 
 namespace tf::cli {
 namespace {
 
 void warn_insecure(const std::string& endpoint) {
-  std::fprintf(stderr,
-               "tilefarm: WARNING: --insecure: plain tcp to %s. Nothing is encrypted or "
-               "authenticated; use it for local experiments only.\n",
-               endpoint.c_str());
+  write_log(LogLevel::kWarning, "WARNING: --insecure: plain tcp to " + endpoint +
+                                    ". Nothing is encrypted or authenticated; use it for local "
+                                    "experiments only.");
 }
 
 }  // namespace
@@ -42,13 +42,14 @@ Result<proto::TransportOptions> peer_transport(const std::string& endpoint,
   Result<proto::CurveKeypair> keys = proto::load_or_create_keypair(key_path.value(), &created);
   if (!keys) return Error{keys.message()};
   if (created) {
-    std::fprintf(stderr,
-                 "tilefarm: created the keypair %s; its public key (also in %s.pub) is\n  %s\n"
-                 "  the dispatcher knows you by this key%s\n",
-                 key_path->c_str(), key_path->c_str(), keys->public_key.c_str(),
-                 default_key_name == "client.key"
-                     ? ": its operator must add it to the --client-allow list before you can submit"
-                     : "");
+    write_log(LogLevel::kInfo,
+              "created the keypair " + key_path->string() + "; its public key (also in " +
+                  key_path->string() + ".pub) is\n  " + keys->public_key +
+                  "\n  the dispatcher knows you by this key" +
+                  (default_key_name == "client.key"
+                       ? ": its operator must add it to the --client-allow list before you can "
+                         "submit"
+                       : ""));
   }
   transport.curve = proto::CurveOptions{keys->public_key, keys->secret_key, server_key.value(), ""};
   return transport;
@@ -67,8 +68,9 @@ Result<DispatcherSecurity> dispatcher_security(const DispatcherArgs& args) {
   security.insecure = args.insecure;
   if (!proto::needs_curve(args.listen) || args.insecure) {
     if (!args.worker_allow_file.empty() || !args.client_allow_file.empty() || !args.ban_file.empty()) {
-      std::fprintf(stderr, "tilefarm: note: allow and ban lists apply to CurveZMQ (tcp without "
-                           "--insecure) only; they are ignored here\n");
+      write_log(LogLevel::kWarning,
+                "note: allow and ban lists apply to CurveZMQ (tcp without --insecure) only; they "
+                "are ignored here");
     }
     return security;
   }
@@ -80,19 +82,21 @@ Result<DispatcherSecurity> dispatcher_security(const DispatcherArgs& args) {
   bool created = false;
   Result<proto::CurveKeypair> keys = proto::load_or_create_keypair(key_path, &created);
   if (!keys) return Error{keys.message()};
-  std::fprintf(stderr,
-               "tilefarm: dispatcher key %s%s; hand its public key to workers and clients "
-               "(--server-key, or the file %s.pub):\n  %s\n",
-               key_path.c_str(), created ? " (created now)" : "", key_path.c_str(),
-               keys->public_key.c_str());
-  std::fprintf(stderr, "tilefarm: workers: %s; clients: %zu allowed; %zu keys banned\n",
-               security.access.worker_allow
-                   ? (std::to_string(security.access.worker_allow->size()) + " allowed").c_str()
-                   : "open enrollment",
-               security.access.client_allow.size(), security.access.banned.size());
+  write_log(LogLevel::kInfo, "dispatcher key " + key_path.string() +
+                                 (created ? " (created now)" : "") +
+                                 "; hand its public key to workers and clients (--server-key, or "
+                                 "the file " +
+                                 key_path.string() + ".pub):\n  " + keys->public_key);
+  write_log(LogLevel::kInfo,
+            "workers: " +
+                (security.access.worker_allow
+                     ? std::to_string(security.access.worker_allow->size()) + " allowed"
+                     : std::string("open enrollment")) +
+                "; clients: " + std::to_string(security.access.client_allow.size()) +
+                " allowed; " + std::to_string(security.access.banned.size()) + " keys banned");
   if (security.access.client_allow.empty()) {
-    std::fprintf(stderr,
-                 "tilefarm: no --client-allow list: no client can submit or read jobs over tcp\n");
+    write_log(LogLevel::kWarning,
+              "no --client-allow list: no client can submit or read jobs over tcp");
   }
   security.keypair = std::move(keys.value());
   return security;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cli/log_output.h"
 #include "worker/backend_executor.h"
 
 namespace tf::cli {
@@ -27,7 +28,7 @@ void reuse_freed_memory() {
 }
 
 int fail(const std::string& message, int code) {
-  std::fprintf(stderr, "tilefarm: %s\n", message.c_str());
+  write_log(LogLevel::kError, message);
   return code;
 }
 

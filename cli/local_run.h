@@ -21,7 +21,7 @@ namespace tf::cli {
 // thresholds raised; elsewhere a no-op). Call once, before any thread starts.
 void reuse_freed_memory();
 
-// Prints "tilefarm: MESSAGE" on stderr and returns `code`.
+// Prints "tilefarm: MESSAGE" on stderr (an error line in --log-format json) and returns `code`.
 int fail(const std::string& message, int code);
 
 // One executor per device of `backend`, or `workers` of them (0: one per device) opened

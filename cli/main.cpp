@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/local_run.h"
+#include "cli/log_output.h"
 
 // --dispatcher of the client commands.
 constexpr const char* kDispatcherHelp =
@@ -17,6 +18,16 @@ int main(int argc, char** argv) {
   CLI::App app{"tilefarm: a distributed rendering and simulation farm"};
   app.require_subcommand(1);
   int code = kExitOk;
+  // --log-format, before the subcommand or on the long-running commands themselves.
+  const auto add_log_format = [](CLI::App* cmd) {
+    cmd->add_option_function<std::string>(
+           "--log-format",
+           [](const std::string& name) { set_log_format(parse_log_format(name).value()); },
+           "Log lines on stderr of the dispatcher and worker: text (default) or json (one object "
+           "a line: time, level, component, message)")
+        ->check(CLI::IsMember({"text", "json"}));
+  };
+  add_log_format(&app);
 
   RenderArgs render_args;
   auto* render_cmd = app.add_subcommand("render", "Render a scene on an embedded local farm");
@@ -72,6 +83,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   dispatcher_cmd->add_option("--spot-check-rate", dispatcher_args.trust.spot_check_rate, "Share of a trusted key's units still verified by a second replica")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  add_log_format(dispatcher_cmd);
   dispatcher_cmd->callback([&] { code = dispatcher(dispatcher_args); });
 
   std::string key_output;
@@ -102,6 +114,7 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--misbehave-after", worker_args.misbehave_after,
                          "Testing aid: stay honest for the first N units, then misbehave")
       ->needs(misbehave);
+  add_log_format(worker_cmd);
   worker_cmd->callback([&] { code = worker(worker_args); });
 
   SubmitArgs submit_args;
