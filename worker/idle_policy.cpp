@@ -37,7 +37,7 @@ Result<std::unique_ptr<IdleSource>> make_idle_source(const IdlePolicyOptions& op
     if (opened) {
       nvml = std::move(opened.value());
     } else {
-      note("NVML: " + opened.message());
+      note("NVML is not available: " + opened.message());
     }
   }
   if (options.when == "always") {

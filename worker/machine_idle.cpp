@@ -59,7 +59,7 @@ IdleMachineSource::IdleMachineSource(double idle_minutes, double max_other_load,
       readings_(std::move(readings)),
       note_(note ? std::move(note) : [](const std::string&) {}) {
   if (!readings_.gpus) {
-    note_("NVML is not available: other processes' use of the GPU is not checked");
+    note_("other processes' use of the GPU is not checked (no NVML)");
     said_no_gpu_processes_ = true;
   }
 }
@@ -130,8 +130,8 @@ GpuLimitSource::GpuLimitSource(double max_temp_c, double max_power_w, MachineRea
       readings_(std::move(readings)),
       note_(note ? std::move(note) : [](const std::string&) {}) {
   if (!readings_.gpus) {
-    if (max_temp_c_ > 0) note_("--max-gpu-temp cannot be enforced: NVML is not available");
-    if (max_power_w_ > 0) note_("--max-power cannot be enforced: NVML is not available");
+    if (max_temp_c_ > 0) note_("--max-gpu-temp cannot be enforced (no NVML)");
+    if (max_power_w_ > 0) note_("--max-power cannot be enforced (no NVML)");
     said_no_temp_ = said_no_power_ = true;
   }
 }
