@@ -60,6 +60,8 @@ struct DispatcherArgs {
   std::string ban_file;
   std::string auditor_allow_file;  // the operator's auditor worker keys (trusted from the start)
   TrustPolicy trust;
+  std::string http;             // ADDRESS:PORT of the dashboard and /metrics; empty: none
+  std::string http_token_file;  // the token every dashboard request must carry
 };
 // The dispatcher's keypair (STATE/dispatcher.key, created on first start; its public key is
 // printed) and access lists, for a tcp:// endpoint without `insecure`.
@@ -77,6 +79,13 @@ struct WorkerArgs {
   ClientSecurityArgs security;
   std::string misbehave;  // testing aid: wrong|lazy|copy|slow|garbage|collude (misbehaving_executor.h)
   uint64_t misbehave_after = 0;  // honest for this many units first
+  // When the worker may work (worker/idle_policy.h): always, idle, or HH:MM-HH:MM local time.
+  std::string when = "always";
+  double idle_minutes = 5;       // idle: no user input for this long
+  double max_other_load = 0.25;  // idle: other processes' share of the CPUs at most
+  double max_gpu_temp = 0;       // pause above this GPU temperature (C); 0: no limit
+  double max_power = 0;          // pause above this GPU board power (W); 0: no limit
+  double idle_hold_seconds = 5;  // a change must hold this long before the worker follows it
 };
 int worker(const WorkerArgs& args);
 

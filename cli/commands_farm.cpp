@@ -12,7 +12,9 @@
 #include "cli/local_run.h"
 #include "cli/log_output.h"
 #include "cli/progress.h"
+#include "dispatcher/dashboard/dashboard_server.h"
 #include "dispatcher/postgres_db.h"
+#include "dispatcher/trust_queries.h"
 #include "dispatcher/server.h"
 #include "formats/protocol/curve_keys.h"
 #include "worker/backend_executor.h"
@@ -85,6 +87,25 @@ void print_statuses(const std::vector<proto::JobStatus>& jobs, bool json, bool o
   std::fflush(stdout);
 }
 
+// --http and --http-token, checked before the dispatcher starts: a dashboard that may not
+// listen where asked stops the command at once.
+Result<DashboardOptions> dashboard_options(const DispatcherArgs& args) {
+  if (args.http.empty()) return Error{"--http-token needs --http ADDRESS:PORT"};
+  Result<HttpAddress> address = parse_http_address(args.http);
+  if (!address) return Error{address.message()};
+  DashboardOptions options;
+  options.address = address.value();
+  if (!args.http_token_file.empty()) {
+    Result<std::string> token = read_token_file(args.http_token_file);
+    if (!token) return Error{token.message()};
+    options.token = std::move(token.value());
+  }
+  if (Status s = check_exposure(options.address, options.token.has_value()); !s) {
+    return Error{s.message()};
+  }
+  return options;
+}
+
 }  // namespace
 
 int dispatcher(const DispatcherArgs& args) {
@@ -109,6 +130,13 @@ int dispatcher(const DispatcherArgs& args) {
     options.core.auditors = std::move(auditors.value());
   }
   options.security = std::move(security.value());
+  std::optional<DashboardOptions> dashboard;
+  if (!args.http.empty() || !args.http_token_file.empty()) {
+    Result<DashboardOptions> parsed = dashboard_options(args);
+    if (!parsed) return fail(parsed.message(), kExitBadInput);
+    dashboard = std::move(parsed.value());
+    options.core.board = std::make_shared<FarmBoard>();
+  }
   install_stop_handlers();  // a standby waiting for the leadership stops on SIGTERM too
   Result<std::unique_ptr<DispatcherServer>> server = DispatcherServer::start(context, options);
   if (!server) return fail(server.message(), g_stop_requested ? kExitOk : kExitBadInput);
@@ -117,6 +145,20 @@ int dispatcher(const DispatcherArgs& args) {
   write_log(LogLevel::kInfo,
             "dispatcher listening on " + server.value()->endpoint() + ", state in " +
                 (args.store_url.empty() ? state_dir : redact_database_url(args.store_url)));
+  // The dashboard serves the active dispatcher only: a standby starts it once it leads.
+  std::unique_ptr<DashboardServer> web;
+  if (dashboard) {
+    Result<std::unique_ptr<DashboardServer>> started = DashboardServer::start(
+        *dashboard, options.core.board, server.value()->blobs(),
+        [state_dir, url = args.store_url] { return open_store_read_only(state_dir, url); });
+    if (!started) {
+      g_server = nullptr;
+      return fail(started.message(), kExitBadInput);
+    }
+    web = std::move(started.value());
+    write_log(LogLevel::kInfo, "dashboard and /metrics on " + web->url() +
+                                   (dashboard->token ? " (token required)" : ""));
+  }
   Status s = server.value()->run();
   g_server = nullptr;
   if (!s) return fail(s.message(), kExitJobFailed);
@@ -150,6 +192,15 @@ int worker(const WorkerArgs& args) {
   }
   Result<proto::TransportOptions> transport = peer_transport(args.dispatcher, args.security, "worker.key");
   if (!transport) return fail(transport.message(), kExitBadInput);
+  IdlePolicyOptions idle;
+  idle.when = args.when;
+  idle.idle_minutes = args.idle_minutes;
+  idle.max_other_load = args.max_other_load;
+  idle.max_gpu_temp_c = args.max_gpu_temp;
+  idle.max_power_w = args.max_power;
+  idle.log = library_log_sink("worker");
+  Result<std::unique_ptr<IdleSource>> idle_source = make_idle_source(idle);
+  if (!idle_source) return fail(idle_source.message(), kExitBadInput);
   zmq::context_t context;
   WorkerOptions options;
   options.dispatcher_endpoint = args.dispatcher;
@@ -158,6 +209,17 @@ int worker(const WorkerArgs& args) {
   options.log = library_log_sink("worker");
   options.units_per_device = args.units_per_device;
   options.garbage_result_bytes = garbage_result_bytes;
+  // "always" without GPU limits needs no policy: the worker works as it always did.
+  if (args.when != "always" || args.max_gpu_temp > 0 || args.max_power > 0) {
+    options.idle = std::move(idle_source.value());
+    options.idle_hold_ms = static_cast<int64_t>(args.idle_hold_seconds * 1000);
+    char limits[160] = "";
+    if (args.when == "idle") {
+      std::snprintf(limits, sizeof limits, " (no user input for %g min, other CPU load at most %g%%)",
+                    args.idle_minutes, args.max_other_load * 100);
+    }
+    write_log(LogLevel::kInfo, "works only when: " + args.when + limits);
+  }
   Result<std::unique_ptr<Worker>> w = Worker::create(context, options, std::move(executors.value()));
   if (!w) return fail(w.message(), kExitBadInput);
   g_worker = w.value().get();

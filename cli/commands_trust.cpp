@@ -106,19 +106,11 @@ Result<std::unique_ptr<TrustSource>> open_source(const TrustSourceArgs& args) {
     return Error{"give exactly one of --state DIR (read a state folder), --store URL (read a"
                  " farm's PostgreSQL database) or --dispatcher ENDPOINT"};
   }
-  if (!args.state_dir.empty()) {
-    auto db = open_state_read_only(args.state_dir);
-    if (!db) return Error{db.message()};
-    std::optional<LedgerPublicKey> key;
-    if (auto k = read_ledger_public_key(args.state_dir)) key = k.value();
-    return std::unique_ptr<TrustSource>(std::make_unique<StoreSource>(std::move(db.value()), key));
-  }
-  if (!args.store_url.empty()) {
-    auto db = open_database_read_only(args.store_url);
-    if (!db) return Error{db.message()};
-    std::optional<LedgerPublicKey> key;
-    if (auto k = farm_ledger_public_key(*db.value())) key = k.value();
-    return std::unique_ptr<TrustSource>(std::make_unique<StoreSource>(std::move(db.value()), key));
+  if (args.dispatcher.empty()) {
+    Result<ReadOnlyStore> store = open_store_read_only(args.state_dir, args.store_url);
+    if (!store) return Error{store.message()};
+    return std::unique_ptr<TrustSource>(
+        std::make_unique<StoreSource>(std::move(store->db), store->ledger_key));
   }
   Result<ClientOptions> options = client_options(args.dispatcher, args.security);
   if (!options) return Error{options.message()};

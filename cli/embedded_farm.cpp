@@ -21,6 +21,7 @@ Result<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::start(
   server_options.core.state_dir = options.state_dir;
   server_options.core.store_url = options.store_url;
   server_options.core.heartbeat_interval_ms = options.heartbeat_interval_ms;
+  server_options.core.board = options.board;
   Result<std::unique_ptr<DispatcherServer>> server =
       DispatcherServer::start(farm->context_, std::move(server_options));
   if (!server) return Error{server.message()};

@@ -29,6 +29,8 @@ struct EmbeddedFarmOptions {
   std::string store_url;  // empty: SQLite in state_dir; else PostgreSQL (DispatcherConfig)
   uint32_t units_per_device = 2;
   int64_t heartbeat_interval_ms = 1000;
+  // Where the dispatcher shows the farm to a dashboard (farm_board.h); null: nowhere.
+  std::shared_ptr<FarmBoard> board;
 };
 
 class EmbeddedFarm {
@@ -40,6 +42,8 @@ class EmbeddedFarm {
 
   DispatcherClient& client() { return *client_; }
   const std::string& endpoint() const { return endpoint_; }
+  // The dispatcher's blobs (a handle usable from any thread), for a dashboard.
+  BlobStore blobs() const { return server_->blobs(); }
 
  private:
   EmbeddedFarm() = default;

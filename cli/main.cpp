@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   dispatcher_cmd->add_option("--spot-check-rate", dispatcher_args.trust.spot_check_rate, "Share of a trusted key's units still verified by a second replica")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  dispatcher_cmd->add_option("--http", dispatcher_args.http, "Serve the read-only web dashboard and Prometheus /metrics on ADDRESS:PORT (e.g. 127.0.0.1:8080); off by default. Off loopback it needs --http-token");
+  dispatcher_cmd->add_option("--http-token", dispatcher_args.http_token_file, "File whose first line is the token every dashboard request must carry (Authorization: Bearer TOKEN, or ?token=TOKEN in a browser)");
   add_log_format(dispatcher_cmd);
   dispatcher_cmd->callback([&] { code = dispatcher(dispatcher_args); });
 
@@ -104,6 +106,28 @@ int main(int argc, char** argv) {
                         "Asset cache folder (default: $XDG_CACHE_HOME/tilefarm/worker-<key hash>)");
   worker_cmd->add_option("--units-per-device", worker_args.units_per_device, "Units in flight per device")
       ->check(CLI::Range(1, 64));
+  worker_cmd->add_option("--when", worker_args.when,
+                         "When this worker may work: always (default); idle (nobody has used the machine for --idle-minutes, "
+                         "other processes use at most --max-other-load of the CPUs, and no other process computes on an NVIDIA GPU); "
+                         "or a daily window of local time HH:MM-HH:MM (22:00-06:00 runs across midnight). When it may not, the "
+                         "worker hands its queued units back, finishes the running ones and takes no new work until it may again; "
+                         "credit and reputation are not affected")
+      ->capture_default_str();
+  worker_cmd->add_option("--idle-minutes", worker_args.idle_minutes,
+                         "With --when idle: minutes without keyboard or mouse input (systemd-logind's idle hint) before the machine counts as idle")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  worker_cmd->add_option("--max-other-load", worker_args.max_other_load,
+                         "With --when idle: the largest share of all CPUs (0 to 1) that other processes may use while this worker works")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  worker_cmd->add_option("--max-gpu-temp", worker_args.max_gpu_temp,
+                         "Pause while an NVIDIA GPU is hotter than this many degrees C (read with NVML; default: no limit)")
+      ->check(CLI::PositiveNumber);
+  worker_cmd->add_option("--max-power", worker_args.max_power,
+                         "Pause while an NVIDIA GPU draws more than this many watts (read with NVML; default: no limit)")
+      ->check(CLI::PositiveNumber);
+  worker_cmd->add_option("--idle-hold", worker_args.idle_hold_seconds,
+                         "Seconds a change between idle and busy must last before the worker pauses or resumes (avoids flapping)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   add_security_flags(worker_cmd, worker_args.security);
   auto* misbehave =
       worker_cmd->add_option("--misbehave", worker_args.misbehave,

@@ -19,6 +19,12 @@ find_package(PostgreSQL REQUIRED)  # libpq only (libpq-dev); the server is for t
 find_package(nlohmann_json REQUIRED)
 find_package(assimp REQUIRED)  # meshes (OBJ, glTF, PLY) given directly to the scene loader
 find_package(CLI11 REQUIRED)
+# cpp-httplib (libcpp-httplib-dev) ships no CMake config: its header and compiled library.
+find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+find_library(HTTPLIB_LIBRARY cpp-httplib REQUIRED)
+add_library(httplib::httplib UNKNOWN IMPORTED)
+set_target_properties(httplib::httplib PROPERTIES IMPORTED_LOCATION "${HTTPLIB_LIBRARY}"
+                      INTERFACE_INCLUDE_DIRECTORIES "${HTTPLIB_INCLUDE_DIR}")
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
 

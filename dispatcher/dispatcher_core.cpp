@@ -1,6 +1,7 @@
 #include "dispatcher/dispatcher_core.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <random>
 #include <set>
@@ -165,7 +166,12 @@ Status DispatcherCore::commit() {
     }
     changed_records_.clear();
   }
-  return store_->commit();
+  if (!config_.board || !store_->in_transaction()) return store_->commit();
+  const auto start = std::chrono::steady_clock::now();
+  Status committed = store_->commit();
+  config_.board->commit_latency().record(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return committed;
 }
 
 Status DispatcherCore::handle(const std::string& peer, const std::string& peer_key,
@@ -238,6 +244,8 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const std::str
       if (Status s = end_lease(id, LeaseEnd::kCancelled); !s) return s;
     }
     if (returned->leaving) return forget_worker(peer);
+    // Handed back, not abandoned: kCancelled above is no fault of the worker.
+    if (returned->pausing) worker.paused = true;
     return Status::ok();
   }
   return Status::ok();  // WorkerHeartbeat, BlobRequest: handled above
@@ -255,6 +263,13 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
   w.slots = static_cast<uint32_t>(std::clamp<uint64_t>(slots, 1, config_.max_slots_per_worker));
   w.last_seen_ms = now_ms;
   w.said_hello = true;
+  w.devices.clear();
+  for (const proto::DeviceOffer& d : hello.devices) {
+    if (w.devices.size() == WorkerState::kMaxDevicesShown) break;
+    w.devices.push_back(d.backend + " " + std::to_string(d.index) + ": " + d.name + " (kernel " +
+                        d.kernel_version + ")");
+  }
+  w.paused = false;  // a paused worker resumes by saying hello again
   WorkerRecord& record = record_of(peer_key);
   if (record.name != w.name || record.owner != w.owner) {
     record.name = w.name;
@@ -337,7 +352,7 @@ Status DispatcherCore::forget_worker(const std::string& peer) {
 
 Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms,
                                 std::vector<Outgoing>* out) {
-  if (record_of(worker.key).quarantined) return Status::ok();
+  if (worker.paused || record_of(worker.key).quarantined) return Status::ok();
   proto::LeaseGrant grant;
   size_t held = leases_.count_held_by(peer);
   const int64_t lease_ms = int64_t{config_.lease_seconds} * 1000;
@@ -465,16 +480,20 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
 }
 
 bool DispatcherCore::eligible(const WorkerState& worker) const {
-  return worker.said_hello && !quarantined(worker.key);
+  return worker.said_hello && !worker.paused && !quarantined(worker.key);
 }
 
 std::string DispatcherCore::unserved_reason(const JobState& job) const {
   if (!job.active() || job.units_done >= job.units_total) return {};
   // Replicas of a unit go to distinct keys and distinct owners: the workers that can hold
   // replicas of one unit together are at most the distinct owners among eligible workers.
-  std::set<std::string> owners;
+  std::set<std::string> owners, paused_owners;
   for (const auto& [peer, w] : workers_) {
     if (eligible(w)) owners.insert(w.owner);
+    if (w.said_hello && w.paused && !quarantined(w.key)) paused_owners.insert(w.owner);
+  }
+  if (owners.empty() && !paused_owners.empty()) {
+    return "waiting for a worker: the connected workers are paused (their machines are busy)";
   }
   if (owners.empty()) return "waiting for a worker: none is connected";
   if (!bootstrapping() && job.row.replication > 1 &&
@@ -489,7 +508,10 @@ std::string DispatcherCore::unserved_reason(const JobState& job) const {
   return "cannot be served yet: each unit needs " + std::to_string(needed) +
          " replicas on workers of distinct keys and owners, and " + std::to_string(owners.size()) +
          (owners.size() == 1 ? " such worker is" : " such workers are") +
-         " connected (connect more workers, or submit with a lower --replication)";
+         " connected (connect more workers, or submit with a lower --replication)" +
+         (paused_owners.empty() ? ""
+                                : "; " + std::to_string(paused_owners.size()) +
+                                      " more are paused (their machines are busy)");
 }
 
 std::vector<proto::JobStatus> DispatcherCore::job_statuses(uint64_t job_id) const {

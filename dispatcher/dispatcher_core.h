@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "dispatcher/assembler.h"
+#include "dispatcher/farm_board.h"
 #include "dispatcher/frame_encoder.h"
 #include "dispatcher/lease_sizer.h"
 #include "dispatcher/lease_table.h"
@@ -96,6 +97,9 @@ struct DispatcherConfig {
   // this many chunks, which bounds what a worker that does not hold the state replays.
   // 1: the bytes of every chunk.
   uint32_t sim_copy_every_chunks = 16;
+  // Where the farm is shown to other threads (farm_board.h: the dashboard, /metrics): accepted
+  // render units are drawn into its frame previews. Null: nothing is drawn.
+  std::shared_ptr<FarmBoard> board;
 };
 
 struct Outgoing {
@@ -121,6 +125,7 @@ struct DispatcherStats {
   uint64_t frames_assembled = 0;   // frames, and simulation runs finished
   uint64_t chunks_completed = 0;   // simulation chunks stitched
   uint64_t chunks_by_hash = 0;     // simulation chunks verified by result hash alone
+  uint64_t quarantines = 0;        // keys quarantined
 };
 
 class DispatcherCore {
@@ -161,16 +166,24 @@ class DispatcherCore {
   // of distinct keys and owners than are connected.
   std::vector<proto::JobStatus> job_statuses(uint64_t job_id) const;
   Store& store() { return *store_; }
+  // The farm as the dashboard shows it (core_view.cpp): O(jobs + workers), for a few calls a
+  // second at most.
+  std::shared_ptr<FarmView> view(int64_t now_ms) const;
 
  private:
   struct WorkerState {
     std::string name;
     std::string key;    // the identity the transport vouched for (handle())
     std::string owner;  // WorkerHello.owner, or `key` when it named none
+    std::vector<std::string> devices;  // as its hello described them (the dashboard's)
+    static constexpr size_t kMaxDevicesShown = 64;
     uint32_t slots = 0;  // units it always may hold (its hello's)
     LeaseSizer sizer;    // and how much more, by its measured rate
     int64_t last_seen_ms = 0;
     bool said_hello = false;
+    // Its machine is busy (UnitReturn.pausing): it is leased nothing until its next hello;
+    // its running units still finish and their results count as usual.
+    bool paused = false;
     // Bundles of every unit leased to this worker since it was first seen: it fetched them,
     // so they are presumed in its asset cache (the scheduler's asset affinity, scheduler.h).
     std::set<Hash256> bundles;
@@ -255,7 +268,8 @@ class DispatcherCore {
   // "frame 3, pixels [0,32)x[32,64)" or "run re=100, steps [0,500), cells [0,64)x[0,64)".
   std::string unit_description(const UnitRow& unit) const;
   Status fail_job(JobState& job, const std::string& message);
-  // Whether a connected worker may be leased units now: it said hello and is not quarantined.
+  // Whether a connected worker may be leased units now: it said hello, is not paused and is not
+  // quarantined.
   bool eligible(const WorkerState& worker) const;
   // Why an active job cannot make progress with the workers connected now; empty when it can.
   std::string unserved_reason(const JobState& job) const;

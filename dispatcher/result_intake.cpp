@@ -184,6 +184,7 @@ Status DispatcherCore::record_frame_outputs(FrameState& frame, const Hash256& ex
   if (Status s = store_->set_frame_outputs(job.row.id, frame.row.frame, exr, png); !s) return s;
   frame.row.exr = exr;
   frame.row.png = png;
+  if (config_.board) config_.board->previews().drop(job.row.id, frame.row.frame);
   return frame_finished(job);
 }
 

@@ -173,6 +173,16 @@ std::optional<proto::Envelope> DispatcherServer::admit(const proto::RawMessage& 
   return std::move(envelope.value());
 }
 
+void DispatcherServer::publish_view(int64_t steady_ms) {
+  if (!options_.core.board || steady_ms - last_view_ms_ < options_.view_interval_ms) return;
+  last_view_ms_ = steady_ms;
+  std::shared_ptr<FarmView> view = core_->view(proto::now_ms());
+  const SecurityStats security = security_stats();
+  view->counters.messages_rejected = security.messages_rejected;
+  view->counters.handshakes_refused = security.handshakes_refused;
+  options_.core.board->publish(std::move(view));
+}
+
 Status DispatcherServer::run() {
   const long poll_ms = std::max<long>(10, static_cast<long>(options_.core.heartbeat_interval_ms / 4));
   std::vector<Outgoing> out;
@@ -203,6 +213,7 @@ Status DispatcherServer::run() {
     }
     if (Status s = core_->tick(now, &out); !s) return s;
     if (Status s = core_->commit(); !s) return s;
+    publish_view(clocks.steady_ms);
     for (const Outgoing& o : out) (void)proto::send_envelope(*socket_, o.peer, o.envelope);
     out.clear();
   }

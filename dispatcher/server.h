@@ -27,6 +27,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -92,6 +93,8 @@ struct DispatcherServerOptions {
   proto::TransportOptions transport;
   DispatcherSecurity security;
   size_t max_messages_per_iteration = 1000;
+  // With core.board set: how often the loop publishes the farm's view (farm_board.h).
+  int64_t view_interval_ms = 500;
   FloodLimits flood;
   // Receives one line per rejected message or notable event; default: stderr.
   std::function<void(const std::string&)> log;
@@ -112,6 +115,8 @@ class DispatcherServer {
   // The endpoint actually bound (resolves tcp port 0 / wildcard).
   const std::string& endpoint() const { return endpoint_; }
   const DispatcherStats& stats() const { return core_->stats(); }
+  // The store's blobs (a handle, usable from any thread): finished frames, snapshots.
+  BlobStore blobs() const { return core_->store().blobs(); }
   // Safe from any thread.
   SecurityStats security_stats() const;
 
@@ -131,6 +136,8 @@ class DispatcherServer {
   void mute(const std::string& key, int64_t steady_ms);
   // Hands DispatcherCore the rejection windows that ended by `steady_ms`.
   void report_rejections(int64_t steady_ms);
+  // Publishes the farm's view on core.board when one is due.
+  void publish_view(int64_t steady_ms);
 
   DispatcherServerOptions options_;
   std::shared_ptr<const AccessPolicy> access_;
@@ -141,6 +148,7 @@ class DispatcherServer {
   std::optional<zmq::socket_t> socket_;
   std::unique_ptr<DispatcherCore> core_;
   std::string endpoint_;
+  int64_t last_view_ms_ = std::numeric_limits<int64_t>::min() / 2;  // never published yet
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> handled_{0}, rejected_{0}, muted_messages_{0}, mutes_{0};
 };

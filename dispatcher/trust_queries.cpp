@@ -88,6 +88,19 @@ Result<LedgerPublicKey> farm_ledger_public_key(SqlDb& db) {
   return key;
 }
 
+Result<ReadOnlyStore> open_store_read_only(const std::filesystem::path& state_dir,
+                                           const std::string& url) {
+  ReadOnlyStore store;
+  Result<std::unique_ptr<SqlDb>> db =
+      url.empty() ? open_state_read_only(state_dir) : open_database_read_only(url);
+  if (!db) return Error{db.message()};
+  store.db = std::move(db.value());
+  Result<LedgerPublicKey> key =
+      url.empty() ? read_ledger_public_key(state_dir) : farm_ledger_public_key(*store.db);
+  if (key) store.ledger_key = key.value();
+  return store;
+}
+
 Result<std::vector<proto::CreditRow>> query_credits(SqlDb& db) {
   return collect<proto::CreditRow>(
       db,

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "dispatcher/ledger.h"
@@ -30,6 +32,16 @@ Result<std::unique_ptr<SqlDb>> open_database_read_only(const std::string& url);
 // The ledger's public key as the farm's dispatchers recorded it (table farm_keys); an error
 // when none did yet.
 Result<LedgerPublicKey> farm_ledger_public_key(SqlDb& db);
+
+// A dispatcher's store opened for reading, with the ledger's public key where it is known:
+// state_dir's database and ledger.pub when `url` is empty, else the PostgreSQL database at
+// `url` and its farm_keys.
+struct ReadOnlyStore {
+  std::unique_ptr<SqlDb> db;
+  std::optional<LedgerPublicKey> ledger_key;
+};
+Result<ReadOnlyStore> open_store_read_only(const std::filesystem::path& state_dir,
+                                           const std::string& url);
 
 // Every key that earned credit, most credit first (ties by key).
 Result<std::vector<proto::CreditRow>> query_credits(SqlDb& db);

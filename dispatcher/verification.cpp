@@ -166,6 +166,11 @@ Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
   if (Status s = settle_credit(unit, hash, *rays); !s) return s;
   ++job.units_done;
   ++stats_.results_accepted;
+  if (config_.board && !job.row.is_simulation() && !unit.values.empty()) {
+    const FrameRow& f = frames_[{u.job_id, u.frame}].row;
+    config_.board->previews().add(u.job_id, u.frame, f.width, f.height,
+                                  {u.x0, u.y0, u.x1, u.y1, u.s1 - u.s0, unit.values});
+  }
   // Reputation last: a quarantine it causes touches other units only.
   const std::string detail = "unit " + std::to_string(u.id) + " accepted " + hash.to_hex();
   for (const auto& [key, event] : events) {
@@ -237,7 +242,9 @@ Status DispatcherCore::trust_event(const std::string& key, TrustEvent event,
   if (had_trust != has_trust) has_trust ? ++earned_trust_ : --earned_trust_;
   // Written once per iteration, however many events the key had in it (commit()).
   changed_records_.insert(key);
-  return quarantined_now ? quarantine(key, event == TrustEvent::kInvalid) : Status::ok();
+  if (!quarantined_now) return Status::ok();
+  ++stats_.quarantines;
+  return quarantine(key, event == TrustEvent::kInvalid);
 }
 
 Status DispatcherCore::quarantine(const std::string& key, bool forfeit) {

@@ -1,5 +1,6 @@
 #include "formats/image/image_io.h"
 
+#include <OpenImageIO/filesystem.h>
 #include <OpenImageIO/imagebuf.h>
 #include <OpenImageIO/imageio.h>
 
@@ -56,6 +57,22 @@ int find_channel(const ImageSpec& spec, const char* name) {
   return -1;
 }
 
+// The 8-bit sRGB bytes of a PNG preview (see write_png).
+std::vector<uint8_t> srgb8(uint32_t width, uint32_t height, const float* rgb) {
+  const size_t n = static_cast<size_t>(width) * height * 3;
+  std::vector<uint8_t> bytes(n);
+  for (size_t i = 0; i < n; ++i) {
+    bytes[i] = static_cast<uint8_t>(std::lround(srgb_encode(rgb[i]) * 255.0f));
+  }
+  return bytes;
+}
+
+ImageSpec png_spec(uint32_t width, uint32_t height) {
+  ImageSpec spec(static_cast<int>(width), static_cast<int>(height), 3, TypeDesc::UINT8);
+  spec.attribute("oiio:ColorSpace", "sRGB");
+  return spec;
+}
+
 }  // namespace
 
 float srgb_encode(float linear) {
@@ -84,14 +101,26 @@ Status write_exr(const fs::path& path, uint32_t width, uint32_t height, const fl
 
 Status write_png(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {
   if (Status s = check_size(path, width, height, rgb); !s) return s;
-  const size_t n = static_cast<size_t>(width) * height * 3;
-  std::vector<uint8_t> bytes(n);
-  for (size_t i = 0; i < n; ++i) {
-    bytes[i] = static_cast<uint8_t>(std::lround(srgb_encode(rgb[i]) * 255.0f));
+  const std::vector<uint8_t> bytes = srgb8(width, height, rgb);
+  return write_atomically(path, png_spec(width, height), TypeDesc::UINT8, bytes.data());
+}
+
+Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb) {
+  if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
+  const std::vector<uint8_t> pixels = srgb8(width, height, rgb);
+  std::vector<unsigned char> encoded;
+  try {
+    OIIO::Filesystem::IOVecOutput proxy(encoded);
+    auto out = ImageOutput::create("preview.png");
+    if (!out) return Error{"no PNG writer (" + OIIO::geterror() + ")"};
+    if (!out->set_ioproxy(&proxy) || !out->open("preview.png", png_spec(width, height)) ||
+        !out->write_image(TypeDesc::UINT8, pixels.data()) || !out->close()) {
+      return Error{"cannot encode a PNG: " + out->geterror()};
+    }
+  } catch (const std::exception& e) {
+    return Error{std::string("cannot encode a PNG: ") + e.what()};
   }
-  ImageSpec spec(static_cast<int>(width), static_cast<int>(height), 3, TypeDesc::UINT8);
-  spec.attribute("oiio:ColorSpace", "sRGB");
-  return write_atomically(path, spec, TypeDesc::UINT8, bytes.data());
+  return std::vector<uint8_t>(encoded.begin(), encoded.end());
 }
 
 Result<ImageRGB> read_image(const fs::path& path) {

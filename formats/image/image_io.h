@@ -29,6 +29,9 @@ Status write_exr(const std::filesystem::path& path, uint32_t width, uint32_t hei
 Status write_png(const std::filesystem::path& path, uint32_t width, uint32_t height,
                  const float* rgb);
 
+// The same PNG's bytes, encoded in memory (a dashboard's previews).
+Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb);
+
 // Reads any format OpenImageIO reads (EXR, HDR, PNG, JPEG, TIFF...) into linear float RGB.
 // Channels are chosen by name (R, G, B; a single-channel image is replicated to grey; Y/luma
 // likewise); 8/16-bit images in sRGB colour space (PNG, JPEG, unless tagged linear) are

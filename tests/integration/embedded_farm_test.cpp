@@ -11,6 +11,7 @@
 #include "cli/job_submission.h"
 #include "formats/scene/load.h"
 #include "tests/integration/farm_fixture.h"
+#include "tests/integration/small_cornell_box.h"
 #include "worker/backend_executor.h"
 
 namespace tf::testing {
@@ -34,23 +35,6 @@ TEST(EmbeddedFarm, TwoWorkersRenderAMultiFrameJobExactly) {
   EXPECT_EQ(done->state, proto::JobState::kDone) << done->message;
   EXPECT_EQ(done->frames_done, 3u);
   expect_synthetic_outputs(client, job.value(), 3, scene.seed, dir.path() / "out");
-}
-
-// The Cornell box of scenes/, shrunk to width x height at spp samples.
-std::filesystem::path small_cornell_box(const std::filesystem::path& dir, int width, int height, int spp) {
-  std::ifstream in(std::filesystem::path(TILEFARM_SOURCE_DIR) / "scenes/cornell-box/scene.pbrt");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string scene = text.str();
-  scene = std::regex_replace(scene, std::regex(R"(xresolution" \[\s*\d+\s*\])"),
-                             "xresolution\" [" + std::to_string(width) + "]");
-  scene = std::regex_replace(scene, std::regex(R"(yresolution" \[\s*\d+\s*\])"),
-                             "yresolution\" [" + std::to_string(height) + "]");
-  scene = std::regex_replace(scene, std::regex(R"(pixelsamples" \[\s*\d+\s*\])"),
-                             "pixelsamples\" [" + std::to_string(spp) + "]");
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "scene.pbrt") << scene;
-  return dir / "scene.pbrt";
 }
 
 // Renders `scene_file` on the embedded farm (two CPU workers) and returns frame 1's EXR pixels.
