@@ -1,0 +1,239 @@
+// Idle-only workers on a farm of threads over ipc: one worker's injected idle source turns busy
+// mid-job. While busy it takes no new leases (its completed units and its replicas in the store
+// stand still once its running units are done) and its queued units are handed back; idle
+// again, it takes work again. The job's frames must equal the independently computed image and
+// be byte-identical to the same job run without pauses, and the paused worker's reputation
+// must hold no timeout or failure, its credit exactly what its accepted results earned.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "dispatcher/server.h"
+#include "dispatcher/trust_queries.h"
+#include "tests/integration/farm_fixture.h"
+#include "tests/integration/ledger_checks.h"
+#include "worker/worker.h"
+
+namespace tf::testing {
+namespace {
+
+constexpr int64_t kHeartbeatMs = 200;
+constexpr uint32_t kFrames = 16;        // 48 units a frame
+const std::string kIdleKey = "w-idle";  // routing id: the key on ipc without CURVE
+
+struct SwitchSource : IdleSource {
+  std::atomic<bool> idle{true};
+  IdleVerdict check() override { return {idle.load(), idle ? "idle (test)" : "user input (test)"}; }
+};
+
+class IdleFarm {
+ public:
+  explicit IdleFarm(const std::filesystem::path& dir) : dir_(dir) {
+    DispatcherServerOptions options;
+    options.endpoint = "ipc://" + (dir / "dispatcher.sock").string();
+    options.core.state_dir = dir / "state";
+    options.core.heartbeat_interval_ms = kHeartbeatMs;
+    options.log = [](const std::string&) {};
+    auto server = DispatcherServer::start(context_, std::move(options));
+    EXPECT_TRUE(server.is_ok()) << server.message();
+    if (!server) return;
+    server_ = std::move(server.value());
+    server_thread_ = std::thread([s = server_.get()] { (void)s->run(); });
+  }
+  ~IdleFarm() { stop(); }
+
+  bool started() const { return server_ != nullptr; }
+  std::filesystem::path state() const { return dir_ / "state"; }
+
+  Worker* add_worker(const std::string& routing_id, std::shared_ptr<IdleSource> idle) {
+    WorkerOptions options;
+    options.dispatcher_endpoint = server_->endpoint();
+    options.name = routing_id;
+    options.transport.routing_id = routing_id;
+    options.cache_dir = dir_ / ("cache-" + routing_id);
+    options.heartbeat_interval_ms = kHeartbeatMs;
+    options.units_per_device = 4;
+    options.log = [](const std::string&) {};
+    options.idle = std::move(idle);
+    options.idle_check_interval_ms = 20;
+    options.idle_hold_ms = 0;
+    std::vector<std::unique_ptr<UnitExecutor>> executors;
+    executors.push_back(std::make_unique<SyntheticExecutor>(std::chrono::milliseconds(15)));
+    auto worker = Worker::create(context_, std::move(options), std::move(executors));
+    EXPECT_TRUE(worker.is_ok()) << worker.message();
+    if (!worker) return nullptr;
+    workers_.push_back(std::move(worker.value()));
+    Worker* w = workers_.back().get();
+    threads_.emplace_back([w] { (void)w->run(); });
+    return w;
+  }
+
+  std::unique_ptr<DispatcherClient> client() {
+    ClientOptions options;
+    options.reply_timeout = std::chrono::seconds(2);
+    options.patience = std::chrono::seconds(20);
+    options.wait_timeout = std::chrono::seconds(60);
+    return std::make_unique<DispatcherClient>(context_, server_->endpoint(), std::move(options));
+  }
+
+  void stop() {
+    for (auto& w : workers_) w->request_stop();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+    if (server_) server_->request_stop();
+    if (server_thread_.joinable()) server_thread_.join();
+  }
+
+ private:
+  std::filesystem::path dir_;
+  zmq::context_t context_;
+  std::unique_ptr<DispatcherServer> server_;
+  std::thread server_thread_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+};
+
+// Replicas leased to `key` so far, read beside the running dispatcher (WAL).
+int64_t replicas_of(const std::filesystem::path& state, const std::string& key) {
+  auto db = open_state_read_only(state);
+  EXPECT_TRUE(db.is_ok()) << db.message();
+  if (!db) return -1;
+  const auto counts = keyed_counts(
+      *db.value(), "SELECT worker_key, COUNT(*) FROM replicas WHERE worker_key = '" + key + "'");
+  return counts.count(key) ? counts.at(key) : 0;
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  std::string bytes(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return bytes;
+}
+
+TEST(IdlePauseFarm, ABusyWorkerTakesNoLeasesHandsBackItsQueueAndResumesWithItsRecordClear) {
+  TempDir dir;
+  const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
+  IdleFarm farm(dir.path());
+  ASSERT_TRUE(farm.started());
+  auto source = std::make_shared<SwitchSource>();
+  Worker* idle_worker = farm.add_worker(kIdleKey, source);
+  ASSERT_NE(idle_worker, nullptr);
+  farm.add_worker("w-a", nullptr);
+  farm.add_worker("w-b", nullptr);
+  auto client = farm.client();
+
+  Result<uint64_t> job = submit_synthetic(*client, scene, kFrames);
+  ASSERT_TRUE(job.is_ok()) << job.message();
+  ASSERT_TRUE(
+      wait_until([&] { return idle_worker->units_completed() >= 3; }, std::chrono::seconds(20)));
+
+  // The machine turns busy.
+  source->idle = false;
+  ASSERT_TRUE(wait_until([&] { return idle_worker->paused(); }, std::chrono::seconds(5)));
+  // Its running unit (15 ms) finishes: then its completed count stands still.
+  uint64_t completed = idle_worker->units_completed();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const uint64_t now = idle_worker->units_completed();
+        if (now != completed) {
+          completed = now;
+          return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        return idle_worker->units_completed() == completed;
+      },
+      std::chrono::seconds(5)));
+  const int64_t replicas_paused = replicas_of(farm.state(), kIdleKey);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(idle_worker->units_completed(), completed) << "a paused worker ran new units";
+  EXPECT_EQ(replicas_of(farm.state(), kIdleKey), replicas_paused)
+      << "a paused worker was leased new units";
+  EXPECT_GT(idle_worker->units_handed_back(), 0u) << "its queued units went back";
+  Result<std::vector<proto::JobStatus>> mid = client->status(job.value());
+  ASSERT_TRUE(mid.is_ok()) << mid.message();
+  ASSERT_LT(mid->at(0).units_done, mid->at(0).units_total)
+      << "the job ended during the pause: the test proves nothing (make it longer)";
+
+  // Idle again: it takes work again, before the job ends.
+  source->idle = true;
+  ASSERT_TRUE(wait_until([&] { return idle_worker->units_completed() > completed; },
+                         std::chrono::seconds(10)))
+      << "the resumed worker took no work";
+  EXPECT_FALSE(idle_worker->paused());
+
+  Result<proto::JobStatus> done =
+      client->wait(job.value(), std::chrono::milliseconds(100), nullptr);
+  ASSERT_TRUE(done.is_ok()) << done.message();
+  ASSERT_EQ(done->state, proto::JobState::kDone) << done->message;
+  expect_synthetic_outputs(*client, job.value(), kFrames, scene.seed, dir.path() / "paused");
+
+  // The same job without pauses: the same bytes.
+  Result<uint64_t> plain = submit_synthetic(*client, scene, kFrames);
+  ASSERT_TRUE(plain.is_ok()) << plain.message();
+  done = client->wait(plain.value(), std::chrono::milliseconds(100), nullptr);
+  ASSERT_TRUE(done.is_ok()) << done.message();
+  ASSERT_EQ(done->state, proto::JobState::kDone) << done->message;
+  Result<std::vector<std::filesystem::path>> files =
+      client->download_outputs(plain.value(), dir.path() / "plain");
+  ASSERT_TRUE(files.is_ok()) << files.message();
+  ASSERT_EQ(files->size(), 2u * kFrames);
+  for (const std::filesystem::path& f : files.value()) {
+    const std::string paused_bytes = file_bytes(dir.path() / "paused" / f.filename());
+    EXPECT_FALSE(paused_bytes.empty()) << f.filename();
+    EXPECT_TRUE(paused_bytes == file_bytes(f))
+        << f.filename() << " differs from the run without pauses";
+  }
+  const uint64_t handed_back = idle_worker->units_handed_back();
+  farm.stop();
+
+  auto opened = open_state_read_only(farm.state());
+  ASSERT_TRUE(opened.is_ok()) << opened.message();
+  SqlDb& db = *opened.value();
+  const auto record = keyed_counts(
+      db, "SELECT 'timed_out', timed_out FROM workers WHERE key = '" + kIdleKey +
+              "' UNION ALL SELECT 'errors', errors FROM workers WHERE key = '" + kIdleKey +
+              "' UNION ALL SELECT 'invalid', invalid FROM workers WHERE key = '" + kIdleKey +
+              "' UNION ALL SELECT 'malformed', malformed FROM workers WHERE key = '" + kIdleKey +
+              "' UNION ALL SELECT 'quarantined', quarantined FROM workers WHERE key = '" +
+              kIdleKey + "'");
+  ASSERT_EQ(record.size(), 5u) << "no reputation record for " << kIdleKey;
+  for (const auto& [field, value] : record) EXPECT_EQ(value, 0) << field;
+  const auto replica_states =
+      keyed_counts(db, "SELECT state, COUNT(*) FROM replicas WHERE worker_key = '" + kIdleKey +
+                           "' GROUP BY state");
+  EXPECT_EQ(replica_states.count("lapsed"), 0u);
+  EXPECT_EQ(replica_states.count("failed"), 0u);
+  EXPECT_EQ(replica_states.count("cancelled") ? replica_states.at("cancelled") : 0,
+            static_cast<int64_t>(handed_back))
+      << "every unit it handed back, and only those, ended without a result";
+  // Its credit: the rays of its accepted results, from the units' geometry.
+  const auto credit = keyed_counts(
+      db, "SELECT worker_key, SUM(credit) FROM ledger WHERE worker_key = '" + kIdleKey + "'");
+  const auto earned = keyed_counts(
+      db,
+      "SELECT r.worker_key, SUM((u.x1 - u.x0) * (u.y1 - u.y0) * (u.s1 - u.s0)) FROM replicas r"
+      " JOIN units u ON u.id = r.unit_id WHERE r.worker_key = '" +
+          kIdleKey + "' AND u.result IS NOT NULL AND r.hash = u.result AND r.state = 'agreed'");
+  ASSERT_EQ(credit.count(kIdleKey), 1u);
+  ASSERT_EQ(earned.count(kIdleKey), 1u);
+  EXPECT_GT(credit.at(kIdleKey), 0);
+  EXPECT_EQ(credit.at(kIdleKey), earned.at(kIdleKey));
+  expect_one_entry_per_agreeing_replica(db);
+  expect_ledger_verifies(db, farm.state());
+}
+
+}  // namespace
+}  // namespace tf::testing
