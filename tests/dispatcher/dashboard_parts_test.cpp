@@ -28,7 +28,8 @@ TEST(HttpAccess, AddressesParseAndOnlyLoopbackGoesWithoutAToken) {
   Result<HttpAddress> v6 = parse_http_address("[::1]:9");
   ASSERT_TRUE(v6.is_ok());
   EXPECT_EQ(v6->host, "::1");
-  for (const char* bad : {"8080", ":8080", "host:", "host:80x", "host:70000", "::1:80", "[::1]80"}) {
+  for (const char* bad :
+       {"8080", ":8080", "host:", "host:80x", "host:70000", "::1:80", "[::1]80"}) {
     EXPECT_FALSE(parse_http_address(bad).is_ok()) << bad;
   }
   EXPECT_TRUE(check_exposure({"127.0.0.1", 1}, false).is_ok());
@@ -74,7 +75,7 @@ TEST(HttpAccess, EachAddressGetsItsBurstThenItsRate) {
   RateLimiter limiter(2.0, 3.0);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.allow("a", 1000)) << i;
   EXPECT_FALSE(limiter.allow("a", 1000));
-  EXPECT_TRUE(limiter.allow("b", 1000));  // another address has its own bucket
+  EXPECT_TRUE(limiter.allow("b", 1000));   // another address has its own bucket
   EXPECT_FALSE(limiter.allow("a", 1400));  // 0.8 of a request earned
   EXPECT_TRUE(limiter.allow("a", 1500));   // 1.0
   EXPECT_FALSE(limiter.allow("a", 1500));
@@ -186,8 +187,8 @@ TEST(MetricsText, FollowsTheExpositionFormatAndCarriesTheView) {
 
 // The byte a PNG preview must hold for a linear value: IEC 61966-2-1, rounded.
 float expected_preview_value(float linear) {
-  const double encoded = linear <= 0.0031308 ? 12.92 * linear
-                                             : 1.055 * std::pow(double(linear), 1 / 2.4) - 0.055;
+  const double encoded =
+      linear <= 0.0031308 ? 12.92 * linear : 1.055 * std::pow(double(linear), 1 / 2.4) - 0.055;
   return srgb_decode(static_cast<float>(std::lround(encoded * 255) / 255.0));
 }
 
