@@ -4,7 +4,7 @@
 # have the sections a man page needs and render without groff warnings. Installs nothing.
 #   check_units_and_man.sh TILEFARM_BINARY SOURCE_DIR
 set -euo pipefail
-tilefarm=$1
+tilefarm=$(realpath "$1")  # ExecStart needs an absolute path
 src=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
