@@ -32,16 +32,21 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-// Starts `tilefarm ARGS` with stderr to `log`, waits (up to 30 s) until it logs that it
-// listens, stops it with SIGTERM and returns its exit code (and its stdout).
-ProcessRun run_dispatcher_until_listening(const std::string& args,
-                                          const std::filesystem::path& log) {
+// Starts `tilefarm ARGS` with stderr to `log`, waits (up to 30 s) until it logs a line holding
+// `awaited`, stops it with SIGTERM and returns its exit code (and its stdout).
+ProcessRun run_until_logged(const std::string& args, const std::filesystem::path& log,
+                            const std::string& awaited) {
   const std::filesystem::path script = log.string() + ".sh";
   std::ofstream(script) << "\"" << TILEFARM_EXE << "\" " << args << " 2>'" << log.string()
-                        << "' &\npid=$!\nfor i in $(seq 300); do\n  grep -q 'listening on' '"
+                        << "' &\npid=$!\nfor i in $(seq 300); do\n  grep -q '" << awaited << "' '"
                         << log.string() << "' && break\n  sleep 0.1\ndone\n"
                         << "kill -TERM $pid\nwait $pid\n";
   return tf::testing::run_process("sh '" + script.string() + "'");
+}
+
+ProcessRun run_dispatcher_until_listening(const std::string& args,
+                                          const std::filesystem::path& log) {
+  return run_until_logged(args, log, "listening on");
 }
 
 // Every line is a JSON object with the four fields; returns the objects.
@@ -101,6 +106,20 @@ TEST(LogFormat, DispatcherJsonLinesEachParseWithTimeLevelComponentMessage) {
   const auto plain_lines = expect_json_lines(read_file(dir / "plain.log"), "dispatcher");
   EXPECT_TRUE(has_message(plain_lines, "warning", "plain tcp"));
   EXPECT_TRUE(has_message(plain_lines, "info", "dispatcher listening on"));
+}
+
+TEST(LogFormat, WorkerLinesAreJsonLines) {
+  TempDir dir;
+  // Nothing listens on the port: the worker warns about plain tcp, then its session reports
+  // three silent heartbeats (the worker library's log), and it exits 0 on SIGTERM.
+  const ProcessRun r = run_until_logged(
+      "worker --log-format json --backend cpu --insecure --cache " + (dir / "cache").string() +
+          " --dispatcher tcp://127.0.0.1:" + std::to_string(tf::testing::free_port()),
+      dir / "worker.log", "no word from the dispatcher");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto lines = expect_json_lines(read_file(dir / "worker.log"), "worker");
+  EXPECT_TRUE(has_message(lines, "warning", "--insecure"));
+  EXPECT_TRUE(has_message(lines, "info", "no word from the dispatcher"));
 }
 
 TEST(LogFormat, WorkerErrorsAreJsonLines) {
