@@ -365,5 +365,77 @@ TEST_F(DashboardFarm, ATokenGuardsEveryRoute) {
             404);
 }
 
+constexpr const char* kBatch = R"([simulation]
+name = "channel"
+model = "d2q9"
+collision = "trt"
+grid = [24, 12]
+steps = 8
+snapshot_interval = 4
+
+[parameters]
+tau = [0.7, 0.9]
+
+[boundaries]
+left = "periodic"
+right = "periodic"
+bottom = "wall"
+top = "wall"
+)";
+
+TEST(DashboardSimulation, EachRunShowsItsLatestSnapshotImage) {
+  TempDir dir;
+  Result<std::unique_ptr<UnitExecutor>> cpu = make_backend_executor("cpu", 0);
+  ASSERT_TRUE(cpu.is_ok()) << cpu.message();
+  std::vector<std::unique_ptr<UnitExecutor>> executors;
+  executors.push_back(std::move(cpu.value()));
+  auto board = std::make_shared<FarmBoard>();
+  EmbeddedFarmOptions options;
+  options.state_dir = dir.path() / "state";
+  options.board = board;
+  Result<std::unique_ptr<EmbeddedFarm>> farm = EmbeddedFarm::start(options, std::move(executors));
+  ASSERT_TRUE(farm.is_ok()) << farm.message();
+  DashboardOptions dashboard_options;
+  dashboard_options.address = {"127.0.0.1", 0};
+  const std::filesystem::path state = options.state_dir;
+  Result<std::unique_ptr<DashboardServer>> dashboard =
+      DashboardServer::start(dashboard_options, board, farm.value()->blobs(),
+                             [state] { return open_store_read_only(state, ""); });
+  ASSERT_TRUE(dashboard.is_ok()) << dashboard.message();
+  DispatcherClient& client = farm.value()->client();
+  proto::SubmitJob job;
+  job.sim_batch = kBatch;
+  job.sim_source = "channel.toml";
+  job.replication = 1;
+  job.quorum = 1;
+  Result<uint64_t> id = client.submit(job);
+  ASSERT_TRUE(id.is_ok()) << id.message();
+  Result<proto::JobStatus> done = client.wait(id.value(), std::chrono::milliseconds(20), nullptr);
+  ASSERT_TRUE(done.is_ok()) << done.message();
+  ASSERT_EQ(done->state, proto::JobState::kDone) << done->message;
+  const std::filesystem::path out = dir.path() / "out";
+  ASSERT_TRUE(client.download_outputs(id.value(), out).is_ok());
+
+  const nlohmann::json shown =
+      wait_for_farm(dashboard.value()->port(), [](const nlohmann::json& f) {
+        return f["jobs"].size() == 1 && f["jobs"][0]["state"] == "done";
+      });
+  ASSERT_EQ(shown["jobs"].size(), 1u);
+  EXPECT_EQ(shown["jobs"][0]["kind"], "simulation");
+  const nlohmann::json& images = shown["jobs"][0]["images"];
+  ASSERT_EQ(images.size(), 2u) << shown.dump();  // one per run
+  for (const nlohmann::json& image : images) {
+    const std::string name = image["label"];
+    EXPECT_NE(name.find("step_000000008/"), std::string::npos) << "not the last snapshot: " << name;
+    const HttpAnswer png =
+        http_get(dashboard.value()->port(), "/" + image["url"].get<std::string>());
+    ASSERT_EQ(png.status, 200) << name;
+    std::ifstream in(out / name, std::ios::binary);
+    const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_FALSE(file.empty()) << name;
+    EXPECT_EQ(png.body, file) << name << " differs from the job's output";
+  }
+}
+
 }  // namespace
 }  // namespace tf::testing
