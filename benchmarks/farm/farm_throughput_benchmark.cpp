@@ -12,13 +12,21 @@
 // - bare_per_s: the bare ZeroMQ ROUTER/DEALER exchange rate (bare_exchange.h) with as many
 //   DEALERs and the farm's own message sizes (one unit's grant out, one result back), measured
 //   in the same run just before the farm; farm/bare = results_per_s / bare_per_s;
-// - loop_cpu: the dispatcher loop thread's CPU seconds per wall second during the job.
+// - loop_cpu: the dispatcher loop thread's CPU seconds per wall second during the job;
+// - with dashboard=1 the dispatcher also serves its dashboard (farm_board.h: views, frame
+//   previews, commit latencies) and a scraper reads /api/farm, /api/trust and /metrics ten
+//   times a second; vs_no_dashboard = units_per_s / units_per_s of the same case without it,
+//   measured just before in the same run.
 // Every worker, the dispatcher and the client share this machine's cores, as on one host.
 //
 // Run: farm_throughput_benchmark --benchmark_format=json [--smoke]
 #include <benchmark/benchmark.h>
+#include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
+#include <tuple>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -27,6 +35,8 @@
 #include "benchmarks/farm/bare_exchange.h"
 #include "benchmarks/support/run_registered.h"
 #include "benchmarks/support/smoke.h"
+#include "dispatcher/dashboard/dashboard_server.h"
+#include "dispatcher/trust_queries.h"
 #include "formats/protocol/codec.h"
 #include "formats/protocol/result_hash.h"
 #include "tests/integration/security_farm.h"
@@ -85,10 +95,35 @@ std::vector<proto::FrameSpec> frames_for(uint64_t units) {
   return frames;
 }
 
+// Reads the dashboard's pages every 100 ms until destroyed, as an eager operator would.
+class DashboardScraper {
+ public:
+  explicit DashboardScraper(int port)
+      : thread_([this, port] {
+          httplib::Client http("127.0.0.1", port);
+          while (!stop_) {
+            for (const char* path : {"/api/farm", "/api/trust", "/metrics"}) (void)http.Get(path);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }
+        }) {}
+  ~DashboardScraper() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// units_per_s of each case without the dashboard, by (unit_us, workers, replication).
+std::map<std::tuple<int64_t, int64_t, int64_t>, double> g_without_dashboard;
+
 void BM_FarmThroughput(benchmark::State& state) {
   const auto unit_time = std::chrono::microseconds(state.range(0));
   const int workers = static_cast<int>(state.range(1));
   const auto replication = static_cast<uint32_t>(state.range(2));
+  const bool dashboard = state.range(3) != 0;
   const double bare = bare_rate(workers);
 
   testing::TempDir dir;
@@ -96,10 +131,28 @@ void BM_FarmThroughput(benchmark::State& state) {
   AccessPolicy access;
   access.client_allow = {client_keys.public_key};
   std::string error;
-  std::unique_ptr<testing::SecureFarm> farm = testing::SecureFarm::start(dir.path(), access, &error);
+  std::shared_ptr<FarmBoard> board = dashboard ? std::make_shared<FarmBoard>() : nullptr;
+  std::unique_ptr<testing::SecureFarm> farm =
+      testing::SecureFarm::start(dir.path(), access, &error, {}, board);
   if (!farm) {
     state.SkipWithError(error.c_str());
     return;
+  }
+  std::unique_ptr<DashboardServer> web;
+  std::unique_ptr<DashboardScraper> scraper;
+  if (dashboard) {
+    DashboardOptions options;
+    options.address = {"127.0.0.1", 0};
+    const std::filesystem::path state_dir = dir.path() / "state";
+    Result<std::unique_ptr<DashboardServer>> started = DashboardServer::start(
+        options, board, farm->server().blobs(),
+        [state_dir] { return open_store_read_only(state_dir, ""); });
+    if (!started) {
+      state.SkipWithError(started.message().c_str());
+      return;
+    }
+    web = std::move(started.value());
+    scraper = std::make_unique<DashboardScraper>(web->port());
   }
   for (int i = 0; i < workers; ++i) farm->add_worker(testing::fresh_keys(), unit_time);
   std::unique_ptr<DispatcherClient> client = farm->client(client_keys, std::chrono::seconds(120));
@@ -150,18 +203,26 @@ void BM_FarmThroughput(benchmark::State& state) {
   state.counters["bare_per_s"] = bare;
   state.counters["farm/bare"] = bare > 0 ? results_per_s / bare : 0.0;
   state.counters["loop_cpu"] = loop_cpu / seconds;
+  const auto key = std::make_tuple(state.range(0), state.range(1), state.range(2));
+  if (!dashboard) {
+    g_without_dashboard[key] = units_per_s;
+  } else if (auto peer = g_without_dashboard.find(key); peer != g_without_dashboard.end()) {
+    state.counters["vs_no_dashboard"] = units_per_s / peer->second;
+  }
 }
 
 void farm_cases(benchmark::internal::Benchmark* b) {
   if (g_smoke) {
-    b->Args({0, 2, 2})->Args({200, 1, 1});
+    b->Args({0, 2, 2, 0})->Args({200, 1, 1, 0})->Args({0, 2, 1, 1});
     return;
   }
-  for (int replication : {1, 2}) b->Args({0, 16, replication});
-  b->Args({200, 1, 1});
-  for (int replication : {1, 2}) b->Args({200, 16, replication});
-  for (int replication : {1, 2}) b->Args({2000, 16, replication});
-  for (int replication : {1, 2}) b->Args({20000, 256, replication});
+  for (int replication : {1, 2}) {
+    b->Args({0, 16, replication, 0})->Args({0, 16, replication, 1});
+  }
+  b->Args({200, 1, 1, 0});
+  for (int replication : {1, 2}) b->Args({200, 16, replication, 0});
+  for (int replication : {1, 2}) b->Args({2000, 16, replication, 0});
+  for (int replication : {1, 2}) b->Args({20000, 256, replication, 0});
 }
 
 }  // namespace
@@ -171,7 +232,7 @@ int main(int argc, char** argv) {
   tf::g_smoke = tf::bench::take_smoke_flag(&argc, argv);
   benchmark::RegisterBenchmark("BM_FarmThroughput", tf::BM_FarmThroughput)
       ->Apply(tf::farm_cases)
-      ->ArgNames({"unit_us", "workers", "replication"})
+      ->ArgNames({"unit_us", "workers", "replication", "dashboard"})
       ->Iterations(1)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();

@@ -20,6 +20,7 @@
 #include "cli/job_submission.h"
 #include "dispatcher/dashboard/dashboard_server.h"
 #include "dispatcher/trust_queries.h"
+#include "formats/fileio/read_file.h"
 #include "formats/image/image_io.h"
 #include "tests/integration/small_cornell_box.h"
 #include "tests/support/run_process.h"
@@ -430,10 +431,10 @@ TEST(DashboardSimulation, EachRunShowsItsLatestSnapshotImage) {
     const HttpAnswer png =
         http_get(dashboard.value()->port(), "/" + image["url"].get<std::string>());
     ASSERT_EQ(png.status, 200) << name;
-    std::ifstream in(out / name, std::ios::binary);
-    const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_FALSE(file.empty()) << name;
-    EXPECT_EQ(png.body, file) << name << " differs from the job's output";
+    Result<std::vector<uint8_t>> file = read_whole_file(out / name);
+    ASSERT_TRUE(file.is_ok()) << file.message();
+    EXPECT_EQ(png.body, std::string(file->begin(), file->end()))
+        << name << " differs from the job's output";
   }
 }
 

@@ -30,10 +30,12 @@ class SecureFarm {
  public:
   static constexpr int64_t kHeartbeatMs = 200;
 
-  // Starts the dispatcher (state under `dir`); nullptr and `*error` set when it cannot.
+  // Starts the dispatcher (state under `dir`; showing itself on `board` when given); nullptr
+  // and `*error` set when it cannot.
   static std::unique_ptr<SecureFarm> start(const std::filesystem::path& dir, AccessPolicy access,
                                            std::string* error,
-                                           std::function<void(const std::string&)> log = {}) {
+                                           std::function<void(const std::string&)> log = {},
+                                           std::shared_ptr<FarmBoard> board = nullptr) {
     std::unique_ptr<SecureFarm> farm(new SecureFarm());
     farm->dir_ = dir;
     farm->server_keys_ = fresh_keys();
@@ -41,6 +43,7 @@ class SecureFarm {
     options.endpoint = "tcp://127.0.0.1:0";
     options.core.state_dir = dir / "state";
     options.core.heartbeat_interval_ms = kHeartbeatMs;
+    options.core.board = std::move(board);
     options.security.keypair = farm->server_keys_;
     options.security.access = std::move(access);
     options.log = log ? std::move(log) : [](const std::string&) {};
