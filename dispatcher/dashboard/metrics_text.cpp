@@ -99,35 +99,33 @@ std::string metrics_text(const FarmView& view, const CommitLatency::Snapshot& co
   for (const JobView& j : view.jobs) ++by_state[proto::job_state_name(j.status.state)];
   m.family("jobs", "gauge", "Jobs by state.");
   for (const auto& [state, count] : by_state) m.sample("jobs", label("state", state), count);
-  m.family("job_units_done", "gauge", "Accepted units of each job.");
-  for (const JobView& j : view.jobs) {
-    m.sample("job_units_done",
-             label("job", std::to_string(j.status.job_id)) + "," + label("name", j.status.name),
-             j.status.units_done);
-  }
-  m.family("job_units_total", "gauge", "Units of each job.");
-  for (const JobView& j : view.jobs) {
-    m.sample("job_units_total",
-             label("job", std::to_string(j.status.job_id)) + "," + label("name", j.status.name),
-             j.status.units_total);
-  }
-
-  m.family("worker_accepted_results", "counter",
-           "Results of a connected worker that its quorum accepted (all time).");
-  for (const WorkerView& w : view.workers) {
-    m.sample("worker_accepted_results", label("worker", w.name) + "," + label("key", w.key),
-             w.results_valid);
-  }
-  m.family("worker_rate", "gauge",
-           "Measured work units per second of a connected worker (pixel-samples, cell updates).");
-  for (const WorkerView& w : view.workers) {
-    m.sample("worker_rate", label("worker", w.name) + "," + label("key", w.key), w.rate);
-  }
-  m.family("worker_units_leased", "gauge", "Units a connected worker holds now.");
-  for (const WorkerView& w : view.workers) {
-    m.sample("worker_units_leased", label("worker", w.name) + "," + label("key", w.key),
-             w.units_in_flight);
-  }
+  // One family with a sample per job (labels job, name) or per connected worker (worker, key).
+  auto per_job = [&](const char* name, const char* help, auto value) {
+    m.family(name, "gauge", help);
+    for (const JobView& j : view.jobs) {
+      m.sample(name,
+               label("job", std::to_string(j.status.job_id)) + "," + label("name", j.status.name),
+               value(j.status));
+    }
+  };
+  per_job("job_units_done", "Accepted units of each job.",
+          [](const proto::JobStatus& s) { return s.units_done; });
+  per_job("job_units_total", "Units of each job.",
+          [](const proto::JobStatus& s) { return s.units_total; });
+  auto per_worker = [&](const char* name, const char* type, const char* help, auto value) {
+    m.family(name, type, help);
+    for (const WorkerView& w : view.workers) {
+      m.sample(name, label("worker", w.name) + "," + label("key", w.key), value(w));
+    }
+  };
+  per_worker("worker_accepted_results", "counter",
+             "Results of a connected worker that its quorum accepted (all time).",
+             [](const WorkerView& w) { return w.results_valid; });
+  per_worker("worker_rate", "gauge",
+             "Measured work units per second of a connected worker (pixel-samples, cell updates).",
+             [](const WorkerView& w) { return w.rate; });
+  per_worker("worker_units_leased", "gauge", "Units a connected worker holds now.",
+             [](const WorkerView& w) { return w.units_in_flight; });
 
   m.family("store_commit_seconds", "histogram", "Duration of the store's commits.");
   uint64_t cumulative = 0;
