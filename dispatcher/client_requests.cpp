@@ -142,7 +142,7 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,
   scheduler_.add_job(row.id, row.priority, row.client);
   for (size_t i = 0; i < request.frames.size(); ++i) {
     const proto::FrameSpec& f = request.frames[i];
-    FrameRow frame_row{row.id, f.frame, f.scene_path, f.width, f.height, {}, {}};
+    FrameRow frame_row{row.id, f.frame, f.scene_path, f.width, f.height, {}, {}, {}};
     if (Status s = store_->insert_frame(frame_row); !s) return Error{s.message()};
     FrameState& frame = frames_[{row.id, f.frame}];
     frame.row = frame_row;
@@ -251,7 +251,8 @@ Result<proto::Body> DispatcherCore::outputs(uint64_t job_id) const {
     if (!frame.row.exr || !frame.row.png) continue;
     for (auto [hash, ext] : {std::pair{*frame.row.exr, "exr"}, std::pair{*frame.row.png, "png"}}) {
       Result<uint64_t> size = store_->blobs().size(hash);
-      reply.files.push_back({frame_output_name(frame_number, ext), hash, size ? size.value() : 0});
+      reply.files.push_back({frame_output_name(frame_number, ext), hash, size ? size.value() : 0,
+                             frame.row.kernel_version});
     }
   }
   return proto::Body(std::move(reply));

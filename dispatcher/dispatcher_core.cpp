@@ -270,6 +270,18 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
                         d.kernel_version + ")");
   }
   w.paused = false;  // a paused worker resumes by saying hello again
+  w.kernel_versions.clear();
+  for (size_t i = 0; i < hello.devices.size(); ++i) {
+    const std::vector<std::string> runs = hello.devices[i].runs();
+    if (i == 0) {
+      w.kernel_versions.insert(runs.begin(), runs.end());
+      continue;
+    }
+    std::erase_if(w.kernel_versions, [&](const std::string& v) {
+      return std::find(runs.begin(), runs.end(), v) == runs.end();
+    });
+  }
+  versions_connected_.insert(w.kernel_versions.begin(), w.kernel_versions.end());
   WorkerRecord& record = record_of(peer_key);
   if (record.name != w.name || record.owner != w.owner) {
     record.name = w.name;
@@ -391,6 +403,10 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
       continue;
     }
     if (Status s = grant_replica(peer, worker, unit->second, now_ms, grant); !s) return s;
+    // A frame pinned to a version that left the farm before it started is pinned anew.
+    if (!runs_pinned_version(unit->second, worker)) {
+      if (Status s = unpin_if_stranded(unit->second); !s) return s;
+    }
     ++held;
   }
   for (auto it = set_aside.rbegin(); it != set_aside.rend(); ++it) {
@@ -414,6 +430,7 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
     unit.row.quorum = 1;
     ++stats_.units_single_replica;
     if (Status s = store_->set_unit_replication(unit.row.id, 1, 1); !s) return s;
+  if (Status s = pin_frame(unit, worker); !s) return s;
   }
   const int64_t deadline = now_ms + int64_t{config_.lease_seconds} * 1000;
   Result<uint64_t> lease_id = store_->insert_lease(unit.row.id, peer, deadline);
@@ -476,6 +493,10 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
     if (heartbeat_due) out->push_back({peer, {0, proto::DispatcherHeartbeat{}}});
     if (Status s = dispatch(peer, w, now_ms, out); !s) return s;
   }
+  versions_connected_.clear();
+  for (const auto& [peer, w] : workers_) {
+    if (eligible(w)) versions_connected_.insert(w.kernel_versions.begin(), w.kernel_versions.end());
+  }
   return Status::ok();
 }
 
@@ -487,9 +508,10 @@ std::string DispatcherCore::unserved_reason(const JobState& job) const {
   if (!job.active() || job.units_done >= job.units_total) return {};
   // Replicas of a unit go to distinct keys and distinct owners: the workers that can hold
   // replicas of one unit together are at most the distinct owners among eligible workers.
-  std::set<std::string> owners, paused_owners;
+  std::set<std::string> owners, paused_owners, versions;
   for (const auto& [peer, w] : workers_) {
     if (eligible(w)) owners.insert(w.owner);
+    if (eligible(w)) versions.insert(w.kernel_versions.begin(), w.kernel_versions.end());
     if (w.said_hello && w.paused && !quarantined(w.key)) paused_owners.insert(w.owner);
   }
   if (owners.empty() && !paused_owners.empty()) {
@@ -504,7 +526,7 @@ std::string DispatcherCore::unserved_reason(const JobState& job) const {
            "(an --auditor-allow key, or one that earned trust), and none is connected";
   }
   const uint32_t needed = job.row.replication;
-  if (needed <= owners.size()) return {};
+  if (needed <= owners.size()) return version_wait_reason(job, versions);
   return "cannot be served yet: each unit needs " + std::to_string(needed) +
          " replicas on workers of distinct keys and owners, and " + std::to_string(owners.size()) +
          (owners.size() == 1 ? " such worker is" : " such workers are") +

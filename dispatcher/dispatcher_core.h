@@ -189,6 +189,9 @@ class DispatcherCore {
     std::set<Hash256> bundles;
   };
   struct UnitState {
+    // The kernel versions every one of its devices runs (DeviceOffer::runs()), as its hello
+    // said: the worker picks the device of a unit, so only these are sure to be used.
+    std::set<std::string> kernel_versions;
     UnitRow row;
     std::vector<ReplicaRow> replicas;  // in lease order
     uint32_t queued = 0;  // scheduler entries for this unit (some may be stale)
@@ -309,6 +312,26 @@ class DispatcherCore {
   bool may_hold(const UnitState& unit, const WorkerState& worker) const;
   // Whether `worker` should leave `unit` to a connected worker that holds the state it starts
   // from (a run's head, SimRunRow), rather than replay the chunks since the stored state.
+
+  // Kernel versions (kernel_versions.cpp; DESIGN.md "Verification, reputation, credit"): a
+  // render frame is pinned to one kernel version when its first replica is leased (the newest
+  // the worker runs), and every replica of its units goes to workers that run that version;
+  // results of another version are refused. Simulation runs are not pinned.
+  // The frame's pin, or empty (unpinned, or a simulation run).
+  const std::string& pinned_version(const UnitRow& unit) const;
+  // Whether `worker` runs the version of `unit`'s frame (any version when unpinned).
+  bool runs_pinned_version(const UnitState& unit, const WorkerState& worker) const;
+  // Pins `unit`'s frame to the newest version `worker` runs, when it is unpinned.
+  Status pin_frame(const UnitState& unit, const WorkerState& worker);
+  // A pinned frame none of whose units was accepted or is held by a live replica, and whose
+  // version no connected worker runs, is unpinned, so that the next replica pins it anew.
+  Status unpin_if_stranded(const UnitState& unit);
+  // Whether the frame has an accepted unit or a live replica (its pin then stays).
+  bool frame_started(const FrameState& frame) const;
+  // "frame 3 is pinned to kernel render-1, which no connected worker runs" for the job's
+  // first frame that waits for a version no worker in `connected` runs; empty when none.
+  std::string version_wait_reason(const JobState& job,
+                                  const std::set<std::string>& connected) const;
   bool leave_to_holder(const UnitState& unit, const WorkerState& worker) const;
   WorkerRecord& record_of(const std::string& key);
   // Applies a reputation event `times` times to `key` and stores the record once; quarantines
@@ -421,6 +444,8 @@ class DispatcherCore {
   bool auditors_connected_ = false; // an auditor is connected and eligible (refreshed each tick)
   std::set<std::string> changed_records_;  // keys whose record changed since the last commit
   std::unordered_map<uint64_t, uint64_t> unit_of_lease_;    // every replica's lease -> unit
+  // The kernel versions eligible connected workers run (refreshed each tick, added to on hello).
+  std::set<std::string> versions_connected_;
   std::map<std::string, std::set<uint64_t>> leased_units_;  // by worker key: units it holds
   std::map<uint64_t, MissingBytes> missing_bytes_;          // by unit id
   std::map<Hash256, std::set<Hash256>> bundle_blobs_;       // bundle -> its manifest and files

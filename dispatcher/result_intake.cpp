@@ -83,6 +83,19 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
     if (replica->state != ReplicaState::kLeased) return Status::ok();
     return set_replica_state(*replica, ReplicaState::kCancelled, std::nullopt);
   }
+  // A frame's units are compared and assembled only among results of its pinned version.
+  if (const std::string& pin = pinned_version(u); !pin.empty() && !result.simulation &&
+                                                    result.kernel_version != pin) {
+    ++stats_.results_rejected;
+    if (Status s = set_replica_state(*replica, ReplicaState::kFailed, std::nullopt); !s) return s;
+    if (Status s = note_malformed(peer_key, "result for unit " + std::to_string(u.id) +
+                                                " of kernel " + result.kernel_version +
+                                                ", whose frame is pinned to kernel " + pin);
+        !s) {
+      return s;
+    }
+    return settle(*unit);
+  }
   if (!bytes_ok) {
     ++stats_.results_rejected;
     if (Status s = set_replica_state(*replica, ReplicaState::kFailed, std::nullopt); !s) return s;

@@ -95,7 +95,7 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
   for (uint32_t i = 0; i < planned.runs.size(); ++i) {
     const sim::Extent& grid = planned.batch.grid;
     FrameRow frame_row{row.id, i, planned.runs[i].name, static_cast<uint32_t>(grid.nx),
-                       static_cast<uint32_t>(grid.ny), {}, {}};
+                       static_cast<uint32_t>(grid.ny), {}, {}, {}};
     if (Status s = store_->insert_frame(frame_row); !s) return Error{s.message()};
     FrameState& frame = frames_[{row.id, i}];
     frame.row = frame_row;
@@ -280,13 +280,13 @@ Status DispatcherCore::store_output(JobState& job, const std::string& name,
   auto same = std::find_if(files.begin(), files.end(),
                            [&](const proto::OutputFile& f) { return f.name == name; });
   if (same != files.end()) files.erase(same);
-  files.push_back({name, hash.value(), bytes.size()});
+  files.push_back({name, hash.value(), bytes.size(), {}});
   return Status::ok();
 }
 
 Status DispatcherCore::load_simulation(StoreSnapshot& snap) {
   for (const JobOutputRow& o : snap.outputs) {
-    job_outputs_[o.job_id].push_back({o.name, o.hash, o.size});
+    job_outputs_[o.job_id].push_back({o.name, o.hash, o.size, {}});
   }
   for (const SimRunRow& run : snap.sim_runs) sim_runs_[{run.job_id, run.run}] = run;
   for (auto& [id, job] : jobs_) {

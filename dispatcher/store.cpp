@@ -324,6 +324,15 @@ Status Store::set_frame_outputs(uint64_t job_id, uint32_t frame, const Hash256& 
   return st.value()->run_batched();
 }
 
+Status Store::set_frame_kernel_version(uint64_t job_id, uint32_t frame,
+                                       const std::string& kernel_version) {
+  if (Status s = require_transaction("set_frame_kernel_version"); !s) return s;
+  auto st = statement("UPDATE frames SET kernel_version = ? WHERE job_id = ? AND frame = ?");
+  if (!st) return st.status();
+  st.value()->bind(1, kernel_version).bind(2, static_cast<int64_t>(job_id)).bind(3, frame);
+  return st.value()->run_batched();
+}
+
 Result<StoreSnapshot> Store::load() {
   StoreSnapshot snap;
   auto jobs = db_->prepare(
@@ -360,7 +369,7 @@ Result<StoreSnapshot> Store::load() {
     snap.jobs.push_back(std::move(j));
   }
   auto frames = db_->prepare(
-      "SELECT job_id, frame, scene_path, width, height, exr, png FROM frames"
+      "SELECT job_id, frame, scene_path, width, height, exr, png, kernel_version FROM frames"
       " ORDER BY job_id, frame");
   if (!frames) return Error{frames.message()};
   for (;;) {
@@ -375,6 +384,7 @@ Result<StoreSnapshot> Store::load() {
     f.height = static_cast<uint32_t>(frames->column_int(4));
     f.exr = optional_hash(frames.value(), 5);
     f.png = optional_hash(frames.value(), 6);
+    f.kernel_version = frames->column_text(7);
     snap.frames.push_back(std::move(f));
   }
   auto units = db_->prepare(

@@ -61,6 +61,9 @@ struct FrameRow {
   std::string scene_path;
   uint32_t width = 0, height = 0;
   std::optional<Hash256> exr, png;  // set once the frame is assembled
+  // The kernel version every unit of the frame runs (DispatcherCore pins it when the frame's
+  // first replica is leased); empty: not pinned yet, and always for simulation runs.
+  std::string kernel_version;
 };
 
 struct UnitRow {
@@ -220,6 +223,9 @@ class Store {
   Status set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays);
   Status set_frame_outputs(uint64_t job_id, uint32_t frame, const Hash256& exr,
                            const Hash256& png);
+  // Pins the frame to a kernel version (FrameRow::kernel_version; empty: unpinned).
+  Status set_frame_kernel_version(uint64_t job_id, uint32_t frame,
+                                  const std::string& kernel_version);
   // Verification state (store_trust.cpp).
   Status set_unit_replication(uint64_t unit_id, uint32_t replication, uint32_t quorum);
   Status insert_replica(const ReplicaRow& replica);

@@ -193,6 +193,12 @@ constexpr const char* kMigrations[] = {
       name TEXT PRIMARY KEY,
       key BLOB NOT NULL);
     )sql",
+    // 13 -> 14: mixed-version farms: the kernel version a render frame is pinned to
+    // (FrameRow::kernel_version), '' while unpinned. Frames of earlier versions are unpinned:
+    // their next replica pins them.
+    R"sql(
+    ALTER TABLE frames ADD COLUMN kernel_version TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 // PostgreSQL's text for the steps whose SQLite text it cannot run: the ledger's append-only

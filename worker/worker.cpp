@@ -234,7 +234,8 @@ proto::WorkerHello Worker::hello() const {
   for (const auto& e : executors_) {
     const DeviceInfo& d = e->device();
     hello.devices.push_back({d.backend, d.index, d.name, d.memory_bytes, d.compute_units,
-                             e->kernel_version(), options_.units_per_device});
+                             e->kernel_version(), options_.units_per_device,
+                             {e->kernel_version()}});  // an executor runs one version today
   }
   std::lock_guard<std::mutex> lock(shared_->mutex);
   for (const LeasedUnit& unit : shared_->queue) hello.held_leases.push_back(lease_of(unit));

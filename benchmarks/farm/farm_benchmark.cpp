@@ -91,7 +91,7 @@ void BM_StoreCommits(benchmark::State& state) {
   JobRow job_row;
   job_row.name = "bench";
   const uint64_t job = store->insert_job(job_row).value();
-  (void)store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}});
+  (void)store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}});
   const uint64_t unit = store->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
   (void)store->commit();
   uint64_t commits = 0;

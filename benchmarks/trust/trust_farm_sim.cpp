@@ -67,7 +67,7 @@ Result<std::unique_ptr<TrustFarmSim>> TrustFarmSim::start(DispatcherConfig confi
   sim->peers_ = routing_ids(workers, order_seed);
   for (size_t w = 0; w < workers; ++w) {
     proto::WorkerHello hello{"sim-" + std::to_string(w),
-                             {{"cpu", 0, "sim", 0, 1, "synthetic", slots}},
+                             {{"cpu", 0, "sim", 0, 1, "synthetic", slots, {}}},
                              {},
                              "owner-" + std::to_string(w)};
     if (Status s = sim->deliver(sim->peers_[w], key_of(w), hello); !s) return Error{s.message()};

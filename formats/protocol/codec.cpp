@@ -80,6 +80,8 @@ void write(wire::WorkerHello::Builder b, const WorkerHello& m) {
     o.setSlots(d.slots);
   });
 }
+    set_list(o.initKernelVersions(list_size(d.kernel_versions)), d.kernel_versions,
+             [](const std::string& v) { return capnp::Text::Reader(v.data(), v.size()); });
 
 void write(wire::UnitResult::Builder b, const UnitResult& m) {
   b.setLeaseId(m.lease_id);
@@ -199,6 +201,7 @@ void write(wire::OutputsReply::Builder b, const OutputsReply& m) {
     o.setSize(f.size);
   });
 }
+    o.setKernelVersion(f.kernel_version);
 
 template <class B>
 void write_blob_reply(B b, const Hash256& hash, bool found, const std::vector<uint8_t>& bytes) {
@@ -286,6 +289,7 @@ WorkerHello read(wire::WorkerHello::Reader r) {
   }
   return m;
 }
+    for (auto v : d.getKernelVersions()) m.devices.back().kernel_versions.push_back(read_text(v));
 
 UnitResult read(wire::UnitResult::Reader r) {
   UnitResult m;
@@ -414,7 +418,7 @@ OutputsReply read(wire::OutputsReply::Reader r) {
   m.job_id = r.getJobId();
   for (auto f : r.getFiles()) {
     m.files.push_back({read_text(f.getName()), read_hash(f.getHash(), "outputsReply.hash"),
-                       f.getSize()});
+                       f.getSize(), read_text(f.getKernelVersion())});
   }
   return m;
 }

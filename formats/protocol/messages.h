@@ -8,6 +8,7 @@
 // Thread safety: plain values; no shared state.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,10 +41,21 @@ struct DeviceOffer {
   std::string name;
   uint64_t memory_bytes = 0;
   uint32_t compute_units = 0;
-  std::string kernel_version;
+  std::string kernel_version;  // the device's preferred (newest) version
   uint32_t slots = 0;  // units this device keeps in flight
   bool operator==(const DeviceOffer&) const = default;
 };
+  // Every version the device runs; empty (an older worker's hello): kernel_version alone.
+  std::vector<std::string> kernel_versions;
+  // The versions it runs: kernel_versions plus kernel_version (when not empty).
+  std::vector<std::string> runs() const {
+    std::vector<std::string> all = kernel_versions;
+    if (!kernel_version.empty() &&
+        std::find(all.begin(), all.end(), kernel_version) == all.end()) {
+      all.push_back(kernel_version);
+    }
+    return all;
+  }
 struct WorkerHello {
   std::string worker_name;
   std::vector<DeviceOffer> devices;
@@ -285,6 +297,8 @@ struct OutputFile {
 struct OutputsReply {
   uint64_t job_id = 0;
   std::vector<OutputFile> files;
+  // A render frame's files: the kernel version its units ran (the frame's pin); else empty.
+  std::string kernel_version;
   bool operator==(const OutputsReply&) const = default;
 };
 struct OutputData {

@@ -144,7 +144,7 @@ class CoreTest : public ::testing::Test {
 
 inline proto::WorkerHello hello(uint32_t slots, std::vector<uint64_t> held_leases = {},
                                 std::string owner = {}) {
-  return {"test-worker", {{"cpu", 0, "test", 0, 1, "synthetic", slots}}, std::move(held_leases),
+  return {"test-worker", {{"cpu", 0, "test", 0, 1, "synthetic", slots, {}}}, std::move(held_leases),
           std::move(owner)};
 }
 

@@ -19,8 +19,9 @@ Hash256 hash_of(const char* text) { return blake2b_256(std::string_view(text)); 
 // One populated example of every message kind, in variant order.
 std::vector<Body> one_of_each() {
   std::vector<Body> all;
-  all.push_back(WorkerHello{"host", {{"cpu", 0, "EPYC", 1ull << 34, 16, "render-1", 2},
-                                      {"cuda", 1, "H100", 80ull << 30, 132, "render-1", 4}},
+  all.push_back(WorkerHello{"host", {{"cpu", 0, "EPYC", 1ull << 34, 16, "render-1", 2, {}},
+                                      {"cuda", 1, "H100", 80ull << 30, 132, "render-2", 4,
+                                       {"render-2", "render-1"}}},
                                {3, 1ull << 40}, "owner-key"});
   all.push_back(WorkerHeartbeat{});
   UnitResult r{7, 9, "render-1", 2, 1, {1.5f, -2.0f, 0.0f, 3.25f, 1e-30f, 7.0f}, 12345, {}};
@@ -55,7 +56,7 @@ std::vector<Body> one_of_each() {
                              {4, "shot", JobState::kDone, 0, 9, 9, 3, 3, "", false, {1, 3}},
                              {5, "shared", JobState::kRunning, 2, 1, 9, 0, 3, "", false, {},
                               "client-key", 4, 11, 3}}});
-  all.push_back(OutputsReply{46, {{"frame_0001.exr", hash_of("j"), 1000}}});
+  all.push_back(OutputsReply{46, {{"frame_0001.exr", hash_of("j"), 1000, "render-2"}}});
   all.push_back(OutputData{hash_of("k"), false, {}});
   all.push_back(ErrorReply{ErrorCode::kNotFound, "no job 7"});
   all.push_back(ResultBytesRequest{7, 9});
@@ -125,6 +126,27 @@ TEST(ProtocolCodec, SubmitJobFromAPeerThatOmitsVerificationGetsTheDefaults) {
   EXPECT_EQ(decoded.replication, 2u);
   EXPECT_EQ(decoded.quorum, 2u);
   EXPECT_EQ(decoded.max_replicas, 0u);
+}
+
+TEST(ProtocolCodec, AHelloWithoutKernelVersionsRunsItsPreferredVersionAlone) {
+  // Built with the raw schema, as an older worker does: no kernelVersions list.
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<wire::Envelope>();
+  root.setProtocolVersion(kProtocolVersion);
+  auto device = root.getBody().initWorkerHello().initDevices(1)[0];
+  device.setKernelVersion("render-1");
+  device.setSlots(1);
+  const kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
+  const auto bytes = words.asBytes();
+  Result<Envelope> got =
+      decode_message(std::span<const uint8_t>(bytes.begin(), bytes.size()), roles(Role::kWorker));
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  const DeviceOffer& offer = std::get<WorkerHello>(got->body).devices.at(0);
+  EXPECT_TRUE(offer.kernel_versions.empty());
+  EXPECT_EQ(offer.runs(), std::vector<std::string>{"render-1"});
+  // A newer worker's list, its preferred version included once.
+  const DeviceOffer both{"cpu", 0, "x", 0, 1, "render-2", 1, {"render-1", "render-2"}};
+  EXPECT_EQ(both.runs(), (std::vector<std::string>{"render-1", "render-2"}));
 }
 
 TEST(ProtocolCodec, UnitReturnSaysWhetherTheWorkerPausesOrLeaves) {

@@ -69,7 +69,7 @@ TEST_P(StoreTest, RoundTripsEveryRecordKind) {
   auto store = location.open();
   ASSERT_TRUE(store->begin().is_ok());
   const uint64_t job = store->insert_job(job_named("a")).value();
-  ASSERT_TRUE(store->insert_frame({job, 5, "s.pbrt", 32, 16, {}, {}}).is_ok());
+  ASSERT_TRUE(store->insert_frame({job, 5, "s.pbrt", 32, 16, {}, {}, {}}).is_ok());
   const uint64_t unit = store->insert_unit({0, job, 5, 0, 0, 16, 16, 0, 4, 0, {}, 0}).value();
   const uint64_t lease = store->insert_lease(unit, "w-1", 1234).value();
   ASSERT_TRUE(store->commit().is_ok());
@@ -99,7 +99,7 @@ TEST_P(StoreTest, LeaseIdsAreNeverReused) {
   auto store = location.open();
   ASSERT_TRUE(store->begin().is_ok());
   const uint64_t job = store->insert_job(job_named("a")).value();
-  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}}).is_ok());
+  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
   const uint64_t unit = store->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
   const uint64_t first = store->insert_lease(unit, "w", 1).value();
   ASSERT_TRUE(store->delete_lease(first).is_ok());
@@ -163,7 +163,7 @@ TEST_P(StoreTest, Kill9DuringWritesKeepsEveryCommittedTransaction) {
       (void)store.value()->begin();
       const uint64_t job = store.value()->insert_job(job_named("j" + std::to_string(i))).value();
       // Several rows per transaction, so a kill lands mid-transaction most of the time.
-      (void)store.value()->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}});
+      (void)store.value()->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}});
       for (int u = 0; u < 20; ++u) {
         (void)store.value()->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0});
       }
@@ -228,7 +228,7 @@ TEST_P(StoreTest, TextColumnsKeepArbitraryBytes) {
   ASSERT_TRUE(store->begin().is_ok());
   JobRow job = job_named(name);
   const uint64_t id = store->insert_job(job).value();
-  ASSERT_TRUE(store->insert_frame({id, 1, "s.pbrt", 8, 8, {}, {}}).is_ok());
+  ASSERT_TRUE(store->insert_frame({id, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
   const uint64_t unit = store->insert_unit({0, id, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
   ASSERT_TRUE(store->insert_lease(unit, routing_id, 5).is_ok());
   ASSERT_TRUE(store->insert_lease(unit, "b", 5).is_ok());
@@ -255,8 +255,8 @@ TEST_P(StoreTest, AFailedWriteIsReportedBeforeTheCommitSucceeds) {
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->begin().is_ok());
   const uint64_t job = store->insert_job(job_named("a")).value();
-  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}}).is_ok());
-  const Status duplicate = store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}});  // same key
+  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
+  const Status duplicate = store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}});  // same key
   const Status committed = duplicate ? store->commit() : Status(duplicate);
   EXPECT_FALSE(committed.is_ok()) << "a duplicate frame was committed";
   EXPECT_NE(committed.message().find("database error"), std::string::npos) << committed.message();

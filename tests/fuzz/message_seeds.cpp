@@ -35,6 +35,7 @@ std::vector<proto::Body> filled_messages() {
   device.compute_units = 8;
   device.kernel_version = "render-1";
   device.slots = 2;
+  device.kernel_versions = {"render-1", "render-0"};
   proto::WorkerHello hello;
   hello.worker_name = "seed worker";
   hello.devices = {device, device};
@@ -124,7 +125,7 @@ std::vector<proto::Body> filled_messages() {
       proto::BlobUpload{h, {5, 6, 7}},
       submit,
       proto::StatusReply{{job, job}},
-      proto::OutputsReply{9, {proto::OutputFile{"frame_0001.exr", h, 1234}}},
+      proto::OutputsReply{9, {proto::OutputFile{"frame_0001.exr", h, 1234, "render-1"}}},
       proto::OutputData{h, true, {8, 9}},
       proto::ErrorReply{proto::ErrorCode::kNotFound, "no such job"},
       proto::TrustQuery{proto::TrustTopic::kLedger, 5, 10},
