@@ -152,6 +152,7 @@ std::optional<proto::Envelope> DispatcherServer::admit(const proto::RawMessage& 
     reject(raw, envelope.message(), now);
     return std::nullopt;
   }
+  if (!agree_version(raw, envelope.value(), now)) return std::nullopt;
   if (zap_) {
     const bool client_kind = proto::sender_role(envelope->body) == proto::Role::kClient;
     const bool allowed = client_kind ? access_->is_client(raw.peer_key) : access_->is_worker(raw.peer_key);
@@ -171,6 +172,40 @@ std::optional<proto::Envelope> DispatcherServer::admit(const proto::RawMessage& 
   }
   ++handled_;
   return std::move(envelope.value());
+}
+
+bool DispatcherServer::agree_version(const proto::RawMessage& raw, const proto::Envelope& envelope,
+                                     const Clocks& now) {
+  const proto::ProtocolRange peer = proto::range_of(envelope);
+  const std::optional<uint32_t> common = proto::common_version(proto::kDispatcherProtocols, peer);
+  if (!common) {
+    // An old or new peer is not malformed: no reputation, no mute; a refusal it can read
+    // (headed by its own version number: an ErrorReply's layout never changes).
+    ++rejected_;
+    const std::string refusal = proto::version_refusal(proto::kDispatcherProtocols, peer);
+    peer_log_->log(raw.peer_key, "refused key " + raw.peer_key + ": " + refusal, now.wall_ms);
+    proto::Envelope reply{envelope.request_id,
+                          proto::ErrorReply{proto::ErrorCode::kUnsupportedVersion, refusal}};
+    reply.protocol_version = peer.max;
+    reply.protocol_min = peer.min;
+    (void)proto::send_envelope(*socket_, raw.peer, reply);
+    return false;
+  }
+  if (*common == proto::kProtocolVersion) {
+    peer_versions_.erase(raw.peer);
+  } else {
+    if (peer_versions_.size() >= kMaxOlderPeers) peer_versions_.clear();
+    peer_versions_[raw.peer] = *common;
+  }
+  return true;
+}
+
+void DispatcherServer::send(Outgoing& outgoing) {
+  auto older = peer_versions_.find(outgoing.peer);
+  outgoing.envelope.protocol_version =
+      older == peer_versions_.end() ? proto::kProtocolVersion : older->second;
+  outgoing.envelope.protocol_min = proto::kDispatcherProtocols.min;
+  (void)proto::send_envelope(*socket_, outgoing.peer, outgoing.envelope);
 }
 
 void DispatcherServer::publish_view(int64_t steady_ms) {
@@ -214,7 +249,7 @@ Status DispatcherServer::run() {
     if (Status s = core_->tick(now, &out); !s) return s;
     if (Status s = core_->commit(); !s) return s;
     publish_view(clocks.steady_ms);
-    for (const Outgoing& o : out) (void)proto::send_envelope(*socket_, o.peer, o.envelope);
+    for (Outgoing& o : out) send(o);
     out.clear();
   }
   report_rejections(std::numeric_limits<int64_t>::max());

@@ -33,6 +33,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include <zmq.hpp>
 
@@ -42,6 +43,7 @@
 #include "dispatcher/zap_policy.h"
 #include "formats/protocol/curve_keys.h"
 #include "formats/protocol/transport.h"
+#include "formats/protocol/versions.h"
 #include "kernels/status.h"
 
 namespace tf {
@@ -138,6 +140,12 @@ class DispatcherServer {
   void report_rejections(int64_t steady_ms);
   // Publishes the farm's view on core.board when one is due.
   void publish_view(int64_t steady_ms);
+  // Whether the envelope's sender speaks a protocol version this dispatcher serves
+  // (versions.h); remembers an older one for the replies; refuses the sender otherwise.
+  bool agree_version(const proto::RawMessage& raw, const proto::Envelope& envelope,
+                     const Clocks& now);
+  // Sends in the version the peer talks.
+  void send(Outgoing& outgoing);
 
   DispatcherServerOptions options_;
   std::shared_ptr<const AccessPolicy> access_;
@@ -149,6 +157,10 @@ class DispatcherServer {
   std::unique_ptr<DispatcherCore> core_;
   std::string endpoint_;
   int64_t last_view_ms_ = std::numeric_limits<int64_t>::min() / 2;  // never published yet
+  // Routing ids of peers of an older protocol version, and the version they talk; a peer not
+  // here talks kProtocolVersion. Bounded: emptied past kMaxOlderPeers (refilled as they talk).
+  static constexpr size_t kMaxOlderPeers = 1 << 16;
+  std::unordered_map<std::string, uint32_t> peer_versions_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> handled_{0}, rejected_{0}, muted_messages_{0}, mutes_{0};
 };

@@ -346,6 +346,14 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
         options_.log("rejected a message from the dispatcher: " + msg.message());
         continue;
       }
+      if (const auto* error = std::get_if<proto::ErrorReply>(&msg->body);
+          error != nullptr && error->code == proto::ErrorCode::kUnsupportedVersion) {
+        // No release of ours can talk with this dispatcher: retrying would be silence.
+        options_.log("the dispatcher refused this worker: " + error->message);
+        refusal_ = error->message;
+        stop_ = true;
+        return true;
+      }
       last_heard = Clock::now();
       *heard = true;
       if (auto* grant = std::get_if<proto::LeaseGrant>(&msg->body); grant && paused_) {
@@ -473,6 +481,7 @@ Status Worker::run() {
   shared_->work_ready.notify_all();
   for (std::thread& t : devices) t.join();
   if (idle_monitor_) idle_monitor_->stop();
+  if (!refusal_.empty()) return Error{"the dispatcher refused this worker: " + refusal_};
   return status;
 }
 

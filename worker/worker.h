@@ -85,8 +85,9 @@ class Worker {
                                                 std::vector<std::unique_ptr<UnitExecutor>> executors);
   ~Worker();
 
-  // Runs the session until request_stop(); returns an error only for a failure that makes
-  // going on pointless (the socket cannot be created).
+  // Runs the session until request_stop() (and the drain it starts, if any); returns an error
+  // only for a failure that makes going on pointless: the socket cannot be created, or the
+  // dispatcher refused this worker's protocol version (the error says both versions).
   Status run();
   // Async-signal-safe.
   void request_stop();
@@ -125,6 +126,9 @@ class Worker {
   std::unique_ptr<Shared> shared_;
   int wake_fd_ = -1;  // eventfd: device threads and request_stop() wake the socket thread
   std::atomic<bool> stop_{false};
+  // The dispatcher's ErrorReply kUnsupportedVersion (formats/protocol/versions.h): run()
+  // returns it as its error. Set and read on the socket thread.
+  std::string refusal_;
   std::atomic<uint64_t> units_completed_{0};
   std::unique_ptr<IdleMonitor> idle_monitor_;  // set during run() with an idle policy
   std::atomic<bool> paused_{false};

@@ -50,6 +50,7 @@ ErrorCode read_error_code(wire::ErrorCode c) {
     case wire::ErrorCode::BAD_REQUEST: return ErrorCode::kBadRequest;
     case wire::ErrorCode::NOT_FOUND: return ErrorCode::kNotFound;
     case wire::ErrorCode::CONFLICT: return ErrorCode::kConflict;
+    case wire::ErrorCode::UNSUPPORTED_VERSION: return ErrorCode::kUnsupportedVersion;
     default: return ErrorCode::kInternal;  // includes a newer peer's codes
   }
 }
@@ -59,6 +60,7 @@ wire::ErrorCode write_error_code(ErrorCode c) {
     case ErrorCode::kBadRequest: return wire::ErrorCode::BAD_REQUEST;
     case ErrorCode::kNotFound: return wire::ErrorCode::NOT_FOUND;
     case ErrorCode::kConflict: return wire::ErrorCode::CONFLICT;
+    case ErrorCode::kUnsupportedVersion: return wire::ErrorCode::UNSUPPORTED_VERSION;
     case ErrorCode::kInternal: break;
   }
   return wire::ErrorCode::INTERNAL;
@@ -527,12 +529,9 @@ Envelope read_envelope(kj::ArrayPtr<const capnp::word> words, RoleSet accepted_s
                       std::to_string((words.end() - peek.getEnd()) * sizeof(capnp::word)) +
                       " trailing bytes after the message");
   }
+  // Any version is read (fields are only ever appended); whether the receiver talks with a peer
+  // of this range is its decision (versions.h).
   auto header = peek.getRoot<wire::Envelope>();
-  if (header.getProtocolVersion() != kProtocolVersion) {
-    throw DecodeError("protocol version " + std::to_string(header.getProtocolVersion()) +
-                      " is not supported (this build speaks version " +
-                      std::to_string(kProtocolVersion) + ")");
-  }
   const WhichBody kind = header.getBody().which();
 
   capnp::ReaderOptions options;
@@ -549,6 +548,10 @@ Envelope read_envelope(kj::ArrayPtr<const capnp::word> words, RoleSet accepted_s
   auto root = reader.getRoot<wire::Envelope>();
   Envelope envelope;
   envelope.request_id = root.getRequestId();
+  envelope.protocol_version = root.getProtocolVersion();
+  envelope.protocol_min = root.getProtocolMin() == 0
+                              ? envelope.protocol_version
+                              : std::min(root.getProtocolMin(), envelope.protocol_version);
   envelope.body = read_body(root.getBody());
   const Role sender = sender_role(envelope.body);
   if ((accepted_senders & static_cast<RoleSet>(sender)) == 0) {
@@ -563,7 +566,8 @@ Envelope read_envelope(kj::ArrayPtr<const capnp::word> words, RoleSet accepted_s
 std::vector<uint8_t> encode_message(const Envelope& envelope) {
   capnp::MallocMessageBuilder builder;
   auto root = builder.initRoot<wire::Envelope>();
-  root.setProtocolVersion(kProtocolVersion);
+  root.setProtocolVersion(envelope.protocol_version);
+  root.setProtocolMin(envelope.protocol_min);
   root.setRequestId(envelope.request_id);
   write_body(root.getBody(), envelope.body);
   kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);

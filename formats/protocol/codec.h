@@ -3,8 +3,9 @@
 // decode_message() is the only place untrusted bytes become messages. It never throws and
 // never crashes on hostile input: the frame is copied into word-aligned memory, read with a
 // traversal limit sized for the message kind and a nesting limit of 16, and rejected when it
-// is truncated, oversized, carries trailing bytes, has another protocol version, holds an
-// unknown message kind, or was sent by a role the receiver does not accept.
+// is truncated, oversized, carries trailing bytes, holds an unknown message kind, or was sent
+// by a role the receiver does not accept. Every protocol version is read (Envelope says the
+// sender's range); versions.h decides whether to talk.
 //
 // Thread safety: both functions are thread-safe.
 #pragma once
@@ -18,7 +19,7 @@
 
 namespace tf::proto {
 
-// The frame bytes of `envelope` (protocol version kProtocolVersion).
+// The frame bytes of `envelope`, headed by its protocol_min..protocol_version.
 std::vector<uint8_t> encode_message(const Envelope& envelope);
 
 // Decodes one frame, accepting only kinds whose sender_role is in `accepted_senders`.

@@ -20,8 +20,10 @@
 
 namespace tf::proto {
 
-// Bumped when a peer of the previous version must refuse messages of this one.
-inline constexpr uint32_t kProtocolVersion = 1;
+// The protocol version of this build, bumped with every release that changes the wire (see
+// protocol.capnp and versions.h). 1: releases before version ranges; 2: version ranges, idle
+// pauses, draining, kernel version lists.
+inline constexpr uint32_t kProtocolVersion = 2;
 
 // The largest blob (scene asset, output file) one message carries, and the largest frame.
 inline constexpr uint64_t kMaxBlobBytes = 128ull << 20;
@@ -307,7 +309,13 @@ struct OutputData {
   std::vector<uint8_t> bytes;
   bool operator==(const OutputData&) const = default;
 };
-enum class ErrorCode : uint8_t { kBadRequest, kNotFound, kConflict, kInternal };
+enum class ErrorCode : uint8_t {
+  kBadRequest,
+  kNotFound,
+  kConflict,
+  kInternal,
+  kUnsupportedVersion  // versions.h: the peers share no protocol version
+};
 struct ErrorReply {
   ErrorCode code = ErrorCode::kBadRequest;
   std::string message;
@@ -325,6 +333,9 @@ using Body = std::variant<WorkerHello, WorkerHeartbeat, UnitResult, UnitFailure,
 struct Envelope {
   uint64_t request_id = 0;  // chosen by a client, echoed in the reply; 0 when unsolicited
   Body body;
+  // The versions the sender speaks (decoded from the wire; encode_message writes them).
+  uint32_t protocol_version = kProtocolVersion;
+  uint32_t protocol_min = kProtocolVersion;
   bool operator==(const Envelope&) const = default;
 };
 

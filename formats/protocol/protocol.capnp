@@ -5,8 +5,12 @@
 # BLAKE2b-256 digests (32 bytes). Pixel data is float32 little-endian, RGB interleaved,
 # row-major.
 #
-# Compatibility: ordinals are never reused; a new kind gets a new ordinal and bumps
-# protocolVersion only when old peers must refuse it.
+# Compatibility: ordinals are never reused; fields and kinds are only appended, so that every
+# release reads the previous release's messages and the previous release reads ours (unknown
+# fields are skipped). Each envelope says the range of protocol versions its sender speaks
+# (protocolMin..protocolVersion); two peers talk the highest version both speak, and a peer
+# whose range does not meet the dispatcher's gets an ErrorReply unsupportedVersion naming both
+# (versions.h). protocolVersion is bumped with every release that changes the wire.
 @0xaba7a646f5b80e8b;
 
 using Cxx = import "/capnp/c++.capnp";
@@ -53,6 +57,8 @@ struct Envelope {
     # client -> dispatcher: re-run the units of a finished job that rested on quarantined keys
     resubmitRequest @29 :JobRef;
   }
+  # The oldest version the sender speaks; 0: only protocolVersion (releases before ranges).
+  protocolMin @30 :UInt32;
 }
 
 struct DeviceOffer {
@@ -287,6 +293,7 @@ enum ErrorCode {
   kernelVersion @3 :Text;
   conflict @2;
   internal @3;
+  unsupportedVersion @4;  # the peer's protocol versions and the dispatcher's do not meet
 }
 
 struct ErrorReply {

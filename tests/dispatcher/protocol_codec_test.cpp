@@ -251,17 +251,27 @@ std::vector<size_t> differing_bytes(const std::vector<uint8_t>& a, const std::ve
   return out;
 }
 
-TEST(ProtocolCodec, OtherProtocolVersionsAreRejected) {
-  std::vector<uint8_t> bytes = encode_message({1, Ack{}});
-  // Layout: 8-byte segment table, 8-byte root pointer, then protocolVersion (first UInt32).
+TEST(ProtocolCodec, EnvelopesSayTheirSendersVersionRange) {
+  Envelope sent{1, Ack{}};
+  sent.protocol_min = 1;
+  Result<Envelope> got = decode_message(encode_message(sent), kAnyRole);
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  EXPECT_EQ(got->protocol_version, kProtocolVersion);
+  EXPECT_EQ(got->protocol_min, 1u);
+  // Any version is read; a sender of the releases before ranges leaves protocolMin at 0: its
+  // range is its one version. Layout: 8-byte segment table, 8-byte root pointer, then
+  // protocolVersion (first UInt32).
+  Envelope old{1, Ack{}};
+  old.protocol_version = 7;
+  old.protocol_min = 0;
+  std::vector<uint8_t> bytes = encode_message(old);
   uint32_t version = 0;
   std::memcpy(&version, bytes.data() + 16, 4);
-  ASSERT_EQ(version, kProtocolVersion);
-  version = kProtocolVersion + 1;
-  std::memcpy(bytes.data() + 16, &version, 4);
-  Result<Envelope> got = decode_message(bytes, kAnyRole);
-  ASSERT_FALSE(got.is_ok());
-  EXPECT_NE(got.message().find("protocol version"), std::string::npos) << got.message();
+  ASSERT_EQ(version, 7u);
+  got = decode_message(bytes, kAnyRole);
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  EXPECT_EQ(got->protocol_version, 7u);
+  EXPECT_EQ(got->protocol_min, 7u);
 }
 
 TEST(ProtocolCodec, UnknownMessageKindsAreRejected) {
