@@ -86,6 +86,8 @@ struct WorkerArgs {
   double max_gpu_temp = 0;       // pause above this GPU temperature (C); 0: no limit
   double max_power = 0;          // pause above this GPU board power (W); 0: no limit
   double idle_hold_seconds = 5;  // a change must hold this long before the worker follows it
+  // On SIGTERM, how long running units may finish before the worker leaves (0: no drain).
+  double drain_timeout_seconds = 0;
 };
 int worker(const WorkerArgs& args);
 

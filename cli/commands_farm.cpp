@@ -3,6 +3,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -209,6 +210,7 @@ int worker(const WorkerArgs& args) {
   options.log = library_log_sink("worker");
   options.units_per_device = args.units_per_device;
   options.garbage_result_bytes = garbage_result_bytes;
+  options.drain_timeout_ms = static_cast<int64_t>(args.drain_timeout_seconds * 1000);
   // "always" without GPU limits needs no policy: the worker works as it always did.
   if (args.when != "always" || args.max_gpu_temp > 0 || args.max_power > 0) {
     options.idle = std::move(idle_source.value());
@@ -227,6 +229,12 @@ int worker(const WorkerArgs& args) {
   Status s = w.value()->run();
   g_worker = nullptr;
   if (!s) return fail(s.message(), kExitBadInput);
+  if (w.value()->units_abandoned() > 0) {
+    // A drain ended with units still running; they were handed back, and a device cannot be
+    // interrupted: the process ends now rather than wait for them (nothing of them is kept).
+    std::fflush(nullptr);
+    std::_Exit(kExitOk);
+  }
   return kExitOk;
 }
 

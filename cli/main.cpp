@@ -128,6 +128,13 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--idle-hold", worker_args.idle_hold_seconds,
                          "Seconds a change between idle and busy must last before the worker pauses or resumes (avoids flapping)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  worker_cmd->add_option("--drain-timeout", worker_args.drain_timeout_seconds,
+                         "On SIGTERM, drain for up to this many seconds: hand the queued units back, take no new work, let the "
+                         "running units finish and send their results, then leave (what still runs then is handed back; a second "
+                         "SIGTERM leaves at once). 0 (default): no drain, every unfinished unit goes back at once and the results "
+                         "of the units running then are dropped (right for units of seconds; set it above your longest unit's "
+                         "time for long ones, and keep a service manager's stop timeout above it)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   add_security_flags(worker_cmd, worker_args.security);
   auto* misbehave =
       worker_cmd->add_option("--misbehave", worker_args.misbehave,

@@ -238,14 +238,20 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const std::str
     return record_failure(peer, *failure);
   }
   if (const auto* returned = std::get_if<proto::UnitReturn>(&body)) {
-    for (uint64_t id : returned->lease_ids) {
+    std::vector<uint64_t> ended = returned->lease_ids;
+    // A worker that leaves says goodbye: every lease it still holds ends without fault, a
+    // grant that crossed its goodbye included (a drain's last return lists what still ran).
+    if (returned->leaving) ended = leases_.held_by(peer);
+    for (uint64_t id : ended) {
       const Lease* lease = leases_.find(id);
       if (lease == nullptr || lease->worker != peer) continue;
       if (Status s = end_lease(id, LeaseEnd::kCancelled); !s) return s;
     }
     if (returned->leaving) return forget_worker(peer);
-    // Handed back, not abandoned: kCancelled above is no fault of the worker.
-    if (returned->pausing) worker.paused = true;
+    // Handed back, not abandoned: kCancelled above is no fault of the worker. A draining
+    // worker is held like a paused one: nothing new, its running leases stay open.
+    if (returned->pausing || returned->draining) worker.paused = true;
+    if (returned->draining) worker.draining = true;
     return Status::ok();
   }
   return Status::ok();  // WorkerHeartbeat, BlobRequest: handled above
@@ -270,6 +276,7 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
                         d.kernel_version + ")");
   }
   w.paused = false;  // a paused worker resumes by saying hello again
+  w.draining = false;  // a draining one says so again right after its hello
   w.kernel_versions.clear();
   for (size_t i = 0; i < hello.devices.size(); ++i) {
     const std::vector<std::string> runs = hello.devices[i].runs();
@@ -512,7 +519,9 @@ std::string DispatcherCore::unserved_reason(const JobState& job) const {
   for (const auto& [peer, w] : workers_) {
     if (eligible(w)) owners.insert(w.owner);
     if (eligible(w)) versions.insert(w.kernel_versions.begin(), w.kernel_versions.end());
-    if (w.said_hello && w.paused && !quarantined(w.key)) paused_owners.insert(w.owner);
+    if (w.said_hello && w.paused && !w.draining && !quarantined(w.key)) {
+      paused_owners.insert(w.owner);
+    }
   }
   if (owners.empty() && !paused_owners.empty()) {
     return "waiting for a worker: the connected workers are paused (their machines are busy)";

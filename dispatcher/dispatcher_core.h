@@ -181,9 +181,11 @@ class DispatcherCore {
     LeaseSizer sizer;    // and how much more, by its measured rate
     int64_t last_seen_ms = 0;
     bool said_hello = false;
-    // Its machine is busy (UnitReturn.pausing): it is leased nothing until its next hello;
-    // its running units still finish and their results count as usual.
+    // Its machine is busy (UnitReturn.pausing), or it drains before it leaves
+    // (UnitReturn.draining): it is leased nothing until its next hello; its running units
+    // still finish and their results count as usual.
     bool paused = false;
+    bool draining = false;  // paused because it drains: it is not coming back
     // Bundles of every unit leased to this worker since it was first seen: it fetched them,
     // so they are presumed in its asset cache (the scheduler's asset affinity, scheduler.h).
     std::set<Hash256> bundles;

@@ -134,6 +134,11 @@ Worker::Worker(zmq::context_t& context, WorkerOptions options, std::unique_ptr<A
 }
 
 Worker::~Worker() {
+  stop_ = true;
+  shared_->work_ready.notify_all();
+  for (std::thread& t : devices_) {
+    if (t.joinable()) t.join();
+  }
   if (wake_fd_ >= 0) ::close(wake_fd_);
   if (!per_run_cache_dir_.empty()) {
     cache_.reset();
@@ -148,6 +153,12 @@ void Worker::wake() {
 }
 
 void Worker::request_stop() {
+  // The first request with a drain timeout drains (the socket thread begins it); any other
+  // stops at once. Lock-free atomics and an eventfd write: async-signal-safe.
+  if (options_.drain_timeout_ms > 0 && !drain_requested_.exchange(true)) {
+    wake();
+    return;
+  }
   stop_ = true;
   wake();
 }
@@ -222,7 +233,7 @@ void Worker::device_loop(size_t device) {
     if (completed) ++units_completed_;
     if (first_in_outbox) wake();
     // Nothing else to do: the run's next chunk, while the dispatcher verifies this one.
-    if (idle && !paused_ && sim != nullptr && result_hash) {
+    if (idle && !paused_ && !drain_requested_ && sim != nullptr && result_hash) {
       (void)compute_ahead(*executors_[device], sh.sim_states, *sim, *result_hash);
     }
   }
@@ -253,13 +264,20 @@ proto::WorkerHello Worker::hello() const {
 void Worker::hand_back_and_leave(zmq::socket_t& socket) {
   proto::UnitReturn back;
   back.leaving = true;
+  std::deque<proto::Body> finished;
   {
     std::lock_guard<std::mutex> lock(shared_->mutex);
     for (const LeasedUnit& unit : shared_->queue) back.lease_ids.push_back(lease_of(unit));
     back.lease_ids.insert(back.lease_ids.end(), shared_->running.begin(), shared_->running.end());
     shared_->queue.clear();
+    // A drain sends what finished before the goodbye; run() leaves the running units behind.
+    if (draining_) {
+      finished.swap(shared_->outbox);
+      units_abandoned_ += shared_->running.size();
+    }
     shared_->outbox.clear();
   }
+  for (proto::Body& body : finished) proto::send_envelope(socket, std::nullopt, {0, std::move(body)});
   proto::send_envelope(socket, std::nullopt, {0, back});
   // Linger stays bounded (it is 0 otherwise): long enough for the goodbye to leave.
   socket.set(zmq::sockopt::linger, 500);
@@ -269,8 +287,50 @@ void Worker::send_pausing_return(zmq::socket_t& socket, std::vector<uint64_t> le
   units_handed_back_ += lease_ids.size();
   proto::UnitReturn back;
   back.lease_ids = std::move(lease_ids);
-  back.pausing = true;
+  back.pausing = paused_;
+  back.draining = draining_;
   proto::send_envelope(socket, std::nullopt, {0, std::move(back)});
+}
+
+void Worker::begin_drain(zmq::socket_t* socket) {
+  draining_ = true;
+  drain_until_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.drain_timeout_ms);
+  std::vector<uint64_t> queued;
+  size_t running = 0;
+  {
+    std::lock_guard<std::mutex> lock(shared_->mutex);
+    for (const LeasedUnit& unit : shared_->queue) queued.push_back(lease_of(unit));
+    shared_->queue.clear();
+    running = shared_->running.size();
+  }
+  char timeout[32];
+  std::snprintf(timeout, sizeof timeout, "%g", static_cast<double>(options_.drain_timeout_ms) / 1000);
+  options_.log("draining: " + std::to_string(running) + " running unit" + (running == 1 ? "" : "s") +
+               ", up to " + timeout + " s (" + std::to_string(queued.size()) +
+               " queued units handed back; a second stop request leaves at once)");
+  if (socket != nullptr) {
+    send_pausing_return(*socket, std::move(queued));
+  } else {
+    units_handed_back_ += queued.size();  // the next hello holds none of them
+  }
+}
+
+bool Worker::drain_over() {
+  size_t running = 0;
+  bool done = false;
+  {
+    std::lock_guard<std::mutex> lock(shared_->mutex);
+    running = shared_->running.size();
+    done = running == 0 && shared_->queue.empty() && shared_->outbox.empty();
+  }
+  if (done) {
+    options_.log("drained: every running unit finished; leaving");
+    return true;
+  }
+  if (std::chrono::steady_clock::now() < drain_until_) return false;
+  options_.log("drain timed out: " + std::to_string(running) + " running unit" +
+               (running == 1 ? "" : "s") + " handed back; leaving");
+  return true;
 }
 
 void Worker::follow_idle_policy(zmq::socket_t& socket) {
@@ -296,8 +356,9 @@ void Worker::follow_idle_policy(zmq::socket_t& socket) {
 
 void Worker::introduce(zmq::socket_t& socket) {
   proto::send_envelope(socket, std::nullopt, {0, hello()});
-  // The hello restores a paused worker at the dispatcher: a paused one says so right after.
-  if (paused_) send_pausing_return(socket, {});
+  // The hello restores a paused worker at the dispatcher: a paused or draining one says so
+  // right after.
+  if (paused_ || draining_) send_pausing_return(socket, {});
   // Blob requests sent before may have died with a connection or a dispatcher: asked again
   // after the hello, so that the dispatcher answers them.
   std::lock_guard<std::mutex> lock(shared_->mutex);
@@ -328,7 +389,8 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
       hand_back_and_leave(socket);
       return true;
     }
-    if (idle_monitor_) follow_idle_policy(socket);
+    if (drain_requested_ && !draining_) begin_drain(&socket);
+    if (idle_monitor_ && !draining_) follow_idle_policy(socket);
     for (;;) {
       Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(socket, false);
       if (!raw) {
@@ -356,8 +418,9 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
       }
       last_heard = Clock::now();
       *heard = true;
-      if (auto* grant = std::get_if<proto::LeaseGrant>(&msg->body); grant && paused_) {
-        // Granted before the dispatcher read our pause: back at once, unstarted.
+      if (auto* grant = std::get_if<proto::LeaseGrant>(&msg->body);
+          grant && (paused_ || draining_)) {
+        // Granted before the dispatcher read our pause or drain: back at once, unstarted.
         std::vector<uint64_t> leases;
         for (const proto::RenderUnitSpec& spec : grant->units) leases.push_back(spec.lease_id);
         for (const proto::SimUnitSpec& spec : grant->sim_units) leases.push_back(spec.lease_id);
@@ -414,6 +477,10 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
       proto::send_envelope(socket, std::nullopt, {0, proto::WorkerHeartbeat{}});
       last_sent = Clock::now();
     }
+    if (draining_ && drain_over()) {
+      hand_back_and_leave(socket);
+      return true;
+    }
     if (Clock::now() - last_heard > interval * options_.liveness) {
       options_.log("no word from the dispatcher at " + endpoint_ + " for " +
                    std::to_string(options_.liveness) + " heartbeats: reconnecting" +
@@ -437,8 +504,7 @@ Status Worker::run() {
     paused_ = !idle_monitor_->may_work();
     if (paused_) options_.log("starting paused: " + idle_monitor_->reason());
   }
-  std::vector<std::thread> devices;
-  for (size_t i = 0; i < executors_.size(); ++i) devices.emplace_back([this, i] { device_loop(i); });
+  for (size_t i = 0; i < executors_.size(); ++i) devices_.emplace_back([this, i] { device_loop(i); });
   Status status;
   int64_t backoff_ms = options_.reconnect_initial_ms;
   const std::vector<std::string> endpoints = proto::split_endpoints(options_.dispatcher_endpoint);
@@ -466,6 +532,15 @@ Status Worker::run() {
     const int64_t pause_ms = next == 0 ? backoff_ms : options_.reconnect_initial_ms;
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(pause_ms);
     while (!stop_ && std::chrono::steady_clock::now() < until) {
+      // A drain without a connection: results wait for the next one, until the timeout.
+      if (drain_requested_ && !draining_) begin_drain(nullptr);
+      if (draining_ && std::chrono::steady_clock::now() >= drain_until_) {
+        options_.log("drain timed out without a connection to the dispatcher: leaving");
+        std::lock_guard<std::mutex> lock(shared_->mutex);
+        units_abandoned_ += shared_->running.size();
+        stop_ = true;
+        break;
+      }
       zmq::pollitem_t item{nullptr, wake_fd_, ZMQ_POLLIN, 0};
       try {
         zmq::poll(&item, 1, std::chrono::milliseconds(100));
@@ -479,7 +554,10 @@ Status Worker::run() {
   }
   stop_ = true;
   shared_->work_ready.notify_all();
-  for (std::thread& t : devices) t.join();
+  // A unit still running when a drain ended was handed back: the destructor waits for it.
+  if (units_abandoned_ == 0) {
+    for (std::thread& t : devices_) t.join();
+  }
   if (idle_monitor_) idle_monitor_->stop();
   if (!refusal_.empty()) return Error{"the dispatcher refused this worker: " + refusal_};
   return status;

@@ -17,6 +17,13 @@
 // - assets are fetched once per bundle into the AssetCache (BlobRequest / BlobReply);
 // - request_stop() (safe from a signal handler) makes run() hand every unfinished unit back
 //   (UnitReturn, leaving) and return after the device threads finish their current unit;
+// - with a drain timeout (WorkerOptions::drain_timeout_ms > 0) the first request_stop() drains
+//   instead: the worker hands back its queued units only (UnitReturn, draining), so that the
+//   dispatcher leases it nothing more while its running leases stay open, returns at once any
+//   grant that crossed the drain, goes on heartbeating, and sends the results of its running
+//   units. When none runs any more, or the timeout passed, it hands back what still runs and
+//   leaves (UnitReturn, leaving), and run() returns without waiting for a unit still running
+//   (the destructor waits for it). A second request_stop() during the drain leaves at once;
 // - with an idle policy (WorkerOptions::idle, idle_policy.h), when the machine stops being idle
 //   the worker pauses: it hands its queued units back (UnitReturn, pausing), so that the
 //   dispatcher leases it nothing more, and returns at once any grant that crossed the pause;
@@ -28,11 +35,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <zmq.hpp>
@@ -75,6 +84,9 @@ struct WorkerOptions {
   std::shared_ptr<IdleSource> idle;
   int64_t idle_check_interval_ms = 0;
   int64_t idle_hold_ms = 5000;
+  // How long the first request_stop() lets running units finish (see above); 0: no drain,
+  // every unit goes back at once and run() returns when the running units end.
+  int64_t drain_timeout_ms = 0;
 };
 
 class Worker {
@@ -83,6 +95,8 @@ class Worker {
   // executors: one per device.
   static Result<std::unique_ptr<Worker>> create(zmq::context_t& context, WorkerOptions options,
                                                 std::vector<std::unique_ptr<UnitExecutor>> executors);
+  // Waits for device threads that run() left running (a drain that timed out or was cut
+  // short), then releases the worker.
   ~Worker();
 
   // Runs the session until request_stop() (and the drain it starts, if any); returns an error
@@ -95,8 +109,12 @@ class Worker {
   uint64_t units_completed() const { return units_completed_; }
   // Whether the worker is paused by its idle policy now.
   bool paused() const { return paused_; }
-  // Leased units handed back unstarted because the worker paused (or was paused when they came).
+  // Leased units handed back unstarted because the worker paused or drained (or was paused
+  // or draining when they came).
   uint64_t units_handed_back() const { return units_handed_back_; }
+  // Units still running when the worker left (a drain that timed out or was cut short): run()
+  // returned without waiting for them.
+  uint64_t units_abandoned() const { return units_abandoned_; }
 
  private:
   struct Shared;
@@ -114,8 +132,15 @@ class Worker {
   void hand_back_and_leave(zmq::socket_t& socket);
   // Pauses or resumes when the idle policy's state differs from the worker's (socket thread).
   void follow_idle_policy(zmq::socket_t& socket);
-  // Sends a pausing UnitReturn of `lease_ids` (none: only the pause).
+  // Sends a UnitReturn of `lease_ids` (none: only the flags) that says whether the worker is
+  // paused and whether it drains.
   void send_pausing_return(zmq::socket_t& socket, std::vector<uint64_t> lease_ids);
+  // Socket thread, on the first stop request with a drain timeout: takes the queued units out
+  // and hands them back (draining; on `socket`, or with the next hello when there is none).
+  void begin_drain(zmq::socket_t* socket);
+  // Whether the drain is over: every running unit's outcome went out, or the timeout passed
+  // (then the units still running are abandoned to the goodbye).
+  bool drain_over();
 
   zmq::context_t& context_;
   std::string endpoint_;  // the dispatcher of the list this connection goes to
@@ -133,6 +158,11 @@ class Worker {
   std::unique_ptr<IdleMonitor> idle_monitor_;  // set during run() with an idle policy
   std::atomic<bool> paused_{false};
   std::atomic<uint64_t> units_handed_back_{0};
+  std::atomic<bool> drain_requested_{false};  // set by the first request_stop() with a drain
+  std::atomic<bool> draining_{false};         // socket thread: the drain has begun
+  std::chrono::steady_clock::time_point drain_until_;
+  std::atomic<uint64_t> units_abandoned_{0};
+  std::vector<std::thread> devices_;  // joined by run(), or by the destructor after a drain
 };
 
 }  // namespace tf

@@ -237,6 +237,7 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
             set_list(o.initLeaseIds(list_size(m.lease_ids)), m.lease_ids);
             o.setLeaving(m.leaving);
             o.setPausing(m.pausing);
+            o.setDraining(m.draining);
           },
           [&](const BlobRequest& m) { b.initBlobRequest().setHash(as_data(m.hash)); },
           [&](const LeaseGrant& m) { write(b.initLeaseGrant(), m); },
@@ -440,6 +441,7 @@ Body read_body(wire::Envelope::Body::Reader b) {
       for (uint64_t id : r.getLeaseIds()) m.lease_ids.push_back(id);
       m.leaving = r.getLeaving();
       m.pausing = r.getPausing();
+      m.draining = r.getDraining();
       return m;
     }
     case WhichBody::BLOB_REQUEST:

@@ -105,6 +105,9 @@ struct UnitReturn {
   // The worker's machine is busy (worker/idle_policy.h): lease it nothing until its next
   // WorkerHello. Its running units still finish and their results come as usual.
   bool pausing = false;
+  // The worker drains before it leaves: lease it nothing more (as pausing); its running units
+  // still finish and their results come as usual, then a return with `leaving`.
+  bool draining = false;
   bool operator==(const UnitReturn&) const = default;
 };
 struct BlobRequest {

@@ -177,6 +177,10 @@ struct UnitReturn {
   leaseIds @0 :List(UInt64);
   leaving @1 :Bool;      # the worker is shutting down: forget it after this
   pausing @2 :Bool;      # its machine is busy: lease it nothing until its next hello
+  # The worker drains before it leaves (tilefarm worker --drain-timeout): lease it nothing
+  # more; its running leases stay open and their results count as usual. A UnitReturn with
+  # leaving follows when they are done or the drain timed out.
+  draining @3 :Bool;
 }
 
 struct BlobRequest {
