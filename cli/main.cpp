@@ -134,7 +134,8 @@ int main(int argc, char** argv) {
                          "SIGTERM leaves at once). 0 (default): no drain, every unfinished unit goes back at once and the results "
                          "of the units running then are dropped (right for units of seconds; set it above your longest unit's "
                          "time for long ones, and keep a service manager's stop timeout above it)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(CLI::NonNegativeNumber)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a service's default, then the user's
   add_security_flags(worker_cmd, worker_args.security);
   auto* misbehave =
       worker_cmd->add_option("--misbehave", worker_args.misbehave,

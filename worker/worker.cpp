@@ -532,14 +532,20 @@ Status Worker::run() {
     const int64_t pause_ms = next == 0 ? backoff_ms : options_.reconnect_initial_ms;
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(pause_ms);
     while (!stop_ && std::chrono::steady_clock::now() < until) {
-      // A drain without a connection: results wait for the next one, until the timeout.
+      // A drain without a connection: results wait for the next one, until the timeout; with
+      // nothing running and nothing to send there is nothing to wait for.
       if (drain_requested_ && !draining_) begin_drain(nullptr);
-      if (draining_ && std::chrono::steady_clock::now() >= drain_until_) {
-        options_.log("drain timed out without a connection to the dispatcher: leaving");
+      if (draining_) {
         std::lock_guard<std::mutex> lock(shared_->mutex);
-        units_abandoned_ += shared_->running.size();
-        stop_ = true;
-        break;
+        const bool nothing_left = shared_->running.empty() && shared_->outbox.empty();
+        if (nothing_left || std::chrono::steady_clock::now() >= drain_until_) {
+          options_.log(nothing_left ? "drained without a connection to the dispatcher: leaving"
+                                    : "drain timed out without a connection to the dispatcher: "
+                                      "leaving");
+          units_abandoned_ += shared_->running.size();
+          stop_ = true;
+          break;
+        }
       }
       zmq::pollitem_t item{nullptr, wake_fd_, ZMQ_POLLIN, 0};
       try {
