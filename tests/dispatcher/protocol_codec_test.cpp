@@ -172,6 +172,16 @@ TEST(ProtocolCodec, UnitReturnSaysWhetherTheWorkerPausesOrLeaves) {
   EXPECT_EQ(std::get<UnitReturn>(old->body), (UnitReturn{{9}, false, false}));
 }
 
+TEST(ProtocolCodec, UnitReturnSaysWhetherTheWorkerDrains) {
+  UnitReturn sent{{7}, false, false};
+  sent.draining = true;
+  Result<Envelope> got = decode_message(encode_message({3, sent}), roles(Role::kWorker));
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  EXPECT_EQ(std::get<UnitReturn>(got->body), sent);
+  EXPECT_TRUE(std::get<UnitReturn>(got->body).draining);
+  EXPECT_FALSE(std::get<UnitReturn>(got->body).pausing) << "draining is a field of its own";
+}
+
 TEST(ProtocolCodec, UnalignedFramesDecode) {
   const std::vector<uint8_t> bytes = encode_message({5, StatusRequest{9}});
   std::vector<uint8_t> shifted(bytes.size() + 1);
