@@ -161,7 +161,7 @@ class VersionedPeers : public ::testing::Test {
     dealer.connect(server_->endpoint());
     proto::WorkerHello hello;
     hello.worker_name = "peer";
-    hello.devices.push_back({"cpu", 0, "test", 0, 1, "render-1", 1});
+    hello.devices.push_back({"cpu", 0, "test", 0, 1, "render-1", 1, {}});
     proto::Envelope envelope{0, hello};
     envelope.protocol_version = range.max;
     envelope.protocol_min = range.min;
