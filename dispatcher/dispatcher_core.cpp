@@ -403,6 +403,10 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
       }
       continue;
     }
+    // A frame pinned to a version that left the farm before it started is pinned anew.
+    if (!runs_pinned_version(unit->second, worker)) {
+      if (Status s = unpin_if_stranded(unit->second); !s) return s;
+    }
     if (!may_hold(unit->second, worker) || !trust_allows(unit->second, votes, worker) ||
         leave_to_holder(unit->second, worker)) {
       scheduler_.finished_one(pick->job_id);
@@ -410,10 +414,6 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
       continue;
     }
     if (Status s = grant_replica(peer, worker, unit->second, now_ms, grant); !s) return s;
-    // A frame pinned to a version that left the farm before it started is pinned anew.
-    if (!runs_pinned_version(unit->second, worker)) {
-      if (Status s = unpin_if_stranded(unit->second); !s) return s;
-    }
     ++held;
   }
   for (auto it = set_aside.rbegin(); it != set_aside.rend(); ++it) {
@@ -430,6 +430,7 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
                                      UnitState& unit, int64_t now_ms, proto::LeaseGrant& grant) {
   JobState& job = jobs_[unit.row.job_id];
   if (Status s = store_->begin(); !s) return s;
+  if (Status s = pin_frame(unit, worker); !s) return s;
   // Adaptive replication (reputation.h): decided once, when the unit's first replica goes out.
   if (unit.replicas.empty() && unit.row.replication > 1 &&
       single_replica_suffices(trusted(worker.key), config_.trust, rng_)) {
@@ -437,7 +438,6 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
     unit.row.quorum = 1;
     ++stats_.units_single_replica;
     if (Status s = store_->set_unit_replication(unit.row.id, 1, 1); !s) return s;
-  if (Status s = pin_frame(unit, worker); !s) return s;
   }
   const int64_t deadline = now_ms + int64_t{config_.lease_seconds} * 1000;
   Result<uint64_t> lease_id = store_->insert_lease(unit.row.id, peer, deadline);
@@ -493,16 +493,16 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   // Before dispatching, so that a replica leased to upload missing bytes goes out now.
   if (Status s = request_missing_bytes(now_ms, out); !s) return s;
   refresh_connected_auditors();
+  versions_connected_.clear();
+  for (const auto& [peer, w] : workers_) {
+    if (eligible(w)) versions_connected_.insert(w.kernel_versions.begin(), w.kernel_versions.end());
+  }
   const bool heartbeat_due = now_ms - last_heartbeat_sent_ms_ >= config_.heartbeat_interval_ms;
   if (heartbeat_due) last_heartbeat_sent_ms_ = now_ms;
   for (auto& [peer, w] : workers_) {
     if (!w.said_hello) continue;
     if (heartbeat_due) out->push_back({peer, {0, proto::DispatcherHeartbeat{}}});
     if (Status s = dispatch(peer, w, now_ms, out); !s) return s;
-  }
-  versions_connected_.clear();
-  for (const auto& [peer, w] : workers_) {
-    if (eligible(w)) versions_connected_.insert(w.kernel_versions.begin(), w.kernel_versions.end());
   }
   return Status::ok();
 }

@@ -189,11 +189,11 @@ class DispatcherCore {
     // Bundles of every unit leased to this worker since it was first seen: it fetched them,
     // so they are presumed in its asset cache (the scheduler's asset affinity, scheduler.h).
     std::set<Hash256> bundles;
-  };
-  struct UnitState {
     // The kernel versions every one of its devices runs (DeviceOffer::runs()), as its hello
     // said: the worker picks the device of a unit, so only these are sure to be used.
     std::set<std::string> kernel_versions;
+  };
+  struct UnitState {
     UnitRow row;
     std::vector<ReplicaRow> replicas;  // in lease order
     uint32_t queued = 0;  // scheduler entries for this unit (some may be stale)
@@ -312,8 +312,6 @@ class DispatcherCore {
   // The unit and replica of a lease; nullptr when the lease has none.
   ReplicaRow* replica_of_lease(uint64_t lease_id, UnitState** unit);
   bool may_hold(const UnitState& unit, const WorkerState& worker) const;
-  // Whether `worker` should leave `unit` to a connected worker that holds the state it starts
-  // from (a run's head, SimRunRow), rather than replay the chunks since the stored state.
 
   // Kernel versions (kernel_versions.cpp; DESIGN.md "Verification, reputation, credit"): a
   // render frame is pinned to one kernel version when its first replica is leased (the newest
@@ -334,6 +332,8 @@ class DispatcherCore {
   // first frame that waits for a version no worker in `connected` runs; empty when none.
   std::string version_wait_reason(const JobState& job,
                                   const std::set<std::string>& connected) const;
+  // Whether `worker` should leave `unit` to a connected worker that holds the state it starts
+  // from (a run's head, SimRunRow), rather than replay the chunks since the stored state.
   bool leave_to_holder(const UnitState& unit, const WorkerState& worker) const;
   WorkerRecord& record_of(const std::string& key);
   // Applies a reputation event `times` times to `key` and stores the record once; quarantines

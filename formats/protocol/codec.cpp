@@ -80,10 +80,10 @@ void write(wire::WorkerHello::Builder b, const WorkerHello& m) {
     o.setComputeUnits(d.compute_units);
     o.setKernelVersion(d.kernel_version);
     o.setSlots(d.slots);
-  });
-}
     set_list(o.initKernelVersions(list_size(d.kernel_versions)), d.kernel_versions,
              [](const std::string& v) { return capnp::Text::Reader(v.data(), v.size()); });
+  });
+}
 
 void write(wire::UnitResult::Builder b, const UnitResult& m) {
   b.setLeaseId(m.lease_id);
@@ -201,9 +201,9 @@ void write(wire::OutputsReply::Builder b, const OutputsReply& m) {
     o.setName(f.name);
     o.setHash(as_data(f.hash));
     o.setSize(f.size);
+    o.setKernelVersion(f.kernel_version);
   });
 }
-    o.setKernelVersion(f.kernel_version);
 
 template <class B>
 void write_blob_reply(B b, const Hash256& hash, bool found, const std::vector<uint8_t>& bytes) {
@@ -289,10 +289,10 @@ WorkerHello read(wire::WorkerHello::Reader r) {
     m.devices.push_back({read_text(d.getBackend()), d.getIndex(), read_text(d.getName()),
                          d.getMemoryBytes(), d.getComputeUnits(), read_text(d.getKernelVersion()),
                          d.getSlots()});
+    for (auto v : d.getKernelVersions()) m.devices.back().kernel_versions.push_back(read_text(v));
   }
   return m;
 }
-    for (auto v : d.getKernelVersions()) m.devices.back().kernel_versions.push_back(read_text(v));
 
 UnitResult read(wire::UnitResult::Reader r) {
   UnitResult m;

@@ -45,8 +45,6 @@ struct DeviceOffer {
   uint32_t compute_units = 0;
   std::string kernel_version;  // the device's preferred (newest) version
   uint32_t slots = 0;  // units this device keeps in flight
-  bool operator==(const DeviceOffer&) const = default;
-};
   // Every version the device runs; empty (an older worker's hello): kernel_version alone.
   std::vector<std::string> kernel_versions;
   // The versions it runs: kernel_versions plus kernel_version (when not empty).
@@ -58,6 +56,8 @@ struct DeviceOffer {
     }
     return all;
   }
+  bool operator==(const DeviceOffer&) const = default;
+};
 struct WorkerHello {
   std::string worker_name;
   std::vector<DeviceOffer> devices;
@@ -297,13 +297,13 @@ struct OutputFile {
   std::string name;  // e.g. "frame_0001.exr"
   Hash256 hash;
   uint64_t size = 0;
+  // A render frame's files: the kernel version its units ran (the frame's pin); else empty.
+  std::string kernel_version;
   bool operator==(const OutputFile&) const = default;
 };
 struct OutputsReply {
   uint64_t job_id = 0;
   std::vector<OutputFile> files;
-  // A render frame's files: the kernel version its units ran (the frame's pin); else empty.
-  std::string kernel_version;
   bool operator==(const OutputsReply&) const = default;
 };
 struct OutputData {

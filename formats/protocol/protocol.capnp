@@ -69,15 +69,15 @@ struct DeviceOffer {
   computeUnits @4 :UInt32;
   kernelVersion @5 :Text;  # the device's preferred (newest) kernel version
   slots @6 :UInt32;  # units this device keeps in flight
+  # Every kernel version the device runs, kernelVersion among them. Absent (an older worker):
+  # kernelVersion alone.
+  kernelVersions @7 :List(Text);
 }
 
 struct WorkerHello {
   workerName @0 :Text;
   devices @1 :List(DeviceOffer);
   heldLeases @2 :List(UInt64);  # every lease the worker still holds (queued, running, unsent)
-  # Every kernel version the device runs, kernelVersion among them. Absent (an older worker):
-  # kernelVersion alone.
-  kernelVersions @7 :List(Text);
   # The public key of the person or organisation running this worker (Z85, as the worker's
   # own key); empty: the worker's own key. Replicas of one unit never go to one owner.
   owner @3 :Text;
@@ -282,6 +282,9 @@ struct OutputFile {
   name @0 :Text;
   hash @1 :Data;
   size @2 :UInt64;
+  # The kernel version that produced a render frame's file (its frame's pin); empty for other
+  # files and for files of earlier dispatchers.
+  kernelVersion @3 :Text;
 }
 
 struct OutputsReply {
@@ -292,9 +295,6 @@ struct OutputsReply {
 enum ErrorCode {
   badRequest @0;
   notFound @1;
-  # The kernel version that produced a render frame's file (its frame's pin); empty for other
-  # files and for files of earlier dispatchers.
-  kernelVersion @3 :Text;
   conflict @2;
   internal @3;
   unsupportedVersion @4;  # the peer's protocol versions and the dispatcher's do not meet
