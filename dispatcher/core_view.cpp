@@ -85,7 +85,8 @@ std::shared_ptr<FarmView> DispatcherCore::view(int64_t now_ms) const {
     wv.slots = w.slots;
     wv.units_in_flight = leases_.held_by(peer).size();
     wv.rate = w.sizer.rate_per_s();
-    wv.paused = w.paused;
+    wv.paused = w.paused && !w.draining;
+    wv.draining = w.draining;
     wv.trusted = trusted(w.key);
     if (auto record = reputation_.find(w.key); record != reputation_.end()) {
       const WorkerRecord& r = record->second;

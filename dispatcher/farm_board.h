@@ -46,6 +46,7 @@ struct WorkerView {
   uint64_t units_in_flight = 0;
   double rate = 0;      // work units (pixel-samples, cell updates) per second; 0: not measured
   bool paused = false;  // its owner's machine is busy (it takes no leases until it says hello)
+  bool draining = false;  // it finishes its running units, then leaves (tilefarm worker --drain-timeout)
   bool trusted = false;
   bool quarantined = false;
   std::string quarantine_reason;

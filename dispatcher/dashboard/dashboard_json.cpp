@@ -42,6 +42,7 @@ nlohmann::json worker_json(const WorkerView& w) {
           {"units_in_flight", w.units_in_flight},
           {"rate", w.rate},
           {"paused", w.paused},
+          {"draining", w.draining},
           {"trusted", w.trusted},
           {"quarantined", w.quarantined},
           {"quarantine_reason", w.quarantine_reason},

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatcher/farm_board.h"
 #include "dispatcher/trust_queries.h"
 #include "tests/dispatcher/core_fixture.h"
 
@@ -64,6 +65,11 @@ TEST_F(DrainCoreTest, ADrainingWorkerGetsNothingNewItsResultsCountAndItsGoodbyeI
       << "nothing new for a draining worker";
   EXPECT_EQ(status(job).message.find("paused"), std::string::npos)
       << "a draining worker is not a paused one: " << status(job).message;
+  // The dashboard shows it draining, not paused.
+  const std::shared_ptr<FarmView> view = core_->view(kStart);
+  ASSERT_EQ(view->workers.size(), 1u);
+  EXPECT_TRUE(view->workers[0].draining);
+  EXPECT_FALSE(view->workers[0].paused);
 
   // Its running unit's result is accepted and credited, and frees no slot for new work.
   const proto::UnitResult result = result_for(held[0]);

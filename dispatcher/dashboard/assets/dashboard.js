@@ -53,7 +53,7 @@ function renderWorkers(workers) {
   body.replaceChildren();
   if (!workers.length) body.append(el("tr", {}, el("td", { colspan: 8, class: "empty" }, "No worker connected.")));
   for (const w of workers) {
-    const state = w.quarantined ? "quarantined" : w.paused ? "paused (machine busy)" : w.trusted ? "trusted" : "active";
+    const state = w.quarantined ? "quarantined" : w.draining ? "draining (leaving)" : w.paused ? "paused (machine busy)" : w.trusted ? "trusted" : "active";
     const problems = [];
     if (w.quarantined) problems.push(w.quarantine_reason);
     if (w.results_invalid) problems.push(`${w.results_invalid} invalid`);
