@@ -46,8 +46,9 @@ Result<std::unique_ptr<DispatcherCore>> DispatcherCore::open(const DispatcherCon
                                                              int64_t now_ms) {
   Result<std::unique_ptr<Store>> store =
       config.store_url.empty()
-          ? Store::open(config.state_dir)
-          : Store::open_database(config.store_url, config.state_dir / "tmp");
+          ? Store::open(config.state_dir, -1, config.later_migrations)
+          : Store::open_database(config.store_url, config.state_dir / "tmp", -1,
+                                 config.later_migrations);
   if (!store) return Error{store.message()};
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(config.state_dir, store.value()->db());
   if (!ledger) return Error{ledger.message()};
@@ -270,13 +271,6 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
   w.last_seen_ms = now_ms;
   w.said_hello = true;
   w.devices.clear();
-  for (const proto::DeviceOffer& d : hello.devices) {
-    if (w.devices.size() == WorkerState::kMaxDevicesShown) break;
-    w.devices.push_back(d.backend + " " + std::to_string(d.index) + ": " + d.name + " (kernel " +
-                        d.kernel_version + ")");
-  }
-  w.paused = false;  // a paused worker resumes by saying hello again
-  w.draining = false;  // a draining one says so again right after its hello
   w.kernel_versions.clear();
   for (size_t i = 0; i < hello.devices.size(); ++i) {
     const std::vector<std::string> runs = hello.devices[i].runs();
@@ -288,7 +282,14 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
       return std::find(runs.begin(), runs.end(), v) == runs.end();
     });
   }
-  versions_connected_.insert(w.kernel_versions.begin(), w.kernel_versions.end());
+  refresh_versions();
+  for (const proto::DeviceOffer& d : hello.devices) {
+    if (w.devices.size() == WorkerState::kMaxDevicesShown) break;
+    w.devices.push_back(d.backend + " " + std::to_string(d.index) + ": " + d.name + " (kernel " +
+                        d.kernel_version + ")");
+  }
+  w.paused = false;  // a paused worker resumes by saying hello again
+  w.draining = false;  // a draining one says so again right after its hello
   WorkerRecord& record = record_of(peer_key);
   if (record.name != w.name || record.owner != w.owner) {
     record.name = w.name;
@@ -493,10 +494,7 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   // Before dispatching, so that a replica leased to upload missing bytes goes out now.
   if (Status s = request_missing_bytes(now_ms, out); !s) return s;
   refresh_connected_auditors();
-  versions_connected_.clear();
-  for (const auto& [peer, w] : workers_) {
-    if (eligible(w)) versions_connected_.insert(w.kernel_versions.begin(), w.kernel_versions.end());
-  }
+  refresh_versions();
   const bool heartbeat_due = now_ms - last_heartbeat_sent_ms_ >= config_.heartbeat_interval_ms;
   if (heartbeat_due) last_heartbeat_sent_ms_ = now_ms;
   for (auto& [peer, w] : workers_) {

@@ -97,6 +97,9 @@ struct DispatcherConfig {
   // this many chunks, which bounds what a worker that does not hold the state replays.
   // 1: the bytes of every chunk.
   uint32_t sim_copy_every_chunks = 16;
+  // Upgrade tests: schema steps of a later release, applied after this build's at open
+  // (Store::open), so that a restart can be onto a store that needs a migration.
+  std::vector<std::string> later_migrations;
   // Where the farm is shown to other threads (farm_board.h: the dashboard, /metrics): accepted
   // render units are drawn into its frame previews. Null: nothing is drawn.
   std::shared_ptr<FarmBoard> board;
@@ -319,8 +322,13 @@ class DispatcherCore {
   // results of another version are refused. Simulation runs are not pinned.
   // The frame's pin, or empty (unpinned, or a simulation run).
   const std::string& pinned_version(const UnitRow& unit) const;
-  // Whether `worker` runs the version of `unit`'s frame (any version when unpinned).
+  // Whether `worker` runs the version of `unit`'s frame; for an unpinned frame, whether the
+  // version it would pin (its newest) is the newest of enough workers of distinct owners to
+  // hold the job's replicas and, once the farm trusts keys, of a trusted one: a frame pinned to
+  // a version that cannot reach its quorum, or its trusted vote (keys of one version only agree
+  // with each other), would wait for such workers while others idle.
   bool runs_pinned_version(const UnitState& unit, const WorkerState& worker) const;
+  void refresh_versions();
   // Pins `unit`'s frame to the newest version `worker` runs, when it is unpinned.
   Status pin_frame(const UnitState& unit, const WorkerState& worker);
   // A pinned frame none of whose units was accepted or is held by a live replica, and whose
@@ -444,10 +452,13 @@ class DispatcherCore {
   std::map<std::string, WorkerRecord> reputation_;          // by worker key
   size_t earned_trust_ = 0;         // keys in reputation_ that earned trust and are not quarantined
   bool auditors_connected_ = false; // an auditor is connected and eligible (refreshed each tick)
+  // The kernel versions eligible connected workers run, and the distinct owners of the workers
+  // whose newest version each is (refresh_versions(): each tick and on hello).
+  std::set<std::string> versions_connected_;
+  std::map<std::string, std::set<std::string>> newest_version_owners_;
+  std::set<std::string> trusted_newest_versions_;  // newest versions of trusted workers
   std::set<std::string> changed_records_;  // keys whose record changed since the last commit
   std::unordered_map<uint64_t, uint64_t> unit_of_lease_;    // every replica's lease -> unit
-  // The kernel versions eligible connected workers run (refreshed each tick, added to on hello).
-  std::set<std::string> versions_connected_;
   std::map<std::string, std::set<uint64_t>> leased_units_;  // by worker key: units it holds
   std::map<uint64_t, MissingBytes> missing_bytes_;          // by unit id
   std::map<Hash256, std::set<Hash256>> bundle_blobs_;       // bundle -> its manifest and files

@@ -19,7 +19,28 @@ bool DispatcherCore::runs_pinned_version(const UnitState& unit,
   auto job = jobs_.find(unit.row.job_id);
   if (job == jobs_.end() || job->second.row.is_simulation()) return true;
   const std::string& pin = pinned_version(unit.row);
-  return pin.empty() ? !worker.kernel_versions.empty() : worker.kernel_versions.count(pin) != 0;
+  if (!pin.empty()) return worker.kernel_versions.count(pin) != 0;
+  if (worker.kernel_versions.empty()) return false;
+  auto owners = newest_version_owners_.find(newest_kernel_version(worker.kernel_versions));
+  if (owners == newest_version_owners_.end() ||
+      owners->second.size() < job->second.row.replication) {
+    return false;
+  }
+  return job->second.row.replication <= 1 || bootstrapping() ||
+         trusted_newest_versions_.count(owners->first) != 0;
+}
+
+void DispatcherCore::refresh_versions() {
+  versions_connected_.clear();
+  newest_version_owners_.clear();
+  trusted_newest_versions_.clear();
+  for (const auto& [peer, w] : workers_) {
+    if (!eligible(w) || w.kernel_versions.empty()) continue;
+    versions_connected_.insert(w.kernel_versions.begin(), w.kernel_versions.end());
+    const std::string newest = newest_kernel_version(w.kernel_versions);
+    newest_version_owners_[newest].insert(w.owner);
+    if (trusted(w.key)) trusted_newest_versions_.insert(newest);
+  }
 }
 
 Status DispatcherCore::pin_frame(const UnitState& unit, const WorkerState& worker) {

@@ -27,7 +27,8 @@ std::optional<Hash256> optional_hash(const SqlStatement& s, int col) {
 int Store::latest_schema_version() { return schema_migration_count(); }
 
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& state_dir,
-                                           int target_version) {
+                                           int target_version,
+                                           std::vector<std::string> later_migrations) {
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (ec) return Error{"cannot create state folder " + state_dir.string() + ": " + ec.message()};
@@ -37,12 +38,13 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& state_di
   Result<BlobStore> blobs = BlobStore::open(state_dir / "blobs");
   if (!blobs) return Error{blobs.message()};
   return migrated(std::unique_ptr<Store>(new Store(std::move(db.value()), blobs.value())),
-                  path.string(), target_version);
+                  path.string(), target_version, std::move(later_migrations));
 }
 
 Result<std::unique_ptr<Store>> Store::open_database(const std::string& url,
                                                     const std::filesystem::path& scratch,
-                                                    int target_version) {
+                                                    int target_version,
+                                                    std::vector<std::string> later_migrations) {
   if (!is_postgres_url(url)) {
     return Error{"unsupported store " + redact_database_url(url) +
                  ": give a PostgreSQL URL (postgresql://user:password@host:port/database)"};
@@ -51,7 +53,8 @@ Result<std::unique_ptr<Store>> Store::open_database(const std::string& url,
   if (!db) return Error{db.message()};
   std::unique_ptr<Store> store(new Store(std::move(db.value()), std::nullopt));
   const std::string name = redact_database_url(url);
-  Result<std::unique_ptr<Store>> opened = migrated(std::move(store), name, target_version);
+  Result<std::unique_ptr<Store>> opened =
+      migrated(std::move(store), name, target_version, std::move(later_migrations));
   if (!opened) return opened;
   // Blobs go through a connection of their own: the frame encoder's thread uses them too, and
   // each is committed on its own, before the rows that name it.
@@ -64,8 +67,11 @@ Result<std::unique_ptr<Store>> Store::open_database(const std::string& url,
 }
 
 Result<std::unique_ptr<Store>> Store::migrated(std::unique_ptr<Store> store,
-                                               const std::string& name, int target_version) {
-  if (target_version < 0) target_version = latest_schema_version();
+                                               const std::string& name, int target_version,
+                                               std::vector<std::string> later_migrations) {
+  store->later_migrations_ = std::move(later_migrations);
+  const int latest = latest_schema_version() + static_cast<int>(store->later_migrations_.size());
+  if (target_version < 0) target_version = latest;
   if (Status s = store->migrate(target_version); !s) {
     return Error{"cannot migrate " + name + ": " + s.message()};
   }
@@ -98,13 +104,19 @@ Status Store::migrate_locked(int target_version) {
   }
   Result<int> current = schema_version();
   if (!current) return current.status();
-  if (current.value() > latest_schema_version()) {
+  const int latest = latest_schema_version() + static_cast<int>(later_migrations_.size());
+  if (current.value() > latest) {
     return Error{"the database has schema version " + std::to_string(current.value()) +
-                 ", newer than this build's " + std::to_string(latest_schema_version())};
+                 ", newer than this build's " + std::to_string(latest)};
+  }
+  if (target_version > latest) {
+    return Error{"no migration to schema version " + std::to_string(target_version)};
   }
   for (int v = current.value(); v < target_version; ++v) {
     if (Status s = begin(); !s) return s;
-    Status s = db_->exec(migration_sql(v, db_->engine()));
+    Status s = db_->exec(v < latest_schema_version()
+                             ? migration_sql(v, db_->engine())
+                             : later_migrations_.at(static_cast<size_t>(v - latest_schema_version())));
     if (s) {
       s = db_->exec("INSERT INTO schema_migrations(version) VALUES (" + std::to_string(v + 1) +
                     ")");

@@ -170,15 +170,17 @@ class Store {
   static int latest_schema_version();
 
   // Opens (creating) `state_dir`/dispatcher.db and `state_dir`/blobs, applying migrations up
-  // to `target_version` (default: latest). Errors name the path.
+  // to `target_version` (default: latest). `later_migrations` (upgrade tests: a later
+  // release's steps, SQL for both engines) follow this build's. Errors name the path.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& state_dir,
-                                             int target_version = -1);
+                                             int target_version = -1,
+                                             std::vector<std::string> later_migrations = {});
   // Opens the store in the PostgreSQL database at `url` (postgres_db.h), applying migrations
   // as open() does; blobs live in its `blobs` table; `scratch` is a local folder for temporary
   // files. Errors name the database without its password.
-  static Result<std::unique_ptr<Store>> open_database(const std::string& url,
-                                                      const std::filesystem::path& scratch,
-                                                      int target_version = -1);
+  static Result<std::unique_ptr<Store>> open_database(
+      const std::string& url, const std::filesystem::path& scratch, int target_version = -1,
+      std::vector<std::string> later_migrations = {});
 
   // Waits for and takes the leadership of the farm's database (PostgreSQL only; leadership.h).
   // From then on every transaction begins with the leadership's fence, so a deposed
@@ -262,7 +264,8 @@ class Store {
       : db_(std::move(db)), blobs_(std::move(blobs)), statements_(*db_) {}
   // `store` migrated to `target_version` (-1: latest); errors name the database as `name`.
   static Result<std::unique_ptr<Store>> migrated(std::unique_ptr<Store> store,
-                                                 const std::string& name, int target_version);
+                                                 const std::string& name, int target_version,
+                                                 std::vector<std::string> later_migrations);
   Status migrate(int target_version);
   Status migrate_locked(int target_version);
   Status load_verification(StoreSnapshot& snap);  // replicas and workers (store_trust.cpp)
@@ -276,6 +279,7 @@ class Store {
   std::optional<BlobStore> blobs_;  // set once open
   std::unique_ptr<Leadership> leadership_;
   SqlStatementCache statements_;
+  std::vector<std::string> later_migrations_;  // open(): steps after this build's
   bool in_transaction_ = false;
 };
 

@@ -22,8 +22,9 @@ std::string version_refusal(ProtocolRange dispatcher, ProtocolRange peer) {
     return head + "upgrade this worker or client to a release that speaks version " +
            std::to_string(dispatcher.min) + " or later";
   }
-  return head + "the dispatcher is older than this worker or client; upgrade the dispatcher "
-                "first (dispatchers serve the previous release's workers and clients)";
+  return head +
+         "the dispatcher is older than this worker or client; upgrade the dispatcher "
+         "first (dispatchers serve the previous release's workers and clients)";
 }
 
 }  // namespace tf::proto

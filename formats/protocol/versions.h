@@ -26,8 +26,7 @@ struct ProtocolRange {
 
 // The previous release's version: the oldest a dispatcher of this release still serves.
 inline constexpr uint32_t kOldestServedProtocolVersion = kProtocolVersion - 1;
-inline constexpr ProtocolRange kDispatcherProtocols{kOldestServedProtocolVersion,
-                                                    kProtocolVersion};
+inline constexpr ProtocolRange kDispatcherProtocols{kOldestServedProtocolVersion, kProtocolVersion};
 
 inline ProtocolRange range_of(const Envelope& envelope) {
   return {envelope.protocol_min, envelope.protocol_version};

@@ -3,10 +3,9 @@
 // rules of versions.h; and a live dispatcher answering peers of the previous release in their
 // version, refusing peers it shares no version with (a refusal naming both ranges, never
 // silence), and a worker that is refused stopping with that message.
-#include <gtest/gtest.h>
-
 #include <capnp/message.h>
 #include <capnp/serialize.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
@@ -25,8 +24,8 @@ namespace {
 
 using proto::ProtocolRange;
 
-constexpr proto::RoleSet kAnyRole =
-    proto::roles(proto::Role::kWorker, proto::Role::kClient) | proto::roles(proto::Role::kDispatcher);
+constexpr proto::RoleSet kAnyRole = proto::roles(proto::Role::kWorker, proto::Role::kClient) |
+                                    proto::roles(proto::Role::kDispatcher);
 
 std::vector<uint8_t> bytes_of(capnp::MallocMessageBuilder& builder) {
   kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
