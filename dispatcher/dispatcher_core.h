@@ -323,11 +323,13 @@ class DispatcherCore {
   // The frame's pin, or empty (unpinned, or a simulation run).
   const std::string& pinned_version(const UnitRow& unit) const;
   // Whether `worker` runs the version of `unit`'s frame; for an unpinned frame, whether the
-  // version it would pin (its newest) is the newest of enough workers of distinct owners to
-  // hold the job's replicas and, once the farm trusts keys, of a trusted one: a frame pinned to
-  // a version that cannot reach its quorum, or its trusted vote (keys of one version only agree
-  // with each other), would wait for such workers while others idle.
+  // version it would pin (its newest) can finish it (version_can_finish), or no connected
+  // version can yet: a frame pinned to a version that cannot reach its quorum, or its trusted
+  // vote (keys of one version only agree with each other), would wait while others idle.
   bool runs_pinned_version(const UnitState& unit, const WorkerState& worker) const;
+  // Whether the connected workers whose newest version is `version` span `replication`
+  // distinct owners and, once the farm trusts keys and units are replicated, a trusted key.
+  bool version_can_finish(const std::string& version, uint32_t replication) const;
   void refresh_versions();
   // Pins `unit`'s frame to the newest version `worker` runs, when it is unpinned.
   Status pin_frame(const UnitState& unit, const WorkerState& worker);

@@ -21,13 +21,17 @@ bool DispatcherCore::runs_pinned_version(const UnitState& unit,
   const std::string& pin = pinned_version(unit.row);
   if (!pin.empty()) return worker.kernel_versions.count(pin) != 0;
   if (worker.kernel_versions.empty()) return false;
-  auto owners = newest_version_owners_.find(newest_kernel_version(worker.kernel_versions));
-  if (owners == newest_version_owners_.end() ||
-      owners->second.size() < job->second.row.replication) {
-    return false;
-  }
-  return job->second.row.replication <= 1 || bootstrapping() ||
-         trusted_newest_versions_.count(owners->first) != 0;
+  const uint32_t replication = job->second.row.replication;
+  if (version_can_finish(newest_kernel_version(worker.kernel_versions), replication)) return true;
+  // When no connected version can finish it yet, any may start it (as with one version).
+  return std::none_of(newest_version_owners_.begin(), newest_version_owners_.end(),
+                      [&](const auto& entry) { return version_can_finish(entry.first, replication); });
+}
+
+bool DispatcherCore::version_can_finish(const std::string& version, uint32_t replication) const {
+  auto owners = newest_version_owners_.find(version);
+  if (owners == newest_version_owners_.end() || owners->second.size() < replication) return false;
+  return replication <= 1 || bootstrapping() || trusted_newest_versions_.count(version) != 0;
 }
 
 void DispatcherCore::refresh_versions() {

@@ -14,95 +14,23 @@
 #include "dispatcher/trust_queries.h"
 #include "tests/integration/farm_fixture.h"
 #include "tests/integration/ledger_checks.h"
+#include "tests/integration/thread_farm.h"
 #include "worker/worker.h"
 
 namespace tf::testing {
 namespace {
 
-constexpr int64_t kHeartbeatMs = 200;
 constexpr uint32_t kFrames = 8;           // 48 units a frame
 const std::string kDrainKey = "w-drain";  // routing id: the key on ipc without CURVE
 
-class DrainFarm {
- public:
-  explicit DrainFarm(const std::filesystem::path& dir) : dir_(dir) {
-    DispatcherServerOptions options;
-    options.endpoint = "ipc://" + (dir / "dispatcher.sock").string();
-    options.core.state_dir = dir / "state";
-    options.core.heartbeat_interval_ms = kHeartbeatMs;
-    options.log = [](const std::string&) {};
-    auto server = DispatcherServer::start(context_, std::move(options));
-    EXPECT_TRUE(server.is_ok()) << server.message();
-    if (!server) return;
-    server_ = std::move(server.value());
-    server_thread_ = std::thread([s = server_.get()] { (void)s->run(); });
-  }
-  ~DrainFarm() { stop(); }
-
-  bool started() const { return server_ != nullptr; }
-  std::filesystem::path state() const { return dir_ / "state"; }
-
-  Worker* add_worker(const std::string& routing_id, std::chrono::milliseconds unit_time,
-                     int64_t drain_timeout_ms) {
-    WorkerOptions options;
-    options.dispatcher_endpoint = server_->endpoint();
-    options.name = routing_id;
-    options.transport.routing_id = routing_id;
-    options.cache_dir = dir_ / ("cache-" + routing_id);
-    options.heartbeat_interval_ms = kHeartbeatMs;
-    options.units_per_device = 3;
-    options.drain_timeout_ms = drain_timeout_ms;
-    options.log = [](const std::string&) {};
-    std::vector<std::unique_ptr<UnitExecutor>> executors;
-    executors.push_back(std::make_unique<SyntheticExecutor>(unit_time));
-    auto worker = Worker::create(context_, std::move(options), std::move(executors));
-    EXPECT_TRUE(worker.is_ok()) << worker.message();
-    if (!worker) return nullptr;
-    workers_.push_back(std::move(worker.value()));
-    Worker* w = workers_.back().get();
-    threads_[w] = std::thread([w] { (void)w->run(); });
-    return w;
-  }
-
-  // Asks one worker to stop, as SIGTERM would, and waits until its run() returns.
-  void stop_worker(Worker* w) {
-    w->request_stop();
-    threads_.at(w).join();
-    threads_.erase(w);
-  }
-
-  std::unique_ptr<DispatcherClient> client() {
-    ClientOptions options;
-    options.reply_timeout = std::chrono::seconds(2);
-    options.patience = std::chrono::seconds(20);
-    options.wait_timeout = std::chrono::seconds(60);
-    return std::make_unique<DispatcherClient>(context_, server_->endpoint(), std::move(options));
-  }
-
-  void stop() {
-    for (auto& [w, t] : threads_) w->request_stop();
-    for (auto& [w, t] : threads_) t.join();
-    threads_.clear();
-    if (server_) server_->request_stop();
-    if (server_thread_.joinable()) server_thread_.join();
-  }
-
- private:
-  std::filesystem::path dir_;
-  zmq::context_t context_;
-  std::unique_ptr<DispatcherServer> server_;
-  std::thread server_thread_;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::map<Worker*, std::thread> threads_;
-};
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
+// A worker of `unit_time` per unit, draining for up to `drain_timeout_ms` when stopped.
+Worker* add_worker(ThreadFarm& farm, const std::string& name, std::chrono::milliseconds unit_time,
+                   int64_t drain_timeout_ms) {
+  return farm.add_worker(name, std::make_unique<SyntheticExecutor>(unit_time),
+                         [&](WorkerOptions& o) {
+                           o.units_per_device = 3;
+                           o.drain_timeout_ms = drain_timeout_ms;
+                         });
 }
 
 int64_t count(SqlDb& db, const std::string& sql) {
@@ -113,12 +41,12 @@ int64_t count(SqlDb& db, const std::string& sql) {
 TEST(DrainFarm, AWorkerStoppedMidJobFinishesItsRunningUnitsWhichAreAcceptedFromIt) {
   TempDir dir;
   const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
-  DrainFarm farm(dir.path());
-  ASSERT_TRUE(farm.started());
-  Worker* draining = farm.add_worker(kDrainKey, std::chrono::milliseconds(300), 10000);
+  ThreadFarm farm(dir.path());
+  ASSERT_TRUE(farm.start_dispatcher().is_ok());
+  Worker* draining = add_worker(farm, kDrainKey, std::chrono::milliseconds(300), 10000);
   ASSERT_NE(draining, nullptr);
-  farm.add_worker("w-a", std::chrono::milliseconds(15), 0);
-  farm.add_worker("w-b", std::chrono::milliseconds(15), 0);
+  add_worker(farm, "w-a", std::chrono::milliseconds(15), 0);
+  add_worker(farm, "w-b", std::chrono::milliseconds(15), 0);
   auto client = farm.client();
 
   Result<uint64_t> job = submit_synthetic(*client, scene, kFrames);
@@ -128,7 +56,7 @@ TEST(DrainFarm, AWorkerStoppedMidJobFinishesItsRunningUnitsWhichAreAcceptedFromI
       wait_until([&] { return draining->units_completed() >= 2; }, std::chrono::seconds(20)));
   const uint64_t completed_at_stop = draining->units_completed();
   const auto stopped = std::chrono::steady_clock::now();
-  farm.stop_worker(draining);
+  farm.stop_worker(kDrainKey);
   const auto drain_time = std::chrono::steady_clock::now() - stopped;
   const uint64_t drained = draining->units_completed() - completed_at_stop;
   EXPECT_EQ(drained, 1u) << "the unit it was running at the stop finished";

@@ -14,12 +14,12 @@
 #include "dispatcher/trust_queries.h"
 #include "tests/integration/farm_fixture.h"
 #include "tests/integration/ledger_checks.h"
+#include "tests/integration/thread_farm.h"
 #include "worker/worker.h"
 
 namespace tf::testing {
 namespace {
 
-constexpr int64_t kHeartbeatMs = 200;
 constexpr uint32_t kFrames = 16;        // 48 units a frame
 const std::string kIdleKey = "w-idle";  // routing id: the key on ipc without CURVE
 
@@ -28,72 +28,16 @@ struct SwitchSource : IdleSource {
   IdleVerdict check() override { return {idle.load(), idle ? "idle (test)" : "user input (test)"}; }
 };
 
-class IdleFarm {
- public:
-  explicit IdleFarm(const std::filesystem::path& dir) : dir_(dir) {
-    DispatcherServerOptions options;
-    options.endpoint = "ipc://" + (dir / "dispatcher.sock").string();
-    options.core.state_dir = dir / "state";
-    options.core.heartbeat_interval_ms = kHeartbeatMs;
-    options.log = [](const std::string&) {};
-    auto server = DispatcherServer::start(context_, std::move(options));
-    EXPECT_TRUE(server.is_ok()) << server.message();
-    if (!server) return;
-    server_ = std::move(server.value());
-    server_thread_ = std::thread([s = server_.get()] { (void)s->run(); });
-  }
-  ~IdleFarm() { stop(); }
-
-  bool started() const { return server_ != nullptr; }
-  std::filesystem::path state() const { return dir_ / "state"; }
-
-  Worker* add_worker(const std::string& routing_id, std::shared_ptr<IdleSource> idle) {
-    WorkerOptions options;
-    options.dispatcher_endpoint = server_->endpoint();
-    options.name = routing_id;
-    options.transport.routing_id = routing_id;
-    options.cache_dir = dir_ / ("cache-" + routing_id);
-    options.heartbeat_interval_ms = kHeartbeatMs;
-    options.units_per_device = 4;
-    options.log = [](const std::string&) {};
-    options.idle = std::move(idle);
-    options.idle_check_interval_ms = 20;
-    options.idle_hold_ms = 0;
-    std::vector<std::unique_ptr<UnitExecutor>> executors;
-    executors.push_back(std::make_unique<SyntheticExecutor>(std::chrono::milliseconds(15)));
-    auto worker = Worker::create(context_, std::move(options), std::move(executors));
-    EXPECT_TRUE(worker.is_ok()) << worker.message();
-    if (!worker) return nullptr;
-    workers_.push_back(std::move(worker.value()));
-    Worker* w = workers_.back().get();
-    threads_.emplace_back([w] { (void)w->run(); });
-    return w;
-  }
-
-  std::unique_ptr<DispatcherClient> client() {
-    ClientOptions options;
-    options.reply_timeout = std::chrono::seconds(2);
-    options.patience = std::chrono::seconds(20);
-    options.wait_timeout = std::chrono::seconds(60);
-    return std::make_unique<DispatcherClient>(context_, server_->endpoint(), std::move(options));
-  }
-
-  void stop() {
-    for (auto& w : workers_) w->request_stop();
-    for (std::thread& t : threads_) t.join();
-    threads_.clear();
-    if (server_) server_->request_stop();
-    if (server_thread_.joinable()) server_thread_.join();
-  }
-
- private:
-  std::filesystem::path dir_;
-  zmq::context_t context_;
-  std::unique_ptr<DispatcherServer> server_;
-  std::thread server_thread_;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<std::thread> threads_;
-};
+// A worker of 15 ms units whose idle policy is `idle` (null: always).
+Worker* add_worker(ThreadFarm& farm, const std::string& name, std::shared_ptr<IdleSource> idle) {
+  return farm.add_worker(name, std::make_unique<SyntheticExecutor>(std::chrono::milliseconds(15)),
+                         [&](WorkerOptions& o) {
+                           o.units_per_device = 4;
+                           o.idle = idle;
+                           o.idle_check_interval_ms = 20;
+                           o.idle_hold_ms = 0;
+                         });
+}
 
 // Replicas leased to `key` so far, read beside the running dispatcher (WAL).
 int64_t replicas_of(const std::filesystem::path& state, const std::string& key) {
@@ -103,15 +47,6 @@ int64_t replicas_of(const std::filesystem::path& state, const std::string& key) 
   const auto counts = keyed_counts(
       *db.value(), "SELECT worker_key, COUNT(*) FROM replicas WHERE worker_key = '" + key + "'");
   return counts.count(key) ? counts.at(key) : 0;
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
 }
 
 std::string file_bytes(const std::filesystem::path& path) {
@@ -126,13 +61,13 @@ std::string file_bytes(const std::filesystem::path& path) {
 TEST(IdlePauseFarm, ABusyWorkerTakesNoLeasesHandsBackItsQueueAndResumesWithItsRecordClear) {
   TempDir dir;
   const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
-  IdleFarm farm(dir.path());
-  ASSERT_TRUE(farm.started());
+  ThreadFarm farm(dir.path());
+  ASSERT_TRUE(farm.start_dispatcher().is_ok());
   auto source = std::make_shared<SwitchSource>();
-  Worker* idle_worker = farm.add_worker(kIdleKey, source);
+  Worker* idle_worker = add_worker(farm, kIdleKey, source);
   ASSERT_NE(idle_worker, nullptr);
-  farm.add_worker("w-a", nullptr);
-  farm.add_worker("w-b", nullptr);
+  add_worker(farm, "w-a", nullptr);
+  add_worker(farm, "w-b", nullptr);
   auto client = farm.client();
 
   Result<uint64_t> job = submit_synthetic(*client, scene, kFrames);

@@ -19,6 +19,7 @@
 #include "dispatcher/store.h"
 #include "dispatcher/trust_queries.h"
 #include "tests/integration/farm_fixture.h"
+#include "tests/integration/thread_farm.h"
 #include "worker/worker.h"
 
 namespace tf::testing {
@@ -39,93 +40,6 @@ class SecondVersionExecutor : public SyntheticExecutor {
   }
 };
 
-class RollingFarm {
- public:
-  explicit RollingFarm(const std::filesystem::path& dir)
-      : dir_(dir), endpoint_("inproc://rolling-" + proto::random_routing_id("")) {}
-  ~RollingFarm() {
-    for (auto& [name, node] : workers_) stop(node);
-    stop_dispatcher();
-  }
-
-  Status start_dispatcher(std::vector<std::string> later_migrations = {}) {
-    DispatcherServerOptions options;
-    options.endpoint = endpoint_;
-    options.core.state_dir = dir_ / "state";
-    options.core.heartbeat_interval_ms = 200;
-    // Little work in flight per worker, so that frames are pinned as the job goes rather than
-    // all at its start: the upgraded workers then take frames of their own.
-    options.core.lease_sizing.target_ms = 150;
-    options.core.later_migrations = std::move(later_migrations);
-    options.log = [](const std::string&) {};
-    Result<std::unique_ptr<DispatcherServer>> server = DispatcherServer::start(context_, options);
-    if (!server) return Error{server.message()};
-    server_ = std::move(server.value());
-    server_thread_ = std::thread([s = server_.get()] { (void)s->run(); });
-    return Status::ok();
-  }
-  // What SIGTERM does to `tilefarm dispatcher`: the loop commits and returns.
-  void stop_dispatcher() {
-    if (!server_) return;
-    server_->request_stop();
-    server_thread_.join();
-    server_.reset();
-  }
-
-  void add_worker(const std::string& name, bool second_version) {
-    WorkerOptions options;
-    options.dispatcher_endpoint = endpoint_;
-    options.name = name;
-    options.cache_dir = dir_ / ("cache-" + name);
-    options.heartbeat_interval_ms = 200;
-    options.reconnect_initial_ms = 100;
-    options.reconnect_max_ms = 400;
-    options.drain_timeout_ms = 10000;
-    options.transport.routing_id = name;  // its key on this plain transport
-    options.log = [](const std::string&) {};
-    std::vector<std::unique_ptr<UnitExecutor>> executors;
-    if (second_version) {
-      executors.push_back(std::make_unique<SecondVersionExecutor>(kUnitTime));
-    } else {
-      executors.push_back(std::make_unique<SyntheticExecutor>(kUnitTime));
-    }
-    Node& node = workers_[name];
-    node.worker = Worker::create(context_, std::move(options), std::move(executors)).value();
-    node.thread = std::thread([w = node.worker.get()] { (void)w->run(); });
-  }
-  // Stops a worker as SIGTERM does (it drains) and waits until it left.
-  void remove_worker(const std::string& name) {
-    stop(workers_.at(name));
-    workers_.erase(name);
-  }
-
-  std::unique_ptr<DispatcherClient> client() {
-    ClientOptions options;
-    options.reply_timeout = std::chrono::milliseconds(1000);
-    options.patience = std::chrono::seconds(30);
-    return std::make_unique<DispatcherClient>(context_, endpoint_, options);
-  }
-
- private:
-  struct Node {
-    std::unique_ptr<Worker> worker;
-    std::thread thread;
-  };
-  static void stop(Node& node) {
-    if (!node.worker) return;
-    node.worker->request_stop();
-    node.thread.join();
-    node.worker.reset();
-  }
-
-  std::filesystem::path dir_;
-  std::string endpoint_;
-  zmq::context_t context_;
-  std::unique_ptr<DispatcherServer> server_;
-  std::thread server_thread_;
-  std::map<std::string, Node> workers_;
-};
-
 bool same_bytes(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
@@ -133,10 +47,16 @@ bool same_bytes(const std::vector<float>& a, const std::vector<float>& b) {
 TEST(RollingUpgrade, WorkersAndTheDispatcherAreReplacedMidJobAndEveryRuleHolds) {
   TempDir dir;
   const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
-  RollingFarm farm(dir.path());
-  ASSERT_TRUE(farm.start_dispatcher().is_ok());
+  ThreadFarm farm(dir.path());
+  // Little work in flight per worker, so that frames are pinned as the job goes rather than
+  // all at its start: the upgraded workers then take frames of their own.
+  const auto configure = [](DispatcherServerOptions& o) { o.core.lease_sizing.target_ms = 150; };
+  ASSERT_TRUE(farm.start_dispatcher(configure).is_ok());
+  const auto drains = [](WorkerOptions& o) { o.drain_timeout_ms = 10000; };
   const std::vector<std::string> names = {"gpu-a", "gpu-b", "gpu-c", "gpu-d", "gpu-e", "gpu-f"};
-  for (const std::string& name : names) farm.add_worker(name, false);
+  for (const std::string& name : names) {
+    farm.add_worker(name, std::make_unique<SyntheticExecutor>(kUnitTime), drains);
+  }
   std::unique_ptr<DispatcherClient> client = farm.client();
   Result<uint64_t> job = submit_synthetic(*client, scene, kFrames, 2, 2);
   ASSERT_TRUE(job.is_ok()) << job.message();
@@ -147,15 +67,18 @@ TEST(RollingUpgrade, WorkersAndTheDispatcherAreReplacedMidJobAndEveryRuleHolds) 
   // comes back upgraded under its own key (its owner keeps its identity, trust and credit).
   for (size_t i = 0; i < 3; ++i) {
     wait_for_units(*client, job.value(), (i + 1) * units_total / 10);
-    farm.remove_worker(names[i]);
-    farm.add_worker(names[i], true);
+    farm.stop_worker(names[i]);
+    farm.add_worker(names[i], std::make_unique<SecondVersionExecutor>(kUnitTime), drains);
   }
   // The dispatcher restarts onto a build whose store needs a migration.
   wait_for_units(*client, job.value(), units_total / 2);
   client.reset();
   farm.stop_dispatcher();
   const int upgraded_schema = Store::latest_schema_version() + 1;
-  ASSERT_TRUE(farm.start_dispatcher({"CREATE TABLE upgrade_marker(note TEXT)"}).is_ok());
+  ASSERT_TRUE(farm.start_dispatcher([&](DispatcherServerOptions& o) {
+                    configure(o);
+                    o.core.later_migrations = {"CREATE TABLE upgrade_marker(note TEXT)"};
+                  }).is_ok());
   client = farm.client();
   wait_for_units(*client, job.value(), units_total, std::chrono::seconds(60));
   Result<std::vector<proto::JobStatus>> status = client->status(job.value());
@@ -198,7 +121,7 @@ TEST(RollingUpgrade, WorkersAndTheDispatcherAreReplacedMidJobAndEveryRuleHolds) 
   EXPECT_GE(made_by(1), 1);
   EXPECT_GE(made_by(2), 1) << "the workers of the new version made no frame";
 
-  Result<ReadOnlyStore> store = open_store_read_only(dir.path() / "state", "");
+  Result<ReadOnlyStore> store = open_store_read_only(farm.state(), "");
   ASSERT_TRUE(store.is_ok()) << store.message();
   SqlDb& db = *store->db;
   // The migration ran on the restart.

@@ -19,89 +19,34 @@
 #include "tests/integration/farm_fixture.h"
 #include "tests/integration/farm_process.h"
 #include "tests/integration/ledger_checks.h"
+#include "tests/integration/thread_farm.h"
 #include "worker/misbehaving_executor.h"
 #include "worker/worker.h"
 
 namespace tf::testing {
 namespace {
 
-constexpr int64_t kHeartbeatMs = 200;
-
-// A dispatcher thread and worker threads over ipc, each worker named after its role.
-class TrustFarm {
- public:
-  TrustFarm(const std::filesystem::path& dir, uint32_t lease_seconds) : dir_(dir) {
-    DispatcherServerOptions options;
-    options.endpoint = "ipc://" + (dir / "dispatcher.sock").string();
-    options.core.state_dir = dir / "state";
-    options.core.heartbeat_interval_ms = kHeartbeatMs;
-    options.core.lease_seconds = lease_seconds;
-    options.log = [](const std::string&) {};
-    auto server = DispatcherServer::start(context_, std::move(options));
-    EXPECT_TRUE(server.is_ok()) << server.message();
-    if (!server) return;
-    server_ = std::move(server.value());
-    server_thread_ = std::thread([s = server_.get()] { (void)s->run(); });
-  }
-  ~TrustFarm() { stop(); }
-
-  bool started() const { return server_ != nullptr; }
-  std::string endpoint() const { return server_->endpoint(); }
-  std::filesystem::path state() const { return dir_ / "state"; }
-
-  void add_worker(const std::string& name, std::optional<MisbehaviorOptions> misbehave) {
-    WorkerOptions options;
-    options.dispatcher_endpoint = endpoint();
-    options.name = name;
-    options.cache_dir = dir_ / ("cache-" + name);
-    options.heartbeat_interval_ms = kHeartbeatMs;
-    options.units_per_device = 2;
-    options.log = [](const std::string&) {};
-    std::unique_ptr<UnitExecutor> executor = std::make_unique<SyntheticExecutor>();
-    if (misbehave) {
-      if (misbehave->mode == Misbehavior::kGarbage) options.garbage_result_bytes = 999;
-      executor = std::make_unique<MisbehavingExecutor>(std::move(executor), *misbehave);
-    }
-    std::vector<std::unique_ptr<UnitExecutor>> executors;
-    executors.push_back(std::move(executor));
-    auto worker = Worker::create(context_, std::move(options), std::move(executors));
-    ASSERT_TRUE(worker.is_ok()) << worker.message();
-    workers_.push_back(std::move(worker.value()));
-    Worker* w = workers_.back().get();
-    worker_threads_.emplace_back([w] { (void)w->run(); });
-  }
-
-  std::unique_ptr<DispatcherClient> client() {
-    ClientOptions options;
-    options.reply_timeout = std::chrono::seconds(2);
-    options.patience = std::chrono::seconds(20);
-    options.wait_timeout = std::chrono::seconds(90);
-    return std::make_unique<DispatcherClient>(context_, endpoint(), std::move(options));
-  }
-
-  void stop() {
-    for (auto& w : workers_) w->request_stop();
-    for (std::thread& t : worker_threads_) t.join();
-    worker_threads_.clear();
-    if (server_) server_->request_stop();
-    if (server_thread_.joinable()) server_thread_.join();
-  }
-
- private:
-  std::filesystem::path dir_;
-  zmq::context_t context_;
-  std::unique_ptr<DispatcherServer> server_;
-  std::thread server_thread_;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<std::thread> worker_threads_;
-};
+// A worker named after its role: honest, or misbehaving as `misbehave` says.
+void add_worker(ThreadFarm& farm, const std::string& name,
+                std::optional<MisbehaviorOptions> misbehave) {
+  std::unique_ptr<UnitExecutor> executor = std::make_unique<SyntheticExecutor>();
+  if (misbehave) executor = std::make_unique<MisbehavingExecutor>(std::move(executor), *misbehave);
+  farm.add_worker(name, std::move(executor), [&](WorkerOptions& o) {
+    o.units_per_device = 2;
+    if (misbehave && misbehave->mode == Misbehavior::kGarbage) o.garbage_result_bytes = 999;
+  });
+}
 
 void run_misbehaving_farm(const std::vector<Misbehavior>& bad_modes, uint32_t lease_seconds,
                           std::chrono::milliseconds slow_delay) {
   TempDir dir;
   const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
-  TrustFarm farm(dir.path(), lease_seconds);
-  ASSERT_TRUE(farm.started());
+  ThreadFarm farm(dir.path());
+  ASSERT_TRUE(farm
+                  .start_dispatcher([&](DispatcherServerOptions& o) {
+                    o.core.lease_seconds = lease_seconds;
+                  })
+                  .is_ok());
   std::set<std::string> bad_names;
   for (size_t i = 0; i < 10; ++i) {
     if (i < bad_modes.size()) {
@@ -111,12 +56,12 @@ void run_misbehaving_farm(const std::vector<Misbehavior>& bad_modes, uint32_t le
       m.slow_delay = slow_delay;
       const std::string name = "bad-" + std::to_string(i);
       bad_names.insert(name);
-      farm.add_worker(name, m);
+      add_worker(farm, name, m);
     } else {
-      farm.add_worker("honest-" + std::to_string(i), std::nullopt);
+      add_worker(farm, "honest-" + std::to_string(i), std::nullopt);
     }
   }
-  auto client = farm.client();
+  auto client = farm.client(std::chrono::seconds(90));
   // Jobs until every misbehaving key is quarantined (a slow worker needs several lapses).
   std::unique_ptr<SqlDb> db;
   for (int round = 0; round < 6; ++round) {
