@@ -108,20 +108,7 @@ std::shared_ptr<FarmView> DispatcherCore::view(int64_t now_ms) const {
       std::count_if(reputation_.begin(), reputation_.end(),
                     [](const auto& entry) { return entry.second.quarantined; }));
   view->units_leased = leases_.size();
-  const DispatcherStats& s = stats_;
-  FarmCounters& c = view->counters;
-  c.results_accepted = s.results_accepted;
-  c.results_rejected = s.results_rejected;
-  c.results_late = s.results_late;
-  c.results_duplicate = s.results_duplicate;
-  c.replicas_reported = s.replicas_reported;
-  c.replicas_disagreed = s.replicas_disagreed;
-  c.units_reverified = s.units_reverified;
-  c.leases_granted = s.leases_granted;
-  c.leases_lapsed = s.leases_lapsed;
-  c.frames_assembled = s.frames_assembled;
-  c.chunks_completed = s.chunks_completed;
-  c.quarantines = s.quarantines;
+  view->stats = stats_;
   return view;
 }
 

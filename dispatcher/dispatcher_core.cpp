@@ -515,8 +515,10 @@ std::string DispatcherCore::unserved_reason(const JobState& job) const {
   // replicas of one unit together are at most the distinct owners among eligible workers.
   std::set<std::string> owners, paused_owners, versions;
   for (const auto& [peer, w] : workers_) {
-    if (eligible(w)) owners.insert(w.owner);
-    if (eligible(w)) versions.insert(w.kernel_versions.begin(), w.kernel_versions.end());
+    if (eligible(w)) {
+      owners.insert(w.owner);
+      versions.insert(w.kernel_versions.begin(), w.kernel_versions.end());
+    }
     if (w.said_hello && w.paused && !w.draining && !quarantined(w.key)) {
       paused_owners.insert(w.owner);
     }

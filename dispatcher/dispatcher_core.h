@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "dispatcher/assembler.h"
+#include "dispatcher/dispatcher_stats.h"
 #include "dispatcher/farm_board.h"
 #include "dispatcher/frame_encoder.h"
 #include "dispatcher/lease_sizer.h"
@@ -108,27 +109,6 @@ struct DispatcherConfig {
 struct Outgoing {
   std::string peer;  // routing id
   proto::Envelope envelope;
-};
-
-// Counters for tests, logs and benchmarks.
-struct DispatcherStats {
-  uint64_t results_accepted = 0;
-  uint64_t results_duplicate = 0;  // unit already finished, or job no longer running
-  uint64_t results_rejected = 0;   // malformed: wrong size, hash mismatch, unknown unit
-  uint64_t results_late = 0;       // arrived after the lease lapsed: no vote, no credit
-  uint64_t replicas_reported = 0;  // hashes reported in time (units of work done by workers)
-  uint64_t replicas_disagreed = 0; // hashes that lost to an accepted one
-  uint64_t units_single_replica = 0;  // units that went to one trusted replica only
-  uint64_t units_reverified = 0;   // accepted units reopened because a key they rested on fell
-  uint64_t credits_reversed = 0;   // reversal entries written
-  uint64_t bytes_requests = 0;     // ResultBytesRequest sent
-  uint64_t messages_malformed = 0; // record_malformed calls, refused results and fetches
-  uint64_t leases_granted = 0;
-  uint64_t leases_lapsed = 0;      // deadline passed or worker dead
-  uint64_t frames_assembled = 0;   // frames, and simulation runs finished
-  uint64_t chunks_completed = 0;   // simulation chunks stitched
-  uint64_t chunks_by_hash = 0;     // simulation chunks verified by result hash alone
-  uint64_t quarantines = 0;        // keys quarantined
 };
 
 class DispatcherCore {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatcher/dispatcher_stats.h"
 #include "dispatcher/frame_previews.h"
 #include "formats/hash/hash.h"
 #include "formats/protocol/messages.h"
@@ -54,20 +55,14 @@ struct WorkerView {
   uint64_t results_invalid = 0, timed_out = 0, errors = 0, malformed = 0;
 };
 
-// Counters since the dispatcher process started (DispatcherStats and the security layer's).
-struct FarmCounters {
-  uint64_t results_accepted = 0, results_rejected = 0, results_late = 0, results_duplicate = 0;
-  uint64_t replicas_reported = 0, replicas_disagreed = 0, units_reverified = 0;
-  uint64_t leases_granted = 0, leases_lapsed = 0, frames_assembled = 0, chunks_completed = 0;
-  uint64_t quarantines = 0;
-  uint64_t messages_rejected = 0, handshakes_refused = 0;
-};
 
 struct FarmView {
   int64_t taken_ms = 0;             // wall clock
   std::vector<JobView> jobs;        // every job, newest first
   std::vector<WorkerView> workers;  // connected workers, by name
-  FarmCounters counters;
+  // Counters since the dispatcher process started: the core's, and the security layer's.
+  DispatcherStats stats;
+  uint64_t messages_rejected = 0, handshakes_refused = 0;
   uint64_t units_pending = 0;  // units of active jobs not accepted yet
   uint64_t units_leased = 0;   // leases open now
   uint64_t keys_quarantined = 0;

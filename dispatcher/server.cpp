@@ -213,8 +213,8 @@ void DispatcherServer::publish_view(int64_t steady_ms) {
   last_view_ms_ = steady_ms;
   std::shared_ptr<FarmView> view = core_->view(proto::now_ms());
   const SecurityStats security = security_stats();
-  view->counters.messages_rejected = security.messages_rejected;
-  view->counters.handshakes_refused = security.handshakes_refused;
+  view->messages_rejected = security.messages_rejected;
+  view->handshakes_refused = security.handshakes_refused;
   options_.core.board->publish(std::move(view));
 }
 

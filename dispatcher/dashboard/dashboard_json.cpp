@@ -60,7 +60,7 @@ nlohmann::json farm_json(const FarmView& view) {
   for (const JobView& job : view.jobs) jobs.push_back(job_json(job));
   nlohmann::json workers = nlohmann::json::array();
   for (const WorkerView& w : view.workers) workers.push_back(worker_json(w));
-  const FarmCounters& c = view.counters;
+  const DispatcherStats& c = view.stats;
   return {{"time_ms", view.taken_ms},
           {"jobs", std::move(jobs)},
           {"workers", std::move(workers)},
@@ -75,7 +75,7 @@ nlohmann::json farm_json(const FarmView& view) {
             {"leases_granted", c.leases_granted},
             {"leases_lapsed", c.leases_lapsed},
             {"quarantines", c.quarantines},
-            {"messages_rejected", c.messages_rejected}}}};
+            {"messages_rejected", view.messages_rejected}}}};
 }
 
 nlohmann::json trust_json(const TrustSummary& summary) {

@@ -56,7 +56,7 @@ std::string escape_label_value(const std::string& value) {
 
 std::string metrics_text(const FarmView& view, const CommitLatency::Snapshot& commits) {
   MetricsWriter m;
-  const FarmCounters& c = view.counters;
+  const DispatcherStats& c = view.stats;
   m.single("results_accepted_total", "counter", "Units accepted (their quorum agreed).",
            c.results_accepted);
   m.single("results_rejected_total", "counter",
@@ -83,9 +83,9 @@ std::string metrics_text(const FarmView& view, const CommitLatency::Snapshot& co
   m.single("quarantines_total", "counter", "Worker keys quarantined.", c.quarantines);
   m.single("messages_rejected_total", "counter",
            "Messages turned away by the security layer (malformed, out of role, muted).",
-           c.messages_rejected);
+           view.messages_rejected);
   m.single("handshakes_refused_total", "counter", "CurveZMQ handshakes refused.",
-           c.handshakes_refused);
+           view.handshakes_refused);
   m.single("units_pending", "gauge", "Units of active jobs not accepted yet.", view.units_pending);
   m.single("units_leased", "gauge", "Leases open now.", view.units_leased);
   m.single("workers_connected", "gauge", "Workers connected now.", view.workers.size());

@@ -138,9 +138,9 @@ std::map<std::string, double> parse_exposition(const std::string& text) {
 
 TEST(MetricsText, FollowsTheExpositionFormatAndCarriesTheView) {
   FarmView view;
-  view.counters.results_accepted = 41;
-  view.counters.replicas_disagreed = 3;
-  view.counters.quarantines = 1;
+  view.stats.results_accepted = 41;
+  view.stats.replicas_disagreed = 3;
+  view.stats.quarantines = 1;
   view.units_pending = 9;
   view.units_leased = 4;
   JobView job;
