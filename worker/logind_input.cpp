@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "formats/fileio/text.h"
+
 namespace tf {
 
 namespace {
@@ -21,14 +23,6 @@ std::vector<std::string_view> lines_of(std::string_view text) {
     text.remove_prefix(end + 1);
   }
   return lines;
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
 }
 
 // Session ids are short names of letters and digits ("2", "c1"); anything else is not passed
@@ -61,7 +55,7 @@ Result<std::string> run_command(const std::string& command) {
 std::vector<std::string> parse_session_ids(std::string_view list_sessions) {
   std::vector<std::string> ids;
   for (std::string_view line : lines_of(list_sessions)) {
-    line = trimmed(line);
+    line = trim_blanks(line);
     const std::string_view id = line.substr(0, line.find_first_of(" \t"));
     if (plausible_id(id)) ids.emplace_back(id);
   }
@@ -72,7 +66,7 @@ std::vector<LogindSession> parse_session_properties(std::string_view show_sessio
   std::vector<LogindSession> sessions;
   bool open = false;
   for (std::string_view line : lines_of(show_session)) {
-    line = trimmed(line);
+    line = trim_blanks(line);
     if (line.empty()) {
       open = false;
       continue;

@@ -1,30 +1,20 @@
 #include "dispatcher/dashboard/http_access.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <fstream>
+
+#include <sodium/utils.h>
+
+#include "formats/fileio/text.h"
 
 namespace tf {
 namespace {
 
-// Compares without an early exit, so that the time taken does not tell how much matched.
-bool equal_in_constant_time(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    const auto x = static_cast<unsigned char>(i < a.size() ? a[i] : 0);
-    const auto y = static_cast<unsigned char>(i < b.size() ? b[i] : 0);
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
-}
-
-std::string trim(const std::string& text) {
-  size_t begin = 0, end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return text.substr(begin, end - begin);
+// Compares in time that depends on the lengths only (libsodium's sodium_memcmp), so that the
+// time taken does not tell how much of a guessed token matched.
+bool equal_in_constant_time(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace
@@ -64,7 +54,7 @@ Result<std::string> read_token_file(const std::filesystem::path& path) {
   if (!in) return Error{"cannot read the dashboard token file " + path.string()};
   std::string line;
   std::getline(in, line);
-  std::string token = trim(line);
+  std::string token(trim_blanks(line));
   if (token.size() < 16) {
     return Error{"the dashboard token in " + path.string() +
                  " is shorter than 16 characters: put a long random one on its first line "
@@ -95,7 +85,7 @@ bool TokenCheck::allows(const std::string& authorization, const std::string& que
   for (size_t at = 0; at < cookies.size();) {
     size_t end = cookies.find(';', at);
     if (end == std::string::npos) end = cookies.size();
-    const std::string pair = trim(cookies.substr(at, end - at));
+    const std::string_view pair = trim_blanks(std::string_view(cookies).substr(at, end - at));
     if (pair.rfind(prefix, 0) == 0 && equal_in_constant_time(pair.substr(prefix.size()), *token_)) {
       return true;
     }

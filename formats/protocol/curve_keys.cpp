@@ -13,6 +13,7 @@
 
 #include <zmq.h>
 
+#include "formats/fileio/text.h"
 #include "kernels/user_dirs.h"
 
 namespace tf::proto {
@@ -20,13 +21,6 @@ namespace {
 
 constexpr std::string_view kPublicField = "public-key";
 constexpr std::string_view kSecretField = "secret-key";
-
-std::string_view trim(std::string_view s) {
-  const size_t begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos) return {};
-  const size_t end = s.find_last_not_of(" \t\r");
-  return s.substr(begin, end - begin + 1);
-}
 
 // The lines of a text file, or an error naming it.
 Result<std::vector<std::string>> read_lines(const std::filesystem::path& path) {
@@ -41,11 +35,11 @@ Result<std::vector<std::string>> read_lines(const std::filesystem::path& path) {
 
 // The key of one key-list line: "" for blank and comment lines, or an error message.
 Result<std::string> key_list_entry(std::string_view line) {
-  line = trim(line);
+  line = trim_blanks(line);
   if (line.empty() || line.front() == '#') return std::string();
   const size_t end = line.find_first_of(" \t");
   const std::string_view key = line.substr(0, end);
-  const std::string_view rest = end == std::string_view::npos ? "" : trim(line.substr(end));
+  const std::string_view rest = end == std::string_view::npos ? "" : trim_blanks(line.substr(end));
   if (!rest.empty() && rest.front() != '#') {
     return Error{"expected one key a line, then at most a # comment"};
   }
@@ -133,11 +127,12 @@ Result<CurveKeypair> read_keypair_file(const std::filesystem::path& path) {
   if (!lines) return Error{lines.message()};
   CurveKeypair keypair;
   for (const std::string& raw : lines.value()) {
-    const std::string_view line = trim(raw);
+    const std::string_view line = trim_blanks(raw);
     if (line.empty() || line.front() == '#') continue;
     const size_t eq = line.find('=');
-    const std::string_view name = trim(line.substr(0, eq));
-    const std::string_view value = eq == std::string_view::npos ? "" : trim(line.substr(eq + 1));
+    const std::string_view name = trim_blanks(line.substr(0, eq));
+    const std::string_view value =
+        eq == std::string_view::npos ? "" : trim_blanks(line.substr(eq + 1));
     if (name == kPublicField) keypair.public_key = value;
     if (name == kSecretField) keypair.secret_key = value;
   }
@@ -179,10 +174,10 @@ Result<std::string> parse_public_key(const std::string& key_or_file) {
   if (!lines) return Error{lines.message()};
   std::vector<std::string> keys;
   for (const std::string& raw : lines.value()) {
-    std::string_view line = trim(raw);
+    std::string_view line = trim_blanks(raw);
     if (line.starts_with(kPublicField)) {
-      line = trim(line.substr(kPublicField.size()));
-      if (line.starts_with('=')) line = trim(line.substr(1));
+      line = trim_blanks(line.substr(kPublicField.size()));
+      if (line.starts_with('=')) line = trim_blanks(line.substr(1));
     } else if (line.starts_with(kSecretField)) {
       continue;
     }
