@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "formats/image/image_io.h"
+#include "formats/scene/film_sensor.h"
 #include "formats/scene/try.h"
 
 namespace tf::scene {
@@ -308,6 +309,7 @@ Result<KernelScene> Converter::run() {
   TF_CHECK(check_expanded_size(ir_));
   k_.header.env_light = -1;
   k_.header.max_depth = ir_.max_depth;
+  k_.header.film = film_response(ir_.film);
   Mat4 world_from_camera;
   if (ir_.has_camera) {
     std::optional<Mat4> inv = ir_.camera.camera_from_world.inverse();

@@ -1,6 +1,7 @@
 #include "formats/scene/parser.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <system_error>
@@ -59,8 +60,8 @@ class Parser {
   Status world_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
                          bool* handled);
   Status shape(const FileLoc& loc, Tokenizer& tokens);
-  // Film sensor parameters are accepted at pbrt-v4's defaults (which change nothing).
-  Status check_film_defaults(ParamSet& params, const FileLoc& loc);
+  // Film sensor parameters (pbrt-v4 PixelSensor::Create and RGBFilm::Create) into ir_.film.
+  Status read_film_sensor(ParamSet& params, const FileLoc& loc);
   // Appends a light; a second infinite light is merged into the first (their radiance adds):
   // uniform ones always, image ones when they show the same file in the same orientation.
   Status add_light(const IrLight& light);
@@ -354,8 +355,13 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
     c.fov_degrees = static_cast<float>(fov);
     c.lens_radius = static_cast<float>(lens);
     c.focal_distance = static_cast<float>(focal);
-    params.mark_used("shutteropen");  // no motion blur: the shutter interval changes nothing
-    params.mark_used("shutterclose");
+    // No motion blur: the shutter interval only sets the film's exposure time (pbrt-v4).
+    TF_TRY(open, params.get_float("shutteropen", 0));
+    TF_TRY(close, params.get_float("shutterclose", 1));
+    if (!(close - open > 0)) {
+      return error_at(loc, d, "shutterclose must be after shutteropen (the shutter never opens)");
+    }
+    ir_.film.exposure_time = close - open;
     ir_.has_camera = true;
   } else if (d == "Film") {
     if (type != "rgb" && type != "gbuffer") {
@@ -374,7 +380,7 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
     params.mark_used("savefp16");
     // The space of a G-buffer's position/normal channels, which we do not write.
     if (type == "gbuffer") params.mark_used("coordinatesystem");
-    TF_CHECK(check_film_defaults(params, loc));
+    TF_CHECK(read_film_sensor(params, loc));
   } else if (d == "Sampler") {
     TF_TRY(spp, params.get_int("pixelsamples", 16));
     if (spp < 1 || spp > kMaxPixelSamples)
@@ -395,24 +401,27 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
   return finish_params(params, d);
 }
 
-Status Parser::check_film_defaults(ParamSet& params, const FileLoc& loc) {
+Status Parser::read_film_sensor(ParamSet& params, const FileLoc& loc) {
   TF_TRY(sensor, params.get_string("sensor", "cie1931"));
   TF_TRY(iso, params.get_float("iso", 100));
-  TF_TRY(exposure, params.get_float("exposuretime", 1));
   TF_TRY(white, params.get_float("whitebalance", 0));
   TF_TRY(max_value, params.get_float("maxcomponentvalue", std::numeric_limits<double>::infinity()));
-  std::string changed;  // the settings that differ from pbrt-v4's pass-through defaults
-  auto differs = [&](bool is_default, const char* name) {
-    if (!is_default) changed += std::string(changed.empty() ? "" : ", ") + name;
-  };
-  differs(sensor == "cie1931", "sensor");
-  differs(iso == 100, "iso");
-  differs(exposure == 1, "exposuretime");
-  differs(white == 0, "whitebalance");
-  differs(max_value == std::numeric_limits<double>::infinity(), "maxcomponentvalue");
-  if (changed.empty()) return Status::ok();
-  return diag_.unsupported(loc, "Film", "sensor settings other than the defaults (" + changed + ")",
-                           "the defaults");
+  if (!(iso > 0 && std::isfinite(iso))) return error_at(loc, "Film", "\"iso\" must be > 0");
+  if (!(white >= 0 && std::isfinite(white))) {
+    return error_at(loc, "Film", "\"whitebalance\" must be 0 (none) or a temperature in kelvin");
+  }
+  if (!(max_value > 0)) return error_at(loc, "Film", "\"maxcomponentvalue\" must be > 0");
+  if (sensor != "cie1931") {
+    TF_CHECK(diag_.unsupported(loc, "Film",
+                               "sensor \"" + sensor + "\" (camera sensors need pbrt's spectral "
+                               "response tables; supported: cie1931)",
+                               "the cie1931 sensor"));
+    if (white == 0) white = 6500;  // pbrt-v4's default white balance for camera sensors
+  }
+  ir_.film.iso = iso;
+  ir_.film.white_balance = white;
+  ir_.film.max_component = max_value;
+  return Status::ok();
 }
 
 Status Parser::world_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,16 @@ struct IrCamera {
   float fov_degrees = 90.f;  // pbrt: applies to the shorter image axis
   float lens_radius = 0.f;
   float focal_distance = 1e6f;
+};
+
+// pbrt-v4's pixel sensor (Film "rgb" parameters and the camera's shutter interval) for the
+// "cie1931" sensor; the defaults are pbrt's pass-through ones (imaging ratio 1, no white
+// balance, no clamp).
+struct IrFilm {
+  double iso = 100;
+  double white_balance = 0;   // kelvin of the CIE daylight illuminant balanced to white; 0: none
+  double exposure_time = 1;   // Camera "shutterclose" - "shutteropen"
+  double max_component = std::numeric_limits<double>::infinity();  // per-sample clamp
 };
 
 struct IrTexture {
@@ -106,6 +117,7 @@ struct SceneIr {
   uint32_t spp = 16;
   uint32_t max_depth = 5;
   std::string film_filename;
+  IrFilm film;
   std::vector<IrTexture> textures;
   std::vector<IrMaterial> materials;  // [0] is the default diffuse
   std::vector<IrShape> shapes;

@@ -3,17 +3,33 @@
  *
  * Random numbers come from tf_rng_float(frame, px, py, sample, dim) only, so a pixel's result
  * depends on (scene, frame, pixel, sample range) and nothing else.
- * Non-finite samples: a sample whose radiance has a NaN or infinite component contributes
- * zero (it is dropped, not clamped); its rays still count. */
+ * Each sample passes through the film's response (tf_film: sensor, clamp, output colour) before
+ * it is added. Non-finite samples: a sample whose response has a NaN or infinite component
+ * contributes zero (it is dropped, not clamped); its rays still count. */
 #ifndef TF_KERNELS_RENDER_RENDER_PIXEL_H
 #define TF_KERNELS_RENDER_RENDER_PIXEL_H
 
 #include "integrator.h"
 
 /* Bump on any change of results (kernel text, scene layout, sampling tables). */
-#define TF_RENDER_KERNEL_VERSION "render-1"
+#define TF_RENDER_KERNEL_VERSION "render-2"
 
 TF_FN int tf_is_finite(float x) { return !tf_isnanf(x) && !tf_isinff(x); }
+
+/* m (row-major 3x3) times v, each row summed left to right. */
+TF_FN tf_vec3 tf_film_apply(const float* m, tf_vec3 v) {
+  return v3(m[0] * v.x + m[1] * v.y + m[2] * v.z, m[3] * v.x + m[4] * v.y + m[5] * v.z,
+            m[6] * v.x + m[7] * v.y + m[8] * v.z);
+}
+
+/* What the film adds to a pixel for one sample of radiance L (tf_film, scene_types.h). */
+TF_FN tf_vec3 tf_film_response(const tf_film* film, tf_vec3 L) {
+  if ((film->flags & TF_FILM_RESPONSE) == 0u) return L;
+  tf_vec3 s = tf_film_apply(film->sensor_from_radiance, L);
+  float m = v3_max_component(s);
+  if (m > film->max_component) s = v3_scale(s, film->max_component / m);
+  return tf_film_apply(film->output_from_sensor, s);
+}
 
 /* Sums radiance over samples [s0, s1) of pixel (px, py) of `frame` into rgb[0..2] (starting
    from zero, samples added in increasing order) and stores the rays traced in *rays. */
@@ -32,7 +48,7 @@ TF_FN void tf_render_pixel(const tf_scene_view* scene, tf_u32 frame, tf_u32 px, 
     float x = (float)px + tf_rand(&id, 0u);
     float y = (float)py + tf_rand(&id, 1u);
     tf_ray ray = tf_camera_ray(&scene->camera, x, y, tf_rand(&id, 2u), tf_rand(&id, 3u));
-    tf_vec3 L = tf_trace_path(scene, ray, &id, &count);
+    tf_vec3 L = tf_film_response(&scene->header.film, tf_trace_path(scene, ray, &id, &count));
     if (tf_is_finite(L.x) && tf_is_finite(L.y) && tf_is_finite(L.z)) {
       sum_r += L.x;
       sum_g += L.y;

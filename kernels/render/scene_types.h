@@ -156,6 +156,21 @@ typedef struct tf_light {
  * floats; then one TF_DIST2D_SIZE(width, height) table per image environment light at its
  * `distribution` offset. Formats: kernels/render/sampling.h. */
 
+/* The film's response to each camera sample, pbrt-v4's RGBFilm::AddSample followed by its
+ * output conversion: with flags & TF_FILM_RESPONSE, a sample of radiance L (linear sRGB)
+ * becomes s = sensor_from_radiance * L (the sensor's RGB, imaging ratio included); if the
+ * largest component of s exceeds max_component, s is scaled by max_component / that component;
+ * the pixel adds output_from_sensor * s. Matrices are row-major. flags == 0: the pixel adds L
+ * unchanged (pbrt's pass-through defaults), so default scenes render as they always did. */
+#define TF_FILM_RESPONSE 1u
+
+typedef struct tf_film {
+  tf_u32 flags;
+  float max_component; /* TF_FLOAT_MAX: no clamp */
+  float sensor_from_radiance[9];
+  float output_from_sensor[9];
+} tf_film;
+
 /* Everything that is one number per scene. */
 typedef struct tf_scene_header {
   tf_u32 triangle_count, sphere_count, light_count, node_count;
@@ -163,6 +178,7 @@ typedef struct tf_scene_header {
   tf_i32 env_light;      /* index of the environment light hit by escaping rays, -1: black
                             (set by finalize_kernel_scene; at most one environment light) */
   tf_u32 pad0, pad1;
+  tf_film film;
 } tf_scene_header;
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace tf::test {
@@ -273,12 +274,30 @@ NamedScene environment_scene(uint32_t mapping) {
   return finalized(octahedral ? "environment-octahedral" : "environment-equirect", std::move(s));
 }
 
+NamedScene film_response_scene() {
+  NamedScene n = spheres_scene();
+  n.name = "spheres-film-response";
+  // pbrt's cie1931 sensor at ISO 400 (sRGB -> XYZ times 4), a clamp at 2 and XYZ -> sRGB
+  // after a white balance (rounded values of one).
+  tf_film& f = n.scene.header.film;
+  f.flags = TF_FILM_RESPONSE;
+  f.max_component = 2.0f;
+  const float sensor[9] = {1.6498256f, 1.4303044f, 0.72175f,  0.8506916f, 2.8606088f,
+                           0.2887f,    0.0773356f, 0.476768f, 3.8012164f};
+  const float output[9] = {3.0162f, -1.4061f, -0.4389f, -0.9693f, 1.8760f,
+                           0.0416f, 0.0645f,  -0.2375f, 1.2273f};
+  std::copy(sensor, sensor + 9, f.sensor_from_radiance);
+  std::copy(output, output + 9, f.output_from_sensor);
+  return n;
+}
+
 std::vector<NamedScene> all_scenes() {
   std::vector<NamedScene> scenes;
   scenes.push_back(spheres_scene());
   scenes.push_back(triangles_scene());
   scenes.push_back(environment_scene(TF_ENV_EQUIRECT));
   scenes.push_back(environment_scene(TF_ENV_OCTAHEDRAL));
+  scenes.push_back(film_response_scene());
   return scenes;
 }
 

@@ -29,6 +29,9 @@ NamedScene triangles_scene();
 // sphere, a glass sphere and a textured floor.
 NamedScene environment_scene(uint32_t mapping);
 
+// spheres_scene() through a film response (tf_film): sensor matrix, clamp, output matrix.
+NamedScene film_response_scene();
+
 // All of the above. Adds a test failure if a scene does not finalize.
 std::vector<NamedScene> all_scenes();
 
