@@ -405,10 +405,13 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
       continue;
     }
     // A frame pinned to a version that left the farm before it started is pinned anew.
-    if (!runs_pinned_version(unit->second, worker)) {
+    bool runs_version = runs_pinned_version(unit->second, worker);
+    if (!runs_version) {
       if (Status s = unpin_if_stranded(unit->second); !s) return s;
+      runs_version = runs_pinned_version(unit->second, worker);
     }
-    if (!may_hold(unit->second, worker) || !trust_allows(unit->second, votes, worker) ||
+    if (!runs_version || !holds_no_replica_with(unit->second, worker) ||
+        !trust_allows(unit->second, votes, worker) ||
         leave_to_holder(unit->second, worker)) {
       scheduler_.finished_one(pick->job_id);
       set_aside.push_back(*pick);

@@ -294,7 +294,12 @@ class DispatcherCore {
                            const std::optional<Hash256>& hash);
   // The unit and replica of a lease; nullptr when the lease has none.
   ReplicaRow* replica_of_lease(uint64_t lease_id, UnitState** unit);
+  // Whether `worker` may hold a replica of `unit`: it runs the frame's kernel version and
+  // holds_no_replica_with() it.
   bool may_hold(const UnitState& unit, const WorkerState& worker) const;
+  // Whether no live replica of `unit` is held by `worker`'s key or owner (replicas must come
+  // from distinct owners).
+  bool holds_no_replica_with(const UnitState& unit, const WorkerState& worker) const;
 
   // Kernel versions (kernel_versions.cpp; DESIGN.md "Verification, reputation, credit"): a
   // render frame is pinned to one kernel version when its first replica is leased (the newest

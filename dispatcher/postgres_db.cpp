@@ -334,11 +334,12 @@ class PostgresDb final : public SqlDb {
 // stderr.
 void ignore_notice(void*, const char*) {}
 
-}  // namespace
-
+// True when `text` names a PostgreSQL database (postgresql:// or postgres://).
 bool is_postgres_url(const std::string& text) {
   return text.rfind("postgresql://", 0) == 0 || text.rfind("postgres://", 0) == 0;
 }
+
+}  // namespace
 
 std::string redact_database_url(const std::string& url) {
   const size_t scheme = url.find("://");
@@ -352,6 +353,10 @@ std::string redact_database_url(const std::string& url) {
 }
 
 Result<std::unique_ptr<SqlDb>> open_postgres(const std::string& url) {
+  if (!is_postgres_url(url)) {
+    return Error{"unsupported store " + redact_database_url(url) +
+                 ": give a PostgreSQL URL (postgresql://user:password@host:port/database)"};
+  }
   const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
   const char* values[] = {url.c_str(), "10", "tilefarm-dispatcher", nullptr};
   // expand_dbname = 1: the URI's own settings win over the defaults above.

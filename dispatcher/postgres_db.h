@@ -18,13 +18,11 @@ namespace tf {
 
 // Connects to `url` (a libpq connection URI, postgresql://user:password@host:port/database?...;
 // connect_timeout defaults to 10 s). Errors say what failed (unreachable server, wrong
-// password, no such database) and never repeat the password.
+// password, no such database, a URL that is not postgresql:// or postgres://) and never repeat
+// the password.
 Result<std::unique_ptr<SqlDb>> open_postgres(const std::string& url);
 
 // `url` with any password replaced by "***", for messages and logs.
 std::string redact_database_url(const std::string& url);
-
-// True when `text` names a PostgreSQL database (postgresql:// or postgres://).
-bool is_postgres_url(const std::string& text);
 
 }  // namespace tf

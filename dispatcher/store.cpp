@@ -45,10 +45,6 @@ Result<std::unique_ptr<Store>> Store::open_database(const std::string& url,
                                                     const std::filesystem::path& scratch,
                                                     int target_version,
                                                     std::vector<std::string> later_migrations) {
-  if (!is_postgres_url(url)) {
-    return Error{"unsupported store " + redact_database_url(url) +
-                 ": give a PostgreSQL URL (postgresql://user:password@host:port/database)"};
-  }
   Result<std::unique_ptr<SqlDb>> db = open_postgres(url);
   if (!db) return Error{db.message()};
   std::unique_ptr<Store> store(new Store(std::move(db.value()), std::nullopt));

@@ -62,10 +62,6 @@ Result<std::unique_ptr<SqlDb>> open_state_read_only(const std::filesystem::path&
 }
 
 Result<std::unique_ptr<SqlDb>> open_database_read_only(const std::string& url) {
-  if (!is_postgres_url(url)) {
-    return Error{"unsupported store " + redact_database_url(url) +
-                 ": give the farm's PostgreSQL URL (postgresql://user:password@host:port/db)"};
-  }
   Result<std::unique_ptr<SqlDb>> db = open_postgres(url);
   if (!db) return db;
   if (Status s = db.value()->set_session("SET default_transaction_read_only = on"); !s) {

@@ -210,7 +210,11 @@ ReplicaRow* DispatcherCore::replica_of_lease(uint64_t lease_id, UnitState** unit
 }
 
 bool DispatcherCore::may_hold(const UnitState& unit, const WorkerState& worker) const {
-  if (!runs_pinned_version(unit, worker)) return false;
+  return runs_pinned_version(unit, worker) && holds_no_replica_with(unit, worker);
+}
+
+bool DispatcherCore::holds_no_replica_with(const UnitState& unit,
+                                           const WorkerState& worker) const {
   return std::none_of(unit.replicas.begin(), unit.replicas.end(), [&](const ReplicaRow& r) {
     return r.live() && (r.worker_key == worker.key || r.owner == worker.owner ||
                           r.owner == worker.key || r.worker_key == worker.owner);
