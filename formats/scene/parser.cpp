@@ -388,15 +388,29 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
     ir_.spp = static_cast<uint32_t>(spp);
     for (const char* p : {"seed", "jitter", "dimensions", "randomization"}) params.mark_used(p);
   } else if (d == "Integrator") {
-    if (type != "path" && type != "volpath") {
+    // pbrt-v4's other estimators of the same light transport: the path tracer renders an
+    // image of the same expected value, so they are accepted with one warning in both modes.
+    // ("ambientocclusion" and "aov" compute something else.)
+    static const char* const kSameTransport[] = {"bdpt",       "mlt",        "sppm",
+                                                 "lightpath",  "simplepath", "simplevolpath",
+                                                 "randomwalk"};
+    const bool ours = type == "path" || type == "volpath";
+    if (std::find(std::begin(kSameTransport), std::end(kSameTransport), type) !=
+        std::end(kSameTransport)) {
+      diag_.warn(loc, d, "\"" + type + "\" rendered by the path tracer (same light transport)");
+    } else if (!ours) {
       TF_CHECK(diag_.unsupported(loc, d, "integrator \"" + type + "\"", "path"));
     }
     TF_TRY(depth, params.get_int("maxdepth", 5));
     if (depth < 0 || depth > kMaxDepth) return error_at(loc, d, "maxdepth must be in [0, 65536]");
     ir_.max_depth = static_cast<uint32_t>(depth);
     params.mark_used("lightsampler");  // sampling strategy only
+    TF_TRY(regularize, params.get_bool("regularize", false));
+    if (regularize && ours) {
+      diag_.warn(loc, d, "\"regularize\" ignored (near-specular paths are rendered unblurred)");
+    }
     // The other parameters of an integrator we replace belong to it: one warning is enough.
-    if (type != "path" && type != "volpath") params.mark_all_used();
+    if (!ours) params.mark_all_used();
   }
   return finish_params(params, d);
 }

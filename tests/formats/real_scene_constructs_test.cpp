@@ -137,5 +137,34 @@ TEST(RealSceneConstructs, ReplacedIntegratorWarnsOnce) {
       << ir->warnings[0];
 }
 
+// pbrt-v4's bidirectional, photon-mapping and Metropolis integrators estimate the same light
+// transport as the path tracer: strict and lenient loading alike accept them (with their own
+// parameters, "regularize" among them) and say once that the path tracer renders the scene.
+TEST(RealSceneConstructs, OtherLightTransportIntegratorsFallBackToThePathTracer) {
+  for (const char* type : {"bdpt", "sppm", "mlt", "lightpath"}) {
+    for (bool lenient : {false, true}) {
+      Result<SceneIr> ir = test::parse(std::string("Integrator \"") + type +
+                                           "\" \"integer maxdepth\" 9 \"bool regularize\" true\n"
+                                           "  \"bool visualizestrategies\" false\n" +
+                                           test::kHeader,
+                                       lenient);
+      ASSERT_TRUE(ir.is_ok()) << type << ": " << ir.message();
+      EXPECT_EQ(ir->max_depth, 9u);
+      ASSERT_EQ(ir->warnings.size(), 1u) << type;
+      EXPECT_NE(ir->warnings[0].find("rendered by the path tracer"), std::string::npos)
+          << ir->warnings[0];
+    }
+  }
+  // The path tracer's own "regularize" is accepted with a warning; an unknown parameter is not.
+  Result<SceneIr> path = test::parse(
+      "Integrator \"volpath\" \"bool regularize\" true\n" + std::string(test::kHeader));
+  ASSERT_TRUE(path.is_ok()) << path.message();
+  EXPECT_EQ(path->warnings.size(), 1u);
+  EXPECT_NE(parse_error("Integrator \"path\" \"bool frobnicate\" true\n" +
+                        std::string(test::kHeader))
+                .find("unsupported parameter \"bool frobnicate\""),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tf::scene
