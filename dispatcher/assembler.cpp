@@ -5,9 +5,12 @@
 #include <tuple>
 
 namespace tf {
+namespace {
 
-Result<ImageRGB> sum_tiles(uint32_t width, uint32_t height, uint32_t spp,
-                           std::vector<TileSums> tiles) {
+// The frame's per-pixel sums over `tiles` and each pixel's sample count; checks that every
+// pixel's ranges follow one another from sample 0.
+Result<ImageRGB> accumulate(uint32_t width, uint32_t height, std::vector<TileSums> tiles,
+                            std::vector<uint32_t>& next_sample) {
   std::sort(tiles.begin(), tiles.end(), [](const TileSums& a, const TileSums& b) {
     return std::tie(a.s0, a.y0, a.x0) < std::tie(b.s0, b.y0, b.x0);
   });
@@ -16,7 +19,7 @@ Result<ImageRGB> sum_tiles(uint32_t width, uint32_t height, uint32_t spp,
   image.height = height;
   image.rgb.assign(size_t{width} * height * 3, 0.0f);
   // Samples accumulated so far per pixel: each range must start where the previous ended.
-  std::vector<uint32_t> next_sample(size_t{width} * height, 0);
+  next_sample.assign(size_t{width} * height, 0);
   for (const TileSums& t : tiles) {
     if (t.x1 > width || t.y1 > height || t.x0 >= t.x1 || t.y0 >= t.y1 || t.s0 >= t.s1) {
       return Error{"tile [" + std::to_string(t.x0) + "," + std::to_string(t.x1) + ")x[" +
@@ -45,11 +48,24 @@ Result<ImageRGB> sum_tiles(uint32_t width, uint32_t height, uint32_t spp,
       }
     }
   }
+  return image;
+}
+
+std::string pixel_name(size_t pixel, uint32_t width) {
+  return "pixel (" + std::to_string(pixel % width) + "," + std::to_string(pixel / width) + ")";
+}
+
+}  // namespace
+
+Result<ImageRGB> sum_tiles(uint32_t width, uint32_t height, uint32_t spp,
+                           std::vector<TileSums> tiles) {
+  std::vector<uint32_t> next_sample;
+  Result<ImageRGB> image = accumulate(width, height, std::move(tiles), next_sample);
+  if (!image) return image;
   for (size_t pixel = 0; pixel < next_sample.size(); ++pixel) {
     if (next_sample[pixel] != spp) {
-      return Error{"pixel (" + std::to_string(pixel % width) + "," + std::to_string(pixel / width) +
-                   ") has " + std::to_string(next_sample[pixel]) + " of " + std::to_string(spp) +
-                   " samples"};
+      return Error{pixel_name(pixel, width) + " has " + std::to_string(next_sample[pixel]) +
+                   " of " + std::to_string(spp) + " samples"};
     }
   }
   return image;
@@ -61,6 +77,22 @@ Result<ImageRGB> assemble_frame(uint32_t width, uint32_t height, uint32_t spp,
   if (!image) return image;
   for (float& v : image->rgb) v = v / static_cast<float>(spp);
   return image;
+}
+
+Result<AdaptiveFrame> assemble_adaptive_frame(uint32_t width, uint32_t height,
+                                              std::vector<TileSums> tiles) {
+  AdaptiveFrame frame;
+  Result<ImageRGB> image = accumulate(width, height, std::move(tiles), frame.spp);
+  if (!image) return Error{image.message()};
+  frame.image = std::move(image.value());
+  for (size_t pixel = 0; pixel < frame.spp.size(); ++pixel) {
+    const uint32_t n = frame.spp[pixel];
+    if (n == 0) return Error{pixel_name(pixel, width) + " has no samples"};
+    for (int c = 0; c < 3; ++c) {
+      frame.image.rgb[pixel * 3 + c] = frame.image.rgb[pixel * 3 + c] / static_cast<float>(n);
+    }
+  }
+  return frame;
 }
 
 }  // namespace tf

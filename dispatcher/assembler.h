@@ -2,7 +2,7 @@
 //
 // Determinism: each pixel's sums are added in ascending order of the units' first sample
 // index, starting from 0.0f, whatever order the results arrived in; the frame is then divided
-// by spp. The same unit results therefore give the same image bytes on every run.
+// by spp (or, for a frame refined to quality, each pixel by its own sample count). The same unit results therefore give the same image bytes on every run.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -30,5 +30,17 @@ Result<ImageRGB> sum_tiles(uint32_t width, uint32_t height, uint32_t spp,
 // The frame's mean radiance: sum_tiles() divided by spp.
 Result<ImageRGB> assemble_frame(uint32_t width, uint32_t height, uint32_t spp,
                                 std::vector<TileSums> tiles);
+
+// A frame whose tiles were refined to different sample counts (refinement.h): each pixel's mean
+// radiance and its sample count n, width * height counts row-major.
+struct AdaptiveFrame {
+  ImageRGB image;
+  std::vector<uint32_t> spp;
+};
+
+// Sums as sum_tiles() (the same order), each pixel divided by its own n: its ranges must cover
+// [0, n) exactly once for some n >= 1. Errors as sum_tiles(), or a pixel without samples.
+Result<AdaptiveFrame> assemble_adaptive_frame(uint32_t width, uint32_t height,
+                                              std::vector<TileSums> tiles);
 
 }  // namespace tf

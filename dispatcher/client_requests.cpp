@@ -7,6 +7,7 @@
 
 #include "dispatcher/dispatcher_core.h"
 #include "dispatcher/planner.h"
+#include "dispatcher/refinement.h"
 #include "dispatcher/trust_queries.h"
 #include "formats/bundle/bundle.h"
 
@@ -102,7 +103,15 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,
   row.replication = request.replication;
   row.quorum = request.quorum;
   row.max_replicas = max_replicas;
-  if (!request.sim_batch.empty()) return submit_simulation(request, std::move(row));
+  Result<QualityOptions> quality =
+      resolve_quality({request.noise_target, request.min_spp, request.max_spp,
+                       request.deadline_seconds},
+                      PlanLimits{}.max_spp);
+  if (!quality) return bad(quality.message());
+  if (!request.sim_batch.empty()) {
+    if (quality->enabled()) return bad("--noise-target and --deadline apply to render jobs");
+    return submit_simulation(request, std::move(row));
+  }
   if (request.frames.empty()) return bad("it has no frames");
   if (request.tile_size == 0 || request.tile_size > kMaxTileSize) {
     return bad("tile size " + std::to_string(request.tile_size) + " is not in 1.." +
@@ -122,18 +131,27 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,
   std::vector<std::vector<PlannedUnit>> plans;
   for (const proto::FrameSpec& f : request.frames) {
     if (bundle_paths.count(f.scene_path) == 0) return bad("frame " + std::to_string(f.frame) + "'s scene " + f.scene_path + " is not in the bundle");
-    const uint32_t spu = request.samples_per_unit == 0 ? request.spp : request.samples_per_unit;
+    // A job rendered to quality plans each tile's first round; the rest come as tiles need them.
+    const uint32_t spp = quality->enabled() ? quality->min_spp : request.spp;
+    const uint32_t spu = request.samples_per_unit == 0 ? spp : request.samples_per_unit;
     Result<std::vector<PlannedUnit>> plan =
-        plan_frame(f.width, f.height, request.tile_size, request.spp, spu);
+        quality->enabled() ? plan_first_rounds(f.width, f.height, request.tile_size, spp, spu)
+                           : plan_frame(f.width, f.height, request.tile_size, spp, spu);
     if (!plan) return bad("frame " + std::to_string(f.frame) + ": " + plan.message());
     plans.push_back(std::move(plan.value()));
   }
   if (Status s = store_->begin(); !s) return Error{s.message()};
   row.bundle = request.bundle;
   row.tile_size = request.tile_size;
-  row.spp = request.spp;
-  row.samples_per_unit = request.samples_per_unit == 0 ? request.spp : request.samples_per_unit;
+  row.spp = quality->enabled() ? quality->min_spp : request.spp;
+  row.samples_per_unit = request.samples_per_unit == 0 ? row.spp : request.samples_per_unit;
   row.lenient = request.lenient;
+  if (quality->enabled()) {
+    row.noise_target = quality->noise_target;
+    row.max_spp = quality->max_spp;
+    const int64_t deadline_ms = static_cast<int64_t>(quality->deadline_s) * 1000;
+    row.deadline_ms = quality->deadline_s == 0 ? 0 : now_ms_ + deadline_ms;
+  }
   Result<uint64_t> job_id = store_->insert_job(row);
   if (!job_id) return Error{job_id.message()};
   row.id = job_id.value();
@@ -147,30 +165,43 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,
     FrameState& frame = frames_[{row.id, f.frame}];
     frame.row = frame_row;
     job.frames.push_back(f.frame);
+    std::vector<uint64_t> unit_ids;
     for (const PlannedUnit& p : plans[i]) {
-      UnitRow u;
-      u.job_id = row.id;
-      u.frame = f.frame;
-      u.x0 = p.x0;
-      u.y0 = p.y0;
-      u.x1 = p.x1;
-      u.y1 = p.y1;
-      u.s0 = p.s0;
-      u.s1 = p.s1;
-      u.replication = row.replication;
-      u.quorum = row.quorum;
-      Result<uint64_t> unit_id = store_->insert_unit(u);
-      if (!unit_id) return Error{unit_id.message()};
-      u.id = unit_id.value();
-      UnitState& unit = units_[u.id];
-      unit.row = u;
-      frame.unit_ids.push_back(u.id);
-      ++frame.remaining;
-      ++job.units_total;
-      if (Status s = settle(unit, false); !s) return Error{s.message()};
+      Result<UnitState*> unit = add_unit(job, frame, p);
+      if (!unit) return Error{unit.message()};
+      unit_ids.push_back(unit.value()->row.id);
+    }
+    if (row.renders_to_quality()) {
+      if (Status s = add_quality_tiles(job, frame, unit_ids); !s) return Error{s.message()};
     }
   }
   return proto::Body(proto::SubmitReply{row.id});
+}
+
+Result<DispatcherCore::UnitState*> DispatcherCore::add_unit(JobState& job, FrameState& frame,
+                                                            const PlannedUnit& p) {
+  UnitRow u;
+  u.job_id = job.row.id;
+  u.frame = frame.row.frame;
+  u.x0 = p.x0;
+  u.y0 = p.y0;
+  u.x1 = p.x1;
+  u.y1 = p.y1;
+  u.s0 = p.s0;
+  u.s1 = p.s1;
+  u.replication = job.row.replication;
+  u.quorum = job.row.quorum;
+  if (Status s = store_->begin(); !s) return Error{s.message()};
+  Result<uint64_t> unit_id = store_->insert_unit(u);
+  if (!unit_id) return Error{unit_id.message()};
+  u.id = unit_id.value();
+  UnitState& unit = units_[u.id];
+  unit.row = u;
+  frame.unit_ids.push_back(u.id);
+  ++frame.remaining;
+  ++job.units_total;
+  if (Status s = settle(unit, false); !s) return Error{s.message()};
+  return &unit;
 }
 
 Result<proto::Body> DispatcherCore::cancel(uint64_t job_id) {

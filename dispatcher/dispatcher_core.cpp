@@ -142,6 +142,7 @@ Status DispatcherCore::load(int64_t now_ms) {
     }
     unit->second.replicas.push_back(std::move(row));
   }
+  if (Status s = load_quality(snap.value()); !s) return s;
   for (auto& [key, frame] : frames_) {
     JobState& job = jobs_[key.first];
     if (!job.active()) continue;
@@ -569,6 +570,7 @@ std::vector<proto::JobStatus> DispatcherCore::job_statuses(uint64_t job_id) cons
                    std::move(message), job.row.is_simulation(), std::move(affected),
                    job.row.client, scheduler_.in_flight(id), scheduler_.in_flight(),
                    static_cast<uint32_t>(scheduler_.active_clients())});
+    quality_progress(id, out.back());
   }
   return out;
 }

@@ -44,6 +44,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -55,6 +56,7 @@
 #include "dispatcher/lease_sizer.h"
 #include "dispatcher/lease_table.h"
 #include "dispatcher/ledger.h"
+#include "dispatcher/planner.h"
 #include "dispatcher/reputation.h"
 #include "dispatcher/scheduler.h"
 #include "dispatcher/sim_plan.h"
@@ -415,6 +417,32 @@ class DispatcherCore {
   // The cell updates of a simulation unit (its credit), from the plan.
   uint64_t sim_unit_updates(const UnitRow& unit) const;
 
+  // Rendering to quality (quality_jobs.cpp; refinement.h): a tile's state, its rectangle and
+  // its units of every round, in planning order (ascending first sample).
+  struct QualityTile {
+    QualityTileRow row;
+    PlannedUnit rect;
+    std::vector<uint64_t> unit_ids;
+  };
+  using TileKey = std::tuple<uint64_t, uint32_t, uint32_t, uint32_t>;  // job, frame, y0, x0
+  // Plans a new unit of `frame` (stored, counted, handed to the scheduler at the back of its
+  // job's queue); returns it.
+  Result<UnitState*> add_unit(JobState& job, FrameState& frame, const PlannedUnit& planned);
+  // Records the tiles of a frame just submitted with its first rounds.
+  Status add_quality_tiles(JobState& job, FrameState& frame, const std::vector<uint64_t>& units);
+  // Called when a unit of a job rendered to quality was accepted: once every unit of its tile
+  // is accepted, estimates the tile's error from their verified sums and plans the next round,
+  // or marks the tile done. Its writes join the acceptance's transaction.
+  Status refine_tile(const UnitState& unit);
+  Status refine_tile(QualityTile& tile);
+  // The tiles of the store's rows (load()), and decides those a crash left undecided.
+  Status load_quality(StoreSnapshot& snap);
+  // A job's tiles done and refining, and their planned samples' range (job_statuses()).
+  void quality_progress(uint64_t job_id, proto::JobStatus& status) const;
+  // An accepted unit's result values: from memory when kept on arrival (taken when `take`),
+  // else read from the store.
+  Result<std::vector<float>> accepted_values(UnitState& unit, bool take);
+
   // Client requests (client_requests.cpp).
   // `client`: the sender's key, which the scheduler shares the workers between.
   Result<proto::Body> on_client_message(const std::string& client, const proto::Body& body);
@@ -459,6 +487,8 @@ class DispatcherCore {
   // only its current chunk's), so that gathering a run's observables reads its own units.
   std::map<std::pair<uint64_t, uint32_t>, std::vector<uint64_t>> run_units_;
   std::map<uint64_t, std::vector<proto::OutputFile>> job_outputs_;  // simulation outputs
+  std::map<TileKey, QualityTile> quality_tiles_;  // tiles of jobs rendered to quality
+  std::unordered_map<uint64_t, TileKey> tile_of_unit_;  // their units' tiles
   Status deferred_error_;  // a store failure inside record_malformed()
   std::unique_ptr<FrameEncoder> encoder_;  // set when frames are encoded in the background
   // Result bytes this process verified (shape and hash) and stored, by hash: their count (rays,

@@ -7,19 +7,42 @@
 
 namespace tf {
 
-Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr) {
+Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr,
+                            const std::vector<uint32_t>* spp) {
   static std::atomic<uint64_t> counter{0};
   const std::filesystem::path tmp =
       blobs.temp_dir() / ("frame-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
                           (exr ? ".exr" : ".png"));
-  Status written = exr ? write_exr(tmp, image.width, image.height, image.rgb.data())
-                       : write_png(tmp, image.width, image.height, image.rgb.data());
+  Status written =
+      !exr ? write_png(tmp, image.width, image.height, image.rgb.data())
+      : spp ? write_exr_with_spp(tmp, image.width, image.height, image.rgb.data(), spp->data())
+            : write_exr(tmp, image.width, image.height, image.rgb.data());
   if (!written) return Error{written.message()};
   Result<std::vector<uint8_t>> bytes = read_whole_file(tmp);
   std::error_code ec;
   std::filesystem::remove(tmp, ec);
   if (!bytes) return Error{bytes.message()};
   return blobs.put(bytes.value());
+}
+
+EncodedFrame encode_frame(BlobStore& blobs, FrameTiles frame) {
+  EncodedFrame done{frame.job_id, frame.frame, frame.assembly, {}, Error{"not encoded"},
+                    Error{"not encoded"}};
+  Result<AdaptiveFrame> image = [&]() -> Result<AdaptiveFrame> {
+    if (frame.adaptive) return assemble_adaptive_frame(frame.width, frame.height, std::move(frame.tiles));
+    Result<ImageRGB> fixed =
+        assemble_frame(frame.width, frame.height, frame.spp, std::move(frame.tiles));
+    if (!fixed) return Error{fixed.message()};
+    return AdaptiveFrame{std::move(fixed.value()), {}};
+  }();
+  if (!image) {
+    done.assembly_error = image.message();
+    return done;
+  }
+  const std::vector<uint32_t>* spp = frame.adaptive ? &image->spp : nullptr;
+  done.exr = store_image(blobs, image->image, true, spp);
+  done.png = store_image(blobs, image->image, false);
+  return done;
 }
 
 FrameEncoder::FrameEncoder(BlobStore blobs)
@@ -62,15 +85,7 @@ void FrameEncoder::run() {
       next = std::move(pending_.front());
       pending_.pop_front();
     }
-    EncodedFrame done{next.job_id, next.frame, next.assembly, {}, Error{"not encoded"},
-                      Error{"not encoded"}};
-    Result<ImageRGB> image = assemble_frame(next.width, next.height, next.spp, std::move(next.tiles));
-    if (image) {
-      done.exr = store_image(blobs_, image.value(), true);
-      done.png = store_image(blobs_, image.value(), false);
-    } else {
-      done.assembly_error = image.message();
-    }
+    EncodedFrame done = encode_frame(blobs_, std::move(next));
     {
       std::lock_guard<std::mutex> lock(mutex_);
       finished_.push_back(std::move(done));

@@ -35,6 +35,9 @@ struct FrameTiles {
   uint32_t frame = 0;
   uint32_t width = 0, height = 0, spp = 0;
   std::vector<TileSums> tiles;
+  // Refined to quality (refinement.h): each pixel is divided by its own sample count and the
+  // EXR carries an "spp" channel; spp is then unused.
+  bool adaptive = false;
   uint32_t assembly = 0;  // the caller's count of this frame's assemblies, handed back
 };
 
@@ -48,7 +51,13 @@ struct EncodedFrame {
 };
 
 // Writes `image` as EXR or PNG through a temporary file into `blobs`; returns the blob's hash.
-Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr);
+// `spp` (width * height counts), when given, goes into the EXR as its "spp" channel.
+Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr,
+                            const std::vector<uint32_t>* spp = nullptr);
+
+// Assembles `frame` (assembler.h) and stores its EXR and PNG in `blobs`: what the encoding
+// thread does, and what the dispatcher does on its own thread when it encodes in the foreground.
+EncodedFrame encode_frame(BlobStore& blobs, FrameTiles frame);
 
 class FrameEncoder {
  public:

@@ -6,8 +6,13 @@
 
 namespace tf {
 
-Result<std::vector<PlannedUnit>> plan_frame(uint32_t width, uint32_t height, uint32_t tile_size,
-                                            uint32_t spp, uint32_t samples_per_unit,
+std::string too_many_units(uint64_t units, const PlanLimits& limits) {
+  return "a frame would need " + std::to_string(units) + " units (limit " +
+         std::to_string(limits.max_units_per_frame) +
+         "): use a larger tile size or more samples per unit";
+}
+
+Result<std::vector<PlannedUnit>> plan_tiles(uint32_t width, uint32_t height, uint32_t tile_size,
                                             const PlanLimits& limits) {
   if (width == 0 || height == 0 || width > limits.max_resolution ||
       height > limits.max_resolution) {
@@ -15,28 +20,39 @@ Result<std::vector<PlannedUnit>> plan_frame(uint32_t width, uint32_t height, uin
                  " must be between 1 and " + std::to_string(limits.max_resolution) + " per axis"};
   }
   if (tile_size == 0) return Error{"tile size must be at least 1 pixel"};
+  const uint64_t count = ((uint64_t{width} + tile_size - 1) / tile_size) *
+                         ((uint64_t{height} + tile_size - 1) / tile_size);
+  if (count > limits.max_units_per_frame) return Error{too_many_units(count, limits)};
+  std::vector<PlannedUnit> tiles;
+  tiles.reserve(count);
+  for (uint32_t y0 = 0; y0 < height; y0 += std::min(tile_size, height - y0)) {
+    const uint32_t y1 = y0 + std::min(tile_size, height - y0);
+    for (uint32_t x0 = 0; x0 < width; x0 += std::min(tile_size, width - x0)) {
+      tiles.push_back({x0, y0, x0 + std::min(tile_size, width - x0), y1, 0, 0});
+    }
+  }
+  return tiles;
+}
+
+Result<std::vector<PlannedUnit>> plan_frame(uint32_t width, uint32_t height, uint32_t tile_size,
+                                            uint32_t spp, uint32_t samples_per_unit,
+                                            const PlanLimits& limits) {
+  Result<std::vector<PlannedUnit>> tiles = plan_tiles(width, height, tile_size, limits);
+  if (!tiles) return tiles;
   if (spp == 0 || spp > limits.max_spp) {
     return Error{"samples per pixel " + std::to_string(spp) + " must be between 1 and " +
                  std::to_string(limits.max_spp)};
   }
   if (samples_per_unit == 0) return Error{"samples per unit must be at least 1"};
-  const uint64_t tiles_x = (uint64_t{width} + tile_size - 1) / tile_size;
-  const uint64_t tiles_y = (uint64_t{height} + tile_size - 1) / tile_size;
   const uint64_t ranges = (uint64_t{spp} + samples_per_unit - 1) / samples_per_unit;
-  if (tiles_x * tiles_y * ranges > limits.max_units_per_frame) {
-    return Error{"a frame would need " + std::to_string(tiles_x * tiles_y * ranges) +
-                 " units (limit " + std::to_string(limits.max_units_per_frame) +
-                 "): use a larger tile size or more samples per unit"};
+  if (tiles->size() * ranges > limits.max_units_per_frame) {
+    return Error{too_many_units(tiles->size() * ranges, limits)};
   }
   std::vector<PlannedUnit> units;
-  units.reserve(tiles_x * tiles_y * ranges);
-  for (uint32_t y0 = 0; y0 < height; y0 += std::min(tile_size, height - y0)) {
-    const uint32_t y1 = y0 + std::min(tile_size, height - y0);
-    for (uint32_t x0 = 0; x0 < width; x0 += std::min(tile_size, width - x0)) {
-      const uint32_t x1 = x0 + std::min(tile_size, width - x0);
-      for (uint32_t s0 = 0; s0 < spp; s0 += std::min(samples_per_unit, spp - s0)) {
-        units.push_back({x0, y0, x1, y1, s0, s0 + std::min(samples_per_unit, spp - s0)});
-      }
+  units.reserve(tiles->size() * ranges);
+  for (const PlannedUnit& t : tiles.value()) {
+    for (uint32_t s0 = 0; s0 < spp; s0 += std::min(samples_per_unit, spp - s0)) {
+      units.push_back({t.x0, t.y0, t.x1, t.y1, s0, s0 + std::min(samples_per_unit, spp - s0)});
     }
   }
   return units;

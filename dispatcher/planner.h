@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,14 @@ struct PlanLimits {
   uint32_t max_spp = 1u << 20;
   uint64_t max_units_per_frame = 1u << 20;
 };
+
+// The error of a frame that would need `units` units, more than the limit allows.
+std::string too_many_units(uint64_t units, const PlanLimits& limits);
+
+// The tiles of one width x height frame, row-major, as units without samples (s0 = s1 = 0).
+// Errors: zero sizes, resolution or tile size out of range.
+Result<std::vector<PlannedUnit>> plan_tiles(uint32_t width, uint32_t height, uint32_t tile_size,
+                                            const PlanLimits& limits = {});
 
 // Units of one width x height frame. Errors (zero sizes, tile or sample chunk 0, limits
 // exceeded) name the offending value.

@@ -163,31 +163,25 @@ Status DispatcherCore::complete_frame(FrameState& frame) {
   tiles.reserve(frame.unit_ids.size());
   for (uint64_t id : frame.unit_ids) {
     UnitState& unit = units_[id];
+    Result<std::vector<float>> values = accepted_values(unit, true);
+    if (!values) return values.status();
     const UnitRow& u = unit.row;
-    std::vector<float> values = std::exchange(unit.values, {});
-    kept_value_bytes_ -= values.size() * sizeof(float);
-    if (values.empty()) {
-      Result<std::vector<uint8_t>> bytes = store_->result_bytes(*u.result);
-      if (!bytes) return bytes.status();
-      Result<std::vector<float>> rgb = proto::values_from_canonical(bytes.value(), result_floats(u));
-      if (!rgb) return rgb.status();
-      values = std::move(rgb.value());
-    }
-    tiles.push_back({u.x0, u.y0, u.x1, u.y1, u.s0, u.s1, std::move(values)});
+    tiles.push_back({u.x0, u.y0, u.x1, u.y1, u.s0, u.s1, std::move(values.value())});
   }
+  FrameTiles encoding{job.row.id,      frame.row.frame, frame.row.width,
+                      frame.row.height, job.row.spp,     std::move(tiles),
+                      job.row.renders_to_quality(),     ++frame.assemblies};
   if (encoder_) {  // assembled and encoded there
-    encoder_->submit({job.row.id, frame.row.frame, frame.row.width, frame.row.height, job.row.spp,
-                      std::move(tiles), ++frame.assemblies});
+    encoder_->submit(std::move(encoding));
     return Status::ok();
   }
-  Result<ImageRGB> image =
-      assemble_frame(frame.row.width, frame.row.height, job.row.spp, std::move(tiles));
-  if (!image) return fail_job(job, assembly_failure(frame.row.frame, image.message()));
-  Result<Hash256> exr = store_image(store_->blobs(), image.value(), true);
-  if (!exr) return exr.status();
-  Result<Hash256> png = store_image(store_->blobs(), image.value(), false);
-  if (!png) return png.status();
-  return record_frame_outputs(frame, exr.value(), png.value());
+  EncodedFrame done = encode_frame(store_->blobs(), std::move(encoding));
+  if (!done.assembly_error.empty()) {
+    return fail_job(job, assembly_failure(frame.row.frame, done.assembly_error));
+  }
+  if (!done.exr) return done.exr.status();
+  if (!done.png) return done.png.status();
+  return record_frame_outputs(frame, done.exr.value(), done.png.value());
 }
 
 Status DispatcherCore::record_frame_outputs(FrameState& frame, const Hash256& exr,

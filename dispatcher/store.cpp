@@ -4,6 +4,7 @@
 #include "dispatcher/sqlite_db.h"
 #include "dispatcher/store_schema.h"
 
+#include <bit>
 #include <cstring>
 #include <iterator>
 
@@ -212,7 +213,8 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
   auto st = statement(
       "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
       " replication, quorum, max_replicas, lenient, sim_batch, sim_source, sim_chunk_steps,"
-      " sim_tile, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+      " sim_tile, client, noise_target_bits, max_spp, deadline_ms)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   if (!st) return Error{st.message()};
   st.value()->bind(1, job.name)
       .bind(2, static_cast<int64_t>(job.state))
@@ -230,7 +232,10 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
       .bind(14, job.sim_source)
       .bind(15, job.sim_chunk_steps)
       .bind(16, job.sim_tile)
-      .bind(17, job.client);
+      .bind(17, job.client)
+      .bind(18, std::bit_cast<int64_t>(job.noise_target))
+      .bind(19, job.max_spp)
+      .bind(20, job.deadline_ms);
   return inserted_id(*st.value());
 }
 
@@ -346,7 +351,7 @@ Result<StoreSnapshot> Store::load() {
   auto jobs = db_->prepare(
       "SELECT id, name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
       " replication, quorum, max_replicas, lenient, sim_batch, sim_source, sim_chunk_steps,"
-      " sim_tile, client FROM jobs ORDER BY id");
+      " sim_tile, client, noise_target_bits, max_spp, deadline_ms FROM jobs ORDER BY id");
   if (!jobs) return Error{jobs.message()};
   for (;;) {
     Result<bool> row = jobs->step();
@@ -374,6 +379,9 @@ Result<StoreSnapshot> Store::load() {
     j.sim_chunk_steps = static_cast<uint32_t>(jobs->column_int(15));
     j.sim_tile = static_cast<uint32_t>(jobs->column_int(16));
     j.client = jobs->column_text(17);
+    j.noise_target = std::bit_cast<double>(jobs->column_int(18));
+    j.max_spp = static_cast<uint32_t>(jobs->column_int(19));
+    j.deadline_ms = jobs->column_int(20);
     snap.jobs.push_back(std::move(j));
   }
   auto frames = db_->prepare(
@@ -436,6 +444,7 @@ Result<StoreSnapshot> Store::load() {
   }
   if (Status s = load_verification(snap); !s) return Error{s.message()};
   if (Status s = load_simulation(snap); !s) return Error{s.message()};
+  if (Status s = load_quality(snap); !s) return Error{s.message()};
   return snap;
 }
 

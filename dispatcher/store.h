@@ -52,7 +52,14 @@ struct JobRow {
   // The key that submitted the job (the transport's peer key; empty on a local socket): the
   // scheduler shares the workers fairly between clients (scheduler.h).
   std::string client;
+  // Rendering to quality (dispatcher/refinement.h): the relative error per tile to reach
+  // (0: none), the most samples a tile gets (0: a job of fixed spp) and when no new round may
+  // start (ms on the dispatcher's clock; 0: never). spp is then the first round's samples.
+  double noise_target = 0;
+  uint32_t max_spp = 0;
+  int64_t deadline_ms = 0;
   bool is_simulation() const { return !sim_batch.empty(); }
+  bool renders_to_quality() const { return max_spp != 0; }
 };
 
 struct FrameRow {
@@ -100,6 +107,17 @@ struct SimRunRow {
   std::optional<Hash256> head;
   // Where the run's current chunk starts.
   uint64_t chunk_start() const { return head ? head_step : step; }
+};
+
+// A tile of a frame rendered to quality, named by its top-left pixel: the samples its planned
+// units cover, [0, spp), and whether it is done (converged, at max_spp, or past the deadline).
+struct QualityTileRow {
+  uint64_t job_id = 0;
+  uint32_t frame = 0;
+  uint32_t x0 = 0, y0 = 0;
+  uint32_t spp = 0;
+  bool done = false;
+  bool operator==(const QualityTileRow&) const = default;
 };
 
 // A named output file of a job (simulation snapshots; render frames use FrameRow).
@@ -162,6 +180,7 @@ struct StoreSnapshot {
   std::vector<WorkerRecord> workers;
   std::vector<SimRunRow> sim_runs;
   std::vector<JobOutputRow> outputs;
+  std::vector<QualityTileRow> quality_tiles;  // by job, frame, y0, x0
 };
 
 class Store {
@@ -242,6 +261,8 @@ class Store {
   // Simulation state (store_sim.cpp).
   Status put_sim_run(const SimRunRow& run);  // insert or replace by (job, run)
   Status insert_job_output(const JobOutputRow& output);
+  // Rendering to quality (store_quality.cpp): insert or replace by (job, frame, x0, y0).
+  Status put_quality_tile(const QualityTileRow& tile);
   // Unit results (store_results.cpp): the canonical bytes (formats/protocol/result_hash.h) of
   // a result under its hash, already checked by the caller. They live in the database, so
   // they commit with the rows that name them: no file and no fsync of their own per result,
@@ -270,6 +291,7 @@ class Store {
   Status migrate_locked(int target_version);
   Status load_verification(StoreSnapshot& snap);  // replicas and workers (store_trust.cpp)
   Status load_simulation(StoreSnapshot& snap);    // sim runs and outputs (store_sim.cpp)
+  Status load_quality(StoreSnapshot& snap);       // quality tiles (store_quality.cpp)
   Result<SqlStatement*> statement(const char* sql);
   // Steps an INSERT ... RETURNING id once and resets it.
   static Result<uint64_t> inserted_id(SqlStatement& insert);

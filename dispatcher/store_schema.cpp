@@ -199,6 +199,24 @@ constexpr const char* kMigrations[] = {
     R"sql(
     ALTER TABLE frames ADD COLUMN kernel_version TEXT NOT NULL DEFAULT '';
     )sql",
+    // 14 -> 15: rendering to quality (dispatcher/refinement.h): a job's noise target (the
+    // IEEE-754 bits of the double, 0: none), sample cap (0: a fixed-spp job, as every job of
+    // earlier versions) and deadline (ms on the dispatcher's clock, 0: none); each tile's
+    // samples planned so far and whether it is done (QualityTileRow).
+    R"sql(
+    ALTER TABLE jobs ADD COLUMN noise_target_bits INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN max_spp INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN deadline_ms INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE quality_tiles(
+      job_id INTEGER NOT NULL,
+      frame INTEGER NOT NULL,
+      x0 INTEGER NOT NULL,
+      y0 INTEGER NOT NULL,
+      spp INTEGER NOT NULL,
+      done INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY(job_id, frame, x0, y0),
+      FOREIGN KEY(job_id, frame) REFERENCES frames(job_id, frame) ON DELETE CASCADE);
+    )sql",
 };
 
 // PostgreSQL's text for the steps whose SQLite text it cannot run: the ledger's append-only

@@ -177,7 +177,12 @@ Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
     if (Status s = trust_event(key, event, detail); !s) return s;
   }
   FrameState& frame = frames_[{u.job_id, u.frame}];
-  if (--frame.remaining == 0 && job.active()) return complete_frame(frame);
+  --frame.remaining;
+  // A tile rendered to quality may need another round before its frame is complete.
+  if (job.row.renders_to_quality()) {
+    if (Status s = refine_tile(unit); !s) return s;
+  }
+  if (frame.remaining == 0 && job.active()) return complete_frame(frame);
   return Status::ok();
 }
 

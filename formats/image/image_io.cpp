@@ -73,6 +73,15 @@ ImageSpec png_spec(uint32_t width, uint32_t height) {
   return spec;
 }
 
+ImageSpec exr_spec(uint32_t width, uint32_t height, int channels) {
+  ImageSpec spec(static_cast<int>(width), static_cast<int>(height), channels, TypeDesc::FLOAT);
+  spec.attribute("compression", "zip");
+  // No capture date (OpenImageIO stamps the current time unless told otherwise): the same
+  // pixels give the same file bytes, so a job's outputs hash alike on every run.
+  spec.attribute("DateTime", "");
+  return spec;
+}
+
 }  // namespace
 
 float srgb_encode(float linear) {
@@ -91,12 +100,20 @@ float srgb_decode(float encoded) {
 
 Status write_exr(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {
   if (Status s = check_size(path, width, height, rgb); !s) return s;
-  ImageSpec spec(static_cast<int>(width), static_cast<int>(height), 3, TypeDesc::FLOAT);
-  spec.attribute("compression", "zip");
-  // No capture date (OpenImageIO stamps the current time unless told otherwise): the same
-  // pixels give the same file bytes, so a job's outputs hash alike on every run.
-  spec.attribute("DateTime", "");
-  return write_atomically(path, spec, TypeDesc::FLOAT, rgb);
+  return write_atomically(path, exr_spec(width, height, 3), TypeDesc::FLOAT, rgb);
+}
+
+Status write_exr_with_spp(const fs::path& path, uint32_t width, uint32_t height,
+                          const float* rgb, const uint32_t* spp) {
+  if (Status s = check_size(path, width, height, rgb); !s) return s;
+  ImageSpec spec = exr_spec(width, height, 4);
+  spec.channelnames = {"R", "G", "B", "spp"};
+  std::vector<float> pixels(size_t{width} * height * 4);
+  for (size_t p = 0; p < size_t{width} * height; ++p) {
+    std::copy_n(rgb + p * 3, 3, &pixels[p * 4]);
+    pixels[p * 4 + 3] = static_cast<float>(spp[p]);
+  }
+  return write_atomically(path, spec, TypeDesc::FLOAT, pixels.data());
 }
 
 Status write_png(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {

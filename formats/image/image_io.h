@@ -23,6 +23,12 @@ struct ImageRGB {
 Status write_exr(const std::filesystem::path& path, uint32_t width, uint32_t height,
                  const float* rgb);
 
+// write_exr() with a fourth 32-bit float channel "spp": each pixel's sample count (`spp`,
+// width * height counts, exact up to 2^24), for frames whose tiles were refined to different
+// sample counts (dispatcher/refinement.h).
+Status write_exr_with_spp(const std::filesystem::path& path, uint32_t width, uint32_t height,
+                          const float* rgb, const uint32_t* spp);
+
 // Writes an 8-bit RGB PNG preview: each value is clamped to [0, 1] and encoded with the sRGB
 // transfer function (IEC 61966-2-1: 12.92 x below 0.0031308, else 1.055 x^(1/2.4) - 0.055),
 // then rounded to the nearest of 0..255. NaN is written as 0. Atomic like write_exr().

@@ -169,6 +169,10 @@ void write(wire::SubmitJob::Builder b, const SubmitJob& m) {
   b.setSimSource(m.sim_source);
   b.setSimChunkSteps(m.sim_chunk_steps);
   b.setSimTile(m.sim_tile);
+  b.setNoiseTarget(m.noise_target);
+  b.setMinSpp(m.min_spp);
+  b.setMaxSpp(m.max_spp);
+  b.setDeadlineSeconds(m.deadline_seconds);
   write_list(b.initSimFiles(list_size(m.sim_files)), m.sim_files, [](auto o, const NamedBlob& f) {
     o.setName(f.name);
     o.setHash(as_data(f.hash));
@@ -192,6 +196,10 @@ void write(wire::StatusReply::Builder b, const StatusReply& m) {
     o.setUnitsInFlight(j.units_in_flight);
     o.setFarmInFlight(j.farm_in_flight);
     o.setActiveClients(j.active_clients);
+    o.setTilesConverged(j.tiles_converged);
+    o.setTilesRefining(j.tiles_refining);
+    o.setSppMin(j.spp_min);
+    o.setSppMax(j.spp_max);
   });
 }
 
@@ -397,6 +405,10 @@ SubmitJob read(wire::SubmitJob::Reader r) {
   m.sim_source = read_text(r.getSimSource());
   m.sim_chunk_steps = r.getSimChunkSteps();
   m.sim_tile = r.getSimTile();
+  m.noise_target = r.getNoiseTarget();
+  m.min_spp = r.getMinSpp();
+  m.max_spp = r.getMaxSpp();
+  m.deadline_seconds = r.getDeadlineSeconds();
   for (auto f : r.getSimFiles()) {
     m.sim_files.push_back({read_text(f.getName()), read_hash(f.getHash(), "submitJob.simFiles.hash")});
   }
@@ -410,7 +422,8 @@ StatusReply read(wire::StatusReply::Reader r) {
         j.getJobId(), read_text(j.getName()), read_job_state(j.getState()), j.getPriority(),
         j.getUnitsDone(), j.getUnitsTotal(), j.getFramesDone(), j.getFramesTotal(),
         read_text(j.getMessage()), j.getSimulation(), {}, read_text(j.getClient()),
-        j.getUnitsInFlight(), j.getFarmInFlight(), j.getActiveClients()});
+        j.getUnitsInFlight(), j.getFarmInFlight(), j.getActiveClients(), j.getTilesConverged(),
+        j.getTilesRefining(), j.getSppMin(), j.getSppMax()});
     for (uint32_t frame : j.getAffectedFrames()) s.affected_frames.push_back(frame);
   }
   return m;

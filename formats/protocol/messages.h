@@ -232,6 +232,12 @@ struct SubmitJob {
   uint32_t sim_tile = 0;
   // Files the batch names (mask images, by the name written in it), uploaded as blobs first.
   std::vector<NamedBlob> sim_files{};
+  // Rendering to quality (dispatcher/refinement.h): the relative error per tile to reach, the
+  // first round's samples, the cap and the seconds after submission when no new round starts
+  // (0: not given; neither a target nor a deadline: `spp` samples as before).
+  double noise_target = 0;
+  uint32_t min_spp = 0, max_spp = 0;
+  uint64_t deadline_seconds = 0;
   bool operator==(const SubmitJob&) const = default;
 };
 struct StatusRequest {
@@ -287,6 +293,10 @@ struct JobStatus {
   std::string client = {};
   uint64_t units_in_flight = 0, farm_in_flight = 0;
   uint32_t active_clients = 0;
+  // Rendering to quality: tiles done and still refining, and the range of the tiles' planned
+  // samples (all 0 for other jobs).
+  uint32_t tiles_converged = 0, tiles_refining = 0;
+  uint32_t spp_min = 0, spp_max = 0;
   bool operator==(const JobStatus&) const = default;
 };
 struct StatusReply {

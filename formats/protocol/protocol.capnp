@@ -235,6 +235,14 @@ struct SubmitJob {
   simTile @14 :UInt32;
   # Files the batch names (mask obstacle images), uploaded as blobs before the submission.
   simFiles @15 :List(NamedBlob);
+  # Rendering to quality (dispatcher/refinement.h): refine each tile in rounds from minSpp
+  # samples until its relative error estimate is at most noiseTarget, it has maxSpp samples, or
+  # deadlineSeconds after submission have passed (0 and 0: a job of `spp` samples, as before;
+  # a dispatcher that predates these fields ignores them and renders `spp`).
+  noiseTarget @16 :Float64;
+  minSpp @17 :UInt32;
+  maxSpp @18 :UInt32;
+  deadlineSeconds @19 :UInt64;
 }
 
 struct NamedBlob {
@@ -272,6 +280,12 @@ struct JobStatus {
   unitsInFlight @12 :UInt64;
   farmInFlight @13 :UInt64;
   activeClients @14 :UInt32;
+  # Rendering to quality: tiles done (converged, capped or past the deadline), tiles still
+  # refining, and the least and most samples a tile has planned now (all 0 for other jobs).
+  tilesConverged @15 :UInt32;
+  tilesRefining @16 :UInt32;
+  sppMin @17 :UInt32;
+  sppMax @18 :UInt32;
 }
 
 struct StatusReply {

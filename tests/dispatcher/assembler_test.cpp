@@ -83,5 +83,41 @@ TEST(Assembler, RefusesGapsOverlapsAndBadSizes) {
   EXPECT_FALSE(assemble_frame(8, 8, 4, outside).is_ok());
 }
 
+// Tiles refined to different sample counts: each pixel is its own sums, added in sample order
+// (computed here pixel by pixel), divided by its own count.
+TEST(Assembler, DividesEachPixelOfARefinedFrameByItsOwnSampleCount) {
+  // Left tile 4 samples in two units; right tile 12 in three (rounds [0,4), [4,12) cut 2 + 1).
+  std::vector<TileSums> tiles = random_tiles(4, 4, 4, 4, 2, 3);
+  std::vector<TileSums> right = random_tiles(4, 4, 4, 12, 4, 4);
+  for (TileSums& t : right) {
+    t.x0 += 4;
+    t.x1 += 4;
+  }
+  tiles.insert(tiles.end(), right.begin(), right.end());
+  std::vector<TileSums> shuffled = tiles;
+  std::reverse(shuffled.begin(), shuffled.end());
+  Result<AdaptiveFrame> frame = assemble_adaptive_frame(8, 4, shuffled);
+  ASSERT_TRUE(frame.is_ok()) << frame.message();
+  for (uint32_t y = 0; y < 4; ++y) {
+    for (uint32_t x = 0; x < 8; ++x) {
+      const uint32_t n = x < 4 ? 4 : 12;
+      EXPECT_EQ(frame->spp[y * 8 + x], n);
+      for (int c = 0; c < 3; ++c) {
+        float sum = 0.0f;
+        for (const TileSums& t : tiles) {  // in ascending s0 within each tile already
+          if (x < t.x0 || x >= t.x1) continue;
+          sum += t.rgb[(size_t{y} * (t.x1 - t.x0) + (x - t.x0)) * 3 + c];
+        }
+        EXPECT_EQ(frame->image.rgb[(y * 8 + x) * 3 + c], sum / static_cast<float>(n));
+      }
+    }
+  }
+  std::vector<TileSums> gap = tiles;
+  gap.erase(gap.begin());  // the left tile's [0, 2)
+  EXPECT_FALSE(assemble_adaptive_frame(8, 4, gap).is_ok());
+  std::vector<TileSums> empty_tile(tiles.begin(), tiles.begin() + 2);
+  EXPECT_FALSE(assemble_adaptive_frame(8, 4, empty_tile).is_ok()) << "the right tile has none";
+}
+
 }  // namespace
 }  // namespace tf

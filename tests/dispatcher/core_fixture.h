@@ -66,6 +66,16 @@ class CoreTest : public ::testing::Test {
     return out;
   }
 
+  // Uploads a bundle of one file, scene.pbrt holding `scene`; returns the bundle's id.
+  Hash256 upload_bundle(const std::string& scene) {
+    const std::vector<uint8_t> scene_bytes(scene.begin(), scene.end());
+    BundleManifest manifest{"scene.pbrt", {{"scene.pbrt", blake2b_256(scene_bytes), scene_bytes.size()}}};
+    const std::string text = serialize_bundle_manifest(manifest);
+    send("client", proto::BlobUpload{blake2b_256(scene_bytes), scene_bytes}, kStart);
+    send("client", proto::BlobUpload{bundle_id(manifest), {text.begin(), text.end()}}, kStart);
+    return bundle_id(manifest);
+  }
+
   // Uploads a one-file bundle and submits frames 1..frames of 20x12 at 6 spp, 8px tiles,
   // 4 samples per unit (3x2 tiles x 2 ranges = 12 units per frame), with the given
   // verification settings (default: one replica, as a single trusted worker would), sent by
@@ -73,14 +83,8 @@ class CoreTest : public ::testing::Test {
   uint64_t submit(uint32_t frames, int32_t priority = 0, uint32_t replication = 1,
                   uint32_t quorum = 1, uint32_t max_replicas = 0,
                   const std::string& client = "client") {
-    const std::string scene = "# scene " + std::to_string(priority);
-    const std::vector<uint8_t> scene_bytes(scene.begin(), scene.end());
-    BundleManifest manifest{"scene.pbrt", {{"scene.pbrt", blake2b_256(scene_bytes), scene_bytes.size()}}};
-    const std::string text = serialize_bundle_manifest(manifest);
-    send("client", proto::BlobUpload{blake2b_256(scene_bytes), scene_bytes}, kStart);
-    send("client", proto::BlobUpload{bundle_id(manifest), {text.begin(), text.end()}}, kStart);
-    proto::SubmitJob job{"test", bundle_id(manifest), {}, 8, 6, 4, priority,
-                         replication, quorum, max_replicas};
+    proto::SubmitJob job{"test", upload_bundle("# scene " + std::to_string(priority)), {}, 8, 6,
+                         4, priority, replication, quorum, max_replicas};
     for (uint32_t f = 1; f <= frames; ++f) job.frames.push_back({f, "scene.pbrt", 20, 12});
     std::vector<Outgoing> out = send(client, job, kStart);
     EXPECT_EQ(out.size(), 1u);

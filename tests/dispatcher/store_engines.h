@@ -55,6 +55,21 @@ class StoreLocation {
   std::string url_;
 };
 
+// Inserts a job named `name` with only the columns of the first schema (the rest take their
+// defaults), into a store of any schema version: tests of migrations from older versions, whose
+// tables lack the columns Store::insert_job writes now. Returns the job's id.
+inline Result<uint64_t> insert_first_schema_job(Store& store, const std::string& name) {
+  auto insert = store.db().prepare(
+      "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit)"
+      " VALUES (?, 0, 0, ?, 8, 6, 4) RETURNING id");
+  if (!insert) return Error{insert.message()};
+  const uint8_t bundle[32] = {};
+  insert->bind(1, name).bind_blob(2, bundle, sizeof bundle);
+  Result<bool> row = insert->step();
+  if (!row) return Error{row.message()};
+  return static_cast<uint64_t>(insert->column_int(0));
+}
+
 inline std::string engine_name(const ::testing::TestParamInfo<SqlEngine>& info) {
   return info.param == SqlEngine::kSqlite ? "Sqlite" : "Postgres";
 }
