@@ -11,7 +11,14 @@ namespace tf::scene {
 namespace {
 
 constexpr double kDegToRad = std::numbers::pi / 180.0;
-constexpr int kDiskSegments = 64;
+// Segments per full turn of the round shapes we tessellate (disk, cylinder): chords stay within
+// r (1 - cos(pi / 64)) < 0.0013 r of the surface and the area within 0.2 % of it; the
+// cylinder's shading normals are the exact ones at the vertices.
+constexpr int kCircleSegments = 64;
+
+int circle_segments(double phimax_deg) {
+  return std::max(1, static_cast<int>(std::ceil(kCircleSegments * phimax_deg / 360.0)));
+}
 
 // Checks a mesh read from a file or from parameters: index count and range, attribute counts.
 Status validate_mesh(const IrMesh& m, const FileLoc& loc, const std::string& shape) {
@@ -88,10 +95,10 @@ Result<IrMesh> mesh_from_params(ParamSet& params, const FileLoc& loc, const std:
   return m;
 }
 
-// pbrt's disk (normal +z at height h), as a fan or ring of kDiskSegments * phimax/360 quads.
+// pbrt's disk (normal +z at height h), as a fan or ring of kCircleSegments * phimax/360 quads.
 IrMesh tessellate_disk(double height, double radius, double inner, double phimax_deg) {
   IrMesh m;
-  const int segs = std::max(1, static_cast<int>(std::ceil(kDiskSegments * phimax_deg / 360.0)));
+  const int segs = circle_segments(phimax_deg);
   const double phimax = phimax_deg * kDegToRad;
   for (int i = 0; i <= segs; ++i) {
     const double phi = phimax * i / segs;
@@ -106,6 +113,30 @@ IrMesh tessellate_disk(double height, double radius, double inner, double phimax
     const uint32_t o0 = 2 * static_cast<uint32_t>(i), i0 = o0 + 1, o1 = o0 + 2, i1 = o0 + 3;
     m.indices.insert(m.indices.end(), {i0, o0, o1});  // counter-clockwise seen from +z
     if (inner > 0) m.indices.insert(m.indices.end(), {i0, o1, i1});
+  }
+  return m;
+}
+
+// pbrt's cylinder about the z axis (normal outwards, u = phi / phimax, v along z), as
+// kCircleSegments * phimax/360 quads with per-vertex normals.
+IrMesh tessellate_cylinder(double radius, double zmin, double zmax, double phimax_deg) {
+  IrMesh m;
+  const int segs = circle_segments(phimax_deg);
+  const double phimax = phimax_deg * kDegToRad;
+  for (int i = 0; i <= segs; ++i) {
+    const double phi = phimax * i / segs;
+    const double c = std::cos(phi), s = std::sin(phi);
+    const float u = static_cast<float>(static_cast<double>(i) / segs);
+    for (int end = 0; end < 2; ++end) {
+      m.positions.push_back({radius * c, radius * s, end ? zmax : zmin});
+      m.normals.push_back({c, s, 0});
+      m.uvs.push_back({u, static_cast<float>(end)});
+    }
+  }
+  for (int i = 0; i < segs; ++i) {
+    const uint32_t b0 = 2 * static_cast<uint32_t>(i), t0 = b0 + 1, b1 = b0 + 2, t1 = b0 + 3;
+    // Winding normal cross(dp/dphi, dp/dz): outwards, as pbrt's.
+    m.indices.insert(m.indices.end(), {b0, b1, t1, b0, t1, t0});
   }
   return m;
 }
@@ -181,9 +212,21 @@ Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc
     out->mesh = tessellate_disk(height, radius, inner, std::min(phimax, 360.0));
     return true;
   }
+  if (type == "cylinder") {
+    TF_TRY(radius, params.get_float("radius", 1));
+    TF_TRY(z0, params.get_float("zmin", -1));
+    TF_TRY(z1, params.get_float("zmax", 1));
+    TF_TRY(phimax, params.get_float("phimax", 360));
+    if (!(radius > 0) || !(z0 != z1) || !(phimax > 0)) {
+      return error_at(loc, "Shape", "\"cylinder\" needs radius > 0, zmin != zmax and phimax > 0");
+    }
+    out->mesh =
+        tessellate_cylinder(radius, std::min(z0, z1), std::max(z0, z1), std::min(phimax, 360.0));
+    return true;
+  }
   TF_CHECK(ctx.diag.unsupported(loc, "Shape", "shape \"" + type + "\"",
                                 "skipped (supported: trianglemesh, plymesh, sphere, disk, "
-                                "bilinearmesh)"));
+                                "cylinder, bilinearmesh)"));
   return false;
 }
 

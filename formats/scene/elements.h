@@ -35,8 +35,8 @@ struct ElementContext {
 std::filesystem::path resolve_scene_path(const std::filesystem::path& base_dir,
                                          const std::string& name);
 
-// Shape "type": the object-space geometry (mesh or sphere) into `out`. Returns false when the
-// shape was skipped (unsupported, lenient mode).
+// Shape "type": the object-space geometry (mesh or sphere; disk and cylinder as triangles) into
+// `out`. Returns false when the shape was skipped (unsupported, lenient mode).
 Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc& loc,
                         ElementContext& ctx, IrShape* out);
 

@@ -1,6 +1,7 @@
 #include "formats/scene/parser.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -22,8 +23,13 @@ constexpr uint32_t kMaxResolution = 1u << 16;
 constexpr int64_t kMaxPixelSamples = int64_t{1} << 20;
 constexpr int64_t kMaxDepth = 1 << 16;
 
+// pbrt-v4 keeps two current transforms, at the start and end of TransformTimes; transform
+// directives change the active ones (ActiveTransform). Everything is built from the start one:
+// moving objects are rendered where they are at the start time (no motion blur).
 struct GraphicsState {
-  Mat4 ctm;
+  Mat4 ctm;      // at the start time
+  Mat4 ctm_end;  // at the end time
+  bool active_start = true, active_end = true;
   bool reverse_orientation = false;
   int material = 0;
   IrAreaLight area;
@@ -60,6 +66,11 @@ class Parser {
   Status world_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
                          bool* handled);
   Status shape(const FileLoc& loc, Tokenizer& tokens);
+  // Shape "alpha" (pbrt-v4: a hit is ignored where alpha < a uniform hash, so alpha 0 hides the
+  // shape, emission included, and alpha 1 changes nothing). False: the shape is invisible.
+  Result<bool> shape_visible(ParamSet& params, const FileLoc& loc);
+  // Warns once per scene when the current transform moves between the start and end times.
+  void check_motion(const FileLoc& loc, const std::string& d);
   // Film sensor parameters (pbrt-v4 PixelSensor::Create and RGBFilm::Create) into ir_.film.
   Status read_film_sensor(ParamSet& params, const FileLoc& loc);
   // Appends a light; a second infinite light is merged into the first (their radiance adds):
@@ -79,7 +90,8 @@ class Parser {
   fs::path base_dir_;
   GraphicsState gs_;
   std::vector<Block> blocks_;
-  std::map<std::string, Mat4> coord_systems_;
+  std::map<std::string, std::array<Mat4, 2>> coord_systems_;  // start and end transforms
+  bool motion_warned_ = false;
   std::map<std::string, int> named_materials_, textures_, float_textures_, objects_;
   int current_object_ = -1;
   bool in_world_ = false;
@@ -175,32 +187,37 @@ Status Parser::directive(const Token& name, Tokenizer& tokens) {
 Status Parser::transform_directive(const std::string& d, const FileLoc& loc, Tokenizer& tokens,
                                    bool* handled) {
   *handled = true;
+  // Applies f to the active current transforms.
+  auto update = [&](auto f) {
+    if (gs_.active_start) gs_.ctm = f(gs_.ctm);
+    if (gs_.active_end) gs_.ctm_end = f(gs_.ctm_end);
+  };
   if (d == "Identity") {
-    gs_.ctm = Mat4::identity();
+    update([](const Mat4&) { return Mat4::identity(); });
   } else if (d == "Translate") {
     TF_TRY(v, expect_numbers(tokens, d, 3));
-    gs_.ctm = gs_.ctm * Mat4::translate({v[0], v[1], v[2]});
+    update([&](const Mat4& c) { return c * Mat4::translate({v[0], v[1], v[2]}); });
   } else if (d == "Scale") {
     TF_TRY(v, expect_numbers(tokens, d, 3));
-    gs_.ctm = gs_.ctm * Mat4::scale({v[0], v[1], v[2]});
+    update([&](const Mat4& c) { return c * Mat4::scale({v[0], v[1], v[2]}); });
   } else if (d == "Rotate") {
     TF_TRY(v, expect_numbers(tokens, d, 4));
     if (v[1] == 0 && v[2] == 0 && v[3] == 0) return error_at(loc, d, "rotation axis is zero");
-    gs_.ctm = gs_.ctm * Mat4::rotate(v[0], {v[1], v[2], v[3]});
+    update([&](const Mat4& c) { return c * Mat4::rotate(v[0], {v[1], v[2], v[3]}); });
   } else if (d == "LookAt") {
     TF_TRY(v, expect_numbers(tokens, d, 9));
     std::optional<Mat4> m =
         Mat4::look_at({v[0], v[1], v[2]}, {v[3], v[4], v[5]}, {v[6], v[7], v[8]});
     if (!m)
       return error_at(loc, d, "eye equals look point, or up is parallel to the view direction");
-    gs_.ctm = gs_.ctm * *m;
+    update([&](const Mat4& c) { return c * *m; });
   } else if (d == "Transform" || d == "ConcatTransform") {
     TF_TRY(v, expect_numbers(tokens, d, 16));
     const Mat4 m = Mat4::from_pbrt_array(v.data());
-    gs_.ctm = d == "Transform" ? m : gs_.ctm * m;
+    update([&](const Mat4& c) { return d == "Transform" ? m : c * m; });
   } else if (d == "CoordinateSystem") {
     TF_TRY(n, expect_string(tokens, d, "a name"));
-    coord_systems_[n] = gs_.ctm;
+    coord_systems_[n] = {gs_.ctm, gs_.ctm_end};
   } else if (d == "CoordSysTransform") {
     TF_TRY(n, expect_string(tokens, d, "a name"));
     auto it = coord_systems_.find(n);
@@ -210,23 +227,21 @@ Status Parser::transform_directive(const std::string& d, const FileLoc& loc, Tok
                           "\" (define it with "
                           "CoordinateSystem first)");
     }
-    gs_.ctm = it->second;
+    gs_.ctm = it->second[0];
+    gs_.ctm_end = it->second[1];
   } else if (d == "ReverseOrientation") {
     gs_.reverse_orientation = !gs_.reverse_orientation;
   } else if (d == "TransformTimes") {
     TF_TRY(v, expect_numbers(tokens, d, 2));
-    (void)v;
-    diag_.warn(loc, d, "ignored (no motion blur: every transform is taken at shutter open)");
+    if (!(v[0] <= v[1])) return error_at(loc, d, "the end time is before the start time");
   } else if (d == "ActiveTransform") {
     TF_TRY(t, tokens.next());
     if (t.kind != Token::Kind::Identifier ||
         (t.text != "All" && t.text != "StartTime" && t.text != "EndTime")) {
       return error_at(t.loc, d, "expected All, StartTime or EndTime");
     }
-    if (t.text != "All") {
-      TF_CHECK(diag_.unsupported(loc, d, "\"" + t.text + "\" (motion blur)",
-                                 "transforms apply to both times"));
-    }
+    gs_.active_start = t.text != "EndTime";
+    gs_.active_end = t.text != "StartTime";
   } else {
     *handled = false;
   }
@@ -253,6 +268,7 @@ Status Parser::block_directive(const std::string& d, const FileLoc& loc, Tokeniz
       gs_ = blocks_.back().saved;
     } else {
       gs_.ctm = blocks_.back().saved.ctm;
+      gs_.ctm_end = blocks_.back().saved.ctm_end;
     }
     blocks_.pop_back();
   } else if (d == "ObjectBegin") {
@@ -283,6 +299,7 @@ Status Parser::block_directive(const std::string& d, const FileLoc& loc, Tokeniz
     if (current_object_ >= 0) return error_at(loc, d, "not allowed inside ObjectBegin");
     auto it = objects_.find(n);
     if (it == objects_.end()) return error_at(loc, d, "unknown object \"" + n + "\"");
+    check_motion(loc, d);
     ir_.instances.push_back(IrInstance{it->second, gs_.ctm, loc});
   } else if (d == "Include" || d == "Import") {
     TF_TRY(n, expect_string(tokens, d, "a file name"));
@@ -299,8 +316,9 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
   if (d == "WorldBegin") {
     if (in_world_) return error_at(loc, d, "appears twice");
     in_world_ = true;
-    gs_.ctm = Mat4::identity();
-    coord_systems_["world"] = gs_.ctm;
+    gs_.ctm = gs_.ctm_end = Mat4::identity();
+    gs_.active_start = gs_.active_end = true;
+    coord_systems_["world"] = {gs_.ctm, gs_.ctm_end};
     return Status::ok();
   }
   if (d == "WorldEnd") {
@@ -342,10 +360,14 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
       TF_CHECK(diag_.unsupported(loc, d, "camera \"" + type + "\"", "perspective"));
     }
     IrCamera& c = ir_.camera;
+    check_motion(loc, d);
     c.camera_from_world = gs_.ctm;
     std::optional<Mat4> world_from_camera = gs_.ctm.inverse();
-    if (!world_from_camera) return error_at(loc, d, "the current transform is singular");
-    coord_systems_["camera"] = *world_from_camera;
+    std::optional<Mat4> world_from_camera_end = gs_.ctm_end.inverse();
+    if (!world_from_camera || !world_from_camera_end) {
+      return error_at(loc, d, "the current transform is singular");
+    }
+    coord_systems_["camera"] = {*world_from_camera, *world_from_camera_end};
     TF_TRY(fov, params.get_float("fov", 90));
     if (!(fov > 0 && fov < 180)) return error_at(loc, d, "\"fov\" must be in (0, 180) degrees");
     TF_TRY(lens, params.get_float("lensradius", 0));
@@ -519,6 +541,7 @@ Status Parser::world_directive(const std::string& d, const FileLoc& loc, Tokeniz
       ir_.textures.push_back(*t);
       names[name] = static_cast<int>(ir_.textures.size() - 1);
     } else if (d == "LightSource") {
+      check_motion(loc, d);
       TF_TRY(l, make_light(name, params, loc, gs_.ctm, ctx));
       if (l) {
         if (current_object_ >= 0) {
@@ -581,7 +604,12 @@ Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
     params.mark_all_used();
     return Status::ok();
   }
-  for (const char* p : {"alpha", "emissionfilename", "displacement"}) {
+  TF_TRY(visible, shape_visible(params, loc));
+  if (!visible) {
+    params.mark_all_used();
+    return Status::ok();
+  }
+  for (const char* p : {"emissionfilename", "displacement"}) {
     if (params.has(p)) {
       params.mark_used(p);
       TF_CHECK(diag_.unsupported(loc, d, std::string("parameter '") + p + "'", "ignored"));
@@ -590,6 +618,7 @@ Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
   total_indices_ += s.kind == IrShape::Kind::Mesh ? s.mesh.indices.size() : 3;
   if (total_indices_ > kMaxTotalIndices)
     return error_at(loc, d, "more than 2^26 triangles in the scene");
+  check_motion(loc, d);
   s.world_from_object = gs_.ctm;
   s.material = gs_.material;
   s.reverse_orientation = gs_.reverse_orientation;
@@ -604,6 +633,37 @@ Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
     ir_.shapes.push_back(std::move(s));
   }
   return finish_params(params, d);
+}
+
+Result<bool> Parser::shape_visible(ParamSet& params, const FileLoc& loc) {
+  const Param* p = params.get("alpha");
+  if (!p) return true;
+  if (p->type == "texture") {
+    params.mark_used("alpha");
+    const std::string name = p->strings.empty() ? std::string() : p->strings[0];
+    if (!float_textures_.count(name)) {
+      return error_at(loc, "Shape", "unknown float texture \"" + name + "\" for 'alpha'");
+    }
+    TF_CHECK(diag_.unsupported(loc, "Shape", "alpha texture \"" + name + "\" (cut-outs)",
+                               "the shape is opaque"));
+    return true;
+  }
+  TF_TRY(alpha, params.get_float("alpha", 1));
+  if (alpha <= 0) return false;
+  if (alpha < 1) {
+    TF_CHECK(diag_.unsupported(loc, "Shape",
+                               "alpha " + std::to_string(alpha) + " (stochastic transparency)",
+                               "the shape is opaque"));
+  }
+  return true;
+}
+
+void Parser::check_motion(const FileLoc& loc, const std::string& d) {
+  if (motion_warned_ || gs_.ctm == gs_.ctm_end) return;
+  motion_warned_ = true;
+  diag_.warn(loc, d,
+             "moves between TransformTimes (motion blur): rendered at the start time, where "
+             "every moving object of the scene is taken");
 }
 
 Status Parser::skip_unknown(const Token& name, Tokenizer& tokens) {
