@@ -1,5 +1,6 @@
 #include "formats/scene/params.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -158,11 +159,12 @@ Result<ParamSet> ParamSet::parse(Tokenizer& tokens, const std::string& directive
       return error_at(
           decl.loc, directive + ": unknown parameter type '" + type + "' in \"" + decl.text + "\"");
     }
-    for (const Param& q : set.params_) {
-      if (q.name == name) {
-        return error_at(decl.loc, directive + ": parameter '" + name + "' given twice (first at " +
-                                      q.loc.str() + ")");
-      }
+    // pbrt-v4 looks parameters up from the last one given: a repeated name shadows the earlier.
+    auto same = std::find_if(set.params_.begin(), set.params_.end(),
+                             [&](const Param& q) { return q.name == name; });
+    if (same != set.params_.end()) {
+      set.shadowed_.push_back(same->loc);
+      set.params_.erase(same);
     }
     Result<Token> value = tokens.next();
     if (!value) return Error{value.message()};

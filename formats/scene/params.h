@@ -75,10 +75,14 @@ class ParamSet {
   // Parameters no lookup consumed, in file order.
   std::vector<const Param*> unused() const;
   const std::vector<Param>& all() const { return params_; }
+  // Where parameters were declared that a later one of the same name in the same directive
+  // replaced (pbrt-v4 uses the last; only it is kept here).
+  const std::vector<FileLoc>& shadowed() const { return shadowed_; }
 
  private:
   Param* find(const std::string& name);
   std::vector<Param> params_;
+  std::vector<FileLoc> shadowed_;
 };
 
 }  // namespace tf::scene

@@ -26,12 +26,17 @@ constexpr int64_t kMaxDepth = 1 << 16;
 // pbrt-v4 keeps two current transforms, at the start and end of TransformTimes; transform
 // directives change the active ones (ActiveTransform). Everything is built from the start one:
 // moving objects are rendered where they are at the start time (no motion blur).
+// GraphicsState::material of a NamedMaterial not defined yet: pbrt-v4 looks names up once the
+// whole scene is read, so a later MakeNamedMaterial (often in a file included later) defines it.
+constexpr int kPendingMaterial = -2;
+
 struct GraphicsState {
   Mat4 ctm;      // at the start time
   Mat4 ctm_end;  // at the end time
   bool active_start = true, active_end = true;
   bool reverse_orientation = false;
   int material = 0;
+  std::string material_name;  // with kPendingMaterial
   IrAreaLight area;
 };
 
@@ -53,6 +58,9 @@ class Parser {
   Status parse_file(const fs::path& file, const FileLoc* included_from);
   Status parse_tokens(Tokenizer& tokens);
   Status finish();
+  // Gives shapes of a NamedMaterial defined after them their material; an error when the name is
+  // never defined (as in pbrt-v4).
+  Status resolve_pending_materials();
   SceneIr take() { return std::move(ir_); }
 
  private:
@@ -92,6 +100,13 @@ class Parser {
   std::vector<Block> blocks_;
   std::map<std::string, std::array<Mat4, 2>> coord_systems_;  // start and end transforms
   bool motion_warned_ = false;
+  // Shapes whose NamedMaterial is resolved at the end: (name, object or -1, index in its list).
+  struct PendingShape {
+    std::string material;
+    int object;
+    size_t index;
+  };
+  std::vector<PendingShape> pending_shapes_;
   std::map<std::string, int> named_materials_, textures_, float_textures_, objects_;
   int current_object_ = -1;
   bool in_world_ = false;
@@ -109,6 +124,9 @@ Status Parser::require_world(const FileLoc& loc, const std::string& d, bool worl
 }
 
 Status Parser::finish_params(const ParamSet& params, const std::string& directive) {
+  for (const FileLoc& loc : params.shadowed()) {
+    diag_.warn(loc, directive, "parameter given again later in the directive: the last is used");
+  }
   for (const Param* p : params.unused()) {
     TF_CHECK(diag_.unsupported(p->loc, directive, "parameter \"" + p->type + " " + p->name + "\"",
                                "ignored"));
@@ -169,6 +187,25 @@ Status Parser::finish() {
   }
   if (!in_world_) {
     return error_at(end_loc_, "end of file", "expected WorldBegin before the end of the scene");
+  }
+  return resolve_pending_materials();
+}
+
+Status Parser::resolve_pending_materials() {
+  // Last first, so that leaving a shape out keeps the indices of those before it valid.
+  for (auto p = pending_shapes_.rbegin(); p != pending_shapes_.rend(); ++p) {
+    std::vector<IrShape>& list =
+        p->object >= 0 ? ir_.objects[static_cast<size_t>(p->object)].shapes : ir_.shapes;
+    auto it = named_materials_.find(p->material);
+    if (it == named_materials_.end()) {
+      return error_at(list[p->index].loc, "Shape",
+                      "no named material \"" + p->material + "\" is defined");
+    }
+    if (it->second == kNoSurfaceMaterial) {  // a medium boundary only: left out
+      list.erase(list.begin() + static_cast<std::ptrdiff_t>(p->index));
+    } else {
+      list[p->index].material = it->second;
+    }
   }
   return Status::ok();
 }
@@ -468,9 +505,8 @@ Status Parser::world_directive(const std::string& d, const FileLoc& loc, Tokeniz
     TF_CHECK(require_world(loc, d, true));
     TF_TRY(n, expect_string(tokens, d, "a material name"));
     auto it = named_materials_.find(n);
-    if (it == named_materials_.end())
-      return error_at(loc, d, "unknown named material \"" + n + "\"");
-    gs_.material = it->second;
+    gs_.material = it == named_materials_.end() ? kPendingMaterial : it->second;
+    gs_.material_name = n;
     return Status::ok();
   }
   if (d == "MediumInterface") {
@@ -623,6 +659,12 @@ Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
   s.material = gs_.material;
   s.reverse_orientation = gs_.reverse_orientation;
   s.area = gs_.area;
+  if (s.material == kPendingMaterial) {
+    const std::vector<IrShape>& list =
+        current_object_ >= 0 ? ir_.objects[static_cast<size_t>(current_object_)].shapes
+                             : ir_.shapes;
+    pending_shapes_.push_back({gs_.material_name, current_object_, list.size()});
+  }
   if (current_object_ >= 0) {
     if (s.area.present) {
       TF_CHECK(diag_.unsupported(loc, d, "area light inside ObjectBegin", "not emissive"));

@@ -123,9 +123,8 @@ TEST(Cli, LenientRendersWhatStrictRefusesAndWarnsOfIt) {
 TEST(Cli, ErrorsThatLenientAlsoRefusesDoNotSuggestIt) {
   TempDir dir;
   const std::filesystem::path scene = tiny_scene(dir.path() / "scene");
-  // A parameter given twice in one statement: malformed in pbrt-v4, whatever the mode.
-  std::ofstream(scene, std::ios::app)
-      << "Shape \"sphere\" \"float radius\" [0.5] \"float radius\" [0.7]\n";
+  // A named material that is never defined: an error in pbrt-v4, whatever the mode.
+  std::ofstream(scene, std::ios::app) << "NamedMaterial \"ghost\" Shape \"sphere\"\n";
   for (const std::string mode : {"", " --lenient"}) {
     const ProcessRun r = run("info" + mode + " " + scene.string());
     EXPECT_EQ(r.exit_code, 2) << mode << ": " << r.output;

@@ -166,5 +166,61 @@ TEST(RealSceneConstructs, OtherLightTransportIntegratorsFallBackToThePathTracer)
             std::string::npos);
 }
 
+// pbrt-v4 looks a parameter up from the last one given, so a repeated parameter is no error:
+// the last value counts (we also say so once).
+TEST(RealSceneConstructs, RepeatedParameterTakesTheLastValue) {
+  SceneIr ir =
+      parse_world("Shape \"sphere\" \"float radius\" 0.5 \"float radius\" [0.7]\n");
+  ASSERT_EQ(ir.shapes.size(), 1u);
+  EXPECT_NEAR(ir.shapes[0].radius, 0.7, 1e-12);
+  ASSERT_EQ(ir.warnings.size(), 1u);
+  EXPECT_NE(ir.warnings[0].find("t.pbrt:4:16: Shape: parameter given again"), std::string::npos)
+      << ir.warnings[0];
+}
+
+// pbrt-v4 resolves NamedMaterial once the whole scene is read: scenes select a material before
+// including the file that defines it. A name never defined is an error in either mode, and the
+// message does not suggest lenient loading, which would not get past it.
+TEST(RealSceneConstructs, NamedMaterialMayBeDefinedAfterItsUse) {
+  SceneIr ir = parse_world(
+      "NamedMaterial \"late\"\nShape \"sphere\"\n"
+      "ObjectBegin \"o\"\nShape \"sphere\" \"float radius\" 2\nObjectEnd\n"
+      "MakeNamedMaterial \"late\" \"string type\" \"conductor\"\n");
+  ASSERT_EQ(ir.shapes.size(), 1u);
+  auto material = [&](const IrShape& s) { return ir.materials[static_cast<size_t>(s.material)]; };
+  EXPECT_EQ(material(ir.shapes[0]).type, IrMaterial::Type::Conductor);
+  ASSERT_EQ(ir.objects.size(), 1u);
+  EXPECT_EQ(material(ir.objects[0].shapes[0]).type, IrMaterial::Type::Conductor);
+  const std::string never =
+      std::string(test::kHeader) + "NamedMaterial \"ghost\"\nShape \"sphere\"\n";
+  for (bool lenient : {false, true}) {
+    const std::string message = parse_error(never, lenient);
+    EXPECT_NE(message.find("t.pbrt:5:1: Shape: no named material \"ghost\" is defined"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("lenient"), std::string::npos) << message;
+  }
+}
+
+// pbrt-v4 adds every infinite light; uniform ones sum exactly into one environment light.
+TEST(RealSceneConstructs, TwoUniformInfiniteLightsBothContribute) {
+  SceneIr ir = parse_world(
+      "LightSource \"infinite\" \"rgb L\" [1 2 3]\n"
+      "AttributeBegin\nRotate 30 0 1 0\n"
+      "LightSource \"infinite\" \"rgb L\" [0.5 0.5 0.5] \"float scale\" 2\nAttributeEnd\n"
+      "Shape \"sphere\"\n");
+  const KernelScene k = test::to_kernel(ir);
+  ASSERT_GE(k.header.env_light, 0);
+  int environments = 0;
+  for (const tf_light& l : k.lights) {
+    environments += l.type == TF_LIGHT_ENV_UNIFORM || l.type == TF_LIGHT_ENV_IMAGE;
+  }
+  EXPECT_EQ(environments, 1);
+  const tf_light& env = k.lights[static_cast<size_t>(k.header.env_light)];
+  EXPECT_EQ(env.r, 2.0f);
+  EXPECT_EQ(env.g, 3.0f);
+  EXPECT_EQ(env.b, 4.0f);
+}
+
 }  // namespace
 }  // namespace tf::scene

@@ -107,7 +107,6 @@ TEST(Params, WrongTypesAndCountsNameTheLocation) {
         Case{"\"integer i\" 1.5", "p.pbrt:1:1"}, Case{"\"float f\" \"text\"", "p.pbrt:1:1"},
         Case{"\"bool b\" \"maybe\"", "p.pbrt:1:10"}, Case{"\"quaternion q\" [1]", "p.pbrt:1:1"},
         Case{"\"float\" [1]", "p.pbrt:1:1"}, Case{"\"float f\" [1 2", "p.pbrt:1:11"},
-        Case{"\"float f\" 1 \"float f\" 2", "p.pbrt:1:13"},
         Case{"\"spectrum s\" [700 1 400 1]", "p.pbrt:1:1"},
         Case{"\"float f\" [ ]", "p.pbrt:1:1"}}) {
     Result<ParamSet> r = parse_params(c.text);
