@@ -28,6 +28,7 @@ struct RenderArgs {
   std::optional<uint32_t> frame;
   std::string state_dir;
   bool lenient = false;  // JobRequest::lenient
+  QualityFlags quality;  // JobRequest::quality
 };
 int render(const RenderArgs& args);
 int devices(bool json);

@@ -52,7 +52,8 @@ nlohmann::json to_json(const proto::JobStatus& s) {
           {"kind", s.simulation ? "simulation" : "render"}, {"message", s.message},
           {"affected_frames", s.affected_frames}, {"client", s.client},
           {"units_in_flight", s.units_in_flight}, {"farm_units_in_flight", s.farm_in_flight},
-          {"active_clients", s.active_clients}};
+          {"active_clients", s.active_clients}, {"tiles_converged", s.tiles_converged},
+          {"tiles_refining", s.tiles_refining}, {"spp_min", s.spp_min}, {"spp_max", s.spp_max}};
 }
 
 // The job's fair share as a person reads it: its leased units and their part of all leased
@@ -77,11 +78,13 @@ void print_statuses(const std::vector<proto::JobStatus>& jobs, bool json, bool o
     std::printf("%s\n", list.dump(one_line_json ? -1 : 2).c_str());
   } else {
     for (const auto& s : jobs) {
-      std::printf("%6llu  %-10s %6llu/%-6llu units  %u/%u %s  %s  %s%s%s\n",
+      const std::string tiles = refinement_text(s);
+      std::printf("%6llu  %-10s %6llu/%-6llu units  %u/%u %s  %s  %s%s%s%s%s\n",
                   static_cast<unsigned long long>(s.job_id), proto::job_state_name(s.state),
                   static_cast<unsigned long long>(s.units_done),
                   static_cast<unsigned long long>(s.units_total), s.frames_done, s.frames_total,
                   s.simulation ? "runs  " : "frames", s.name.c_str(), share_text(s).c_str(),
+                  tiles.empty() ? "" : "  ", tiles.c_str(),
                   s.farm_in_flight > 0 && !s.message.empty() ? "  " : "", s.message.c_str());
     }
   }

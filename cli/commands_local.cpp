@@ -45,6 +45,7 @@ int render(const RenderArgs& args) {
   request.replication = 1;
   request.quorum = 1;
   request.lenient = args.lenient;
+  request.quality = args.quality;
   Result<PreparedJob> job = prepare_job(request);
   if (!job) return fail(job.message(), kExitBadInput);
   Result<std::unique_ptr<EmbeddedFarm>> farm =

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "dispatcher/planner.h"
+#include "dispatcher/refinement.h"
 #include "formats/scene/load.h"
 
 namespace tf {
@@ -31,6 +32,27 @@ std::string with_lenient_hint(const std::string& load_error) {
   return load_error + " (pass --lenient)";
 }
 
+namespace {
+
+// The request's quality options, checked here so that a mistake is reported before any scene
+// is read or uploaded (the dispatcher checks them again).
+Result<QualityOptions> quality_options(const JobRequest& request) {
+  QualityOptions q{request.quality.noise_target, request.quality.min_spp, request.quality.max_spp,
+                   0};
+  if (!request.quality.deadline.empty()) {
+    Result<uint64_t> seconds = parse_duration_seconds(request.quality.deadline);
+    if (!seconds) return Error{"--deadline: " + seconds.message()};
+    q.deadline_s = seconds.value();
+  }
+  if (q.enabled() && request.spp) {
+    return Error{"--spp fixes the samples per pixel; with --noise-target or --deadline give "
+                 "--min-spp and --max-spp instead"};
+  }
+  return resolve_quality(q, PlanLimits{}.max_spp);
+}
+
+}  // namespace
+
 Result<PreparedJob> prepare_job(const JobRequest& request) {
   const bool is_pattern = request.scene.find('#') != std::string::npos;
   std::vector<uint32_t> frames{1};
@@ -42,6 +64,12 @@ Result<PreparedJob> prepare_job(const JobRequest& request) {
     return Error{"scene pattern " + request.scene + " needs --frames (e.g. --frames 1-240)"};
   }
   PreparedJob job;
+  Result<QualityOptions> quality = quality_options(request);
+  if (!quality) return Error{quality.message()};
+  job.submit.noise_target = quality->noise_target;
+  job.submit.min_spp = quality->min_spp;
+  job.submit.max_spp = quality->max_spp;
+  job.submit.deadline_seconds = quality->deadline_s;
   job.submit.tile_size = request.tile_size;
   job.submit.priority = request.priority;
   job.submit.replication = request.replication;

@@ -18,6 +18,12 @@
 
 namespace tf {
 
+struct QualityFlags {
+  double noise_target = 0;
+  uint32_t min_spp = 0, max_spp = 0;
+  std::string deadline;
+};
+
 struct JobRequest {
   std::string scene;                  // a file, or a pattern whose #### is the frame number
   std::optional<std::string> frames;  // frame list (planner syntax); required for a pattern
@@ -32,6 +38,10 @@ struct JobRequest {
   // Approximate unsupported constructs (each warned once on stderr) instead of refusing the
   // scene; workers load it the same way (proto::SubmitJob::lenient).
   bool lenient = false;
+  // Rendering to quality (dispatcher/refinement.h): --noise-target, --min-spp, --max-spp and
+  // --deadline as given (deadline: a duration such as 10m; empty: none). With neither a target
+  // nor a deadline the job renders its spp as before.
+  QualityFlags quality;
 };
 
 struct PreparedJob {
@@ -50,7 +60,9 @@ std::string with_lenient_hint(const std::string& load_error);
 
 // Reads every frame's scene (to learn its resolution and spp and to validate it) and builds
 // the bundle. Errors name the file and the problem: a missing file, a scene that does not
-// parse, frames whose scenes live in different folders, a pattern without --frames.
+// parse, frames whose scenes live in different folders, a pattern without --frames, quality
+// options that cannot work (resolve_quality(), a deadline that does not parse, --spp together
+// with a target or a deadline).
 Result<PreparedJob> prepare_job(const JobRequest& request);
 
 // Uploads the bundle and submits; returns the job id.

@@ -12,6 +12,20 @@ constexpr const char* kDispatcherHelp =
     "Dispatcher endpoint, or the farm's dispatchers comma-separated (tcp://a:7600,tcp://b:7600):"
     " requests go to the one that answers";
 
+// Rendering to quality (render and submit; dispatcher/refinement.h).
+void add_quality_flags(CLI::App* cmd, tf::QualityFlags& quality) {
+  cmd->add_option("--noise-target", quality.noise_target,
+                  "Render to quality: refine each tile until its estimated relative error is at "
+                  "most this (e.g. 0.02)");
+  cmd->add_option("--min-spp", quality.min_spp,
+                  "With --noise-target or --deadline: every tile's first samples (default 16)");
+  cmd->add_option("--max-spp", quality.max_spp,
+                  "With --noise-target or --deadline: the most samples a tile gets (default 1024)");
+  cmd->add_option("--deadline", quality.deadline,
+                  "Render to quality until this long after submission (e.g. 10m, 1h30m); then no "
+                  "new round starts and the frame depends on the farm's speed");
+}
+
 int main(int argc, char** argv) {
   using namespace tf::cli;
   reuse_freed_memory();
@@ -44,6 +58,7 @@ int main(int argc, char** argv) {
   render_cmd->add_option("--state", render_args.state_dir, "Dispatcher state folder (default: temporary)");
   render_cmd->add_flag("--lenient", render_args.lenient,
                        "Approximate unsupported scene constructs (warned) instead of failing");
+  add_quality_flags(render_cmd, render_args.quality);
   render_cmd->callback([&] { code = render(render_args); });
 
   bool json = false;
@@ -166,6 +181,7 @@ int main(int argc, char** argv) {
                          "Agreeing result hashes that accept a unit (default 2, at most --replication)")->check(CLI::Range(1, 32));
   submit_cmd->add_flag("--lenient", submit_args.request.lenient,
                        "Approximate unsupported scene constructs (warned) instead of failing");
+  add_quality_flags(submit_cmd, submit_args.request.quality);
   submit_cmd->add_option("--output", submit_args.output_dir, "Folder for the outputs (with --wait)");
   submit_cmd->add_flag("--wait", submit_args.wait, "Wait for the job and fetch its outputs");
   ClientSecurityArgs client_security;

@@ -10,6 +10,13 @@ ProgressReporter::ProgressReporter(std::FILE* out)
       start_(std::chrono::steady_clock::now()),
       last_plain_(start_) {}
 
+std::string refinement_text(const proto::JobStatus& s) {
+  if (s.tiles_converged + s.tiles_refining == 0) return "";
+  return "tiles " + std::to_string(s.tiles_converged) + " converged, " +
+         std::to_string(s.tiles_refining) + " refining, spp " + std::to_string(s.spp_min) + "-" +
+         std::to_string(s.spp_max);
+}
+
 std::string ProgressReporter::line(const proto::JobStatus& s) const {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -26,11 +33,13 @@ std::string ProgressReporter::line(const proto::JobStatus& s) const {
                 "..............................", static_cast<unsigned long long>(s.units_done),
                 static_cast<unsigned long long>(s.units_total), rate, eta,
                 proto::job_state_name(s.state));
+  std::string out = text;
+  if (std::string tiles = refinement_text(s); !tiles.empty()) out += "  " + tiles;
   // A running job's message says why it is stuck (no workers, too few for its replication).
   if (!s.message.empty() && (s.state == proto::JobState::kQueued || s.state == proto::JobState::kRunning)) {
-    return std::string(text) + "  " + s.message;
+    return out + "  " + s.message;
   }
-  return text;
+  return out;
 }
 
 void ProgressReporter::update(const proto::JobStatus& s) {

@@ -13,6 +13,10 @@
 
 namespace tf {
 
+// A job rendered to quality as a person reads it: "tiles 12 converged, 4 refining, spp 16-256";
+// empty for other jobs (no tiles).
+std::string refinement_text(const proto::JobStatus& status);
+
 class ProgressReporter {
  public:
   explicit ProgressReporter(std::FILE* out);

@@ -1,7 +1,9 @@
 // The tilefarm executable: exit codes (0 success, 1 job failed, 2 bad usage or input) and
 // messages that name the problem.
+#include <OpenImageIO/imageio.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -131,6 +133,50 @@ TEST(Cli, ErrorsThatLenientAlsoRefusesDoNotSuggestIt) {
     EXPECT_NE(r.output.find("scene.pbrt:9:"), std::string::npos) << r.output;
     EXPECT_EQ(r.output.find("--lenient"), std::string::npos) << "suggested in vain: " << r.output;
   }
+}
+
+// Rendering to quality on the CPU backend: the tiny scene's corner tiles see only the constant
+// environment (every sample alike, no error), so they stop at --min-spp; tiles on the sphere's
+// silhouette are noisy and get more rounds. Each pixel's count is the EXR's "spp" channel.
+TEST(Cli, RenderToQualityRefinesOnlyTheNoisyTiles) {
+  TempDir dir;
+  const std::filesystem::path scene = tiny_scene(dir.path() / "scene");
+  const std::filesystem::path out = dir.path() / "quality.exr";
+  const ProcessRun r = run("render " + scene.string() + " --backend cpu --tile 4 -o " +
+                           out.string() + " --noise-target 0.05 --min-spp 4 --max-spp 64");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("converged, 0 refining, spp 4-"), std::string::npos) << r.output;
+  auto in = OIIO::ImageInput::open(out.string());
+  ASSERT_TRUE(in != nullptr);
+  const int channel = in->spec().channelindex("spp");
+  ASSERT_GE(channel, 0);
+  std::vector<float> spp(24 * 16);
+  ASSERT_TRUE(in->read_image(0, 0, channel, channel + 1, OIIO::TypeDesc::FLOAT, spp.data()));
+  EXPECT_EQ(spp[0], 4.0f) << "a background tile";
+  EXPECT_EQ(spp[24 * 16 - 1], 4.0f) << "a background tile";
+  float most = 0;
+  for (float n : spp) {
+    most = std::max(most, n);
+    EXPECT_TRUE(n == 4 || n == 8 || n == 16 || n == 32 || n == 64) << n;  // rounds double
+  }
+  EXPECT_GT(most, 4.0f) << "no tile was refined";
+}
+
+TEST(Cli, QualityOptionsThatCannotWorkExitWithTwoSayingWhatToFix) {
+  TempDir dir;
+  const std::filesystem::path scene = tiny_scene(dir.path() / "scene");
+  const std::string render = "render " + scene.string() + " -o " + (dir.path() / "x.exr").string();
+  for (const auto& [flags, says] : std::vector<std::pair<std::string, std::string>>{
+           {" --noise-target 0.02 --min-spp 1", "--min-spp 1 must be at least 2"},
+           {" --noise-target 2", "--noise-target"},
+           {" --deadline 10x", "--deadline"},
+           {" --spp 8 --deadline 10m", "--min-spp and --max-spp instead"},
+           {" --max-spp 64", "add --noise-target or --deadline"}}) {
+    const ProcessRun r = run(render + flags);
+    EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.output;
+    EXPECT_NE(r.output.find(says), std::string::npos) << flags << ": " << r.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "x.exr"));
 }
 
 TEST(Cli, RenderGltfModelWithDefaultCamera) {

@@ -55,7 +55,9 @@ std::vector<Body> one_of_each() {
                              {3, "sweep", JobState::kDone, 0, 6, 6, 3, 3, "", true},
                              {4, "shot", JobState::kDone, 0, 9, 9, 3, 3, "", false, {1, 3}},
                              {5, "shared", JobState::kRunning, 2, 1, 9, 0, 3, "", false, {},
-                              "client-key", 4, 11, 3}}});
+                              "client-key", 4, 11, 3},
+                             {6, "quality", JobState::kRunning, 0, 40, 52, 0, 1, "", false, {},
+                              "", 12, 12, 1, 20, 4, 16, 128}}});
   all.push_back(OutputsReply{46, {{"frame_0001.exr", hash_of("j"), 1000, "render-2"}}});
   all.push_back(OutputData{hash_of("k"), false, {}});
   all.push_back(ErrorReply{ErrorCode::kNotFound, "no job 7"});
@@ -98,6 +100,17 @@ TEST(ProtocolCodec, SimulationMessagesRoundTripAndFieldsMustMatchTheirShape) {
   EXPECT_FALSE(decode_message(encode_message({0, as_pixels}), roles(Role::kWorker)).is_ok());
 }
 
+TEST(ProtocolCodec, AJobRenderedToQualityRoundTrips) {
+  SubmitJob job{"shot", hash_of("g2"), {{1, "a.pbrt", 64, 48}}, 16, 64, 16, 0, 2, 2};
+  job.noise_target = 0.0213;  // not a binary fraction: the double travels bit for bit
+  job.min_spp = 8;
+  job.max_spp = 4096;
+  job.deadline_seconds = 5400;
+  Result<Envelope> got = decode_message(encode_message({5, job}), kAnyRole);
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  EXPECT_EQ(std::get<SubmitJob>(got->body), job);
+}
+
 TEST(ProtocolCodec, HashOnlyResultsRoundTripAndPartialPixelDataIsRejected) {
   UnitResult hash_only{7, 9, "render-1", 2, 1, {}, 12345, hash_of("result")};
   Result<Envelope> got = decode_message(encode_message({0, hash_only}), roles(Role::kWorker));
@@ -126,6 +139,9 @@ TEST(ProtocolCodec, SubmitJobFromAPeerThatOmitsVerificationGetsTheDefaults) {
   EXPECT_EQ(decoded.replication, 2u);
   EXPECT_EQ(decoded.quorum, 2u);
   EXPECT_EQ(decoded.max_replicas, 0u);
+  // Nor the quality fields: a job of fixed spp, as before they existed.
+  EXPECT_EQ(decoded.noise_target, 0.0);
+  EXPECT_EQ(decoded.deadline_seconds, 0u);
 }
 
 TEST(ProtocolCodec, AHelloWithoutKernelVersionsRunsItsPreferredVersionAlone) {
