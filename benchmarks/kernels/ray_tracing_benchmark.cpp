@@ -1,6 +1,7 @@
 // Ray tracing throughput. Closest-hit traversal of tilefarm's BVH (the device code, run on
 // one host thread) next to Embree 3's rtcIntersect1 on the same triangles and rays in the
-// same run, and full path tracing per available backend (rays of every kind per second).
+// same run, and full path tracing per available backend (rays of every kind per second), with
+// the scene's diffuse material and with it coated (pbrt-v4's layered "coateddiffuse").
 //
 // Counters: Mrays/s (rate), and for the traversal comparison tilefarm/embree (throughput
 // ratio), hit_agreement (share of rays whose nearest hit is the same triangle in both) and
@@ -157,12 +158,28 @@ void BM_ClosestHit_TilefarmVsEmbree(benchmark::State& state) {
 }
 BENCHMARK(BM_ClosestHit_TilefarmVsEmbree)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The benchmark scene's diffuse material as pbrt-v4's "coateddiffuse" with its defaults: a
+// smooth eta 1.5 coating over the same base, an absorbing layer 0.01 deep, random walks of at
+// most 10 events, one walk per estimate (kernels/render/layered_bsdf.h).
+void coat_materials(KernelScene* scene) {
+  for (tf_material& m : scene->materials) {
+    m.type = TF_MAT_COATED_DIFFUSE;
+    m.coat_eta = 1.5f;
+    m.coat_alpha_u = m.coat_alpha_v = 0.0f;
+    m.thickness = 0.01f;
+    m.max_depth = 10;
+    m.n_samples = 1;
+  }
+}
+
 // Full path tracing of the benchmark scene (1M-triangle mesh, area light, environment) on one
-// backend: all rays (camera, bounce, shadow) per second.
-void path_trace(benchmark::State& state, Backend* backend) {
+// backend, with its diffuse material or coated (coat_materials): all rays (camera, bounce,
+// shadow) per second.
+void path_trace(benchmark::State& state, Backend* backend, bool coated) {
   const TraversalFixture& f = TraversalFixture::get();
   KernelScene scene = f.scene;
   scene.camera = bumpy_sphere_scene(4, 128, 96).camera;  // a larger film than the fixture's
+  if (coated) coat_materials(&scene);
   Status st = backend->load_scene(scene);
   if (!st) {
     state.SkipWithError(st.message().c_str());
@@ -205,10 +222,14 @@ int main(int argc, char** argv) {
 #endif
   for (auto& b : backends) {
     tf::Backend* raw = b.get();
-    std::string name = "BM_PathTrace/" + raw->device().backend + "/" + std::to_string(raw->device().index);
-    benchmark::RegisterBenchmark(name.c_str(), [raw](benchmark::State& s) { tf::bench::path_trace(s, raw); })
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+    const std::string device = raw->device().backend + "/" + std::to_string(raw->device().index);
+    for (bool coated : {false, true}) {
+      std::string name = (coated ? "BM_PathTraceCoated/" : "BM_PathTrace/") + device;
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [raw, coated](benchmark::State& s) { tf::bench::path_trace(s, raw, coated); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
   }
   return tf::bench::run_registered_benchmarks(argc, argv);
 }

@@ -332,6 +332,12 @@ Result<KernelScene> Converter::run() {
       case IrMaterial::Type::ThinDielectric:
         km.type = TF_MAT_THIN_DIELECTRIC;
         break;
+      case IrMaterial::Type::CoatedDiffuse:
+        km.type = TF_MAT_COATED_DIFFUSE;
+        break;
+      case IrMaterial::Type::CoatedConductor:
+        km.type = TF_MAT_COATED_CONDUCTOR;
+        break;
     }
     km.texture = -1;
     if (m.texture >= 0) {
@@ -343,6 +349,11 @@ Result<KernelScene> Converter::run() {
     km.k_r = m.k[0], km.k_g = m.k[1], km.k_b = m.k[2];
     km.alpha_u = m.alpha_u, km.alpha_v = m.alpha_v;
     km.flags = m.use_reflectance ? TF_MAT_USE_REFLECTANCE : 0u;
+    km.coat_eta = m.coat_eta;
+    km.coat_alpha_u = m.coat_alpha_u, km.coat_alpha_v = m.coat_alpha_v;
+    km.thickness = m.thickness, km.hg_g = m.g;
+    km.albedo_r = m.albedo[0], km.albedo_g = m.albedo[1], km.albedo_b = m.albedo[2];
+    km.max_depth = m.max_depth, km.n_samples = m.n_samples;
     material_map_.push_back(static_cast<uint32_t>(k_.materials.size()));
     k_.materials.push_back(km);
   }

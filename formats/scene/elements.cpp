@@ -253,41 +253,118 @@ Status read_reflectance(ParamSet& params, const std::string& name, const FileLoc
   return Status::ok();
 }
 
-// roughness / uroughness / vroughness / remaproughness -> GGX alphas (pbrt-v4: alpha =
-// sqrt(roughness) when remapping).
-Status read_roughness(ParamSet& params, const FileLoc& loc, ElementContext& ctx, IrMaterial* m) {
+// <prefix>roughness / uroughness / vroughness and remaproughness -> GGX alphas (pbrt-v4:
+// alpha = sqrt(roughness) when remapping).
+Status read_roughness(ParamSet& params, const FileLoc& loc, ElementContext& ctx,
+                      const std::string& prefix, float* alpha_u, float* alpha_v) {
   // A roughness texture cannot be represented per material: take its default.
-  auto float_or_skip = [&](const char* name, double def) -> Result<double> {
+  auto float_or_skip = [&](const std::string& name, double def) -> Result<double> {
     const Param* p = params.get(name);
     if (p && p->type == "texture") {
       params.mark_used(name);
-      TF_CHECK(ctx.diag.unsupported(loc, "Material", std::string("texture for '") + name + "'",
+      TF_CHECK(ctx.diag.unsupported(loc, "Material", "texture for '" + name + "'",
                                     "constant " + std::to_string(def)));
       return def;
     }
     return params.get_float(name, def);
   };
-  TF_TRY(rough, float_or_skip("roughness", 0));
-  TF_TRY(urough, float_or_skip("uroughness", rough));
-  TF_TRY(vrough, float_or_skip("vroughness", rough));
+  TF_TRY(rough, float_or_skip(prefix + "roughness", 0));
+  TF_TRY(urough, float_or_skip(prefix + "uroughness", rough));
+  TF_TRY(vrough, float_or_skip(prefix + "vroughness", rough));
   TF_TRY(remap, params.get_bool("remaproughness", true));
-  if (urough < 0 || vrough < 0) return error_at(loc, "Material", "roughness must be >= 0");
-  m->alpha_u = static_cast<float>(remap ? std::sqrt(urough) : urough);
-  m->alpha_v = static_cast<float>(remap ? std::sqrt(vrough) : vrough);
+  if (!(urough >= 0) || !(vrough >= 0)) {
+    return error_at(loc, "Material", "'" + prefix + "roughness' must be >= 0");
+  }
+  *alpha_u = static_cast<float>(remap ? std::sqrt(urough) : urough);
+  *alpha_v = static_cast<float>(remap ? std::sqrt(vrough) : vrough);
   return Status::ok();
 }
 
-// "eta" as a float, a spectrum or a named glass; dielectrics use one value.
-Result<float> read_scalar_eta(ParamSet& params, const FileLoc& loc, ElementContext& ctx) {
-  TF_TRY(eta, params.get_rgb("eta"));
+// An optical constant (a real or imaginary IOR): rgb or float as given, a named spectrum from
+// the table, or a spectrum (pairs, or a file of pairs as pbrt-v4 reads it) reduced by
+// optical_constant_rgb. Empty when absent.
+Result<std::optional<Rgb>> read_optical_constant(ParamSet& params, const std::string& name,
+                                                 const FileLoc& loc, ElementContext& ctx) {
+  const Param* p = params.get(name);
+  if (!p || p->type != "spectrum") return params.get_rgb(name);
+  params.mark_used(name);
+  if (p->strings.empty()) return std::optional<Rgb>(optical_constant_rgb(p->numbers));
+  if (std::optional<Rgb> named = named_spectrum_rgb(p->strings[0])) return named;
+  Result<std::vector<double>> pairs =
+      read_spectrum_file(resolve_scene_path(ctx.base_dir, p->strings[0]));
+  if (!pairs) return error_at(loc, "Material", "'" + name + "': " + pairs.message());
+  return std::optional<Rgb>(optical_constant_rgb(pairs.value()));
+}
+
+// A dielectric's IOR `name` as a float, a spectrum or a named glass; one value (default 1.5).
+Result<float> read_scalar_eta(ParamSet& params, const std::string& name, const FileLoc& loc,
+                              ElementContext& ctx) {
+  TF_TRY(eta, read_optical_constant(params, name, loc, ctx));
   if (!eta) return 1.5f;
   const Rgb e = *eta;
   if (e[0] != e[1] || e[1] != e[2]) {
     TF_CHECK(ctx.diag.unsupported(loc, "Material", "wavelength-dependent eta (dispersion)",
                                   "its green-channel value"));
   }
-  if (!(e[1] > 0)) return error_at(loc, "Material", "eta must be > 0");
+  if (!(e[1] > 0)) return error_at(loc, "Material", "'" + name + "' must be > 0");
   return e[1];
+}
+
+// A conductor's Fresnel term, in either of pbrt-v4's parameterizations: "reflectance", or
+// <prefix>eta and <prefix>k (default: copper); and its roughness (<prefix>roughness ...).
+Status read_conductor(ParamSet& params, const std::string& directive, const FileLoc& loc,
+                      ElementContext& ctx, const std::string& prefix, IrMaterial* m) {
+  TF_TRY(refl, params.get_color_or_texture("reflectance"));
+  if (refl) {
+    if (!refl->texture.empty()) {
+      TF_CHECK(
+          ctx.diag.unsupported(loc, directive, "conductor reflectance texture", "reflectance 1"));
+      m->reflectance = {1, 1, 1};
+    } else {
+      m->reflectance = refl->rgb;
+    }
+    m->use_reflectance = true;
+  }
+  TF_TRY(eta, read_optical_constant(params, prefix + "eta", loc, ctx));
+  TF_TRY(k, read_optical_constant(params, prefix + "k", loc, ctx));
+  if (refl && (eta || k)) {
+    return error_at(loc, directive,
+                    "conductor takes either \"reflectance\" or \"" + prefix + "eta\"/\"" +
+                        prefix + "k\"");
+  }
+  m->eta = eta ? *eta : named_spectrum_rgb("metal-Cu-eta").value();  // pbrt-v4 defaults
+  m->k = k ? *k : named_spectrum_rgb("metal-Cu-k").value();
+  return read_roughness(params, loc, ctx, prefix, &m->alpha_u, &m->alpha_v);
+}
+
+// The layer under a coating and its random walk: thickness, albedo, g, maxdepth, nsamples.
+// The walk's length and count are bounded so that one shading point stays cheap.
+Status read_layer(ParamSet& params, const std::string& directive, const FileLoc& loc,
+                  IrMaterial* m) {
+  constexpr int64_t kMaxWalk = 1000;
+  TF_TRY(thickness, params.get_float("thickness", m->thickness));
+  TF_TRY(albedo, params.get_rgb("albedo"));
+  TF_TRY(g, params.get_float("g", m->g));
+  TF_TRY(max_depth, params.get_int("maxdepth", m->max_depth));
+  TF_TRY(n_samples, params.get_int("nsamples", m->n_samples));
+  auto bad = [&](const char* name, const char* what) {
+    return error_at(loc, directive, std::string("'") + name + "' must be " + what);
+  };
+  if (!(thickness >= 0) || !std::isfinite(thickness)) return bad("thickness", "finite and >= 0");
+  if (albedo) {
+    for (float a : *albedo) {
+      if (!(a >= 0 && a <= 1)) return bad("albedo", "in [0, 1]");
+    }
+    m->albedo = *albedo;
+  }
+  if (!(g > -1 && g < 1)) return bad("g", "in (-1, 1)");
+  if (max_depth < 1 || max_depth > kMaxWalk) return bad("maxdepth", "in [1, 1000]");
+  if (n_samples < 1 || n_samples > kMaxWalk) return bad("nsamples", "in [1, 1000]");
+  m->thickness = static_cast<float>(thickness);
+  m->g = static_cast<float>(g);
+  m->max_depth = static_cast<uint32_t>(max_depth);
+  m->n_samples = static_cast<uint32_t>(n_samples);
+  return Status::ok();
 }
 
 }  // namespace
@@ -301,43 +378,35 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
     return std::optional<IrMaterial>(m);
   }
   if (type == "coateddiffuse") {
-    ctx.diag.warn(loc, directive, "\"coateddiffuse\" approximated by its diffuse base");
+    m.type = IrMaterial::Type::CoatedDiffuse;
     TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, &m));
-    // The coating's parameters shape the look only through the layered BSDF we approximate.
-    for (const char* p : {"roughness", "uroughness", "vroughness", "remaproughness", "thickness",
-                          "eta", "albedo", "g", "maxdepth", "nsamples"}) {
-      params.mark_used(p);
-    }
+    TF_CHECK(read_roughness(params, loc, ctx, "", &m.coat_alpha_u, &m.coat_alpha_v));
+    TF_TRY(eta, read_scalar_eta(params, "eta", loc, ctx));
+    m.coat_eta = eta;
+    TF_CHECK(read_layer(params, directive, loc, &m));
+    return std::optional<IrMaterial>(m);
+  }
+  if (type == "coatedconductor") {
+    m.type = IrMaterial::Type::CoatedConductor;
+    TF_CHECK(read_conductor(params, directive, loc, ctx, "conductor.", &m));
+    TF_CHECK(read_roughness(params, loc, ctx, "interface.", &m.coat_alpha_u, &m.coat_alpha_v));
+    TF_TRY(eta, read_scalar_eta(params, "interface.eta", loc, ctx));
+    m.coat_eta = eta;
+    TF_CHECK(read_layer(params, directive, loc, &m));
     return std::optional<IrMaterial>(m);
   }
   if (type == "conductor") {
     m.type = IrMaterial::Type::Conductor;
-    TF_TRY(refl, params.get_color_or_texture("reflectance"));
-    if (refl) {
-      if (!refl->texture.empty()) {
-        TF_CHECK(
-            ctx.diag.unsupported(loc, directive, "conductor reflectance texture", "reflectance 1"));
-        m.reflectance = {1, 1, 1};
-      } else {
-        m.reflectance = refl->rgb;
-      }
-      m.use_reflectance = true;
-    }
-    TF_TRY(eta, params.get_rgb("eta"));
-    TF_TRY(k, params.get_rgb("k"));
-    if (refl && (eta || k)) {
-      return error_at(loc, directive, "conductor takes either \"reflectance\" or \"eta\"/\"k\"");
-    }
-    m.eta = eta ? *eta : named_spectrum_rgb("metal-Cu-eta").value();  // pbrt-v4 defaults
-    m.k = k ? *k : named_spectrum_rgb("metal-Cu-k").value();
-    TF_CHECK(read_roughness(params, loc, ctx, &m));
+    TF_CHECK(read_conductor(params, directive, loc, ctx, "", &m));
     return std::optional<IrMaterial>(m);
   }
   if (type == "dielectric" || type == "thindielectric") {
     m.type = type == "dielectric" ? IrMaterial::Type::Dielectric : IrMaterial::Type::ThinDielectric;
-    TF_TRY(eta, read_scalar_eta(params, loc, ctx));
+    TF_TRY(eta, read_scalar_eta(params, "eta", loc, ctx));
     m.eta = {eta, eta, eta};
-    if (type == "dielectric") TF_CHECK(read_roughness(params, loc, ctx, &m));
+    if (type == "dielectric") {
+      TF_CHECK(read_roughness(params, loc, ctx, "", &m.alpha_u, &m.alpha_v));
+    }
     return std::optional<IrMaterial>(m);
   }
   if (type == "mix") {
@@ -369,7 +438,7 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
   }
   TF_CHECK(ctx.diag.unsupported(loc, directive, "material \"" + type + "\"",
                                 "grey diffuse (supported: diffuse, conductor, dielectric, "
-                                "thindielectric, coateddiffuse, mix)"));
+                                "thindielectric, coateddiffuse, coatedconductor, mix)"));
   params.mark_all_used();  // its parameters belong to the unsupported material
   return std::optional<IrMaterial>(m);
 }

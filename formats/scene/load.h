@@ -9,9 +9,10 @@
 //   state     Identity Translate Scale Rotate LookAt Transform ConcatTransform CoordinateSystem
 //             CoordSysTransform ReverseOrientation AttributeBegin/End TransformBegin/End
 //             ObjectBegin/End ObjectInstance (instances are expanded) Include Import.
-//   materials diffuse conductor (eta/k or reflectance, roughness) dielectric thindielectric;
-//             coateddiffuse -> its diffuse base and mix -> its dominant material (with a
-//             warning); MakeNamedMaterial NamedMaterial.
+//   materials diffuse conductor (eta/k or reflectance, roughness) dielectric thindielectric
+//             coateddiffuse coatedconductor (layered: every documented parameter but
+//             displacement); eta/k as rgb, named spectra, pairs or spectrum files; mix -> its
+//             dominant material (with a warning); MakeNamedMaterial NamedMaterial.
 //   textures  imagemap checkerboard (2D) scale constant, "spectrum" and "float".
 //   shapes    trianglemesh plymesh (.ply or gzipped .ply.gz) sphere (uniform scale only) disk
 //             (tessellated) bilinearmesh (two triangles per patch).

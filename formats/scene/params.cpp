@@ -374,7 +374,7 @@ Result<std::optional<Rgb>> ParamSet::get_rgb(const std::string& name) {
       std::optional<Rgb> named = named_spectrum_rgb(p->strings[0]);
       if (!named) {
         return param_error(*p, "parameter '" + p->name + "': unknown named spectrum \"" +
-                                   p->strings[0] + "\" (spectrum files are not supported)");
+                                   p->strings[0] + "\" (spectrum files: eta and k only)");
       }
       return named;
     }

@@ -51,14 +51,21 @@ struct IrTexture {
 };
 
 struct IrMaterial {
-  enum class Type { Diffuse, Conductor, Dielectric, ThinDielectric };
+  enum class Type { Diffuse, Conductor, Dielectric, ThinDielectric, CoatedDiffuse, CoatedConductor };
   Type type = Type::Diffuse;
   Rgb reflectance{0.5f, 0.5f, 0.5f};
   int texture = -1;  // index into SceneIr::textures for the reflectance, -1: constant
   Rgb eta{1.5f, 1.5f, 1.5f};
   Rgb k{0, 0, 0};
   bool use_reflectance = false;    // conductor given "reflectance" instead of eta/k
-  float alpha_u = 0, alpha_v = 0;  // remapped GGX alphas
+  float alpha_u = 0, alpha_v = 0;  // remapped GGX alphas (coated conductor: of the conductor)
+  // Coated materials (pbrt-v4 defaults): the dielectric coating, the medium under it
+  // (albedo 0: absorbing only) and the random walk that evaluates them.
+  float coat_eta = 1.5f;
+  float coat_alpha_u = 0, coat_alpha_v = 0;
+  float thickness = 0.01f, g = 0;
+  Rgb albedo{0, 0, 0};
+  uint32_t max_depth = 10, n_samples = 1;
 };
 
 struct IrMesh {

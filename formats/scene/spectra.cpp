@@ -1,7 +1,11 @@
 #include "formats/scene/spectra.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace tf::scene {
@@ -46,6 +50,22 @@ void integrate_xyz(F spectrum, double* x, double* y, double* z) {
   }
 }
 
+// The piecewise-linear spectrum `pairs` at wavelength l; outside the tabulated range 0, or
+// the nearest end value when `clamp`.
+double piecewise_at(std::span<const double> pairs, double l, bool clamp) {
+  const size_t n = pairs.size() / 2;
+  if (l <= pairs[0]) return l == pairs[0] || clamp ? pairs[1] : 0.0;
+  if (l >= pairs[2 * (n - 1)]) return l == pairs[2 * (n - 1)] || clamp ? pairs[2 * n - 1] : 0.0;
+  for (size_t i = 0; i + 1 < n; ++i) {
+    const double l0 = pairs[2 * i], l1 = pairs[2 * i + 2];
+    if (l >= l0 && l <= l1) {
+      const double t = l1 > l0 ? (l - l0) / (l1 - l0) : 0;
+      return pairs[2 * i + 1] * (1 - t) + pairs[2 * i + 3] * t;
+    }
+  }
+  return 0.0;
+}
+
 double planck(double nm, double kelvin) {
   const double c = 299792458.0, h = 6.62606957e-34, kb = 1.3806488e-23;
   const double l = nm * 1e-9;
@@ -57,7 +77,7 @@ struct NamedRgb {
   Rgb value;
 };
 
-// Conductor optical constants as one value per linear sRGB channel: the average of the
+// Conductor optical constants as one value per linear sRGB channel (optical_constant_rgb): the average of the
 // measured n and k (the tables behind pbrt-v4's metal-* spectra: Palik's handbook data) over
 // 380-780 nm, weighted by that channel's colour-matching function (the XYZ -> sRGB row applied
 // to the CIE fit above, negative lobes clipped to zero). CuZn (brass) uses the widely published
@@ -101,23 +121,62 @@ Rgb piecewise_spectrum_rgb(std::span<const double> pairs) {
     const float c = static_cast<float>(pairs[1]);
     return {c, c, c};
   }
-  auto eval = [&](double l) {
-    if (l < pairs[0] || l > pairs[2 * (n - 1)]) return 0.0;
-    for (size_t i = 0; i + 1 < n; ++i) {
-      const double l0 = pairs[2 * i], l1 = pairs[2 * i + 2];
-      if (l >= l0 && l <= l1) {
-        const double t = l1 > l0 ? (l - l0) / (l1 - l0) : 0;
-        return pairs[2 * i + 1] * (1 - t) + pairs[2 * i + 3] * t;
-      }
-    }
-    return 0.0;
-  };
+  auto eval = [&](double l) { return piecewise_at(pairs, l, false); };
   double x, y, z, wx, wy, wz;
   integrate_xyz(eval, &x, &y, &z);
   integrate_xyz([](double) { return 1.0; }, &wx, &wy, &wz);
   const Rgb rgb = xyz_to_srgb(x / wy, y / wy, z / wy);
   const Rgb white = xyz_to_srgb(wx / wy, 1.0, wz / wy);
   return {rgb[0] / white[0], rgb[1] / white[1], rgb[2] / white[2]};
+}
+
+Rgb optical_constant_rgb(std::span<const double> pairs) {
+  if (pairs.size() < 2) return {0, 0, 0};
+  double sum[3] = {0, 0, 0}, weight[3] = {0, 0, 0};
+  for (double l = 380; l <= 780; l += 1) {
+    const double v = piecewise_at(pairs, l, true);
+    const Rgb w = xyz_to_srgb(cie_x(l), cie_y(l), cie_z(l));
+    for (int c = 0; c < 3; ++c) {
+      const double wc = std::max(0.0, static_cast<double>(w[c]));
+      sum[c] += wc * v;
+      weight[c] += wc;
+    }
+  }
+  return {static_cast<float>(sum[0] / weight[0]), static_cast<float>(sum[1] / weight[1]),
+          static_cast<float>(sum[2] / weight[2])};
+}
+
+Result<std::vector<double>> read_spectrum_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return Error{path.string() + ": cannot open spectrum file"};
+  std::vector<double> values;
+  std::string line;
+  int line_no = 0, last_line = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::istringstream words(line.substr(0, line.find('#')));
+    std::string word;
+    while (words >> word) {
+      const std::string at = path.string() + ":" + std::to_string(line_no) + ": ";
+      char* end = nullptr;
+      const double v = std::strtod(word.c_str(), &end);
+      if (end != word.c_str() + word.size() || !std::isfinite(v)) {
+        return Error{at + "expected a number, got \"" + word + "\""};
+      }
+      if (values.size() % 2 == 0 && !values.empty() && !(v > values[values.size() - 2])) {
+        return Error{at + "wavelengths must increase (" + word + " after " +
+                     std::to_string(values[values.size() - 2]) + ")"};
+      }
+      values.push_back(v);
+      last_line = line_no;
+    }
+  }
+  if (values.empty()) return Error{path.string() + ": no (wavelength, value) pairs"};
+  if (values.size() % 2 != 0) {
+    return Error{path.string() + ":" + std::to_string(last_line) +
+                 ": a wavelength without a value (the file must hold pairs)"};
+  }
+  return values;
 }
 
 std::optional<Rgb> named_spectrum_rgb(std::string_view name) {

@@ -2,11 +2,14 @@
 // colour space. Thread-safe pure functions.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "formats/scene/scene_ir.h"
+#include "kernels/status.h"
 
 namespace tf::scene {
 
@@ -19,6 +22,18 @@ Rgb blackbody_rgb(double kelvin);
 // exactly to that constant; other spectra are projected with the CIE 1931 observer (the
 // Wyman-Sloan-Shirley 2013 analytic fit) and white-balanced so that constant 1 maps to (1,1,1).
 Rgb piecewise_spectrum_rgb(std::span<const double> pairs);
+
+// An optical constant (a real or imaginary IOR) given as a piecewise-linear spectrum, reduced
+// to one value per channel the way the metal table below was made: its average over 380-780 nm
+// weighted by that channel's colour-matching function (the XYZ -> sRGB row applied to the CIE
+// fit, negative lobes clipped to zero); outside the tabulated range the nearest end value holds.
+// A constant maps to itself, and every channel lies between the spectrum's extremes.
+Rgb optical_constant_rgb(std::span<const double> pairs);
+
+// Reads a pbrt-v4 spectrum file (as pbrt's ReadFloatFile: numbers separated by white space,
+// '#' starts a comment to the end of the line) as interleaved (wavelength nm, value) pairs with
+// strictly increasing wavelengths. Errors name the file and, for bad content, the line.
+Result<std::vector<double>> read_spectrum_file(const std::filesystem::path& path);
 
 // pbrt-v4's named spectra: "metal-<Ag|Al|Au|Cu|CuZn|MgO|TiO2>-<eta|k>" as per-channel RGB
 // values, and "glass-<BK7|BAF10|FK51A|LASF9|F5|F10|F11>" as the

@@ -1,239 +1,61 @@
-/* BSDFs of the four material types, in the local shading frame (z = shading normal), for
- * light transport of radiance (pbrt-v4 BxDFs: Diffuse, Conductor, Dielectric, ThinDielectric).
+/* The BSDF of every material type, in the local shading frame (z = shading normal), for light
+ * transport of radiance: the single-layer BxDFs (bxdfs.h) and the layered ones
+ * (layered_bsdf.h: coated diffuse, coated conductor).
  *
  * Contract shared by every type: tf_bsdf_f and tf_bsdf_pdf cover the non-delta part only
- * (both 0 for delta BSDFs); tf_bsdf_sample returns 0 when no direction is produced, else
+ * (both 0 for delta BSDFs); tf_bsdf_sample_f returns 0 when no direction is produced, else
  * fills a tf_bsdf_sample whose pdf is a solid-angle density (or the discrete probability of
- * the chosen lobe when is_delta). */
+ * the chosen lobe when is_delta). Layered BSDFs are stochastic estimates keyed by b->rng
+ * (tf_bsdf_key_rng), so they are deterministic for a given key. */
 #ifndef TF_KERNELS_RENDER_BSDF_H
 #define TF_KERNELS_RENDER_BSDF_H
 
-#include "fresnel.h"
-#include "microfacet.h"
-#include "scene_types.h"
+#include "layered_bsdf.h"
 
-typedef struct tf_bsdf {
-  tf_u32 type;    /* TF_MAT_* */
-  tf_vec3 color;  /* diffuse reflectance */
-  tf_vec3 eta;    /* conductor: real IOR per channel; dielectric: eta in x */
-  tf_vec3 k;      /* conductor: imaginary IOR per channel */
-  float ax, ay;   /* GGX alphas */
-} tf_bsdf;
+/* Keys the random walks of a layered BSDF to bounce `bounce` of one path sample: dimensions
+ * TF_DIM_LAYERED(bounce) onwards of that (frame, pixel, sample), apart from the path's own. */
+#define TF_DIM_LAYERED(bounce) (0x80000000u + (bounce) * TF_LAYERED_BOUNCE_DIMS)
 
-typedef struct tf_bsdf_sample {
-  tf_vec3 f;
-  tf_vec3 wi;
-  float pdf;
-  int is_delta;
-  float eta; /* relative IOR crossed (transmission), else 1 */
-} tf_bsdf_sample;
+TF_FN void tf_bsdf_key_rng(tf_bsdf* b, tf_u32 frame, tf_u32 px, tf_u32 py, tf_u32 sample,
+                           tf_u32 bounce) {
+  b->rng = tf_sampler_start(frame, px, py, sample);
+  b->rng.dim = TF_DIM_LAYERED(bounce);
+}
 
-TF_FN int tf_same_hemisphere(tf_vec3 a, tf_vec3 b) { return a.z * b.z > 0.0f; }
-TF_FN tf_vec3 tf_reflect(tf_vec3 wo, tf_vec3 n) { return v3_madd(v3_neg(wo), n, 2.0f * v3_dot(wo, n)); }
-
-/* Refraction of wi through the interface with normal n (either side); *etap = relative IOR
- * actually crossed. Returns 0 on total internal reflection. */
-TF_FN int tf_refract(tf_vec3 wi, tf_vec3 n, float eta, float* etap, tf_vec3* wt) {
-  float cos_i = v3_dot(n, wi);
-  if (cos_i < 0.0f) {
-    eta = 1.0f / eta;
-    cos_i = -cos_i;
-    n = v3_neg(n);
-  }
-  float sin2_i = tf_maxf(0.0f, 1.0f - cos_i * cos_i);
-  float sin2_t = sin2_i / (eta * eta);
-  if (sin2_t >= 1.0f) return 0;
-  float cos_t = tf_sqrt_safe(1.0f - sin2_t);
-  *wt = v3_madd(v3_scale(wi, -1.0f / eta), n, cos_i / eta - cos_t);
-  *etap = eta;
-  return 1;
+/* Copies the coating and medium of material m (meaningful for coated types only); the walks
+ * start unkeyed (dimension 0 of key 0) until tf_bsdf_key_rng. */
+TF_FN void tf_bsdf_set_coating(tf_bsdf* b, TF_GLOBAL const tf_material* m) {
+  b->coat_eta = m->coat_eta;
+  b->coat_ax = m->coat_alpha_u;
+  b->coat_ay = m->coat_alpha_v;
+  tf_ggx_clamp_alphas(&b->coat_ax, &b->coat_ay);
+  b->thickness = m->thickness;
+  b->g = m->hg_g;
+  b->albedo = v3(m->albedo_r, m->albedo_g, m->albedo_b);
+  b->max_depth = m->max_depth;
+  b->n_samples = m->n_samples;
+  b->rng = tf_sampler_start(0u, 0u, 0u, 0u);
 }
 
 TF_FN int tf_bsdf_is_delta(const tf_bsdf* b) {
-  if (b->type == TF_MAT_DIFFUSE) return 0;
-  if (b->type == TF_MAT_THIN_DIELECTRIC) return 1;
-  if (b->type == TF_MAT_DIELECTRIC && b->eta.x == 1.0f) return 1;
-  return tf_ggx_effectively_smooth(b->ax, b->ay);
-}
-
-/* ---- rough dielectric: the generalized half vector of (wo, wi), facing +z ---- */
-TF_FN int tf_dielectric_half_vector(tf_vec3 wo, tf_vec3 wi, float eta, tf_vec3* wm, float* etap) {
-  int reflect = wi.z * wo.z > 0.0f;
-  *etap = 1.0f;
-  if (!reflect) *etap = wo.z > 0.0f ? eta : 1.0f / eta;
-  tf_vec3 m = v3_madd(wo, wi, *etap);
-  if (wi.z == 0.0f || wo.z == 0.0f || v3_length_sq(m) == 0.0f) return 0;
-  m = v3_normalize(m);
-  if (m.z < 0.0f) m = v3_neg(m);
-  /* Discard back-facing microfacets. */
-  if (v3_dot(m, wi) * wi.z < 0.0f || v3_dot(m, wo) * wo.z < 0.0f) return 0;
-  *wm = m;
-  return 1;
+  return tf_is_layered(b->type) ? tf_layered_is_delta(b) : tf_bxdf_is_delta(b);
 }
 
 TF_FN tf_vec3 tf_bsdf_f(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi) {
-  tf_vec3 zero = v3s(0.0f);
-  if (tf_bsdf_is_delta(b)) return zero;
-  if (b->type == TF_MAT_DIFFUSE) {
-    return tf_same_hemisphere(wo, wi) ? v3_scale(b->color, TF_INV_PI) : zero;
-  }
-  if (b->type == TF_MAT_CONDUCTOR) {
-    if (!tf_same_hemisphere(wo, wi)) return zero;
-    float cos_o = tf_absf(wo.z);
-    float cos_i = tf_absf(wi.z);
-    tf_vec3 wm = v3_add(wi, wo);
-    if (v3_length_sq(wm) == 0.0f) return zero;
-    wm = v3_normalize(wm);
-    tf_vec3 fr = tf_fresnel_conductor(tf_absf(v3_dot(wo, wm)), b->eta, b->k);
-    float s = tf_ggx_d(wm, b->ax, b->ay) * tf_ggx_g(wo, wi, b->ax, b->ay) / (4.0f * cos_i * cos_o);
-    return v3_scale(fr, s);
-  }
-  /* Rough dielectric. */
-  float eta = b->eta.x;
-  tf_vec3 wm;
-  float etap;
-  if (!tf_dielectric_half_vector(wo, wi, eta, &wm, &etap)) return zero;
-  float fr = tf_fresnel_dielectric(v3_dot(wo, wm), eta);
-  float d = tf_ggx_d(wm, b->ax, b->ay);
-  float g = tf_ggx_g(wo, wi, b->ax, b->ay);
-  if (tf_same_hemisphere(wo, wi)) return v3s(d * g * fr / tf_absf(4.0f * wi.z * wo.z));
-  float denom_sqrt = v3_dot(wi, wm) + v3_dot(wo, wm) / etap;
-  float denom = denom_sqrt * denom_sqrt * wi.z * wo.z;
-  float ft = d * (1.0f - fr) * g * tf_absf(v3_dot(wi, wm) * v3_dot(wo, wm) / denom);
-  return v3s(ft / (etap * etap));
+  if (tf_is_layered(b->type)) return tf_layered_f(b, wo, wi);
+  return tf_bxdf_f(b, wo, wi, TF_TRANSPORT_RADIANCE);
 }
 
 TF_FN float tf_bsdf_pdf(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi) {
-  if (tf_bsdf_is_delta(b)) return 0.0f;
-  if (b->type == TF_MAT_DIFFUSE) return tf_same_hemisphere(wo, wi) ? tf_absf(wi.z) * TF_INV_PI : 0.0f;
-  if (b->type == TF_MAT_CONDUCTOR) {
-    if (!tf_same_hemisphere(wo, wi)) return 0.0f;
-    tf_vec3 wm = v3_add(wo, wi);
-    if (v3_length_sq(wm) == 0.0f) return 0.0f;
-    wm = v3_normalize(wm);
-    if (wm.z < 0.0f) wm = v3_neg(wm);
-    return tf_ggx_pdf_visible(wo, wm, b->ax, b->ay) / (4.0f * tf_absf(v3_dot(wo, wm)));
-  }
-  float eta = b->eta.x;
-  tf_vec3 wm;
-  float etap;
-  if (!tf_dielectric_half_vector(wo, wi, eta, &wm, &etap)) return 0.0f;
-  float r = tf_fresnel_dielectric(v3_dot(wo, wm), eta);
-  float t = 1.0f - r;
-  float pdf_m = tf_ggx_pdf_visible(wo, wm, b->ax, b->ay);
-  if (tf_same_hemisphere(wo, wi)) return pdf_m / (4.0f * tf_absf(v3_dot(wo, wm))) * r / (r + t);
-  float denom_sqrt = v3_dot(wi, wm) + v3_dot(wo, wm) / etap;
-  float dwm_dwi = tf_absf(v3_dot(wi, wm)) / (denom_sqrt * denom_sqrt);
-  return pdf_m * dwm_dwi * t / (r + t);
-}
-
-TF_FN void tf_set_sample(tf_bsdf_sample* s, tf_vec3 f, tf_vec3 wi, float pdf, int is_delta, float eta) {
-  s->f = f;
-  s->wi = wi;
-  s->pdf = pdf;
-  s->is_delta = is_delta;
-  s->eta = eta;
-}
-
-/* Smooth dielectric (or eta == 1): choose reflection or refraction by Fresnel. */
-TF_FN int tf_sample_smooth_dielectric(const tf_bsdf* b, tf_vec3 wo, float uc, tf_bsdf_sample* out) {
-  float eta = b->eta.x;
-  float r = tf_fresnel_dielectric(wo.z, eta);
-  float t = 1.0f - r;
-  if (uc < r / (r + t)) {
-    tf_vec3 wi = v3(-wo.x, -wo.y, wo.z);
-    tf_set_sample(out, v3s(r / tf_absf(wi.z)), wi, r / (r + t), 1, 1.0f);
-    return 1;
-  }
-  tf_vec3 wi;
-  float etap;
-  if (!tf_refract(wo, v3(0.0f, 0.0f, 1.0f), eta, &etap, &wi) || wi.z == 0.0f) return 0;
-  tf_set_sample(out, v3s(t / tf_absf(wi.z) / (etap * etap)), wi, t / (r + t), 1, etap);
-  return 1;
-}
-
-/* Thin dielectric: inter-reflection inside the slab folded into R and T; transmission
- * passes straight through. */
-TF_FN int tf_sample_thin_dielectric(const tf_bsdf* b, tf_vec3 wo, float uc, tf_bsdf_sample* out) {
-  float r = tf_fresnel_dielectric(tf_absf(wo.z), b->eta.x);
-  float t = 1.0f - r;
-  if (r < 1.0f) {
-    r += t * t * r / (1.0f - r * r);
-    t = 1.0f - r;
-  }
-  if (wo.z == 0.0f) return 0;
-  if (uc < r / (r + t)) {
-    tf_vec3 wi = v3(-wo.x, -wo.y, wo.z);
-    tf_set_sample(out, v3s(r / tf_absf(wi.z)), wi, r / (r + t), 1, 1.0f);
-    return 1;
-  }
-  tf_vec3 wi = v3_neg(wo);
-  tf_set_sample(out, v3s(t / tf_absf(wi.z)), wi, t / (r + t), 1, 1.0f);
-  return 1;
-}
-
-/* Rough dielectric: sample a visible microfacet, then reflect or refract by its Fresnel. */
-TF_FN int tf_sample_rough_dielectric(const tf_bsdf* b, tf_vec3 wo, float uc, float u0, float u1,
-                                     tf_bsdf_sample* out) {
-  float eta = b->eta.x;
-  if (wo.z == 0.0f) return 0;
-  tf_vec3 wm = tf_ggx_sample_visible(wo, b->ax, b->ay, u0, u1);
-  float r = tf_fresnel_dielectric(v3_dot(wo, wm), eta);
-  float t = 1.0f - r;
-  float pdf_m = tf_ggx_pdf_visible(wo, wm, b->ax, b->ay);
-  float d = tf_ggx_d(wm, b->ax, b->ay);
-  tf_vec3 wi;
-  if (uc < r / (r + t)) {
-    wi = tf_reflect(wo, wm);
-    if (!tf_same_hemisphere(wo, wi)) return 0;
-    float pdf = pdf_m / (4.0f * tf_absf(v3_dot(wo, wm))) * r / (r + t);
-    float f = d * tf_ggx_g(wo, wi, b->ax, b->ay) * r / tf_absf(4.0f * wi.z * wo.z);
-    tf_set_sample(out, v3s(f), wi, pdf, 0, 1.0f);
-    return 1;
-  }
-  float etap;
-  if (!tf_refract(wo, wm, eta, &etap, &wi)) return 0;
-  if (tf_same_hemisphere(wo, wi) || wi.z == 0.0f) return 0;
-  float denom_sqrt = v3_dot(wi, wm) + v3_dot(wo, wm) / etap;
-  float denom = denom_sqrt * denom_sqrt;
-  float dwm_dwi = tf_absf(v3_dot(wi, wm)) / denom;
-  float pdf = pdf_m * dwm_dwi * t / (r + t);
-  float ft = t * d * tf_ggx_g(wo, wi, b->ax, b->ay) *
-             tf_absf(v3_dot(wi, wm) * v3_dot(wo, wm) / (wi.z * wo.z * denom));
-  tf_set_sample(out, v3s(ft / (etap * etap)), wi, pdf, 0, etap);
-  return 1;
+  if (tf_is_layered(b->type)) return tf_layered_pdf(b, wo, wi);
+  return tf_bxdf_pdf(b, wo, wi, TF_LOBE_ALL);
 }
 
 /* Samples wi given wo. uc picks a lobe; (u0, u1) the direction. */
 TF_FN int tf_bsdf_sample_f(const tf_bsdf* b, tf_vec3 wo, float uc, float u0, float u1,
                            tf_bsdf_sample* out) {
-  if (b->type == TF_MAT_DIFFUSE) {
-    if (wo.z == 0.0f) return 0;
-    tf_vec3 wi = tf_sample_cosine_hemisphere(u0, u1);
-    if (wo.z < 0.0f) wi.z = -wi.z;
-    if (wi.z == 0.0f) return 0;
-    tf_set_sample(out, v3_scale(b->color, TF_INV_PI), wi, tf_absf(wi.z) * TF_INV_PI, 0, 1.0f);
-    return 1;
-  }
-  if (b->type == TF_MAT_THIN_DIELECTRIC) return tf_sample_thin_dielectric(b, wo, uc, out);
-  if (b->type == TF_MAT_DIELECTRIC) {
-    if (tf_bsdf_is_delta(b)) return tf_sample_smooth_dielectric(b, wo, uc, out);
-    return tf_sample_rough_dielectric(b, wo, uc, u0, u1, out);
-  }
-  /* Conductor. */
-  if (wo.z == 0.0f) return 0;
-  if (tf_bsdf_is_delta(b)) {
-    tf_vec3 wi = v3(-wo.x, -wo.y, wo.z);
-    tf_vec3 fr = tf_fresnel_conductor(tf_absf(wi.z), b->eta, b->k);
-    tf_set_sample(out, v3_scale(fr, 1.0f / tf_absf(wi.z)), wi, 1.0f, 1, 1.0f);
-    return 1;
-  }
-  tf_vec3 wm = tf_ggx_sample_visible(wo, b->ax, b->ay, u0, u1);
-  tf_vec3 wi = tf_reflect(wo, wm);
-  if (!tf_same_hemisphere(wo, wi)) return 0;
-  float pdf = tf_ggx_pdf_visible(wo, wm, b->ax, b->ay) / (4.0f * tf_absf(v3_dot(wo, wm)));
-  tf_set_sample(out, tf_bsdf_f(b, wo, wi), wi, pdf, 0, 1.0f);
-  return 1;
+  if (tf_is_layered(b->type)) return tf_layered_sample_f(b, wo, uc, u0, u1, out);
+  return tf_bxdf_sample_f(b, wo, uc, u0, u1, TF_TRANSPORT_RADIANCE, TF_LOBE_ALL, out);
 }
 
 #endif

@@ -38,17 +38,15 @@ TF_FN tf_bsdf tf_make_bsdf(const tf_scene_view* s, const tf_surface* sf) {
   b.color = m->texture >= 0 ? tf_texture_eval(s, m->texture, sf->u, sf->v) : v3(m->r, m->g, m->b);
   b.eta = v3(m->eta_r, m->eta_g, m->eta_b);
   b.k = v3(m->k_r, m->k_g, m->k_b);
-  if (m->type == TF_MAT_CONDUCTOR && (m->flags & TF_MAT_USE_REFLECTANCE) != 0u) {
+  if ((m->flags & TF_MAT_USE_REFLECTANCE) != 0u) { /* conductors, coated or not */
     b.eta = v3s(1.0f);
     b.k = v3(tf_k_from_reflectance(b.color.x), tf_k_from_reflectance(b.color.y),
              tf_k_from_reflectance(b.color.z));
   }
   b.ax = m->alpha_u;
   b.ay = m->alpha_v;
-  if (!tf_ggx_effectively_smooth(b.ax, b.ay)) {
-    b.ax = tf_maxf(b.ax, 1.0e-4f);
-    b.ay = tf_maxf(b.ay, 1.0e-4f);
-  }
+  tf_ggx_clamp_alphas(&b.ax, &b.ay);
+  tf_bsdf_set_coating(&b, m);
   return b;
 }
 
@@ -142,6 +140,7 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
     if (depth >= s->header.max_depth) break;
 
     tf_bsdf bsdf = tf_make_bsdf(s, &sf);
+    tf_bsdf_key_rng(&bsdf, id->frame, id->px, id->py, id->sample, depth);
     tf_frame frame = tf_frame_from_normal(sf.ns);
     tf_vec3 wo = tf_to_local(&frame, v3_neg(ray.d));
     tf_u32 dim = TF_DIM_BOUNCE(depth);

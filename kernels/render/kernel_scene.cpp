@@ -55,10 +55,29 @@ Status validate_prim_refs(const KernelScene& s, size_t id, uint32_t material, in
   return Status::ok();
 }
 
+// The coating and medium of a coated material (layered_bsdf.h): what the random walk needs to
+// stay finite and terminate.
+Status validate_coating(const tf_material& m, size_t i) {
+  const bool albedo_ok = m.albedo_r >= 0.0f && m.albedo_r <= 1.0f && m.albedo_g >= 0.0f &&
+                         m.albedo_g <= 1.0f && m.albedo_b >= 0.0f && m.albedo_b <= 1.0f;
+  if (!(m.coat_eta > 0.0f) || !(m.coat_alpha_u >= 0.0f) || !(m.coat_alpha_v >= 0.0f) ||
+      !(m.thickness >= 0.0f) || !finite(m.thickness) || !(m.hg_g > -1.0f && m.hg_g < 1.0f) ||
+      !albedo_ok || m.max_depth == 0u || m.n_samples == 0u) {
+    return invalid(idx("material", i) +
+                   " is coated but needs coat_eta > 0, coat alphas >= 0, a finite thickness >= 0, "
+                   "-1 < g < 1, albedo in [0, 1], max_depth >= 1 and n_samples >= 1");
+  }
+  return Status::ok();
+}
+
 Status validate_materials_textures(const KernelScene& s) {
   for (size_t i = 0; i < s.materials.size(); ++i) {
     const tf_material& m = s.materials[i];
-    if (m.type > TF_MAT_THIN_DIELECTRIC) return invalid(idx("material", i) + " has an unknown type");
+    if (m.type > TF_MAT_COATED_CONDUCTOR) return invalid(idx("material", i) + " has an unknown type");
+    if (m.type == TF_MAT_COATED_DIFFUSE || m.type == TF_MAT_COATED_CONDUCTOR) {
+      Status st = validate_coating(m, i);
+      if (!st) return st;
+    }
     if (m.texture >= 0 && static_cast<size_t>(m.texture) >= s.textures.size()) {
       return invalid(idx("material", i) + " references a missing texture");
     }

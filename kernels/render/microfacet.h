@@ -10,6 +10,13 @@
 
 TF_FN int tf_ggx_effectively_smooth(float ax, float ay) { return tf_maxf(ax, ay) < TF_SMOOTH_ALPHA; }
 
+/* pbrt's alpha floor: a rough surface keeps alphas >= 1e-4 so that D stays finite. */
+TF_FN void tf_ggx_clamp_alphas(float* ax, float* ay) {
+  if (tf_ggx_effectively_smooth(*ax, *ay)) return;
+  *ax = tf_maxf(*ax, 1.0e-4f);
+  *ay = tf_maxf(*ay, 1.0e-4f);
+}
+
 /* D(m) = 1 / (pi ax ay (mx^2/ax^2 + my^2/ay^2 + mz^2)^2), an algebraic form of pbrt's D
  * that needs no trigonometry. */
 TF_FN float tf_ggx_d(tf_vec3 m, float ax, float ay) {

@@ -95,6 +95,8 @@ typedef struct tf_leaf_triangle {
 #define TF_MAT_CONDUCTOR 1u
 #define TF_MAT_DIELECTRIC 2u
 #define TF_MAT_THIN_DIELECTRIC 3u
+#define TF_MAT_COATED_DIFFUSE 4u   /* dielectric coating over a diffuse base (r, g, b) */
+#define TF_MAT_COATED_CONDUCTOR 5u /* dielectric coating over a conductor (eta, k, alphas) */
 
 #define TF_MAT_USE_REFLECTANCE 1u /* conductor: Fresnel from reflectance (r,g,b), not eta/k */
 
@@ -104,9 +106,15 @@ typedef struct tf_material {
   float r, g, b;             /* diffuse reflectance, or conductor reflectance */
   float eta_r, eta_g, eta_b; /* conductor: complex IOR real part; dielectric: eta in eta_r */
   float k_r, k_g, k_b;       /* conductor: complex IOR imaginary part */
-  float alpha_u, alpha_v;    /* GGX alpha (already remapped); both 0: perfectly smooth */
+  float alpha_u, alpha_v;    /* GGX alpha (already remapped); both 0: perfectly smooth;
+                                coated conductor: of the conductor */
   tf_u32 flags;
-  tf_u32 pad0, pad1;
+  /* Coated materials (kernels/render/layered_bsdf.h): */
+  float coat_eta;                     /* the coating's IOR */
+  float coat_alpha_u, coat_alpha_v;   /* the coating's GGX alphas */
+  float thickness, hg_g;              /* medium under the coating: depth, HG asymmetry */
+  float albedo_r, albedo_g, albedo_b; /* medium albedo; all 0: absorbing only */
+  tf_u32 max_depth, n_samples;        /* random walk: events per walk, walks per estimate */
 } tf_material;
 
 #define TF_TEX_CONSTANT 0u

@@ -291,6 +291,54 @@ NamedScene film_response_scene() {
   return n;
 }
 
+namespace {
+
+tf_material coated(uint32_t type, float coat_eta, float coat_alpha, float thickness, float albedo) {
+  tf_material m = material(type, 0.7f, 0.3f, 0.2f);
+  m.coat_eta = coat_eta;
+  m.coat_alpha_u = m.coat_alpha_v = coat_alpha;
+  m.thickness = thickness;
+  m.albedo_r = albedo, m.albedo_g = albedo * 0.8f, m.albedo_b = albedo * 0.5f;
+  m.hg_g = 0.3f;
+  m.max_depth = 10;
+  m.n_samples = 2;
+  return m;
+}
+
+}  // namespace
+
+NamedScene coated_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 5.0f}, {0.0f, 0.5f, 0.0f}, 20, 12, 0.6f);
+  int32_t ground = add(&s.materials, material(TF_MAT_DIFFUSE, 0.5f, 0.5f, 0.5f));
+  int32_t varnish = add(&s.materials, coated(TF_MAT_COATED_DIFFUSE, 1.5f, 0.3f, 0.1f, 0.6f));
+  int32_t lacquer = add(&s.materials, coated(TF_MAT_COATED_DIFFUSE, 1.4f, 0.0f, 0.01f, 0.0f));
+  tf_material gold = coated(TF_MAT_COATED_CONDUCTOR, 1.5f, 0.2f, 0.01f, 0.0f);
+  gold.eta_r = 0.28f, gold.eta_g = 0.47f, gold.eta_b = 1.45f;
+  gold.k_r = 2.98f, gold.k_g = 2.50f, gold.k_b = 1.88f;
+  gold.alpha_u = 0.3f, gold.alpha_v = 0.1f;
+  int32_t coated_gold = add(&s.materials, gold);
+  tf_material painted = coated(TF_MAT_COATED_CONDUCTOR, 1.3f, 0.0f, 0.05f, 0.4f);
+  painted.flags = TF_MAT_USE_REFLECTANCE;
+  painted.alpha_u = painted.alpha_v = 0.2f;
+  int32_t by_reflectance = add(&s.materials, painted);
+  int32_t white = add(&s.materials, material(TF_MAT_DIFFUSE, 0.7f, 0.7f, 0.7f));
+
+  add_sphere(&s, {0.0f, -1000.0f, 0.0f}, 1000.0f, ground);
+  add_sphere(&s, {-1.65f, 0.5f, 0.0f}, 0.5f, varnish);
+  add_sphere(&s, {-0.55f, 0.5f, 0.3f}, 0.5f, lacquer);
+  add_sphere(&s, {0.55f, 0.5f, 0.0f}, 0.5f, coated_gold);
+  add_sphere(&s, {1.65f, 0.5f, 0.3f}, 0.5f, by_reflectance);
+  add_sphere(&s, {-0.5f, 2.5f, 1.5f}, 0.4f, white, 6.0f);  // area light
+  tf_light env{};
+  env.type = TF_LIGHT_ENV_UNIFORM;
+  env.texture = -1;
+  env.r = 0.2f, env.g = 0.2f, env.b = 0.25f;
+  env.world_to_light[0] = env.world_to_light[4] = env.world_to_light[8] = 1.0f;
+  s.lights.push_back(env);
+  return finalized("coated", std::move(s));
+}
+
 std::vector<NamedScene> all_scenes() {
   std::vector<NamedScene> scenes;
   scenes.push_back(spheres_scene());
@@ -298,6 +346,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(environment_scene(TF_ENV_EQUIRECT));
   scenes.push_back(environment_scene(TF_ENV_OCTAHEDRAL));
   scenes.push_back(film_response_scene());
+  scenes.push_back(coated_scene());
   return scenes;
 }
 

@@ -32,6 +32,11 @@ NamedScene environment_scene(uint32_t mapping);
 // spheres_scene() through a film response (tf_film): sensor matrix, clamp, output matrix.
 NamedScene film_response_scene();
 
+// Layered materials: coated diffuse (rough coating, scattering medium; smooth coating, absorbing
+// layer) and coated conductor (eta/k under a rough coating; reflectance under a smooth one)
+// under an area light and a uniform environment.
+NamedScene coated_scene();
+
 // All of the above. Adds a test failure if a scene does not finalize.
 std::vector<NamedScene> all_scenes();
 
