@@ -70,7 +70,7 @@ tf_film film_response(const IrFilm& film) {
   tf_film out{};
   const double ratio = film.exposure_time * film.iso / 100;
   const bool clamp = std::isfinite(film.max_component);
-  if (ratio == 1 && film.white_balance == 0 && !clamp) return out;
+  if (ratio == 1 && film.white_balance == 0 && !clamp && film.scale == 1) return out;
   out.flags = TF_FILM_RESPONSE;
   out.max_component = clamp ? static_cast<float>(film.max_component) : TF_FLOAT_MAX;
   Mat3 sensor = xyz_from_linear_srgb();
@@ -82,6 +82,7 @@ tf_film film_response(const IrFilm& film) {
     output =
         mul(output, bradford_white_balance(daylight_chromaticity(film.white_balance), srgb_white));
   }
+  for (double& v : output) v *= film.scale;
   store(sensor, out.sensor_from_radiance);
   store(output, out.output_from_sensor);
   return out;

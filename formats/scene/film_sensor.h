@@ -6,7 +6,8 @@
 // "maxcomponentvalue"; the pixel's output RGB is RGBFromXYZ * W * sensor, where W is the
 // Bradford white balance from the CIE daylight illuminant at "whitebalance" kelvin to the
 // output space's white (identity when whitebalance is 0). With the kernel's radiance already
-// linear sRGB, XYZ = XYZFromRGB * L, so both steps are 3x3 matrices around the clamp.
+// linear sRGB, XYZ = XYZFromRGB * L, so both steps are 3x3 matrices around the clamp. Film
+// "scale" (earlier pbrt-v4 versions; the scene collection still uses it) multiplies the output.
 // Thread-safe pure functions.
 #pragma once
 
@@ -37,8 +38,8 @@ Chromaticity daylight_chromaticity(double kelvin);
 // Bradford (von Kries in Bradford LMS) adaptation taking white `from` to white `to`, XYZ -> XYZ.
 Mat3 bradford_white_balance(Chromaticity from, Chromaticity to);
 
-// The kernel's film for these settings: flags 0 (pass-through) when the imaging ratio is 1,
-// there is no white balance and no clamp; else both matrices and the clamp. Settings are
+// The kernel's film for these settings: flags 0 (pass-through) when the imaging ratio and the
+// scale are 1, there is no white balance and no clamp; else both matrices and the clamp. Settings are
 // validated by the parser (positive ratio and clamp, non-negative white balance).
 tf_film film_response(const IrFilm& film);
 

@@ -494,6 +494,14 @@ Status Parser::read_film_sensor(ParamSet& params, const FileLoc& loc) {
   ir_.film.iso = iso;
   ir_.film.white_balance = white;
   ir_.film.max_component = max_value;
+  if (params.has("scale")) {
+    TF_TRY(scale, params.get_float("scale", 1));
+    if (!(scale > 0 && std::isfinite(scale))) return error_at(loc, "Film", "\"scale\" must be > 0");
+    diag_.warn(loc, "Film",
+               "\"scale\" (earlier pbrt-v4 versions; current ones reject it) multiplies the "
+               "image, as those versions did");
+    ir_.film.scale = scale;
+  }
   return Status::ok();
 }
 

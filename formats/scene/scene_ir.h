@@ -39,6 +39,7 @@ struct IrFilm {
   double white_balance = 0;   // kelvin of the CIE daylight illuminant balanced to white; 0: none
   double exposure_time = 1;   // Camera "shutterclose" - "shutteropen"
   double max_component = std::numeric_limits<double>::infinity();  // per-sample clamp
+  double scale = 1;  // Film "scale" of earlier pbrt-v4 versions: multiplies the output
 };
 
 struct IrTexture {

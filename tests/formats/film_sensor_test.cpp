@@ -73,6 +73,18 @@ TEST(FilmSensor, ImagingRatioIsExposureTimesIsoOver100) {
   for (size_t i = 0; i < 9; ++i) EXPECT_NEAR(total[i], i % 4 == 0 ? 0.5 : 0.0, 1e-6);
 }
 
+// Film "scale" of earlier pbrt-v4 versions multiplies the output (after the clamp).
+TEST(FilmSensor, FilmScaleMultipliesTheOutput) {
+  Result<SceneIr> ir = test::parse("Film \"rgb\" \"float scale\" 3\nWorldBegin\n");
+  ASSERT_TRUE(ir.is_ok()) << ir.message();
+  EXPECT_EQ(ir->warnings.size(), 1u);
+  const tf_film f = film_response(ir->film);
+  ASSERT_EQ(f.flags, TF_FILM_RESPONSE);
+  const Mat3 total = mul(as_mat3(f.output_from_sensor), as_mat3(f.sensor_from_radiance));
+  for (size_t i = 0; i < 9; ++i) EXPECT_NEAR(total[i], i % 4 == 0 ? 3.0 : 0.0, 1e-6);
+  EXPECT_FALSE(test::parse("Film \"rgb\" \"float scale\" 0\nWorldBegin\n").is_ok());
+}
+
 TEST(FilmSensor, DefaultsPassThrough) {
   EXPECT_EQ(film_response(IrFilm{}).flags, 0u);
   IrFilm unit_ratio;
