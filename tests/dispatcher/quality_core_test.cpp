@@ -1,7 +1,5 @@
 // Rendering to quality through the dispatcher core (dispatcher/refinement.h, quality_jobs.cpp),
-// on a stand-in renderer whose left half is clean (every sample 0.5) and whose right half is
-// noisy (each sample uniform in [0, 1) from a hash of pixel, sample and channel): both halves
-// have the analytic mean 0.5 in every channel, the truth the frames are measured against.
+// on a stand-in renderer with a clean and a noisy half of known mean (half_noisy_render.h).
 #include <OpenImageIO/imageio.h>
 
 #include <algorithm>
@@ -13,40 +11,25 @@
 
 #include "dispatcher/refinement.h"
 #include "tests/dispatcher/core_fixture.h"
+#include "tests/dispatcher/half_noisy_render.h"
 #include "tests/dispatcher/ledger_entry_checks.h"
 
 namespace tf::testing {
 namespace {
 
 constexpr uint32_t kWidth = 32, kHeight = 16, kTileSize = 8;
-constexpr double kMean = 0.5;
-
-float half_noisy_sample(uint32_t x, uint32_t y, uint32_t s, int c) {
-  if (x < kWidth / 2) return 0.5f;
-  uint64_t h =
-      (uint64_t{x} << 48) ^ (uint64_t{y} << 32) ^ (uint64_t{s} << 2) ^ static_cast<uint64_t>(c);
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return static_cast<float>(h >> 40) / static_cast<float>(1u << 24);
-}
 
 proto::UnitResult half_noisy_result(const proto::RenderUnitSpec& spec) {
   const uint32_t w = spec.x1 - spec.x0, h = spec.y1 - spec.y0;
-  std::vector<float> rgb(size_t{w} * h * 3);
-  for (uint32_t y = spec.y0; y < spec.y1; ++y) {
-    for (uint32_t x = spec.x0; x < spec.x1; ++x) {
-      for (int c = 0; c < 3; ++c) {
-        float sum = 0.0f;
-        for (uint32_t s = spec.s0; s < spec.s1; ++s) sum += half_noisy_sample(x, y, s, c);
-        rgb[(size_t{y - spec.y0} * w + (x - spec.x0)) * 3 + c] = sum;
-      }
-    }
-  }
   const uint64_t rays = uint64_t{w} * h * (spec.s1 - spec.s0);
-  proto::UnitResult r{spec.lease_id, spec.unit_id, "synthetic", w, h, std::move(rgb), rays, {}};
+  proto::UnitResult r{spec.lease_id,
+                      spec.unit_id,
+                      "synthetic",
+                      w,
+                      h,
+                      half_noisy_sums(kWidth, spec.x0, spec.y0, spec.x1, spec.y1, spec.s0, spec.s1),
+                      rays,
+                      {}};
   r.result_hash = proto::result_hash(r.rgb, r.rays);
   return r;
 }
@@ -178,7 +161,7 @@ class QualityCoreTest : public CoreTest {
       for (uint32_t x = kWidth / 2; x < kWidth; ++x) {
         const float* p = &f.rgb[(size_t{y} * kWidth + x) * 3];
         const double lum = 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2];
-        squares += std::pow((lum - kMean) / kMean, 2);
+        squares += std::pow((lum - kHalfNoisyMean) / kHalfNoisyMean, 2);
         ++pixels;
       }
     }
