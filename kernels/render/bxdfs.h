@@ -27,18 +27,18 @@
 #define TF_TRANSPORT_IMPORTANCE 1u
 
 typedef struct tf_bsdf {
-  tf_u32 type;    /* TF_MAT_* */
-  tf_vec3 color;  /* diffuse reflectance (coated diffuse: of the base) */
-  tf_vec3 eta;    /* conductor (and coated conductor's base): real IOR per channel;
-                     dielectric: eta in x */
-  tf_vec3 k;      /* conductor: imaginary IOR per channel */
-  float ax, ay;   /* GGX alphas (coated conductor: of the base) */
+  tf_u32 type;   /* TF_MAT_* */
+  tf_vec3 color; /* diffuse reflectance (coated diffuse: of the base) */
+  tf_vec3 eta;   /* conductor (and coated conductor's base): real IOR per channel;
+                    dielectric: eta in x */
+  tf_vec3 k;     /* conductor: imaginary IOR per channel */
+  float ax, ay;  /* GGX alphas (coated conductor: of the base) */
   /* Layered BSDFs only (layered_bsdf.h): the coating and the medium under it. */
   float coat_eta, coat_ax, coat_ay;
   float thickness, g; /* medium thickness (> 0) and Henyey-Greenstein asymmetry */
   tf_vec3 albedo;     /* medium single-scattering albedo; all 0: purely absorbing */
   tf_u32 max_depth, n_samples;
-  tf_sampler rng;     /* positioned at the first random dimension of the layered walks */
+  tf_sampler rng; /* positioned at the first random dimension of the layered walks */
 } tf_bsdf;
 
 typedef struct tf_bsdf_sample {
@@ -50,7 +50,9 @@ typedef struct tf_bsdf_sample {
 } tf_bsdf_sample;
 
 TF_FN int tf_same_hemisphere(tf_vec3 a, tf_vec3 b) { return a.z * b.z > 0.0f; }
-TF_FN tf_vec3 tf_reflect(tf_vec3 wo, tf_vec3 n) { return v3_madd(v3_neg(wo), n, 2.0f * v3_dot(wo, n)); }
+TF_FN tf_vec3 tf_reflect(tf_vec3 wo, tf_vec3 n) {
+  return v3_madd(v3_neg(wo), n, 2.0f * v3_dot(wo, n));
+}
 
 /* Refraction of wi through the interface with normal n (either side); *etap = relative IOR
  * actually crossed. Returns 0 on total internal reflection. */
@@ -162,7 +164,8 @@ TF_FN float tf_bxdf_pdf(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi, tf_u32 lobes) 
   return pdf_m * dwm_dwi * pt / (pr + pt);
 }
 
-TF_FN void tf_set_sample(tf_bsdf_sample* s, tf_vec3 f, tf_vec3 wi, float pdf, int is_delta, float eta) {
+TF_FN void tf_set_sample(tf_bsdf_sample* s, tf_vec3 f, tf_vec3 wi, float pdf, int is_delta,
+                         float eta) {
   s->f = f;
   s->wi = wi;
   s->pdf = pdf;

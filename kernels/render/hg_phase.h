@@ -31,8 +31,9 @@ TF_FN tf_vec3 tf_hg_sample(tf_vec3 wo, float g, float u0, float u1, float* pdf) 
   tf_vec3 t;
   tf_vec3 b;
   v3_basis(wo, &t, &b);
-  tf_vec3 wi = v3_add(v3_add(v3_scale(t, sin_theta * tf_cosf(phi)), v3_scale(b, sin_theta * tf_sinf(phi))),
-                      v3_scale(wo, cos_theta));
+  tf_vec3 wi =
+      v3_add(v3_add(v3_scale(t, sin_theta * tf_cosf(phi)), v3_scale(b, sin_theta * tf_sinf(phi))),
+             v3_scale(wo, cos_theta));
   *pdf = tf_hg(cos_theta, g);
   return wi;
 }

@@ -87,8 +87,8 @@ TF_FN float tf_layer_tr(float dz, tf_vec3 w) {
 TF_FN float tf_layer_sample_dz(tf_vec3 w, float u) { return -tf_logf(1.0f - u) * tf_absf(w.z); }
 
 /* A sample of `iface` from wo (three random numbers); 0 unless it is usable. */
-TF_FN int tf_layer_sample(const tf_bsdf* iface, tf_vec3 wo, tf_u32 mode, tf_u32 lobes, tf_sampler* rng,
-                          tf_bsdf_sample* out) {
+TF_FN int tf_layer_sample(const tf_bsdf* iface, tf_vec3 wo, tf_u32 mode, tf_u32 lobes,
+                          tf_sampler* rng, tf_bsdf_sample* out) {
   float uc = tf_sampler_next(rng);
   float u0 = tf_sampler_next(rng);
   float u1 = tf_sampler_next(rng);
@@ -97,8 +97,8 @@ TF_FN int tf_layer_sample(const tf_bsdf* iface, tf_vec3 wo, tf_u32 mode, tf_u32 
 }
 
 /* One walk's contribution to f(wo, wi) (wo, wi in the upper hemisphere), or 0. */
-TF_FN tf_vec3 tf_layered_walk_f(const tf_bsdf* b, const tf_bsdf* top, const tf_bsdf* bottom, tf_vec3 wo,
-                                tf_vec3 wi, tf_sampler* rng) {
+TF_FN tf_vec3 tf_layered_walk_f(const tf_bsdf* b, const tf_bsdf* top, const tf_bsdf* bottom,
+                                tf_vec3 wo, tf_vec3 wi, tf_sampler* rng) {
   tf_vec3 f = v3s(0.0f);
   tf_bsdf_sample wos;
   tf_bsdf_sample wis;
@@ -128,7 +128,9 @@ TF_FN tf_vec3 tf_layered_walk_f(const tf_bsdf* b, const tf_bsdf* top, const tf_b
       if (zp == z) continue;
       if (0.0f < zp && zp < thick) {
         /* Scattering in the medium: next event towards the light, then a phase sample. */
-        float wt = top_delta ? 1.0f : tf_power_heuristic(wis.pdf, tf_hg_p(v3_neg(w), v3_neg(wis.wi), b->g));
+        float wt = top_delta
+                       ? 1.0f
+                       : tf_power_heuristic(wis.pdf, tf_hg_p(v3_neg(w), v3_neg(wis.wi), b->g));
         float ph = tf_hg_p(v3_neg(w), v3_neg(wis.wi), b->g) * wt * tf_layer_tr(zp - thick, wis.wi);
         f = v3_add(f, v3_scale(v3_mul(v3_mul(beta, b->albedo), light), ph));
         float u0 = tf_sampler_next(rng);
@@ -154,7 +156,8 @@ TF_FN tf_vec3 tf_layered_walk_f(const tf_bsdf* b, const tf_bsdf* top, const tf_b
     tf_bsdf_sample bs;
     if (z == thick) {
       /* Reflection back down at the coating. */
-      if (!tf_layer_sample(top, v3_neg(w), TF_TRANSPORT_RADIANCE, TF_LOBE_REFLECTION, rng, &bs)) break;
+      if (!tf_layer_sample(top, v3_neg(w), TF_TRANSPORT_RADIANCE, TF_LOBE_REFLECTION, rng, &bs))
+        break;
       beta = v3_mul(beta, v3_scale(bs.f, tf_absf(bs.wi.z) / bs.pdf));
       w = bs.wi;
       continue;
@@ -162,12 +165,14 @@ TF_FN tf_vec3 tf_layered_walk_f(const tf_bsdf* b, const tf_bsdf* top, const tf_b
     /* At the base: next event along the light's presampled direction, then a base sample. */
     if (!bottom_delta) {
       float wt = top_delta ? 1.0f
-                           : tf_power_heuristic(wis.pdf, tf_bxdf_pdf(bottom, v3_neg(w), v3_neg(wis.wi), TF_LOBE_ALL));
+                           : tf_power_heuristic(wis.pdf, tf_bxdf_pdf(bottom, v3_neg(w),
+                                                                     v3_neg(wis.wi), TF_LOBE_ALL));
       tf_vec3 fb = tf_bxdf_f(bottom, v3_neg(w), v3_neg(wis.wi), TF_TRANSPORT_RADIANCE);
       float s = tf_absf(wis.wi.z) * wt * tf_layer_tr(thick, wis.wi);
       f = v3_add(f, v3_scale(v3_mul(v3_mul(beta, fb), light), s));
     }
-    if (!tf_layer_sample(bottom, v3_neg(w), TF_TRANSPORT_RADIANCE, TF_LOBE_REFLECTION, rng, &bs)) break;
+    if (!tf_layer_sample(bottom, v3_neg(w), TF_TRANSPORT_RADIANCE, TF_LOBE_REFLECTION, rng, &bs))
+      break;
     beta = v3_mul(beta, v3_scale(bs.f, tf_absf(bs.wi.z) / bs.pdf));
     w = bs.wi;
     if (!top_delta) {
@@ -233,7 +238,8 @@ TF_FN float tf_layered_pdf_call(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi, tf_u32
   tf_sampler rng = tf_layered_rng(b, call);
   float n = (float)b->n_samples;
   float sum = n * tf_bxdf_pdf(&top, wo, wi, TF_LOBE_REFLECTION);
-  for (tf_u32 s = 0u; s < b->n_samples; ++s) sum += tf_layered_walk_pdf(&top, &bottom, wo, wi, &rng);
+  for (tf_u32 s = 0u; s < b->n_samples; ++s)
+    sum += tf_layered_walk_pdf(&top, &bottom, wo, wi, &rng);
   /* pbrt's mix: 10% uniform over the sphere. */
   return 0.1f * TF_INV_4PI + 0.9f * (sum / n);
 }

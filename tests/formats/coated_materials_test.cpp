@@ -53,8 +53,9 @@ TEST(CoatedMaterials, CoatedDiffuseTakesEveryParameter) {
 }
 
 TEST(CoatedMaterials, PbrtDefaults) {
-  SceneIr ir = parse_world("Material \"coateddiffuse\"\nShape \"sphere\"\n"
-                           "Material \"coatedconductor\"\nShape \"sphere\"\n");
+  SceneIr ir = parse_world(
+      "Material \"coateddiffuse\"\nShape \"sphere\"\n"
+      "Material \"coatedconductor\"\nShape \"sphere\"\n");
   for (size_t i = 0; i < 2; ++i) {
     const IrMaterial& m = material_of(ir, i);
     EXPECT_FLOAT_EQ(m.coat_eta, 1.5f);
@@ -141,7 +142,8 @@ class SpectrumFileParam : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("tf_coated_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("tf_coated_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -6,6 +6,8 @@
 //   constants is one that the tabulated data give at some wavelength of that channel's band;
 // - spectrum files: a good file (comments, any line breaks), a malformed line, a file of odd
 //   length, decreasing wavelengths and a missing file, whose errors name file and line.
+#include "formats/scene/spectra.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,8 +15,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include "formats/scene/spectra.h"
 
 namespace tf::scene {
 namespace {

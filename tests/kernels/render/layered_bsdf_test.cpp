@@ -74,7 +74,8 @@ Estimate albedo_by_sampling(tf_bsdf b, tf_vec3 wo, int n) {
     const uint32_t s = static_cast<uint32_t>(i);
     const float uc = key(&b, s, 0);
     tf_bsdf_sample bs;
-    if (!tf_bsdf_sample_f(&b, wo, uc, tf_rng_float(1, 7, 3, s, 1), tf_rng_float(1, 7, 3, s, 2), &bs)) {
+    if (!tf_bsdf_sample_f(&b, wo, uc, tf_rng_float(1, 7, 3, s, 1), tf_rng_float(1, 7, 3, s, 2),
+                          &bs)) {
       continue;
     }
     const double w = bs.pdf > 0 ? bs.f.x * std::abs(bs.wi.z) / bs.pdf : 0.0;
@@ -93,8 +94,9 @@ Estimate albedo_by_uniform_eval(tf_bsdf b, tf_vec3 wo, int n) {
     const double z = key(&b, s, 0);
     const double phi = 2 * kPi * tf_rng_float(1, 7, 3, s, 1);
     const double r = std::sqrt(std::max(0.0, 1 - z * z));
-    const tf_vec3 wi = v3(static_cast<float>(r * std::cos(phi)), static_cast<float>(r * std::sin(phi)),
-                          static_cast<float>(wo.z > 0 ? z : -z));
+    const tf_vec3 wi =
+        v3(static_cast<float>(r * std::cos(phi)), static_cast<float>(r * std::sin(phi)),
+           static_cast<float>(wo.z > 0 ? z : -z));
     const double w = tf_bsdf_f(&b, wo, wi).x * std::abs(wi.z) * 2 * kPi;
     sum += w;
     sum_sq += w * w;
@@ -211,8 +213,8 @@ TEST(LayeredBsdf, IndexMatchedSmoothCoatingIsTheBareConductor) {
     const uint32_t s = static_cast<uint32_t>(i);
     key(&coated, s, 0);
     const tf_vec3 wo = incident(0.05 + 0.9 * tf_rng_float(2, 0, 0, s, 0));
-    const tf_vec3 wi = v3_normalize(v3(tf_rng_float(2, 0, 0, s, 1) - 0.5f,
-                                       tf_rng_float(2, 0, 0, s, 2) - 0.5f, 0.3f));
+    const tf_vec3 wi = v3_normalize(
+        v3(tf_rng_float(2, 0, 0, s, 1) - 0.5f, tf_rng_float(2, 0, 0, s, 2) - 0.5f, 0.3f));
     const float want = tf_bsdf_f(&bare, wo, wi).x;
     EXPECT_NEAR(tf_bsdf_f(&coated, wo, wi).x, want, 1e-5f * want + 1e-6f) << "pair " << i;
   }
