@@ -135,7 +135,8 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,
     const uint32_t spp = quality->enabled() ? quality->min_spp : request.spp;
     const uint32_t spu = request.samples_per_unit == 0 ? spp : request.samples_per_unit;
     Result<std::vector<PlannedUnit>> plan =
-        quality->enabled() ? plan_first_rounds(f.width, f.height, request.tile_size, spp, spu)
+        quality->enabled() ? plan_first_rounds(f.width, f.height, request.tile_size, spp,
+                                               quality->max_spp, spu)
                            : plan_frame(f.width, f.height, request.tile_size, spp, spu);
     if (!plan) return bad("frame " + std::to_string(f.frame) + ": " + plan.message());
     plans.push_back(std::move(plan.value()));

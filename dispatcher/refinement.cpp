@@ -73,11 +73,20 @@ Result<uint64_t> parse_duration_seconds(std::string_view text) {
   return total;
 }
 
+namespace {
+
+// How many units plan_round() cuts a round of `length` samples into.
+uint32_t round_units(uint32_t length, uint32_t samples_per_unit) {
+  const uint32_t k = (length + samples_per_unit - 1) / samples_per_unit;
+  return std::min(std::max(k + (k % 2), 2u), length);
+}
+
+}  // namespace
+
 std::vector<PlannedUnit> plan_round(const PlannedUnit& tile, uint32_t s0, uint32_t s1,
                                     uint32_t samples_per_unit) {
   const uint32_t length = s1 - s0;
-  uint32_t k = (length + samples_per_unit - 1) / samples_per_unit;
-  k = std::min(std::max(k + (k % 2), 2u), length);
+  const uint32_t k = round_units(length, samples_per_unit);
   std::vector<PlannedUnit> units;
   units.reserve(k);
   uint32_t start = s0;
@@ -91,17 +100,23 @@ std::vector<PlannedUnit> plan_round(const PlannedUnit& tile, uint32_t s0, uint32
 
 Result<std::vector<PlannedUnit>> plan_first_rounds(uint32_t width, uint32_t height,
                                                    uint32_t tile_size, uint32_t min_spp,
-                                                   uint32_t samples_per_unit,
+                                                   uint32_t max_spp, uint32_t samples_per_unit,
                                                    const PlanLimits& limits) {
   Result<std::vector<PlannedUnit>> tiles = plan_tiles(width, height, tile_size, limits);
   if (!tiles) return tiles;
   if (min_spp < 2 || samples_per_unit == 0) {
     return Error{"a first round needs at least 2 samples and 1 sample per unit"};
   }
-  // Every tile's round has the same number of units: it depends on the samples alone.
-  const uint64_t total =
-      plan_round(tiles->front(), 0, min_spp, samples_per_unit).size() * tiles->size();
-  if (total > limits.max_units_per_frame) return Error{too_many_units(total, limits)};
+  // Every tile's rounds have the same numbers of units: they depend on the samples alone.
+  uint64_t per_tile = round_units(min_spp, samples_per_unit);
+  for (uint64_t n = min_spp; n < max_spp; n *= 2) {
+    per_tile += round_units(static_cast<uint32_t>(std::min<uint64_t>(2 * n, max_spp) - n),
+                            samples_per_unit);
+  }
+  if (per_tile * tiles->size() > limits.max_units_per_frame) {
+    return Error{too_many_units(per_tile * tiles->size(), limits) + ", or a lower --max-spp"};
+  }
+  const uint64_t total = uint64_t{round_units(min_spp, samples_per_unit)} * tiles->size();
   std::vector<PlannedUnit> units;
   units.reserve(total);
   for (const PlannedUnit& tile : tiles.value()) {

@@ -76,10 +76,11 @@ std::vector<PlannedUnit> plan_round(const PlannedUnit& tile, uint32_t s0, uint32
                                     uint32_t samples_per_unit);
 
 // The first rounds of every tile of a width x height frame: plan_round(tile, 0, min_spp, ...)
-// for each tile of plan_tiles(), in the same order. Errors as plan_frame().
+// for each tile of plan_tiles(), in the same order. Errors as plan_frame(), also when every
+// tile refined up to max_spp would take more units than limits.max_units_per_frame.
 Result<std::vector<PlannedUnit>> plan_first_rounds(uint32_t width, uint32_t height,
                                                    uint32_t tile_size, uint32_t min_spp,
-                                                   uint32_t samples_per_unit,
+                                                   uint32_t max_spp, uint32_t samples_per_unit,
                                                    const PlanLimits& limits = {});
 
 // The next round of a tile with `spp` samples whose error is `error`: [spp, min(2 spp,

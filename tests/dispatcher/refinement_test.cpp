@@ -113,7 +113,7 @@ TEST(PlanRound, CutsAnEvenNumberOfUnitsCoveringTheRoundOnce) {
 }
 
 TEST(PlanFirstRounds, PlansEveryTileOnceWithTwoUnitsAtLeast) {
-  Result<std::vector<PlannedUnit>> units = plan_first_rounds(20, 12, 8, 6, 100);
+  Result<std::vector<PlannedUnit>> units = plan_first_rounds(20, 12, 8, 6, 1024, 100);
   ASSERT_TRUE(units.is_ok()) << units.message();
   EXPECT_EQ(units->size(), 3u * 2u * 2u);  // 3x2 tiles, two halves each
   std::vector<uint32_t> samples(20 * 12, 0);
@@ -123,9 +123,15 @@ TEST(PlanFirstRounds, PlansEveryTileOnceWithTwoUnitsAtLeast) {
     }
   }
   for (uint32_t s : samples) EXPECT_EQ(s, 6u);
-  EXPECT_FALSE(plan_first_rounds(20, 12, 8, 1, 1).is_ok());
-  EXPECT_FALSE(plan_first_rounds(0, 12, 8, 6, 1).is_ok());
-  EXPECT_FALSE(plan_first_rounds(4096, 4096, 1, 2, 1).is_ok());  // too many units
+  EXPECT_FALSE(plan_first_rounds(20, 12, 8, 1, 64, 1).is_ok());
+  EXPECT_FALSE(plan_first_rounds(0, 12, 8, 6, 64, 1).is_ok());
+  EXPECT_FALSE(plan_first_rounds(4096, 4096, 1, 2, 2, 1).is_ok());  // too many tiles
+  // The first rounds fit, but every tile refined to max_spp in units of one sample would not:
+  // 1024 tiles x 2^20 samples.
+  Result<std::vector<PlannedUnit>> capped = plan_first_rounds(256, 256, 8, 2, 1u << 20, 1);
+  ASSERT_FALSE(capped.is_ok());
+  EXPECT_NE(capped.message().find("--max-spp"), std::string::npos) << capped.message();
+  EXPECT_TRUE(plan_first_rounds(256, 256, 8, 2, 1u << 20, 1u << 14).is_ok());
 }
 
 TEST(NextRound, DoublesUntilConvergedCappedOrPastTheDeadline) {
