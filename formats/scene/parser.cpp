@@ -463,7 +463,9 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
     TF_TRY(depth, params.get_int("maxdepth", 5));
     if (depth < 0 || depth > kMaxDepth) return error_at(loc, d, "maxdepth must be in [0, 65536]");
     ir_.max_depth = static_cast<uint32_t>(depth);
-    params.mark_used("lightsampler");  // sampling strategy only
+    // Sampling strategies only (light choice, Russian roulette): the estimate's mean is the same.
+    params.mark_used("lightsampler");
+    params.mark_used("rrthreshold");
     TF_TRY(regularize, params.get_bool("regularize", false));
     if (regularize && ours) {
       diag_.warn(loc, d, "\"regularize\" ignored (near-specular paths are rendered unblurred)");
