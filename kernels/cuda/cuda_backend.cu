@@ -81,6 +81,9 @@ DeviceInfo describe(int ordinal, const cudaDeviceProp& prop) {
   return info;
 }
 
+// Device arrays of a loaded scene (the order of load_scene's uploads).
+constexpr size_t kSceneBuffers = 12;
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(DeviceInfo info) : info_(std::move(info)) {}
@@ -91,11 +94,11 @@ class CudaBackend final : public Backend {
   Status load_scene(const KernelScene& scene) override {
     loaded_ = false;
     if (cudaError_t err = cudaSetDevice(info_.index); err != cudaSuccess) return cuda_error("cudaSetDevice", err);
-    std::array<Result<DeviceBuffer>, 11> uploads = {
+    std::array<Result<DeviceBuffer>, kSceneBuffers> uploads = {
         upload_vector(scene.vertices),  upload_vector(scene.triangles), upload_vector(scene.spheres),
         upload_vector(scene.nodes),     upload_vector(scene.prim_index), upload_vector(scene.materials),
         upload_vector(scene.textures),  upload_vector(scene.texels),    upload_vector(scene.lights),
-        upload_vector(scene.distribution), upload_vector(scene.leaf_triangles)};
+        upload_vector(scene.distribution), upload_vector(scene.leaf_triangles), upload_vector(scene.media)};
     for (size_t i = 0; i < uploads.size(); ++i) {
       if (!uploads[i]) return Error{"uploading the scene to '" + info_.name + "': " + uploads[i].message()};
       buffers_[i] = std::move(uploads[i].value());
@@ -113,6 +116,7 @@ class CudaBackend final : public Backend {
     view_.lights = buffers_[8].as<const tf_light>();
     view_.distribution = buffers_[9].as<const float>();
     view_.leaf_triangles = buffers_[10].as<const tf_leaf_triangle>();
+    view_.media = buffers_[11].as<const tf_medium>();
     loaded_ = true;
     return Status::ok();
   }
@@ -158,7 +162,7 @@ class CudaBackend final : public Backend {
 
  private:
   DeviceInfo info_;
-  std::array<DeviceBuffer, 11> buffers_;
+  std::array<DeviceBuffer, kSceneBuffers> buffers_;
   tf_scene_view view_{};
   bool loaded_ = false;
 };

@@ -1,23 +1,37 @@
-/* Unidirectional path tracing with next-event estimation and multiple importance sampling
- * (power heuristic), as pbrt-v4's PathIntegrator.
+/* Unidirectional volumetric path tracing with next-event estimation and multiple importance
+ * sampling (power heuristic), as pbrt-v4's VolPathIntegrator restricted to homogeneous media.
  *
  * Path depth follows pbrt's "maxdepth": emission seen directly counts at depth 0, and a path
- * scatters at most max_depth times. Russian roulette starts after TF_RR_START_DEPTH bounces and
+ * scatters at most max_depth times; a scattering event in a medium counts as a bounce, crossing
+ * an interface surface does not. Russian roulette starts after TF_RR_START_DEPTH bounces and
  * draws its decision from the RNG, so it is deterministic.
  *
+ * Media (medium.h, medium_trace.h): a ray in a medium samples a free-flight distance towards
+ * the next surface (hero-channel spectral MIS over the RGB channels); at a scattering point the
+ * path does next-event estimation with the Henyey-Greenstein phase function, MIS-weighted
+ * against phase sampling, and continues in a phase-sampled direction. Shadow rays cross
+ * interface surfaces and carry the exact transmittance of every medium segment. Media emit
+ * nothing.
+ *
  * Random dimensions per sample: 0-1 pixel position, 2-3 lens; bounce b uses
- * TF_DIM_BOUNCE(b) + 0 light choice, +1..2 light point, +3 BSDF lobe, +4..5 BSDF direction,
- * +6 Russian roulette. */
+ * TF_DIM_BOUNCE(b) + 0 light choice, +1..2 light point, +3 BSDF lobe, +4..5 BSDF or phase
+ * direction, +6 Russian roulette (a bounce scatters at a surface or in a medium, never both).
+ * In scenes with media the hero channel is TF_DIM_HERO and the k-th free-flight distance of a
+ * path (k = 0, 1, ...) is TF_DIM_FLIGHT(k): from 2^30 up, above every bounce dimension
+ * (max_depth <= 2^16) and below the layered BSDFs' walks (TF_DIM_LAYERED, bsdf.h, 2^31 up). */
 #ifndef TF_KERNELS_RENDER_INTEGRATOR_H
 #define TF_KERNELS_RENDER_INTEGRATOR_H
 
 #include "../device/rng.h"
 #include "bsdf.h"
 #include "lights.h"
+#include "medium_trace.h"
 #include "texture.h"
 
 #define TF_RR_START_DEPTH 3u
 #define TF_DIM_BOUNCE(b) (4u + 8u * (b))
+#define TF_DIM_HERO 0x40000000u
+#define TF_DIM_FLIGHT(k) (0x40000001u + (k))
 /* Shadow rays towards finite lights stop this fraction short of the sampled point. */
 #define TF_SHADOW_SHORTEN 1.0e-4f
 
@@ -66,65 +80,157 @@ TF_FN tf_vec3 tf_to_world(const tf_frame* f, tf_vec3 w) {
   return v3_add(v3_add(v3_scale(f->t, w.x), v3_scale(f->b, w.y)), v3_scale(f->n, w.z));
 }
 
-/* Next-event estimation at surface sf: one light sample, MIS-weighted against the BSDF.
- * Returns the unweighted-by-beta contribution; counts the shadow ray in *rays. */
-TF_FN tf_vec3 tf_sample_direct(const tf_scene_view* s, const tf_surface* sf, const tf_bsdf* bsdf,
-                               const tf_frame* frame, tf_vec3 wo, const tf_sample_id* id, tf_u32 dim,
-                               tf_u32* rays) {
-  tf_vec3 zero = v3s(0.0f);
+/* The light half of next-event estimation from point p: picks a light (dimension dim) and a
+ * point on it (dim + 1, dim + 2). Returns 0 when the sample carries nothing; else fills *ls
+ * and *light_pdf (selection probability times the light's density). */
+TF_FN int tf_pick_light(const tf_scene_view* s, tf_vec3 p, const tf_sample_id* id, tf_u32 dim,
+                        tf_light_sample* ls, float* light_pdf) {
   float pmf;
   tf_u32 n_lights = s->header.light_count;
   tf_u32 li = tf_dist1d_sample_discrete(s->distribution, n_lights, tf_rand(id, dim), &pmf);
-  if (pmf <= 0.0f) return zero;
-  tf_light_sample ls;
-  tf_sample_light(s, s->lights + li, sf->p, tf_rand(id, dim + 1u), tf_rand(id, dim + 2u), &ls);
-  if (ls.pdf <= 0.0f || v3_is_zero(ls.L)) return zero;
-  tf_vec3 wi = tf_to_local(frame, ls.wi);
-  tf_vec3 f = v3_scale(tf_bsdf_f(bsdf, wo, wi), tf_absf(wi.z));
-  if (v3_is_zero(f)) return zero;
+  if (pmf <= 0.0f) return 0;
+  tf_sample_light(s, s->lights + li, p, tf_rand(id, dim + 1u), tf_rand(id, dim + 2u), ls);
+  if (ls->pdf <= 0.0f || v3_is_zero(ls->L)) return 0;
+  *light_pdf = pmf * ls->pdf;
+  return 1;
+}
+
+/* Transmittance of the shadow ray from origin o (p, or p moved off its surface) to the light
+ * point of *ls sampled from p, starting in `medium`; zero when blocked. Rays towards finite
+ * lights stop TF_SHADOW_SHORTEN short of the light. */
+TF_FN tf_vec3 tf_light_visibility(const tf_scene_view* s, tf_vec3 o, tf_vec3 p,
+                                  const tf_light_sample* ls, tf_u32 medium, tf_u32* rays) {
   tf_ray shadow;
-  shadow.o = tf_offset_origin(sf->p, sf->ng, ls.wi);
+  shadow.o = o;
+  shadow.d = ls->wi;
   float tmax = TF_FLOAT_MAX;
-  shadow.d = ls.wi;
-  if (ls.dist != TF_FLOAT_MAX) {
-    tf_vec3 target = v3_madd(sf->p, ls.wi, ls.dist);
-    tf_vec3 d = v3_sub(target, shadow.o);
+  if (ls->dist != TF_FLOAT_MAX) {
+    tf_vec3 target = v3_madd(p, ls->wi, ls->dist);
+    tf_vec3 d = v3_sub(target, o);
     float len = v3_length(d);
-    if (len <= 0.0f) return zero;
+    if (len <= 0.0f) return v3s(0.0f);
     shadow.d = v3_scale(d, 1.0f / len);
     tmax = len * (1.0f - TF_SHADOW_SHORTEN);
   }
-  *rays += 1u;
-  if (tf_occluded(s, shadow, 0.0f, tmax)) return zero;
-  float light_pdf = pmf * ls.pdf;
+  return tf_shadow_transmittance(s, shadow, tmax, tf_origin_lead(o, p, shadow.d), medium, rays);
+}
+
+/* Next-event estimation at surface sf (of a primitive with `flags`, reached in `medium`): one
+ * light sample, MIS-weighted against the BSDF. Returns the unweighted-by-beta contribution;
+ * counts the shadow rays in *rays. */
+TF_FN tf_vec3 tf_sample_direct(const tf_scene_view* s, const tf_surface* sf, const tf_bsdf* bsdf,
+                               const tf_frame* frame, tf_vec3 wo, tf_u32 flags, tf_u32 medium,
+                               const tf_sample_id* id, tf_u32 dim, tf_u32* rays) {
+  tf_vec3 zero = v3s(0.0f);
+  tf_light_sample ls;
+  float light_pdf;
+  if (!tf_pick_light(s, sf->p, id, dim, &ls, &light_pdf)) return zero;
+  tf_vec3 wi = tf_to_local(frame, ls.wi);
+  tf_vec3 f = v3_scale(tf_bsdf_f(bsdf, wo, wi), tf_absf(wi.z));
+  if (v3_is_zero(f)) return zero;
+  tf_vec3 tr = tf_light_visibility(s, tf_offset_origin(sf->p, sf->ng, ls.wi), sf->p, &ls,
+                                   tf_medium_after(flags, sf->ng, ls.wi, medium), rays);
+  if (v3_is_zero(tr)) return zero;
   float w = ls.is_delta ? 1.0f : tf_power_heuristic(light_pdf, tf_bsdf_pdf(bsdf, wo, wi));
-  return v3_scale(v3_mul(f, ls.L), w / light_pdf);
+  return v3_scale(v3_mul(v3_mul(f, ls.L), tr), w / light_pdf);
+}
+
+/* Next-event estimation at point p inside `medium` (phase asymmetry g) for a path arriving
+ * along unit direction d: one light sample, MIS-weighted against phase sampling. */
+TF_FN tf_vec3 tf_sample_direct_medium(const tf_scene_view* s, tf_vec3 p, tf_vec3 d, float g,
+                                      tf_u32 medium, const tf_sample_id* id, tf_u32 dim,
+                                      tf_u32* rays) {
+  tf_vec3 zero = v3s(0.0f);
+  tf_light_sample ls;
+  float light_pdf;
+  if (!tf_pick_light(s, p, id, dim, &ls, &light_pdf)) return zero;
+  float phase = tf_hg_p(v3_neg(d), ls.wi, g);
+  if (!(phase > 0.0f)) return zero;
+  tf_vec3 tr = tf_light_visibility(s, p, p, &ls, medium, rays);
+  if (v3_is_zero(tr)) return zero;
+  float w = ls.is_delta ? 1.0f : tf_power_heuristic(light_pdf, phase);
+  return v3_scale(v3_mul(ls.L, tr), phase * w / light_pdf);
+}
+
+/* Russian roulette after bounce `depth` (random dimension dim) on the MIS-weighted throughput:
+ * returns 0 to end the path, else 1 with *beta reweighted for survival. */
+TF_FN int tf_survives_roulette(tf_vec3* beta, tf_vec3 r, float eta_scale, tf_u32 depth,
+                               const tf_sample_id* id, tf_u32 dim) {
+  float rr = v3_max_component(tf_mis_beta(*beta, r)) * eta_scale;
+  if (depth + 1u >= TF_RR_START_DEPTH && rr < 1.0f) {
+    float q = tf_maxf(0.0f, 1.0f - rr);
+    if (tf_rand(id, dim) < q) return 0;
+    *beta = v3_scale(*beta, 1.0f / (1.0f - q));
+  }
+  return 1;
 }
 
 /* Radiance along camera ray `ray` for one sample; adds every ray cast to *rays. */
 TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_id* id, tf_u32* rays) {
   tf_vec3 L = v3s(0.0f);
   tf_vec3 beta = v3s(1.0f);
+  tf_vec3 r = v3s(1.0f); /* spectral MIS ratios of the free-flight sampling (medium.h) */
   float eta_scale = 1.0f;
   int specular = 1;       /* the previous vertex was the camera or a delta BSDF: no MIS */
-  float prev_pdf = 0.0f;  /* BSDF density of the last bounce */
+  float prev_pdf = 0.0f;  /* BSDF or phase density of the last bounce */
   tf_vec3 prev_p = ray.o; /* where the last bounce started */
   TF_GLOBAL const float* select = s->distribution;
   tf_u32 n_lights = s->header.light_count;
-  for (tf_u32 depth = 0u;; ++depth) {
+  tf_u32 medium = s->header.camera_medium; /* 1 + media[] index, 0: vacuum */
+  tf_u32 flight = 0u;                      /* free-flight samples drawn so far */
+  int hero = s->header.medium_count > 0u ? tf_mini((int)(tf_rand(id, TF_DIM_HERO) * 3.0f), 2) : 0;
+  tf_u32 crossings = 0u;                   /* interface surfaces passed so far */
+  float lead = 0.0f;                       /* ray.o lies this far beyond the true start */
+  tf_u32 depth = 0u;
+  for (;;) {
     tf_hit hit = tf_closest_hit(s, ray, 0.0f, TF_FLOAT_MAX);
     *rays += 1u;
+    if (medium != 0u) {
+      TF_GLOBAL const tf_medium* m = s->media + (medium - 1u);
+      float t;
+      int scattered = tf_medium_sample(m, hit.prim == TF_NO_PRIM ? TF_FLOAT_MAX : hit.t + lead,
+                                       hero, tf_rand(id, TF_DIM_FLIGHT(flight)), &t, &beta, &r);
+      flight += 1u;
+      if (v3_is_zero(beta)) break;
+      if (scattered) {
+        if (depth >= s->header.max_depth) break;
+        tf_vec3 p = v3_madd(ray.o, ray.d, t - lead);
+        tf_u32 dim = TF_DIM_BOUNCE(depth);
+        if (n_lights > 0u) {
+          L = v3_add(L, v3_mul(tf_mis_beta(beta, r),
+                               tf_sample_direct_medium(s, p, ray.d, m->g, medium, id, dim, rays)));
+        }
+        ray.d = v3_normalize(tf_hg_sample(v3_neg(ray.d), m->g, tf_rand(id, dim + 4u),
+                                          tf_rand(id, dim + 5u), &prev_pdf));
+        ray.o = p;
+        lead = 0.0f;
+        prev_p = p;
+        specular = 0;
+        if (!tf_survives_roulette(&beta, r, eta_scale, depth, id, dim + 6u)) break;
+        depth += 1u;
+        continue;
+      }
+    }
     if (hit.prim == TF_NO_PRIM) {
       if (s->header.env_light >= 0) {
         float pdf_l;
         tf_vec3 le = tf_env_radiance(s, s->lights + s->header.env_light, ray.d, &pdf_l);
         float w = specular ? 1.0f
                            : tf_power_heuristic(prev_pdf, tf_dist1d_pmf(select, n_lights, (tf_u32)s->header.env_light) * pdf_l);
-        L = v3_add(L, v3_scale(v3_mul(beta, le), w));
+        L = v3_add(L, v3_scale(v3_mul(tf_mis_beta(beta, r), le), w));
       }
       break;
     }
     tf_surface sf = tf_surface_at(s, ray, hit);
+    tf_u32 flags = s->header.medium_count > 0u ? tf_prim_flags(s, hit.prim) : 0u;
+    if ((flags & TF_PRIM_NO_SURFACE) != 0u) { /* an interface: pass it, change medium */
+      crossings += 1u;
+      if (crossings > TF_MAX_CROSSINGS) break;
+      medium = tf_medium_after(flags, sf.ng, ray.d, medium);
+      ray.o = tf_offset_origin(sf.p, sf.ng, ray.d);
+      lead = tf_origin_lead(ray.o, sf.p, ray.d);
+      continue;
+    }
     if (sf.light >= 0) {
       tf_vec3 le = tf_area_light_emission(s->lights + sf.light, sf.ng, v3_neg(ray.d));
       if (!v3_is_zero(le)) {
@@ -134,7 +240,7 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
                         tf_area_light_pdf(s, hit.prim, prev_p, sf.p, sf.ng);
           w = tf_power_heuristic(prev_pdf, pdf_l);
         }
-        L = v3_add(L, v3_scale(v3_mul(beta, le), w));
+        L = v3_add(L, v3_scale(v3_mul(tf_mis_beta(beta, r), le), w));
       }
     }
     if (depth >= s->header.max_depth) break;
@@ -145,7 +251,8 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
     tf_vec3 wo = tf_to_local(&frame, v3_neg(ray.d));
     tf_u32 dim = TF_DIM_BOUNCE(depth);
     if (n_lights > 0u && !tf_bsdf_is_delta(&bsdf)) {
-      L = v3_add(L, v3_mul(beta, tf_sample_direct(s, &sf, &bsdf, &frame, wo, id, dim, rays)));
+      tf_vec3 direct = tf_sample_direct(s, &sf, &bsdf, &frame, wo, flags, medium, id, dim, rays);
+      L = v3_add(L, v3_mul(tf_mis_beta(beta, r), direct));
     }
     tf_bsdf_sample bs;
     if (!tf_bsdf_sample_f(&bsdf, wo, tf_rand(id, dim + 3u), tf_rand(id, dim + 4u),
@@ -161,13 +268,10 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
     tf_vec3 wi = tf_to_world(&frame, bs.wi);
     ray.o = tf_offset_origin(sf.p, sf.ng, wi);
     ray.d = v3_normalize(wi);
-
-    float rr = v3_max_component(beta) * eta_scale;
-    if (depth + 1u >= TF_RR_START_DEPTH && rr < 1.0f) {
-      float q = tf_maxf(0.0f, 1.0f - rr);
-      if (tf_rand(id, dim + 6u) < q) break;
-      beta = v3_scale(beta, 1.0f / (1.0f - q));
-    }
+    lead = tf_origin_lead(ray.o, sf.p, ray.d);
+    medium = tf_medium_after(flags, sf.ng, ray.d, medium);
+    if (!tf_survives_roulette(&beta, r, eta_scale, depth, id, dim + 6u)) break;
+    depth += 1u;
   }
   return L;
 }

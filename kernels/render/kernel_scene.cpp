@@ -101,6 +101,39 @@ Status validate_materials_textures(const KernelScene& s) {
   return Status::ok();
 }
 
+// Media: finite non-negative coefficients, -1 < g < 1, at most TF_MAX_MEDIA; every medium
+// reference (1 + index, 0: vacuum) in range.
+Status validate_media(const KernelScene& s) {
+  if (s.media.size() > TF_MAX_MEDIA) {
+    return invalid("more than " + std::to_string(TF_MAX_MEDIA) + " media");
+  }
+  for (size_t i = 0; i < s.media.size(); ++i) {
+    const tf_medium& m = s.media[i];
+    for (float c : {m.sigma_a_r, m.sigma_a_g, m.sigma_a_b, m.sigma_s_r, m.sigma_s_g, m.sigma_s_b}) {
+      if (!(c >= 0.0f) || !finite(c)) {
+        return invalid(idx("medium", i) + " needs finite coefficients >= 0");
+      }
+    }
+    if (!(m.g > -1.0f && m.g < 1.0f)) return invalid(idx("medium", i) + " needs -1 < g < 1");
+  }
+  const size_t count = s.media.size();
+  auto in_range = [count](uint32_t flags) {
+    return TF_PRIM_INSIDE1(flags) <= count && TF_PRIM_OUTSIDE1(flags) <= count;
+  };
+  if (s.header.camera_medium > count) return invalid("the camera's medium is missing");
+  for (size_t i = 0; i < s.triangles.size(); ++i) {
+    if (!in_range(s.triangles[i].flags)) {
+      return invalid(idx("triangle", i) + " references a missing medium");
+    }
+  }
+  for (size_t i = 0; i < s.spheres.size(); ++i) {
+    if (!in_range(s.spheres[i].flags)) {
+      return invalid(idx("sphere", i) + " references a missing medium");
+    }
+  }
+  return Status::ok();
+}
+
 Status validate_lights(KernelScene* s) {
   const size_t prims = s->triangles.size() + s->spheres.size();
   s->header.env_light = -1;
@@ -205,11 +238,14 @@ Status finalize_kernel_scene(KernelScene* scene) {
   }
   st = validate_lights(scene);
   if (!st) return st;
+  st = validate_media(*scene);
+  if (!st) return st;
 
   tf_scene_header& h = scene->header;
   h.triangle_count = static_cast<uint32_t>(scene->triangles.size());
   h.sphere_count = static_cast<uint32_t>(scene->spheres.size());
   h.light_count = static_cast<uint32_t>(scene->lights.size());
+  h.medium_count = static_cast<uint32_t>(scene->media.size());
   Bvh bvh = build_bvh(primitive_bounds(*scene), h.triangle_count);
   scene->nodes = std::move(bvh.nodes);
   scene->prim_index = std::move(bvh.prim_index);
@@ -234,6 +270,7 @@ tf_scene_view make_host_scene_view(const KernelScene& scene) {
   v.texels = scene.texels.data();
   v.lights = scene.lights.data();
   v.distribution = scene.distribution.data();
+  v.media = scene.media.data();
   return v;
 }
 

@@ -24,6 +24,7 @@ struct KernelScene {
   std::vector<tf_texture> textures;
   std::vector<float> texels;  // RGB floats for TF_TEX_IMAGE textures
   std::vector<tf_light> lights;
+  std::vector<tf_medium> media;  // referenced by primitive flags and header.camera_medium
   // Filled by finalize_kernel_scene():
   std::vector<tf_bvh_node> nodes;
   std::vector<uint32_t> prim_index;              // leaf entries -> primitive ids
@@ -31,12 +32,12 @@ struct KernelScene {
   std::vector<float> distribution;  // light sampling tables (env image CDFs, light selection)
 };
 
-// Validates indices (materials, lights, textures, vertices) and values (finite positions,
-// positive radii and IORs, a non-empty film), sets the header counts and header.env_light
-// (the one environment light, or -1), builds the SAH BVH and the light sampling tables, and
-// sets each image environment light's `distribution` offset. header.max_depth is kept.
-// Errors name the offending element; on error `scene` is left partly updated and must not be
-// rendered. Same input -> same bytes on every machine.
+// Validates indices (materials, lights, textures, vertices, media) and values (finite
+// positions, positive radii and IORs, media coefficients, a non-empty film), sets the header
+// counts and header.env_light (the one environment light, or -1), builds the SAH BVH and the
+// light sampling tables, and sets each image environment light's `distribution` offset.
+// header.max_depth is kept. Errors name the offending element; on error `scene` is left partly
+// updated and must not be rendered. Same input -> same bytes on every machine.
 Status finalize_kernel_scene(KernelScene* scene);
 
 // A view whose pointers point into `scene`'s arrays, for host-side rendering (CPU backend,

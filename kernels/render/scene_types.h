@@ -35,6 +35,17 @@ typedef struct tf_vertex {
 #define TF_TRI_HAS_NORMALS 1u
 #define TF_TRI_HAS_UV 2u
 #define TF_PRIM_FLIP_NORMAL 4u /* pbrt ReverseOrientation (matters for one-sided emitters) */
+#define TF_PRIM_NO_SURFACE 8u  /* pbrt "interface" material: bounds media only, rays pass */
+
+/* A primitive's medium interface (pbrt MediumInterface), packed into the upper bits of its
+ * flags as 1 + index into media[] (0: vacuum): inside in bits 8..19, outside in bits 20..31.
+ * Inside is the side opposite the geometric normal of tf_surface (surface.h). A primitive
+ * whose inside and outside agree is no medium transition: rays crossing it keep their medium.
+ * Kernel code: medium_trace.h. */
+#define TF_MAX_MEDIA 4095u
+#define TF_PRIM_MEDIA(inside1, outside1) (((tf_u32)(inside1) << 8) | ((tf_u32)(outside1) << 20))
+#define TF_PRIM_INSIDE1(flags) (((flags) >> 8) & 0xFFFu)
+#define TF_PRIM_OUTSIDE1(flags) ((flags) >> 20)
 
 typedef struct tf_triangle {
   tf_u32 v0, v1, v2; /* indices into vertices[] */
@@ -159,6 +170,16 @@ typedef struct tf_light {
   tf_u32 pad0, pad1, pad2;
 } tf_light;
 
+/* Homogeneous participating medium (pbrt-v4 "homogeneous"): coefficients per unit length in
+ * the renderer's RGB, "scale" applied, and the Henyey-Greenstein asymmetry g in (-1, 1).
+ * Kernel code: medium.h. */
+typedef struct tf_medium {
+  float sigma_a_r, sigma_a_g, sigma_a_b; /* absorption */
+  float sigma_s_r, sigma_s_g, sigma_s_b; /* scattering */
+  float g;
+  tf_u32 pad;
+} tf_medium;
+
 /* Sampling tables (`distribution`, built by finalize_kernel_scene): at offset 0 the light
  * selection distribution over all lights (by emitted power), TF_DIST1D_SIZE(light_count)
  * floats; then one TF_DIST2D_SIZE(width, height) table per image environment light at its
@@ -185,7 +206,8 @@ typedef struct tf_scene_header {
   tf_u32 max_depth;      /* pbrt Integrator "maxdepth" (default 5) */
   tf_i32 env_light;      /* index of the environment light hit by escaping rays, -1: black
                             (set by finalize_kernel_scene; at most one environment light) */
-  tf_u32 pad0, pad1;
+  tf_u32 camera_medium;  /* 1 + index into media[] of the medium around the camera, 0: vacuum */
+  tf_u32 medium_count;   /* media[] entries (set by finalize_kernel_scene) */
   tf_film film;
 } tf_scene_header;
 

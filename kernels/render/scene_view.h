@@ -19,6 +19,7 @@ typedef struct tf_scene_view {
   TF_GLOBAL const float* texels;
   TF_GLOBAL const tf_light* lights;
   TF_GLOBAL const float* distribution;
+  TF_GLOBAL const tf_medium* media;
 } tf_scene_view;
 
 #endif

@@ -167,6 +167,15 @@ tf_light delta_light(uint32_t type, P p, P d, float power) {
   return l;
 }
 
+tf_light uniform_env(float r, float g, float b) {
+  tf_light env{};
+  env.type = TF_LIGHT_ENV_UNIFORM;
+  env.texture = -1;
+  env.r = r, env.g = g, env.b = b;
+  env.world_to_light[0] = env.world_to_light[4] = env.world_to_light[8] = 1.0f;
+  return env;
+}
+
 NamedScene finalized(std::string name, KernelScene s) {
   s.header.max_depth = 6;
   Status st = finalize_kernel_scene(&s);
@@ -207,12 +216,7 @@ NamedScene spheres_scene() {
   spot.cos_total = std::cos(0.5f);
   spot.cos_falloff = std::cos(0.3f);
   s.lights.push_back(spot);
-  tf_light env{};
-  env.type = TF_LIGHT_ENV_UNIFORM;
-  env.texture = -1;
-  env.r = 0.1f, env.g = 0.15f, env.b = 0.25f;
-  env.world_to_light[0] = env.world_to_light[4] = env.world_to_light[8] = 1.0f;
-  s.lights.push_back(env);
+  s.lights.push_back(uniform_env(0.1f, 0.15f, 0.25f));
   return finalized("spheres", std::move(s));
 }
 
@@ -245,6 +249,34 @@ NamedScene triangles_scene() {
   add_quad(&s, {-0.9f, 0.2f, 0.6f}, {0.0f, 0.3f, 0.0f}, {0.0f, 0.0f, 0.3f}, lamp, TF_PRIM_FLIP_NORMAL, 3.0f, 1u);
   s.lights.push_back(delta_light(TF_LIGHT_DISTANT, {0.0f, 0.0f, 0.0f}, unit({0.3f, 1.0f, 0.6f}), 1.5f));
   return finalized("triangles", std::move(s));
+}
+
+NamedScene media_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.6f, 0.0f}, 16, 12, 0.6f);
+  auto medium = [&s](float a, float sr, float sg, float sb, float g) {
+    tf_medium m{};
+    m.sigma_a_r = m.sigma_a_g = m.sigma_a_b = a;
+    m.sigma_s_r = sr, m.sigma_s_g = sg, m.sigma_s_b = sb;
+    m.g = g;
+    s.media.push_back(m);
+    return static_cast<uint32_t>(s.media.size());  // 1 + index
+  };
+  const uint32_t haze = medium(0.01f, 0.05f, 0.06f, 0.08f, 0.0f);
+  const uint32_t fog = medium(0.1f, 1.5f, 2.0f, 3.0f, 0.5f);
+  const uint32_t ink = medium(0.8f, 0.0f, 0.0f, 0.0f, 0.0f);
+  s.header.camera_medium = haze;
+  int32_t floor_id = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
+  int32_t clear = add(&s.materials, glass(TF_MAT_DIELECTRIC, 1.5f, 0.0f));
+  int32_t white = add(&s.materials, material(TF_MAT_DIFFUSE, 0.7f, 0.7f, 0.7f));
+  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, floor_id, 0u);
+  add_sphere(&s, {0.0f, 0.0f, 0.0f}, 8.0f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(haze, 0u));
+  add_sphere(&s, {-0.6f, 0.6f, 0.0f}, 0.6f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(fog, haze));
+  add_sphere(&s, {0.8f, 0.5f, 0.4f}, 0.5f, clear, 0.0f, TF_PRIM_MEDIA(ink, haze));
+  add_sphere(&s, {0.5f, 2.2f, 0.5f}, 0.25f, white, 10.0f);  // area light
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {-1.5f, 2.0f, 1.5f}, {0.0f, 0.0f, 0.0f}, 6.0f));
+  s.lights.push_back(uniform_env(0.3f, 0.35f, 0.45f));
+  return finalized("media", std::move(s));
 }
 
 NamedScene environment_scene(uint32_t mapping) {
@@ -345,6 +377,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(triangles_scene());
   scenes.push_back(environment_scene(TF_ENV_EQUIRECT));
   scenes.push_back(environment_scene(TF_ENV_OCTAHEDRAL));
+  scenes.push_back(media_scene());
   scenes.push_back(film_response_scene());
   scenes.push_back(coated_scene());
   return scenes;

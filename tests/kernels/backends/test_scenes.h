@@ -32,6 +32,12 @@ NamedScene environment_scene(uint32_t mapping);
 // spheres_scene() through a film response (tf_film): sensor matrix, clamp, output matrix.
 NamedScene film_response_scene();
 
+// Participating media: a hazy sphere of air around the camera and everything else, a denser
+// coloured forward-scattering ball and a glass sphere filled with an absorbing medium, lit by
+// a spherical area light, a point light and a uniform environment (next-event estimation
+// through interface surfaces).
+NamedScene media_scene();
+
 // Layered materials: coated diffuse (rough coating, scattering medium; smooth coating, absorbing
 // layer) and coated conductor (eta/k under a rough coating; reflectance under a smooth one)
 // under an area light and a uniform environment.
