@@ -31,12 +31,22 @@ tf_camera make_camera(const SceneIr& ir, const Mat4& world_from_camera) {
   // pbrt: the field of view spans the shorter image axis.
   const double t = std::tan(ir.camera.fov_degrees * std::numbers::pi / 360.0);
   const double aspect = static_cast<double>(ir.width) / ir.height;
-  c.tan_half_x = f(aspect > 1 ? t * aspect : t);
-  c.tan_half_y = f(aspect > 1 ? t : t / aspect);
+  const double tan_x = aspect > 1 ? t * aspect : t, tan_y = aspect > 1 ? t : t / aspect;
+  c.tan_half_x = f(tan_x);
+  c.tan_half_y = f(tan_y);
   c.lens_radius = ir.camera.lens_radius;
   c.focal_distance = ir.camera.focal_distance;
-  c.width = ir.width;
-  c.height = ir.height;
+  c.width = ir.image_width();
+  c.height = ir.image_height();
+  if (ir.crop) {
+    // Crop raster x' is whole-film x = x' + x0: (2 (x' + x0) / W - 1) tan_x
+    // = (2 x' / w - 1) tan_x w / W + tan_x (2 x0 + w - W) / W; likewise for y.
+    const double W = ir.width, H = ir.height, w = c.width, h = c.height;
+    c.tan_half_x = f(tan_x * w / W);
+    c.tan_half_y = f(tan_y * h / H);
+    c.center_x = f(tan_x * (2 * ir.crop->x0 + w - W) / W);
+    c.center_y = f(tan_y * (H - 2 * ir.crop->y0 - h) / H);
+  }
   return c;
 }
 
@@ -110,7 +120,14 @@ Result<int32_t> Converter::kernel_texture(int ir_index) {
   return index;
 }
 
+// The medium interface of a shape as primitive flags (scene_types.h).
+uint32_t media_flags(const IrShape& s) {
+  return TF_PRIM_MEDIA(s.medium_inside + 1, s.medium_outside + 1) |
+         (s.interface ? TF_PRIM_NO_SURFACE : 0u);
+}
+
 Status Converter::emit_shape(const IrShape& s, const Mat4& m) {
+  if (s.interface && ir_.media.empty()) return Status::ok();  // bounds no medium: invisible
   return s.kind == IrShape::Kind::Sphere ? emit_sphere(s, m) : emit_mesh(s, m);
 }
 
@@ -141,7 +158,8 @@ Status Converter::emit_mesh(const IrShape& s, const Mat4& m) {
     tri.v2 = base + mesh.indices[t + 2];
     tri.material = material;
     tri.light = -1;
-    tri.flags = (has_n ? TF_TRI_HAS_NORMALS : 0u) | (has_uv ? TF_TRI_HAS_UV : 0u);
+    tri.flags =
+        (has_n ? TF_TRI_HAS_NORMALS : 0u) | (has_uv ? TF_TRI_HAS_UV : 0u) | media_flags(s);
     const tf_vertex& a = k_.vertices[tri.v0];
     const tf_vertex& b = k_.vertices[tri.v1];
     const tf_vertex& c = k_.vertices[tri.v2];
@@ -190,7 +208,7 @@ Status Converter::emit_sphere(const IrShape& s, const Mat4& m) {
   sp.light = -1;
   // The outward normal stays outward under mirroring (pbrt flips dpdu x dpdv back);
   // only ReverseOrientation turns it inward.
-  sp.flags = s.reverse_orientation ? TF_PRIM_FLIP_NORMAL : 0u;
+  sp.flags = (s.reverse_orientation ? TF_PRIM_FLIP_NORMAL : 0u) | media_flags(s);
   if (s.area.present) {
     tf_light l{};
     l.type = TF_LIGHT_AREA;
@@ -317,6 +335,14 @@ Result<KernelScene> Converter::run() {
     world_from_camera = *inv;
   }
   k_.camera = make_camera(ir_, world_from_camera);
+  k_.header.camera_medium = static_cast<uint32_t>(ir_.camera_medium + 1);
+  for (const IrMedium& m : ir_.media) {
+    tf_medium km{};
+    km.sigma_a_r = m.sigma_a[0], km.sigma_a_g = m.sigma_a[1], km.sigma_a_b = m.sigma_a[2];
+    km.sigma_s_r = m.sigma_s[0], km.sigma_s_g = m.sigma_s[1], km.sigma_s_b = m.sigma_s[2];
+    km.g = m.g;
+    k_.media.push_back(km);
+  }
   for (const IrMaterial& m : ir_.materials) {
     tf_material km{};
     switch (m.type) {

@@ -17,8 +17,8 @@
 
 namespace tf::scene {
 
-// The material index of pbrt's "interface" material (lenient loading): a shape carrying it is
-// no surface, only the boundary of a medium, so it is left out of the scene.
+// The material index of pbrt's "interface" material: a shape carrying it is no surface, only
+// the boundary of a medium (IrShape::interface).
 inline constexpr int kNoSurfaceMaterial = -1;
 
 struct ElementContext {

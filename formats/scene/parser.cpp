@@ -9,6 +9,7 @@
 
 #include "formats/scene/diagnostics.h"
 #include "formats/scene/elements.h"
+#include "formats/scene/elements_media.h"
 #include "formats/scene/params.h"
 #include "formats/scene/tokenizer.h"
 #include "formats/scene/try.h"
@@ -38,6 +39,7 @@ struct GraphicsState {
   int material = 0;
   std::string material_name;  // with kPendingMaterial
   IrAreaLight area;
+  int medium_inside = -1, medium_outside = -1;  // MediumInterface: indices into ir_.media
 };
 
 enum class BlockKind { Attribute, Transform, Object };
@@ -61,6 +63,8 @@ class Parser {
   // Gives shapes of a NamedMaterial defined after them their material; an error when the name is
   // never defined (as in pbrt-v4).
   Status resolve_pending_materials();
+  // A shape with pbrt's "interface" material: a medium boundary with no surface.
+  void make_interface(IrShape* s);
   SceneIr take() { return std::move(ir_); }
 
  private:
@@ -81,10 +85,16 @@ class Parser {
   void check_motion(const FileLoc& loc, const std::string& d);
   // Film sensor parameters (pbrt-v4 PixelSensor::Create and RGBFilm::Create) into ir_.film.
   Status read_film_sensor(ParamSet& params, const FileLoc& loc);
+  // Film "pixelbounds" and "cropwindow" (pbrt-v4 FilmBaseParameters) into ir_.crop.
+  Status read_film_crop(ParamSet& params, const FileLoc& loc);
   // Appends a light; a second infinite light is merged into the first (their radiance adds):
   // uniform ones always, image ones when they show the same file in the same orientation.
   Status add_light(const IrLight& light);
   Status skip_unknown(const Token& name, Tokenizer& tokens);
+  // MakeNamedMedium "name": adds the medium (or, skipped, names vacuum).
+  Status named_medium(const std::string& name, ParamSet& params, const FileLoc& loc);
+  // A medium name of MediumInterface: its index, -1 for "" (vacuum); unknown names are errors.
+  Result<int> medium_index(const std::string& name, const FileLoc& loc) const;
   // Reports parameters no builder consumed (an error in strict mode).
   Status finish_params(const ParamSet& params, const std::string& directive);
   Status require_world(const FileLoc& loc, const std::string& d, bool world) const;
@@ -108,6 +118,7 @@ class Parser {
   };
   std::vector<PendingShape> pending_shapes_;
   std::map<std::string, int> named_materials_, textures_, float_textures_, objects_;
+  std::map<std::string, int> named_media_;  // index into ir_.media, -1: skipped (vacuum)
   int current_object_ = -1;
   bool in_world_ = false;
   FileLoc end_loc_;
@@ -192,20 +203,16 @@ Status Parser::finish() {
 }
 
 Status Parser::resolve_pending_materials() {
-  // Last first, so that leaving a shape out keeps the indices of those before it valid.
-  for (auto p = pending_shapes_.rbegin(); p != pending_shapes_.rend(); ++p) {
+  for (const PendingShape& p : pending_shapes_) {
     std::vector<IrShape>& list =
-        p->object >= 0 ? ir_.objects[static_cast<size_t>(p->object)].shapes : ir_.shapes;
-    auto it = named_materials_.find(p->material);
+        p.object >= 0 ? ir_.objects[static_cast<size_t>(p.object)].shapes : ir_.shapes;
+    IrShape& s = list[p.index];
+    auto it = named_materials_.find(p.material);
     if (it == named_materials_.end()) {
-      return error_at(list[p->index].loc, "Shape",
-                      "no named material \"" + p->material + "\" is defined");
+      return error_at(s.loc, "Shape", "no named material \"" + p.material + "\" is defined");
     }
-    if (it->second == kNoSurfaceMaterial) {  // a medium boundary only: left out
-      list.erase(list.begin() + static_cast<std::ptrdiff_t>(p->index));
-    } else {
-      list[p->index].material = it->second;
-    }
+    s.material = it->second;
+    if (it->second == kNoSurfaceMaterial) make_interface(&s);
   }
   return Status::ok();
 }
@@ -377,10 +384,7 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
   }
   TF_TRY(type, expect_string(tokens, d, "a type"));
   TF_TRY(params, ParamSet::parse(tokens, d));
-  if (d == "MakeNamedMedium") {
-    params.mark_all_used();
-    return diag_.unsupported(loc, d, "participating media", "medium \"" + type + "\" ignored");
-  }
+  if (d == "MakeNamedMedium") return named_medium(type, params, loc);
   if (d == "ColorSpace") {
     if (type != "srgb") return diag_.unsupported(loc, d, "colour space \"" + type + "\"", "srgb");
     return Status::ok();
@@ -422,6 +426,7 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
     }
     ir_.film.exposure_time = close - open;
     ir_.has_camera = true;
+    ir_.camera_medium = gs_.medium_outside;  // pbrt-v4: the camera sits in the outside medium
   } else if (d == "Film") {
     if (type != "rgb" && type != "gbuffer") {
       TF_CHECK(diag_.unsupported(loc, d, "film \"" + type + "\"", "rgb"));
@@ -433,6 +438,7 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
     }
     ir_.width = static_cast<uint32_t>(xres);
     ir_.height = static_cast<uint32_t>(yres);
+    TF_CHECK(read_film_crop(params, loc));
     TF_TRY(filename, params.get_string("filename", ""));
     ir_.film_filename = filename;
     params.mark_used("diagonal");  // only the realistic camera uses the sensor size
@@ -474,6 +480,35 @@ Status Parser::options_directive(const std::string& d, const FileLoc& loc, Token
     if (!ours) params.mark_all_used();
   }
   return finish_params(params, d);
+}
+
+Status Parser::read_film_crop(ParamSet& params, const FileLoc& loc) {
+  TF_TRY(bounds, params.get_ints("pixelbounds"));
+  TF_TRY(window, params.get_floats("cropwindow"));
+  if (bounds.empty() && window.empty()) return Status::ok();
+  const int64_t w = ir_.width, h = ir_.height;
+  int64_t x0 = 0, x1 = w, y0 = 0, y1 = h;
+  if (!window.empty()) {  // pbrt-v4: the crop window wins over pixel bounds
+    if (window.size() != 4) return error_at(loc, "Film", "\"cropwindow\" needs 4 values");
+    if (!bounds.empty()) diag_.warn(loc, "Film", "both pixelbounds and cropwindow: cropwindow used");
+    auto unit = [](double v) { return std::clamp(v, 0.0, 1.0); };
+    auto at = [](int64_t n, double v) { return static_cast<int64_t>(std::ceil(n * v)); };
+    x0 = at(w, unit(std::min(window[0], window[1])));
+    x1 = at(w, unit(std::max(window[0], window[1])));
+    y0 = at(h, unit(std::min(window[2], window[3])));
+    y1 = at(h, unit(std::max(window[2], window[3])));
+  } else {
+    if (bounds.size() != 4) return error_at(loc, "Film", "\"pixelbounds\" needs 4 values");
+    x0 = std::max<int64_t>(bounds[0], 0), x1 = std::min(bounds[1], w);
+    y0 = std::max<int64_t>(bounds[2], 0), y1 = std::min(bounds[3], h);
+    if (x0 != bounds[0] || x1 != bounds[1] || y0 != bounds[2] || y1 != bounds[3]) {
+      diag_.warn(loc, "Film", "pixelbounds extend beyond the image resolution: clamped");
+    }
+  }
+  if (!(x0 < x1 && y0 < y1)) return error_at(loc, "Film", "the crop window holds no pixels");
+  ir_.crop = IrPixelBounds{static_cast<uint32_t>(x0), static_cast<uint32_t>(y0),
+                           static_cast<uint32_t>(x1), static_cast<uint32_t>(y1)};
+  return Status::ok();
 }
 
 Status Parser::read_film_sensor(ParamSet& params, const FileLoc& loc) {
@@ -519,15 +554,15 @@ Status Parser::world_directive(const std::string& d, const FileLoc& loc, Tokeniz
     gs_.material_name = n;
     return Status::ok();
   }
-  if (d == "MediumInterface") {
+  if (d == "MediumInterface") {  // "inside" ["outside"]; one name stands for both (pbrt-v4)
     TF_TRY(inside, expect_string(tokens, d, "a medium name"));
-    std::string outside;
+    std::string outside = inside;
     TF_TRY(next, tokens.peek());
     if (next.kind == Token::Kind::String) outside = tokens.next().value().text;
-    if (!inside.empty() || !outside.empty()) {
-      return diag_.unsupported(loc, d, "participating media",
-                               "media \"" + inside + "\" / \"" + outside + "\" ignored");
-    }
+    TF_TRY(in, medium_index(inside, loc));
+    TF_TRY(out, medium_index(outside, loc));
+    gs_.medium_inside = in;
+    gs_.medium_outside = out;
     return Status::ok();
   }
   if (d == "Material" || d == "MakeNamedMaterial" || d == "LightSource" || d == "AreaLightSource" ||
@@ -563,9 +598,7 @@ Status Parser::world_directive(const std::string& d, const FileLoc& loc, Tokeniz
         if (named_materials_.count(name))
           return error_at(loc, d, "named material \"" + name + "\" defined twice");
       }
-      if (type == "interface" || type == "none" || type.empty()) {
-        TF_CHECK(diag_.unsupported(loc, d, "material \"" + type + "\" (medium boundary)",
-                                   "no surface: shapes with it are left out"));
+      if (type == "interface" || type == "none" || type.empty()) {  // bounds media only
         params.mark_all_used();
         if (d == "Material")
           gs_.material = kNoSurfaceMaterial;
@@ -646,7 +679,7 @@ Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
   IrShape s;
   ElementContext ctx = context();
   TF_TRY(made, make_shape(type, params, loc, ctx, &s));
-  if (!made || gs_.material == kNoSurfaceMaterial) {
+  if (!made) {
     params.mark_all_used();
     return Status::ok();
   }
@@ -669,6 +702,9 @@ Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
   s.material = gs_.material;
   s.reverse_orientation = gs_.reverse_orientation;
   s.area = gs_.area;
+  s.medium_inside = gs_.medium_inside;
+  s.medium_outside = gs_.medium_outside;
+  if (gs_.material == kNoSurfaceMaterial) make_interface(&s);
   if (s.material == kPendingMaterial) {
     const std::vector<IrShape>& list =
         current_object_ >= 0 ? ir_.objects[static_cast<size_t>(current_object_)].shapes
@@ -685,6 +721,15 @@ Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
     ir_.shapes.push_back(std::move(s));
   }
   return finish_params(params, d);
+}
+
+void Parser::make_interface(IrShape* s) {
+  s->interface = true;
+  s->material = 0;
+  if (s->area.present) {  // as pbrt-v4
+    diag_.warn(s->loc, "Shape", "area light ignored: the shape has the \"interface\" material");
+    s->area = IrAreaLight{};
+  }
 }
 
 Result<bool> Parser::shape_visible(ParamSet& params, const FileLoc& loc) {
@@ -716,6 +761,30 @@ void Parser::check_motion(const FileLoc& loc, const std::string& d) {
   diag_.warn(loc, d,
              "moves between TransformTimes (motion blur): rendered at the start time, where "
              "every moving object of the scene is taken");
+}
+
+Status Parser::named_medium(const std::string& name, ParamSet& params, const FileLoc& loc) {
+  const std::string d = "MakeNamedMedium";
+  TF_TRY(type, params.get_string("type", ""));
+  if (type.empty()) return error_at(loc, d, "requires \"string type\"");
+  if (named_media_.count(name)) return error_at(loc, d, "medium \"" + name + "\" defined twice");
+  TF_TRY(m, make_medium(type, params, loc, diag_));
+  named_media_[name] = -1;
+  if (m) {
+    ir_.media.push_back(*m);
+    named_media_[name] = static_cast<int>(ir_.media.size() - 1);
+  }
+  return finish_params(params, d);
+}
+
+Result<int> Parser::medium_index(const std::string& name, const FileLoc& loc) const {
+  if (name.empty()) return -1;
+  auto it = named_media_.find(name);
+  if (it == named_media_.end()) {
+    return error_at(loc, "MediumInterface",
+                    "unknown medium \"" + name + "\" (define it with MakeNamedMedium first)");
+  }
+  return it->second;
 }
 
 Status Parser::skip_unknown(const Token& name, Tokenizer& tokens) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,12 @@ struct IrAreaLight {
   bool two_sided = false;
 };
 
+// A homogeneous participating medium (MakeNamedMedium), "scale" applied to both coefficients.
+struct IrMedium {
+  Rgb sigma_a{1, 1, 1}, sigma_s{1, 1, 1};  // per unit length, the renderer's RGB
+  float g = 0;                              // Henyey-Greenstein asymmetry, (-1, 1)
+};
+
 struct IrShape {
   enum class Kind { Mesh, Sphere };
   Kind kind = Kind::Mesh;
@@ -91,6 +98,9 @@ struct IrShape {
   int material = 0;  // index into SceneIr::materials
   IrAreaLight area;
   bool reverse_orientation = false;
+  // MediumInterface: indices into SceneIr::media (-1: vacuum); inside is opposite the normal.
+  int medium_inside = -1, medium_outside = -1;
+  bool interface = false;  // "interface" material: bounds media only, rays pass through
   FileLoc loc;
 };
 
@@ -118,10 +128,20 @@ struct IrLight {
   FileLoc loc;
 };
 
+// Film pixels rendered and written, [x0, x1) x [y0, y1) of the whole film (pbrt-v4 Film
+// "cropwindow" / "pixelbounds"); camera rays stay those of the whole film.
+struct IrPixelBounds {
+  uint32_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+
 struct SceneIr {
   IrCamera camera;
   bool has_camera = false;
-  uint32_t width = 1280, height = 720;
+  uint32_t width = 1280, height = 720;  // the whole film
+  std::optional<IrPixelBounds> crop;    // empty: the whole film
+  // The size of the image rendered and written: the crop's, or the whole film's.
+  uint32_t image_width() const { return crop ? crop->x1 - crop->x0 : width; }
+  uint32_t image_height() const { return crop ? crop->y1 - crop->y0 : height; }
   uint32_t spp = 16;
   uint32_t max_depth = 5;
   std::string film_filename;
@@ -132,6 +152,8 @@ struct SceneIr {
   std::vector<IrObject> objects;
   std::vector<IrInstance> instances;
   std::vector<IrLight> lights;        // at most one EnvUniform or EnvImage (pbrt sums several)
+  std::vector<IrMedium> media;
+  int camera_medium = -1;  // the outside medium current at Camera (index into media, -1: none)
   std::vector<std::string> warnings;  // "file:line:col: Directive: what was approximated"
 };
 

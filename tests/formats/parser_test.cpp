@@ -263,10 +263,11 @@ TEST(Parser, RenderOnlyDirectivesAreAcceptedWithWarnings) {
     const char* error;
   };
   for (const Case& c :
-       {Case{"MakeNamedMedium \"fog\" \"string type\" \"homogeneous\"\nWorldBegin\n",
-             "t.pbrt:1:1: MakeNamedMedium: unsupported participating media"},
-        Case{"WorldBegin\nMediumInterface \"\" \"fog\"\n",
-             "t.pbrt:2:1: MediumInterface: unsupported participating media"},
+       {Case{"MakeNamedMedium \"fog\" \"string type\" \"nanovdb\"\nWorldBegin\n",
+             "t.pbrt:1:1: MakeNamedMedium: unsupported medium type \"nanovdb\""},
+        Case{"MakeNamedMedium \"glow\" \"string type\" \"homogeneous\" \"rgb Le\" [1 1 1]\n"
+             "WorldBegin\n",
+             "t.pbrt:1:1: MakeNamedMedium: unsupported emissive media"},
         Case{"ColorSpace \"aces2065-1\"\nWorldBegin\n", "t.pbrt:1:1: ColorSpace: unsupported"},
         Case{"WorldBegin\nAttribute \"shape\" \"float radius\" 2\n",
              "t.pbrt:2:1: Attribute: unsupported"},

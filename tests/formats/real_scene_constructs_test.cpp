@@ -91,9 +91,9 @@ TEST(RealSceneConstructs, ForeignShapeParametersAreNamedErrors) {
 }
 
 // Fog scenes enclose everything in a sphere with the "interface" material, which marks a
-// medium's boundary and is no surface. Loaded leniently, such shapes are left out (an opaque
-// stand-in would hide the whole scene); strictly, the material is a named error.
-TEST(RealSceneConstructs, InterfaceMaterialShapesAreLeftOutWhenLenient) {
+// medium's boundary and is no surface. Such shapes are kept as interfaces; in a scene without
+// media they bound nothing and are left out of the kernel scene.
+TEST(RealSceneConstructs, InterfaceMaterialShapesBoundMediaOnly) {
   const std::string body =
       "AttributeBegin\nMaterial \"interface\"\nShape \"sphere\" \"float radius\" 4\n"
       "AttributeEnd\n"
@@ -101,15 +101,17 @@ TEST(RealSceneConstructs, InterfaceMaterialShapesAreLeftOutWhenLenient) {
       "AttributeBegin\nNamedMaterial \"boundary\"\n"
       "Shape \"trianglemesh\" \"point3 P\" [0 0 0 1 0 0 0 1 0]\nAttributeEnd\n"
       "Shape \"sphere\" \"float radius\" 0.5\n";
-  SceneIr ir = parse_world(body, /*lenient=*/true);
-  ASSERT_EQ(ir.shapes.size(), 1u);
-  EXPECT_EQ(ir.shapes[0].kind, IrShape::Kind::Sphere);
-  EXPECT_EQ(ir.shapes[0].radius, 0.5);
-  EXPECT_EQ(ir.shapes[0].material, 0);  // the default material, outside the blocks
-  const std::string strict = parse_error(std::string(test::kHeader) + body);
-  EXPECT_NE(strict.find("t.pbrt:5:1: Material: unsupported material \"interface\""),
-            std::string::npos)
-      << strict;
+  SceneIr ir = parse_world(body);
+  ASSERT_EQ(ir.shapes.size(), 3u);
+  EXPECT_TRUE(ir.shapes[0].interface);
+  EXPECT_TRUE(ir.shapes[1].interface);
+  EXPECT_FALSE(ir.shapes[2].interface);
+  EXPECT_EQ(ir.shapes[2].material, 0);  // the default material, outside the blocks
+  EXPECT_TRUE(ir.warnings.empty());
+  KernelScene k = test::to_kernel(ir);
+  EXPECT_EQ(k.triangles.size(), 0u);
+  ASSERT_EQ(k.spheres.size(), 1u);
+  EXPECT_EQ(k.spheres[0].radius, 0.5f);
   // A mix that picks the boundary has no surface to stand for: an error, not a crash.
   const std::string mixed = parse_error(
       std::string(test::kHeader) + "MakeNamedMaterial \"boundary\" \"string type\" \"interface\"\n"

@@ -1,0 +1,157 @@
+// Participating media in pbrt-v4 scene files: MakeNamedMedium (pbrt-v4's homogeneous medium:
+// defaults, scale, g), MediumInterface (inside/outside, one name for both, scoping by
+// AttributeBegin), the camera's medium (the outside medium current at Camera), the
+// "interface" material, and the errors and lenient approximations for what is not supported.
+#include <gtest/gtest.h>
+
+#include "tests/formats/scene_test_util.h"
+
+namespace tf::scene {
+namespace {
+
+using test::parse;
+using test::parse_error;
+using test::parse_world;
+using test::to_kernel;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(Media, HomogeneousMediumFollowsPbrtDefaultsAndScale) {
+  SceneIr ir = parse_world(
+      "MakeNamedMedium \"plain\" \"string type\" \"homogeneous\"\n"
+      "MakeNamedMedium \"smoke\" \"string type\" \"homogeneous\" \"rgb sigma_a\" [0.1 0.2 0.3]\n"
+      "  \"rgb sigma_s\" [1 2 3] \"float scale\" 2 \"float g\" -0.4\n"
+      "MakeNamedMedium \"grey\" \"string type\" \"homogeneous\" \"float sigma_s\" 0.5\n"
+      "  \"rgb Le\" [0 0 0] \"float Lescale\" 3\n");
+  ASSERT_EQ(ir.media.size(), 3u);
+  EXPECT_EQ(ir.media[0].sigma_a, (Rgb{1, 1, 1}));  // pbrt-v4: both default to 1, g to 0
+  EXPECT_EQ(ir.media[0].sigma_s, (Rgb{1, 1, 1}));
+  EXPECT_EQ(ir.media[0].g, 0.0f);
+  EXPECT_FLOAT_EQ(ir.media[1].sigma_a[2], 0.6f);
+  EXPECT_FLOAT_EQ(ir.media[1].sigma_s[1], 4.0f);
+  EXPECT_FLOAT_EQ(ir.media[1].g, -0.4f);
+  EXPECT_EQ(ir.media[2].sigma_s, (Rgb{0.5f, 0.5f, 0.5f}));
+  EXPECT_TRUE(ir.warnings.empty());  // black emission is no emission
+}
+
+TEST(Media, MediumInterfaceAppliesToLaterShapesWithinItsBlock) {
+  SceneIr ir = parse_world(
+      "MakeNamedMedium \"fog\" \"string type\" \"homogeneous\"\n"
+      "MakeNamedMedium \"ink\" \"string type\" \"homogeneous\" \"float g\" 0.7\n"
+      "AttributeBegin\n"
+      "MediumInterface \"fog\" \"\"\nMaterial \"interface\"\nShape \"sphere\" \"float radius\" 5\n"
+      "MediumInterface \"ink\"\nShape \"sphere\"\n"
+      "AttributeEnd\n"
+      "Shape \"sphere\" \"float radius\" 0.5\n");
+  ASSERT_EQ(ir.shapes.size(), 3u);
+  EXPECT_EQ(ir.shapes[0].medium_inside, 0);
+  EXPECT_EQ(ir.shapes[0].medium_outside, -1);
+  EXPECT_TRUE(ir.shapes[0].interface);
+  EXPECT_EQ(ir.shapes[1].medium_inside, 1);  // one name: inside and outside
+  EXPECT_EQ(ir.shapes[1].medium_outside, 1);
+  EXPECT_EQ(ir.shapes[2].medium_inside, -1);  // AttributeEnd restored vacuum
+  EXPECT_FALSE(ir.shapes[2].interface);
+
+  KernelScene k = to_kernel(ir);
+  ASSERT_EQ(k.media.size(), 2u);
+  EXPECT_FLOAT_EQ(k.media[1].g, 0.7f);
+  ASSERT_EQ(k.spheres.size(), 3u);
+  EXPECT_EQ(k.spheres[0].flags, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(1u, 0u));
+  EXPECT_EQ(k.spheres[1].flags, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(2u, 2u));  // same material
+  EXPECT_EQ(k.spheres[2].flags, 0u);
+  EXPECT_EQ(k.header.camera_medium, 0u);
+  EXPECT_TRUE(finalize_kernel_scene(&k).is_ok());
+  EXPECT_EQ(k.header.medium_count, 2u);
+}
+
+TEST(Media, CameraSitsInTheOutsideMediumCurrentAtCamera) {
+  Result<SceneIr> ir = parse(
+      "MakeNamedMedium \"air\" \"string type\" \"homogeneous\" \"float scale\" 0.01\n"
+      "MediumInterface \"\" \"air\"\nLookAt 0 0 -5  0 0 0  0 1 0\nCamera \"perspective\"\n"
+      "WorldBegin\nShape \"sphere\"\n");
+  ASSERT_TRUE(ir.is_ok()) << ir.message();
+  EXPECT_EQ(ir->camera_medium, 0);
+  EXPECT_EQ(to_kernel(ir.value()).header.camera_medium, 1u);
+  Result<SceneIr> vacuum = parse(std::string(test::kHeader) + "Shape \"sphere\"\n");
+  ASSERT_TRUE(vacuum.is_ok()) << vacuum.message();
+  EXPECT_EQ(vacuum->camera_medium, -1);
+}
+
+TEST(Media, InterfaceShapesLoseTheirAreaLight) {
+  SceneIr ir = parse_world(
+      "MakeNamedMedium \"fog\" \"string type\" \"homogeneous\"\n"
+      "AreaLightSource \"diffuse\"\nMaterial \"interface\"\nMediumInterface \"fog\" \"\"\n"
+      "Shape \"sphere\"\n");
+  ASSERT_EQ(ir.shapes.size(), 1u);
+  EXPECT_FALSE(ir.shapes[0].area.present);
+  ASSERT_EQ(ir.warnings.size(), 1u);
+  EXPECT_TRUE(contains(ir.warnings[0], "area light ignored")) << ir.warnings[0];
+}
+
+TEST(Media, BadParametersAndUnknownNamesAreErrors) {
+  const std::string define = "MakeNamedMedium \"m\" \"string type\" \"homogeneous\" ";
+  struct Case {
+    std::string body, error;
+  };
+  for (const Case& c : {
+           Case{define + "\"float g\" 1\n",
+                "t.pbrt:4:1: MakeNamedMedium: \"g\" must be in (-1, 1)"},
+           Case{define + "\"rgb sigma_a\" [1 -1 1]\n", "\"sigma_a\" must be >= 0"},
+           Case{define + "\"float scale\" -2\n", "\"scale\" and \"density\" must be >= 0"},
+           Case{"MakeNamedMedium \"m\" \"float g\" 0.5\n", "requires \"string type\""},
+           Case{define + "\n" + define + "\n", "medium \"m\" defined twice"},
+           Case{"MediumInterface \"nowhere\" \"\"\n",
+                "t.pbrt:4:1: MediumInterface: unknown medium \"nowhere\""},
+           Case{define + "\"float g\" \"x\"\n", "parameter \"float g\": expected numbers"},
+       }) {
+    for (bool lenient : {false, true}) {
+      const std::string message = parse_error(std::string(test::kHeader) + c.body, lenient);
+      EXPECT_TRUE(contains(message, c.error)) << message;
+    }
+  }
+}
+
+TEST(Media, UnsupportedMediaAreErrorsStrictlyAndApproximatedLeniently) {
+  const std::string grid =
+      "MakeNamedMedium \"smoke\" \"string type\" \"uniformgrid\" \"float density\" [0 1 2 5]\n"
+      "  \"integer nx\" 2 \"integer ny\" 2 \"integer nz\" 1 \"rgb sigma_s\" [1 2 3]\n"
+      "  \"point3 p0\" [0 0 0] \"point3 p1\" [1 1 1]\n";
+  EXPECT_TRUE(contains(parse_error(std::string(test::kHeader) + grid),
+                       "t.pbrt:4:1: MakeNamedMedium: unsupported medium type \"uniformgrid\" "
+                       "(supported: homogeneous)"));
+  SceneIr ir = parse_world(grid, /*lenient=*/true);
+  ASSERT_EQ(ir.media.size(), 1u);  // the mean density 2 times the coefficients
+  EXPECT_EQ(ir.media[0].sigma_a, (Rgb{2, 2, 2}));
+  EXPECT_EQ(ir.media[0].sigma_s, (Rgb{2, 4, 6}));
+  ASSERT_EQ(ir.warnings.size(), 1u);
+  EXPECT_TRUE(contains(ir.warnings[0], "homogeneous medium of the grid's mean density"))
+      << ir.warnings[0];
+
+  SceneIr cloud = parse_world(
+      "MakeNamedMedium \"c\" \"string type\" \"cloud\" \"float density\" 3 \"float g\" 0.2\n"
+      "  \"float wispiness\" 2\n",
+      /*lenient=*/true);
+  ASSERT_EQ(cloud.media.size(), 1u);
+  EXPECT_EQ(cloud.media[0].sigma_s, (Rgb{3, 3, 3}));
+  EXPECT_FLOAT_EQ(cloud.media[0].g, 0.2f);
+
+  const std::string unknown = "MakeNamedMedium \"w\" \"string type\" \"water\"\n";
+  EXPECT_TRUE(contains(parse_error(std::string(test::kHeader) + unknown),
+                       "unsupported medium type \"water\""));
+  SceneIr skipped = parse_world(unknown + "MediumInterface \"w\" \"\"\nShape \"sphere\"\n",
+                                /*lenient=*/true);
+  EXPECT_TRUE(skipped.media.empty());
+  ASSERT_EQ(skipped.shapes.size(), 1u);
+  EXPECT_EQ(skipped.shapes[0].medium_inside, -1);  // a skipped medium is vacuum
+
+  const std::string preset =
+      "MakeNamedMedium \"p\" \"string type\" \"homogeneous\" \"string preset\" \"Skin1\"\n";
+  EXPECT_TRUE(contains(parse_error(std::string(test::kHeader) + preset),
+                       "unsupported \"preset\" \"Skin1\""));
+  EXPECT_EQ(parse_world(preset, /*lenient=*/true).media.size(), 1u);
+}
+
+}  // namespace
+}  // namespace tf::scene
