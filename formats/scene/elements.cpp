@@ -282,24 +282,30 @@ Status read_roughness(ParamSet& params, const FileLoc& loc, ElementContext& ctx,
 
 // An optical constant (a real or imaginary IOR): rgb or float as given, a named spectrum from
 // the table, or a spectrum (pairs, or a file of pairs as pbrt-v4 reads it) reduced by
-// optical_constant_rgb. Empty when absent.
+// optical_constant_rgb. Empty when absent. Errors point at the parameter.
 Result<std::optional<Rgb>> read_optical_constant(ParamSet& params, const std::string& name,
-                                                 const FileLoc& loc, ElementContext& ctx) {
+                                                 ElementContext& ctx) {
   const Param* p = params.get(name);
   if (!p || p->type != "spectrum") return params.get_rgb(name);
   params.mark_used(name);
   if (p->strings.empty()) return std::optional<Rgb>(optical_constant_rgb(p->numbers));
-  if (std::optional<Rgb> named = named_spectrum_rgb(p->strings[0])) return named;
-  Result<std::vector<double>> pairs =
-      read_spectrum_file(resolve_scene_path(ctx.base_dir, p->strings[0]));
-  if (!pairs) return error_at(loc, "Material", "'" + name + "': " + pairs.message());
+  const std::string& given = p->strings[0];
+  if (std::optional<Rgb> named = named_spectrum_rgb(given)) return named;
+  const std::filesystem::path file = resolve_scene_path(ctx.base_dir, given);
+  if (!std::filesystem::exists(file)) {
+    return error_at(p->loc, p->directive,
+                    "parameter '" + name + "': unknown named spectrum \"" + given +
+                        "\" and no spectrum file " + file.string());
+  }
+  Result<std::vector<double>> pairs = read_spectrum_file(file);
+  if (!pairs) return error_at(p->loc, p->directive, "parameter '" + name + "': " + pairs.message());
   return std::optional<Rgb>(optical_constant_rgb(pairs.value()));
 }
 
 // A dielectric's IOR `name` as a float, a spectrum or a named glass; one value (default 1.5).
 Result<float> read_scalar_eta(ParamSet& params, const std::string& name, const FileLoc& loc,
                               ElementContext& ctx) {
-  TF_TRY(eta, read_optical_constant(params, name, loc, ctx));
+  TF_TRY(eta, read_optical_constant(params, name, ctx));
   if (!eta) return 1.5f;
   const Rgb e = *eta;
   if (e[0] != e[1] || e[1] != e[2]) {
@@ -325,8 +331,8 @@ Status read_conductor(ParamSet& params, const std::string& directive, const File
     }
     m->use_reflectance = true;
   }
-  TF_TRY(eta, read_optical_constant(params, prefix + "eta", loc, ctx));
-  TF_TRY(k, read_optical_constant(params, prefix + "k", loc, ctx));
+  TF_TRY(eta, read_optical_constant(params, prefix + "eta", ctx));
+  TF_TRY(k, read_optical_constant(params, prefix + "k", ctx));
   if (refl && (eta || k)) {
     return error_at(loc, directive,
                     "conductor takes either \"reflectance\" or \"" + prefix + "eta\"/\"" +
