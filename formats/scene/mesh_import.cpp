@@ -12,12 +12,19 @@
 #include <limits>
 #include <numbers>
 
+#include "formats/scene/mesh_materials.h"
+
 namespace tf::scene {
 
-bool is_mesh_file_extension(const std::filesystem::path& file) {
+std::string lowercase_extension(const std::filesystem::path& file) {
   std::string ext = file.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+bool is_mesh_file_extension(const std::filesystem::path& file) {
+  const std::string ext = lowercase_extension(file);
   return ext == ".obj" || ext == ".gltf" || ext == ".glb" || ext == ".ply" || ext == ".fbx" ||
          ext == ".dae" || ext == ".stl" || ext == ".3ds";
 }
@@ -53,12 +60,13 @@ Result<SceneIr> import_mesh_file(const std::filesystem::path& file) {
     if (!scene || !scene->mRootNode) return fail(importer.GetErrorString());
     SceneIr ir;
     ir.materials.push_back(IrMaterial{});
+    const std::vector<float> strengths = gltf_emissive_strengths(file);
+    std::vector<MeshMaterial> materials;
     for (unsigned i = 0; i < scene->mNumMaterials; ++i) {
-      IrMaterial m;
-      aiColor3D diffuse(0.5f, 0.5f, 0.5f);
-      scene->mMaterials[i]->Get(AI_MATKEY_COLOR_DIFFUSE, diffuse);
-      m.reflectance = {diffuse.r, diffuse.g, diffuse.b};
-      ir.materials.push_back(m);
+      const float strength = i < strengths.size() ? strengths[i] : 1.f;
+      materials.push_back(convert_mesh_material(*scene->mMaterials[i], i, strength, file,
+                                                &ir.textures, &ir.warnings));
+      ir.materials.push_back(materials.back().material);
     }
     const double inf = std::numeric_limits<double>::infinity();
     Vec3d lo{inf, inf, inf}, hi{-inf, -inf, -inf};
@@ -67,8 +75,12 @@ Result<SceneIr> import_mesh_file(const std::filesystem::path& file) {
       if (!(am->mPrimitiveTypes & aiPrimitiveType_TRIANGLE)) continue;
       IrShape s;
       s.loc = {file.string(), 0, 0};
-      s.material = static_cast<int>(am->mMaterialIndex) + 1;
-      if (s.material >= static_cast<int>(ir.materials.size())) s.material = 0;
+      if (am->mMaterialIndex < materials.size()) {
+        const MeshMaterial& material = materials[am->mMaterialIndex];
+        if (material.cut_out) continue;
+        s.material = static_cast<int>(am->mMaterialIndex) + 1;
+        s.area = material.emission;
+      }
       for (unsigned v = 0; v < am->mNumVertices; ++v) {
         const Vec3d p{am->mVertices[v].x, am->mVertices[v].y, am->mVertices[v].z};
         s.mesh.positions.push_back(p);

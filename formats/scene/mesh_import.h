@@ -3,16 +3,20 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include "formats/scene/scene_ir.h"
 #include "kernels/status.h"
 
 namespace tf::scene {
 
+// The file's extension in lower case, with its dot (".gltf"); empty when it has none.
+std::string lowercase_extension(const std::filesystem::path& file);
+
 // True for the extensions load_scene_file() hands to import_mesh_file().
 bool is_mesh_file_extension(const std::filesystem::path& file);
 
-// Errors name the file and Assimp's reason. Materials take each mesh's diffuse colour.
+// Errors name the file and Assimp's reason. Materials: formats/scene/mesh_materials.h.
 Result<SceneIr> import_mesh_file(const std::filesystem::path& file);
 
 // Places ir.camera so that the sphere around [lo, hi] fills the view (fov 45 degrees on the

@@ -1,6 +1,5 @@
 // scan_scene_references(): the files a scene refers to, from its tokens alone (pbrt-v4), or
 // from the few fields that name other files (glTF buffers and images, OBJ material libraries).
-#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -74,8 +73,7 @@ Result<std::vector<SceneReference>> obj_references(const fs::path& file) {
 
 Result<std::vector<SceneReference>> scan_scene_references(const fs::path& file) {
   if (is_mesh_file_extension(file)) {
-    std::string ext = file.extension().string();
-    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string ext = lowercase_extension(file);
     if (ext == ".gltf") return gltf_references(file);
     if (ext == ".obj") return obj_references(file);
     return std::vector<SceneReference>{};  // .glb, .ply, ...: one self-contained file

@@ -60,7 +60,7 @@ TEST(GltfImport, EmbeddedBufferWithNodeTransforms) {
       Triangle{{{10, 0, 0}, {10, 1, 0}, {11, 0, 0}}},
   };
   EXPECT_EQ(sorted_triangles(k), expected);
-  // The glTF base colour becomes the diffuse reflectance of both triangles.
+  // The glTF base colour becomes the base of both triangles' material (a non-metal: coated diffuse).
   for (const tf_triangle& t : k.triangles) {
     const tf_material& m = k.materials[t.material];
     EXPECT_FLOAT_EQ(m.r, 0.8f);
