@@ -64,8 +64,8 @@ Result<LoadedScene> load_scene_file(const std::filesystem::path& file,
   out.kernel = std::move(kernel.value());
   Status finalized = finalize_kernel_scene(&out.kernel);
   if (!finalized) return Error{file.string() + ": " + finalized.message()};
-  out.width = ir->width;
-  out.height = ir->height;
+  out.width = ir->image_width();
+  out.height = ir->image_height();
   out.spp = ir->spp;
   out.film_filename = ir->film_filename;
   return out;

@@ -55,7 +55,8 @@ struct SceneLoadOptions {
 
 struct LoadedScene {
   KernelScene kernel;                 // finalized (finalize_kernel_scene called)
-  uint32_t width = 0, height = 0;     // Film xresolution/yresolution (pbrt defaults 1280x720)
+  uint32_t width = 0, height = 0;     // Film xresolution/yresolution (pbrt defaults 1280x720),
+                                      // or its crop window's size
   uint32_t spp = 0;                   // Sampler pixelsamples (pbrt default 16)
   std::string film_filename;          // Film "filename" if given
   std::vector<std::string> warnings;  // one per approximated construct, with file:line:col

@@ -16,8 +16,8 @@ TF_FN tf_ray tf_camera_ray(const tf_camera* cam, float x, float y, float lens_u0
   tf_vec3 right = v3(cam->right_x, cam->right_y, cam->right_z);
   tf_vec3 up = v3(cam->up_x, cam->up_y, cam->up_z);
   tf_vec3 fwd = v3(cam->fwd_x, cam->fwd_y, cam->fwd_z);
-  float sx = (2.0f * x / (float)cam->width - 1.0f) * cam->tan_half_x;
-  float sy = (1.0f - 2.0f * y / (float)cam->height) * cam->tan_half_y;
+  float sx = (2.0f * x / (float)cam->width - 1.0f) * cam->tan_half_x + cam->center_x;
+  float sy = (1.0f - 2.0f * y / (float)cam->height) * cam->tan_half_y + cam->center_y;
   /* Unnormalized direction whose component along forward is exactly 1. */
   tf_vec3 dir = v3_add(fwd, v3_add(v3_scale(right, sx), v3_scale(up, sy)));
   tf_ray ray;

@@ -13,7 +13,10 @@
 /* Perspective camera with optional thin lens. right/up/forward are unit world vectors:
  * raster x grows along `right`, raster y grows along -`up` (row 0 is the top of the image).
  * A raster position (x, y) in [0,width]x[0,height] maps to the direction
- * forward + right * ((2x/width - 1) * tan_half_x) + up * ((1 - 2y/height) * tan_half_y). */
+ * forward + right * ((2x/width - 1) * tan_half_x + center_x)
+ *         + up * ((1 - 2y/height) * tan_half_y + center_y).
+ * center_x/y are 0 for a whole film; for a crop window (pbrt "cropwindow"/"pixelbounds") the
+ * film is the cropped region and they shift its centre to where it lies in the whole film. */
 typedef struct tf_camera {
   float pos_x, pos_y, pos_z;
   float right_x, right_y, right_z;
@@ -23,7 +26,7 @@ typedef struct tf_camera {
   float lens_radius;     /* 0: pinhole */
   float focal_distance;  /* distance along forward to the plane in focus */
   tf_u32 width, height;
-  tf_u32 pad0, pad1;
+  float center_x, center_y;
 } tf_camera;
 
 typedef struct tf_vertex {
