@@ -77,11 +77,12 @@ struct NamedRgb {
   Rgb value;
 };
 
-// Conductor optical constants as one value per linear sRGB channel (optical_constant_rgb): the average of the
+// Conductor optical constants as one value per linear sRGB channel: the average of the
 // measured n and k (the tables behind pbrt-v4's metal-* spectra: Palik's handbook data) over
 // 380-780 nm, weighted by that channel's colour-matching function (the XYZ -> sRGB row applied
-// to the CIE fit above, negative lobes clipped to zero). CuZn (brass) uses the widely published
-// RGB values of the same kind. MgO and TiO2 are dielectrics: k is zero in the visible range.
+// to the CIE fit above, negative lobes clipped to zero), as optical_constant_rgb computes it.
+// CuZn (brass) uses the widely published RGB values of the same kind. MgO and TiO2 are
+// dielectrics: k is zero in the visible range. These are all of pbrt-v4's named metals.
 constexpr NamedRgb kMetals[] = {
     {"metal-Ag-eta", {0.129f, 0.126f, 0.149f}},   {"metal-Ag-k", {3.736f, 3.261f, 2.485f}},
     {"metal-Al-eta", {1.219f, 0.927f, 0.625f}},   {"metal-Al-k", {7.262f, 6.570f, 5.493f}},
