@@ -2,20 +2,28 @@
 // the kernel scene that every backend renders.
 //
 // Supported pbrt-v4 subset:
-//   options   Camera "perspective" (fov on the shorter axis, lensradius, focaldistance),
-//             Film "rgb"|"gbuffer" (xresolution, yresolution, filename; a G-buffer's
+//   options   Camera "perspective" (fov on the shorter axis, lensradius, focaldistance,
+//             shutteropen/shutterclose as the film's exposure time),
+//             Film "rgb"|"gbuffer" (xresolution, yresolution, filename, cropwindow,
+//             pixelbounds; the cie1931 sensor: iso, whitebalance, maxcomponentvalue, and the
+//             "scale" of earlier pbrt-v4 versions (formats/scene/film_sensor.h); a G-buffer's
 //             coordinatesystem is accepted: only colour is written), Sampler (any name;
-//             pixelsamples), Integrator "path"|"volpath" (maxdepth), WorldBegin.
+//             pixelsamples), Integrator "path"|"volpath" (maxdepth, regularize with a warning);
+//             bdpt sppm mlt lightpath simplepath simplevolpath randomwalk -> the path tracer
+//             with one warning, strict or not; WorldBegin.
 //   state     Identity Translate Scale Rotate LookAt Transform ConcatTransform CoordinateSystem
 //             CoordSysTransform ReverseOrientation AttributeBegin/End TransformBegin/End
-//             ObjectBegin/End ObjectInstance (instances are expanded) Include Import.
+//             ObjectBegin/End ObjectInstance (instances are expanded) Include Import;
+//             ActiveTransform and TransformTimes (built at the start time: no motion blur,
+//             one warning when something moves). NamedMaterial may precede its definition.
 //   materials diffuse conductor (eta/k or reflectance, roughness) dielectric thindielectric
 //             coateddiffuse coatedconductor (layered: every documented parameter but
 //             displacement); eta/k as rgb, named spectra, pairs or spectrum files; mix -> its
 //             dominant material (with a warning); MakeNamedMaterial NamedMaterial.
 //   textures  imagemap checkerboard (2D) scale constant, "spectrum" and "float".
 //   shapes    trianglemesh plymesh (.ply or gzipped .ply.gz) sphere (uniform scale only) disk
-//             (tessellated) bilinearmesh (two triangles per patch).
+//             cylinder (both tessellated) bilinearmesh (two triangles per patch); "alpha" 0
+//             (left out) or 1 (textured or partial alpha: leniently opaque).
 //   lights    point spot (coneangle, conedeltaangle) distant infinite (L or an equal-area
 //             square / 2:1 equirect image; several uniform ones add up, and so do repeats of
 //             the same image in the same orientation; two different images are an error),
@@ -25,7 +33,7 @@
 //             named metal-*/glass-*) string bool texture; pbrt-v3 aliases
 //             point/vector/normal/color.
 // Always accepted with a warning (no effect on our output): PixelFilter, Option, WorldEnd,
-// TransformTimes; Accelerator and ColorSpace "srgb" silently. Everything else (media, other
+// a parameter repeated in one directive (the last is used, as in pbrt-v4); Accelerator and ColorSpace "srgb" silently. Everything else (media, other
 // shapes/materials/lights, unknown parameters) is an error unless loading leniently.
 //
 // Thread safety: load_scene_file() is thread-safe (each call owns all of its state).
