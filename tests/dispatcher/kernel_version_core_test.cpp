@@ -240,7 +240,7 @@ TEST_P(KernelVersionStoreTest, Migration14PinsFramesOfASchema13StoreToNothingYet
   }
   std::unique_ptr<Store> latest = location.open();
   ASSERT_NE(latest, nullptr);
-  EXPECT_GE(latest->schema_version().value(), 14);
+  EXPECT_EQ(latest->schema_version().value(), Store::latest_schema_version());
   Result<StoreSnapshot> snap = latest->load();
   ASSERT_TRUE(snap.is_ok()) << snap.message();
   ASSERT_EQ(snap->frames.size(), 1u);
