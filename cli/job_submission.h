@@ -18,6 +18,7 @@
 
 namespace tf {
 
+// The quality options as typed (JobRequest::quality); 0 and empty: not given.
 struct QualityFlags {
   double noise_target = 0;
   uint32_t min_spp = 0, max_spp = 0;
