@@ -1,7 +1,8 @@
 // Ray tracing throughput. Closest-hit traversal of tilefarm's BVH (the device code, run on
 // one host thread) next to Embree 3's rtcIntersect1 on the same triangles and rays in the
 // same run, and full path tracing per available backend (rays of every kind per second), with
-// the scene's diffuse material and with it coated (pbrt-v4's layered "coateddiffuse").
+// the scene's diffuse material, with it coated (pbrt-v4's layered "coateddiffuse") and in a
+// homogeneous scattering medium (volumetric path tracing).
 //
 // Counters: Mrays/s (rate), and for the traversal comparison tilefarm/embree (throughput
 // ratio), hit_agreement (share of rays whose nearest hit is the same triangle in both) and
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "benchmarks/kernels/bench_scene.h"
 #include "benchmarks/support/run_registered.h"
@@ -172,15 +174,38 @@ void coat_materials(KernelScene* scene) {
   }
 }
 
+// The benchmark scene in haze: a homogeneous scattering medium (optical depth about 1 from
+// the camera to the mesh, blue scattered most, forward-scattering g = 0.3) filling an
+// "interface" sphere of radius 6 around the camera and the mesh, so that paths scatter in the
+// medium, do next-event estimation with shadow rays through the boundary, and cross it.
+Status add_haze(KernelScene* scene) {
+  tf_medium haze{};
+  haze.sigma_a_r = haze.sigma_a_g = haze.sigma_a_b = 0.05f;
+  haze.sigma_s_r = 0.2f, haze.sigma_s_g = 0.25f, haze.sigma_s_b = 0.35f;
+  haze.g = 0.3f;
+  scene->media.push_back(haze);
+  tf_sphere boundary{};
+  boundary.radius = 6.0f;
+  boundary.material = 0;
+  boundary.light = -1;
+  boundary.flags = TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(1u, 0u);
+  scene->spheres.push_back(boundary);
+  scene->header.camera_medium = 1u;
+  return finalize_kernel_scene(scene);  // the BVH again, with the boundary
+}
+
+enum class Variant { kDiffuse, kCoated, kHaze };
+
 // Full path tracing of the benchmark scene (1M-triangle mesh, area light, environment) on one
-// backend, with its diffuse material or coated (coat_materials): all rays (camera, bounce,
-// shadow) per second.
-void path_trace(benchmark::State& state, Backend* backend, bool coated) {
+// backend, with its diffuse material, coated (coat_materials) or in haze (add_haze): all rays
+// (camera, bounce, shadow) per second.
+void path_trace(benchmark::State& state, Backend* backend, Variant variant) {
   const TraversalFixture& f = TraversalFixture::get();
   KernelScene scene = f.scene;
   scene.camera = bumpy_sphere_scene(4, 128, 96).camera;  // a larger film than the fixture's
-  if (coated) coat_materials(&scene);
-  Status st = backend->load_scene(scene);
+  if (variant == Variant::kCoated) coat_materials(&scene);
+  Status st = variant == Variant::kHaze ? add_haze(&scene) : Status::ok();
+  if (st) st = backend->load_scene(scene);
   if (!st) {
     state.SkipWithError(st.message().c_str());
     return;
@@ -223,10 +248,13 @@ int main(int argc, char** argv) {
   for (auto& b : backends) {
     tf::Backend* raw = b.get();
     const std::string device = raw->device().backend + "/" + std::to_string(raw->device().index);
-    for (bool coated : {false, true}) {
-      std::string name = (coated ? "BM_PathTraceCoated/" : "BM_PathTrace/") + device;
+    using tf::bench::Variant;
+    for (auto [variant, prefix] : {std::pair{Variant::kDiffuse, "BM_PathTrace/"},
+                                   std::pair{Variant::kCoated, "BM_PathTraceCoated/"},
+                                   std::pair{Variant::kHaze, "BM_PathTraceMedium/"}}) {
+      std::string name = prefix + device;
       benchmark::RegisterBenchmark(name.c_str(),
-                                   [raw, coated](benchmark::State& s) { tf::bench::path_trace(s, raw, coated); })
+                                   [raw, variant](benchmark::State& s) { tf::bench::path_trace(s, raw, variant); })
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
     }
