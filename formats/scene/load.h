@@ -29,11 +29,17 @@
 //             the same image in the same orientation; two different images are an error),
 //             "scale", "power" (point, spot), "illuminance" (distant, uniform infinite);
 //             AreaLightSource "diffuse" (L, scale, twosided): one light per emissive primitive.
+//   media     MakeNamedMedium "homogeneous" (sigma_a, sigma_s, scale, g; Le only black),
+//             MediumInterface (one or two names; the camera's medium is the outside one
+//             current at Camera), Material "interface" (a medium boundary that rays pass).
+//             Grid media (uniformgrid rgbgrid cloud nanovdb) -> leniently a homogeneous
+//             medium of their mean density (formats/scene/elements_media.h).
 //   values    integer float point2 point3 vector3 normal3 rgb blackbody spectrum (pairs,
 //             named metal-*/glass-*) string bool texture; pbrt-v3 aliases
 //             point/vector/normal/color.
 // Always accepted with a warning (no effect on our output): PixelFilter, Option, WorldEnd,
-// a parameter repeated in one directive (the last is used, as in pbrt-v4); Accelerator and ColorSpace "srgb" silently. Everything else (media, other
+// a parameter repeated in one directive (the last is used, as in pbrt-v4); Accelerator and
+// ColorSpace "srgb" silently. Everything else (emissive or grid media, other
 // shapes/materials/lights, unknown parameters) is an error unless loading leniently.
 //
 // Thread safety: load_scene_file() is thread-safe (each call owns all of its state).
