@@ -320,6 +320,9 @@ NamedScene film_response_scene() {
                            0.0416f, 0.0645f,  -0.2375f, 1.2273f};
   std::copy(sensor, sensor + 9, f.sensor_from_radiance);
   std::copy(output, output + 9, f.output_from_sensor);
+  // A crop window's shifted raster mapping (tf_camera center_x/y).
+  n.scene.camera.center_x = 0.05f;
+  n.scene.camera.center_y = -0.03f;
   return n;
 }
 

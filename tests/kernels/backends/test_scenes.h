@@ -29,7 +29,8 @@ NamedScene triangles_scene();
 // sphere, a glass sphere and a textured floor.
 NamedScene environment_scene(uint32_t mapping);
 
-// spheres_scene() through a film response (tf_film): sensor matrix, clamp, output matrix.
+// spheres_scene() through a film response (tf_film: sensor matrix, clamp, output matrix) and
+// a cropped camera (center_x/y).
 NamedScene film_response_scene();
 
 // Participating media: a hazy sphere of air around the camera and everything else, a denser
