@@ -6,6 +6,7 @@
 
 #include "formats/scene/mesh_import.h"
 #include "formats/scene/parser.h"
+#include "formats/scene/spectra.h"
 #include "formats/scene/tokenizer.h"
 #include "formats/scene/try.h"
 
@@ -80,17 +81,21 @@ Result<std::vector<SceneReference>> scan_scene_references(const fs::path& file) 
   }
   TF_TRY(tokens, Tokenizer::open(file));
   std::vector<SceneReference> refs;
-  enum class Pending { None, Scene, Asset } pending = Pending::None;
+  // Spectrum: a "spectrum" parameter's string names a spectrum file unless it is a named one.
+  enum class Pending { None, Scene, Asset, Spectrum } pending = Pending::None;
   std::string directive;  // Film "filename" names an output, not a reference
   for (;;) {
     TF_TRY(t, tokens.next());
     if (t.kind == Token::Kind::End) return refs;
     if (t.kind == Token::Kind::String && pending != Pending::None) {
-      refs.push_back({t.text, pending == Pending::Scene, t.loc});
+      if (pending != Pending::Spectrum || !named_spectrum_rgb(t.text)) {
+        refs.push_back({t.text, pending == Pending::Scene, t.loc});
+      }
       pending = Pending::None;
       continue;
     }
-    if (t.kind == Token::Kind::LBracket && pending == Pending::Asset) continue;
+    const bool names_file = pending == Pending::Asset || pending == Pending::Spectrum;
+    if (t.kind == Token::Kind::LBracket && names_file) continue;
     pending = Pending::None;
     if (t.kind == Token::Kind::Identifier && t.text != "true" && t.text != "false") {
       directive = t.text;
@@ -100,6 +105,7 @@ Result<std::vector<SceneReference>> scan_scene_references(const fs::path& file) 
       std::string type, name, extra;
       words >> type >> name >> extra;
       if (type == "string" && name == "filename" && extra.empty()) pending = Pending::Asset;
+      if (type == "spectrum" && !name.empty() && extra.empty()) pending = Pending::Spectrum;
     }
   }
 }

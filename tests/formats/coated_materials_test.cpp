@@ -168,6 +168,21 @@ TEST_F(SpectrumFileParam, ConductorEtaAndKFromFiles) {
   EXPECT_EQ(material_of(r.value(), 1).eta, m.eta);
 }
 
+// A farm ships a scene's spectrum files with it: they are references of the scene (named
+// spectra and inline pairs are not).
+TEST_F(SpectrumFileParam, SpectrumFilesAreSceneReferences) {
+  std::ofstream(dir_ / "s.pbrt")
+      << "WorldBegin\nMaterial \"conductor\" \"spectrum eta\" \"eta.spd\" "
+         "\"spectrum k\" [ \"metal-Au-k\" ]\nMaterial \"coatedconductor\" "
+         "\"spectrum conductor.k\" [ \"k.spd\" ] \"spectrum conductor.eta\" [400 1 700 2]\n";
+  Result<std::vector<SceneReference>> refs = scan_scene_references(dir_ / "s.pbrt");
+  ASSERT_TRUE(refs.is_ok()) << refs.message();
+  ASSERT_EQ(refs->size(), 2u);
+  EXPECT_EQ(refs.value()[0].path, "eta.spd");
+  EXPECT_EQ(refs.value()[1].path, "k.spd");
+  EXPECT_FALSE(refs.value()[1].is_scene);
+}
+
 TEST_F(SpectrumFileParam, MalformedFileNamesFileAndLine) {
   std::ofstream(dir_ / "bad.spd") << "400 1\n500 x\n";
   Result<SceneIr> r = parse(std::string(kHeader) +
