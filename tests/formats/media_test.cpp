@@ -4,6 +4,10 @@
 // "interface" material, and the errors and lenient approximations for what is not supported.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cmath>
+
+#include "kernels/render/render_pixel.h"
 #include "tests/formats/scene_test_util.h"
 
 namespace tf::scene {
@@ -88,6 +92,58 @@ TEST(Media, InterfaceShapesLoseTheirAreaLight) {
   EXPECT_FALSE(ir.shapes[0].area.present);
   ASSERT_EQ(ir.warnings.size(), 1u);
   EXPECT_TRUE(contains(ir.warnings[0], "area light ignored")) << ir.warnings[0];
+}
+
+// Loads `text` and renders its (tiny, narrow) film on the host with 2 samples per pixel; returns
+// the mean radiance per channel.
+std::array<double, 3> render_mean(const std::string& text) {
+  Result<SceneIr> ir = parse(text);
+  EXPECT_TRUE(ir.is_ok()) << ir.message();
+  if (!ir.is_ok()) return {};
+  KernelScene k = to_kernel(ir.value());
+  Status st = finalize_kernel_scene(&k);
+  EXPECT_TRUE(st.is_ok()) << st.message();
+  const tf_scene_view view = make_host_scene_view(k);
+  std::array<double, 3> mean{};
+  const uint32_t n = k.camera.width * k.camera.height;
+  for (uint32_t y = 0; y < k.camera.height; ++y) {
+    for (uint32_t x = 0; x < k.camera.width; ++x) {
+      float rgb[3];
+      tf_u32 rays = 0;
+      tf_render_pixel(&view, 0, x, y, 0, 2, rgb, &rays);
+      for (size_t c = 0; c < 3; ++c) mean[c] += rgb[c] / 2.0 / n;
+    }
+  }
+  return mean;
+}
+
+// Through the parser, converter and kernel: an absorbing sphere of radius 1 seen through its
+// centre against a white environment transmits exp(-2 sigma_a) when the medium is inside
+// (MediumInterface "ink" ""), nothing when it is outside (the ray leaves into an unbounded
+// absorber), and a camera declared in the outside medium sees through its whole extent.
+TEST(Media, MediumInterfaceSidesAndCameraMediumRenderAsPbrtDefinesThem) {
+  const std::string medium =
+      "MakeNamedMedium \"ink\" \"string type\" \"homogeneous\" \"rgb sigma_a\" [0.2 0.5 1]\n"
+      "  \"rgb sigma_s\" [0 0 0] \"float scale\" 0.1\n";
+  const std::string camera =
+      "LookAt 0 0 -5  0 0 0  0 1 0\nCamera \"perspective\" \"float fov\" 0.1\n"
+      "Film \"rgb\" \"integer xresolution\" 2 \"integer yresolution\" 2\nWorldBegin\n"
+      "LightSource \"infinite\" \"rgb L\" [1 1 1]\n";
+  auto sphere = [](const std::string& interface, double radius) {
+    return "AttributeBegin\nMediumInterface " + interface + "\nMaterial \"interface\"\n" +
+           "Shape \"sphere\" \"float radius\" " + std::to_string(radius) + "\nAttributeEnd\n";
+  };
+  const double sigma[3] = {0.02, 0.05, 0.1};
+  const std::array<double, 3> inside = render_mean(medium + camera + sphere("\"ink\" \"\"", 1));
+  const std::array<double, 3> outside = render_mean(medium + camera + sphere("\"\" \"ink\"", 1));
+  const std::array<double, 3> around =
+      render_mean(medium + "MediumInterface \"\" \"ink\"\n" + camera + sphere("\"ink\" \"\"", 10));
+  for (size_t c = 0; c < 3; ++c) {
+    EXPECT_NEAR(inside[c], std::exp(-2.0 * sigma[c]), 1e-4) << "channel " << c;
+    EXPECT_EQ(outside[c], 0.0) << "channel " << c;
+    // From (0, 0, -5) to the sphere of radius 10 around the origin: 15 along the axis.
+    EXPECT_NEAR(around[c], std::exp(-15.0 * sigma[c]), 1e-4) << "channel " << c;
+  }
 }
 
 TEST(Media, BadParametersAndUnknownNamesAreErrors) {
