@@ -365,12 +365,7 @@ NamedScene coated_scene() {
   add_sphere(&s, {0.55f, 0.5f, 0.0f}, 0.5f, coated_gold);
   add_sphere(&s, {1.65f, 0.5f, 0.3f}, 0.5f, by_reflectance);
   add_sphere(&s, {-0.5f, 2.5f, 1.5f}, 0.4f, white, 6.0f);  // area light
-  tf_light env{};
-  env.type = TF_LIGHT_ENV_UNIFORM;
-  env.texture = -1;
-  env.r = 0.2f, env.g = 0.2f, env.b = 0.25f;
-  env.world_to_light[0] = env.world_to_light[4] = env.world_to_light[8] = 1.0f;
-  s.lights.push_back(env);
+  s.lights.push_back(uniform_env(0.2f, 0.2f, 0.25f));
   return finalized("coated", std::move(s));
 }
 
