@@ -179,7 +179,7 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
   tf_u32 medium = s->header.camera_medium; /* 1 + media[] index, 0: vacuum */
   tf_u32 flight = 0u;                      /* free-flight samples drawn so far */
   int hero = s->header.medium_count > 0u ? tf_mini((int)(tf_rand(id, TF_DIM_HERO) * 3.0f), 2) : 0;
-  tf_u32 crossings = 0u;                   /* interface surfaces passed so far */
+  tf_u32 crossings = 0u;                   /* interface surfaces passed by the current ray */
   float lead = 0.0f;                       /* ray.o lies this far beyond the true start */
   tf_u32 depth = 0u;
   for (;;) {
@@ -208,6 +208,7 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
         specular = 0;
         if (!tf_survives_roulette(&beta, r, eta_scale, depth, id, dim + 6u)) break;
         depth += 1u;
+        crossings = 0u;
         continue;
       }
     }
@@ -272,6 +273,7 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
     medium = tf_medium_after(flags, sf.ng, ray.d, medium);
     if (!tf_survives_roulette(&beta, r, eta_scale, depth, id, dim + 6u)) break;
     depth += 1u;
+    crossings = 0u;
   }
   return L;
 }
