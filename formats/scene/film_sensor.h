@@ -39,8 +39,8 @@ Chromaticity daylight_chromaticity(double kelvin);
 Mat3 bradford_white_balance(Chromaticity from, Chromaticity to);
 
 // The kernel's film for these settings: flags 0 (pass-through) when the imaging ratio and the
-// scale are 1, there is no white balance and no clamp; else both matrices and the clamp. Settings are
-// validated by the parser (positive ratio and clamp, non-negative white balance).
+// scale are 1, there is no white balance and no clamp; else both matrices and the clamp. Settings
+// are validated by the parser (positive ratio and clamp, non-negative white balance).
 tf_film film_response(const IrFilm& film);
 
 }  // namespace tf::scene
