@@ -253,24 +253,33 @@ Status read_reflectance(ParamSet& params, const std::string& name, const FileLoc
   return Status::ok();
 }
 
+// Whether parameter `name` is given as a texture, which a material cannot represent (its
+// parameters are constants): unsupported, so a strict load fails and a lenient one warns and
+// uses `fallback` (the caller's default).
+Result<bool> texture_given(ParamSet& params, const std::string& name, const std::string& fallback,
+                           const FileLoc& loc, ElementContext& ctx) {
+  const Param* p = params.get(name);
+  if (!p || p->type != "texture") return false;
+  params.mark_used(name);
+  TF_CHECK(ctx.diag.unsupported(loc, "Material", "texture for '" + name + "'", fallback));
+  return true;
+}
+
+// A float parameter, or `def` when it is given as a texture (texture_given).
+Result<double> float_or_skip(ParamSet& params, const std::string& name, double def,
+                             const FileLoc& loc, ElementContext& ctx) {
+  TF_TRY(texture, texture_given(params, name, "constant " + std::to_string(def), loc, ctx));
+  if (texture) return def;
+  return params.get_float(name, def);
+}
+
 // <prefix>roughness / uroughness / vroughness and remaproughness -> GGX alphas (pbrt-v4:
 // alpha = sqrt(roughness) when remapping).
 Status read_roughness(ParamSet& params, const FileLoc& loc, ElementContext& ctx,
                       const std::string& prefix, float* alpha_u, float* alpha_v) {
-  // A roughness texture cannot be represented per material: take its default.
-  auto float_or_skip = [&](const std::string& name, double def) -> Result<double> {
-    const Param* p = params.get(name);
-    if (p && p->type == "texture") {
-      params.mark_used(name);
-      TF_CHECK(ctx.diag.unsupported(loc, "Material", "texture for '" + name + "'",
-                                    "constant " + std::to_string(def)));
-      return def;
-    }
-    return params.get_float(name, def);
-  };
-  TF_TRY(rough, float_or_skip(prefix + "roughness", 0));
-  TF_TRY(urough, float_or_skip(prefix + "uroughness", rough));
-  TF_TRY(vrough, float_or_skip(prefix + "vroughness", rough));
+  TF_TRY(rough, float_or_skip(params, prefix + "roughness", 0, loc, ctx));
+  TF_TRY(urough, float_or_skip(params, prefix + "uroughness", rough, loc, ctx));
+  TF_TRY(vrough, float_or_skip(params, prefix + "vroughness", rough, loc, ctx));
   TF_TRY(remap, params.get_bool("remaproughness", true));
   if (!(urough >= 0) || !(vrough >= 0)) {
     return error_at(loc, "Material", "'" + prefix + "roughness' must be >= 0");
@@ -305,6 +314,8 @@ Result<std::optional<Rgb>> read_optical_constant(ParamSet& params, const std::st
 // A dielectric's IOR `name` as a float, a spectrum or a named glass; one value (default 1.5).
 Result<float> read_scalar_eta(ParamSet& params, const std::string& name, const FileLoc& loc,
                               ElementContext& ctx) {
+  TF_TRY(texture, texture_given(params, name, "eta 1.5", loc, ctx));
+  if (texture) return 1.5f;
   TF_TRY(eta, read_optical_constant(params, name, ctx));
   if (!eta) return 1.5f;
   const Rgb e = *eta;
@@ -346,11 +357,16 @@ Status read_conductor(ParamSet& params, const std::string& directive, const File
 // The layer under a coating and its random walk: thickness, albedo, g, maxdepth, nsamples.
 // The walk's length and count are bounded so that one shading point stays cheap.
 Status read_layer(ParamSet& params, const std::string& directive, const FileLoc& loc,
-                  IrMaterial* m) {
+                  ElementContext& ctx, IrMaterial* m) {
   constexpr int64_t kMaxWalk = 1000;
-  TF_TRY(thickness, params.get_float("thickness", m->thickness));
-  TF_TRY(albedo, params.get_rgb("albedo"));
-  TF_TRY(g, params.get_float("g", m->g));
+  TF_TRY(thickness, float_or_skip(params, "thickness", m->thickness, loc, ctx));
+  TF_TRY(g, float_or_skip(params, "g", m->g, loc, ctx));
+  TF_TRY(albedo_texture, texture_given(params, "albedo", "albedo 0", loc, ctx));
+  std::optional<Rgb> albedo;
+  if (!albedo_texture) {
+    TF_TRY(given, params.get_rgb("albedo"));
+    albedo = given;
+  }
   TF_TRY(max_depth, params.get_int("maxdepth", m->max_depth));
   TF_TRY(n_samples, params.get_int("nsamples", m->n_samples));
   auto bad = [&](const char* name, const char* what) {
@@ -389,7 +405,7 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
     TF_CHECK(read_roughness(params, loc, ctx, "", &m.coat_alpha_u, &m.coat_alpha_v));
     TF_TRY(eta, read_scalar_eta(params, "eta", loc, ctx));
     m.coat_eta = eta;
-    TF_CHECK(read_layer(params, directive, loc, &m));
+    TF_CHECK(read_layer(params, directive, loc, ctx, &m));
     return std::optional<IrMaterial>(m);
   }
   if (type == "coatedconductor") {
@@ -398,7 +414,7 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
     TF_CHECK(read_roughness(params, loc, ctx, "interface.", &m.coat_alpha_u, &m.coat_alpha_v));
     TF_TRY(eta, read_scalar_eta(params, "interface.eta", loc, ctx));
     m.coat_eta = eta;
-    TF_CHECK(read_layer(params, directive, loc, &m));
+    TF_CHECK(read_layer(params, directive, loc, ctx, &m));
     return std::optional<IrMaterial>(m);
   }
   if (type == "conductor") {

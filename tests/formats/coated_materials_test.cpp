@@ -138,6 +138,26 @@ TEST(CoatedMaterials, BadValuesNameTheParameter) {
   }
 }
 
+// A material's parameters are constants: a texture for one is unsupported (strict: an error
+// naming it; lenient: the default, with a warning).
+TEST(CoatedMaterials, TexturedLayerParametersAreUnsupported) {
+  for (const char* param : {"\"texture albedo\" \"t\"", "\"texture g\" \"t\"",
+                            "\"texture thickness\" \"t\"", "\"texture eta\" \"t\"",
+                            "\"texture roughness\" \"t\""}) {
+    const std::string scene = std::string(kHeader) + "Material \"coateddiffuse\" " + param +
+                              "\nShape \"sphere\"\n";
+    const std::string error = parse_error(scene);
+    EXPECT_NE(error.find("unsupported texture for '"), std::string::npos) << error;
+    Result<SceneIr> lenient = parse(scene, true);
+    ASSERT_TRUE(lenient.is_ok()) << lenient.message();
+    EXPECT_EQ(lenient->warnings.size(), 1u) << param;
+    const IrMaterial& m = material_of(lenient.value(), 0);
+    EXPECT_EQ(m.albedo, (Rgb{0, 0, 0}));
+    EXPECT_FLOAT_EQ(m.thickness, 0.01f);
+    EXPECT_FLOAT_EQ(m.coat_eta, 1.5f);
+  }
+}
+
 class SpectrumFileParam : public ::testing::Test {
  protected:
   void SetUp() override {
