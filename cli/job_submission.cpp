@@ -107,8 +107,10 @@ Result<PreparedJob> prepare_job(const JobRequest& request) {
     if (job.manifest.root_file.empty()) job.manifest.root_file = manifest->root_file;
   }
   for (auto& [path, entry] : entries) job.manifest.entries.push_back(entry);
+  // Rendered to quality, a tile's rounds are cut by the samples it may reach, not the scene's.
+  const uint32_t most_spp = quality->enabled() ? quality->max_spp : job.submit.spp;
   job.submit.samples_per_unit =
-      request.samples_per_unit.value_or(std::min<uint32_t>(job.submit.spp, 256));
+      request.samples_per_unit.value_or(std::min<uint32_t>(most_spp, 256));
   job.submit.bundle = bundle_id(job.manifest);
   return job;
 }

@@ -30,7 +30,7 @@ struct JobRequest {
   std::optional<std::string> frames;  // frame list (planner syntax); required for a pattern
   std::optional<uint32_t> spp;        // default: the scene's Sampler pixelsamples
   uint32_t tile_size = 32;
-  std::optional<uint32_t> samples_per_unit;  // default: min(spp, 256)
+  std::optional<uint32_t> samples_per_unit;  // default: min(spp, 256); quality: min(max_spp, 256)
   int32_t priority = 0;
   // Verification (proto::SubmitJob): replicas per unit on distinct workers, and how many
   // agreeing result hashes accept a unit.
