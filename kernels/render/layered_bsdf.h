@@ -12,9 +12,8 @@
  * the light's presampled direction, or a base/phase sample evaluated at the coating) are MIS
  * weighted with the densities both strategies give the same internal direction; pbrt-v4 weights
  * the second with the reverse direction's density, which biases f away from sample_f.
- * tf_layered_pdf is pbrt's approximate density (mixed
- * with a uniform one so that it is never 0 in the reflection hemisphere). tf_layered_sample_f
- * follows one walk; the sample it returns carries the density of tf_layered_pdf (f rescaled
+ * tf_layered_pdf is pbrt's approximate density (mixed with a uniform one so that it is never 0
+ * in the reflection hemisphere). tf_layered_sample_f follows one walk; the sample it returns carries the density of tf_layered_pdf (f rescaled
  * so that f / pdf is the walk's unbiased weight), so a path tracer can weight it by MIS like
  * any other sample. The base is opaque: every estimate is 0 for transmission.
  *
@@ -29,8 +28,9 @@
 #include "hg_phase.h"
 #include "sampling.h"
 
-/* Dimensions reserved per estimate (f, pdf, sample_f, and the pdf of a sample); a walk that
- * draws more runs into the next range, which correlates estimates but keeps them exact. */
+/* Dimensions reserved per estimate (f, pdf, sample_f, and the pdf of a sample); walks that
+ * draw more (many events times many samples) run into the next range: the estimates are then
+ * correlated, still unbiased and deterministic. */
 #define TF_LAYERED_CALL_DIMS 4096u
 #define TF_LAYERED_CALL_F 0u
 #define TF_LAYERED_CALL_PDF 1u
