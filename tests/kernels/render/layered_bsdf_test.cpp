@@ -8,13 +8,16 @@
 // - an index-matched smooth coating over a conductor is the bare conductor: the sampled weight
 //   is the conductor's Fresnel reflectance (computed here with std::complex) and f() equals the
 //   bare rough conductor's;
-// - every estimate is a pure function of its random key.
+// - every estimate is a pure function of its random key;
+// - through the path tracer (next-event estimation with f, MIS with pdf, BSDF sampling): a
+//   lossless coated sphere in a white furnace is invisible.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <complex>
 
 #include "kernels/render/bsdf.h"
+#include "tests/kernels/render/scene_builder.h"
 
 namespace tf::test {
 namespace {
@@ -236,6 +239,41 @@ TEST(LayeredBsdf, EstimatesArePureFunctionsOfTheirKey) {
     differs += tf_bsdf_f(&b, wo, wi).x != f1;
   }
   EXPECT_GT(differs, 0);  // the walks do draw from the key
+}
+
+// A unit sphere filling a 32x32 film inside a uniform environment of radiance 1: a material
+// that reflects all it receives is invisible (pixels 1 within 5 standard errors).
+void expect_invisible_in_furnace(const tf_material& m) {
+  KernelScene s;
+  s.camera = make_camera({0, 0, -5}, {0, 0, 1}, {0, 1, 0}, 32, 32, 0.1f);
+  add_sphere(&s, {0, 0, 0}, 1.0f, add_material(&s, m));
+  add_env_uniform(&s, 1.0f);
+  const std::vector<float> rgb = render_mean(&s, 8, 64, 4);
+  for (int c = 0; c < 3; ++c) {
+    const Stat st = pixel_stat(rgb, c);
+    EXPECT_LT(st.stderr_, 0.005) << "too noisy to be a meaningful check";
+    EXPECT_NEAR(st.mean, 1.0, 5.0 * st.stderr_ + 1e-4) << "channel " << c;
+  }
+}
+
+tf_material white_coated(float coat_eta, float thickness, float albedo, uint32_t max_depth) {
+  tf_material m = diffuse(1.0f);
+  m.type = TF_MAT_COATED_DIFFUSE;
+  m.coat_eta = coat_eta;
+  m.thickness = thickness;
+  m.albedo_r = m.albedo_g = m.albedo_b = albedo;
+  m.hg_g = 0.4f;
+  m.max_depth = max_depth;
+  m.n_samples = 1;
+  return m;
+}
+
+TEST(LayeredBsdfFurnace, IndexMatchedCoatingOverALosslessLayerIsInvisible) {
+  expect_invisible_in_furnace(white_coated(1.0f, 0.3f, 1.0f, 1000));
+}
+
+TEST(LayeredBsdfFurnace, SmoothCoatingOverAWhiteBaseIsInvisible) {
+  expect_invisible_in_furnace(white_coated(1.5f, 0.0f, 0.0f, 1000));
 }
 
 }  // namespace
