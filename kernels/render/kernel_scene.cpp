@@ -73,7 +73,9 @@ Status validate_coating(const tf_material& m, size_t i) {
 Status validate_materials_textures(const KernelScene& s) {
   for (size_t i = 0; i < s.materials.size(); ++i) {
     const tf_material& m = s.materials[i];
-    if (m.type > TF_MAT_COATED_CONDUCTOR) return invalid(idx("material", i) + " has an unknown type");
+    if (m.type > TF_MAT_COATED_CONDUCTOR) {
+      return invalid(idx("material", i) + " has an unknown type");
+    }
     if (m.type == TF_MAT_COATED_DIFFUSE || m.type == TF_MAT_COATED_CONDUCTOR) {
       Status st = validate_coating(m, i);
       if (!st) return st;
