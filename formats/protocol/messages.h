@@ -22,8 +22,10 @@ namespace tf::proto {
 
 // The protocol version of this build, bumped with every release that changes the wire (see
 // protocol.capnp and versions.h). 1: releases before version ranges; 2: version ranges, idle
-// pauses, draining, kernel version lists.
-inline constexpr uint32_t kProtocolVersion = 2;
+// pauses, draining, kernel version lists; 3: rendering to quality (SubmitJob's noise target,
+// spp bounds and deadline, JobStatus's tile counts), which a dispatcher of version 2 would
+// ignore, rendering the job's first round alone.
+inline constexpr uint32_t kProtocolVersion = 3;
 
 // The largest blob (scene asset, output file) one message carries, and the largest frame.
 inline constexpr uint64_t kMaxBlobBytes = 128ull << 20;

@@ -237,8 +237,8 @@ struct SubmitJob {
   simFiles @15 :List(NamedBlob);
   # Rendering to quality (dispatcher/refinement.h): refine each tile in rounds from minSpp
   # samples until its relative error estimate is at most noiseTarget, it has maxSpp samples, or
-  # deadlineSeconds after submission have passed (0 and 0: a job of `spp` samples, as before;
-  # a dispatcher that predates these fields ignores them and renders `spp`).
+  # deadlineSeconds after submission have passed (0 and 0: a job of `spp` samples, as before).
+  # Protocol version 3: a dispatcher that predates these fields does not serve this client.
   noiseTarget @16 :Float64;
   minSpp @17 :UInt32;
   maxSpp @18 :UInt32;

@@ -1,4 +1,4 @@
-# The wire protocol of the previous release (protocol version 1), kept verbatim apart from its
+# The wire protocol of the previous release (protocol version 2), kept verbatim apart from its
 # file id and C++ namespace: tests write messages with it and read them with today's codec, and
 # read today's messages with it, so that a change breaking either direction fails them.
 # The tilefarm wire protocol: every message between client, dispatcher and worker.
@@ -8,8 +8,12 @@
 # BLAKE2b-256 digests (32 bytes). Pixel data is float32 little-endian, RGB interleaved,
 # row-major.
 #
-# Compatibility: ordinals are never reused; a new kind gets a new ordinal and bumps
-# protocolVersion only when old peers must refuse it.
+# Compatibility: ordinals are never reused; fields and kinds are only appended, so that every
+# release reads the previous release's messages and the previous release reads ours (unknown
+# fields are skipped). Each envelope says the range of protocol versions its sender speaks
+# (protocolMin..protocolVersion); two peers talk the highest version both speak, and a peer
+# whose range does not meet the dispatcher's gets an ErrorReply unsupportedVersion naming both
+# (versions.h). protocolVersion is bumped with every release that changes the wire.
 @0xe085a9ac53541949;
 
 using Cxx = import "/capnp/c++.capnp";
@@ -56,6 +60,8 @@ struct Envelope {
     # client -> dispatcher: re-run the units of a finished job that rested on quarantined keys
     resubmitRequest @29 :JobRef;
   }
+  # The oldest version the sender speaks; 0: only protocolVersion (releases before ranges).
+  protocolMin @30 :UInt32;
 }
 
 struct DeviceOffer {
@@ -64,8 +70,11 @@ struct DeviceOffer {
   name @2 :Text;
   memoryBytes @3 :UInt64;
   computeUnits @4 :UInt32;
-  kernelVersion @5 :Text;
+  kernelVersion @5 :Text;  # the device's preferred (newest) kernel version
   slots @6 :UInt32;  # units this device keeps in flight
+  # Every kernel version the device runs, kernelVersion among them. Absent (an older worker):
+  # kernelVersion alone.
+  kernelVersions @7 :List(Text);
 }
 
 struct WorkerHello {
@@ -170,6 +179,11 @@ struct UnitFailure {
 struct UnitReturn {
   leaseIds @0 :List(UInt64);
   leaving @1 :Bool;      # the worker is shutting down: forget it after this
+  pausing @2 :Bool;      # its machine is busy: lease it nothing until its next hello
+  # The worker drains before it leaves (tilefarm worker --drain-timeout): lease it nothing
+  # more; its running leases stay open and their results count as usual. A UnitReturn with
+  # leaving follows when they are done or the drain timed out.
+  draining @3 :Bool;
 }
 
 struct BlobRequest {
@@ -271,6 +285,9 @@ struct OutputFile {
   name @0 :Text;
   hash @1 :Data;
   size @2 :UInt64;
+  # The kernel version that produced a render frame's file (its frame's pin); empty for other
+  # files and for files of earlier dispatchers.
+  kernelVersion @3 :Text;
 }
 
 struct OutputsReply {
@@ -283,6 +300,7 @@ enum ErrorCode {
   notFound @1;
   conflict @2;
   internal @3;
+  unsupportedVersion @4;  # the peer's protocol versions and the dispatcher's do not meet
 }
 
 struct ErrorReply {

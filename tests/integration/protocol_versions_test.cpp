@@ -51,10 +51,14 @@ TEST(ProtocolVersions, PeersTalkTheHighestVersionBothSpeak) {
   EXPECT_NE(new_peer.find("upgrade the dispatcher"), std::string::npos) << new_peer;
 }
 
+// The previous release's version, as its peers send it (they speak their own release only).
+constexpr uint32_t kPrevious = proto::kOldestServedProtocolVersion;
+
 TEST(ProtocolVersions, TodaysCodecReadsThePreviousReleasesMessages) {
   capnp::MallocMessageBuilder builder;
   auto root = builder.initRoot<wire_previous::Envelope>();
-  root.setProtocolVersion(1);
+  root.setProtocolVersion(kPrevious);
+  root.setProtocolMin(kPrevious);
   auto hello = root.getBody().initWorkerHello();
   hello.setWorkerName("old-box");
   hello.setOwner("owner-key");
@@ -70,7 +74,7 @@ TEST(ProtocolVersions, TodaysCodecReadsThePreviousReleasesMessages) {
   held.set(1, 12);
   Result<proto::Envelope> got = proto::decode_message(bytes_of(builder), kAnyRole);
   ASSERT_TRUE(got.is_ok()) << got.message();
-  EXPECT_EQ(proto::range_of(got.value()), (ProtocolRange{1, 1}));
+  EXPECT_EQ(proto::range_of(got.value()), (ProtocolRange{kPrevious, kPrevious}));
   const auto* h = std::get_if<proto::WorkerHello>(&got->body);
   ASSERT_NE(h, nullptr);
   EXPECT_EQ(h->worker_name, "old-box");
@@ -85,17 +89,24 @@ TEST(ProtocolVersions, TodaysCodecReadsThePreviousReleasesMessages) {
 
   capnp::MallocMessageBuilder back_builder;
   auto back = back_builder.initRoot<wire_previous::Envelope>();
-  back.setProtocolVersion(1);
-  auto returned = back.getBody().initUnitReturn();
-  returned.setLeaving(true);
-  returned.initLeaseIds(1).set(0, 99);
+  back.setProtocolVersion(kPrevious);
+  back.setProtocolMin(kPrevious);
+  auto submit = back.getBody().initSubmitJob();
+  submit.setName("old client");
+  submit.initBundle(32);  // a BLAKE2b-256 hash's length
+  submit.setSpp(64);
+  submit.setTileSize(32);
   got = proto::decode_message(bytes_of(back_builder), kAnyRole);
   ASSERT_TRUE(got.is_ok()) << got.message();
-  const auto* r = std::get_if<proto::UnitReturn>(&got->body);
-  ASSERT_NE(r, nullptr);
-  EXPECT_TRUE(r->leaving);
-  EXPECT_FALSE(r->pausing) << "a field the previous release did not have reads as its default";
-  EXPECT_EQ(r->lease_ids, (std::vector<uint64_t>{99}));
+  const auto* job = std::get_if<proto::SubmitJob>(&got->body);
+  ASSERT_NE(job, nullptr);
+  EXPECT_EQ(job->name, "old client");
+  EXPECT_EQ(job->spp, 64u);
+  EXPECT_EQ(job->tile_size, 32u);
+  // Fields the previous release did not have read as their defaults: a fixed-spp job.
+  EXPECT_EQ(job->noise_target, 0.0);
+  EXPECT_EQ(job->max_spp, 0u);
+  EXPECT_EQ(job->deadline_seconds, 0u);
 }
 
 TEST(ProtocolVersions, ThePreviousReleaseReadsWhatTodaysCodecWritesForIt) {
@@ -112,14 +123,15 @@ TEST(ProtocolVersions, ThePreviousReleaseReadsWhatTodaysCodecWritesForIt) {
   spec.upload_bytes = true;
   grant.units.push_back(spec);
   proto::Envelope envelope{0, grant};
-  envelope.protocol_version = 1;  // as the dispatcher answers a peer of the previous release
+  envelope.protocol_version = kPrevious;  // as the dispatcher answers the previous release
   envelope.protocol_min = proto::kDispatcherProtocols.min;
   const std::vector<uint8_t> bytes = proto::encode_message(envelope);
   std::vector<capnp::word> words((bytes.size() + 7) / 8);
   std::memcpy(words.data(), bytes.data(), bytes.size());
   capnp::FlatArrayMessageReader reader(kj::ArrayPtr<const capnp::word>(words.data(), words.size()));
   auto root = reader.getRoot<wire_previous::Envelope>();
-  EXPECT_EQ(root.getProtocolVersion(), 1u) << "the previous release accepts version 1 only";
+  EXPECT_EQ(root.getProtocolVersion(), kPrevious);
+  EXPECT_EQ(root.getProtocolMin(), kPrevious);
   ASSERT_TRUE(root.getBody().isLeaseGrant());
   auto units = root.getBody().getLeaseGrant().getUnits();
   ASSERT_EQ(units.size(), 1u);
@@ -179,12 +191,11 @@ class VersionedPeers : public ::testing::Test {
 };
 
 TEST_F(VersionedPeers, APeerOfThePreviousReleaseIsAnsweredInItsVersion) {
-  // A release before ranges: protocolMin absent (0 on the wire), version 1.
-  Result<proto::Envelope> answer = hello_from({0, 1});
+  Result<proto::Envelope> answer = hello_from({kPrevious, kPrevious});
   ASSERT_TRUE(answer.is_ok()) << answer.message();
   EXPECT_FALSE(std::holds_alternative<proto::ErrorReply>(answer->body))
       << std::get<proto::ErrorReply>(answer->body).message;
-  EXPECT_EQ(answer->protocol_version, 1u) << "the previous release reads version 1 only";
+  EXPECT_EQ(answer->protocol_version, kPrevious) << "answered in the version it speaks";
   Result<proto::Envelope> current = hello_from({proto::kProtocolVersion, proto::kProtocolVersion});
   ASSERT_TRUE(current.is_ok()) << current.message();
   EXPECT_EQ(current->protocol_version, proto::kProtocolVersion);
@@ -192,7 +203,11 @@ TEST_F(VersionedPeers, APeerOfThePreviousReleaseIsAnsweredInItsVersion) {
 }
 
 TEST_F(VersionedPeers, PeersOutsideTheRangeAreRefusedByName) {
-  for (const ProtocolRange peer : {ProtocolRange{0, 0}, ProtocolRange{7, 9}}) {
+  // A release before ranges (protocolMin absent: 0 on the wire), the release before the
+  // previous one, and a future one.
+  for (const ProtocolRange peer :
+       {ProtocolRange{0, 0}, ProtocolRange{kPrevious - 1, kPrevious - 1},
+        ProtocolRange{proto::kProtocolVersion + 4, proto::kProtocolVersion + 6}}) {
     Result<proto::Envelope> answer = hello_from(peer);
     ASSERT_TRUE(answer.is_ok()) << answer.message();
     const auto* error = std::get_if<proto::ErrorReply>(&answer->body);
