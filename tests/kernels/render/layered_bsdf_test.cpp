@@ -15,6 +15,8 @@
 
 #include <cmath>
 #include <complex>
+#include <iterator>
+#include <string>
 
 #include "kernels/render/bsdf.h"
 #include "tests/kernels/render/scene_builder.h"
@@ -274,6 +276,30 @@ TEST(LayeredBsdfFurnace, IndexMatchedCoatingOverALosslessLayerIsInvisible) {
 
 TEST(LayeredBsdfFurnace, SmoothCoatingOverAWhiteBaseIsInvisible) {
   expect_invisible_in_furnace(white_coated(1.5f, 0.0f, 0.0f, 1000));
+}
+
+// The host rejects coatings the walk cannot run (a worker never receives one from the loader,
+// but kernel scenes also arrive from elsewhere).
+TEST(LayeredBsdfScene, FinalizeRejectsUnusableCoatings) {
+  const tf_material good = white_coated(1.5f, 0.01f, 0.0f, 10);
+  tf_material no_walks = good, bad_g = good, bad_albedo = good, bad_eta = good;
+  no_walks.n_samples = 0;
+  bad_g.hg_g = 1.0f;
+  bad_albedo.albedo_g = 1.5f;
+  bad_eta.coat_eta = 0.0f;
+  const tf_material cases[] = {good, no_walks, bad_g, bad_albedo, bad_eta};
+  for (size_t i = 0; i < std::size(cases); ++i) {
+    KernelScene s;
+    s.camera = make_camera({0, 0, -5}, {0, 0, 1}, {0, 1, 0}, 4, 4, 0.1f);
+    add_sphere(&s, {0, 0, 0}, 1.0f, add_material(&s, cases[i]));
+    const Status st = finalize_kernel_scene(&s);
+    if (i == 0) {
+      EXPECT_TRUE(st) << st.message();
+    } else {
+      ASSERT_FALSE(st) << "case " << i;
+      EXPECT_NE(st.message().find("material 0 is coated"), std::string::npos) << st.message();
+    }
+  }
 }
 
 }  // namespace
