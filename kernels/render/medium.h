@@ -1,6 +1,6 @@
 /* Homogeneous participating media (tf_medium, scene_types.h): transmittance and free-flight
- * distance sampling. Pure functions of their arguments; the phase function is
- * hg_phase.h, the scene-level parts (interfaces, shadow rays) are in medium_trace.h.
+ * distance sampling. Pure functions of their arguments; the phase function is in hg_phase.h,
+ * the scene-level parts (interfaces, shadow rays) are in medium_trace.h.
  *
  * Distance sampling with RGB coefficients (hero-channel spectral MIS, as pbrt-v4's
  * VolPathIntegrator does with wavelengths): a path picks one hero channel h uniformly and
