@@ -26,7 +26,7 @@
 #include "bsdf.h"
 #include "lights.h"
 #include "medium_trace.h"
-#include "texture.h"
+#include "texture_graph.h"
 
 #define TF_RR_START_DEPTH 3u
 #define TF_DIM_BOUNCE(b) (4u + 8u * (b))
@@ -49,7 +49,12 @@ TF_FN tf_bsdf tf_make_bsdf(const tf_scene_view* s, const tf_surface* sf) {
   TF_GLOBAL const tf_material* m = s->materials + sf->material;
   tf_bsdf b;
   b.type = m->type;
-  b.color = m->texture >= 0 ? tf_texture_eval(s, m->texture, sf->u, sf->v) : v3(m->r, m->g, m->b);
+  tf_tex_ctx tc;
+  tc.p = sf->p;
+  tc.n = sf->ng;
+  tc.u = sf->u;
+  tc.v = sf->v;
+  b.color = m->texture >= 0 ? tf_texture_graph_eval(s, m->texture, &tc) : v3(m->r, m->g, m->b);
   b.eta = v3(m->eta_r, m->eta_g, m->eta_b);
   b.k = v3(m->k_r, m->k_g, m->k_b);
   if ((m->flags & TF_MAT_USE_REFLECTANCE) != 0u) { /* conductors, coated or not */

@@ -41,6 +41,31 @@ Status validate_geometry(const KernelScene& s) {
 }
 
 // Material and light references of primitive `id` (triangles first, then spheres).
+// Texture `i` as a post-order program (scene_types.h): at most TF_TEX_MAX_NODES nodes within
+// the array, never more than TF_TEX_STACK values live, every operand present, one value left.
+Status validate_texture_program(const KernelScene& s, size_t i) {
+  const size_t count = std::max<size_t>(s.textures[i].count, 1);
+  if (count > TF_TEX_MAX_NODES || count > i + 1) {
+    return invalid(idx("texture", i) + " has a program longer than " +
+                   std::to_string(TF_TEX_MAX_NODES) + " nodes or beyond the texture array");
+  }
+  size_t depth = 0;
+  for (size_t k = i + 1 - count; k <= i; ++k) {
+    const uint32_t type = s.textures[k].type;
+    const size_t pops = type == TF_TEX_MIX ? 3 : (type == TF_TEX_DIRECTIONMIX || type == TF_TEX_SCALE) ? 2 : 0;
+    if (type > TF_TEX_LAST || depth < pops) {
+      return invalid(idx("texture", i) + "'s program has a node without its operands");
+    }
+    depth = depth - pops + 1;
+    if (depth > TF_TEX_STACK) {
+      return invalid(idx("texture", i) + "'s program needs more than " +
+                     std::to_string(TF_TEX_STACK) + " stack entries");
+    }
+  }
+  if (depth != 1) return invalid(idx("texture", i) + "'s program leaves " + std::to_string(depth) + " values");
+  return Status::ok();
+}
+
 Status validate_prim_refs(const KernelScene& s, size_t id, uint32_t material, int32_t light) {
   std::string name = id < s.triangles.size() ? idx("triangle", id) : idx("sphere", id - s.triangles.size());
   if (material >= s.materials.size()) return invalid(name + " references a missing material");
@@ -80,7 +105,8 @@ Status validate_materials_textures(const KernelScene& s) {
       Status st = validate_coating(m, i);
       if (!st) return st;
     }
-    if (m.texture >= 0 && static_cast<size_t>(m.texture) >= s.textures.size()) {
+    if ((m.texture >= 0 && static_cast<size_t>(m.texture) >= s.textures.size()) ||
+        m.displacement > s.textures.size()) {
       return invalid(idx("material", i) + " references a missing texture");
     }
     if ((m.type == TF_MAT_DIELECTRIC || m.type == TF_MAT_THIN_DIELECTRIC) && !(m.eta_r > 0.0f)) {
@@ -92,7 +118,9 @@ Status validate_materials_textures(const KernelScene& s) {
   }
   for (size_t i = 0; i < s.textures.size(); ++i) {
     const tf_texture& t = s.textures[i];
-    if (t.type > TF_TEX_CHECKERBOARD) return invalid(idx("texture", i) + " has an unknown type");
+    if (t.type > TF_TEX_LAST) return invalid(idx("texture", i) + " has an unknown type");
+    Status program = validate_texture_program(s, i);
+    if (!program) return program;
     if (t.type == TF_TEX_IMAGE) {
       size_t need = static_cast<size_t>(t.offset) + 3 * static_cast<size_t>(t.width) * t.height;
       if (t.width == 0 || t.height == 0 || need > s.texels.size()) {

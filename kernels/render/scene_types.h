@@ -129,13 +129,42 @@ typedef struct tf_material {
   float thickness, hg_g;              /* medium under the coating: depth, HG asymmetry */
   float albedo_r, albedo_g, albedo_b; /* medium albedo; all 0: absorbing only */
   tf_u32 max_depth, n_samples;        /* random walk: events per walk, walks per estimate */
+  tf_u32 displacement;                /* 1 + index of the float texture bump-mapping the
+                                         shading normal (bump.h); 0 (zeroed structs): none */
+  tf_u32 pad0, pad1, pad2;
 } tf_material;
 
 #define TF_TEX_CONSTANT 0u
 #define TF_TEX_IMAGE 1u
 #define TF_TEX_CHECKERBOARD 2u
+/* pbrt-v4's other texture kinds (kernels/render/texture_graph.h). Float textures hold their
+ * value in all three channels. */
+#define TF_TEX_BILERP 3u       /* leaf: r,g,b = v00, r2.. = v10, c3 = v01, c4 = v11 */
+#define TF_TEX_DOTS 4u         /* leaf: r,g,b inside a dot, r2.. outside */
+#define TF_TEX_FBM 5u          /* leaf, 3D: FBm(p, omega, octaves) */
+#define TF_TEX_WRINKLED 6u     /* leaf, 3D: Turbulence(p, omega, octaves) */
+#define TF_TEX_WINDY 7u        /* leaf, 3D */
+#define TF_TEX_MARBLE 8u       /* leaf, 3D: omega, octaves, scale, variation */
+#define TF_TEX_MIX 9u          /* node: pops tex1, tex2, amount */
+#define TF_TEX_DIRECTIONMIX 10u /* node: pops tex1, tex2; dir = unit direction (world) */
+#define TF_TEX_SCALE 11u       /* node: pops tex, scale */
+#define TF_TEX_LAST TF_TEX_SCALE
+#define TF_TEX_STACK 8u        /* value stack of a texture program: its deepest graph */
+#define TF_TEX_MAX_NODES 64u   /* nodes of one texture program */
 
-/* value(u, v) = scale * base(u * uscale + udelta, v * vscale + vdelta). */
+/* Where a texture's coordinates come from (pbrt-v4's mappings). 2D kinds use UV (the default),
+ * SPHERICAL, CYLINDRICAL or PLANAR; 3D kinds and 3D checkerboards use POINT3D. All but UV
+ * first take the hit point to texture space through xf (texture-from-world, 3x4 row-major). */
+#define TF_MAP_UV 0u
+#define TF_MAP_SPHERICAL 1u
+#define TF_MAP_CYLINDRICAL 2u
+#define TF_MAP_PLANAR 3u       /* s = udelta + dot(q, vs), t = vdelta + dot(q, vt) */
+#define TF_MAP_POINT3D 4u
+
+/* value(u, v) = scale * base(u * uscale + udelta, v * vscale + vdelta) for UV-mapped leaves.
+ * A texture is the last node of a post-order program: nodes [index - count + 1, index]
+ * (count 0 or 1: the node alone), each pushing one value, nodes (MIX, DIRECTIONMIX, SCALE)
+ * popping their operands in the order listed above (texture_graph.h). */
 typedef struct tf_texture {
   tf_u32 type;
   tf_u32 width, height;  /* TF_TEX_IMAGE: texels[offset .. offset + width*height*3), linear RGB,
@@ -144,6 +173,15 @@ typedef struct tf_texture {
   float r, g, b;         /* constant colour / checkerboard first colour / multiplier for images */
   float r2, g2, b2;      /* checkerboard second colour */
   float uscale, vscale, udelta, vdelta;
+  tf_u32 mapping;        /* TF_MAP_* */
+  tf_u32 count;          /* nodes in this texture's program (see above) */
+  tf_u32 invert;         /* TF_TEX_IMAGE: max(0, 1 - value) (pbrt "invert") */
+  tf_u32 octaves;        /* noise kinds */
+  float xf[12];          /* texture-from-world, rows of a 3x4 matrix */
+  float vs[3], vt[3];    /* TF_MAP_PLANAR axes */
+  float c3[3], c4[3];    /* TF_TEX_BILERP v01, v11 */
+  float omega, noise_scale, variation; /* noise: roughness; marble scale and variation */
+  float dir[3];          /* TF_TEX_DIRECTIONMIX */
 } tf_texture;
 
 #define TF_LIGHT_AREA 0u        /* emissive primitive `prim` */

@@ -369,6 +369,82 @@ NamedScene coated_scene() {
   return finalized("coated", std::move(s));
 }
 
+namespace {
+
+// A texture node with an identity texture-from-world transform and unit uv scale.
+tf_texture tex_node(uint32_t type, uint32_t mapping, float r, float g, float b) {
+  tf_texture t{};
+  t.type = type;
+  t.mapping = mapping;
+  t.r = r, t.g = g, t.b = b;
+  t.uscale = t.vscale = 1.0f;
+  t.xf[0] = t.xf[5] = t.xf[10] = 1.0f;
+  return t;
+}
+
+// Appends a post-order texture program; returns the index of its last node (the texture).
+int32_t add_program(KernelScene* s, std::vector<tf_texture> nodes) {
+  nodes.back().count = static_cast<uint32_t>(nodes.size());
+  s->textures.insert(s->textures.end(), nodes.begin(), nodes.end());
+  return static_cast<int32_t>(s->textures.size() - 1);
+}
+
+int32_t textured(KernelScene* s, int32_t texture) {
+  tf_material m = material(TF_MAT_DIFFUSE, 1.0f, 1.0f, 1.0f);
+  m.texture = texture;
+  return add(&s->materials, m);
+}
+
+}  // namespace
+
+// pbrt-v4's texture kinds and mappings (texture_graph.h): nested programs, noise, images.
+NamedScene textures_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.2f, 5.0f}, {0.0f, 0.5f, 0.0f}, 20, 14, 0.6f);
+  tf_texture checker = tex_node(TF_TEX_CHECKERBOARD, TF_MAP_POINT3D, 0.8f, 0.7f, 0.3f);
+  checker.r2 = 0.1f, checker.g2 = 0.3f, checker.b2 = 0.5f;
+  checker.xf[0] = checker.xf[5] = checker.xf[10] = 2.0f;
+  tf_texture marble = tex_node(TF_TEX_MARBLE, TF_MAP_POINT3D, 0, 0, 0);
+  marble.omega = 0.5f, marble.octaves = 8, marble.noise_scale = 3.0f, marble.variation = 0.2f;
+  tf_texture amount = tex_node(TF_TEX_FBM, TF_MAP_POINT3D, 0, 0, 0);
+  amount.omega = 0.5f, amount.octaves = 4;
+  int32_t ground = textured(&s, add_program(&s, {checker, marble, amount,
+                                                 tex_node(TF_TEX_MIX, 0, 0, 0, 0)}));
+  tf_texture dots = tex_node(TF_TEX_DOTS, TF_MAP_UV, 0.9f, 0.2f, 0.2f);
+  dots.r2 = 0.2f, dots.g2 = 0.6f, dots.b2 = 0.9f;
+  dots.uscale = 12.0f, dots.vscale = 6.0f;
+  int32_t dotted = textured(&s, add_program(&s, {dots, tex_node(TF_TEX_WINDY, TF_MAP_POINT3D, 0, 0, 0),
+                                                 tex_node(TF_TEX_SCALE, 0, 0, 0, 0)}));
+  tf_texture bilerp = tex_node(TF_TEX_BILERP, TF_MAP_SPHERICAL, 0.9f, 0.1f, 0.1f);
+  bilerp.r2 = 0.1f, bilerp.g2 = 0.9f, bilerp.b2 = 0.1f;
+  bilerp.c3[2] = 0.9f, bilerp.c4[0] = bilerp.c4[1] = bilerp.c4[2] = 0.8f;
+  bilerp.xf[3] = 0.0f, bilerp.xf[7] = -0.5f;  // centred on the sphere below
+  tf_texture wrinkled = tex_node(TF_TEX_WRINKLED, TF_MAP_POINT3D, 0, 0, 0);
+  wrinkled.omega = 0.5f, wrinkled.octaves = 6;
+  tf_texture dmix = tex_node(TF_TEX_DIRECTIONMIX, 0, 0, 0, 0);
+  dmix.dir[1] = 1.0f;
+  int32_t mixed = textured(&s, add_program(&s, {bilerp, wrinkled, dmix}));
+  int32_t image = add_image(&s, 8, 4, 0.7f);
+  s.textures[static_cast<size_t>(image)].invert = 1u;
+  s.textures[static_cast<size_t>(image)].mapping = TF_MAP_CYLINDRICAL;
+  s.textures[static_cast<size_t>(image)].xf[3] = -1.2f;
+  s.textures[static_cast<size_t>(image)].xf[0] = s.textures[static_cast<size_t>(image)].xf[5] =
+      s.textures[static_cast<size_t>(image)].xf[10] = 1.0f;
+  int32_t inverted = textured(&s, image);
+  tf_texture planar = tex_node(TF_TEX_CHECKERBOARD, TF_MAP_PLANAR, 0.9f, 0.9f, 0.9f);
+  planar.vs[0] = 4.0f, planar.vt[1] = 4.0f, planar.udelta = 0.3f;
+  int32_t plane_checked = textured(&s, add_program(&s, {planar}));
+
+  add_sphere(&s, {0.0f, -1000.0f, 0.0f}, 1000.0f, ground);
+  add_sphere(&s, {-1.2f, 0.5f, 0.0f}, 0.5f, dotted);
+  add_sphere(&s, {0.0f, 0.5f, 0.0f}, 0.5f, mixed);
+  add_sphere(&s, {1.2f, 0.5f, 0.0f}, 0.5f, inverted);
+  add_sphere(&s, {0.6f, 1.3f, -0.8f}, 0.4f, plane_checked);
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {1.0f, 3.0f, 2.0f}, {0.0f, 0.0f, 0.0f}, 14.0f));
+  s.lights.push_back(uniform_env(0.2f, 0.2f, 0.25f));
+  return finalized("textures", std::move(s));
+}
+
 std::vector<NamedScene> all_scenes() {
   std::vector<NamedScene> scenes;
   scenes.push_back(spheres_scene());
@@ -378,6 +454,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(media_scene());
   scenes.push_back(film_response_scene());
   scenes.push_back(coated_scene());
+  scenes.push_back(textures_scene());
   return scenes;
 }
 

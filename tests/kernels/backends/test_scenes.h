@@ -44,6 +44,10 @@ NamedScene media_scene();
 // under an area light and a uniform environment.
 NamedScene coated_scene();
 
+// Spheres under pbrt-v4 texture programs: mix, scale, directionmix, noise kinds, dots, bilerp,
+// an inverted image, and the spherical, cylindrical, planar and 3D mappings.
+NamedScene textures_scene();
+
 // All of the above. Adds a test failure if a scene does not finalize.
 std::vector<NamedScene> all_scenes();
 
