@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "formats/scene/camera_sensor.h"
+
 namespace tf::scene {
 namespace {
 
@@ -51,6 +53,18 @@ Mat3 mul(const Mat3& a, const Mat3& b) {
   return r;
 }
 
+Mat3 inverse(const Mat3& m) {
+  const Mat3 cofactor_t = {m[4] * m[8] - m[5] * m[7], m[2] * m[7] - m[1] * m[8],
+                           m[1] * m[5] - m[2] * m[4], m[5] * m[6] - m[3] * m[8],
+                           m[0] * m[8] - m[2] * m[6], m[2] * m[3] - m[0] * m[5],
+                           m[3] * m[7] - m[4] * m[6], m[1] * m[6] - m[0] * m[7],
+                           m[0] * m[4] - m[1] * m[3]};
+  const double det = m[0] * cofactor_t[0] + m[1] * cofactor_t[3] + m[2] * cofactor_t[6];
+  Mat3 r;
+  for (size_t i = 0; i < 9; ++i) r[i] = cofactor_t[i] / det;
+  return r;
+}
+
 Chromaticity daylight_chromaticity(double kelvin) {
   const double t = kelvin * 1.4388 / 1.4380;
   const double x = t <= 7000
@@ -70,13 +84,16 @@ tf_film film_response(const IrFilm& film) {
   tf_film out{};
   const double ratio = film.exposure_time * film.iso / 100;
   const bool clamp = std::isfinite(film.max_component);
-  if (ratio == 1 && film.white_balance == 0 && !clamp && film.scale == 1) return out;
+  const bool camera = film.sensor != "cie1931";
+  if (!camera && ratio == 1 && film.white_balance == 0 && !clamp && film.scale == 1) return out;
   out.flags = TF_FILM_RESPONSE;
   out.max_component = clamp ? static_cast<float>(film.max_component) : TF_FLOAT_MAX;
-  Mat3 sensor = xyz_from_linear_srgb();
+  Mat3 sensor = camera ? camera_from_linear_srgb(film.sensor) : xyz_from_linear_srgb();
   for (double& v : sensor) v *= ratio;
   Mat3 output = linear_srgb_from_xyz();
-  if (film.white_balance != 0) {
+  if (camera) {
+    output = mul(output, camera_xyz_from_sensor(film.sensor, film.white_balance));
+  } else if (film.white_balance != 0) {
     const std::array<double, 3> white = times(xyz_from_linear_srgb(), {1, 1, 1});
     const Chromaticity srgb_white = chromaticity_of(white[0], white[1], white[2]);
     output =

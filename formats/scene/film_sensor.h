@@ -1,5 +1,6 @@
 // pbrt-v4's film response (film.cpp: PixelSensor, RGBFilm::AddSample, the output colour space)
-// reduced to the kernel's linear sRGB radiance: the tf_film of a scene (scene_types.h).
+// reduced to the kernel's linear sRGB radiance: the tf_film of a scene (scene_types.h). Camera
+// sensors: camera_sensor.h.
 //
 // pbrt's "cie1931" sensor records XYZ times the imaging ratio (exposure time * ISO / 100);
 // each sample's sensor value is clamped so that its largest component is at most
@@ -28,6 +29,7 @@ struct Chromaticity {
 const Mat3& xyz_from_linear_srgb();
 const Mat3& linear_srgb_from_xyz();
 Mat3 mul(const Mat3& a, const Mat3& b);
+Mat3 inverse(const Mat3& m);  // m must be invertible
 
 // Chromaticity of the CIE daylight illuminant (D series) at `kelvin`, from the CIE daylight
 // locus, with pbrt's adjustment of the temperature by 1.4388 / 1.4380 (the revised second
@@ -38,9 +40,14 @@ Chromaticity daylight_chromaticity(double kelvin);
 // Bradford (von Kries in Bradford LMS) adaptation taking white `from` to white `to`, XYZ -> XYZ.
 Mat3 bradford_white_balance(Chromaticity from, Chromaticity to);
 
-// The kernel's film for these settings: flags 0 (pass-through) when the imaging ratio and the
-// scale are 1, there is no white balance and no clamp; else both matrices and the clamp. Settings
-// are validated by the parser (positive ratio and clamp, non-negative white balance).
+// A camera sensor (film.sensor other than "cie1931", camera_sensor.h) records camera RGB instead
+// of XYZ: the sensor matrix is the imaging ratio times camera_from_linear_srgb, the output matrix
+// RGBFromXYZ times the camera's fitted XYZFromSensorRGB (its white balance included).
+//
+// The kernel's film for these settings: flags 0 (pass-through) for the cie1931 sensor when the
+// imaging ratio and the scale are 1, there is no white balance and no clamp; else both matrices
+// and the clamp. Settings are validated by the parser (positive ratio and clamp, non-negative
+// white balance; a known camera with a positive white balance).
 tf_film film_response(const IrFilm& film);
 
 }  // namespace tf::scene

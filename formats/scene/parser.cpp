@@ -7,6 +7,7 @@
 #include <map>
 #include <system_error>
 
+#include "formats/scene/camera_sensor.h"
 #include "formats/scene/diagnostics.h"
 #include "formats/scene/elements.h"
 #include "formats/scene/elements_media.h"
@@ -522,10 +523,14 @@ Status Parser::read_film_sensor(ParamSet& params, const FileLoc& loc) {
   }
   if (!(max_value > 0)) return error_at(loc, "Film", "\"maxcomponentvalue\" must be > 0");
   if (sensor != "cie1931") {
-    TF_CHECK(diag_.unsupported(loc, "Film",
-                               "sensor \"" + sensor + "\" (camera sensors need pbrt's spectral "
-                               "response tables; supported: cie1931)",
-                               "the cie1931 sensor"));
+    if (is_camera_sensor(sensor)) {
+      ir_.film.sensor = sensor;
+    } else {
+      TF_CHECK(diag_.unsupported(loc, "Film",
+                                 "sensor \"" + sensor + "\" (supported: cie1931, " +
+                                     supported_camera_sensors() + ")",
+                                 "the cie1931 sensor"));
+    }
     if (white == 0) white = 6500;  // pbrt-v4's default white balance for camera sensors
   }
   ir_.film.iso = iso;

@@ -32,10 +32,10 @@ struct IrCamera {
   float focal_distance = 1e6f;
 };
 
-// pbrt-v4's pixel sensor (Film "rgb" parameters and the camera's shutter interval) for the
-// "cie1931" sensor; the defaults are pbrt's pass-through ones (imaging ratio 1, no white
-// balance, no clamp).
+// pbrt-v4's pixel sensor (Film "rgb" parameters and the camera's shutter interval); the defaults
+// are pbrt's pass-through ones (cie1931, imaging ratio 1, no white balance, no clamp).
 struct IrFilm {
+  std::string sensor = "cie1931";  // or a camera (camera_sensor.h); a camera's white balance > 0
   double iso = 100;
   double white_balance = 0;   // kelvin of the CIE daylight illuminant balanced to white; 0: none
   double exposure_time = 1;   // Camera "shutterclose" - "shutteropen"

@@ -11,13 +11,13 @@
 namespace tf::scene {
 namespace {
 
-// CIE 1931 2-degree colour matching functions, multi-lobe Gaussian fit of
-// Wyman, Sloan & Shirley, "Simple Analytic Approximations to the CIE XYZ Color Matching
-// Functions", JCGT 2(2), 2013 (equation 2 and table 1).
 double piecewise_gaussian(double x, double mu, double sigma_lo, double sigma_hi) {
   const double t = (x - mu) / (x < mu ? sigma_lo : sigma_hi);
   return std::exp(-0.5 * t * t);
 }
+
+}  // namespace
+
 double cie_x(double l) {
   return 1.056 * piecewise_gaussian(l, 599.8, 37.9, 31.0) +
          0.362 * piecewise_gaussian(l, 442.0, 16.0, 26.7) -
@@ -31,6 +31,14 @@ double cie_z(double l) {
   return 1.217 * piecewise_gaussian(l, 437.0, 11.8, 36.0) +
          0.681 * piecewise_gaussian(l, 459.0, 26.0, 13.8);
 }
+
+double planck(double nm, double kelvin) {
+  const double c = 299792458.0, h = 6.62606957e-34, kb = 1.3806488e-23;
+  const double l = nm * 1e-9;
+  return (2 * h * c * c) / (std::pow(l, 5) * (std::exp((h * c) / (l * kb * kelvin)) - 1));
+}
+
+namespace {
 
 // XYZ (D65-relative) to linear sRGB, IEC 61966-2-1.
 Rgb xyz_to_srgb(double x, double y, double z) {
@@ -64,12 +72,6 @@ double piecewise_at(std::span<const double> pairs, double l, bool clamp) {
     }
   }
   return 0.0;
-}
-
-double planck(double nm, double kelvin) {
-  const double c = 299792458.0, h = 6.62606957e-34, kb = 1.3806488e-23;
-  const double l = nm * 1e-9;
-  return (2 * h * c * c) / (std::pow(l, 5) * (std::exp((h * c) / (l * kb * kelvin)) - 1));
 }
 
 struct NamedRgb {

@@ -13,6 +13,17 @@
 
 namespace tf::scene {
 
+// CIE 1931 2-degree colour matching functions at `nm`: the multi-lobe Gaussian fit of Wyman,
+// Sloan & Shirley, "Simple Analytic Approximations to the CIE XYZ Color Matching Functions",
+// JCGT 2(2), 2013 (equation 2 and table 1), the project's observer wherever spectra meet RGB.
+double cie_x(double nm);
+double cie_y(double nm);
+double cie_z(double nm);
+
+// Planck's law: a blackbody's spectral radiance at `nm` and `kelvin` > 0 (W / (m^2 sr m)), with
+// pbrt-v4's constants.
+double planck(double nm, double kelvin);
+
 // Linear sRGB of a blackbody at `kelvin`, normalised to luminance Y = 1, as pbrt-v4 normalises
 // "blackbody" emission to unit luminance before applying "scale". Zero for kelvin <= 0.
 Rgb blackbody_rgb(double kelvin);

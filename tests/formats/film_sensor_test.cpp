@@ -118,20 +118,40 @@ TEST(FilmSensor, BadSettingsAreErrors) {
   }
 }
 
-// pbrt's camera sensors are spectral response tables we do not carry: strict loading names the
-// supported sensor; lenient loading stands in cie1931 with pbrt's camera-sensor default white
+// A camera pbrt knows but this reduction does not carry (sony_ilce_9): strict loading names the
+// supported sensors; lenient loading stands in cie1931 with pbrt's camera-sensor default white
 // balance (6500 K) and one warning.
-TEST(FilmSensor, CameraSensorIsStrictErrorAndLenientCie1931) {
-  const std::string text = "Film \"rgb\" \"string sensor\" \"canon_eos_5d_mkiv\"\nWorldBegin\n";
+TEST(FilmSensor, UnknownCameraSensorIsStrictErrorAndLenientCie1931) {
+  const std::string text = "Film \"rgb\" \"string sensor\" \"sony_ilce_9\"\nWorldBegin\n";
   const std::string message = test::parse_error(text);
-  EXPECT_EQ(message.rfind("t.pbrt:1:1: Film: unsupported sensor \"canon_eos_5d_mkiv\"", 0), 0u)
+  EXPECT_EQ(message.rfind("t.pbrt:1:1: Film: unsupported sensor \"sony_ilce_9\"", 0), 0u)
       << message;
-  EXPECT_NE(message.find("supported: cie1931"), std::string::npos) << message;
+  EXPECT_NE(message.find("supported: cie1931, canon_eos_100d, canon_eos_5d_mkiv, nikon_d850"),
+            std::string::npos)
+      << message;
   EXPECT_NE(message.find(kLenientLoadHint), std::string::npos) << message;
   Result<SceneIr> lenient = test::parse(text, true);
   ASSERT_TRUE(lenient.is_ok()) << lenient.message();
   EXPECT_EQ(lenient->warnings.size(), 1u);
+  EXPECT_EQ(lenient->film.sensor, "cie1931");
   EXPECT_EQ(lenient->film.white_balance, 6500);
+}
+
+// A supported camera loads strictly, with pbrt's default white balance of 6500 K for camera
+// sensors when none is given, and the given one otherwise.
+TEST(FilmSensor, SupportedCameraSensorLoadsStrictly) {
+  Result<SceneIr> ir = test::parse("Film \"rgb\" \"string sensor\" \"nikon_d850\"\nWorldBegin\n");
+  ASSERT_TRUE(ir.is_ok()) << ir.message();
+  EXPECT_TRUE(ir->warnings.empty());
+  EXPECT_EQ(ir->film.sensor, "nikon_d850");
+  EXPECT_EQ(ir->film.white_balance, 6500);
+  ir = test::parse(
+      "Film \"rgb\" \"string sensor\" \"canon_eos_100d\" \"float whitebalance\" 5000\n"
+      "WorldBegin\n");
+  ASSERT_TRUE(ir.is_ok()) << ir.message();
+  EXPECT_EQ(ir->film.sensor, "canon_eos_100d");
+  EXPECT_EQ(ir->film.white_balance, 5000);
+  EXPECT_EQ(film_response(ir->film).flags, TF_FILM_RESPONSE);
 }
 
 }  // namespace
