@@ -5,7 +5,8 @@
 //   options   Camera "perspective" (fov on the shorter axis, lensradius, focaldistance,
 //             shutteropen/shutterclose as the film's exposure time),
 //             Film "rgb"|"gbuffer" (xresolution, yresolution, filename, cropwindow,
-//             pixelbounds; the cie1931 sensor: iso, whitebalance, maxcomponentvalue, and the
+//             pixelbounds; sensor cie1931, canon_eos_100d, canon_eos_5d_mkiv or nikon_d850
+//             (formats/scene/camera_sensor.h), iso, whitebalance, maxcomponentvalue, and the
 //             "scale" of earlier pbrt-v4 versions (formats/scene/film_sensor.h); a G-buffer's
 //             coordinatesystem is accepted: only colour is written), Sampler (any name;
 //             pixelsamples), Integrator "path"|"volpath" (maxdepth, regularize with a warning);
