@@ -2,14 +2,14 @@
 #ifndef TF_KERNELS_RENDER_SURFACE_H
 #define TF_KERNELS_RENDER_SURFACE_H
 
-#include "bvh_traverse.h"
+#include "bump.h"
 
 typedef struct tf_surface {
   tf_vec3 p;
   tf_vec3 ng;    /* unit geometric normal, oriented as the emitting side of one-sided lights:
                     facing the shading normal when the triangle has normals, else the
                     winding/outward normal, flipped by TF_PRIM_FLIP_NORMAL */
-  tf_vec3 ns;    /* unit shading normal, on the same side as ng */
+  tf_vec3 ns;    /* unit shading normal, on the same side as ng (bump-mapped: bump.h) */
   float u, v;
   tf_u32 material;
   tf_i32 light;  /* index into lights[], -1: not emissive */
@@ -46,7 +46,19 @@ TF_FN tf_vec3 tf_triangle_shading_normal(const tf_scene_view* s, tf_u32 id, floa
   return v3_normalize(n);
 }
 
-/* Surface at a hit. Sphere uv (trigonometry) is computed only for textured materials. */
+/* Bump-maps sf's shading normal by displacement texture `tex` (bump.h). */
+TF_FN void tf_bump_surface(const tf_scene_view* s, tf_i32 tex, const tf_shading_derivs* d,
+                           tf_surface* sf) {
+  tf_tex_ctx c;
+  c.p = sf->p;
+  c.n = sf->ng;
+  c.u = sf->u;
+  c.v = sf->v;
+  sf->ns = tf_bump_normal(s, tex, &c, sf->ns, d);
+}
+
+/* Surface at a hit. Sphere uv (trigonometry) is computed only for textured or displaced
+ * materials; a material's displacement bump-maps the shading normal (bump.h). */
 TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
   tf_surface sf;
   sf.u = 0.0f;
@@ -72,13 +84,19 @@ TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
     sf.ns = v3_is_zero(ns) ? sf.ng : ns;
     sf.material = tri->material;
     sf.light = tri->light;
+    tf_u32 disp = s->materials[sf.material].displacement;
+    if (disp != 0u) {
+      tf_shading_derivs d = tf_triangle_derivs(s, hit.prim, sf.ns, sf.ng);
+      tf_bump_surface(s, (tf_i32)disp - 1, &d, &sf);
+    }
     return sf;
   }
   TF_GLOBAL const tf_sphere* sp = s->spheres + (hit.prim - s->header.triangle_count);
   tf_vec3 c = v3(sp->cx, sp->cy, sp->cz);
   tf_vec3 n = v3_normalize(v3_sub(v3_madd(ray.o, ray.d, hit.t), c));
   sf.p = v3_madd(c, n, sp->radius); /* re-projected onto the sphere */
-  if (s->materials[sp->material].texture >= 0) { /* pbrt's sphere: u = phi / 2pi, v = 1 - theta / pi */
+  TF_GLOBAL const tf_material* m = s->materials + sp->material;
+  if (m->texture >= 0 || m->displacement != 0u) { /* pbrt's sphere: u = phi / 2pi, v = 1 - theta / pi */
     float phi = tf_atan2f(n.y, n.x);
     if (phi < 0.0f) phi += 2.0f * TF_PI;
     sf.u = phi * TF_INV_2PI;
@@ -89,6 +107,10 @@ TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
   sf.ns = n;
   sf.material = sp->material;
   sf.light = sp->light;
+  if (m->displacement != 0u) {
+    tf_shading_derivs d = tf_sphere_derivs(v3_sub(sf.p, c), sp->radius);
+    tf_bump_surface(s, (tf_i32)m->displacement - 1, &d, &sf);
+  }
   return sf;
 }
 

@@ -445,6 +445,34 @@ NamedScene textures_scene() {
   return finalized("textures", std::move(s));
 }
 
+// Bump mapping (bump.h): displacement by an image on a sphere and on quads with tilted vertex
+// normals (the shading frame's derivatives), by 3D noise on a sphere and by a scaled image on a
+// coated sphere.
+NamedScene bump_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 4.5f}, {0.0f, 0.4f, 0.0f}, 20, 14, 0.6f);
+  auto displaced = [&s](tf_material m, int32_t texture) {
+    m.displacement = static_cast<uint32_t>(texture) + 1u;
+    return add(&s.materials, m);
+  };
+  int32_t image = add_image(&s, 8, 4, 0.05f);
+  s.textures[static_cast<size_t>(image)].uscale = 3.0f;
+  tf_texture noise = tex_node(TF_TEX_FBM, TF_MAP_POINT3D, 0, 0, 0);
+  noise.omega = 0.5f, noise.octaves = 5;
+  noise.xf[0] = noise.xf[5] = noise.xf[10] = 6.0f;
+  int32_t bumps = add_program(&s, {noise, tex_node(TF_TEX_CONSTANT, TF_MAP_UV, 0.02f, 0.02f, 0.02f),
+                                   tex_node(TF_TEX_SCALE, 0, 0, 0, 0)});
+  int32_t floor = displaced(material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.5f), image);
+  add_quad(&s, {-3.0f, 0.0f, 2.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -5.0f}, floor, TF_TRI_HAS_NORMALS | TF_TRI_HAS_UV);
+  add_quad(&s, {-3.0f, 0.0f, -2.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 3.0f, 0.0f}, floor, TF_TRI_HAS_UV);
+  add_sphere(&s, {-1.1f, 0.5f, 0.0f}, 0.5f, displaced(material(TF_MAT_DIFFUSE, 0.8f, 0.3f, 0.2f), image));
+  add_sphere(&s, {0.0f, 0.5f, 0.0f}, 0.5f, displaced(conductor(0.2f, 3.0f, 0.1f, 0.1f), bumps));
+  add_sphere(&s, {1.1f, 0.5f, 0.0f}, 0.5f, displaced(coated(TF_MAT_COATED_DIFFUSE, 1.5f, 0.1f, 0.01f, 0.5f), bumps));
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {1.0f, 3.0f, 2.0f}, {0.0f, 0.0f, 0.0f}, 14.0f));
+  s.lights.push_back(uniform_env(0.2f, 0.2f, 0.25f));
+  return finalized("bump", std::move(s));
+}
+
 std::vector<NamedScene> all_scenes() {
   std::vector<NamedScene> scenes;
   scenes.push_back(spheres_scene());
@@ -455,6 +483,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(film_response_scene());
   scenes.push_back(coated_scene());
   scenes.push_back(textures_scene());
+  scenes.push_back(bump_scene());
   return scenes;
 }
 

@@ -48,6 +48,10 @@ NamedScene coated_scene();
 // an inverted image, and the spherical, cylindrical, planar and 3D mappings.
 NamedScene textures_scene();
 
+// Bump mapping: image, noise and scaled displacement textures on spheres, and on quads with
+// and without vertex normals, under diffuse, conductor and coated materials.
+NamedScene bump_scene();
+
 // All of the above. Adds a test failure if a scene does not finalize.
 std::vector<NamedScene> all_scenes();
 
