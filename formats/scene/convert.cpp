@@ -63,6 +63,11 @@ class Converter {
   Status emit_mesh(const IrShape& s, const Mat4& m);
   Status emit_sphere(const IrShape& s, const Mat4& m);
   Status emit_light(const IrLight& l);
+  // The medium interface of a shape as primitive flags (scene_types.h); a "subsurface"
+  // material's interior medium replaces the inside one.
+  uint32_t media_flags(const IrShape& s) const;
+  // Appends a medium to the kernel scene; returns 1 + its index.
+  uint32_t add_medium(const IrMedium& m);
   // Folds merged uniform infinite lights into an image light's texels: radiance is
   // texel * scale, so texel' = texel + uniform / scale per channel.
   void add_uniform_radiance(const IrLight& src, tf_light* l, int32_t texture);
@@ -71,6 +76,7 @@ class Converter {
   KernelScene k_;
   std::map<int, int32_t> texture_map_;
   std::vector<uint32_t> material_map_;
+  std::vector<uint32_t> interior_map_;  // per IR material: 1 + kernel media index, 0: none
   std::vector<uint32_t> emissive_spheres_;  // their lights' prim is set at the end
 };
 
@@ -120,9 +126,19 @@ Result<int32_t> Converter::kernel_texture(int ir_index) {
   return index;
 }
 
-// The medium interface of a shape as primitive flags (scene_types.h).
-uint32_t media_flags(const IrShape& s) {
-  return TF_PRIM_MEDIA(s.medium_inside + 1, s.medium_outside + 1) |
+uint32_t Converter::add_medium(const IrMedium& m) {
+  tf_medium km{};
+  km.sigma_a_r = m.sigma_a[0], km.sigma_a_g = m.sigma_a[1], km.sigma_a_b = m.sigma_a[2];
+  km.sigma_s_r = m.sigma_s[0], km.sigma_s_g = m.sigma_s[1], km.sigma_s_b = m.sigma_s[2];
+  km.g = m.g;
+  k_.media.push_back(km);
+  return static_cast<uint32_t>(k_.media.size());
+}
+
+uint32_t Converter::media_flags(const IrShape& s) const {
+  const uint32_t interior = s.interface ? 0u : interior_map_[static_cast<size_t>(s.material)];
+  const uint32_t inside = interior != 0u ? interior : static_cast<uint32_t>(s.medium_inside + 1);
+  return TF_PRIM_MEDIA(inside, s.medium_outside + 1) |
          (s.interface ? TF_PRIM_NO_SURFACE : 0u);
 }
 
@@ -336,14 +352,9 @@ Result<KernelScene> Converter::run() {
   }
   k_.camera = make_camera(ir_, world_from_camera);
   k_.header.camera_medium = static_cast<uint32_t>(ir_.camera_medium + 1);
-  for (const IrMedium& m : ir_.media) {
-    tf_medium km{};
-    km.sigma_a_r = m.sigma_a[0], km.sigma_a_g = m.sigma_a[1], km.sigma_a_b = m.sigma_a[2];
-    km.sigma_s_r = m.sigma_s[0], km.sigma_s_g = m.sigma_s[1], km.sigma_s_b = m.sigma_s[2];
-    km.g = m.g;
-    k_.media.push_back(km);
-  }
+  for (const IrMedium& m : ir_.media) add_medium(m);
   for (const IrMaterial& m : ir_.materials) {
+    interior_map_.push_back(m.interior ? add_medium(*m.interior) : 0u);
     tf_material km{};
     switch (m.type) {
       case IrMaterial::Type::Diffuse:

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "formats/scene/elements_subsurface.h"
 #include "formats/scene/ply_reader.h"
 #include "formats/scene/spectra.h"
 #include "formats/scene/try.h"
@@ -431,6 +432,19 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
     }
     return std::optional<IrMaterial>(m);
   }
+  if (type == "subsurface") {
+    m.type = IrMaterial::Type::Dielectric;
+    float eta = 1.33f;  // pbrt-v4's default for subsurface
+    if (params.has("eta")) {
+      TF_TRY(given, read_scalar_eta(params, "eta", loc, ctx));
+      eta = given;
+    }
+    m.eta = {eta, eta, eta};
+    TF_CHECK(read_roughness(params, loc, ctx, "", &m.alpha_u, &m.alpha_v));
+    TF_TRY(interior, make_subsurface_medium(params, loc, eta, ctx.diag));
+    m.interior = interior;
+    return std::optional<IrMaterial>(m);
+  }
   if (type == "mix") {
     TF_TRY(names, params.get_strings("materials"));
     if (names.size() != 2) {
@@ -460,7 +474,7 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
   }
   TF_CHECK(ctx.diag.unsupported(loc, directive, "material \"" + type + "\"",
                                 "grey diffuse (supported: diffuse, conductor, dielectric, "
-                                "thindielectric, coateddiffuse, coatedconductor, mix)"));
+                                "thindielectric, coateddiffuse, coatedconductor, subsurface, mix)"));
   params.mark_all_used();  // its parameters belong to the unsupported material
   return std::optional<IrMaterial>(m);
 }

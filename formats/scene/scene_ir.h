@@ -52,6 +52,12 @@ struct IrTexture {
   float uscale = 1, vscale = 1, udelta = 0, vdelta = 0;
 };
 
+// A homogeneous participating medium (MakeNamedMedium), "scale" applied to both coefficients.
+struct IrMedium {
+  Rgb sigma_a{1, 1, 1}, sigma_s{1, 1, 1};  // per unit length, the renderer's RGB
+  float g = 0;                              // Henyey-Greenstein asymmetry, (-1, 1)
+};
+
 struct IrMaterial {
   enum class Type { Diffuse, Conductor, Dielectric, ThinDielectric, CoatedDiffuse, CoatedConductor };
   Type type = Type::Diffuse;
@@ -68,6 +74,8 @@ struct IrMaterial {
   float thickness = 0.01f, g = 0;
   Rgb albedo{0, 0, 0};
   uint32_t max_depth = 10, n_samples = 1;
+  // "subsurface" (a Dielectric): the medium inside its shapes (elements_subsurface.h).
+  std::optional<IrMedium> interior;
 };
 
 struct IrMesh {
@@ -81,12 +89,6 @@ struct IrAreaLight {
   bool present = false;
   Rgb radiance{0, 0, 0};  // L * scale
   bool two_sided = false;
-};
-
-// A homogeneous participating medium (MakeNamedMedium), "scale" applied to both coefficients.
-struct IrMedium {
-  Rgb sigma_a{1, 1, 1}, sigma_s{1, 1, 1};  // per unit length, the renderer's RGB
-  float g = 0;                              // Henyey-Greenstein asymmetry, (-1, 1)
 };
 
 struct IrShape {
