@@ -26,8 +26,8 @@
 
 namespace tf::scene {
 
-// Whether pbrt's Film "sensor" `name` is a camera this reduction knows, and the known names
-// (comma separated, for messages).
+// Whether pbrt's Film "sensor" `name` is a camera this reduction knows (all 17 that pbrt-v4
+// names), and the known names (comma separated, sorted, for messages).
 bool is_camera_sensor(std::string_view name);
 std::string supported_camera_sensors();
 

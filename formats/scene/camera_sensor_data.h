@@ -16,7 +16,7 @@ struct Camera {
   std::string_view name;               // pbrt's Film "sensor" name
   const double (*rgb)[kCurveSamples];  // [3][kCurveSamples]: r, g, b
 };
-inline constexpr size_t kCameraCount = 3;
+inline constexpr size_t kCameraCount = 17;
 extern const Camera kCameras[kCameraCount];  // sorted by name
 
 // ColorChecker swatches: 380, 390, ..., 730 nm.

@@ -5,7 +5,7 @@
 //   options   Camera "perspective" (fov on the shorter axis, lensradius, focaldistance,
 //             shutteropen/shutterclose as the film's exposure time),
 //             Film "rgb"|"gbuffer" (xresolution, yresolution, filename, cropwindow,
-//             pixelbounds; sensor cie1931, canon_eos_100d, canon_eos_5d_mkiv or nikon_d850
+//             pixelbounds; sensor cie1931 or any of pbrt-v4's 17 cameras
 //             (formats/scene/camera_sensor.h), iso, whitebalance, maxcomponentvalue, and the
 //             "scale" of earlier pbrt-v4 versions (formats/scene/film_sensor.h); a G-buffer's
 //             coordinatesystem is accepted: only colour is written), Sampler (any name;
