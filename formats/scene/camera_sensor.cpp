@@ -1,5 +1,6 @@
 #include "formats/scene/camera_sensor.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -36,12 +37,15 @@ double y_bar_integral() {
   return n;
 }
 
-const data::Camera& camera(std::string_view name) {
+const data::Camera* find_camera(std::string_view name) {
   for (const data::Camera& c : data::kCameras) {
-    if (c.name == name) return c;
+    if (c.name == name) return &c;
   }
-  return data::kCameras[0];  // unreachable for a name is_camera_sensor accepts
+  return nullptr;
 }
+
+// The camera `name`, which the caller has checked with is_camera_sensor.
+const data::Camera& camera(std::string_view name) { return *find_camera(name); }
 
 double response(const data::Camera& c, int channel, double nm) {
   return sample_table(c.rgb[channel], data::kCurveSamples, data::kCurveFirstNm, data::kCurveStepNm,
@@ -87,12 +91,7 @@ void add_outer(Mat3& acc, const std::array<double, 3>& a, const std::array<doubl
 
 }  // namespace
 
-bool is_camera_sensor(std::string_view name) {
-  for (const data::Camera& c : data::kCameras) {
-    if (c.name == name) return true;
-  }
-  return false;
-}
+bool is_camera_sensor(std::string_view name) { return find_camera(name) != nullptr; }
 
 std::string supported_camera_sensors() {
   std::string names;
