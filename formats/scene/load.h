@@ -35,6 +35,10 @@
 //             current at Camera), Material "interface" (a medium boundary that rays pass).
 //             Grid media (uniformgrid rgbgrid cloud nanovdb) -> leniently a homogeneous
 //             medium of their mean density (formats/scene/elements_media.h).
+//             subsurface: a dielectric boundary around an interior homogeneous medium walked
+//             by the path tracer, not pbrt's diffusion BSSRDF (name of Jensen et al. 2001,
+//             sigma_a/sigma_s, constant reflectance + mfp, scale, g, eta, roughness;
+//             formats/scene/elements_subsurface.h).
 //   values    integer float point2 point3 vector3 normal3 rgb blackbody spectrum (pairs,
 //             named metal-*/glass-*) string bool texture; pbrt-v3 aliases
 //             point/vector/normal/color.
