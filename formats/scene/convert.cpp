@@ -418,3 +418,7 @@ Result<KernelScene> convert_to_kernel(const SceneIr& ir) {
 }
 
 }  // namespace tf::scene
+    if (m.displacement >= 0) {
+      TF_TRY(d, kernel_texture(m.displacement));
+      km.displacement = static_cast<uint32_t>(d) + 1u;
+    }

@@ -392,10 +392,34 @@ Status read_layer(ParamSet& params, const std::string& directive, const FileLoc&
 
 }  // namespace
 
+// "texture displacement": a float texture that bump-maps the shading normal (every material
+// type but mix and interface takes it in pbrt-v4). A constant ("float displacement") has no
+// gradient and leaves the shading normal's direction as it is (bump.h), so it is dropped.
+Status read_displacement(ParamSet& params, const FileLoc& loc, ElementContext& ctx,
+                         IrMaterial* m) {
+  const Param* p = params.get("displacement");
+  if (!p) return Status::ok();
+  if (p->type == "float") return params.get_float("displacement", 0).status();
+  if (p->type != "texture" || p->strings.size() != 1) {
+    return error_at(loc, "Material", "'displacement' must be one float texture or a float");
+  }
+  const std::string name = p->strings[0];
+  params.mark_used("displacement");
+  auto it = ctx.float_textures.find(name);
+  if (it == ctx.float_textures.end()) {
+    return error_at(loc, "Material",
+                    "unknown float texture \"" + name + "\" for 'displacement' (define it with "
+                    "Texture \"" + name + "\" \"float\" ... first)");
+  }
+  m->displacement = it->second;
+  return Status::ok();
+}
+
 Result<std::optional<IrMaterial>> make_material(const std::string& directive,
                                                 const std::string& type, ParamSet& params,
                                                 const FileLoc& loc, ElementContext& ctx) {
   IrMaterial m;
+  if (type != "mix") TF_CHECK(read_displacement(params, loc, ctx, &m));
   if (type == "diffuse") {
     TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, &m));
     return std::optional<IrMaterial>(m);

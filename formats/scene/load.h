@@ -18,9 +18,11 @@
 //             ActiveTransform and TransformTimes (built at the start time: no motion blur,
 //             one warning when something moves). NamedMaterial may precede its definition.
 //   materials diffuse conductor (eta/k or reflectance, roughness) dielectric thindielectric
-//             coateddiffuse coatedconductor (layered: every documented parameter but
-//             displacement); eta/k as rgb, named spectra, pairs or spectrum files; mix -> its
-//             dominant material (with a warning); MakeNamedMaterial NamedMaterial.
+//             coateddiffuse coatedconductor (layered: every documented parameter); on every
+//             type but mix, "texture displacement" (a float texture: bump mapping as pbrt-v4's
+//             BumpMap, kernels/render/bump.h); eta/k as rgb, named spectra, pairs or spectrum
+//             files; mix -> its dominant material (with a warning); MakeNamedMaterial
+//             NamedMaterial.
 //   textures  imagemap checkerboard (2D) scale constant, "spectrum" and "float".
 //   shapes    trianglemesh plymesh (.ply or gzipped .ply.gz) sphere (uniform scale only) disk
 //             cylinder (both tessellated) bilinearmesh (two triangles per patch); "alpha" 0

@@ -88,6 +88,7 @@ struct IrMesh {
 struct IrAreaLight {
   bool present = false;
   Rgb radiance{0, 0, 0};  // L * scale
+  int displacement = -1;  // float texture for bump mapping (index into SceneIr::textures)
   bool two_sided = false;
 };
 

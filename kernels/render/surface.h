@@ -96,7 +96,8 @@ TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
   tf_vec3 n = v3_normalize(v3_sub(v3_madd(ray.o, ray.d, hit.t), c));
   sf.p = v3_madd(c, n, sp->radius); /* re-projected onto the sphere */
   TF_GLOBAL const tf_material* m = s->materials + sp->material;
-  if (m->texture >= 0 || m->displacement != 0u) { /* pbrt's sphere: u = phi / 2pi, v = 1 - theta / pi */
+  /* pbrt's sphere: u = phi / 2pi, v = 1 - theta / pi */
+  if (m->texture >= 0 || m->displacement != 0u) {
     float phi = tf_atan2f(n.y, n.x);
     if (phi < 0.0f) phi += 2.0f * TF_PI;
     sf.u = phi * TF_INV_2PI;

@@ -224,5 +224,39 @@ TEST(RealSceneConstructs, TwoUniformInfiniteLightsBothContribute) {
   EXPECT_EQ(env.b, 4.0f);
 }
 
+// "texture displacement" (pbrt-v4's bump mapping) on every material type that takes it: the
+// float texture lands in the IR and, as 1 + its kernel texture index, in the kernel material;
+// a constant "float displacement" (no gradient, no effect) is accepted; an unknown or
+// spectrum texture name is an error naming it.
+TEST(RealSceneConstructs, DisplacementTexturesReachTheKernelMaterial) {
+  const std::string textures =
+      "Texture \"colour\" \"spectrum\" \"constant\" \"rgb value\" [0.1 0.2 0.3]\n"
+      "Texture \"bump\" \"float\" \"constant\" \"float value\" 0.25\n";
+  for (const char* type : {"diffuse", "conductor", "dielectric", "coateddiffuse"}) {
+    SCOPED_TRACE(type);
+    SceneIr ir = parse_world(textures + "Material \"" + type +
+                             "\" \"texture displacement\" \"bump\"\nShape \"sphere\"\n");
+    ASSERT_EQ(ir.shapes.size(), 1u);
+    EXPECT_TRUE(ir.warnings.empty());
+    const int d = ir.materials[static_cast<size_t>(ir.shapes[0].material)].displacement;
+    ASSERT_EQ(d, 1);  // the second texture defined
+    const KernelScene k = test::to_kernel(ir);
+    const tf_material& km = k.materials.at(k.spheres.at(0).material);
+    ASSERT_GE(km.displacement, 1u);
+    EXPECT_FLOAT_EQ(k.textures.at(km.displacement - 1u).r, 0.25f);
+  }
+  SceneIr flat = parse_world("Material \"diffuse\" \"float displacement\" 0.5\nShape \"sphere\"\n");
+  EXPECT_TRUE(flat.warnings.empty());
+  EXPECT_EQ(flat.materials.back().displacement, -1);
+  const KernelScene k = test::to_kernel(parse_world("Shape \"sphere\"\n"));
+  EXPECT_EQ(k.materials.at(k.spheres.at(0).material).displacement, 0u);  // none by default
+
+  std::string unknown = parse_error(std::string(test::kHeader) + textures +
+                                    "Material \"diffuse\" \"texture displacement\" \"colour\"\n");
+  EXPECT_NE(unknown.find("unknown float texture \"colour\" for 'displacement'"),
+            std::string::npos)
+      << unknown;
+}
+
 }  // namespace
 }  // namespace tf::scene

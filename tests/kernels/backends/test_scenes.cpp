@@ -463,11 +463,14 @@ NamedScene bump_scene() {
   int32_t bumps = add_program(&s, {noise, tex_node(TF_TEX_CONSTANT, TF_MAP_UV, 0.02f, 0.02f, 0.02f),
                                    tex_node(TF_TEX_SCALE, 0, 0, 0, 0)});
   int32_t floor = displaced(material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.5f), image);
-  add_quad(&s, {-3.0f, 0.0f, 2.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -5.0f}, floor, TF_TRI_HAS_NORMALS | TF_TRI_HAS_UV);
+  add_quad(&s, {-3.0f, 0.0f, 2.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -5.0f}, floor,
+           TF_TRI_HAS_NORMALS | TF_TRI_HAS_UV);
   add_quad(&s, {-3.0f, 0.0f, -2.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 3.0f, 0.0f}, floor, TF_TRI_HAS_UV);
-  add_sphere(&s, {-1.1f, 0.5f, 0.0f}, 0.5f, displaced(material(TF_MAT_DIFFUSE, 0.8f, 0.3f, 0.2f), image));
+  int32_t red = displaced(material(TF_MAT_DIFFUSE, 0.8f, 0.3f, 0.2f), image);
+  add_sphere(&s, {-1.1f, 0.5f, 0.0f}, 0.5f, red);
   add_sphere(&s, {0.0f, 0.5f, 0.0f}, 0.5f, displaced(conductor(0.2f, 3.0f, 0.1f, 0.1f), bumps));
-  add_sphere(&s, {1.1f, 0.5f, 0.0f}, 0.5f, displaced(coated(TF_MAT_COATED_DIFFUSE, 1.5f, 0.1f, 0.01f, 0.5f), bumps));
+  int32_t coat = displaced(coated(TF_MAT_COATED_DIFFUSE, 1.5f, 0.1f, 0.01f, 0.5f), bumps);
+  add_sphere(&s, {1.1f, 0.5f, 0.0f}, 0.5f, coat);
   s.lights.push_back(delta_light(TF_LIGHT_POINT, {1.0f, 3.0f, 2.0f}, {0.0f, 0.0f, 0.0f}, 14.0f));
   s.lights.push_back(uniform_env(0.2f, 0.2f, 0.25f));
   return finalized("bump", std::move(s));
