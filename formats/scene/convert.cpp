@@ -56,7 +56,13 @@ class Converter {
   Result<KernelScene> run();
 
  private:
+  // The kernel texture program of IR texture `ir_index` (scene_types.h): its nodes in post
+  // order, ending at the returned index. Errors name the texture when its program needs more
+  // than TF_TEX_STACK stack entries or TF_TEX_MAX_NODES nodes.
   Result<int32_t> kernel_texture(int ir_index);
+  // Appends the nodes of `op` (a texture or a constant) after `first`; returns the stack
+  // entries its evaluation needs.
+  Result<uint32_t> emit_texture_nodes(const IrOperand& op, size_t first, const IrTexture& root);
   Result<int32_t> image_texture(const std::filesystem::path& file, Rgb multiplier,
                                 const IrTexture* mapping, ImageRGB* image_out);
   Status emit_shape(const IrShape& s, const Mat4& world_from_object);
@@ -106,22 +112,106 @@ Result<int32_t> Converter::image_texture(const std::filesystem::path& file, Rgb 
   return static_cast<int32_t>(k_.textures.size() - 1);
 }
 
-Result<int32_t> Converter::kernel_texture(int ir_index) {
-  if (auto it = texture_map_.find(ir_index); it != texture_map_.end()) return it->second;
-  const IrTexture& src = ir_.textures[static_cast<size_t>(ir_index)];
-  int32_t index = -1;
+// The kernel fields every node kind shares: mapping, texture-from-world, noise parameters.
+void set_texture_fields(const IrTexture& src, tf_texture* t) {
+  using M = IrTexture::Mapping;
+  t->mapping = src.mapping == M::UV            ? TF_MAP_UV
+               : src.mapping == M::Spherical   ? TF_MAP_SPHERICAL
+               : src.mapping == M::Cylindrical ? TF_MAP_CYLINDRICAL
+               : src.mapping == M::Planar      ? TF_MAP_PLANAR
+                                               : TF_MAP_POINT3D;
+  for (size_t r = 0; r < 3; ++r) {
+    for (size_t c = 0; c < 4; ++c) t->xf[4 * r + c] = static_cast<float>(src.texture_from_world.m[r][c]);
+  }
+  const Vec3d axes[2] = {src.v1, src.v2};
+  float* dst[2] = {t->vs, t->vt};
+  for (size_t a = 0; a < 2; ++a) {
+    dst[a][0] = static_cast<float>(axes[a].x);
+    dst[a][1] = static_cast<float>(axes[a].y);
+    dst[a][2] = static_cast<float>(axes[a].z);
+  }
+  t->uscale = src.uscale, t->vscale = src.vscale, t->udelta = src.udelta, t->vdelta = src.vdelta;
+  t->invert = src.invert ? 1u : 0u;
+  t->octaves = static_cast<uint32_t>(src.octaves);
+  t->omega = src.omega, t->noise_scale = src.scale, t->variation = src.variation;
+  t->dir[0] = static_cast<float>(src.dir.x);
+  t->dir[1] = static_cast<float>(src.dir.y);
+  t->dir[2] = static_cast<float>(src.dir.z);
+  t->r = src.value[0], t->g = src.value[1], t->b = src.value[2];
+  t->r2 = src.value2[0], t->g2 = src.value2[1], t->b2 = src.value2[2];
+  for (size_t c = 0; c < 3; ++c) t->c3[c] = src.value3[c], t->c4[c] = src.value4[c];
+}
+
+uint32_t kernel_texture_type(IrTexture::Kind kind) {
+  using K = IrTexture::Kind;
+  switch (kind) {
+    case K::Constant: return TF_TEX_CONSTANT;
+    case K::Image: return TF_TEX_IMAGE;
+    case K::Checkerboard: return TF_TEX_CHECKERBOARD;
+    case K::Bilerp: return TF_TEX_BILERP;
+    case K::Dots: return TF_TEX_DOTS;
+    case K::FBm: return TF_TEX_FBM;
+    case K::Wrinkled: return TF_TEX_WRINKLED;
+    case K::Windy: return TF_TEX_WINDY;
+    case K::Marble: return TF_TEX_MARBLE;
+    case K::Mix: return TF_TEX_MIX;
+    case K::DirectionMix: return TF_TEX_DIRECTIONMIX;
+    case K::Scale: return TF_TEX_SCALE;
+  }
+  return TF_TEX_CONSTANT;
+}
+
+Result<uint32_t> Converter::emit_texture_nodes(const IrOperand& op, size_t first,
+                                               const IrTexture& root) {
+  if (k_.textures.size() - first >= TF_TEX_MAX_NODES) {
+    return error_at(root.loc, "Texture",
+                    "texture \"" + root.name + "\" has more than " +
+                        std::to_string(TF_TEX_MAX_NODES) + " nodes in its graph");
+  }
+  if (op.texture < 0) {
+    tf_texture t{};
+    t.type = TF_TEX_CONSTANT;
+    t.r = op.value[0], t.g = op.value[1], t.b = op.value[2];
+    k_.textures.push_back(t);
+    return 1u;
+  }
+  const IrTexture& src = ir_.textures[static_cast<size_t>(op.texture)];
+  const size_t start = k_.textures.size();  // a node's subtree is its own program
+  uint32_t depth = 1;
+  for (size_t i = 0; i < src.operands.size(); ++i) {
+    TF_TRY(d, emit_texture_nodes(src.operands[i], first, root));
+    depth = std::max(depth, static_cast<uint32_t>(i) + d);
+  }
   if (src.kind == IrTexture::Kind::Image) {
     TF_TRY(i, image_texture(src.filename, src.value, &src, nullptr));
-    index = i;
+    (void)i;
   } else {
-    tf_texture t{};
-    t.type = src.kind == IrTexture::Kind::Checkerboard ? TF_TEX_CHECKERBOARD : TF_TEX_CONSTANT;
-    t.r = src.value[0], t.g = src.value[1], t.b = src.value[2];
-    t.r2 = src.value2[0], t.g2 = src.value2[1], t.b2 = src.value2[2];
-    t.uscale = src.uscale, t.vscale = src.vscale, t.udelta = src.udelta, t.vdelta = src.vdelta;
-    k_.textures.push_back(t);
-    index = static_cast<int32_t>(k_.textures.size() - 1);
+    k_.textures.push_back(tf_texture{});
   }
+  tf_texture& t = k_.textures.back();
+  const tf_texture image = t;
+  set_texture_fields(src, &t);
+  t.type = kernel_texture_type(src.kind);
+  t.count = static_cast<uint32_t>(k_.textures.size() - start);
+  if (src.kind == IrTexture::Kind::Image) {
+    t.width = image.width, t.height = image.height, t.offset = image.offset;
+    t.r = image.r, t.g = image.g, t.b = image.b;
+  }
+  return depth;
+}
+
+Result<int32_t> Converter::kernel_texture(int ir_index) {
+  if (auto it = texture_map_.find(ir_index); it != texture_map_.end()) return it->second;
+  const IrTexture& root = ir_.textures[static_cast<size_t>(ir_index)];
+  const size_t first = k_.textures.size();
+  TF_TRY(depth, emit_texture_nodes(IrOperand{ir_index, {}}, first, root));
+  if (depth > TF_TEX_STACK) {
+    return error_at(root.loc, "Texture",
+                    "texture \"" + root.name + "\" nests too deeply: its graph needs " +
+                        std::to_string(depth) + " values at once, at most " +
+                        std::to_string(TF_TEX_STACK));
+  }
+  const int32_t index = static_cast<int32_t>(k_.textures.size() - 1);
   texture_map_[ir_index] = index;
   return index;
 }

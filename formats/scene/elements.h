@@ -45,10 +45,12 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
                                                 const std::string& type, ParamSet& params,
                                                 const FileLoc& loc, ElementContext& ctx);
 
-// Texture "name" "spectrum|float" "class".
+// Texture "name" "spectrum|float" "class" with the CTM at the directive. Operands name earlier
+// textures (indices into ctx.texture_list); parts it builds itself are appended there.
 Result<std::optional<IrTexture>> make_texture(const std::string& value_type,
                                               const std::string& tex_class, ParamSet& params,
-                                              const FileLoc& loc, ElementContext& ctx);
+                                              const FileLoc& loc, const Mat4& world_from_texture,
+                                              ElementContext& ctx);
 
 // LightSource "type" with the CTM at the directive.
 Result<std::optional<IrLight>> make_light(const std::string& type, ParamSet& params,

@@ -1,4 +1,5 @@
 // Textures and lights (the other half of elements.h).
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -10,18 +11,17 @@ namespace {
 
 constexpr double kPi = std::numbers::pi;
 
-// A texture argument that may be a value or a reference to another texture of the same kind.
-// Returns a copy of the referenced texture, or a constant texture holding the value.
-Result<IrTexture> value_or_texture(ParamSet& params, const std::string& name, Rgb def,
-                                   bool float_valued, const FileLoc& loc, ElementContext& ctx) {
-  IrTexture t;
-  t.kind = IrTexture::Kind::Constant;
-  t.value = def;
+// A texture operand: a value (default `def`) or a reference to an earlier texture, float
+// (float_valued) or spectrum; unknown names are errors.
+Result<IrOperand> operand(ParamSet& params, const std::string& name, Rgb def, bool float_valued,
+                          const FileLoc& loc, ElementContext& ctx) {
+  IrOperand o;
+  o.value = def;
   TF_TRY(v, params.get_color_or_texture(name));
-  if (!v) return t;
+  if (!v) return o;
   if (v->texture.empty()) {
-    t.value = v->rgb;
-    return t;
+    o.value = v->rgb;
+    return o;
   }
   const auto& names = float_valued ? ctx.float_textures : ctx.textures;
   auto it = names.find(v->texture);
@@ -30,23 +30,60 @@ Result<IrTexture> value_or_texture(ParamSet& params, const std::string& name, Rg
                     std::string("unknown ") + (float_valued ? "float" : "spectrum") +
                         " texture \"" + v->texture + "\" for '" + name + "'");
   }
-  return ctx.texture_list[static_cast<size_t>(it->second)];
+  o.texture = it->second;
+  return o;
 }
 
-Status read_uv_mapping(ParamSet& params, const FileLoc& loc, ElementContext& ctx, IrTexture* t) {
+// pbrt-v4's 2D mappings (TextureMapping2D::Create): "uv" (uscale, vscale, udelta, vdelta),
+// "spherical", "cylindrical", "planar" (v1, v2, udelta, vdelta).
+Status read_mapping(ParamSet& params, const FileLoc& loc, IrTexture* t) {
   TF_TRY(mapping, params.get_string("mapping", "uv"));
-  if (mapping != "uv") {
-    TF_CHECK(ctx.diag.unsupported(loc, "Texture", "mapping \"" + mapping + "\"", "uv mapping"));
-  }
   TF_TRY(us, params.get_float("uscale", 1));
   TF_TRY(vs, params.get_float("vscale", 1));
   TF_TRY(ud, params.get_float("udelta", 0));
   TF_TRY(vd, params.get_float("vdelta", 0));
-  t->uscale = static_cast<float>(us);
-  t->vscale = static_cast<float>(vs);
+  TF_TRY(v1, params.get_vector3("v1"));
+  TF_TRY(v2, params.get_vector3("v2"));
   t->udelta = static_cast<float>(ud);
   t->vdelta = static_cast<float>(vd);
+  if (mapping == "uv") {
+    t->uscale = static_cast<float>(us);
+    t->vscale = static_cast<float>(vs);
+  } else if (mapping == "spherical") {
+    t->mapping = IrTexture::Mapping::Spherical;
+  } else if (mapping == "cylindrical") {
+    t->mapping = IrTexture::Mapping::Cylindrical;
+  } else if (mapping == "planar") {
+    t->mapping = IrTexture::Mapping::Planar;
+    t->v1 = v1.value_or(Vec3d{1, 0, 0});
+    t->v2 = v2.value_or(Vec3d{0, 1, 0});
+  } else {
+    return error_at(loc, "Texture", "unknown mapping \"" + mapping +
+                                        "\" (uv, spherical, cylindrical, planar)");
+  }
   return Status::ok();
+}
+
+Status read_noise(ParamSet& params, IrTexture* t) {
+  TF_TRY(octaves, params.get_int("octaves", 8));
+  TF_TRY(roughness, params.get_float("roughness", 0.5));
+  t->octaves = static_cast<int>(std::clamp<int64_t>(octaves, 0, 64));
+  t->omega = static_cast<float>(roughness);
+  t->mapping = IrTexture::Mapping::Point3D;
+  return Status::ok();
+}
+
+// A texture the loader adds to the list (the weight of a checkerboard or dots of textures).
+int add_part(ElementContext& ctx, IrTexture t) {
+  ctx.texture_list.push_back(std::move(t));
+  return static_cast<int>(ctx.texture_list.size() - 1);
+}
+
+IrTexture node(IrTexture::Kind kind, std::vector<IrOperand> operands) {
+  IrTexture t;
+  t.kind = kind;
+  t.operands = std::move(operands);
+  return t;
 }
 
 Rgb scaled(Rgb c, double s) {
@@ -57,53 +94,108 @@ Rgb scaled(Rgb c, double s) {
 
 Result<std::optional<IrTexture>> make_texture(const std::string& value_type,
                                               const std::string& tex_class, ParamSet& params,
-                                              const FileLoc& loc, ElementContext& ctx) {
-  const bool float_valued = value_type == "float";
+                                              const FileLoc& loc, const Mat4& world_from_texture,
+                                              ElementContext& ctx) {
+  using Kind = IrTexture::Kind;
+  const bool fv = value_type == "float";
   IrTexture t;
+  std::optional<Mat4> inverse = world_from_texture.inverse();
+  if (!inverse) return error_at(loc, "Texture", "the texture's transform is singular");
+  t.texture_from_world = *inverse;
   if (tex_class == "constant") {
-    TF_TRY(v, value_or_texture(params, "value", {1, 1, 1}, float_valued, loc, ctx));
-    return std::optional<IrTexture>(v);
+    TF_TRY(v, params.get_color_or_texture("value"));
+    if (v && !v->texture.empty()) {
+      return error_at(loc, "Texture", "\"constant\" takes a value, not a texture");
+    }
+    if (v) t.value = v->rgb;
+    return std::optional<IrTexture>(t);
   }
   if (tex_class == "scale") {
-    TF_TRY(base, value_or_texture(params, "tex", {1, 1, 1}, float_valued, loc, ctx));
-    TF_TRY(factor, value_or_texture(params, "scale", {1, 1, 1}, true, loc, ctx));
-    if (factor.kind != IrTexture::Kind::Constant) {
-      TF_CHECK(ctx.diag.unsupported(loc, "Texture", "\"scale\" by a non-constant texture",
-                                    "its first value"));
-    }
-    for (int c = 0; c < 3; ++c) {
-      base.value[static_cast<size_t>(c)] *= factor.value[static_cast<size_t>(c)];
-      base.value2[static_cast<size_t>(c)] *= factor.value[static_cast<size_t>(c)];
-    }
-    return std::optional<IrTexture>(base);
+    TF_TRY(tex, operand(params, "tex", {1, 1, 1}, fv, loc, ctx));
+    TF_TRY(factor, operand(params, "scale", {1, 1, 1}, true, loc, ctx));
+    return std::optional<IrTexture>(node(Kind::Scale, {tex, factor}));
   }
-  if (tex_class == "checkerboard") {
+  if (tex_class == "mix" || tex_class == "directionmix") {
+    TF_TRY(a, operand(params, "tex1", {0, 0, 0}, fv, loc, ctx));
+    TF_TRY(b, operand(params, "tex2", {1, 1, 1}, fv, loc, ctx));
+    if (tex_class == "directionmix") {
+      TF_TRY(dir, params.get_vector3("dir"));
+      IrTexture d = node(Kind::DirectionMix, {a, b});
+      d.dir = normalize(world_from_texture.apply_vector(dir.value_or(Vec3d{0, 1, 0})));
+      if (length(d.dir) == 0) return error_at(loc, "Texture", "\"directionmix\" dir is zero");
+      return std::optional<IrTexture>(d);
+    }
+    TF_TRY(amount, operand(params, "amount", {0.5f, 0.5f, 0.5f}, true, loc, ctx));
+    return std::optional<IrTexture>(node(Kind::Mix, {a, b, amount}));
+  }
+  if (tex_class == "checkerboard" || tex_class == "dots") {
+    const bool dots = tex_class == "dots";
+    TF_TRY(a, operand(params, dots ? "inside" : "tex1", {1, 1, 1}, fv, loc, ctx));
+    TF_TRY(b, operand(params, dots ? "outside" : "tex2", {0, 0, 0}, fv, loc, ctx));
+    t.kind = dots ? Kind::Dots : Kind::Checkerboard;
     TF_TRY(dim, params.get_int("dimension", 2));
-    if (dim != 2) {
-      TF_CHECK(ctx.diag.unsupported(loc, "Texture", "3D checkerboard", "a 2D checkerboard in uv"));
+    if (dots || dim == 2) {
+      TF_CHECK(read_mapping(params, loc, &t));
+    } else if (dim == 3) {
+      t.mapping = IrTexture::Mapping::Point3D;
+    } else {
+      return error_at(loc, "Texture", std::to_string(dim) + " dimensional checkerboard");
     }
-    TF_TRY(a, value_or_texture(params, "tex1", {1, 1, 1}, float_valued, loc, ctx));
-    TF_TRY(b, value_or_texture(params, "tex2", {0, 0, 0}, float_valued, loc, ctx));
-    if (a.kind != IrTexture::Kind::Constant || b.kind != IrTexture::Kind::Constant) {
-      TF_CHECK(ctx.diag.unsupported(loc, "Texture", "checkerboard of non-constant textures",
-                                    "their constant values"));
+    if (a.texture < 0 && b.texture < 0) {
+      t.value = a.value;
+      t.value2 = b.value;
+      return std::optional<IrTexture>(t);
     }
-    t.kind = IrTexture::Kind::Checkerboard;
-    t.value = a.value;
-    t.value2 = b.value;
-    TF_CHECK(read_uv_mapping(params, loc, ctx, &t));
+    // pbrt: (1 - w) tex1 + w tex2 with w the pattern's 0/1 weight.
+    t.value = dots ? Rgb{1, 1, 1} : Rgb{0, 0, 0};
+    t.value2 = dots ? Rgb{0, 0, 0} : Rgb{1, 1, 1};
+    IrOperand w{add_part(ctx, t), {}};
+    return std::optional<IrTexture>(
+        node(Kind::Mix, dots ? std::vector<IrOperand>{b, a, w} : std::vector<IrOperand>{a, b, w}));
+  }
+  if (tex_class == "bilerp") {
+    t.kind = Kind::Bilerp;
+    Rgb* slots[4] = {&t.value, &t.value3, &t.value2, &t.value4};  // v00, v01, v10, v11
+    const char* names[4] = {"v00", "v01", "v10", "v11"};
+    for (int i = 0; i < 4; ++i) {
+      TF_TRY(v, params.get_color_or_texture(names[i]));
+      if (v && !v->texture.empty()) {
+        return error_at(loc, "Texture", std::string("\"bilerp\" ") + names[i] + " is a value");
+      }
+      *slots[i] = v ? v->rgb : (i % 2 == 0 ? Rgb{0, 0, 0} : Rgb{1, 1, 1});
+    }
+    TF_CHECK(read_mapping(params, loc, &t));
+    return std::optional<IrTexture>(t);
+  }
+  if (tex_class == "fbm" || tex_class == "wrinkled" || tex_class == "windy") {
+    t.kind = tex_class == "fbm" ? Kind::FBm : tex_class == "wrinkled" ? Kind::Wrinkled : Kind::Windy;
+    if (t.kind == Kind::Windy) {
+      t.mapping = IrTexture::Mapping::Point3D;
+    } else {
+      TF_CHECK(read_noise(params, &t));
+    }
+    return std::optional<IrTexture>(t);
+  }
+  if (tex_class == "marble") {
+    if (fv) return error_at(loc, "Texture", "\"marble\" is a spectrum texture only");
+    t.kind = Kind::Marble;
+    TF_CHECK(read_noise(params, &t));
+    TF_TRY(scale, params.get_float("scale", 1));
+    TF_TRY(variation, params.get_float("variation", 0.2));
+    t.scale = static_cast<float>(scale);
+    t.variation = static_cast<float>(variation);
     return std::optional<IrTexture>(t);
   }
   if (tex_class == "imagemap") {
     TF_TRY(filename, params.get_string("filename", ""));
     if (filename.empty())
       return error_at(loc, "Texture", "\"imagemap\" requires \"string filename\"");
-    t.kind = IrTexture::Kind::Image;
+    t.kind = Kind::Image;
     t.filename = resolve_scene_path(ctx.base_dir, filename);
     TF_TRY(scale, params.get_float("scale", 1));
     t.value = scaled({1, 1, 1}, scale);
     TF_TRY(invert, params.get_bool("invert", false));
-    if (invert) TF_CHECK(ctx.diag.unsupported(loc, "Texture", "\"invert\" true", "not inverted"));
+    t.invert = invert;
     TF_TRY(encoding, params.get_string("encoding", "sRGB"));
     if (encoding != "sRGB") {
       TF_CHECK(ctx.diag.unsupported(loc, "Texture", "encoding \"" + encoding + "\"",
@@ -116,12 +208,13 @@ Result<std::optional<IrTexture>> make_texture(const std::string& value_type,
     // Filtering choices change only texture anti-aliasing, which pixel sampling covers.
     params.mark_used("filter");
     params.mark_used("maxanisotropy");
-    TF_CHECK(read_uv_mapping(params, loc, ctx, &t));
+    TF_CHECK(read_mapping(params, loc, &t));
     return std::optional<IrTexture>(t);
   }
   TF_CHECK(ctx.diag.unsupported(loc, "Texture", "texture class \"" + tex_class + "\"",
                                 "constant 0.5 (supported: imagemap, checkerboard, scale, "
-                                "constant)"));
+                                "constant, mix, directionmix, bilerp, dots, fbm, wrinkled, "
+                                "windy, marble)"));
   params.mark_all_used();
   t.value = {0.5f, 0.5f, 0.5f};
   return std::optional<IrTexture>(t);

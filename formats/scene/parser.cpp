@@ -619,9 +619,11 @@ Status Parser::world_directive(const std::string& d, const FileLoc& loc, Tokeniz
       else
         named_materials_[name] = index;
     } else if (d == "Texture") {
-      TF_TRY(t, make_texture(tex_type, tex_class, params, loc, ctx));
+      TF_TRY(t, make_texture(tex_type, tex_class, params, loc, gs_.ctm, ctx));
       auto& names = tex_type == "float" ? float_textures_ : textures_;
       if (names.count(name)) diag_.warn(loc, d, "texture \"" + name + "\" redefined");
+      t->name = name;
+      t->loc = loc;
       ir_.textures.push_back(*t);
       names[name] = static_cast<int>(ir_.textures.size() - 1);
     } else if (d == "LightSource") {

@@ -43,13 +43,38 @@ struct IrFilm {
   double scale = 1;  // Film "scale" of earlier pbrt-v4 versions: multiplies the output
 };
 
+// An operand of a texture node: another texture (index into SceneIr::textures) or a constant.
+struct IrOperand {
+  int texture = -1;  // -1: the constant `value`
+  Rgb value{0, 0, 0};
+};
+
+// A pbrt-v4 texture (float textures hold their value in all three channels). Leaves read the
+// surface; Mix (tex1, tex2, amount), DirectionMix (tex1, tex2) and Scale (tex, scale) combine
+// their operands. Textures refer only to textures defined before them, so the graph has no
+// cycles; the converter bounds its depth and size (convert.h).
 struct IrTexture {
-  enum class Kind { Constant, Image, Checkerboard };
+  enum class Kind {
+    Constant, Image, Checkerboard, Bilerp, Dots, FBm, Wrinkled, Windy, Marble,
+    Mix, DirectionMix, Scale
+  };
+  enum class Mapping { UV, Spherical, Cylindrical, Planar, Point3D };
   Kind kind = Kind::Constant;
-  Rgb value{1, 1, 1};              // constant value, first checker colour, or image multiplier
-  Rgb value2{0, 0, 0};             // second checker colour
-  std::filesystem::path filename;  // Image: resolved path
+  Rgb value{1, 1, 1};   // constant, first checker colour, inside dot, bilerp v00, image scale
+  Rgb value2{0, 0, 0};  // second checker colour, outside dot, bilerp v10
+  Rgb value3{1, 1, 1}, value4{1, 1, 1};  // bilerp v01, v11
+  std::filesystem::path filename;        // Image: resolved path
+  bool invert = false;                   // Image
+  Mapping mapping = Mapping::UV;
   float uscale = 1, vscale = 1, udelta = 0, vdelta = 0;
+  Mat4 texture_from_world;               // the inverse of the CTM at the Texture directive
+  Vec3d v1{1, 0, 0}, v2{0, 1, 0};        // Planar
+  int octaves = 8;                       // noise kinds
+  float omega = 0.5f, scale = 1, variation = 0.2f;  // roughness; Marble scale, variation
+  Vec3d dir{0, 1, 0};                    // DirectionMix: unit, world space
+  std::vector<IrOperand> operands;       // Mix, DirectionMix, Scale
+  std::string name;                      // the Texture's name ("" for parts the loader made)
+  FileLoc loc;
 };
 
 // A homogeneous participating medium (MakeNamedMedium), "scale" applied to both coefficients.
@@ -63,6 +88,7 @@ struct IrMaterial {
   Type type = Type::Diffuse;
   Rgb reflectance{0.5f, 0.5f, 0.5f};
   int texture = -1;  // index into SceneIr::textures for the reflectance, -1: constant
+  int displacement = -1;  // float texture for bump mapping (index into SceneIr::textures)
   Rgb eta{1.5f, 1.5f, 1.5f};
   Rgb k{0, 0, 0};
   bool use_reflectance = false;    // conductor given "reflectance" instead of eta/k
@@ -88,7 +114,6 @@ struct IrMesh {
 struct IrAreaLight {
   bool present = false;
   Rgb radiance{0, 0, 0};  // L * scale
-  int displacement = -1;  // float texture for bump mapping (index into SceneIr::textures)
   bool two_sided = false;
 };
 

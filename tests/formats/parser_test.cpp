@@ -211,9 +211,11 @@ TEST(Parser, Textures) {
   EXPECT_EQ(ir.textures[1].kind, IrTexture::Kind::Image);
   EXPECT_EQ(ir.textures[1].filename, std::filesystem::path("/scenes/x/tex/wood.png"));
   EXPECT_EQ(ir.textures[1].value, (Rgb{2, 2, 2}));
-  EXPECT_EQ(ir.textures[2].kind, IrTexture::Kind::Checkerboard);
-  EXPECT_EQ(ir.textures[2].value, (Rgb{0.5f, 0, 0}));
-  EXPECT_EQ(ir.textures[2].value2, (Rgb{0, 0, 0.5f}));
+  EXPECT_EQ(ir.textures[2].kind, IrTexture::Kind::Scale);  // tex "checks" times 0.5
+  ASSERT_EQ(ir.textures[2].operands.size(), 2u);
+  EXPECT_EQ(ir.textures[2].operands[0].texture, 0);
+  EXPECT_EQ(ir.textures[2].operands[1].texture, -1);
+  EXPECT_EQ(ir.textures[2].operands[1].value, (Rgb{0.5f, 0.5f, 0.5f}));
   EXPECT_EQ(ir.textures[3].value, (Rgb{0.3f, 0.3f, 0.3f}));
   EXPECT_EQ(ir.materials[static_cast<size_t>(ir.shapes[0].material)].texture, 2);
 }
