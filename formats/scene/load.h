@@ -23,7 +23,11 @@
 //             BumpMap, kernels/render/bump.h); eta/k as rgb, named spectra, pairs or spectrum
 //             files; mix -> its dominant material (with a warning); MakeNamedMaterial
 //             NamedMaterial.
-//   textures  imagemap checkerboard (2D) scale constant, "spectrum" and "float".
+//   textures  constant imagemap (invert) checkerboard (2D, 3D) bilerp dots fbm wrinkled windy
+//             marble mix directionmix scale, "spectrum" and "float"; operands may be textures
+//             (also checkerboard/dots tex1/tex2, inside/outside); mappings uv spherical
+//             cylindrical planar (through the inverse CTM at Texture). A graph deeper than the
+//             kernel's stack (TF_TEX_STACK) or larger than TF_TEX_MAX_NODES is an error.
 //   shapes    trianglemesh plymesh (.ply or gzipped .ply.gz) sphere (uniform scale only) disk
 //             cylinder (both tessellated) bilinearmesh (two triangles per patch); "alpha" 0
 //             (left out) or 1 (textured or partial alpha: leniently opaque).
