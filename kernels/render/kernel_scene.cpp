@@ -52,7 +52,8 @@ Status validate_texture_program(const KernelScene& s, size_t i) {
   size_t depth = 0;
   for (size_t k = i + 1 - count; k <= i; ++k) {
     const uint32_t type = s.textures[k].type;
-    const size_t pops = type == TF_TEX_MIX ? 3 : (type == TF_TEX_DIRECTIONMIX || type == TF_TEX_SCALE) ? 2 : 0;
+    const bool binary = type == TF_TEX_DIRECTIONMIX || type == TF_TEX_SCALE;
+    const size_t pops = type == TF_TEX_MIX ? 3 : binary ? 2 : 0;
     if (type > TF_TEX_LAST || depth < pops) {
       return invalid(idx("texture", i) + "'s program has a node without its operands");
     }
@@ -62,7 +63,9 @@ Status validate_texture_program(const KernelScene& s, size_t i) {
                      std::to_string(TF_TEX_STACK) + " stack entries");
     }
   }
-  if (depth != 1) return invalid(idx("texture", i) + "'s program leaves " + std::to_string(depth) + " values");
+  if (depth != 1) {
+    return invalid(idx("texture", i) + "'s program leaves " + std::to_string(depth) + " values");
+  }
   return Status::ok();
 }
 

@@ -66,9 +66,9 @@ TF_FN int tf_inside_dot(float ss, float tt) {
 }
 
 /* pbrt's marble colours: a cubic Bezier spline through these nine, times 1.5. */
-TF_TABLE float tf_marble_colors[27] = {
-    .58f, .58f, .6f, .58f, .58f, .6f, .58f, .58f, .6f, .5f, .5f, .5f, .6f, .59f, .58f,
-    .58f, .58f, .6f, .58f, .58f, .6f, .2f, .2f, .33f, .58f, .58f, .6f};
+TF_TABLE float tf_marble_colors[27] = {.58f, .58f, .6f, .58f, .58f, .6f,  .58f, .58f, .6f,
+                                       .5f,  .5f,  .5f, .6f,  .59f, .58f, .58f, .58f, .6f,
+                                       .58f, .58f, .6f, .2f,  .2f,  .33f, .58f, .58f, .6f};
 
 TF_FN tf_vec3 tf_marble_color(tf_i32 i) {
   return v3(tf_marble_colors[3 * i], tf_marble_colors[3 * i + 1], tf_marble_colors[3 * i + 2]);

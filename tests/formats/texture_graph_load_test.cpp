@@ -94,9 +94,10 @@ TEST(TextureGraphLoad, MappingsAndDirectionTakeTheTexturesTransform) {
 
 TEST(TextureGraphLoad, UnknownAndSelfReferencesAreErrors) {
   const std::string h = test::kHeader;
-  EXPECT_NE(test::parse_error(h + "Texture \"m\" \"spectrum\" \"mix\" \"texture amount\" \"nope\"\n")
-                .find("unknown float texture \"nope\" for 'amount'"),
-            std::string::npos);
+  EXPECT_NE(
+      test::parse_error(h + "Texture \"m\" \"spectrum\" \"mix\" \"texture amount\" \"nope\"\n")
+          .find("unknown float texture \"nope\" for 'amount'"),
+      std::string::npos);
   // A texture cannot name itself: names bind to textures defined before, so graphs are acyclic.
   EXPECT_NE(test::parse_error(h + "Texture \"s\" \"float\" \"scale\" \"texture tex\" \"s\"\n")
                 .find("unknown float texture \"s\""),
@@ -122,7 +123,8 @@ TEST(TextureGraphLoad, GraphsBeyondTheKernelsBoundsAreErrorsNamingTheTexture) {
             std::to_string(i - 1) + "\"\n";
   }
   std::string use = "Material \"diffuse\" \"texture reflectance\" \"top\"\nShape \"sphere\"\n";
-  EXPECT_NE(convert_error(deep + "Texture \"top\" \"spectrum\" \"scale\" \"texture scale\" \"t4\"\n" + use)
+  EXPECT_NE(convert_error(deep +
+                          "Texture \"top\" \"spectrum\" \"scale\" \"texture scale\" \"t4\"\n" + use)
                 .find("texture \"top\" nests too deeply"),
             std::string::npos);
   // A long chain needs little stack but more than TF_TEX_MAX_NODES nodes.

@@ -2,14 +2,14 @@
 // evaluated here, the noise kinds against a double-precision host implementation of pbrt's
 // Perlin noise written from its documented definition, and the mappings against the
 // documented (s, t) of points placed on the sphere, cylinder and plane.
+#include "kernels/render/texture_graph.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cmath>
 #include <numbers>
 #include <vector>
-
-#include "kernels/render/texture_graph.h"
 
 namespace tf::test {
 namespace {
@@ -18,21 +18,20 @@ constexpr double kPi = std::numbers::pi;
 
 // Host reference of pbrt-v4's Noise, FBm and Turbulence (zero footprint: all octaves).
 constexpr std::array<int, 256> kPerm = {
-    151, 160, 137, 91,  90,  15,  131, 13,  201, 95,  96,  53,  194, 233, 7,   225, 140, 36,
-    103, 30,  69,  142, 8,   99,  37,  240, 21,  10,  23,  190, 6,   148, 247, 120, 234, 75,
-    0,   26,  197, 62,  94,  252, 219, 203, 117, 35,  11,  32,  57,  177, 33,  88,  237, 149,
-    56,  87,  174, 20,  125, 136, 171, 168, 68,  175, 74,  165, 71,  134, 139, 48,  27,  166,
-    77,  146, 158, 231, 83,  111, 229, 122, 60,  211, 133, 230, 220, 105, 92,  41,  55,  46,
-    245, 40,  244, 102, 143, 54,  65,  25,  63,  161, 1,   216, 80,  73,  209, 76,  132, 187,
-    208, 89,  18,  169, 200, 196, 135, 130, 116, 188, 159, 86,  164, 100, 109, 198, 173, 186,
-    3,   64,  52,  217, 226, 250, 124, 123, 5,   202, 38,  147, 118, 126, 255, 82,  85,  212,
-    207, 206, 59,  227, 47,  16,  58,  17,  182, 189, 28,  42,  223, 183, 170, 213, 119, 248,
-    152, 2,   44,  154, 163, 70,  221, 153, 101, 155, 167, 43,  172, 9,   129, 22,  39,  253,
-    19,  98,  108, 110, 79,  113, 224, 232, 178, 185, 112, 104, 218, 246, 97,  228, 251, 34,
-    242, 193, 238, 210, 144, 12,  191, 179, 162, 241, 81,  51,  145, 235, 249, 14,  239, 107,
-    49,  192, 214, 31,  181, 199, 106, 157, 184, 84,  204, 176, 115, 121, 50,  45,  127, 4,
-    150, 254, 138, 236, 205, 93,  222, 114, 67,  29,  24,  72,  243, 141, 128, 195, 78,  66,
-    215, 61,  156, 180};
+    151, 160, 137, 91,  90,  15,  131, 13,  201, 95,  96,  53,  194, 233, 7,   225, 140, 36,  103,
+    30,  69,  142, 8,   99,  37,  240, 21,  10,  23,  190, 6,   148, 247, 120, 234, 75,  0,   26,
+    197, 62,  94,  252, 219, 203, 117, 35,  11,  32,  57,  177, 33,  88,  237, 149, 56,  87,  174,
+    20,  125, 136, 171, 168, 68,  175, 74,  165, 71,  134, 139, 48,  27,  166, 77,  146, 158, 231,
+    83,  111, 229, 122, 60,  211, 133, 230, 220, 105, 92,  41,  55,  46,  245, 40,  244, 102, 143,
+    54,  65,  25,  63,  161, 1,   216, 80,  73,  209, 76,  132, 187, 208, 89,  18,  169, 200, 196,
+    135, 130, 116, 188, 159, 86,  164, 100, 109, 198, 173, 186, 3,   64,  52,  217, 226, 250, 124,
+    123, 5,   202, 38,  147, 118, 126, 255, 82,  85,  212, 207, 206, 59,  227, 47,  16,  58,  17,
+    182, 189, 28,  42,  223, 183, 170, 213, 119, 248, 152, 2,   44,  154, 163, 70,  221, 153, 101,
+    155, 167, 43,  172, 9,   129, 22,  39,  253, 19,  98,  108, 110, 79,  113, 224, 232, 178, 185,
+    112, 104, 218, 246, 97,  228, 251, 34,  242, 193, 238, 210, 144, 12,  191, 179, 162, 241, 81,
+    51,  145, 235, 249, 14,  239, 107, 49,  192, 214, 31,  181, 199, 106, 157, 184, 84,  204, 176,
+    115, 121, 50,  45,  127, 4,   150, 254, 138, 236, 205, 93,  222, 114, 67,  29,  24,  72,  243,
+    141, 128, 195, 78,  66,  215, 61,  156, 180};
 
 int perm(int i) { return kPerm[static_cast<size_t>(i % 256)]; }  // the doubled table
 
@@ -53,7 +52,9 @@ double noise(double x, double y, double z) {
   double dx = x - ix, dy = y - iy, dz = z - iz;
   ix &= 255, iy &= 255, iz &= 255;
   double wx = weight(dx), wy = weight(dy), wz = weight(dz);
-  auto g = [&](int a, int b, int c) { return grad(ix + a, iy + b, iz + c, dx - a, dy - b, dz - c); };
+  auto g = [&](int a, int b, int c) {
+    return grad(ix + a, iy + b, iz + c, dx - a, dy - b, dz - c);
+  };
   double y0 = lerp(wy, lerp(wx, g(0, 0, 0), g(1, 0, 0)), lerp(wx, g(0, 1, 0), g(1, 1, 0)));
   double y1 = lerp(wy, lerp(wx, g(0, 0, 1), g(1, 0, 1)), lerp(wx, g(0, 1, 1), g(1, 1, 1)));
   return lerp(wz, y0, y1);
@@ -128,18 +129,19 @@ TEST(TextureGraph, NestedProgramsEvaluateInPostOrder) {
   Graph g;
   g.constant(0.5f, 0.5f, 0.5f);
   g.constant(0.5f, 0.5f, 0.5f);
-  g.add(TF_TEX_SCALE);                             // 0.25
-  tf_texture& c = g.add(TF_TEX_CHECKERBOARD);      // 0.1 / 0.9 in uv
+  g.add(TF_TEX_SCALE);                         // 0.25
+  tf_texture& c = g.add(TF_TEX_CHECKERBOARD);  // 0.1 / 0.9 in uv
   c.r = c.g = c.b = 0.1f;
   c.r2 = c.g2 = c.b2 = 0.9f;
   c.count = 1;
-  tf_texture& amt = g.add(TF_TEX_BILERP);          // amount = u along v = 0
+  tf_texture& amt = g.add(TF_TEX_BILERP);  // amount = u along v = 0
   amt.r2 = amt.g2 = amt.b2 = 1;
   amt.count = 1;
   g.add(TF_TEX_MIX);
   for (float u : {0.25f, 0.5f}) {
     for (float v : {0.0f, 0.5f}) {
-      float checker = (static_cast<int>(std::floor(u)) + static_cast<int>(std::floor(v))) % 2 ? 0.9f : 0.1f;
+      float checker =
+          (static_cast<int>(std::floor(u)) + static_cast<int>(std::floor(v))) % 2 ? 0.9f : 0.1f;
       float a = u * (1 - v);
       EXPECT_FLOAT_EQ(g.eval_uv(u, v).x, (1 - a) * 0.25f + a * checker) << u << " " << v;
     }
