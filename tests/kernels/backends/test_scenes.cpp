@@ -265,6 +265,7 @@ NamedScene media_scene() {
   const uint32_t haze = medium(0.01f, 0.05f, 0.06f, 0.08f, 0.0f);
   const uint32_t fog = medium(0.1f, 1.5f, 2.0f, 3.0f, 0.5f);
   const uint32_t ink = medium(0.8f, 0.0f, 0.0f, 0.0f, 0.0f);
+  const uint32_t skin = medium(0.05f, 4.0f, 6.0f, 9.0f, 0.3f);  // a "subsurface" interior
   s.header.camera_medium = haze;
   int32_t floor_id = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
   int32_t clear = add(&s.materials, glass(TF_MAT_DIELECTRIC, 1.5f, 0.0f));
@@ -273,6 +274,8 @@ NamedScene media_scene() {
   add_sphere(&s, {0.0f, 0.0f, 0.0f}, 8.0f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(haze, 0u));
   add_sphere(&s, {-0.6f, 0.6f, 0.0f}, 0.6f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(fog, haze));
   add_sphere(&s, {0.8f, 0.5f, 0.4f}, 0.5f, clear, 0.0f, TF_PRIM_MEDIA(ink, haze));
+  int32_t rough = add(&s.materials, glass(TF_MAT_DIELECTRIC, 1.33f, 0.3f));
+  add_sphere(&s, {0.1f, 0.3f, 1.0f}, 0.3f, rough, 0.0f, TF_PRIM_MEDIA(skin, haze));
   add_sphere(&s, {0.5f, 2.2f, 0.5f}, 0.25f, white, 10.0f);  // area light
   s.lights.push_back(delta_light(TF_LIGHT_POINT, {-1.5f, 2.0f, 1.5f}, {0.0f, 0.0f, 0.0f}, 6.0f));
   s.lights.push_back(uniform_env(0.3f, 0.35f, 0.45f));
