@@ -117,9 +117,9 @@ TEST(Subsurface, UnsupportedAndInvalidParameters) {
                        "\"sigma_a\" and \"sigma_s\" must be given together"));
   EXPECT_TRUE(contains(parse_error(header + "Material \"subsurface\" \"float g\" 1\n"),
                        "\"g\" must be in (-1, 1)"));
-  EXPECT_TRUE(contains(
-      parse_error(header + "Material \"subsurface\" \"rgb reflectance\" [1.5 0 0]\n"),
-      "\"reflectance\" must be in [0, 1]"));
+  EXPECT_TRUE(
+      contains(parse_error(header + "Material \"subsurface\" \"rgb reflectance\" [1.5 0 0]\n"),
+               "\"reflectance\" must be in [0, 1]"));
   const std::string unknown = "Material \"subsurface\" \"string name\" \"Lowfat Milk\"\n";
   EXPECT_TRUE(contains(parse_error(header + unknown), "unsupported named medium \"Lowfat Milk\""));
   SceneIr lenient = parse_world(unknown, /*lenient=*/true);
@@ -139,8 +139,8 @@ std::array<double, 3> render_sphere(const std::string& material, uint32_t spp) {
       "LookAt 0 0 -105  0 0 0  0 1 0\nCamera \"perspective\" \"float fov\" 0.1\n"
       "Film \"rgb\" \"integer xresolution\" 8 \"integer yresolution\" 8\n"
       "Integrator \"volpath\" \"integer maxdepth\" 65536\nWorldBegin\n"
-      "LightSource \"infinite\" \"rgb L\" [1 1 1]\n" + material +
-      "Shape \"sphere\" \"float radius\" 100\n";
+      "LightSource \"infinite\" \"rgb L\" [1 1 1]\n" +
+      material + "Shape \"sphere\" \"float radius\" 100\n";
   Result<SceneIr> ir = test::parse(text);
   EXPECT_TRUE(ir.is_ok()) << ir.message();
   if (!ir.is_ok()) return {};
@@ -167,10 +167,10 @@ std::array<double, 3> render_sphere(const std::string& material, uint32_t spp) {
 // lossless: the single-scattering microfacet model loses energy at every interaction.)
 TEST(Subsurface, LosslessMediumIsInvisibleInAWhiteFurnace) {
   for (const char* eta : {"1", "1.5"}) {
-    const std::array<double, 3> mean = render_sphere(
-        std::string("Material \"subsurface\" \"float eta\" ") + eta +
-            " \"rgb sigma_a\" [0 0 0] \"rgb sigma_s\" [0.05 0.05 0.05]\n",
-        16);
+    const std::array<double, 3> mean =
+        render_sphere(std::string("Material \"subsurface\" \"float eta\" ") + eta +
+                          " \"rgb sigma_a\" [0 0 0] \"rgb sigma_s\" [0.05 0.05 0.05]\n",
+                      16);
     for (size_t c = 0; c < 3; ++c) EXPECT_NEAR(mean[c], 1.0, 1e-3) << "eta " << eta << " " << c;
   }
 }
