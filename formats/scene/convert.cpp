@@ -465,15 +465,24 @@ Result<KernelScene> Converter::run() {
       case IrMaterial::Type::CoatedConductor:
         km.type = TF_MAT_COATED_CONDUCTOR;
         break;
+      case IrMaterial::Type::DiffuseTransmission:
+        km.type = TF_MAT_DIFFUSE_TRANSMISSION;
+        break;
     }
     km.texture = -1;
     if (m.texture >= 0) {
       TF_TRY(t, kernel_texture(m.texture));
       km.texture = t;
     }
+    if (m.displacement >= 0) {
+      TF_TRY(d, kernel_texture(m.displacement));
+      km.displacement = static_cast<uint32_t>(d) + 1u;
+    }
     km.r = m.reflectance[0], km.g = m.reflectance[1], km.b = m.reflectance[2];
     km.eta_r = m.eta[0], km.eta_g = m.eta[1], km.eta_b = m.eta[2];
     km.k_r = m.k[0], km.k_g = m.k[1], km.k_b = m.k[2];
+    km.trans_r = m.transmittance[0], km.trans_g = m.transmittance[1];
+    km.trans_b = m.transmittance[2];
     km.alpha_u = m.alpha_u, km.alpha_v = m.alpha_v;
     km.flags = m.use_reflectance ? TF_MAT_USE_REFLECTANCE : 0u;
     km.coat_eta = m.coat_eta;
@@ -508,7 +517,3 @@ Result<KernelScene> convert_to_kernel(const SceneIr& ir) {
 }
 
 }  // namespace tf::scene
-    if (m.displacement >= 0) {
-      TF_TRY(d, kernel_texture(m.displacement));
-      km.displacement = static_cast<uint32_t>(d) + 1u;
-    }

@@ -1,5 +1,6 @@
 #include "formats/scene/elements.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -415,6 +416,34 @@ Status read_displacement(ParamSet& params, const FileLoc& loc, ElementContext& c
   return Status::ok();
 }
 
+Rgb clamp01(Rgb c, double scale) {
+  for (float& x : c) x = static_cast<float>(std::clamp(x * scale, 0.0, 1.0));
+  return c;
+}
+
+// pbrt-v4's "diffusetransmission": reflectance and transmittance (default 0.25 each) times
+// "scale", clamped to [0, 1]. A reflectance texture is supported at scale 1; a transmittance
+// texture is not.
+Status read_diffuse_transmission(ParamSet& params, const std::string& directive,
+                                 const FileLoc& loc, ElementContext& ctx, IrMaterial* m) {
+  m->type = IrMaterial::Type::DiffuseTransmission;
+  m->reflectance = {0.25f, 0.25f, 0.25f};
+  TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, m));
+  TF_TRY(texture, texture_given(params, "transmittance", "transmittance 0.25", loc, ctx));
+  if (!texture) {
+    TF_TRY(t, params.get_rgb("transmittance"));
+    if (t) m->transmittance = *t;
+  }
+  TF_TRY(scale, params.get_float("scale", 1));
+  if (m->texture >= 0 && scale != 1) {
+    TF_CHECK(ctx.diag.unsupported(loc, directive, "\"scale\" of a reflectance texture",
+                                  "scale 1 for the reflectance"));
+  }
+  if (m->texture < 0) m->reflectance = clamp01(m->reflectance, scale);
+  m->transmittance = clamp01(m->transmittance, scale);
+  return Status::ok();
+}
+
 Result<std::optional<IrMaterial>> make_material(const std::string& directive,
                                                 const std::string& type, ParamSet& params,
                                                 const FileLoc& loc, ElementContext& ctx) {
@@ -422,6 +451,10 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
   if (type != "mix") TF_CHECK(read_displacement(params, loc, ctx, &m));
   if (type == "diffuse") {
     TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, &m));
+    return std::optional<IrMaterial>(m);
+  }
+  if (type == "diffusetransmission") {
+    TF_CHECK(read_diffuse_transmission(params, directive, loc, ctx, &m));
     return std::optional<IrMaterial>(m);
   }
   if (type == "coateddiffuse") {
@@ -498,7 +531,8 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
   }
   TF_CHECK(ctx.diag.unsupported(loc, directive, "material \"" + type + "\"",
                                 "grey diffuse (supported: diffuse, conductor, dielectric, "
-                                "thindielectric, coateddiffuse, coatedconductor, subsurface, mix)"));
+                                "thindielectric, coateddiffuse, coatedconductor, subsurface, "
+                                "diffusetransmission, mix)"));
   params.mark_all_used();  // its parameters belong to the unsupported material
   return std::optional<IrMaterial>(m);
 }

@@ -18,6 +18,7 @@
 //             ActiveTransform and TransformTimes (built at the start time: no motion blur,
 //             one warning when something moves). NamedMaterial may precede its definition.
 //   materials diffuse conductor (eta/k or reflectance, roughness) dielectric thindielectric
+//             diffusetransmission (reflectance, transmittance, scale; no transmittance texture)
 //             coateddiffuse coatedconductor (layered: every documented parameter); on every
 //             type but mix, "texture displacement" (a float texture: bump mapping as pbrt-v4's
 //             BumpMap, kernels/render/bump.h); eta/k as rgb, named spectra, pairs or spectrum

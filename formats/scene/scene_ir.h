@@ -84,11 +84,15 @@ struct IrMedium {
 };
 
 struct IrMaterial {
-  enum class Type { Diffuse, Conductor, Dielectric, ThinDielectric, CoatedDiffuse, CoatedConductor };
+  enum class Type {
+    Diffuse, Conductor, Dielectric, ThinDielectric, CoatedDiffuse, CoatedConductor,
+    DiffuseTransmission
+  };
   Type type = Type::Diffuse;
   Rgb reflectance{0.5f, 0.5f, 0.5f};
   int texture = -1;  // index into SceneIr::textures for the reflectance, -1: constant
   int displacement = -1;  // float texture for bump mapping (index into SceneIr::textures)
+  Rgb transmittance{0.25f, 0.25f, 0.25f};  // DiffuseTransmission
   Rgb eta{1.5f, 1.5f, 1.5f};
   Rgb k{0, 0, 0};
   bool use_reflectance = false;    // conductor given "reflectance" instead of eta/k

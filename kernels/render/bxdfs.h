@@ -1,5 +1,5 @@
 /* The single-layer BxDFs, in the local shading frame (z = shading normal): pbrt-v4's Diffuse,
- * Conductor, Dielectric and ThinDielectric BxDFs. bsdf.h dispatches to these and to the layered
+ * DiffuseTransmission, Conductor, Dielectric and ThinDielectric BxDFs. bsdf.h dispatches to these and to the layered
  * BSDFs (layered_bsdf.h), which use them as their interfaces.
  *
  * Contract shared by every type: tf_bxdf_f and tf_bxdf_pdf cover the non-delta part only
@@ -29,6 +29,7 @@
 typedef struct tf_bsdf {
   tf_u32 type;   /* TF_MAT_* */
   tf_vec3 color; /* diffuse reflectance (coated diffuse: of the base) */
+  tf_vec3 trans; /* diffuse transmission: transmittance */
   tf_vec3 eta;   /* conductor (and coated conductor's base): real IOR per channel;
                     dielectric: eta in x */
   tf_vec3 k;     /* conductor: imaginary IOR per channel */
@@ -73,7 +74,7 @@ TF_FN int tf_refract(tf_vec3 wi, tf_vec3 n, float eta, float* etap, tf_vec3* wt)
 }
 
 TF_FN int tf_bxdf_is_delta(const tf_bsdf* b) {
-  if (b->type == TF_MAT_DIFFUSE) return 0;
+  if (b->type == TF_MAT_DIFFUSE || b->type == TF_MAT_DIFFUSE_TRANSMISSION) return 0;
   if (b->type == TF_MAT_THIN_DIELECTRIC) return 1;
   if (b->type == TF_MAT_DIELECTRIC && b->eta.x == 1.0f) return 1;
   return tf_ggx_effectively_smooth(b->ax, b->ay);
@@ -107,9 +108,32 @@ TF_FN int tf_dielectric_half_vector(tf_vec3 wo, tf_vec3 wi, float eta, tf_vec3* 
   return 1;
 }
 
+/* ---- diffuse transmission (pbrt-v4's DiffuseTransmissionBxDF): R / pi on wo's side, T / pi
+ * on the other; lobes are sampled in proportion to the largest channel of R and of T ---- */
+
+/* Probabilities of the reflection (*pr) and transmission (*pt) lobes, restricted to `lobes`,
+ * normalised to sum to 1. Returns 0 when neither has any. */
+TF_FN int tf_diffuse_trans_probs(const tf_bsdf* b, tf_u32 lobes, float* pr, float* pt) {
+  float r = (lobes & TF_LOBE_REFLECTION) != 0u ? v3_max_component(b->color) : 0.0f;
+  float t = (lobes & TF_LOBE_TRANSMISSION) != 0u ? v3_max_component(b->trans) : 0.0f;
+  if (!(r + t > 0.0f)) return 0;
+  *pr = r / (r + t);
+  *pt = t / (r + t);
+  return 1;
+}
+
+TF_FN float tf_diffuse_trans_pdf(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi, tf_u32 lobes) {
+  float pr, pt;
+  if (!tf_diffuse_trans_probs(b, lobes, &pr, &pt)) return 0.0f;
+  return (tf_same_hemisphere(wo, wi) ? pr : pt) * tf_absf(wi.z) * TF_INV_PI;
+}
+
 TF_FN tf_vec3 tf_bxdf_f(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi, tf_u32 mode) {
   tf_vec3 zero = v3s(0.0f);
   if (tf_bxdf_is_delta(b)) return zero;
+  if (b->type == TF_MAT_DIFFUSE_TRANSMISSION) {
+    return v3_scale(tf_same_hemisphere(wo, wi) ? b->color : b->trans, TF_INV_PI);
+  }
   if (b->type == TF_MAT_DIFFUSE) {
     return tf_same_hemisphere(wo, wi) ? v3_scale(b->color, TF_INV_PI) : zero;
   }
@@ -141,6 +165,7 @@ TF_FN tf_vec3 tf_bxdf_f(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi, tf_u32 mode) {
 
 TF_FN float tf_bxdf_pdf(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi, tf_u32 lobes) {
   if (tf_bxdf_is_delta(b)) return 0.0f;
+  if (b->type == TF_MAT_DIFFUSE_TRANSMISSION) return tf_diffuse_trans_pdf(b, wo, wi, lobes);
   if (b->type == TF_MAT_DIFFUSE || b->type == TF_MAT_CONDUCTOR) {
     if ((lobes & TF_LOBE_REFLECTION) == 0u || !tf_same_hemisphere(wo, wi)) return 0.0f;
     if (b->type == TF_MAT_DIFFUSE) return tf_absf(wi.z) * TF_INV_PI;
@@ -171,6 +196,20 @@ TF_FN void tf_set_sample(tf_bsdf_sample* s, tf_vec3 f, tf_vec3 wi, float pdf, in
   s->pdf = pdf;
   s->is_delta = is_delta;
   s->eta = eta;
+}
+
+/* Samples diffuse transmission: a lobe by uc, a cosine-distributed direction on its side. */
+TF_FN int tf_sample_diffuse_trans(const tf_bsdf* b, tf_vec3 wo, float uc, float u0, float u1,
+                                  tf_u32 lobes, tf_bsdf_sample* out) {
+  float pr, pt;
+  if (wo.z == 0.0f || !tf_diffuse_trans_probs(b, lobes, &pr, &pt)) return 0;
+  int reflect = uc < pr;
+  tf_vec3 wi = tf_sample_cosine_hemisphere(u0, u1);
+  if ((wo.z < 0.0f) == (reflect != 0)) wi.z = -wi.z;
+  if (wi.z == 0.0f) return 0;
+  tf_vec3 f = v3_scale(reflect ? b->color : b->trans, TF_INV_PI);
+  tf_set_sample(out, f, wi, (reflect ? pr : pt) * tf_absf(wi.z) * TF_INV_PI, 0, 1.0f);
+  return 1;
 }
 
 /* Smooth dielectric (or eta == 1): choose reflection or refraction by Fresnel. */
@@ -252,6 +291,9 @@ TF_FN int tf_sample_rough_dielectric(const tf_bsdf* b, tf_vec3 wo, float uc, flo
 TF_FN int tf_bxdf_sample_f(const tf_bsdf* b, tf_vec3 wo, float uc, float u0, float u1, tf_u32 mode,
                            tf_u32 lobes, tf_bsdf_sample* out) {
   if (b->type == TF_MAT_THIN_DIELECTRIC) return tf_sample_thin_dielectric(b, wo, uc, out);
+  if (b->type == TF_MAT_DIFFUSE_TRANSMISSION) {
+    return tf_sample_diffuse_trans(b, wo, uc, u0, u1, lobes, out);
+  }
   if (b->type == TF_MAT_DIELECTRIC) {
     if (tf_bxdf_is_delta(b)) return tf_sample_smooth_dielectric(b, wo, uc, mode, lobes, out);
     return tf_sample_rough_dielectric(b, wo, uc, u0, u1, mode, lobes, out);

@@ -57,6 +57,7 @@ TF_FN tf_bsdf tf_make_bsdf(const tf_scene_view* s, const tf_surface* sf) {
   b.color = m->texture >= 0 ? tf_texture_graph_eval(s, m->texture, &tc) : v3(m->r, m->g, m->b);
   b.eta = v3(m->eta_r, m->eta_g, m->eta_b);
   b.k = v3(m->k_r, m->k_g, m->k_b);
+  b.trans = v3(m->trans_r, m->trans_g, m->trans_b);
   if ((m->flags & TF_MAT_USE_REFLECTANCE) != 0u) { /* conductors, coated or not */
     b.eta = v3s(1.0f);
     b.k = v3(tf_k_from_reflectance(b.color.x), tf_k_from_reflectance(b.color.y),

@@ -101,7 +101,7 @@ Status validate_coating(const tf_material& m, size_t i) {
 Status validate_materials_textures(const KernelScene& s) {
   for (size_t i = 0; i < s.materials.size(); ++i) {
     const tf_material& m = s.materials[i];
-    if (m.type > TF_MAT_COATED_CONDUCTOR) {
+    if (m.type > TF_MAT_DIFFUSE_TRANSMISSION) {
       return invalid(idx("material", i) + " has an unknown type");
     }
     if (m.type == TF_MAT_COATED_DIFFUSE || m.type == TF_MAT_COATED_CONDUCTOR) {

@@ -111,6 +111,8 @@ typedef struct tf_leaf_triangle {
 #define TF_MAT_THIN_DIELECTRIC 3u
 #define TF_MAT_COATED_DIFFUSE 4u   /* dielectric coating over a diffuse base (r, g, b) */
 #define TF_MAT_COATED_CONDUCTOR 5u /* dielectric coating over a conductor (eta, k, alphas) */
+#define TF_MAT_DIFFUSE_TRANSMISSION 6u /* Lambertian reflection (r, g, b) and transmission
+                                          (trans_r, trans_g, trans_b), pbrt-v4's */
 
 #define TF_MAT_USE_REFLECTANCE 1u /* conductor: Fresnel from reflectance (r,g,b), not eta/k */
 
@@ -131,7 +133,7 @@ typedef struct tf_material {
   tf_u32 max_depth, n_samples;        /* random walk: events per walk, walks per estimate */
   tf_u32 displacement;                /* 1 + index of the float texture bump-mapping the
                                          shading normal (bump.h); 0 (zeroed structs): none */
-  tf_u32 pad0, pad1, pad2;
+  float trans_r, trans_g, trans_b;    /* diffuse transmission: transmittance */
 } tf_material;
 
 #define TF_TEX_CONSTANT 0u

@@ -25,7 +25,7 @@ const fs::path kDir = fs::path(TF_TEST_SOURCE_DIR) / "pbrt_v4_scenes";
 //   participating media beyond "homogeneous" ("nanovdb", "cloud"): bunny-cloud, clouds,
 //     disney-cloud, explosion;
 //   texture-valued material parameters (mix by a texture, roughness): crown;
-//   materials outside the subset (hair, diffusetransmission): bunny-fur, hair-actual-bsdf;
+//   materials outside the subset (hair): bunny-fur, hair-actual-bsdf;
 //   a subsurface material's reflectance texture: head.
 const std::set<std::string> kMustLoadStrictly = {
     "barcelona-pavilion/pavilion-day.pbrt",

@@ -258,5 +258,29 @@ TEST(RealSceneConstructs, DisplacementTexturesReachTheKernelMaterial) {
       << unknown;
 }
 
+// pbrt-v4's "diffusetransmission": reflectance and transmittance (0.25 by default) scaled by
+// "scale" and clamped to [0, 1], as its material evaluates them, into the kernel material.
+TEST(RealSceneConstructs, DiffuseTransmissionTakesItsParameters) {
+  SceneIr ir = parse_world(
+      "Material \"diffusetransmission\" \"rgb reflectance\" [0.2 0.4 0.8] "
+      "\"rgb transmittance\" [0.1 0.3 0.5] \"float scale\" 1.5\nShape \"sphere\"\n"
+      "Material \"diffusetransmission\"\nShape \"sphere\"\n");
+  ASSERT_EQ(ir.shapes.size(), 2u);
+  EXPECT_TRUE(ir.warnings.empty());
+  const KernelScene k = test::to_kernel(ir);
+  const tf_material& a = k.materials.at(k.spheres.at(0).material);
+  EXPECT_EQ(a.type, TF_MAT_DIFFUSE_TRANSMISSION);
+  EXPECT_FLOAT_EQ(a.r, 0.3f);
+  EXPECT_FLOAT_EQ(a.g, 0.6f);
+  EXPECT_FLOAT_EQ(a.b, 1.0f);  // 1.2 clamped
+  EXPECT_FLOAT_EQ(a.trans_r, 0.15f);
+  EXPECT_FLOAT_EQ(a.trans_g, 0.45f);
+  EXPECT_FLOAT_EQ(a.trans_b, 0.75f);
+  const tf_material& d = k.materials.at(k.spheres.at(1).material);
+  EXPECT_EQ(d.type, TF_MAT_DIFFUSE_TRANSMISSION);
+  EXPECT_FLOAT_EQ(d.r, 0.25f);
+  EXPECT_FLOAT_EQ(d.trans_b, 0.25f);
+}
+
 }  // namespace
 }  // namespace tf::scene

@@ -479,6 +479,26 @@ NamedScene bump_scene() {
   return finalized("bump", std::move(s));
 }
 
+// Diffuse transmission: a sphere and a displaced panel lit from behind, so that both lobes
+// carry light, over a diffuse floor.
+NamedScene diffuse_transmission_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 4.5f}, {0.0f, 0.6f, 0.0f}, 20, 14, 0.6f);
+  tf_material translucent = material(TF_MAT_DIFFUSE_TRANSMISSION, 0.5f, 0.3f, 0.2f);
+  translucent.trans_r = 0.3f, translucent.trans_g = 0.5f, translucent.trans_b = 0.6f;
+  int32_t sphere = add(&s.materials, translucent);
+  translucent.displacement = static_cast<uint32_t>(add_image(&s, 8, 4, 0.05f)) + 1u;
+  int32_t panel = add(&s.materials, translucent);
+  int32_t floor = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
+  add_quad(&s, {-3.0f, 0.0f, 2.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -5.0f}, floor, 0u);
+  add_quad(&s, {0.2f, 0.1f, -0.5f}, {1.4f, 0.0f, 0.3f}, {0.0f, 1.6f, 0.0f}, panel,
+           TF_TRI_HAS_NORMALS | TF_TRI_HAS_UV);
+  add_sphere(&s, {-0.7f, 0.6f, 0.0f}, 0.6f, sphere);
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {0.0f, 2.5f, -2.5f}, {0.0f, 0.0f, 0.0f}, 16.0f));
+  s.lights.push_back(uniform_env(0.15f, 0.15f, 0.2f));
+  return finalized("diffuse transmission", std::move(s));
+}
+
 std::vector<NamedScene> all_scenes() {
   std::vector<NamedScene> scenes;
   scenes.push_back(spheres_scene());
@@ -490,6 +510,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(coated_scene());
   scenes.push_back(textures_scene());
   scenes.push_back(bump_scene());
+  scenes.push_back(diffuse_transmission_scene());
   return scenes;
 }
 

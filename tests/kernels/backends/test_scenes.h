@@ -52,6 +52,10 @@ NamedScene textures_scene();
 // and without vertex normals, under diffuse, conductor and coated materials.
 NamedScene bump_scene();
 
+// Diffuse transmission (pbrt-v4's "diffusetransmission") on a sphere and a bump-mapped panel
+// lit from behind.
+NamedScene diffuse_transmission_scene();
+
 // All of the above. Adds a test failure if a scene does not finalize.
 std::vector<NamedScene> all_scenes();
 
