@@ -17,6 +17,8 @@ namespace {
 constexpr double kPi = std::numbers::pi;
 
 // Host reference of pbrt-v4's Noise, FBm and Turbulence (zero footprint: all octaves).
+// The permutation table is deliberately a copy of pbrt-v4's NoisePerm rather than the kernel's:
+// the reference must not share data with the code under test, so a corrupted kernel table fails.
 constexpr std::array<int, 256> kPerm = {
     151, 160, 137, 91,  90,  15,  131, 13,  201, 95,  96,  53,  194, 233, 7,   225, 140, 36,  103,
     30,  69,  142, 8,   99,  37,  240, 21,  10,  23,  190, 6,   148, 247, 120, 234, 75,  0,   26,
