@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -370,6 +372,64 @@ TEST(NanoVdbGrid, RandomByteFlipsNeverCrash) {
     errors += !parse_nanovdb_grid(f, "density", limits).is_ok();
   }
   EXPECT_GT(errors, 0);  // the checks do fire; the rest read (possibly wrong) values safely
+}
+
+// The stand-in grids of the scene collection (pbrt_v4_scenes/<scene>/*.nvdb, ZIP-coded): small
+// blobs with the grid names and roles of pbrt-v4's files, inside each scene's medium boundary.
+// Setting TF_WRITE_NVDB_STANDINS=1 rewrites them from these specs; the test reads them back.
+NvdbGridSpec ball_spec(const std::string& name, int radius, double voxel,
+                       const std::array<double, 3>& centre, float peak) {
+  NvdbGridSpec spec;
+  spec.name = name;
+  spec.matrix = {voxel, 0, 0, 0, voxel, 0, 0, 0, voxel};
+  spec.translation = centre;
+  const int r2 = radius * radius;
+  for (int z = -radius; z <= radius; ++z) {
+    for (int y = -radius; y <= radius; ++y) {
+      for (int x = -radius; x <= radius; ++x) {
+        const int d2 = x * x + y * y + z * z;
+        if (d2 < r2) spec.voxels[{x, y, z}] = peak * static_cast<float>(r2 - d2) / r2;
+      }
+    }
+  }
+  return spec;
+}
+
+struct StandIn {
+  const char* file;
+  std::vector<NvdbGridSpec> grids;
+};
+
+std::vector<StandIn> stand_ins() {
+  return {
+      {"bunny-cloud/bunny_cloud.nvdb", {ball_spec("density", 6, 5.0, {0, 0, 0}, 1.0f)}},
+      {"disney-cloud/wdas_cloud_quarter.nvdb",
+       {ball_spec("density", 8, 25.0, {-10, 73, -43}, 1.0f)}},
+      {"explosion/fire.nvdb",
+       {ball_spec("density", 5, 6.0, {0, 0, 0}, 1.0f),
+        ball_spec("temperature", 5, 6.0, {0, 0, 0}, 2.0f)}},
+  };
+}
+
+TEST(NanoVdbGrid, SceneCollectionStandInsHoldTheirSpecs) {
+  const std::filesystem::path dir = std::filesystem::path(TF_TEST_SOURCE_DIR) / "pbrt_v4_scenes";
+  const bool write = std::getenv("TF_WRITE_NVDB_STANDINS") != nullptr;
+  for (const StandIn& s : stand_ins()) {
+    if (write) test::write_text(dir / s.file, test::nvdb_file(s.grids, {test::NvdbCodec::Zip}));
+    for (const NvdbGridSpec& spec : s.grids) {
+      Result<std::optional<DensityGrid>> g = read_nanovdb_grid(dir / s.file, spec.name);
+      ASSERT_TRUE(g.is_ok()) << g.message();
+      ASSERT_TRUE(g.value().has_value()) << s.file << " " << spec.name;
+      NvdbCoord lo{INT32_MAX, INT32_MAX, INT32_MAX}, hi{INT32_MIN, INT32_MIN, INT32_MIN};
+      for (const auto& [ijk, v] : spec.voxels) {
+        for (int a = 0; a < 3; ++a) {
+          lo[a] = std::min(lo[a], ijk[a]);
+          hi[a] = std::max(hi[a], ijk[a]);
+        }
+      }
+      expect_matches_spec(*g.value(), spec, lo, hi);
+    }
+  }
 }
 
 }  // namespace
