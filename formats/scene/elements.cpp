@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "formats/scene/elements_subsurface.h"
+#include "formats/scene/loop_subdivision.h"
 #include "formats/scene/ply_reader.h"
 #include "formats/scene/spectra.h"
 #include "formats/scene/try.h"
@@ -168,14 +169,15 @@ Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc
   out->loc = loc;
   out->kind = IrShape::Kind::Mesh;
   if (type == "trianglemesh" || type == "loopsubdiv") {
-    if (type == "loopsubdiv") {
-      TF_CHECK(ctx.diag.unsupported(loc, "Shape", "shape \"loopsubdiv\"",
-                                    "its control mesh without subdivision"));
-      TF_TRY(levels, params.get_int("levels", 3));
-      (void)levels;
-    }
     TF_TRY(mesh, mesh_from_params(params, loc, type, 3));
     out->mesh = std::move(mesh);
+    if (type == "loopsubdiv") {
+      TF_TRY(levels, params.get_int("levels", 3));
+      Result<IrMesh> surface = loop_subdivide(out->mesh, static_cast<int>(std::clamp<int64_t>(
+                                                             levels, -1, kMaxLoopLevels + 1)));
+      if (!surface) return error_at(loc, "Shape", "\"loopsubdiv\": " + surface.message());
+      out->mesh = std::move(surface.value());
+    }
     // Per-vertex tangents and face indices (for ptex) change nothing the kernel shades.
     params.mark_used("S");
     params.mark_used("faceIndices");
