@@ -29,7 +29,8 @@
 //             (also checkerboard/dots tex1/tex2, inside/outside); mappings uv spherical
 //             cylindrical planar (through the inverse CTM at Texture). A graph deeper than the
 //             kernel's stack (TF_TEX_STACK) or larger than TF_TEX_MAX_NODES is an error.
-//   shapes    trianglemesh plymesh (.ply or gzipped .ply.gz) sphere (uniform scale only) disk
+//   shapes    trianglemesh loopsubdiv (limit surface; loop_subdivision.h) plymesh (.ply or
+//             gzipped .ply.gz) sphere (uniform scale only) disk
 //             cylinder (both tessellated) bilinearmesh (two triangles per patch); "alpha" 0
 //             (left out) or 1 (textured or partial alpha: leniently opaque).
 //   lights    point spot (coneangle, conedeltaangle) distant infinite (L or an equal-area
