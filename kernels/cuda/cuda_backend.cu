@@ -82,7 +82,7 @@ DeviceInfo describe(int ordinal, const cudaDeviceProp& prop) {
 }
 
 // Device arrays of a loaded scene (the order of load_scene's uploads).
-constexpr size_t kSceneBuffers = 12;
+constexpr size_t kSceneBuffers = 13;
 
 class CudaBackend final : public Backend {
  public:
@@ -98,7 +98,8 @@ class CudaBackend final : public Backend {
         upload_vector(scene.vertices),  upload_vector(scene.triangles), upload_vector(scene.spheres),
         upload_vector(scene.nodes),     upload_vector(scene.prim_index), upload_vector(scene.materials),
         upload_vector(scene.textures),  upload_vector(scene.texels),    upload_vector(scene.lights),
-        upload_vector(scene.distribution), upload_vector(scene.leaf_triangles), upload_vector(scene.media)};
+        upload_vector(scene.distribution), upload_vector(scene.leaf_triangles), upload_vector(scene.media),
+        upload_vector(scene.densities)};
     for (size_t i = 0; i < uploads.size(); ++i) {
       if (!uploads[i]) return Error{"uploading the scene to '" + info_.name + "': " + uploads[i].message()};
       buffers_[i] = std::move(uploads[i].value());
@@ -117,6 +118,7 @@ class CudaBackend final : public Backend {
     view_.distribution = buffers_[9].as<const float>();
     view_.leaf_triangles = buffers_[10].as<const tf_leaf_triangle>();
     view_.media = buffers_[11].as<const tf_medium>();
+    view_.densities = buffers_[12].as<const float>();
     loaded_ = true;
     return Status::ok();
   }

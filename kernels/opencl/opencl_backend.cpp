@@ -16,7 +16,8 @@ namespace {
 
 // Buffer arguments of tf_render_tile, in order, before the scalar arguments.
 enum SceneBuffer { kHeader, kCamera, kVertices, kTriangles, kSpheres, kNodes, kPrimIndex, kLeafTriangles,
-                   kMaterials, kTextures, kTexels, kLights, kDistribution, kMedia, kSceneBufferCount };
+                   kMaterials, kTextures, kTexels, kLights, kDistribution, kMedia, kDensities,
+                   kSceneBufferCount };
 
 template <class T>
 Result<ocl::BufferHandle> upload_vector(ocl::DeviceSession* session, const std::vector<T>& v) {
@@ -48,6 +49,7 @@ class OpenClBackend final : public Backend {
         upload_vector(session_.get(), scene.lights),
         upload_vector(session_.get(), scene.distribution),
         upload_vector(session_.get(), scene.media),
+        upload_vector(session_.get(), scene.densities),
     };
     for (size_t i = 0; i < uploads.size(); ++i) {
       if (!uploads[i]) return Error{"uploading the scene to '" + device().name + "': " + uploads[i].message()};

@@ -16,7 +16,7 @@ __kernel void tf_render_tile(__global const tf_scene_header* header, __global co
                              __global const tf_material* materials,
                              __global const tf_texture* textures, __global const float* texels,
                              __global const tf_light* lights, __global const float* distribution,
-                             __global const tf_medium* media,
+                             __global const tf_medium* media, __global const float* densities,
                              tf_u32 frame, tf_u32 x0, tf_u32 y0, tf_u32 width, tf_u32 height, tf_u32 s0,
                              tf_u32 s1, __global float* rgb_out, __global tf_u32* rays_out) {
   tf_u32 x = (tf_u32)get_global_id(0);
@@ -37,5 +37,6 @@ __kernel void tf_render_tile(__global const tf_scene_header* header, __global co
   scene.lights = lights;
   scene.distribution = distribution;
   scene.media = media;
+  scene.densities = densities;
   tf_render_tile_pixel(&scene, frame, x0, y0, width, x, y, s0, s1, rgb_out, rays_out);
 }

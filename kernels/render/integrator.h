@@ -1,24 +1,28 @@
 /* Unidirectional volumetric path tracing with next-event estimation and multiple importance
- * sampling (power heuristic), as pbrt-v4's VolPathIntegrator restricted to homogeneous media.
+ * sampling (power heuristic), as pbrt-v4's VolPathIntegrator.
  *
  * Path depth follows pbrt's "maxdepth": emission seen directly counts at depth 0, and a path
  * scatters at most max_depth times; a scattering event in a medium counts as a bounce, crossing
  * an interface surface does not. Russian roulette starts after TF_RR_START_DEPTH bounces and
  * draws its decision from the RNG, so it is deterministic.
  *
- * Media (medium.h, medium_trace.h): a ray in a medium samples a free-flight distance towards
- * the next surface (hero-channel spectral MIS over the RGB channels); at a scattering point the
- * path does next-event estimation with the Henyey-Greenstein phase function, MIS-weighted
- * against phase sampling, and continues in a phase-sampled direction. Shadow rays cross
- * interface surfaces and carry the exact transmittance of every medium segment. Media emit
- * nothing.
+ * Media (medium.h, medium_tracking.h, medium_trace.h): a ray in a medium samples a free-flight
+ * distance towards the next surface (hero-channel spectral MIS over the RGB channels; delta
+ * tracking in heterogeneous media); at a scattering point the path does next-event estimation
+ * with the Henyey-Greenstein phase function, MIS-weighted against phase sampling, and
+ * continues in a phase-sampled direction. Shadow rays cross interface surfaces and carry the
+ * transmittance of every medium segment (exact in homogeneous media, ratio-tracked in
+ * heterogeneous ones). Media emit nothing.
  *
  * Random dimensions per sample: 0-1 pixel position, 2-3 lens; bounce b uses
  * TF_DIM_BOUNCE(b) + 0 light choice, +1..2 light point, +3 BSDF lobe, +4..5 BSDF or phase
  * direction, +6 Russian roulette (a bounce scatters at a surface or in a medium, never both).
- * In scenes with media the hero channel is TF_DIM_HERO and the k-th free-flight distance of a
+ * In scenes with media the hero channel is TF_DIM_HERO and the k-th free-flight number of a
  * path (k = 0, 1, ...) is TF_DIM_FLIGHT(k): from 2^30 up, above every bounce dimension
- * (max_depth <= 2^16) and below the layered BSDFs' walks (TF_DIM_LAYERED, bsdf.h, 2^31 up). */
+ * (max_depth <= 2^16) and below the layered BSDFs' walks (TF_DIM_LAYERED, bsdf.h, 2^31 up);
+ * a homogeneous medium draws one per segment, delta tracking two per collision. The k-th
+ * number of the path's ratio-tracked shadow rays (heterogeneous media, medium_tracking.h) is
+ * TF_DIM_SHADOW_TRACK(k), from 2^30 + 2^29 up. */
 #ifndef TF_KERNELS_RENDER_INTEGRATOR_H
 #define TF_KERNELS_RENDER_INTEGRATOR_H
 
@@ -32,6 +36,7 @@
 #define TF_DIM_BOUNCE(b) (4u + 8u * (b))
 #define TF_DIM_HERO 0x40000000u
 #define TF_DIM_FLIGHT(k) (0x40000001u + (k))
+#define TF_DIM_SHADOW_TRACK(k) (0x60000000u + (k))
 /* Shadow rays towards finite lights stop this fraction short of the sampled point. */
 #define TF_SHADOW_SHORTEN 1.0e-4f
 
@@ -101,11 +106,23 @@ TF_FN int tf_pick_light(const tf_scene_view* s, tf_vec3 p, const tf_sample_id* i
   return 1;
 }
 
+/* The random sequence of a path that starts at dimension `first` (medium_tracking.h). */
+TF_FN tf_track_rng tf_track_rng_at(const tf_sample_id* id, tf_u32 first) {
+  tf_track_rng g;
+  g.frame = id->frame;
+  g.px = id->px;
+  g.py = id->py;
+  g.sample = id->sample;
+  g.next = first;
+  return g;
+}
+
 /* Transmittance of the shadow ray from origin o (p, or p moved off its surface) to the light
  * point of *ls sampled from p, starting in `medium`; zero when blocked. Rays towards finite
- * lights stop TF_SHADOW_SHORTEN short of the light. */
+ * lights stop TF_SHADOW_SHORTEN short of the light. Ratio tracking draws from *g. */
 TF_FN tf_vec3 tf_light_visibility(const tf_scene_view* s, tf_vec3 o, tf_vec3 p,
-                                  const tf_light_sample* ls, tf_u32 medium, tf_u32* rays) {
+                                  const tf_light_sample* ls, tf_u32 medium, tf_track_rng* g,
+                                  tf_u32* rays) {
   tf_ray shadow;
   shadow.o = o;
   shadow.d = ls->wi;
@@ -118,15 +135,16 @@ TF_FN tf_vec3 tf_light_visibility(const tf_scene_view* s, tf_vec3 o, tf_vec3 p,
     shadow.d = v3_scale(d, 1.0f / len);
     tmax = len * (1.0f - TF_SHADOW_SHORTEN);
   }
-  return tf_shadow_transmittance(s, shadow, tmax, tf_origin_lead(o, p, shadow.d), medium, rays);
+  return tf_shadow_transmittance(s, shadow, tmax, tf_origin_lead(o, p, shadow.d), medium, g, rays);
 }
 
 /* Next-event estimation at surface sf (of a primitive with `flags`, reached in `medium`): one
  * light sample, MIS-weighted against the BSDF. Returns the unweighted-by-beta contribution;
- * counts the shadow rays in *rays. */
+ * counts the shadow rays in *rays; ratio tracking draws from *g. */
 TF_FN tf_vec3 tf_sample_direct(const tf_scene_view* s, const tf_surface* sf, const tf_bsdf* bsdf,
                                const tf_frame* frame, tf_vec3 wo, tf_u32 flags, tf_u32 medium,
-                               const tf_sample_id* id, tf_u32 dim, tf_u32* rays) {
+                               const tf_sample_id* id, tf_u32 dim, tf_track_rng* g,
+                               tf_u32* rays) {
   tf_vec3 zero = v3s(0.0f);
   tf_light_sample ls;
   float light_pdf;
@@ -135,7 +153,7 @@ TF_FN tf_vec3 tf_sample_direct(const tf_scene_view* s, const tf_surface* sf, con
   tf_vec3 f = v3_scale(tf_bsdf_f(bsdf, wo, wi), tf_absf(wi.z));
   if (v3_is_zero(f)) return zero;
   tf_vec3 tr = tf_light_visibility(s, tf_offset_origin(sf->p, sf->ng, ls.wi), sf->p, &ls,
-                                   tf_medium_after(flags, sf->ng, ls.wi, medium), rays);
+                                   tf_medium_after(flags, sf->ng, ls.wi, medium), g, rays);
   if (v3_is_zero(tr)) return zero;
   float w = ls.is_delta ? 1.0f : tf_power_heuristic(light_pdf, tf_bsdf_pdf(bsdf, wo, wi));
   return v3_scale(v3_mul(v3_mul(f, ls.L), tr), w / light_pdf);
@@ -145,14 +163,14 @@ TF_FN tf_vec3 tf_sample_direct(const tf_scene_view* s, const tf_surface* sf, con
  * along unit direction d: one light sample, MIS-weighted against phase sampling. */
 TF_FN tf_vec3 tf_sample_direct_medium(const tf_scene_view* s, tf_vec3 p, tf_vec3 d, float g,
                                       tf_u32 medium, const tf_sample_id* id, tf_u32 dim,
-                                      tf_u32* rays) {
+                                      tf_track_rng* track, tf_u32* rays) {
   tf_vec3 zero = v3s(0.0f);
   tf_light_sample ls;
   float light_pdf;
   if (!tf_pick_light(s, p, id, dim, &ls, &light_pdf)) return zero;
   float phase = tf_hg_p(v3_neg(d), ls.wi, g);
   if (!(phase > 0.0f)) return zero;
-  tf_vec3 tr = tf_light_visibility(s, p, p, &ls, medium, rays);
+  tf_vec3 tr = tf_light_visibility(s, p, p, &ls, medium, track, rays);
   if (v3_is_zero(tr)) return zero;
   float w = ls.is_delta ? 1.0f : tf_power_heuristic(light_pdf, phase);
   return v3_scale(v3_mul(ls.L, tr), phase * w / light_pdf);
@@ -183,7 +201,8 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
   TF_GLOBAL const float* select = s->distribution;
   tf_u32 n_lights = s->header.light_count;
   tf_u32 medium = s->header.camera_medium; /* 1 + media[] index, 0: vacuum */
-  tf_u32 flight = 0u;                      /* free-flight samples drawn so far */
+  tf_track_rng flight = tf_track_rng_at(id, TF_DIM_FLIGHT(0u));     /* free flights */
+  tf_track_rng shadow = tf_track_rng_at(id, TF_DIM_SHADOW_TRACK(0u)); /* shadow rays */
   int hero = s->header.medium_count > 0u ? tf_mini((int)(tf_rand(id, TF_DIM_HERO) * 3.0f), 2) : 0;
   tf_u32 crossings = 0u;                   /* interface surfaces passed by the current ray */
   float lead = 0.0f;                       /* ray.o lies this far beyond the true start */
@@ -194,9 +213,9 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
     if (medium != 0u) {
       TF_GLOBAL const tf_medium* m = s->media + (medium - 1u);
       float t;
-      int scattered = tf_medium_sample(m, hit.prim == TF_NO_PRIM ? TF_FLOAT_MAX : hit.t + lead,
-                                       hero, tf_rand(id, TF_DIM_FLIGHT(flight)), &t, &beta, &r);
-      flight += 1u;
+      int scattered = tf_medium_sample_any(
+          s, m, v3_madd(ray.o, ray.d, -lead), ray.d,
+          hit.prim == TF_NO_PRIM ? TF_FLOAT_MAX : hit.t + lead, hero, &flight, &t, &beta, &r);
       if (v3_is_zero(beta)) break;
       if (scattered) {
         if (depth >= s->header.max_depth) break;
@@ -204,7 +223,8 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
         tf_u32 dim = TF_DIM_BOUNCE(depth);
         if (n_lights > 0u) {
           L = v3_add(L, v3_mul(tf_mis_beta(beta, r),
-                               tf_sample_direct_medium(s, p, ray.d, m->g, medium, id, dim, rays)));
+                               tf_sample_direct_medium(s, p, ray.d, m->g, medium, id, dim,
+                                                       &shadow, rays)));
         }
         ray.d = v3_normalize(tf_hg_sample(v3_neg(ray.d), m->g, tf_rand(id, dim + 4u),
                                           tf_rand(id, dim + 5u), &prev_pdf));
@@ -258,7 +278,8 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
     tf_vec3 wo = tf_to_local(&frame, v3_neg(ray.d));
     tf_u32 dim = TF_DIM_BOUNCE(depth);
     if (n_lights > 0u && !tf_bsdf_is_delta(&bsdf)) {
-      tf_vec3 direct = tf_sample_direct(s, &sf, &bsdf, &frame, wo, flags, medium, id, dim, rays);
+      tf_vec3 direct =
+          tf_sample_direct(s, &sf, &bsdf, &frame, wo, flags, medium, id, dim, &shadow, rays);
       L = v3_add(L, v3_mul(tf_mis_beta(beta, r), direct));
     }
     tf_bsdf_sample bs;

@@ -7,6 +7,7 @@
 #include "kernels/device/vec3.h"
 #include "kernels/render/bvh_build.h"
 #include "kernels/render/light_tables.h"
+#include "kernels/render/medium_host.h"
 
 namespace tf {
 namespace {
@@ -273,6 +274,8 @@ Status finalize_kernel_scene(KernelScene* scene) {
   if (!st) return st;
   st = validate_media(*scene);
   if (!st) return st;
+  st = finalize_heterogeneous_media(scene);
+  if (!st) return st;
 
   tf_scene_header& h = scene->header;
   h.triangle_count = static_cast<uint32_t>(scene->triangles.size());
@@ -304,6 +307,7 @@ tf_scene_view make_host_scene_view(const KernelScene& scene) {
   v.lights = scene.lights.data();
   v.distribution = scene.distribution.data();
   v.media = scene.media.data();
+  v.densities = scene.densities.data();
   return v;
 }
 

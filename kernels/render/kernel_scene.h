@@ -25,6 +25,7 @@ struct KernelScene {
   std::vector<float> texels;  // RGB floats for TF_TEX_IMAGE textures
   std::vector<tf_light> lights;
   std::vector<tf_medium> media;  // referenced by primitive flags and header.camera_medium
+  std::vector<float> densities;  // samples of TF_MEDIUM_GRID media (tf_medium.offset)
   // Filled by finalize_kernel_scene():
   std::vector<tf_bvh_node> nodes;
   std::vector<uint32_t> prim_index;              // leaf entries -> primitive ids
@@ -35,9 +36,9 @@ struct KernelScene {
 // Validates indices (materials, lights, textures, vertices, media) and values (finite
 // positions, positive radii and IORs, media coefficients, a non-empty film), sets the header
 // counts and header.env_light (the one environment light, or -1), builds the SAH BVH and the
-// light sampling tables, and sets each image environment light's `distribution` offset.
-// header.max_depth is kept. Errors name the offending element; on error `scene` is left partly
-// updated and must not be rendered. Same input -> same bytes on every machine.
+// light sampling tables, and sets each image environment light's `distribution` offset and
+// each heterogeneous medium's majorant (medium_host.h). header.max_depth is kept. Errors name
+// the offending element; on error `scene` is left partly updated and must not be rendered. Same input -> same bytes on every machine.
 Status finalize_kernel_scene(KernelScene* scene);
 
 // A view whose pointers point into `scene`'s arrays, for host-side rendering (CPU backend,

@@ -10,7 +10,7 @@
 #define TF_KERNELS_RENDER_MEDIUM_TRACE_H
 
 #include "hg_phase.h"
-#include "medium.h"
+#include "medium_tracking.h"
 #include "surface.h"
 
 /* Interface crossings allowed along one ray of a path or one shadow ray: a bound on the work
@@ -40,11 +40,12 @@ TF_FN float tf_origin_lead(tf_vec3 o, tf_vec3 p, tf_vec3 d) { return v3_dot(v3_s
 
 /* Transmittance along `ray` over (0, tmax) (TF_FLOAT_MAX: to infinity) for a ray that starts
  * in `medium`, its origin `lead` beyond the true start (tf_origin_lead): zero when a surface
- * blocks it, else the product of exp(-sigma_t * length) over the segments between the
- * interface primitives it crosses (exact for homogeneous media). Adds every ray cast to
+ * blocks it, else the product of the transmittances of the segments between the interface
+ * primitives it crosses: exp(-sigma_t * length) for homogeneous media (exact), a ratio-tracking
+ * estimate drawing from *g for heterogeneous ones (medium_tracking.h). Adds every ray cast to
  * *rays. */
 TF_FN tf_vec3 tf_shadow_transmittance(const tf_scene_view* s, tf_ray ray, float tmax, float lead,
-                                      tf_u32 medium, tf_u32* rays) {
+                                      tf_u32 medium, tf_track_rng* g, tf_u32* rays) {
   if (s->header.medium_count == 0u) {
     *rays += 1u;
     return tf_occluded(s, ray, 0.0f, tmax) ? v3s(0.0f) : v3s(1.0f);
@@ -56,7 +57,8 @@ TF_FN tf_vec3 tf_shadow_transmittance(const tf_scene_view* s, tf_ray ray, float 
     if (medium != 0u) {
       float length = hit.prim == TF_NO_PRIM ? tmax : hit.t;
       if (length != TF_FLOAT_MAX) length += lead;
-      tr = v3_mul(tr, tf_beer_lambert(tf_medium_sigma_t(s->media + (medium - 1u)), length));
+      tr = v3_mul(tr, tf_medium_transmittance_any(s, s->media + (medium - 1u),
+                                                  v3_madd(ray.o, ray.d, -lead), ray.d, length, g));
     }
     if (hit.prim == TF_NO_PRIM) return tr;
     tf_u32 flags = tf_prim_flags(s, hit.prim);

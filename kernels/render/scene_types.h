@@ -213,14 +213,28 @@ typedef struct tf_light {
   tf_u32 pad0, pad1, pad2;
 } tf_light;
 
-/* Homogeneous participating medium (pbrt-v4 "homogeneous"): coefficients per unit length in
- * the renderer's RGB, "scale" applied, and the Henyey-Greenstein asymmetry g in (-1, 1).
- * Kernel code: medium.h. */
+/* Participating medium: coefficients per unit length in the renderer's RGB, "scale" applied,
+ * and the Henyey-Greenstein asymmetry g in (-1, 1). Homogeneous media (pbrt-v4 "homogeneous",
+ * kind 0, so zeroed structs are homogeneous) use the first eight fields only. Heterogeneous
+ * media (pbrt-v4's GridMedium "uniformgrid" and CloudMedium "cloud") scale both coefficients
+ * by a density d(p) >= 0 looked up in medium space, zero outside the box [p0, p1].
+ * Kernel code: medium.h (homogeneous), medium_grid.h and medium_tracking.h (heterogeneous). */
+#define TF_MEDIUM_HOMOGENEOUS 0u
+#define TF_MEDIUM_GRID 1u  /* densities[offset ..] hold nx*ny*nz samples, x fastest, cell-centred */
+#define TF_MEDIUM_CLOUD 2u /* pbrt-v4's procedural cloud density */
+
 typedef struct tf_medium {
   float sigma_a_r, sigma_a_g, sigma_a_b; /* absorption */
   float sigma_s_r, sigma_s_g, sigma_s_b; /* scattering */
   float g;
-  tf_u32 pad;
+  tf_u32 kind;                    /* TF_MEDIUM_* */
+  float medium_from_world[12];    /* rows of a 3x4 matrix: the inverse CTM at MakeNamedMedium */
+  float p0[3], p1[3];             /* the density's box in medium space, p0 < p1 */
+  tf_u32 nx, ny, nz, offset;      /* TF_MEDIUM_GRID: resolution, first sample in densities[] */
+  float majorant;                 /* >= sigma_t(p) in every channel everywhere (set by
+                                     finalize_kernel_scene) */
+  float density, wispiness, frequency; /* TF_MEDIUM_CLOUD parameters (pbrt's) */
+  tf_u32 pad0, pad1;
 } tf_medium;
 
 /* Sampling tables (`distribution`, built by finalize_kernel_scene): at offset 0 the light

@@ -20,6 +20,7 @@ typedef struct tf_scene_view {
   TF_GLOBAL const tf_light* lights;
   TF_GLOBAL const float* distribution;
   TF_GLOBAL const tf_medium* media;
+  TF_GLOBAL const float* densities; /* grid media's samples (tf_medium.offset) */
 } tf_scene_view;
 
 #endif

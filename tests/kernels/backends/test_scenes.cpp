@@ -282,6 +282,56 @@ NamedScene media_scene() {
   return finalized("media", std::move(s));
 }
 
+// A grid medium (rotated and scaled into its own space) and a procedural cloud, each inside an
+// interface sphere within a homogeneous haze: delta tracking, ratio-tracked shadow rays
+// through both kinds of media, the grid lookup and pbrt's cloud noise.
+NamedScene heterogeneous_media_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.6f, 0.0f}, 16, 12, 0.6f);
+  tf_medium haze{};
+  haze.sigma_a_r = haze.sigma_a_g = haze.sigma_a_b = 0.01f;
+  haze.sigma_s_r = 0.05f, haze.sigma_s_g = 0.06f, haze.sigma_s_b = 0.08f;
+  tf_medium grid{};
+  grid.kind = TF_MEDIUM_GRID;
+  grid.sigma_a_r = 0.2f, grid.sigma_a_g = 0.3f, grid.sigma_a_b = 0.1f;
+  grid.sigma_s_r = 2.0f, grid.sigma_s_g = 3.0f, grid.sigma_s_b = 4.0f;
+  grid.g = 0.3f;
+  // medium = 0.8 * rotation about y by 30 degrees * (world - (-1.2, 0, -0.6)).
+  const float c = 0.8f * 0.8660254f, sn = 0.8f * 0.5f;
+  const float xf[12] = {c, 0.0f, sn, c * 1.2f + sn * 0.6f, 0.0f, 0.8f, 0.0f, 0.0f,
+                        -sn, 0.0f, c, -sn * 1.2f + c * 0.6f};
+  std::copy(xf, xf + 12, grid.medium_from_world);
+  grid.p1[0] = grid.p1[1] = grid.p1[2] = 1.0f;
+  grid.nx = 4, grid.ny = 3, grid.nz = 5;
+  for (uint32_t k = 0; k < grid.nz; ++k) {
+    for (uint32_t j = 0; j < grid.ny; ++j) {
+      for (uint32_t i = 0; i < grid.nx; ++i) {
+        s.densities.push_back(1.0f + std::sin(1.3f * i + 0.7f * j - 0.9f * k));
+      }
+    }
+  }
+  tf_medium cloud{};
+  cloud.kind = TF_MEDIUM_CLOUD;
+  cloud.sigma_a_r = cloud.sigma_a_g = cloud.sigma_a_b = 0.01f;
+  cloud.sigma_s_r = cloud.sigma_s_g = cloud.sigma_s_b = 10.0f;
+  cloud.medium_from_world[0] = cloud.medium_from_world[5] = cloud.medium_from_world[10] = 1.0f;
+  cloud.medium_from_world[3] = -0.2f, cloud.medium_from_world[11] = 0.4f;
+  cloud.p1[0] = cloud.p1[1] = cloud.p1[2] = 1.0f;
+  cloud.density = 2.0f, cloud.wispiness = 1.0f, cloud.frequency = 5.0f;
+  s.media = {haze, grid, cloud};
+  s.header.camera_medium = 1;
+  int32_t floor_id = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
+  int32_t white = add(&s.materials, material(TF_MAT_DIFFUSE, 0.7f, 0.7f, 0.7f));
+  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, floor_id, 0u);
+  add_sphere(&s, {0.0f, 0.0f, 0.0f}, 8.0f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(1u, 0u));
+  add_sphere(&s, {-0.6f, 0.6f, 0.0f}, 0.7f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(2u, 1u));
+  add_sphere(&s, {0.8f, 0.6f, 0.2f}, 0.6f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(3u, 1u));
+  add_sphere(&s, {0.5f, 2.2f, 0.5f}, 0.25f, white, 10.0f);  // area light
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {-1.5f, 2.0f, 1.5f}, {0.0f, 0.0f, 0.0f}, 6.0f));
+  s.lights.push_back(uniform_env(0.3f, 0.35f, 0.45f));
+  return finalized("heterogeneous media", std::move(s));
+}
+
 NamedScene environment_scene(uint32_t mapping) {
   KernelScene s;
   s.camera = camera({0.5f, 1.2f, 4.0f}, {0.0f, 0.5f, 0.0f}, 18, 12, 0.5f);
@@ -506,6 +556,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(environment_scene(TF_ENV_EQUIRECT));
   scenes.push_back(environment_scene(TF_ENV_OCTAHEDRAL));
   scenes.push_back(media_scene());
+  scenes.push_back(heterogeneous_media_scene());
   scenes.push_back(film_response_scene());
   scenes.push_back(coated_scene());
   scenes.push_back(textures_scene());

@@ -39,6 +39,10 @@ NamedScene film_response_scene();
 // through interface surfaces).
 NamedScene media_scene();
 
+// Heterogeneous media: a rotated, scaled density grid and a procedural cloud, each in an
+// interface sphere inside a homogeneous haze, under the same lights.
+NamedScene heterogeneous_media_scene();
+
 // Layered materials: coated diffuse (rough coating, scattering medium; smooth coating, absorbing
 // layer) and coated conductor (eta/k under a rough coating; reflectance under a smooth one)
 // under an area light and a uniform environment.
