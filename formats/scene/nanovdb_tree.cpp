@@ -131,8 +131,9 @@ class DenseBox {
     return Status::ok();
   }
 
-  // Maps the box to medium space; a negative scale reverses that axis' samples.
-  Result<DensityGrid> to_density(const AxisMap& map) const {
+  // Maps the box to medium space (consuming it); a negative scale reverses that axis'
+  // samples.
+  Result<DensityGrid> to_density(const AxisMap& map) && {
     DensityGrid g;
     g.nx = static_cast<int>(n_[0]);
     g.ny = static_cast<int>(n_[1]);
@@ -146,6 +147,11 @@ class DenseBox {
         return Error{"its bounds along axis " + std::to_string(a) +
                      " are not representable in single precision"};
       }
+    }
+    const bool mirrored = map.scale[0] < 0 || map.scale[1] < 0 || map.scale[2] < 0;
+    if (!mirrored) {
+      g.density = std::move(values_);
+      return g;
     }
     g.density.resize(values_.size());
     for (int64_t z = 0; z < n_[2]; ++z) {
@@ -348,7 +354,7 @@ Result<DensityGrid> grid_to_density(std::string_view buffer, uint64_t max_sample
   }
   DenseBox box(lo, hi);
   TF_CHECK(TreeReader(buf, &box).read_root(root_at, table_size));
-  return box.to_density(map);
+  return std::move(box).to_density(map);
 }
 
 }  // namespace tf::scene::nvdb
