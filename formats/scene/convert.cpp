@@ -60,6 +60,9 @@ class Converter {
   // order, ending at the returned index. Errors name the texture when its program needs more
   // than TF_TEX_STACK stack entries or TF_TEX_MAX_NODES nodes.
   Result<int32_t> kernel_texture(int ir_index);
+  // A material's reference to IR texture `ir_index` as the kernel names it: 1 + the kernel
+  // texture's index, 0 for -1 (none).
+  Result<uint32_t> texture_ref(int ir_index);
   // Appends the nodes of `op` (a texture or a constant) after `first`; returns the stack
   // entries its evaluation needs.
   Result<uint32_t> emit_texture_nodes(const IrOperand& op, size_t first, const IrTexture& root);
@@ -214,6 +217,12 @@ Result<int32_t> Converter::kernel_texture(int ir_index) {
   const int32_t index = static_cast<int32_t>(k_.textures.size() - 1);
   texture_map_[ir_index] = index;
   return index;
+}
+
+Result<uint32_t> Converter::texture_ref(int ir_index) {
+  if (ir_index < 0) return 0u;
+  TF_TRY(t, kernel_texture(ir_index));
+  return static_cast<uint32_t>(t) + 1u;
 }
 
 uint32_t Converter::add_medium(const IrMedium& m) {
@@ -468,23 +477,36 @@ Result<KernelScene> Converter::run() {
       case IrMaterial::Type::DiffuseTransmission:
         km.type = TF_MAT_DIFFUSE_TRANSMISSION;
         break;
+      case IrMaterial::Type::Mix:  // parts defined earlier: already in material_map_
+        km.type = TF_MAT_MIX;
+        km.mix_m0 = material_map_[static_cast<size_t>(m.mix[0])];
+        km.mix_m1 = material_map_[static_cast<size_t>(m.mix[1])];
+        km.mix_amount = m.amount;
+        break;
     }
     km.texture = -1;
     if (m.texture >= 0) {
       TF_TRY(t, kernel_texture(m.texture));
       km.texture = t;
     }
-    if (m.displacement >= 0) {
-      TF_TRY(d, kernel_texture(m.displacement));
-      km.displacement = static_cast<uint32_t>(d) + 1u;
-    }
+    TF_TRY(displacement, texture_ref(m.displacement));
+    TF_TRY(amount, texture_ref(m.amount_texture));
+    TF_TRY(rough_u, texture_ref(m.roughness_texture[0]));
+    TF_TRY(rough_v, texture_ref(m.roughness_texture[1]));
+    TF_TRY(coat_rough_u, texture_ref(m.coat_roughness_texture[0]));
+    TF_TRY(coat_rough_v, texture_ref(m.coat_roughness_texture[1]));
+    km.displacement = displacement;
+    km.mix_amount_tex = amount;
+    km.rough_u_tex = rough_u, km.rough_v_tex = rough_v;
+    km.coat_rough_u_tex = coat_rough_u, km.coat_rough_v_tex = coat_rough_v;
     km.r = m.reflectance[0], km.g = m.reflectance[1], km.b = m.reflectance[2];
     km.eta_r = m.eta[0], km.eta_g = m.eta[1], km.eta_b = m.eta[2];
     km.k_r = m.k[0], km.k_g = m.k[1], km.k_b = m.k[2];
     km.trans_r = m.transmittance[0], km.trans_g = m.transmittance[1];
     km.trans_b = m.transmittance[2];
     km.alpha_u = m.alpha_u, km.alpha_v = m.alpha_v;
-    km.flags = m.use_reflectance ? TF_MAT_USE_REFLECTANCE : 0u;
+    km.flags = (m.use_reflectance ? TF_MAT_USE_REFLECTANCE : 0u) |
+               (m.remap_roughness ? TF_MAT_REMAP_ROUGHNESS : 0u);
     km.coat_eta = m.coat_eta;
     km.coat_alpha_u = m.coat_alpha_u, km.coat_alpha_v = m.coat_alpha_v;
     km.thickness = m.thickness, km.hg_g = m.g;

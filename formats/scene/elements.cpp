@@ -9,6 +9,7 @@
 #include "formats/scene/ply_reader.h"
 #include "formats/scene/spectra.h"
 #include "formats/scene/try.h"
+#include "kernels/render/scene_types.h"
 
 namespace tf::scene {
 namespace {
@@ -277,19 +278,64 @@ Result<double> float_or_skip(ParamSet& params, const std::string& name, double d
   return params.get_float(name, def);
 }
 
-// <prefix>roughness / uroughness / vroughness and remaproughness -> GGX alphas (pbrt-v4:
-// alpha = sqrt(roughness) when remapping).
+// The float texture that parameter `name` names (index into the scene's textures): an error
+// when the parameter is not one texture name or names no float texture.
+Result<int> float_texture_param(ParamSet& params, const std::string& name, const FileLoc& loc,
+                                ElementContext& ctx) {
+  const Param* p = params.get(name);
+  if (!p || p->type != "texture" || p->strings.size() != 1) {
+    return error_at(loc, "Material", "'" + name + "' must be one float texture or a float");
+  }
+  const std::string texture = p->strings[0];
+  params.mark_used(name);
+  auto it = ctx.float_textures.find(texture);
+  if (it == ctx.float_textures.end()) {
+    return error_at(loc, "Material",
+                    "unknown float texture \"" + texture + "\" for '" + name +
+                        "' (define it with Texture \"" + texture + "\" \"float\" ... first)");
+  }
+  return it->second;
+}
+
+// A parameter pbrt-v4 reads as a float texture: a constant, or a float texture (`texture` >= 0,
+// an index into the scene's textures).
+struct FloatOrTexture {
+  double value = 0;
+  int texture = -1;
+};
+
+// Parameter `name` as a float or a float texture; `def` when absent.
+Result<FloatOrTexture> float_or_texture(ParamSet& params, const std::string& name,
+                                        FloatOrTexture def, const FileLoc& loc,
+                                        ElementContext& ctx) {
+  const Param* p = params.get(name);
+  if (!p) return def;
+  if (p->type == "texture") {
+    TF_TRY(texture, float_texture_param(params, name, loc, ctx));
+    return FloatOrTexture{0, texture};
+  }
+  TF_TRY(value, params.get_float(name, def.value));
+  return FloatOrTexture{value, -1};
+}
+
+// <prefix>roughness / uroughness / vroughness (u and v default to roughness, default 0) and
+// remaproughness, as pbrt-v4 reads them: constants become GGX alphas here (alpha =
+// sqrt(roughness) when remapping), textures are named in `textures` (u, v) and remapped per
+// hit (kernels/render/material_textures.h).
 Status read_roughness(ParamSet& params, const FileLoc& loc, ElementContext& ctx,
-                      const std::string& prefix, float* alpha_u, float* alpha_v) {
-  TF_TRY(rough, float_or_skip(params, prefix + "roughness", 0, loc, ctx));
-  TF_TRY(urough, float_or_skip(params, prefix + "uroughness", rough, loc, ctx));
-  TF_TRY(vrough, float_or_skip(params, prefix + "vroughness", rough, loc, ctx));
+                      const std::string& prefix, float* alpha_u, float* alpha_v,
+                      std::array<int, 2>* textures, bool* remap_roughness) {
+  TF_TRY(rough, float_or_texture(params, prefix + "roughness", {}, loc, ctx));
+  TF_TRY(urough, float_or_texture(params, prefix + "uroughness", rough, loc, ctx));
+  TF_TRY(vrough, float_or_texture(params, prefix + "vroughness", rough, loc, ctx));
   TF_TRY(remap, params.get_bool("remaproughness", true));
-  if (!(urough >= 0) || !(vrough >= 0)) {
+  if (!(urough.value >= 0) || !(vrough.value >= 0)) {
     return error_at(loc, "Material", "'" + prefix + "roughness' must be >= 0");
   }
-  *alpha_u = static_cast<float>(remap ? std::sqrt(urough) : urough);
-  *alpha_v = static_cast<float>(remap ? std::sqrt(vrough) : vrough);
+  *alpha_u = static_cast<float>(remap ? std::sqrt(urough.value) : urough.value);
+  *alpha_v = static_cast<float>(remap ? std::sqrt(vrough.value) : vrough.value);
+  *textures = {urough.texture, vrough.texture};
+  *remap_roughness = remap;
   return Status::ok();
 }
 
@@ -355,7 +401,8 @@ Status read_conductor(ParamSet& params, const std::string& directive, const File
   }
   m->eta = eta ? *eta : named_spectrum_rgb("metal-Cu-eta").value();  // pbrt-v4 defaults
   m->k = k ? *k : named_spectrum_rgb("metal-Cu-k").value();
-  return read_roughness(params, loc, ctx, prefix, &m->alpha_u, &m->alpha_v);
+  return read_roughness(params, loc, ctx, prefix, &m->alpha_u, &m->alpha_v,
+                        &m->roughness_texture, &m->remap_roughness);
 }
 
 // The layer under a coating and its random walk: thickness, albedo, g, maxdepth, nsamples.
@@ -403,18 +450,8 @@ Status read_displacement(ParamSet& params, const FileLoc& loc, ElementContext& c
   const Param* p = params.get("displacement");
   if (!p) return Status::ok();
   if (p->type == "float") return params.get_float("displacement", 0).status();
-  if (p->type != "texture" || p->strings.size() != 1) {
-    return error_at(loc, "Material", "'displacement' must be one float texture or a float");
-  }
-  const std::string name = p->strings[0];
-  params.mark_used("displacement");
-  auto it = ctx.float_textures.find(name);
-  if (it == ctx.float_textures.end()) {
-    return error_at(loc, "Material",
-                    "unknown float texture \"" + name + "\" for 'displacement' (define it with "
-                    "Texture \"" + name + "\" \"float\" ... first)");
-  }
-  m->displacement = it->second;
+  TF_TRY(texture, float_texture_param(params, "displacement", loc, ctx));
+  m->displacement = texture;
   return Status::ok();
 }
 
@@ -446,6 +483,52 @@ Status read_diffuse_transmission(ParamSet& params, const std::string& directive,
   return Status::ok();
 }
 
+// How deeply mixes nest under material m (0: m is no mix).
+uint32_t mix_depth(const std::vector<IrMaterial>& materials, const IrMaterial& m) {
+  if (m.type != IrMaterial::Type::Mix) return 0;
+  return 1 + std::max(mix_depth(materials, materials[static_cast<size_t>(m.mix[0])]),
+                      mix_depth(materials, materials[static_cast<size_t>(m.mix[1])]));
+}
+
+// pbrt-v4's "mix": "materials" names two materials defined before it, one of which shades each
+// hit, the second with probability "amount" (a float or a float texture, default 0.5).
+// A subsurface part keeps its boundary but not its interior medium (that belongs to the
+// shapes, which a mix shares between its parts).
+Status read_mix(ParamSet& params, const std::string& directive, const FileLoc& loc,
+                ElementContext& ctx, IrMaterial* m) {
+  m->type = IrMaterial::Type::Mix;
+  TF_TRY(names, params.get_strings("materials"));
+  if (names.size() != 2) {
+    return error_at(loc, directive, "\"mix\" requires \"string materials\" with two names");
+  }
+  for (size_t i = 0; i < 2; ++i) {
+    auto it = ctx.named_materials.find(names[i]);
+    if (it == ctx.named_materials.end()) {
+      return error_at(loc, directive,
+                      "\"mix\" refers to unknown named material \"" + names[i] + "\"");
+    }
+    if (it->second == kNoSurfaceMaterial) {
+      return error_at(loc, directive,
+                      "\"mix\" of \"" + names[i] + "\", a medium boundary with no surface");
+    }
+    if (ctx.materials[static_cast<size_t>(it->second)].interior) {
+      TF_CHECK(ctx.diag.unsupported(loc, directive,
+                                    "\"mix\" of the subsurface material \"" + names[i] + "\"",
+                                    "its boundary without its interior medium"));
+    }
+    m->mix[i] = it->second;
+  }
+  TF_TRY(amount, float_or_texture(params, "amount", {0.5}, loc, ctx));
+  m->amount = static_cast<float>(amount.value);
+  m->amount_texture = amount.texture;
+  if (mix_depth(ctx.materials, *m) > TF_MIX_MAX_DEPTH) {
+    return error_at(loc, directive,
+                    "mixes of mixes nest deeper than " + std::to_string(TF_MIX_MAX_DEPTH) +
+                        " levels");
+  }
+  return Status::ok();
+}
+
 Result<std::optional<IrMaterial>> make_material(const std::string& directive,
                                                 const std::string& type, ParamSet& params,
                                                 const FileLoc& loc, ElementContext& ctx) {
@@ -462,7 +545,8 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
   if (type == "coateddiffuse") {
     m.type = IrMaterial::Type::CoatedDiffuse;
     TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, &m));
-    TF_CHECK(read_roughness(params, loc, ctx, "", &m.coat_alpha_u, &m.coat_alpha_v));
+    TF_CHECK(read_roughness(params, loc, ctx, "", &m.coat_alpha_u, &m.coat_alpha_v,
+                            &m.coat_roughness_texture, &m.remap_roughness));
     TF_TRY(eta, read_scalar_eta(params, "eta", loc, ctx));
     m.coat_eta = eta;
     TF_CHECK(read_layer(params, directive, loc, ctx, &m));
@@ -471,7 +555,8 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
   if (type == "coatedconductor") {
     m.type = IrMaterial::Type::CoatedConductor;
     TF_CHECK(read_conductor(params, directive, loc, ctx, "conductor.", &m));
-    TF_CHECK(read_roughness(params, loc, ctx, "interface.", &m.coat_alpha_u, &m.coat_alpha_v));
+    TF_CHECK(read_roughness(params, loc, ctx, "interface.", &m.coat_alpha_u, &m.coat_alpha_v,
+                            &m.coat_roughness_texture, &m.remap_roughness));
     TF_TRY(eta, read_scalar_eta(params, "interface.eta", loc, ctx));
     m.coat_eta = eta;
     TF_CHECK(read_layer(params, directive, loc, ctx, &m));
@@ -487,7 +572,8 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
     TF_TRY(eta, read_scalar_eta(params, "eta", loc, ctx));
     m.eta = {eta, eta, eta};
     if (type == "dielectric") {
-      TF_CHECK(read_roughness(params, loc, ctx, "", &m.alpha_u, &m.alpha_v));
+      TF_CHECK(read_roughness(params, loc, ctx, "", &m.alpha_u, &m.alpha_v,
+                              &m.roughness_texture, &m.remap_roughness));
     }
     return std::optional<IrMaterial>(m);
   }
@@ -499,37 +585,15 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
       eta = given;
     }
     m.eta = {eta, eta, eta};
-    TF_CHECK(read_roughness(params, loc, ctx, "", &m.alpha_u, &m.alpha_v));
+    TF_CHECK(read_roughness(params, loc, ctx, "", &m.alpha_u, &m.alpha_v, &m.roughness_texture,
+                            &m.remap_roughness));
     TF_TRY(interior, make_subsurface_medium(params, loc, eta, ctx.diag));
     m.interior = interior;
     return std::optional<IrMaterial>(m);
   }
   if (type == "mix") {
-    TF_TRY(names, params.get_strings("materials"));
-    if (names.size() != 2) {
-      return error_at(loc, directive, "\"mix\" requires \"string materials\" with two names");
-    }
-    double a = 0.5;
-    if (const Param* amount = params.get("amount"); amount && amount->type == "texture") {
-      params.mark_used("amount");
-      TF_CHECK(ctx.diag.unsupported(loc, directive, "\"mix\" amount texture", "amount 0.5"));
-    } else {
-      TF_TRY(given, params.get_float("amount", 0.5));
-      a = given;
-    }
-    const std::string& chosen = a > 0.5 ? names[1] : names[0];
-    auto it = ctx.named_materials.find(chosen);
-    if (it == ctx.named_materials.end()) {
-      return error_at(loc, directive,
-                      "\"mix\" refers to unknown named material \"" + chosen + "\"");
-    }
-    if (it->second == kNoSurfaceMaterial) {
-      return error_at(loc, directive,
-                      "\"mix\" of \"" + chosen + "\", a medium boundary with no surface");
-    }
-    ctx.diag.warn(loc, directive,
-                  "\"mix\" approximated by its dominant material \"" + chosen + "\"");
-    return std::optional<IrMaterial>(ctx.materials[static_cast<size_t>(it->second)]);
+    TF_CHECK(read_mix(params, directive, loc, ctx, &m));
+    return std::optional<IrMaterial>(m);
   }
   TF_CHECK(ctx.diag.unsupported(loc, directive, "material \"" + type + "\"",
                                 "grey diffuse (supported: diffuse, conductor, dielectric, "

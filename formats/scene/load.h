@@ -22,7 +22,9 @@
 //             coateddiffuse coatedconductor (layered: every documented parameter); on every
 //             type but mix, "texture displacement" (a float texture: bump mapping as pbrt-v4's
 //             BumpMap, kernels/render/bump.h); eta/k as rgb, named spectra, pairs or spectrum
-//             files; mix -> its dominant material (with a warning); MakeNamedMaterial
+//             files; roughness/uroughness/vroughness (also interface./conductor.) as floats
+//             or float textures; mix (two named materials, one per hit, amount a float or a
+//             float texture; nested up to TF_MIX_MAX_DEPTH); MakeNamedMaterial
 //             NamedMaterial.
 //   textures  constant imagemap (invert) checkerboard (2D, 3D) bilerp dots fbm wrinkled windy
 //             marble mix directionmix scale, "spectrum" and "float"; operands may be textures

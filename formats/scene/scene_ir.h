@@ -86,7 +86,7 @@ struct IrMedium {
 struct IrMaterial {
   enum class Type {
     Diffuse, Conductor, Dielectric, ThinDielectric, CoatedDiffuse, CoatedConductor,
-    DiffuseTransmission
+    DiffuseTransmission, Mix
   };
   Type type = Type::Diffuse;
   Rgb reflectance{0.5f, 0.5f, 0.5f};
@@ -97,6 +97,10 @@ struct IrMaterial {
   Rgb k{0, 0, 0};
   bool use_reflectance = false;    // conductor given "reflectance" instead of eta/k
   float alpha_u = 0, alpha_v = 0;  // remapped GGX alphas (coated conductor: of the conductor)
+  // Float roughness textures (indices into SceneIr::textures, -1: the constant alpha), u then
+  // v, of alpha_u/v and of coat_alpha_u/v; remapped per hit when remap_roughness.
+  std::array<int, 2> roughness_texture{-1, -1}, coat_roughness_texture{-1, -1};
+  bool remap_roughness = true;
   // Coated materials (pbrt-v4 defaults): the dielectric coating, the medium under it
   // (albedo 0: absorbing only) and the random walk that evaluates them.
   float coat_eta = 1.5f;
@@ -106,6 +110,11 @@ struct IrMaterial {
   uint32_t max_depth = 10, n_samples = 1;
   // "subsurface" (a Dielectric): the medium inside its shapes (elements_subsurface.h).
   std::optional<IrMedium> interior;
+  // Mix: materials[mix[1]] with probability `amount` (or the float texture amount_texture),
+  // else materials[mix[0]], per hit (kernels/render/mix_material.h); both defined earlier.
+  std::array<int, 2> mix{0, 0};
+  float amount = 0.5f;
+  int amount_texture = -1;
 };
 
 struct IrMesh {

@@ -49,16 +49,13 @@ TF_FN float tf_rand(const tf_sample_id* id, tf_u32 dim) {
   return tf_rng_float(id->frame, id->px, id->py, id->sample, dim);
 }
 
-/* The BSDF of material `m` at surface sf (textures evaluated, alphas clamped as pbrt does). */
+/* The BSDF of sf's material at sf (textures evaluated, roughness textures included; alphas
+ * clamped as pbrt does). */
 TF_FN tf_bsdf tf_make_bsdf(const tf_scene_view* s, const tf_surface* sf) {
   TF_GLOBAL const tf_material* m = s->materials + sf->material;
   tf_bsdf b;
   b.type = m->type;
-  tf_tex_ctx tc;
-  tc.p = sf->p;
-  tc.n = sf->ng;
-  tc.u = sf->u;
-  tc.v = sf->v;
+  tf_tex_ctx tc = tf_surface_tex_ctx(sf);
   b.color = m->texture >= 0 ? tf_texture_graph_eval(s, m->texture, &tc) : v3(m->r, m->g, m->b);
   b.eta = v3(m->eta_r, m->eta_g, m->eta_b);
   b.k = v3(m->k_r, m->k_g, m->k_b);
@@ -70,8 +67,8 @@ TF_FN tf_bsdf tf_make_bsdf(const tf_scene_view* s, const tf_surface* sf) {
   }
   b.ax = m->alpha_u;
   b.ay = m->alpha_v;
-  tf_ggx_clamp_alphas(&b.ax, &b.ay);
   tf_bsdf_set_coating(&b, m);
+  tf_material_alphas(s, m, &tc, &b.ax, &b.ay, &b.coat_ax, &b.coat_ay);
   return b;
 }
 

@@ -99,18 +99,39 @@ Status validate_coating(const tf_material& m, size_t i) {
   return Status::ok();
 }
 
+// Mix material i: both materials exist and mixes nest at most TF_MIX_MAX_DEPTH deep
+// (kernels/render/mix_material.h), which also rules out cycles. `levels`: the nesting left.
+Status validate_mix(const KernelScene& s, size_t i, uint32_t levels) {
+  const tf_material& m = s.materials[i];
+  if (m.type != TF_MAT_MIX) return Status::ok();
+  if (levels == 0u) {
+    return invalid(idx("material", i) + ": mixes nest deeper than " +
+                   std::to_string(TF_MIX_MAX_DEPTH) + " levels (or in a cycle)");
+  }
+  for (uint32_t part : {m.mix_m0, m.mix_m1}) {
+    if (part >= s.materials.size()) return invalid(idx("material", i) + " mixes a missing material");
+    Status st = validate_mix(s, part, levels - 1u);
+    if (!st) return st;
+  }
+  return Status::ok();
+}
+
 Status validate_materials_textures(const KernelScene& s) {
   for (size_t i = 0; i < s.materials.size(); ++i) {
     const tf_material& m = s.materials[i];
-    if (m.type > TF_MAT_DIFFUSE_TRANSMISSION) {
+    if (m.type > TF_MAT_MIX) {
       return invalid(idx("material", i) + " has an unknown type");
     }
+    Status mix = validate_mix(s, i, TF_MIX_MAX_DEPTH);
+    if (!mix) return mix;
     if (m.type == TF_MAT_COATED_DIFFUSE || m.type == TF_MAT_COATED_CONDUCTOR) {
       Status st = validate_coating(m, i);
       if (!st) return st;
     }
-    if ((m.texture >= 0 && static_cast<size_t>(m.texture) >= s.textures.size()) ||
-        m.displacement > s.textures.size()) {
+    const size_t textures = s.textures.size();
+    if ((m.texture >= 0 && static_cast<size_t>(m.texture) >= textures) ||
+        std::max({m.displacement, m.mix_amount_tex, m.rough_u_tex, m.rough_v_tex,
+                  m.coat_rough_u_tex, m.coat_rough_v_tex}) > textures) {
       return invalid(idx("material", i) + " references a missing texture");
     }
     if ((m.type == TF_MAT_DIELECTRIC || m.type == TF_MAT_THIN_DIELECTRIC) && !(m.eta_r > 0.0f)) {

@@ -113,8 +113,12 @@ typedef struct tf_leaf_triangle {
 #define TF_MAT_COATED_CONDUCTOR 5u /* dielectric coating over a conductor (eta, k, alphas) */
 #define TF_MAT_DIFFUSE_TRANSMISSION 6u /* Lambertian reflection (r, g, b) and transmission
                                           (trans_r, trans_g, trans_b), pbrt-v4's */
+#define TF_MAT_MIX 7u /* pbrt-v4's MixMaterial: one of two materials per hit (mix_material.h) */
+#define TF_MIX_MAX_DEPTH 8u /* mixes of mixes: nesting levels the kernel resolves */
 
 #define TF_MAT_USE_REFLECTANCE 1u /* conductor: Fresnel from reflectance (r,g,b), not eta/k */
+#define TF_MAT_REMAP_ROUGHNESS 2u /* roughness textures: alpha = sqrt(roughness) (pbrt's
+                                     remaproughness); constant alphas are remapped on the host */
 
 typedef struct tf_material {
   tf_u32 type;
@@ -134,6 +138,15 @@ typedef struct tf_material {
   tf_u32 displacement;                /* 1 + index of the float texture bump-mapping the
                                          shading normal (bump.h); 0 (zeroed structs): none */
   float trans_r, trans_g, trans_b;    /* diffuse transmission: transmittance */
+  /* TF_MAT_MIX: materials[mix_m1] with probability "amount", else materials[mix_m0]; the
+     amount is float texture mix_amount_tex - 1, or the constant mix_amount when 0 */
+  tf_u32 mix_m0, mix_m1;
+  float mix_amount;
+  tf_u32 mix_amount_tex;
+  /* Float roughness textures, 1 + texture index (0: the constant alphas above), evaluated per
+     hit (material_textures.h): of alpha_u / alpha_v and of coat_alpha_u / coat_alpha_v */
+  tf_u32 rough_u_tex, rough_v_tex;
+  tf_u32 coat_rough_u_tex, coat_rough_v_tex;
 } tf_material;
 
 #define TF_TEX_CONSTANT 0u

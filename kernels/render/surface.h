@@ -3,6 +3,7 @@
 #define TF_KERNELS_RENDER_SURFACE_H
 
 #include "bump.h"
+#include "mix_material.h"
 
 typedef struct tf_surface {
   tf_vec3 p;
@@ -11,7 +12,7 @@ typedef struct tf_surface {
                     winding/outward normal, flipped by TF_PRIM_FLIP_NORMAL */
   tf_vec3 ns;    /* unit shading normal, on the same side as ng (bump-mapped: bump.h) */
   float u, v;
-  tf_u32 material;
+  tf_u32 material; /* the material that shades the hit: a mix already resolved */
   tf_i32 light;  /* index into lights[], -1: not emissive */
 } tf_surface;
 
@@ -46,19 +47,36 @@ TF_FN tf_vec3 tf_triangle_shading_normal(const tf_scene_view* s, tf_u32 id, floa
   return v3_normalize(n);
 }
 
-/* Bump-maps sf's shading normal by displacement texture `tex` (bump.h). */
-TF_FN void tf_bump_surface(const tf_scene_view* s, tf_i32 tex, const tf_shading_derivs* d,
-                           tf_surface* sf) {
+/* What textures see of surface sf. */
+TF_FN tf_tex_ctx tf_surface_tex_ctx(const tf_surface* sf) {
   tf_tex_ctx c;
   c.p = sf->p;
   c.n = sf->ng;
   c.u = sf->u;
   c.v = sf->v;
+  return c;
+}
+
+/* Bump-maps sf's shading normal by displacement texture `tex` (bump.h). */
+TF_FN void tf_bump_surface(const tf_scene_view* s, tf_i32 tex, const tf_shading_derivs* d,
+                           tf_surface* sf) {
+  tf_tex_ctx c = tf_surface_tex_ctx(sf);
   sf->ns = tf_bump_normal(s, tex, &c, sf->ns, d);
 }
 
-/* Surface at a hit. Sphere uv (trigonometry) is computed only for textured or displaced
- * materials; a material's displacement bump-maps the shading normal (bump.h). */
+/* Sets sf->material to the material that shades a hit on primitive material `material` seen
+ * along ray direction d (mix_material.h) and returns that material's displacement texture
+ * (1 + index, 0: none). */
+TF_FN tf_u32 tf_surface_set_material(const tf_scene_view* s, tf_u32 material, tf_vec3 d,
+                                     tf_surface* sf) {
+  tf_tex_ctx c = tf_surface_tex_ctx(sf);
+  sf->material = tf_resolve_material(s, material, &c, v3_neg(d));
+  return s->materials[sf->material].displacement;
+}
+
+/* Surface at a hit. Sphere uv (trigonometry) is computed only for materials that read it
+ * (tf_material_reads_uv); a mix is resolved, then the chosen material's displacement
+ * bump-maps the shading normal (bump.h). */
 TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
   tf_surface sf;
   sf.u = 0.0f;
@@ -82,9 +100,8 @@ TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
     float area;
     sf.ng = tf_triangle_normal(s, hit.prim, ns, &area);
     sf.ns = v3_is_zero(ns) ? sf.ng : ns;
-    sf.material = tri->material;
     sf.light = tri->light;
-    tf_u32 disp = s->materials[sf.material].displacement;
+    tf_u32 disp = tf_surface_set_material(s, tri->material, ray.d, &sf);
     if (disp != 0u) {
       tf_shading_derivs d = tf_triangle_derivs(s, hit.prim, sf.ns, sf.ng);
       tf_bump_surface(s, (tf_i32)disp - 1, &d, &sf);
@@ -97,7 +114,7 @@ TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
   sf.p = v3_madd(c, n, sp->radius); /* re-projected onto the sphere */
   TF_GLOBAL const tf_material* m = s->materials + sp->material;
   /* pbrt's sphere: u = phi / 2pi, v = 1 - theta / pi */
-  if (m->texture >= 0 || m->displacement != 0u) {
+  if (tf_material_reads_uv(m)) {
     float phi = tf_atan2f(n.y, n.x);
     if (phi < 0.0f) phi += 2.0f * TF_PI;
     sf.u = phi * TF_INV_2PI;
@@ -106,11 +123,11 @@ TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
   if ((sp->flags & TF_PRIM_FLIP_NORMAL) != 0u) n = v3_neg(n);
   sf.ng = n;
   sf.ns = n;
-  sf.material = sp->material;
   sf.light = sp->light;
-  if (m->displacement != 0u) {
+  tf_u32 disp = tf_surface_set_material(s, sp->material, ray.d, &sf);
+  if (disp != 0u) {
     tf_shading_derivs d = tf_sphere_derivs(v3_sub(sf.p, c), sp->radius);
-    tf_bump_surface(s, (tf_i32)m->displacement - 1, &d, &sf);
+    tf_bump_surface(s, (tf_i32)disp - 1, &d, &sf);
   }
   return sf;
 }

@@ -138,12 +138,12 @@ TEST(CoatedMaterials, BadValuesNameTheParameter) {
   }
 }
 
-// A material's parameters are constants: a texture for one is unsupported (strict: an error
-// naming it; lenient: the default, with a warning).
+// The layer's parameters and eta are constants: a texture for one is unsupported (strict: an
+// error naming it; lenient: the default, with a warning). Roughness textures load
+// (material_params_load_test.cpp).
 TEST(CoatedMaterials, TexturedLayerParametersAreUnsupported) {
   for (const char* param : {"\"texture albedo\" \"t\"", "\"texture g\" \"t\"",
-                            "\"texture thickness\" \"t\"", "\"texture eta\" \"t\"",
-                            "\"texture roughness\" \"t\""}) {
+                            "\"texture thickness\" \"t\"", "\"texture eta\" \"t\""}) {
     const std::string scene = std::string(kHeader) + "Material \"coateddiffuse\" " + param +
                               "\nShape \"sphere\"\n";
     const std::string error = parse_error(scene);

@@ -24,7 +24,6 @@ const fs::path kDir = fs::path(TF_TEST_SOURCE_DIR) / "pbrt_v4_scenes";
 // Scenes that load without --lenient. The others wait for (as of this list):
 //   participating media beyond "homogeneous" ("nanovdb", "cloud"): bunny-cloud, clouds,
 //     disney-cloud, explosion;
-//   texture-valued material parameters (mix by a texture, roughness): crown;
 //   materials outside the subset (hair): bunny-fur, hair-actual-bsdf;
 //   a subsurface material's reflectance texture: head.
 const std::set<std::string> kMustLoadStrictly = {
@@ -33,6 +32,7 @@ const std::set<std::string> kMustLoadStrictly = {
     "bistro/bistro_cafe.pbrt",
     "bmw-m6/bmw-m6.pbrt",
     "contemporary-bathroom/contemporary-bathroom.pbrt",
+    "crown/crown.pbrt",
     "dambreak/dambreak0.pbrt",
     "ganesha/ganesha.pbrt",
     "killeroos/killeroo-moving.pbrt",

@@ -529,6 +529,58 @@ NamedScene bump_scene() {
   return finalized("bump", std::move(s));
 }
 
+// pbrt-v4's MixMaterial (mix_material.h) and roughness textures (material_textures.h): a floor
+// mixed by a uv checkerboard, a constant mix, a mix of mixes with a bump-mapped part, and a
+// conductor and a coated conductor whose roughness is a noise texture (negative values
+// included).
+NamedScene mix_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 4.5f}, {0.0f, 0.5f, 0.0f}, 20, 14, 0.6f);
+  auto mix = [&s](int32_t m0, int32_t m1, float amount, int32_t amount_texture) {
+    tf_material m = material(TF_MAT_MIX, 0.0f, 0.0f, 0.0f);
+    m.mix_m0 = static_cast<uint32_t>(m0), m.mix_m1 = static_cast<uint32_t>(m1);
+    m.mix_amount = amount;
+    m.mix_amount_tex = amount_texture < 0 ? 0u : static_cast<uint32_t>(amount_texture) + 1u;
+    return add(&s.materials, m);
+  };
+  tf_texture checker = tex_node(TF_TEX_CHECKERBOARD, TF_MAP_UV, 0.0f, 0.0f, 0.0f);
+  checker.r2 = checker.g2 = checker.b2 = 1.0f;
+  checker.uscale = 6.0f, checker.vscale = 4.0f;
+  const int32_t mask = add_program(&s, {checker});
+  tf_texture noise = tex_node(TF_TEX_FBM, TF_MAP_POINT3D, 0, 0, 0);
+  noise.omega = 0.5f, noise.octaves = 4;
+  noise.xf[0] = noise.xf[5] = noise.xf[10] = 4.0f;
+  const int32_t roughness = add_program(
+      &s, {noise, tex_node(TF_TEX_CONSTANT, TF_MAP_UV, 0.4f, 0.4f, 0.4f),
+           tex_node(TF_TEX_SCALE, 0, 0, 0, 0)});
+  const int32_t red = add(&s.materials, material(TF_MAT_DIFFUSE, 0.8f, 0.2f, 0.2f));
+  const int32_t gold = add(&s.materials, conductor(0.2f, 3.0f, 0.05f, 0.05f));
+  const int32_t glassy = add(&s.materials, glass(TF_MAT_DIELECTRIC, 1.5f, 0.1f));
+  tf_material bumpy = material(TF_MAT_DIFFUSE, 0.3f, 0.6f, 0.8f);
+  bumpy.displacement = static_cast<uint32_t>(add_image(&s, 8, 4, 0.05f)) + 1u;
+  const int32_t bumped = add(&s.materials, bumpy);
+  const int32_t floor = mix(add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.5f)), red,
+                            0.5f, mask);
+  const int32_t constant = mix(red, gold, 0.4f, -1);
+  const int32_t nested = mix(constant, mix(bumped, glassy, 0.5f, mask), 0.6f, -1);
+  tf_material rough = conductor(0.2f, 3.0f, 0.0f, 0.2f);
+  rough.rough_u_tex = static_cast<uint32_t>(roughness) + 1u;
+  rough.flags = TF_MAT_REMAP_ROUGHNESS;
+  tf_material coat = coated(TF_MAT_COATED_CONDUCTOR, 1.5f, 0.0f, 0.01f, 0.5f);
+  coat.eta_r = coat.eta_g = coat.eta_b = 0.2f;
+  coat.k_r = coat.k_g = coat.k_b = 3.0f;
+  coat.coat_rough_u_tex = coat.coat_rough_v_tex = static_cast<uint32_t>(roughness) + 1u;
+  add_quad(&s, {-3.0f, 0.0f, 2.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -5.0f}, floor,
+           TF_TRI_HAS_UV);
+  add_sphere(&s, {-1.2f, 0.5f, 0.0f}, 0.5f, constant);
+  add_sphere(&s, {0.0f, 0.5f, 0.0f}, 0.5f, nested);
+  add_sphere(&s, {1.2f, 0.5f, 0.0f}, 0.5f, add(&s.materials, rough));
+  add_sphere(&s, {0.6f, 1.3f, -0.8f}, 0.4f, add(&s.materials, coat));
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {1.0f, 3.0f, 2.0f}, {0.0f, 0.0f, 0.0f}, 14.0f));
+  s.lights.push_back(uniform_env(0.2f, 0.2f, 0.25f));
+  return finalized("mix", std::move(s));
+}
+
 // Diffuse transmission: a sphere and a displaced panel lit from behind, so that both lobes
 // carry light, over a diffuse floor.
 NamedScene diffuse_transmission_scene() {
@@ -561,6 +613,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(coated_scene());
   scenes.push_back(textures_scene());
   scenes.push_back(bump_scene());
+  scenes.push_back(mix_scene());
   scenes.push_back(diffuse_transmission_scene());
   return scenes;
 }

@@ -56,6 +56,10 @@ NamedScene textures_scene();
 // and without vertex normals, under diffuse, conductor and coated materials.
 NamedScene bump_scene();
 
+// Mix materials (constant, by a texture, nested, with a bump-mapped part) and roughness
+// textures on a conductor and a coated conductor's coating.
+NamedScene mix_scene();
+
 // Diffuse transmission (pbrt-v4's "diffusetransmission") on a sphere and a bump-mapped panel
 // lit from behind.
 NamedScene diffuse_transmission_scene();
