@@ -230,6 +230,22 @@ uint32_t Converter::add_medium(const IrMedium& m) {
   km.sigma_a_r = m.sigma_a[0], km.sigma_a_g = m.sigma_a[1], km.sigma_a_b = m.sigma_a[2];
   km.sigma_s_r = m.sigma_s[0], km.sigma_s_g = m.sigma_s[1], km.sigma_s_b = m.sigma_s[2];
   km.g = m.g;
+  if (m.kind != IrMedium::Kind::Homogeneous) {
+    km.kind = m.kind == IrMedium::Kind::Grid ? TF_MEDIUM_GRID : TF_MEDIUM_CLOUD;
+    for (size_t r = 0; r < 3; ++r) {
+      for (size_t c = 0; c < 4; ++c) {
+        km.medium_from_world[4 * r + c] = static_cast<float>(m.medium_from_world.m[r][c]);
+      }
+      km.p0[r] = m.grid.p0[r], km.p1[r] = m.grid.p1[r];
+    }
+    km.density = m.density, km.wispiness = m.wispiness, km.frequency = m.frequency;
+  }
+  if (m.kind == IrMedium::Kind::Grid) {
+    km.nx = static_cast<uint32_t>(m.grid.nx), km.ny = static_cast<uint32_t>(m.grid.ny);
+    km.nz = static_cast<uint32_t>(m.grid.nz);
+    km.offset = static_cast<uint32_t>(k_.densities.size());
+    k_.densities.insert(k_.densities.end(), m.grid.density.begin(), m.grid.density.end());
+  }
   k_.media.push_back(km);
   return static_cast<uint32_t>(k_.media.size());
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 #include "formats/scene/try.h"
 
@@ -10,11 +11,10 @@ namespace {
 
 constexpr const char* kDirective = "MakeNamedMedium";
 
-// The grid media of pbrt-v4, which lenient loading replaces by a homogeneous medium.
-constexpr std::array<const char*, 4> kGridMedia = {"uniformgrid", "rgbgrid", "cloud", "nanovdb"};
+// The grid media of pbrt-v4 that lenient loading replaces by a homogeneous medium.
+constexpr std::array<const char*, 2> kApproximatedMedia = {"rgbgrid", "nanovdb"};
 
-// Mean of a float parameter's values (uniformgrid's per-voxel density, cloud's single one),
-// or `def` when it is absent or empty. Marks it used.
+// Mean of a float parameter's values, or `def` when it is absent or empty. Marks it used.
 float mean_of(ParamSet& params, const std::string& name, float def) {
   const Param* p = params.get(name);
   params.mark_used(name);
@@ -34,22 +34,122 @@ Result<Rgb> coefficient(ParamSet& params, const std::string& name, const FileLoc
   return c;
 }
 
+// sigma_a and sigma_s times `scale`, and g: what every medium type takes.
+Status read_scattering(ParamSet& params, const FileLoc& loc, double scale, IrMedium* m) {
+  if (!(scale >= 0)) return error_at(loc, kDirective, "\"scale\" and \"density\" must be >= 0");
+  TF_TRY(sigma_a, coefficient(params, "sigma_a", loc));
+  TF_TRY(sigma_s, coefficient(params, "sigma_s", loc));
+  for (size_t c = 0; c < 3; ++c) {
+    m->sigma_a[c] = static_cast<float>(sigma_a[c] * scale);
+    m->sigma_s[c] = static_cast<float>(sigma_s[c] * scale);
+  }
+  TF_TRY(g, params.get_float("g", 0));
+  if (!(g > -1 && g < 1)) return error_at(loc, kDirective, "\"g\" must be in (-1, 1)");
+  m->g = static_cast<float>(g);
+  return Status::ok();
+}
+
+// The box p0..p1 (pbrt's defaults (0,0,0)..(1,1,1)) and the medium's space of grid and cloud.
+Status read_space(ParamSet& params, const FileLoc& loc, const Mat4& world_from_medium,
+                  IrMedium* m) {
+  TF_TRY(p0, params.get_point3("p0"));
+  TF_TRY(p1, params.get_point3("p1"));
+  const Vec3d a = p0.value_or(Vec3d{0, 0, 0}), b = p1.value_or(Vec3d{1, 1, 1});
+  m->grid.p0 = {static_cast<float>(a.x), static_cast<float>(a.y), static_cast<float>(a.z)};
+  m->grid.p1 = {static_cast<float>(b.x), static_cast<float>(b.y), static_cast<float>(b.z)};
+  for (size_t c = 0; c < 3; ++c) {
+    if (!(m->grid.p0[c] < m->grid.p1[c]) || !std::isfinite(m->grid.p1[c] - m->grid.p0[c])) {
+      return error_at(loc, kDirective, "\"p0\" must be below \"p1\" on every axis");
+    }
+  }
+  std::optional<Mat4> inverse = world_from_medium.inverse();
+  if (!inverse) return error_at(loc, kDirective, "the medium's transform is singular");
+  m->medium_from_world = *inverse;
+  return Status::ok();
+}
+
+// pbrt-v4's GridMedium::Create: "density" (required) of nx * ny * nz values.
+Status read_uniform_grid(ParamSet& params, const FileLoc& loc, IrMedium* m) {
+  TF_TRY(density, params.get_floats("density"));
+  if (density.empty()) return error_at(loc, kDirective, "\"uniformgrid\" requires \"density\"");
+  TF_TRY(nx, params.get_int("nx", 1));
+  TF_TRY(ny, params.get_int("ny", 1));
+  TF_TRY(nz, params.get_int("nz", 1));
+  if (nx < 1 || ny < 1 || nz < 1 || static_cast<double>(nx) * ny * nz != density.size()) {
+    return error_at(loc, kDirective,
+                    "\"density\" has " + std::to_string(density.size()) +
+                        " values; expected nx * ny * nz (each >= 1)");
+  }
+  m->kind = IrMedium::Kind::Grid;
+  m->grid.nx = static_cast<int>(nx), m->grid.ny = static_cast<int>(ny);
+  m->grid.nz = static_cast<int>(nz);
+  m->grid.density.reserve(density.size());
+  for (double d : density) {
+    if (!(d >= 0) || !std::isfinite(d)) {
+      return error_at(loc, kDirective, "\"density\" values must be finite and >= 0");
+    }
+    m->grid.density.push_back(static_cast<float>(d));
+  }
+  return Status::ok();
+}
+
+// pbrt-v4's CloudMedium::Create (density 1, wispiness 1, frequency 5 by default).
+Status read_cloud(ParamSet& params, const FileLoc& loc, IrMedium* m) {
+  TF_TRY(density, params.get_float("density", 1));
+  TF_TRY(wispiness, params.get_float("wispiness", 1));
+  TF_TRY(frequency, params.get_float("frequency", 5));
+  if (!std::isfinite(density) || !std::isfinite(wispiness) || !std::isfinite(frequency)) {
+    return error_at(loc, kDirective, "\"density\", \"wispiness\" and \"frequency\" must be finite");
+  }
+  m->kind = IrMedium::Kind::Cloud;
+  m->density = static_cast<float>(density);
+  m->wispiness = static_cast<float>(wispiness);
+  m->frequency = static_cast<float>(frequency);
+  return Status::ok();
+}
+
+// Emission is not rendered: strict loading refuses it, lenient loading drops it.
+Status check_emission(ParamSet& params, const FileLoc& loc, Diagnostics& diag) {
+  TF_TRY(le, params.get_rgb("Le"));
+  bool emits = le && std::max({(*le)[0], (*le)[1], (*le)[2]}) > 0;
+  if (const Param* scale = params.get("Lescale"); scale != nullptr) {
+    params.mark_used("Lescale");
+    emits = emits && std::any_of(scale->numbers.begin(), scale->numbers.end(),
+                                 [](double v) { return v != 0; });
+  }
+  if (params.has("temperature")) {
+    emits = true;
+    for (const char* name :
+         {"temperature", "temperaturecutoff", "temperatureoffset", "temperaturescale"}) {
+      params.mark_used(name);
+    }
+  }
+  if (emits) {
+    TF_CHECK(diag.unsupported(loc, kDirective, "emissive media (\"Le\", \"temperature\")",
+                              "no emission"));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<std::optional<IrMedium>> make_medium(const std::string& type, ParamSet& params,
-                                            const FileLoc& loc, Diagnostics& diag) {
-  const bool grid = std::find(kGridMedia.begin(), kGridMedia.end(), type) != kGridMedia.end();
-  if (type != "homogeneous" && !grid) {
+                                            const FileLoc& loc, const Mat4& world_from_medium,
+                                            Diagnostics& diag) {
+  const bool approximated = std::find(kApproximatedMedia.begin(), kApproximatedMedia.end(), type) !=
+                            kApproximatedMedia.end();
+  const bool grid = type == "uniformgrid", cloud = type == "cloud";
+  if (type != "homogeneous" && !grid && !cloud && !approximated) {
     TF_CHECK(diag.unsupported(loc, kDirective, "medium type \"" + type + "\"",
-                              "skipped (vacuum); supported: homogeneous"));
+                              "skipped (vacuum); supported: homogeneous, uniformgrid, cloud"));
     params.mark_all_used();
     return std::optional<IrMedium>{};
   }
-  if (grid) {
-    TF_CHECK(diag.unsupported(loc, kDirective,
-                              "medium type \"" + type + "\" (supported: homogeneous)",
-                              "a homogeneous medium of the grid's mean density with its sigma_a, "
-                              "sigma_s, scale and g"));
+  if (approximated) {
+    TF_CHECK(diag.unsupported(
+        loc, kDirective,
+        "medium type \"" + type + "\" (supported: homogeneous, uniformgrid, cloud)",
+        "a homogeneous medium of the grid's mean density with its sigma_a, sigma_s, scale and g"));
   }
   TF_TRY(preset, params.get_string("preset", ""));
   if (!preset.empty()) {
@@ -57,28 +157,20 @@ Result<std::optional<IrMedium>> make_medium(const std::string& type, ParamSet& p
                               "sigma_a and sigma_s as given (default 1)"));
   }
   IrMedium m;
-  TF_TRY(sigma_a, coefficient(params, "sigma_a", loc));
-  TF_TRY(sigma_s, coefficient(params, "sigma_s", loc));
-  // uniformgrid and cloud: the mean density (cloud's is one value); nanovdb's is in its file.
-  const float density = grid ? mean_of(params, "density", 1.0f) : 1.0f;
-  TF_TRY(scale, params.get_float("scale", 1));
-  if (!(scale >= 0) || !(density >= 0)) {
-    return error_at(loc, kDirective, "\"scale\" and \"density\" must be >= 0");
+  // The approximated grids: their mean density (nanovdb's is in its file: 1).
+  const float mean_density = approximated ? mean_of(params, "density", 1.0f) : 1.0f;
+  double scale = 1;
+  if (!cloud) {  // pbrt's CloudMedium takes no "scale"
+    TF_TRY(s, params.get_float("scale", 1));
+    scale = s;
   }
-  for (size_t c = 0; c < 3; ++c) {
-    m.sigma_a[c] = static_cast<float>(sigma_a[c] * scale * density);
-    m.sigma_s[c] = static_cast<float>(sigma_s[c] * scale * density);
-  }
-  TF_TRY(g, params.get_float("g", 0));
-  if (!(g > -1 && g < 1)) return error_at(loc, kDirective, "\"g\" must be in (-1, 1)");
-  m.g = static_cast<float>(g);
-  TF_TRY(le, params.get_rgb("Le"));
-  TF_TRY(le_scale, params.get_float("Lescale", 1));
-  const bool emits = le && std::max({(*le)[0], (*le)[1], (*le)[2]}) > 0 && le_scale != 0;
-  if (emits || (grid && params.has("temperature"))) {
-    TF_CHECK(diag.unsupported(loc, kDirective, "emissive media (\"Le\")", "no emission"));
-  }
-  if (grid) params.mark_all_used();  // the grid's bounds, resolution, files, temperature
+  if (!(mean_density >= 0)) return error_at(loc, kDirective, "\"density\" must be >= 0");
+  TF_CHECK(read_scattering(params, loc, scale * mean_density, &m));
+  if (grid || cloud) TF_CHECK(read_space(params, loc, world_from_medium, &m));
+  if (grid) TF_CHECK(read_uniform_grid(params, loc, &m));
+  if (cloud) TF_CHECK(read_cloud(params, loc, &m));
+  TF_CHECK(check_emission(params, loc, diag));
+  if (approximated) params.mark_all_used();  // the grid's bounds, resolution, files
   return std::optional<IrMedium>{m};
 }
 

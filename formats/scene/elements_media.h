@@ -1,8 +1,12 @@
-// Builder for pbrt-v4's MakeNamedMedium (internal to formats/scene). Homogeneous media are
-// supported as pbrt-v4 defines them (media.cpp: sigma_a and sigma_s default to 1, "scale"
-// multiplies both, "g" is the Henyey-Greenstein asymmetry); emission ("Le") and the measured
-// "preset" coefficients are not, nor are the grid media (uniformgrid, rgbgrid, cloud,
-// nanovdb), which lenient loading approximates by a homogeneous medium.
+// Builder for pbrt-v4's MakeNamedMedium (internal to formats/scene). Supported as pbrt-v4
+// defines them (media.cpp): "homogeneous" (sigma_a and sigma_s default to 1, "scale"
+// multiplies both, "g" is the Henyey-Greenstein asymmetry); "uniformgrid" (GridMedium: a
+// "density" array of nx * ny * nz samples, x fastest, over the box p0..p1 of the medium's
+// space, with sigma_a, sigma_s, scale and g); "cloud" (CloudMedium: density, wispiness,
+// frequency, p0, p1, sigma_a, sigma_s, g; no scale). The medium's space is the CTM at the
+// directive. Not supported: emission ("Le", "Lescale", a grid's "temperature"), the measured
+// "preset" coefficients, and the "rgbgrid" and "nanovdb" media, which lenient loading
+// approximates by a homogeneous medium of their mean density.
 #pragma once
 
 #include <optional>
@@ -15,9 +19,11 @@
 namespace tf::scene {
 
 // The medium of type `type` from the parameters of MakeNamedMedium (consuming those it
-// understands). Empty when an unsupported type was skipped (lenient mode, reported through
-// `diag`); an error for invalid values and, in strict mode, for unsupported constructs.
+// understands), world_from_medium being the CTM. Empty when an unsupported type was skipped
+// (lenient mode, reported through `diag`); an error for invalid values and, in strict mode,
+// for unsupported constructs.
 Result<std::optional<IrMedium>> make_medium(const std::string& type, ParamSet& params,
-                                            const FileLoc& loc, Diagnostics& diag);
+                                            const FileLoc& loc, const Mat4& world_from_medium,
+                                            Diagnostics& diag);
 
 }  // namespace tf::scene

@@ -43,7 +43,9 @@
 //   media     MakeNamedMedium "homogeneous" (sigma_a, sigma_s, scale, g; Le only black),
 //             MediumInterface (one or two names; the camera's medium is the outside one
 //             current at Camera), Material "interface" (a medium boundary that rays pass).
-//             Grid media (uniformgrid rgbgrid cloud nanovdb) -> leniently a homogeneous
+//             "uniformgrid" (density, nx, ny, nz, p0, p1, sigma_a, sigma_s, scale, g) and
+//             "cloud" (density, wispiness, frequency, p0, p1, sigma_a, sigma_s, g) in the
+//             medium's space (the CTM). rgbgrid and nanovdb -> leniently a homogeneous
 //             medium of their mean density (formats/scene/elements_media.h).
 //             subsurface: a dielectric boundary around an interior homogeneous medium walked
 //             by the path tracer, not pbrt's diffusion BSSRDF (name of Jensen et al. 2001,
@@ -54,7 +56,7 @@
 //             point/vector/normal/color.
 // Always accepted with a warning (no effect on our output): PixelFilter, Option, WorldEnd,
 // a parameter repeated in one directive (the last is used, as in pbrt-v4); Accelerator and
-// ColorSpace "srgb" silently. Everything else (emissive or grid media, other
+// ColorSpace "srgb" silently. Everything else (emissive, rgbgrid or nanovdb media, other
 // shapes/materials/lights, unknown parameters) is an error unless loading leniently.
 //
 // Thread safety: load_scene_file() is thread-safe (each call owns all of its state).

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/scene/density_grid.h"
 #include "formats/scene/transform.h"
 
 namespace tf::scene {
@@ -77,10 +78,16 @@ struct IrTexture {
   FileLoc loc;
 };
 
-// A homogeneous participating medium (MakeNamedMedium), "scale" applied to both coefficients.
+// A participating medium (MakeNamedMedium), "scale" applied to both coefficients. Grid and
+// cloud media scale them by a density in the medium's space (kernels/render/medium_grid.h).
 struct IrMedium {
+  enum class Kind { Homogeneous, Grid, Cloud };
+  Kind kind = Kind::Homogeneous;
   Rgb sigma_a{1, 1, 1}, sigma_s{1, 1, 1};  // per unit length, the renderer's RGB
   float g = 0;                              // Henyey-Greenstein asymmetry, (-1, 1)
+  Mat4 medium_from_world;  // Grid, Cloud: the inverse of the CTM at MakeNamedMedium
+  DensityGrid grid;        // Grid: bounds and samples; Cloud: bounds only (p0, p1)
+  float density = 1, wispiness = 1, frequency = 5;  // Cloud (pbrt-v4's defaults)
 };
 
 struct IrMaterial {
