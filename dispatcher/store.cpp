@@ -180,13 +180,15 @@ Status Store::keep_leadership() {
 
 Status Store::commit() {
   if (!in_transaction_) return Status::ok();
-  Status s = db_->commit();
+  Status s = write_pending_replicas();
+  if (s) s = db_->commit();
   if (!s) rollback();
   in_transaction_ = false;
   return s;
 }
 
 void Store::rollback() {
+  pending_replicas_.clear();
   if (!in_transaction_) return;
   db_->rollback();
   in_transaction_ = false;
@@ -347,6 +349,7 @@ Status Store::set_frame_kernel_version(uint64_t job_id, uint32_t frame,
 }
 
 Result<StoreSnapshot> Store::load() {
+  if (Status s = write_pending_replicas(); !s) return Error{s.message()};
   StoreSnapshot snap;
   auto jobs = db_->prepare(
       "SELECT id, name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"

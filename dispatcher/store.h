@@ -250,7 +250,9 @@ class Store {
   // Verification state (store_trust.cpp).
   Status set_unit_replication(uint64_t unit_id, uint32_t replication, uint32_t quorum);
   Status insert_replica(const ReplicaRow& replica);
-  // Writes the replica's state, hash, trust flag and credit.
+  // Writes the replica's state, hash, trust flag and credit. Within a transaction only the
+  // last write of each replica reaches the database (at commit() or load()): a replica that
+  // reports and is settled in one iteration costs one statement, not two.
   Status set_replica(const ReplicaRow& replica);
   Status put_worker(const WorkerRecord& worker);  // insert or replace by key
   // Re-verification of an accepted unit: its result and affected mark are cleared, and so are
@@ -296,6 +298,9 @@ class Store {
   // Steps an INSERT ... RETURNING id once and resets it.
   static Result<uint64_t> inserted_id(SqlStatement& insert);
   Status require_transaction(const char* what) const;
+  // Writes the replica rows set_replica() kept for this transaction, and forgets them.
+  Status write_pending_replicas();
+  Status write_replica(const ReplicaRow& replica);
 
   std::unique_ptr<SqlDb> db_;
   std::optional<BlobStore> blobs_;  // set once open
@@ -303,6 +308,8 @@ class Store {
   SqlStatementCache statements_;
   std::vector<std::string> later_migrations_;  // open(): steps after this build's
   bool in_transaction_ = false;
+  // set_replica()'s rows of the open transaction, by (unit, replica).
+  std::map<std::pair<uint64_t, uint32_t>, ReplicaRow> pending_replicas_;
 };
 
 // Reads a hash column; NULL (and any blob that is not a hash) reads as "no hash yet". For the

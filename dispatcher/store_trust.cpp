@@ -54,6 +54,20 @@ Status Store::insert_replica(const ReplicaRow& r) {
 
 Status Store::set_replica(const ReplicaRow& r) {
   if (Status s = require_transaction("set_replica"); !s) return s;
+  pending_replicas_.insert_or_assign({r.unit_id, r.replica}, r);
+  return Status::ok();
+}
+
+Status Store::write_pending_replicas() {
+  std::map<std::pair<uint64_t, uint32_t>, ReplicaRow> rows;
+  rows.swap(pending_replicas_);
+  for (const auto& [id, r] : rows) {
+    if (Status s = write_replica(r); !s) return s;
+  }
+  return Status::ok();
+}
+
+Status Store::write_replica(const ReplicaRow& r) {
   auto st = statement(
       "UPDATE replicas SET state = ?, hash = ?, trusted = ?, credit = ?"
       " WHERE unit_id = ? AND replica = ?");

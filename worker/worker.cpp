@@ -1,6 +1,7 @@
 #include "worker/worker.h"
 
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -40,6 +41,12 @@ struct Worker::Shared {
 };
 
 namespace {
+
+// Results of a device that finishes units faster than this go out together: the first result
+// arms a timer for the window instead of waking the socket thread, and the results finished
+// meanwhile go out on that one wake-up (at most kResultBatchUnits wait for it).
+constexpr std::chrono::microseconds kResultBatchWindow{1000};
+constexpr size_t kResultBatchUnits = 256;
 
 uint64_t lease_of(const LeasedUnit& unit) {
   return std::visit([](const auto& spec) { return spec.lease_id; }, unit);
@@ -114,6 +121,7 @@ Result<std::unique_ptr<Worker>> Worker::create(
       new Worker(context, std::move(options), std::move(cache.value()), std::move(executors)));
   worker->per_run_cache_dir_ = std::move(per_run_cache_dir);
   if (worker->wake_fd_ < 0) return Error{"cannot create an eventfd for the worker"};
+  if (worker->batch_timer_fd_ < 0) return Error{"cannot create a timerfd for the worker"};
   return worker;
 }
 
@@ -124,7 +132,8 @@ Worker::Worker(zmq::context_t& context, WorkerOptions options, std::unique_ptr<A
       cache_(std::move(cache)),
       executors_(std::move(executors)),
       shared_(std::make_unique<Shared>()),
-      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      batch_timer_fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
   if (options_.name.empty()) options_.name = host_name();
   options_.transport.reconnect_ivl_ms = static_cast<int>(options_.reconnect_initial_ms);
   options_.transport.reconnect_ivl_max_ms = static_cast<int>(options_.reconnect_max_ms);
@@ -140,6 +149,7 @@ Worker::~Worker() {
     if (t.joinable()) t.join();
   }
   if (wake_fd_ >= 0) ::close(wake_fd_);
+  if (batch_timer_fd_ >= 0) ::close(batch_timer_fd_);
   if (!per_run_cache_dir_.empty()) {
     cache_.reset();
     std::error_code ec;
@@ -150,6 +160,12 @@ Worker::~Worker() {
 void Worker::wake() {
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void Worker::arm_batch_timer() {
+  itimerspec when{};
+  when.it_value.tv_nsec = std::chrono::nanoseconds(kResultBatchWindow).count();
+  ::timerfd_settime(batch_timer_fd_, 0, &when, nullptr);
 }
 
 void Worker::request_stop() {
@@ -198,6 +214,7 @@ void Worker::device_loop(size_t device) {
       sh.queue.pop_front();
       sh.running.insert(lease_of(unit));
     }
+    const auto started_at = std::chrono::steady_clock::now();
     const auto* sim = std::get_if<proto::SimUnitSpec>(&unit);
     proto::Body outcome =
         sim != nullptr
@@ -209,6 +226,7 @@ void Worker::device_loop(size_t device) {
                   : std::nullopt;
     bool first_in_outbox = false;
     bool idle = false;
+    size_t outbox_size = 0;
     {
       std::lock_guard<std::mutex> lock(sh.mutex);
       sh.running.erase(lease_of(unit));
@@ -225,13 +243,20 @@ void Worker::device_loop(size_t device) {
         outcome = sh.kept.keep(std::move(*result), std::move(output), bytes);
       }
       // The socket thread takes the whole outbox at once: only the outcome that finds it empty
-      // needs to wake it (an earlier one's wake-up is still pending otherwise).
+      // needs to wake it or arm the batch timer (an earlier one's is still pending otherwise).
       first_in_outbox = sh.outbox.empty();
       sh.outbox.push_back(std::move(outcome));
+      outbox_size = sh.outbox.size();
       idle = sh.queue.empty();
     }
     if (completed) ++units_completed_;
-    if (first_in_outbox) wake();
+    const auto finished_at = std::chrono::steady_clock::now();
+    const bool gpu_rate = completed && !idle && finished_at - started_at < kResultBatchWindow;
+    if (first_in_outbox && gpu_rate) {
+      arm_batch_timer();  // more results come within the window: they go out together
+    } else if (first_in_outbox || outbox_size == kResultBatchUnits) {
+      wake();
+    }
     // Nothing else to do: the run's next chunk, while the dispatcher verifies this one.
     if (idle && !paused_ && !drain_requested_ && sim != nullptr && result_hash) {
       (void)compute_ahead(*executors_[device], sh.sim_states, *sim, *result_hash);
@@ -375,15 +400,20 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
   introduce(socket);
   for (;;) {
     zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0},
-                               {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+                               {nullptr, wake_fd_, ZMQ_POLLIN, 0},
+                               {nullptr, batch_timer_fd_, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 2, std::max(std::chrono::milliseconds(10), std::chrono::milliseconds(interval / 4)));
+      zmq::poll(items, 3, std::max(std::chrono::milliseconds(10), std::chrono::milliseconds(interval / 4)));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) options_.log(std::string("poll failed: ") + e.what());
     }
     if (items[1].revents & ZMQ_POLLIN) {
       uint64_t count = 0;
       [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof count);
+    }
+    if (items[2].revents & ZMQ_POLLIN) {
+      uint64_t expirations = 0;
+      [[maybe_unused]] ssize_t n = ::read(batch_timer_fd_, &expirations, sizeof expirations);
     }
     if (stop_) {
       hand_back_and_leave(socket);

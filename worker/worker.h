@@ -14,6 +14,10 @@
 //   and, once it has measured the device's rate, about two seconds of work (every granted unit
 //   is queued); the socket thread never computes,
 //   so heartbeats flow while devices are busy;
+// - a device that finishes units in under a millisecond (a GPU) does not wake the socket thread
+//   per result: the first result of a batch arms a one-millisecond timer, and every result
+//   finished by then goes out on that one wake-up (a result is never held longer; a slower
+//   device's results, failures and a device's last queued unit go out at once);
 // - assets are fetched once per bundle into the AssetCache (BlobRequest / BlobReply);
 // - request_stop() (safe from a signal handler) makes run() hand every unfinished unit back
 //   (UnitReturn, leaving) and return after the device threads finish their current unit;
@@ -122,6 +126,8 @@ class Worker {
          std::vector<std::unique_ptr<UnitExecutor>> executors);
   void device_loop(size_t device);
   void wake();  // async-signal-safe
+  // Wakes the socket thread after kResultBatchWindow (worker.cpp): a batch of results opened.
+  void arm_batch_timer();
   // One connection's lifetime: returns true when stopping, false to reconnect. Sets
   // `*heard` when any message arrived from the dispatcher during the session.
   bool session(zmq::socket_t& socket, bool* heard);
@@ -150,6 +156,7 @@ class Worker {
   std::vector<std::unique_ptr<UnitExecutor>> executors_;
   std::unique_ptr<Shared> shared_;
   int wake_fd_ = -1;  // eventfd: device threads and request_stop() wake the socket thread
+  int batch_timer_fd_ = -1;  // timerfd: ends the window of a batch of results (see device_loop)
   std::atomic<bool> stop_{false};
   // The dispatcher's ErrorReply kUnsupportedVersion (formats/protocol/versions.h): run()
   // returns it as its error. Set and read on the socket thread.
