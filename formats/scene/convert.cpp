@@ -70,6 +70,9 @@ class Converter {
                                 const IrTexture* mapping, ImageRGB* image_out);
   Status emit_shape(const IrShape& s, const Mat4& world_from_object);
   Status emit_mesh(const IrShape& s, const Mat4& m);
+  // Kernel `material` with IR float texture `alpha_texture` as its alpha_tex: one copy per
+  // pair, since the cut-out belongs to the shape, not to the material (alpha_cutout.h).
+  Result<uint32_t> cutout_material(uint32_t material, int alpha_texture);
   Status emit_sphere(const IrShape& s, const Mat4& m);
   Status emit_light(const IrLight& l);
   // The medium interface of a shape as primitive flags (scene_types.h); a "subsurface"
@@ -86,6 +89,7 @@ class Converter {
   std::map<int, int32_t> texture_map_;
   std::vector<uint32_t> material_map_;
   std::vector<uint32_t> interior_map_;  // per IR material: 1 + kernel media index, 0: none
+  std::map<std::pair<uint32_t, int>, uint32_t> cutout_materials_;  // cutout_material's copies
   std::vector<uint32_t> emissive_spheres_;  // their lights' prim is set at the end
 };
 
@@ -262,6 +266,18 @@ Status Converter::emit_shape(const IrShape& s, const Mat4& m) {
   return s.kind == IrShape::Kind::Sphere ? emit_sphere(s, m) : emit_mesh(s, m);
 }
 
+Result<uint32_t> Converter::cutout_material(uint32_t material, int alpha_texture) {
+  auto found = cutout_materials_.find({material, alpha_texture});
+  if (found != cutout_materials_.end()) return found->second;
+  TF_TRY(t, kernel_texture(alpha_texture));
+  tf_material copy = k_.materials[material];
+  copy.alpha_tex = static_cast<uint32_t>(t) + 1u;
+  const auto index = static_cast<uint32_t>(k_.materials.size());
+  k_.materials.push_back(copy);
+  cutout_materials_[{material, alpha_texture}] = index;
+  return index;
+}
+
 Status Converter::emit_mesh(const IrShape& s, const Mat4& m) {
   const IrMesh& mesh = s.mesh;
   std::optional<Mat4> inv = m.inverse();
@@ -281,7 +297,11 @@ Status Converter::emit_mesh(const IrShape& s, const Mat4& m) {
     k_.vertices.push_back(v);
   }
   const bool flip_without_normals = s.reverse_orientation != m.swaps_handedness();
-  const uint32_t material = material_map_[static_cast<size_t>(s.material)];
+  uint32_t material = material_map_[static_cast<size_t>(s.material)];
+  if (s.alpha_texture >= 0) {
+    TF_TRY(cut, cutout_material(material, s.alpha_texture));
+    material = cut;
+  }
   for (size_t t = 0; t < mesh.indices.size(); t += 3) {
     tf_triangle tri{};
     tri.v0 = base + mesh.indices[t];
@@ -290,7 +310,8 @@ Status Converter::emit_mesh(const IrShape& s, const Mat4& m) {
     tri.material = material;
     tri.light = -1;
     tri.flags =
-        (has_n ? TF_TRI_HAS_NORMALS : 0u) | (has_uv ? TF_TRI_HAS_UV : 0u) | media_flags(s);
+        (has_n ? TF_TRI_HAS_NORMALS : 0u) | (has_uv ? TF_TRI_HAS_UV : 0u) | media_flags(s) |
+        (s.alpha_texture >= 0 ? TF_PRIM_ALPHA : 0u);
     const tf_vertex& a = k_.vertices[tri.v0];
     const tf_vertex& b = k_.vertices[tri.v1];
     const tf_vertex& c = k_.vertices[tri.v2];

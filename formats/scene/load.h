@@ -34,7 +34,8 @@
 //   shapes    trianglemesh loopsubdiv (limit surface; loop_subdivision.h) plymesh (.ply or
 //             gzipped .ply.gz) sphere (uniform scale only) disk
 //             cylinder (both tessellated) bilinearmesh (two triangles per patch); "alpha" 0
-//             (left out) or 1 (textured or partial alpha: leniently opaque).
+//             (left out), 1, or a partial constant or float texture cutting a mesh
+//             (alpha_cutout.h; on spheres and emitters: leniently opaque).
 //   lights    point spot (coneangle, conedeltaangle) distant infinite (L or an equal-area
 //             square / 2:1 equirect image; several uniform ones add up, and so do repeats of
 //             the same image in the same orientation; two different images are an error),

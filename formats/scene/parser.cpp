@@ -81,7 +81,9 @@ class Parser {
   Status shape(const FileLoc& loc, Tokenizer& tokens);
   // Shape "alpha" (pbrt-v4: a hit is ignored where alpha < a uniform hash, so alpha 0 hides the
   // shape, emission included, and alpha 1 changes nothing). False: the shape is invisible.
-  Result<bool> shape_visible(ParamSet& params, const FileLoc& loc);
+  // Otherwise a texture or a partial constant becomes s->alpha_texture (alpha_cutout.h), for
+  // meshes that do not emit.
+  Result<bool> shape_alpha(ParamSet& params, const FileLoc& loc, IrShape* s);
   // Warns once per scene when the current transform moves between the start and end times.
   void check_motion(const FileLoc& loc, const std::string& d);
   // Film sensor parameters (pbrt-v4 PixelSensor::Create and RGBFilm::Create) into ir_.film.
@@ -690,7 +692,7 @@ Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
     params.mark_all_used();
     return Status::ok();
   }
-  TF_TRY(visible, shape_visible(params, loc));
+  TF_TRY(visible, shape_alpha(params, loc, &s));
   if (!visible) {
     params.mark_all_used();
     return Status::ok();
@@ -739,26 +741,42 @@ void Parser::make_interface(IrShape* s) {
   }
 }
 
-Result<bool> Parser::shape_visible(ParamSet& params, const FileLoc& loc) {
+Result<bool> Parser::shape_alpha(ParamSet& params, const FileLoc& loc, IrShape* s) {
   const Param* p = params.get("alpha");
   if (!p) return true;
+  int texture = -1;
+  double constant = 1;
+  std::string what;
   if (p->type == "texture") {
     params.mark_used("alpha");
     const std::string name = p->strings.empty() ? std::string() : p->strings[0];
-    if (!float_textures_.count(name)) {
+    auto it = float_textures_.find(name);
+    if (it == float_textures_.end()) {
       return error_at(loc, "Shape", "unknown float texture \"" + name + "\" for 'alpha'");
     }
-    TF_CHECK(diag_.unsupported(loc, "Shape", "alpha texture \"" + name + "\" (cut-outs)",
+    texture = it->second;
+    what = "alpha texture \"" + name + "\"";
+  } else {
+    TF_TRY(alpha, params.get_float("alpha", 1));
+    if (alpha <= 0) return false;
+    if (alpha >= 1) return true;
+    constant = alpha;
+    what = "alpha " + std::to_string(alpha);
+  }
+  // The kernel cuts out triangle hits only; pbrt-v4 also masks an emitter's light by alpha.
+  if (s->kind != IrShape::Kind::Mesh || gs_.area.present) {
+    TF_CHECK(diag_.unsupported(loc, "Shape", what + " on a sphere or an emitter",
                                "the shape is opaque"));
     return true;
   }
-  TF_TRY(alpha, params.get_float("alpha", 1));
-  if (alpha <= 0) return false;
-  if (alpha < 1) {
-    TF_CHECK(diag_.unsupported(loc, "Shape",
-                               "alpha " + std::to_string(alpha) + " (stochastic transparency)",
-                               "the shape is opaque"));
+  if (texture < 0) {  // a partial constant: a constant float texture
+    IrTexture c;
+    c.value = {static_cast<float>(constant), static_cast<float>(constant),
+               static_cast<float>(constant)};
+    ir_.textures.push_back(c);
+    texture = static_cast<int>(ir_.textures.size() - 1);
   }
+  s->alpha_texture = texture;
   return true;
 }
 

@@ -149,6 +149,9 @@ struct IrShape {
   // MediumInterface: indices into SceneIr::media (-1: vacuum); inside is opposite the normal.
   int medium_inside = -1, medium_outside = -1;
   bool interface = false;  // "interface" material: bounds media only, rays pass through
+  // Shape "alpha" as a float texture (index into SceneIr::textures) that cuts hits out
+  // (kernels/render/alpha_cutout.h); -1: opaque. Meshes only.
+  int alpha_texture = -1;
   FileLoc loc;
 };
 

@@ -5,6 +5,7 @@
 #ifndef TF_KERNELS_RENDER_BVH_TRAVERSE_H
 #define TF_KERNELS_RENDER_BVH_TRAVERSE_H
 
+#include "alpha_cutout.h"
 #include "intersect.h"
 #include "scene_view.h"
 
@@ -69,9 +70,9 @@ TF_FN void tf_keep_closer(tf_hit* best, float t, tf_u32 id, float b1, float b2) 
 }
 
 /* Tests the leaf with entries [first, first + triangles + spheres) over (tmin, tmax) and
- * keeps the closest hit in *best; the primitive id is read only on a hit. With stop_at_any
- * (occlusion) it returns 1 at the first hit instead, leaving *best as it was; otherwise it
- * returns 0. */
+ * keeps the closest hit in *best; the primitive id is read only on a hit, and a hit that an
+ * alpha texture cuts out (alpha_cutout.h) is no hit. With stop_at_any (occlusion) it returns 1
+ * at the first hit instead, leaving *best as it was; otherwise it returns 0. */
 TF_FN int tf_test_leaf(const tf_scene_view* s, tf_ray ray, tf_u32 first, tf_u32 leaf, float tmin,
                        float tmax, tf_hit* best, int stop_at_any) {
   tf_u32 spheres_begin = first + TF_BVH_LEAF_TRIANGLES(leaf);
@@ -81,6 +82,9 @@ TF_FN int tf_test_leaf(const tf_scene_view* s, tf_ray ray, tf_u32 first, tf_u32 
   float b2;
   for (tf_u32 i = first; i < spheres_begin; ++i) {
     if (tf_intersect_leaf_triangle(s, ray, i, tmin, tmax, &t, &b1, &b2)) {
+      if (s->header.alpha_prims != 0u && tf_alpha_cut(s, ray, s->prim_index[i], b1, b2)) {
+        continue;
+      }
       if (stop_at_any) return 1;
       tf_keep_closer(best, t, s->prim_index[i], b1, b2);
     }

@@ -274,6 +274,26 @@ std::vector<tf_leaf_triangle> leaf_triangles(const KernelScene& s) {
   return out;
 }
 
+// Triangles flagged TF_PRIM_ALPHA name a material with an alpha texture (alpha_cutout.h reads
+// it); spheres take no alpha. Returns how many triangles are flagged.
+Result<uint32_t> count_alpha_prims(const KernelScene& s) {
+  uint32_t count = 0;
+  for (size_t i = 0; i < s.triangles.size(); ++i) {
+    if ((s.triangles[i].flags & TF_PRIM_ALPHA) == 0u) continue;
+    const uint32_t tex = s.materials[s.triangles[i].material].alpha_tex;
+    if (tex == 0u || tex > s.textures.size()) {
+      return invalid(idx("triangle", i) + " is cut out by a missing alpha texture");
+    }
+    ++count;
+  }
+  for (size_t i = 0; i < s.spheres.size(); ++i) {
+    if ((s.spheres[i].flags & TF_PRIM_ALPHA) != 0u) {
+      return invalid(idx("sphere", i) + " has an alpha texture (triangles only)");
+    }
+  }
+  return count;
+}
+
 }  // namespace
 
 Status finalize_kernel_scene(KernelScene* scene) {
@@ -303,6 +323,9 @@ Status finalize_kernel_scene(KernelScene* scene) {
   h.sphere_count = static_cast<uint32_t>(scene->spheres.size());
   h.light_count = static_cast<uint32_t>(scene->lights.size());
   h.medium_count = static_cast<uint32_t>(scene->media.size());
+  Result<uint32_t> alpha_prims = count_alpha_prims(*scene);
+  if (!alpha_prims) return alpha_prims.status();
+  h.alpha_prims = alpha_prims.value();
   Bvh bvh = build_bvh(primitive_bounds(*scene), h.triangle_count);
   scene->nodes = std::move(bvh.nodes);
   scene->prim_index = std::move(bvh.prim_index);

@@ -39,6 +39,8 @@ typedef struct tf_vertex {
 #define TF_TRI_HAS_UV 2u
 #define TF_PRIM_FLIP_NORMAL 4u /* pbrt ReverseOrientation (matters for one-sided emitters) */
 #define TF_PRIM_NO_SURFACE 8u  /* pbrt "interface" material: bounds media only, rays pass */
+#define TF_PRIM_ALPHA 16u      /* triangles: its material's alpha_tex cuts hits out
+                                  (alpha_cutout.h) */
 
 /* A primitive's medium interface (pbrt MediumInterface), packed into the upper bits of its
  * flags as 1 + index into media[] (0: vacuum): inside in bits 8..19, outside in bits 20..31.
@@ -137,6 +139,8 @@ typedef struct tf_material {
   tf_u32 max_depth, n_samples;        /* random walk: events per walk, walks per estimate */
   tf_u32 displacement;                /* 1 + index of the float texture bump-mapping the
                                          shading normal (bump.h); 0 (zeroed structs): none */
+  tf_u32 alpha_tex;                   /* 1 + index of the float alpha texture of primitives
+                                         flagged TF_PRIM_ALPHA (alpha_cutout.h); 0: none */
   float trans_r, trans_g, trans_b;    /* diffuse transmission: transmittance */
   /* TF_MAT_MIX: materials[mix_m1] with probability "amount", else materials[mix_m0]; the
      amount is float texture mix_amount_tex - 1, or the constant mix_amount when 0 */
@@ -278,6 +282,8 @@ typedef struct tf_scene_header {
                             (set by finalize_kernel_scene; at most one environment light) */
   tf_u32 camera_medium;  /* 1 + index into media[] of the medium around the camera, 0: vacuum */
   tf_u32 medium_count;   /* media[] entries (set by finalize_kernel_scene) */
+  tf_u32 alpha_prims;    /* primitives flagged TF_PRIM_ALPHA (set by finalize_kernel_scene);
+                            0 spares traversal the test */
   tf_film film;
 } tf_scene_header;
 

@@ -65,7 +65,32 @@ TEST(Shapes, ConstantAlphaZeroHidesTheShapeAndOneKeepsIt) {
   EXPECT_TRUE(ir.warnings.empty());
 }
 
-TEST(Shapes, PartialAndTextureAlphaAreStrictErrorsAndOpaqueLeniently) {
+// On meshes a partial or textured alpha cuts hits out in the kernel (alpha_cutout.h): the shape
+// keeps a float texture, a constant one for a partial constant.
+TEST(Shapes, PartialAndTextureAlphaCutMeshes) {
+  const std::string quad =
+      "Shape \"trianglemesh\" \"point3 P\" [0 0 0 1 0 0 1 1 0] \"integer indices\" [0 1 2]";
+  SceneIr ir = parse_world("Texture \"leaf\" \"float\" \"constant\" \"float value\" 0.3\n" + quad +
+                           " \"texture alpha\" \"leaf\"\n" + quad + " \"float alpha\" 0.25\n" + quad +
+                           "\n");
+  ASSERT_EQ(ir.shapes.size(), 3u);
+  EXPECT_TRUE(ir.warnings.empty());
+  ASSERT_GE(ir.shapes[0].alpha_texture, 0);
+  EXPECT_FLOAT_EQ(ir.textures[static_cast<size_t>(ir.shapes[0].alpha_texture)].value[0], 0.3f);
+  ASSERT_GE(ir.shapes[1].alpha_texture, 0);
+  const IrTexture& partial = ir.textures[static_cast<size_t>(ir.shapes[1].alpha_texture)];
+  EXPECT_EQ(partial.kind, IrTexture::Kind::Constant);
+  EXPECT_FLOAT_EQ(partial.value[0], 0.25f);
+  EXPECT_EQ(ir.shapes[2].alpha_texture, -1);
+  // An emitter's light would need masking too: refused strictly, opaque leniently.
+  EXPECT_NE(parse_error(std::string(test::kHeader) + "AreaLightSource \"diffuse\"\n" + quad +
+                        " \"float alpha\" 0.5\n")
+                .find("on a sphere or an emitter"),
+            std::string::npos);
+}
+
+// Spheres take no cut-outs (triangles only in the kernel).
+TEST(Shapes, PartialAndTextureAlphaOnSpheresAreStrictErrorsAndOpaqueLeniently) {
   const std::string partial = std::string(test::kHeader) + "Shape \"sphere\" \"float alpha\" 0.5\n";
   EXPECT_NE(parse_error(partial).find("t.pbrt:4:1: Shape: unsupported alpha 0.5"),
             std::string::npos)

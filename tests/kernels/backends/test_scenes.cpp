@@ -601,6 +601,33 @@ NamedScene diffuse_transmission_scene() {
   return finalized("diffuse transmission", std::move(s));
 }
 
+// Alpha cut-outs (alpha_cutout.h): a quad cut by a uv checkerboard standing on a floor, a pane
+// of constant alpha 0.4 (the ray hash decides) in front of a sphere, lit by a point light
+// whose shadow rays pass the cut-outs and a uniform environment.
+NamedScene alpha_scene() {
+  KernelScene s;
+  s.camera = camera({0.3f, 1.0f, 4.0f}, {0.0f, 0.6f, 0.0f}, 16, 12, 0.6f);
+  tf_texture checker = tex_node(TF_TEX_CHECKERBOARD, TF_MAP_UV, 1.0f, 1.0f, 1.0f);
+  checker.uscale = checker.vscale = 5.0f;
+  const int32_t cut = add_program(&s, {checker});
+  const int32_t partial = add_program(&s, {tex_node(TF_TEX_CONSTANT, TF_MAP_UV, 0.4f, 0.4f, 0.4f)});
+  tf_material leaf = material(TF_MAT_DIFFUSE, 0.2f, 0.6f, 0.25f);
+  leaf.alpha_tex = static_cast<uint32_t>(cut) + 1u;
+  tf_material pane = material(TF_MAT_DIFFUSE, 0.7f, 0.3f, 0.3f);
+  pane.alpha_tex = static_cast<uint32_t>(partial) + 1u;
+  const int32_t floor_id = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
+  const int32_t leaf_id = add(&s.materials, leaf);
+  const int32_t pane_id = add(&s.materials, pane);
+  const uint32_t cutout = TF_TRI_HAS_UV | TF_PRIM_ALPHA;
+  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, floor_id, TF_TRI_HAS_UV);
+  add_quad(&s, {-1.2f, 0.0f, 0.0f}, {1.4f, 0.0f, 0.0f}, {0.0f, 1.6f, 0.0f}, leaf_id, cutout);
+  add_quad(&s, {0.3f, 0.1f, 1.0f}, {1.0f, 0.0f, 0.0f}, {0.0f, 1.2f, 0.0f}, pane_id, cutout);
+  add_sphere(&s, {0.8f, 0.5f, -0.3f}, 0.5f, floor_id);
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {-1.0f, 2.5f, 2.0f}, {0.0f, 0.0f, 0.0f}, 20.0f));
+  s.lights.push_back(uniform_env(0.2f, 0.2f, 0.25f));
+  return finalized("alpha", std::move(s));
+}
+
 std::vector<NamedScene> all_scenes() {
   std::vector<NamedScene> scenes;
   scenes.push_back(spheres_scene());
@@ -615,6 +642,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(bump_scene());
   scenes.push_back(mix_scene());
   scenes.push_back(diffuse_transmission_scene());
+  scenes.push_back(alpha_scene());
   return scenes;
 }
 

@@ -64,6 +64,9 @@ NamedScene mix_scene();
 // lit from behind.
 NamedScene diffuse_transmission_scene();
 
+// Alpha cut-outs: a checkerboard-cut quad and a pane of constant partial alpha.
+NamedScene alpha_scene();
+
 // All of the above. Adds a test failure if a scene does not finalize.
 std::vector<NamedScene> all_scenes();
 
