@@ -12,7 +12,7 @@
 #include "integrator.h"
 
 /* Bump on any change of results (kernel text, scene layout, sampling tables). */
-#define TF_RENDER_KERNEL_VERSION "render-2"
+#define TF_RENDER_KERNEL_VERSION "render-3"
 
 TF_FN int tf_is_finite(float x) { return !tf_isnanf(x) && !tf_isinff(x); }
 
