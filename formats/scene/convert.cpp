@@ -520,6 +520,9 @@ Result<KernelScene> Converter::run() {
         km.mix_m1 = material_map_[static_cast<size_t>(m.mix[1])];
         km.mix_amount = m.amount;
         break;
+      case IrMaterial::Type::Hair:
+        km.type = TF_MAT_HAIR;
+        break;
     }
     km.texture = -1;
     if (m.texture >= 0) {
@@ -537,6 +540,10 @@ Result<KernelScene> Converter::run() {
     km.rough_u_tex = rough_u, km.rough_v_tex = rough_v;
     km.coat_rough_u_tex = coat_rough_u, km.coat_rough_v_tex = coat_rough_v;
     km.r = m.reflectance[0], km.g = m.reflectance[1], km.b = m.reflectance[2];
+    if (m.type == IrMaterial::Type::Hair) {
+      km.r = m.sigma_a[0], km.g = m.sigma_a[1], km.b = m.sigma_a[2];
+    }
+    km.beta_m = m.beta_m, km.beta_n = m.beta_n, km.hair_alpha = m.hair_alpha;
     km.eta_r = m.eta[0], km.eta_g = m.eta[1], km.eta_b = m.eta[2];
     km.k_r = m.k[0], km.k_g = m.k[1], km.k_b = m.k[2];
     km.trans_r = m.transmittance[0], km.trans_g = m.transmittance[1];

@@ -29,6 +29,7 @@ struct ElementContext {
   const std::map<std::string, int>& named_materials;  // index, or kNoSurfaceMaterial
   std::vector<IrTexture>& texture_list;
   const std::vector<IrMaterial>& materials;
+  Vec3d view_point{};  // the camera position in the current object space (curves face it)
 };
 
 // Resolves a file name from the scene against base_dir (absolute names stay as they are).
@@ -39,6 +40,16 @@ std::filesystem::path resolve_scene_path(const std::filesystem::path& base_dir,
 // `out`. Returns false when the shape was skipped (unsupported, lenient mode).
 Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc& loc,
                         ElementContext& ctx, IrShape* out);
+
+// Whether material parameter `name` is given as a texture, which a material cannot represent
+// (its parameters are constants): unsupported, so a strict load fails and a lenient one warns
+// and uses `fallback` (the caller's default).
+Result<bool> texture_given(ParamSet& params, const std::string& name, const std::string& fallback,
+                           const FileLoc& loc, ElementContext& ctx);
+
+// A float material parameter, or `def` when it is given as a texture (texture_given).
+Result<double> float_or_skip(ParamSet& params, const std::string& name, double def,
+                             const FileLoc& loc, ElementContext& ctx);
 
 // Material "type" / MakeNamedMaterial: `type` from the directive or the "type" parameter.
 Result<std::optional<IrMaterial>> make_material(const std::string& directive,

@@ -19,6 +19,8 @@
 //             one warning when something moves). NamedMaterial may precede its definition.
 //   materials diffuse conductor (eta/k or reflectance, roughness) dielectric thindielectric
 //             diffusetransmission (reflectance, transmittance, scale; no transmittance texture)
+//             hair (sigma_a, color, eumelanin, pheomelanin, eta, beta_m, beta_n, alpha; no
+//             textures; formats/scene/elements_hair.h)
 //             coateddiffuse coatedconductor (layered: every documented parameter); on every
 //             type but mix, "texture displacement" (a float texture: bump mapping as pbrt-v4's
 //             BumpMap, kernels/render/bump.h); eta/k as rgb, named spectra, pairs or spectrum
@@ -33,7 +35,9 @@
 //             kernel's stack (TF_TEX_STACK) or larger than TF_TEX_MAX_NODES is an error.
 //   shapes    trianglemesh loopsubdiv (limit surface; loop_subdivision.h) plymesh (.ply or
 //             gzipped .ply.gz) sphere (uniform scale only) disk
-//             cylinder (both tessellated) bilinearmesh (two triangles per patch); "alpha" 0
+//             cylinder (both tessellated) bilinearmesh (two triangles per patch) curve
+//             (bezier/bspline, degree 2/3, flat/ribbon/cylinder, widths, N, splitdepth: triangle
+//             strips, flat and cylinder ones facing the camera; curve_shape.h); "alpha" 0
 //             (left out), 1, or a partial constant or float texture cutting a mesh
 //             (alpha_cutout.h; on spheres and emitters: leniently opaque).
 //   lights    point spot (coneangle, conedeltaangle) distant infinite (L or an equal-area

@@ -101,6 +101,14 @@ class Parser {
   // Reports parameters no builder consumed (an error in strict mode).
   Status finish_params(const ParamSet& params, const std::string& directive);
   Status require_world(const FileLoc& loc, const std::string& d, bool world) const;
+  // The camera position in the space of the current CTM (the origin without a camera or when a
+  // transform is singular).
+  Vec3d camera_in_object_space() const {
+    std::optional<Mat4> world_from_camera = ir_.camera.camera_from_world.inverse();
+    std::optional<Mat4> object_from_world = gs_.ctm.inverse();
+    if (!world_from_camera || !object_from_world) return {};
+    return object_from_world->apply_point(world_from_camera->apply_point({}));
+  }
   ElementContext context() {
     return ElementContext{diag_,        base_dir_,    textures_, float_textures_, named_materials_,
                           ir_.textures, ir_.materials};
@@ -687,6 +695,7 @@ Status Parser::shape(const FileLoc& loc, Tokenizer& tokens) {
   TF_TRY(params, ParamSet::parse(tokens, d));
   IrShape s;
   ElementContext ctx = context();
+  ctx.view_point = camera_in_object_space();
   TF_TRY(made, make_shape(type, params, loc, ctx, &s));
   if (!made) {
     params.mark_all_used();

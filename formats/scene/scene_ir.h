@@ -93,7 +93,7 @@ struct IrMedium {
 struct IrMaterial {
   enum class Type {
     Diffuse, Conductor, Dielectric, ThinDielectric, CoatedDiffuse, CoatedConductor,
-    DiffuseTransmission, Mix
+    DiffuseTransmission, Mix, Hair
   };
   Type type = Type::Diffuse;
   Rgb reflectance{0.5f, 0.5f, 0.5f};
@@ -117,6 +117,10 @@ struct IrMaterial {
   uint32_t max_depth = 10, n_samples = 1;
   // "subsurface" (a Dielectric): the medium inside its shapes (elements_subsurface.h).
   std::optional<IrMedium> interior;
+  // Hair (elements_hair.h): absorption per unit fibre diameter, roughness along and around the
+  // fibre, scale tilt in degrees; the IOR in eta.
+  Rgb sigma_a{0, 0, 0};
+  float beta_m = 0.3f, beta_n = 0.3f, hair_alpha = 2.0f;
   // Mix: materials[mix[1]] with probability `amount` (or the float texture amount_texture),
   // else materials[mix[0]], per hit (kernels/render/mix_material.h); both defined earlier.
   std::array<int, 2> mix{0, 0};

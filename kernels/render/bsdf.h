@@ -1,6 +1,7 @@
 /* The BSDF of every material type, in the local shading frame (z = shading normal), for light
- * transport of radiance: the single-layer BxDFs (bxdfs.h) and the layered ones
- * (layered_bsdf.h: coated diffuse, coated conductor).
+ * transport of radiance: the single-layer BxDFs (bxdfs.h), the layered ones
+ * (layered_bsdf.h: coated diffuse, coated conductor) and hair (hair_bsdf.h, whose frame's x
+ * axis runs along the fibre).
  *
  * Contract shared by every type: tf_bsdf_f and tf_bsdf_pdf cover the non-delta part only
  * (both 0 for delta BSDFs); tf_bsdf_sample_f returns 0 when no direction is produced, else
@@ -10,6 +11,7 @@
 #ifndef TF_KERNELS_RENDER_BSDF_H
 #define TF_KERNELS_RENDER_BSDF_H
 
+#include "hair_bsdf.h"
 #include "layered_bsdf.h"
 
 /* Keys the random walks of a layered BSDF to bounce `bounce` of one path sample: dimensions
@@ -38,16 +40,19 @@ TF_FN void tf_bsdf_set_coating(tf_bsdf* b, TF_GLOBAL const tf_material* m) {
 }
 
 TF_FN int tf_bsdf_is_delta(const tf_bsdf* b) {
+  if (b->type == TF_MAT_HAIR) return 0;
   return tf_is_layered(b->type) ? tf_layered_is_delta(b) : tf_bxdf_is_delta(b);
 }
 
 TF_FN tf_vec3 tf_bsdf_f(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi) {
   if (tf_is_layered(b->type)) return tf_layered_f(b, wo, wi);
+  if (b->type == TF_MAT_HAIR) return tf_hair_f(b, wo, wi);
   return tf_bxdf_f(b, wo, wi, TF_TRANSPORT_RADIANCE);
 }
 
 TF_FN float tf_bsdf_pdf(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi) {
   if (tf_is_layered(b->type)) return tf_layered_pdf(b, wo, wi);
+  if (b->type == TF_MAT_HAIR) return tf_hair_pdf(b, wo, wi);
   return tf_bxdf_pdf(b, wo, wi, TF_LOBE_ALL);
 }
 
@@ -55,6 +60,7 @@ TF_FN float tf_bsdf_pdf(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi) {
 TF_FN int tf_bsdf_sample_f(const tf_bsdf* b, tf_vec3 wo, float uc, float u0, float u1,
                            tf_bsdf_sample* out) {
   if (tf_is_layered(b->type)) return tf_layered_sample_f(b, wo, uc, u0, u1, out);
+  if (b->type == TF_MAT_HAIR) return tf_hair_sample_f(b, wo, uc, u0, u1, out);
   return tf_bxdf_sample_f(b, wo, uc, u0, u1, TF_TRANSPORT_RADIANCE, TF_LOBE_ALL, out);
 }
 

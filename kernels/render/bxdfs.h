@@ -34,6 +34,9 @@ typedef struct tf_bsdf {
                     dielectric: eta in x */
   tf_vec3 k;     /* conductor: imaginary IOR per channel */
   float ax, ay;  /* GGX alphas (coated conductor: of the base) */
+  /* Hair only (hair_bsdf.h; sigma_a in color, eta in eta.x): where the ray met the fibre
+     (h in [-1, 1]), longitudinal and azimuthal roughness, scale tilt in degrees. */
+  float hair_h, beta_m, beta_n, hair_alpha;
   /* Layered BSDFs only (layered_bsdf.h): the coating and the medium under it. */
   float coat_eta, coat_ax, coat_ay;
   float thickness, g; /* medium thickness (> 0) and Henyey-Greenstein asymmetry */

@@ -28,6 +28,7 @@
 
 #include "../device/rng.h"
 #include "bsdf.h"
+#include "hair_surface.h"
 #include "lights.h"
 #include "medium_trace.h"
 #include "texture_graph.h"
@@ -67,6 +68,10 @@ TF_FN tf_bsdf tf_make_bsdf(const tf_scene_view* s, const tf_surface* sf) {
   }
   b.ax = m->alpha_u;
   b.ay = m->alpha_v;
+  b.hair_h = 0.0f; /* hair: set with its frame (tf_frame_at) */
+  b.beta_m = m->beta_m;
+  b.beta_n = m->beta_n;
+  b.hair_alpha = m->hair_alpha;
   tf_bsdf_set_coating(&b, m);
   tf_material_alphas(s, m, &tc, &b.ax, &b.ay, &b.coat_ax, &b.coat_ay);
   return b;
@@ -83,6 +88,27 @@ TF_FN tf_frame tf_frame_from_normal(tf_vec3 n) {
   v3_basis(n, &f.t, &f.b);
   return f;
 }
+
+/* The frame of pbrt's BSDF for hair: x along tangent t (made orthogonal to n), y = n x t. */
+TF_FN tf_frame tf_frame_from_xz(tf_vec3 t, tf_vec3 n) {
+  tf_frame f;
+  f.n = n;
+  tf_vec3 x = v3_sub(t, v3_scale(n, v3_dot(t, n)));
+  float len2 = v3_length_sq(x);
+  if (!(len2 > 0.0f && len2 <= TF_FLOAT_MAX)) return tf_frame_from_normal(n);
+  f.t = v3_scale(x, 1.0f / tf_sqrt(len2));
+  f.b = v3_cross(n, f.t);
+  return f;
+}
+
+/* The shading frame of bsdf at surface sf of primitive `prim`: around the shading normal, and
+ * for hair along the fibre (hair_surface.h), which also sets the hair's h. */
+TF_FN tf_frame tf_frame_at(const tf_scene_view* s, tf_u32 prim, const tf_surface* sf,
+                           tf_bsdf* bsdf) {
+  if (bsdf->type != TF_MAT_HAIR) return tf_frame_from_normal(sf->ns);
+  return tf_frame_from_xz(tf_fibre_at(s, prim, sf, &bsdf->hair_h), sf->ns);
+}
+
 TF_FN tf_vec3 tf_to_local(const tf_frame* f, tf_vec3 w) { return v3(v3_dot(w, f->t), v3_dot(w, f->b), v3_dot(w, f->n)); }
 TF_FN tf_vec3 tf_to_world(const tf_frame* f, tf_vec3 w) {
   return v3_add(v3_add(v3_scale(f->t, w.x), v3_scale(f->b, w.y)), v3_scale(f->n, w.z));
@@ -271,7 +297,7 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
 
     tf_bsdf bsdf = tf_make_bsdf(s, &sf);
     tf_bsdf_key_rng(&bsdf, id->frame, id->px, id->py, id->sample, depth);
-    tf_frame frame = tf_frame_from_normal(sf.ns);
+    tf_frame frame = tf_frame_at(s, hit.prim, &sf, &bsdf);
     tf_vec3 wo = tf_to_local(&frame, v3_neg(ray.d));
     tf_u32 dim = TF_DIM_BOUNCE(depth);
     if (n_lights > 0u && !tf_bsdf_is_delta(&bsdf)) {

@@ -116,16 +116,34 @@ Status validate_mix(const KernelScene& s, size_t i, uint32_t levels) {
   return Status::ok();
 }
 
+// Hair material i (hair_bsdf.h): finite sigma_a >= 0, eta > 0, roughness in (0, 1].
+Status validate_hair(const tf_material& m, size_t i) {
+  const std::string what = idx("material", i) + ": hair ";
+  for (float c : {m.r, m.g, m.b}) {
+    if (!(c >= 0.0f) || !finite(c)) return invalid(what + "sigma_a must be finite and >= 0");
+  }
+  if (!(m.eta_r > 0.0f) || !finite(m.eta_r)) return invalid(what + "eta must be > 0");
+  if (!(m.beta_m > 0.0f && m.beta_m <= 1.0f) || !(m.beta_n > 0.0f && m.beta_n <= 1.0f)) {
+    return invalid(what + "beta_m and beta_n must be in (0, 1]");
+  }
+  if (!finite(m.hair_alpha)) return invalid(what + "alpha must be finite");
+  return Status::ok();
+}
+
 Status validate_materials_textures(const KernelScene& s) {
   for (size_t i = 0; i < s.materials.size(); ++i) {
     const tf_material& m = s.materials[i];
-    if (m.type > TF_MAT_MIX) {
+    if (m.type > TF_MAT_HAIR) {
       return invalid(idx("material", i) + " has an unknown type");
     }
     Status mix = validate_mix(s, i, TF_MIX_MAX_DEPTH);
     if (!mix) return mix;
     if (m.type == TF_MAT_COATED_DIFFUSE || m.type == TF_MAT_COATED_CONDUCTOR) {
       Status st = validate_coating(m, i);
+      if (!st) return st;
+    }
+    if (m.type == TF_MAT_HAIR) {
+      Status st = validate_hair(m, i);
       if (!st) return st;
     }
     const size_t textures = s.textures.size();

@@ -117,6 +117,8 @@ typedef struct tf_leaf_triangle {
                                           (trans_r, trans_g, trans_b), pbrt-v4's */
 #define TF_MAT_MIX 7u /* pbrt-v4's MixMaterial: one of two materials per hit (mix_material.h) */
 #define TF_MIX_MAX_DEPTH 8u /* mixes of mixes: nesting levels the kernel resolves */
+#define TF_MAT_HAIR 8u /* pbrt-v4's HairBxDF (hair_bsdf.h): sigma_a in (r, g, b), eta in eta_r,
+                         beta_m, beta_n, hair_alpha */
 
 #define TF_MAT_USE_REFLECTANCE 1u /* conductor: Fresnel from reflectance (r,g,b), not eta/k */
 #define TF_MAT_REMAP_ROUGHNESS 2u /* roughness textures: alpha = sqrt(roughness) (pbrt's
@@ -142,6 +144,8 @@ typedef struct tf_material {
   tf_u32 alpha_tex;                   /* 1 + index of the float alpha texture of primitives
                                          flagged TF_PRIM_ALPHA (alpha_cutout.h); 0: none */
   float trans_r, trans_g, trans_b;    /* diffuse transmission: transmittance */
+  float beta_m, beta_n, hair_alpha;   /* hair: roughness along and around the fibre, scale
+                                         tilt in degrees */
   /* TF_MAT_MIX: materials[mix_m1] with probability "amount", else materials[mix_m0]; the
      amount is float texture mix_amount_tex - 1, or the constant mix_amount when 0 */
   tf_u32 mix_m0, mix_m1;

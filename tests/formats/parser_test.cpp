@@ -234,8 +234,8 @@ TEST(Parser, UnsupportedIsAnErrorUnlessLenient) {
   ASSERT_TRUE(lenient.is_ok()) << lenient.message();
   ASSERT_EQ(lenient->warnings.size(), 1u);
   EXPECT_EQ(lenient->warnings[0].rfind("t.pbrt:4:33: Shape: unsupported parameter", 0), 0u);
-  const std::string cyl = std::string(test::kHeader) + "Shape \"curve\"\nShape \"sphere\"\n";
-  EXPECT_NE(test::parse_error(cyl).find("t.pbrt:4:1: Shape: unsupported shape \"curve\""),
+  const std::string cyl = std::string(test::kHeader) + "Shape \"nurbs\"\nShape \"sphere\"\n";
+  EXPECT_NE(test::parse_error(cyl).find("t.pbrt:4:1: Shape: unsupported shape \"nurbs\""),
             std::string::npos);
   Result<SceneIr> skipped = test::parse(cyl, true);
   ASSERT_TRUE(skipped.is_ok());

@@ -601,6 +601,33 @@ NamedScene diffuse_transmission_scene() {
   return finalized("diffuse transmission", std::move(s));
 }
 
+// Hair: strands as thin quads (u along the strand, v across it, so h = 2 v - 1 sweeps the
+// fibre), with and without vertex uv and normals, and a hair sphere, lit by a point light and a
+// dim environment.
+NamedScene hair_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.8f, 0.0f}, 20, 14, 0.5f);
+  tf_material fibre = material(TF_MAT_HAIR, 0.4f, 0.7f, 1.4f);
+  fibre.eta_r = 1.55f;
+  fibre.beta_m = 0.3f, fibre.beta_n = 0.4f, fibre.hair_alpha = 2.0f;
+  int32_t brown = add(&s.materials, fibre);
+  fibre.r = fibre.g = fibre.b = 0.0f;
+  fibre.beta_m = 0.6f, fibre.hair_alpha = -3.0f;
+  int32_t white = add(&s.materials, fibre);
+  int32_t floor = add(&s.materials, material(TF_MAT_DIFFUSE, 0.5f, 0.5f, 0.5f));
+  add_quad(&s, {-3.0f, 0.0f, 2.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -5.0f}, floor, 0u);
+  for (int i = 0; i < 6; ++i) {
+    const float x = -0.9f + 0.3f * static_cast<float>(i);
+    const uint32_t uv_normals[3] = {0u, TF_TRI_HAS_UV, TF_TRI_HAS_UV | TF_TRI_HAS_NORMALS};
+    add_quad(&s, {x, 0.1f, 0.2f * static_cast<float>(i % 2)}, {0.1f, 1.5f, -0.2f},
+             {0.08f, 0.0f, 0.03f}, i < 3 ? brown : white, uv_normals[i % 3]);
+  }
+  add_sphere(&s, {0.7f, 0.5f, -0.6f}, 0.4f, brown);
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {1.0f, 2.5f, 2.0f}, {0.0f, 0.0f, 0.0f}, 20.0f));
+  s.lights.push_back(uniform_env(0.2f, 0.2f, 0.25f));
+  return finalized("hair", std::move(s));
+}
+
 // Alpha cut-outs (alpha_cutout.h): a quad cut by a uv checkerboard standing on a floor, a pane
 // of constant alpha 0.4 (the ray hash decides) in front of a sphere, lit by a point light
 // whose shadow rays pass the cut-outs and a uniform environment.
@@ -642,6 +669,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(bump_scene());
   scenes.push_back(mix_scene());
   scenes.push_back(diffuse_transmission_scene());
+  scenes.push_back(hair_scene());
   scenes.push_back(alpha_scene());
   return scenes;
 }

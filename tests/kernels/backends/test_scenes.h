@@ -64,6 +64,9 @@ NamedScene mix_scene();
 // lit from behind.
 NamedScene diffuse_transmission_scene();
 
+// Hair (pbrt-v4's HairBxDF) on thin strands of triangles and on a sphere.
+NamedScene hair_scene();
+
 // Alpha cut-outs: a checkerboard-cut quad and a pane of constant partial alpha.
 NamedScene alpha_scene();
 
