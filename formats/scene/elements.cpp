@@ -4,8 +4,6 @@
 #include <cmath>
 #include <numbers>
 
-#include "formats/scene/curve_shape.h"
-#include "formats/scene/elements_hair.h"
 #include "formats/scene/elements_subsurface.h"
 #include "formats/scene/loop_subdivision.h"
 #include "formats/scene/ply_reader.h"
@@ -231,13 +229,9 @@ Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc
         tessellate_cylinder(radius, std::min(z0, z1), std::max(z0, z1), std::min(phimax, 360.0));
     return true;
   }
-  if (type == "curve") {
-    TF_CHECK(make_curve(params, loc, ctx, out));
-    return true;
-  }
   TF_CHECK(ctx.diag.unsupported(loc, "Shape", "shape \"" + type + "\"",
                                 "skipped (supported: trianglemesh, plymesh, sphere, disk, "
-                                "cylinder, bilinearmesh, curve)"));
+                                "cylinder, bilinearmesh)"));
   return false;
 }
 
@@ -264,8 +258,9 @@ Status read_reflectance(ParamSet& params, const std::string& name, const FileLoc
   return Status::ok();
 }
 
-}  // namespace
-
+// Whether parameter `name` is given as a texture, which a material cannot represent (its
+// parameters are constants): unsupported, so a strict load fails and a lenient one warns and
+// uses `fallback` (the caller's default).
 Result<bool> texture_given(ParamSet& params, const std::string& name, const std::string& fallback,
                            const FileLoc& loc, ElementContext& ctx) {
   const Param* p = params.get(name);
@@ -275,14 +270,13 @@ Result<bool> texture_given(ParamSet& params, const std::string& name, const std:
   return true;
 }
 
+// A float parameter, or `def` when it is given as a texture (texture_given).
 Result<double> float_or_skip(ParamSet& params, const std::string& name, double def,
                              const FileLoc& loc, ElementContext& ctx) {
   TF_TRY(texture, texture_given(params, name, "constant " + std::to_string(def), loc, ctx));
   if (texture) return def;
   return params.get_float(name, def);
 }
-
-namespace {
 
 // The float texture that parameter `name` names (index into the scene's textures): an error
 // when the parameter is not one texture name or names no float texture.
@@ -446,6 +440,17 @@ Status read_layer(ParamSet& params, const std::string& directive, const FileLoc&
   return Status::ok();
 }
 
+// The dielectric coating of a layered material: <prefix>roughness (and u/v, remaproughness),
+// <prefix>eta, then the layer between coating and base (read_layer).
+Status read_coating(ParamSet& params, const std::string& directive, const FileLoc& loc,
+                    ElementContext& ctx, const std::string& prefix, IrMaterial* m) {
+  TF_CHECK(read_roughness(params, loc, ctx, prefix, &m->coat_alpha_u, &m->coat_alpha_v,
+                          &m->coat_roughness_texture, &m->remap_roughness));
+  TF_TRY(eta, read_scalar_eta(params, prefix + "eta", loc, ctx));
+  m->coat_eta = eta;
+  return read_layer(params, directive, loc, ctx, m);
+}
+
 }  // namespace
 
 // "texture displacement": a float texture that bump-maps the shading normal (every material
@@ -548,28 +553,16 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
     TF_CHECK(read_diffuse_transmission(params, directive, loc, ctx, &m));
     return std::optional<IrMaterial>(m);
   }
-  if (type == "hair") {
-    TF_CHECK(read_hair(params, loc, ctx, &m));
-    return std::optional<IrMaterial>(m);
-  }
   if (type == "coateddiffuse") {
     m.type = IrMaterial::Type::CoatedDiffuse;
     TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, &m));
-    TF_CHECK(read_roughness(params, loc, ctx, "", &m.coat_alpha_u, &m.coat_alpha_v,
-                            &m.coat_roughness_texture, &m.remap_roughness));
-    TF_TRY(eta, read_scalar_eta(params, "eta", loc, ctx));
-    m.coat_eta = eta;
-    TF_CHECK(read_layer(params, directive, loc, ctx, &m));
+    TF_CHECK(read_coating(params, directive, loc, ctx, "", &m));
     return std::optional<IrMaterial>(m);
   }
   if (type == "coatedconductor") {
     m.type = IrMaterial::Type::CoatedConductor;
     TF_CHECK(read_conductor(params, directive, loc, ctx, "conductor.", &m));
-    TF_CHECK(read_roughness(params, loc, ctx, "interface.", &m.coat_alpha_u, &m.coat_alpha_v,
-                            &m.coat_roughness_texture, &m.remap_roughness));
-    TF_TRY(eta, read_scalar_eta(params, "interface.eta", loc, ctx));
-    m.coat_eta = eta;
-    TF_CHECK(read_layer(params, directive, loc, ctx, &m));
+    TF_CHECK(read_coating(params, directive, loc, ctx, "interface.", &m));
     return std::optional<IrMaterial>(m);
   }
   if (type == "conductor") {
@@ -608,7 +601,7 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
   TF_CHECK(ctx.diag.unsupported(loc, directive, "material \"" + type + "\"",
                                 "grey diffuse (supported: diffuse, conductor, dielectric, "
                                 "thindielectric, coateddiffuse, coatedconductor, subsurface, "
-                                "diffusetransmission, hair, mix)"));
+                                "diffusetransmission, mix)"));
   params.mark_all_used();  // its parameters belong to the unsupported material
   return std::optional<IrMaterial>(m);
 }
