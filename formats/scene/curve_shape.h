@@ -19,6 +19,8 @@
 //     by the tube's sides, and its uv would no longer give the hair BSDF the offset across
 //     the fibre as seen by the ray, which is exactly what a camera-facing strip gives.
 //     "cylinder" keeps the flat strip's normal (pbrt bends it across the width for shading).
+//     Inside ObjectBegin/End the camera is taken into the object's space at its definition, so
+//     every instance reuses that orientation.
 // uv: u runs along each segment from 0 to 1 (pbrt's per-segment curve parameter) and v across
 // the width from 0 to 1, so the hair BSDF (kernels/render/hair_surface.h) gets h = 2 v - 1 and
 // the fibre tangent dp/du. The strip's winding normal is dp/du x dp/dv, facing n (ribbon) or
