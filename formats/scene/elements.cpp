@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "formats/scene/curve_shape.h"
+#include "formats/scene/elements_hair.h"
 #include "formats/scene/elements_subsurface.h"
 #include "formats/scene/loop_subdivision.h"
 #include "formats/scene/ply_reader.h"
@@ -229,9 +231,13 @@ Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc
         tessellate_cylinder(radius, std::min(z0, z1), std::max(z0, z1), std::min(phimax, 360.0));
     return true;
   }
+  if (type == "curve") {
+    TF_CHECK(make_curve(params, loc, ctx, out));
+    return true;
+  }
   TF_CHECK(ctx.diag.unsupported(loc, "Shape", "shape \"" + type + "\"",
                                 "skipped (supported: trianglemesh, plymesh, sphere, disk, "
-                                "cylinder, bilinearmesh)"));
+                                "cylinder, bilinearmesh, curve)"));
   return false;
 }
 
@@ -258,9 +264,8 @@ Status read_reflectance(ParamSet& params, const std::string& name, const FileLoc
   return Status::ok();
 }
 
-// Whether parameter `name` is given as a texture, which a material cannot represent (its
-// parameters are constants): unsupported, so a strict load fails and a lenient one warns and
-// uses `fallback` (the caller's default).
+}  // namespace
+
 Result<bool> texture_given(ParamSet& params, const std::string& name, const std::string& fallback,
                            const FileLoc& loc, ElementContext& ctx) {
   const Param* p = params.get(name);
@@ -270,13 +275,14 @@ Result<bool> texture_given(ParamSet& params, const std::string& name, const std:
   return true;
 }
 
-// A float parameter, or `def` when it is given as a texture (texture_given).
 Result<double> float_or_skip(ParamSet& params, const std::string& name, double def,
                              const FileLoc& loc, ElementContext& ctx) {
   TF_TRY(texture, texture_given(params, name, "constant " + std::to_string(def), loc, ctx));
   if (texture) return def;
   return params.get_float(name, def);
 }
+
+namespace {
 
 // The float texture that parameter `name` names (index into the scene's textures): an error
 // when the parameter is not one texture name or names no float texture.
@@ -553,6 +559,10 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
     TF_CHECK(read_diffuse_transmission(params, directive, loc, ctx, &m));
     return std::optional<IrMaterial>(m);
   }
+  if (type == "hair") {
+    TF_CHECK(read_hair(params, loc, ctx, &m));
+    return std::optional<IrMaterial>(m);
+  }
   if (type == "coateddiffuse") {
     m.type = IrMaterial::Type::CoatedDiffuse;
     TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, &m));
@@ -601,7 +611,7 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
   TF_CHECK(ctx.diag.unsupported(loc, directive, "material \"" + type + "\"",
                                 "grey diffuse (supported: diffuse, conductor, dielectric, "
                                 "thindielectric, coateddiffuse, coatedconductor, subsurface, "
-                                "diffusetransmission, mix)"));
+                                "diffusetransmission, hair, mix)"));
   params.mark_all_used();  // its parameters belong to the unsupported material
   return std::optional<IrMaterial>(m);
 }
