@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 
+#include "formats/scene/elements_nanovdb.h"
 #include "formats/scene/try.h"
 
 namespace tf::scene {
@@ -12,7 +13,7 @@ namespace {
 constexpr const char* kDirective = "MakeNamedMedium";
 
 // The grid media of pbrt-v4 that lenient loading replaces by a homogeneous medium.
-constexpr std::array<const char*, 2> kApproximatedMedia = {"rgbgrid", "nanovdb"};
+constexpr std::array<const char*, 1> kApproximatedMedia = {"rgbgrid"};
 
 // Mean of a float parameter's values, or `def` when it is absent or empty. Marks it used.
 float mean_of(ParamSet& params, const std::string& name, float def) {
@@ -49,6 +50,14 @@ Status read_scattering(ParamSet& params, const FileLoc& loc, double scale, IrMed
   return Status::ok();
 }
 
+// The medium's space of grid, cloud and nanovdb media: the inverse of the CTM.
+Status set_space(const FileLoc& loc, const Mat4& world_from_medium, IrMedium* m) {
+  std::optional<Mat4> inverse = world_from_medium.inverse();
+  if (!inverse) return error_at(loc, kDirective, "the medium's transform is singular");
+  m->medium_from_world = *inverse;
+  return Status::ok();
+}
+
 // The box p0..p1 (pbrt's defaults (0,0,0)..(1,1,1)) and the medium's space of grid and cloud.
 Status read_space(ParamSet& params, const FileLoc& loc, const Mat4& world_from_medium,
                   IrMedium* m) {
@@ -62,10 +71,7 @@ Status read_space(ParamSet& params, const FileLoc& loc, const Mat4& world_from_m
       return error_at(loc, kDirective, "\"p0\" must be below \"p1\" on every axis");
     }
   }
-  std::optional<Mat4> inverse = world_from_medium.inverse();
-  if (!inverse) return error_at(loc, kDirective, "the medium's transform is singular");
-  m->medium_from_world = *inverse;
-  return Status::ok();
+  return set_space(loc, world_from_medium, m);
 }
 
 // pbrt-v4's GridMedium::Create: "density" (required) of nx * ny * nz values.
@@ -135,20 +141,22 @@ Status check_emission(ParamSet& params, const FileLoc& loc, Diagnostics& diag) {
 
 Result<std::optional<IrMedium>> make_medium(const std::string& type, ParamSet& params,
                                             const FileLoc& loc, const Mat4& world_from_medium,
+                                            const std::filesystem::path& base_dir,
                                             Diagnostics& diag) {
   const bool approximated = std::find(kApproximatedMedia.begin(), kApproximatedMedia.end(), type) !=
                             kApproximatedMedia.end();
-  const bool grid = type == "uniformgrid", cloud = type == "cloud";
-  if (type != "homogeneous" && !grid && !cloud && !approximated) {
-    TF_CHECK(diag.unsupported(loc, kDirective, "medium type \"" + type + "\"",
-                              "skipped (vacuum); supported: homogeneous, uniformgrid, cloud"));
+  const bool grid = type == "uniformgrid", cloud = type == "cloud", nanovdb = type == "nanovdb";
+  if (type != "homogeneous" && !grid && !cloud && !nanovdb && !approximated) {
+    TF_CHECK(diag.unsupported(
+        loc, kDirective, "medium type \"" + type + "\"",
+        "skipped (vacuum); supported: homogeneous, uniformgrid, cloud, nanovdb"));
     params.mark_all_used();
     return std::optional<IrMedium>{};
   }
   if (approximated) {
     TF_CHECK(diag.unsupported(
         loc, kDirective,
-        "medium type \"" + type + "\" (supported: homogeneous, uniformgrid, cloud)",
+        "medium type \"" + type + "\" (supported: homogeneous, uniformgrid, cloud, nanovdb)",
         "a homogeneous medium of the grid's mean density with its sigma_a, sigma_s, scale and g"));
   }
   TF_TRY(preset, params.get_string("preset", ""));
@@ -157,7 +165,7 @@ Result<std::optional<IrMedium>> make_medium(const std::string& type, ParamSet& p
                               "sigma_a and sigma_s as given (default 1)"));
   }
   IrMedium m;
-  // The approximated grids: their mean density (nanovdb's is in its file: 1).
+  // The approximated grids: their mean density.
   const float mean_density = approximated ? mean_of(params, "density", 1.0f) : 1.0f;
   double scale = 1;
   if (!cloud) {  // pbrt's CloudMedium takes no "scale"
@@ -167,6 +175,10 @@ Result<std::optional<IrMedium>> make_medium(const std::string& type, ParamSet& p
   if (!(mean_density >= 0)) return error_at(loc, kDirective, "\"density\" must be >= 0");
   TF_CHECK(read_scattering(params, loc, scale * mean_density, &m));
   if (grid || cloud) TF_CHECK(read_space(params, loc, world_from_medium, &m));
+  if (nanovdb) {
+    TF_CHECK(set_space(loc, world_from_medium, &m));
+    TF_CHECK(set_nanovdb_grid(params, base_dir, loc, diag, &m));
+  }
   if (grid) TF_CHECK(read_uniform_grid(params, loc, &m));
   if (cloud) TF_CHECK(read_cloud(params, loc, &m));
   TF_CHECK(check_emission(params, loc, diag));

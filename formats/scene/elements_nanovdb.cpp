@@ -34,4 +34,17 @@ Result<NanoVdbMedium> read_nanovdb_medium(ParamSet& params, const std::filesyste
   return m;
 }
 
+Status set_nanovdb_grid(ParamSet& params, const std::filesystem::path& base_dir, const FileLoc& loc,
+                        Diagnostics& diag, IrMedium* m) {
+  TF_TRY(nanovdb, read_nanovdb_medium(params, base_dir, loc));
+  if (nanovdb.emissive()) {
+    TF_CHECK(diag.unsupported(loc, "MakeNamedMedium",
+                              "emissive media (a \"nanovdb\" temperature grid with Lescale > 0)",
+                              "no emission"));
+  }
+  m->kind = IrMedium::Kind::Grid;
+  m->grid = std::move(nanovdb.density);
+  return Status::ok();
+}
+
 }  // namespace tf::scene

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "formats/scene/density_grid.h"
+#include "formats/scene/diagnostics.h"
 #include "formats/scene/params.h"
 
 namespace tf::scene {
@@ -29,5 +30,11 @@ struct NanoVdbMedium {
 // Reads the file named by `params` and marks the parameters above used. Errors name `loc`.
 Result<NanoVdbMedium> read_nanovdb_medium(ParamSet& params, const std::filesystem::path& base_dir,
                                           const FileLoc& loc);
+
+// The "nanovdb" medium as a grid medium: m->kind becomes Grid and m->grid its density grid
+// (the caller sets the coefficients and the medium's space). Emission is not rendered: an
+// emissive medium is unsupported (strict loading fails, lenient loading drops the emission).
+Status set_nanovdb_grid(ParamSet& params, const std::filesystem::path& base_dir, const FileLoc& loc,
+                        Diagnostics& diag, IrMedium* m);
 
 }  // namespace tf::scene

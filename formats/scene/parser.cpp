@@ -802,7 +802,7 @@ Status Parser::named_medium(const std::string& name, ParamSet& params, const Fil
   TF_TRY(type, params.get_string("type", ""));
   if (type.empty()) return error_at(loc, d, "requires \"string type\"");
   if (named_media_.count(name)) return error_at(loc, d, "medium \"" + name + "\" defined twice");
-  TF_TRY(m, make_medium(type, params, loc, gs_.ctm, diag_));
+  TF_TRY(m, make_medium(type, params, loc, gs_.ctm, base_dir_, diag_));
   named_media_[name] = -1;
   if (m) {
     ir_.media.push_back(*m);

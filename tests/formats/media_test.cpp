@@ -172,11 +172,11 @@ TEST(Media, BadParametersAndUnknownNamesAreErrors) {
 
 TEST(Media, UnsupportedMediaAreErrorsStrictlyAndApproximatedLeniently) {
   const std::string grid =
-      "MakeNamedMedium \"smoke\" \"string type\" \"nanovdb\" \"string filename\" \"s.nvdb\"\n"
+      "MakeNamedMedium \"smoke\" \"string type\" \"rgbgrid\"\n"
       "  \"rgb sigma_s\" [1 2 3] \"float scale\" 2\n";
   EXPECT_TRUE(contains(parse_error(std::string(test::kHeader) + grid),
-                       "t.pbrt:4:1: MakeNamedMedium: unsupported medium type \"nanovdb\" "
-                       "(supported: homogeneous, uniformgrid, cloud)"));
+                       "t.pbrt:4:1: MakeNamedMedium: unsupported medium type \"rgbgrid\" "
+                       "(supported: homogeneous, uniformgrid, cloud, nanovdb)"));
   SceneIr ir = parse_world(grid, /*lenient=*/true);
   ASSERT_EQ(ir.media.size(), 1u);  // density 1 (the file's is unknown) times the coefficients
   EXPECT_EQ(ir.media[0].sigma_a, (Rgb{2, 2, 2}));

@@ -4,6 +4,7 @@
 
 #include "formats/scene/elements_nanovdb.h"
 #include "formats/scene/nanovdb_grid.h"
+#include "scene_test_util.h"
 
 namespace tf::scene {
 namespace {
@@ -62,6 +63,54 @@ TEST(NanoVdbMedium, MissingFileNameFileAndGridAreErrors) {
       "\"string filename\" \"fire.nvdb\" \"string gridname\" \"smoke\"", kScenes / "explosion");
   ASSERT_FALSE(smoke.is_ok());
   EXPECT_NE(smoke.message().find("smoke"), std::string::npos);
+}
+
+// The loader: a "nanovdb" medium becomes a grid medium of the file's density grid in the space
+// of the CTM at MakeNamedMedium, with the coefficients and "scale" every medium takes.
+TEST(NanoVdbMedium, TheLoaderMakesAGridMediumInTheDirectivesSpace) {
+  const std::string body =
+      "AttributeBegin\nTranslate 1 2 3\n"
+      "MakeNamedMedium \"c\" \"string type\" \"nanovdb\" \"string filename\" "
+      "\"bunny_cloud.nvdb\" \"rgb sigma_a\" [1 2 3] \"float scale\" 2 \"float g\" 0.5\n"
+      "AttributeEnd\nMediumInterface \"c\" \"\"\nMaterial \"interface\"\nShape \"sphere\" "
+      "\"float radius\" 45\n";
+  SceneIr ir = test::parse_world(body, false, kScenes / "bunny-cloud");
+  ASSERT_EQ(ir.media.size(), 1u);
+  const IrMedium& m = ir.media[0];
+  EXPECT_EQ(m.kind, IrMedium::Kind::Grid);
+  EXPECT_EQ(m.sigma_a, (Rgb{2, 4, 6}));
+  EXPECT_EQ(m.sigma_s, (Rgb{2, 2, 2}));  // pbrt's default 1, scaled
+  EXPECT_EQ(m.g, 0.5f);
+  EXPECT_EQ(m.medium_from_world, Mat4::translate({-1, -2, -3}));
+  Result<std::optional<DensityGrid>> grid =
+      read_nanovdb_grid(kScenes / "bunny-cloud" / "bunny_cloud.nvdb", "density");
+  ASSERT_TRUE(grid.is_ok() && grid.value().has_value());
+  EXPECT_EQ(m.grid.density, grid.value()->density);
+  EXPECT_EQ(m.grid.p0, grid.value()->p0);
+  EXPECT_EQ(m.grid.p1, grid.value()->p1);
+  EXPECT_EQ(m.grid.nx, grid.value()->nx);
+  // ... which the kernel takes as any grid medium.
+  const KernelScene k = test::to_kernel(ir);
+  ASSERT_EQ(k.media.size(), 1u);
+  EXPECT_EQ(k.media[0].kind, TF_MEDIUM_GRID);
+  EXPECT_EQ(k.densities.size(), grid.value()->density.size());
+}
+
+TEST(NanoVdbMedium, EmissionIsUnsupportedStrictlyAndDroppedLeniently) {
+  const std::string body =
+      "MakeNamedMedium \"k\" \"string type\" \"nanovdb\" \"string filename\" \"fire.nvdb\"\n";
+  Result<SceneIr> strict =
+      test::parse(std::string(test::kHeader) + body, false, kScenes / "explosion");
+  ASSERT_FALSE(strict.is_ok());
+  EXPECT_NE(strict.message().find("unsupported emissive media"), std::string::npos);
+  SceneIr lenient = test::parse_world(body, true, kScenes / "explosion");
+  ASSERT_EQ(lenient.media.size(), 1u);
+  EXPECT_EQ(lenient.media[0].kind, IrMedium::Kind::Grid);
+  ASSERT_EQ(lenient.warnings.size(), 1u);
+  // Lescale 0: not emissive (pbrt's IsEmissive), so strict loading succeeds.
+  EXPECT_TRUE(test::parse(std::string(test::kHeader) + body + "  \"float Lescale\" 0\n", false,
+                          kScenes / "explosion")
+                  .is_ok());
 }
 
 }  // namespace

@@ -268,8 +268,8 @@ TEST(Parser, RenderOnlyDirectivesAreAcceptedWithWarnings) {
     const char* error;
   };
   for (const Case& c :
-       {Case{"MakeNamedMedium \"fog\" \"string type\" \"nanovdb\"\nWorldBegin\n",
-             "t.pbrt:1:1: MakeNamedMedium: unsupported medium type \"nanovdb\""},
+       {Case{"MakeNamedMedium \"fog\" \"string type\" \"rgbgrid\"\nWorldBegin\n",
+             "t.pbrt:1:1: MakeNamedMedium: unsupported medium type \"rgbgrid\""},
         Case{"MakeNamedMedium \"glow\" \"string type\" \"homogeneous\" \"rgb Le\" [1 1 1]\n"
              "WorldBegin\n",
              "t.pbrt:1:1: MakeNamedMedium: unsupported emissive media"},
