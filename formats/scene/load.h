@@ -50,8 +50,10 @@
 //             current at Camera), Material "interface" (a medium boundary that rays pass).
 //             "uniformgrid" (density, nx, ny, nz, p0, p1, sigma_a, sigma_s, scale, g) and
 //             "cloud" (density, wispiness, frequency, p0, p1, sigma_a, sigma_s, g) in the
-//             medium's space (the CTM). rgbgrid and nanovdb -> leniently a homogeneous
-//             medium of their mean density (formats/scene/elements_media.h).
+//             medium's space (the CTM). "nanovdb" (filename, gridname, sigma_a, sigma_s,
+//             scale, g): the density grid of a NanoVDB file (nanovdb_grid.h) as a grid
+//             medium; its temperature grid (emission) is unsupported. rgbgrid -> leniently a
+//             homogeneous medium of its mean density (formats/scene/elements_media.h).
 //             subsurface: a dielectric boundary around an interior homogeneous medium walked
 //             by the path tracer, not pbrt's diffusion BSSRDF (name of Jensen et al. 2001,
 //             sigma_a/sigma_s, constant reflectance + mfp, scale, g, eta, roughness;
