@@ -11,6 +11,7 @@
 #include <embree3/rtcore.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -177,12 +178,23 @@ void coat_materials(KernelScene* scene) {
 // The benchmark scene in haze: a homogeneous scattering medium (optical depth about 1 from
 // the camera to the mesh, blue scattered most, forward-scattering g = 0.3) filling an
 // "interface" sphere of radius 6 around the camera and the mesh, so that paths scatter in the
-// medium, do next-event estimation with shadow rays through the boundary, and cross it.
-Status add_haze(KernelScene* scene) {
+// medium, do next-event estimation with shadow rays through the boundary, and cross it. With
+// `grid`, the same coefficients scaled by a 16^3 uniform grid of densities between 0.5 and 1.5
+// over the boundary's box (kernels/render/medium_grid.h): delta tracking and ratio tracking.
+Status add_haze(KernelScene* scene, bool grid) {
   tf_medium haze{};
   haze.sigma_a_r = haze.sigma_a_g = haze.sigma_a_b = 0.05f;
   haze.sigma_s_r = 0.2f, haze.sigma_s_g = 0.25f, haze.sigma_s_b = 0.35f;
   haze.g = 0.3f;
+  if (grid) {
+    haze.kind = TF_MEDIUM_GRID;
+    haze.medium_from_world[0] = haze.medium_from_world[5] = haze.medium_from_world[10] = 1.0f;
+    haze.nx = haze.ny = haze.nz = 16;
+    for (int a = 0; a < 3; ++a) haze.p0[a] = -6.0f, haze.p1[a] = 6.0f;
+    for (uint32_t i = 0; i < 16 * 16 * 16; ++i) {
+      scene->densities.push_back(1.0f + 0.5f * std::sin(0.37f * static_cast<float>(i)));
+    }
+  }
   scene->media.push_back(haze);
   tf_sphere boundary{};
   boundary.radius = 6.0f;
@@ -194,17 +206,18 @@ Status add_haze(KernelScene* scene) {
   return finalize_kernel_scene(scene);  // the BVH again, with the boundary
 }
 
-enum class Variant { kDiffuse, kCoated, kHaze };
+enum class Variant { kDiffuse, kCoated, kHaze, kGridHaze };
 
 // Full path tracing of the benchmark scene (1M-triangle mesh, area light, environment) on one
-// backend, with its diffuse material, coated (coat_materials) or in haze (add_haze): all rays
-// (camera, bounce, shadow) per second.
+// backend, with its diffuse material, coated (coat_materials) or in haze (add_haze, homogeneous
+// or a grid): all rays (camera, bounce, shadow) per second.
 void path_trace(benchmark::State& state, Backend* backend, Variant variant) {
   const TraversalFixture& f = TraversalFixture::get();
   KernelScene scene = f.scene;
   scene.camera = bumpy_sphere_scene(4, 128, 96).camera;  // a larger film than the fixture's
   if (variant == Variant::kCoated) coat_materials(&scene);
-  Status st = variant == Variant::kHaze ? add_haze(&scene) : Status::ok();
+  const bool haze = variant == Variant::kHaze || variant == Variant::kGridHaze;
+  Status st = haze ? add_haze(&scene, variant == Variant::kGridHaze) : Status::ok();
   if (st) st = backend->load_scene(scene);
   if (!st) {
     state.SkipWithError(st.message().c_str());
@@ -251,7 +264,8 @@ int main(int argc, char** argv) {
     using tf::bench::Variant;
     for (auto [variant, prefix] : {std::pair{Variant::kDiffuse, "BM_PathTrace/"},
                                    std::pair{Variant::kCoated, "BM_PathTraceCoated/"},
-                                   std::pair{Variant::kHaze, "BM_PathTraceMedium/"}}) {
+                                   std::pair{Variant::kHaze, "BM_PathTraceMedium/"},
+                                   std::pair{Variant::kGridHaze, "BM_PathTraceGridMedium/"}}) {
       std::string name = prefix + device;
       benchmark::RegisterBenchmark(name.c_str(),
                                    [raw, variant](benchmark::State& s) { tf::bench::path_trace(s, raw, variant); })
