@@ -95,6 +95,60 @@ TEST_P(StoreTest, RoundTripsEveryRecordKind) {
   EXPECT_EQ(snap->jobs.at(0).state, proto::JobState::kDone);
 }
 
+TEST_P(StoreTest, AReplicaWrittenTwiceInATransactionKeepsTheLastAndARollbackWritesNone) {
+  auto store = location.open();
+  ASSERT_TRUE(store->begin().is_ok());
+  const uint64_t job = store->insert_job(job_named("a")).value();
+  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
+  const uint64_t unit = store->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
+  ReplicaRow replica;
+  replica.unit_id = unit;
+  replica.worker_key = "k";
+  replica.owner = "o";
+  replica.lease_id = store->insert_lease(unit, "k", 1).value();
+  ASSERT_TRUE(store->insert_replica(replica).is_ok());
+  ASSERT_TRUE(store->commit().is_ok());
+
+  // Reported, then settled, in one transaction: the settled row is what commits.
+  const Hash256 hash = blake2b_256(std::string_view("result"));
+  ASSERT_TRUE(store->begin().is_ok());
+  replica.state = ReplicaState::kReported;
+  replica.hash = hash;
+  ASSERT_TRUE(store->set_replica(replica).is_ok());
+  replica.state = ReplicaState::kAgreed;
+  replica.trusted = true;
+  replica.credit = ReplicaCredit::kGranted;
+  ASSERT_TRUE(store->set_replica(replica).is_ok());
+  ASSERT_TRUE(store->commit().is_ok());
+  Result<StoreSnapshot> snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  ASSERT_EQ(snap->replicas.size(), 1u);
+  EXPECT_EQ(snap->replicas[0].state, ReplicaState::kAgreed);
+  EXPECT_EQ(snap->replicas[0].hash, hash);
+  EXPECT_TRUE(snap->replicas[0].trusted);
+  EXPECT_EQ(snap->replicas[0].credit, ReplicaCredit::kGranted);
+
+  // A rolled back write is gone, also from the next transaction's commit.
+  ASSERT_TRUE(store->begin().is_ok());
+  ReplicaRow reversed = replica;
+  reversed.credit = ReplicaCredit::kReversed;
+  ASSERT_TRUE(store->set_replica(reversed).is_ok());
+  store->rollback();
+  ASSERT_TRUE(store->begin().is_ok());
+  ASSERT_TRUE(store->commit().is_ok());
+  snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  EXPECT_EQ(snap->replicas.at(0).credit, ReplicaCredit::kGranted);
+
+  // load() inside a transaction sees the transaction's replica writes.
+  ASSERT_TRUE(store->begin().is_ok());
+  ASSERT_TRUE(store->set_replica(reversed).is_ok());
+  snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  EXPECT_EQ(snap->replicas.at(0).credit, ReplicaCredit::kReversed);
+  ASSERT_TRUE(store->commit().is_ok());
+}
+
 TEST_P(StoreTest, LeaseIdsAreNeverReused) {
   auto store = location.open();
   ASSERT_TRUE(store->begin().is_ok());
