@@ -35,10 +35,12 @@ struct KernelScene {
 
 // Validates indices (materials, lights, textures, vertices, media) and values (finite
 // positions, positive radii and IORs, media coefficients, a non-empty film), sets the header
-// counts and header.env_light (the one environment light, or -1), builds the SAH BVH and the
+// counts (alpha_prims: triangles with alpha cut-outs, each naming its material's alpha texture)
+// and header.env_light (the one environment light, or -1), builds the SAH BVH and the
 // light sampling tables, and sets each image environment light's `distribution` offset and
 // each heterogeneous medium's majorant (medium_host.h). header.max_depth is kept. Errors name
-// the offending element; on error `scene` is left partly updated and must not be rendered. Same input -> same bytes on every machine.
+// the offending element; on error `scene` is left partly updated and must not be rendered.
+// Same input -> same bytes on every machine.
 Status finalize_kernel_scene(KernelScene* scene);
 
 // A view whose pointers point into `scene`'s arrays, for host-side rendering (CPU backend,
