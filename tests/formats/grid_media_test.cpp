@@ -13,13 +13,10 @@
 namespace tf::scene {
 namespace {
 
+using test::contains;
 using test::parse_error;
 using test::parse_world;
 using test::to_kernel;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TEST(GridMedia, UniformGridLoadsStrictlyWithPbrtsParameters) {
   SceneIr ir = parse_world(

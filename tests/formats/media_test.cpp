@@ -15,13 +15,10 @@ namespace tf::scene {
 namespace {
 
 using test::parse;
+using test::contains;
 using test::parse_error;
 using test::parse_world;
 using test::to_kernel;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TEST(Media, HomogeneousMediumFollowsPbrtDefaultsAndScale) {
   SceneIr ir = parse_world(

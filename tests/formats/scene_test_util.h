@@ -31,6 +31,10 @@ inline KernelScene to_kernel(const SceneIr& ir) {
   return k.is_ok() ? std::move(k.value()) : KernelScene{};
 }
 
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 // The error message of parsing `text`, which must fail.
 inline std::string parse_error(const std::string& text, bool lenient = false) {
   Result<SceneIr> r = parse(text, lenient);

@@ -17,13 +17,10 @@
 namespace tf::scene {
 namespace {
 
+using test::contains;
 using test::parse_error;
 using test::parse_world;
 using test::to_kernel;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 const IrMedium& interior_of(const SceneIr& ir) {
   static const IrMedium kNone{};

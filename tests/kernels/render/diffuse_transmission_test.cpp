@@ -24,13 +24,6 @@ tf_bsdf diffuse_transmission(tf_vec3 r, tf_vec3 t) {
   return b;
 }
 
-tf_vec3 uniform_sphere(float u0, float u1) {
-  float z = 1.0f - 2.0f * u0;
-  float r = std::sqrt(std::max(0.0f, 1.0f - z * z));
-  float phi = 2.0f * static_cast<float>(kPi) * u1;
-  return v3(r * std::cos(phi), r * std::sin(phi), z);
-}
-
 TEST(DiffuseTransmission, ReflectedAndTransmittedFractionsAreRAndT) {
   const tf_bsdf b = diffuse_transmission(v3(0.3f, 0.6f, 0.1f), v3(0.5f, 0.2f, 0.7f));
   std::mt19937 rng(3);

@@ -37,13 +37,6 @@ tf_bsdf hair(float h, tf_vec3 sigma_a, float beta_m, float beta_n, float alpha) 
   return b;
 }
 
-tf_vec3 uniform_sphere(float u0, float u1) {
-  float z = 1.0f - 2.0f * u0;
-  float r = std::sqrt(std::max(0.0f, 1.0f - z * z));
-  float phi = 2.0f * static_cast<float>(kPi) * u1;
-  return v3(r * std::cos(phi), r * std::sin(phi), z);
-}
-
 struct Estimate {
   double mean, stderr_;
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/cpu/cpu_backend.h"
@@ -211,6 +212,13 @@ Stat pixel_stat(const std::vector<float>& rgb, int c) {
   double var = std::max(0.0, sum2 / static_cast<double>(n) - mean * mean) * static_cast<double>(n) /
                static_cast<double>(n - 1);
   return {mean, std::sqrt(var / static_cast<double>(n))};
+}
+
+tf_vec3 uniform_sphere(float u0, float u1) {
+  const float z = 1.0f - 2.0f * u0;
+  const float r = std::sqrt(std::max(0.0f, 1.0f - z * z));
+  const float phi = 2.0f * 3.14159265358979323846f * u1;
+  return v3(r * std::cos(phi), r * std::sin(phi), z);
 }
 
 }  // namespace tf::test

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/backend.h"
+#include "kernels/device/vec3.h"
 #include "kernels/render/kernel_scene.h"
 
 namespace tf::test {
@@ -41,6 +42,10 @@ void add_env_image(KernelScene* s, uint32_t mapping, uint32_t width, uint32_t he
 // over frames draws them from several independent random streams. Fails the calling test on
 // any error.
 std::vector<float> render_mean(KernelScene* s, uint32_t spp, uint32_t max_depth, uint32_t frames = 1);
+
+// A uniform direction on the unit sphere from two uniform numbers, in host std:: maths
+// (independent of the kernel's sampling.h), for Monte Carlo integrals over directions.
+tf_vec3 uniform_sphere(float u0, float u1);
 
 // Mean and standard error (over pixels) of channel c of per-pixel means.
 struct Stat {
