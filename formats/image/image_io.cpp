@@ -140,7 +140,7 @@ Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const f
   return std::vector<uint8_t>(encoded.begin(), encoded.end());
 }
 
-Result<ImageRGB> read_image(const fs::path& path) {
+Result<ImageRGB> read_image(const fs::path& path, ImageEncoding encoding) {
   auto fail = [&](const std::string& why) -> Result<ImageRGB> {
     return Error{"cannot read image '" + path.string() + "': " + why};
   };
@@ -171,7 +171,8 @@ Result<ImageRGB> read_image(const fs::path& path) {
     }
     const std::string colorspace = spec.get_string_attribute("oiio:ColorSpace");
     const bool is_integer = !spec.format.is_floating_point();
-    const bool linearise = is_integer && !OIIO::Strutil::iequals(colorspace, "linear") &&
+    const bool linearise = encoding == ImageEncoding::kAuto && is_integer &&
+                           !OIIO::Strutil::iequals(colorspace, "linear") &&
                            !OIIO::Strutil::iequals(colorspace, "Linear");
     ImageRGB img;
     img.width = static_cast<uint32_t>(w);

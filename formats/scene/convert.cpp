@@ -95,7 +95,8 @@ class Converter {
 
 Result<int32_t> Converter::image_texture(const std::filesystem::path& file, Rgb multiplier,
                                          const IrTexture* mapping, ImageRGB* image_out) {
-  Result<ImageRGB> image = read_image(file);
+  Result<ImageRGB> image =
+      read_image(file, mapping && mapping->linear ? ImageEncoding::kLinear : ImageEncoding::kAuto);
   if (!image) return Error{image.message()};
   if (k_.texels.size() + image->rgb.size() > kMaxKernelTexels) {
     return Error{"image '" + file.string() + "': scene textures exceed 4 GiB of texels"};
@@ -530,12 +531,14 @@ Result<KernelScene> Converter::run() {
       km.texture = t;
     }
     TF_TRY(displacement, texture_ref(m.displacement));
+    TF_TRY(normal_map, texture_ref(m.normal_map));
     TF_TRY(amount, texture_ref(m.amount_texture));
     TF_TRY(rough_u, texture_ref(m.roughness_texture[0]));
     TF_TRY(rough_v, texture_ref(m.roughness_texture[1]));
     TF_TRY(coat_rough_u, texture_ref(m.coat_roughness_texture[0]));
     TF_TRY(coat_rough_v, texture_ref(m.coat_roughness_texture[1]));
     km.displacement = displacement;
+    km.normal_map = normal_map;
     km.mix_amount_tex = amount;
     km.rough_u_tex = rough_u, km.rough_v_tex = rough_v;
     km.coat_rough_u_tex = coat_rough_u, km.coat_rough_v_tex = coat_rough_v;

@@ -472,6 +472,26 @@ Status read_displacement(ParamSet& params, const FileLoc& loc, ElementContext& c
   return Status::ok();
 }
 
+// "string normalmap": an image of tangent-space normals (kernels/render/normal_map.h) beside
+// the scene file, read without sRGB decoding as pbrt-v4 reads it. pbrt-v4 reads the parameter
+// for every material; a mix ignores it there, and here with a warning.
+Status read_normal_map(ParamSet& params, const std::string& directive, const std::string& type,
+                       const FileLoc& loc, ElementContext& ctx, IrMaterial* m) {
+  TF_TRY(file, params.get_string("normalmap", ""));
+  if (file.empty()) return Status::ok();
+  if (type == "mix") {
+    ctx.diag.warn(loc, directive, "\"normalmap\" of a mix ignored (its parts shade)");
+    return Status::ok();
+  }
+  IrTexture t;
+  t.kind = IrTexture::Kind::Image;
+  t.filename = resolve_scene_path(ctx.base_dir, file);
+  t.linear = true;
+  ctx.texture_list.push_back(t);
+  m->normal_map = static_cast<int>(ctx.texture_list.size() - 1);
+  return Status::ok();
+}
+
 Rgb clamp01(Rgb c, double scale) {
   for (float& x : c) x = static_cast<float>(std::clamp(x * scale, 0.0, 1.0));
   return c;
@@ -551,6 +571,7 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
                                                 const FileLoc& loc, ElementContext& ctx) {
   IrMaterial m;
   if (type != "mix") TF_CHECK(read_displacement(params, loc, ctx, &m));
+  TF_CHECK(read_normal_map(params, directive, type, loc, ctx, &m));
   if (type == "diffuse") {
     TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, &m));
     return std::optional<IrMaterial>(m);

@@ -23,7 +23,9 @@
 //             textures; formats/scene/elements_hair.h)
 //             coateddiffuse coatedconductor (layered: every documented parameter); on every
 //             type but mix, "texture displacement" (a float texture: bump mapping as pbrt-v4's
-//             BumpMap, kernels/render/bump.h); eta/k as rgb, named spectra, pairs or spectrum
+//             BumpMap, kernels/render/bump.h) and "string normalmap" (an image of tangent-space
+//             normals read without sRGB decoding, pbrt-v4's NormalMap, normal_map.h; it wins
+//             over a displacement; a mix ignores it with a warning); eta/k as rgb, named spectra, pairs or spectrum
 //             files; roughness/uroughness/vroughness (also interface./conductor.) as floats
 //             or float textures; mix (two named materials, one per hit, amount a float or a
 //             float texture; nested up to TF_MIX_MAX_DEPTH); MakeNamedMaterial

@@ -30,9 +30,9 @@ Result<SceneIr> parse_pbrt_string(std::string text, const std::string& name,
                                   const std::filesystem::path& base_dir,
                                   const ParseOptions& options);
 
-// A file a scene refers to: Include/Import targets and every "string filename" parameter
-// (except Film's, which names an output); for a mesh file given as the scene, a glTF's external
-// buffers and images or an OBJ's material libraries.
+// A file a scene refers to: Include/Import targets and every "string filename" and material
+// "string normalmap" parameter (except Film's filename, which names an output); for a mesh file
+// given as the scene, a glTF's external buffers and images or an OBJ's material libraries.
 struct SceneReference {
   std::string path;       // as written in the file
   bool is_scene = false;  // Include/Import: itself a scene file to scan

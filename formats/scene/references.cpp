@@ -104,7 +104,9 @@ Result<std::vector<SceneReference>> scan_scene_references(const fs::path& file) 
       std::istringstream words(t.text);
       std::string type, name, extra;
       words >> type >> name >> extra;
-      if (type == "string" && name == "filename" && extra.empty()) pending = Pending::Asset;
+      if (type == "string" && (name == "filename" || name == "normalmap") && extra.empty()) {
+        pending = Pending::Asset;
+      }
       if (type == "spectrum" && !name.empty() && extra.empty()) pending = Pending::Spectrum;
     }
   }

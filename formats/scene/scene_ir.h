@@ -66,6 +66,7 @@ struct IrTexture {
   Rgb value3{1, 1, 1}, value4{1, 1, 1};  // bilerp v01, v11
   std::filesystem::path filename;        // Image: resolved path
   bool invert = false;                   // Image
+  bool linear = false;                   // Image: texel values as stored, no sRGB decoding
   Mapping mapping = Mapping::UV;
   float uscale = 1, vscale = 1, udelta = 0, vdelta = 0;
   Mat4 texture_from_world;               // the inverse of the CTM at the Texture directive
@@ -99,6 +100,7 @@ struct IrMaterial {
   Rgb reflectance{0.5f, 0.5f, 0.5f};
   int texture = -1;  // index into SceneIr::textures for the reflectance, -1: constant
   int displacement = -1;  // float texture for bump mapping (index into SceneIr::textures)
+  int normal_map = -1;    // linear image texture of tangent-space normals (normal_map.h)
   Rgb transmittance{0.25f, 0.25f, 0.25f};  // DiffuseTransmission
   Rgb eta{1.5f, 1.5f, 1.5f};
   Rgb k{0, 0, 0};

@@ -148,7 +148,7 @@ Status validate_materials_textures(const KernelScene& s) {
     }
     const size_t textures = s.textures.size();
     if ((m.texture >= 0 && static_cast<size_t>(m.texture) >= textures) ||
-        std::max({m.displacement, m.mix_amount_tex, m.rough_u_tex, m.rough_v_tex,
+        std::max({m.displacement, m.normal_map, m.mix_amount_tex, m.rough_u_tex, m.rough_v_tex,
                   m.coat_rough_u_tex, m.coat_rough_v_tex}) > textures) {
       return invalid(idx("material", i) + " references a missing texture");
     }

@@ -43,7 +43,7 @@ TF_FN void tf_material_alphas(const tf_scene_view* s, TF_GLOBAL const tf_materia
 /* Whether shading material m reads the surface's (u, v): a texture of its own, or a mix
  * (whose amount or materials may). Spheres compute (u, v) only then (surface.h). */
 TF_FN int tf_material_reads_uv(TF_GLOBAL const tf_material* m) {
-  return m->texture >= 0 || m->displacement != 0u || m->type == TF_MAT_MIX ||
+  return m->texture >= 0 || m->displacement != 0u || m->normal_map != 0u || m->type == TF_MAT_MIX ||
          (m->rough_u_tex | m->rough_v_tex | m->coat_rough_u_tex | m->coat_rough_v_tex) != 0u;
 }
 

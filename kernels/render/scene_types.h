@@ -143,6 +143,8 @@ typedef struct tf_material {
                                          shading normal (bump.h); 0 (zeroed structs): none */
   tf_u32 alpha_tex;                   /* 1 + index of the float alpha texture of primitives
                                          flagged TF_PRIM_ALPHA (alpha_cutout.h); 0: none */
+  tf_u32 normal_map;                  /* 1 + index of the image texture giving the shading
+                                         normal (normal_map.h); 0: none */
   float trans_r, trans_g, trans_b;    /* diffuse transmission: transmittance */
   float beta_m, beta_n, hair_alpha;   /* hair: roughness along and around the fibre, scale
                                          tilt in degrees */

@@ -2,7 +2,7 @@
 #ifndef TF_KERNELS_RENDER_SURFACE_H
 #define TF_KERNELS_RENDER_SURFACE_H
 
-#include "bump.h"
+#include "normal_map.h"
 #include "mix_material.h"
 
 typedef struct tf_surface {
@@ -57,26 +57,29 @@ TF_FN tf_tex_ctx tf_surface_tex_ctx(const tf_surface* sf) {
   return c;
 }
 
-/* Bump-maps sf's shading normal by displacement texture `tex` (bump.h). */
-TF_FN void tf_bump_surface(const tf_scene_view* s, tf_i32 tex, const tf_shading_derivs* d,
-                           tf_surface* sf) {
+/* Perturbs sf's shading normal by its material's normal map (normal_map.h), else by its
+ * displacement texture (bump.h). */
+TF_FN void tf_perturb_surface(const tf_scene_view* s, const tf_shading_derivs* d, tf_surface* sf) {
+  TF_GLOBAL const tf_material* m = s->materials + sf->material;
   tf_tex_ctx c = tf_surface_tex_ctx(sf);
-  sf->ns = tf_bump_normal(s, tex, &c, sf->ns, d);
+  sf->ns = m->normal_map != 0u ? tf_normal_map_normal(s, (tf_i32)m->normal_map - 1, &c, sf->ns, d)
+                               : tf_bump_normal(s, (tf_i32)m->displacement - 1, &c, sf->ns, d);
 }
 
 /* Sets sf->material to the material that shades a hit on primitive material `material` seen
- * along ray direction d (mix_material.h) and returns that material's displacement texture
- * (1 + index, 0: none). */
-TF_FN tf_u32 tf_surface_set_material(const tf_scene_view* s, tf_u32 material, tf_vec3 d,
-                                     tf_surface* sf) {
+ * along ray direction d (mix_material.h); returns 1 when that material perturbs the shading
+ * normal (a normal map or a displacement texture). */
+TF_FN int tf_surface_set_material(const tf_scene_view* s, tf_u32 material, tf_vec3 d,
+                                  tf_surface* sf) {
   tf_tex_ctx c = tf_surface_tex_ctx(sf);
   sf->material = tf_resolve_material(s, material, &c, v3_neg(d));
-  return s->materials[sf->material].displacement;
+  TF_GLOBAL const tf_material* m = s->materials + sf->material;
+  return m->normal_map != 0u || m->displacement != 0u;
 }
 
 /* Surface at a hit. Sphere uv (trigonometry) is computed only for materials that read it
- * (tf_material_reads_uv); a mix is resolved, then the chosen material's displacement
- * bump-maps the shading normal (bump.h). */
+ * (tf_material_reads_uv); a mix is resolved, then the chosen material's normal map or
+ * displacement perturbs the shading normal (normal_map.h, bump.h). */
 TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
   tf_surface sf;
   sf.u = 0.0f;
@@ -101,10 +104,9 @@ TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
     sf.ng = tf_triangle_normal(s, hit.prim, ns, &area);
     sf.ns = v3_is_zero(ns) ? sf.ng : ns;
     sf.light = tri->light;
-    tf_u32 disp = tf_surface_set_material(s, tri->material, ray.d, &sf);
-    if (disp != 0u) {
+    if (tf_surface_set_material(s, tri->material, ray.d, &sf)) {
       tf_shading_derivs d = tf_triangle_derivs(s, hit.prim, sf.ns, sf.ng);
-      tf_bump_surface(s, (tf_i32)disp - 1, &d, &sf);
+      tf_perturb_surface(s, &d, &sf);
     }
     return sf;
   }
@@ -124,10 +126,9 @@ TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
   sf.ng = n;
   sf.ns = n;
   sf.light = sp->light;
-  tf_u32 disp = tf_surface_set_material(s, sp->material, ray.d, &sf);
-  if (disp != 0u) {
+  if (tf_surface_set_material(s, sp->material, ray.d, &sf)) {
     tf_shading_derivs d = tf_sphere_derivs(v3_sub(sf.p, c), sp->radius);
-    tf_bump_surface(s, (tf_i32)disp - 1, &d, &sf);
+    tf_perturb_surface(s, &d, &sf);
   }
   return sf;
 }

@@ -655,6 +655,34 @@ NamedScene alpha_scene() {
   return finalized("alpha", std::move(s));
 }
 
+// Normal maps (normal_map.h): an image of normals on a floor with vertex uvs, on a sphere (its
+// uv) and on a coated sphere that also has a displacement (the map wins), under a point light
+// and a uniform environment.
+NamedScene normal_map_scene() {
+  KernelScene s;
+  s.camera = camera({0.2f, 1.2f, 4.0f}, {0.0f, 0.4f, 0.0f}, 16, 12, 0.6f);
+  const uint32_t map = static_cast<uint32_t>(add_image(&s, 8, 6, 1.0f)) + 1u;
+  const uint32_t bumps = static_cast<uint32_t>(add_checkerboard(&s)) + 1u;
+  tf_material floor = material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f);
+  floor.normal_map = map;
+  tf_material shiny = material(TF_MAT_CONDUCTOR, 0.9f, 0.7f, 0.5f);
+  shiny.flags = TF_MAT_USE_REFLECTANCE;
+  shiny.alpha_u = shiny.alpha_v = 0.2f;
+  shiny.normal_map = map;
+  tf_material coated = material(TF_MAT_DIFFUSE, 0.3f, 0.5f, 0.7f);
+  coated.normal_map = map;
+  coated.displacement = bumps;
+  const int32_t floor_id = add(&s.materials, floor);
+  const int32_t shiny_id = add(&s.materials, shiny);
+  const int32_t coated_id = add(&s.materials, coated);
+  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, floor_id, TF_TRI_HAS_UV);
+  add_sphere(&s, {-0.6f, 0.5f, 0.0f}, 0.5f, shiny_id);
+  add_sphere(&s, {0.7f, 0.5f, -0.2f}, 0.5f, coated_id);
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {1.0f, 2.5f, 2.0f}, {0.0f, 0.0f, 0.0f}, 20.0f));
+  s.lights.push_back(uniform_env(0.2f, 0.2f, 0.25f));
+  return finalized("normal map", std::move(s));
+}
+
 std::vector<NamedScene> all_scenes() {
   std::vector<NamedScene> scenes;
   scenes.push_back(spheres_scene());
@@ -671,6 +699,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(diffuse_transmission_scene());
   scenes.push_back(hair_scene());
   scenes.push_back(alpha_scene());
+  scenes.push_back(normal_map_scene());
   return scenes;
 }
 

@@ -70,6 +70,9 @@ NamedScene hair_scene();
 // Alpha cut-outs: a checkerboard-cut quad and a pane of constant partial alpha.
 NamedScene alpha_scene();
 
+// Normal maps on a floor, a conductor sphere and a sphere whose displacement the map overrides.
+NamedScene normal_map_scene();
+
 // All of the above. Adds a test failure if a scene does not finalize.
 std::vector<NamedScene> all_scenes();
 
