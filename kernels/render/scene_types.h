@@ -145,6 +145,7 @@ typedef struct tf_material {
                                          flagged TF_PRIM_ALPHA (alpha_cutout.h); 0: none */
   tf_u32 normal_map;                  /* 1 + index of the image texture giving the shading
                                          normal (normal_map.h); 0: none */
+  tf_u32 pad0, pad1, pad2;            /* keeps the size a multiple of 16 bytes */
   float trans_r, trans_g, trans_b;    /* diffuse transmission: transmittance */
   float beta_m, beta_n, hair_alpha;   /* hair: roughness along and around the fibre, scale
                                          tilt in degrees */
