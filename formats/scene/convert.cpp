@@ -270,9 +270,9 @@ Status Converter::emit_shape(const IrShape& s, const Mat4& m) {
 Result<uint32_t> Converter::cutout_material(uint32_t material, int alpha_texture) {
   auto found = cutout_materials_.find({material, alpha_texture});
   if (found != cutout_materials_.end()) return found->second;
-  TF_TRY(t, kernel_texture(alpha_texture));
+  TF_TRY(ref, texture_ref(alpha_texture));
   tf_material copy = k_.materials[material];
-  copy.alpha_tex = static_cast<uint32_t>(t) + 1u;
+  copy.alpha_tex = ref;
   const auto index = static_cast<uint32_t>(k_.materials.size());
   k_.materials.push_back(copy);
   cutout_materials_[{material, alpha_texture}] = index;
