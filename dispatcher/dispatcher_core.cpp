@@ -320,7 +320,7 @@ std::optional<Lease> DispatcherCore::remove_lease(uint64_t lease_id, bool report
   auto unit = units_.find(lease->unit_id);
   if (worker != workers_.end() && unit != units_.end()) {
     const uint64_t cost = unit_cost(unit->second.row);
-    if (reported) worker->second.sizer.reported(cost, now_ms_, config_.lease_sizing.window_ms);
+    if (reported) worker->second.sizer.reported(cost, now_ms_, config_.lease_sizing);
     worker->second.sizer.ended(cost, now_ms_);
   }
   return lease;

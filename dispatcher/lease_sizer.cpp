@@ -9,6 +9,7 @@ void LeaseSizer::granted(uint64_t cost, int64_t now_ms) {
     if (window_start_ms_ < 0) {
       window_start_ms_ = now_ms;
       window_cost_ = 0;
+      window_results_ = 0;
     } else {
       window_start_ms_ += std::max<int64_t>(0, now_ms - idle_since_ms_);  // idle: left out
     }
@@ -21,15 +22,19 @@ void LeaseSizer::ended(uint64_t cost, int64_t now_ms) {
   if (in_flight_ == 0) idle_since_ms_ = now_ms;
 }
 
-void LeaseSizer::reported(uint64_t cost, int64_t now_ms, int64_t window_ms) {
+void LeaseSizer::reported(uint64_t cost, int64_t now_ms, const LeaseSizing& sizing) {
   if (window_start_ms_ < 0) return;
   window_cost_ += cost;
+  ++window_results_;
   const int64_t elapsed = now_ms - window_start_ms_;
-  if (elapsed < window_ms) return;
+  const bool first_closes_early = rate_per_s_ == 0 && window_results_ >= sizing.first_results &&
+                                  elapsed >= sizing.first_min_ms;
+  if (elapsed < sizing.window_ms && !first_closes_early) return;
   const double sample = static_cast<double>(window_cost_) * 1000.0 / static_cast<double>(elapsed);
   rate_per_s_ = rate_per_s_ == 0 ? sample : 0.5 * (rate_per_s_ + sample);
   window_start_ms_ = now_ms;
   window_cost_ = 0;
+  window_results_ = 0;
 }
 
 bool LeaseSizer::wants_more(uint64_t held, uint64_t slots, int64_t lease_ms,

@@ -11,7 +11,11 @@
 // Rate: work reported over a measuring window of at least `window_ms`, blended with the
 // previous estimate (half each). Time while the worker holds nothing (no work pending, or a
 // result's round trip before the next grant) is left out of the window, so idleness never
-// counts as slowness. Until the first window closes the worker holds its declared slots only.
+// counts as slowness. Until the first window closes the worker holds its declared slots only;
+// that first window also closes once it holds `first_results` results over at least
+// `first_min_ms`, so a device that finishes units in a fraction of a millisecond is measured
+// within tens of milliseconds instead of spending its first half second a round trip per
+// unit. A device that slow to report keeps the ordinary window.
 //
 // Thread safety: one LeaseSizer per worker, on the dispatcher's loop thread.
 #pragma once
@@ -23,6 +27,8 @@ namespace tf {
 struct LeaseSizing {
   int64_t target_ms = 2000;  // work in flight per worker, at its measured rate
   int64_t window_ms = 500;   // shortest measuring window
+  uint32_t first_results = 32;  // results that close the first window early...
+  int64_t first_min_ms = 20;    // ...once it has lasted this long
   uint32_t max_units = 4096; // units in flight per worker, whatever its rate
 };
 
@@ -31,8 +37,8 @@ class LeaseSizer {
   // A unit of `cost` was granted / ended (result, failure, lapse, return) at `now_ms`.
   void granted(uint64_t cost, int64_t now_ms);
   void ended(uint64_t cost, int64_t now_ms);
-  // A result for a unit of `cost` arrived in time; windows last at least `window_ms`.
-  void reported(uint64_t cost, int64_t now_ms, int64_t window_ms);
+  // A result for a unit of `cost` arrived in time; closes the window as `sizing` says.
+  void reported(uint64_t cost, int64_t now_ms, const LeaseSizing& sizing);
 
   // Whether one more unit may go to this worker, which holds `held` units now, declared
   // `slots` in its hello, and gets leases of `lease_ms`.
@@ -47,6 +53,7 @@ class LeaseSizer {
   int64_t window_start_ms_ = -1;  // -1: no window opened yet
   int64_t idle_since_ms_ = 0;     // when in_flight_ last fell to 0
   uint64_t window_cost_ = 0;
+  uint32_t window_results_ = 0;
 };
 
 }  // namespace tf

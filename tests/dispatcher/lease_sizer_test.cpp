@@ -19,7 +19,7 @@ int64_t run_at_rate(LeaseSizer& sizer, uint64_t cost, int64_t every_ms, int held
   int64_t now = start_ms;
   while (now - start_ms < duration_ms) {
     now += every_ms;
-    sizer.reported(cost, now, sizing.window_ms);
+    sizer.reported(cost, now, sizing);
     sizer.ended(cost, now);
     sizer.granted(cost, now);  // the freed slot is refilled at once
   }
@@ -43,6 +43,34 @@ uint64_t units_allowed(const LeaseSizer& sizer, uint64_t cost, uint64_t slots, i
 TEST(LeaseSizer, UnmeasuredWorkerGetsItsDeclaredSlots) {
   LeaseSizer sizer;
   EXPECT_EQ(units_allowed(sizer, 100, 3, kLeaseMs), 3u);
+}
+
+TEST(LeaseSizer, AFastDeviceIsMeasuredByItsFirstResultsAndASlowOneByTheFullWindow) {
+  const LeaseSizing sizing;
+  // One unit of 10 every millisecond, one in flight: the first window closes at its 32nd
+  // result (32 ms >= 20 ms), at 10,000 per second -> 20,000 in 2 s -> 2,000 units.
+  LeaseSizer fast;
+  run_at_rate(fast, 10, 1, 1, 0, sizing.first_results);
+  EXPECT_NEAR(fast.rate_per_s(), 10'000.0, 1.0);
+  EXPECT_EQ(units_allowed(fast, 10, 1, kLeaseMs), 2000u);
+  // One result fewer: still unmeasured, so its declared slot only.
+  LeaseSizer almost;
+  run_at_rate(almost, 10, 1, 1, 0, sizing.first_results - 1);
+  EXPECT_EQ(almost.rate_per_s(), 0.0);
+  EXPECT_EQ(units_allowed(almost, 10, 1, kLeaseMs), 1u);
+  // A burst of results within less than first_min_ms says nothing about the rate yet.
+  LeaseSizer burst;
+  run_at_rate(burst, 10, 0, 1, 0, 0);
+  for (uint32_t i = 0; i < 4 * sizing.first_results; ++i) burst.reported(10, 5, sizing);
+  EXPECT_EQ(burst.rate_per_s(), 0.0);
+  EXPECT_EQ(units_allowed(burst, 10, 3, kLeaseMs), 3u);
+  // A device with fewer results than that keeps the ordinary window: one unit every 100 ms
+  // is measured after 500 ms, at 10 units per second.
+  LeaseSizer slow;
+  run_at_rate(slow, 1, 100, 1, 0, 400);
+  EXPECT_EQ(slow.rate_per_s(), 0.0);
+  run_at_rate(slow, 1, 100, 0, 400, 100);
+  EXPECT_NEAR(slow.rate_per_s(), 10.0, 1e-9);
 }
 
 TEST(LeaseSizer, BudgetIsTheTargetTimeOfWorkAtTheMeasuredRate) {
