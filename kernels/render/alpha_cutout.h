@@ -6,15 +6,16 @@
  * (a in {0, 1}, the usual leaf or fence texture) need no u. Traversal then goes on to the next
  * hit along the same ray, as pbrt's re-spawned ray does, for closest-hit and shadow rays alike.
  *
- * The texture sees what shading would see at that hit (surface.h): the barycentric point, the
- * interpolated uv (pbrt's default triangle uv without vertex uvs) and the unit winding normal
- * (only directionmix reads it, through |n . dir|, so its orientation does not matter). */
+ * The texture sees what shading would see at that hit (tf_triangle_tex_ctx, shared with
+ * surface.h): the barycentric point, the interpolated uv and the unit winding normal (only
+ * directionmix reads it, through |n . dir|, so its orientation does not matter). */
 #ifndef TF_KERNELS_RENDER_ALPHA_CUTOUT_H
 #define TF_KERNELS_RENDER_ALPHA_CUTOUT_H
 
 #include "../device/rng.h"
 #include "camera.h"
 #include "texture_graph.h"
+#include "triangle_geometry.h"
 
 /* The uniform number of ray (o, d) in [0, 1). */
 TF_FN float tf_alpha_hash_float(tf_vec3 o, tf_vec3 d) {
@@ -27,25 +28,7 @@ TF_FN float tf_alpha_hash_float(tf_vec3 o, tf_vec3 d) {
 TF_FN int tf_alpha_cut(const tf_scene_view* s, tf_ray ray, tf_u32 prim, float b1, float b2) {
   TF_GLOBAL const tf_triangle* tri = s->triangles + prim;
   if ((tri->flags & TF_PRIM_ALPHA) == 0u) return 0;
-  TF_GLOBAL const tf_vertex* a = s->vertices + tri->v0;
-  TF_GLOBAL const tf_vertex* b = s->vertices + tri->v1;
-  TF_GLOBAL const tf_vertex* c = s->vertices + tri->v2;
-  float b0 = 1.0f - b1 - b2;
-  tf_vec3 p0 = v3(a->px, a->py, a->pz);
-  tf_vec3 p1 = v3(b->px, b->py, b->pz);
-  tf_vec3 p2 = v3(c->px, c->py, c->pz);
-  tf_tex_ctx ctx;
-  ctx.p = v3_add(v3_add(v3_scale(p0, b0), v3_scale(p1, b1)), v3_scale(p2, b2));
-  tf_vec3 w = v3_cross(v3_sub(p1, p0), v3_sub(p2, p0));
-  float len = v3_length(w);
-  ctx.n = len > 0.0f ? v3_scale(w, 1.0f / len) : v3(0.0f, 0.0f, 1.0f);
-  if ((tri->flags & TF_TRI_HAS_UV) != 0u) {
-    ctx.u = b0 * a->u + b1 * b->u + b2 * c->u;
-    ctx.v = b0 * a->v + b1 * b->v + b2 * c->v;
-  } else {
-    ctx.u = b1 + b2;
-    ctx.v = b2;
-  }
+  tf_tex_ctx ctx = tf_triangle_tex_ctx(s, prim, b1, b2);
   tf_u32 tex = s->materials[tri->material].alpha_tex;
   float alpha = tf_texture_graph_eval(s, (tf_i32)tex - 1, &ctx).x;
   if (alpha >= 1.0f) return 0;

@@ -30,11 +30,6 @@ typedef struct tf_hit {
   float b1, b2; /* triangles: barycentrics of vertices 1 and 2 */
 } tf_hit;
 
-TF_FN tf_vec3 tf_vertex_pos(const tf_scene_view* s, tf_u32 i) {
-  TF_GLOBAL const tf_vertex* v = s->vertices + i;
-  return v3(v->px, v->py, v->pz);
-}
-
 /* Tests primitive `id` against the ray over (tmin, tmax); fills t/b1/b2 on a hit. Reads the
  * scene's triangles and vertices: the reference that leaf tests agree with bit for bit. */
 TF_FN int tf_intersect_prim(const tf_scene_view* s, tf_ray ray, tf_u32 id, float tmin, float tmax,

@@ -4,6 +4,7 @@
 
 #include "normal_map.h"
 #include "mix_material.h"
+#include "triangle_geometry.h"
 
 typedef struct tf_surface {
   tf_vec3 p;
@@ -16,21 +17,22 @@ typedef struct tf_surface {
   tf_i32 light;  /* index into lights[], -1: not emissive */
 } tf_surface;
 
-/* Geometric normal of triangle `id` (unit), oriented as documented on tf_surface.ng, and its
- * area through *area. Shared by hit shading and light sampling. */
-TF_FN tf_vec3 tf_triangle_normal(const tf_scene_view* s, tf_u32 id, tf_vec3 shading_n, float* area) {
+/* Winding normal n of triangle `id` oriented as documented on tf_surface.ng. */
+TF_FN tf_vec3 tf_orient_triangle_normal(const tf_scene_view* s, tf_u32 id, tf_vec3 n,
+                                        tf_vec3 shading_n) {
   TF_GLOBAL const tf_triangle* tri = s->triangles + id;
-  tf_vec3 p0 = tf_vertex_pos(s, tri->v0);
-  tf_vec3 c = v3_cross(v3_sub(tf_vertex_pos(s, tri->v1), p0), v3_sub(tf_vertex_pos(s, tri->v2), p0));
-  float len = v3_length(c);
-  *area = 0.5f * len;
-  tf_vec3 n = len > 0.0f ? v3_scale(c, 1.0f / len) : v3(0.0f, 0.0f, 1.0f);
   if ((tri->flags & TF_TRI_HAS_NORMALS) != 0u) {
     if (v3_dot(n, shading_n) < 0.0f) n = v3_neg(n);
   } else if ((tri->flags & TF_PRIM_FLIP_NORMAL) != 0u) {
     n = v3_neg(n);
   }
   return n;
+}
+
+/* Geometric normal of triangle `id` (unit), oriented as documented on tf_surface.ng, and its
+ * area through *area. Shared by hit shading and light sampling. */
+TF_FN tf_vec3 tf_triangle_normal(const tf_scene_view* s, tf_u32 id, tf_vec3 shading_n, float* area) {
+  return tf_orient_triangle_normal(s, id, tf_triangle_winding_normal(s, id, area), shading_n);
 }
 
 /* Interpolated shading normal of triangle `id` at barycentrics (b1, b2); (0,0,0) when the
@@ -86,22 +88,12 @@ TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
   sf.v = 0.0f;
   if (hit.prim < s->header.triangle_count) {
     TF_GLOBAL const tf_triangle* tri = s->triangles + hit.prim;
-    TF_GLOBAL const tf_vertex* a = s->vertices + tri->v0;
-    TF_GLOBAL const tf_vertex* b = s->vertices + tri->v1;
-    TF_GLOBAL const tf_vertex* c = s->vertices + tri->v2;
-    float b0 = 1.0f - hit.b1 - hit.b2;
-    sf.p = v3_add(v3_add(v3_scale(v3(a->px, a->py, a->pz), b0), v3_scale(v3(b->px, b->py, b->pz), hit.b1)),
-                  v3_scale(v3(c->px, c->py, c->pz), hit.b2));
-    if ((tri->flags & TF_TRI_HAS_UV) != 0u) {
-      sf.u = b0 * a->u + hit.b1 * b->u + hit.b2 * c->u;
-      sf.v = b0 * a->v + hit.b1 * b->v + hit.b2 * c->v;
-    } else { /* pbrt's default triangle uv: (0,0), (1,0), (1,1) */
-      sf.u = hit.b1 + hit.b2;
-      sf.v = hit.b2;
-    }
+    tf_tex_ctx ctx = tf_triangle_tex_ctx(s, hit.prim, hit.b1, hit.b2);
+    sf.p = ctx.p;
+    sf.u = ctx.u;
+    sf.v = ctx.v;
     tf_vec3 ns = tf_triangle_shading_normal(s, hit.prim, hit.b1, hit.b2);
-    float area;
-    sf.ng = tf_triangle_normal(s, hit.prim, ns, &area);
+    sf.ng = tf_orient_triangle_normal(s, hit.prim, ctx.n, ns);
     sf.ns = v3_is_zero(ns) ? sf.ng : ns;
     sf.light = tri->light;
     if (tf_surface_set_material(s, tri->material, ray.d, &sf)) {
