@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "formats/image/image_io.h"
+#include "formats/scene/convert_emission.h"
 #include "formats/scene/film_sensor.h"
 #include "formats/scene/try.h"
 
@@ -251,6 +252,7 @@ uint32_t Converter::add_medium(const IrMedium& m) {
     km.offset = static_cast<uint32_t>(k_.densities.size());
     k_.densities.insert(k_.densities.end(), m.grid.density.begin(), m.grid.density.end());
   }
+  convert_medium_emission(m, &km, &k_.densities);
   k_.media.push_back(km);
   return static_cast<uint32_t>(k_.media.size());
 }

@@ -74,6 +74,28 @@ Status read_space(ParamSet& params, const FileLoc& loc, const Mat4& world_from_m
   return set_space(loc, world_from_medium, m);
 }
 
+// A grid's values of parameter `name` on the medium's nx * ny * nz samples: finite, and >= 0
+// when `nonnegative`.
+Result<DensityGrid> grid_of(const std::vector<double>& values, const std::string& name,
+                            bool nonnegative, const FileLoc& loc, const DensityGrid& shape) {
+  const size_t n = static_cast<size_t>(shape.nx) * shape.ny * shape.nz;
+  if (values.size() != n) {
+    return error_at(loc, kDirective,
+                    "\"" + name + "\" has " + std::to_string(values.size()) +
+                        " values; expected nx * ny * nz = " + std::to_string(n));
+  }
+  DensityGrid g{shape.p0, shape.p1, shape.nx, shape.ny, shape.nz, {}};
+  g.density.reserve(n);
+  for (double v : values) {
+    if (!std::isfinite(v) || (nonnegative && !(v >= 0))) {
+      return error_at(loc, kDirective,
+                      "\"" + name + "\" values must be finite" + (nonnegative ? " and >= 0" : ""));
+    }
+    g.density.push_back(static_cast<float>(v));
+  }
+  return g;
+}
+
 // pbrt-v4's GridMedium::Create: "density" (required) of nx * ny * nz values.
 Status read_uniform_grid(ParamSet& params, const FileLoc& loc, IrMedium* m) {
   TF_TRY(density, params.get_floats("density"));
@@ -89,12 +111,67 @@ Status read_uniform_grid(ParamSet& params, const FileLoc& loc, IrMedium* m) {
   m->kind = IrMedium::Kind::Grid;
   m->grid.nx = static_cast<int>(nx), m->grid.ny = static_cast<int>(ny);
   m->grid.nz = static_cast<int>(nz);
-  m->grid.density.reserve(density.size());
-  for (double d : density) {
-    if (!(d >= 0) || !std::isfinite(d)) {
-      return error_at(loc, kDirective, "\"density\" values must be finite and >= 0");
+  TF_TRY(grid, grid_of(density, "density", true, loc, m->grid));
+  m->grid = std::move(grid);
+  return Status::ok();
+}
+
+// A finite "Le" >= 0 in every channel, (0, 0, 0) when absent.
+Result<Rgb> read_le(ParamSet& params, const FileLoc& loc) {
+  TF_TRY(le, params.get_rgb("Le"));
+  const Rgb c = le.value_or(Rgb{0, 0, 0});
+  for (float v : c) {
+    if (!(v >= 0) || !std::isfinite(v)) {
+      return error_at(loc, kDirective, "\"Le\" must be finite and >= 0 in every channel");
     }
-    m->grid.density.push_back(static_cast<float>(d));
+  }
+  return c;
+}
+
+// pbrt-v4's HomogeneousMedium::Create: emission "Le" (an illuminant, read as lights read
+// theirs) times "float Lescale" (default 1).
+Status read_homogeneous_emission(ParamSet& params, const FileLoc& loc, IrMedium* m) {
+  TF_TRY(le, read_le(params, loc));
+  TF_TRY(scale, params.get_float("Lescale", 1));
+  if (!(scale >= 0) || !std::isfinite(scale)) {
+    return error_at(loc, kDirective, "\"Lescale\" must be finite and >= 0");
+  }
+  for (size_t c = 0; c < 3; ++c) m->le[c] = static_cast<float>(le[c] * scale);
+  m->emissive = std::max({m->le[0], m->le[1], m->le[2]}) > 0;
+  return Status::ok();
+}
+
+// pbrt-v4's GridMedium::Create: emission "Le" or a "temperature" grid (not both), times a
+// "Lescale" grid (nx * ny * nz values; without it pbrt's 1 x 1 x 1 grid of 1, which fades
+// towards the box as any cell-centred grid does); "temperatureoffset" (default
+// "temperaturecutoff", default 0) and "temperaturescale" (default 1) map samples to kelvin.
+Status read_grid_emission(ParamSet& params, const FileLoc& loc, IrMedium* m) {
+  TF_TRY(le, read_le(params, loc));
+  TF_TRY(temperature, params.get_floats("temperature"));
+  TF_TRY(scale, params.get_floats("Lescale"));
+  TF_TRY(cutoff, params.get_float("temperaturecutoff", 0));
+  TF_TRY(offset, params.get_float("temperatureoffset", cutoff));
+  TF_TRY(kelvin_scale, params.get_float("temperaturescale", 1));
+  if (params.has("Le") && !temperature.empty()) {
+    return error_at(loc, kDirective, "both \"Le\" and \"temperature\" were given");
+  }
+  if (temperature.empty() && !(std::max({le[0], le[1], le[2]}) > 0)) return Status::ok();
+  if (!std::isfinite(offset) || !std::isfinite(kelvin_scale)) {
+    return error_at(loc, kDirective, "\"temperatureoffset\" and \"temperaturescale\" must be finite");
+  }
+  m->emissive = true;
+  m->le = le;
+  if (scale.empty()) {
+    m->le_scale = DensityGrid{m->grid.p0, m->grid.p1, 1, 1, 1, {1.0f}};
+  } else {
+    TF_TRY(grid, grid_of(scale, "Lescale", false, loc, m->grid));
+    m->le_scale = std::move(grid);
+  }
+  if (!temperature.empty()) {
+    TF_TRY(grid, grid_of(temperature, "temperature", false, loc, m->grid));
+    m->temperature = std::move(grid);
+    m->temperature_offset = static_cast<float>(offset);
+    m->temperature_scale = static_cast<float>(kelvin_scale);
   }
   return Status::ok();
 }
@@ -111,29 +188,6 @@ Status read_cloud(ParamSet& params, const FileLoc& loc, IrMedium* m) {
   m->density = static_cast<float>(density);
   m->wispiness = static_cast<float>(wispiness);
   m->frequency = static_cast<float>(frequency);
-  return Status::ok();
-}
-
-// Emission is not rendered: strict loading refuses it, lenient loading drops it.
-Status check_emission(ParamSet& params, const FileLoc& loc, Diagnostics& diag) {
-  TF_TRY(le, params.get_rgb("Le"));
-  bool emits = le && std::max({(*le)[0], (*le)[1], (*le)[2]}) > 0;
-  if (const Param* scale = params.get("Lescale"); scale != nullptr) {
-    params.mark_used("Lescale");
-    emits = emits && std::any_of(scale->numbers.begin(), scale->numbers.end(),
-                                 [](double v) { return v != 0; });
-  }
-  if (params.has("temperature")) {
-    emits = true;
-    for (const char* name :
-         {"temperature", "temperaturecutoff", "temperatureoffset", "temperaturescale"}) {
-      params.mark_used(name);
-    }
-  }
-  if (emits) {
-    TF_CHECK(diag.unsupported(loc, kDirective, "emissive media (\"Le\", \"temperature\")",
-                              "no emission"));
-  }
   return Status::ok();
 }
 
@@ -177,11 +231,14 @@ Result<std::optional<IrMedium>> make_medium(const std::string& type, ParamSet& p
   if (grid || cloud) TF_CHECK(read_space(params, loc, world_from_medium, &m));
   if (nanovdb) {
     TF_CHECK(set_space(loc, world_from_medium, &m));
-    TF_CHECK(set_nanovdb_grid(params, base_dir, loc, diag, &m));
+    TF_CHECK(set_nanovdb_grid(params, base_dir, loc, &m));
   }
-  if (grid) TF_CHECK(read_uniform_grid(params, loc, &m));
+  if (grid) {
+    TF_CHECK(read_uniform_grid(params, loc, &m));
+    TF_CHECK(read_grid_emission(params, loc, &m));
+  }
   if (cloud) TF_CHECK(read_cloud(params, loc, &m));
-  TF_CHECK(check_emission(params, loc, diag));
+  if (type == "homogeneous") TF_CHECK(read_homogeneous_emission(params, loc, &m));
   if (approximated) params.mark_all_used();  // the grid's bounds, resolution, files
   return std::optional<IrMedium>{m};
 }

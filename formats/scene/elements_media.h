@@ -5,10 +5,12 @@
 // space, with sigma_a, sigma_s, scale and g); "cloud" (CloudMedium: density, wispiness,
 // frequency, p0, p1, sigma_a, sigma_s, g; no scale); "nanovdb" (NanoVDBMedium: the density
 // grid of its file, with sigma_a, sigma_s, scale and g; elements_nanovdb.h). The medium's space
-// is the CTM at the directive. Not supported: emission ("Le", "Lescale", a grid's
-// "temperature", a nanovdb temperature grid), the measured "preset" coefficients, and the
-// "rgbgrid" medium, which lenient loading approximates by a homogeneous medium of its mean
-// density.
+// is the CTM at the directive. Emission as pbrt-v4 reads it: homogeneous "Le" x "float
+// Lescale"; uniformgrid "Le" or a "temperature" grid (blackbody), times an optional "Lescale"
+// grid, with "temperatureoffset" / "temperaturecutoff" and "temperaturescale"; nanovdb: its
+// temperature grid (elements_nanovdb.h). Clouds take no emission. Not supported: the measured
+// "preset" coefficients, and the "rgbgrid" medium, which lenient loading approximates by a
+// homogeneous medium of its mean density (without emission).
 #pragma once
 
 #include <filesystem>

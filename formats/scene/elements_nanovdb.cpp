@@ -1,5 +1,7 @@
 #include "formats/scene/elements_nanovdb.h"
 
+#include <cmath>
+
 #include "formats/scene/diagnostics.h"
 #include "formats/scene/elements.h"
 #include "formats/scene/nanovdb_grid.h"
@@ -35,12 +37,19 @@ Result<NanoVdbMedium> read_nanovdb_medium(ParamSet& params, const std::filesyste
 }
 
 Status set_nanovdb_grid(ParamSet& params, const std::filesystem::path& base_dir, const FileLoc& loc,
-                        Diagnostics& diag, IrMedium* m) {
+                        IrMedium* m) {
   TF_TRY(nanovdb, read_nanovdb_medium(params, base_dir, loc));
   if (nanovdb.emissive()) {
-    TF_CHECK(diag.unsupported(loc, "MakeNamedMedium",
-                              "emissive media (a \"nanovdb\" temperature grid with Lescale > 0)",
-                              "no emission"));
+    if (!std::isfinite(nanovdb.temperature_offset) || !std::isfinite(nanovdb.temperature_scale) ||
+        !std::isfinite(nanovdb.le_scale)) {
+      return error_at(loc, "MakeNamedMedium",
+                      "\"Lescale\", \"temperatureoffset\" and \"temperaturescale\" must be finite");
+    }
+    m->emissive = true;
+    m->temperature = std::move(nanovdb.temperature);
+    m->temperature_offset = nanovdb.temperature_offset;
+    m->temperature_scale = nanovdb.temperature_scale;
+    m->blackbody_scale = nanovdb.le_scale;
   }
   m->kind = IrMedium::Kind::Grid;
   m->grid = std::move(nanovdb.density);

@@ -32,9 +32,10 @@ Result<NanoVdbMedium> read_nanovdb_medium(ParamSet& params, const std::filesyste
                                           const FileLoc& loc);
 
 // The "nanovdb" medium as a grid medium: m->kind becomes Grid and m->grid its density grid
-// (the caller sets the coefficients and the medium's space). Emission is not rendered: an
-// emissive medium is unsupported (strict loading fails, lenient loading drops the emission).
+// (the caller sets the coefficients and the medium's space); when emissive, its temperature
+// grid, offset and scale become m's, and Lescale its blackbody_scale (pbrt-v4's
+// NanoVDBMedium::Le: Lescale x BlackbodySpectrum(kelvin), none at or below 100 K).
 Status set_nanovdb_grid(ParamSet& params, const std::filesystem::path& base_dir, const FileLoc& loc,
-                        Diagnostics& diag, IrMedium* m);
+                        IrMedium* m);
 
 }  // namespace tf::scene

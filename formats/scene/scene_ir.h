@@ -89,6 +89,13 @@ struct IrMedium {
   Mat4 medium_from_world;  // Grid, Cloud: the inverse of the CTM at MakeNamedMedium
   DensityGrid grid;        // Grid: bounds and samples; Cloud: bounds only (p0, p1)
   float density = 1, wispiness = 1, frequency = 5;  // Cloud (pbrt-v4's defaults)
+  // Emission (elements_media.h, kernels/render/medium_emission.h); only when `emissive`.
+  bool emissive = false;
+  Rgb le{0, 0, 0};  // Homogeneous: "Le" x "Lescale"; Grid without temperature: "Le"
+  std::optional<DensityGrid> le_scale;     // Grid: factors of the emission on grid.p0 .. p1
+  std::optional<DensityGrid> temperature;  // Grid: temperature samples on their own bounds
+  // kelvin = (temperature - offset) * scale; the blackbody's emission times blackbody_scale.
+  float temperature_offset = 0, temperature_scale = 1, blackbody_scale = 1;
 };
 
 struct IrMaterial {

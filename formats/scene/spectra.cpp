@@ -115,6 +115,14 @@ Rgb blackbody_rgb(double kelvin) {
   return xyz_to_srgb(x / y, 1.0, z / y);
 }
 
+Rgb blackbody_film_rgb(double kelvin) {
+  if (!(kelvin > 0)) return {0, 0, 0};
+  const double peak = planck(2.8977721e-3 / kelvin * 1e9, kelvin);
+  double x, y, z;
+  integrate_xyz([&](double l) { return planck(l, kelvin) / peak; }, &x, &y, &z);
+  return xyz_to_srgb(x, y, z);
+}
+
 Rgb piecewise_spectrum_rgb(std::span<const double> pairs) {
   const size_t n = pairs.size() / 2;
   if (n == 0) return {0, 0, 0};

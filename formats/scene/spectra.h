@@ -28,6 +28,13 @@ double planck(double nm, double kelvin);
 // "blackbody" emission to unit luminance before applying "scale". Zero for kelvin <= 0.
 Rgb blackbody_rgb(double kelvin);
 
+// pbrt-v4's BlackbodySpectrum at `kelvin` (Planck's law divided by its value at the peak,
+// 2.8977721e-3 / kelvin metres by Wien's law: 1 at the peak) as pbrt's film records it: XYZ
+// the integrals of the spectrum times the colour-matching functions over 360-830 nm, per nm
+// and not normalised (as pbrt's sensor integrates emitted spectra), in linear sRGB. What an
+// emissive medium's temperature emits (kernels/render/medium_emission.h). Zero for kelvin <= 0.
+Rgb blackbody_film_rgb(double kelvin);
+
 // Linear sRGB of a piecewise-linear spectrum given as (wavelength nm, value) pairs
 // (`pairs.size()` even, wavelengths increasing; checked by the caller). A constant spectrum maps
 // exactly to that constant; other spectra are projected with the CIE 1931 observer (the

@@ -12,7 +12,9 @@
  * with the Henyey-Greenstein phase function, MIS-weighted against phase sampling, and
  * continues in a phase-sampled direction. Shadow rays cross interface surfaces and carry the
  * transmittance of every medium segment (exact in homogeneous media, ratio-tracked in
- * heterogeneous ones). Media emit nothing.
+ * heterogeneous ones). Emissive media add their emission along the path's free flights while
+ * depth < max_depth, as pbrt does (medium_emission.h); the flag keeps other media's work as it
+ * was.
  *
  * Random dimensions per sample: 0-1 pixel position, 2-3 lens; bounce b uses
  * TF_DIM_BOUNCE(b) + 0 light choice, +1..2 light point, +3 BSDF lobe, +4..5 BSDF or phase
@@ -236,9 +238,13 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
     if (medium != 0u) {
       TF_GLOBAL const tf_medium* m = s->media + (medium - 1u);
       float t;
+      int emit = m->emissive != 0u && depth < s->header.max_depth;
+      tf_vec3 le = v3s(0.0f);
       int scattered = tf_medium_sample_any(
           s, m, v3_madd(ray.o, ray.d, -lead), ray.d,
-          hit.prim == TF_NO_PRIM ? TF_FLOAT_MAX : hit.t + lead, hero, &flight, &t, &beta, &r);
+          hit.prim == TF_NO_PRIM ? TF_FLOAT_MAX : hit.t + lead, hero, &flight, &t, &beta, &r,
+          emit, &le);
+      if (emit) L = v3_add(L, le);
       if (v3_is_zero(beta)) break;
       if (scattered) {
         if (depth >= s->header.max_depth) break;

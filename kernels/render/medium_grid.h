@@ -58,13 +58,14 @@ TF_FN int tf_medium_clip(TF_GLOBAL const tf_medium* m, tf_vec3 o, tf_vec3 d, flo
   return a < b;
 }
 
-/* Sample (x, y, z) of a grid medium's densities, zero outside the grid. */
-TF_FN float tf_grid_sample(const tf_scene_view* s, TF_GLOBAL const tf_medium* m, tf_i32 x, tf_i32 y,
-                           tf_i32 z) {
-  if (x < 0 || y < 0 || z < 0 || x >= (tf_i32)m->nx || y >= (tf_i32)m->ny || z >= (tf_i32)m->nz) {
+/* Sample (x, y, z) of the grid of n[0] x n[1] x n[2] samples at densities[offset ..], zero
+ * outside the grid. */
+TF_FN float tf_grid_sample(const tf_scene_view* s, tf_u32 offset, tf_u32 nx, tf_u32 ny, tf_u32 nz,
+                           tf_i32 x, tf_i32 y, tf_i32 z) {
+  if (x < 0 || y < 0 || z < 0 || x >= (tf_i32)nx || y >= (tf_i32)ny || z >= (tf_i32)nz) {
     return 0.0f;
   }
-  return s->densities[m->offset + (tf_u32)x + m->nx * ((tf_u32)y + m->ny * (tf_u32)z)];
+  return s->densities[offset + (tf_u32)x + nx * ((tf_u32)y + ny * (tf_u32)z)];
 }
 
 /* The continuous sample index of offset u along an axis of n samples; 0 and *i = -2 (every
@@ -80,20 +81,26 @@ TF_FN float tf_grid_index(float u, tf_u32 n, tf_i32* i) {
   return g - f;
 }
 
-/* pbrt's SampledGrid<Float>::Lookup at medium-space point q (header comment). */
-TF_FN float tf_grid_density(const tf_scene_view* s, TF_GLOBAL const tf_medium* m, tf_vec3 q) {
+/* pbrt's SampledGrid<Float>::Lookup (header comment) at medium-space point q of the grid of
+ * nx x ny x nz samples at densities[offset ..] spread over the box [p0, p1]. */
+TF_FN float tf_grid_lookup(const tf_scene_view* s, tf_u32 offset, tf_u32 nx, tf_u32 ny, tf_u32 nz,
+                           TF_GLOBAL const float* p0, TF_GLOBAL const float* p1, tf_vec3 q) {
   tf_i32 ix, iy, iz;
-  float dx = tf_grid_index((q.x - m->p0[0]) / (m->p1[0] - m->p0[0]), m->nx, &ix);
-  float dy = tf_grid_index((q.y - m->p0[1]) / (m->p1[1] - m->p0[1]), m->ny, &iy);
-  float dz = tf_grid_index((q.z - m->p0[2]) / (m->p1[2] - m->p0[2]), m->nz, &iz);
-  float d00 = tf_lerpf(dx, tf_grid_sample(s, m, ix, iy, iz), tf_grid_sample(s, m, ix + 1, iy, iz));
-  float d10 =
-      tf_lerpf(dx, tf_grid_sample(s, m, ix, iy + 1, iz), tf_grid_sample(s, m, ix + 1, iy + 1, iz));
-  float d01 =
-      tf_lerpf(dx, tf_grid_sample(s, m, ix, iy, iz + 1), tf_grid_sample(s, m, ix + 1, iy, iz + 1));
-  float d11 = tf_lerpf(dx, tf_grid_sample(s, m, ix, iy + 1, iz + 1),
-                       tf_grid_sample(s, m, ix + 1, iy + 1, iz + 1));
-  return tf_lerpf(dz, tf_lerpf(dy, d00, d10), tf_lerpf(dy, d01, d11));
+  float dx = tf_grid_index((q.x - p0[0]) / (p1[0] - p0[0]), nx, &ix);
+  float dy = tf_grid_index((q.y - p0[1]) / (p1[1] - p0[1]), ny, &iy);
+  float dz = tf_grid_index((q.z - p0[2]) / (p1[2] - p0[2]), nz, &iz);
+  float d[4];
+  for (int k = 0; k < 4; ++k) { /* k = y step + 2 * z step */
+    tf_i32 y = iy + (k & 1), z = iz + (k >> 1);
+    d[k] = tf_lerpf(dx, tf_grid_sample(s, offset, nx, ny, nz, ix, y, z),
+                    tf_grid_sample(s, offset, nx, ny, nz, ix + 1, y, z));
+  }
+  return tf_lerpf(dz, tf_lerpf(dy, d[0], d[1]), tf_lerpf(dy, d[2], d[3]));
+}
+
+/* A grid medium's density at medium-space point q. */
+TF_FN float tf_grid_density(const tf_scene_view* s, TF_GLOBAL const tf_medium* m, tf_vec3 q) {
+  return tf_grid_lookup(s, m->offset, m->nx, m->ny, m->nz, m->p0, m->p1, q);
 }
 
 /* pbrt's DNoise: the forward-difference gradient of Perlin noise with step 0.01. */

@@ -11,12 +11,14 @@
  *
  * Delta tracking (camera and scattered rays): collisions at exponential spacing with rate
  * majorant along the part of the ray inside the box; at each, with the hero channel h of the
- * path (medium.h), absorption with probability sigma_a[h](p) / majorant ends the path (media
- * emit nothing), real scattering with probability sigma_s[h](p) / majorant returns the point
+ * path (medium.h), absorption with probability sigma_a[h](p) / majorant ends the path, real
+ * scattering with probability sigma_s[h](p) / majorant returns the point
  * with beta and r multiplied by sigma_s(p) / sigma_s[h](p), and otherwise a null collision
  * multiplies them by sigma_n(p) / sigma_n[h](p), sigma_n = majorant - sigma_t (clamped at 0).
  * Passing the box leaves beta and r unchanged. Each channel c then sees f_c / mean_k(p_k):
- * pbrt's hero-channel spectral MIS (its r_u), unbiased whichever hero is drawn.
+ * pbrt's hero-channel spectral MIS (its r_u), unbiased whichever hero is drawn. An emissive
+ * medium adds its emission at each collision before the event is chosen (medium_emission.h):
+ * with one majorant pbrt's T_maj / pdf is 1 / majorant and its r_e is r.
  *
  * Ratio tracking (shadow rays): the same collisions, transmittance multiplied by
  * sigma_n(p) / majorant per channel at each: an unbiased estimate of exp(-integral sigma_t)
@@ -33,8 +35,7 @@
 #define TF_KERNELS_RENDER_MEDIUM_TRACKING_H
 
 #include "../device/rng.h"
-#include "medium.h"
-#include "medium_grid.h"
+#include "medium_emission.h"
 
 #define TF_MAX_COLLISIONS 65536u
 
@@ -64,10 +65,12 @@ TF_FN tf_vec3 tf_sigma_n(float majorant, tf_vec3 sigma_a, tf_vec3 sigma_s) {
 /* Delta tracking along o + t d (world space, d unit, o the true start of the segment) for
  * t in (0, t_max) (TF_FLOAT_MAX: no surface) through heterogeneous medium m, hero channel
  * `hero`. Returns 1 for a real scattering event at *t < t_max, else 0 with *t = t_max (passed,
- * or absorbed: then *beta is zero); updates *beta and *r as the header comment says. */
+ * or absorbed: then *beta is zero); updates *beta and *r as the header comment says. With
+ * `emit` (m emits and the path may still gather light) adds m's emission, MIS-weighted, to
+ * *le (medium_emission.h). */
 TF_FN int tf_medium_sample_tracked(const tf_scene_view* s, TF_GLOBAL const tf_medium* m, tf_vec3 o,
                                    tf_vec3 d, float t_max, int hero, tf_track_rng* g, float* t,
-                                   tf_vec3* beta, tf_vec3* r) {
+                                   tf_vec3* beta, tf_vec3* r, int emit, tf_vec3* le) {
   *t = t_max;
   float majorant = m->majorant, t0, t1;
   tf_vec3 mo = tf_medium_point(m, o), md = tf_medium_vector(m, d);
@@ -78,8 +81,13 @@ TF_FN int tf_medium_sample_tracked(const tf_scene_view* s, TF_GLOBAL const tf_me
   for (tf_u32 k = 0u; k < TF_MAX_COLLISIONS; ++k) {
     tc += tf_track_step(majorant, g);
     if (!(tc < t1)) return 0;
-    float density = tf_medium_density(s, m, v3_madd(mo, md, tc));
+    tf_vec3 q = v3_madd(mo, md, tc);
+    float density = tf_medium_density(s, m, q);
     tf_vec3 ca = v3_scale(sigma_a, density), cs = v3_scale(sigma_s, density);
+    if (emit) {
+      tf_vec3 e = v3_scale(v3_mul(ca, tf_grid_emission(s, m, q)), 1.0f / majorant);
+      *le = v3_add(*le, v3_mul(tf_mis_beta(*beta, *r), e));
+    }
     float p_absorb = v3_axis(ca, hero) / majorant, p_scatter = v3_axis(cs, hero) / majorant;
     float u = tf_track_rand(g) * tf_maxf(1.0f, p_absorb + p_scatter);
     if (u < p_absorb) break;
@@ -124,14 +132,20 @@ TF_FN tf_vec3 tf_medium_transmittance_tracked(const tf_scene_view* s, TF_GLOBAL 
 
 /* Free-flight sampling in medium m of any kind, for a segment starting at o (the true start)
  * along unit d up to t_max: tf_medium_sample (one draw) for homogeneous media, delta tracking
- * otherwise. Same contract as tf_medium_sample. */
+ * otherwise. Same contract as tf_medium_sample; with `emit`, adds m's emission to *le as
+ * tf_medium_sample_tracked does. */
 TF_FN int tf_medium_sample_any(const tf_scene_view* s, TF_GLOBAL const tf_medium* m, tf_vec3 o,
                                tf_vec3 d, float t_max, int hero, tf_track_rng* g, float* t,
-                               tf_vec3* beta, tf_vec3* r) {
+                               tf_vec3* beta, tf_vec3* r, int emit, tf_vec3* le) {
   if (m->kind == TF_MEDIUM_HOMOGENEOUS) {
-    return tf_medium_sample(m, t_max, hero, tf_track_rand(g), t, beta, r);
+    tf_vec3 beta0 = *beta, r0 = *r;
+    int scattered = tf_medium_sample(m, t_max, hero, tf_track_rand(g), t, beta, r);
+    if (emit) {
+      *le = v3_add(*le, tf_homogeneous_emission(m, t_max, hero, scattered, *t, beta0, r0, *r));
+    }
+    return scattered;
   }
-  return tf_medium_sample_tracked(s, m, o, d, t_max, hero, g, t, beta, r);
+  return tf_medium_sample_tracked(s, m, o, d, t_max, hero, g, t, beta, r, emit, le);
 }
 
 /* The transmittance of a segment of length `length` (TF_FLOAT_MAX: unbounded) from o along

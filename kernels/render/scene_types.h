@@ -242,6 +242,8 @@ typedef struct tf_light {
  * kind 0, so zeroed structs are homogeneous) use the first eight fields only. Heterogeneous
  * media (pbrt-v4's GridMedium "uniformgrid" and CloudMedium "cloud") scale both coefficients
  * by a density d(p) >= 0 looked up in medium space, zero outside the box [p0, p1].
+ * Emission (pbrt-v4's "Le", "Lescale" and temperature grids; medium_emission.h): only media
+ * with `emissive` != 0 read the fields after it, so media that emit nothing skip that code.
  * Kernel code: medium.h (homogeneous), medium_grid.h and medium_tracking.h (heterogeneous). */
 #define TF_MEDIUM_HOMOGENEOUS 0u
 #define TF_MEDIUM_GRID 1u  /* densities[offset ..] hold nx*ny*nz samples, x fastest, cell-centred */
@@ -258,6 +260,15 @@ typedef struct tf_medium {
   float majorant;                 /* >= sigma_t(p) in every channel everywhere (set by
                                      finalize_kernel_scene) */
   float density, wispiness, frequency; /* TF_MEDIUM_CLOUD parameters (pbrt's) */
+  tf_u32 emissive;                /* 0: emits nothing */
+  float le[3];                    /* emitted radiance (RGB) where no temperature grid is given */
+  tf_u32 lescale_n[3], lescale_offset; /* TF_MEDIUM_GRID: a grid of factors of the emission on
+                                          the box [p0, p1] in densities[] (n[0] == 0: none) */
+  tf_u32 temp_n[3], temp_offset;  /* TF_MEDIUM_GRID: a temperature grid (n[0] == 0: none) ... */
+  float temp_p0[3], temp_p1[3];   /* ... on its own box in medium space */
+  float temp_shift, temp_scale;   /* kelvin = (sample - temp_shift) * temp_scale */
+  tf_u32 bb_offset, bb_count;     /* bb_count >= 2 RGB triples in densities[]: the emission at */
+  float bb_t0, bb_t1;             /* kelvins bb_t0 .. bb_t1 evenly (medium_emission.h) */
   tf_u32 pad0, pad1;
 } tf_medium;
 

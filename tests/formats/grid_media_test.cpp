@@ -1,8 +1,8 @@
 // Grid and cloud media in pbrt-v4 scene files: MakeNamedMedium "uniformgrid" and "cloud" with
 // pbrt-v4's parameters and defaults (media.cpp: GridMedium::Create, CloudMedium::Create), the
 // medium's space as the CTM at the directive (checked through the kernel's density lookup at
-// world points), the kernel scene they convert to, and the errors for malformed grids and
-// for emission, which is not rendered.
+// world points), the kernel scene they convert to, and the errors for malformed grids
+// (emission: media_emission_test.cpp).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -95,7 +95,7 @@ TEST(GridMedia, CloudLoadsStrictlyWithPbrtsDefaults) {
   EXPECT_EQ(k.media[1].majorant, k.media[1].sigma_a_g + k.media[1].sigma_s_g);  // density <= 1
 }
 
-TEST(GridMedia, MalformedGridsAndEmissionAreErrors) {
+TEST(GridMedia, MalformedGridsAreErrors) {
   const std::string grid = "MakeNamedMedium \"m\" \"string type\" \"uniformgrid\" ";
   struct Case {
     std::string body, error;
@@ -113,17 +113,6 @@ TEST(GridMedia, MalformedGridsAndEmissionAreErrors) {
        }) {
     const std::string message = parse_error(std::string(test::kHeader) + c.body);
     EXPECT_TRUE(contains(message, c.error)) << message;
-  }
-  for (const std::string& emissive : {
-           grid + "\"float density\" [1] \"rgb Le\" [1 1 1]\n",
-           grid + "\"float density\" [1 1] \"integer nx\" 2 \"float temperature\" [900 1200]\n",
-       }) {
-    EXPECT_TRUE(
-        contains(parse_error(std::string(test::kHeader) + emissive), "unsupported emissive media"));
-    SceneIr ir = parse_world(emissive, /*lenient=*/true);
-    ASSERT_EQ(ir.media.size(), 1u);
-    EXPECT_EQ(ir.media[0].kind, IrMedium::Kind::Grid);
-    EXPECT_EQ(ir.warnings.size(), 1u);
   }
 }
 

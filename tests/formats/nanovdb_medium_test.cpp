@@ -96,21 +96,16 @@ TEST(NanoVdbMedium, TheLoaderMakesAGridMediumInTheDirectivesSpace) {
   EXPECT_EQ(k.densities.size(), grid.value()->density.size());
 }
 
-TEST(NanoVdbMedium, EmissionIsUnsupportedStrictlyAndDroppedLeniently) {
+TEST(NanoVdbMedium, EmissionLoadsStrictly) {
   const std::string body =
       "MakeNamedMedium \"k\" \"string type\" \"nanovdb\" \"string filename\" \"fire.nvdb\"\n";
   Result<SceneIr> strict =
       test::parse(std::string(test::kHeader) + body, false, kScenes / "explosion");
-  ASSERT_FALSE(strict.is_ok());
-  EXPECT_NE(strict.message().find("unsupported emissive media"), std::string::npos);
-  SceneIr lenient = test::parse_world(body, true, kScenes / "explosion");
-  ASSERT_EQ(lenient.media.size(), 1u);
-  EXPECT_EQ(lenient.media[0].kind, IrMedium::Kind::Grid);
-  ASSERT_EQ(lenient.warnings.size(), 1u);
-  // Lescale 0: not emissive (pbrt's IsEmissive), so strict loading succeeds.
-  EXPECT_TRUE(test::parse(std::string(test::kHeader) + body + "  \"float Lescale\" 0\n", false,
-                          kScenes / "explosion")
-                  .is_ok());
+  ASSERT_TRUE(strict.is_ok()) << strict.message();
+  ASSERT_EQ(strict->media.size(), 1u);
+  EXPECT_TRUE(strict->media[0].emissive);
+  EXPECT_TRUE(strict->media[0].temperature.has_value());
+  EXPECT_TRUE(strict->warnings.empty());
 }
 
 }  // namespace

@@ -332,6 +332,72 @@ NamedScene heterogeneous_media_scene() {
   return finalized("heterogeneous media", std::move(s));
 }
 
+// Emissive media (medium_emission.h) inside interface spheres within a homogeneous haze: a
+// scattering homogeneous medium with "Le", a purely absorbing one (its exact emission
+// integral), a grid with "Le" and a Lescale grid, and a grid with a temperature grid on its
+// own box and a blackbody table.
+NamedScene emissive_media_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.6f, 0.0f}, 16, 12, 0.6f);
+  tf_medium haze{};
+  haze.sigma_a_r = haze.sigma_a_g = haze.sigma_a_b = 0.01f;
+  haze.sigma_s_r = 0.05f, haze.sigma_s_g = 0.06f, haze.sigma_s_b = 0.08f;
+  tf_medium glow{};
+  glow.sigma_a_r = 0.5f, glow.sigma_a_g = 0.8f, glow.sigma_a_b = 0.3f;
+  glow.sigma_s_r = 1.0f, glow.sigma_s_g = 2.0f, glow.sigma_s_b = 3.0f;
+  glow.g = -0.2f;
+  glow.emissive = 1u;
+  glow.le[0] = 2.0f, glow.le[1] = 1.0f, glow.le[2] = 0.5f;
+  tf_medium ember{};
+  ember.sigma_a_r = 1.5f, ember.sigma_a_g = 0.7f, ember.sigma_a_b = 0.0f;
+  ember.emissive = 1u;
+  ember.le[0] = 3.0f, ember.le[1] = 0.6f, ember.le[2] = 0.2f;
+  auto push_grid = [&s](uint32_t n, float base) {
+    for (uint32_t i = 0; i < n; ++i) s.densities.push_back(base + std::sin(0.9f * i) * 0.5f * base);
+  };
+  tf_medium lit{};
+  lit.kind = TF_MEDIUM_GRID;
+  lit.sigma_a_r = 1.0f, lit.sigma_a_g = 0.6f, lit.sigma_a_b = 0.4f;
+  lit.sigma_s_r = 1.0f, lit.sigma_s_g = 1.5f, lit.sigma_s_b = 2.0f;
+  lit.medium_from_world[0] = lit.medium_from_world[5] = lit.medium_from_world[10] = 1.0f;
+  lit.medium_from_world[3] = 1.3f, lit.medium_from_world[7] = -0.1f, lit.medium_from_world[11] = 0.5f;
+  lit.p1[0] = lit.p1[1] = lit.p1[2] = 1.0f;
+  lit.nx = 3, lit.ny = 4, lit.nz = 2;
+  lit.offset = static_cast<uint32_t>(s.densities.size());
+  push_grid(24, 1.0f);
+  lit.emissive = 1u;
+  lit.le[0] = 0.5f, lit.le[1] = 2.0f, lit.le[2] = 1.0f;
+  lit.lescale_n[0] = 2, lit.lescale_n[1] = 2, lit.lescale_n[2] = 3;
+  lit.lescale_offset = static_cast<uint32_t>(s.densities.size());
+  push_grid(12, 1.5f);
+  tf_medium fire = lit;
+  fire.medium_from_world[3] = -0.3f, fire.medium_from_world[7] = -0.2f;
+  fire.le[0] = fire.le[1] = fire.le[2] = 0.0f;
+  fire.lescale_n[0] = 0;
+  fire.temp_n[0] = 4, fire.temp_n[1] = 3, fire.temp_n[2] = 3;
+  fire.temp_offset = static_cast<uint32_t>(s.densities.size());
+  push_grid(36, 20.0f);
+  for (int a = 0; a < 3; ++a) fire.temp_p0[a] = 0.1f, fire.temp_p1[a] = 0.9f;
+  fire.temp_shift = 2.0f, fire.temp_scale = 100.0f;
+  fire.bb_count = 16, fire.bb_t0 = 100.0f, fire.bb_t1 = 3000.0f;
+  fire.bb_offset = static_cast<uint32_t>(s.densities.size());
+  for (uint32_t i = 0; i < 3 * fire.bb_count; ++i) {
+    s.densities.push_back(0.05f * static_cast<float>(i / 3u) * (1.0f + 0.3f * (i % 3u)));
+  }
+  s.media = {haze, glow, ember, lit, fire};
+  s.header.camera_medium = 1;
+  int32_t floor_id = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
+  int32_t white = add(&s.materials, material(TF_MAT_DIFFUSE, 0.7f, 0.7f, 0.7f));
+  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, floor_id, 0u);
+  add_sphere(&s, {0.0f, 0.0f, 0.0f}, 8.0f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(1u, 0u));
+  add_sphere(&s, {-2.0f, 0.6f, 0.0f}, 0.4f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(2u, 1u));
+  add_sphere(&s, {0.0f, 1.8f, 0.0f}, 0.35f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(3u, 1u));
+  add_sphere(&s, {-0.8f, 0.7f, 0.0f}, 0.7f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(4u, 1u));
+  add_sphere(&s, {0.8f, 0.7f, 0.0f}, 0.7f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(5u, 1u));
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {-1.5f, 2.0f, 1.5f}, {0.0f, 0.0f, 0.0f}, 3.0f));
+  return finalized("emissive media", std::move(s));
+}
+
 NamedScene environment_scene(uint32_t mapping) {
   KernelScene s;
   s.camera = camera({0.5f, 1.2f, 4.0f}, {0.0f, 0.5f, 0.0f}, 18, 12, 0.5f);
@@ -691,6 +757,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(environment_scene(TF_ENV_OCTAHEDRAL));
   scenes.push_back(media_scene());
   scenes.push_back(heterogeneous_media_scene());
+  scenes.push_back(emissive_media_scene());
   scenes.push_back(film_response_scene());
   scenes.push_back(coated_scene());
   scenes.push_back(textures_scene());

@@ -110,11 +110,12 @@ Estimates track(const KernelScene& s, tf_vec3 o, tf_vec3 d, float length, uint32
   for (uint32_t i = 0; i < n; ++i) {
     tf_track_rng g = rng_for(i);
     e.ratio.add(tf_medium_transmittance_tracked(&view, view.media, o, d, length, &g));
-    tf_vec3 beta = v3s(1.0f), r = v3s(1.0f);
+    tf_vec3 beta = v3s(1.0f), r = v3s(1.0f), le = v3s(0.0f);
     float t;
     const int hero = static_cast<int>(i % 3);
     const int scattered =
-        tf_medium_sample_tracked(&view, view.media, o, d, length, hero, &g, &t, &beta, &r);
+        tf_medium_sample_tracked(&view, view.media, o, d, length, hero, &g, &t, &beta, &r, 0,
+                                 &le);
     const tf_vec3 w = tf_mis_beta(beta, r);
     e.delta_pass.add(scattered ? v3s(0.0f) : w);
     e.delta_scatter.add(scattered ? w : v3s(0.0f));
