@@ -140,55 +140,96 @@ Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const f
   return std::vector<uint8_t>(encoded.begin(), encoded.end());
 }
 
-Result<ImageRGB> read_image(const fs::path& path, ImageEncoding encoding) {
-  auto fail = [&](const std::string& why) -> Result<ImageRGB> {
+namespace {
+
+// Every channel of `path` as floats (row 0 at the top) with the file's spec; errors say
+// "cannot read image 'path': why".
+struct RawImage {
+  ImageSpec spec;
+  std::vector<float> all;  // width * height * nchannels
+};
+
+Result<RawImage> read_raw(const fs::path& path) {
+  auto fail = [&](const std::string& why) -> Result<RawImage> {
     return Error{"cannot read image '" + path.string() + "': " + why};
   };
   try {
     auto in = ImageInput::open(path.string());
     if (!in) return fail(OIIO::geterror());
-    const ImageSpec& spec = in->spec();
+    RawImage raw{in->spec(), {}};
+    const ImageSpec& spec = raw.spec;
     if (spec.width <= 0 || spec.height <= 0 || spec.nchannels <= 0) return fail("empty image");
     if (static_cast<uint64_t>(spec.width) * static_cast<uint64_t>(spec.height) > (1ull << 28)) {
       return fail("image too large (" + std::to_string(spec.width) + "x" +
                   std::to_string(spec.height) + ")");
     }
-    const size_t w = static_cast<size_t>(spec.width), h = static_cast<size_t>(spec.height);
-    const size_t nc = static_cast<size_t>(spec.nchannels);
-    std::vector<float> all(w * h * nc);
-    if (!in->read_image(0, 0, 0, spec.nchannels, TypeDesc::FLOAT, all.data())) {
+    raw.all.resize(static_cast<size_t>(spec.width) * static_cast<size_t>(spec.height) *
+                   static_cast<size_t>(spec.nchannels));
+    if (!in->read_image(0, 0, 0, spec.nchannels, TypeDesc::FLOAT, raw.all.data())) {
       return fail(in->geterror());
     }
-    int cr = find_channel(spec, "R"), cg = find_channel(spec, "G"), cb = find_channel(spec, "B");
-    if (cr < 0 || cg < 0 || cb < 0) {
-      int grey = find_channel(spec, "Y");
-      if (grey < 0) grey = 0;  // unnamed single channel
-      if (nc >= 3 && find_channel(spec, "Y") < 0) {
-        cr = 0, cg = 1, cb = 2;  // unnamed channels: take the first three in order
-      } else {
-        cr = cg = cb = grey;
-      }
-    }
-    const std::string colorspace = spec.get_string_attribute("oiio:ColorSpace");
-    const bool is_integer = !spec.format.is_floating_point();
-    const bool linearise = encoding == ImageEncoding::kAuto && is_integer &&
-                           !OIIO::Strutil::iequals(colorspace, "linear") &&
-                           !OIIO::Strutil::iequals(colorspace, "Linear");
-    ImageRGB img;
-    img.width = static_cast<uint32_t>(w);
-    img.height = static_cast<uint32_t>(h);
-    img.rgb.resize(w * h * 3);
-    const int chans[3] = {cr, cg, cb};
-    for (size_t p = 0; p < w * h; ++p) {
-      for (int c = 0; c < 3; ++c) {
-        float v = all[p * nc + static_cast<size_t>(chans[c])];
-        img.rgb[p * 3 + static_cast<size_t>(c)] = linearise ? srgb_decode(v) : v;
-      }
-    }
-    return img;
+    return raw;
   } catch (const std::exception& e) {
     return fail(e.what());
   }
+}
+
+}  // namespace
+
+Result<ImageRGB> read_image(const fs::path& path, ImageEncoding encoding) {
+  Result<RawImage> raw = read_raw(path);
+  if (!raw) return Error{raw.message()};
+  const ImageSpec& spec = raw->spec;
+  const std::vector<float>& all = raw->all;
+  const size_t w = static_cast<size_t>(spec.width), h = static_cast<size_t>(spec.height);
+  const size_t nc = static_cast<size_t>(spec.nchannels);
+  int cr = find_channel(spec, "R"), cg = find_channel(spec, "G"), cb = find_channel(spec, "B");
+  if (cr < 0 || cg < 0 || cb < 0) {
+    int grey = find_channel(spec, "Y");
+    if (grey < 0) grey = 0;  // unnamed single channel
+    if (nc >= 3 && find_channel(spec, "Y") < 0) {
+      cr = 0, cg = 1, cb = 2;  // unnamed channels: take the first three in order
+    } else {
+      cr = cg = cb = grey;
+    }
+  }
+  const std::string colorspace = spec.get_string_attribute("oiio:ColorSpace");
+  const bool is_integer = !spec.format.is_floating_point();
+  const bool linearise = encoding == ImageEncoding::kAuto && is_integer &&
+                         !OIIO::Strutil::iequals(colorspace, "linear") &&
+                         !OIIO::Strutil::iequals(colorspace, "Linear");
+  ImageRGB img;
+  img.width = static_cast<uint32_t>(w);
+  img.height = static_cast<uint32_t>(h);
+  img.rgb.resize(w * h * 3);
+  const int chans[3] = {cr, cg, cb};
+  for (size_t p = 0; p < w * h; ++p) {
+    for (int c = 0; c < 3; ++c) {
+      float v = all[p * nc + static_cast<size_t>(chans[c])];
+      img.rgb[p * 3 + static_cast<size_t>(c)] = linearise ? srgb_decode(v) : v;
+    }
+  }
+  return img;
+}
+
+Result<ImageRGB> read_image_alpha(const fs::path& path) {
+  Result<RawImage> raw = read_raw(path);
+  if (!raw) return Error{raw.message()};
+  const ImageSpec& spec = raw->spec;
+  const size_t n = static_cast<size_t>(spec.width) * static_cast<size_t>(spec.height);
+  const size_t nc = static_cast<size_t>(spec.nchannels);
+  int ca = spec.alpha_channel;
+  if (ca < 0) ca = find_channel(spec, "A");
+  ImageRGB img;
+  img.width = static_cast<uint32_t>(spec.width);
+  img.height = static_cast<uint32_t>(spec.height);
+  img.rgb.assign(n * 3, 1.f);
+  if (ca < 0) return img;
+  for (size_t p = 0; p < n; ++p) {
+    const float a = raw->all[p * nc + static_cast<size_t>(ca)];
+    img.rgb[p * 3] = img.rgb[p * 3 + 1] = img.rgb[p * 3 + 2] = a;
+  }
+  return img;
 }
 
 }  // namespace tf

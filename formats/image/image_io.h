@@ -47,6 +47,11 @@ enum class ImageEncoding { kAuto, kLinear };
 Result<ImageRGB> read_image(const std::filesystem::path& path,
                             ImageEncoding encoding = ImageEncoding::kAuto);
 
+// The alpha channel of the same files (OpenImageIO's alpha channel, else one named A), as
+// stored (alpha is never sRGB-encoded), replicated to R, G and B; 1 everywhere when the image
+// has none. Errors as read_image().
+Result<ImageRGB> read_image_alpha(const std::filesystem::path& path);
+
 // The sRGB transfer functions used above, exposed for tests and texture code.
 float srgb_encode(float linear);   // linear [0,1] -> encoded [0,1]
 float srgb_decode(float encoded);  // encoded [0,1] -> linear [0,1]

@@ -96,8 +96,10 @@ class Converter {
 
 Result<int32_t> Converter::image_texture(const std::filesystem::path& file, Rgb multiplier,
                                          const IrTexture* mapping, ImageRGB* image_out) {
-  Result<ImageRGB> image =
-      read_image(file, mapping && mapping->linear ? ImageEncoding::kLinear : ImageEncoding::kAuto);
+  const ImageEncoding encoding =
+      mapping && mapping->linear ? ImageEncoding::kLinear : ImageEncoding::kAuto;
+  Result<ImageRGB> image = mapping && mapping->texels ? Result<ImageRGB>(*mapping->texels)
+                                                      : read_image(file, encoding);
   if (!image) return Error{image.message()};
   if (k_.texels.size() + image->rgb.size() > kMaxKernelTexels) {
     return Error{"image '" + file.string() + "': scene textures exceed 4 GiB of texels"};

@@ -60,12 +60,14 @@ Result<SceneIr> import_mesh_file(const std::filesystem::path& file) {
     if (!scene || !scene->mRootNode) return fail(importer.GetErrorString());
     SceneIr ir;
     ir.materials.push_back(IrMaterial{});
-    const std::vector<float> strengths = gltf_emissive_strengths(file);
+    const std::vector<GltfMaterialJson> json = read_gltf_material_json(file);
     std::vector<MeshMaterial> materials;
     for (unsigned i = 0; i < scene->mNumMaterials; ++i) {
-      const float strength = i < strengths.size() ? strengths[i] : 1.f;
-      materials.push_back(convert_mesh_material(*scene->mMaterials[i], i, strength, file,
-                                                &ir.textures, &ir.warnings));
+      const GltfMaterialJson extras = i < json.size() ? json[i] : GltfMaterialJson{};
+      Result<MeshMaterial> material = convert_mesh_material(*scene->mMaterials[i], i, extras, file,
+                                                            &ir.textures, &ir.warnings);
+      if (!material) return Error{material.message()};
+      materials.push_back(std::move(material.value()));
       ir.materials.push_back(materials.back().material);
     }
     const double inf = std::numeric_limits<double>::infinity();
@@ -80,6 +82,7 @@ Result<SceneIr> import_mesh_file(const std::filesystem::path& file) {
         if (material.cut_out) continue;
         s.material = static_cast<int>(am->mMaterialIndex) + 1;
         s.area = material.emission;
+        s.alpha_texture = material.alpha_texture;
       }
       for (unsigned v = 0; v < am->mNumVertices; ++v) {
         const Vec3d p{am->mVertices[v].x, am->mVertices[v].y, am->mVertices[v].z};

@@ -4,14 +4,12 @@
 #include <assimp/material.h>
 
 #include <algorithm>
-#include <cstring>
-#include <fstream>
-#include <iterator>
+#include <functional>
+#include <optional>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
-#include "formats/scene/mesh_import.h"
+#include "formats/scene/gltf_textures.h"
+#include "formats/scene/try.h"
 
 namespace tf::scene {
 namespace {
@@ -46,55 +44,87 @@ std::string texture_path(const aiMaterial& source, aiTextureType type) {
   return path.C_Str();
 }
 
-// The JSON text of a glTF file: the whole .gltf, or a .glb's first chunk (GLB 2.0: a 12-byte
-// header "glTF", version, length; then chunks of length, type, data, the first being JSON).
-std::string gltf_json_text(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() < 20 || bytes.compare(0, 4, "glTF") != 0) return bytes;
-  uint32_t length = 0;
-  std::memcpy(&length, bytes.data() + 12, 4);  // little-endian, as the host
-  if (bytes.compare(16, 4, "JSON") != 0 || length > bytes.size() - 20) return {};
-  return bytes.substr(20, length);
+using Warn = std::function<void(const std::string&)>;
+
+// Adds `t` to `textures`; returns its index.
+int add_texture(IrTexture t, std::vector<IrTexture>* textures) {
+  textures->push_back(std::move(t));
+  return static_cast<int>(textures->size() - 1);
+}
+
+// glTF's normalTexture as the material's normal map (gltf_textures.h).
+Status read_normal_texture(const aiMaterial& source, const GltfMaterialJson& json,
+                           const std::filesystem::path& file, const Warn& warn,
+                           std::vector<IrTexture>* textures, IrMaterial* m) {
+  const std::string path = texture_path(source, aiTextureType_NORMALS);
+  if (path.empty()) return Status::ok();
+  if (json.normal_tex_coord != 0) {
+    return Error{"normalTexture uses TEXCOORD_" + std::to_string(json.normal_tex_coord) +
+                 "; only TEXCOORD_0 is supported"};
+  }
+  if (path.front() == '*') {
+    warn("embedded normal texture ignored");
+    return Status::ok();
+  }
+  TF_TRY(map, gltf_normal_map(file.parent_path() / path, json.normal_scale));
+  m->normal_map = add_texture(std::move(map), textures);
+  if (json.tangents) {
+    warn("TANGENT attributes ignored: the normal map's frame is dp/du of TEXCOORD_0 and the "
+         "normal (mirrored texture coordinates flip its green channel)");
+  }
+  return Status::ok();
+}
+
+// glTF's alphaMode MASK and BLEND (gltf_textures.h): the alpha `factor` times the alpha of
+// base colour image `colour_map` (a path beside `file`; empty: none) into out->alpha_texture or
+// out->cut_out.
+Status read_alpha_mode(const aiMaterial& source, float factor, const std::string& colour_map,
+                       const std::filesystem::path& file, const Warn& warn,
+                       std::vector<IrTexture>* textures, MeshMaterial* out) {
+  aiString mode;
+  if (source.Get(AI_MATKEY_GLTF_ALPHAMODE, mode) != aiReturn_SUCCESS) return Status::ok();
+  const std::string alpha_mode = mode.C_Str();
+  if (alpha_mode != "MASK" && alpha_mode != "BLEND") return Status::ok();
+  std::optional<float> cutoff;
+  if (alpha_mode == "MASK") {
+    float value = 0.5f;
+    source.Get(AI_MATKEY_GLTF_ALPHACUTOFF, value);
+    cutoff = value;
+  }
+  const bool textured = !colour_map.empty() && colour_map.front() != '*';
+  if (!colour_map.empty() && !textured) warn("alpha of the embedded base colour texture ignored");
+  IrTexture alpha;  // a constant, unless textured
+  if (textured) {
+    TF_TRY(image, gltf_alpha_texture(file.parent_path() / colour_map, factor, cutoff));
+    alpha = std::move(image);
+  } else {
+    const float a = cutoff ? (factor >= *cutoff ? 1.f : 0.f) : std::clamp(factor, 0.f, 1.f);
+    if (a >= 1.f) return Status::ok();
+    out->cut_out = a <= 0.f;
+    if (out->cut_out) return Status::ok();
+    alpha.value = {a, a, a};
+  }
+  if (out->emission.present) {
+    warn("alpha of an emissive material approximated by opaque");
+    return Status::ok();
+  }
+  out->alpha_texture = add_texture(std::move(alpha), textures);
+  return Status::ok();
 }
 
 }  // namespace
 
-std::vector<float> gltf_emissive_strengths(const std::filesystem::path& file) {
-  const std::string ext = lowercase_extension(file);
-  if (ext != ".gltf" && ext != ".glb") return {};
-  const nlohmann::json j = nlohmann::json::parse(gltf_json_text(file), nullptr, false);
-  std::vector<float> strengths;
-  if (j.is_discarded() || !j.is_object() || !j.contains("materials") ||
-      !j["materials"].is_array()) {
-    return strengths;
-  }
-  for (const nlohmann::json& material : j["materials"]) {
-    float strength = 1.f;
-    const nlohmann::json* ext_json = material.is_object() && material.contains("extensions")
-                                         ? &material["extensions"]
-                                         : nullptr;
-    if (ext_json && ext_json->is_object() && ext_json->contains("KHR_materials_emissive_strength")) {
-      const nlohmann::json& e = (*ext_json)["KHR_materials_emissive_strength"];
-      if (e.is_object() && e.contains("emissiveStrength") && e["emissiveStrength"].is_number()) {
-        strength = std::max(0.f, e["emissiveStrength"].get<float>());
-      }
-    }
-    strengths.push_back(strength);
-  }
-  return strengths;
-}
-
-MeshMaterial convert_mesh_material(const aiMaterial& source, unsigned index,
-                                   float emissive_strength, const std::filesystem::path& file,
-                                   std::vector<IrTexture>* textures,
-                                   std::vector<std::string>* warnings) {
+Result<MeshMaterial> convert_mesh_material(const aiMaterial& source, unsigned index,
+                                           const GltfMaterialJson& json,
+                                           const std::filesystem::path& file,
+                                           std::vector<IrTexture>* textures,
+                                           std::vector<std::string>* warnings) {
   aiString name;
   source.Get(AI_MATKEY_NAME, name);
   const std::string label = file.string() + ": material '" +
                             (name.length > 0 ? std::string(name.C_Str()) : std::to_string(index)) +
                             "': ";
-  auto warn = [&](const std::string& what) { warnings->push_back(label + what); };
+  const Warn warn = [&](const std::string& what) { warnings->push_back(label + what); };
 
   MeshMaterial out;
   IrMaterial& m = out.material;
@@ -136,12 +166,10 @@ MeshMaterial convert_mesh_material(const aiMaterial& source, unsigned index,
       t.kind = IrTexture::Kind::Image;
       t.filename = file.parent_path() / colour_map;
       t.value = m.reflectance;
-      textures->push_back(t);
-      out.texture = m.texture = static_cast<int>(textures->size() - 1);
+      m.texture = add_texture(std::move(t), textures);
     }
   }
   for (auto [type, what] : {std::pair{aiTextureType_METALNESS, "metallic-roughness"},
-                            std::pair{aiTextureType_NORMALS, "normal"},
                             std::pair{aiTextureType_LIGHTMAP, "occlusion"},
                             std::pair{aiTextureType_EMISSIVE, "emissive"}}) {
     if (!texture_path(source, type).empty()) {
@@ -151,27 +179,16 @@ MeshMaterial convert_mesh_material(const aiMaterial& source, unsigned index,
 
   aiColor3D emissive(0.f, 0.f, 0.f);
   source.Get(AI_MATKEY_COLOR_EMISSIVE, emissive);
-  const float k = emissive_strength;
+  const float k = json.emissive_strength;
   const Rgb radiance{emissive.r * k, emissive.g * k, emissive.b * k};
   if (radiance[0] > 0.f || radiance[1] > 0.f || radiance[2] > 0.f) {
     out.emission.present = true;
     out.emission.radiance = radiance;
   }
 
-  aiString mode;
-  if (source.Get(AI_MATKEY_GLTF_ALPHAMODE, mode) == aiReturn_SUCCESS) {
-    const std::string alpha_mode = mode.C_Str();
-    float cutoff = 0.5f;
-    source.Get(AI_MATKEY_GLTF_ALPHACUTOFF, cutoff);
-    if (alpha_mode == "MASK") {
-      out.cut_out = alpha < cutoff;
-      if (!out.cut_out && !colour_map.empty()) {
-        warn("alpha mask of the base colour texture approximated by opaque");
-      }
-    } else if (alpha_mode == "BLEND" && alpha < 1.f) {
-      warn("alpha blending approximated by opaque");
-    }
-  }
+  Status read = read_normal_texture(source, json, file, warn, textures, &m);
+  if (read) read = read_alpha_mode(source, alpha, colour_map, file, warn, textures, &out);
+  if (!read) return Error{label + read.message()};
   return out;
 }
 

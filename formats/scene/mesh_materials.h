@@ -11,11 +11,15 @@
 //   defines it. Metallic strictly between 0 and 1 picks the nearer of the two, with a warning;
 // - emissiveFactor x KHR_materials_emissive_strength (OBJ: Ke): the shapes' front faces emit
 //   that radiance (glTF emission is one-sided, like a pbrt area light). Debian 12's Assimp
-//   does not read that extension, so gltf_emissive_strengths() reads it from the file's JSON;
-// - alphaMode MASK: a shape whose base colour alpha is below alphaCutoff is left out (glTF
-//   discards those fragments); MASK with an alpha texture and BLEND are approximated by opaque
-//   shapes, with a warning;
-// - textures the renderer has no slot for (metallic-roughness, normal, occlusion, emissive maps,
+//   does not read that extension, so it comes from the file's JSON (gltf_json.h);
+// - normalTexture (texCoord 0 only; others are an error) with its scale: the material's normal
+//   map, rewritten into the kernel's convention (gltf_textures.h); TANGENT attributes are
+//   ignored with a warning (the kernel's frame is dp/du of TEXCOORD_0);
+// - alphaMode MASK and BLEND: baseColorFactor.a x the base colour texture's alpha cuts the
+//   shapes out (MASK: where it is below alphaCutoff, default 0.5; BLEND: stochastically, as
+//   coverage), through the shape alpha of alpha_cutout.h (gltf_textures.h). A constant alpha
+//   that cuts everything leaves the shapes out; emitters stay opaque, with a warning;
+// - textures the renderer has no slot for (metallic-roughness, occlusion, emissive maps,
 //   textures embedded in the file) are named in a warning; their factors still apply.
 //
 // Thread safety: pure functions.
@@ -25,7 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "formats/scene/gltf_json.h"
 #include "formats/scene/scene_ir.h"
+#include "kernels/status.h"
 
 struct aiMaterial;
 
@@ -34,22 +40,20 @@ namespace tf::scene {
 // What one Assimp material becomes.
 struct MeshMaterial {
   IrMaterial material;
-  int texture = -1;  // index into the SceneIr::textures it was added to, -1: none
   IrAreaLight emission;
-  bool cut_out = false;  // alphaMode MASK with alpha below the cutoff: the shapes are left out
+  bool cut_out = false;    // alpha cuts everything: the shapes are left out
+  int alpha_texture = -1;  // the shapes' IrShape::alpha_texture
 };
 
-// Each glTF material's KHR_materials_emissive_strength (1 where it has none), by material
-// index, from a .gltf file's JSON or a .glb file's JSON chunk; empty for other files or when
-// the JSON cannot be read (Assimp then reports the error).
-std::vector<float> gltf_emissive_strengths(const std::filesystem::path& file);
-
-// The IR of `source` (material `index` of the mesh file `file`, whose emission is multiplied
-// by `emissive_strength`); a base colour texture is added to `textures`, and approximations are
-// appended to `warnings` as "file: material 'name': what".
-MeshMaterial convert_mesh_material(const aiMaterial& source, unsigned index,
-                                   float emissive_strength, const std::filesystem::path& file,
-                                   std::vector<IrTexture>* textures,
-                                   std::vector<std::string>* warnings);
+// The IR of `source` (material `index` of the mesh file `file`, with the members `json` that
+// Assimp does not carry); textures it needs (base colour, normal map, alpha) are added to
+// `textures`, and approximations are appended to `warnings` as "file: material 'name': what".
+// Errors (an unreadable normal map or alpha image, a normalTexture on TEXCOORD_n, n > 0) name
+// the file and the material.
+Result<MeshMaterial> convert_mesh_material(const aiMaterial& source, unsigned index,
+                                           const GltfMaterialJson& json,
+                                           const std::filesystem::path& file,
+                                           std::vector<IrTexture>* textures,
+                                           std::vector<std::string>* warnings);
 
 }  // namespace tf::scene

@@ -6,12 +6,17 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "formats/scene/density_grid.h"
 #include "formats/scene/transform.h"
+
+namespace tf {
+struct ImageRGB;  // formats/image/image_io.h
+}
 
 namespace tf::scene {
 
@@ -67,6 +72,9 @@ struct IrTexture {
   std::filesystem::path filename;        // Image: resolved path
   bool invert = false;                   // Image
   bool linear = false;                   // Image: texel values as stored, no sRGB decoding
+  // Image: texels made at load (a glTF normal map rewritten into the kernel's convention, an
+  // alpha mask), used instead of reading `filename`, which names their source.
+  std::shared_ptr<const ImageRGB> texels;
   Mapping mapping = Mapping::UV;
   float uscale = 1, vscale = 1, udelta = 0, vdelta = 0;
   Mat4 texture_from_world;               // the inverse of the CTM at the Texture directive

@@ -1,7 +1,8 @@
 // glTF 2.0 metallic-roughness materials and OBJ/MTL materials through Assimp
 // (formats/scene/mesh_materials.h), checked against the glTF 2.0 specification's definitions:
 // metallicFactor and roughnessFactor default to 1, GGX alpha = roughness^2, emission =
-// emissiveFactor x KHR_materials_emissive_strength, alphaMode MASK discards alpha < alphaCutoff.
+// emissiveFactor x KHR_materials_emissive_strength, alphaMode MASK discards alpha < alphaCutoff
+// (normal textures and alpha textures: gltf_textures_test.cpp).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -159,10 +160,10 @@ TEST(MeshMaterials, TexturesWithoutASlotAreNamedInWarnings) {
   const float texel[] = {0.5f, 0.5f, 1.f};
   ASSERT_TRUE(write_png(dir.path() / "n.png", 1, 1, texel));
   const LoadedScene s = load_gltf(
-      dir, gltf_triangle(R"({"name": "bumpy", "normalTexture": {"index": 0},
+      dir, gltf_triangle(R"({"name": "shaded", "occlusionTexture": {"index": 0},
           "pbrMetallicRoughness": {"metallicFactor": 0}})",
                          R"(, "images": [{"uri": "n.png"}], "textures": [{"source": 0}])"));
-  EXPECT_TRUE(warned(s, "material 'bumpy': normal texture ignored")) << s.warnings.size();
+  EXPECT_TRUE(warned(s, "material 'shaded': occlusion texture ignored")) << s.warnings.size();
 }
 
 TEST(MeshMaterials, ObjMaterialsCarryDiffuseColourTextureAndEmission) {

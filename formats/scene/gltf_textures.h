@@ -1,0 +1,49 @@
+// glTF 2.0 normal and alpha textures rewritten at load into the kernel's conventions: IR image
+// textures whose texels are made in memory (IrTexture::texels; `filename` names the source
+// image, which scene bundles carry as a reference of the glTF file). Workers import the same
+// file and make the same texels.
+//
+// Normal maps (glTF "normalTexture"). glTF: n = normalize((2 texel - 1) * (scale, scale, 1)) in
+// the frame (T, B, N): T along +u of the texture coordinates, B = N x T (times TANGENT.w where
+// tangents are given), N the vertex normal; "+X is right and +Y is up" in the image, whose UV
+// origin is its top-left corner. Assimp stores v' = 1 - v, and the kernel looks the map up at
+// (u, 1 - v') (normal_map.h), i.e. at glTF's texel; its frame is x = dp/du, y = ns x x, z = ns:
+// x is T (dp/du is the same for v and v'), y is B, z is N. So no channel is flipped. The scale
+// is folded into the texels, texel' = 0.5 + f (texel - 0.5) with f = (scale, scale, 1) / m and
+// m = max(1, |scale|), so that 2 texel' - 1 = (2 texel - 1) (scale, scale, 1) / m stays in
+// [-1, 1] (the kernel clamps negative image values) and the kernel's normalisation cancels
+// 1 / m; being affine, this commutes with the kernel's bilinear filter, so the filtered normal
+// is glTF's (up to float rounding). Not honoured: TANGENT attributes (the kernel
+// builds T from dp/du) and their w = -1 on mirrored UVs (there B = -(N x T), the map's green
+// comes out flipped).
+//
+// Alpha (glTF "alphaMode"): alpha = baseColorFactor.a x the base colour texture's alpha.
+// - BLEND: the texels hold that alpha, used as coverage by the kernel's stochastic cut-out
+//   (alpha_cutout.h; pbrt-v4's alpha): a ray passes with probability 1 - alpha, which in a path
+//   tracer averages to blending the surface over what lies behind it.
+// - MASK: texels are 1 where that alpha >= alphaCutoff, else 0. glTF thresholds the filtered
+//   alpha; the kernel filters bilinearly after this threshold, so within half a texel of an
+//   edge between kept and cut texels the surface fades out over one texel (cut stochastically)
+//   instead of ending at a sharp edge. At texel centres and inside runs of equal texels both
+//   agree exactly.
+// Thread safety: pure functions.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+#include "formats/scene/scene_ir.h"
+#include "kernels/status.h"
+
+namespace tf::scene {
+
+// The normal map of image `file` (read linear, as stored) with glTF's normalTexture.scale.
+Result<IrTexture> gltf_normal_map(const std::filesystem::path& file, float scale);
+
+// The alpha texture of base colour image `file`: its alpha channel times `factor`
+// (baseColorFactor.a), thresholded at `cutoff` for MASK (1 where >= cutoff, else 0), left as
+// coverage without one (BLEND). An image without alpha has alpha 1.
+Result<IrTexture> gltf_alpha_texture(const std::filesystem::path& file, float factor,
+                                     std::optional<float> cutoff);
+
+}  // namespace tf::scene

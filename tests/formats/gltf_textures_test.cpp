@@ -1,0 +1,419 @@
+// glTF 2.0 normal textures and alphaMode MASK/BLEND (formats/scene/gltf_textures.h) through
+// the loader and the kernel, against the glTF 2.0 specification evaluated here by hand:
+// - normalTexture: n = normalize((2 texel - 1) * (scale, scale, 1)) in the frame T (along +u),
+//   B = N x T, N (the vertex normal); the image's UV origin is its top-left corner. The test
+//   compares the kernel's shading normal with that formula on a tilted quad, for two ways of
+//   laying the texture coordinates on it;
+// - MASK: the surface exists where baseColorFactor.a x texture alpha >= alphaCutoff (default
+//   0.5); a checkerboard of alphas stops exactly the rays through its kept squares;
+// - BLEND: the surface stops a share alpha of the rays (stochastic coverage);
+// - bad input: texCoord 1 and a missing image are errors naming the cause.
+// The glTF files, their buffers and their 8-bit PNG images are written by the test.
+#include <OpenImageIO/imageio.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "formats/scene/load.h"
+#include "kernels/render/bvh_traverse.h"
+#include "kernels/render/kernel_scene.h"
+#include "kernels/render/surface.h"
+#include "test_util.h"
+
+namespace tf {
+namespace {
+
+using D3 = std::array<double, 3>;
+
+D3 add(D3 a, D3 b) { return {a[0] + b[0], a[1] + b[1], a[2] + b[2]}; }
+D3 scaled(D3 a, double k) { return {a[0] * k, a[1] * k, a[2] * k}; }
+D3 cross(D3 a, D3 b) {
+  return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+}
+D3 normalized(D3 a) { return scaled(a, 1 / std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])); }
+
+// A quad p0, p0 + e1, p0 + e1 + e2, p0 + e2 (counter-clockwise about e1 x e2) with one glTF uv
+// per corner, the unit normal e1 x e2 at every corner, optional TANGENT attributes, and
+// material 0. Its buffer goes to quad.bin beside the file.
+struct GltfQuad {
+  D3 p0, e1, e2;
+  std::array<std::array<float, 2>, 4> uv;
+  bool tangents = false;
+
+  std::array<D3, 4> corners() const { return {p0, add(p0, e1), add(add(p0, e1), e2), add(p0, e2)}; }
+  D3 normal() const { return normalized(cross(e1, e2)); }
+};
+
+template <class T>
+void append(std::string* bytes, T value) {
+  char raw[sizeof(T)];
+  std::memcpy(raw, &value, sizeof(T));  // little-endian, as glTF
+  bytes->append(raw, sizeof(T));
+}
+
+// Writes dir/name.gltf (and dir/quad.bin) for `quad` with `material` (a JSON object); `extra`
+// (a JSON object) adds top-level members (images, textures).
+std::filesystem::path write_quad(const std::filesystem::path& dir, const std::string& name,
+                                 const GltfQuad& quad, const std::string& material,
+                                 const std::string& extra = "{}") {
+  using nlohmann::json;
+  std::string bin;
+  json lo = json::array(), hi = json::array();
+  for (int i = 0; i < 3; ++i) lo.push_back(1e30), hi.push_back(-1e30);
+  for (const D3& c : quad.corners()) {
+    for (size_t i = 0; i < 3; ++i) {
+      const float x = static_cast<float>(c[i]);
+      append(&bin, x);
+      lo[i] = std::min(lo[i].get<double>(), static_cast<double>(x));
+      hi[i] = std::max(hi[i].get<double>(), static_cast<double>(x));
+    }
+  }
+  for (int k = 0; k < 4; ++k) {
+    for (double x : quad.normal()) append(&bin, static_cast<float>(x));
+  }
+  for (const auto& uv : quad.uv) append(&bin, uv[0]), append(&bin, uv[1]);
+  for (uint16_t i : {0, 1, 2, 0, 2, 3}) append(&bin, i);
+  append(&bin, uint16_t{0});  // pads the tangents to a multiple of 4 bytes
+  for (int k = 0; k < 4; ++k) {
+    for (float x : {1.f, 0.f, 0.f, 1.f}) append(&bin, x);
+  }
+  std::ofstream(dir / "quad.bin", std::ios::binary) << bin;
+  // Accessors (one buffer view each): POSITION, NORMAL, TEXCOORD_0, indices, TANGENT.
+  struct Part {
+    size_t offset, length;
+    int count;
+    const char* type;
+    int component;
+  };
+  const Part parts[] = {{0, 48, 4, "VEC3", 5126},
+                        {48, 48, 4, "VEC3", 5126},
+                        {96, 32, 4, "VEC2", 5126},
+                        {128, 12, 6, "SCALAR", 5123},
+                        {140, 64, 4, "VEC4", 5126}};
+  json views = json::array(), accessors = json::array();
+  for (size_t i = 0; i < std::size(parts); ++i) {
+    views.push_back(
+        {{"buffer", 0}, {"byteOffset", parts[i].offset}, {"byteLength", parts[i].length}});
+    accessors.push_back({{"bufferView", i},
+                         {"componentType", parts[i].component},
+                         {"count", parts[i].count},
+                         {"type", parts[i].type}});
+  }
+  accessors[0]["min"] = lo;
+  accessors[0]["max"] = hi;
+  json attributes = {{"POSITION", 0}, {"NORMAL", 1}, {"TEXCOORD_0", 2}};
+  if (quad.tangents) attributes["TANGENT"] = 4;
+  json doc = {
+      {"asset", {{"version", "2.0"}}},
+      {"scene", 0},
+      {"scenes", json::array({{{"nodes", {0}}}})},
+      {"nodes", json::array({{{"mesh", 0}}})},
+      {"meshes",
+       json::array(
+           {{{"primitives",
+              json::array({{{"attributes", attributes}, {"indices", 3}, {"material", 0}}})}}})},
+      {"materials", json::array({json::parse(material)})},
+      {"buffers", json::array({{{"byteLength", bin.size()}, {"uri", "quad.bin"}}})},
+      {"bufferViews", views},
+      {"accessors", accessors}};
+  doc.update(json::parse(extra));
+  const std::filesystem::path file = dir / (name + ".gltf");
+  test::write_text(file, doc.dump(2));
+  return file;
+}
+
+// An 8-bit PNG of `channels` channels holding exactly `bytes` (row 0 at the top), with
+// unassociated alpha, so that each stored value reads back as byte / 255.
+void write_png8(const std::filesystem::path& path, int width, int height, int channels,
+                const std::vector<uint8_t>& bytes) {
+  auto out = OIIO::ImageOutput::create(path.string());
+  ASSERT_TRUE(out);
+  OIIO::ImageSpec spec(width, height, channels, OIIO::TypeDesc::UINT8);
+  spec.attribute("oiio:UnassociatedAlpha", 1);
+  ASSERT_TRUE(out->open(path.string(), spec));
+  ASSERT_TRUE(out->write_image(OIIO::TypeDesc::UINT8, bytes.data()));
+  ASSERT_TRUE(out->close());
+}
+
+LoadedScene load(const std::filesystem::path& file) {
+  Result<LoadedScene> s = load_scene_file(file);
+  EXPECT_TRUE(s.is_ok()) << s.message();
+  return s.is_ok() ? std::move(s.value()) : LoadedScene{};
+}
+
+// The top-level members of one texture of image `uri`.
+std::string images(const std::string& uri) {
+  return R"({"images": [{"uri": ")" + uri + R"("}], "textures": [{"source": 0}]})";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normal textures
+
+// A tilted quad: e1 and e2 orthogonal, normal (-1, 0, 2) / sqrt(5).
+constexpr D3 kP0{0, 0, 0}, kE1{2, 0, 1}, kE2{0, 1, 0};
+
+// u along e1, v from 0 at the e2 side (the image's top) to 1 at the p0 side: T = e1 / |e1|.
+GltfQuad u_along_e1() { return {kP0, kE1, kE2, {{{0, 1}, {1, 1}, {1, 0}, {0, 0}}}}; }
+// u along e2, v along e1: T = e2 / |e2|.
+GltfQuad u_along_e2() { return {kP0, kE1, kE2, {{{0, 0}, {0, 1}, {1, 1}, {1, 0}}}}; }
+
+// The shading normal the kernel computes where a ray along -N meets the quad's point
+// p0 + 0.4 e1 + 0.3 e2.
+tf_vec3 shading_normal(const LoadedScene& s, const GltfQuad& q) {
+  const tf_scene_view view = make_host_scene_view(s.kernel);
+  const D3 at = add(add(q.p0, scaled(q.e1, 0.4)), scaled(q.e2, 0.3));
+  const D3 n = q.normal();
+  tf_ray ray;
+  ray.o = v3(static_cast<float>(at[0] + 3 * n[0]), static_cast<float>(at[1] + 3 * n[1]),
+             static_cast<float>(at[2] + 3 * n[2]));
+  ray.d = v3(static_cast<float>(-n[0]), static_cast<float>(-n[1]), static_cast<float>(-n[2]));
+  const tf_hit hit = tf_closest_hit(&view, ray, 0.0f, TF_FLOAT_MAX);
+  EXPECT_NE(hit.prim, TF_NO_PRIM);
+  return tf_surface_at(&view, ray, hit).ns;
+}
+
+// glTF's normal for texel bytes `rgb` with `scale` on quad q (tangent along +u of q's uvs).
+D3 gltf_normal(std::array<uint8_t, 3> rgb, double scale, const GltfQuad& q) {
+  const bool u_on_e1 = q.uv[1][0] == 1.f;  // corner p0 + e1 has u = 1
+  const D3 t = normalized(u_on_e1 ? q.e1 : q.e2);
+  const D3 n = q.normal();
+  const D3 b = cross(n, t);
+  const double x = (2 * rgb[0] / 255.0 - 1) * scale, y = (2 * rgb[1] / 255.0 - 1) * scale;
+  const double z = 2 * rgb[2] / 255.0 - 1;
+  return normalized(add(add(scaled(t, x), scaled(b, y)), scaled(n, z)));
+}
+
+void expect_near(tf_vec3 got, D3 want) {
+  EXPECT_NEAR(got.x, want[0], 2e-5);
+  EXPECT_NEAR(got.y, want[1], 2e-5);
+  EXPECT_NEAR(got.z, want[2], 2e-5);
+}
+
+TEST(GltfNormalTexture, ShadingNormalIsTheSpecificationsTangentSpaceNormal) {
+  testing::TempDir dir;
+  const std::array<uint8_t, 3> texel{200, 70, 220};  // tilted towards +T and -B
+  write_png8(dir.path() / "n.png", 1, 1, 3, {texel[0], texel[1], texel[2]});
+  for (const GltfQuad& quad : {u_along_e1(), u_along_e2()}) {
+    for (double scale : {1.0, 0.4, 2.5}) {
+      const std::string material = R"({"normalTexture": {"index": 0, "scale": )" +
+                                   std::to_string(scale) +
+                                   R"(}, "pbrMetallicRoughness": {"metallicFactor": 0}})";
+      const LoadedScene s = load(write_quad(dir.path(), "q", quad, material, images("n.png")));
+      ASSERT_EQ(s.kernel.triangles.size(), 2u);
+      SCOPED_TRACE("scale " + std::to_string(scale) + (quad.uv[1][0] == 1.f ? ", u on e1" : ""));
+      expect_near(shading_normal(s, quad), gltf_normal(texel, scale, quad));
+      EXPECT_TRUE(s.warnings.empty()) << s.warnings.front();
+    }
+  }
+}
+
+TEST(GltfNormalTexture, TheMapIsLookedUpWithTheImagesOriginAtTheTopLeft) {
+  // A 1 x 2 map whose top texel tilts towards +T and bottom texel towards -T. The hit point
+  // has glTF v = 0.7 on u_along_e1(); the rows' centres lie at v = 0.25 (top) and 0.75, so the
+  // bilinear filter weighs the bottom texel 0.9 and the top one 0.1.
+  testing::TempDir dir;
+  const std::array<uint8_t, 3> top{230, 128, 200}, bottom{25, 128, 200};
+  write_png8(dir.path() / "n.png", 1, 2, 3,
+             {top[0], top[1], top[2], bottom[0], bottom[1], bottom[2]});
+  const GltfQuad quad = u_along_e1();
+  const LoadedScene s = load(
+      write_quad(dir.path(), "q", quad, R"({"normalTexture": {"index": 0}})", images("n.png")));
+  const D3 t = normalized(quad.e1), n = quad.normal(), b = cross(n, t);
+  const double r = (0.9 * bottom[0] + 0.1 * top[0]) / 255.0;
+  const D3 want = normalized(add(add(scaled(t, 2 * r - 1), scaled(b, 2 * 128 / 255.0 - 1)),
+                                 scaled(n, 2 * 200 / 255.0 - 1)));
+  const tf_vec3 got = shading_normal(s, quad);
+  expect_near(got, want);
+  EXPECT_LT(got.x * t[0] + got.y * t[1] + got.z * t[2], 0.0);  // towards -T: the bottom texel
+}
+
+TEST(GltfNormalTexture, TangentAttributesAreIgnoredWithAWarning) {
+  testing::TempDir dir;
+  write_png8(dir.path() / "n.png", 1, 1, 3, {128, 128, 255});
+  GltfQuad quad = u_along_e1();
+  quad.tangents = true;
+  const LoadedScene s = load(write_quad(
+      dir.path(), "q", quad, R"({"name": "t", "normalTexture": {"index": 0}})", images("n.png")));
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("material 't': TANGENT attributes ignored"), std::string::npos)
+      << s.warnings[0];
+}
+
+TEST(GltfNormalTexture, OtherTexCoordsAndMissingImagesAreErrors) {
+  testing::TempDir dir;
+  write_png8(dir.path() / "n.png", 1, 1, 3, {128, 128, 255});
+  Result<LoadedScene> uv1 = load_scene_file(write_quad(
+      dir.path(), "uv1", u_along_e1(),
+      R"({"name": "m", "normalTexture": {"index": 0, "texCoord": 1}})", images("n.png")));
+  ASSERT_FALSE(uv1.is_ok());
+  EXPECT_NE(uv1.message().find("material 'm': normalTexture uses TEXCOORD_1; only TEXCOORD_0"),
+            std::string::npos)
+      << uv1.message();
+  Result<LoadedScene> missing = load_scene_file(
+      write_quad(dir.path(), "missing", u_along_e1(),
+                 R"({"name": "m", "normalTexture": {"index": 0}})", images("absent.png")));
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.message().find("material 'm': cannot read image"), std::string::npos)
+      << missing.message();
+  EXPECT_NE(missing.message().find("absent.png"), std::string::npos) << missing.message();
+}
+
+// ---------------------------------------------------------------------------------------------
+// alphaMode
+
+// The unit square at z = 0 facing +z, glTF uv = (x, 1 - y) (the image's top row at y = 1).
+GltfQuad unit_square() {
+  return {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {{{0, 1}, {1, 1}, {1, 0}, {0, 0}}}};
+}
+
+// An 8 x 8 RGBA image of 4 x 4 squares of 2 x 2 texels: square (column i, row j from the top)
+// has alpha `kept` where i + j is even, else `cut`.
+void write_checker(const std::filesystem::path& path, uint8_t kept, uint8_t cut) {
+  std::vector<uint8_t> bytes;
+  for (int y = 0; y < 8; ++y) {
+    for (int x = 0; x < 8; ++x) {
+      const bool even = (x / 2 + y / 2) % 2 == 0;
+      bytes.insert(bytes.end(), {90, 160, 30, even ? kept : cut});
+    }
+  }
+  write_png8(path, 8, 8, 4, bytes);
+}
+
+// For rays along -z through points of each square (inside each square's central texel-centre
+// region, where the bilinear filter sees only that square's texels): whether each stops.
+// Returns the count of rays stopped, checking each against `stops(i, j)`.
+template <class Stops>
+int count_stopped(const LoadedScene& s, Stops stops) {
+  const tf_scene_view view = make_host_scene_view(s.kernel);
+  int stopped = 0;
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      for (double dx : {0.35, 0.5, 0.65}) {
+        for (double dy : {0.35, 0.5, 0.65}) {
+          const float x = static_cast<float>((i + dx) / 4),
+                      y = static_cast<float>(1 - (j + dy) / 4);
+          tf_ray ray;
+          ray.o = v3(x, y, 2.0f);
+          ray.d = v3(0.0f, 0.0f, -1.0f);
+          const bool hit = tf_closest_hit(&view, ray, 0.0f, 10.0f).prim != TF_NO_PRIM;
+          EXPECT_EQ(hit, stops(i, j)) << "square " << i << ", " << j;
+          EXPECT_EQ(tf_occluded(&view, ray, 0.0f, 10.0f), hit ? 1 : 0);
+          stopped += hit;
+        }
+      }
+    }
+  }
+  return stopped;
+}
+
+std::string masked(const std::string& cutoff, double factor) {
+  return R"({"alphaMode": "MASK")" + cutoff + R"(, "pbrMetallicRoughness": {"metallicFactor": 0,
+      "baseColorFactor": [1, 1, 1, )" +
+         std::to_string(factor) + R"(],
+      "baseColorTexture": {"index": 0}}})";
+}
+
+TEST(GltfAlphaMode, MaskCheckerboardStopsExactlyTheRaysThroughItsKeptSquares) {
+  testing::TempDir dir;
+  const uint8_t kept = 200, cut = 60;  // alphas 0.784 and 0.235
+  write_checker(dir.path() / "c.png", kept, cut);
+  auto even = [](int i, int j) { return (i + j) % 2 == 0; };
+  auto all = [](int, int) { return true; };
+  auto none = [](int, int) { return false; };
+  struct Case {
+    std::string cutoff;
+    double factor;
+    std::function<bool(int, int)> stops;
+  };
+  // glTF: kept where factor x alpha >= alphaCutoff (default 0.5).
+  const std::vector<Case> cases = {
+      {"", 1.0, even},                         // 0.784 >= 0.5 > 0.235
+      {R"(, "alphaCutoff": 0.2)", 1.0, all},   // both >= 0.2
+      {R"(, "alphaCutoff": 0.9)", 1.0, none},  // neither
+      {R"(, "alphaCutoff": 0.3)", 0.5, even},  // 0.392 >= 0.3 > 0.118
+      {R"(, "alphaCutoff": 0.4)", 0.5, none},  // 0.392 < 0.4
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("cutoff '" + c.cutoff + "', factor " + std::to_string(c.factor));
+    const LoadedScene s = load(
+        write_quad(dir.path(), "mask", unit_square(), masked(c.cutoff, c.factor), images("c.png")));
+    ASSERT_EQ(s.kernel.triangles.size(), 2u);
+    EXPECT_EQ(s.kernel.header.alpha_prims, 2u);
+    count_stopped(s, c.stops);
+    EXPECT_TRUE(s.warnings.empty()) << s.warnings.front();
+  }
+}
+
+TEST(GltfAlphaMode, MaskWithoutATextureKeepsOrLeavesOutTheWholeShape) {
+  testing::TempDir dir;
+  auto constant = [](double a, const std::string& cutoff) {
+    return R"({"alphaMode": "MASK")" + cutoff +
+           R"(, "pbrMetallicRoughness": {"baseColorFactor": [1, 1, 1, )" + std::to_string(a) +
+           "]}}";
+  };
+  const LoadedScene kept =
+      load(write_quad(dir.path(), "kept", unit_square(), constant(0.5, "")));  // 0.5 >= 0.5
+  EXPECT_EQ(kept.kernel.header.alpha_prims, 0u);
+  EXPECT_EQ(count_stopped(kept, [](int, int) { return true; }), 144);
+  Result<LoadedScene> cut = load_scene_file(
+      write_quad(dir.path(), "cut", unit_square(), constant(0.5, R"(, "alphaCutoff": 0.6)")));
+  ASSERT_FALSE(cut.is_ok());  // nothing is left to frame
+  EXPECT_NE(cut.message().find("no triangles"), std::string::npos) << cut.message();
+}
+
+TEST(GltfAlphaMode, MaskWithAMissingImageIsAnError) {
+  testing::TempDir dir;
+  Result<LoadedScene> s = load_scene_file(
+      write_quad(dir.path(), "m", unit_square(), masked("", 1.0), images("absent.png")));
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find("absent.png"), std::string::npos) << s.message();
+}
+
+// The share of random rays towards the unit square (from random points in front of it) that
+// stop on it.
+double share_stopped(const LoadedScene& s, int n) {
+  const tf_scene_view view = make_host_scene_view(s.kernel);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  int stopped = 0;
+  for (int k = 0; k < n; ++k) {
+    tf_ray r;
+    r.o = v3(unit(rng) * 2 - 0.5f, unit(rng) * 2 - 0.5f, 1.0f + unit(rng));
+    const tf_vec3 target = v3(0.05f + 0.9f * unit(rng), 0.05f + 0.9f * unit(rng), 0.0f);
+    r.d = v3_normalize(v3_sub(target, r.o));
+    stopped += tf_closest_hit(&view, r, 0.0f, 100.0f).prim != TF_NO_PRIM;
+  }
+  return static_cast<double>(stopped) / n;
+}
+
+TEST(GltfAlphaMode, BlendStopsTheShareAlphaOfTheRays) {
+  testing::TempDir dir;
+  write_png8(dir.path() / "a.png", 1, 1, 4, {255, 255, 255, 153});  // alpha 0.6
+  const int n = 20000;
+  for (const auto& [alpha, texture] : {std::pair{0.3, false}, std::pair{0.5 * 0.6, true}}) {
+    const double factor = texture ? 0.5 : alpha;
+    const std::string material =
+        R"({"alphaMode": "BLEND", "pbrMetallicRoughness": {"metallicFactor": 0,
+        "baseColorFactor": [1, 1, 1, )" +
+        std::to_string(factor) + "]" + (texture ? R"(, "baseColorTexture": {"index": 0})" : "") +
+        "}}";
+    const LoadedScene s = load(
+        write_quad(dir.path(), "blend", unit_square(), material, texture ? images("a.png") : "{}"));
+    ASSERT_EQ(s.kernel.header.alpha_prims, 2u);
+    const double sigma = std::sqrt(alpha * (1 - alpha) / n);
+    EXPECT_NEAR(share_stopped(s, n), alpha, 4 * sigma) << (texture ? "texture" : "constant");
+  }
+}
+
+}  // namespace
+}  // namespace tf
