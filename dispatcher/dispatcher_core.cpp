@@ -223,9 +223,7 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const std::str
   auto known = workers_.find(peer);
   if (known == workers_.end() || !known->second.said_hello) {
     // Results are still taken (the work is valid); the worker is asked to introduce itself.
-    if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
-      if (Status s = accept_result(peer_key, *result); !s) return s;
-    }
+    if (Status s = accept_results(peer_key, body); !s) return s;
     out->push_back({peer, {0, proto::HelloRequired{}}});
     return Status::ok();
   }
@@ -233,8 +231,9 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const std::str
   worker.last_seen_ms = now_ms;
   // New units for the freed slots go out from tick(), once per worker and loop iteration: one
   // grant for every result of the iteration, not one per result.
-  if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
-    return accept_result(peer_key, *result);
+  if (std::holds_alternative<proto::UnitResult>(body) ||
+      std::holds_alternative<proto::ResultBatch>(body)) {
+    return accept_results(peer_key, body);
   }
   if (const auto* failure = std::get_if<proto::UnitFailure>(&body)) {
     return record_failure(peer, *failure);
@@ -257,6 +256,19 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const std::str
     return Status::ok();
   }
   return Status::ok();  // WorkerHeartbeat, BlobRequest: handled above
+}
+
+Status DispatcherCore::accept_results(const std::string& peer_key, const proto::Body& body) {
+  if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
+    return accept_result(peer_key, *result);
+  }
+  if (const auto* batch = std::get_if<proto::ResultBatch>(&body)) {
+    ++stats_.result_batches;
+    for (const proto::UnitResult& result : batch->results) {
+      if (Status s = accept_result(peer_key, result); !s) return s;
+    }
+  }
+  return Status::ok();
 }
 
 Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer_key,

@@ -246,6 +246,9 @@ class DispatcherCore {
 
   // Results and frames (result_intake.cpp).
   Status accept_result(const std::string& peer_key, const proto::UnitResult& result);
+  // The results `body` carries (a UnitResult, or each of a ResultBatch's in order); nothing
+  // for other kinds.
+  Status accept_results(const std::string& peer_key, const proto::Body& body);
   Status record_failure(const std::string& peer, const proto::UnitFailure& failure);
   // Assembles a frame whose units are all accepted (a simulation run: its chunk) and stores its
   // outputs, or hands them to the background encoder (DispatcherConfig).

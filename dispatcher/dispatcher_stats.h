@@ -10,6 +10,7 @@ struct DispatcherStats {
   uint64_t results_accepted = 0;
   uint64_t results_duplicate = 0;  // unit already finished, or job no longer running
   uint64_t results_rejected = 0;   // malformed: wrong size, hash mismatch, unknown unit
+  uint64_t result_batches = 0;     // ResultBatch messages (their results count as above)
   uint64_t results_late = 0;       // arrived after the lease lapsed: no vote, no credit
   uint64_t replicas_reported = 0;  // hashes reported in time (units of work done by workers)
   uint64_t replicas_disagreed = 0; // hashes that lost to an accepted one

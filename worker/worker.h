@@ -17,7 +17,9 @@
 // - a device that finishes units in under a millisecond (a GPU) does not wake the socket thread
 //   per result: the first result of a batch arms a one-millisecond timer, and every result
 //   finished by then goes out on that one wake-up (a result is never held longer; a slower
-//   device's results, failures and a device's last queued unit go out at once);
+//   device's results, failures and a device's last queued unit go out at once), and to a
+//   dispatcher that speaks protocol version 4 they go as ResultBatch messages, not one each
+//   (result_batches.h);
 // - assets are fetched once per bundle into the AssetCache (BlobRequest / BlobReply);
 // - request_stop() (safe from a signal handler) makes run() hand every unfinished unit back
 //   (UnitReturn, leaving) and return after the device threads finish their current unit;
@@ -161,6 +163,9 @@ class Worker {
   // The dispatcher's ErrorReply kUnsupportedVersion (formats/protocol/versions.h): run()
   // returns it as its error. Set and read on the socket thread.
   std::string refusal_;
+  // The version the dispatcher last answered in on this connection (0: not heard yet); results
+  // go in batches (result_batches.h) only from kResultBatchVersion on. Socket thread.
+  uint32_t dispatcher_version_ = 0;
   std::atomic<uint64_t> units_completed_{0};
   std::unique_ptr<IdleMonitor> idle_monitor_;  // set during run() with an idle policy
   std::atomic<bool> paused_{false};

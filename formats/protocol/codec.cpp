@@ -262,6 +262,10 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
           [&](const StatusRequest& m) { b.initStatusRequest().setJobId(m.job_id); },
           [&](const CancelRequest& m) { b.initCancelRequest().setJobId(m.job_id); },
           [&](const ResubmitRequest& m) { b.initResubmitRequest().setJobId(m.job_id); },
+          [&](const ResultBatch& m) {
+            write_list(b.initResultBatch().initResults(list_size(m.results)), m.results,
+                       [](auto o, const UnitResult& r) { write(o, r); });
+          },
           [&](const OutputsRequest& m) { b.initOutputsRequest().setJobId(m.job_id); },
           [&](const OutputFetch& m) { b.initOutputFetch().setHash(as_data(m.hash)); },
           [&](const MissingBlobsReply& m) { write_hashes(b.initMissingBlobsReply(), m.hashes); },
@@ -327,6 +331,24 @@ UnitResult read(wire::UnitResult::Reader r) {
   if (r.getObservations().size() != 0) {
     m.observations = read_bytes(r.getObservations());
     m.fields_hash = read_hash(r.getFieldsHash(), "unitResult.fieldsHash");
+  }
+  return m;
+}
+
+ResultBatch read(wire::ResultBatch::Reader r) {
+  auto results = r.getResults();
+  if (results.size() > kMaxResultsPerBatch) {
+    throw DecodeError("resultBatch: " + std::to_string(results.size()) + " results, at most " +
+                      std::to_string(kMaxResultsPerBatch) + " per batch");
+  }
+  ResultBatch m;
+  uint64_t values = 0;
+  for (auto result : results) {
+    values += value_bytes(m.results.emplace_back(read(result)));
+    if (values > kMaxBatchValueBytes) {
+      throw DecodeError("resultBatch: its results' values pass " +
+                        std::to_string(kMaxBatchValueBytes) + " bytes; larger results go alone");
+    }
   }
   return m;
 }
@@ -477,6 +499,7 @@ Body read_body(wire::Envelope::Body::Reader b) {
     case WhichBody::STATUS_REQUEST: return StatusRequest{b.getStatusRequest().getJobId()};
     case WhichBody::CANCEL_REQUEST: return CancelRequest{b.getCancelRequest().getJobId()};
     case WhichBody::RESUBMIT_REQUEST: return ResubmitRequest{b.getResubmitRequest().getJobId()};
+    case WhichBody::RESULT_BATCH: return read(b.getResultBatch());
     case WhichBody::OUTPUTS_REQUEST: return OutputsRequest{b.getOutputsRequest().getJobId()};
     case WhichBody::OUTPUT_FETCH:
       return OutputFetch{read_hash(b.getOutputFetch().getHash(), "outputFetch.hash")};
@@ -516,6 +539,8 @@ uint64_t traversal_limit_words(WhichBody kind) {
       return kMaxBlobBytes / 8 + kSlack;
     case WhichBody::UNIT_RESULT:
       return kMaxTilePixels * 3 * sizeof(float) / 8 + kSlack;
+    case WhichBody::RESULT_BATCH:  // the values, and each result's fields and hashes
+      return kMaxBatchValueBytes / 8 + kMaxResultsPerBatch * 64 + kSlack;
     case WhichBody::SUBMIT_JOB:
     case WhichBody::STATUS_REPLY:
     case WhichBody::OUTPUTS_REPLY:

@@ -19,6 +19,7 @@ Role sender_role(const Body& body) {
           [](const WorkerHello&) { return Role::kWorker; },
           [](const WorkerHeartbeat&) { return Role::kWorker; },
           [](const UnitResult&) { return Role::kWorker; },
+          [](const ResultBatch&) { return Role::kWorker; },
           [](const UnitFailure&) { return Role::kWorker; },
           [](const UnitReturn&) { return Role::kWorker; },
           [](const BlobRequest&) { return Role::kWorker; },
@@ -44,7 +45,7 @@ const char* kind_name(const Body& body) {
       "submitJob",      "statusRequest",   "cancelRequest",       "outputsRequest",
       "outputFetch",    "missingBlobsReply", "ack",               "submitReply",
       "statusReply",    "outputsReply",    "outputData",          "errorReply",
-      "resultBytesRequest", "trustQuery", "trustReply", "resubmitRequest"};
+      "resultBytesRequest", "trustQuery", "trustReply", "resubmitRequest", "resultBatch"};
   static_assert(std::size(kNames) == std::variant_size_v<Body>);
   return kNames[body.index()];
 }

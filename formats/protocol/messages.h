@@ -24,14 +24,22 @@ namespace tf::proto {
 // protocol.capnp and versions.h). 1: releases before version ranges; 2: version ranges, idle
 // pauses, draining, kernel version lists; 3: rendering to quality (SubmitJob's noise target,
 // spp bounds and deadline, JobStatus's tile counts), which a dispatcher of version 2 would
-// ignore, rendering the job's first round alone.
-inline constexpr uint32_t kProtocolVersion = 3;
+// ignore, rendering the job's first round alone; 4: ResultBatch, several results in one
+// message, which a dispatcher of version 3 could not decode.
+inline constexpr uint32_t kProtocolVersion = 4;
+// The first version whose peers read ResultBatch: a worker batches results only to a
+// dispatcher that answers in it or a later one.
+inline constexpr uint32_t kResultBatchVersion = 4;
 
 // The largest blob (scene asset, output file) one message carries, and the largest frame.
 inline constexpr uint64_t kMaxBlobBytes = 128ull << 20;
 inline constexpr uint64_t kMaxFrameBytes = kMaxBlobBytes + (64u << 10);
 // The largest tile a unit may cover (pixels), which bounds a result message.
 inline constexpr uint64_t kMaxTilePixels = 1024ull * 1024ull;
+// A ResultBatch holds at most this many results, whose values (rgb, observations) add up to
+// at most kMaxBatchValueBytes; a larger result travels alone as a UnitResult.
+inline constexpr uint64_t kMaxResultsPerBatch = 256;
+inline constexpr uint64_t kMaxBatchValueBytes = 1ull << 20;
 
 enum class Role : uint8_t { kWorker = 1, kDispatcher = 2, kClient = 4 };
 using RoleSet = uint8_t;  // bitwise OR of Role values
@@ -94,6 +102,15 @@ struct UnitResult {
   std::vector<uint8_t> observations = {};
   Hash256 fields_hash = {};
   bool operator==(const UnitResult&) const = default;
+};
+// The bytes of a result's values, which kMaxBatchValueBytes bounds per batch.
+inline uint64_t value_bytes(const UnitResult& r) {
+  return r.rgb.size() * sizeof(float) + r.observations.size();
+}
+// Several results of one worker, each taken exactly as if it had come alone.
+struct ResultBatch {
+  std::vector<UnitResult> results;
+  bool operator==(const ResultBatch&) const = default;
 };
 struct UnitFailure {
   uint64_t lease_id = 0;
@@ -343,7 +360,8 @@ using Body = std::variant<WorkerHello, WorkerHeartbeat, UnitResult, UnitFailure,
                           MissingBlobsRequest, BlobUpload, SubmitJob, StatusRequest,
                           CancelRequest, OutputsRequest, OutputFetch, MissingBlobsReply, Ack,
                           SubmitReply, StatusReply, OutputsReply, OutputData, ErrorReply,
-                          ResultBytesRequest, TrustQuery, TrustReply, ResubmitRequest>;
+                          ResultBytesRequest, TrustQuery, TrustReply, ResubmitRequest,
+                          ResultBatch>;
 
 struct Envelope {
   uint64_t request_id = 0;  // chosen by a client, echoed in the reply; 0 when unsolicited

@@ -56,6 +56,10 @@ struct Envelope {
     trustReply @28 :TrustReply;
     # client -> dispatcher: re-run the units of a finished job that rested on quarantined keys
     resubmitRequest @29 :JobRef;
+    # worker -> dispatcher (protocol version 4): the results a fast device finished within one
+    # batch interval, in one message instead of one each (worker.h, result batches). Sent only
+    # to a dispatcher that answered in version 4 or later.
+    resultBatch @31 :ResultBatch;
   }
   # The oldest version the sender speaks; 0: only protocolVersion (releases before ranges).
   protocolMin @30 :UInt32;
@@ -157,6 +161,12 @@ struct UnitResult {
   # (formats/protocol/result_hash.h, observed_result_hash). Empty otherwise.
   observations @9 :Data;
   fieldsHash @10 :Data;
+}
+
+# Results taken one by one, exactly as if each had come in its own UnitResult message. At most
+# kMaxResultsPerBatch (messages.h) results.
+struct ResultBatch {
+  results @0 :List(UnitResult);
 }
 
 # The dispatcher needs the bytes of a result this worker reported by hash only (the replica

@@ -27,6 +27,33 @@ TEST_F(CoreTest, RendersAJobToImagesEqualToTheIndependentSum) {
   expect_frame_matches_synthetic(job, 2);
 }
 
+TEST_F(CoreTest, AResultBatchIsTakenResultByResultAsSeparateResultsWouldBe) {
+  const uint64_t job = submit(1);  // 12 units
+  std::vector<proto::RenderUnitSpec> leased = grants(send("w1", hello(4), kStart), "w1");
+  ASSERT_EQ(leased.size(), 4u);
+  proto::ResultBatch batch;
+  for (const proto::RenderUnitSpec& spec : leased) batch.results.push_back(result_for(spec));
+  batch.results.push_back(result_for(leased[0]));  // a duplicate inside the batch
+  proto::UnitResult forged = result_for(leased[1]);
+  forged.lease_id = 999;  // a lease this key was never granted
+  batch.results.push_back(forged);
+  std::vector<proto::RenderUnitSpec> next = grants(send("w1", batch, kStart), "w1");
+  EXPECT_EQ(status(job).units_done, 4u);
+  EXPECT_EQ(core_->stats().result_batches, 1u);
+  EXPECT_EQ(core_->stats().results_duplicate, 1u);
+  EXPECT_EQ(core_->stats().results_rejected, 1u);
+  EXPECT_EQ(next.size(), 4u) << "the freed slots are granted again";
+  // The rest of the job, one batch per grant, renders the same frame as single results do.
+  while (!next.empty()) {
+    proto::ResultBatch more;
+    for (const proto::RenderUnitSpec& spec : next) more.results.push_back(result_for(spec));
+    next = grants(send("w1", more, kStart), "w1");
+  }
+  EXPECT_EQ(status(job).state, proto::JobState::kDone);
+  EXPECT_EQ(status(job).units_done, 12u);
+  expect_frame_matches_synthetic(job, 1);
+}
+
 TEST_F(CoreTest, DuplicateAndLateResultsNeverCountTwice) {
   config_.lease_seconds = 2;  // shorter than liveness: a lease lapses while w1 stays alive
   reopen(kStart);

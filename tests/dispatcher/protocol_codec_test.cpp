@@ -67,6 +67,8 @@ std::vector<Body> one_of_each() {
                            {{"key-a", "host-a", "owner-a", 5000, 3, 3, 1, 0, 2, 0, 3, true, "2 invalid results"}},
                            {}, 0, {}});
   all.push_back(ResubmitRequest{44});
+  UnitResult hash_only{8, 10, "render-1", 2, 1, {}, 99, hash_of("hash only")};
+  all.push_back(ResultBatch{{r, hash_only, r}});
   return all;
 }
 
@@ -119,6 +121,47 @@ TEST(ProtocolCodec, HashOnlyResultsRoundTripAndPartialPixelDataIsRejected) {
   UnitResult partial = hash_only;
   partial.rgb = {1.0f, 2.0f, 3.0f};  // one pixel of a 2x1 tile
   EXPECT_FALSE(decode_message(encode_message({0, partial}), roles(Role::kWorker)).is_ok());
+}
+
+// A batch of `count` 8x8-pixel results (768 value bytes each).
+ResultBatch batch_of(size_t count) {
+  ResultBatch batch;
+  for (size_t i = 0; i < count; ++i) {
+    UnitResult r{i + 1, i + 1, "render-1", 8, 8, std::vector<float>(8 * 8 * 3, 0.5f), 64, {}};
+    r.result_hash = result_hash(r.rgb, r.rays);
+    batch.results.push_back(std::move(r));
+  }
+  return batch;
+}
+
+TEST(ProtocolCodec, ResultBatchesAreBoundedInCountAndValuesAndCheckEachResult) {
+  const RoleSet worker = roles(Role::kWorker);
+  ResultBatch full = batch_of(kMaxResultsPerBatch);
+  Result<Envelope> got = decode_message(encode_message({0, full}), worker);
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  EXPECT_EQ(std::get<ResultBatch>(got->body), full);
+  // One result more than a batch may hold.
+  const ResultBatch too_many = batch_of(kMaxResultsPerBatch + 1);
+  got = decode_message(encode_message({0, too_many}), worker);
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_NE(got.message().find("at most"), std::string::npos) << got.message();
+  // Values past the batch's byte budget: two simulation results of 528 KB each.
+  ResultBatch heavy;
+  for (uint64_t id : {1, 2}) {
+    UnitResult r{id, id, "tf-d2q9-2", 132'000, 1, std::vector<float>(132'000, 1.0f), 1, {}, true};
+    r.result_hash = result_hash(r.rgb, r.rays);
+    heavy.results.push_back(std::move(r));
+  }
+  ASSERT_GT(value_bytes(heavy.results[0]) * 2, kMaxBatchValueBytes);
+  got = decode_message(encode_message({0, heavy}), worker);
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_NE(got.message().find("larger results go alone"), std::string::npos) << got.message();
+  // Each result is checked as a UnitResult is: a tile with a pixel missing fails the batch.
+  ResultBatch partial = batch_of(3);
+  partial.results[1].rgb.resize(partial.results[1].rgb.size() - 3);
+  EXPECT_FALSE(decode_message(encode_message({0, partial}), worker).is_ok());
+  // Only a worker sends results.
+  EXPECT_FALSE(decode_message(encode_message({0, batch_of(2)}), roles(Role::kClient)).is_ok());
 }
 
 TEST(ProtocolCodec, SubmitJobFromAPeerThatOmitsVerificationGetsTheDefaults) {

@@ -1,4 +1,4 @@
-# The wire protocol of the previous release (protocol version 2), kept verbatim apart from its
+# The wire protocol of the previous release (protocol version 3), kept verbatim apart from its
 # file id and C++ namespace: tests write messages with it and read them with today's codec, and
 # read today's messages with it, so that a change breaking either direction fails them.
 # The tilefarm wire protocol: every message between client, dispatcher and worker.
@@ -238,6 +238,14 @@ struct SubmitJob {
   simTile @14 :UInt32;
   # Files the batch names (mask obstacle images), uploaded as blobs before the submission.
   simFiles @15 :List(NamedBlob);
+  # Rendering to quality (dispatcher/refinement.h): refine each tile in rounds from minSpp
+  # samples until its relative error estimate is at most noiseTarget, it has maxSpp samples, or
+  # deadlineSeconds after submission have passed (0 and 0: a job of `spp` samples, as before).
+  # Protocol version 3: a dispatcher that predates these fields does not serve this client.
+  noiseTarget @16 :Float64;
+  minSpp @17 :UInt32;
+  maxSpp @18 :UInt32;
+  deadlineSeconds @19 :UInt64;
 }
 
 struct NamedBlob {
@@ -275,6 +283,12 @@ struct JobStatus {
   unitsInFlight @12 :UInt64;
   farmInFlight @13 :UInt64;
   activeClients @14 :UInt32;
+  # Rendering to quality: tiles done (converged, capped or past the deadline), tiles still
+  # refining, and the least and most samples a tile has planned now (all 0 for other jobs).
+  tilesConverged @15 :UInt32;
+  tilesRefining @16 :UInt32;
+  sppMin @17 :UInt32;
+  sppMax @18 :UInt32;
 }
 
 struct StatusReply {

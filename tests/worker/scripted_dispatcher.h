@@ -66,8 +66,12 @@ class ScriptedDispatcher {
     }
     return std::nullopt;
   }
+  // The protocol version it answers in (an older release's dispatcher: a lower one).
+  uint32_t version = proto::kProtocolVersion;
   void send(proto::Body body) {
-    ASSERT_TRUE(proto::send_envelope(router_, peer, {0, std::move(body)}));
+    proto::Envelope envelope{0, std::move(body)};
+    envelope.protocol_version = envelope.protocol_min = version;
+    ASSERT_TRUE(proto::send_envelope(router_, peer, envelope));
   }
   proto::LeaseGrant grant(std::vector<uint64_t> leases) const {
     proto::LeaseGrant g;
