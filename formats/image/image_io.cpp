@@ -154,7 +154,11 @@ Result<RawImage> read_raw(const fs::path& path) {
     return Error{"cannot read image '" + path.string() + "': " + why};
   };
   try {
-    auto in = ImageInput::open(path.string());
+    // PNG, TGA and some TIFFs store unassociated alpha, which OpenImageIO premultiplies into
+    // the colour unless told not to; colour textures are read as stored, as pbrt-v4 does.
+    ImageSpec config;
+    config.attribute("oiio:UnassociatedAlpha", 1);
+    auto in = ImageInput::open(path.string(), &config);
     if (!in) return fail(OIIO::geterror());
     RawImage raw{in->spec(), {}};
     const ImageSpec& spec = raw.spec;

@@ -42,7 +42,8 @@ Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const f
 // Channels are chosen by name (R, G, B; a single-channel image is replicated to grey; Y/luma
 // likewise); 8/16-bit images in sRGB colour space (PNG, JPEG, unless tagged linear) are
 // linearised with the exact sRGB curve, unless `encoding` is kLinear (data such as normal
-// maps: values as stored, pbrt-v4's ColorEncoding::Linear). Errors name the path and the reason.
+// maps: values as stored, pbrt-v4's ColorEncoding::Linear). Colour is never premultiplied by
+// an unassociated alpha (PNG's). Errors name the path and the reason.
 enum class ImageEncoding { kAuto, kLinear };
 Result<ImageRGB> read_image(const std::filesystem::path& path,
                             ImageEncoding encoding = ImageEncoding::kAuto);

@@ -108,6 +108,34 @@ TEST(ImageIo, ChannelsAreMatchedByName) {
   EXPECT_EQ(back->rgb, (std::vector<float>{1.0f, 0.75f, 0.5f}));
 }
 
+TEST(ImageIo, PngColourIsNotPremultipliedAndAlphaIsReadAsStored) {
+  // PNG stores unassociated alpha (PNG specification, 12.8); pbrt-v4 reads the colour as
+  // stored. An 8-bit RGBA texel (200, 100, 50, 128) keeps its colour, sRGB-decoded, and its
+  // alpha 128 / 255 without decoding.
+  testing::TempDir dir;
+  OIIO::ImageSpec spec(1, 1, 4, OIIO::TypeDesc::UINT8);
+  spec.attribute("oiio:UnassociatedAlpha", 1);  // write the bytes as given
+  const uint8_t px[4] = {200, 100, 50, 128};
+  const std::string path = (dir / "rgba.png").string();
+  auto out = OIIO::ImageOutput::create(path);
+  ASSERT_TRUE(out && out->open(path, spec));
+  ASSERT_TRUE(out->write_image(OIIO::TypeDesc::UINT8, px));
+  ASSERT_TRUE(out->close());
+  Result<ImageRGB> colour = read_image(dir / "rgba.png");
+  ASSERT_TRUE(colour.is_ok()) << colour.message();
+  for (size_t c = 0; c < 3; ++c) {
+    EXPECT_NEAR(colour->rgb[c], srgb_decode(px[c] / 255.f), 1e-6f) << c;
+  }
+  Result<ImageRGB> alpha = read_image_alpha(dir / "rgba.png");
+  ASSERT_TRUE(alpha.is_ok()) << alpha.message();
+  EXPECT_EQ(alpha->rgb, std::vector<float>(3, 128 / 255.f));
+  // Without an alpha channel, alpha is 1.
+  ASSERT_TRUE(write_png(dir / "rgb.png", 1, 1, std::vector<float>{0.5f, 0.5f, 0.5f}.data()));
+  Result<ImageRGB> opaque = read_image_alpha(dir / "rgb.png");
+  ASSERT_TRUE(opaque.is_ok()) << opaque.message();
+  EXPECT_EQ(opaque->rgb, std::vector<float>(3, 1.f));
+}
+
 TEST(ImageIo, WritesAreAtomicAndErrorsNameThePath) {
   testing::TempDir dir;
   const float rgb[3] = {0.1f, 0.2f, 0.3f};
