@@ -51,6 +51,9 @@ GltfMaterialJson material_json(const json& material) {
   const json* normal = member(material, "normalTexture");
   out.normal_tex_coord = static_cast<int>(number(normal, "texCoord", 0.f));
   out.normal_scale = number(normal, "scale", 1.f);
+  const json* pbr = member(material, "pbrMetallicRoughness");
+  const json* metallic_roughness = pbr ? member(*pbr, "metallicRoughnessTexture") : nullptr;
+  out.metallic_roughness_tex_coord = static_cast<int>(number(metallic_roughness, "texCoord", 0.f));
   return out;
 }
 

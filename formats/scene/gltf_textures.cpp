@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "formats/image/image_io.h"
 
@@ -17,6 +19,17 @@ IrTexture image_texture(const std::filesystem::path& file, ImageRGB texels) {
   t.linear = true;
   t.texels = std::make_shared<const ImageRGB>(std::move(texels));
   return t;
+}
+
+// An image of `from`'s size whose three channels all hold f(texel) for each texel of `from`.
+template <class F>
+ImageRGB float_image(const ImageRGB& from, F f) {
+  ImageRGB out{from.width, from.height, std::vector<float>(from.rgb.size())};
+  for (size_t i = 0; i + 2 < from.rgb.size(); i += 3) {
+    const float value = f(&from.rgb[i]);
+    std::fill_n(out.rgb.begin() + static_cast<std::ptrdiff_t>(i), 3, value);
+  }
+  return out;
 }
 
 }  // namespace
@@ -46,6 +59,21 @@ Result<IrTexture> gltf_alpha_texture(const std::filesystem::path& file, float fa
     if (cutoff) a = a >= *cutoff ? 1.f : 0.f;
   }
   return image_texture(file, std::move(image.value()));
+}
+
+Result<GltfMetallicRoughness> gltf_metallic_roughness(const std::filesystem::path& file,
+                                                      float roughness_factor,
+                                                      float metallic_factor) {
+  Result<ImageRGB> image = read_image(file, ImageEncoding::kLinear);
+  if (!image) return Error{image.message()};
+  // Texel values are in [0, 1] (8- and 16-bit images); clamped for float formats.
+  auto alpha = [&](const float* rgb) {
+    const float roughness = std::clamp(rgb[1] * roughness_factor, 0.f, 1.f);
+    return roughness * roughness;
+  };
+  auto metallic = [&](const float* rgb) { return std::clamp(rgb[2] * metallic_factor, 0.f, 1.f); };
+  return GltfMetallicRoughness{image_texture(file, float_image(image.value(), alpha)),
+                               image_texture(file, float_image(image.value(), metallic))};
 }
 
 }  // namespace tf::scene

@@ -1,7 +1,7 @@
-// glTF 2.0 normal and alpha textures rewritten at load into the kernel's conventions: IR image
-// textures whose texels are made in memory (IrTexture::texels; `filename` names the source
-// image, which scene bundles carry as a reference of the glTF file). Workers import the same
-// file and make the same texels.
+// glTF 2.0 normal, alpha and metallic-roughness textures rewritten at load into the kernel's
+// conventions: IR image textures whose texels are made in memory (IrTexture::texels;
+// `filename` names the source image, which scene bundles carry as a reference of the glTF
+// file). Workers import the same file and make the same texels.
 //
 // Normal maps (glTF "normalTexture"). glTF: n = normalize((2 texel - 1) * (scale, scale, 1)) in
 // the frame (T, B, N): T along +u of the texture coordinates, B = N x T (times TANGENT.w where
@@ -26,6 +26,15 @@
 //   edge between kept and cut texels the surface fades out over one texel (cut stochastically)
 //   instead of ending at a sharp edge. At texel centres and inside runs of equal texels both
 //   agree exactly.
+//
+// Metallic-roughness (glTF "metallicRoughnessTexture", linear): roughness = G x
+// roughnessFactor, metallic = B x metallicFactor. The roughness texture's texels hold glTF's
+// GGX alpha = roughness^2, all three channels, for a material that does not remap roughness
+// (the kernel's alpha is then the texture's value, material_textures.h, as pbrt-v4's
+// "roughness" with remaproughness false). The metallic texture's texels hold metallic, the
+// amount of a mix of the dielectric (0) and metal (1) versions of the material. The kernel
+// filters the derived texels bilinearly, so between texel centres it interpolates alpha where
+// glTF interpolates roughness and squares it; at texel centres both agree.
 // Thread safety: pure functions.
 #pragma once
 
@@ -45,5 +54,14 @@ Result<IrTexture> gltf_normal_map(const std::filesystem::path& file, float scale
 // coverage without one (BLEND). An image without alpha has alpha 1.
 Result<IrTexture> gltf_alpha_texture(const std::filesystem::path& file, float factor,
                                      std::optional<float> cutoff);
+
+// The two float textures of a metallic-roughness image (read linear).
+struct GltfMetallicRoughness {
+  IrTexture alpha;     // (G x roughness_factor)^2
+  IrTexture metallic;  // B x metallic_factor
+};
+Result<GltfMetallicRoughness> gltf_metallic_roughness(const std::filesystem::path& file,
+                                                      float roughness_factor,
+                                                      float metallic_factor);
 
 }  // namespace tf::scene

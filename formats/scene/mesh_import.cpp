@@ -62,13 +62,21 @@ Result<SceneIr> import_mesh_file(const std::filesystem::path& file) {
     ir.materials.push_back(IrMaterial{});
     const std::vector<GltfMaterialJson> json = read_gltf_material_json(file);
     std::vector<MeshMaterial> materials;
+    std::vector<int> material_index;  // of Assimp's material i in ir.materials
     for (unsigned i = 0; i < scene->mNumMaterials; ++i) {
       const GltfMaterialJson extras = i < json.size() ? json[i] : GltfMaterialJson{};
       Result<MeshMaterial> material = convert_mesh_material(*scene->mMaterials[i], i, extras, file,
                                                             &ir.textures, &ir.warnings);
       if (!material) return Error{material.message()};
       materials.push_back(std::move(material.value()));
-      ir.materials.push_back(materials.back().material);
+      IrMaterial m = materials.back().material;
+      if (!materials.back().mixed.empty()) {
+        const int first = static_cast<int>(ir.materials.size());
+        for (const IrMaterial& part : materials.back().mixed) ir.materials.push_back(part);
+        m.mix = {first + m.mix[0], first + m.mix[1]};
+      }
+      material_index.push_back(static_cast<int>(ir.materials.size()));
+      ir.materials.push_back(std::move(m));
     }
     const double inf = std::numeric_limits<double>::infinity();
     Vec3d lo{inf, inf, inf}, hi{-inf, -inf, -inf};
@@ -80,7 +88,7 @@ Result<SceneIr> import_mesh_file(const std::filesystem::path& file) {
       if (am->mMaterialIndex < materials.size()) {
         const MeshMaterial& material = materials[am->mMaterialIndex];
         if (material.cut_out) continue;
-        s.material = static_cast<int>(am->mMaterialIndex) + 1;
+        s.material = material_index[am->mMaterialIndex];
         s.area = material.emission;
         s.alpha_texture = material.alpha_texture;
       }

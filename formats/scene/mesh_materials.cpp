@@ -112,6 +112,99 @@ Status read_alpha_mode(const aiMaterial& source, float factor, const std::string
   return Status::ok();
 }
 
+// The dielectric version of glTF material `m`: a coating of index 1.5 with GGX alpha `alpha`
+// over a diffuse base of m's colour.
+IrMaterial dielectric_version(IrMaterial m, float alpha) {
+  m.type = IrMaterial::Type::CoatedDiffuse;
+  m.coat_eta = kCoatingEta;
+  m.coat_alpha_u = m.coat_alpha_v = alpha;
+  return m;
+}
+
+// The metal version of glTF material `m`: a conductor with GGX alpha `alpha` whose
+// normal-incidence reflectance is m's colour.
+IrMaterial metal_version(IrMaterial m, float alpha) {
+  m.type = IrMaterial::Type::Conductor;
+  m.use_reflectance = true;
+  m.alpha_u = m.alpha_v = alpha;
+  return m;
+}
+
+// glTF's metallic and roughness on out->material (colour and normal map set): constant factors
+// pick one version of it; a metallicRoughnessTexture (gltf_textures.h) gives the versions its
+// roughness and, unless metallicFactor is 0, mixes them by its metallic.
+Status read_metallic_roughness(const aiMaterial& source, const GltfMaterialJson& json,
+                               const std::filesystem::path& file, const Warn& warn,
+                               std::vector<IrTexture>* textures, MeshMaterial* out) {
+  float metallic = 0.f, roughness = 1.f;
+  if (source.Get(AI_MATKEY_METALLIC_FACTOR, metallic) != aiReturn_SUCCESS) return Status::ok();
+  source.Get(AI_MATKEY_ROUGHNESS_FACTOR, roughness);
+  metallic = std::clamp(metallic, 0.f, 1.f);
+  roughness = std::clamp(roughness, 0.f, 1.f);
+  const float alpha = roughness * roughness;
+  IrMaterial& m = out->material;
+  std::string map = texture_path(source, aiTextureType_METALNESS);
+  if (map.empty()) map = texture_path(source, aiTextureType_UNKNOWN);
+  if (map.empty() || map.front() == '*') {
+    if (!map.empty()) warn("embedded metallic-roughness texture ignored (its factors apply)");
+    if (metallic > 0.f && metallic < 1.f) {
+      warn("metallic " + std::to_string(metallic) + " approximated by " +
+           (metallic >= 0.5f ? "a metal" : "a non-metal"));
+    }
+    m = metallic >= 0.5f ? metal_version(m, alpha) : dielectric_version(m, alpha);
+    return Status::ok();
+  }
+  if (json.metallic_roughness_tex_coord != 0) {
+    return Error{"metallicRoughnessTexture uses TEXCOORD_" +
+                 std::to_string(json.metallic_roughness_tex_coord) +
+                 "; only TEXCOORD_0 is supported"};
+  }
+  TF_TRY(maps, gltf_metallic_roughness(file.parent_path() / map, roughness, metallic));
+  const int alpha_texture = add_texture(std::move(maps.alpha), textures);
+  IrMaterial dielectric = dielectric_version(m, alpha);
+  dielectric.coat_roughness_texture = {alpha_texture, alpha_texture};
+  dielectric.remap_roughness = false;  // the texels are alphas
+  if (metallic <= 0.f) {
+    m = std::move(dielectric);
+    return Status::ok();
+  }
+  IrMaterial metal = metal_version(m, alpha);
+  metal.roughness_texture = {alpha_texture, alpha_texture};
+  metal.remap_roughness = false;
+  m = IrMaterial{};
+  m.type = IrMaterial::Type::Mix;
+  m.mix = {0, 1};
+  m.amount_texture = add_texture(std::move(maps.metallic), textures);
+  out->mixed = {std::move(dielectric), std::move(metal)};
+  return Status::ok();
+}
+
+// The base colour texture `colour_map` (a path beside `file`; empty: none), multiplied by the
+// colour factor, on out->material, or on its dielectric part when it is a mix. Conductors
+// take the factor alone (the kernel's conductor reflectance is a constant).
+Status read_base_colour_texture(const std::string& colour_map, const std::filesystem::path& file,
+                                const Warn& warn, std::vector<IrTexture>* textures,
+                                MeshMaterial* out) {
+  if (colour_map.empty()) return Status::ok();
+  if (colour_map.front() == '*') {
+    warn("embedded base colour texture ignored (its factor applies)");
+    return Status::ok();
+  }
+  const bool mixed = !out->mixed.empty();
+  IrMaterial& m = mixed ? out->mixed[0] : out->material;
+  if (mixed) warn("base colour texture ignored on the metallic parts (their factor applies)");
+  if (m.type == IrMaterial::Type::Conductor) {
+    warn("base colour texture of a metal ignored (its factor applies)");
+    return Status::ok();
+  }
+  IrTexture t;
+  t.kind = IrTexture::Kind::Image;
+  t.filename = file.parent_path() / colour_map;
+  t.value = m.reflectance;
+  m.texture = add_texture(std::move(t), textures);
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<MeshMaterial> convert_mesh_material(const aiMaterial& source, unsigned index,
@@ -131,50 +224,14 @@ Result<MeshMaterial> convert_mesh_material(const aiMaterial& source, unsigned in
   float alpha = 1.f;
   base_colour(source, &m.reflectance, &alpha);
 
-  float metallic = 0.f, roughness = 1.f;
-  const bool pbr = source.Get(AI_MATKEY_METALLIC_FACTOR, metallic) == aiReturn_SUCCESS;
-  source.Get(AI_MATKEY_ROUGHNESS_FACTOR, roughness);
-  metallic = std::clamp(metallic, 0.f, 1.f);
-  roughness = std::clamp(roughness, 0.f, 1.f);
-  const float alpha_ggx = roughness * roughness;
-  if (pbr) {
-    if (metallic > 0.f && metallic < 1.f) {
-      warn("metallic " + std::to_string(metallic) + " approximated by " +
-           (metallic >= 0.5f ? "a metal" : "a non-metal"));
-    }
-    if (metallic >= 0.5f) {
-      m.type = IrMaterial::Type::Conductor;
-      m.use_reflectance = true;
-      m.alpha_u = m.alpha_v = alpha_ggx;
-    } else {
-      m.type = IrMaterial::Type::CoatedDiffuse;
-      m.coat_eta = kCoatingEta;
-      m.coat_alpha_u = m.coat_alpha_v = alpha_ggx;
-    }
-  }
-
-  // The base colour texture: a file beside the mesh; the factor multiplies it.
   std::string colour_map = texture_path(source, aiTextureType_BASE_COLOR);
   if (colour_map.empty()) colour_map = texture_path(source, aiTextureType_DIFFUSE);
-  if (!colour_map.empty()) {
-    if (colour_map.front() == '*') {
-      warn("embedded base colour texture ignored (its factor applies)");
-    } else if (m.type == IrMaterial::Type::Conductor) {
-      warn("base colour texture of a metal ignored (its factor applies)");
-    } else {
-      IrTexture t;
-      t.kind = IrTexture::Kind::Image;
-      t.filename = file.parent_path() / colour_map;
-      t.value = m.reflectance;
-      m.texture = add_texture(std::move(t), textures);
-    }
+  if (!texture_path(source, aiTextureType_LIGHTMAP).empty()) {
+    warn("occlusion texture ignored (the path tracer computes occlusion)");
   }
-  for (auto [type, what] : {std::pair{aiTextureType_METALNESS, "metallic-roughness"},
-                            std::pair{aiTextureType_LIGHTMAP, "occlusion"},
-                            std::pair{aiTextureType_EMISSIVE, "emissive"}}) {
-    if (!texture_path(source, type).empty()) {
-      warn(std::string(what) + " texture ignored (its factors apply)");
-    }
+  if (!texture_path(source, aiTextureType_EMISSIVE).empty()) {
+    warn("emissive texture ignored: area lights have no texture (emissiveFactor applies "
+         "uniformly)");
   }
 
   aiColor3D emissive(0.f, 0.f, 0.f);
@@ -187,6 +244,8 @@ Result<MeshMaterial> convert_mesh_material(const aiMaterial& source, unsigned in
   }
 
   Status read = read_normal_texture(source, json, file, warn, textures, &m);
+  if (read) read = read_metallic_roughness(source, json, file, warn, textures, &out);
+  if (read) read = read_base_colour_texture(colour_map, file, warn, textures, &out);
   if (read) read = read_alpha_mode(source, alpha, colour_map, file, warn, textures, &out);
   if (!read) return Error{label + read.message()};
   return out;

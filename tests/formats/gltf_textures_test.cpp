@@ -7,6 +7,10 @@
 // - MASK: the surface exists where baseColorFactor.a x texture alpha >= alphaCutoff (default
 //   0.5); a checkerboard of alphas stops exactly the rays through its kept squares;
 // - BLEND: the surface stops a share alpha of the rays (stochastic coverage);
+// - metallicRoughnessTexture: roughness = G x roughnessFactor, metallic = B x metallicFactor
+//   (linear); the kernel's GGX alpha is roughness^2 and the metal version shades with
+//   probability metallic (a 0/1 metallic picks one version), looked up where the base colour
+//   texture is;
 // - bad input: texCoord 1 and a missing image are errors naming the cause.
 // The glTF files, their buffers and their 8-bit PNG images are written by the test.
 #include <OpenImageIO/imageio.h>
@@ -24,9 +28,12 @@
 #include <string>
 #include <vector>
 
+#include "formats/image/image_io.h"
 #include "formats/scene/load.h"
+#include "formats/scene/mesh_import.h"
 #include "kernels/render/bvh_traverse.h"
 #include "kernels/render/kernel_scene.h"
+#include "kernels/render/material_textures.h"
 #include "kernels/render/surface.h"
 #include "test_util.h"
 
@@ -413,6 +420,190 @@ TEST(GltfAlphaMode, BlendStopsTheShareAlphaOfTheRays) {
     const double sigma = std::sqrt(alpha * (1 - alpha) / n);
     EXPECT_NEAR(share_stopped(s, n), alpha, 4 * sigma) << (texture ? "texture" : "constant");
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// metallicRoughnessTexture
+
+// Rows of a 2 x 2 RGB image (top row first) and their G (roughness) and B (metallic) bytes.
+constexpr uint8_t kRough[4] = {51, 102, 153, 204};
+constexpr uint8_t kMetal[4] = {255, 0, 0, 255};
+
+void write_metallic_roughness(const std::filesystem::path& path, const uint8_t (&metal)[4]) {
+  std::vector<uint8_t> bytes;
+  for (int i = 0; i < 4; ++i) bytes.insert(bytes.end(), {17, kRough[i], metal[i]});
+  write_png8(path, 2, 2, 3, bytes);
+}
+
+// A material whose metallicRoughnessTexture is image 0 (with `tex_coord`) and whose base colour
+// texture, when `colour`, is image 1.
+std::string metallic_roughness(double metallic, double roughness, bool colour = false,
+                               int tex_coord = 0) {
+  return R"({"name": "mr", "pbrMetallicRoughness": {"baseColorFactor": [0.9, 0.6, 0.3, 1],
+      "metallicFactor": )" +
+         std::to_string(metallic) + R"(, "roughnessFactor": )" + std::to_string(roughness) +
+         R"(, "metallicRoughnessTexture": {"index": 0, "texCoord": )" +
+         std::to_string(tex_coord) + "}" +
+         (colour ? R"(, "baseColorTexture": {"index": 1})" : "") + "}}";
+}
+
+std::string two_images(const std::string& first, const std::string& second) {
+  return R"({"images": [{"uri": ")" + first + R"("}, {"uri": ")" + second +
+         R"("}], "textures": [{"source": 0}, {"source": 1}]})";
+}
+
+// The first three channels of texel i of texture t, which must be equal.
+double texel(const scene::IrTexture& t, size_t i) {
+  EXPECT_TRUE(t.texels);
+  const std::vector<float>& rgb = t.texels->rgb;
+  EXPECT_EQ(rgb[3 * i], rgb[3 * i + 1]);
+  EXPECT_EQ(rgb[3 * i], rgb[3 * i + 2]);
+  return rgb[3 * i];
+}
+
+TEST(GltfMetallicRoughness, DerivedTexelsAreRoughnessSquaredAndMetallicTimesTheirFactors) {
+  testing::TempDir dir;
+  write_metallic_roughness(dir.path() / "mr.png", {0, 51, 204, 255});
+  Result<scene::SceneIr> ir = scene::import_mesh_file(
+      write_quad(dir.path(), "mr", unit_square(), metallic_roughness(0.8, 0.5), images("mr.png")));
+  ASSERT_TRUE(ir.is_ok()) << ir.message();
+  ASSERT_EQ(ir->shapes.size(), 1u);
+  const scene::IrMaterial& mix = ir->materials[static_cast<size_t>(ir->shapes[0].material)];
+  ASSERT_EQ(mix.type, scene::IrMaterial::Type::Mix);
+  const scene::IrMaterial& dielectric = ir->materials[static_cast<size_t>(mix.mix[0])];
+  const scene::IrMaterial& metal = ir->materials[static_cast<size_t>(mix.mix[1])];
+  EXPECT_EQ(dielectric.type, scene::IrMaterial::Type::CoatedDiffuse);
+  EXPECT_EQ(metal.type, scene::IrMaterial::Type::Conductor);
+  // Both versions take the texels as alphas (no remapping) in u and v.
+  const int rough = dielectric.coat_roughness_texture[0];
+  ASSERT_GE(rough, 0);
+  EXPECT_EQ(dielectric.coat_roughness_texture[1], rough);
+  EXPECT_EQ(metal.roughness_texture[0], rough);
+  EXPECT_EQ(metal.roughness_texture[1], rough);
+  EXPECT_FALSE(dielectric.remap_roughness);
+  EXPECT_FALSE(metal.remap_roughness);
+  ASSERT_GE(mix.amount_texture, 0);
+  const scene::IrTexture& alpha = ir->textures[static_cast<size_t>(rough)];
+  const scene::IrTexture& amount = ir->textures[static_cast<size_t>(mix.amount_texture)];
+  // By hand: alpha = (G / 255 x 0.5)^2: G = 51, 102, 153, 204 give 0.01, 0.04, 0.09, 0.16;
+  // metallic = B / 255 x 0.8: B = 0, 51, 204, 255 give 0, 0.16, 0.64, 0.8.
+  const double alphas[4] = {0.01, 0.04, 0.09, 0.16}, metallics[4] = {0, 0.16, 0.64, 0.8};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_NEAR(texel(alpha, i), alphas[i], 1e-6) << i;
+    EXPECT_NEAR(texel(amount, i), metallics[i], 1e-6) << i;
+  }
+}
+
+// For rays along -z through the centres of the four texels of a 2 x 2 texture on
+// unit_square(): calls f(texel index, surface, texture context).
+template <class F>
+void at_texel_centres(const LoadedScene& s, F f) {
+  const tf_scene_view view = make_host_scene_view(s.kernel);
+  for (int i = 0; i < 4; ++i) {
+    tf_ray ray;
+    ray.o = v3(0.25f + 0.5f * static_cast<float>(i % 2), 0.75f - 0.5f * static_cast<float>(i / 2),
+               2.0f);  // glTF uv ((i % 2 + 0.5) / 2, (i / 2 + 0.5) / 2)
+    ray.d = v3(0.0f, 0.0f, -1.0f);
+    const tf_hit hit = tf_closest_hit(&view, ray, 0.0f, 10.0f);
+    ASSERT_NE(hit.prim, TF_NO_PRIM);
+    tf_surface sf = tf_surface_at(&view, ray, hit);
+    const tf_tex_ctx c = tf_surface_tex_ctx(&sf);
+    f(i, view, sf, c);
+  }
+}
+
+TEST(GltfMetallicRoughness, TheKernelShadesTheTexelsVersionWithItsAlpha) {
+  testing::TempDir dir;
+  write_metallic_roughness(dir.path() / "mr.png", kMetal);
+  // The base colour texture marks the metallic texels red (sRGB 255 and 0 decode to 1 and 0).
+  write_png8(dir.path() / "c.png", 2, 2, 3, {255, 0, 0, 0, 0, 0, 0, 0, 0, 255, 0, 0});
+  const LoadedScene s = load(write_quad(dir.path(), "mr", unit_square(),
+                                        metallic_roughness(1, 1, true),
+                                        two_images("mr.png", "c.png")));
+  const tf_material& mix = s.kernel.materials[s.kernel.triangles[0].material];
+  ASSERT_EQ(mix.type, TF_MAT_MIX);
+  const tf_material& dielectric = s.kernel.materials[mix.mix_m0];
+  ASSERT_GE(dielectric.texture, 0);
+  at_texel_centres(s, [&](int i, const tf_scene_view& view, const tf_surface& sf,
+                          const tf_tex_ctx& c) {
+    const tf_material& m = s.kernel.materials[sf.material];
+    EXPECT_EQ(m.type, kMetal[i] == 255 ? TF_MAT_CONDUCTOR : TF_MAT_COATED_DIFFUSE) << i;
+    const tf_vec3 colour = tf_texture_graph_eval(&view, dielectric.texture, &c);
+    EXPECT_EQ(colour.x > 0.5f, kMetal[i] == 255) << i;  // mapped as the base colour texture
+    float ax = 0, ay = 0, cax = 0, cay = 0;
+    tf_material_alphas(&view, &m, &c, &ax, &ay, &cax, &cay);
+    const double want = (kRough[i] / 255.0) * (kRough[i] / 255.0);
+    EXPECT_NEAR(kMetal[i] == 255 ? ax : cax, want, 1e-6) << i;
+    EXPECT_NEAR(kMetal[i] == 255 ? ay : cay, want, 1e-6) << i;
+  });
+}
+
+TEST(GltfMetallicRoughness, MetallicAllZeroOrAllOneShadesAsTheConstantFactorsMaterial) {
+  testing::TempDir dir;
+  for (const uint8_t b : {uint8_t{0}, uint8_t{255}}) {
+    write_metallic_roughness(dir.path() / "mr.png", {b, b, b, b});
+    const LoadedScene textured = load(
+        write_quad(dir.path(), "mr", unit_square(), metallic_roughness(1, 1), images("mr.png")));
+    const std::string factors = R"({"pbrMetallicRoughness": {"metallicFactor": )" +
+                                std::to_string(b / 255) +
+                                R"(, "baseColorFactor": [0.9, 0.6, 0.3, 1]}})";
+    const LoadedScene constant = load(write_quad(dir.path(), "c", unit_square(), factors));
+    const tf_material& want = constant.kernel.materials[constant.kernel.triangles[0].material];
+    ASSERT_EQ(want.type, b ? TF_MAT_CONDUCTOR : TF_MAT_COATED_DIFFUSE);
+    at_texel_centres(textured, [&](int i, const tf_scene_view&, const tf_surface& sf,
+                                   const tf_tex_ctx&) {
+      const tf_material& m = textured.kernel.materials[sf.material];
+      EXPECT_EQ(m.type, want.type) << i;
+      EXPECT_EQ(m.r, want.r);
+      EXPECT_EQ(m.g, want.g);
+      EXPECT_EQ(m.b, want.b);
+      EXPECT_EQ(m.coat_eta, want.coat_eta);
+      EXPECT_EQ(m.flags & TF_MAT_USE_REFLECTANCE, want.flags & TF_MAT_USE_REFLECTANCE);
+    });
+  }
+  // metallicFactor 0 with a texture: the dielectric alone, with the texture's roughness.
+  const LoadedScene zero = load(
+      write_quad(dir.path(), "z", unit_square(), metallic_roughness(0, 1), images("mr.png")));
+  const tf_material& m = zero.kernel.materials[zero.kernel.triangles[0].material];
+  EXPECT_EQ(m.type, TF_MAT_COATED_DIFFUSE);
+  EXPECT_NE(m.coat_rough_u_tex, 0u);
+}
+
+TEST(GltfMetallicRoughness, OtherTexCoordsAndMissingImagesAreErrors) {
+  testing::TempDir dir;
+  write_metallic_roughness(dir.path() / "mr.png", kMetal);
+  Result<LoadedScene> uv1 = load_scene_file(write_quad(
+      dir.path(), "uv1", unit_square(), metallic_roughness(1, 1, false, 1), images("mr.png")));
+  ASSERT_FALSE(uv1.is_ok());
+  EXPECT_NE(uv1.message().find(
+                "material 'mr': metallicRoughnessTexture uses TEXCOORD_1; only TEXCOORD_0"),
+            std::string::npos)
+      << uv1.message();
+  Result<LoadedScene> missing = load_scene_file(write_quad(
+      dir.path(), "missing", unit_square(), metallic_roughness(1, 1), images("absent.png")));
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.message().find("material 'mr': cannot read image"), std::string::npos)
+      << missing.message();
+  EXPECT_NE(missing.message().find("absent.png"), std::string::npos) << missing.message();
+}
+
+TEST(GltfMetallicRoughness, EmissiveAndOcclusionTexturesAreIgnoredWithAWarning) {
+  testing::TempDir dir;
+  write_png8(dir.path() / "e.png", 1, 1, 3, {255, 255, 255});
+  const LoadedScene s = load(write_quad(
+      dir.path(), "e", unit_square(),
+      R"({"name": "lamp", "emissiveFactor": [1, 1, 1], "emissiveTexture": {"index": 0},
+          "occlusionTexture": {"index": 0}, "pbrMetallicRoughness": {"metallicFactor": 0}})",
+      images("e.png")));
+  auto warned = [&](const std::string& what) {
+    return std::any_of(s.warnings.begin(), s.warnings.end(), [&](const std::string& w) {
+      return w.find("material 'lamp': " + what) != std::string::npos;
+    });
+  };
+  EXPECT_TRUE(warned("emissive texture ignored: area lights have no texture"));
+  EXPECT_TRUE(warned("occlusion texture ignored"));
+  ASSERT_EQ(s.kernel.triangles.size(), 2u);
+  EXPECT_GE(s.kernel.triangles[0].light, 0);  // emissiveFactor still applies
 }
 
 }  // namespace
