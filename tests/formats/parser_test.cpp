@@ -270,9 +270,9 @@ TEST(Parser, RenderOnlyDirectivesAreAcceptedWithWarnings) {
   for (const Case& c :
        {Case{"MakeNamedMedium \"fog\" \"string type\" \"rgbgrid\"\nWorldBegin\n",
              "t.pbrt:1:1: MakeNamedMedium: unsupported medium type \"rgbgrid\""},
-        Case{"MakeNamedMedium \"glow\" \"string type\" \"homogeneous\" \"rgb Le\" [1 1 1]\n"
-             "WorldBegin\n",
-             "t.pbrt:1:1: MakeNamedMedium: unsupported emissive media"},
+        Case{"MakeNamedMedium \"skin\" \"string type\" \"homogeneous\" \"string preset\" "
+             "\"Skin1\"\nWorldBegin\n",
+             "t.pbrt:1:1: MakeNamedMedium: unsupported \"preset\""},
         Case{"ColorSpace \"aces2065-1\"\nWorldBegin\n", "t.pbrt:1:1: ColorSpace: unsupported"},
         Case{"WorldBegin\nAttribute \"shape\" \"float radius\" 2\n",
              "t.pbrt:2:1: Attribute: unsupported"},
