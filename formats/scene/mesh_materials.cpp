@@ -181,7 +181,8 @@ Status read_metallic_roughness(const aiMaterial& source, const GltfMaterialJson&
 
 // The base colour texture `colour_map` (a path beside `file`; empty: none), multiplied by the
 // colour factor, on out->material, or on its dielectric part when it is a mix. Conductors
-// take the factor alone (the kernel's conductor reflectance is a constant).
+// keep the factor alone, as metals did before metallic textures (the kernel could texture their
+// reflectance: tf_make_bsdf; that would change existing renders, so it is left to a decision).
 Status read_base_colour_texture(const std::string& colour_map, const std::filesystem::path& file,
                                 const Warn& warn, std::vector<IrTexture>* textures,
                                 MeshMaterial* out) {
