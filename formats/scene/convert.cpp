@@ -255,6 +255,10 @@ uint32_t Converter::add_medium(const IrMedium& m) {
     k_.densities.insert(k_.densities.end(), m.grid.density.begin(), m.grid.density.end());
   }
   convert_medium_emission(m, &km, &k_.densities);
+  if (!m.albedo_table.empty()) {
+    km.albedo_table = static_cast<uint32_t>(k_.densities.size()) + 1u;
+    k_.densities.insert(k_.densities.end(), m.albedo_table.begin(), m.albedo_table.end());
+  }
   k_.media.push_back(km);
   return static_cast<uint32_t>(k_.media.size());
 }

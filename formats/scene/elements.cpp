@@ -621,7 +621,13 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
     m.eta = {eta, eta, eta};
     TF_CHECK(read_roughness(params, loc, ctx, "", &m.alpha_u, &m.alpha_v, &m.roughness_texture,
                             &m.remap_roughness));
-    TF_TRY(interior, make_subsurface_medium(params, loc, eta, ctx.diag));
+    // A reflectance texture is the boundary's texture (evaluated per hit by the kernel, which
+    // inverts it to the interior's albedo where a path enters; the dielectric ignores it).
+    const Param* reflectance = params.get("reflectance");
+    if (reflectance && reflectance->type == "texture") {
+      TF_CHECK(read_reflectance(params, "reflectance", loc, ctx, &m));
+    }
+    TF_TRY(interior, make_subsurface_medium(params, loc, eta, m.texture >= 0, ctx.diag));
     m.interior = interior;
     return std::optional<IrMaterial>(m);
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "formats/scene/try.h"
+#include "kernels/render/subsurface_albedo.h"
 
 namespace tf::scene {
 namespace {
@@ -33,6 +34,11 @@ constexpr std::array<NamedScattering, 12> kJensen2001 = {{
 
 // pbrt-v4's coefficients when none are given (its "Wholemilk" row).
 constexpr MeasuredScattering kDefault = {{2.55f, 3.21f, 3.77f}, {0.0011f, 0.0024f, 0.014f}};
+
+// The reflectance behind the constant coefficients of a medium whose reflectance is a
+// texture: they split its extinction where a path is inside without having entered through
+// its boundary (a camera inside it); paths that enter through it use the texture.
+constexpr Rgb kTexturedFallbackReflectance = {0.5f, 0.5f, 0.5f};
 
 // A constant colour parameter, or empty when absent; a texture is unsupported (strict: an
 // error; lenient: empty, so that the caller's default applies).
@@ -67,6 +73,15 @@ IrMedium from_diffuse_reflectance(const Rgb& reflectance, const Rgb& mfp, float 
 
 }  // namespace
 
+std::vector<float> albedo_table(float eta) {
+  std::vector<float> table(TF_ALBEDO_TABLE_N);
+  for (uint32_t i = 0; i < TF_ALBEDO_TABLE_N; ++i) {
+    const double reflectance = static_cast<double>(i) / (TF_ALBEDO_TABLE_N - 1u);
+    table[i] = static_cast<float>(albedo_from_diffuse_reflectance(reflectance, eta));
+  }
+  return table;
+}
+
 std::optional<MeasuredScattering> named_scattering(const std::string& name) {
   for (const NamedScattering& n : kJensen2001) {
     if (name == n.name) return n.coefficients;
@@ -92,7 +107,7 @@ double albedo_from_diffuse_reflectance(double rd, double eta) {
 }
 
 Result<IrMedium> make_subsurface_medium(ParamSet& params, const FileLoc& loc, float eta,
-                                        Diagnostics& diag) {
+                                        bool reflectance_texture, Diagnostics& diag) {
   TF_TRY(scale, params.get_float("scale", 1));
   if (!(scale >= 0) || !std::isfinite(scale)) {
     return error_at(loc, kDirective, "\"scale\" must be finite and >= 0");
@@ -103,7 +118,11 @@ Result<IrMedium> make_subsurface_medium(ParamSet& params, const FileLoc& loc, fl
   const std::string defaults = "pbrt's default coefficients";
   TF_TRY(sigma_a, constant_color(params, "sigma_a", loc, defaults, diag));
   TF_TRY(sigma_s, constant_color(params, "sigma_s", loc, defaults, diag));
-  TF_TRY(reflectance, constant_color(params, "reflectance", loc, defaults, diag));
+  std::optional<Rgb> reflectance;  // a texture was consumed by the caller
+  if (!reflectance_texture) {
+    TF_TRY(constant, constant_color(params, "reflectance", loc, defaults, diag));
+    reflectance = constant;
+  }
   TF_TRY(mfp, constant_color(params, "mfp", loc, "mfp 1", diag));
   IrMedium m;
   m.g = static_cast<float>(g);
@@ -123,13 +142,16 @@ Result<IrMedium> make_subsurface_medium(ParamSet& params, const FileLoc& loc, fl
     return error_at(loc, kDirective, "\"sigma_a\" and \"sigma_s\" must be given together");
   } else if (sigma_a && sigma_s) {
     coefficients = {*sigma_s, *sigma_a};
-  } else if (reflectance && !params.has("sigma_a")) {
-    for (float r : *reflectance) {
-      if (r > 1) return error_at(loc, kDirective, "\"reflectance\" must be in [0, 1]");
+  } else if ((reflectance || reflectance_texture) && !params.has("sigma_a")) {
+    const Rgb r = reflectance.value_or(kTexturedFallbackReflectance);
+    for (float v : r) {
+      if (v > 1) return error_at(loc, kDirective, "\"reflectance\" must be in [0, 1]");
     }
     Rgb mfree = mfp.value_or(Rgb{1, 1, 1});
     for (float& v : mfree) v = static_cast<float>(v * scale);
-    return from_diffuse_reflectance(*reflectance, mfree, eta, m.g);
+    IrMedium textured = from_diffuse_reflectance(r, mfree, eta, m.g);
+    if (reflectance_texture) textured.albedo_table = albedo_table(eta);
+    return textured;
   }
   for (size_t c = 0; c < 3; ++c) {
     m.sigma_a[c] = static_cast<float>(coefficients.sigma_a[c] * scale);

@@ -22,13 +22,19 @@
 //      term A(eta)) by bisection on the host, so albedos differ slightly from pbrt's;
 //   4. none: pbrt's defaults sigma_a (.0011, .0024, .014), sigma_s (2.55, 3.21, 3.77).
 // "scale" (default 1) multiplies the coefficients of 1, 2 and 4 and the mean free path of 3.
-// Texture-valued coefficients, reflectance or mfp are unsupported (the medium is one per
-// material): strict loading rejects them, lenient loading takes the defaults named in the
-// warning.
+// A "reflectance" texture (case 3) is evaluated per hit, as pbrt-v4 does: the loader makes it
+// the boundary material's texture, and the kernel inverts its value where a path enters the
+// medium, by a table of the same host inversion for the boundary's eta, and keeps that albedo
+// while the path walks inside (IrMedium::albedo_table,
+// kernels/render/subsurface_albedo.h); the extinction stays 1 / mfp. Texture-valued
+// coefficients (sigma_a, sigma_s) or mfp are unsupported (they would change the extinction,
+// which shadow rays need without an entry point): strict loading rejects them, lenient
+// loading takes the defaults named in the warning.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "formats/scene/diagnostics.h"
 #include "formats/scene/params.h"
@@ -54,10 +60,15 @@ double dipole_diffuse_reflectance(double albedo, double eta);
 // The albedo in [0, 1] whose dipole_diffuse_reflectance is `rd` (clamped to [0, 1]).
 double albedo_from_diffuse_reflectance(double rd, double eta);
 
+// The kernel's table of albedos for the reflectances i / (TF_ALBEDO_TABLE_N - 1), i = 0 .. N-1,
+// behind a boundary of index `eta` (albedo_from_diffuse_reflectance of each; IrMedium).
+std::vector<float> albedo_table(float eta);
+
 // The interior medium of a "subsurface" material from its parameters (consuming those it
-// reads: name, sigma_a, sigma_s, reflectance, mfp, scale, g); `eta` is the boundary's index.
+// reads: name, sigma_a, sigma_s, reflectance, mfp, scale, g); `eta` is the boundary's index;
+// `reflectance_texture`: the caller consumed a "reflectance" texture (made it the boundary's).
 // Errors for invalid values and, in strict mode, for unsupported ones.
 Result<IrMedium> make_subsurface_medium(ParamSet& params, const FileLoc& loc, float eta,
-                                        Diagnostics& diag);
+                                        bool reflectance_texture, Diagnostics& diag);
 
 }  // namespace tf::scene

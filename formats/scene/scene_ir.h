@@ -104,6 +104,11 @@ struct IrMedium {
   std::optional<DensityGrid> temperature;  // Grid: temperature samples on their own bounds
   // kelvin = (temperature - offset) * scale; the blackbody's emission times blackbody_scale.
   float temperature_offset = 0, temperature_scale = 1, blackbody_scale = 1;
+  // Homogeneous "subsurface" interiors whose reflectance is the boundary material's texture:
+  // TF_ALBEDO_TABLE_N albedos for evenly spaced reflectances 0 .. 1, by which the kernel
+  // inverts the texture's value where a path enters (kernels/render/subsurface_albedo.h);
+  // empty: sigma_a and sigma_s apply everywhere.
+  std::vector<float> albedo_table;
 };
 
 struct IrMaterial {

@@ -14,7 +14,8 @@
  * transmittance of every medium segment (exact in homogeneous media, ratio-tracked in
  * heterogeneous ones). Emissive media add their emission along the path's free flights while
  * depth < max_depth, as pbrt does (medium_emission.h); the flag keeps other media's work as it
- * was.
+ * was. A path entering a "subsurface" interior with a reflectance texture through a surface
+ * takes its albedo from the texture at that hit while inside (subsurface_albedo.h).
  *
  * Random dimensions per sample: 0-1 pixel position, 2-3 lens; bounce b uses
  * TF_DIM_BOUNCE(b) + 0 light choice, +1..2 light point, +3 BSDF lobe, +4..5 BSDF or phase
@@ -33,6 +34,7 @@
 #include "hair_surface.h"
 #include "lights.h"
 #include "medium_trace.h"
+#include "subsurface_albedo.h"
 #include "texture_graph.h"
 
 #define TF_RR_START_DEPTH 3u
@@ -229,6 +231,8 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
   tf_track_rng flight = tf_track_rng_at(id, TF_DIM_FLIGHT(0u));     /* free flights */
   tf_track_rng shadow = tf_track_rng_at(id, TF_DIM_SHADOW_TRACK(0u)); /* shadow rays */
   int hero = s->header.medium_count > 0u ? tf_mini((int)(tf_rand(id, TF_DIM_HERO) * 3.0f), 2) : 0;
+  tf_u32 albedo_medium = 0u; /* the medium walked with `albedo` (subsurface_albedo.h), 0: none */
+  tf_vec3 albedo = v3s(0.0f);
   tf_u32 crossings = 0u;                   /* interface surfaces passed by the current ray */
   float lead = 0.0f;                       /* ray.o lies this far beyond the true start */
   tf_u32 depth = 0u;
@@ -243,7 +247,7 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
       int scattered = tf_medium_sample_any(
           s, m, v3_madd(ray.o, ray.d, -lead), ray.d,
           hit.prim == TF_NO_PRIM ? TF_FLOAT_MAX : hit.t + lead, hero, &flight, &t, &beta, &r,
-          emit, &le);
+          emit, &le, medium == albedo_medium, albedo);
       if (emit) L = v3_add(L, le);
       if (v3_is_zero(beta)) break;
       if (scattered) {
@@ -326,7 +330,11 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
     ray.o = tf_offset_origin(sf.p, sf.ng, wi);
     ray.d = v3_normalize(wi);
     lead = tf_origin_lead(ray.o, sf.p, ray.d);
-    medium = tf_medium_after(flags, sf.ng, ray.d, medium);
+    tf_u32 next = tf_medium_after(flags, sf.ng, ray.d, medium);
+    if (next != medium) {
+      albedo_medium = tf_entry_albedo(s->media, s->densities, next, bsdf.color, &albedo);
+    }
+    medium = next;
     if (!tf_survives_roulette(&beta, r, eta_scale, depth, id, dim + 6u)) break;
     depth += 1u;
     crossings = 0u;

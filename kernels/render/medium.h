@@ -49,14 +49,13 @@ TF_FN tf_vec3 tf_mis_beta(tf_vec3 beta, tf_vec3 r) {
   return v3_scale(beta, 1.0f / tf_v3_average(r));
 }
 
-/* Samples where a ray travelling through medium m towards a surface at distance t_max
- * (TF_FLOAT_MAX: none) scatters, for hero channel `hero` (0..2) and a uniform number u.
+/* Samples where a ray travelling through a medium of scattering sigma_s and extinction sigma_t
+ * (values, so that callers may pass coefficients of their own) towards a surface at distance
+ * t_max (TF_FLOAT_MAX: none) scatters, for hero channel `hero` (0..2) and a uniform number u.
  * Returns 1 for a scattering event at *t < t_max, 0 for passing to t_max; multiplies *beta
  * and *r by the factors of the header comment (zero when the event has no density). */
-TF_FN int tf_medium_sample(TF_GLOBAL const tf_medium* m, float t_max, int hero, float u, float* t,
-                           tf_vec3* beta, tf_vec3* r) {
-  tf_vec3 sigma_s = tf_medium_sigma_s(m);
-  tf_vec3 sigma_t = tf_medium_sigma_t(m);
+TF_FN int tf_medium_sample(tf_vec3 sigma_s, tf_vec3 sigma_t, float t_max, int hero, float u,
+                           float* t, tf_vec3* beta, tf_vec3* r) {
   if (v3_is_zero(sigma_s)) {
     *t = t_max;
     *beta = v3_mul(*beta, tf_beer_lambert(sigma_t, t_max));

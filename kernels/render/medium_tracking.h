@@ -133,13 +133,17 @@ TF_FN tf_vec3 tf_medium_transmittance_tracked(const tf_scene_view* s, TF_GLOBAL 
 /* Free-flight sampling in medium m of any kind, for a segment starting at o (the true start)
  * along unit d up to t_max: tf_medium_sample (one draw) for homogeneous media, delta tracking
  * otherwise. Same contract as tf_medium_sample; with `emit`, adds m's emission to *le as
- * tf_medium_sample_tracked does. */
+ * tf_medium_sample_tracked does. With `use_albedo` (homogeneous media with an albedo table,
+ * subsurface_albedo.h), the medium scatters albedo * sigma_t instead of its own sigma_s. */
 TF_FN int tf_medium_sample_any(const tf_scene_view* s, TF_GLOBAL const tf_medium* m, tf_vec3 o,
                                tf_vec3 d, float t_max, int hero, tf_track_rng* g, float* t,
-                               tf_vec3* beta, tf_vec3* r, int emit, tf_vec3* le) {
+                               tf_vec3* beta, tf_vec3* r, int emit, tf_vec3* le, int use_albedo,
+                               tf_vec3 albedo) {
   if (m->kind == TF_MEDIUM_HOMOGENEOUS) {
     tf_vec3 beta0 = *beta, r0 = *r;
-    int scattered = tf_medium_sample(m, t_max, hero, tf_track_rand(g), t, beta, r);
+    tf_vec3 sigma_t = tf_medium_sigma_t(m);
+    tf_vec3 sigma_s = use_albedo ? v3_mul(albedo, sigma_t) : tf_medium_sigma_s(m);
+    int scattered = tf_medium_sample(sigma_s, sigma_t, t_max, hero, tf_track_rand(g), t, beta, r);
     if (emit) {
       *le = v3_add(*le, tf_homogeneous_emission(m, t_max, hero, scattered, *t, beta0, r0, *r));
     }

@@ -269,7 +269,10 @@ typedef struct tf_medium {
   float temp_shift, temp_scale;   /* kelvin = (sample - temp_shift) * temp_scale */
   tf_u32 bb_offset, bb_count;     /* bb_count >= 2 RGB triples in densities[]: the emission at */
   float bb_t0, bb_t1;             /* kelvins bb_t0 .. bb_t1 evenly (medium_emission.h) */
-  tf_u32 pad0, pad1;
+  tf_u32 albedo_table;            /* homogeneous "subsurface" interiors with a reflectance
+                                     texture: 1 + offset in densities[] of the albedo table
+                                     (subsurface_albedo.h); 0: the constant coefficients */
+  tf_u32 pad1;
 } tf_medium;
 
 /* Sampling tables (`distribution`, built by finalize_kernel_scene): at offset 0 the light

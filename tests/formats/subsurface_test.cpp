@@ -11,8 +11,8 @@
 #include <random>
 
 #include "formats/scene/elements_subsurface.h"
-#include "kernels/render/render_pixel.h"
 #include "tests/formats/scene_test_util.h"
+#include "tests/formats/subsurface_render.h"
 
 namespace tf::scene {
 namespace {
@@ -20,6 +20,7 @@ namespace {
 using test::contains;
 using test::parse_error;
 using test::parse_world;
+using test::render_sphere;
 using test::to_kernel;
 
 const IrMedium& interior_of(const SceneIr& ir) {
@@ -123,39 +124,9 @@ TEST(Subsurface, UnsupportedAndInvalidParameters) {
   expect_rgb_near(interior_of(lenient).sigma_s, {2.55, 3.21, 3.77}, 1e-6);
   const std::string textured =
       "Texture \"t\" \"spectrum\" \"checkerboard\"\n"
-      "Material \"subsurface\" \"texture reflectance\" \"t\" \"rgb mfp\" [1 1 1]\n";
-  EXPECT_TRUE(contains(parse_error(header + textured), "subsurface \"reflectance\" texture"));
+      "Material \"subsurface\" \"rgb reflectance\" [0.5 0.5 0.5] \"texture mfp\" \"t\"\n";
+  EXPECT_TRUE(contains(parse_error(header + textured), "subsurface \"mfp\" texture"));
   EXPECT_EQ(parse_world(textured, /*lenient=*/true).warnings.size(), 1u);
-}
-
-// Renders a centred sphere of radius 100 with material `material` under a uniform white
-// environment, seen from 105 units away along -z with a field of view of 0.1 degrees (every
-// camera ray meets the sphere at near-normal incidence); the mean radiance per channel.
-std::array<double, 3> render_sphere(const std::string& material, uint32_t spp) {
-  const std::string text =
-      "LookAt 0 0 -105  0 0 0  0 1 0\nCamera \"perspective\" \"float fov\" 0.1\n"
-      "Film \"rgb\" \"integer xresolution\" 8 \"integer yresolution\" 8\n"
-      "Integrator \"volpath\" \"integer maxdepth\" 65536\nWorldBegin\n"
-      "LightSource \"infinite\" \"rgb L\" [1 1 1]\n" +
-      material + "Shape \"sphere\" \"float radius\" 100\n";
-  Result<SceneIr> ir = test::parse(text);
-  EXPECT_TRUE(ir.is_ok()) << ir.message();
-  if (!ir.is_ok()) return {};
-  KernelScene k = to_kernel(ir.value());
-  Status st = finalize_kernel_scene(&k);
-  EXPECT_TRUE(st.is_ok()) << st.message();
-  const tf_scene_view view = make_host_scene_view(k);
-  std::array<double, 3> mean{};
-  const double n = static_cast<double>(k.camera.width * k.camera.height) * spp;
-  for (uint32_t y = 0; y < k.camera.height; ++y) {
-    for (uint32_t x = 0; x < k.camera.width; ++x) {
-      float rgb[3];
-      tf_u32 rays = 0;
-      tf_render_pixel(&view, 0, x, y, 0, spp, rgb, &rays);
-      for (size_t c = 0; c < 3; ++c) mean[c] += rgb[c] / n;
-    }
-  }
-  return mean;
 }
 
 // A medium that scatters without absorbing, behind a smooth (lossless) boundary, is invisible

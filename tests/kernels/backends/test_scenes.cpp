@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/render/subsurface_albedo.h"
+
 namespace tf::test {
 namespace {
 
@@ -749,6 +751,47 @@ NamedScene normal_map_scene() {
   return finalized("normal map", std::move(s));
 }
 
+// "subsurface" boundaries whose interior takes its albedo from the boundary's reflectance
+// texture where a path enters (subsurface_albedo.h): a uv checkerboard on a sphere and a
+// point-mapped one on a box-like quad pair, both walking one medium through its albedo table
+// (any increasing table exercises the same code; the loader's holds the dipole inversion).
+NamedScene subsurface_texture_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.5f, 0.0f}, 16, 12, 0.6f);
+  tf_medium interior{};
+  interior.sigma_a_r = interior.sigma_a_g = interior.sigma_a_b = 2.0f;
+  interior.sigma_s_r = 6.0f, interior.sigma_s_g = 8.0f, interior.sigma_s_b = 10.0f;
+  interior.g = 0.2f;
+  interior.albedo_table = static_cast<uint32_t>(s.densities.size()) + 1u;
+  for (uint32_t i = 0; i < TF_ALBEDO_TABLE_N; ++i) {
+    const float r = static_cast<float>(i) / static_cast<float>(TF_ALBEDO_TABLE_N - 1u);
+    s.densities.push_back(std::sqrt(r));
+  }
+  s.media.push_back(interior);
+  const uint32_t inside = static_cast<uint32_t>(s.media.size());
+  tf_texture uv = tex_node(TF_TEX_CHECKERBOARD, TF_MAP_UV, 0.9f, 0.6f, 0.3f);
+  uv.r2 = 0.2f, uv.g2 = 0.4f, uv.b2 = 0.95f;
+  uv.uscale = 8.0f, uv.vscale = 4.0f;
+  tf_material sphere_boundary = glass(TF_MAT_DIELECTRIC, 1.33f, 0.0f);
+  sphere_boundary.texture = add_program(&s, {uv});
+  tf_texture point = tex_node(TF_TEX_CHECKERBOARD, TF_MAP_POINT3D, 0.7f, 0.7f, 0.7f);
+  point.r2 = point.g2 = point.b2 = 0.1f;
+  point.xf[0] = point.xf[5] = point.xf[10] = 4.0f;
+  tf_material quad_boundary = glass(TF_MAT_DIELECTRIC, 1.5f, 0.2f);
+  quad_boundary.texture = add_program(&s, {point});
+  int32_t floor_id = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
+  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, floor_id, 0u);
+  add_sphere(&s, {-0.5f, 0.5f, 0.0f}, 0.5f, add(&s.materials, sphere_boundary), 0.0f,
+             TF_PRIM_MEDIA(inside, 0u));
+  const int32_t quad_mat = add(&s.materials, quad_boundary);
+  const uint32_t slab = TF_PRIM_MEDIA(inside, 0u);
+  add_quad(&s, {0.3f, 0.9f, 0.4f}, {0.8f, 0.0f, 0.0f}, {0.0f, 0.0f, -0.8f}, quad_mat, slab);
+  add_quad(&s, {0.3f, 0.1f, -0.4f}, {0.8f, 0.0f, 0.0f}, {0.0f, 0.0f, 0.8f}, quad_mat, slab);
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {1.0f, 2.5f, 2.0f}, {0.0f, 0.0f, 0.0f}, 20.0f));
+  s.lights.push_back(uniform_env(0.2f, 0.2f, 0.25f));
+  return finalized("subsurface texture", std::move(s));
+}
+
 std::vector<NamedScene> all_scenes() {
   std::vector<NamedScene> scenes;
   scenes.push_back(spheres_scene());
@@ -767,6 +810,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(hair_scene());
   scenes.push_back(alpha_scene());
   scenes.push_back(normal_map_scene());
+  scenes.push_back(subsurface_texture_scene());
   return scenes;
 }
 
