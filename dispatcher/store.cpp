@@ -313,7 +313,8 @@ Status Store::set_unit_attempts(uint64_t unit_id, uint32_t attempts) {
   return st.value()->run_batched();
 }
 
-Status Store::set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays) {
+Status Store::set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays,
+                              bool leases_left) {
   if (Status s = require_transaction("set_unit_result"); !s) return s;
   auto st = statement("UPDATE units SET result = ?, rays = ? WHERE id = ?");
   if (!st) return st.status();
@@ -321,6 +322,7 @@ Status Store::set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t 
       .bind(2, static_cast<int64_t>(rays))
       .bind(3, static_cast<int64_t>(unit_id));
   if (Status s = st.value()->run_batched(); !s) return s;
+  if (!leases_left) return Status::ok();
   auto del = statement("DELETE FROM leases WHERE unit_id = ?");
   if (!del) return del.status();
   del.value()->bind(1, static_cast<int64_t>(unit_id));

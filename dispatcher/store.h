@@ -240,8 +240,11 @@ class Store {
   Result<uint64_t> insert_lease(uint64_t unit_id, const std::string& worker, int64_t deadline_ms);
   Status delete_lease(uint64_t lease_id);
   Status set_unit_attempts(uint64_t unit_id, uint32_t attempts);
-  // Records the accepted result and deletes every lease of the unit.
-  Status set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays);
+  // Records the accepted result and deletes every lease of the unit. A caller that knows the
+  // unit holds no lease row any more (its last lease ended with the result) passes
+  // `leases_left` false to skip that statement: one per accepted unit at GPU rates.
+  Status set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays,
+                         bool leases_left = true);
   Status set_frame_outputs(uint64_t job_id, uint32_t frame, const Hash256& exr,
                            const Hash256& png);
   // Pins the frame to a kernel version (FrameRow::kernel_version; empty: unpinned).

@@ -95,6 +95,26 @@ TEST_P(StoreTest, RoundTripsEveryRecordKind) {
   EXPECT_EQ(snap->jobs.at(0).state, proto::JobState::kDone);
 }
 
+TEST_P(StoreTest, AResultRecordedWithoutLeasesLeftSkipsTheLeaseCleanup) {
+  auto store = location.open();
+  ASSERT_TRUE(store->begin().is_ok());
+  const uint64_t job = store->insert_job(job_named("a")).value();
+  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
+  const uint64_t unit = store->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
+  const uint64_t lease = store->insert_lease(unit, "w-1", 1234).value();
+  const Hash256 result = blake2b_256(std::string_view("result"));
+  // The caller says no lease is left: the row it forgot stays (the cleanup did not run), and
+  // the result is recorded all the same.
+  ASSERT_TRUE(store->set_unit_result(unit, result, 7, false).is_ok());
+  ASSERT_TRUE(store->commit().is_ok());
+  Result<StoreSnapshot> snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  ASSERT_EQ(snap->leases.size(), 1u);
+  EXPECT_EQ(snap->leases[0].id, lease);
+  EXPECT_EQ(snap->units.at(0).result, result);
+  EXPECT_EQ(snap->units.at(0).rays, 7u);
+}
+
 TEST_P(StoreTest, AReplicaWrittenTwiceInATransactionKeepsTheLastAndARollbackWritesNone) {
   auto store = location.open();
   ASSERT_TRUE(store->begin().is_ok());
