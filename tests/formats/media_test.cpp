@@ -8,7 +8,7 @@
 #include <array>
 #include <cmath>
 
-#include "kernels/render/render_pixel.h"
+#include "tests/formats/host_render.h"
 #include "tests/formats/scene_test_util.h"
 
 namespace tf::scene {
@@ -95,24 +95,7 @@ TEST(Media, InterfaceShapesLoseTheirAreaLight) {
 // Loads `text` and renders its (tiny, narrow) film on the host with 2 samples per pixel; returns
 // the mean radiance per channel.
 std::array<double, 3> render_mean(const std::string& text) {
-  Result<SceneIr> ir = parse(text);
-  EXPECT_TRUE(ir.is_ok()) << ir.message();
-  if (!ir.is_ok()) return {};
-  KernelScene k = to_kernel(ir.value());
-  Status st = finalize_kernel_scene(&k);
-  EXPECT_TRUE(st.is_ok()) << st.message();
-  const tf_scene_view view = make_host_scene_view(k);
-  std::array<double, 3> mean{};
-  const uint32_t n = k.camera.width * k.camera.height;
-  for (uint32_t y = 0; y < k.camera.height; ++y) {
-    for (uint32_t x = 0; x < k.camera.width; ++x) {
-      float rgb[3];
-      tf_u32 rays = 0;
-      tf_render_pixel(&view, 0, x, y, 0, 2, rgb, &rays);
-      for (size_t c = 0; c < 3; ++c) mean[c] += rgb[c] / 2.0 / n;
-    }
-  }
-  return mean;
+  return test::image_mean(test::render_rows(text, 2));
 }
 
 // Through the parser, converter and kernel: an absorbing sphere of radius 1 seen through its

@@ -12,7 +12,7 @@
 #include "formats/scene/elements_subsurface.h"
 #include "kernels/render/subsurface_albedo.h"
 #include "tests/formats/scene_test_util.h"
-#include "tests/formats/subsurface_render.h"
+#include "tests/formats/host_render.h"
 
 namespace tf::scene {
 namespace {

@@ -253,21 +253,30 @@ NamedScene triangles_scene() {
   return finalized("triangles", std::move(s));
 }
 
+// A homogeneous medium: grey absorption `a`, scattering (sr, sg, sb), asymmetry g.
+tf_medium homogeneous(float a, float sr, float sg, float sb, float g) {
+  tf_medium m{};
+  m.sigma_a_r = m.sigma_a_g = m.sigma_a_b = a;
+  m.sigma_s_r = sr, m.sigma_s_g = sg, m.sigma_s_b = sb;
+  m.g = g;
+  return m;
+}
+
+// The thin, bluish scattering haze the media scenes fill their world with.
+tf_medium thin_haze() { return homogeneous(0.01f, 0.05f, 0.06f, 0.08f, 0.0f); }
+
 NamedScene media_scene() {
   KernelScene s;
   s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.6f, 0.0f}, 16, 12, 0.6f);
-  auto medium = [&s](float a, float sr, float sg, float sb, float g) {
-    tf_medium m{};
-    m.sigma_a_r = m.sigma_a_g = m.sigma_a_b = a;
-    m.sigma_s_r = sr, m.sigma_s_g = sg, m.sigma_s_b = sb;
-    m.g = g;
+  auto medium = [&s](const tf_medium& m) {
     s.media.push_back(m);
     return static_cast<uint32_t>(s.media.size());  // 1 + index
   };
-  const uint32_t haze = medium(0.01f, 0.05f, 0.06f, 0.08f, 0.0f);
-  const uint32_t fog = medium(0.1f, 1.5f, 2.0f, 3.0f, 0.5f);
-  const uint32_t ink = medium(0.8f, 0.0f, 0.0f, 0.0f, 0.0f);
-  const uint32_t skin = medium(0.05f, 4.0f, 6.0f, 9.0f, 0.3f);  // a "subsurface" interior
+  const uint32_t haze = medium(thin_haze());
+  const uint32_t fog = medium(homogeneous(0.1f, 1.5f, 2.0f, 3.0f, 0.5f));
+  const uint32_t ink = medium(homogeneous(0.8f, 0.0f, 0.0f, 0.0f, 0.0f));
+  // A "subsurface" interior.
+  const uint32_t skin = medium(homogeneous(0.05f, 4.0f, 6.0f, 9.0f, 0.3f));
   s.header.camera_medium = haze;
   int32_t floor_id = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
   int32_t clear = add(&s.materials, glass(TF_MAT_DIELECTRIC, 1.5f, 0.0f));
@@ -290,9 +299,7 @@ NamedScene media_scene() {
 NamedScene heterogeneous_media_scene() {
   KernelScene s;
   s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.6f, 0.0f}, 16, 12, 0.6f);
-  tf_medium haze{};
-  haze.sigma_a_r = haze.sigma_a_g = haze.sigma_a_b = 0.01f;
-  haze.sigma_s_r = 0.05f, haze.sigma_s_g = 0.06f, haze.sigma_s_b = 0.08f;
+  const tf_medium haze = thin_haze();
   tf_medium grid{};
   grid.kind = TF_MEDIUM_GRID;
   grid.sigma_a_r = 0.2f, grid.sigma_a_g = 0.3f, grid.sigma_a_b = 0.1f;
@@ -341,9 +348,7 @@ NamedScene heterogeneous_media_scene() {
 NamedScene emissive_media_scene() {
   KernelScene s;
   s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.6f, 0.0f}, 16, 12, 0.6f);
-  tf_medium haze{};
-  haze.sigma_a_r = haze.sigma_a_g = haze.sigma_a_b = 0.01f;
-  haze.sigma_s_r = 0.05f, haze.sigma_s_g = 0.06f, haze.sigma_s_b = 0.08f;
+  const tf_medium haze = thin_haze();
   tf_medium glow{};
   glow.sigma_a_r = 0.5f, glow.sigma_a_g = 0.8f, glow.sigma_a_b = 0.3f;
   glow.sigma_s_r = 1.0f, glow.sigma_s_g = 2.0f, glow.sigma_s_b = 3.0f;

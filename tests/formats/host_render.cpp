@@ -1,4 +1,4 @@
-#include "tests/formats/subsurface_render.h"
+#include "tests/formats/host_render.h"
 
 #include <gtest/gtest.h>
 
@@ -7,13 +7,7 @@
 
 namespace tf::scene::test {
 
-std::vector<std::array<double, 3>> render_sphere_rows(const std::string& material, uint32_t spp) {
-  const std::string text =
-      "LookAt 0 0 -105  0 0 0  0 1 0\nCamera \"perspective\" \"float fov\" 0.1\n"
-      "Film \"rgb\" \"integer xresolution\" 8 \"integer yresolution\" 8\n"
-      "Integrator \"volpath\" \"integer maxdepth\" 65536\nWorldBegin\n"
-      "LightSource \"infinite\" \"rgb L\" [1 1 1]\n" +
-      material + "Shape \"sphere\" \"float radius\" 100\n";
+std::vector<std::array<double, 3>> render_rows(const std::string& text, uint32_t spp) {
   Result<SceneIr> ir = parse(text);
   EXPECT_TRUE(ir.is_ok()) << ir.message();
   if (!ir.is_ok()) return {};
@@ -34,13 +28,26 @@ std::vector<std::array<double, 3>> render_sphere_rows(const std::string& materia
   return rows;
 }
 
-std::array<double, 3> render_sphere(const std::string& material, uint32_t spp) {
-  const std::vector<std::array<double, 3>> rows = render_sphere_rows(material, spp);
+std::array<double, 3> image_mean(const std::vector<std::array<double, 3>>& rows) {
   std::array<double, 3> mean{};
   for (const std::array<double, 3>& row : rows) {
     for (size_t c = 0; c < 3; ++c) mean[c] += row[c] / static_cast<double>(rows.size());
   }
   return mean;
+}
+
+std::vector<std::array<double, 3>> render_sphere_rows(const std::string& material, uint32_t spp) {
+  return render_rows(
+      "LookAt 0 0 -105  0 0 0  0 1 0\nCamera \"perspective\" \"float fov\" 0.1\n"
+      "Film \"rgb\" \"integer xresolution\" 8 \"integer yresolution\" 8\n"
+      "Integrator \"volpath\" \"integer maxdepth\" 65536\nWorldBegin\n"
+      "LightSource \"infinite\" \"rgb L\" [1 1 1]\n" +
+          material + "Shape \"sphere\" \"float radius\" 100\n",
+      spp);
+}
+
+std::array<double, 3> render_sphere(const std::string& material, uint32_t spp) {
+  return image_mean(render_sphere_rows(material, spp));
 }
 
 }  // namespace tf::scene::test
