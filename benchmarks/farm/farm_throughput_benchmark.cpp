@@ -6,7 +6,10 @@
 //
 // Args: {microseconds per unit, workers, replication}. Counters:
 // - units_per_s: accepted units per second of the measured job (submit to done);
-// - results_per_s: replica results per second (replication x units_per_s);
+// - results_per_s: replica results the devices computed per second; with replication 2 fewer
+//   than 2 x units_per_s once keys earn trust (adaptive replication, dispatcher/reputation.h:
+//   most of a trusted key's units go to one replica);
+// - replicas_per_unit: results / accepted units, the replication the farm actually ran;
 // - efficiency: results_per_s / (workers / unit time), the share of the devices' time spent
 //   on units (0 for trivial units, which have no device time);
 // - bare_per_s: the bare ZeroMQ ROUTER/DEALER exchange rate (bare_exchange.h) with as many
@@ -181,14 +184,16 @@ void BM_FarmThroughput(benchmark::State& state) {
   // About two seconds of work at the devices' full speed (20,000 units/s for trivial units).
   const double capacity = unit_time.count() > 0 ? workers * 1e6 / static_cast<double>(unit_time.count()) : 20000.0;
   const uint64_t units = g_smoke ? 64 : std::clamp<uint64_t>(static_cast<uint64_t>(2.0 * capacity / replication), 1024, 32768);
-  uint64_t done_units = 0;
+  uint64_t done_units = 0, results = 0;
   double seconds = 0, loop_cpu = 0;
   for (auto _ : state) {
     const double cpu0 = farm->server_cpu_seconds();
+    const uint64_t completed0 = farm->units_completed();
     const auto start = std::chrono::steady_clock::now();
     Result<proto::JobStatus> done = run_job(units);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     loop_cpu += farm->server_cpu_seconds() - cpu0;
+    results += farm->units_completed() - completed0;
     if (!done || done->state != proto::JobState::kDone) {
       state.SkipWithError(done ? done->message.c_str() : done.message().c_str());
       return;
@@ -196,9 +201,10 @@ void BM_FarmThroughput(benchmark::State& state) {
     done_units += done->units_total;
   }
   const double units_per_s = static_cast<double>(done_units) / seconds;
-  const double results_per_s = units_per_s * replication;
+  const double results_per_s = static_cast<double>(results) / seconds;
   state.counters["units_per_s"] = units_per_s;
   state.counters["results_per_s"] = results_per_s;
+  state.counters["replicas_per_unit"] = static_cast<double>(results) / static_cast<double>(done_units);
   state.counters["efficiency"] = unit_time.count() > 0 ? results_per_s / capacity : 0.0;
   state.counters["bare_per_s"] = bare;
   state.counters["farm/bare"] = bare > 0 ? results_per_s / bare : 0.0;

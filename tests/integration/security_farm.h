@@ -81,6 +81,14 @@ class SecureFarm {
     return static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) * 1e-9;
   }
 
+  // Units the workers' devices have completed so far (every replica counts): the results they
+  // computed, whatever replication the dispatcher chose per unit (benchmarks).
+  uint64_t units_completed() const {
+    uint64_t n = 0;
+    for (const auto& worker : workers_) n += worker->units_completed();
+    return n;
+  }
+
   // Transport options of a peer holding `keys` that trusts `server_key`.
   static proto::TransportOptions peer_transport(const proto::CurveKeypair& keys,
                                                 const std::string& server_key) {
