@@ -265,6 +265,18 @@ tf_medium homogeneous(float a, float sr, float sg, float sb, float g) {
 // The thin, bluish scattering haze the media scenes fill their world with.
 tf_medium thin_haze() { return homogeneous(0.01f, 0.05f, 0.06f, 0.08f, 0.0f); }
 
+// The stage of a media scene whose first medium is thin_haze(): the camera in it, a grey floor,
+// and the interface sphere (radius 8) that bounds it; returns the white diffuse material that
+// the scene's own interface spheres use.
+int32_t hazy_stage(KernelScene* s) {
+  s->header.camera_medium = 1;
+  int32_t floor_id = add(&s->materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
+  int32_t white = add(&s->materials, material(TF_MAT_DIFFUSE, 0.7f, 0.7f, 0.7f));
+  add_quad(s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, floor_id, 0u);
+  add_sphere(s, {0.0f, 0.0f, 0.0f}, 8.0f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(1u, 0u));
+  return white;
+}
+
 NamedScene media_scene() {
   KernelScene s;
   s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.6f, 0.0f}, 16, 12, 0.6f);
@@ -328,11 +340,7 @@ NamedScene heterogeneous_media_scene() {
   cloud.p1[0] = cloud.p1[1] = cloud.p1[2] = 1.0f;
   cloud.density = 2.0f, cloud.wispiness = 1.0f, cloud.frequency = 5.0f;
   s.media = {haze, grid, cloud};
-  s.header.camera_medium = 1;
-  int32_t floor_id = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
-  int32_t white = add(&s.materials, material(TF_MAT_DIFFUSE, 0.7f, 0.7f, 0.7f));
-  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, floor_id, 0u);
-  add_sphere(&s, {0.0f, 0.0f, 0.0f}, 8.0f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(1u, 0u));
+  const int32_t white = hazy_stage(&s);
   add_sphere(&s, {-0.6f, 0.6f, 0.0f}, 0.7f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(2u, 1u));
   add_sphere(&s, {0.8f, 0.6f, 0.2f}, 0.6f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(3u, 1u));
   add_sphere(&s, {0.5f, 2.2f, 0.5f}, 0.25f, white, 10.0f);  // area light
@@ -392,11 +400,7 @@ NamedScene emissive_media_scene() {
     s.densities.push_back(0.05f * static_cast<float>(i / 3u) * (1.0f + 0.3f * (i % 3u)));
   }
   s.media = {haze, glow, ember, lit, fire};
-  s.header.camera_medium = 1;
-  int32_t floor_id = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
-  int32_t white = add(&s.materials, material(TF_MAT_DIFFUSE, 0.7f, 0.7f, 0.7f));
-  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, floor_id, 0u);
-  add_sphere(&s, {0.0f, 0.0f, 0.0f}, 8.0f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(1u, 0u));
+  const int32_t white = hazy_stage(&s);
   add_sphere(&s, {-2.0f, 0.6f, 0.0f}, 0.4f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(2u, 1u));
   add_sphere(&s, {0.0f, 1.8f, 0.0f}, 0.35f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(3u, 1u));
   add_sphere(&s, {-0.8f, 0.7f, 0.0f}, 0.7f, white, 0.0f, TF_PRIM_NO_SURFACE | TF_PRIM_MEDIA(4u, 1u));
