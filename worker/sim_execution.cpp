@@ -56,9 +56,20 @@ void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileStat
 }
 
 void SimStateCache::put_ahead(ChunkAhead ahead) {
+  std::optional<ChunkAhead> dropped;  // destroyed outside the lock: it waits for its hash
   std::lock_guard<std::mutex> lock(mutex_);
   ahead_.push_back(std::move(ahead));
-  if (ahead_.size() > kKeepAhead) ahead_.pop_front();
+  if (ahead_.size() > kKeepAhead) {
+    dropped = std::move(ahead_.front());
+    ahead_.pop_front();
+  }
+}
+
+bool SimStateCache::has_ahead(const sim::TileState* start, int steps) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::any_of(ahead_.begin(), ahead_.end(), [&](const ChunkAhead& held) {
+    return held.start.get() == start && held.steps == steps;
+  });
 }
 
 std::optional<ChunkAhead> SimStateCache::take_ahead(const sim::TileState* start, int steps) {
@@ -81,9 +92,9 @@ sim::Box box_of(const proto::SimUnitSpec& spec) {
 }
 
 // Cuts the unit's input from `domain` (the run's state at step `first`), advances it `steps`
-// steps, stopping at each sample step of the run to sample the cells the unit owns, and
-// hashes its output and observations.
-Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domain,
+// steps, stopping at each sample step of the run to sample the cells the unit owns; the hashes
+// are left to hash_unit.
+Result<AdvancedUnit> step_unit(UnitExecutor& executor, const sim::TileState& domain,
                              const sim::Box& box, uint64_t first, int steps) {
   Result<sim::TileState> input = sim::unit_input(domain, box, steps);
   if (!input) return Error{input.message()};
@@ -110,13 +121,44 @@ Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domai
   if (sim::covers_domain(domain.size, box)) {
     // The advanced input is the run's next state, and its fields are the unit's output.
     out.next = std::make_shared<const sim::TileState>(std::move(state));
-    out.fields_hash = proto::result_hash(out.next->fields, out.updates);
   } else {
     out.output = sim::unit_output(state);
-    out.fields_hash = proto::result_hash(out.output, out.updates);
   }
-  out.hash = proto::observed_result_hash(out.fields_hash, out.observations);
   return out;
+}
+
+// Hashes a stepped unit's output and observations.
+AdvancedUnit hash_unit(AdvancedUnit unit) {
+  unit.fields_hash = proto::result_hash(unit.next ? unit.next->fields : unit.output, unit.updates);
+  unit.hash = proto::observed_result_hash(unit.fields_hash, unit.observations);
+  return unit;
+}
+
+Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domain,
+                             const sim::Box& box, uint64_t first, int steps) {
+  Result<AdvancedUnit> stepped = step_unit(executor, domain, box, first, steps);
+  if (!stepped) return stepped;
+  return hash_unit(std::move(stepped.value()));
+}
+
+// Steps the whole-domain chunk of `steps` steps from `start` (the run at step `first`) and
+// keeps it ahead, its hash computed on another thread (std::async with the default policy:
+// libstdc++ starts a thread and runs the task deferred, in get(), when it cannot). False when
+// there is nothing to compute (see compute_ahead) or the stepping failed.
+bool step_ahead(UnitExecutor& executor, SimStateCache& states,
+                std::shared_ptr<const sim::TileState> start, const sim::Box& box, uint64_t first,
+                uint32_t steps) {
+  if (steps == 0 || steps > INT_MAX || !start || !sim::covers_domain(start->size, box)) {
+    return false;
+  }
+  const int k = static_cast<int>(steps);
+  if (states.has_ahead(start.get(), k)) return false;
+  Result<AdvancedUnit> stepped = step_unit(executor, *start, box, first, k);
+  if (!stepped) return false;
+  std::shared_ptr<const sim::TileState> next = stepped->next;
+  states.put_ahead({std::move(start), k, std::move(next),
+                    std::async(hash_unit, std::move(stepped.value()))});
+  return true;
 }
 
 // The state `steps` steps after the whole-domain `domain` (the run at step `first`), advanced
@@ -169,9 +211,12 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
   std::optional<ChunkAhead> ahead = sim::covers_domain(domain.value()->size, box)
                                         ? states.take_ahead(domain.value().get(), steps)
                                         : std::nullopt;
-  Result<AdvancedUnit> advanced = ahead ? Result<AdvancedUnit>(std::move(ahead->advanced))
-                                        : advance(executor, *domain.value(), box,
-                                                  spec.step + spec.replay_steps, steps);
+  const uint64_t first = spec.step + spec.replay_steps;
+  if (ahead) {  // the run's steady state: its next chunk steps while this one's hash finishes
+    (void)step_ahead(executor, states, ahead->next, box, first + spec.steps, spec.next_steps);
+  }
+  Result<AdvancedUnit> advanced = ahead ? Result<AdvancedUnit>(ahead->advanced.get())
+                                        : advance(executor, *domain.value(), box, first, steps);
   if (!advanced) return failure(advanced.message());
   proto::UnitResult result;
   result.lease_id = spec.lease_id;
@@ -215,16 +260,8 @@ std::function<std::vector<float>()> kept_sim_output(SimStateCache& states, const
 
 bool compute_ahead(UnitExecutor& executor, SimStateCache& states, const proto::SimUnitSpec& done,
                    const Hash256& done_hash) {
-  if (done.next_steps == 0 || done.next_steps > INT_MAX) return false;
-  std::shared_ptr<const sim::TileState> start = states.find(done_hash);
-  const sim::Box box = box_of(done);
-  if (!start || !sim::covers_domain(start->size, box)) return false;
-  const int steps = static_cast<int>(done.next_steps);
-  Result<AdvancedUnit> advanced =
-      advance(executor, *start, box, done.step + done.replay_steps + done.steps, steps);
-  if (!advanced) return false;
-  states.put_ahead({std::move(start), steps, std::move(advanced.value())});
-  return true;
+  return step_ahead(executor, states, states.find(done_hash), box_of(done),
+                    done.step + done.replay_steps + done.steps, done.next_steps);
 }
 
 }  // namespace tf

@@ -21,6 +21,7 @@
 
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,12 +48,17 @@ struct AdvancedUnit {
   std::shared_ptr<const sim::TileState> next;  // whole-domain units
 };
 
-// A run's next chunk computed ahead (compute_ahead): the unit that starts from the state object
-// `start` and advances the whole domain `steps` steps.
+// A run's next chunk computed ahead (compute_ahead, or execute_sim_unit while the hash of the
+// chunk before it finishes): the unit that starts from the state object `start` and advances
+// the whole domain `steps` steps to `next`. Its hash is computed on another thread from the
+// moment the stepping ends (`advanced` resolves to the unit with its hashes), so that the
+// device steps the following chunk meanwhile; `next` is immutable, and stepping always works
+// on a copy (sim::unit_input), so the hashed bytes are never the ones being stepped.
 struct ChunkAhead {
   std::shared_ptr<const sim::TileState> start;
   int steps = 0;
-  AdvancedUnit advanced;
+  std::shared_ptr<const sim::TileState> next;
+  std::future<AdvancedUnit> advanced;
 };
 
 class SimStateCache {
@@ -75,6 +81,8 @@ class SimStateCache {
   void put_ahead(ChunkAhead ahead);
   // The chunk computed ahead from `start` over `steps` steps, removed; nullopt when none.
   std::optional<ChunkAhead> take_ahead(const sim::TileState* start, int steps);
+  // Whether such a chunk is held (not removed).
+  bool has_ahead(const sim::TileState* start, int steps);
 
  private:
   static constexpr size_t kKeep = 8;
@@ -87,7 +95,12 @@ class SimStateCache {
 };
 
 // Runs one simulation unit; returns its UnitResult (simulation = true) or a UnitFailure. A
-// whole-domain unit that was computed ahead from the same state takes that result. The result
+// whole-domain unit that was computed ahead from the same state takes that result; while that
+// result's hash finishes on its own thread, the device computes the run's next chunk ahead
+// (SimUnitSpec::next_steps), so that in a run's steady state each chunk costs the longer of its
+// stepping and its hash, not their sum. (Only then: a unit that found nothing ahead is the
+// first of its run on this worker, or came while the device had other work, and its result
+// is not held back by a chunk that compute_ahead can run once the device is idle.) The result
 // of a whole-domain unit that uploads no bytes carries none (rgb empty): they are the fields of
 // the run's next state, which the cache holds under the result hash (see kept_sim_output).
 proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
@@ -104,7 +117,8 @@ std::function<std::vector<float>()> kept_sim_output(SimStateCache& states, const
 // the state `done` left, so that the chunk's unit, when the dispatcher grants it, finds its
 // result ready: the round trip to the dispatcher overlaps the device's work. Same bytes as
 // computing it then (a unit's result depends on the unit alone). False when there was nothing
-// to compute (no next chunk, a tile among several, the state no longer held) or it failed.
+// to compute (no next chunk, a tile among several, the state no longer held, the chunk already
+// computed ahead) or it failed. Returns when the stepping ends; the hash goes on meanwhile.
 bool compute_ahead(UnitExecutor& executor, SimStateCache& states, const proto::SimUnitSpec& done,
                    const Hash256& done_hash);
 

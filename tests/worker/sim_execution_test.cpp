@@ -5,6 +5,7 @@
 #include "worker/sim_execution.h"
 
 #include <gtest/gtest.h>
+#include <sodium/crypto_generichash.h>
 
 #include "formats/protocol/result_hash.h"
 #include "formats/sim/batch_spec.h"
@@ -177,6 +178,46 @@ TEST(SimExecution, AChunkComputedAheadIsTheResultOfItsUnit) {
   ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
   EXPECT_EQ(std::get<proto::UnitResult>(out).result_hash, ahead.result_hash);
   EXPECT_EQ(counting.calls, 3);
+}
+
+// The run's steady state: a unit that takes a chunk computed ahead steps the run's next chunk
+// before it returns (while its own hash finishes on another thread), so the idle device finds
+// nothing left to compute ahead; every result is the state advanced in one piece, and its hash
+// is BLAKE2b-256 of its canonical bytes computed here by libsodium directly.
+TEST(SimExecution, AUnitTakenFromAheadStepsTheNextChunkWhileItsHashFinishes) {
+  Fixture f;
+  CountingExecutor counting(*f.cpu);
+  SimStateCache states;
+  constexpr uint32_t kChunks = 4, kSteps = 2;
+  auto chunk = [&](uint32_t c, const Hash256& head) {
+    proto::SimUnitSpec spec = f.unit(0, 24);
+    spec.lease_id = spec.unit_id = c + 1;
+    spec.steps = kSteps;
+    spec.next_steps = c + 1 < kChunks ? kSteps : 0;
+    if (c > 0) spec.head = head;
+    spec.replay_steps = c * kSteps;
+    return spec;
+  };
+  const int expected_calls[kChunks] = {1, 3, 4, 4};  // chunk 0 steps itself, then one ahead
+  Hash256 head;
+  for (uint32_t c = 0; c < kChunks; ++c) {
+    const proto::SimUnitSpec spec = chunk(c, head);
+    proto::Body out = execute_sim_unit(counting, states, f.fetch, spec);
+    ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out)) << "chunk " << c;
+    const proto::UnitResult result = std::get<proto::UnitResult>(out);
+    EXPECT_EQ(counting.calls, expected_calls[c]) << "chunk " << c;
+    sim::TileState truth = f.initial;
+    ASSERT_TRUE(sim::run_steps_cpu(truth, static_cast<int>((c + 1) * kSteps), 1));
+    EXPECT_EQ(result.rgb, sim::unit_output(truth)) << "chunk " << c;
+    const std::vector<uint8_t> bytes = proto::canonical_result_bytes(result.rgb, result.rays);
+    Hash256 independent;
+    crypto_generichash(independent.bytes.data(), independent.bytes.size(), bytes.data(),
+                       bytes.size(), nullptr, 0);
+    EXPECT_EQ(result.result_hash, independent) << "chunk " << c;
+    head = result.result_hash;
+    // After chunk 0 the idle device computes chunk 1; later chunks were computed already.
+    EXPECT_EQ(compute_ahead(counting, states, spec, head), c == 0) << "chunk " << c;
+  }
 }
 
 TEST(SimExecution, NothingIsComputedAheadOfTheLastChunkOrOfATile) {
