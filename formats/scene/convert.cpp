@@ -71,6 +71,9 @@ class Converter {
                                 const IrTexture* mapping, ImageRGB* image_out);
   Status emit_shape(const IrShape& s, const Mat4& world_from_object);
   Status emit_mesh(const IrShape& s, const Mat4& m);
+  // The area light of shape s (s.area.present) without its prim; its image, if any, becomes
+  // one kernel texture shared by all of the shape's primitives.
+  Result<tf_light> area_light(const IrShape& s);
   // Kernel `material` with IR float texture `alpha_texture` as its alpha_tex: one copy per
   // pair, since the cut-out belongs to the shape, not to the material (alpha_cutout.h).
   Result<uint32_t> cutout_material(uint32_t material, int alpha_texture);
@@ -311,6 +314,11 @@ Status Converter::emit_mesh(const IrShape& s, const Mat4& m) {
     TF_TRY(cut, cutout_material(material, s.alpha_texture));
     material = cut;
   }
+  tf_light light{};
+  if (s.area.present) {
+    TF_TRY(l, area_light(s));
+    light = l;
+  }
   for (size_t t = 0; t < mesh.indices.size(); t += 3) {
     tf_triangle tri{};
     tri.v0 = base + mesh.indices[t];
@@ -334,18 +342,29 @@ Status Converter::emit_mesh(const IrShape& s, const Mat4& m) {
     }
     if (flip) tri.flags |= TF_PRIM_FLIP_NORMAL;
     if (s.area.present && length(geometric) > 0) {
-      tf_light l{};
-      l.type = TF_LIGHT_AREA;
+      tf_light l = light;
       l.prim = static_cast<uint32_t>(k_.triangles.size());
-      l.two_sided = s.area.two_sided ? 1u : 0u;
-      l.texture = -1;
-      l.r = s.area.radiance[0], l.g = s.area.radiance[1], l.b = s.area.radiance[2];
       tri.light = static_cast<int32_t>(k_.lights.size());
       k_.lights.push_back(l);
     }
     k_.triangles.push_back(tri);
   }
   return Status::ok();
+}
+
+Result<tf_light> Converter::area_light(const IrShape& s) {
+  tf_light l{};
+  l.type = TF_LIGHT_AREA;
+  l.two_sided = s.area.two_sided ? 1u : 0u;
+  l.texture = -1;
+  l.r = s.area.radiance[0], l.g = s.area.radiance[1], l.b = s.area.radiance[2];
+  if (!s.area.image.empty()) {
+    Result<int32_t> tex = image_texture(s.area.image, {1, 1, 1}, nullptr, nullptr);
+    if (!tex) return error_at(s.loc, "AreaLightSource", tex.message());
+    l.texture = tex.value();
+    l.mapping = s.area.image_repeats ? TF_AREA_TEX_REPEAT : TF_AREA_TEX_CLAMP;
+  }
+  return l;
 }
 
 Status Converter::emit_sphere(const IrShape& s, const Mat4& m) {
@@ -371,11 +390,7 @@ Status Converter::emit_sphere(const IrShape& s, const Mat4& m) {
   // only ReverseOrientation turns it inward.
   sp.flags = (s.reverse_orientation ? TF_PRIM_FLIP_NORMAL : 0u) | media_flags(s);
   if (s.area.present) {
-    tf_light l{};
-    l.type = TF_LIGHT_AREA;
-    l.two_sided = s.area.two_sided ? 1u : 0u;
-    l.texture = -1;
-    l.r = s.area.radiance[0], l.g = s.area.radiance[1], l.b = s.area.radiance[2];
+    TF_TRY(l, area_light(s));
     sp.light = static_cast<int32_t>(k_.lights.size());
     emissive_spheres_.push_back(static_cast<uint32_t>(k_.spheres.size()));
     k_.lights.push_back(l);  // prim filled once the triangle count is final

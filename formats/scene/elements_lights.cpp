@@ -312,6 +312,12 @@ Result<std::optional<IrAreaLight>> make_area_light(const std::string& type, Para
   TF_TRY(radiance, params.get_rgb("L"));
   TF_TRY(scale, params.get_float("scale", 1));
   TF_TRY(two_sided, params.get_bool("twosided", false));
+  TF_TRY(filename, params.get_string("filename", ""));
+  if (radiance && !filename.empty()) {
+    return error_at(loc, "AreaLightSource", "\"diffuse\" takes \"L\" or \"filename\", not both");
+  }
+  // pbrt-v4: the image's RGB, as an illuminant in its colour space, times scale.
+  if (!filename.empty()) a.image = resolve_scene_path(ctx.base_dir, filename);
   a.radiance = scaled(radiance.value_or(Rgb{1, 1, 1}), scale);
   a.two_sided = two_sided;
   return std::optional<IrAreaLight>(a);

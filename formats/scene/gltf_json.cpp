@@ -54,6 +54,8 @@ GltfMaterialJson material_json(const json& material) {
   const json* pbr = member(material, "pbrMetallicRoughness");
   const json* metallic_roughness = pbr ? member(*pbr, "metallicRoughnessTexture") : nullptr;
   out.metallic_roughness_tex_coord = static_cast<int>(number(metallic_roughness, "texCoord", 0.f));
+  const json* emissive = member(material, "emissiveTexture");
+  out.emissive_tex_coord = static_cast<int>(number(emissive, "texCoord", 0.f));
   return out;
 }
 

@@ -1,6 +1,6 @@
 // What a glTF 2.0 material says that Debian 12's Assimp (5.2) does not carry, read from the
 // file's JSON: KHR_materials_emissive_strength, normalTexture's texCoord and scale,
-// metallicRoughnessTexture's texCoord, and whether meshes that use the material give TANGENT
+// metallicRoughnessTexture's and emissiveTexture's texCoord, and whether meshes that use the material give TANGENT
 // attributes. Thread safety: pure functions.
 #pragma once
 
@@ -15,6 +15,7 @@ struct GltfMaterialJson {
   int normal_tex_coord = 0;       // normalTexture.texCoord: the TEXCOORD_n it is mapped by
   float normal_scale = 1.f;       // normalTexture.scale
   int metallic_roughness_tex_coord = 0;  // pbrMetallicRoughness.metallicRoughnessTexture.texCoord
+  int emissive_tex_coord = 0;     // emissiveTexture.texCoord
   bool tangents = false;          // a mesh primitive with this material has TANGENT
 };
 

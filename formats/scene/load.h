@@ -46,7 +46,9 @@
 //             square / 2:1 equirect image; several uniform ones add up, and so do repeats of
 //             the same image in the same orientation; two different images are an error),
 //             "scale", "power" (point, spot), "illuminance" (distant, uniform infinite);
-//             AreaLightSource "diffuse" (L, scale, twosided): one light per emissive primitive.
+//             AreaLightSource "diffuse" (L or an RGB image "filename" whose texels scale the
+//             emission at the surface uv, edges clamped; scale, twosided): one light per
+//             emissive primitive.
 //   media     MakeNamedMedium "homogeneous" (sigma_a, sigma_s, scale, g; Le only black),
 //             MediumInterface (one or two names; the camera's medium is the outside one
 //             current at Camera), Material "interface" (a medium boundary that rays pass).

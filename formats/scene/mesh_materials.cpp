@@ -75,6 +75,26 @@ Status read_normal_texture(const aiMaterial& source, const GltfMaterialJson& jso
   return Status::ok();
 }
 
+// glTF's emissiveTexture (sRGB, texels repeating) as the image of `emission`, which it
+// scales per point; nothing when the material does not emit (its factor is 0).
+Status read_emissive_texture(const aiMaterial& source, const GltfMaterialJson& json,
+                             const std::filesystem::path& file, const Warn& warn,
+                             IrAreaLight* emission) {
+  const std::string path = texture_path(source, aiTextureType_EMISSIVE);
+  if (path.empty() || !emission->present) return Status::ok();
+  if (json.emissive_tex_coord != 0) {
+    return Error{"emissiveTexture uses TEXCOORD_" + std::to_string(json.emissive_tex_coord) +
+                 "; only TEXCOORD_0 is supported"};
+  }
+  if (path.front() == '*') {
+    warn("embedded emissive texture ignored (its factor applies)");
+    return Status::ok();
+  }
+  emission->image = file.parent_path() / path;
+  emission->image_repeats = true;
+  return Status::ok();
+}
+
 // glTF's alphaMode MASK and BLEND (gltf_textures.h): the alpha `factor` times the alpha of
 // base colour image `colour_map` (a path beside `file`; empty: none) into out->alpha_texture or
 // out->cut_out.
@@ -230,10 +250,6 @@ Result<MeshMaterial> convert_mesh_material(const aiMaterial& source, unsigned in
   if (!texture_path(source, aiTextureType_LIGHTMAP).empty()) {
     warn("occlusion texture ignored (the path tracer computes occlusion)");
   }
-  if (!texture_path(source, aiTextureType_EMISSIVE).empty()) {
-    warn("emissive texture ignored: area lights have no texture (emissiveFactor applies "
-         "uniformly)");
-  }
 
   aiColor3D emissive(0.f, 0.f, 0.f);
   source.Get(AI_MATKEY_COLOR_EMISSIVE, emissive);
@@ -244,7 +260,8 @@ Result<MeshMaterial> convert_mesh_material(const aiMaterial& source, unsigned in
     out.emission.radiance = radiance;
   }
 
-  Status read = read_normal_texture(source, json, file, warn, textures, &m);
+  Status read = read_emissive_texture(source, json, file, warn, &out.emission);
+  if (read) read = read_normal_texture(source, json, file, warn, textures, &m);
   if (read) read = read_metallic_roughness(source, json, file, warn, textures, &out);
   if (read) read = read_base_colour_texture(colour_map, file, warn, textures, &out);
   if (read) read = read_alpha_mode(source, alpha, colour_map, file, warn, textures, &out);

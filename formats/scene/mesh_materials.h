@@ -18,6 +18,8 @@
 // - emissiveFactor x KHR_materials_emissive_strength (OBJ: Ke): the shapes' front faces emit
 //   that radiance (glTF emission is one-sided, like a pbrt area light). Debian 12's Assimp
 //   does not read that extension, so it comes from the file's JSON (gltf_json.h);
+//   emissiveTexture (sRGB, texCoord 0 only) multiplies it per point (IrAreaLight::image,
+//   kernels/render/emitter_texture.h);
 // - normalTexture (texCoord 0 only; others are an error) with its scale: the material's normal
 //   map, rewritten into the kernel's convention (gltf_textures.h); TANGENT attributes are
 //   ignored with a warning (the kernel's frame is dp/du of TEXCOORD_0);
@@ -26,8 +28,7 @@
 //   coverage), through the shape alpha of alpha_cutout.h (gltf_textures.h). A constant alpha
 //   that cuts everything leaves the shapes out; emitters stay opaque, with a warning;
 // - textures the renderer has no slot for are named in a warning and their factors still apply:
-//   occlusionTexture (a path tracer computes occlusion), emissiveTexture (area lights have a
-//   constant radiance, kernels/render/scene_types.h), textures embedded in the file.
+//   occlusionTexture (a path tracer computes occlusion), textures embedded in the file.
 //
 // Thread safety: pure functions.
 #pragma once

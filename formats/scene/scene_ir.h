@@ -159,8 +159,13 @@ struct IrMesh {
 
 struct IrAreaLight {
   bool present = false;
-  Rgb radiance{0, 0, 0};  // L * scale
+  Rgb radiance{0, 0, 0};  // L * scale; with an image, scale (its texels hold the radiance)
   bool two_sided = false;
+  // An image whose RGB (read as image textures are) scales the radiance at the surface uv
+  // (kernels/render/emitter_texture.h); empty: none. pbrt-v4's extends its edge texels,
+  // glTF's emissiveTexture repeats.
+  std::filesystem::path image;
+  bool image_repeats = false;
 };
 
 struct IrShape {

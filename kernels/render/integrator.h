@@ -292,7 +292,8 @@ TF_FN tf_vec3 tf_trace_path(const tf_scene_view* s, tf_ray ray, const tf_sample_
       continue;
     }
     if (sf.light >= 0) {
-      tf_vec3 le = tf_area_light_emission(s->lights + sf.light, sf.ng, v3_neg(ray.d));
+      tf_vec3 le = tf_area_light_le(s, s->lights + sf.light, hit.prim, hit.b1, hit.b2, sf.p, sf.ng,
+                                    v3_neg(ray.d));
       if (!v3_is_zero(le)) {
         float w = 1.0f;
         if (!specular) {

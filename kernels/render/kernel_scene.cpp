@@ -207,6 +207,11 @@ Status validate_media(const KernelScene& s) {
   return Status::ok();
 }
 
+bool is_image_texture(const KernelScene& s, int32_t texture) {
+  return texture >= 0 && static_cast<size_t>(texture) < s.textures.size() &&
+         s.textures[static_cast<size_t>(texture)].type == TF_TEX_IMAGE;
+}
+
 Status validate_lights(KernelScene* s) {
   const size_t prims = s->triangles.size() + s->spheres.size();
   s->header.env_light = -1;
@@ -223,10 +228,13 @@ Status validate_lights(KernelScene* s) {
         return invalid(name + " is the area light of primitive " + std::to_string(l.prim) +
                        ", but that primitive does not reference it");
       }
+      if (l.texture != -1 && (!is_image_texture(*s, l.texture) || l.mapping > TF_AREA_TEX_CLAMP)) {
+        return invalid(name + " has an emission texture that is not an image texture with a "
+                              "known wrap (emitter_texture.h)");
+      }
     }
     if (l.type == TF_LIGHT_ENV_IMAGE) {
-      if (l.texture < 0 || static_cast<size_t>(l.texture) >= s->textures.size() ||
-          s->textures[static_cast<size_t>(l.texture)].type != TF_TEX_IMAGE) {
+      if (!is_image_texture(*s, l.texture)) {
         return invalid(name + " is an image environment light without an image texture");
       }
       if (l.mapping > TF_ENV_OCTAHEDRAL) return invalid(name + " has an unknown environment mapping");

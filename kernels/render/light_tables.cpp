@@ -17,8 +17,10 @@ double triangle_area(const KernelScene& s, const tf_triangle& t) {
   return 0.5 * static_cast<double>(v3_length(v3_cross(v3_sub(pos(t.v1), p0), v3_sub(pos(t.v2), p0))));
 }
 
-// Average luminance of an image environment light (radiance units, scale applied).
-double env_image_mean(const KernelScene& s, const tf_light& l) {
+// Average luminance of an image light (radiance units, scale applied): an image environment
+// light, or an area light's emission texture (pbrt-v4's DiffuseAreaLight::Phi averages its
+// image's texels the same way).
+double image_light_mean(const KernelScene& s, const tf_light& l) {
   const tf_texture& tex = s.textures[static_cast<size_t>(l.texture)];
   double sum = 0.0;
   size_t n = static_cast<size_t>(tex.width) * tex.height;
@@ -44,7 +46,8 @@ double light_power(const KernelScene& s, const tf_light& l, float radius) {
         double r = dbl(s.spheres[l.prim - s.triangles.size()].radius);
         area = 4.0 * pi * r * r;
       }
-      return lum * area * pi * (l.two_sided != 0u ? 2.0 : 1.0);
+      const double mean = l.texture >= 0 ? image_light_mean(s, l) : lum;
+      return mean * area * pi * (l.two_sided != 0u ? 2.0 : 1.0);
     }
     case TF_LIGHT_POINT:
       return 4.0 * pi * lum;
@@ -55,7 +58,7 @@ double light_power(const KernelScene& s, const tf_light& l, float radius) {
     case TF_LIGHT_ENV_UNIFORM:
       return 4.0 * pi * disk * lum;
     case TF_LIGHT_ENV_IMAGE:
-      return 4.0 * pi * disk * env_image_mean(s, l);
+      return 4.0 * pi * disk * image_light_mean(s, l);
     default:
       return 0.0;
   }

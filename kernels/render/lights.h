@@ -8,6 +8,7 @@
 #ifndef TF_KERNELS_RENDER_LIGHTS_H
 #define TF_KERNELS_RENDER_LIGHTS_H
 
+#include "emitter_texture.h"
 #include "env_map.h"
 #include "surface.h"
 
@@ -27,6 +28,15 @@ TF_FN tf_vec3 tf_area_light_emission(TF_GLOBAL const tf_light* l, tf_vec3 ng, tf
   float c = v3_dot(ng, w_out);
   if (c > 0.0f || (l->two_sided != 0u && c < 0.0f)) return tf_light_rgb(l);
   return v3s(0.0f);
+}
+
+/* tf_area_light_emission at point p of primitive prim ((b1, b2): its barycentrics on a
+ * triangle), times the light's emission texture when it has one (emitter_texture.h). */
+TF_FN tf_vec3 tf_area_light_le(const tf_scene_view* s, TF_GLOBAL const tf_light* l, tf_u32 prim,
+                               float b1, float b2, tf_vec3 p, tf_vec3 ng, tf_vec3 w_out) {
+  tf_vec3 le = tf_area_light_emission(l, ng, w_out);
+  if (l->texture < 0 || v3_is_zero(le)) return le;
+  return v3_mul(le, tf_emission_texture(s, l, prim, b1, b2, p));
 }
 
 /* Cone that sphere (c, r) subtends from ref: 1 - cos(theta_max) and sin^2(theta_max), or 0
@@ -68,12 +78,13 @@ TF_FN void tf_sample_area_light(const tf_scene_view* s, TF_GLOBAL const tf_light
                                 float u0, float u1, tf_light_sample* out) {
   tf_vec3 p;
   tf_vec3 n;
+  float b1 = 0.0f;
+  float b2 = 0.0f;
   if (l->prim < s->header.triangle_count) {
     TF_GLOBAL const tf_triangle* tri = s->triangles + l->prim;
     float b0;
-    float b1;
     tf_sample_triangle(u0, u1, &b0, &b1);
-    float b2 = 1.0f - b0 - b1;
+    b2 = 1.0f - b0 - b1;
     p = v3_add(v3_add(v3_scale(tf_vertex_pos(s, tri->v0), b0), v3_scale(tf_vertex_pos(s, tri->v1), b1)),
                v3_scale(tf_vertex_pos(s, tri->v2), b2));
     float area;
@@ -109,7 +120,7 @@ TF_FN void tf_sample_area_light(const tf_scene_view* s, TF_GLOBAL const tf_light
   out->dist = v3_length(d);
   out->wi = out->dist > 0.0f ? v3_scale(d, 1.0f / out->dist) : v3(0.0f, 0.0f, 1.0f);
   out->pdf = tf_area_light_pdf(s, l->prim, ref, p, n);
-  out->L = tf_area_light_emission(l, n, v3_neg(out->wi));
+  out->L = tf_area_light_le(s, l, l->prim, b1, b2, p, n, v3_neg(out->wi));
   out->is_delta = 0;
 }
 

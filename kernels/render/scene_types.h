@@ -220,18 +220,23 @@ typedef struct tf_texture {
 #define TF_ENV_EQUIRECT 0u
 #define TF_ENV_OCTAHEDRAL 1u    /* pbrt-v4 equal-area octahedral mapping */
 
+#define TF_AREA_TEX_REPEAT 0u   /* emission texture's texels repeat outside [0,1) (glTF) */
+#define TF_AREA_TEX_CLAMP 1u    /* edge texels extend (pbrt-v4's DiffuseAreaLight image) */
+
 typedef struct tf_light {
   tf_u32 type;
   tf_u32 prim;           /* TF_LIGHT_AREA: primitive id */
   tf_u32 two_sided;      /* TF_LIGHT_AREA */
-  tf_i32 texture;        /* TF_LIGHT_ENV_IMAGE: image texture index */
+  tf_i32 texture;        /* TF_LIGHT_ENV_IMAGE: image texture index; TF_LIGHT_AREA: image
+                            texture scaling r, g, b per point, -1: none (emitter_texture.h) */
   float r, g, b;         /* radiance (area, env; scale applied) or intensity (point, spot) or
                             irradiance (distant) */
   float px, py, pz;      /* point, spot: position */
   float dx, dy, dz;      /* spot: axis; distant: direction towards the light */
   float cos_total;       /* spot: cosine of the cone's total width */
   float cos_falloff;     /* spot: cosine where falloff starts */
-  tf_u32 mapping;        /* TF_LIGHT_ENV_IMAGE: TF_ENV_EQUIRECT or TF_ENV_OCTAHEDRAL */
+  tf_u32 mapping;        /* TF_LIGHT_ENV_IMAGE: TF_ENV_EQUIRECT or TF_ENV_OCTAHEDRAL;
+                            TF_LIGHT_AREA with a texture: TF_AREA_TEX_REPEAT or _CLAMP */
   tf_u32 distribution;   /* TF_LIGHT_ENV_IMAGE: offset into distribution[] (sampling tables) */
   float world_to_light[9]; /* environment lights: row-major rotation, world dir -> map dir */
   tf_u32 pad0, pad1, pad2;

@@ -79,6 +79,15 @@ TF_FN int tf_surface_set_material(const tf_scene_view* s, tf_u32 material, tf_ve
   return m->normal_map != 0u || m->displacement != 0u;
 }
 
+/* uv of the point of a sphere whose outward unit normal is n, pbrt's: u = phi / 2pi,
+ * v = 1 - theta / pi. */
+TF_FN void tf_sphere_uv(tf_vec3 n, float* u, float* v) {
+  float phi = tf_atan2f(n.y, n.x);
+  if (phi < 0.0f) phi += 2.0f * TF_PI;
+  *u = phi * TF_INV_2PI;
+  *v = 1.0f - tf_acosf(tf_clampf(n.z, -1.0f, 1.0f)) * TF_INV_PI;
+}
+
 /* Surface at a hit. Sphere uv (trigonometry) is computed only for materials that read it
  * (tf_material_reads_uv); a mix is resolved, then the chosen material's normal map or
  * displacement perturbs the shading normal (normal_map.h, bump.h). */
@@ -107,13 +116,7 @@ TF_FN tf_surface tf_surface_at(const tf_scene_view* s, tf_ray ray, tf_hit hit) {
   tf_vec3 n = v3_normalize(v3_sub(v3_madd(ray.o, ray.d, hit.t), c));
   sf.p = v3_madd(c, n, sp->radius); /* re-projected onto the sphere */
   TF_GLOBAL const tf_material* m = s->materials + sp->material;
-  /* pbrt's sphere: u = phi / 2pi, v = 1 - theta / pi */
-  if (tf_material_reads_uv(m)) {
-    float phi = tf_atan2f(n.y, n.x);
-    if (phi < 0.0f) phi += 2.0f * TF_PI;
-    sf.u = phi * TF_INV_2PI;
-    sf.v = 1.0f - tf_acosf(tf_clampf(n.z, -1.0f, 1.0f)) * TF_INV_PI;
-  }
+  if (tf_material_reads_uv(m)) tf_sphere_uv(n, &sf.u, &sf.v);
   if ((sp->flags & TF_PRIM_FLIP_NORMAL) != 0u) n = v3_neg(n);
   sf.ng = n;
   sf.ns = n;

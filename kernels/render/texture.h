@@ -23,22 +23,34 @@ TF_FN tf_vec3 tf_texel(const tf_scene_view* s, TF_GLOBAL const tf_texture* tex, 
   return v3(p[0], p[1], p[2]);
 }
 
-/* Bilinear lookup at texture coordinates (s, t); t = 1 is the top row (row 0). */
-TF_FN tf_vec3 tf_image_bilinear(const tf_scene_view* s, TF_GLOBAL const tf_texture* tex, float ss,
-                                float tt) {
+/* i clamped to [0, n). */
+TF_FN tf_u32 tf_clamp_index(tf_i32 i, tf_u32 n) {
+  return i < 0 ? 0u : ((tf_u32)i >= n ? n - 1u : (tf_u32)i);
+}
+
+/* Bilinear lookup at texture coordinates (s, t); t = 1 is the top row (row 0). Outside the
+ * image the texels repeat, or with `clamp` the edge texels extend (pbrt-v4's WrapMode::Clamp). */
+TF_FN tf_vec3 tf_image_bilinear_wrap(const tf_scene_view* s, TF_GLOBAL const tf_texture* tex,
+                                     float ss, float tt, int clamp) {
   float x = ss * (float)tex->width - 0.5f;
   float y = (1.0f - tt) * (float)tex->height - 0.5f;
   tf_i32 x0 = tf_floor_to_int(x);
   tf_i32 y0 = tf_floor_to_int(y);
   float fx = x - tf_floor(x);
   float fy = y - tf_floor(y);
-  tf_u32 xa = tf_wrap_index(x0, tex->width);
-  tf_u32 xb = tf_wrap_index(x0 + 1, tex->width);
-  tf_u32 ya = tf_wrap_index(y0, tex->height);
-  tf_u32 yb = tf_wrap_index(y0 + 1, tex->height);
+  tf_u32 xa = clamp ? tf_clamp_index(x0, tex->width) : tf_wrap_index(x0, tex->width);
+  tf_u32 xb = clamp ? tf_clamp_index(x0 + 1, tex->width) : tf_wrap_index(x0 + 1, tex->width);
+  tf_u32 ya = clamp ? tf_clamp_index(y0, tex->height) : tf_wrap_index(y0, tex->height);
+  tf_u32 yb = clamp ? tf_clamp_index(y0 + 1, tex->height) : tf_wrap_index(y0 + 1, tex->height);
   tf_vec3 top = v3_add(v3_scale(tf_texel(s, tex, xa, ya), 1.0f - fx), v3_scale(tf_texel(s, tex, xb, ya), fx));
   tf_vec3 bot = v3_add(v3_scale(tf_texel(s, tex, xa, yb), 1.0f - fx), v3_scale(tf_texel(s, tex, xb, yb), fx));
   return v3_add(v3_scale(top, 1.0f - fy), v3_scale(bot, fy));
+}
+
+/* tf_image_bilinear_wrap with repeating texels (every material texture's wrap). */
+TF_FN tf_vec3 tf_image_bilinear(const tf_scene_view* s, TF_GLOBAL const tf_texture* tex, float ss,
+                                float tt) {
+  return tf_image_bilinear_wrap(s, tex, ss, tt, 0);
 }
 
 /* Value of texture `index` at surface coordinates (u, v). */

@@ -11,6 +11,8 @@
 //   (linear); the kernel's GGX alpha is roughness^2 and the metal version shades with
 //   probability metallic (a 0/1 metallic picks one version), looked up where the base colour
 //   texture is;
+// - emissiveTexture: emission = emissiveFactor x emissiveStrength x the texture (sRGB); a quad
+//   that fills the film shows the texture;
 // - bad input: texCoord 1 and a missing image are errors naming the cause.
 // The glTF files, their buffers and their 8-bit PNG images are written by the test.
 #include <OpenImageIO/imageio.h>
@@ -34,6 +36,7 @@
 #include "kernels/render/bvh_traverse.h"
 #include "kernels/render/kernel_scene.h"
 #include "kernels/render/material_textures.h"
+#include "kernels/render/render_pixel.h"
 #include "kernels/render/surface.h"
 #include "test_util.h"
 
@@ -587,7 +590,7 @@ TEST(GltfMetallicRoughness, OtherTexCoordsAndMissingImagesAreErrors) {
   EXPECT_NE(missing.message().find("absent.png"), std::string::npos) << missing.message();
 }
 
-TEST(GltfMetallicRoughness, EmissiveAndOcclusionTexturesAreIgnoredWithAWarning) {
+TEST(GltfMetallicRoughness, OcclusionTextureIsIgnoredWithAWarning) {
   testing::TempDir dir;
   write_png8(dir.path() / "e.png", 1, 1, 3, {255, 255, 255});
   const LoadedScene s = load(write_quad(
@@ -600,10 +603,81 @@ TEST(GltfMetallicRoughness, EmissiveAndOcclusionTexturesAreIgnoredWithAWarning) 
       return w.find("material 'lamp': " + what) != std::string::npos;
     });
   };
-  EXPECT_TRUE(warned("emissive texture ignored: area lights have no texture"));
+  EXPECT_FALSE(warned("emissive texture"));
   EXPECT_TRUE(warned("occlusion texture ignored"));
   ASSERT_EQ(s.kernel.triangles.size(), 2u);
-  EXPECT_GE(s.kernel.triangles[0].light, 0);  // emissiveFactor still applies
+  const int32_t light = s.kernel.triangles[0].light;
+  ASSERT_GE(light, 0);
+  const tf_light& l = s.kernel.lights.at(static_cast<size_t>(light));
+  EXPECT_GE(l.texture, 0);  // the emissive texture scales the emission
+  EXPECT_EQ(l.mapping, TF_AREA_TEX_REPEAT);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Emissive textures: emission = emissiveFactor x emissiveStrength x the texture (sRGB), one-sided
+
+// glTF's sRGB transfer function (the specification's, IEC 61966-2-1) of byte b.
+double srgb_linear(uint8_t b) {
+  const double e = b / 255.0;
+  return e <= 0.04045 ? e / 12.92 : std::pow((e + 0.055) / 1.055, 2.4);
+}
+
+// A 16 x 16 image of four 8 x 8 quadrants, distinct in every channel.
+std::array<uint8_t, 3> quadrant_bytes(uint32_t x, uint32_t y) {
+  if (y < 8) return x < 8 ? std::array<uint8_t, 3>{0, 0, 0} : std::array<uint8_t, 3>{255, 255, 255};
+  return x < 8 ? std::array<uint8_t, 3>{51, 102, 153} : std::array<uint8_t, 3>{230, 26, 128};
+}
+
+TEST(GltfEmissiveTexture, AQuadSeenDirectlyShowsTheTextureTimesFactorAndStrength) {
+  testing::TempDir dir;
+  std::vector<uint8_t> bytes;
+  for (uint32_t y = 0; y < 16; ++y) {
+    for (uint32_t x = 0; x < 16; ++x) {
+      for (uint8_t b : quadrant_bytes(x, y)) bytes.push_back(b);
+    }
+  }
+  write_png8(dir.path() / "e.png", 16, 16, 3, bytes);
+  // The quad [0, 2]^2 at z = 0, normal +z; glTF uv (0, 0) (the image's top left) at (0, 2),
+  // u along +x, v along -y. A black metal: the quad reflects nothing.
+  const GltfQuad q{{0, 0, 0}, {2, 0, 0}, {0, 2, 0}, {{{0, 1}, {1, 1}, {1, 0}, {0, 0}}}};
+  LoadedScene s = load(write_quad(
+      dir.path(), "lamp", q,
+      R"({"emissiveFactor": [1, 0.5, 0.25], "emissiveTexture": {"index": 0},
+          "extensions": {"KHR_materials_emissive_strength": {"emissiveStrength": 2}},
+          "pbrMetallicRoughness": {"baseColorFactor": [0, 0, 0, 1]}})",
+      images("e.png")));
+  ASSERT_EQ(s.kernel.triangles.size(), 2u);
+  // A camera at (1, 1, 5) looking down -z whose 16 x 16 film covers the quad exactly, so pixel
+  // (i, j) sees glTF uv ((i + 0.5) / 16, (j + 0.5) / 16): texel (i, j). The default
+  // environment is darkened so that only the emission reaches the film.
+  tf_camera& c = s.kernel.camera;
+  c = tf_camera{};
+  c.pos_x = 1, c.pos_y = 1, c.pos_z = 5;
+  c.right_x = 1, c.up_y = 1, c.fwd_z = -1;
+  c.tan_half_x = c.tan_half_y = 0.2f;
+  c.width = c.height = 16;
+  for (tf_light& l : s.kernel.lights) {
+    if (l.type != TF_LIGHT_AREA) l.r = l.g = l.b = 0.0f;
+  }
+  ASSERT_TRUE(finalize_kernel_scene(&s.kernel).is_ok());
+  const tf_scene_view view = make_host_scene_view(s.kernel);
+  const double factor[3] = {2, 1, 0.5};
+  // glTF's texels repeat: edge pixels blend in the opposite edge, and pixels 7 and 8 blend the
+  // quadrants; all others see one texel value.
+  auto pure = [](uint32_t i) { return i != 0 && i != 7 && i != 8 && i != 15; };
+  for (uint32_t y = 0; y < 16; ++y) {
+    for (uint32_t x = 0; x < 16; ++x) {
+      if (!pure(x) || !pure(y)) continue;
+      float rgb[3];
+      tf_u32 rays = 0;
+      tf_render_pixel(&view, 0, x, y, 0, 4, rgb, &rays);
+      const std::array<uint8_t, 3> texel = quadrant_bytes(x, y);
+      for (size_t k = 0; k < 3; ++k) {
+        const double want = factor[k] * srgb_linear(texel[k]);
+        EXPECT_NEAR(rgb[k] / 4.0, want, 1e-5 + 1e-5 * want) << x << "," << y << " channel " << k;
+      }
+    }
+  }
 }
 
 }  // namespace

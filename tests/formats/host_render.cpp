@@ -7,7 +7,7 @@
 
 namespace tf::scene::test {
 
-std::vector<std::array<double, 3>> render_rows(const std::string& text, uint32_t spp) {
+HostImage render_image(const std::string& text, uint32_t spp) {
   Result<SceneIr> ir = parse(text);
   EXPECT_TRUE(ir.is_ok()) << ir.message();
   if (!ir.is_ok()) return {};
@@ -15,14 +15,25 @@ std::vector<std::array<double, 3>> render_rows(const std::string& text, uint32_t
   Status st = finalize_kernel_scene(&k);
   EXPECT_TRUE(st.is_ok()) << st.message();
   const tf_scene_view view = make_host_scene_view(k);
-  std::vector<std::array<double, 3>> rows(k.camera.height);
-  const double n = static_cast<double>(k.camera.width) * spp;
-  for (uint32_t y = 0; y < k.camera.height; ++y) {
-    for (uint32_t x = 0; x < k.camera.width; ++x) {
+  HostImage image{k.camera.width, k.camera.height, {}};
+  image.pixels.resize(static_cast<size_t>(image.width) * image.height);
+  for (uint32_t y = 0; y < image.height; ++y) {
+    for (uint32_t x = 0; x < image.width; ++x) {
       float rgb[3];
       tf_u32 rays = 0;
       tf_render_pixel(&view, 0, x, y, 0, spp, rgb, &rays);
-      for (size_t c = 0; c < 3; ++c) rows[y][c] += rgb[c] / n;
+      for (size_t c = 0; c < 3; ++c) image.pixels[y * image.width + x][c] = rgb[c] / static_cast<double>(spp);
+    }
+  }
+  return image;
+}
+
+std::vector<std::array<double, 3>> render_rows(const std::string& text, uint32_t spp) {
+  const HostImage image = render_image(text, spp);
+  std::vector<std::array<double, 3>> rows(image.height);
+  for (uint32_t y = 0; y < image.height; ++y) {
+    for (uint32_t x = 0; x < image.width; ++x) {
+      for (size_t c = 0; c < 3; ++c) rows[y][c] += image.at(x, y)[c] / image.width;
     }
   }
   return rows;

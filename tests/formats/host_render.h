@@ -9,9 +9,18 @@
 
 namespace tf::scene::test {
 
-// Loads pbrt `text` and renders its film on the host at `spp` samples per pixel; the mean
-// radiance per channel of each image row, top first. Fails the calling test on load errors
-// (and returns no rows).
+// A host render: the mean radiance per channel of each pixel, row-major from the top left.
+struct HostImage {
+  uint32_t width = 0, height = 0;
+  std::vector<std::array<double, 3>> pixels;
+  const std::array<double, 3>& at(uint32_t x, uint32_t y) const { return pixels[y * width + x]; }
+};
+
+// Loads pbrt `text` and renders its film on the host at `spp` samples per pixel. Fails the
+// calling test on load errors (and returns an empty image).
+HostImage render_image(const std::string& text, uint32_t spp);
+
+// render_image reduced to the mean radiance per channel of each image row, top first.
 std::vector<std::array<double, 3>> render_rows(const std::string& text, uint32_t spp);
 
 // The mean of `rows` (equal-width rows: the mean radiance of the whole image).

@@ -801,6 +801,29 @@ NamedScene subsurface_texture_scene() {
   return finalized("subsurface texture", std::move(s));
 }
 
+// Textured area lights (emitter_texture.h): a two-sided quad light whose image clamps at its
+// edges and a sphere light whose image repeats, over a floor and a sphere, so that camera
+// paths hit both emitters and next-event estimation samples both.
+NamedScene emission_texture_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.2f, 4.5f}, {0.0f, 0.6f, 0.0f}, 16, 12, 0.6f);
+  const int32_t grey = add(&s.materials, material(TF_MAT_DIFFUSE, 0.6f, 0.6f, 0.6f));
+  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, grey, TF_TRI_HAS_UV);
+  add_sphere(&s, {0.6f, 0.4f, 0.0f}, 0.4f, grey);
+  const int32_t panel_image = add_image(&s, 8, 6, 1.0f);
+  add_quad(&s, {-1.4f, 0.3f, -0.8f}, {1.0f, 0.0f, 0.0f}, {0.0f, 1.2f, 0.0f}, grey, TF_TRI_HAS_UV,
+           2.0f, 1u);
+  for (size_t i = s.lights.size() - 2; i < s.lights.size(); ++i) {
+    s.lights[i].texture = panel_image;
+    s.lights[i].mapping = TF_AREA_TEX_CLAMP;
+  }
+  add_sphere(&s, {-0.2f, 1.4f, 0.6f}, 0.25f, grey, 3.0f);
+  s.lights.back().texture = add_image(&s, 6, 4, 0.5f);
+  s.lights.back().mapping = TF_AREA_TEX_REPEAT;
+  s.lights.push_back(uniform_env(0.05f, 0.05f, 0.06f));
+  return finalized("emission texture", std::move(s));
+}
+
 std::vector<NamedScene> all_scenes() {
   std::vector<NamedScene> scenes;
   scenes.push_back(spheres_scene());
@@ -820,6 +843,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(alpha_scene());
   scenes.push_back(normal_map_scene());
   scenes.push_back(subsurface_texture_scene());
+  scenes.push_back(emission_texture_scene());
   return scenes;
 }
 
