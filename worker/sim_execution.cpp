@@ -238,10 +238,10 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
   }
   // The run's next state stays here (see the header): under the result hash that names it as
   // the next unit's head and, when its bytes go to the dispatcher to be stitched, under the
-  // hash of the state blob it stitches.
+  // hash of the state blob it stitches (not after the run's last chunk: no unit starts there).
   if (std::shared_ptr<const sim::TileState> next = advanced->next) {
     states.put(result.result_hash, next);
-    if (spec.upload_bytes) {
+    if (spec.upload_bytes && spec.next_steps > 0) {
       if (Result<std::vector<uint8_t>> bytes = sim::encode_state(*next)) {
         states.put(blake2b_256(bytes.value()), std::move(next));
       }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
@@ -294,21 +296,34 @@ Status write_snapshot(const fs::path& folder, const RunSpec& run, const TileStat
     preview = "temperature.png";
     preview_values = &m.components[0];
   }
+  // The files are independent (each one's bytes depend on the fields alone), so each is
+  // written on its own thread: the snapshot takes as long as its slowest file (compression,
+  // fsync), not their sum. The first error in the order below is reported.
   std::vector<std::string> files;
+  std::vector<std::function<Status()>> writes;
   for (const auto& [name, values] : fields) {
-    const std::string file = name + ".npy";
-    if (Status st = write_npy(folder / file, *values, m.size); !st) return st;
-    files.push_back(file);
+    files.push_back(name + ".npy");
+    writes.push_back([&, file = folder / files.back(), values = values] {
+      return write_npy(file, *values, m.size);
+    });
   }
   if (m.size.nz == 1) {
-    if (Status st = write_field_exr(folder / "fields.exr", fields, m.size); !st) return st;
     files.push_back("fields.exr");
+    writes.push_back([&] { return write_field_exr(folder / "fields.exr", fields, m.size); });
   }
-  if (Status st = write_vti(folder / kSnapshotVtiName, fields, m.size); !st) return st;
   files.push_back(kSnapshotVtiName);
-  if (Status st = write_preview(folder / preview, *preview_values, m.size); !st) return st;
+  writes.push_back([&] { return write_vti(folder / kSnapshotVtiName, fields, m.size); });
   files.push_back(preview);
-  return write_meta_json(folder / "meta.json", run, state, step, files);
+  writes.push_back([&] { return write_preview(folder / preview, *preview_values, m.size); });
+  writes.push_back([&] { return write_meta_json(folder / "meta.json", run, state, step, files); });
+  std::vector<std::future<Status>> written;
+  for (const std::function<Status()>& write : writes) written.push_back(std::async(write));
+  Status first_error = Status::ok();
+  for (std::future<Status>& w : written) {
+    Status s = w.get();
+    if (first_error && !s) first_error = std::move(s);
+  }
+  return first_error;
 }
 
 }  // namespace tf::sim

@@ -68,7 +68,8 @@ struct Fixture {
 TEST(SimExecution, AWholeDomainUnitLeavesTheNextChunksStateOnTheWorker) {
   Fixture f;
   SimStateCache states;
-  const proto::SimUnitSpec spec = f.unit(0, 24);
+  proto::SimUnitSpec spec = f.unit(0, 24);
+  spec.next_steps = 5;
   const proto::UnitResult result = f.run(states, spec);
   EXPECT_EQ(f.fetches, 1);
   const Hash256 next = f.stitched(spec, result);
@@ -76,6 +77,11 @@ TEST(SimExecution, AWholeDomainUnitLeavesTheNextChunksStateOnTheWorker) {
   ASSERT_TRUE(held.is_ok()) << held.message();
   EXPECT_EQ(f.fetches, 1) << "the next state was held, not fetched";
   EXPECT_EQ(blake2b_256(sim::encode_state(*held.value()).value()), next);
+  // After the run's last chunk no unit starts from the stitched state: it is not named so.
+  SimStateCache after_last;
+  spec.next_steps = 0;
+  EXPECT_FALSE(after_last.get(f.stitched(spec, f.run(after_last, spec)), f.fetch).is_ok());
+  EXPECT_EQ(f.fetches, 3);
 }
 
 TEST(SimExecution, AUnitOfOneTileAmongSeveralLeavesNoState) {
