@@ -4,7 +4,7 @@
 // Checked through the parser, the converter and the host render kernel against:
 // - an untextured emitter of the image's constant radiance (the same samples: equal pixels);
 // - the image itself, on a quad light that fills the film (camera rays end on the emitter, so
-//   each pixel is exactly its texel's radiance);
+//   each pixel is exactly its texel's radiance), and on a sphere by pbrt-v4's sphere uv;
 // - the irradiance under a textured quad light, integrated numerically here in double
 //   precision from the pbrt-v4 definition above (the floor's radiance is rho / pi x that);
 // and the file is a scene reference (bundles carry it); "L" with "filename" is an error.
@@ -130,6 +130,42 @@ TEST(EmissiveTexture, QuadLightSeenDirectlyShowsTheImage) {
       }
     }
   }
+}
+
+TEST(EmissiveTexture, SphereLightUsesTheSpheresUv) {
+  testing::TempDir dir;
+  // Black where u < 0.5, white elsewhere. pbrt-v4's sphere has u = phi / 2 pi with
+  // phi = atan2(y, x): its upper half (y > 0) is black, its lower half white.
+  write_image(dir / "h.exr", 16, 4, [](uint32_t x, uint32_t) {
+    return x < 8 ? Rgb3{0, 0, 0} : Rgb3{1, 1, 1};
+  });
+  auto scene = [&](const std::string& light) {
+    return "LookAt 0 0 -5  0 0 0  0 1 0\nCamera \"perspective\" \"float fov\" " +
+           std::to_string(2 * std::atan(0.25) * 180 / std::numbers::pi) +
+           "\nFilm \"rgb\" \"integer xresolution\" 16 \"integer yresolution\" 16\n"
+           "WorldBegin\nMaterial \"diffuse\" \"rgb reflectance\" [0 0 0]\n"
+           "AreaLightSource \"diffuse\" " +
+           light + "\nShape \"sphere\" \"float radius\" 1\n";
+  };
+  const test::HostImage got = test::render_image(
+      scene("\"string filename\" " + quote(dir / "h.exr") + " \"float scale\" 2"), 16);
+  const test::HostImage plain = test::render_image(scene("\"rgb L\" [2 2 2]"), 16);
+  ASSERT_EQ(got.pixels.size(), 256u);
+  ASSERT_EQ(plain.pixels.size(), 256u);
+  // Rows 0-5 see y > 0.29 on the sphere, rows 10-15 y < -0.29: away from the filter's blend
+  // around u = 0.5 (phi = pi +- pi / 16, |y| < 0.2).
+  double lower = 0;
+  for (uint32_t y = 0; y < 16; ++y) {
+    if (y > 5 && y < 10) continue;
+    for (uint32_t x = 0; x < 16; ++x) {
+      for (size_t c = 0; c < 3; ++c) {
+        const double want = y <= 5 ? 0.0 : plain.at(x, y)[c];
+        EXPECT_NEAR(got.at(x, y)[c], want, 1e-5 * want + 1e-7) << x << "," << y;
+        lower += y >= 10 ? want : 0.0;
+      }
+    }
+  }
+  EXPECT_GT(lower, 10.0);  // the sphere covers the lower rows
 }
 
 // The image of the irradiance test: 8 x 4 texels, black where x < 4 (u < 0.5), else grey

@@ -680,5 +680,22 @@ TEST(GltfEmissiveTexture, AQuadSeenDirectlyShowsTheTextureTimesFactorAndStrength
   }
 }
 
+TEST(GltfEmissiveTexture, OtherTexCoordsAreAnErrorAndDarkMaterialsIgnoreTheTexture) {
+  testing::TempDir dir;
+  write_png8(dir.path() / "e.png", 1, 1, 3, {255, 255, 255});
+  Result<LoadedScene> uv1 = load_scene_file(write_quad(
+      dir.path(), "uv1", unit_square(),
+      R"({"emissiveFactor": [1, 1, 1], "emissiveTexture": {"index": 0, "texCoord": 1}})",
+      images("e.png")));
+  ASSERT_FALSE(uv1.is_ok());
+  EXPECT_NE(uv1.message().find("emissiveTexture uses TEXCOORD_1"), std::string::npos)
+      << uv1.message();
+  // glTF's emissiveFactor defaults to 0: the texture alone makes nothing emit.
+  const LoadedScene dark = load(write_quad(dir.path(), "dark", unit_square(),
+                                           R"({"emissiveTexture": {"index": 0}})", images("e.png")));
+  ASSERT_EQ(dark.kernel.triangles.size(), 2u);
+  EXPECT_EQ(dark.kernel.triangles[0].light, -1);
+}
+
 }  // namespace
 }  // namespace tf
