@@ -8,6 +8,7 @@
 #include "formats/image/image_io.h"
 #include "formats/scene/convert_emission.h"
 #include "formats/scene/film_sensor.h"
+#include "formats/scene/measured_tables.h"
 #include "formats/scene/try.h"
 
 namespace tf::scene {
@@ -547,6 +548,12 @@ Result<KernelScene> Converter::run() {
       case IrMaterial::Type::Hair:
         km.type = TF_MAT_HAIR;
         break;
+      case IrMaterial::Type::Measured: {
+        km.type = TF_MAT_MEASURED;
+        TF_TRY(tables, add_measured_tables(m.measured_file, &k_.texels, kMaxKernelTexels));
+        km.measured = tables;
+        break;
+      }
     }
     km.texture = -1;
     if (m.texture >= 0) {

@@ -635,10 +635,19 @@ Result<std::optional<IrMaterial>> make_material(const std::string& directive,
     TF_CHECK(read_mix(params, directive, loc, ctx, &m));
     return std::optional<IrMaterial>(m);
   }
+  if (type == "measured") {  // pbrt-v4's MeasuredMaterial: an RGL file (measured_bsdf.h)
+    TF_TRY(file, params.get_string("filename", ""));
+    if (file.empty()) {
+      return error_at(loc, directive, "\"measured\" requires \"string filename\"");
+    }
+    m.type = IrMaterial::Type::Measured;
+    m.measured_file = resolve_scene_path(ctx.base_dir, file);
+    return std::optional<IrMaterial>(m);
+  }
   TF_CHECK(ctx.diag.unsupported(loc, directive, "material \"" + type + "\"",
                                 "grey diffuse (supported: diffuse, conductor, dielectric, "
                                 "thindielectric, coateddiffuse, coatedconductor, subsurface, "
-                                "diffusetransmission, hair, mix)"));
+                                "diffusetransmission, hair, mix, measured)"));
   params.mark_all_used();  // its parameters belong to the unsupported material
   return std::optional<IrMaterial>(m);
 }

@@ -21,6 +21,8 @@
 //             diffusetransmission (reflectance, transmittance, scale; no transmittance texture)
 //             hair (sigma_a, color, eumelanin, pheomelanin, eta, beta_m, beta_n, alpha; no
 //             textures; formats/scene/elements_hair.h)
+//             measured ("string filename": an RGL .bsdf tensor file beside the scene file,
+//             spectra reduced to RGB; pbrt-v4's MeasuredBxDF, kernels/render/measured_bxdf.h)
 //             coateddiffuse coatedconductor (layered: every documented parameter); on every
 //             type but mix, "texture displacement" (a float texture: bump mapping as pbrt-v4's
 //             BumpMap, kernels/render/bump.h) and "string normalmap" (an image of tangent-space

@@ -114,7 +114,7 @@ struct IrMedium {
 struct IrMaterial {
   enum class Type {
     Diffuse, Conductor, Dielectric, ThinDielectric, CoatedDiffuse, CoatedConductor,
-    DiffuseTransmission, Mix, Hair
+    DiffuseTransmission, Mix, Hair, Measured
   };
   Type type = Type::Diffuse;
   Rgb reflectance{0.5f, 0.5f, 0.5f};
@@ -148,6 +148,9 @@ struct IrMaterial {
   std::array<int, 2> mix{0, 0};
   float amount = 0.5f;
   int amount_texture = -1;
+  // Measured: the RGL tensor file of its tables (formats/scene/measured_bsdf.h), resolved
+  // against the scene file's folder.
+  std::filesystem::path measured_file;
 };
 
 struct IrMesh {

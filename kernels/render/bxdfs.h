@@ -43,6 +43,7 @@ typedef struct tf_bsdf {
   tf_vec3 albedo;     /* medium single-scattering albedo; all 0: purely absorbing */
   tf_u32 max_depth, n_samples;
   tf_sampler rng; /* positioned at the first random dimension of the layered walks */
+  TF_GLOBAL const float* measured; /* TF_MAT_MEASURED only: its tables (measured_bxdf.h) */
 } tf_bsdf;
 
 typedef struct tf_bsdf_sample {

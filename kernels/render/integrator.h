@@ -76,6 +76,7 @@ TF_FN tf_bsdf tf_make_bsdf(const tf_scene_view* s, const tf_surface* sf) {
   b.beta_m = m->beta_m;
   b.beta_n = m->beta_n;
   b.hair_alpha = m->hair_alpha;
+  b.measured = s->texels + (m->type == TF_MAT_MEASURED ? m->measured - 1u : 0u);
   tf_bsdf_set_coating(&b, m);
   tf_material_alphas(s, m, &tc, &b.ax, &b.ay, &b.coat_ax, &b.coat_ay);
   return b;

@@ -7,6 +7,7 @@
 #include "kernels/device/vec3.h"
 #include "kernels/render/bvh_build.h"
 #include "kernels/render/light_tables.h"
+#include "kernels/render/measured_host.h"
 #include "kernels/render/medium_host.h"
 
 namespace tf {
@@ -133,7 +134,7 @@ Status validate_hair(const tf_material& m, size_t i) {
 Status validate_materials_textures(const KernelScene& s) {
   for (size_t i = 0; i < s.materials.size(); ++i) {
     const tf_material& m = s.materials[i];
-    if (m.type > TF_MAT_HAIR) {
+    if (m.type > TF_MAT_MEASURED) {
       return invalid(idx("material", i) + " has an unknown type");
     }
     Status mix = validate_mix(s, i, TF_MIX_MAX_DEPTH);
@@ -145,6 +146,11 @@ Status validate_materials_textures(const KernelScene& s) {
     if (m.type == TF_MAT_HAIR) {
       Status st = validate_hair(m, i);
       if (!st) return st;
+    }
+    if (m.type == TF_MAT_MEASURED) {
+      Status st = m.measured == 0u ? Status(Error{"measured material without tables"})
+                                   : validate_measured_block(s.texels, m.measured - 1u);
+      if (!st) return invalid(idx("material", i) + ": " + st.message());
     }
     const size_t textures = s.textures.size();
     if ((m.texture >= 0 && static_cast<size_t>(m.texture) >= textures) ||

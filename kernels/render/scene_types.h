@@ -119,6 +119,7 @@ typedef struct tf_leaf_triangle {
 #define TF_MIX_MAX_DEPTH 8u /* mixes of mixes: nesting levels the kernel resolves */
 #define TF_MAT_HAIR 8u /* pbrt-v4's HairBxDF (hair_bsdf.h): sigma_a in (r, g, b), eta in eta_r,
                          beta_m, beta_n, hair_alpha */
+#define TF_MAT_MEASURED 9u /* pbrt-v4's MeasuredBxDF (measured_bxdf.h): tables at `measured` */
 
 #define TF_MAT_USE_REFLECTANCE 1u /* conductor: Fresnel from reflectance (r,g,b), not eta/k */
 #define TF_MAT_REMAP_ROUGHNESS 2u /* roughness textures: alpha = sqrt(roughness) (pbrt's
@@ -145,7 +146,9 @@ typedef struct tf_material {
                                          flagged TF_PRIM_ALPHA (alpha_cutout.h); 0: none */
   tf_u32 normal_map;                  /* 1 + index of the image texture giving the shading
                                          normal (normal_map.h); 0: none */
-  tf_u32 pad0, pad1, pad2;            /* keeps the size a multiple of 16 bytes */
+  tf_u32 measured;                    /* TF_MAT_MEASURED: 1 + texels[] offset of its tables
+                                         (measured_bxdf.h) */
+  tf_u32 pad1, pad2;                  /* keeps the size a multiple of 16 bytes */
   float trans_r, trans_g, trans_b;    /* diffuse transmission: transmittance */
   float beta_m, beta_n, hair_alpha;   /* hair: roughness along and around the fibre, scale
                                          tilt in degrees */

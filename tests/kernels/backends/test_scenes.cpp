@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/render/measured_host.h"
 #include "kernels/render/subsurface_albedo.h"
+#include "tests/kernels/render/measured_tabulation.h"
 
 namespace tf::test {
 namespace {
@@ -824,6 +826,27 @@ NamedScene emission_texture_scene() {
   return finalized("emission texture", std::move(s));
 }
 
+// Measured materials (measured_bxdf.h): a tabulated GGX conductor whose vndf warp is not the
+// identity on a sphere and on a floor, lit by a point light and an environment, so that
+// paths evaluate, sample and MIS-weight the tables (small ones: the scene is about identity).
+NamedScene measured_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.5f, 0.0f}, 16, 12, 0.6f);
+  const tf::test::Tabulated t = tf::test::tabulate(
+      tf::test::ggx_conductor(0.3, {0.95, 0.64, 0.54}), 0.3, true, 9, 5, 1.5);
+  Result<std::vector<float>> block = build_measured_block(t.tables());
+  EXPECT_TRUE(block) << block.message();
+  tf_material m = material(TF_MAT_MEASURED, 0.0f, 0.0f, 0.0f);
+  m.measured = static_cast<uint32_t>(s.texels.size()) + 1u;
+  if (block) s.texels.insert(s.texels.end(), block->begin(), block->end());
+  const int32_t metal = add(&s.materials, m);
+  add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, metal, 0u);
+  add_sphere(&s, {0.0f, 0.6f, 0.0f}, 0.6f, metal);
+  s.lights.push_back(delta_light(TF_LIGHT_POINT, {1.0f, 2.5f, 2.0f}, {0.0f, 0.0f, 0.0f}, 20.0f));
+  s.lights.push_back(uniform_env(0.3f, 0.3f, 0.35f));
+  return finalized("measured", std::move(s));
+}
+
 std::vector<NamedScene> all_scenes() {
   std::vector<NamedScene> scenes;
   scenes.push_back(spheres_scene());
@@ -842,6 +865,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(hair_scene());
   scenes.push_back(alpha_scene());
   scenes.push_back(normal_map_scene());
+  scenes.push_back(measured_scene());
   scenes.push_back(subsurface_texture_scene());
   scenes.push_back(emission_texture_scene());
   return scenes;

@@ -73,6 +73,9 @@ NamedScene alpha_scene();
 // Normal maps on a floor, a conductor sphere and a sphere whose displacement the map overrides.
 NamedScene normal_map_scene();
 
+// A measured material (a tabulated GGX conductor) on a sphere and a floor.
+NamedScene measured_scene();
+
 // Textured area lights: a quad light whose image clamps and a sphere light whose image repeats.
 NamedScene emission_texture_scene();
 
