@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <random>
 #include <set>
+#include <span>
 
 namespace tf {
 
@@ -38,6 +39,14 @@ Status check_farm_keys(Store& store, const DispatcherConfig& config, const Ledge
                  (config.state_dir / "dispatcher.key").string() + ") is not the farm's" + fix};
   }
   return Status::ok();
+}
+
+// The results a worker's message carries: its UnitResult, or a ResultBatch's in order; none
+// for other kinds.
+std::span<const proto::UnitResult> carried_results(const proto::Body& body) {
+  if (const auto* result = std::get_if<proto::UnitResult>(&body)) return {result, 1};
+  if (const auto* batch = std::get_if<proto::ResultBatch>(&body)) return batch->results;
+  return {};
 }
 
 }  // namespace
@@ -110,36 +119,11 @@ Status DispatcherCore::load(int64_t now_ms) {
     earned_trust_ += is_trusted(record, config_.trust) ? 1 : 0;
     reputation_[record.key] = std::move(record);
   }
-  // Open leases stay with their workers, who are presumed alive until liveness runs out.
-  for (const LeaseRow& row : snap->leases) {
-    auto unit = units_.find(row.unit_id);
-    if (unit == units_.end()) continue;
-    leases_.add({row.id, row.unit_id, unit->second.row.job_id, row.worker, row.deadline_ms});
-    unit_of_lease_[row.id] = row.unit_id;
-    WorkerState& worker = workers_.try_emplace(row.worker).first->second;
-    worker.last_seen_ms = now_ms;
-    worker.sizer.granted(unit_cost(unit->second.row), now_ms);
-    const JobRow& job = jobs_[unit->second.row.job_id].row;
-    worker.bundles.insert(job.bundle);
-    scheduler_.add_job(job.id, job.priority, job.client);
-    scheduler_.restore_in_flight(job.id);
-  }
   for (ReplicaRow& row : snap->replicas) {
     auto unit = units_.find(row.unit_id);
     if (unit == units_.end()) continue;
     unit_of_lease_[row.lease_id] = row.unit_id;
-    if (row.state == ReplicaState::kLeased) {
-      if (leases_.find(row.lease_id) == nullptr) {
-        // Cannot happen (lease and replica change in one transaction); never wait on it.
-        if (Status s = store_->begin(); !s) return s;
-        row.state = ReplicaState::kCancelled;
-        if (Status s = store_->set_replica(row); !s) {
-          return s;
-        }
-      } else {
-        leased_units_[row.worker_key].insert(row.unit_id);
-      }
-    }
+    if (row.state == ReplicaState::kLeased) restore_lease(row, unit->second.row, now_ms);
     unit->second.replicas.push_back(std::move(row));
   }
   if (Status s = load_quality(snap.value()); !s) return s;
@@ -220,10 +204,12 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const std::str
     }
     out->push_back({peer, {0, std::move(reply)}});
   }
+  const std::span<const proto::UnitResult> results = carried_results(body);
+  if (std::holds_alternative<proto::ResultBatch>(body)) ++stats_.result_batches;
   auto known = workers_.find(peer);
   if (known == workers_.end() || !known->second.said_hello) {
     // Results are still taken (the work is valid); the worker is asked to introduce itself.
-    if (Status s = accept_results(peer_key, body); !s) return s;
+    if (Status s = accept_results(peer_key, results); !s) return s;
     out->push_back({peer, {0, proto::HelloRequired{}}});
     return Status::ok();
   }
@@ -231,10 +217,7 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const std::str
   worker.last_seen_ms = now_ms;
   // New units for the freed slots go out from tick(), once per worker and loop iteration: one
   // grant for every result of the iteration, not one per result.
-  if (std::holds_alternative<proto::UnitResult>(body) ||
-      std::holds_alternative<proto::ResultBatch>(body)) {
-    return accept_results(peer_key, body);
-  }
+  if (!results.empty()) return accept_results(peer_key, results);
   if (const auto* failure = std::get_if<proto::UnitFailure>(&body)) {
     return record_failure(peer, *failure);
   }
@@ -258,15 +241,10 @@ Status DispatcherCore::on_worker_message(const std::string& peer, const std::str
   return Status::ok();  // WorkerHeartbeat, BlobRequest: handled above
 }
 
-Status DispatcherCore::accept_results(const std::string& peer_key, const proto::Body& body) {
-  if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
-    return accept_result(peer_key, *result);
-  }
-  if (const auto* batch = std::get_if<proto::ResultBatch>(&body)) {
-    ++stats_.result_batches;
-    for (const proto::UnitResult& result : batch->results) {
-      if (Status s = accept_result(peer_key, result); !s) return s;
-    }
+Status DispatcherCore::accept_results(const std::string& peer_key,
+                                      std::span<const proto::UnitResult> results) {
+  for (const proto::UnitResult& result : results) {
+    if (Status s = accept_result(peer_key, result); !s) return s;
   }
   return Status::ok();
 }
@@ -324,6 +302,19 @@ uint64_t DispatcherCore::unit_cost(const UnitRow& u) {
   return uint64_t{u.x1 - u.x0} * (u.y1 - u.y0) * (u.z1 - u.z0) * (u.s1 - u.s0);
 }
 
+void DispatcherCore::restore_lease(const ReplicaRow& replica, const UnitRow& unit,
+                                   int64_t now_ms) {
+  leases_.add({replica.lease_id, unit.id, unit.job_id, replica.routing_id, replica.deadline_ms});
+  leased_units_[replica.worker_key].insert(unit.id);
+  WorkerState& worker = workers_.try_emplace(replica.routing_id).first->second;
+  worker.last_seen_ms = now_ms;
+  worker.sizer.granted(unit_cost(unit), now_ms);
+  const JobRow& job = jobs_[unit.job_id].row;
+  worker.bundles.insert(job.bundle);
+  scheduler_.add_job(job.id, job.priority, job.client);
+  scheduler_.restore_in_flight(job.id);
+}
+
 std::optional<Lease> DispatcherCore::remove_lease(uint64_t lease_id, bool reported) {
   std::optional<Lease> lease = leases_.remove(lease_id);
   if (!lease) return lease;
@@ -340,10 +331,9 @@ std::optional<Lease> DispatcherCore::remove_lease(uint64_t lease_id, bool report
 
 Status DispatcherCore::end_lease(uint64_t lease_id, LeaseEnd how) {
   std::optional<Lease> lease = remove_lease(lease_id, how == LeaseEnd::kResult);
-  if (!lease) return Status::ok();
+  // A result ends the stored lease through the replica state accept_result gives it.
+  if (!lease || how == LeaseEnd::kResult) return Status::ok();
   if (Status s = store_->begin(); !s) return s;
-  if (Status s = store_->delete_lease(lease_id); !s) return s;
-  if (how == LeaseEnd::kResult) return Status::ok();
   UnitState* unit = nullptr;
   ReplicaRow* replica = replica_of_lease(lease_id, &unit);
   if (unit == nullptr) return Status::ok();
@@ -457,7 +447,7 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
     if (Status s = store_->set_unit_replication(unit.row.id, 1, 1); !s) return s;
   }
   const int64_t deadline = now_ms + int64_t{config_.lease_seconds} * 1000;
-  Result<uint64_t> lease_id = store_->insert_lease(unit.row.id, peer, deadline);
+  Result<uint64_t> lease_id = store_->next_lease_id();
   if (!lease_id) return lease_id.status();
   if (job.row.state == proto::JobState::kQueued) {
     job.row.state = proto::JobState::kRunning;
@@ -473,6 +463,8 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
                     [](const ReplicaRow& r) { return r.upload && r.live(); }));
   ReplicaRow replica{unit.row.id, static_cast<uint32_t>(unit.replicas.size()), worker.key,
                      worker.owner, lease_id.value(), upload, std::nullopt, ReplicaState::kLeased};
+  replica.routing_id = peer;
+  replica.deadline_ms = deadline;
   if (Status s = store_->insert_replica(replica); !s) return s;
   unit.replicas.push_back(replica);
   unit_of_lease_[replica.lease_id] = unit.row.id;

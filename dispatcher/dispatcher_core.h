@@ -43,6 +43,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -235,6 +236,9 @@ class DispatcherCore {
   // Removes a lease from the lease table and its worker's work in flight; nullopt when it had
   // ended already. Every lease leaves through here.
   std::optional<Lease> remove_lease(uint64_t lease_id, bool reported);
+  // At startup: the open lease of a replica still leased stays with its worker, who is
+  // presumed alive until liveness runs out.
+  void restore_lease(const ReplicaRow& replica, const UnitRow& unit, int64_t now_ms);
   // The dispatcher's measure of a unit's work: pixel-samples, or cells x steps.
   static uint64_t unit_cost(const UnitRow& unit);
   Status forget_worker(const std::string& peer);
@@ -246,9 +250,8 @@ class DispatcherCore {
 
   // Results and frames (result_intake.cpp).
   Status accept_result(const std::string& peer_key, const proto::UnitResult& result);
-  // The results `body` carries (a UnitResult, or each of a ResultBatch's in order); nothing
-  // for other kinds.
-  Status accept_results(const std::string& peer_key, const proto::Body& body);
+  // accept_result for each of `results` in order (carried_results: one message's).
+  Status accept_results(const std::string& peer_key, std::span<const proto::UnitResult> results);
   Status record_failure(const std::string& peer, const proto::UnitFailure& failure);
   // Assembles a frame whose units are all accepted (a simulation run: its chunk) and stores its
   // outputs, or hands them to the background encoder (DispatcherConfig).

@@ -189,6 +189,7 @@ Status Store::commit() {
 
 void Store::rollback() {
   pending_replicas_.clear();
+  next_lease_id_ = lease_id_end_ = 0;  // the reservation, if this transaction made it, is undone
   if (!in_transaction_) return;
   db_->rollback();
   in_transaction_ = false;
@@ -199,7 +200,7 @@ Result<SqlStatement*> Store::statement(const char* sql) { return statements_.get
 Result<uint64_t> Store::inserted_id(SqlStatement& insert) {
   Result<bool> row = insert.step();
   if (!row) return Error{row.message()};
-  if (!row.value()) return Error{"internal error: an INSERT ... RETURNING id returned no row"};
+  if (!row.value()) return Error{"internal error: a statement RETURNING an id returned no row"};
   const auto id = static_cast<uint64_t>(insert.column_int(0));
   insert.reset();
   return id;
@@ -288,21 +289,19 @@ Status Store::set_job_state(uint64_t job_id, proto::JobState state, const std::s
   return st.value()->run_batched();
 }
 
-Result<uint64_t> Store::insert_lease(uint64_t unit_id, const std::string& worker,
-                                     int64_t deadline_ms) {
-  if (Status s = require_transaction("insert_lease"); !s) return Error{s.message()};
-  auto st = statement("INSERT INTO leases(unit_id, worker, deadline_ms) VALUES (?, ?, ?) RETURNING id");
-  if (!st) return Error{st.message()};
-  st.value()->bind(1, static_cast<int64_t>(unit_id)).bind(2, worker).bind(3, deadline_ms);
-  return inserted_id(*st.value());
-}
-
-Status Store::delete_lease(uint64_t lease_id) {
-  if (Status s = require_transaction("delete_lease"); !s) return s;
-  auto st = statement("DELETE FROM leases WHERE id = ?");
-  if (!st) return st.status();
-  st.value()->bind(1, static_cast<int64_t>(lease_id));
-  return st.value()->run_batched();
+Result<uint64_t> Store::next_lease_id() {
+  if (Status s = require_transaction("next_lease_id"); !s) return Error{s.message()};
+  if (next_lease_id_ == lease_id_end_) {
+    auto st = statement(
+        "UPDATE counters SET value = value + ? WHERE name = 'lease_id' RETURNING value");
+    if (!st) return Error{st.message()};
+    st.value()->bind(1, static_cast<int64_t>(kLeaseIdBlock));
+    Result<uint64_t> end = inserted_id(*st.value());
+    if (!end) return Error{"cannot reserve lease ids: " + end.message()};
+    lease_id_end_ = end.value() + 1;
+    next_lease_id_ = lease_id_end_ - kLeaseIdBlock;
+  }
+  return next_lease_id_++;
 }
 
 Status Store::set_unit_attempts(uint64_t unit_id, uint32_t attempts) {
@@ -313,20 +312,14 @@ Status Store::set_unit_attempts(uint64_t unit_id, uint32_t attempts) {
   return st.value()->run_batched();
 }
 
-Status Store::set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays,
-                              bool leases_left) {
+Status Store::set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays) {
   if (Status s = require_transaction("set_unit_result"); !s) return s;
   auto st = statement("UPDATE units SET result = ?, rays = ? WHERE id = ?");
   if (!st) return st.status();
   st.value()->bind_blob(1, result.bytes.data(), result.bytes.size())
       .bind(2, static_cast<int64_t>(rays))
       .bind(3, static_cast<int64_t>(unit_id));
-  if (Status s = st.value()->run_batched(); !s) return s;
-  if (!leases_left) return Status::ok();
-  auto del = statement("DELETE FROM leases WHERE unit_id = ?");
-  if (!del) return del.status();
-  del.value()->bind(1, static_cast<int64_t>(unit_id));
-  return del.value()->run_batched();
+  return st.value()->run_batched();
 }
 
 Status Store::set_frame_outputs(uint64_t job_id, uint32_t frame, const Hash256& exr,
@@ -436,16 +429,6 @@ Result<StoreSnapshot> Store::load() {
     u.input = optional_hash(units.value(), 16);
     u.affected = units->column_int(17) != 0;
     snap.units.push_back(std::move(u));
-  }
-  auto leases = db_->prepare("SELECT id, unit_id, worker, deadline_ms FROM leases ORDER BY id");
-  if (!leases) return Error{leases.message()};
-  for (;;) {
-    Result<bool> row = leases->step();
-    if (!row) return Error{row.message()};
-    if (!row.value()) break;
-    snap.leases.push_back({static_cast<uint64_t>(leases->column_int(0)),
-                           static_cast<uint64_t>(leases->column_int(1)), leases->column_text(2),
-                           leases->column_int(3)});
   }
   if (Status s = load_verification(snap); !s) return Error{s.message()};
   if (Status s = load_simulation(snap); !s) return Error{s.message()};

@@ -1,4 +1,5 @@
-// The dispatcher's durable state: jobs, frames, units, leases, replicas, worker reputations and
+// The dispatcher's durable state: jobs, frames, units, replicas (each the lease of a unit to a
+// worker, open while its state is kLeased), worker reputations and
 // unit result bytes in SQLite (WAL, synchronous=FULL; uploaded assets and outputs as
 // content-addressed files beside the database), or in PostgreSQL (everything in the database,
 // so that several dispatchers of a farm share it). Both engines run the same statements and
@@ -159,15 +160,12 @@ struct ReplicaRow {
   // Its key was trusted when the unit was accepted (set on acceptance; DispatcherCore).
   bool trusted = false;
   ReplicaCredit credit = ReplicaCredit::kNone;
+  // Its lease: the worker's routing id and the deadline (written when the replica is
+  // inserted; an open lease while state is kLeased).
+  std::string routing_id;
+  int64_t deadline_ms = 0;
   // Leased or reported: it holds, or may still cast, a vote.
   bool live() const { return state == ReplicaState::kLeased || state == ReplicaState::kReported; }
-};
-
-struct LeaseRow {
-  uint64_t id = 0;
-  uint64_t unit_id = 0;
-  std::string worker;  // the worker's routing id
-  int64_t deadline_ms = 0;
 };
 
 // Everything in the database, as loaded at startup.
@@ -175,7 +173,6 @@ struct StoreSnapshot {
   std::vector<JobRow> jobs;
   std::vector<FrameRow> frames;
   std::vector<UnitRow> units;
-  std::vector<LeaseRow> leases;
   std::vector<ReplicaRow> replicas;  // by unit, then replica
   std::vector<WorkerRecord> workers;
   std::vector<SimRunRow> sim_runs;
@@ -236,15 +233,14 @@ class Store {
   Status insert_frame(const FrameRow& frame);
   Result<uint64_t> insert_unit(const UnitRow& unit);  // returns the new id
   Status set_job_state(uint64_t job_id, proto::JobState state, const std::string& message);
-  // Lease ids are never reused, even after the lease is deleted.
-  Result<uint64_t> insert_lease(uint64_t unit_id, const std::string& worker, int64_t deadline_ms);
-  Status delete_lease(uint64_t lease_id);
+  // A fresh lease id for a replica about to be inserted. Ids are never reused: they are taken
+  // from blocks of kLeaseIdBlock reserved in the database (counters 'lease_id', one statement
+  // per block, in the open transaction); a rollback forgets the block it reserved.
+  Result<uint64_t> next_lease_id();
+  static constexpr uint64_t kLeaseIdBlock = 1024;
   Status set_unit_attempts(uint64_t unit_id, uint32_t attempts);
-  // Records the accepted result and deletes every lease of the unit. A caller that knows the
-  // unit holds no lease row any more (its last lease ended with the result) passes
-  // `leases_left` false to skip that statement: one per accepted unit at GPU rates.
-  Status set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays,
-                         bool leases_left = true);
+  // Records the accepted result (the caller cancels the replicas still leased).
+  Status set_unit_result(uint64_t unit_id, const Hash256& result, uint64_t rays);
   Status set_frame_outputs(uint64_t job_id, uint32_t frame, const Hash256& exr,
                            const Hash256& png);
   // Pins the frame to a kernel version (FrameRow::kernel_version; empty: unpinned).
@@ -252,6 +248,7 @@ class Store {
                                   const std::string& kernel_version);
   // Verification state (store_trust.cpp).
   Status set_unit_replication(uint64_t unit_id, uint32_t replication, uint32_t quorum);
+  // Inserts a replica with its lease (lease_id from next_lease_id(), routing_id, deadline_ms).
   Status insert_replica(const ReplicaRow& replica);
   // Writes the replica's state, hash, trust flag and credit. Within a transaction only the
   // last write of each replica reaches the database (at commit() or load()): a replica that
@@ -298,7 +295,7 @@ class Store {
   Status load_simulation(StoreSnapshot& snap);    // sim runs and outputs (store_sim.cpp)
   Status load_quality(StoreSnapshot& snap);       // quality tiles (store_quality.cpp)
   Result<SqlStatement*> statement(const char* sql);
-  // Steps an INSERT ... RETURNING id once and resets it.
+  // Steps a statement that RETURNs one id (an INSERT's, a counter's) once and resets it.
   static Result<uint64_t> inserted_id(SqlStatement& insert);
   Status require_transaction(const char* what) const;
   // Writes the replica rows set_replica() kept for this transaction, and forgets them.
@@ -311,6 +308,8 @@ class Store {
   SqlStatementCache statements_;
   std::vector<std::string> later_migrations_;  // open(): steps after this build's
   bool in_transaction_ = false;
+  // Lease ids of the block reserved by next_lease_id(): [next, end).
+  uint64_t next_lease_id_ = 0, lease_id_end_ = 0;
   // set_replica()'s rows of the open transaction, by (unit, replica).
   std::map<std::pair<uint64_t, uint32_t>, ReplicaRow> pending_replicas_;
 };

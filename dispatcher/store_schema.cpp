@@ -217,6 +217,28 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY(job_id, frame, x0, y0),
       FOREIGN KEY(job_id, frame) REFERENCES frames(job_id, frame) ON DELETE CASCADE);
     )sql",
+    // 15 -> 16: leases folded into replicas (one row per grant instead of two, and no delete
+    // when a lease ends: a replica is an open lease while its state is 'leased'). A replica
+    // keeps the routing id and deadline of its lease; lease ids come from counters('lease_id'),
+    // the largest id ever handed out, which a dispatcher advances a block at a time
+    // (Store::next_lease_id) so that ids are never reused. A leased replica without a lease
+    // row (never written so) is cancelled, as loading it was before.
+    R"sql(
+    ALTER TABLE replicas ADD COLUMN routing_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE replicas ADD COLUMN deadline_ms INTEGER NOT NULL DEFAULT 0;
+    UPDATE replicas SET
+      routing_id = COALESCE((SELECT l.worker FROM leases l WHERE l.id = replicas.lease_id), ''),
+      deadline_ms = COALESCE((SELECT l.deadline_ms FROM leases l WHERE l.id = replicas.lease_id), 0);
+    UPDATE replicas SET state = 'cancelled'
+      WHERE state = 'leased' AND lease_id NOT IN (SELECT id FROM leases);
+    CREATE TABLE counters(
+      name TEXT PRIMARY KEY,
+      value INTEGER NOT NULL);
+    INSERT INTO counters(name, value) SELECT 'lease_id', COALESCE(MAX(v), 0) FROM (
+      SELECT MAX(id) AS v FROM leases UNION ALL
+      SELECT MAX(lease_id) AS v FROM replicas LEASE_SEQUENCE) AS ids;
+    DROP TABLE leases;
+    )sql",
 };
 
 // PostgreSQL's text for the steps whose SQLite text it cannot run: the ledger's append-only
@@ -245,6 +267,7 @@ constexpr const char* kPostgresLedger = R"sql(
       FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
     )sql";
 constexpr int kLedgerMigration = 2;
+constexpr int kLeaseFoldMigration = 15;
 
 std::string postgres_types(std::string sql) {
   sql = std::regex_replace(sql, std::regex(R"(\bINTEGER PRIMARY KEY AUTOINCREMENT\b)"),
@@ -258,9 +281,20 @@ std::string postgres_types(std::string sql) {
 int schema_migration_count() { return static_cast<int>(std::size(kMigrations)); }
 
 std::string migration_sql(int version, SqlEngine engine) {
-  if (engine == SqlEngine::kSqlite) return kMigrations[version];
+  std::string sql = kMigrations[version];
+  if (version == kLeaseFoldMigration) {
+    // The largest lease id ever handed out: SQLite's AUTOINCREMENT keeps it in
+    // sqlite_sequence, even for leases deleted with no replica (schemas before replicas);
+    // every PostgreSQL lease has its replica row.
+    sql = std::regex_replace(
+        sql, std::regex("LEASE_SEQUENCE"),
+        engine == SqlEngine::kSqlite
+            ? "UNION ALL SELECT seq AS v FROM sqlite_sequence WHERE name = 'leases'"
+            : "");
+  }
+  if (engine == SqlEngine::kSqlite) return sql;
   if (version == kLedgerMigration) return kPostgresLedger;
-  return postgres_types(kMigrations[version]);
+  return postgres_types(sql);
 }
 
 }  // namespace tf

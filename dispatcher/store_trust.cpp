@@ -39,8 +39,8 @@ Status Store::set_unit_replication(uint64_t unit_id, uint32_t replication, uint3
 Status Store::insert_replica(const ReplicaRow& r) {
   if (Status s = require_transaction("insert_replica"); !s) return s;
   auto st = statement(
-      "INSERT INTO replicas(unit_id, replica, worker_key, owner, lease_id, upload, hash, state)"
-      " VALUES (?, ?, ?, ?, ?, ?, NULL, ?)");
+      "INSERT INTO replicas(unit_id, replica, worker_key, owner, lease_id, upload, hash, state,"
+      " routing_id, deadline_ms) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)");
   if (!st) return st.status();
   st.value()->bind(1, as_int(r.unit_id))
       .bind(2, r.replica)
@@ -48,7 +48,9 @@ Status Store::insert_replica(const ReplicaRow& r) {
       .bind(4, r.owner)
       .bind(5, as_int(r.lease_id))
       .bind(6, r.upload ? 1 : 0)
-      .bind(7, replica_state_name(r.state));
+      .bind(7, replica_state_name(r.state))
+      .bind(8, r.routing_id)
+      .bind(9, r.deadline_ms);
   return st.value()->run_batched();
 }
 
@@ -138,8 +140,8 @@ Status Store::put_worker(const WorkerRecord& w) {
 
 Status Store::load_verification(StoreSnapshot& snap) {
   auto replicas = db_->prepare(
-      "SELECT unit_id, replica, worker_key, owner, lease_id, upload, hash, state, trusted, credit"
-      " FROM replicas ORDER BY unit_id, replica");
+      "SELECT unit_id, replica, worker_key, owner, lease_id, upload, hash, state, trusted, credit,"
+      " routing_id, deadline_ms FROM replicas ORDER BY unit_id, replica");
   if (!replicas) return replicas.status();
   for (;;) {
     Result<bool> row = replicas->step();
@@ -159,6 +161,8 @@ Status Store::load_verification(StoreSnapshot& snap) {
     r.credit = credit >= 0 && credit <= static_cast<int64_t>(ReplicaCredit::kReversed)
                    ? static_cast<ReplicaCredit>(credit)
                    : ReplicaCredit::kNone;
+    r.routing_id = replicas->column_text(10);
+    r.deadline_ms = replicas->column_int(11);
     snap.replicas.push_back(std::move(r));
   }
   auto workers = db_->prepare(

@@ -143,11 +143,9 @@ Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
   }
   missing_bytes_.erase(u.id);
   if (Status s = store_->begin(); !s) return s;
-  // Replicas still out are moot now (set_unit_result deletes their lease rows; the table in
-  // memory holds every lease row, so a unit without one there has none in the store).
-  const std::vector<uint64_t> moot = leases_.of_unit(u.id);
-  if (Status s = store_->set_unit_result(u.id, hash, *rays, !moot.empty()); !s) return s;
-  for (uint64_t id : moot) {
+  // Replicas still out are moot now: their leases end here, their replicas are cancelled below.
+  if (Status s = store_->set_unit_result(u.id, hash, *rays); !s) return s;
+  for (uint64_t id : leases_.of_unit(u.id)) {
     (void)remove_lease(id, false);
   }
   u.result = hash;

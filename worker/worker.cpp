@@ -398,7 +398,10 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
   const auto interval = std::chrono::milliseconds(options_.heartbeat_interval_ms);
   auto last_heard = Clock::now();
   auto last_sent = Clock::now();
-  dispatcher_version_ = 0;  // a new connection may lead to another dispatcher
+  // The version the dispatcher last answered in on this connection (0: not heard yet; a new
+  // connection may lead to another dispatcher); results go in batches (result_batches.h) only
+  // from kResultBatchVersion on.
+  uint32_t dispatcher_version = 0;
   introduce(socket);
   for (;;) {
     zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0},
@@ -450,7 +453,7 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
       }
       last_heard = Clock::now();
       *heard = true;
-      dispatcher_version_ = msg->protocol_version;
+      dispatcher_version = msg->protocol_version;
       if (auto* grant = std::get_if<proto::LeaseGrant>(&msg->body);
           grant && (paused_ || draining_)) {
         // Granted before the dispatcher read our pause or drain: back at once, unstarted.
@@ -499,7 +502,7 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
     }
     // Batches only to a dispatcher heard answering in a version that reads them; the hostile
     // test option sends each result as a garbage frame of its own.
-    if (dispatcher_version_ >= proto::kResultBatchVersion && options_.garbage_result_bytes == 0) {
+    if (dispatcher_version >= proto::kResultBatchVersion && options_.garbage_result_bytes == 0) {
       outgoing = pack_results(std::move(outgoing));
     }
     for (proto::Body& body : outgoing) {

@@ -163,9 +163,6 @@ class Worker {
   // The dispatcher's ErrorReply kUnsupportedVersion (formats/protocol/versions.h): run()
   // returns it as its error. Set and read on the socket thread.
   std::string refusal_;
-  // The version the dispatcher last answered in on this connection (0: not heard yet); results
-  // go in batches (result_batches.h) only from kResultBatchVersion on. Socket thread.
-  uint32_t dispatcher_version_ = 0;
   std::atomic<uint64_t> units_completed_{0};
   std::unique_ptr<IdleMonitor> idle_monitor_;  // set during run() with an idle policy
   std::atomic<bool> paused_{false};

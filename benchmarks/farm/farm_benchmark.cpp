@@ -82,7 +82,8 @@ void BM_CpuUnitCornellBox(benchmark::State& state) {
 }
 BENCHMARK(BM_CpuUnitCornellBox)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// Durable commits per second (WAL, synchronous=FULL): `rows` lease inserts per transaction.
+// Durable commits per second (WAL, synchronous=FULL): `rows` leased replica inserts per
+// transaction.
 void BM_StoreCommits(benchmark::State& state) {
   const int rows = static_cast<int>(state.range(0));
   testing::TempDir dir;
@@ -95,9 +96,17 @@ void BM_StoreCommits(benchmark::State& state) {
   const uint64_t unit = store->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
   (void)store->commit();
   uint64_t commits = 0;
+  uint32_t replica = 0;
   for (auto _ : state) {
     (void)store->begin();
-    for (int i = 0; i < rows; ++i) (void)store->insert_lease(unit, "w", 0);
+    for (int i = 0; i < rows; ++i) {
+      ReplicaRow r;
+      r.unit_id = unit;
+      r.replica = replica++;
+      r.worker_key = r.owner = r.routing_id = "w";
+      r.lease_id = store->next_lease_id().value();
+      (void)store->insert_replica(r);
+    }
     if (!store->commit()) state.SkipWithError("commit failed");
     ++commits;
   }

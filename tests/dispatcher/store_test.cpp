@@ -65,20 +65,36 @@ TEST_P(StoreTest, MigratesStepByStepKeepingData) {
   EXPECT_FALSE(snap->jobs[0].lenient) << "a job from before lenient loading loads strictly";
 }
 
+// A replica leased to `routing_id` until `deadline_ms`, under a fresh lease id.
+ReplicaRow leased_replica(Store& store, uint64_t unit, uint32_t replica,
+                          const std::string& routing_id, int64_t deadline_ms) {
+  ReplicaRow r;
+  r.unit_id = unit;
+  r.replica = replica;
+  r.worker_key = "key-" + std::to_string(replica);
+  r.owner = "o";
+  r.lease_id = store.next_lease_id().value();
+  r.routing_id = routing_id;
+  r.deadline_ms = deadline_ms;
+  return r;
+}
+
 TEST_P(StoreTest, RoundTripsEveryRecordKind) {
   auto store = location.open();
   ASSERT_TRUE(store->begin().is_ok());
   const uint64_t job = store->insert_job(job_named("a")).value();
   ASSERT_TRUE(store->insert_frame({job, 5, "s.pbrt", 32, 16, {}, {}, {}}).is_ok());
   const uint64_t unit = store->insert_unit({0, job, 5, 0, 0, 16, 16, 0, 4, 0, {}, 0}).value();
-  const uint64_t lease = store->insert_lease(unit, "w-1", 1234).value();
+  const ReplicaRow leased = leased_replica(*store, unit, 0, "w-1", 1234);
+  ASSERT_TRUE(store->insert_replica(leased).is_ok());
   ASSERT_TRUE(store->commit().is_ok());
   Result<StoreSnapshot> snap = store->load();
   ASSERT_TRUE(snap.is_ok());
-  ASSERT_EQ(snap->leases.size(), 1u);
-  EXPECT_EQ(snap->leases[0].id, lease);
-  EXPECT_EQ(snap->leases[0].worker, "w-1");
-  EXPECT_EQ(snap->leases[0].deadline_ms, 1234);
+  ASSERT_EQ(snap->replicas.size(), 1u);
+  EXPECT_EQ(snap->replicas[0].lease_id, leased.lease_id);
+  EXPECT_EQ(snap->replicas[0].routing_id, "w-1");
+  EXPECT_EQ(snap->replicas[0].deadline_ms, 1234);
+  EXPECT_EQ(snap->replicas[0].state, ReplicaState::kLeased);
   EXPECT_FALSE(snap->units.at(0).result.has_value());
 
   const Hash256 result = blake2b_256(std::string_view("result"));
@@ -88,31 +104,10 @@ TEST_P(StoreTest, RoundTripsEveryRecordKind) {
   ASSERT_TRUE(store->set_job_state(job, proto::JobState::kDone, "").is_ok());
   ASSERT_TRUE(store->commit().is_ok());
   snap = store->load();
-  EXPECT_TRUE(snap->leases.empty()) << "a unit's result ends its leases";
   EXPECT_EQ(snap->units.at(0).result, result);
   EXPECT_EQ(snap->units.at(0).rays, 99u);
   EXPECT_EQ(snap->frames.at(0).exr, result);
   EXPECT_EQ(snap->jobs.at(0).state, proto::JobState::kDone);
-}
-
-TEST_P(StoreTest, AResultRecordedWithoutLeasesLeftSkipsTheLeaseCleanup) {
-  auto store = location.open();
-  ASSERT_TRUE(store->begin().is_ok());
-  const uint64_t job = store->insert_job(job_named("a")).value();
-  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
-  const uint64_t unit = store->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
-  const uint64_t lease = store->insert_lease(unit, "w-1", 1234).value();
-  const Hash256 result = blake2b_256(std::string_view("result"));
-  // The caller says no lease is left: the row it forgot stays (the cleanup did not run), and
-  // the result is recorded all the same.
-  ASSERT_TRUE(store->set_unit_result(unit, result, 7, false).is_ok());
-  ASSERT_TRUE(store->commit().is_ok());
-  Result<StoreSnapshot> snap = store->load();
-  ASSERT_TRUE(snap.is_ok()) << snap.message();
-  ASSERT_EQ(snap->leases.size(), 1u);
-  EXPECT_EQ(snap->leases[0].id, lease);
-  EXPECT_EQ(snap->units.at(0).result, result);
-  EXPECT_EQ(snap->units.at(0).rays, 7u);
 }
 
 TEST_P(StoreTest, AReplicaWrittenTwiceInATransactionKeepsTheLastAndARollbackWritesNone) {
@@ -121,11 +116,7 @@ TEST_P(StoreTest, AReplicaWrittenTwiceInATransactionKeepsTheLastAndARollbackWrit
   const uint64_t job = store->insert_job(job_named("a")).value();
   ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
   const uint64_t unit = store->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
-  ReplicaRow replica;
-  replica.unit_id = unit;
-  replica.worker_key = "k";
-  replica.owner = "o";
-  replica.lease_id = store->insert_lease(unit, "k", 1).value();
+  ReplicaRow replica = leased_replica(*store, unit, 0, "k", 1);
   ASSERT_TRUE(store->insert_replica(replica).is_ok());
   ASSERT_TRUE(store->commit().is_ok());
 
@@ -169,16 +160,81 @@ TEST_P(StoreTest, AReplicaWrittenTwiceInATransactionKeepsTheLastAndARollbackWrit
   ASSERT_TRUE(store->commit().is_ok());
 }
 
+// Ids come from blocks reserved in the database: they increase across blocks and across a
+// reopen (a new dispatcher skips what an earlier one reserved), and a rolled-back reservation
+// (whose ids no grant carried: grants go out after the commit) is reserved again.
 TEST_P(StoreTest, LeaseIdsAreNeverReused) {
+  std::vector<uint64_t> ids;
+  {
+    auto store = location.open();
+    ASSERT_TRUE(store->begin().is_ok());
+    for (uint64_t i = 0; i < 2 * Store::kLeaseIdBlock + 1; ++i) {
+      ids.push_back(store->next_lease_id().value());
+    }
+    ASSERT_TRUE(store->commit().is_ok());
+  }
   auto store = location.open();
   ASSERT_TRUE(store->begin().is_ok());
-  const uint64_t job = store->insert_job(job_named("a")).value();
-  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
-  const uint64_t unit = store->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
-  const uint64_t first = store->insert_lease(unit, "w", 1).value();
-  ASSERT_TRUE(store->delete_lease(first).is_ok());
-  EXPECT_GT(store->insert_lease(unit, "w", 1).value(), first);
+  const uint64_t rolled_back = store->next_lease_id().value();
+  store->rollback();
+  ASSERT_TRUE(store->begin().is_ok());
+  EXPECT_EQ(store->next_lease_id().value(), rolled_back);
+  ids.push_back(rolled_back);
+  ids.push_back(store->next_lease_id().value());
   ASSERT_TRUE(store->commit().is_ok());
+  EXPECT_GE(ids.front(), 1u);
+  for (size_t i = 1; i < ids.size(); ++i) EXPECT_GT(ids[i], ids[i - 1]) << "id " << i;
+}
+
+// A database of the schema before leases were folded into replicas: the open lease moves into
+// its replica, a leased replica without a lease row is cancelled, and lease ids go on after the
+// largest one handed out.
+TEST_P(StoreTest, MigratingFoldsLeaseRowsIntoTheirReplicas) {
+  constexpr int kBeforeFold = 15;
+  {
+    auto old = location.open(kBeforeFold);
+    ASSERT_TRUE(old);
+    ASSERT_TRUE(old->begin().is_ok());
+    const uint64_t job = old->insert_job(job_named("a")).value();
+    ASSERT_TRUE(old->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
+    const uint64_t unit = old->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
+    // As the build of that schema wrote them: lease 1 (ended, deleted), lease 2 (open: replica
+    // 0), replica 1 reported under lease 3 (ended, deleted), replica 2 leased under lease 9,
+    // which has no row.
+    for (const char* sql :
+         {"INSERT INTO leases(id, unit_id, worker, deadline_ms) VALUES (1, ?1, 'gone', 1)",
+          "DELETE FROM leases WHERE id = 1",
+          "INSERT INTO leases(id, unit_id, worker, deadline_ms) VALUES (2, ?1, 'w-open', 777)",
+          "INSERT INTO replicas(unit_id, replica, worker_key, owner, lease_id, upload, state)"
+          " VALUES (?1, 0, 'k0', 'o', 2, 1, 'leased')",
+          "INSERT INTO replicas(unit_id, replica, worker_key, owner, lease_id, upload, state)"
+          " VALUES (?1, 1, 'k1', 'o', 3, 0, 'reported')",
+          "INSERT INTO replicas(unit_id, replica, worker_key, owner, lease_id, upload, state)"
+          " VALUES (?1, 2, 'k2', 'o', 9, 0, 'leased')"}) {
+      Result<SqlStatement> st = old->db().prepare(sql);
+      ASSERT_TRUE(st.is_ok()) << st.message();
+      if (std::string_view(sql).find("?1") != std::string_view::npos) {
+        st->bind(1, static_cast<int64_t>(unit));
+      }
+      ASSERT_TRUE(st->run().is_ok()) << sql;
+    }
+    ASSERT_TRUE(old->commit().is_ok());
+  }
+  auto store = location.open();
+  ASSERT_TRUE(store);
+  Result<StoreSnapshot> snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  ASSERT_EQ(snap->replicas.size(), 3u);
+  EXPECT_EQ(snap->replicas[0].state, ReplicaState::kLeased);
+  EXPECT_EQ(snap->replicas[0].routing_id, "w-open");
+  EXPECT_EQ(snap->replicas[0].deadline_ms, 777);
+  EXPECT_EQ(snap->replicas[1].state, ReplicaState::kReported);
+  EXPECT_EQ(snap->replicas[2].state, ReplicaState::kCancelled) << "leased without a lease row";
+  Result<SqlStatement> leases = store->db().prepare("SELECT COUNT(*) FROM leases");
+  EXPECT_FALSE(leases.is_ok() && leases->step().is_ok()) << "the leases table is gone";
+  ASSERT_TRUE(store->begin().is_ok());
+  EXPECT_GT(store->next_lease_id().value(), 9u);
+  store->rollback();
 }
 
 TEST_P(StoreTest, WritesOutsideATransactionAreRefused) {
@@ -304,17 +360,18 @@ TEST_P(StoreTest, TextColumnsKeepArbitraryBytes) {
   const uint64_t id = store->insert_job(job).value();
   ASSERT_TRUE(store->insert_frame({id, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
   const uint64_t unit = store->insert_unit({0, id, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
-  ASSERT_TRUE(store->insert_lease(unit, routing_id, 5).is_ok());
-  ASSERT_TRUE(store->insert_lease(unit, "b", 5).is_ok());
-  ASSERT_TRUE(store->insert_lease(unit, "", 5).is_ok());
+  ASSERT_TRUE(store->insert_replica(leased_replica(*store, unit, 0, routing_id, 5)).is_ok());
+  ASSERT_TRUE(store->insert_replica(leased_replica(*store, unit, 1, "b", 5)).is_ok());
+  ASSERT_TRUE(store->insert_replica(leased_replica(*store, unit, 2, "", 5)).is_ok());
   ASSERT_TRUE(store->commit().is_ok());
   Result<StoreSnapshot> snap = store->load();
   ASSERT_TRUE(snap.is_ok()) << snap.message();
   EXPECT_EQ(snap->jobs.at(0).name, name);
-  ASSERT_EQ(snap->leases.size(), 3u);
-  EXPECT_EQ(snap->leases[0].worker, routing_id);
-  EXPECT_EQ(snap->leases[2].worker, "");
-  Result<SqlStatement> sorted = store->db().prepare("SELECT worker FROM leases ORDER BY worker");
+  ASSERT_EQ(snap->replicas.size(), 3u);
+  EXPECT_EQ(snap->replicas[0].routing_id, routing_id);
+  EXPECT_EQ(snap->replicas[2].routing_id, "");
+  Result<SqlStatement> sorted =
+      store->db().prepare("SELECT routing_id FROM replicas ORDER BY routing_id");
   ASSERT_TRUE(sorted.is_ok()) << sorted.message();
   std::vector<std::string> order;
   while (sorted->step().value()) order.push_back(sorted->column_text(0));

@@ -237,7 +237,8 @@ std::map<std::string, int64_t> written_state(const DispatcherPair& farm) {
       *db.value(),
       "SELECT 'units done', COUNT(result) FROM units UNION ALL"
       " SELECT 'attempts', COALESCE(SUM(attempts), 0) FROM units UNION ALL"
-      " SELECT 'leases', COUNT(*) + COALESCE(SUM(id), 0) FROM leases UNION ALL"
+      " SELECT 'leases', COUNT(*) + COALESCE(SUM(lease_id), 0) FROM replicas"
+      " WHERE state = 'leased' UNION ALL"
       " SELECT 'replicas', COUNT(*) FROM replicas UNION ALL"
       " SELECT 'ledger', COUNT(*) FROM ledger UNION ALL"
       " SELECT 'frames done', COUNT(exr) FROM frames UNION ALL"
