@@ -1,6 +1,7 @@
 #include "worker/sim_execution.h"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 
 #include "formats/protocol/result_hash.h"
@@ -212,7 +213,9 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
                                         ? states.take_ahead(domain.value().get(), steps)
                                         : std::nullopt;
   const uint64_t first = spec.step + spec.replay_steps;
-  if (ahead) {  // the run's steady state: its next chunk steps while this one's hash finishes
+  // The run's next chunk steps while this one's hash finishes, if it has not finished: then
+  // the result would wait for the hash anyway (see the header).
+  if (ahead && ahead->advanced.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
     (void)step_ahead(executor, states, ahead->next, box, first + spec.steps, spec.next_steps);
   }
   Result<AdvancedUnit> advanced = ahead ? Result<AdvancedUnit>(ahead->advanced.get())

@@ -95,12 +95,15 @@ class SimStateCache {
 };
 
 // Runs one simulation unit; returns its UnitResult (simulation = true) or a UnitFailure. A
-// whole-domain unit that was computed ahead from the same state takes that result; while that
-// result's hash finishes on its own thread, the device computes the run's next chunk ahead
-// (SimUnitSpec::next_steps), so that in a run's steady state each chunk costs the longer of its
-// stepping and its hash, not their sum. (Only then: a unit that found nothing ahead is the
-// first of its run on this worker, or came while the device had other work, and its result
-// is not held back by a chunk that compute_ahead can run once the device is idle.) The result
+// whole-domain unit that was computed ahead from the same state takes that result. If that
+// result's hash (on its own thread) has not finished yet, the device computes the run's next
+// chunk ahead (SimUnitSpec::next_steps) meanwhile instead of waiting: the hash bounds a chunk
+// when the round trip to the dispatcher is shorter than it, and a chunk then costs about the
+// round trip plus the longer of stepping and the hash's rest, not stepping plus hashing. When
+// the hash has finished (the round trip was longer), the result goes at once and the next
+// chunk is left to compute_ahead, which steps it while the result travels. A unit that found
+// nothing ahead (the first of its run on this worker, or one that came while the device had
+// other work) never waits for a chunk after it. The result
 // of a whole-domain unit that uploads no bytes carries none (rgb empty): they are the fields of
 // the run's next state, which the cache holds under the result hash (see kept_sim_output).
 proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,

@@ -186,11 +186,12 @@ TEST(SimExecution, AChunkComputedAheadIsTheResultOfItsUnit) {
   EXPECT_EQ(counting.calls, 3);
 }
 
-// The run's steady state: a unit that takes a chunk computed ahead steps the run's next chunk
-// before it returns (while its own hash finishes on another thread), so the idle device finds
-// nothing left to compute ahead; every result is the state advanced in one piece, and its hash
-// is BLAKE2b-256 of its canonical bytes computed here by libsodium directly.
-TEST(SimExecution, AUnitTakenFromAheadStepsTheNextChunkWhileItsHashFinishes) {
+// The run's steady state: each chunk after the first is computed ahead, either by a unit that
+// takes a chunk computed ahead while that chunk's hash finishes on another thread, or by the
+// idle device after it (which one depends on the hash's timing); either way every chunk is
+// stepped once, every result is the state advanced in one piece, and its hash is BLAKE2b-256
+// of its canonical bytes computed here by libsodium directly.
+TEST(SimExecution, ChunksComputedAheadWhileHashesFinishAreSteppedOnceAndExact) {
   Fixture f;
   CountingExecutor counting(*f.cpu);
   SimStateCache states;
@@ -204,14 +205,13 @@ TEST(SimExecution, AUnitTakenFromAheadStepsTheNextChunkWhileItsHashFinishes) {
     spec.replay_steps = c * kSteps;
     return spec;
   };
-  const int expected_calls[kChunks] = {1, 3, 4, 4};  // chunk 0 steps itself, then one ahead
   Hash256 head;
   for (uint32_t c = 0; c < kChunks; ++c) {
     const proto::SimUnitSpec spec = chunk(c, head);
     proto::Body out = execute_sim_unit(counting, states, f.fetch, spec);
     ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out)) << "chunk " << c;
     const proto::UnitResult result = std::get<proto::UnitResult>(out);
-    EXPECT_EQ(counting.calls, expected_calls[c]) << "chunk " << c;
+    EXPECT_GE(counting.calls, static_cast<int>(c + 1)) << "chunk " << c;
     sim::TileState truth = f.initial;
     ASSERT_TRUE(sim::run_steps_cpu(truth, static_cast<int>((c + 1) * kSteps), 1));
     EXPECT_EQ(result.rgb, sim::unit_output(truth)) << "chunk " << c;
@@ -221,9 +221,10 @@ TEST(SimExecution, AUnitTakenFromAheadStepsTheNextChunkWhileItsHashFinishes) {
                        bytes.size(), nullptr, 0);
     EXPECT_EQ(result.result_hash, independent) << "chunk " << c;
     head = result.result_hash;
-    // After chunk 0 the idle device computes chunk 1; later chunks were computed already.
-    EXPECT_EQ(compute_ahead(counting, states, spec, head), c == 0) << "chunk " << c;
+    (void)compute_ahead(counting, states, spec, head);  // nothing when the unit computed it
   }
+  EXPECT_EQ(counting.calls, static_cast<int>(kChunks)) << "no chunk is stepped twice";
+  EXPECT_FALSE(compute_ahead(counting, states, chunk(kChunks - 1, head), head)) << "the last";
 }
 
 TEST(SimExecution, NothingIsComputedAheadOfTheLastChunkOrOfATile) {
