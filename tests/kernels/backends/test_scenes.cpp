@@ -827,21 +827,26 @@ NamedScene emission_texture_scene() {
 }
 
 // Measured materials (measured_bxdf.h): a tabulated GGX conductor whose vndf warp is not the
-// identity on a sphere and on a floor, lit by a point light and an environment, so that
-// paths evaluate, sample and MIS-weight the tables (small ones: the scene is about identity).
+// identity on a sphere and on a floor, and an anisotropic file of a rougher one on a second
+// sphere, lit by a point light and an environment, so that paths evaluate, sample and
+// MIS-weight the tables (small ones: the scene is about identity).
 NamedScene measured_scene() {
   KernelScene s;
   s.camera = camera({0.0f, 1.0f, 4.0f}, {0.0f, 0.5f, 0.0f}, 16, 12, 0.6f);
-  const tf::test::Tabulated t = tf::test::tabulate(
-      tf::test::ggx_conductor(0.3, {0.95, 0.64, 0.54}), 0.3, true, 9, 5, 1.5);
-  Result<std::vector<float>> block = build_measured_block(t.tables());
-  EXPECT_TRUE(block) << block.message();
-  tf_material m = material(TF_MAT_MEASURED, 0.0f, 0.0f, 0.0f);
-  m.measured = static_cast<uint32_t>(s.texels.size()) + 1u;
-  if (block) s.texels.insert(s.texels.end(), block->begin(), block->end());
-  const int32_t metal = add(&s.materials, m);
+  auto add_measured = [&s](double alpha, uint32_t n_phi) {
+    const tf::test::Tabulated t = tf::test::tabulate(
+        tf::test::ggx_conductor(alpha, {0.95, 0.64, 0.54}), alpha, true, 9, 5, 1.5, n_phi);
+    Result<std::vector<float>> block = build_measured_block(t.tables());
+    EXPECT_TRUE(block) << block.message();
+    tf_material m = material(TF_MAT_MEASURED, 0.0f, 0.0f, 0.0f);
+    m.measured = static_cast<uint32_t>(s.texels.size()) + 1u;
+    if (block) s.texels.insert(s.texels.end(), block->begin(), block->end());
+    return add(&s.materials, m);
+  };
+  const int32_t metal = add_measured(0.3, 1);
   add_quad(&s, {-3.0f, 0.0f, 3.0f}, {6.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -6.0f}, metal, 0u);
-  add_sphere(&s, {0.0f, 0.6f, 0.0f}, 0.6f, metal);
+  add_sphere(&s, {-0.5f, 0.6f, 0.0f}, 0.6f, metal);
+  add_sphere(&s, {0.8f, 0.4f, 0.4f}, 0.4f, add_measured(0.6, 5));
   s.lights.push_back(delta_light(TF_LIGHT_POINT, {1.0f, 2.5f, 2.0f}, {0.0f, 0.0f, 0.0f}, 20.0f));
   s.lights.push_back(uniform_env(0.3f, 0.3f, 0.35f));
   return finalized("measured", std::move(s));

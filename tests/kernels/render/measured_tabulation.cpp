@@ -110,10 +110,10 @@ Brdf ggx_conductor(double alpha, std::array<double, 3> f0) {
 }
 
 MeasuredTables Tabulated::tables() const {
-  const uint32_t nodes = static_cast<uint32_t>(theta_i.size());
+  const uint32_t nodes = static_cast<uint32_t>(phi_i.size() * theta_i.size());
   return MeasuredTables{phi_i,
                         theta_i,
-                        true,
+                        phi_i.size() <= 2,
                         {n, n, 1, ndf},
                         {n, n, 1, sigma},
                         {n, n, nodes, vndf},
@@ -122,9 +122,16 @@ MeasuredTables Tabulated::tables() const {
 }
 
 Tabulated tabulate(const Brdf& f, double alpha, bool true_vndf, uint32_t n, uint32_t n_theta,
-                   double max_theta) {
+                   double max_theta, uint32_t n_phi) {
   Tabulated t;
   t.n = n;
+  t.phi_i.clear();
+  for (uint32_t p = 0; p < n_phi; ++p) {
+    t.phi_i.push_back(n_phi == 1 ? 0.0f : static_cast<float>(kPi * (2.0 * p / (n_phi - 1) - 1)));
+  }
+  for (uint32_t k = 0; k < n_theta; ++k) {
+    t.theta_i.push_back(static_cast<float>(max_theta * k / (n_theta - 1)));
+  }
   const size_t nn = static_cast<size_t>(n) * n;
   auto node = [n](uint32_t i) { return static_cast<double>(i) / (n - 1); };
   for (uint32_t y = 0; y < n; ++y) {
@@ -134,10 +141,12 @@ Tabulated tabulate(const Brdf& f, double alpha, bool true_vndf, uint32_t n, uint
       t.sigma.push_back(static_cast<float>(sigma_of(std::cos(theta), alpha)));
     }
   }
-  for (uint32_t k = 0; k < n_theta; ++k) {
-    const double theta_o = max_theta * k / (n_theta - 1);
-    t.theta_i.push_back(static_cast<float>(theta_o));
-    const Dir wo{std::sin(theta_o), 0, std::cos(theta_o)};
+  // Per node (phi_i slowest); half vectors' azimuths are absolute (isotropic tables: relative
+  // to phi_o = 0, the same).
+  for (size_t node_at = 0; node_at < t.phi_i.size() * n_theta; ++node_at) {
+    const double phi_o = t.phi_i[node_at / n_theta], theta_o = t.theta_i[node_at % n_theta];
+    const Dir wo{std::sin(theta_o) * std::cos(phi_o), std::sin(theta_o) * std::sin(phi_o),
+                 std::cos(theta_o)};
     const double sigma_o = sigma_of(wo.z, alpha);
     const size_t vndf_at = t.vndf.size();
     for (uint32_t y = 0; y < n; ++y) {

@@ -31,19 +31,21 @@ using Brdf = std::function<std::array<double, 3>(const Dir& wo, const Dir& wi)>;
 
 struct Tabulated {
   uint32_t n = 0;                      // each table is n x n
-  std::vector<float> phi_i{0.0f};      // one node: isotropic
+  std::vector<float> phi_i;            // radians; one node: isotropic
   std::vector<float> theta_i;          // radians
   std::vector<float> ndf, sigma;       // [n][n]
-  std::vector<float> vndf, luminance;  // [theta][n][n]
-  std::vector<float> rgb;              // [theta][3][n][n]
+  std::vector<float> vndf, luminance;  // [phi][theta][n][n]
+  std::vector<float> rgb;              // [phi][theta][3][n][n]
   MeasuredTables tables() const;       // views of the vectors above
 };
 
 // Tabulates `f` with tables of n x n nodes at n_theta nodes theta_i evenly in [0, max_theta],
 // with GGX roughness alpha; `true_vndf`: the vndf table holds GGX's visible normal density
-// (in unit coordinates, so that its warp is not the identity), else it is constant.
+// (in unit coordinates, so that its warp is not the identity), else it is constant. n_phi 1:
+// an isotropic file (phi_i = {0}, half vectors' azimuths relative to wo's); more: an
+// anisotropic one (phi_i evenly in [-pi, pi], absolute azimuths) of the same BRDF.
 Tabulated tabulate(const Brdf& f, double alpha, bool true_vndf, uint32_t n, uint32_t n_theta,
-                   double max_theta);
+                   double max_theta, uint32_t n_phi = 1);
 
 // GGX D(wm) for roughness alpha (unit wm, wm.z > 0).
 double ggx_d(const Dir& wm, double alpha);
