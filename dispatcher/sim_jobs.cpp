@@ -182,9 +182,9 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   if (!next) return broken(next.message());
   // The next state's blob is stored on another thread while the snapshot is written (a copy
   // of the blob store's handle: blob_store.h); both are blobs before the rows naming them.
+  // (std::async's default policy: where no thread can be started, get() stores it here.)
   std::future<Result<Hash256>> stored =
-      std::async(std::launch::async,
-                 [blobs = store_->blobs(), &next]() mutable { return blobs.put(next.value()); });
+      std::async([blobs = store_->blobs(), &next]() mutable { return blobs.put(next.value()); });
   if (plan.is_snapshot(end)) {
     if (Status s = store_snapshot(job, spec, state.value(), end); !s) return s;
   }

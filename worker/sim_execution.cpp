@@ -96,7 +96,7 @@ sim::Box box_of(const proto::SimUnitSpec& spec) {
 // steps, stopping at each sample step of the run to sample the cells the unit owns; the hashes
 // are left to hash_unit.
 Result<AdvancedUnit> step_unit(UnitExecutor& executor, const sim::TileState& domain,
-                             const sim::Box& box, uint64_t first, int steps) {
+                               const sim::Box& box, uint64_t first, int steps) {
   Result<sim::TileState> input = sim::unit_input(domain, box, steps);
   if (!input) return Error{input.message()};
   sim::TileState& state = input.value();
