@@ -129,33 +129,41 @@ TF_FN int tf_measured_locate(const tf_measured_wo* m, tf_vec3 wo, tf_vec3 wi, tf
   return 1;
 }
 
-TF_FN tf_vec3 tf_measured_f(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi) {
-  if (!tf_same_hemisphere(wo, wi)) return v3s(0.0f);
+/* A direction pair for f and pdf: both flipped to the +z side when wo is below, the tables set
+ * up for wo and the half vector located (tf_measured_locate). Returns 0 when the pair has no
+ * value (opposite hemispheres, or wo + wi = 0). */
+typedef struct {
+  tf_vec3 wo, wi, wm;
+  tf_measured_wo m;
+  float ux, uy, sx, sy, vndf_pdf;
+} tf_measured_pair;
+
+TF_FN int tf_measured_pair_at(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi, tf_measured_pair* q) {
+  if (!tf_same_hemisphere(wo, wi)) return 0;
   if (wo.z < 0.0f) {
     wo = v3_neg(wo);
     wi = v3_neg(wi);
   }
-  tf_measured_wo m = tf_measured_setup(b->measured, wo);
-  tf_vec3 wm;
-  float ux, uy, sx, sy, vndf_pdf;
-  if (!tf_measured_locate(&m, wo, wi, &wm, &ux, &uy, &sx, &sy, &vndf_pdf)) return v3s(0.0f);
-  return tf_measured_value(&m, sx, sy, ux, uy, wi.z);
+  q->wo = wo;
+  q->wi = wi;
+  q->m = tf_measured_setup(b->measured, wo);
+  return tf_measured_locate(&q->m, wo, wi, &q->wm, &q->ux, &q->uy, &q->sx, &q->sy,
+                            &q->vndf_pdf);
+}
+
+TF_FN tf_vec3 tf_measured_f(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi) {
+  tf_measured_pair q;
+  if (!tf_measured_pair_at(b, wo, wi, &q)) return v3s(0.0f);
+  return tf_measured_value(&q.m, q.sx, q.sy, q.ux, q.uy, q.wi.z);
 }
 
 TF_FN float tf_measured_pdf(const tf_bsdf* b, tf_vec3 wo, tf_vec3 wi) {
-  if (!tf_same_hemisphere(wo, wi)) return 0.0f;
-  if (wo.z < 0.0f) {
-    wo = v3_neg(wo);
-    wi = v3_neg(wi);
-  }
-  tf_measured_wo m = tf_measured_setup(b->measured, wo);
-  tf_vec3 wm;
-  float ux, uy, sx, sy, vndf_pdf;
-  if (!tf_measured_locate(&m, wo, wi, &wm, &ux, &uy, &sx, &sy, &vndf_pdf)) return 0.0f;
-  tf_pl2d lum = tf_measured_table(m.block, TF_MEASURED_LUMINANCE);
-  float lum_pdf = tf_pl2d_eval(&lum, &m.params, sx, sy);
-  float sin_m = tf_sqrt(wm.x * wm.x + wm.y * wm.y);
-  return tf_measured_pdf_of(wo, wm, ux, sin_m, vndf_pdf, lum_pdf);
+  tf_measured_pair q;
+  if (!tf_measured_pair_at(b, wo, wi, &q)) return 0.0f;
+  tf_pl2d lum = tf_measured_table(q.m.block, TF_MEASURED_LUMINANCE);
+  float lum_pdf = tf_pl2d_eval(&lum, &q.m.params, q.sx, q.sy);
+  float sin_m = tf_sqrt(q.wm.x * q.wm.x + q.wm.y * q.wm.y);
+  return tf_measured_pdf_of(q.wo, q.wm, q.ux, sin_m, q.vndf_pdf, lum_pdf);
 }
 
 /* Samples wi given wo from (u0, u1); returns 0 when no direction above the surface (or no

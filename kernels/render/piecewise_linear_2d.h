@@ -159,6 +159,19 @@ TF_FN tf_u32 tf_pl2d_find_cdf(TF_GLOBAL const float* cdf, tf_u32 slice_size, con
   return first - 1u > n - 2u ? n - 2u : first - 1u;
 }
 
+/* The table's values in the cell whose lower-left corner is at `offset`, blended along y by fy:
+ * *c0 on its left edge, *c1 on its right. */
+TF_FN void tf_pl2d_cell_columns(const tf_pl2d* t, tf_u32 size, const tf_pl2d_param* p,
+                                tf_u32 offset, float fy, float* c0, float* c1) {
+  tf_u32 w = t->w;
+  float v00 = tf_pl2d_lookup(t->data, size, p, offset);
+  float v10 = tf_pl2d_lookup(t->data, size, p, offset + 1u);
+  float v01 = tf_pl2d_lookup(t->data, size, p, offset + w);
+  float v11 = tf_pl2d_lookup(t->data, size, p, offset + w + 1u);
+  *c0 = (1.0f - fy) * v00 + fy * v01;
+  *c1 = (1.0f - fy) * v10 + fy * v11;
+}
+
 /* Warps the uniform sample (ux, uy) to a position (*x, *y) distributed by the table; returns
  * the density there (pbrt's Sample). */
 TF_FN float tf_pl2d_sample(const tf_pl2d* t, const tf_pl2d_param* p, float ux, float uy, float* x,
@@ -179,12 +192,8 @@ TF_FN float tf_pl2d_sample(const tf_pl2d* t, const tf_pl2d_param* p, float ux, f
   ux -= (1.0f - fy) * tf_pl2d_lookup(t->conditional, size, p, offset + col) +
         fy * tf_pl2d_lookup(t->conditional, size, p, offset + w + col);
   offset += col;
-  float v00 = tf_pl2d_lookup(t->data, size, p, offset);
-  float v10 = tf_pl2d_lookup(t->data, size, p, offset + 1u);
-  float v01 = tf_pl2d_lookup(t->data, size, p, offset + w);
-  float v11 = tf_pl2d_lookup(t->data, size, p, offset + w + 1u);
-  float c0 = (1.0f - fy) * v00 + fy * v01;
-  float c1 = (1.0f - fy) * v10 + fy * v11;
+  float c0, c1;
+  tf_pl2d_cell_columns(t, size, p, offset, fy, &c0, &c1);
   float fx = tf_pl2d_invert_linear(c0, c1, ux);
   *x = ((float)col + fx) / (float)(w - 1u);
   *y = ((float)row + fy) / (float)(t->h - 1u);
@@ -201,12 +210,8 @@ TF_FN float tf_pl2d_invert(const tf_pl2d* t, const tf_pl2d_param* p, float x, fl
   tf_u32 w = t->w;
   tf_u32 size = w * t->h;
   tf_u32 offset = iy * w + ix;
-  float v00 = tf_pl2d_lookup(t->data, size, p, offset);
-  float v10 = tf_pl2d_lookup(t->data, size, p, offset + 1u);
-  float v01 = tf_pl2d_lookup(t->data, size, p, offset + w);
-  float v11 = tf_pl2d_lookup(t->data, size, p, offset + w + 1u);
-  float c0 = (1.0f - fy) * v00 + fy * v01;
-  float c1 = (1.0f - fy) * v10 + fy * v11;
+  float c0, c1;
+  tf_pl2d_cell_columns(t, size, p, offset, fy, &c0, &c1);
   float pdf = (1.0f - fx) * c0 + fx * c1;
   float sx = fx * (c0 + 0.5f * fx * (c1 - c0));
   sx += (1.0f - fy) * tf_pl2d_lookup(t->conditional, size, p, offset) +

@@ -14,8 +14,10 @@
 /* Bump on any change of results (kernel text, scene layout, sampling tables, and how the
  * worker turns a bundle's files into the kernel scene: the version pins a unit's bytes).
  * render-4: PNG colour read unpremultiplied; glTF normal, alpha and metallic-roughness
- * textures, which were ignored before. */
-#define TF_RENDER_KERNEL_VERSION "render-4"
+ * textures, which were ignored before.
+ * render-5: textured area lights (glTF emissiveTexture and OBJ map_Ke, which were ignored,
+ * and pbrt's area light "filename", which lenient loading dropped). */
+#define TF_RENDER_KERNEL_VERSION "render-5"
 
 TF_FN int tf_is_finite(float x) { return !tf_isnanf(x) && !tf_isinff(x); }
 
