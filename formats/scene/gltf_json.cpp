@@ -42,20 +42,62 @@ float number(const json* j, const char* key, float fallback) {
   return v && v->is_number() ? v->get<float>() : fallback;
 }
 
-GltfMaterialJson material_json(const json& material) {
+// Element `index` (a member of `from`) of the array root[key], or nullptr.
+const json* element(const json& root, const char* key, const json* from, const char* index) {
+  const json* array = member(root, key);
+  const json* i = from ? member(*from, index) : nullptr;
+  if (!array || !array->is_array() || !i || !i->is_number_unsigned()) return nullptr;
+  return i->get<size_t>() < array->size() ? &(*array)[i->get<size_t>()] : nullptr;
+}
+
+// Whether the sampler of textureInfo `info`'s texture repeats in s and t (wrapS, wrapT default
+// to REPEAT, 10497; a texture without a sampler repeats).
+bool repeats(const json& root, const json* info) {
+  const json* texture = element(root, "textures", info, "index");
+  const json* sampler = element(root, "samplers", texture, "sampler");
+  constexpr float kRepeat = 10497.f;
+  return number(sampler, "wrapS", kRepeat) == kRepeat &&
+         number(sampler, "wrapT", kRepeat) == kRepeat;
+}
+
+// textureInfo `info` (nullptr: absent) of file `root` with its KHR_texture_transform.
+GltfTextureInfo texture_info(const json& root, const json* info) {
+  GltfTextureInfo out;
+  out.tex_coord = static_cast<int>(number(info, "texCoord", 0.f));
+  out.repeats = repeats(root, info);
+  const json* extensions = info ? member(*info, "extensions") : nullptr;
+  const json* transform = extensions ? member(*extensions, "KHR_texture_transform") : nullptr;
+  if (!transform) return out;
+  out.tex_coord =
+      static_cast<int>(number(transform, "texCoord", static_cast<float>(out.tex_coord)));
+  out.rotation = number(transform, "rotation", 0.f);
+  const json* offset = member(*transform, "offset");
+  const json* scale = member(*transform, "scale");
+  for (size_t i = 0; i < 2; ++i) {
+    if (offset && offset->is_array() && offset->size() == 2 && (*offset)[i].is_number()) {
+      out.offset[i] = (*offset)[i].get<float>();
+    }
+    if (scale && scale->is_array() && scale->size() == 2 && (*scale)[i].is_number()) {
+      out.scale[i] = (*scale)[i].get<float>();
+    }
+  }
+  return out;
+}
+
+GltfMaterialJson material_json(const json& root, const json& material) {
   GltfMaterialJson out;
   const json* extensions = member(material, "extensions");
   const json* strength =
       extensions ? member(*extensions, "KHR_materials_emissive_strength") : nullptr;
   out.emissive_strength = std::max(0.f, number(strength, "emissiveStrength", 1.f));
   const json* normal = member(material, "normalTexture");
-  out.normal_tex_coord = static_cast<int>(number(normal, "texCoord", 0.f));
+  out.normal = texture_info(root, normal);
   out.normal_scale = number(normal, "scale", 1.f);
   const json* pbr = member(material, "pbrMetallicRoughness");
-  const json* metallic_roughness = pbr ? member(*pbr, "metallicRoughnessTexture") : nullptr;
-  out.metallic_roughness_tex_coord = static_cast<int>(number(metallic_roughness, "texCoord", 0.f));
-  const json* emissive = member(material, "emissiveTexture");
-  out.emissive_tex_coord = static_cast<int>(number(emissive, "texCoord", 0.f));
+  out.base_color = texture_info(root, pbr ? member(*pbr, "baseColorTexture") : nullptr);
+  out.metallic_roughness =
+      texture_info(root, pbr ? member(*pbr, "metallicRoughnessTexture") : nullptr);
+  out.emissive = texture_info(root, member(material, "emissiveTexture"));
   return out;
 }
 
@@ -87,7 +129,7 @@ std::vector<GltfMaterialJson> read_gltf_material_json(const std::filesystem::pat
   std::vector<GltfMaterialJson> out;
   const json* materials = j.is_discarded() ? nullptr : member(j, "materials");
   if (!materials || !materials->is_array()) return out;
-  for (const json& material : *materials) out.push_back(material_json(material));
+  for (const json& material : *materials) out.push_back(material_json(j, material));
   mark_tangents(j, &out);
   return out;
 }

@@ -1,7 +1,7 @@
 // What a glTF 2.0 material says that Debian 12's Assimp (5.2) does not carry, read from the
-// file's JSON: KHR_materials_emissive_strength, normalTexture's texCoord and scale,
-// metallicRoughnessTexture's and emissiveTexture's texCoord, and whether meshes that use the material give TANGENT
-// attributes. Thread safety: pure functions.
+// file's JSON: KHR_materials_emissive_strength, each used texture's texCoord,
+// KHR_texture_transform and sampler wrap modes, normalTexture's scale, and whether meshes that
+// use the material give TANGENT attributes. Thread safety: pure functions.
 #pragma once
 
 #include <filesystem>
@@ -9,14 +9,26 @@
 
 namespace tf::scene {
 
+// A textureInfo's texture coordinate set, KHR_texture_transform (identity without it):
+// uv' = T(offset) R(rotation) S(scale) uv in glTF's uv (origin at the image's top left), and
+// its texture's sampler wrap modes.
+struct GltfTextureInfo {
+  int tex_coord = 0;  // the extension's texCoord where it gives one, else textureInfo.texCoord
+  float offset[2] = {0.f, 0.f};
+  float rotation = 0.f;  // radians, counter-clockwise in uv
+  float scale[2] = {1.f, 1.f};
+  bool repeats = true;  // the texture's sampler wraps REPEAT in s and t (glTF's default)
+};
+
 // One glTF material's members beyond Assimp's, with the specification's defaults.
 struct GltfMaterialJson {
   float emissive_strength = 1.f;  // KHR_materials_emissive_strength.emissiveStrength, >= 0
-  int normal_tex_coord = 0;       // normalTexture.texCoord: the TEXCOORD_n it is mapped by
-  float normal_scale = 1.f;       // normalTexture.scale
-  int metallic_roughness_tex_coord = 0;  // pbrMetallicRoughness.metallicRoughnessTexture.texCoord
-  int emissive_tex_coord = 0;     // emissiveTexture.texCoord
-  bool tangents = false;          // a mesh primitive with this material has TANGENT
+  GltfTextureInfo base_color;          // pbrMetallicRoughness.baseColorTexture
+  GltfTextureInfo metallic_roughness;  // pbrMetallicRoughness.metallicRoughnessTexture
+  GltfTextureInfo normal;              // normalTexture
+  GltfTextureInfo emissive;            // emissiveTexture
+  float normal_scale = 1.f;            // normalTexture.scale
+  bool tangents = false;               // a mesh primitive with this material has TANGENT
 };
 
 // Per material index, from a .gltf file's JSON or a .glb file's JSON chunk; empty for other

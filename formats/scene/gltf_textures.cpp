@@ -34,6 +34,13 @@ ImageRGB float_image(const ImageRGB& from, F f) {
 
 }  // namespace
 
+void apply_gltf_texture_transform(const GltfTextureInfo& info, IrTexture* t) {
+  t->uscale = info.scale[0];
+  t->udelta = info.offset[0];
+  t->vscale = info.scale[1];
+  t->vdelta = 1.f - info.scale[1] - info.offset[1];
+}
+
 Result<IrTexture> gltf_normal_map(const std::filesystem::path& file, float scale) {
   Result<ImageRGB> image = read_image(file, ImageEncoding::kLinear);
   if (!image) return Error{image.message()};

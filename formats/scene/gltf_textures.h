@@ -35,16 +35,28 @@
 // amount of a mix of the dielectric (0) and metal (1) versions of the material. The kernel
 // filters the derived texels bilinearly, so between texel centres it interpolates alpha where
 // glTF interpolates roughness and squares it; at texel centres both agree.
+// KHR_texture_transform: uv' = T(offset) R(rotation) S(scale) uv in glTF's uv. Assimp stores
+// v_a = 1 - v and the kernel maps (u_a, v_a) to s = uscale u_a + udelta, t = vscale v_a +
+// vdelta, reading the image at glTF's v' = 1 - t. Without rotation, u' = scale_u u + offset_u
+// and 1 - t = scale_v (1 - v_a) + offset_v, so uscale = scale_u, udelta = offset_u, vscale =
+// scale_v, vdelta = 1 - scale_v - offset_v. A rotation would mix u and v, which the kernel's
+// "uv" mapping cannot express: the caller warns and it is left out. The texels repeat (the
+// kernel's wrap for material textures, glTF's default sampler).
 // Thread safety: pure functions.
 #pragma once
 
 #include <filesystem>
 #include <optional>
 
+#include "formats/scene/gltf_json.h"
 #include "formats/scene/scene_ir.h"
 #include "kernels/status.h"
 
 namespace tf::scene {
+
+// Sets t's "uv" mapping to `info`'s KHR_texture_transform offset and scale (its rotation left
+// out; see above). The identity transform leaves uscale = vscale = 1, udelta = vdelta = 0.
+void apply_gltf_texture_transform(const GltfTextureInfo& info, IrTexture* t);
 
 // The normal map of image `file` (read linear, as stored) with glTF's normalTexture.scale.
 Result<IrTexture> gltf_normal_map(const std::filesystem::path& file, float scale);

@@ -52,21 +52,43 @@ int add_texture(IrTexture t, std::vector<IrTexture>* textures) {
   return static_cast<int>(textures->size() - 1);
 }
 
+// Whether the renderer can map texture `slot` by `info`: TEXCOORD_n, n > 0, is an error; a
+// KHR_texture_transform rotation is left out with a warning (gltf_textures.h), and so is the
+// whole transform where the slot's lookup has no mapping (`transformable` false); a sampler
+// that clamps or mirrors is named in a warning (the kernel repeats material and glTF emission
+// textures).
+Status check_texture_info(const std::string& slot, const GltfTextureInfo& info,
+                          bool transformable, const Warn& warn) {
+  if (info.tex_coord != 0) {
+    return Error{slot + " uses TEXCOORD_" + std::to_string(info.tex_coord) +
+                 "; only TEXCOORD_0 is supported"};
+  }
+  if (!info.repeats) warn(slot + "'s sampler wrap mode ignored (textures repeat)");
+  const bool moved = info.offset[0] != 0.f || info.offset[1] != 0.f || info.scale[0] != 1.f ||
+                     info.scale[1] != 1.f;
+  if (!transformable && (moved || info.rotation != 0.f)) {
+    warn(slot + "'s KHR_texture_transform ignored (emission images are looked up at the "
+                "surface's uv)");
+  } else if (info.rotation != 0.f) {
+    warn(slot + "'s KHR_texture_transform rotation " + std::to_string(info.rotation) +
+         " ignored (only its offset and scale apply)");
+  }
+  return Status::ok();
+}
+
 // glTF's normalTexture as the material's normal map (gltf_textures.h).
 Status read_normal_texture(const aiMaterial& source, const GltfMaterialJson& json,
                            const std::filesystem::path& file, const Warn& warn,
                            std::vector<IrTexture>* textures, IrMaterial* m) {
   const std::string path = texture_path(source, aiTextureType_NORMALS);
   if (path.empty()) return Status::ok();
-  if (json.normal_tex_coord != 0) {
-    return Error{"normalTexture uses TEXCOORD_" + std::to_string(json.normal_tex_coord) +
-                 "; only TEXCOORD_0 is supported"};
-  }
+  TF_CHECK(check_texture_info("normalTexture", json.normal, true, warn));
   if (path.front() == '*') {
     warn("embedded normal texture ignored");
     return Status::ok();
   }
   TF_TRY(map, gltf_normal_map(file.parent_path() / path, json.normal_scale));
+  apply_gltf_texture_transform(json.normal, &map);
   m->normal_map = add_texture(std::move(map), textures);
   if (json.tangents) {
     warn("TANGENT attributes ignored: the normal map's frame is dp/du of TEXCOORD_0 and the "
@@ -82,10 +104,7 @@ Status read_emissive_texture(const aiMaterial& source, const GltfMaterialJson& j
                              IrAreaLight* emission) {
   const std::string path = texture_path(source, aiTextureType_EMISSIVE);
   if (path.empty() || !emission->present) return Status::ok();
-  if (json.emissive_tex_coord != 0) {
-    return Error{"emissiveTexture uses TEXCOORD_" + std::to_string(json.emissive_tex_coord) +
-                 "; only TEXCOORD_0 is supported"};
-  }
+  TF_CHECK(check_texture_info("emissiveTexture", json.emissive, false, warn));
   if (path.front() == '*') {
     warn("embedded emissive texture ignored (its factor applies)");
     return Status::ok();
@@ -96,11 +115,11 @@ Status read_emissive_texture(const aiMaterial& source, const GltfMaterialJson& j
 }
 
 // glTF's alphaMode MASK and BLEND (gltf_textures.h): the alpha `factor` times the alpha of
-// base colour image `colour_map` (a path beside `file`; empty: none) into out->alpha_texture or
-// out->cut_out.
+// base colour image `colour_map` (a path beside `file`; empty: none; mapped by `info`) into
+// out->alpha_texture or out->cut_out.
 Status read_alpha_mode(const aiMaterial& source, float factor, const std::string& colour_map,
-                       const std::filesystem::path& file, const Warn& warn,
-                       std::vector<IrTexture>* textures, MeshMaterial* out) {
+                       const GltfTextureInfo& info, const std::filesystem::path& file,
+                       const Warn& warn, std::vector<IrTexture>* textures, MeshMaterial* out) {
   aiString mode;
   if (source.Get(AI_MATKEY_GLTF_ALPHAMODE, mode) != aiReturn_SUCCESS) return Status::ok();
   const std::string alpha_mode = mode.C_Str();
@@ -117,6 +136,7 @@ Status read_alpha_mode(const aiMaterial& source, float factor, const std::string
   if (textured) {
     TF_TRY(image, gltf_alpha_texture(file.parent_path() / colour_map, factor, cutoff));
     alpha = std::move(image);
+    apply_gltf_texture_transform(info, &alpha);
   } else {
     const float a = cutoff ? (factor >= *cutoff ? 1.f : 0.f) : std::clamp(factor, 0.f, 1.f);
     if (a >= 1.f) return Status::ok();
@@ -174,12 +194,11 @@ Status read_metallic_roughness(const aiMaterial& source, const GltfMaterialJson&
     m = metallic >= 0.5f ? metal_version(m, alpha) : dielectric_version(m, alpha);
     return Status::ok();
   }
-  if (json.metallic_roughness_tex_coord != 0) {
-    return Error{"metallicRoughnessTexture uses TEXCOORD_" +
-                 std::to_string(json.metallic_roughness_tex_coord) +
-                 "; only TEXCOORD_0 is supported"};
-  }
+  TF_CHECK(
+      check_texture_info("metallicRoughnessTexture", json.metallic_roughness, true, warn));
   TF_TRY(maps, gltf_metallic_roughness(file.parent_path() / map, roughness, metallic));
+  apply_gltf_texture_transform(json.metallic_roughness, &maps.alpha);
+  apply_gltf_texture_transform(json.metallic_roughness, &maps.metallic);
   const int alpha_texture = add_texture(std::move(maps.alpha), textures);
   IrMaterial dielectric = dielectric_version(m, alpha);
   dielectric.coat_roughness_texture = {alpha_texture, alpha_texture};
@@ -199,13 +218,14 @@ Status read_metallic_roughness(const aiMaterial& source, const GltfMaterialJson&
   return Status::ok();
 }
 
-// The base colour texture `colour_map` (a path beside `file`; empty: none), multiplied by the
-// colour factor, on out->material, or on its dielectric part when it is a mix. Conductors
-// keep the factor alone, as metals did before metallic textures (the kernel could texture their
-// reflectance: tf_make_bsdf; that would change existing renders, so it is left to a decision).
-Status read_base_colour_texture(const std::string& colour_map, const std::filesystem::path& file,
-                                const Warn& warn, std::vector<IrTexture>* textures,
-                                MeshMaterial* out) {
+// The base colour texture `colour_map` (a path beside `file`; empty: none; mapped by `info`),
+// multiplied by the colour factor, on out->material, or on its dielectric part when it is a mix.
+// Conductors keep the factor alone, as metals did before metallic textures (the kernel could
+// texture their reflectance: tf_make_bsdf; that would change existing renders, so it is left to
+// a decision).
+Status read_base_colour_texture(const std::string& colour_map, const GltfTextureInfo& info,
+                                const std::filesystem::path& file, const Warn& warn,
+                                std::vector<IrTexture>* textures, MeshMaterial* out) {
   if (colour_map.empty()) return Status::ok();
   if (colour_map.front() == '*') {
     warn("embedded base colour texture ignored (its factor applies)");
@@ -222,6 +242,7 @@ Status read_base_colour_texture(const std::string& colour_map, const std::filesy
   t.kind = IrTexture::Kind::Image;
   t.filename = file.parent_path() / colour_map;
   t.value = m.reflectance;
+  apply_gltf_texture_transform(info, &t);
   m.texture = add_texture(std::move(t), textures);
   return Status::ok();
 }
@@ -263,8 +284,15 @@ Result<MeshMaterial> convert_mesh_material(const aiMaterial& source, unsigned in
   Status read = read_emissive_texture(source, json, file, warn, &out.emission);
   if (read) read = read_normal_texture(source, json, file, warn, textures, &m);
   if (read) read = read_metallic_roughness(source, json, file, warn, textures, &out);
-  if (read) read = read_base_colour_texture(colour_map, file, warn, textures, &out);
-  if (read) read = read_alpha_mode(source, alpha, colour_map, file, warn, textures, &out);
+  if (read && !colour_map.empty()) {
+    read = check_texture_info("baseColorTexture", json.base_color, true, warn);
+  }
+  if (read) {
+    read = read_base_colour_texture(colour_map, json.base_color, file, warn, textures, &out);
+  }
+  if (read) {
+    read = read_alpha_mode(source, alpha, colour_map, json.base_color, file, warn, textures, &out);
+  }
   if (!read) return Error{label + read.message()};
   return out;
 }

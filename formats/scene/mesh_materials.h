@@ -27,6 +27,11 @@
 //   shapes out (MASK: where it is below alphaCutoff, default 0.5; BLEND: stochastically, as
 //   coverage), through the shape alpha of alpha_cutout.h (gltf_textures.h). A constant alpha
 //   that cuts everything leaves the shapes out; emitters stay opaque, with a warning;
+// - every texture above is on TEXCOORD_0 only (others are an error), its KHR_texture_transform
+//   texCoord overriding textureInfo's; the transform's offset and scale set the texture's "uv"
+//   mapping (gltf_textures.h), its rotation is left out with a warning, and on emissiveTexture
+//   (whose lookup has no mapping) the whole transform is, with a warning. Textures repeat, so a
+//   sampler that clamps or mirrors is named in a warning;
 // - textures the renderer has no slot for are named in a warning and their factors still apply:
 //   occlusionTexture (a path tracer computes occlusion), textures embedded in the file.
 //
@@ -59,8 +64,8 @@ struct MeshMaterial {
 // The IR of `source` (material `index` of the mesh file `file`, with the members `json` that
 // Assimp does not carry); textures it needs (base colour, normal map, alpha) are added to
 // `textures`, and approximations are appended to `warnings` as "file: material 'name': what".
-// Errors (an unreadable normal map, metallic-roughness or alpha image, a normalTexture or
-// metallicRoughnessTexture on TEXCOORD_n, n > 0) name the file and the material.
+// Errors (an unreadable normal map, metallic-roughness or alpha image, a texture on
+// TEXCOORD_n, n > 0) name the file and the material.
 Result<MeshMaterial> convert_mesh_material(const aiMaterial& source, unsigned index,
                                            const GltfMaterialJson& json,
                                            const std::filesystem::path& file,

@@ -14,18 +14,14 @@
 // - emissiveTexture: emission = emissiveFactor x emissiveStrength x the texture (sRGB); a quad
 //   that fills the film shows the texture;
 // - bad input: texCoord 1 and a missing image are errors naming the cause.
-// The glTF files, their buffers and their 8-bit PNG images are written by the test.
-#include <OpenImageIO/imageio.h>
+// The glTF files, their buffers and their 8-bit PNG images are written by the test
+// (gltf_test_files.h).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <functional>
-#include <iterator>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -38,133 +34,23 @@
 #include "kernels/render/material_textures.h"
 #include "kernels/render/render_pixel.h"
 #include "kernels/render/surface.h"
-#include "test_util.h"
+#include "tests/support/temp_dir.h"
+#include "gltf_test_files.h"
 
 namespace tf {
 namespace {
 
-using D3 = std::array<double, 3>;
-
-D3 add(D3 a, D3 b) { return {a[0] + b[0], a[1] + b[1], a[2] + b[2]}; }
-D3 scaled(D3 a, double k) { return {a[0] * k, a[1] * k, a[2] * k}; }
-D3 cross(D3 a, D3 b) {
-  return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
-}
-D3 normalized(D3 a) { return scaled(a, 1 / std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])); }
-
-// A quad p0, p0 + e1, p0 + e1 + e2, p0 + e2 (counter-clockwise about e1 x e2) with one glTF uv
-// per corner, the unit normal e1 x e2 at every corner, optional TANGENT attributes, and
-// material 0. Its buffer goes to quad.bin beside the file.
-struct GltfQuad {
-  D3 p0, e1, e2;
-  std::array<std::array<float, 2>, 4> uv;
-  bool tangents = false;
-
-  std::array<D3, 4> corners() const { return {p0, add(p0, e1), add(add(p0, e1), e2), add(p0, e2)}; }
-  D3 normal() const { return normalized(cross(e1, e2)); }
-};
-
-template <class T>
-void append(std::string* bytes, T value) {
-  char raw[sizeof(T)];
-  std::memcpy(raw, &value, sizeof(T));  // little-endian, as glTF
-  bytes->append(raw, sizeof(T));
-}
-
-// Writes dir/name.gltf (and dir/quad.bin) for `quad` with `material` (a JSON object); `extra`
-// (a JSON object) adds top-level members (images, textures).
-std::filesystem::path write_quad(const std::filesystem::path& dir, const std::string& name,
-                                 const GltfQuad& quad, const std::string& material,
-                                 const std::string& extra = "{}") {
-  using nlohmann::json;
-  std::string bin;
-  json lo = json::array(), hi = json::array();
-  for (int i = 0; i < 3; ++i) lo.push_back(1e30), hi.push_back(-1e30);
-  for (const D3& c : quad.corners()) {
-    for (size_t i = 0; i < 3; ++i) {
-      const float x = static_cast<float>(c[i]);
-      append(&bin, x);
-      lo[i] = std::min(lo[i].get<double>(), static_cast<double>(x));
-      hi[i] = std::max(hi[i].get<double>(), static_cast<double>(x));
-    }
-  }
-  for (int k = 0; k < 4; ++k) {
-    for (double x : quad.normal()) append(&bin, static_cast<float>(x));
-  }
-  for (const auto& uv : quad.uv) append(&bin, uv[0]), append(&bin, uv[1]);
-  for (uint16_t i : {0, 1, 2, 0, 2, 3}) append(&bin, i);
-  append(&bin, uint16_t{0});  // pads the tangents to a multiple of 4 bytes
-  for (int k = 0; k < 4; ++k) {
-    for (float x : {1.f, 0.f, 0.f, 1.f}) append(&bin, x);
-  }
-  std::ofstream(dir / "quad.bin", std::ios::binary) << bin;
-  // Accessors (one buffer view each): POSITION, NORMAL, TEXCOORD_0, indices, TANGENT.
-  struct Part {
-    size_t offset, length;
-    int count;
-    const char* type;
-    int component;
-  };
-  const Part parts[] = {{0, 48, 4, "VEC3", 5126},
-                        {48, 48, 4, "VEC3", 5126},
-                        {96, 32, 4, "VEC2", 5126},
-                        {128, 12, 6, "SCALAR", 5123},
-                        {140, 64, 4, "VEC4", 5126}};
-  json views = json::array(), accessors = json::array();
-  for (size_t i = 0; i < std::size(parts); ++i) {
-    views.push_back(
-        {{"buffer", 0}, {"byteOffset", parts[i].offset}, {"byteLength", parts[i].length}});
-    accessors.push_back({{"bufferView", i},
-                         {"componentType", parts[i].component},
-                         {"count", parts[i].count},
-                         {"type", parts[i].type}});
-  }
-  accessors[0]["min"] = lo;
-  accessors[0]["max"] = hi;
-  json attributes = {{"POSITION", 0}, {"NORMAL", 1}, {"TEXCOORD_0", 2}};
-  if (quad.tangents) attributes["TANGENT"] = 4;
-  json doc = {
-      {"asset", {{"version", "2.0"}}},
-      {"scene", 0},
-      {"scenes", json::array({{{"nodes", {0}}}})},
-      {"nodes", json::array({{{"mesh", 0}}})},
-      {"meshes",
-       json::array(
-           {{{"primitives",
-              json::array({{{"attributes", attributes}, {"indices", 3}, {"material", 0}}})}}})},
-      {"materials", json::array({json::parse(material)})},
-      {"buffers", json::array({{{"byteLength", bin.size()}, {"uri", "quad.bin"}}})},
-      {"bufferViews", views},
-      {"accessors", accessors}};
-  doc.update(json::parse(extra));
-  const std::filesystem::path file = dir / (name + ".gltf");
-  test::write_text(file, doc.dump(2));
-  return file;
-}
-
-// An 8-bit PNG of `channels` channels holding exactly `bytes` (row 0 at the top), with
-// unassociated alpha, so that each stored value reads back as byte / 255.
-void write_png8(const std::filesystem::path& path, int width, int height, int channels,
-                const std::vector<uint8_t>& bytes) {
-  auto out = OIIO::ImageOutput::create(path.string());
-  ASSERT_TRUE(out);
-  OIIO::ImageSpec spec(width, height, channels, OIIO::TypeDesc::UINT8);
-  spec.attribute("oiio:UnassociatedAlpha", 1);
-  ASSERT_TRUE(out->open(path.string(), spec));
-  ASSERT_TRUE(out->write_image(OIIO::TypeDesc::UINT8, bytes.data()));
-  ASSERT_TRUE(out->close());
-}
-
-LoadedScene load(const std::filesystem::path& file) {
-  Result<LoadedScene> s = load_scene_file(file);
-  EXPECT_TRUE(s.is_ok()) << s.message();
-  return s.is_ok() ? std::move(s.value()) : LoadedScene{};
-}
-
-// The top-level members of one texture of image `uri`.
-std::string images(const std::string& uri) {
-  return R"({"images": [{"uri": ")" + uri + R"("}], "textures": [{"source": 0}]})";
-}
+using gltf_test::add;
+using gltf_test::cross;
+using gltf_test::D3;
+using gltf_test::GltfQuad;
+using gltf_test::images;
+using gltf_test::load;
+using gltf_test::normalized;
+using gltf_test::scaled;
+using gltf_test::unit_square;
+using gltf_test::write_png8;
+using gltf_test::write_quad;
 
 // ---------------------------------------------------------------------------------------------
 // Normal textures
@@ -280,11 +166,6 @@ TEST(GltfNormalTexture, OtherTexCoordsAndMissingImagesAreErrors) {
 
 // ---------------------------------------------------------------------------------------------
 // alphaMode
-
-// The unit square at z = 0 facing +z, glTF uv = (x, 1 - y) (the image's top row at y = 1).
-GltfQuad unit_square() {
-  return {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {{{0, 1}, {1, 1}, {1, 0}, {0, 0}}}};
-}
 
 // An 8 x 8 RGBA image of 4 x 4 squares of 2 x 2 texels: square (column i, row j from the top)
 // has alpha `kept` where i + j is even, else `cut`.
