@@ -4,12 +4,15 @@
 // = offset + scale * uv (rotation 0), uv' in the image's units with its origin at the top-left
 // corner and texels repeating. The tests invert that map to find the points of a quad whose uv'
 // falls on chosen texel centres (where the bilinear filter returns one texel) and check the
-// kernel's value there against the texel that square of the checker holds. Also: the identity
+// kernel's value there (base colour, roughness, shading normal, cut-out) against the texel that
+// square of the checker holds. Also: the identity
 // transform and a file without the extension make the same kernel scene and the same pixels;
 // rotations, transforms of emission and clamping samplers are left out with warnings; the
 // extension's texCoord overrides textureInfo's and follows the TEXCOORD_0-only rule.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -135,6 +138,33 @@ TEST(GltfTextureTransform, ScaledAndOffsetCheckersSitWhereTheTransformPutsThem) 
   const LoadedScene s = load(write_quad(dir.path(), "tiles", unit_square(),
                                         material("tiles", kTransform, kTransform), two_textures()));
   expect_transformed_checkers(s);
+  EXPECT_TRUE(s.warnings.empty()) << s.warnings.front();
+}
+
+TEST(GltfTextureTransform, ANormalMapCheckerTiltsTheNormalWhereTheTransformPutsIt) {
+  testing::TempDir dir;
+  // Texels "on" face along N; "off" tilt towards T: glTF n = normalize(2 texel / 255 - 1) in the
+  // frame (T, B, N) = (+x, +y, +z) of unit_square() (u along +x, N = +z, B = N x T).
+  const std::array<uint8_t, 4> on{128, 128, 255, 255}, off{255, 128, 200, 255};
+  write_checker(dir.path() / "n.png", on, off);
+  const LoadedScene s = load(write_quad(dir.path(), "bumps", unit_square(),
+                                        R"({"pbrMetallicRoughness": {"metallicFactor": 0},
+          "normalTexture": {"index": 0, "extensions": {)" +
+                                            std::string(kTransform) + "}}}",
+                                        images("n.png")));
+  ASSERT_EQ(s.kernel.triangles.size(), 2u);
+  at_transformed_texel_centres(
+      s, [&](int a, int b, const tf_scene_view&, const tf_surface& sf, const tf_tex_ctx&) {
+        const std::array<uint8_t, 4>& texel = (a + b) % 2 == 0 ? on : off;
+        double n[3], length = 0;
+        for (size_t k = 0; k < 3; ++k) {
+          n[k] = 2 * texel[k] / 255.0 - 1;
+          length += n[k] * n[k];
+        }
+        EXPECT_NEAR(sf.ns.x, n[0] / std::sqrt(length), 2e-5);
+        EXPECT_NEAR(sf.ns.y, n[1] / std::sqrt(length), 2e-5);
+        EXPECT_NEAR(sf.ns.z, n[2] / std::sqrt(length), 2e-5);
+      });
   EXPECT_TRUE(s.warnings.empty()) << s.warnings.front();
 }
 
