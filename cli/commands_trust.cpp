@@ -256,6 +256,7 @@ int ledger_verify(const TrustSourceArgs& args, const std::string& ledger_key_fil
     std::printf("ledger ok: 0 entries\n");
     return kExitOk;
   }
+  verifier->finish();
   const LedgerVerification& v = verifier->result();
   if (!v.ok()) {
     return fail("ledger verification failed at entry " + std::to_string(*v.first_bad_seq) +

@@ -71,7 +71,7 @@ Result<proto::Body> DispatcherCore::on_client_message(const std::string& client,
   if (const auto* m = std::get_if<proto::OutputsRequest>(&body)) return outputs(m->job_id);
   if (const auto* m = std::get_if<proto::TrustQuery>(&body)) {
     if (Status s = ledger_->flush(); !s) return Error{s.message()};  // shows every credit so far
-    return answer_trust_query(store_->db(), config_.state_dir, *m);
+    return answer_trust_query(store_->db(), config_.state_dir, *m, ledger_.get());
   }
   if (const auto* m = std::get_if<proto::OutputFetch>(&body)) {
     proto::OutputData reply{m->hash, false, {}};

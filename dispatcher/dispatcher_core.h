@@ -91,9 +91,9 @@ struct DispatcherConfig {
   std::set<std::string> auditors;
   uint64_t spot_check_seed = 0;   // seeds the spot-check draws; 0: from std::random_device
   // Heavy work off the calling thread: finished frames are encoded (EXR, PNG) on a background
-  // thread (frame_encoder.h) and recorded on a later tick(); credit entries are signed on
-  // another (ledger_signer.h) and written by commit(). false: both at once, inside the call
-  // that accepted the unit, so that its effects are in the open transaction when it returns.
+  // thread (frame_encoder.h) and recorded on a later tick(); credit entries are written (the
+  // last one signed) by commit(). false: both at once, inside the call that accepted the
+  // unit, so that its effects are in the open transaction when it returns.
   bool work_in_background = false;
   // A simulation run of one whole-domain tile per chunk keeps its state on the workers that
   // advance it: its chunks are verified by result hash alone, and the dispatcher takes a

@@ -132,14 +132,17 @@ Result<LedgerEntry> parse_entry(const SqlStatement& q) {
   const std::vector<uint8_t> result = q.column_blob(5), prev = q.column_blob(7),
                              hash = q.column_blob(8), signature = q.column_blob(9);
   if (result.size() != 32 || prev.size() != 32 || hash.size() != 32 ||
-      signature.size() != e.signature.size()) {
+      (!signature.empty() && signature.size() != LedgerSignature{}.size())) {
     return Error{"ledger entry " + std::to_string(e.seq) +
                  " is malformed: a hash or signature column has the wrong size"};
   }
   e.grant.result = hash_from_bytes(result);
   e.prev_hash = hash_from_bytes(prev);
   e.entry_hash = hash_from_bytes(hash);
-  std::memcpy(e.signature.data(), signature.data(), signature.size());
+  if (!signature.empty()) {
+    e.signature.emplace();
+    std::memcpy(e.signature->data(), signature.data(), signature.size());
+  }
   return e;
 }
 
@@ -153,6 +156,12 @@ Result<std::optional<LedgerEntry>> last_entry(SqlDb& db) {
   Result<LedgerEntry> entry = parse_entry(q.value());
   if (!entry) return Error{entry.message()};
   return std::optional<LedgerEntry>(std::move(entry.value()));
+}
+
+bool signed_by(const LedgerSignature& signature, const Hash256& entry_hash,
+               const LedgerPublicKey& key) {
+  return crypto_sign_verify_detached(signature.data(), entry_hash.bytes.data(),
+                                     entry_hash.bytes.size(), key.data()) == 0;
 }
 
 std::string verification_problem(const LedgerEntry& e, uint64_t expected_seq,
@@ -169,8 +178,7 @@ std::string verification_problem(const LedgerEntry& e, uint64_t expected_seq,
   if (ledger_entry_hash(e.prev_hash, e.seq, e.grant) != e.entry_hash) {
     return "hash mismatch: the entry's fields do not hash to its entry_hash (a field was edited)";
   }
-  if (crypto_sign_verify_detached(e.signature.data(), e.entry_hash.bytes.data(),
-                                  e.entry_hash.bytes.size(), key.data()) != 0) {
+  if (e.signature && !signed_by(*e.signature, e.entry_hash, key)) {
     return "bad signature: not signed by the ledger key in ledger.pub";
   }
   return {};
@@ -225,8 +233,12 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::filesystem::path& state_
   // Signing on under another key would break verification from the next entry on.
   if (last->has_value()) {
     const LedgerEntry& e = last->value();
-    if (crypto_sign_verify_detached(e.signature.data(), e.entry_hash.bytes.data(),
-                                    e.entry_hash.bytes.size(), pub.data()) != 0) {
+    if (!e.signature) {
+      return Error{"the ledger's last entry (seq " + std::to_string(e.seq) +
+                   ") carries no signature: its end was cut or edited; run `tilefarm ledger "
+                   "verify` to find where"};
+    }
+    if (!signed_by(*e.signature, e.entry_hash, pub)) {
       return Error{key_path.string() + " did not sign the ledger's last entry (seq " +
                    std::to_string(e.seq) +
                    "): restore the ledger.key that did, or run `tilefarm ledger verify` to find "
@@ -260,7 +272,14 @@ Result<std::pair<uint64_t, Hash256>> Ledger::next_link() {
   return std::pair{tip->first + 1, tip->second};
 }
 
-Status Ledger::insert_entry(const Pending& e, const LedgerSignature& signature) {
+LedgerSignature Ledger::sign(const Hash256& entry_hash) const {
+  LedgerSignature signature{};
+  crypto_sign_detached(signature.data(), nullptr, entry_hash.bytes.data(),
+                       entry_hash.bytes.size(), secret_key_.data());
+  return signature;
+}
+
+Status Ledger::insert_entry(const Pending& e, const std::optional<LedgerSignature>& signature) {
   SqlStatement* insert = &*insert_;
   insert->reset();  // a failed run leaves it unreset
   insert->bind(1, static_cast<int64_t>(e.seq))
@@ -272,7 +291,8 @@ Status Ledger::insert_entry(const Pending& e, const LedgerSignature& signature) 
       .bind(7, static_cast<int64_t>(e.grant.credit))
       .bind_blob(8, e.prev_hash.bytes.data(), e.prev_hash.bytes.size())
       .bind_blob(9, e.entry_hash.bytes.data(), e.entry_hash.bytes.size())
-      .bind_blob(10, signature.data(), signature.size())
+      .bind_blob(10, signature ? signature->data() : e.entry_hash.bytes.data(),
+                 signature ? signature->size() : 0)  // unsigned: empty, not NULL
       .bind(11, int64_t{e.grant.reversal ? 1 : 0});
   if (Status s = insert->run(); !s) {
     return Error{"cannot append the credit of unit " + std::to_string(e.grant.unit_id) +
@@ -288,10 +308,7 @@ Status Ledger::append(const CreditGrant& grant) {
   if (!link) return Error{link.message()};
   const Pending entry{link->first, grant, link->second,
                       ledger_entry_hash(link->second, link->first, grant)};
-  LedgerSignature signature{};
-  crypto_sign_detached(signature.data(), nullptr, entry.entry_hash.bytes.data(),
-                       entry.entry_hash.bytes.size(), secret_key_.data());
-  return insert_entry(entry, signature);
+  return insert_entry(entry, sign(entry.entry_hash));
 }
 
 Status Ledger::reverse(uint64_t unit_id, const std::string& worker_key, int64_t time_ms,
@@ -325,17 +342,19 @@ Status Ledger::append_deferred(const CreditGrant& grant) {
   if (!link) return Error{link.message()};
   pending_.push_back({link->first, grant, link->second,
                       ledger_entry_hash(link->second, link->first, grant)});
-  if (!signer_) signer_ = std::make_unique<LedgerSigner>(secret_key_);
-  signer_->submit(pending_.back().entry_hash);
   return Status::ok();
 }
 
 Status Ledger::flush() {
   if (pending_.empty()) return Status::ok();
   const std::vector<Pending> entries = std::exchange(pending_, {});
-  const std::vector<LedgerSignature> signatures = signer_->take_all();
   for (size_t i = 0; i < entries.size(); ++i) {
-    if (Status s = insert_entry(entries[i], signatures[i]); !s) return s;
+    const bool head = i + 1 == entries.size();
+    if (Status s = insert_entry(entries[i], head ? std::optional(sign(entries[i].entry_hash))
+                                                 : std::nullopt);
+        !s) {
+      return s;
+    }
   }
   return Status::ok();
 }
@@ -392,7 +411,18 @@ bool LedgerVerifier::add(const Result<LedgerEntry>& entry) {
     return false;
   }
   outcome_.last_entry_hash = entry->entry_hash;
+  outcome_.unsigned_tail = entry->signature ? 0 : outcome_.unsigned_tail + 1;
   return true;
+}
+
+void LedgerVerifier::finish() {
+  if (!outcome_.ok() || outcome_.unsigned_tail == 0) return;
+  const uint64_t first = outcome_.covered() + 1;
+  outcome_.first_bad_seq = first;
+  outcome_.problem = "entries " + std::to_string(first) + " to " +
+                     std::to_string(outcome_.entries) +
+                     " carry no signature and no signed entry follows them (the ledger's end "
+                     "was cut or edited)";
 }
 
 Result<LedgerVerification> verify_ledger(SqlDb& db, const LedgerPublicKey& public_key) {
@@ -404,7 +434,11 @@ Result<LedgerVerification> verify_ledger(SqlDb& db, const LedgerPublicKey& publi
   for (;;) {
     Result<bool> row = q->step();
     if (!row) return Error{row.message()};
-    if (!row.value() || !verifier.add(parse_entry(q.value()))) return verifier.result();
+    if (!row.value()) {
+      verifier.finish();
+      return verifier.result();
+    }
+    if (!verifier.add(parse_entry(q.value()))) return verifier.result();
   }
 }
 

@@ -67,8 +67,8 @@ Result<std::unique_ptr<DispatcherServer>> DispatcherServer::start(
     return Error{"listening on " + options.endpoint +
                  " needs the dispatcher's CurveZMQ keypair (or an explicit insecure mode for plain tcp)"};
   }
-  // The loop never waits for image encoding (frame_encoder.h: it polls the encoder's fd) or
-  // for signatures (ledger_signer.h: collected before each commit).
+  // The loop never waits for image encoding (frame_encoder.h: it polls the encoder's fd), and
+  // signs credit entries once per commit (ledger.h: signed chain heads).
   options.core.work_in_background = true;
   if (curve) options.core.transport_public_key = options.security.keypair->public_key;
   Result<std::unique_ptr<DispatcherCore>> core =

@@ -156,28 +156,34 @@ proto::LedgerRow to_ledger_row(const LedgerEntry& e) {
                           e.grant.credit,
                           e.prev_hash,
                           e.entry_hash,
-                          {e.signature.begin(), e.signature.end()},
+                          e.signature ? std::vector<uint8_t>(e.signature->begin(),
+                                                             e.signature->end())
+                                      : std::vector<uint8_t>{},
                           e.grant.reversal};
 }
 
 Result<LedgerEntry> to_ledger_entry(const proto::LedgerRow& row) {
   LedgerEntry e;
-  if (row.signature.size() != e.signature.size()) {
+  const size_t signature_size = LedgerSignature{}.size();
+  if (!row.signature.empty() && row.signature.size() != signature_size) {
     return Error{"ledger entry " + std::to_string(row.seq) + " has a signature of " +
                  std::to_string(row.signature.size()) + " bytes instead of " +
-                 std::to_string(e.signature.size())};
+                 std::to_string(signature_size) + " (or none)"};
   }
   e.seq = row.seq;
   e.grant = CreditGrant{row.worker_key, row.job_id, row.unit_id, row.result, row.credit,
                         row.time_ms,   row.reversal};
   e.prev_hash = row.prev_hash;
   e.entry_hash = row.entry_hash;
-  std::memcpy(e.signature.data(), row.signature.data(), e.signature.size());
+  if (!row.signature.empty()) {
+    e.signature.emplace();
+    std::memcpy(e.signature->data(), row.signature.data(), signature_size);
+  }
   return e;
 }
 
 proto::Body answer_trust_query(SqlDb& db, const std::filesystem::path& state_dir,
-                               const proto::TrustQuery& query) {
+                               const proto::TrustQuery& query, const Ledger* signer) {
   proto::TrustReply reply;
   reply.topic = query.topic;
   switch (query.topic) {
@@ -198,7 +204,10 @@ proto::Body answer_trust_query(SqlDb& db, const std::filesystem::path& state_dir
                                               : std::min(query.limit, proto::kMaxLedgerPage);
       auto entries = read_ledger_entries(db, query.offset, limit);
       if (!entries) return internal_error("the ledger", entries.message());
-      for (const LedgerEntry& e : entries.value()) reply.ledger.push_back(to_ledger_row(e));
+      for (LedgerEntry& e : entries.value()) {
+        if (!e.signature && signer != nullptr) e.signature = signer->sign(e.entry_hash);
+        reply.ledger.push_back(to_ledger_row(e));
+      }
       auto total = count_ledger_entries(db);
       if (!total) return internal_error("the ledger", total.message());
       reply.ledger_total = total.value();

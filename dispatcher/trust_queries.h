@@ -49,15 +49,18 @@ Result<std::vector<proto::CreditRow>> query_credits(SqlDb& db);
 Result<std::vector<proto::WorkerTrustRow>> query_workers(SqlDb& db);
 Result<uint64_t> count_ledger_entries(SqlDb& db);
 
+// An unsigned entry (ledger.h: covered by a later signature) has an empty signature.
 proto::LedgerRow to_ledger_row(const LedgerEntry& entry);
-// A row whose signature is not 64 bytes is an error naming its seq.
+// A row whose signature is neither 64 bytes nor empty is an error naming its seq.
 Result<LedgerEntry> to_ledger_entry(const proto::LedgerRow& row);
 
 // The dispatcher's answer to a TrustQuery: a TrustReply, or an ErrorReply for a topic it does
 // not know or a table it cannot read (a damaged ledger must not stop the dispatcher). Ledger
 // pages hold at most proto::kMaxLedgerPage entries and carry the public key from
-// state_dir/ledger.pub.
+// state_dir/ledger.pub; with a `signer` (the dispatcher's ledger) every entry of a page is
+// signed, the unsigned ones on demand, so that clients of every version verify them entry by
+// entry.
 proto::Body answer_trust_query(SqlDb& db, const std::filesystem::path& state_dir,
-                               const proto::TrustQuery& query);
+                               const proto::TrustQuery& query, const Ledger* signer = nullptr);
 
 }  // namespace tf
