@@ -16,7 +16,8 @@
  * render-4: PNG colour read unpremultiplied; glTF normal, alpha and metallic-roughness
  * textures, which were ignored before.
  * render-5: textured area lights (glTF emissiveTexture and OBJ map_Ke, which were ignored,
- * and pbrt's area light "filename", which lenient loading dropped). */
+ * and pbrt's area light "filename", which lenient loading dropped); glTF KHR_texture_transform
+ * offset and scale, which were ignored. */
 #define TF_RENDER_KERNEL_VERSION "render-5"
 
 TF_FN int tf_is_finite(float x) { return !tf_isnanf(x) && !tf_isinff(x); }
