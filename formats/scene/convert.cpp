@@ -7,6 +7,7 @@
 
 #include "formats/image/image_io.h"
 #include "formats/scene/convert_emission.h"
+#include "formats/scene/elements.h"
 #include "formats/scene/film_sensor.h"
 #include "formats/scene/measured_tables.h"
 #include "formats/scene/try.h"
@@ -15,10 +16,6 @@ namespace tf::scene {
 namespace {
 
 float f(double v) { return static_cast<float>(v); }
-
-Error error_at(const FileLoc& loc, const std::string& directive, const std::string& what) {
-  return Error{loc.str() + ": " + directive + ": " + what};
-}
 
 tf_camera make_camera(const SceneIr& ir, const Mat4& world_from_camera) {
   tf_camera c{};
@@ -376,10 +373,12 @@ Status Converter::emit_sphere(const IrShape& s, const Mat4& m) {
   if (!(l0 > 0) || std::abs(l0 - l1) > tol || std::abs(l0 - l2) > tol ||
       std::abs(dot(c0, c1)) > tol * l0 || std::abs(dot(c0, c2)) > tol * l0 ||
       std::abs(dot(c1, c2)) > tol * l0) {
-    return error_at(s.loc, "Shape",
-                    "\"sphere\" under a non-uniform scale or shear (axis scales " +
-                        std::to_string(l0) + ", " + std::to_string(l1) + ", " + std::to_string(l2) +
-                        ") is not supported; use a uniform Scale or a mesh");
+    // Under a non-uniform scale or a shear pbrt's sphere is an ellipsoid, which the kernel's
+    // spheres cannot hold: it becomes a mesh (a singular transform stays an error there).
+    IrShape mesh = s;
+    mesh.kind = IrShape::Kind::Mesh;
+    mesh.mesh = tessellate_sphere(s.radius);
+    return emit_mesh(mesh, m);
   }
   const Vec3d center = m.apply_point({0, 0, 0});
   tf_sphere sp{};

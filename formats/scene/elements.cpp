@@ -161,6 +161,36 @@ Status check_full_quadric(ParamSet& params, const FileLoc& loc, ElementContext& 
 
 }  // namespace
 
+IrMesh tessellate_sphere(double radius) {
+  IrMesh m;
+  const int segs = kCircleSegments, rings = kCircleSegments / 2;
+  for (int j = 0; j <= rings; ++j) {
+    const double theta = std::numbers::pi * j / rings;
+    // The poles and the seam are exact, so that the mesh closes.
+    const double z = j == 0 ? 1 : j == rings ? -1 : std::cos(theta);
+    const double st = j == 0 || j == rings ? 0 : std::sin(theta);
+    for (int i = 0; i <= segs; ++i) {
+      const double phi = 2 * std::numbers::pi * i / segs;
+      const double c = i == segs ? 1 : std::cos(phi), s = i == segs ? 0 : std::sin(phi);
+      m.positions.push_back({radius * st * c, radius * st * s, radius * z});
+      m.normals.push_back({st * c, st * s, z});
+      m.uvs.push_back({static_cast<float>(static_cast<double>(i) / segs),
+                       static_cast<float>(1 - static_cast<double>(j) / rings)});
+    }
+  }
+  const auto at = [&](int i, int j) { return static_cast<uint32_t>(j * (segs + 1) + i); };
+  for (int j = 0; j < rings; ++j) {
+    for (int i = 0; i < segs; ++i) {
+      // Winding normal cross(dp/dtheta, dp/dphi): outwards; none of zero area at the poles.
+      if (j > 0) m.indices.insert(m.indices.end(), {at(i, j), at(i, j + 1), at(i + 1, j)});
+      if (j < rings - 1) {
+        m.indices.insert(m.indices.end(), {at(i + 1, j), at(i, j + 1), at(i + 1, j + 1)});
+      }
+    }
+  }
+  return m;
+}
+
 std::filesystem::path resolve_scene_path(const std::filesystem::path& base_dir,
                                          const std::string& name) {
   const std::filesystem::path p(name);

@@ -41,6 +41,11 @@ std::filesystem::path resolve_scene_path(const std::filesystem::path& base_dir,
 Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc& loc,
                         ElementContext& ctx, IrShape* out);
 
+// pbrt's full sphere of `radius` about the origin (normal outwards, u = phi / 2pi, v = 1 -
+// theta / pi) as a closed mesh of kCircleSegments x kCircleSegments / 2 quads with per-vertex
+// normals, for spheres whose transform is not a similarity (pbrt's ellipsoids).
+IrMesh tessellate_sphere(double radius);
+
 // Whether material parameter `name` is given as a texture, which a material cannot represent
 // (its parameters are constants): unsupported, so a strict load fails and a lenient one warns
 // and uses `fallback` (the caller's default).

@@ -38,12 +38,12 @@
 //             cylindrical planar (through the inverse CTM at Texture). A graph deeper than the
 //             kernel's stack (TF_TEX_STACK) or larger than TF_TEX_MAX_NODES is an error.
 //   shapes    trianglemesh loopsubdiv (limit surface; loop_subdivision.h) plymesh (.ply or
-//             gzipped .ply.gz) sphere (uniform scale only) disk
-//             cylinder (both tessellated) bilinearmesh (two triangles per patch) curve
-//             (bezier/bspline, degree 2/3, flat/ribbon/cylinder, widths, N, splitdepth: triangle
-//             strips, flat and cylinder ones facing the camera; curve_shape.h); "alpha" 0
-//             (left out), 1, or a partial constant or float texture cutting a mesh
-//             (alpha_cutout.h; on spheres and emitters: leniently opaque).
+//             gzipped .ply.gz) sphere (under a non-uniform scale or shear an ellipsoid,
+//             tessellated) disk cylinder (both tessellated) bilinearmesh (two triangles per
+//             patch) curve (bezier/bspline, degree 2/3, flat/ribbon/cylinder, widths, N,
+//             splitdepth: triangle strips, flat and cylinder ones facing the camera;
+//             curve_shape.h); "alpha" 0 (left out), 1, or a partial constant or float texture
+//             cutting a mesh (alpha_cutout.h; on spheres and emitters: leniently opaque).
 //   lights    point spot (coneangle, conedeltaangle) distant infinite (L or an equal-area
 //             square / 2:1 equirect image; several uniform ones add up, and so do repeats of
 //             the same image in the same orientation; two different images are an error),

@@ -46,12 +46,33 @@ TEST(Shapes, TriangleMeshBilinearDiskAndSphere) {
   EXPECT_FLOAT_EQ(k.spheres[0].radius, 1.f);  // uniform scale applies to the radius
 }
 
-TEST(Shapes, NonUniformSphereScaleIsAnErrorNamingIt) {
-  SceneIr ir = parse_world("Scale 1 2 1\nShape \"sphere\"\n");
-  Result<KernelScene> k = convert_to_kernel(ir);
-  ASSERT_FALSE(k.is_ok());
-  EXPECT_EQ(k.message().rfind("t.pbrt:5:1: Shape: \"sphere\" under a non-uniform scale", 0), 0u)
-      << k.message();
+// pbrt-v4's sphere under a non-uniform scale is an ellipsoid; the kernel gets it as a closed
+// mesh whose vertices lie on the ellipsoid, whose winding faces outwards and whose volume is
+// near 4/3 pi a b c.
+TEST(Shapes, NonUniformlyScaledSpheresAreTessellatedEllipsoids) {
+  SceneIr ir = parse_world("Translate 1 0 0\nScale 1 2 3\nShape \"sphere\"\n");
+  KernelScene k = to_kernel(ir);
+  EXPECT_TRUE(k.spheres.empty());
+  ASSERT_FALSE(k.triangles.empty());
+  for (const tf_vertex& v : k.vertices) {
+    const double x = v.px - 1.0, y = v.py / 2.0, z = v.pz / 3.0;
+    EXPECT_NEAR(x * x + y * y + z * z, 1.0, 1e-6);
+    // The shading normal is the gradient's direction, (x / a^2, y / b^2, z / c^2).
+    const double gx = v.px - 1.0, gy = v.py / 4.0, gz = v.pz / 9.0;
+    const double g = std::sqrt(gx * gx + gy * gy + gz * gz);
+    EXPECT_NEAR(v.nx, gx / g, 1e-5);
+    EXPECT_NEAR(v.ny, gy / g, 1e-5);
+    EXPECT_NEAR(v.nz, gz / g, 1e-5);
+  }
+  double volume = 0;
+  for (const tf_triangle& t : k.triangles) {
+    const tf_vertex &a = k.vertices[t.v0], &b = k.vertices[t.v1], &c = k.vertices[t.v2];
+    const Vec3d pa{a.px - 1.0, a.py, a.pz}, pb{b.px - 1.0, b.py, b.pz}, pc{c.px - 1.0, c.py, c.pz};
+    const Vec3d n = cross(pb - pa, pc - pa);
+    EXPECT_GT(dot(n, pa + pb + pc), 0.0);  // outwards
+    volume += dot(pa, cross(pb, pc)) / 6;
+  }
+  EXPECT_NEAR(volume, 4.0 / 3.0 * std::numbers::pi * 6, 0.01 * 8 * std::numbers::pi);
 }
 
 TEST(Shapes, OrientationFlags) {

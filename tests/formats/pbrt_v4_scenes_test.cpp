@@ -1,8 +1,9 @@
 // The pbrt-v4 scene collection (github.com/mmp/pbrt-v4-scenes), one scene per folder plus the
 // night pavilion and the moving killeroos: pbrt_v4_scenes/<folder>/<scene>.pbrt reproduces the
 // directives and parameter names and types of each top-level file, with tiny geometry in place
-// of its includes and meshes. Each is parsed strictly and leniently and its result printed; the
-// scenes listed below must load strictly, so the count can only go up.
+// of its includes and meshes and small images (textures/, texture/) in place of the images it
+// names. Each is parsed strictly and leniently and its result printed; the scenes listed below
+// must load strictly, so the count can only go up. pbrt_v4_scenes_render_test.cpp renders them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
