@@ -65,6 +65,9 @@ class Converter {
   // Appends the nodes of `op` (a texture or a constant) after `first`; returns the stack
   // entries its evaluation needs.
   Result<uint32_t> emit_texture_nodes(const IrOperand& op, size_t first, const IrTexture& root);
+  // Appends an image node of `file` (or of mapping->texels) times `multiplier`, with
+  // `mapping`'s mapping, wrap modes and encoding (nullptr: uv, repeating, by extension);
+  // returns its index and, if image_out, sets its size there.
   Result<int32_t> image_texture(const std::filesystem::path& file, Rgb multiplier,
                                 const IrTexture* mapping, ImageRGB* image_out);
   Status emit_shape(const IrShape& s, const Mat4& world_from_object);
@@ -95,35 +98,6 @@ class Converter {
   std::vector<uint32_t> emissive_spheres_;  // their lights' prim is set at the end
 };
 
-Result<int32_t> Converter::image_texture(const std::filesystem::path& file, Rgb multiplier,
-                                         const IrTexture* mapping, ImageRGB* image_out) {
-  const ImageEncoding encoding =
-      mapping && mapping->linear ? ImageEncoding::kLinear : ImageEncoding::kAuto;
-  Result<ImageRGB> image = mapping && mapping->texels ? Result<ImageRGB>(*mapping->texels)
-                                                      : read_image(file, encoding);
-  if (!image) return Error{image.message()};
-  if (k_.texels.size() + image->rgb.size() > kMaxKernelTexels) {
-    return Error{"image '" + file.string() + "': scene textures exceed 4 GiB of texels"};
-  }
-  tf_texture t{};
-  t.type = TF_TEX_IMAGE;
-  t.width = image->width;
-  t.height = image->height;
-  t.offset = static_cast<uint32_t>(k_.texels.size());
-  t.r = multiplier[0], t.g = multiplier[1], t.b = multiplier[2];
-  t.uscale = mapping ? mapping->uscale : 1.f;
-  t.vscale = mapping ? mapping->vscale : 1.f;
-  t.udelta = mapping ? mapping->udelta : 0.f;
-  t.vdelta = mapping ? mapping->vdelta : 0.f;
-  k_.texels.insert(k_.texels.end(), image->rgb.begin(), image->rgb.end());
-  if (image_out) {
-    image_out->width = image->width;
-    image_out->height = image->height;
-  }
-  k_.textures.push_back(t);
-  return static_cast<int32_t>(k_.textures.size() - 1);
-}
-
 // The kernel fields every node kind shares: mapping, texture-from-world, noise parameters.
 void set_texture_fields(const IrTexture& src, tf_texture* t) {
   using M = IrTexture::Mapping;
@@ -131,7 +105,15 @@ void set_texture_fields(const IrTexture& src, tf_texture* t) {
                : src.mapping == M::Spherical   ? TF_MAP_SPHERICAL
                : src.mapping == M::Cylindrical ? TF_MAP_CYLINDRICAL
                : src.mapping == M::Planar      ? TF_MAP_PLANAR
+               : src.mapping == M::UVAffine    ? TF_MAP_UV_AFFINE
                                                : TF_MAP_POINT3D;
+  auto wrap = [](IrTexture::Wrap w) {
+    return w == IrTexture::Wrap::Clamp    ? TF_WRAP_CLAMP
+           : w == IrTexture::Wrap::Mirror ? TF_WRAP_MIRROR
+                                          : TF_WRAP_REPEAT;
+  };
+  t->wrap_s = wrap(src.wrap_s);
+  t->wrap_t = wrap(src.wrap_t);
   for (size_t r = 0; r < 3; ++r) {
     for (size_t c = 0; c < 4; ++c) t->xf[4 * r + c] = static_cast<float>(src.texture_from_world.m[r][c]);
   }
@@ -152,6 +134,32 @@ void set_texture_fields(const IrTexture& src, tf_texture* t) {
   t->r = src.value[0], t->g = src.value[1], t->b = src.value[2];
   t->r2 = src.value2[0], t->g2 = src.value2[1], t->b2 = src.value2[2];
   for (size_t c = 0; c < 3; ++c) t->c3[c] = src.value3[c], t->c4[c] = src.value4[c];
+}
+
+Result<int32_t> Converter::image_texture(const std::filesystem::path& file, Rgb multiplier,
+                                         const IrTexture* mapping, ImageRGB* image_out) {
+  const ImageEncoding encoding =
+      mapping && mapping->linear ? ImageEncoding::kLinear : ImageEncoding::kAuto;
+  Result<ImageRGB> image = mapping && mapping->texels ? Result<ImageRGB>(*mapping->texels)
+                                                      : read_image(file, encoding);
+  if (!image) return Error{image.message()};
+  if (k_.texels.size() + image->rgb.size() > kMaxKernelTexels) {
+    return Error{"image '" + file.string() + "': scene textures exceed 4 GiB of texels"};
+  }
+  tf_texture t{};
+  set_texture_fields(mapping ? *mapping : IrTexture{}, &t);
+  t.type = TF_TEX_IMAGE;
+  t.width = image->width;
+  t.height = image->height;
+  t.offset = static_cast<uint32_t>(k_.texels.size());
+  t.r = multiplier[0], t.g = multiplier[1], t.b = multiplier[2];
+  k_.texels.insert(k_.texels.end(), image->rgb.begin(), image->rgb.end());
+  if (image_out) {
+    image_out->width = image->width;
+    image_out->height = image->height;
+  }
+  k_.textures.push_back(t);
+  return static_cast<int32_t>(k_.textures.size() - 1);
 }
 
 uint32_t kernel_texture_type(IrTexture::Kind kind) {
@@ -199,16 +207,10 @@ Result<uint32_t> Converter::emit_texture_nodes(const IrOperand& op, size_t first
     (void)i;
   } else {
     k_.textures.push_back(tf_texture{});
+    set_texture_fields(src, &k_.textures.back());
+    k_.textures.back().type = kernel_texture_type(src.kind);
   }
-  tf_texture& t = k_.textures.back();
-  const tf_texture image = t;
-  set_texture_fields(src, &t);
-  t.type = kernel_texture_type(src.kind);
-  t.count = static_cast<uint32_t>(k_.textures.size() - start);
-  if (src.kind == IrTexture::Kind::Image) {
-    t.width = image.width, t.height = image.height, t.offset = image.offset;
-    t.r = image.r, t.g = image.g, t.b = image.b;
-  }
+  k_.textures.back().count = static_cast<uint32_t>(k_.textures.size() - start);
   return depth;
 }
 
@@ -357,10 +359,9 @@ Result<tf_light> Converter::area_light(const IrShape& s) {
   l.texture = -1;
   l.r = s.area.radiance[0], l.g = s.area.radiance[1], l.b = s.area.radiance[2];
   if (!s.area.image.empty()) {
-    Result<int32_t> tex = image_texture(s.area.image, {1, 1, 1}, nullptr, nullptr);
+    Result<int32_t> tex = image_texture(s.area.image, {1, 1, 1}, &s.area.image_lookup, nullptr);
     if (!tex) return error_at(s.loc, "AreaLightSource", tex.message());
     l.texture = tex.value();
-    l.mapping = s.area.image_repeats ? TF_AREA_TEX_REPEAT : TF_AREA_TEX_CLAMP;
   }
   return l;
 }

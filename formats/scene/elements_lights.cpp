@@ -201,8 +201,12 @@ Result<std::optional<IrTexture>> make_texture(const std::string& value_type,
       TF_CHECK(ctx.diag.unsupported(loc, "Texture", "encoding \"" + encoding + "\"",
                                     "sRGB for 8-bit images, linear for float images"));
     }
+    // pbrt-v4's WrapMode: "repeat" and "clamp" (the edge texels extend); "black" and
+    // "octahedralsphere" are approximated by repeating.
     TF_TRY(wrap, params.get_string("wrap", "repeat"));
-    if (wrap != "repeat") {
+    if (wrap == "clamp") {
+      t.wrap_s = t.wrap_t = IrTexture::Wrap::Clamp;
+    } else if (wrap != "repeat") {
       TF_CHECK(ctx.diag.unsupported(loc, "Texture", "wrap \"" + wrap + "\"", "repeat"));
     }
     // Filtering choices change only texture anti-aliasing, which pixel sampling covers.
@@ -316,8 +320,10 @@ Result<std::optional<IrAreaLight>> make_area_light(const std::string& type, Para
   if (radiance && !filename.empty()) {
     return error_at(loc, "AreaLightSource", "\"diffuse\" takes \"L\" or \"filename\", not both");
   }
-  // pbrt-v4: the image's RGB, as an illuminant in its colour space, times scale.
+  // pbrt-v4: the image's RGB, as an illuminant in its colour space, times scale, looked up at
+  // the surface uv with its edge texels extended (WrapMode::Clamp).
   if (!filename.empty()) a.image = resolve_scene_path(ctx.base_dir, filename);
+  a.image_lookup.wrap_s = a.image_lookup.wrap_t = IrTexture::Wrap::Clamp;
   a.radiance = scaled(radiance.value_or(Rgb{1, 1, 1}), scale);
   a.two_sided = two_sided;
   return std::optional<IrAreaLight>(a);

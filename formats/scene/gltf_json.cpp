@@ -50,21 +50,20 @@ const json* element(const json& root, const char* key, const json* from, const c
   return i->get<size_t>() < array->size() ? &(*array)[i->get<size_t>()] : nullptr;
 }
 
-// Whether the sampler of textureInfo `info`'s texture repeats in s and t (wrapS, wrapT default
-// to REPEAT, 10497; a texture without a sampler repeats).
-bool repeats(const json& root, const json* info) {
+// Sets out's wrap modes to those of the sampler of textureInfo `info`'s texture (wrapS and
+// wrapT default to REPEAT; a texture without a sampler repeats).
+void read_wrap_modes(const json& root, const json* info, GltfTextureInfo* out) {
   const json* texture = element(root, "textures", info, "index");
   const json* sampler = element(root, "samplers", texture, "sampler");
-  constexpr float kRepeat = 10497.f;
-  return number(sampler, "wrapS", kRepeat) == kRepeat &&
-         number(sampler, "wrapT", kRepeat) == kRepeat;
+  out->wrap_s = static_cast<int>(number(sampler, "wrapS", static_cast<float>(kGltfRepeat)));
+  out->wrap_t = static_cast<int>(number(sampler, "wrapT", static_cast<float>(kGltfRepeat)));
 }
 
 // textureInfo `info` (nullptr: absent) of file `root` with its KHR_texture_transform.
 GltfTextureInfo texture_info(const json& root, const json* info) {
   GltfTextureInfo out;
   out.tex_coord = static_cast<int>(number(info, "texCoord", 0.f));
-  out.repeats = repeats(root, info);
+  read_wrap_modes(root, info, &out);
   const json* extensions = info ? member(*info, "extensions") : nullptr;
   const json* transform = extensions ? member(*extensions, "KHR_texture_transform") : nullptr;
   if (!transform) return out;

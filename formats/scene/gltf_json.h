@@ -9,6 +9,9 @@
 
 namespace tf::scene {
 
+// glTF sampler wrap modes (OpenGL's enums).
+constexpr int kGltfRepeat = 10497, kGltfClampToEdge = 33071, kGltfMirroredRepeat = 33648;
+
 // A textureInfo's texture coordinate set, KHR_texture_transform (identity without it):
 // uv' = T(offset) R(rotation) S(scale) uv in glTF's uv (origin at the image's top left), and
 // its texture's sampler wrap modes.
@@ -17,7 +20,9 @@ struct GltfTextureInfo {
   float offset[2] = {0.f, 0.f};
   float rotation = 0.f;  // radians, counter-clockwise in uv
   float scale[2] = {1.f, 1.f};
-  bool repeats = true;  // the texture's sampler wraps REPEAT in s and t (glTF's default)
+  // The texture's sampler's wrapS and wrapT: REPEAT 10497 (the default), CLAMP_TO_EDGE
+  // 33071, MIRRORED_REPEAT 33648 (as the file gives them; other values are invalid glTF).
+  int wrap_s = kGltfRepeat, wrap_t = kGltfRepeat;
 };
 
 // One glTF material's members beyond Assimp's, with the specification's defaults.

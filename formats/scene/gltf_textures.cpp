@@ -32,13 +32,26 @@ ImageRGB float_image(const ImageRGB& from, F f) {
   return out;
 }
 
+// The wrap mode of glTF sampler enum `gl`.
+IrTexture::Wrap wrap_mode(int gl) {
+  return gl == kGltfClampToEdge      ? IrTexture::Wrap::Clamp
+         : gl == kGltfMirroredRepeat ? IrTexture::Wrap::Mirror
+                                     : IrTexture::Wrap::Repeat;
+}
+
 }  // namespace
 
 void apply_gltf_texture_transform(const GltfTextureInfo& info, IrTexture* t) {
-  t->uscale = info.scale[0];
-  t->udelta = info.offset[0];
-  t->vscale = info.scale[1];
-  t->vdelta = 1.f - info.scale[1] - info.offset[1];
+  const double c = std::cos(static_cast<double>(info.rotation));
+  const double s = std::sin(static_cast<double>(info.rotation));
+  const double su = info.scale[0], sv = info.scale[1], ou = info.offset[0], ov = info.offset[1];
+  t->mapping = IrTexture::Mapping::UVAffine;
+  t->v1 = {c * su, -s * sv, 0};
+  t->v2 = {s * su, c * sv, 0};
+  t->udelta = static_cast<float>(s * sv + ou);
+  t->vdelta = static_cast<float>(1 - c * sv - ov);
+  t->wrap_s = wrap_mode(info.wrap_s);
+  t->wrap_t = wrap_mode(info.wrap_t);
 }
 
 Result<IrTexture> gltf_normal_map(const std::filesystem::path& file, float scale) {

@@ -35,13 +35,23 @@
 // amount of a mix of the dielectric (0) and metal (1) versions of the material. The kernel
 // filters the derived texels bilinearly, so between texel centres it interpolates alpha where
 // glTF interpolates roughness and squares it; at texel centres both agree.
-// KHR_texture_transform: uv' = T(offset) R(rotation) S(scale) uv in glTF's uv. Assimp stores
-// v_a = 1 - v and the kernel maps (u_a, v_a) to s = uscale u_a + udelta, t = vscale v_a +
-// vdelta, reading the image at glTF's v' = 1 - t. Without rotation, u' = scale_u u + offset_u
-// and 1 - t = scale_v (1 - v_a) + offset_v, so uscale = scale_u, udelta = offset_u, vscale =
-// scale_v, vdelta = 1 - scale_v - offset_v. A rotation would mix u and v, which the kernel's
-// "uv" mapping cannot express: the caller warns and it is left out. The texels repeat (the
-// kernel's wrap for material textures, glTF's default sampler).
+// KHR_texture_transform: uv' = T(offset) R(rotation) S(scale) uv in glTF's uv (origin at the
+// image's top-left corner, v down), R = [[cos r, sin r], [-sin r, cos r]] (row-major):
+//   u' = cos r s_u u + sin r s_v v + o_u,   v' = -sin r s_u u + cos r s_v v + o_v.
+// That is the matrix of the extension's worked example (offset [0, 1], rotation pi/2, scale
+// [0.5, 0.5] reads the image's lower-left quadrant) and of the Khronos sample model
+// TextureTransformTest; the GLSL listing in the extension's README, read column-major, has
+// the opposite sign (KhronosGroup/glTF issue 1563). Assimp stores v_a = 1 - v and the kernel
+// reads the image at glTF's v' = 1 - t (t = 1 is the top row), so in the kernel's terms
+//   s = (cos r s_u) u + (-sin r s_v) v_a + (sin r s_v + o_u),
+//   t = (sin r s_u) u + (cos r s_v) v_a + (1 - cos r s_v - o_v),
+// the kernel's UV_AFFINE mapping (v1, v2 the rows, udelta and vdelta the constants; computed
+// in double, rounded once). Without rotation that is s = s_u u + o_u, t = s_v v_a + 1 - s_v -
+// o_v; the identity is s = u, t = v_a. A normal map's tangent frame stays that of the
+// untransformed TEXCOORD_0 (glTF derives tangents from the texture coordinates, which the
+// extension does not change), so a rotated normal map's lookup turns, its frame does not.
+// The sampler's wrapS and wrapT become the image's wrap modes along x and y (clamp to edge
+// and mirrored repeat index texels as OpenGL does, kernels/render/texture.h).
 // Thread safety: pure functions.
 #pragma once
 
@@ -54,8 +64,8 @@
 
 namespace tf::scene {
 
-// Sets t's "uv" mapping to `info`'s KHR_texture_transform offset and scale (its rotation left
-// out; see above). The identity transform leaves uscale = vscale = 1, udelta = vdelta = 0.
+// Sets t's mapping to `info`'s KHR_texture_transform (a UVAffine mapping, see above) and its
+// wrap modes to the sampler's (an invalid mode repeats, glTF's default).
 void apply_gltf_texture_transform(const GltfTextureInfo& info, IrTexture* t);
 
 // The normal map of image `file` (read linear, as stored) with glTF's normalTexture.scale.

@@ -32,11 +32,12 @@
 //             or float textures; mix (two named materials, one per hit, amount a float or a
 //             float texture; nested up to TF_MIX_MAX_DEPTH); MakeNamedMaterial
 //             NamedMaterial.
-//   textures  constant imagemap (invert) checkerboard (2D, 3D) bilerp dots fbm wrinkled windy
-//             marble mix directionmix scale, "spectrum" and "float"; operands may be textures
-//             (also checkerboard/dots tex1/tex2, inside/outside); mappings uv spherical
-//             cylindrical planar (through the inverse CTM at Texture). A graph deeper than the
-//             kernel's stack (TF_TEX_STACK) or larger than TF_TEX_MAX_NODES is an error.
+//   textures  constant imagemap (invert, wrap repeat|clamp) checkerboard (2D, 3D) bilerp dots
+//             fbm wrinkled windy marble mix directionmix scale, "spectrum" and "float";
+//             operands may be textures (also checkerboard/dots tex1/tex2, inside/outside);
+//             mappings uv spherical cylindrical planar (through the inverse CTM at
+//             Texture). A graph deeper than the kernel's stack (TF_TEX_STACK) or larger than
+//             TF_TEX_MAX_NODES is an error.
 //   shapes    trianglemesh loopsubdiv (limit surface; loop_subdivision.h) plymesh (.ply or
 //             gzipped .ply.gz) sphere (under a non-uniform scale or shear an ellipsoid,
 //             tessellated) disk cylinder (both tessellated) bilinearmesh (two triangles per

@@ -53,25 +53,17 @@ int add_texture(IrTexture t, std::vector<IrTexture>* textures) {
 }
 
 // Whether the renderer can map texture `slot` by `info`: TEXCOORD_n, n > 0, is an error; a
-// KHR_texture_transform rotation is left out with a warning (gltf_textures.h), and so is the
-// whole transform where the slot's lookup has no mapping (`transformable` false); a sampler
-// that clamps or mirrors is named in a warning (the kernel repeats material and glTF emission
-// textures).
+// sampler wrap mode that glTF does not define is named in a warning (it repeats).
 Status check_texture_info(const std::string& slot, const GltfTextureInfo& info,
-                          bool transformable, const Warn& warn) {
+                          const Warn& warn) {
   if (info.tex_coord != 0) {
     return Error{slot + " uses TEXCOORD_" + std::to_string(info.tex_coord) +
                  "; only TEXCOORD_0 is supported"};
   }
-  if (!info.repeats) warn(slot + "'s sampler wrap mode ignored (textures repeat)");
-  const bool moved = info.offset[0] != 0.f || info.offset[1] != 0.f || info.scale[0] != 1.f ||
-                     info.scale[1] != 1.f;
-  if (!transformable && (moved || info.rotation != 0.f)) {
-    warn(slot + "'s KHR_texture_transform ignored (emission images are looked up at the "
-                "surface's uv)");
-  } else if (info.rotation != 0.f) {
-    warn(slot + "'s KHR_texture_transform rotation " + std::to_string(info.rotation) +
-         " ignored (only its offset and scale apply)");
+  for (int mode : {info.wrap_s, info.wrap_t}) {
+    if (mode != kGltfRepeat && mode != kGltfClampToEdge && mode != kGltfMirroredRepeat) {
+      warn(slot + "'s sampler wrap mode " + std::to_string(mode) + " is not glTF's (repeats)");
+    }
   }
   return Status::ok();
 }
@@ -82,7 +74,7 @@ Status read_normal_texture(const aiMaterial& source, const GltfMaterialJson& jso
                            std::vector<IrTexture>* textures, IrMaterial* m) {
   const std::string path = texture_path(source, aiTextureType_NORMALS);
   if (path.empty()) return Status::ok();
-  TF_CHECK(check_texture_info("normalTexture", json.normal, true, warn));
+  TF_CHECK(check_texture_info("normalTexture", json.normal, warn));
   if (path.front() == '*') {
     warn("embedded normal texture ignored");
     return Status::ok();
@@ -97,20 +89,21 @@ Status read_normal_texture(const aiMaterial& source, const GltfMaterialJson& jso
   return Status::ok();
 }
 
-// glTF's emissiveTexture (sRGB, texels repeating) as the image of `emission`, which it
-// scales per point; nothing when the material does not emit (its factor is 0).
+// glTF's emissiveTexture (sRGB, mapped by its KHR_texture_transform and sampler) as the image
+// of `emission`, which it scales per point; nothing when the material does not emit (its
+// factor is 0).
 Status read_emissive_texture(const aiMaterial& source, const GltfMaterialJson& json,
                              const std::filesystem::path& file, const Warn& warn,
                              IrAreaLight* emission) {
   const std::string path = texture_path(source, aiTextureType_EMISSIVE);
   if (path.empty() || !emission->present) return Status::ok();
-  TF_CHECK(check_texture_info("emissiveTexture", json.emissive, false, warn));
+  TF_CHECK(check_texture_info("emissiveTexture", json.emissive, warn));
   if (path.front() == '*') {
     warn("embedded emissive texture ignored (its factor applies)");
     return Status::ok();
   }
   emission->image = file.parent_path() / path;
-  emission->image_repeats = true;
+  apply_gltf_texture_transform(json.emissive, &emission->image_lookup);
   return Status::ok();
 }
 
@@ -195,7 +188,7 @@ Status read_metallic_roughness(const aiMaterial& source, const GltfMaterialJson&
     return Status::ok();
   }
   TF_CHECK(
-      check_texture_info("metallicRoughnessTexture", json.metallic_roughness, true, warn));
+      check_texture_info("metallicRoughnessTexture", json.metallic_roughness, warn));
   TF_TRY(maps, gltf_metallic_roughness(file.parent_path() / map, roughness, metallic));
   apply_gltf_texture_transform(json.metallic_roughness, &maps.alpha);
   apply_gltf_texture_transform(json.metallic_roughness, &maps.metallic);
@@ -285,7 +278,7 @@ Result<MeshMaterial> convert_mesh_material(const aiMaterial& source, unsigned in
   if (read) read = read_normal_texture(source, json, file, warn, textures, &m);
   if (read) read = read_metallic_roughness(source, json, file, warn, textures, &out);
   if (read && !colour_map.empty()) {
-    read = check_texture_info("baseColorTexture", json.base_color, true, warn);
+    read = check_texture_info("baseColorTexture", json.base_color, warn);
   }
   if (read) {
     read = read_base_colour_texture(colour_map, json.base_color, file, warn, textures, &out);

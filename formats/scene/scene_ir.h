@@ -64,7 +64,10 @@ struct IrTexture {
     Constant, Image, Checkerboard, Bilerp, Dots, FBm, Wrinkled, Windy, Marble,
     Mix, DirectionMix, Scale
   };
-  enum class Mapping { UV, Spherical, Cylindrical, Planar, Point3D };
+  // UVAffine: s = udelta + v1 . (u, v, 0), t = vdelta + v2 . (u, v, 0) (glTF's transforms).
+  enum class Mapping { UV, Spherical, Cylindrical, Planar, Point3D, UVAffine };
+  // Image: how texel indices wrap outside the image along x (s) and y (t); see TF_WRAP_*.
+  enum class Wrap { Repeat, Clamp, Mirror };
   Kind kind = Kind::Constant;
   Rgb value{1, 1, 1};   // constant, first checker colour, inside dot, bilerp v00, image scale
   Rgb value2{0, 0, 0};  // second checker colour, outside dot, bilerp v10
@@ -76,9 +79,10 @@ struct IrTexture {
   // alpha mask), used instead of reading `filename`, which names their source.
   std::shared_ptr<const ImageRGB> texels;
   Mapping mapping = Mapping::UV;
+  Wrap wrap_s = Wrap::Repeat, wrap_t = Wrap::Repeat;  // Image
   float uscale = 1, vscale = 1, udelta = 0, vdelta = 0;
   Mat4 texture_from_world;               // the inverse of the CTM at the Texture directive
-  Vec3d v1{1, 0, 0}, v2{0, 1, 0};        // Planar
+  Vec3d v1{1, 0, 0}, v2{0, 1, 0};        // Planar, UVAffine
   int octaves = 8;                       // noise kinds
   float omega = 0.5f, scale = 1, variation = 0.2f;  // roughness; Marble scale, variation
   Vec3d dir{0, 1, 0};                    // DirectionMix: unit, world space
@@ -165,10 +169,11 @@ struct IrAreaLight {
   Rgb radiance{0, 0, 0};  // L * scale; with an image, scale (its texels hold the radiance)
   bool two_sided = false;
   // An image whose RGB (read as image textures are) scales the radiance at the surface uv
-  // (kernels/render/emitter_texture.h); empty: none. pbrt-v4's extends its edge texels,
-  // glTF's emissiveTexture repeats.
+  // (kernels/render/emitter_texture.h); empty: none. Where a point reads it is image_lookup's
+  // mapping and wrap modes (its other members unused): pbrt-v4's uv with the edge texels
+  // extended, glTF's emissiveTexture's KHR_texture_transform and sampler.
   std::filesystem::path image;
-  bool image_repeats = false;
+  IrTexture image_lookup;
 };
 
 struct IrShape {

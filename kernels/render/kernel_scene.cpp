@@ -168,12 +168,20 @@ Status validate_materials_textures(const KernelScene& s) {
   for (size_t i = 0; i < s.textures.size(); ++i) {
     const tf_texture& t = s.textures[i];
     if (t.type > TF_TEX_LAST) return invalid(idx("texture", i) + " has an unknown type");
+    if (t.mapping > TF_MAP_LAST) return invalid(idx("texture", i) + " has an unknown mapping");
     Status program = validate_texture_program(s, i);
     if (!program) return program;
     if (t.type == TF_TEX_IMAGE) {
       size_t need = static_cast<size_t>(t.offset) + 3 * static_cast<size_t>(t.width) * t.height;
       if (t.width == 0 || t.height == 0 || need > s.texels.size()) {
         return invalid(idx("texture", i) + " is an empty image or lies outside the texel array");
+      }
+      // tf_wrap_texel's mirrored repeat counts to twice an axis in 32 bits.
+      if (t.width >= (1u << 30) || t.height >= (1u << 30)) {
+        return invalid(idx("texture", i) + " is an image wider or taller than 2^30 texels");
+      }
+      if (t.wrap_s > TF_WRAP_MIRROR || t.wrap_t > TF_WRAP_MIRROR) {
+        return invalid(idx("texture", i) + " has an unknown wrap mode");
       }
     }
   }
@@ -234,9 +242,9 @@ Status validate_lights(KernelScene* s) {
         return invalid(name + " is the area light of primitive " + std::to_string(l.prim) +
                        ", but that primitive does not reference it");
       }
-      if (l.texture != -1 && (!is_image_texture(*s, l.texture) || l.mapping > TF_AREA_TEX_CLAMP)) {
-        return invalid(name + " has an emission texture that is not an image texture with a "
-                              "known wrap (emitter_texture.h)");
+      if (l.texture != -1 && !is_image_texture(*s, l.texture)) {
+        return invalid(name + " has an emission texture that is not an image texture "
+                              "(emitter_texture.h)");
       }
     }
     if (l.type == TF_LIGHT_ENV_IMAGE) {

@@ -17,8 +17,12 @@
  * textures, which were ignored before.
  * render-5: textured area lights (glTF emissiveTexture and OBJ map_Ke, which were ignored,
  * and pbrt's area light "filename", which lenient loading dropped); glTF KHR_texture_transform
- * offset and scale, which were ignored. */
-#define TF_RENDER_KERNEL_VERSION "render-5"
+ * offset and scale, which were ignored.
+ * render-6: image textures wrap by their own modes (clamp-to-edge and mirrored repeat as well
+ * as repeat: glTF samplers, pbrt-v4's imagemap "wrap" "clamp") and map uv affinely (glTF's
+ * KHR_texture_transform rotation); emission images use their texture's mapping and wrap
+ * (glTF emissiveTexture transforms), which were ignored. */
+#define TF_RENDER_KERNEL_VERSION "render-6"
 
 TF_FN int tf_is_finite(float x) { return !tf_isnanf(x) && !tf_isinff(x); }
 

@@ -182,13 +182,25 @@ typedef struct tf_material {
 #define TF_TEX_MAX_NODES 64u   /* nodes of one texture program */
 
 /* Where a texture's coordinates come from (pbrt-v4's mappings). 2D kinds use UV (the default),
- * SPHERICAL, CYLINDRICAL or PLANAR; 3D kinds and 3D checkerboards use POINT3D. All but UV
- * first take the hit point to texture space through xf (texture-from-world, 3x4 row-major). */
+ * SPHERICAL, CYLINDRICAL or PLANAR (or UV_AFFINE, glTF's transforms); 3D kinds and 3D
+ * checkerboards use POINT3D. All but UV and UV_AFFINE first take the hit point to texture space
+ * through xf (texture-from-world, 3x4 row-major). */
 #define TF_MAP_UV 0u
 #define TF_MAP_SPHERICAL 1u
 #define TF_MAP_CYLINDRICAL 2u
 #define TF_MAP_PLANAR 3u       /* s = udelta + dot(q, vs), t = vdelta + dot(q, vt) */
 #define TF_MAP_POINT3D 4u
+#define TF_MAP_UV_AFFINE 5u    /* PLANAR's formula at q = (u, v, 0): any affine map of (u, v),
+                                  e.g. glTF's KHR_texture_transform with a rotation */
+#define TF_MAP_LAST TF_MAP_UV_AFFINE
+
+/* How an image texture's texel indices wrap outside the image, per axis (the texel index i
+ * of an axis of n texels, as OpenGL and glTF samplers define it): REPEAT i mod n, CLAMP
+ * (clamp-to-edge) the nearest of [0, n), MIRROR (mirrored repeat) i mod 2n reflected back into
+ * [0, n). Zero is REPEAT, so zeroed textures repeat. */
+#define TF_WRAP_REPEAT 0u
+#define TF_WRAP_CLAMP 1u
+#define TF_WRAP_MIRROR 2u
 
 /* value(u, v) = scale * base(u * uscale + udelta, v * vscale + vdelta) for UV-mapped leaves.
  * A texture is the last node of a post-order program: nodes [index - count + 1, index]
@@ -205,6 +217,7 @@ typedef struct tf_texture {
   tf_u32 mapping;        /* TF_MAP_* */
   tf_u32 count;          /* nodes in this texture's program (see above) */
   tf_u32 invert;         /* TF_TEX_IMAGE: max(0, 1 - value) (pbrt "invert") */
+  tf_u32 wrap_s, wrap_t; /* TF_TEX_IMAGE: TF_WRAP_* along the image's x and y */
   tf_u32 octaves;        /* noise kinds */
   float xf[12];          /* texture-from-world, rows of a 3x4 matrix */
   float vs[3], vt[3];    /* TF_MAP_PLANAR axes */
@@ -223,23 +236,20 @@ typedef struct tf_texture {
 #define TF_ENV_EQUIRECT 0u
 #define TF_ENV_OCTAHEDRAL 1u    /* pbrt-v4 equal-area octahedral mapping */
 
-#define TF_AREA_TEX_REPEAT 0u   /* emission texture's texels repeat outside [0,1) (glTF) */
-#define TF_AREA_TEX_CLAMP 1u    /* edge texels extend (pbrt-v4's DiffuseAreaLight image) */
-
 typedef struct tf_light {
   tf_u32 type;
   tf_u32 prim;           /* TF_LIGHT_AREA: primitive id */
   tf_u32 two_sided;      /* TF_LIGHT_AREA */
   tf_i32 texture;        /* TF_LIGHT_ENV_IMAGE: image texture index; TF_LIGHT_AREA: image
-                            texture scaling r, g, b per point, -1: none (emitter_texture.h) */
+                            texture scaling r, g, b per point by its own mapping and wrap,
+                            -1: none (emitter_texture.h) */
   float r, g, b;         /* radiance (area, env; scale applied) or intensity (point, spot) or
                             irradiance (distant) */
   float px, py, pz;      /* point, spot: position */
   float dx, dy, dz;      /* spot: axis; distant: direction towards the light */
   float cos_total;       /* spot: cosine of the cone's total width */
   float cos_falloff;     /* spot: cosine where falloff starts */
-  tf_u32 mapping;        /* TF_LIGHT_ENV_IMAGE: TF_ENV_EQUIRECT or TF_ENV_OCTAHEDRAL;
-                            TF_LIGHT_AREA with a texture: TF_AREA_TEX_REPEAT or _CLAMP */
+  tf_u32 mapping;        /* TF_LIGHT_ENV_IMAGE: TF_ENV_EQUIRECT or TF_ENV_OCTAHEDRAL */
   tf_u32 distribution;   /* TF_LIGHT_ENV_IMAGE: offset into distribution[] (sampling tables) */
   float world_to_light[9]; /* environment lights: row-major rotation, world dir -> map dir */
   tf_u32 pad0, pad1, pad2;

@@ -1,5 +1,6 @@
 /* Texture evaluation: value(u, v) = multiplier * base(u * uscale + udelta, v * vscale + vdelta)
- * (scene_types.h). Image textures are filtered bilinearly and repeat outside [0,1). */
+ * (scene_types.h). Image textures are filtered bilinearly and wrap outside [0,1) by their
+ * wrap modes. */
 #ifndef TF_KERNELS_RENDER_TEXTURE_H
 #define TF_KERNELS_RENDER_TEXTURE_H
 
@@ -28,29 +29,37 @@ TF_FN tf_u32 tf_clamp_index(tf_i32 i, tf_u32 n) {
   return i < 0 ? 0u : ((tf_u32)i >= n ? n - 1u : (tf_u32)i);
 }
 
+/* Texel index i of an axis of n texels under wrap mode `wrap` (TF_WRAP_*, scene_types.h).
+ * Mirrored repeat is OpenGL's: (n - 1) - mirror((i mod 2n) - n), mirror(a) = a >= 0 ? a :
+ * -(1 + a), i.e. m = i mod 2n where m < n, else 2n - 1 - m. Images are far narrower than
+ * 2^30 texels, so 2n fits. */
+TF_FN tf_u32 tf_wrap_texel(tf_i32 i, tf_u32 n, tf_u32 wrap) {
+  if (wrap == TF_WRAP_CLAMP) return tf_clamp_index(i, n);
+  if (wrap == TF_WRAP_MIRROR) {
+    tf_u32 m = tf_wrap_index(i, 2u * n);
+    return m < n ? m : 2u * n - 1u - m;
+  }
+  return tf_wrap_index(i, n);
+}
+
 /* Bilinear lookup at texture coordinates (s, t); t = 1 is the top row (row 0). Outside the
- * image the texels repeat, or with `clamp` the edge texels extend (pbrt-v4's WrapMode::Clamp). */
-TF_FN tf_vec3 tf_image_bilinear_wrap(const tf_scene_view* s, TF_GLOBAL const tf_texture* tex,
-                                     float ss, float tt, int clamp) {
+ * image the texel indices wrap by the texture's wrap_s (x) and wrap_t (y): repeat, clamp to
+ * the edge texels (pbrt-v4's WrapMode::Clamp) or mirror. */
+TF_FN tf_vec3 tf_image_bilinear(const tf_scene_view* s, TF_GLOBAL const tf_texture* tex,
+                                float ss, float tt) {
   float x = ss * (float)tex->width - 0.5f;
   float y = (1.0f - tt) * (float)tex->height - 0.5f;
   tf_i32 x0 = tf_floor_to_int(x);
   tf_i32 y0 = tf_floor_to_int(y);
   float fx = x - tf_floor(x);
   float fy = y - tf_floor(y);
-  tf_u32 xa = clamp ? tf_clamp_index(x0, tex->width) : tf_wrap_index(x0, tex->width);
-  tf_u32 xb = clamp ? tf_clamp_index(x0 + 1, tex->width) : tf_wrap_index(x0 + 1, tex->width);
-  tf_u32 ya = clamp ? tf_clamp_index(y0, tex->height) : tf_wrap_index(y0, tex->height);
-  tf_u32 yb = clamp ? tf_clamp_index(y0 + 1, tex->height) : tf_wrap_index(y0 + 1, tex->height);
+  tf_u32 xa = tf_wrap_texel(x0, tex->width, tex->wrap_s);
+  tf_u32 xb = tf_wrap_texel(x0 + 1, tex->width, tex->wrap_s);
+  tf_u32 ya = tf_wrap_texel(y0, tex->height, tex->wrap_t);
+  tf_u32 yb = tf_wrap_texel(y0 + 1, tex->height, tex->wrap_t);
   tf_vec3 top = v3_add(v3_scale(tf_texel(s, tex, xa, ya), 1.0f - fx), v3_scale(tf_texel(s, tex, xb, ya), fx));
   tf_vec3 bot = v3_add(v3_scale(tf_texel(s, tex, xa, yb), 1.0f - fx), v3_scale(tf_texel(s, tex, xb, yb), fx));
   return v3_add(v3_scale(top, 1.0f - fy), v3_scale(bot, fy));
-}
-
-/* tf_image_bilinear_wrap with repeating texels (every material texture's wrap). */
-TF_FN tf_vec3 tf_image_bilinear(const tf_scene_view* s, TF_GLOBAL const tf_texture* tex, float ss,
-                                float tt) {
-  return tf_image_bilinear_wrap(s, tex, ss, tt, 0);
 }
 
 /* Value of texture `index` at surface coordinates (u, v). */

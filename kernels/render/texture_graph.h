@@ -7,9 +7,10 @@
  * in all three channels; a float operand (mix amount, scale factor) is read from x.
  *
  * Formulas are pbrt-v4's (src/pbrt/textures.h/.cpp): mappings (uv, spherical, cylindrical,
- * planar, 3D point transform), bilerp, dots, checkerboard (2D and 3D) without filtering, the
- * noise kinds of texture_noise.h, mix, directionmix (|dot(n, dir)| with the geometric normal)
- * and scale. Image textures are bilinear (texture.h) and honour pbrt's "invert". */
+ * planar, 3D point transform; also an affine map of (u, v) for glTF's transforms), bilerp,
+ * dots, checkerboard (2D and 3D) without filtering, the noise kinds of texture_noise.h, mix,
+ * directionmix (|dot(n, dir)| with the geometric normal) and scale. Image textures are
+ * bilinear with their wrap modes (texture.h) and honour pbrt's "invert". */
 #ifndef TF_KERNELS_RENDER_TEXTURE_GRAPH_H
 #define TF_KERNELS_RENDER_TEXTURE_GRAPH_H
 
@@ -38,7 +39,7 @@ TF_FN void tf_tex_st(TF_GLOBAL const tf_texture* t, const tf_tex_ctx* c, float* 
     *tt = c->v * t->vscale + t->vdelta;
     return;
   }
-  tf_vec3 q = tf_tex_point(t, c->p);
+  tf_vec3 q = t->mapping == TF_MAP_UV_AFFINE ? v3(c->u, c->v, 0.0f) : tf_tex_point(t, c->p);
   if (t->mapping == TF_MAP_SPHERICAL) {
     tf_vec3 d = v3_normalize(q);
     float phi = tf_atan2f(d.y, d.x);
@@ -48,7 +49,7 @@ TF_FN void tf_tex_st(TF_GLOBAL const tf_texture* t, const tf_tex_ctx* c, float* 
   } else if (t->mapping == TF_MAP_CYLINDRICAL) {
     *ss = (TF_PI + tf_atan2f(q.y, q.x)) * TF_INV_2PI;
     *tt = q.z;
-  } else { /* TF_MAP_PLANAR */
+  } else { /* TF_MAP_PLANAR, TF_MAP_UV_AFFINE */
     *ss = t->udelta + (q.x * t->vs[0] + q.y * t->vs[1] + q.z * t->vs[2]);
     *tt = t->vdelta + (q.x * t->vt[0] + q.y * t->vt[1] + q.z * t->vt[2]);
   }

@@ -51,6 +51,12 @@ std::filesystem::path write_quad(const std::filesystem::path& dir, const std::st
 void write_png8(const std::filesystem::path& path, int width, int height, int channels,
                 const std::vector<uint8_t>& bytes);
 
+// glTF's sRGB transfer function (the specification's, IEC 61966-2-1) of byte b.
+inline double srgb_linear(uint8_t b) {
+  const double e = b / 255.0;
+  return e <= 0.04045 ? e / 12.92 : std::pow((e + 0.055) / 1.055, 2.4);
+}
+
 // The scene of `file`; fails the test (and returns an empty scene) when it does not load.
 LoadedScene load(const std::filesystem::path& file);
 

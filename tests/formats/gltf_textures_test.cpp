@@ -490,18 +490,13 @@ TEST(GltfMetallicRoughness, OcclusionTextureIsIgnoredWithAWarning) {
   const int32_t light = s.kernel.triangles[0].light;
   ASSERT_GE(light, 0);
   const tf_light& l = s.kernel.lights.at(static_cast<size_t>(light));
-  EXPECT_GE(l.texture, 0);  // the emissive texture scales the emission
-  EXPECT_EQ(l.mapping, TF_AREA_TEX_REPEAT);
+  ASSERT_GE(l.texture, 0);  // the emissive texture scales the emission, repeating
+  EXPECT_EQ(s.kernel.textures[static_cast<size_t>(l.texture)].wrap_s, TF_WRAP_REPEAT);
+  EXPECT_EQ(s.kernel.textures[static_cast<size_t>(l.texture)].wrap_t, TF_WRAP_REPEAT);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Emissive textures: emission = emissiveFactor x emissiveStrength x the texture (sRGB), one-sided
-
-// glTF's sRGB transfer function (the specification's, IEC 61966-2-1) of byte b.
-double srgb_linear(uint8_t b) {
-  const double e = b / 255.0;
-  return e <= 0.04045 ? e / 12.92 : std::pow((e + 0.055) / 1.055, 2.4);
-}
 
 // A 16 x 16 image of four 8 x 8 quadrants, distinct in every channel.
 std::array<uint8_t, 3> quadrant_bytes(uint32_t x, uint32_t y) {
@@ -554,7 +549,7 @@ TEST(GltfEmissiveTexture, AQuadSeenDirectlyShowsTheTextureTimesFactorAndStrength
       tf_render_pixel(&view, 0, x, y, 0, 4, rgb, &rays);
       const std::array<uint8_t, 3> texel = quadrant_bytes(x, y);
       for (size_t k = 0; k < 3; ++k) {
-        const double want = factor[k] * srgb_linear(texel[k]);
+        const double want = factor[k] * gltf_test::srgb_linear(texel[k]);
         EXPECT_NEAR(rgb[k] / 4.0, want, 1e-5 + 1e-5 * want) << x << "," << y << " channel " << k;
       }
     }

@@ -1,15 +1,17 @@
 // Loading pbrt-v4's texture kinds: strict scenes accept them, nested textures become post-order
 // kernel programs (scene_types.h), mappings and directionmix take the Texture's CTM, unknown
 // or later-defined names are errors, and graphs beyond the kernel's stack or node bounds are
-// errors naming the texture.
+// errors naming the texture; an imagemap's "wrap" "clamp" extends its edge texels.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "formats/scene/convert.h"
+#include "gltf_test_files.h"
 #include "kernels/render/texture_graph.h"
 #include "scene_test_util.h"
+#include "tests/support/temp_dir.h"
 
 namespace tf::scene {
 namespace {
@@ -90,6 +92,35 @@ TEST(TextureGraphLoad, MappingsAndDirectionTakeTheTexturesTransform) {
   EXPECT_DOUBLE_EQ(ir.textures[0].texture_from_world.m[2][3], -3);
   EXPECT_NEAR(ir.textures[1].dir.x, 0, 1e-12);  // x rotated 90 degrees about z is y
   EXPECT_NEAR(ir.textures[1].dir.y, 1, 1e-12);
+}
+
+// pbrt-v4's WrapMode::Clamp clamps texel indices to the image: beyond u = 1 a 2 x 1 image of a
+// black and a white texel stays white, where "repeat" (the default) reads it again from the
+// left. "black" is not supported.
+TEST(TextureGraphLoad, ClampedImagemapsExtendTheirEdgeTexels) {
+  testing::TempDir dir;
+  gltf_test::write_png8(dir.path() / "bw.png", 2, 1, 3, {0, 0, 0, 255, 255, 255});
+  auto value_at = [&](const std::string& wrap, float u) {
+    SceneIr ir = test::parse_world("Texture \"t\" \"spectrum\" \"imagemap\" \"string filename\" "
+                                   "\"bw.png\"" + wrap + "\nMaterial \"diffuse\" \"texture "
+                                   "reflectance\" \"t\"\nShape \"sphere\"\n",
+                                   false, dir.path());
+    KernelScene k = test::to_kernel(ir);
+    const tf_scene_view view = make_host_scene_view(k);
+    tf_tex_ctx c{};
+    c.u = u;
+    c.v = 0.5f;
+    return tf_texture_graph_eval(&view, material_texture(k), &c).x;
+  };
+  EXPECT_FLOAT_EQ(value_at(" \"string wrap\" \"clamp\"", 1.75f), 1.0f);
+  EXPECT_FLOAT_EQ(value_at(" \"string wrap\" \"clamp\"", -0.6f), 0.0f);
+  EXPECT_FLOAT_EQ(value_at("", 1.25f), 0.0f);
+  EXPECT_FLOAT_EQ(value_at(" \"string wrap\" \"repeat\"", 1.75f), 1.0f);
+  EXPECT_FALSE(test::parse(std::string(test::kHeader) +
+                           "Texture \"t\" \"spectrum\" \"imagemap\" \"string filename\" "
+                           "\"bw.png\" \"string wrap\" \"black\"\n",
+                           false, dir.path())
+                   .is_ok());
 }
 
 TEST(TextureGraphLoad, UnknownAndSelfReferencesAreErrors) {

@@ -815,15 +815,55 @@ NamedScene emission_texture_scene() {
   const int32_t panel_image = add_image(&s, 8, 6, 1.0f);
   add_quad(&s, {-1.4f, 0.3f, -0.8f}, {1.0f, 0.0f, 0.0f}, {0.0f, 1.2f, 0.0f}, grey, TF_TRI_HAS_UV,
            2.0f, 1u);
-  for (size_t i = s.lights.size() - 2; i < s.lights.size(); ++i) {
-    s.lights[i].texture = panel_image;
-    s.lights[i].mapping = TF_AREA_TEX_CLAMP;
-  }
+  s.textures[static_cast<size_t>(panel_image)].wrap_s = TF_WRAP_CLAMP;
+  s.textures[static_cast<size_t>(panel_image)].wrap_t = TF_WRAP_CLAMP;
+  for (size_t i = s.lights.size() - 2; i < s.lights.size(); ++i) s.lights[i].texture = panel_image;
   add_sphere(&s, {-0.2f, 1.4f, 0.6f}, 0.25f, grey, 3.0f);
   s.lights.back().texture = add_image(&s, 6, 4, 0.5f);
-  s.lights.back().mapping = TF_AREA_TEX_REPEAT;
   s.lights.push_back(uniform_env(0.05f, 0.05f, 0.06f));
   return finalized("emission texture", std::move(s));
+}
+
+// Image wrap modes and affine uv mappings (texture.h, texture_graph.h): quads whose images
+// are read at uv mapped affinely (rotated, scaled, offset) well beyond [0, 1], repeating,
+// clamped, mirrored and mixed per axis, a mirrored sphere, and a quad light whose emission
+// image is rotated and mirrored, so that every wrap and the affine mapping reach the pixels.
+NamedScene texture_wrap_scene() {
+  KernelScene s;
+  s.camera = camera({0.0f, 1.3f, 3.8f}, {0.0f, 0.6f, 0.0f}, 16, 12, 0.7f);
+  const uint32_t wraps[4][2] = {{TF_WRAP_REPEAT, TF_WRAP_REPEAT},
+                                {TF_WRAP_CLAMP, TF_WRAP_CLAMP},
+                                {TF_WRAP_MIRROR, TF_WRAP_MIRROR},
+                                {TF_WRAP_CLAMP, TF_WRAP_MIRROR}};
+  // A rotation by 0.6 rad, scale 2.5 and 1.7, offset (-0.8, 0.3): uv [0, 1] -> about [-2, 3].
+  const float c = std::cos(0.6f), sn = std::sin(0.6f);
+  auto affine = [&](int32_t image, const uint32_t wrap[2]) {
+    tf_texture& t = s.textures[static_cast<size_t>(image)];
+    t.mapping = TF_MAP_UV_AFFINE;
+    t.vs[0] = 2.5f * c, t.vs[1] = 1.7f * sn;
+    t.vt[0] = -2.5f * sn, t.vt[1] = 1.7f * c;
+    t.udelta = -0.8f, t.vdelta = 0.3f;
+    t.wrap_s = wrap[0], t.wrap_t = wrap[1];
+    return image;
+  };
+  const int32_t grey = add(&s.materials, material(TF_MAT_DIFFUSE, 0.5f, 0.5f, 0.5f));
+  for (int i = 0; i < 4; ++i) {
+    tf_material m = material(TF_MAT_DIFFUSE, 1.0f, 1.0f, 1.0f);
+    m.texture = affine(add_image(&s, 5, 3, 0.6f), wraps[i]);
+    const float x = -1.6f + 0.8f * static_cast<float>(i);
+    add_quad(&s, {x, 0.0f, 0.0f}, {0.7f, 0.0f, 0.0f}, {0.0f, 1.0f, -0.2f}, add(&s.materials, m),
+             TF_TRI_HAS_UV);
+  }
+  tf_material mirrored = material(TF_MAT_DIFFUSE, 1.0f, 1.0f, 1.0f);
+  mirrored.texture = affine(add_image(&s, 4, 4, 0.7f), wraps[2]);
+  add_sphere(&s, {0.4f, 1.5f, 0.4f}, 0.3f, add(&s.materials, mirrored));
+  add_quad(&s, {-2.0f, 0.0f, 1.5f}, {4.0f, 0.0f, 0.0f}, {0.0f, 0.0f, -2.5f}, grey, TF_TRI_HAS_UV);
+  add_quad(&s, {-0.6f, 1.9f, 0.9f}, {1.2f, 0.0f, 0.0f}, {0.0f, 0.0f, -0.8f}, grey, TF_TRI_HAS_UV,
+           4.0f, 1u);
+  const int32_t panel = affine(add_image(&s, 6, 4, 1.0f), wraps[2]);
+  for (size_t i = s.lights.size() - 2; i < s.lights.size(); ++i) s.lights[i].texture = panel;
+  s.lights.push_back(uniform_env(0.1f, 0.1f, 0.12f));
+  return finalized("texture wrap", std::move(s));
 }
 
 // Measured materials (measured_bxdf.h): a tabulated GGX conductor whose vndf warp is not the
@@ -873,6 +913,7 @@ std::vector<NamedScene> all_scenes() {
   scenes.push_back(measured_scene());
   scenes.push_back(subsurface_texture_scene());
   scenes.push_back(emission_texture_scene());
+  scenes.push_back(texture_wrap_scene());
   return scenes;
 }
 

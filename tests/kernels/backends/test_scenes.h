@@ -79,6 +79,10 @@ NamedScene measured_scene();
 // Textured area lights: a quad light whose image clamps and a sphere light whose image repeats.
 NamedScene emission_texture_scene();
 
+// Image wrap modes (repeat, clamp, mirror, mixed) and affine uv mappings on material and
+// emission textures.
+NamedScene texture_wrap_scene();
+
 // All of the above. Adds a test failure if a scene does not finalize.
 std::vector<NamedScene> all_scenes();
 
