@@ -66,8 +66,8 @@ SceneRender render(Backend* backend, const std::string& name) {
   }
   tf_camera& camera = scene->kernel.camera;
   r.width = kWidth;
-  r.height = std::max<uint32_t>(4, static_cast<uint32_t>(std::lround(
-                                       static_cast<double>(kWidth) * camera.height / camera.width)));
+  const double aspect = static_cast<double>(camera.height) / camera.width;
+  r.height = std::max<uint32_t>(4, static_cast<uint32_t>(std::lround(kWidth * aspect)));
   camera.width = r.width;
   camera.height = r.height;
   if (Status s = backend->load_scene(scene->kernel); !s) {
@@ -108,8 +108,9 @@ TEST(PbrtV4Scenes, EverySceneRendersFinitePixelsAndTheLitOnesShowLight) {
     rendered += ok;
     std::printf("%-50s %-7s %-9s", name.c_str(), r.load_error.empty() ? "yes" : "no",
                 ok ? "yes" : "no");
-    if (ok) std::printf(" %.4g %.4g %.4g (%ux%u)", r.mean[0], r.mean[1], r.mean[2], r.width,
-                        r.height);
+    if (ok) {
+      std::printf(" %.4g %.4g %.4g (%ux%u)", r.mean[0], r.mean[1], r.mean[2], r.width, r.height);
+    }
     std::printf("%s\n", (r.load_error + r.render_error).c_str());
     EXPECT_TRUE(r.load_error.empty()) << name << ": " << r.load_error;
     EXPECT_TRUE(r.render_error.empty()) << name << ": " << r.render_error;
