@@ -1,5 +1,6 @@
 #include "dispatcher/blob_store.h"
 
+#include <future>
 #include <mutex>
 #include <string>
 
@@ -30,6 +31,25 @@ class FileBlobs final : public BlobStore::Backend {
     }
     if (Status s = write_file_atomically(final_path, bytes, dir_ / "tmp"); !s) {
       return Error{"cannot store blob " + hash.to_hex() + ": " + s.message()};
+    }
+    return Status::ok();
+  }
+
+  Status write_all(std::span<const Hash256> hashes,
+                   std::span<const std::span<const uint8_t>> bytes) override {
+    std::vector<FileToWrite> files;
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      if (contains(hashes[i])) continue;
+      const std::filesystem::path final_path = path_of(hashes[i]);
+      std::error_code ec;
+      std::filesystem::create_directories(final_path.parent_path(), ec);
+      if (ec) {
+        return Error{"cannot create " + final_path.parent_path().string() + ": " + ec.message()};
+      }
+      files.push_back({final_path, bytes[i]});
+    }
+    if (Status s = write_files_atomically(files, dir_ / "tmp"); !s) {
+      return Error{"cannot store blobs: " + s.message()};
     }
     return Status::ok();
   }
@@ -158,6 +178,25 @@ Result<Hash256> BlobStore::put(std::span<const uint8_t> bytes) {
   const Hash256 hash = blake2b_256(bytes);
   if (Status s = backend_->write(hash, bytes); !s) return Error{s.message()};
   return hash;
+}
+
+Status BlobStore::Backend::write_all(std::span<const Hash256> hashes,
+                                     std::span<const std::span<const uint8_t>> bytes) {
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    if (Status s = write(hashes[i], bytes[i]); !s) return s;
+  }
+  return Status::ok();
+}
+
+Result<std::vector<Hash256>> BlobStore::put_all(std::span<const std::span<const uint8_t>> blobs) {
+  std::vector<Hash256> hashes(blobs.size());
+  std::vector<std::future<void>> hashing;  // a blob per thread: a snapshot's are megabytes
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    hashing.push_back(std::async([&, i] { hashes[i] = blake2b_256(blobs[i]); }));
+  }
+  for (std::future<void>& h : hashing) h.get();
+  if (Status s = backend_->write_all(hashes, blobs); !s) return Error{s.message()};
+  return hashes;
 }
 
 Status BlobStore::put_verified(const Hash256& expected, std::span<const uint8_t> bytes) {

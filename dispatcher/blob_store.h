@@ -35,6 +35,9 @@ class BlobStore {
     virtual ~Backend() = default;
     virtual bool contains(const Hash256& hash) = 0;
     virtual Status write(const Hash256& hash, std::span<const uint8_t> bytes) = 0;
+    // Every blob durable when it returns ok; by default one write() after another.
+    virtual Status write_all(std::span<const Hash256> hashes,
+                             std::span<const std::span<const uint8_t>> bytes);
     virtual Result<std::vector<uint8_t>> read(const Hash256& hash) = 0;
     virtual Result<uint64_t> size(const Hash256& hash) = 0;
   };
@@ -48,6 +51,9 @@ class BlobStore {
 
   // Stores `bytes` and returns their hash. Storing the same bytes twice is harmless.
   Result<Hash256> put(std::span<const uint8_t> bytes);
+  // Stores every blob, synced together (files: write_files_atomically), and returns their
+  // hashes in order: a snapshot's files cost one round of fsyncs instead of one each.
+  Result<std::vector<Hash256>> put_all(std::span<const std::span<const uint8_t>> blobs);
   // Stores `bytes` only if they hash to `expected`; otherwise an error and nothing stored.
   Status put_verified(const Hash256& expected, std::span<const uint8_t> bytes);
   bool contains(const Hash256& hash) const { return backend_->contains(hash); }

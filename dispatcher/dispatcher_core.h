@@ -61,6 +61,7 @@
 #include "dispatcher/reputation.h"
 #include "dispatcher/scheduler.h"
 #include "dispatcher/sim_plan.h"
+#include "dispatcher/sim_stitch.h"
 #include "dispatcher/store.h"
 #include "formats/protocol/messages.h"
 #include "formats/sim/observables_output.h"
@@ -257,7 +258,7 @@ class DispatcherCore {
   // outputs, or hands them to the background encoder (DispatcherConfig).
   Status complete_frame(FrameState& frame);
   Status record_frame_outputs(FrameState& frame, const Hash256& exr, const Hash256& png);
-  // Records the frames the background encoder finished (tick()).
+  // Records the frames and the simulation runs' ends the background encoder finished (tick()).
   Status collect_encoded_frames();
   // A frame (or run) has its outputs: counts it, and ends the job after its last one.
   Status frame_finished(JobState& job);
@@ -394,19 +395,26 @@ class DispatcherCore {
   // that needs no bytes (needs_bytes), verified by hash alone and recorded as the run's head.
   Result<proto::Body> submit_simulation(const proto::SubmitJob& request, JobRow row);
   Status plan_chunk(JobState& job, FrameState& run);
+  // Stitches and stores the chunk whose units are all accepted (sim_stitch.h) and records it
+  // (record_chunk): at once, or, for a run's last chunk with work_in_background, on the
+  // encoding thread (frame_encoder.h), recorded on a later tick().
   Status complete_chunk(FrameState& run);
-  Status store_snapshot(JobState& job, const sim::RunSpec& run, const sim::TileState& state,
-                        uint64_t step);
-  Status store_run_summary(JobState& job, const SimRunRow& run,
-                           const std::vector<sim::ObservedStep>& observed);
+  // Records the stitched chunk of run (job_id, run): its outputs, the run's next state and next
+  // chunk, or its end at finished_ms. `assembly`: FrameState::assemblies when it was handed off;
+  // a stale one (or one of a job no longer active) is dropped.
+  Status record_chunk(uint64_t job_id, uint32_t run, uint32_t assembly, int64_t finished_ms,
+                      StitchedChunk done);
+  // The files of a run's end, named from the job's folder: forces.csv / probes.csv, summary.json
+  // (the run finished at finished_ms) and the ParaView collection (kRunCollectionName).
+  Result<std::vector<sim::NamedFile>> run_end_files(const JobState& job, const SimRunRow& run,
+                                                    int64_t finished_ms);
   // A run's observables (sim_observables.cpp): gathered from its accepted units' observations,
-  // in step order; written as forces.csv / probes.csv.
+  // in step order; as forces.csv / probes.csv.
   Result<std::vector<sim::ObservedStep>> gather_observables(const JobState& job, uint32_t run);
-  Status store_run_observables(JobState& job, const sim::RunSpec& run,
-                               const std::vector<sim::ObservedStep>& steps);
-  // The run's ParaView collection (kRunCollectionName): every snapshot's .vti by step.
-  Status store_run_collection(JobState& job, const sim::RunSpec& run);
-  Status store_output(JobState& job, const std::string& name, const std::vector<uint8_t>& bytes);
+  static std::vector<sim::NamedFile> observables_files(const sim::RunSpec& run,
+                                                       const std::vector<sim::ObservedStep>& steps);
+  // Adds a stored blob to the job's outputs (in the open transaction).
+  Status record_output(JobState& job, const proto::OutputFile& file);
   Status load_simulation(StoreSnapshot& snap);
   // Whether a frame (render) or run (simulation) has its outputs.
   bool finished(const FrameState& frame) const;

@@ -68,6 +68,19 @@ void FrameEncoder::submit(FrameTiles frame) {
   work_.notify_one();
 }
 
+void FrameEncoder::submit_work(std::function<LoopWork(BlobStore&)> work) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_.push_back(std::move(work));
+  }
+  work_.notify_one();
+}
+
+std::vector<FrameEncoder::LoopWork> FrameEncoder::take_finished_work() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(finished_work_, {});
+}
+
 std::vector<EncodedFrame> FrameEncoder::take_finished() {
   uint64_t count = 0;
   if (wake_fd_ >= 0) [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof count);
@@ -77,7 +90,7 @@ std::vector<EncodedFrame> FrameEncoder::take_finished() {
 
 void FrameEncoder::run() {
   for (;;) {
-    FrameTiles next;
+    std::variant<FrameTiles, std::function<LoopWork(BlobStore&)>> next;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       work_.wait(lock, [&] { return stop_ || !pending_.empty(); });
@@ -85,10 +98,14 @@ void FrameEncoder::run() {
       next = std::move(pending_.front());
       pending_.pop_front();
     }
-    EncodedFrame done = encode_frame(blobs_, std::move(next));
-    {
+    if (FrameTiles* frame = std::get_if<FrameTiles>(&next)) {
+      EncodedFrame done = encode_frame(blobs_, std::move(*frame));
       std::lock_guard<std::mutex> lock(mutex_);
       finished_.push_back(std::move(done));
+    } else {
+      LoopWork done = std::get<1>(next)(blobs_);
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_work_.push_back(std::move(done));
     }
     const uint64_t one = 1;
     if (wake_fd_ >= 0) [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);

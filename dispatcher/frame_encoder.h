@@ -9,7 +9,11 @@
 // own transaction. A crash in between loses nothing: the frame has no outputs in the store,
 // so the restarted dispatcher assembles it again (DispatcherCore::load).
 //
-// Thread safety: submit(), take_finished() and wake_fd() from the loop thread; the encoding
+// The same thread does other heavy work of the loop in the same order (submit_work: the end of
+// a simulation run, sim_jobs.cpp), handing back what the loop is to record.
+//
+// Thread safety: submit(), submit_work(), take_finished(), take_finished_work() and wake_fd()
+// from the loop thread; the encoding
 // thread uses its own BlobStore on the same folder (blob_store.h: safe across objects).
 #pragma once
 
@@ -17,9 +21,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "dispatcher/assembler.h"
@@ -68,7 +74,14 @@ class FrameEncoder {
 
   void submit(FrameTiles frame);
   std::vector<EncodedFrame> take_finished();
-  // Readable (eventfd) when an encoded frame waits to be taken: the loop polls it.
+  // What the loop does with the outcome of work done on the encoding thread.
+  using LoopWork = std::function<Status()>;
+  // `work` runs on the encoding thread with its BlobStore, after the frames and work submitted
+  // before it; what it returns waits for take_finished_work().
+  void submit_work(std::function<LoopWork(BlobStore&)> work);
+  std::vector<LoopWork> take_finished_work();
+  // Readable (eventfd) when an encoded frame or finished work waits to be taken: the loop polls
+  // it, and then takes both.
   int wake_fd() const { return wake_fd_; }
 
  private:
@@ -78,8 +91,9 @@ class FrameEncoder {
   int wake_fd_ = -1;
   std::mutex mutex_;
   std::condition_variable work_;
-  std::deque<FrameTiles> pending_;
+  std::deque<std::variant<FrameTiles, std::function<LoopWork(BlobStore&)>>> pending_;
   std::vector<EncodedFrame> finished_;
+  std::vector<LoopWork> finished_work_;
   bool stop_ = false;
   std::thread thread_;
 };

@@ -218,6 +218,9 @@ Status DispatcherCore::collect_encoded_frames() {
       return s;
     }
   }
+  for (FrameEncoder::LoopWork& record : encoder_->take_finished_work()) {  // simulation runs' ends
+    if (Status s = record(); !s) return s;
+  }
   return Status::ok();
 }
 

@@ -6,23 +6,20 @@
 // chunk. A restart therefore resumes every run at its last accepted chunk: its stitched state,
 // or its head, which the workers that ran that chunk still hold (any other replays to it); a
 // chunk whose last unit was accepted just before a crash is stitched again at load (same
-// bytes, same names).
+// bytes, same names). A run's last chunk, stitched on the encoding thread (work_in_background),
+// is recorded in a later transaction; until then the run is unfinished in the store, so a crash
+// in between stitches it again at load too.
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <future>
-#include <iterator>
 #include <set>
+#include <span>
 
 #include <nlohmann/json.hpp>
 
 #include "dispatcher/dispatcher_core.h"
-#include "formats/protocol/result_hash.h"
-#include "formats/sim/field_output.h"
 #include "formats/sim/observables_output.h"
 #include "formats/sim/sim_unit.h"
 #include "formats/sim/vtk_output.h"
-#include "formats/fileio/read_file.h"
 
 namespace tf {
 namespace {
@@ -66,18 +63,19 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
   if (!plan) return refuse(plan.message());
   // Every run's initial state is a blob before any row names it; a refused job leaves only
   // unreferenced blobs.
-  std::vector<Hash256> states;
+  std::vector<std::vector<uint8_t>> encoded;
   for (const sim::RunSpec& run : plan->runs) {
     Result<sim::TileState> state = sim::make_initial_state(run);
     if (!state) return refuse("run " + run.name + ": " + state.message());
     Result<std::vector<uint8_t>> bytes = sim::encode_state(state.value());
     if (!bytes) return refuse("run " + run.name + ": " + bytes.message());
-    Result<Hash256> hash = store_->blobs().put(bytes.value());
-    if (!hash) {
-      return proto::Body(proto::ErrorReply{proto::ErrorCode::kInternal,
-                                           "cannot store the initial state: " + hash.message()});
-    }
-    states.push_back(hash.value());
+    encoded.push_back(std::move(bytes.value()));
+  }
+  Result<std::vector<Hash256>> states =
+      store_->blobs().put_all(std::vector<std::span<const uint8_t>>(encoded.begin(), encoded.end()));
+  if (!states) {
+    return proto::Body(proto::ErrorReply{proto::ErrorCode::kInternal,
+                                         "cannot store the initial states: " + states.message()});
   }
   if (Status s = store_->begin(); !s) return Error{s.message()};
   if (row.name.empty()) row.name = plan->batch.name;
@@ -101,7 +99,7 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
     FrameState& frame = frames_[{row.id, i}];
     frame.row = frame_row;
     job.frames.push_back(i);
-    SimRunRow& run = sim_runs_[{row.id, i}] = SimRunRow{row.id, i, 0, states[i], 0, 0, 0, {}};
+    SimRunRow& run = sim_runs_[{row.id, i}] = SimRunRow{row.id, i, 0, states.value()[i], 0, 0, 0, {}};
     if (Status s = store_->put_sim_run(run); !s) return Error{s.message()};
     if (Status s = plan_chunk(job, frame); !s) return Error{s.message()};
   }
@@ -162,86 +160,95 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   auto broken = [&](const std::string& why) {
     return fail_job(job, "run " + spec.name + " at step " + std::to_string(run.step) + ": " + why);
   };
-  Result<std::vector<uint8_t>> state_bytes = store_->blobs().get(run.state);
-  if (!state_bytes) return broken("its state is unreadable: " + state_bytes.message());
-  Result<sim::TileState> state = sim::decode_state(state_bytes.value());
-  if (!state) return broken(state.message());
-  uint64_t end = run.step;
+  ChunkToStitch chunk;
+  chunk.state = run.state;
+  chunk.end = run.step;
   for (uint64_t id : frame.unit_ids) {
     const UnitRow& u = units_.at(id).row;
     Result<std::vector<uint8_t>> bytes = store_->result_bytes(*u.result);
     if (!bytes) return broken("unit " + std::to_string(u.id) + ": " + bytes.message());
-    Result<std::vector<float>> values = proto::values_from_canonical(bytes.value(), result_floats(u));
-    if (!values) return broken("unit " + std::to_string(u.id) + ": " + values.message());
-    if (Status s = sim::insert_unit_output(state.value(), unit_box(u), values.value()); !s) {
-      return broken("unit " + std::to_string(u.id) + ": " + s.message());
-    }
-    end = u.s1;
+    chunk.parts.push_back({u.id, unit_box(u), result_floats(u), std::move(bytes.value())});
+    chunk.end = u.s1;
   }
-  Result<std::vector<uint8_t>> next = sim::encode_state(state.value());
-  if (!next) return broken(next.message());
-  // The next state's blob is stored on another thread while the snapshot is written (a copy
-  // of the blob store's handle: blob_store.h); both are blobs before the rows naming them.
-  // (std::async's default policy: where no thread can be started, get() stores it here.)
-  std::future<Result<Hash256>> stored =
-      std::async([blobs = store_->blobs(), &next]() mutable { return blobs.put(next.value()); });
-  if (plan.is_snapshot(end)) {
-    if (Status s = store_snapshot(job, spec, state.value(), end); !s) return s;
+  if (plan.is_snapshot(chunk.end)) {
+    chunk.run = spec;
+    chunk.snapshot_prefix = run_folder_name(spec.name) + "/" + step_folder(chunk.end) + "/";
   }
-  Result<Hash256> next_hash = stored.get();
-  if (!next_hash) return next_hash.status();
-  run.step = end;
-  run.state = next_hash.value();
-  run.head_step = end;
-  run.head.reset();
-  head_units_.erase({job.row.id, frame.row.frame});
-  ++stats_.chunks_completed;
+  const bool last = chunk.end >= static_cast<uint64_t>(plan.batch.steps);
+  const int64_t finished_ms = last ? std::max<int64_t>(now_ms_, run.started_ms + 1) : 0;
+  if (last) {
+    Result<std::vector<sim::NamedFile>> files = run_end_files(job, run, finished_ms);
+    if (!files) return broken("its outputs: " + files.message());
+    chunk.files = std::move(files.value());
+  }
+  const uint32_t assembly = ++frame.assemblies;
+  if (!last || !encoder_) {
+    return record_chunk(job.row.id, frame.row.frame, assembly, finished_ms,
+                        stitch_chunk(store_->blobs(), std::move(chunk)));
+  }
+  // The run's end on the encoding thread: the loop goes on serving other runs meanwhile. A
+  // crash before it is recorded leaves the chunk to stitch again at load (same bytes).
+  encoder_->submit_work([this, job_id = job.row.id, r = frame.row.frame, assembly, finished_ms,
+                         chunk = std::move(chunk)](BlobStore& blobs) mutable {
+    return FrameEncoder::LoopWork(
+        [this, job_id, r, assembly, finished_ms, done = stitch_chunk(blobs, std::move(chunk))] {
+          return record_chunk(job_id, r, assembly, finished_ms, done);
+        });
+  });
+  return Status::ok();
+}
+
+Status DispatcherCore::record_chunk(uint64_t job_id, uint32_t r, uint32_t assembly,
+                                    int64_t finished_ms, StitchedChunk done) {
+  auto job_found = jobs_.find(job_id);
+  auto frame_found = frames_.find({job_id, r});
+  if (job_found == jobs_.end() || frame_found == frames_.end()) return Status::ok();
+  JobState& job = job_found->second;
+  FrameState& frame = frame_found->second;
+  if (!job.active() || frame.assemblies != assembly || finished(frame)) return Status::ok();
+  SimRunRow& run = sim_runs_.at({job_id, r});
+  if (!done.broken.empty()) {
+    return fail_job(job, "run " + sim_plans_.at(job_id).runs.at(r).name + " at step " +
+                             std::to_string(run.step) + ": " + done.broken);
+  }
+  if (!done.stored) return done.stored;
   if (Status s = store_->begin(); !s) return s;
-  if (end < static_cast<uint64_t>(plan.batch.steps)) {
+  for (const proto::OutputFile& file : done.outputs) {
+    if (Status s = record_output(job, file); !s) return s;
+  }
+  run.step = done.end;
+  run.state = done.next_state;
+  run.head_step = done.end;
+  run.head.reset();
+  head_units_.erase({job_id, r});
+  ++stats_.chunks_completed;
+  if (done.end < static_cast<uint64_t>(sim_plans_.at(job_id).batch.steps)) {
     if (Status s = store_->put_sim_run(run); !s) return s;
     return plan_chunk(job, frame);
   }
-  run.finished_ms = std::max<int64_t>(now_ms_, run.started_ms + 1);
+  run.finished_ms = finished_ms;
   frame.unit_ids.clear();
   if (Status s = store_->put_sim_run(run); !s) return s;
-  Result<std::vector<sim::ObservedStep>> observed = gather_observables(job, frame.row.frame);
-  if (!observed) return broken("its observables: " + observed.message());
-  if (Status s = store_run_observables(job, spec, observed.value()); !s) return s;
-  if (Status s = store_run_summary(job, run, observed.value()); !s) return s;
-  if (Status s = store_run_collection(job, spec); !s) return s;
   return frame_finished(job);
 }
 
-Status DispatcherCore::store_snapshot(JobState& job, const sim::RunSpec& run,
-                                      const sim::TileState& state, uint64_t step) {
-  const std::filesystem::path folder =
-      store_->blobs().temp_dir() / ("snapshot-" + std::to_string(job.row.id));
-  std::error_code ec;
-  std::filesystem::remove_all(folder, ec);
-  Status written = sim::write_snapshot(folder, run, state, static_cast<long long>(step));
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
-    files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  const std::string prefix = run_folder_name(run.name) + "/" + step_folder(step) + "/";
-  for (size_t i = 0; written && i < files.size(); ++i) {
-    Result<std::vector<uint8_t>> bytes = read_whole_file(files[i]);
-    written = bytes ? store_output(job, prefix + files[i].filename().string(), bytes.value())
-                    : Status(Error{bytes.message()});
-  }
-  std::filesystem::remove_all(folder, ec);
-  return written;
-}
-
-Status DispatcherCore::store_run_summary(JobState& job, const SimRunRow& run,
-                                         const std::vector<sim::ObservedStep>& observed) {
+Result<std::vector<sim::NamedFile>> DispatcherCore::run_end_files(const JobState& job,
+                                                                  const SimRunRow& run,
+                                                                  int64_t finished_ms) {
   const SimJobPlan& plan = sim_plans_.at(job.row.id);
+  const sim::RunSpec& spec = plan.runs.at(run.run);
   const sim::BatchSpec& b = plan.batch;
-  const double seconds = static_cast<double>(run.finished_ms - run.started_ms) / 1000.0;
+  Result<std::vector<sim::ObservedStep>> observed = gather_observables(job, run.run);
+  if (!observed) return Error{"its observables: " + observed.message()};
+  std::vector<sim::NamedFile> files = observables_files(spec, observed.value());
+  const std::string folder = run_folder_name(spec.name) + "/";
+  auto add_text = [&](const std::string& name, const std::string& text) {
+    files.push_back({folder + name, std::vector<uint8_t>(text.begin(), text.end())});
+  };
+  const double seconds = static_cast<double>(finished_ms - run.started_ms) / 1000.0;
   const auto updates = static_cast<uint64_t>(b.grid.cell_count()) * static_cast<uint64_t>(b.steps);
   nlohmann::json summary = {
-      {"run", plan.runs.at(run.run).name},
+      {"run", spec.name},
       {"model", std::string(sim::model_name(b.model))},
       {"grid", {b.grid.nx, b.grid.ny, b.grid.nz}},
       {"steps", b.steps},
@@ -251,42 +258,33 @@ Status DispatcherCore::store_run_summary(JobState& job, const SimRunRow& run,
       {"chunk_steps", plan.chunk_steps},
       {"tiles", plan.tiles.size()},
       {"units", plan.units_per_run}};
-  for (const sim::ForceSummary& f : sim::force_summaries(plan.runs.at(run.run), observed)) {
+  for (const sim::ForceSummary& f : sim::force_summaries(spec, observed.value())) {
     summary["forces"][f.obstacle] = {
         {"mean_cd", f.mean_cd}, {"mean_cl", f.mean_cl}, {"rms_cl", f.rms_cl},
         {"strouhal", f.strouhal ? nlohmann::json(*f.strouhal) : nlohmann::json(nullptr)}};
   }
-  const std::string text = summary.dump(2) + "\n";
-  return store_output(job, run_folder_name(plan.runs.at(run.run).name) + "/summary.json",
-                      std::vector<uint8_t>(text.begin(), text.end()));
-}
-
-Status DispatcherCore::store_run_collection(JobState& job, const sim::RunSpec& run) {
-  const SimJobPlan& plan = sim_plans_.at(job.row.id);
+  add_text("summary.json", summary.dump(2) + "\n");
   std::vector<sim::CollectionEntry> entries;
   for (uint64_t step : plan.snapshot_steps()) {
     entries.push_back(
         {static_cast<long long>(step), step_folder(step) + "/" + sim::kSnapshotVtiName});
   }
-  Result<std::string> text = sim::pvd_document(entries);
-  if (!text) return text.status();
-  return store_output(job, run_folder_name(run.name) + "/" + kRunCollectionName,
-                      std::vector<uint8_t>(text->begin(), text->end()));
+  Result<std::string> collection = sim::pvd_document(entries);
+  if (!collection) return Error{collection.message()};
+  add_text(kRunCollectionName, collection.value());
+  return files;
 }
 
-Status DispatcherCore::store_output(JobState& job, const std::string& name,
-                                    const std::vector<uint8_t>& bytes) {
-  Result<Hash256> hash = store_->blobs().put(bytes);
-  if (!hash) return hash.status();
+Status DispatcherCore::record_output(JobState& job, const proto::OutputFile& file) {
   if (Status s = store_->begin(); !s) return s;
-  if (Status s = store_->insert_job_output({job.row.id, name, hash.value(), bytes.size()}); !s) {
+  if (Status s = store_->insert_job_output({job.row.id, file.name, file.hash, file.size}); !s) {
     return s;
   }
   std::vector<proto::OutputFile>& files = job_outputs_[job.row.id];
   auto same = std::find_if(files.begin(), files.end(),
-                           [&](const proto::OutputFile& f) { return f.name == name; });
+                           [&](const proto::OutputFile& f) { return f.name == file.name; });
   if (same != files.end()) files.erase(same);
-  files.push_back({name, hash.value(), bytes.size(), {}});
+  files.push_back(file);
   return Status::ok();
 }
 

@@ -56,19 +56,16 @@ Result<std::vector<sim::ObservedStep>> DispatcherCore::gather_observables(const 
   return out;
 }
 
-Status DispatcherCore::store_run_observables(JobState& job, const sim::RunSpec& spec,
-                                             const std::vector<sim::ObservedStep>& steps) {
+std::vector<sim::NamedFile> DispatcherCore::observables_files(
+    const sim::RunSpec& spec, const std::vector<sim::ObservedStep>& steps) {
   const std::string folder = run_folder_name(spec.name) + "/";
-  auto store_text = [&](const std::string& name, const std::string& text) {
-    return store_output(job, folder + name, std::vector<uint8_t>(text.begin(), text.end()));
+  std::vector<sim::NamedFile> files;
+  auto add_text = [&](const std::string& name, const std::string& text) {
+    files.push_back({folder + name, std::vector<uint8_t>(text.begin(), text.end())});
   };
-  if (sim::records_forces(spec.spec)) {
-    if (Status s = store_text("forces.csv", sim::forces_csv(spec, steps)); !s) return s;
-  }
-  if (!spec.spec.observables.probes.empty()) {
-    if (Status s = store_text("probes.csv", sim::probes_csv(spec, steps)); !s) return s;
-  }
-  return Status::ok();
+  if (sim::records_forces(spec.spec)) add_text("forces.csv", sim::forces_csv(spec, steps));
+  if (!spec.spec.observables.probes.empty()) add_text("probes.csv", sim::probes_csv(spec, steps));
+  return files;
 }
 
 }  // namespace tf

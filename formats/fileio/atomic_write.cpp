@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace tf {
 namespace {
@@ -81,7 +84,55 @@ Status commit(const fs::path& temporary, const fs::path& target, Status written)
   return Status::ok();
 }
 
+// Runs `each(i)` for i in [0, count) each on its own thread (std::async's default policy: in
+// the calling thread's get() where no thread can be started); returns the first error by index.
+template <class Each>
+Status on_threads(size_t count, const Each& each) {
+  std::vector<std::future<Status>> running;
+  for (size_t i = 0; i < count; ++i) running.push_back(std::async([&, i] { return each(i); }));
+  Status first = Status::ok();
+  for (std::future<Status>& r : running) {
+    Status s = r.get();
+    if (first && !s) first = std::move(s);
+  }
+  return first;
+}
+
 }  // namespace
+
+Status write_files_atomically(std::span<const FileToWrite> files,
+                              const fs::path& temporary_folder) {
+  std::vector<fs::path> temporaries;
+  Status written = Status::ok();
+  for (const FileToWrite& f : files) {
+    temporaries.push_back(temporary_path(f.target, temporary_folder));
+    written = create_and_write(temporaries.back(), f.bytes);
+    if (!written) break;
+  }
+  if (written) written = on_threads(files.size(), [&](size_t i) { return sync_file(temporaries[i]); });
+  std::error_code ec;
+  for (size_t i = 0; written && i < files.size(); ++i) {
+    fs::rename(temporaries[i], files[i].target, ec);
+    if (ec) {
+      written = Error{"cannot rename " + temporaries[i].string() + " to " +
+                      files[i].target.string() + ": " + ec.message()};
+    }
+  }
+  if (!written) {
+    for (const fs::path& t : temporaries) fs::remove(t, ec);
+    return written;
+  }
+  std::vector<fs::path> folders;
+  for (const FileToWrite& f : files) {
+    if (std::find(folders.begin(), folders.end(), f.target.parent_path()) == folders.end()) {
+      folders.push_back(f.target.parent_path());
+    }
+  }
+  return on_threads(folders.size(), [&](size_t i) {
+    sync_folder(folders[i]);
+    return Status::ok();
+  });
+}
 
 Status write_file_atomically(const fs::path& target, std::span<const uint8_t> bytes,
                              const fs::path& temporary_folder) {

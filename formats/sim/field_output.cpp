@@ -1,5 +1,6 @@
 #include "formats/sim/field_output.h"
 
+#include <OpenImageIO/filesystem.h>
 #include <OpenImageIO/imageio.h>
 
 #include <algorithm>
@@ -9,9 +10,7 @@
 #include <functional>
 #include <future>
 #include <nlohmann/json.hpp>
-#include <system_error>
 
-#include "formats/fileio/atomic_write.h"
 #include "formats/sim/legend_font.h"
 #include "formats/sim/viridis.h"
 #include "formats/sim/vtk_output.h"
@@ -19,7 +18,23 @@
 namespace tf::sim {
 namespace {
 
-namespace fs = std::filesystem;
+// The bytes of an image that OpenImageIO encodes in memory; `name`'s extension picks the format.
+Result<std::vector<uint8_t>> encode_image(const char* name, const OIIO::ImageSpec& spec,
+                                          OIIO::TypeDesc type, const void* pixels) {
+  std::vector<unsigned char> encoded;
+  try {
+    OIIO::Filesystem::IOVecOutput proxy(encoded);
+    auto out = OIIO::ImageOutput::create(name);
+    if (!out) return Error{std::string("no writer for ") + name + " (" + OIIO::geterror() + ")"};
+    if (!out->set_ioproxy(&proxy) || !out->open(name, spec) || !out->write_image(type, pixels) ||
+        !out->close()) {
+      return Error{out->geterror()};
+    }
+  } catch (const std::exception& e) {
+    return Error{e.what()};
+  }
+  return std::vector<uint8_t>(encoded.begin(), encoded.end());
+}
 
 const char* side_kind_name(SideKind k) {
   switch (k) {
@@ -49,7 +64,7 @@ std::vector<float> plane(const std::vector<float>& values, Extent size) {
           values.begin() + static_cast<std::ptrdiff_t>((z + 1) * layer)};
 }
 
-Status write_preview(const fs::path& path, const std::vector<float>& values, Extent size) {
+Result<std::vector<uint8_t>> preview_bytes(const std::vector<float>& values, Extent size) {
   std::vector<float> slice = plane(values, size);
   float lo = INFINITY, hi = -INFINITY;
   for (float v : slice) {
@@ -60,14 +75,14 @@ Status write_preview(const fs::path& path, const std::vector<float>& values, Ext
   }
   if (!(lo <= hi)) lo = hi = 0.0f;
   if (hi <= lo) hi = lo + 1.0f;
-  return write_field_png(path, slice, {size.nx, size.ny, 1}, lo, hi);
+  return field_png_bytes(slice, {size.nx, size.ny, 1}, lo, hi);
 }
 
 }  // namespace
 
-Status write_npy(const fs::path& path, const std::vector<float>& values, Extent size) {
+Result<std::vector<uint8_t>> npy_bytes(const std::vector<float>& values, Extent size) {
   if (values.size() != static_cast<std::size_t>(size.cell_count())) {
-    return Error{"write_npy " + path.string() + ": field size does not match the grid"};
+    return Error{"an .npy field's size does not match the grid"};
   }
   std::string shape = size.nz > 1
                           ? "(" + std::to_string(size.nz) + ", " + std::to_string(size.ny) + ", " +
@@ -79,16 +94,17 @@ Status write_npy(const fs::path& path, const std::vector<float>& values, Extent 
   const std::size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header.push_back('\n');
-  std::string bytes = "\x93NUMPY";
-  bytes.push_back('\x01');
-  bytes.push_back('\x00');
-  bytes.push_back(static_cast<char>(header.size() & 0xff));
-  bytes.push_back(static_cast<char>(header.size() >> 8));
-  bytes += header;
-  const std::size_t data_at = bytes.size();
-  bytes.resize(data_at + values.size() * sizeof(float));
-  std::memcpy(bytes.data() + data_at, values.data(), values.size() * sizeof(float));  // x86/ARM: LE
-  return write_file_atomically(path, bytes);
+  const std::size_t data_at = 10 + header.size();
+  const uint8_t prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                              static_cast<uint8_t>(header.size() & 0xff),
+                              static_cast<uint8_t>(header.size() >> 8)};
+  const auto* data = reinterpret_cast<const uint8_t*>(values.data());  // x86/ARM: little-endian
+  std::vector<uint8_t> bytes;
+  bytes.reserve(data_at + values.size() * sizeof(float));
+  bytes.insert(bytes.end(), prefix, prefix + sizeof prefix);
+  bytes.insert(bytes.end(), header.begin(), header.end());
+  bytes.insert(bytes.end(), data, data + values.size() * sizeof(float));
+  return bytes;
 }
 
 std::array<unsigned char, 3> viridis_rgb8(float t) {
@@ -110,13 +126,13 @@ int png_cell_scale(Extent size) {
   return side >= kMinSide ? 1 : (kMinSide + side - 1) / side;
 }
 
-Status write_field_png(const fs::path& path, const std::vector<float>& values, Extent size,
-                       float lo, float hi) {
+Result<std::vector<uint8_t>> field_png_bytes(const std::vector<float>& values, Extent size,
+                                             float lo, float hi) {
   if (size.nz != 1 || values.size() != static_cast<std::size_t>(size.cell_count()) ||
       values.empty()) {
-    return Error{"write_field_png " + path.string() + ": expected a non-empty 2D field"};
+    return Error{"a field's PNG needs a non-empty 2D field"};
   }
-  if (!(hi > lo)) return Error{"write_field_png " + path.string() + ": need hi > lo"};
+  if (!(hi > lo)) return Error{"a field's PNG needs hi > lo"};
   constexpr int kGap = 8, kBar = 24, kLabelGap = 6, kTextScale = 2, kLabelChars = 10;
   constexpr int kCharStep = (kGlyphWidth + 1) * kTextScale;
   const int scale = png_cell_scale(size);
@@ -162,28 +178,16 @@ Status write_field_png(const fs::path& path, const std::vector<float>& values, E
     label(hi, 0);
     label(lo, height - kLabelHeight);
   }
-  return replace_file_atomically(path, [&](const fs::path& tmp) -> Status {
-    try {
-      auto out = OIIO::ImageOutput::create(tmp.string());
-      if (!out) return Error{"cannot create a PNG writer for " + path.string()};
-      OIIO::ImageSpec spec(width, height, 3, OIIO::TypeDesc::UINT8);
-      char description[96];
-      std::snprintf(description, sizeof description, "min=%.9g max=%.9g", double{lo}, double{hi});
-      spec.attribute("ImageDescription", description);
-      spec.attribute("oiio:ColorSpace", "sRGB");
-      if (!out->open(tmp.string(), spec) ||
-          !out->write_image(OIIO::TypeDesc::UINT8, pixels.data()) || !out->close()) {
-        return Error{"cannot write " + path.string() + ": " + out->geterror()};
-      }
-    } catch (const std::exception& e) {
-      return Error{"cannot write " + path.string() + ": " + e.what()};
-    }
-    return Status::ok();
-  });
+  OIIO::ImageSpec spec(width, height, 3, OIIO::TypeDesc::UINT8);
+  char description[96];
+  std::snprintf(description, sizeof description, "min=%.9g max=%.9g", double{lo}, double{hi});
+  spec.attribute("ImageDescription", description);
+  spec.attribute("oiio:ColorSpace", "sRGB");
+  return encode_image("preview.png", spec, OIIO::TypeDesc::UINT8, pixels.data());
 }
 
-Status write_meta_json(const fs::path& path, const RunSpec& run, const TileState& state,
-                       long long step, const std::vector<std::string>& field_files) {
+std::string meta_json_text(const RunSpec& run, const TileState& state, long long step,
+                           const std::vector<std::string>& field_files) {
   const BatchSpec& s = run.spec;
   nlohmann::json j;
   j["model"] = std::string(model_name(s.model));
@@ -227,12 +231,11 @@ Status write_meta_json(const fs::path& path, const RunSpec& run, const TileState
   }
   j["lattice"] = lattice;
   j["fields"] = field_files;
-  return write_file_atomically(path, j.dump(2) + "\n");
+  return j.dump(2) + "\n";
 }
 
-Status write_field_exr(const fs::path& path,
-                       const std::vector<std::pair<std::string, const std::vector<float>*>>& fields,
-                       Extent size) {
+Result<std::vector<uint8_t>> field_exr_bytes(
+    const std::vector<std::pair<std::string, const std::vector<float>*>>& fields, Extent size) {
   const auto cells = static_cast<std::size_t>(size.cell_count());
   if (size.nz != 1 || fields.empty()) return Error{"an EXR holds a 2D field set"};
   const std::size_t channels = fields.size();
@@ -252,26 +255,13 @@ Status write_field_exr(const fs::path& path,
   for (const auto& field : fields) spec.channelnames.push_back(field.first);
   spec.attribute("compression", "zip");
   spec.attribute("DateTime", "");  // no capture date: same fields, same bytes (see write_exr)
-  Status written = replace_file_atomically(path, [&](const fs::path& tmp) -> Status {
-    auto out = OIIO::ImageOutput::create(path.string());
-    if (!out) return Error{"no EXR writer (" + OIIO::geterror() + ")"};
-    if (!out->open(tmp.string(), spec) || !out->write_image(OIIO::TypeDesc::FLOAT, pixels.data()) ||
-        !out->close()) {
-      return Error{out->geterror()};
-    }
-    return Status::ok();
-  });
-  if (!written) return Error{"cannot write " + path.string() + ": " + written.message()};
-  return Status::ok();
+  return encode_image("fields.exr", spec, OIIO::TypeDesc::FLOAT, pixels.data());
 }
 
-Status write_snapshot(const fs::path& folder, const RunSpec& run, const TileState& state,
-                      long long step) {
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) return Error{"cannot create folder " + folder.string() + ": " + ec.message()};
+Result<std::vector<NamedFile>> snapshot_files(const RunSpec& run, const TileState& state,
+                                              long long step) {
   Result<MacroFields> macro = macroscopic(state);
-  if (!macro) return macro.status();
+  if (!macro) return Error{macro.message()};
   const MacroFields& m = macro.value();
   std::vector<std::pair<std::string, const std::vector<float>*>> fields;
   std::vector<float> speed;
@@ -297,33 +287,41 @@ Status write_snapshot(const fs::path& folder, const RunSpec& run, const TileStat
     preview_values = &m.components[0];
   }
   // The files are independent (each one's bytes depend on the fields alone), so each is
-  // written on its own thread: the snapshot takes as long as its slowest file (compression,
-  // fsync), not their sum. The first error in the order below is reported.
+  // encoded on its own thread: the snapshot takes as long as its slowest file, not their sum.
+  using Encoded = Result<std::vector<uint8_t>>;
   std::vector<std::string> files;
-  std::vector<std::function<Status()>> writes;
+  std::vector<std::function<Encoded()>> encoders;
   for (const auto& [name, values] : fields) {
     files.push_back(name + ".npy");
-    writes.push_back([&, file = folder / files.back(), values = values] {
-      return write_npy(file, *values, m.size);
-    });
+    encoders.push_back([&, values = values] { return npy_bytes(*values, m.size); });
   }
   if (m.size.nz == 1) {
     files.push_back("fields.exr");
-    writes.push_back([&] { return write_field_exr(folder / "fields.exr", fields, m.size); });
+    encoders.push_back([&] { return field_exr_bytes(fields, m.size); });
   }
   files.push_back(kSnapshotVtiName);
-  writes.push_back([&] { return write_vti(folder / kSnapshotVtiName, fields, m.size); });
+  encoders.push_back([&] { return vti_bytes(fields, m.size); });
   files.push_back(preview);
-  writes.push_back([&] { return write_preview(folder / preview, *preview_values, m.size); });
-  writes.push_back([&] { return write_meta_json(folder / "meta.json", run, state, step, files); });
-  std::vector<std::future<Status>> written;
-  for (const std::function<Status()>& write : writes) written.push_back(std::async(write));
+  encoders.push_back([&] { return preview_bytes(*preview_values, m.size); });
+  files.push_back("meta.json");
+  encoders.push_back([&]() -> Encoded {
+    const std::string text = meta_json_text(run, state, step, {files.begin(), files.end() - 1});
+    return std::vector<uint8_t>(text.begin(), text.end());
+  });
+  std::vector<std::future<Encoded>> encoding;
+  for (const std::function<Encoded()>& encode : encoders) encoding.push_back(std::async(encode));
+  std::vector<NamedFile> out;
   Status first_error = Status::ok();
-  for (std::future<Status>& w : written) {
-    Status s = w.get();
-    if (first_error && !s) first_error = std::move(s);
+  for (size_t i = 0; i < encoding.size(); ++i) {
+    Encoded bytes = encoding[i].get();
+    if (!bytes) {
+      if (first_error) first_error = Error{"cannot encode " + files[i] + ": " + bytes.message()};
+      continue;
+    }
+    out.push_back({files[i], std::move(bytes.value())});
   }
-  return first_error;
+  if (!first_error) return Error{first_error.message()};
+  return out;
 }
 
 }  // namespace tf::sim

@@ -5,11 +5,12 @@
 // NumPy array of shape (ny, nx) (3D: (nz, ny, nx)), so that row 0 is the bottom of the domain
 // (y up; matplotlib: imshow(a, origin="lower")). Values are little-endian float32, C order.
 //
-// Every writer replaces its target atomically (temporary file in the same folder, then rename);
-// on error the target is untouched. Thread-safe: no shared state.
+// Every file is encoded in memory (its bytes); whoever keeps them decides how they become durable
+// (the dispatcher stores a snapshot's files as blobs, synced together). Thread-safe: no shared
+// state.
 #pragma once
 
-#include <filesystem>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,50 +20,54 @@
 
 namespace tf::sim {
 
-// Writes `values` (size.cell_count() floats) as a float32 .npy file (format version 1.0).
-Status write_npy(const std::filesystem::path& path, const std::vector<float>& values, Extent size);
+// A file of a snapshot: its name in the snapshot's folder and its bytes.
+struct NamedFile {
+  std::string name;
+  std::vector<uint8_t> bytes;
+};
+
+// `values` (size.cell_count() floats) as a float32 .npy file (format version 1.0).
+Result<std::vector<uint8_t>> npy_bytes(const std::vector<float>& values, Extent size);
 
 // The colour of value t in [0, 1] (clamped; NaN reads as 0) on the viridis map, as 8-bit sRGB.
 std::array<unsigned char, 3> viridis_rgb8(float t);
 
-// Writes a PNG of a 2D field (size.nz == 1): value lo maps to the dark end of viridis, hi to
+// A PNG of a 2D field (size.nz == 1): value lo maps to the dark end of viridis, hi to
 // the bright end, top image row = highest y. Each cell is a square of png_cell_scale(size)
 // pixels, so that small grids are large enough to look at. A legend bar on the right shows
 // the map from lo (bottom) to hi (top), labelled with both values ("%.3g") where the image is
 // tall enough; lo and hi are also stored in the PNG's ImageDescription as
 // "min=<lo> max=<hi>". Error when hi <= lo or the field is empty.
-Status write_field_png(const std::filesystem::path& path, const std::vector<float>& values,
-                       Extent size, float lo, float hi);
+Result<std::vector<uint8_t>> field_png_bytes(const std::vector<float>& values, Extent size,
+                                             float lo, float hi);
 
-// Pixels per cell side in write_field_png: the smallest integer that makes the longer side of
+// Pixels per cell side in field_png_bytes: the smallest integer that makes the longer side of
 // the field at least 512 pixels (1 for grids that are already that large).
 int png_cell_scale(Extent size);
 
-// Writes a 2D field set (size.nz == 1) as an OpenEXR file of float32 channels named after
+// A 2D field set (size.nz == 1) as an OpenEXR file of float32 channels named after
 // the fields (e.g. rho, ux, uy), top image row = highest y like the PNG. Error when a field's
 // length does not match the size or the size is 3D.
-Status write_field_exr(const std::filesystem::path& path,
-                       const std::vector<std::pair<std::string, const std::vector<float>*>>& fields,
-                       Extent size);
+Result<std::vector<uint8_t>> field_exr_bytes(
+    const std::vector<std::pair<std::string, const std::vector<float>*>>& fields, Extent size);
 
 // meta.json of a snapshot: model, kernel version, batch and run names, grid, step, boundaries,
 // parameters, and the lattice parameters a reader needs to convert units (lattice Boltzmann:
 // tau, viscosity, lid_velocity, force, inlet velocity, outlet density; Gray-Scott: du, dv, f,
 // k, dt; heat: diffusivity), plus the list of field files.
-Status write_meta_json(const std::filesystem::path& path, const RunSpec& run,
-                       const TileState& state, long long step,
-                       const std::vector<std::string>& field_files);
+std::string meta_json_text(const RunSpec& run, const TileState& state, long long step,
+                           const std::vector<std::string>& field_files);
 
 // The name of a snapshot's ParaView file (formats/sim/vtk_output.h) in its folder.
 inline constexpr const char* kSnapshotVtiName = "fields.vti";
 
-// Writes one snapshot of a whole-domain state into `folder` (created if needed):
+// The files of one snapshot of a whole-domain state, in this order:
 // lattice Boltzmann rho.npy, ux.npy, uy.npy (uz.npy), speed.png; Gray-Scott u.npy, v.npy,
 // v.png; heat temperature.npy, temperature.png; in 2D fields.exr with every field as a
 // channel; fields.vti with every field (and the velocity vector) for ParaView; and
-// meta.json. PNG ranges are the field's
-// min and max (a constant field gets [v, v + 1]).
-Status write_snapshot(const std::filesystem::path& folder, const RunSpec& run,
-                      const TileState& state, long long step);
+// meta.json. PNG ranges are the field's min and max (a constant field gets [v, v + 1]).
+// The files are encoded each on its own thread; the first error in the order above is returned.
+Result<std::vector<NamedFile>> snapshot_files(const RunSpec& run, const TileState& state,
+                                              long long step);
 
 }  // namespace tf::sim

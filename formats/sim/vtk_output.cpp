@@ -5,8 +5,6 @@
 #include <cstring>
 #include <string_view>
 
-#include "formats/fileio/atomic_write.h"
-
 namespace tf::sim {
 namespace {
 
@@ -45,8 +43,7 @@ void append_bytes(std::string& out, const void* data, std::size_t size) {
 
 }  // namespace
 
-Status write_vti(const std::filesystem::path& path, const std::vector<NamedField>& fields,
-                 Extent size) {
+Result<std::vector<uint8_t>> vti_bytes(const std::vector<NamedField>& fields, Extent size) {
   const auto cells = static_cast<std::size_t>(size.cell_count());
   std::vector<AppendedArray> arrays;
   for (const NamedField& f : fields) {
@@ -99,7 +96,7 @@ Status write_vti(const std::filesystem::path& path, const std::vector<NamedField
     append_bytes(xml, a.data().data(), bytes);
   }
   xml += "\n  </AppendedData>\n</VTKFile>\n";
-  return write_file_atomically(path, xml);
+  return std::vector<uint8_t>(xml.begin(), xml.end());
 }
 
 Result<std::string> pvd_document(const std::vector<CollectionEntry>& entries) {

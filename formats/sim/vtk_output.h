@@ -9,10 +9,9 @@
 // are exactly those of the .npy arrays. A `velocity` vector of three components is added when
 // the fields ux and uy are given (uz zero in 2D), for glyphs and stream tracers.
 //
-// write_vti replaces its target atomically; on error the target is untouched.
 #pragma once
 
-#include <filesystem>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,10 +23,9 @@ namespace tf::sim {
 
 using NamedField = std::pair<std::string, const std::vector<float>*>;
 
-// Writes the fields (each size.cell_count() values) as one .vti file. Error when a field's
-// length does not match the size or a name is not a plain identifier.
-Status write_vti(const std::filesystem::path& path, const std::vector<NamedField>& fields,
-                 Extent size);
+// The fields (each size.cell_count() values) as the bytes of one .vti file. Error when a
+// field's length does not match the size or a name is not a plain identifier.
+Result<std::vector<uint8_t>> vti_bytes(const std::vector<NamedField>& fields, Extent size);
 
 // One entry of a run's collection: the step (the time value ParaView shows) and the .vti file
 // relative to the .pvd's folder.

@@ -6,7 +6,9 @@
 
 #include <fstream>
 #include <sstream>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "tests/support/temp_dir.h"
 
@@ -69,6 +71,40 @@ TEST(AtomicWrite, WriterErrorKeepsOldContentAndRemovesTheTemporary) {
   EXPECT_EQ(seen.parent_path(), dir.path());
   EXPECT_EQ(seen.extension(), ".png");  // writers that pick the format by extension still can
   EXPECT_EQ(read_text(target), "old");
+  EXPECT_EQ(entries_in(dir.path()), 1u);
+}
+
+TEST(AtomicWrite, FilesWrittenTogetherReplaceEveryTargetInTwoFolders) {
+  TempDir dir;
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "b");
+  ASSERT_TRUE(write_file_atomically(dir / "a" / "old.bin", std::string_view("old content")));
+  const std::string one = "one", two(100000, 'x'), three = "three";
+  auto span = [](const std::string& s) {
+    return std::span(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  const std::vector<FileToWrite> files{
+      {dir / "a" / "old.bin", span(one)}, {dir / "b" / "2.bin", span(two)},
+      {dir / "a" / "3.bin", span(three)}};
+  ASSERT_TRUE(write_files_atomically(files));
+  EXPECT_EQ(read_text(dir / "a" / "old.bin"), one);
+  EXPECT_EQ(read_text(dir / "b" / "2.bin"), two);
+  EXPECT_EQ(read_text(dir / "a" / "3.bin"), three);
+  EXPECT_EQ(entries_in(dir / "a"), 2u);  // no temporary left
+  EXPECT_EQ(entries_in(dir / "b"), 1u);
+}
+
+TEST(AtomicWrite, FilesWrittenTogetherReplaceNothingWhenOneCannotBeWritten) {
+  TempDir dir;
+  ASSERT_TRUE(write_file_atomically(dir / "kept.bin", std::string_view("kept")));
+  const std::string bytes = "new";
+  const auto span = std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  const std::vector<FileToWrite> files{{dir / "kept.bin", span},
+                                       {dir / "missing" / "x.bin", span}};
+  const Status s = write_files_atomically(files);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.message().find("missing"), std::string::npos) << s.message();
+  EXPECT_EQ(read_text(dir / "kept.bin"), "kept");
   EXPECT_EQ(entries_in(dir.path()), 1u);
 }
 

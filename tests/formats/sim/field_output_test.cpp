@@ -1,5 +1,5 @@
 // Simulation output files: .npy bytes per the NumPy format spec, PNG colours against the
-// published viridis end points, meta.json contents, a whole snapshot folder.
+// published viridis end points, meta.json contents, a whole snapshot's files.
 #include "formats/sim/field_output.h"
 #include "formats/sim/vtk_output.h"
 
@@ -9,7 +9,6 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "tests/support/temp_dir.h"
 
@@ -19,19 +18,23 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+std::string text(const std::vector<uint8_t>& bytes) { return {bytes.begin(), bytes.end()}; }
+
+// Writes encoded bytes to a file, for readers that take a file name (OpenImageIO).
+fs::path saved(const TempDir& dir, const char* name, const Result<std::vector<uint8_t>>& bytes) {
+  const fs::path path = dir.path() / name;
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.value().data()),
+             static_cast<std::streamsize>(bytes.value().size()));
+  return path;
 }
 
 TEST(Npy, HeaderFollowsTheFormatSpecAndDataIsRowZeroFirst) {
-  TempDir dir;
   const Extent size{3, 2, 1};
   const std::vector<float> values{0.0f, 1.0f, 2.0f, 10.0f, 11.0f, 12.5f};  // row y = 0 first
-  ASSERT_TRUE(write_npy(dir.path() / "f.npy", values, size));
-  const std::string bytes = read_file(dir.path() / "f.npy");
+  Result<std::vector<uint8_t>> npy = npy_bytes(values, size);
+  ASSERT_TRUE(npy.is_ok()) << npy.message();
+  const std::string bytes = text(npy.value());
   ASSERT_GT(bytes.size(), 10u);
   EXPECT_EQ(bytes.substr(0, 6), "\x93NUMPY");
   EXPECT_EQ(bytes[6], 1);
@@ -50,11 +53,7 @@ TEST(Npy, HeaderFollowsTheFormatSpecAndDataIsRowZeroFirst) {
   EXPECT_EQ(back, values);
 }
 
-TEST(Npy, RejectsMismatchedSizeAndLeavesNoFile) {
-  TempDir dir;
-  EXPECT_FALSE(write_npy(dir.path() / "f.npy", {1.0f, 2.0f}, {3, 1, 1}));
-  EXPECT_FALSE(fs::exists(dir.path() / "f.npy"));
-}
+TEST(Npy, RejectsMismatchedSize) { EXPECT_FALSE(npy_bytes({1.0f, 2.0f}, {3, 1, 1}).is_ok()); }
 
 TEST(Viridis, EndPointsMatchThePublishedMap) {
   // matplotlib's viridis runs from #440154 to #FDE725.
@@ -88,8 +87,9 @@ TEST(FieldPng, BottomRowIsYZeroAndLegendRunsLowToHighWithLabels) {
   std::vector<float> values(12, 5.0f);
   values[0] = 0.0f;    // (x 0, y 0): bottom-left, low end
   values[11] = 10.0f;  // (x 3, y 2): top-right, high end
-  const fs::path png = dir.path() / "f.png";
-  ASSERT_TRUE(write_field_png(png, values, size, 0.0f, 10.0f));
+  Result<std::vector<uint8_t>> encoded = field_png_bytes(values, size, 0.0f, 10.0f);
+  ASSERT_TRUE(encoded.is_ok()) << encoded.message();
+  const fs::path png = saved(dir, "f.png", encoded);
   auto in = OIIO::ImageInput::open(png.string());
   ASSERT_TRUE(in);
   const OIIO::ImageSpec& spec = in->spec();
@@ -136,7 +136,7 @@ TEST(FieldPng, BottomRowIsYZeroAndLegendRunsLowToHighWithLabels) {
   EXPECT_GT(black_in_rows(0, 20), black_in_rows(spec.height - 20, spec.height));
 }
 
-TEST(Snapshot, WritesFieldsPreviewAndMetadata) {
+TEST(Snapshot, HoldsFieldsPreviewAndMetadata) {
   Result<BatchSpec> batch = parse_batch(
       "[simulation]\nmodel = \"d2q9\"\ngrid = [12, 10]\nsteps = 4\n"
       "[parameters]\nre = [50, 80]\nlid_velocity = 0.05\n"
@@ -146,14 +146,22 @@ TEST(Snapshot, WritesFieldsPreviewAndMetadata) {
   RunSpec run = expand_runs(batch.value())[1];
   TileState state = make_initial_state(run).value();
   ASSERT_TRUE(run_steps_cpu(state, 4));
-  TempDir dir;
-  const fs::path folder = dir.path() / run.name / "step_4";
-  ASSERT_TRUE(write_snapshot(folder, run, state, 4));
-  for (const char* f :
-       {"rho.npy", "ux.npy", "uy.npy", "fields.exr", "fields.vti", "speed.png", "meta.json"}) {
-    EXPECT_TRUE(fs::exists(folder / f)) << f;
+  Result<std::vector<NamedFile>> files = snapshot_files(run, state, 4);
+  ASSERT_TRUE(files.is_ok()) << files.message();
+  std::vector<std::string> names;
+  for (const NamedFile& f : files.value()) {
+    names.push_back(f.name);
+    EXPECT_FALSE(f.bytes.empty()) << f.name;
   }
-  nlohmann::json meta = nlohmann::json::parse(read_file(folder / "meta.json"));
+  EXPECT_EQ(names, (std::vector<std::string>{"rho.npy", "ux.npy", "uy.npy", "fields.exr",
+                                             "fields.vti", "speed.png", "meta.json"}));
+  nlohmann::json meta = nlohmann::json::parse(text(files.value().back().bytes));
+  EXPECT_EQ(meta["fields"], nlohmann::json({"rho.npy", "ux.npy", "uy.npy", "fields.exr",
+                                            "fields.vti", "speed.png"}));
+  // The .npy of ux is the x velocity of the state's macroscopic fields, byte for byte.
+  Result<MacroFields> macro = macroscopic(state);
+  ASSERT_TRUE(macro.is_ok());
+  EXPECT_EQ(files.value()[1].bytes, npy_bytes(macro->ux, macro->size).value());
   EXPECT_EQ(meta["model"], "d2q9");
   EXPECT_EQ(meta["run"], "re=80");
   EXPECT_EQ(meta["step"], 4);
@@ -164,15 +172,11 @@ TEST(Snapshot, WritesFieldsPreviewAndMetadata) {
   EXPECT_NEAR(meta["lattice"]["lid_velocity"].get<double>(), 0.05, 1e-7);
 }
 
-TEST(Vti, MismatchedFieldsAndUnsafeNamesAreRefusedAndLeaveNoFile) {
-  TempDir dir;
+TEST(Vti, MismatchedFieldsAndUnsafeNamesAreRefused) {
   const std::vector<float> six(6, 1.0f), five(5, 1.0f);
-  EXPECT_TRUE(write_vti(dir.path() / "ok.vti", {{"rho", &six}}, {3, 2, 1}));
-  EXPECT_FALSE(write_vti(dir.path() / "short.vti", {{"rho", &five}}, {3, 2, 1}));
-  EXPECT_FALSE(write_vti(dir.path() / "name.vti", {{"rho\" offset=\"9", &six}}, {3, 2, 1}));
-  EXPECT_TRUE(fs::exists(dir.path() / "ok.vti"));
-  EXPECT_FALSE(fs::exists(dir.path() / "short.vti"));
-  EXPECT_FALSE(fs::exists(dir.path() / "name.vti"));
+  EXPECT_TRUE(vti_bytes({{"rho", &six}}, {3, 2, 1}).is_ok());
+  EXPECT_FALSE(vti_bytes({{"rho", &five}}, {3, 2, 1}).is_ok());
+  EXPECT_FALSE(vti_bytes({{"rho\" offset=\"9", &six}}, {3, 2, 1}).is_ok());
 }
 
 TEST(Pvd, ListsTheSnapshotsInOrderAndRefusesNamesThatBreakTheXml) {
@@ -192,8 +196,9 @@ TEST(FieldExr, ChannelsAreNamedFieldsWithTheTopRowAtTheHighestY) {
   const std::vector<float> rho{1.0f, 1.5f, 2.0f, 10.0f, 11.0f, 12.0f};  // row y = 0 first
   const std::vector<float> ux{-1.0f, 0.0f, 0.25f, 3.0f, 4.0f, 5.0f};
   TempDir dir;
-  const fs::path path = dir.path() / "fields.exr";
-  ASSERT_TRUE(write_field_exr(path, {{"rho", &rho}, {"ux", &ux}}, size));
+  Result<std::vector<uint8_t>> encoded = field_exr_bytes({{"rho", &rho}, {"ux", &ux}}, size);
+  ASSERT_TRUE(encoded.is_ok()) << encoded.message();
+  const fs::path path = saved(dir, "fields.exr", encoded);
   auto in = OIIO::ImageInput::open(path.string());
   ASSERT_TRUE(in);
   const OIIO::ImageSpec& spec = in->spec();
@@ -207,8 +212,8 @@ TEST(FieldExr, ChannelsAreNamedFieldsWithTheTopRowAtTheHighestY) {
   const std::vector<float> expected{10, 3, 11, 4, 12, 5, 1, -1, 1.5f, 0, 2, 0.25f};
   EXPECT_EQ(pixels, expected);
   const std::vector<float> short_field{1.0f};
-  EXPECT_FALSE(write_field_exr(path, {{"rho", &short_field}}, size));
-  EXPECT_FALSE(write_field_exr(path, {{"rho", &rho}}, Extent{3, 1, 2}));
+  EXPECT_FALSE(field_exr_bytes({{"rho", &short_field}}, size).is_ok());
+  EXPECT_FALSE(field_exr_bytes({{"rho", &rho}}, Extent{3, 1, 2}).is_ok());
 }
 
 }  // namespace

@@ -1,0 +1,70 @@
+#include "dispatcher/sim_stitch.h"
+
+#include <algorithm>
+#include <iterator>
+#include <span>
+
+#include "formats/protocol/result_hash.h"
+#include "formats/sim/sim_unit.h"
+
+namespace tf {
+
+StitchedChunk stitch_chunk(BlobStore& blobs, ChunkToStitch chunk) {
+  StitchedChunk done;
+  done.end = chunk.end;
+  Result<std::vector<uint8_t>> state_bytes = blobs.get(chunk.state);
+  if (!state_bytes) {
+    done.broken = "its state is unreadable: " + state_bytes.message();
+    return done;
+  }
+  Result<sim::TileState> state = sim::decode_state(state_bytes.value());
+  if (!state) {
+    done.broken = state.message();
+    return done;
+  }
+  for (const ChunkToStitch::Part& part : chunk.parts) {
+    const std::string unit = "unit " + std::to_string(part.unit_id) + ": ";
+    Result<std::vector<float>> values = proto::values_from_canonical(part.canonical, part.floats);
+    if (!values) {
+      done.broken = unit + values.message();
+      return done;
+    }
+    if (Status s = sim::insert_unit_output(state.value(), part.box, values.value()); !s) {
+      done.broken = unit + s.message();
+      return done;
+    }
+  }
+  Result<std::vector<uint8_t>> next = sim::encode_state(state.value());
+  if (!next) {
+    done.broken = next.message();
+    return done;
+  }
+  std::vector<sim::NamedFile> files;
+  if (!chunk.snapshot_prefix.empty()) {
+    Result<std::vector<sim::NamedFile>> snapshot =
+        sim::snapshot_files(chunk.run, state.value(), static_cast<long long>(chunk.end));
+    if (!snapshot) {
+      done.stored = snapshot.status();
+      return done;
+    }
+    files = std::move(snapshot.value());
+    std::sort(files.begin(), files.end(),
+              [](const sim::NamedFile& a, const sim::NamedFile& b) { return a.name < b.name; });
+    for (sim::NamedFile& f : files) f.name = chunk.snapshot_prefix + f.name;
+  }
+  std::move(chunk.files.begin(), chunk.files.end(), std::back_inserter(files));
+  std::vector<std::span<const uint8_t>> bytes{next.value()};
+  for (const sim::NamedFile& f : files) bytes.push_back(f.bytes);
+  Result<std::vector<Hash256>> hashes = blobs.put_all(bytes);
+  if (!hashes) {
+    done.stored = hashes.status();
+    return done;
+  }
+  done.next_state = hashes.value()[0];
+  for (size_t i = 0; i < files.size(); ++i) {
+    done.outputs.push_back({files[i].name, hashes.value()[i + 1], files[i].bytes.size(), {}});
+  }
+  return done;
+}
+
+}  // namespace tf

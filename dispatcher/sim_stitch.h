@@ -1,0 +1,60 @@
+// A simulation chunk stitched and stored: the run's next state from its stored state and its
+// units' accepted results, and the files the chunk adds to the job's outputs (the snapshot at
+// its end; after a run's last chunk, also the run's own files), all stored as blobs together.
+//
+// Why apart from DispatcherCore: at the end of a run this is tens of milliseconds of decoding,
+// encoding (EXR, PNG, VTK) and durable writes, which the dispatcher does on its encoding thread
+// (frame_encoder.h) while its loop goes on serving other runs' chunks. Everything is copied
+// into a ChunkToStitch, so that it depends on nothing the loop changes meanwhile.
+//
+// Durability: every blob (state, files) is durable when stitch_chunk returns: its blobs are
+// written together (BlobStore::put_all: one round of fsyncs), before any row names them.
+//
+// Thread safety: stitch_chunk uses only its arguments (a BlobStore handle may be a copy used
+// by other threads, blob_store.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dispatcher/blob_store.h"
+#include "formats/protocol/messages.h"
+#include "formats/sim/batch_spec.h"
+#include "formats/sim/field_output.h"
+#include "kernels/sim/sim_tiling.h"
+#include "kernels/status.h"
+
+namespace tf {
+
+struct ChunkToStitch {
+  // One accepted unit: its tile, its result's floats and canonical bytes.
+  struct Part {
+    uint64_t unit_id = 0;
+    sim::Box box;
+    uint64_t floats = 0;
+    std::vector<uint8_t> canonical;
+  };
+  Hash256 state;  // the run's stored state at the chunk's first step
+  std::vector<Part> parts;
+  uint64_t end = 0;  // the chunk's last step
+  // The run, and where its snapshot at `end` goes (folder names from the job's, ending in
+  // '/'); no snapshot when empty.
+  sim::RunSpec run;
+  std::string snapshot_prefix;
+  std::vector<sim::NamedFile> files;  // other files to store (the run's, at its end)
+};
+
+struct StitchedChunk {
+  // Why the stored bytes do not make the next state ("" when they do): damage on this machine,
+  // which ends the job.
+  std::string broken;
+  Status stored = Status::ok();  // a failed encoding or blob write: as a store failure
+  uint64_t end = 0;              // ChunkToStitch::end
+  Hash256 next_state;
+  std::vector<proto::OutputFile> outputs;  // the snapshot's files by name, then `files`
+};
+
+StitchedChunk stitch_chunk(BlobStore& blobs, ChunkToStitch chunk);
+
+}  // namespace tf
