@@ -379,6 +379,9 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
   proto::LeaseGrant grant;
   size_t held = leases_.count_held_by(peer);
   const int64_t lease_ms = int64_t{config_.lease_seconds} * 1000;
+  if (!worker.sizer.wants_refill(held, worker.slots, lease_ms, config_.lease_sizing)) {
+    return Status::ok();
+  }
   const auto holds_bundle = [&](uint64_t job_id) {
     auto job = jobs_.find(job_id);
     return job != jobs_.end() && worker.bundles.count(job->second.row.bundle) != 0;

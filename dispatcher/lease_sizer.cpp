@@ -37,13 +37,23 @@ void LeaseSizer::reported(uint64_t cost, int64_t now_ms, const LeaseSizing& sizi
   window_results_ = 0;
 }
 
+double LeaseSizer::budget(int64_t lease_ms, const LeaseSizing& sizing) const {
+  const int64_t horizon_ms = std::min(sizing.target_ms, lease_ms / 2);
+  return rate_per_s_ * static_cast<double>(horizon_ms) / 1000.0;
+}
+
 bool LeaseSizer::wants_more(uint64_t held, uint64_t slots, int64_t lease_ms,
                             const LeaseSizing& sizing) const {
   if (held >= sizing.max_units) return false;
   if (held < slots) return true;
-  const int64_t horizon_ms = std::min(sizing.target_ms, lease_ms / 2);
-  const double budget = rate_per_s_ * static_cast<double>(horizon_ms) / 1000.0;
-  return static_cast<double>(in_flight_) < budget;
+  return static_cast<double>(in_flight_) < budget(lease_ms, sizing);
+}
+
+bool LeaseSizer::wants_refill(uint64_t held, uint64_t slots, int64_t lease_ms,
+                              const LeaseSizing& sizing) const {
+  if (held >= sizing.max_units) return false;
+  if (held < slots) return true;
+  return static_cast<double>(in_flight_) < sizing.refill_below * budget(lease_ms, sizing);
 }
 
 }  // namespace tf

@@ -30,6 +30,7 @@ struct LeaseSizing {
   uint32_t first_results = 32;  // results that close the first window early...
   int64_t first_min_ms = 20;    // ...once it has lasted this long
   uint32_t max_units = 4096; // units in flight per worker, whatever its rate
+  double refill_below = 0.75;  // a grant starts once work in flight is under this share of the budget
 };
 
 class LeaseSizer {
@@ -43,11 +44,20 @@ class LeaseSizer {
   // Whether one more unit may go to this worker, which holds `held` units now, declared
   // `slots` in its hello, and gets leases of `lease_ms`.
   bool wants_more(uint64_t held, uint64_t slots, int64_t lease_ms, const LeaseSizing& sizing) const;
+  // Whether a grant to this worker should start at all: below its declared slots always,
+  // otherwise once its work in flight fell under `refill_below` of its budget (then
+  // wants_more fills it up to the budget). A device holding a hundred units thus gets a
+  // quarter of them per grant instead of one grant message per result: each message costs a
+  // CurveZMQ box and a wake-up at both ends, and the device has its budget's rest queued.
+  bool wants_refill(uint64_t held, uint64_t slots, int64_t lease_ms,
+                    const LeaseSizing& sizing) const;
 
   double rate_per_s() const { return rate_per_s_; }  // 0: not measured yet
   uint64_t cost_in_flight() const { return in_flight_; }
 
  private:
+  double budget(int64_t lease_ms, const LeaseSizing& sizing) const;  // work units in flight
+
   uint64_t in_flight_ = 0;
   double rate_per_s_ = 0;
   int64_t window_start_ms_ = -1;  // -1: no window opened yet

@@ -4,6 +4,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -43,14 +44,37 @@ struct Worker::Shared {
 
 namespace {
 
-// Results of a device that finishes units faster than this go out together: the first result
-// arms a timer for the window instead of waking the socket thread, and the results finished
-// meanwhile go out on that one wake-up (at most kResultBatchUnits wait for it).
-constexpr std::chrono::microseconds kResultBatchWindow{1000};
+// Results of a device that still has units queued go out together: the first result arms a
+// timer instead of waking the socket thread, and the results finished meanwhile go out on that
+// one wake-up (at most kResultBatchUnits wait for it). The timer waits about
+// kResultBatchUnitTimes units' time, from 1 ms (a GPU's units) to 100 ms (a CPU's): every
+// message costs a CurveZMQ box, a frame and a decode at both ends whatever its size, and a
+// result waiting behind queued work delays nothing (its device is busy with the next unit; the
+// last result of a queue goes at once).
+constexpr std::chrono::microseconds kResultBatchMinWindow{1000};
+constexpr std::chrono::microseconds kResultBatchMaxWindow{100000};
+constexpr int kResultBatchUnitTimes = 8;
 constexpr size_t kResultBatchUnits = 256;
+
+std::chrono::microseconds batch_window(std::chrono::steady_clock::duration unit_time) {
+  return std::clamp(std::chrono::duration_cast<std::chrono::microseconds>(unit_time) *
+                        kResultBatchUnitTimes,
+                    kResultBatchMinWindow, kResultBatchMaxWindow);
+}
 
 uint64_t lease_of(const LeasedUnit& unit) {
   return std::visit([](const auto& spec) { return spec.lease_id; }, unit);
+}
+
+// The leases of the results and failures in an outbox, appended to `leases`.
+void append_outbox_leases(const std::deque<proto::Body>& outbox, std::vector<uint64_t>* leases) {
+  for (const proto::Body& body : outbox) {
+    if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
+      leases->push_back(result->lease_id);
+    } else if (const auto* failure = std::get_if<proto::UnitFailure>(&body)) {
+      leases->push_back(failure->lease_id);
+    }
+  }
 }
 
 bool uploads_bytes(const LeasedUnit& unit) {
@@ -163,9 +187,10 @@ void Worker::wake() {
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
-void Worker::arm_batch_timer() {
+void Worker::arm_batch_timer(std::chrono::microseconds window) {
   itimerspec when{};
-  when.it_value.tv_nsec = std::chrono::nanoseconds(kResultBatchWindow).count();
+  when.it_value.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(window).count();
+  when.it_value.tv_nsec = std::chrono::nanoseconds(window % std::chrono::seconds(1)).count();
   ::timerfd_settime(batch_timer_fd_, 0, &when, nullptr);
 }
 
@@ -251,10 +276,9 @@ void Worker::device_loop(size_t device) {
       idle = sh.queue.empty();
     }
     if (completed) ++units_completed_;
-    const auto finished_at = std::chrono::steady_clock::now();
-    const bool gpu_rate = completed && !idle && finished_at - started_at < kResultBatchWindow;
-    if (first_in_outbox && gpu_rate) {
-      arm_batch_timer();  // more results come within the window: they go out together
+    if (first_in_outbox && completed && !idle) {
+      // More results come within the window: they go out together.
+      arm_batch_timer(batch_window(std::chrono::steady_clock::now() - started_at));
     } else if (first_in_outbox || outbox_size == kResultBatchUnits) {
       wake();
     }
@@ -277,13 +301,7 @@ proto::WorkerHello Worker::hello() const {
   std::lock_guard<std::mutex> lock(shared_->mutex);
   for (const LeasedUnit& unit : shared_->queue) hello.held_leases.push_back(lease_of(unit));
   hello.held_leases.insert(hello.held_leases.end(), shared_->running.begin(), shared_->running.end());
-  for (const proto::Body& body : shared_->outbox) {
-    if (const auto* result = std::get_if<proto::UnitResult>(&body)) {
-      hello.held_leases.push_back(result->lease_id);
-    } else if (const auto* failure = std::get_if<proto::UnitFailure>(&body)) {
-      hello.held_leases.push_back(failure->lease_id);
-    }
-  }
+  append_outbox_leases(shared_->outbox, &hello.held_leases);
   return hello;
 }
 
@@ -297,9 +315,12 @@ void Worker::hand_back_and_leave(zmq::socket_t& socket) {
     back.lease_ids.insert(back.lease_ids.end(), shared_->running.begin(), shared_->running.end());
     shared_->queue.clear();
     // A drain sends what finished before the goodbye; run() leaves the running units behind.
+    // A stop hands back the units of results still waiting for their batch, as unfinished.
     if (draining_) {
       finished.swap(shared_->outbox);
       units_abandoned_ += shared_->running.size();
+    } else {
+      append_outbox_leases(shared_->outbox, &back.lease_ids);
     }
     shared_->outbox.clear();
   }
@@ -392,6 +413,19 @@ void Worker::introduce(zmq::socket_t& socket) {
   for (const auto& [hash, waiting] : shared_->fetches) shared_->fetches_to_send.push_back(hash);
 }
 
+std::chrono::milliseconds Worker::poll_timeout(std::chrono::steady_clock::time_point last_sent,
+                                               std::chrono::steady_clock::time_point last_heard) const {
+  // The socket thread wakes for messages, its eventfd and its batch timer; on its own only when
+  // a heartbeat or the liveness check falls due, so that hundreds of busy workers on one host
+  // do not wake for nothing. The idle policy and a drain's deadline are checked on every wake:
+  // with either, it also wakes four times a heartbeat.
+  const auto interval = std::chrono::milliseconds(options_.heartbeat_interval_ms);
+  auto next = std::min(last_sent + interval, last_heard + interval * options_.liveness);
+  if (idle_monitor_ || draining_) next = std::min(next, std::chrono::steady_clock::now() + interval / 4);
+  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
+  return std::clamp(wait, std::chrono::milliseconds(1), interval);
+}
+
 bool Worker::session(zmq::socket_t& socket, bool* heard) {
   Shared& sh = *shared_;
   using Clock = std::chrono::steady_clock;
@@ -408,7 +442,7 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
                                {nullptr, wake_fd_, ZMQ_POLLIN, 0},
                                {nullptr, batch_timer_fd_, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 3, std::max(std::chrono::milliseconds(10), std::chrono::milliseconds(interval / 4)));
+      zmq::poll(items, 3, poll_timeout(last_sent, last_heard));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) options_.log(std::string("poll failed: ") + e.what());
     }

@@ -128,11 +128,14 @@ class Worker {
          std::vector<std::unique_ptr<UnitExecutor>> executors);
   void device_loop(size_t device);
   void wake();  // async-signal-safe
-  // Wakes the socket thread after kResultBatchWindow (worker.cpp): a batch of results opened.
-  void arm_batch_timer();
+  // Wakes the socket thread after `window` (worker.cpp, batch_window): a batch of results opened.
+  void arm_batch_timer(std::chrono::microseconds window);
   // One connection's lifetime: returns true when stopping, false to reconnect. Sets
   // `*heard` when any message arrived from the dispatcher during the session.
   bool session(zmq::socket_t& socket, bool* heard);
+  // How long the socket thread's poll may wait, given when it last sent and last heard.
+  std::chrono::milliseconds poll_timeout(std::chrono::steady_clock::time_point last_sent,
+                                         std::chrono::steady_clock::time_point last_heard) const;
   proto::WorkerHello hello() const;
   // Sends the hello and queues every asset request still waiting to be asked again (a new
   // connection, or a restarted dispatcher's HelloRequired).

@@ -106,5 +106,34 @@ TEST(LeaseSizer, UnitCapAndHalfTheLeaseBoundTheBudget) {
   EXPECT_NEAR(static_cast<double>(units_allowed(sizer, 1, 2, 1000)), 500.0, 5.0);
 }
 
+TEST(LeaseSizer, AGrantStartsOnlyOnceAQuarterOfTheBudgetIsFree) {
+  LeaseSizer sizer;
+  // One unit of 1 every 20 ms: 50 per second, 2 s target -> 100 units; refilled below 75.
+  run_at_rate(sizer, 1, 20, 1, 0, 3000);
+  ASSERT_NEAR(sizer.rate_per_s(), 50.0, 0.5);
+  const LeaseSizing sizing;
+  while (sizer.cost_in_flight() > 0) sizer.ended(1, 3000);
+  uint64_t held = 0;
+  while (sizer.wants_more(held, 1, kLeaseMs, sizing)) {
+    sizer.granted(1, 3000);
+    ++held;
+  }
+  ASSERT_EQ(held, 100u);
+  // Results come back one by one: no grant starts until 26 of them came (74 in flight).
+  int results = 0;
+  while (!sizer.wants_refill(held, 1, kLeaseMs, sizing)) {
+    sizer.ended(1, 3000);
+    --held;
+    ++results;
+  }
+  EXPECT_EQ(results, 26);
+  // Below its declared slots a worker is refilled whatever its budget.
+  EXPECT_TRUE(sizer.wants_refill(held, held + 1, kLeaseMs, sizing));
+  // At the unit cap never.
+  LeaseSizing capped;
+  capped.max_units = static_cast<uint32_t>(held);
+  EXPECT_FALSE(sizer.wants_refill(held, held + 1, kLeaseMs, capped));
+}
+
 }  // namespace
 }  // namespace tf

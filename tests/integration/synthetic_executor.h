@@ -33,15 +33,22 @@ class SyntheticExecutor : public UnitExecutor {
   }
   const DeviceInfo& device() const override { return device_; }
   // A sleep overshoots by 60-300 us on a VM (timer slack, wake-up latency), as much as a fast
-  // device's whole unit: the thread sleeps with a 1 us timer slack to shortly before the end
-  // and yields for the last stretch (other threads still run), so the unit time holds.
+  // device's whole unit: a short wait (under 5 ms) sleeps with a 1 us timer slack to shortly
+  // before its end and yields for the last stretch (other threads still run), so the unit time
+  // holds. A longer wait only sleeps: its overshoot costs a few percent at most, while hundreds
+  // of workers yielding would take the cores that real devices, which wait without the CPU,
+  // leave to the farm.
   static void wait_until(std::chrono::steady_clock::time_point until) {
     constexpr auto kYieldStretch = std::chrono::microseconds(100);
+    constexpr auto kPreciseBelow = std::chrono::milliseconds(5);
     thread_local const bool precise_timers = ::prctl(PR_SET_TIMERSLACK, 1000UL) == 0;
     (void)precise_timers;
-    if (std::chrono::steady_clock::now() + kYieldStretch < until) {
-      std::this_thread::sleep_until(until - kYieldStretch);
+    const auto now = std::chrono::steady_clock::now();
+    if (until - now >= kPreciseBelow) {
+      std::this_thread::sleep_until(until);
+      return;
     }
+    if (now + kYieldStretch < until) std::this_thread::sleep_until(until - kYieldStretch);
     while (std::chrono::steady_clock::now() < until) std::this_thread::yield();
   }
   std::string kernel_version() const override { return "synthetic-1"; }
