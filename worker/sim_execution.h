@@ -69,7 +69,9 @@ class SimStateCache {
 
   // The decoded state named `hash`, fetched with `fetch` when not held. Keeps the last
   // states (see above): the units of one chunk (and of a few runs) share them; a whole-domain
-  // run leaves one per chunk (two where the dispatcher stitches it).
+  // run leaves one per chunk (two where the dispatcher stitches it), so a sweep of runs
+  // interleaved on one worker needs several per run (kKeep: with 8, a sweep of 8 runs lost its
+  // heads and replayed chunks, a quarter of the speed; the byte bound caps large domains).
   Result<std::shared_ptr<const sim::TileState>> get(const Hash256& hash,
                                                    const AssetCache::FetchFn& fetch);
   // The state held under `hash`; nullptr when none is.
@@ -85,7 +87,7 @@ class SimStateCache {
   bool has_ahead(const sim::TileState* start, int steps);
 
  private:
-  static constexpr size_t kKeep = 8;
+  static constexpr size_t kKeep = 16;
   static constexpr size_t kKeepAhead = 2;
   const size_t max_bytes_;
   size_t bytes_ = 0;  // of states_

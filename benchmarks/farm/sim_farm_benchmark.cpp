@@ -10,6 +10,11 @@
 // stepper measured in the same run (fixed time per cell update), directly and through the farm:
 // what the farm costs a run on a fast device. Args: the speed-up and the run's steps.
 //
+// BM_SimFarmSweep: what researchers queue, a parameter sweep: the same channel at 8 relaxation
+// times (8 runs of one batch, [parameters] tau = [...]) on one worker, directly (the runs
+// stepped one after another) and through the farm. Args: the speed-up of the synthetic
+// stepper (0: the CPU stepper) and each run's steps.
+//
 // Counters: direct_MLUPS, farm_MLUPS (lattice updates of the run per second of wall time) and
 // farm/direct, their ratio.
 // Run: sim_farm_benchmark --benchmark_format=json
@@ -29,21 +34,28 @@ namespace {
 
 constexpr int kSide = 256;
 
-// A 256^2 D2Q9 channel of `steps` steps, one snapshot (the last step).
-std::string batch_text(int64_t steps) {
+// A 256^2 D2Q9 channel of `steps` steps, one snapshot (the last step); one run per value of
+// `tau` (a TOML value: a number, or an array of them for a sweep).
+std::string batch_text(int64_t steps, const std::string& tau = "0.8") {
   return "[simulation]\nname = \"bench\"\nmodel = \"d2q9\"\ncollision = \"trt\"\n"
-         "grid = [256, 256]\nsteps = " + std::to_string(steps) + "\n[parameters]\ntau = 0.8\n"
-         "force_x = 0.00001\n[boundaries]\nleft = \"periodic\"\n"
+         "grid = [256, 256]\nsteps = " + std::to_string(steps) + "\n[parameters]\ntau = " + tau +
+         "\nforce_x = 0.00001\n[boundaries]\nleft = \"periodic\"\n"
          "right = \"periodic\"\nbottom = \"wall\"\ntop = \"wall\"\n";
 }
+
+constexpr const char* kSweepTaus = "[0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-sim::TileState initial_state() {
-  const sim::RunSpec run = sim::expand_runs(sim::parse_batch(batch_text(1), "bench.toml").value())[0];
-  return sim::make_initial_state(run).value();
+// The initial state of every run of the batch.
+std::vector<sim::TileState> initial_states(const std::string& text) {
+  std::vector<sim::TileState> states;
+  for (const sim::RunSpec& run : sim::expand_runs(sim::parse_batch(text, "bench.toml").value())) {
+    states.push_back(sim::make_initial_state(run).value());
+  }
+  return states;
 }
 
 Result<std::unique_ptr<EmbeddedFarm>> start_farm(std::unique_ptr<UnitExecutor> executor) {
@@ -52,11 +64,11 @@ Result<std::unique_ptr<EmbeddedFarm>> start_farm(std::unique_ptr<UnitExecutor> e
   return EmbeddedFarm::start({}, std::move(executors));
 }
 
-// Seconds the farm takes for the batch of `steps` steps with tiles of `tile` (0: the
-// dispatcher's choice) and one replica; an error when it does not finish.
-Result<double> farm_seconds(EmbeddedFarm& farm, int64_t steps, uint32_t tile) {
+// Seconds the farm takes for the batch with tiles of `tile` (0: the dispatcher's choice) and one
+// replica; an error when it does not finish.
+Result<double> farm_seconds(EmbeddedFarm& farm, const std::string& text, uint32_t tile) {
   proto::SubmitJob job;
-  job.sim_batch = batch_text(steps);
+  job.sim_batch = text;
   job.sim_tile = tile;
   job.replication = 1;
   job.quorum = 1;
@@ -69,50 +81,58 @@ Result<double> farm_seconds(EmbeddedFarm& farm, int64_t steps, uint32_t tile) {
   return seconds_since(start);
 }
 
-void report(benchmark::State& state, int64_t steps, double direct_s, double farm_s) {
-  const double updates =
-      double{kSide} * kSide * static_cast<double>(steps) * static_cast<double>(state.iterations());
+void report(benchmark::State& state, double updates_per_batch, double direct_s, double farm_s) {
+  const double updates = updates_per_batch * static_cast<double>(state.iterations());
   state.counters["direct_MLUPS"] = updates / direct_s / 1e6;
   state.counters["farm_MLUPS"] = updates / farm_s / 1e6;
   state.counters["farm/direct"] = direct_s / farm_s;
 }
 
-// Runs the batch directly with `step` and through `farm`, alternately, every iteration, and
-// reports both rates and their ratio.
-void compare(benchmark::State& state, EmbeddedFarm& farm, int64_t steps, uint32_t tile,
+// Runs the batch `text` directly with `step` (its runs one after another) and through `farm`,
+// alternately, every iteration, and reports both rates and their ratio.
+void compare(benchmark::State& state, EmbeddedFarm& farm, const std::string& text, uint32_t tile,
              const std::function<Status(sim::TileState&, int)>& step) {
-  double direct_s = 0, farm_s = 0;
+  const int steps = static_cast<int>(sim::parse_batch(text, "bench.toml").value().steps);
+  double direct_s = 0, farm_s = 0, updates = 0;
   for (auto _ : state) {
-    sim::TileState initial = initial_state();
+    std::vector<sim::TileState> runs = initial_states(text);
+    updates = double{kSide} * kSide * steps * static_cast<double>(runs.size());
     const auto start = std::chrono::steady_clock::now();
-    if (Status s = step(initial, static_cast<int>(steps)); !s) {
-      state.SkipWithError(s.message().c_str());
-      return;
+    for (sim::TileState& run : runs) {
+      if (Status s = step(run, steps); !s) {
+        state.SkipWithError(s.message().c_str());
+        return;
+      }
     }
     direct_s += seconds_since(start);
-    Result<double> through_farm = farm_seconds(farm, steps, tile);
+    Result<double> through_farm = farm_seconds(farm, text, tile);
     if (!through_farm) {
       state.SkipWithError(through_farm.message().c_str());
       return;
     }
     farm_s += through_farm.value();
   }
-  report(state, steps, direct_s, farm_s);
+  report(state, updates, direct_s, farm_s);
 }
 
 Status step_on_cpu(sim::TileState& state, int steps) {
   return sim::run_steps_cpu(state, steps) ? Status::ok() : Status(Error{"the CPU stepper failed"});
 }
 
-void BM_SimFarmOverDirect(benchmark::State& state) {
+Result<std::unique_ptr<EmbeddedFarm>> cpu_farm() {
   Result<std::unique_ptr<UnitExecutor>> cpu = make_backend_executor("cpu", 0);
-  auto farm = cpu ? start_farm(std::move(cpu.value()))
-                  : Result<std::unique_ptr<EmbeddedFarm>>(Error{cpu.message()});
+  if (!cpu) return Error{cpu.message()};
+  return start_farm(std::move(cpu.value()));
+}
+
+void BM_SimFarmOverDirect(benchmark::State& state) {
+  Result<std::unique_ptr<EmbeddedFarm>> farm = cpu_farm();
   if (!farm) {
     state.SkipWithError(farm.message().c_str());
     return;
   }
-  compare(state, *farm.value(), state.range(1), static_cast<uint32_t>(state.range(0)), step_on_cpu);
+  compare(state, *farm.value(), batch_text(state.range(1)), static_cast<uint32_t>(state.range(0)),
+          step_on_cpu);
 }
 BENCHMARK(BM_SimFarmOverDirect)
     ->Args({0, 2048})
@@ -122,36 +142,57 @@ BENCHMARK(BM_SimFarmOverDirect)
     ->UseRealTime()
     ->Iterations(3);
 
-// The same run (default plan) on a stepper `speedup` times as fast as the CPU stepper measured
-// in this run: a synthetic device that takes a fixed time per cell update
-// (tests/integration/synthetic_executor.h), directly and through the farm.
-void BM_SimFarmFastStepper(benchmark::State& state) {
-  const auto speedup = static_cast<double>(state.range(0));
+// A synthetic stepper (tests/integration/synthetic_executor.h) `speedup` times as fast as the
+// CPU stepper measured now: a fixed time per cell update, standing in for a fast device.
+Result<std::function<std::unique_ptr<testing::SyntheticExecutor>()>> fast_steppers(double speedup) {
   constexpr int kProbeSteps = 256;
-  sim::TileState probe = initial_state();
+  sim::TileState probe = initial_states(batch_text(1))[0];
   const auto start = std::chrono::steady_clock::now();
-  if (Status s = step_on_cpu(probe, kProbeSteps); !s) {
-    state.SkipWithError(s.message().c_str());
-    return;
-  }
-  const double cpu_rate = double{kSide} * kSide * kProbeSteps / seconds_since(start);
-  auto make_stepper = [&] {
+  if (Status s = step_on_cpu(probe, kProbeSteps); !s) return Error{s.message()};
+  const double rate = double{kSide} * kSide * kProbeSteps / seconds_since(start) * speedup;
+  return std::function<std::unique_ptr<testing::SyntheticExecutor>()>([rate] {
     auto stepper = std::make_unique<testing::SyntheticExecutor>();
-    stepper->set_sim_rate(cpu_rate * speedup);
+    stepper->set_sim_rate(rate);
     return stepper;
-  };
-  auto farm = start_farm(make_stepper());
-  if (!farm) {
-    state.SkipWithError(farm.message().c_str());
-    return;
+  });
+}
+
+// The batch `text` directly and through a farm of one worker: on the CPU stepper when
+// `speedup` is 0, else on fast_steppers(speedup).
+void compare_on_stepper(benchmark::State& state, double speedup, const std::string& text) {
+  if (speedup == 0) {
+    Result<std::unique_ptr<EmbeddedFarm>> farm = cpu_farm();
+    if (!farm) return state.SkipWithError(farm.message().c_str());
+    return compare(state, *farm.value(), text, 0, step_on_cpu);
   }
-  const std::unique_ptr<testing::SyntheticExecutor> direct = make_stepper();
-  compare(state, *farm.value(), state.range(1), 0,
+  auto make_stepper = fast_steppers(speedup);
+  if (!make_stepper) return state.SkipWithError(make_stepper.message().c_str());
+  auto farm = start_farm(make_stepper.value()());
+  if (!farm) return state.SkipWithError(farm.message().c_str());
+  const std::unique_ptr<testing::SyntheticExecutor> direct = make_stepper.value()();
+  compare(state, *farm.value(), text, 0,
           [&](sim::TileState& s, int steps) { return direct->simulate(s, steps); });
+}
+
+// The same run (default plan) on a stepper `speedup` times as fast as the CPU stepper.
+void BM_SimFarmFastStepper(benchmark::State& state) {
+  compare_on_stepper(state, static_cast<double>(state.range(0)), batch_text(state.range(1)));
 }
 BENCHMARK(BM_SimFarmFastStepper)
     ->Args({20, 2048})
     ->Args({20, 8192})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+
+// A sweep of 8 runs (kSweepTaus) on the CPU stepper (speed-up 0) or a 20x synthetic one.
+void BM_SimFarmSweep(benchmark::State& state) {
+  compare_on_stepper(state, static_cast<double>(state.range(0)),
+                     batch_text(state.range(1), kSweepTaus));
+}
+BENCHMARK(BM_SimFarmSweep)
+    ->Args({0, 2048})
+    ->Args({20, 2048})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);
