@@ -3,27 +3,36 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "formats/fileio/read_file.h"
+#include <span>
+
 
 namespace tf {
 
-Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr,
-                            const std::vector<uint32_t>* spp) {
-  static std::atomic<uint64_t> counter{0};
-  const std::filesystem::path tmp =
-      blobs.temp_dir() / ("frame-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
-                          (exr ? ".exr" : ".png"));
-  Status written =
-      !exr ? write_png(tmp, image.width, image.height, image.rgb.data())
-      : spp ? write_exr_with_spp(tmp, image.width, image.height, image.rgb.data(), spp->data())
-            : write_exr(tmp, image.width, image.height, image.rgb.data());
-  if (!written) return Error{written.message()};
-  Result<std::vector<uint8_t>> bytes = read_whole_file(tmp);
-  std::error_code ec;
-  std::filesystem::remove(tmp, ec);
-  if (!bytes) return Error{bytes.message()};
-  return blobs.put(bytes.value());
+namespace {
+
+// Encodes `image` as EXR (with `spp` as its "spp" channel when given) and PNG in memory and
+// stores both blobs synced together into `done`.
+void store_frame_images(BlobStore& blobs, const ImageRGB& image, const std::vector<uint32_t>* spp,
+                        EncodedFrame& done) {
+  Result<std::vector<uint8_t>> exr =
+      encode_exr(image.width, image.height, image.rgb.data(), spp ? spp->data() : nullptr);
+  Result<std::vector<uint8_t>> png = encode_png(image.width, image.height, image.rgb.data());
+  if (!exr || !png) {
+    if (!exr) done.exr = Error{exr.message()};
+    if (!png) done.png = Error{png.message()};
+    return;
+  }
+  const std::span<const uint8_t> both[] = {exr.value(), png.value()};
+  Result<std::vector<Hash256>> stored = blobs.put_all(both);
+  if (!stored) {
+    done.exr = done.png = Error{stored.message()};
+    return;
+  }
+  done.exr = stored.value()[0];
+  done.png = stored.value()[1];
 }
+
+}  // namespace
 
 EncodedFrame encode_frame(BlobStore& blobs, FrameTiles frame) {
   EncodedFrame done{frame.job_id, frame.frame, frame.assembly, {}, Error{"not encoded"},
@@ -40,8 +49,7 @@ EncodedFrame encode_frame(BlobStore& blobs, FrameTiles frame) {
     return done;
   }
   const std::vector<uint32_t>* spp = frame.adaptive ? &image->spp : nullptr;
-  done.exr = store_image(blobs, image->image, true, spp);
-  done.png = store_image(blobs, image->image, false);
+  store_frame_images(blobs, image->image, spp, done);
   return done;
 }
 

@@ -1,7 +1,7 @@
 // Frame outputs encoded off the dispatcher's loop thread.
 //
 // Assembling a finished frame from its units' sums (assembler.h), encoding it as EXR and PNG
-// and storing both blobs (compression, two durable file writes) takes tens of milliseconds:
+// and storing both blobs (compression, one round of durable writes) takes milliseconds to tens:
 // on the loop thread that is tens of milliseconds in which no result is taken and no unit is
 // granted. The loop hands the frame's tiles here and goes on; a single background thread
 // assembles, encodes and stores the frames in submission order;
@@ -55,11 +55,6 @@ struct EncodedFrame {
   Result<Hash256> exr = Error{"not encoded"};
   Result<Hash256> png = Error{"not encoded"};
 };
-
-// Writes `image` as EXR or PNG through a temporary file into `blobs`; returns the blob's hash.
-// `spp` (width * height counts), when given, goes into the EXR as its "spp" channel.
-Result<Hash256> store_image(BlobStore& blobs, const ImageRGB& image, bool exr,
-                            const std::vector<uint32_t>* spp = nullptr);
 
 // Assembles `frame` (assembler.h) and stores its EXR and PNG in `blobs`: what the encoding
 // thread does, and what the dispatcher does on its own thread when it encodes in the foreground.

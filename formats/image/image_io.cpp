@@ -11,6 +11,7 @@
 #include <string>
 
 #include "formats/fileio/atomic_write.h"
+#include "formats/image/encode_in_memory.h"
 
 namespace tf {
 namespace {
@@ -108,9 +109,39 @@ Status write_exr(const fs::path& path, uint32_t width, uint32_t height, const fl
   return write_atomically(path, exr_spec(width, height, 3), TypeDesc::FLOAT, rgb);
 }
 
-Status write_exr_with_spp(const fs::path& path, uint32_t width, uint32_t height,
-                          const float* rgb, const uint32_t* spp) {
+Status write_png(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {
   if (Status s = check_size(path, width, height, rgb); !s) return s;
+  const std::vector<uint8_t> bytes = srgb8(width, height, rgb);
+  return write_atomically(path, png_spec(width, height), TypeDesc::UINT8, bytes.data());
+}
+
+Result<std::vector<uint8_t>> encode_in_memory(const char* name, const OIIO::ImageSpec& spec,
+                                              OIIO::TypeDesc format, const void* pixels) {
+  std::vector<unsigned char> encoded;
+  try {
+    OIIO::Filesystem::IOVecOutput proxy(encoded);
+    auto out = ImageOutput::create(name);
+    if (!out) return Error{std::string("no writer for ") + name + " (" + OIIO::geterror() + ")"};
+    if (!out->set_ioproxy(&proxy) || !out->open(name, spec) || !out->write_image(format, pixels) ||
+        !out->close()) {
+      return Error{"cannot encode " + std::string(name) + ": " + out->geterror()};
+    }
+  } catch (const std::exception& e) {
+    return Error{"cannot encode " + std::string(name) + ": " + e.what()};
+  }
+  return std::vector<uint8_t>(encoded.begin(), encoded.end());
+}
+
+Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb) {
+  if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
+  const std::vector<uint8_t> pixels = srgb8(width, height, rgb);
+  return encode_in_memory("preview.png", png_spec(width, height), TypeDesc::UINT8, pixels.data());
+}
+
+Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const float* rgb,
+                                        const uint32_t* spp) {
+  if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
+  if (spp == nullptr) return encode_in_memory("frame.exr", exr_spec(width, height, 3), TypeDesc::FLOAT, rgb);
   ImageSpec spec = exr_spec(width, height, 4);
   spec.channelnames = {"R", "G", "B", "spp"};
   std::vector<float> pixels(size_t{width} * height * 4);
@@ -118,31 +149,7 @@ Status write_exr_with_spp(const fs::path& path, uint32_t width, uint32_t height,
     std::copy_n(rgb + p * 3, 3, &pixels[p * 4]);
     pixels[p * 4 + 3] = static_cast<float>(spp[p]);
   }
-  return write_atomically(path, spec, TypeDesc::FLOAT, pixels.data());
-}
-
-Status write_png(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {
-  if (Status s = check_size(path, width, height, rgb); !s) return s;
-  const std::vector<uint8_t> bytes = srgb8(width, height, rgb);
-  return write_atomically(path, png_spec(width, height), TypeDesc::UINT8, bytes.data());
-}
-
-Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb) {
-  if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
-  const std::vector<uint8_t> pixels = srgb8(width, height, rgb);
-  std::vector<unsigned char> encoded;
-  try {
-    OIIO::Filesystem::IOVecOutput proxy(encoded);
-    auto out = ImageOutput::create("preview.png");
-    if (!out) return Error{"no PNG writer (" + OIIO::geterror() + ")"};
-    if (!out->set_ioproxy(&proxy) || !out->open("preview.png", png_spec(width, height)) ||
-        !out->write_image(TypeDesc::UINT8, pixels.data()) || !out->close()) {
-      return Error{"cannot encode a PNG: " + out->geterror()};
-    }
-  } catch (const std::exception& e) {
-    return Error{std::string("cannot encode a PNG: ") + e.what()};
-  }
-  return std::vector<uint8_t>(encoded.begin(), encoded.end());
+  return encode_in_memory("frame.exr", spec, TypeDesc::FLOAT, pixels.data());
 }
 
 namespace {

@@ -23,20 +23,21 @@ struct ImageRGB {
 Status write_exr(const std::filesystem::path& path, uint32_t width, uint32_t height,
                  const float* rgb);
 
-// write_exr() with a fourth 32-bit float channel "spp": each pixel's sample count (`spp`,
-// width * height counts, exact up to 2^24), for frames whose tiles were refined to different
-// sample counts (dispatcher/refinement.h).
-Status write_exr_with_spp(const std::filesystem::path& path, uint32_t width, uint32_t height,
-                          const float* rgb, const uint32_t* spp);
-
 // Writes an 8-bit RGB PNG preview: each value is clamped to [0, 1] and encoded with the sRGB
 // transfer function (IEC 61966-2-1: 12.92 x below 0.0031308, else 1.055 x^(1/2.4) - 0.055),
 // then rounded to the nearest of 0..255. NaN is written as 0. Atomic like write_exr().
 Status write_png(const std::filesystem::path& path, uint32_t width, uint32_t height,
                  const float* rgb);
 
-// The same PNG's bytes, encoded in memory (a dashboard's previews).
+// The same PNG's bytes, encoded in memory (frame outputs, a dashboard's previews).
 Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb);
+
+// The bytes write_exr() writes, encoded in memory (frame outputs go straight into the blob
+// store, without a file written, synced and read back). With `spp` (width * height counts,
+// exact up to 2^24), a fourth 32-bit float channel "spp" holds each pixel's sample count, for
+// frames whose tiles were refined to different sample counts (dispatcher/refinement.h).
+Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const float* rgb,
+                                        const uint32_t* spp = nullptr);
 
 // Reads any format OpenImageIO reads (EXR, HDR, PNG, JPEG, TIFF...) into linear float RGB.
 // Channels are chosen by name (R, G, B; a single-channel image is replicated to grey; Y/luma

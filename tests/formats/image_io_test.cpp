@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
 
+#include "formats/fileio/read_file.h"
 #include "test_util.h"
 
 namespace tf {
@@ -54,6 +56,44 @@ TEST(ImageIo, ExrCarriesNoCaptureDate) {
   auto in = OIIO::ImageInput::open((dir / "a.exr").string());
   ASSERT_TRUE(in);
   EXPECT_EQ(in->spec().find_attribute("DateTime"), nullptr);
+}
+
+// Frames go into the blob store encoded in memory: the bytes must be those of the file that
+// OpenImageIO writes to disk, and the sample-count channel must read back exactly.
+TEST(ImageIo, InMemoryEncodingsAreTheFilesBytes) {
+  testing::TempDir dir;
+  const uint32_t w = 9, h = 4;
+  std::vector<float> rgb(w * h * 3);
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(0.f, 2.f);
+  for (float& v : rgb) v = u(rng);
+  ASSERT_TRUE(write_exr(dir / "a.exr", w, h, rgb.data()).is_ok());
+  ASSERT_TRUE(write_png(dir / "a.png", w, h, rgb.data()).is_ok());
+  Result<std::vector<uint8_t>> exr = encode_exr(w, h, rgb.data());
+  Result<std::vector<uint8_t>> png = encode_png(w, h, rgb.data());
+  ASSERT_TRUE(exr && png);
+  EXPECT_EQ(exr.value(), read_whole_file(dir / "a.exr").value());
+  EXPECT_EQ(png.value(), read_whole_file(dir / "a.png").value());
+
+  std::vector<uint32_t> spp(w * h);
+  for (size_t i = 0; i < spp.size(); ++i) spp[i] = static_cast<uint32_t>(i * 977 % 16777216);
+  Result<std::vector<uint8_t>> with_spp = encode_exr(w, h, rgb.data(), spp.data());
+  ASSERT_TRUE(with_spp);
+  std::ofstream(dir / "spp.exr", std::ios::binary)
+      .write(reinterpret_cast<const char*>(with_spp->data()),
+             static_cast<std::streamsize>(with_spp->size()));
+  auto in = OIIO::ImageInput::open((dir / "spp.exr").string());
+  ASSERT_TRUE(in);
+  const OIIO::ImageSpec& spec = in->spec();
+  ASSERT_EQ(spec.nchannels, 4);
+  EXPECT_EQ(spec.channelnames[3], "spp");
+  std::vector<float> all(size_t{w} * h * 4);
+  ASSERT_TRUE(in->read_image(0, 0, 0, 4, OIIO::TypeDesc::FLOAT, all.data()));
+  for (size_t p = 0; p < size_t{w} * h; ++p) {
+    for (int c = 0; c < 3; ++c) ASSERT_EQ(all[p * 4 + c], rgb[p * 3 + c]);
+    ASSERT_EQ(all[p * 4 + 3], static_cast<float>(spp[p]));
+  }
+  EXPECT_FALSE(encode_exr(0, h, rgb.data()));
 }
 
 TEST(ImageIo, PngMatchesPublishedSrgbFormula) {
