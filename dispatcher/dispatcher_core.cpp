@@ -432,6 +432,7 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
   }
   if (!grant.units.empty() || !grant.sim_units.empty()) {
     out->push_back({peer, {0, std::move(grant)}});
+    worker.last_sent_ms = now_ms;
   }
   return Status::ok();
 }
@@ -506,12 +507,13 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   if (Status s = request_missing_bytes(now_ms, out); !s) return s;
   refresh_connected_auditors();
   refresh_versions();
-  const bool heartbeat_due = now_ms - last_heartbeat_sent_ms_ >= config_.heartbeat_interval_ms;
-  if (heartbeat_due) last_heartbeat_sent_ms_ = now_ms;
   for (auto& [peer, w] : workers_) {
     if (!w.said_hello) continue;
-    if (heartbeat_due) out->push_back({peer, {0, proto::DispatcherHeartbeat{}}});
     if (Status s = dispatch(peer, w, now_ms, out); !s) return s;
+    if (now_ms - w.last_sent_ms >= config_.heartbeat_interval_ms) {
+      out->push_back({peer, {0, proto::DispatcherHeartbeat{}}});
+      w.last_sent_ms = now_ms;
+    }
   }
   return Status::ok();
 }

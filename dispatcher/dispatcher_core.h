@@ -167,6 +167,9 @@ class DispatcherCore {
     uint32_t slots = 0;  // units it always may hold (its hello's)
     LeaseSizer sizer;    // and how much more, by its measured rate
     int64_t last_seen_ms = 0;
+    // When a grant or a heartbeat last went to it: a worker that hears from the dispatcher
+    // anyway gets no heartbeat (hundreds of busy workers would each get one per interval).
+    int64_t last_sent_ms = 0;
     bool said_hello = false;
     // Its machine is busy (UnitReturn.pausing), or it drains before it leaves
     // (UnitReturn.draining): it is leased nothing until its next hello; its running units
@@ -474,7 +477,6 @@ class DispatcherCore {
   std::map<uint64_t, JobState> jobs_;
   std::unordered_map<uint64_t, UnitState> units_;
   std::map<std::pair<uint64_t, uint32_t>, FrameState> frames_;
-  int64_t last_heartbeat_sent_ms_ = 0;
   int64_t now_ms_ = 0;  // the clock of the current handle() or tick(): ledger times
   DispatcherStats stats_;
   std::unique_ptr<Ledger> ledger_;
