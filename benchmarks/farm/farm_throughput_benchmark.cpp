@@ -16,6 +16,9 @@
 //   DEALERs and the farm's own message sizes (one unit's grant out, one result back), measured
 //   in the same run just before the farm; farm/bare = results_per_s / bare_per_s;
 // - loop_cpu: the dispatcher loop thread's CPU seconds per wall second during the job;
+// - cpu_us_per_unit: CPU time of the whole process (dispatcher, workers with their stand-in
+//   devices, ZeroMQ I/O threads, client) per accepted unit during the job: what coordinating a
+//   unit costs the machine, less sensitive than the rates to other load on it;
 // - with dashboard=1 the dispatcher also serves its dashboard (farm_board.h: views, frame
 //   previews, commit latencies) and a scraper reads /api/farm, /api/trust and /metrics ten
 //   times a second; vs_no_dashboard = units_per_s / units_per_s of the same case without it,
@@ -32,6 +35,7 @@
 #include <tuple>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <map>
 
@@ -96,6 +100,13 @@ std::vector<proto::FrameSpec> frames_for(uint64_t units) {
   }
   for (uint32_t f = 1; f <= units / per_frame; ++f) frames.push_back({f, "scene.pbrt", kFrameSide, kFrameSide});
   return frames;
+}
+
+// CPU seconds of every thread of this process (dispatcher, workers, ZeroMQ I/O, client).
+double process_cpu_seconds() {
+  timespec used{};
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used) != 0) return 0;
+  return static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) * 1e-9;
 }
 
 // Reads the dashboard's pages every 100 ms until destroyed, as an eager operator would.
@@ -185,14 +196,16 @@ void BM_FarmThroughput(benchmark::State& state) {
   const double capacity = unit_time.count() > 0 ? workers * 1e6 / static_cast<double>(unit_time.count()) : 20000.0;
   const uint64_t units = g_smoke ? 64 : std::clamp<uint64_t>(static_cast<uint64_t>(2.0 * capacity / replication), 1024, 32768);
   uint64_t done_units = 0, results = 0;
-  double seconds = 0, loop_cpu = 0;
+  double seconds = 0, loop_cpu = 0, process_cpu = 0;
   for (auto _ : state) {
     const double cpu0 = farm->server_cpu_seconds();
+    const double process_cpu0 = process_cpu_seconds();
     const uint64_t completed0 = farm->units_completed();
     const auto start = std::chrono::steady_clock::now();
     Result<proto::JobStatus> done = run_job(units);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     loop_cpu += farm->server_cpu_seconds() - cpu0;
+    process_cpu += process_cpu_seconds() - process_cpu0;
     results += farm->units_completed() - completed0;
     if (!done || done->state != proto::JobState::kDone) {
       state.SkipWithError(done ? done->message.c_str() : done.message().c_str());
@@ -209,6 +222,7 @@ void BM_FarmThroughput(benchmark::State& state) {
   state.counters["bare_per_s"] = bare;
   state.counters["farm/bare"] = bare > 0 ? results_per_s / bare : 0.0;
   state.counters["loop_cpu"] = loop_cpu / seconds;
+  state.counters["cpu_us_per_unit"] = process_cpu * 1e6 / static_cast<double>(done_units);
   const auto key = std::make_tuple(state.range(0), state.range(1), state.range(2));
   if (!dashboard) {
     g_without_dashboard[key] = units_per_s;
