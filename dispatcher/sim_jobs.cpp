@@ -71,8 +71,8 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
     if (!bytes) return refuse("run " + run.name + ": " + bytes.message());
     encoded.push_back(std::move(bytes.value()));
   }
-  Result<std::vector<Hash256>> states =
-      store_->blobs().put_all(std::vector<std::span<const uint8_t>>(encoded.begin(), encoded.end()));
+  const std::vector<std::span<const uint8_t>> blobs(encoded.begin(), encoded.end());
+  Result<std::vector<Hash256>> states = store_->blobs().put_all(blobs);
   if (!states) {
     return proto::Body(proto::ErrorReply{proto::ErrorCode::kInternal,
                                          "cannot store the initial states: " + states.message()});
@@ -99,7 +99,8 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
     FrameState& frame = frames_[{row.id, i}];
     frame.row = frame_row;
     job.frames.push_back(i);
-    SimRunRow& run = sim_runs_[{row.id, i}] = SimRunRow{row.id, i, 0, states.value()[i], 0, 0, 0, {}};
+    SimRunRow& run = sim_runs_[{row.id, i}] =
+        SimRunRow{row.id, i, 0, states.value()[i], 0, 0, 0, {}};
     if (Status s = store_->put_sim_run(run); !s) return Error{s.message()};
     if (Status s = plan_chunk(job, frame); !s) return Error{s.message()};
   }

@@ -109,7 +109,9 @@ Status write_files_atomically(std::span<const FileToWrite> files,
     written = create_and_write(temporaries.back(), f.bytes);
     if (!written) break;
   }
-  if (written) written = on_threads(files.size(), [&](size_t i) { return sync_file(temporaries[i]); });
+  if (written) {
+    written = on_threads(files.size(), [&](size_t i) { return sync_file(temporaries[i]); });
+  }
   std::error_code ec;
   for (size_t i = 0; written && i < files.size(); ++i) {
     fs::rename(temporaries[i], files[i].target, ec);
