@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <numbers>
+#include <numeric>
 
 #include "formats/image/image_io.h"
 #include "formats/scene/convert_emission.h"
@@ -75,6 +76,9 @@ class Converter {
   // The area light of shape s (s.area.present) without its prim; its image, if any, becomes
   // one kernel texture shared by all of the shape's primitives.
   Result<tf_light> area_light(const IrShape& s);
+  // For "power" (IrAreaLight::power): the factor that scales light l of shape s, whose pbrt
+  // shapes have area 1, to emit that power (pbrt-v4's phi_v / k_e without the area); 1 without.
+  double power_per_unit_area(const IrShape& s, const tf_light& l) const;
   // Kernel `material` with IR float texture `alpha_texture` as its alpha_tex: one copy per
   // pair, since the cut-out belongs to the shape, not to the material (alpha_cutout.h).
   Result<uint32_t> cutout_material(uint32_t material, int alpha_texture);
@@ -273,6 +277,36 @@ uint32_t Converter::media_flags(const IrShape& s) const {
          (s.interface ? TF_PRIM_NO_SURFACE : 0u);
 }
 
+namespace {
+
+// The area of the pbrt-v4 shape each triangle of mesh shape s (world transform m) belongs to
+// (IrShape::triangles_per_pbrt_shape), by triangle.
+std::vector<double> pbrt_shape_areas(const IrShape& s, const Mat4& m) {
+  const std::vector<uint32_t>& idx = s.mesh.indices;
+  std::vector<double> area(idx.size() / 3);
+  for (size_t t = 0; t < area.size(); ++t) {
+    const Vec3d a = m.apply_point(s.mesh.positions[idx[3 * t]]);
+    const Vec3d b = m.apply_point(s.mesh.positions[idx[3 * t + 1]]);
+    const Vec3d c = m.apply_point(s.mesh.positions[idx[3 * t + 2]]);
+    area[t] = 0.5 * length(cross(b - a, c - a));
+  }
+  const size_t group = s.triangles_per_pbrt_shape;
+  if (group == 1) return area;
+  if (group == 0) {
+    double total = s.pbrt_area;
+    if (!(total > 0)) total = std::accumulate(area.begin(), area.end(), 0.0);
+    return std::vector<double>(area.size(), total);
+  }
+  for (size_t t = 0; t < area.size(); t += group) {
+    const size_t end = std::min(area.size(), t + group);
+    const double sum = std::accumulate(area.begin() + t, area.begin() + end, 0.0);
+    std::fill(area.begin() + t, area.begin() + end, sum);
+  }
+  return area;
+}
+
+}  // namespace
+
 Status Converter::emit_shape(const IrShape& s, const Mat4& m) {
   if (s.interface && ir_.media.empty()) return Status::ok();  // bounds no medium: invisible
   return s.kind == IrShape::Kind::Sphere ? emit_sphere(s, m) : emit_mesh(s, m);
@@ -315,9 +349,15 @@ Status Converter::emit_mesh(const IrShape& s, const Mat4& m) {
     material = cut;
   }
   tf_light light{};
+  double power_factor = 0;  // > 0: divided by each pbrt shape's area, light's radiance scale
+  std::vector<double> shape_areas;
   if (s.area.present) {
     TF_TRY(l, area_light(s));
     light = l;
+    if (s.area.power > 0) {
+      power_factor = power_per_unit_area(s, light);
+      shape_areas = pbrt_shape_areas(s, m);
+    }
   }
   for (size_t t = 0; t < mesh.indices.size(); t += 3) {
     tf_triangle tri{};
@@ -343,6 +383,10 @@ Status Converter::emit_mesh(const IrShape& s, const Mat4& m) {
     if (flip) tri.flags |= TF_PRIM_FLIP_NORMAL;
     if (s.area.present && length(geometric) > 0) {
       tf_light l = light;
+      if (power_factor > 0) {
+        const double k = power_factor / shape_areas[t / 3];
+        l.r = f(l.r * k), l.g = f(l.g * k), l.b = f(l.b * k);
+      }
       l.prim = static_cast<uint32_t>(k_.triangles.size());
       tri.light = static_cast<int32_t>(k_.lights.size());
       k_.lights.push_back(l);
@@ -364,6 +408,23 @@ Result<tf_light> Converter::area_light(const IrShape& s) {
     l.texture = tex.value();
   }
   return l;
+}
+
+double Converter::power_per_unit_area(const IrShape& s, const tf_light& l) const {
+  if (!(s.area.power > 0)) return 1;
+  double k_e = std::numbers::pi * (s.area.two_sided ? 2 : 1);
+  if (l.texture >= 0) {  // times the image's mean luminance (its colour space's Y row)
+    const tf_texture& t = k_.textures[static_cast<size_t>(l.texture)];
+    const Mat3& xyz = xyz_from_linear_srgb();
+    const size_t n = static_cast<size_t>(t.width) * t.height;
+    double sum = 0;
+    for (size_t p = 0; p < n; ++p) {
+      const float* texel = &k_.texels[t.offset + 3 * p];
+      sum += xyz[3] * texel[0] + xyz[4] * texel[1] + xyz[5] * texel[2];
+    }
+    k_e *= n > 0 ? sum / static_cast<double>(n) : 0.0;
+  }
+  return k_e > 0 ? s.area.power / k_e : 1;  // an image of no luminance stays dark
 }
 
 Status Converter::emit_sphere(const IrShape& s, const Mat4& m) {
@@ -392,6 +453,10 @@ Status Converter::emit_sphere(const IrShape& s, const Mat4& m) {
   sp.flags = (s.reverse_orientation ? TF_PRIM_FLIP_NORMAL : 0u) | media_flags(s);
   if (s.area.present) {
     TF_TRY(l, area_light(s));
+    if (s.area.power > 0) {  // pbrt-v4's Sphere::Area(): the object-space radius
+      const double k = power_per_unit_area(s, l) / s.pbrt_area;
+      l.r = f(l.r * k), l.g = f(l.g * k), l.b = f(l.b * k);
+    }
     sp.light = static_cast<int32_t>(k_.lights.size());
     emissive_spheres_.push_back(static_cast<uint32_t>(k_.spheres.size()));
     k_.lights.push_back(l);  // prim filled once the triangle count is final

@@ -219,6 +219,7 @@ Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc
   if (type == "bilinearmesh") {
     TF_TRY(mesh, mesh_from_params(params, loc, type, 4));
     out->mesh = std::move(mesh);
+    out->triangles_per_pbrt_shape = 2;
     return true;
   }
   if (type == "plymesh") {
@@ -236,6 +237,8 @@ Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc
     TF_CHECK(check_full_quadric(params, loc, ctx, "sphere", radius));
     out->kind = IrShape::Kind::Sphere;
     out->radius = radius;
+    out->triangles_per_pbrt_shape = 0;
+    out->pbrt_area = 4 * std::numbers::pi * radius * radius;
     return true;
   }
   if (type == "disk") {
@@ -247,6 +250,9 @@ Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc
       return error_at(loc, "Shape", "\"disk\" needs radius > innerradius >= 0 and phimax > 0");
     }
     out->mesh = tessellate_disk(height, radius, inner, std::min(phimax, 360.0));
+    out->triangles_per_pbrt_shape = 0;
+    out->pbrt_area =
+        std::min(phimax, 360.0) * std::numbers::pi / 180 * 0.5 * (radius * radius - inner * inner);
     return true;
   }
   if (type == "cylinder") {
@@ -259,10 +265,13 @@ Result<bool> make_shape(const std::string& type, ParamSet& params, const FileLoc
     }
     out->mesh =
         tessellate_cylinder(radius, std::min(z0, z1), std::max(z0, z1), std::min(phimax, 360.0));
+    out->triangles_per_pbrt_shape = 0;
+    out->pbrt_area = std::abs(z1 - z0) * radius * std::min(phimax, 360.0) * std::numbers::pi / 180;
     return true;
   }
   if (type == "curve") {
     TF_CHECK(make_curve(params, loc, ctx, out));
+    out->triangles_per_pbrt_shape = 0;
     return true;
   }
   TF_CHECK(ctx.diag.unsupported(loc, "Shape", "shape \"" + type + "\"",

@@ -317,6 +317,7 @@ Result<std::optional<IrAreaLight>> make_area_light(const std::string& type, Para
   TF_TRY(scale, params.get_float("scale", 1));
   TF_TRY(two_sided, params.get_bool("twosided", false));
   TF_TRY(filename, params.get_string("filename", ""));
+  TF_TRY(power, params.get_float("power", -1));
   if (radiance && !filename.empty()) {
     return error_at(loc, "AreaLightSource", "\"diffuse\" takes \"L\" or \"filename\", not both");
   }
@@ -326,6 +327,7 @@ Result<std::optional<IrAreaLight>> make_area_light(const std::string& type, Para
   a.image_lookup.wrap_s = a.image_lookup.wrap_t = IrTexture::Wrap::Clamp;
   a.radiance = scaled(radiance.value_or(Rgb{1, 1, 1}), scale);
   a.two_sided = two_sided;
+  a.power = std::max(power, 0.0);
   return std::optional<IrAreaLight>(a);
 }
 

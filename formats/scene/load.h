@@ -50,7 +50,8 @@
 //             the same image in the same orientation; two different images are an error),
 //             "scale", "power" (point, spot), "illuminance" (distant, uniform infinite);
 //             AreaLightSource "diffuse" (L or an RGB image "filename" whose texels scale the
-//             emission at the surface uv, edges clamped; scale, twosided): one light per
+//             emission at the surface uv, edges clamped; scale, twosided, power: each pbrt
+//             shape (a triangle, a bilinear patch, a whole quadric) emits it): one light per
 //             emissive primitive.
 //   media     MakeNamedMedium "homogeneous" (sigma_a, sigma_s, scale, g; Le only black),
 //             MediumInterface (one or two names; the camera's medium is the outside one

@@ -174,6 +174,11 @@ struct IrAreaLight {
   // extended, glTF's emissiveTexture's KHR_texture_transform and sampler.
   std::filesystem::path image;
   IrTexture image_lookup;
+  // pbrt-v4's "power" (phi_v); > 0: the converter scales the radiance of each pbrt shape so that
+  // it emits this power, as DiffuseAreaLight::Create: power / (pi x area x (2 if two-sided) x
+  // the image's mean luminance, 1 without one). The RGB "L" itself is not normalised (pbrt-v4
+  // divides by the photometric value of the colour space's illuminant only).
+  double power = 0;
 };
 
 struct IrShape {
@@ -191,6 +196,12 @@ struct IrShape {
   // Shape "alpha" as a float texture (index into SceneIr::textures) that cuts hits out
   // (kernels/render/alpha_cutout.h); -1: opaque. Meshes only.
   int alpha_texture = -1;
+  // What pbrt-v4 makes one shape of, for an area light's "power" (IrAreaLight::power): every
+  // `triangles_per_pbrt_shape` consecutive triangles (1: a triangle mesh, 2: a bilinear patch),
+  // or 0: the whole shape, of area `pbrt_area` (pbrt-v4's Shape::Area(), in object space as
+  // pbrt computes it for quadrics), or, where that is 0 (a curve), its tessellation's area.
+  uint32_t triangles_per_pbrt_shape = 1;
+  double pbrt_area = 0;
   FileLoc loc;
 };
 
