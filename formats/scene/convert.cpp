@@ -100,6 +100,7 @@ class Converter {
   std::vector<uint32_t> interior_map_;  // per IR material: 1 + kernel media index, 0: none
   std::map<std::pair<uint32_t, int>, uint32_t> cutout_materials_;  // cutout_material's copies
   std::vector<uint32_t> emissive_spheres_;  // their lights' prim is set at the end
+  std::map<std::filesystem::path, uint32_t> measured_blocks_;  // file -> tf_material.measured
 };
 
 // The kernel fields every node kind shares: mapping, texture-from-world, noise parameters.
@@ -615,8 +616,15 @@ Result<KernelScene> Converter::run() {
         break;
       case IrMaterial::Type::Measured: {
         km.type = TF_MAT_MEASURED;
-        TF_TRY(tables, add_measured_tables(m.measured_file, &k_.texels, kMaxKernelTexels));
-        km.measured = tables;
+        // One block per file, as pbrt-v4's MeasuredMaterial::Create caches files by name: a
+        // file that several materials use is read and checked once.
+        const std::filesystem::path file = m.measured_file.lexically_normal();
+        auto cached = measured_blocks_.find(file);
+        if (cached == measured_blocks_.end()) {
+          TF_TRY(tables, add_measured_tables(file, &k_.texels, kMaxKernelTexels));
+          cached = measured_blocks_.emplace(file, tables).first;
+        }
+        km.measured = cached->second;
         break;
       }
     }

@@ -79,6 +79,30 @@ TEST(MeasuredMaterial, TheFileBesideTheSceneBecomesAMeasuredMaterial) {
   EXPECT_TRUE(st) << st.message();
 }
 
+TEST(MeasuredMaterial, AFileSeveralMaterialsUseIsLoadedOnce) {
+  const fs::path dir = test_dir();
+  write_lambertian(dir / "white.bsdf", {1, 1, 1});
+  write_lambertian(dir / "grey.bsdf", {0.5, 0.5, 0.5});
+  fs::create_directories(dir / "sub");
+  auto sphere = [](int x) { return "Translate " + std::to_string(x) + " 0 0\nShape \"sphere\"\n"; };
+  const KernelScene one =
+      test::to_kernel(parse_world(measured("white.bsdf") + sphere(0), false, dir));
+  // The same file named twice (once through a path that normalises to it), then another one.
+  const KernelScene three = test::to_kernel(
+      parse_world(measured("white.bsdf") + sphere(0) + measured("sub/../white.bsdf") + sphere(3) +
+                      measured("grey.bsdf") + sphere(3),
+                  false, dir));
+  ASSERT_EQ(three.spheres.size(), 3u);
+  auto block = [&](size_t i) { return three.materials.at(three.spheres[i].material).measured; };
+  EXPECT_GT(block(0), 0u);
+  EXPECT_EQ(block(1), block(0));
+  EXPECT_NE(block(2), block(0));
+  // Both files have the same table sizes: the texel pool holds two blocks, not three.
+  const size_t one_block =
+      one.texels.size() - (one.materials.at(one.spheres[0].material).measured - 1);
+  EXPECT_EQ(three.texels.size(), one.texels.size() + one_block);
+}
+
 TEST(MeasuredMaterial, SphereShowsTheTabulatedAlbedoInAWhiteFurnace) {
   const fs::path file = test_dir() / "rho.bsdf";
   write_lambertian(file, {0.9, 0.6, 0.3});
