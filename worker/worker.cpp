@@ -46,11 +46,12 @@ namespace {
 
 // Results of a device that still has units queued go out together: the first result arms a
 // timer instead of waking the socket thread, and the results finished meanwhile go out on that
-// one wake-up (at most kResultBatchUnits wait for it). The timer waits about
+// one wake-up (at most kResultBatchUnits wait for it). For render units the timer waits about
 // kResultBatchUnitTimes units' time, from 1 ms (a GPU's units) to 100 ms (a CPU's): every
 // message costs a CurveZMQ box, a frame and a decode at both ends whatever its size, and a
-// result waiting behind queued work delays nothing (its device is busy with the next unit; the
-// last result of a queue goes at once).
+// render result waiting behind queued work delays nothing (its device is busy with the next
+// unit; the last result of a queue goes at once). Simulation results wait 1 ms, and only from
+// a device that fast: a run's next chunk depends on the verification of the last.
 constexpr std::chrono::microseconds kResultBatchMinWindow{1000};
 constexpr std::chrono::microseconds kResultBatchMaxWindow{100000};
 constexpr int kResultBatchUnitTimes = 8;
@@ -276,9 +277,12 @@ void Worker::device_loop(size_t device) {
       idle = sh.queue.empty();
     }
     if (completed) ++units_completed_;
-    if (first_in_outbox && completed && !idle) {
-      // More results come within the window: they go out together.
-      arm_batch_timer(batch_window(std::chrono::steady_clock::now() - started_at));
+    // More results come within the window: they go out together. A simulation chunk's result
+    // waits only as long as a GPU-fast unit's (its run's next chunk waits for its verification).
+    const auto unit_time = std::chrono::steady_clock::now() - started_at;
+    const bool batched = completed && !idle && (sim == nullptr || unit_time < kResultBatchMinWindow);
+    if (first_in_outbox && batched) {
+      arm_batch_timer(sim == nullptr ? batch_window(unit_time) : kResultBatchMinWindow);
     } else if (first_in_outbox || outbox_size == kResultBatchUnits) {
       wake();
     }
