@@ -139,10 +139,24 @@ Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const f
 }
 
 Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const float* rgb,
-                                        const uint32_t* spp) {
+                                        const uint32_t* spp, ImageWindow window) {
   if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
-  if (spp == nullptr) return encode_in_memory("frame.exr", exr_spec(width, height, 3), TypeDesc::FLOAT, rgb);
-  ImageSpec spec = exr_spec(width, height, 4);
+  ImageSpec spec = exr_spec(width, height, spp == nullptr ? 3 : 4);
+  if (window.full_width != 0) {
+    if (uint64_t{window.x0} + width > window.full_width ||
+        uint64_t{window.y0} + height > window.full_height ||
+        window.full_width > uint32_t{INT32_MAX} || window.full_height > uint32_t{INT32_MAX}) {
+      return Error{"a " + std::to_string(width) + "x" + std::to_string(height) + " image at (" +
+                   std::to_string(window.x0) + ", " + std::to_string(window.y0) +
+                   ") does not fit its " + std::to_string(window.full_width) + "x" +
+                   std::to_string(window.full_height) + " display window"};
+    }
+    spec.x = static_cast<int>(window.x0), spec.y = static_cast<int>(window.y0);
+    spec.full_x = spec.full_y = 0;
+    spec.full_width = static_cast<int>(window.full_width);
+    spec.full_height = static_cast<int>(window.full_height);
+  }
+  if (spp == nullptr) return encode_in_memory("frame.exr", spec, TypeDesc::FLOAT, rgb);
   spec.channelnames = {"R", "G", "B", "spp"};
   std::vector<float> pixels(size_t{width} * height * 4);
   for (size_t p = 0; p < size_t{width} * height; ++p) {

@@ -32,12 +32,22 @@ Status write_png(const std::filesystem::path& path, uint32_t width, uint32_t hei
 // The same PNG's bytes, encoded in memory (frame outputs, a dashboard's previews).
 Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb);
 
+// Where an image lies in a larger one: a cropped film (pbrt-v4's "cropwindow"/"pixelbounds")
+// is the whole film's pixels [x0, x0 + width) x [y0, y0 + height) of full_width x full_height.
+// full_width 0: the image is the whole picture.
+struct ImageWindow {
+  uint32_t full_width = 0, full_height = 0, x0 = 0, y0 = 0;
+};
+
 // The bytes write_exr() writes, encoded in memory (frame outputs go straight into the blob
 // store, without a file written, synced and read back). With `spp` (width * height counts,
 // exact up to 2^24), a fourth 32-bit float channel "spp" holds each pixel's sample count, for
-// frames whose tiles were refined to different sample counts (dispatcher/refinement.h).
+// frames whose tiles were refined to different sample counts (dispatcher/refinement.h). With a
+// `window`, the EXR's display window is the whole picture, (0, 0) to (full_width - 1,
+// full_height - 1), and its data window the image's pixels from (x0, y0), as pbrt-v4 writes a
+// crop, so compositing tools place it; a window that does not hold the image is an error.
 Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const float* rgb,
-                                        const uint32_t* spp = nullptr);
+                                        const uint32_t* spp = nullptr, ImageWindow window = {});
 
 // Reads any format OpenImageIO reads (EXR, HDR, PNG, JPEG, TIFF...) into linear float RGB.
 // Channels are chosen by name (R, G, B; a single-channel image is replicated to grey; Y/luma

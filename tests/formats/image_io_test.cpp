@@ -96,6 +96,59 @@ TEST(ImageIo, InMemoryEncodingsAreTheFilesBytes) {
   EXPECT_FALSE(encode_exr(0, h, rgb.data()));
 }
 
+// A cropped film's EXR as pbrt-v4 writes it: the display window is the whole film, the data
+// window the crop's pixels where they lie in it (read back with OpenImageIO's EXR reader).
+TEST(ImageIo, CropsKeepTheWholeFilmAsTheirDisplayWindow) {
+  testing::TempDir dir;
+  const uint32_t w = 5, h = 3;
+  std::vector<float> rgb(w * h * 3);
+  for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = 0.25f * static_cast<float>(i);
+  auto read_back = [&](const std::vector<uint8_t>& bytes, const char* name) {
+    std::ofstream(dir / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
+    return OIIO::ImageInput::open((dir / name).string());
+  };
+  Result<std::vector<uint8_t>> crop = encode_exr(w, h, rgb.data(), nullptr, {16, 9, 7, 4});
+  ASSERT_TRUE(crop) << crop.message();
+  auto in = read_back(crop.value(), "crop.exr");
+  ASSERT_TRUE(in);
+  const OIIO::ImageSpec& spec = in->spec();
+  // Data window (7, 4) - (11, 6); display window (0, 0) - (15, 8).
+  EXPECT_EQ(spec.x, 7);
+  EXPECT_EQ(spec.y, 4);
+  EXPECT_EQ(spec.width, 5);
+  EXPECT_EQ(spec.height, 3);
+  EXPECT_EQ(spec.full_x, 0);
+  EXPECT_EQ(spec.full_y, 0);
+  EXPECT_EQ(spec.full_width, 16);
+  EXPECT_EQ(spec.full_height, 9);
+  std::vector<float> all(rgb.size());
+  ASSERT_TRUE(in->read_image(0, 0, 0, 3, OIIO::TypeDesc::FLOAT, all.data()));
+  EXPECT_EQ(all, rgb);
+  in->close();
+
+  // With the per-pixel sample counts too; and without a window, both windows are the image.
+  const std::vector<uint32_t> spp(w * h, 3);
+  Result<std::vector<uint8_t>> counted = encode_exr(w, h, rgb.data(), spp.data(), {16, 9, 11, 6});
+  ASSERT_TRUE(counted);
+  auto in_counted = read_back(counted.value(), "counted.exr");
+  ASSERT_TRUE(in_counted);
+  EXPECT_EQ(in_counted->spec().x, 11);
+  EXPECT_EQ(in_counted->spec().y, 6);
+  EXPECT_EQ(in_counted->spec().full_width, 16);
+  EXPECT_EQ(in_counted->spec().nchannels, 4);
+  auto whole = read_back(encode_exr(w, h, rgb.data()).value(), "whole.exr");
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->spec().x, 0);
+  EXPECT_EQ(whole->spec().full_width, 5);
+  EXPECT_EQ(whole->spec().full_height, 3);
+
+  // A window that does not hold the crop is refused.
+  EXPECT_FALSE(encode_exr(w, h, rgb.data(), nullptr, {16, 9, 12, 0}));
+  EXPECT_FALSE(encode_exr(w, h, rgb.data(), nullptr, {16, 9, 0, 7}));
+}
+
 TEST(ImageIo, PngMatchesPublishedSrgbFormula) {
   testing::TempDir dir;
   const uint32_t w = 256, h = 3;
