@@ -1,6 +1,5 @@
 #include "formats/sim/field_output.h"
 
-#include <OpenImageIO/filesystem.h>
 #include <OpenImageIO/imageio.h>
 
 #include <algorithm>
@@ -11,30 +10,13 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "formats/image/encode_in_memory.h"
 #include "formats/sim/legend_font.h"
 #include "formats/sim/viridis.h"
 #include "formats/sim/vtk_output.h"
 
 namespace tf::sim {
 namespace {
-
-// The bytes of an image that OpenImageIO encodes in memory; `name`'s extension picks the format.
-Result<std::vector<uint8_t>> encode_image(const char* name, const OIIO::ImageSpec& spec,
-                                          OIIO::TypeDesc type, const void* pixels) {
-  std::vector<unsigned char> encoded;
-  try {
-    OIIO::Filesystem::IOVecOutput proxy(encoded);
-    auto out = OIIO::ImageOutput::create(name);
-    if (!out) return Error{std::string("no writer for ") + name + " (" + OIIO::geterror() + ")"};
-    if (!out->set_ioproxy(&proxy) || !out->open(name, spec) || !out->write_image(type, pixels) ||
-        !out->close()) {
-      return Error{out->geterror()};
-    }
-  } catch (const std::exception& e) {
-    return Error{e.what()};
-  }
-  return std::vector<uint8_t>(encoded.begin(), encoded.end());
-}
 
 const char* side_kind_name(SideKind k) {
   switch (k) {
@@ -183,7 +165,7 @@ Result<std::vector<uint8_t>> field_png_bytes(const std::vector<float>& values, E
   std::snprintf(description, sizeof description, "min=%.9g max=%.9g", double{lo}, double{hi});
   spec.attribute("ImageDescription", description);
   spec.attribute("oiio:ColorSpace", "sRGB");
-  return encode_image("preview.png", spec, OIIO::TypeDesc::UINT8, pixels.data());
+  return encode_in_memory("preview.png", spec, OIIO::TypeDesc::UINT8, pixels.data());
 }
 
 std::string meta_json_text(const RunSpec& run, const TileState& state, long long step,
@@ -255,7 +237,7 @@ Result<std::vector<uint8_t>> field_exr_bytes(
   for (const auto& field : fields) spec.channelnames.push_back(field.first);
   spec.attribute("compression", "zip");
   spec.attribute("DateTime", "");  // no capture date: same fields, same bytes (see write_exr)
-  return encode_image("fields.exr", spec, OIIO::TypeDesc::FLOAT, pixels.data());
+  return encode_in_memory("fields.exr", spec, OIIO::TypeDesc::FLOAT, pixels.data());
 }
 
 Result<std::vector<NamedFile>> snapshot_files(const RunSpec& run, const TileState& state,
