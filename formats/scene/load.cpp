@@ -66,6 +66,7 @@ Result<LoadedScene> load_scene_file(const std::filesystem::path& file,
   if (!finalized) return Error{file.string() + ": " + finalized.message()};
   out.width = ir->image_width();
   out.height = ir->image_height();
+  if (ir->crop) out.window = {ir->width, ir->height, ir->crop->x0, ir->crop->y0};
   out.spp = ir->spp;
   out.film_filename = ir->film_filename;
   return out;
@@ -74,8 +75,12 @@ Result<LoadedScene> load_scene_file(const std::filesystem::path& file,
 std::string describe_scene(const LoadedScene& scene) {
   const KernelScene& k = scene.kernel;
   std::ostringstream s;
-  s << "resolution " << scene.width << "x" << scene.height << ", " << scene.spp
-    << " samples per pixel, max depth " << k.header.max_depth << "\n";
+  s << "resolution " << scene.width << "x" << scene.height;
+  if (scene.window.full_width != 0) {
+    s << " (a crop at " << scene.window.x0 << ", " << scene.window.y0 << " of the "
+      << scene.window.full_width << "x" << scene.window.full_height << " film)";
+  }
+  s << ", " << scene.spp << " samples per pixel, max depth " << k.header.max_depth << "\n";
   s << "triangles " << k.triangles.size() << ", spheres " << k.spheres.size() << ", vertices "
     << k.vertices.size() << ", materials " << k.materials.size() << ", textures "
     << k.textures.size() << ", lights " << k.lights.size()
@@ -105,6 +110,12 @@ nlohmann::json describe_scene_json(const LoadedScene& scene) {
   j["width"] = scene.width;
   j["height"] = scene.height;
   j["spp"] = scene.spp;
+  if (scene.window.full_width != 0) {
+    j["crop"] = {{"x0", scene.window.x0},
+                 {"y0", scene.window.y0},
+                 {"full_width", scene.window.full_width},
+                 {"full_height", scene.window.full_height}};
+  }
   j["max_depth"] = k.header.max_depth;
   j["film_filename"] = scene.film_filename;
   j["counts"] = {{"triangles", k.triangles.size()}, {"spheres", k.spheres.size()},

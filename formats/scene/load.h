@@ -84,6 +84,7 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/image/image_io.h"
 #include "kernels/render/kernel_scene.h"
 #include "kernels/status.h"
 
@@ -103,6 +104,8 @@ struct LoadedScene {
   KernelScene kernel;                 // finalized (finalize_kernel_scene called)
   uint32_t width = 0, height = 0;     // Film xresolution/yresolution (pbrt defaults 1280x720),
                                       // or its crop window's size
+  ImageWindow window;                 // a crop's place in the whole film (full_width 0: none),
+                                      // for the frame's EXR display window (encode_exr)
   uint32_t spp = 0;                   // Sampler pixelsamples (pbrt default 16)
   std::string film_filename;          // Film "filename" if given
   std::vector<std::string> warnings;  // one per approximated construct, with file:line:col

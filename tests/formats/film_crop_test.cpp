@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
+#include "formats/scene/load.h"
 #include "kernels/render/camera.h"
 #include "scene_test_util.h"
+#include "test_util.h"
 
 namespace tf::scene {
 namespace {
@@ -78,6 +81,29 @@ TEST(FilmCrop, CroppedCameraRaysAreTheWholeFilmsRays) {
       EXPECT_NEAR(a.o.x, b.o.x, 2e-6f);
     }
   }
+}
+
+// A loaded cropped scene names where its image lies in the whole film (what the frame's EXR
+// display window is made of): pbrt's bounds x from ceil(64 * 0.25) = 16, y from
+// ceil(48 * 0.5) = 24, of the 64 x 48 film; a whole film has none.
+TEST(FilmCrop, ALoadedCropNamesItsPlaceInTheWholeFilm) {
+  testing::TempDir dir;
+  const std::string film = "Film \"rgb\" \"integer xresolution\" 64 \"integer yresolution\" 48";
+  std::ofstream(dir / "crop.pbrt") << film << " \"float cropwindow\" [.25 .75 .5 1]\n"
+                                   << test::kHeader;
+  std::ofstream(dir / "whole.pbrt") << film << "\n" << test::kHeader;
+  Result<LoadedScene> crop = load_scene_file(dir / "crop.pbrt");
+  Result<LoadedScene> whole = load_scene_file(dir / "whole.pbrt");
+  ASSERT_TRUE(crop && whole) << crop.message() << whole.message();
+  EXPECT_EQ(crop->width, 32u);
+  EXPECT_EQ(crop->height, 24u);
+  EXPECT_EQ(crop->window.full_width, 64u);
+  EXPECT_EQ(crop->window.full_height, 48u);
+  EXPECT_EQ(crop->window.x0, 16u);
+  EXPECT_EQ(crop->window.y0, 24u);
+  EXPECT_EQ(describe_scene_json(crop.value())["crop"]["x0"], 16);
+  EXPECT_EQ(whole->window.full_width, 0u);
+  EXPECT_FALSE(describe_scene_json(whole.value()).contains("crop"));
 }
 
 }  // namespace
