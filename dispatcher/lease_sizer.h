@@ -30,7 +30,7 @@ struct LeaseSizing {
   uint32_t first_results = 32;  // results that close the first window early...
   int64_t first_min_ms = 20;    // ...once it has lasted this long
   uint32_t max_units = 4096; // units in flight per worker, whatever its rate
-  double refill_below = 0.75;  // a grant starts once work in flight is under this share of the budget
+  double refill_below = 0.5;  // a grant starts once work in flight is under this share of the budget
 };
 
 class LeaseSizer {
@@ -46,9 +46,9 @@ class LeaseSizer {
   bool wants_more(uint64_t held, uint64_t slots, int64_t lease_ms, const LeaseSizing& sizing) const;
   // Whether a grant to this worker should start at all: below its declared slots always,
   // otherwise once its work in flight fell under `refill_below` of its budget (then
-  // wants_more fills it up to the budget). A device holding a hundred units thus gets a
-  // quarter of them per grant instead of one grant message per result: each message costs a
-  // CurveZMQ box and a wake-up at both ends, and the device has its budget's rest queued.
+  // wants_more fills it up to the budget). A device holding a hundred units thus gets half of
+  // them per grant instead of one grant message per result: each message costs a CurveZMQ box
+  // and a wake-up at both ends, and the device still has at least half its budget queued.
   bool wants_refill(uint64_t held, uint64_t slots, int64_t lease_ms,
                     const LeaseSizing& sizing) const;
 

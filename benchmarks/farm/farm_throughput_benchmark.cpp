@@ -23,6 +23,7 @@
 //   previews, commit latencies) and a scraper reads /api/farm, /api/trust and /metrics ten
 //   times a second; vs_no_dashboard = units_per_s / units_per_s of the same case without it,
 //   measured just before in the same run.
+// Heartbeats are a real farm's (WorkerOptions' default interval), not the tests' short one.
 // Every worker, the dispatcher and the client share this machine's cores, as on one host.
 //
 // Run: farm_throughput_benchmark --benchmark_format=json [--smoke]
@@ -146,8 +147,9 @@ void BM_FarmThroughput(benchmark::State& state) {
   access.client_allow = {client_keys.public_key};
   std::string error;
   std::shared_ptr<FarmBoard> board = dashboard ? std::make_shared<FarmBoard>() : nullptr;
-  std::unique_ptr<testing::SecureFarm> farm =
-      testing::SecureFarm::start(dir.path(), access, &error, {}, board);
+  // Heartbeats at a real farm's interval (the tests' harness uses a short one).
+  std::unique_ptr<testing::SecureFarm> farm = testing::SecureFarm::start(
+      dir.path(), access, &error, {}, board, WorkerOptions{}.heartbeat_interval_ms);
   if (!farm) {
     state.SkipWithError(error.c_str());
     return;

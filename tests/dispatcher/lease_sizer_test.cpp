@@ -106,9 +106,9 @@ TEST(LeaseSizer, UnitCapAndHalfTheLeaseBoundTheBudget) {
   EXPECT_NEAR(static_cast<double>(units_allowed(sizer, 1, 2, 1000)), 500.0, 5.0);
 }
 
-TEST(LeaseSizer, AGrantStartsOnlyOnceAQuarterOfTheBudgetIsFree) {
+TEST(LeaseSizer, AGrantStartsOnlyOnceHalfTheBudgetIsFree) {
   LeaseSizer sizer;
-  // One unit of 1 every 20 ms: 50 per second, 2 s target -> 100 units; refilled below 75.
+  // One unit of 1 every 20 ms: 50 per second, 2 s target -> 100 units; refilled below 50.
   run_at_rate(sizer, 1, 20, 1, 0, 3000);
   ASSERT_NEAR(sizer.rate_per_s(), 50.0, 0.5);
   const LeaseSizing sizing;
@@ -119,14 +119,14 @@ TEST(LeaseSizer, AGrantStartsOnlyOnceAQuarterOfTheBudgetIsFree) {
     ++held;
   }
   ASSERT_EQ(held, 100u);
-  // Results come back one by one: no grant starts until 26 of them came (74 in flight).
+  // Results come back one by one: no grant starts until 51 of them came (49 in flight).
   int results = 0;
   while (!sizer.wants_refill(held, 1, kLeaseMs, sizing)) {
     sizer.ended(1, 3000);
     --held;
     ++results;
   }
-  EXPECT_EQ(results, 26);
+  EXPECT_EQ(results, 51);
   // Below its declared slots a worker is refilled whatever its budget.
   EXPECT_TRUE(sizer.wants_refill(held, held + 1, kLeaseMs, sizing));
   // At the unit cap never.

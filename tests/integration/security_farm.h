@@ -30,19 +30,22 @@ class SecureFarm {
  public:
   static constexpr int64_t kHeartbeatMs = 200;
 
-  // Starts the dispatcher (state under `dir`; showing itself on `board` when given); nullptr
-  // and `*error` set when it cannot.
+  // Starts the dispatcher (state under `dir`; showing itself on `board` when given; it and its
+  // workers heartbeat every `heartbeat_ms`: tests use a short interval to see deaths fast);
+  // nullptr and `*error` set when it cannot.
   static std::unique_ptr<SecureFarm> start(const std::filesystem::path& dir, AccessPolicy access,
                                            std::string* error,
                                            std::function<void(const std::string&)> log = {},
-                                           std::shared_ptr<FarmBoard> board = nullptr) {
+                                           std::shared_ptr<FarmBoard> board = nullptr,
+                                           int64_t heartbeat_ms = kHeartbeatMs) {
     std::unique_ptr<SecureFarm> farm(new SecureFarm());
     farm->dir_ = dir;
+    farm->heartbeat_ms_ = heartbeat_ms;
     farm->server_keys_ = fresh_keys();
     DispatcherServerOptions options;
     options.endpoint = "tcp://127.0.0.1:0";
     options.core.state_dir = dir / "state";
-    options.core.heartbeat_interval_ms = kHeartbeatMs;
+    options.core.heartbeat_interval_ms = heartbeat_ms;
     options.core.board = std::move(board);
     options.security.keypair = farm->server_keys_;
     options.security.access = std::move(access);
@@ -115,7 +118,7 @@ class SecureFarm {
     options.dispatcher_endpoint = endpoint();
     options.name = "worker-" + std::to_string(workers_.size());
     options.cache_dir = dir_ / ("cache-" + std::to_string(workers_.size()));
-    options.heartbeat_interval_ms = kHeartbeatMs;
+    options.heartbeat_interval_ms = heartbeat_ms_;
     options.reconnect_initial_ms = 100;
     options.reconnect_max_ms = 400;
     options.transport = peer_transport(keys, server_keys_.public_key);
@@ -132,6 +135,7 @@ class SecureFarm {
   SecureFarm() = default;
 
   std::filesystem::path dir_;
+  int64_t heartbeat_ms_ = kHeartbeatMs;
   zmq::context_t context_;         // the dispatcher's (and its ZAP handler's)
   zmq::context_t worker_context_;  // peers live in other contexts, as on other machines
   zmq::context_t client_context_;
