@@ -22,13 +22,14 @@
 
 #include "formats/scene/load.h"
 #include "kernels/backend.h"
+#include "tests/formats/pbrt_v4_scene_files.h"
 
 namespace tf {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kDir = fs::path(TF_TEST_SOURCE_DIR) / "pbrt_v4_scenes";
+const fs::path& kDir = testing::kPbrtV4ScenesDir;
 
 constexpr uint32_t kWidth = 32, kSpp = 4;
 
@@ -47,15 +48,6 @@ struct SceneRender {
   std::array<double, 3> mean{};
   int bad_pixels = 0;  // with a non-finite or negative component
 };
-
-std::vector<std::string> scene_files() {
-  std::vector<std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(kDir)) {
-    if (e.path().extension() == ".pbrt") files.push_back(fs::relative(e.path(), kDir).string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 SceneRender render(Backend* backend, const std::string& name) {
   SceneRender r;
@@ -97,7 +89,7 @@ SceneRender render(Backend* backend, const std::string& name) {
 TEST(PbrtV4Scenes, EverySceneRendersFinitePixelsAndTheLitOnesShowLight) {
   Result<std::unique_ptr<Backend>> backend = make_backend("cpu");
   ASSERT_TRUE(backend) << backend.message();
-  const std::vector<std::string> files = scene_files();
+  const std::vector<std::string> files = testing::pbrt_v4_scene_files();
   EXPECT_EQ(files.size(), 28u);
   int loaded = 0, rendered = 0;
   std::printf("%-50s %-7s %-9s %s\n", "scene", "loaded", "rendered", "mean RGB");

@@ -14,13 +14,14 @@
 #include <vector>
 
 #include "formats/scene/parser.h"
+#include "tests/formats/pbrt_v4_scene_files.h"
 
 namespace tf::scene {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kDir = fs::path(TF_TEST_SOURCE_DIR) / "pbrt_v4_scenes";
+const fs::path& kDir = testing::kPbrtV4ScenesDir;
 
 // Scenes that load without --lenient: all of them.
 const std::set<std::string> kMustLoadStrictly = {
@@ -54,17 +55,8 @@ const std::set<std::string> kMustLoadStrictly = {
     "zero-day/frame25.pbrt",
 };
 
-std::vector<std::string> scene_files() {
-  std::vector<std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(kDir)) {
-    if (e.path().extension() == ".pbrt") files.push_back(fs::relative(e.path(), kDir).string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 TEST(PbrtV4Scenes, TheCollectionLoadsAsListed) {
-  const std::vector<std::string> files = scene_files();
+  const std::vector<std::string> files = testing::pbrt_v4_scene_files();
   EXPECT_EQ(files.size(), 28u);
   int strict_ok = 0, lenient_ok = 0;
   for (const std::string& name : files) {
