@@ -23,13 +23,9 @@ class FileBlobs final : public BlobStore::Backend {
 
   Status write(const Hash256& hash, std::span<const uint8_t> bytes) override {
     if (contains(hash)) return Status::ok();
-    const std::filesystem::path final_path = path_of(hash);
-    std::error_code ec;
-    std::filesystem::create_directories(final_path.parent_path(), ec);
-    if (ec) {
-      return Error{"cannot create " + final_path.parent_path().string() + ": " + ec.message()};
-    }
-    if (Status s = write_file_atomically(final_path, bytes, dir_ / "tmp"); !s) {
+    Result<std::filesystem::path> final_path = path_in_folder(hash);
+    if (!final_path) return Error{final_path.message()};
+    if (Status s = write_file_atomically(final_path.value(), bytes, dir_ / "tmp"); !s) {
       return Error{"cannot store blob " + hash.to_hex() + ": " + s.message()};
     }
     return Status::ok();
@@ -40,13 +36,9 @@ class FileBlobs final : public BlobStore::Backend {
     std::vector<FileToWrite> files;
     for (size_t i = 0; i < hashes.size(); ++i) {
       if (contains(hashes[i])) continue;
-      const std::filesystem::path final_path = path_of(hashes[i]);
-      std::error_code ec;
-      std::filesystem::create_directories(final_path.parent_path(), ec);
-      if (ec) {
-        return Error{"cannot create " + final_path.parent_path().string() + ": " + ec.message()};
-      }
-      files.push_back({final_path, bytes[i]});
+      Result<std::filesystem::path> final_path = path_in_folder(hashes[i]);
+      if (!final_path) return Error{final_path.message()};
+      files.push_back({final_path.value(), bytes[i]});
     }
     if (Status s = write_files_atomically(files, dir_ / "tmp"); !s) {
       return Error{"cannot store blobs: " + s.message()};
@@ -71,6 +63,16 @@ class FileBlobs final : public BlobStore::Backend {
   std::filesystem::path path_of(const Hash256& hash) const {
     const std::string hex = hash.to_hex();
     return dir_ / hex.substr(0, 2) / hex;
+  }
+  // path_of(hash), its folder created.
+  Result<std::filesystem::path> path_in_folder(const Hash256& hash) const {
+    std::filesystem::path final_path = path_of(hash);
+    std::error_code ec;
+    std::filesystem::create_directories(final_path.parent_path(), ec);
+    if (ec) {
+      return Error{"cannot create " + final_path.parent_path().string() + ": " + ec.message()};
+    }
+    return final_path;
   }
   std::filesystem::path dir_;
 };

@@ -5,7 +5,6 @@
 
 #include <span>
 
-
 namespace tf {
 
 namespace {

@@ -243,9 +243,6 @@ Result<std::vector<sim::NamedFile>> DispatcherCore::run_end_files(const JobState
   if (!observed) return Error{"its observables: " + observed.message()};
   std::vector<sim::NamedFile> files = observables_files(spec, observed.value());
   const std::string folder = run_folder_name(spec.name) + "/";
-  auto add_text = [&](const std::string& name, const std::string& text) {
-    files.push_back({folder + name, std::vector<uint8_t>(text.begin(), text.end())});
-  };
   const double seconds = static_cast<double>(finished_ms - run.started_ms) / 1000.0;
   const auto updates = static_cast<uint64_t>(b.grid.cell_count()) * static_cast<uint64_t>(b.steps);
   nlohmann::json summary = {
@@ -264,7 +261,7 @@ Result<std::vector<sim::NamedFile>> DispatcherCore::run_end_files(const JobState
         {"mean_cd", f.mean_cd}, {"mean_cl", f.mean_cl}, {"rms_cl", f.rms_cl},
         {"strouhal", f.strouhal ? nlohmann::json(*f.strouhal) : nlohmann::json(nullptr)}};
   }
-  add_text("summary.json", summary.dump(2) + "\n");
+  files.push_back(sim::text_file(folder + "summary.json", summary.dump(2) + "\n"));
   std::vector<sim::CollectionEntry> entries;
   for (uint64_t step : plan.snapshot_steps()) {
     entries.push_back(
@@ -272,7 +269,7 @@ Result<std::vector<sim::NamedFile>> DispatcherCore::run_end_files(const JobState
   }
   Result<std::string> collection = sim::pvd_document(entries);
   if (!collection) return Error{collection.message()};
-  add_text(kRunCollectionName, collection.value());
+  files.push_back(sim::text_file(folder + kRunCollectionName, collection.value()));
   return files;
 }
 

@@ -60,11 +60,12 @@ std::vector<sim::NamedFile> DispatcherCore::observables_files(
     const sim::RunSpec& spec, const std::vector<sim::ObservedStep>& steps) {
   const std::string folder = run_folder_name(spec.name) + "/";
   std::vector<sim::NamedFile> files;
-  auto add_text = [&](const std::string& name, const std::string& text) {
-    files.push_back({folder + name, std::vector<uint8_t>(text.begin(), text.end())});
-  };
-  if (sim::records_forces(spec.spec)) add_text("forces.csv", sim::forces_csv(spec, steps));
-  if (!spec.spec.observables.probes.empty()) add_text("probes.csv", sim::probes_csv(spec, steps));
+  if (sim::records_forces(spec.spec)) {
+    files.push_back(sim::text_file(folder + "forces.csv", sim::forces_csv(spec, steps)));
+  }
+  if (!spec.spec.observables.probes.empty()) {
+    files.push_back(sim::text_file(folder + "probes.csv", sim::probes_csv(spec, steps)));
+  }
   return files;
 }
 

@@ -18,6 +18,10 @@ namespace {
 
 float f(double v) { return static_cast<float>(v); }
 
+void scale_radiance(tf_light* l, double k) {
+  l->r = f(l->r * k), l->g = f(l->g * k), l->b = f(l->b * k);
+}
+
 tf_camera make_camera(const SceneIr& ir, const Mat4& world_from_camera) {
   tf_camera c{};
   const Vec3d pos = world_from_camera.apply_point({0, 0, 0});
@@ -384,10 +388,7 @@ Status Converter::emit_mesh(const IrShape& s, const Mat4& m) {
     if (flip) tri.flags |= TF_PRIM_FLIP_NORMAL;
     if (s.area.present && length(geometric) > 0) {
       tf_light l = light;
-      if (power_factor > 0) {
-        const double k = power_factor / shape_areas[t / 3];
-        l.r = f(l.r * k), l.g = f(l.g * k), l.b = f(l.b * k);
-      }
+      if (power_factor > 0) scale_radiance(&l, power_factor / shape_areas[t / 3]);
       l.prim = static_cast<uint32_t>(k_.triangles.size());
       tri.light = static_cast<int32_t>(k_.lights.size());
       k_.lights.push_back(l);
@@ -455,8 +456,7 @@ Status Converter::emit_sphere(const IrShape& s, const Mat4& m) {
   if (s.area.present) {
     TF_TRY(l, area_light(s));
     if (s.area.power > 0) {  // pbrt-v4's Sphere::Area(): the object-space radius
-      const double k = power_per_unit_area(s, l) / s.pbrt_area;
-      l.r = f(l.r * k), l.g = f(l.g * k), l.b = f(l.b * k);
+      scale_radiance(&l, power_per_unit_area(s, l) / s.pbrt_area);
     }
     sp.light = static_cast<int32_t>(k_.lights.size());
     emissive_spheres_.push_back(static_cast<uint32_t>(k_.spheres.size()));

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "formats/sim/batch_spec.h"
@@ -25,6 +26,11 @@ struct NamedFile {
   std::string name;
   std::vector<uint8_t> bytes;
 };
+
+// A text file's NamedFile (summary.json, forces.csv...).
+inline NamedFile text_file(std::string name, std::string_view text) {
+  return {std::move(name), std::vector<uint8_t>(text.begin(), text.end())};
+}
 
 // `values` (size.cell_count() floats) as a float32 .npy file (format version 1.0).
 Result<std::vector<uint8_t>> npy_bytes(const std::vector<float>& values, Extent size);
