@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <system_error>
 
 #include "formats/protocol/result_hash.h"
 #include "formats/sim/sim_unit.h"
+#include "worker/thread_priority.h"
 
 namespace tf {
 
@@ -45,8 +47,14 @@ Result<std::shared_ptr<const sim::TileState>> SimStateCache::get(
 
 void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileState> state) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [held, kept] : states_) {
-    if (held == hash) return;
+  // A name held already (a run submitted again, a sweep's identical runs) takes the new
+  // object, newest: chunks computed ahead know their start by its object (take_ahead), and
+  // the next unit of this run starts from the one just stepped.
+  for (auto it = states_.begin(); it != states_.end(); ++it) {
+    if (it->first != hash) continue;
+    bytes_ -= state_bytes(*it->second);
+    states_.erase(it);
+    break;
   }
   bytes_ += state_bytes(*state);
   states_.emplace_back(hash, std::move(state));
@@ -142,10 +150,27 @@ Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domai
   return hash_unit(std::move(stepped.value()));
 }
 
+// Hashes `unit` on a thread of its own, started now, at the lowest priority
+// (lower_this_thread_priority): on a CPU device the hash shares the cores with the next
+// chunk's stepping threads, which wait for each other after every step, so a hash that took
+// a core from one of them would stall them all; it runs in their gaps instead. A device that
+// leaves the host's cores idle (a GPU) hashes at full speed all the same. Where no thread can
+// be started, the hash runs deferred, on the thread that asks for it.
+std::future<AdvancedUnit> hash_beside_stepping(AdvancedUnit unit) {
+  auto held = std::make_shared<AdvancedUnit>(std::move(unit));
+  try {
+    return std::async(std::launch::async, [held] {
+      lower_this_thread_priority();
+      return hash_unit(std::move(*held));
+    });
+  } catch (const std::system_error&) {
+    return std::async(std::launch::deferred, [held] { return hash_unit(std::move(*held)); });
+  }
+}
+
 // Steps the whole-domain chunk of `steps` steps from `start` (the run at step `first`) and
-// keeps it ahead, its hash computed on another thread (std::async with the default policy:
-// libstdc++ starts a thread and runs the task deferred, in get(), when it cannot). False when
-// there is nothing to compute (see compute_ahead) or the stepping failed.
+// keeps it ahead, its hash computed beside the stepping that follows (hash_beside_stepping).
+// False when there is nothing to compute (see compute_ahead) or the stepping failed.
 bool step_ahead(UnitExecutor& executor, SimStateCache& states,
                 std::shared_ptr<const sim::TileState> start, const sim::Box& box, uint64_t first,
                 uint32_t steps) {
@@ -158,7 +183,7 @@ bool step_ahead(UnitExecutor& executor, SimStateCache& states,
   if (!stepped) return false;
   std::shared_ptr<const sim::TileState> next = stepped->next;
   states.put_ahead({std::move(start), k, std::move(next),
-                    std::async(hash_unit, std::move(stepped.value()))});
+                    hash_beside_stepping(std::move(stepped.value()))});
   return true;
 }
 

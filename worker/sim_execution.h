@@ -51,8 +51,8 @@ struct AdvancedUnit {
 // A run's next chunk computed ahead (compute_ahead, or execute_sim_unit while the hash of the
 // chunk before it finishes): the unit that starts from the state object `start` and advances
 // the whole domain `steps` steps to `next`. Its hash is computed on another thread from the
-// moment the stepping ends (`advanced` resolves to the unit with its hashes), so that the
-// device steps the following chunk meanwhile; `next` is immutable, and stepping always works
+// moment the stepping ends (`advanced` resolves to the unit with its hashes), at the lowest
+// priority, so that the device steps the following chunk meanwhile; `next` is immutable, and stepping always works
 // on a copy (sim::unit_input), so the hashed bytes are never the ones being stepped.
 struct ChunkAhead {
   std::shared_ptr<const sim::TileState> start;
@@ -77,7 +77,8 @@ class SimStateCache {
   // The state held under `hash`; nullptr when none is.
   std::shared_ptr<const sim::TileState> find(const Hash256& hash);
   // Holds `state` under `hash` (its canonical bytes' hash, or the result hash of the unit
-  // whose output it is).
+  // whose output it is), as the newest; a name held already takes the new object, which is
+  // the one a chunk computed ahead from it starts from (take_ahead matches objects).
   void put(const Hash256& hash, std::shared_ptr<const sim::TileState> state);
   // Keeps a chunk computed ahead (the last kKeepAhead), until a unit takes it.
   void put_ahead(ChunkAhead ahead);
