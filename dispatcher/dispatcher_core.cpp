@@ -393,8 +393,10 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
   // not make every dispatch slow.
   constexpr size_t kMaxSetAside = 64;
   std::vector<Scheduler::Pick> set_aside;
+  // Near the end of the queue every worker gets its part of it (grant_cap).
+  const uint64_t cap = grant_cap(scheduler_.pending(), workers_.size(), worker.slots);
   while (worker.sizer.wants_more(held, worker.slots, lease_ms, config_.lease_sizing) &&
-         set_aside.size() < kMaxSetAside) {
+         grant.units.size() + grant.sim_units.size() < cap && set_aside.size() < kMaxSetAside) {
     std::optional<Scheduler::Pick> pick = scheduler_.pop(holds_bundle);
     if (!pick) break;
     auto unit = units_.find(pick->unit_id);
@@ -425,6 +427,7 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
     }
     if (Status s = grant_replica(peer, worker, unit->second, now_ms, grant); !s) return s;
     ++held;
+    if (units_left_this_tick_ > 0) --units_left_this_tick_;
   }
   for (auto it = set_aside.rbegin(); it != set_aside.rend(); ++it) {
     scheduler_.requeue(it->job_id, it->unit_id);
@@ -465,8 +468,13 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
       (missing_bytes_.count(unit.row.id) != 0 ||
        std::none_of(unit.replicas.begin(), unit.replicas.end(),
                     [](const ReplicaRow& r) { return r.upload && r.live(); }));
-  ReplicaRow replica{unit.row.id, static_cast<uint32_t>(unit.replicas.size()), worker.key,
-                     worker.owner, lease_id.value(), upload, std::nullopt, ReplicaState::kLeased};
+  ReplicaRow replica;
+  replica.unit_id = unit.row.id;
+  replica.replica = static_cast<uint32_t>(unit.replicas.size());
+  replica.worker_key = worker.key;
+  replica.owner = worker.owner;
+  replica.lease_id = lease_id.value();
+  replica.upload = upload;
   replica.routing_id = peer;
   replica.deadline_ms = deadline;
   if (Status s = store_->insert_replica(replica); !s) return s;
@@ -507,9 +515,15 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   if (Status s = request_missing_bytes(now_ms, out); !s) return s;
   refresh_connected_auditors();
   refresh_versions();
+  units_left_this_tick_ = config_.max_units_per_tick;
+  dispatch_pending_ = false;
   for (auto& [peer, w] : workers_) {
     if (!w.said_hello) continue;
-    if (Status s = dispatch(peer, w, now_ms, out); !s) return s;
+    if (units_left_this_tick_ == 0) {
+      dispatch_pending_ = true;  // heartbeats still go; grants on the next tick
+    } else if (Status s = dispatch(peer, w, now_ms, out); !s) {
+      return s;
+    }
     if (now_ms - w.last_sent_ms >= config_.heartbeat_interval_ms) {
       out->push_back({peer, {0, proto::DispatcherHeartbeat{}}});
       w.last_sent_ms = now_ms;

@@ -4,6 +4,11 @@
 
 namespace tf {
 
+uint64_t grant_cap(uint64_t pending, uint64_t workers, uint64_t slots) {
+  const uint64_t sharing = std::max<uint64_t>(workers, 1);
+  return std::max<uint64_t>({1, slots, (pending + sharing - 1) / sharing});
+}
+
 void LeaseSizer::granted(uint64_t cost, int64_t now_ms) {
   if (in_flight_ == 0) {
     if (window_start_ms_ < 0) {

@@ -225,7 +225,9 @@ Status DispatcherServer::run() {
     zmq::pollitem_t items[] = {{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0},
                                {nullptr, core_->wake_fd(), ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, core_->wake_fd() >= 0 ? 2 : 1, std::chrono::milliseconds(poll_ms));
+      // Grants left for the next tick go without waiting (DispatcherCore::dispatch_pending).
+      zmq::poll(items, core_->wake_fd() >= 0 ? 2 : 1,
+                std::chrono::milliseconds(core_->dispatch_pending() ? 0 : poll_ms));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       return Error{std::string("poll failed: ") + e.what()};

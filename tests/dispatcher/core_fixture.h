@@ -80,13 +80,20 @@ class CoreTest : public ::testing::Test {
   // 4 samples per unit (3x2 tiles x 2 ranges = 12 units per frame), with the given
   // verification settings (default: one replica, as a single trusted worker would), sent by
   // the peer `client` (whose key, key_of(client), the job is shared under).
-  uint64_t submit(uint32_t frames, int32_t priority = 0, uint32_t replication = 1,
-                  uint32_t quorum = 1, uint32_t max_replicas = 0,
-                  const std::string& client = "client") {
+  // A job of `frames` frames of 20 x 12 px (12 units each).
+  proto::SubmitJob job_of(uint32_t frames, int32_t priority = 0, uint32_t replication = 1,
+                          uint32_t quorum = 1, uint32_t max_replicas = 0) {
     proto::SubmitJob job{"test", upload_bundle("# scene " + std::to_string(priority)), {}, 8, 6,
                          4, priority, replication, quorum, max_replicas};
     for (uint32_t f = 1; f <= frames; ++f) job.frames.push_back({f, "scene.pbrt", 20, 12});
-    std::vector<Outgoing> out = send(client, job, kStart);
+    return job;
+  }
+
+  uint64_t submit(uint32_t frames, int32_t priority = 0, uint32_t replication = 1,
+                  uint32_t quorum = 1, uint32_t max_replicas = 0,
+                  const std::string& client = "client") {
+    std::vector<Outgoing> out =
+        send(client, job_of(frames, priority, replication, quorum, max_replicas), kStart);
     EXPECT_EQ(out.size(), 1u);
     const auto* reply = std::get_if<proto::SubmitReply>(&out.at(0).envelope.body);
     EXPECT_NE(reply, nullptr) << proto::kind_name(out.at(0).envelope.body);

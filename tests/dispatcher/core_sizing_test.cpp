@@ -2,6 +2,7 @@
 // finishes units fast is given more than its declared slots (lease_sizer.h), and a job that
 // the connected workers cannot serve says why in its status.
 #include <algorithm>
+#include <map>
 
 #include "tests/dispatcher/core_fixture.h"
 
@@ -33,6 +34,52 @@ TEST_F(SizingTest, AFastWorkerIsGivenAboutTwoSecondsOfWork) {
   // but far above the 2 declared slots.
   EXPECT_GT(most_held, 1000u);
   EXPECT_LT(most_held, 3000u);
+}
+
+// Four workers measured at about 1,000 units/s, so that each may hold about 2,000 units, and
+// a job of 4,800: without a cap the first two to ask would take 2,000 each and leave the last
+// one nothing. Each grant takes its part of the queue instead (lease_sizer.h grant_cap), so
+// every worker holds work and none more than a quarter of the job.
+TEST_F(SizingTest, TheEndOfAQueueIsSharedByTheWorkersInsteadOfGoingToTheFirstToAsk) {
+  submit(400);  // 4,800 units
+  const std::vector<std::string> workers = {"w1", "w2", "w3", "w4"};
+  std::map<std::string, std::vector<proto::RenderUnitSpec>> held;
+  for (const std::string& w : workers) held[w] = grants(send(w, hello(2), kStart), w);
+  // Each worker returns one unit a millisecond for 60 ms: its first window closes after 32
+  // results (LeaseSizing::first_results), and its budget grows far past the job's size.
+  for (int64_t now = kStart + 1; now <= kStart + 60; ++now) {
+    for (const std::string& w : workers) {
+      ASSERT_FALSE(held[w].empty()) << w << " ran dry at " << now - kStart << " ms";
+      const proto::RenderUnitSpec spec = held[w].front();
+      held[w].erase(held[w].begin());
+      for (const auto& more : grants(send(w, result_for(spec), now), w)) held[w].push_back(more);
+    }
+  }
+  for (const std::string& w : workers) {
+    EXPECT_GE(held[w].size(), 100u) << w << " holds too little";
+    EXPECT_LE(held[w].size(), 1'200u) << w << " holds more than a quarter of the job";
+  }
+}
+
+// A tick grants about max_units_per_tick units and leaves the other workers to the next tick,
+// which dispatch_pending() asks for; heartbeats and the order of workers are unchanged.
+TEST_F(SizingTest, ATickGrantsAboutItsAllowanceAndAsksForTheNext) {
+  config_.max_units_per_tick = 20;
+  reopen(kStart);
+  const std::vector<std::string> workers = {"w1", "w2", "w3", "w4"};
+  for (const std::string& w : workers) send(w, hello(32), kStart);
+  std::vector<Outgoing> out = send("client", job_of(100), kStart);
+  for (const std::string& w : workers) {
+    EXPECT_EQ(grants(out, w).size(), w == "w1" ? 32u : 0u) << w;
+  }
+  EXPECT_TRUE(core_->dispatch_pending());
+  for (size_t next = 1; next < workers.size(); ++next) {
+    out = tick(kStart);
+    for (size_t w = 0; w < workers.size(); ++w) {
+      EXPECT_EQ(grants(out, workers[w]).size(), w == next ? 32u : 0u) << workers[w];
+    }
+  }
+  EXPECT_FALSE(core_->dispatch_pending()) << "every worker was asked";
 }
 
 TEST_F(SizingTest, AJobNeedingMoreDistinctOwnersThanConnectedSaysSo) {

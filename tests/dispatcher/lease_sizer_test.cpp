@@ -135,5 +135,20 @@ TEST(LeaseSizer, AGrantStartsOnlyOnceHalfTheBudgetIsFree) {
   EXPECT_FALSE(sizer.wants_refill(held, held + 1, kLeaseMs, capped));
 }
 
+// Guided self-scheduling: a grant takes a 1/workers part of the queue, rounded up, and never
+// fewer than the worker's declared slots. Worked by hand: 256 workers sharing 25,600 units
+// take 100 each; the part shrinks with the queue (the 257th grant finds about 25,600 x
+// (255/256)^256, some 9,400, and takes 37), down to one unit.
+TEST(LeaseSizer, AGrantTakesItsPartOfTheQueueAndAtLeastTheDeclaredSlots) {
+  EXPECT_EQ(grant_cap(25'600, 256, 1), 100u);
+  EXPECT_EQ(grant_cap(9'400, 256, 1), 37u);
+  EXPECT_EQ(grant_cap(60, 4, 1), 15u);
+  EXPECT_EQ(grant_cap(45, 4, 1), 12u);
+  EXPECT_EQ(grant_cap(3, 4, 1), 1u) << "the end of the queue goes a unit at a time";
+  EXPECT_EQ(grant_cap(0, 4, 0), 1u);
+  EXPECT_EQ(grant_cap(60, 4, 32), 32u) << "the declared slots always";
+  EXPECT_EQ(grant_cap(60, 0, 1), 60u) << "no workers counted: the whole queue";
+}
+
 }  // namespace
 }  // namespace tf
