@@ -26,7 +26,7 @@
 // Heartbeats are a real farm's (WorkerOptions' default interval), not the tests' short one.
 // Every worker, the dispatcher and the client share this machine's cores, as on one host.
 //
-// Run: farm_throughput_benchmark --benchmark_format=json [--smoke]
+// Run: farm_throughput_benchmark --benchmark_format=json [--smoke] [--job-seconds=S]
 #include <benchmark/benchmark.h>
 #include <httplib.h>
 
@@ -36,9 +36,13 @@
 #include <tuple>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <string>
 
 #include "benchmarks/farm/bare_exchange.h"
 #include "benchmarks/support/run_registered.h"
@@ -54,6 +58,9 @@ namespace tf {
 namespace {
 
 bool g_smoke = false;
+// --job-seconds=S: the measured job holds about S seconds of the devices' work (default 2); a
+// longer job spreads its fixed costs (submission, the first grants, the last units) thinner.
+double g_job_seconds = 2.0;
 constexpr uint32_t kTile = 8;
 constexpr uint32_t kFrameSide = 256;  // 1,024 units per full frame
 
@@ -189,9 +196,10 @@ void BM_FarmThroughput(benchmark::State& state) {
     if (!id) return Error{id.message()};
     return client->wait(id.value(), std::chrono::milliseconds(5), nullptr);
   };
-  // About two seconds of work at the devices' full speed (20,000 units/s for trivial units).
+  // About g_job_seconds of work at the devices' full speed (20,000 units/s for trivial units).
   const double capacity = unit_time.count() > 0 ? workers * 1e6 / static_cast<double>(unit_time.count()) : 20000.0;
-  const uint64_t units = g_smoke ? 64 : std::clamp<uint64_t>(static_cast<uint64_t>(2.0 * capacity / replication), 1024, 32768);
+  const auto most = static_cast<uint64_t>(16384 * g_job_seconds);
+  const uint64_t units = g_smoke ? 64 : std::clamp<uint64_t>(static_cast<uint64_t>(g_job_seconds * capacity / replication), 1024, most);
   // Warm-up: the same job once before the clock starts, so that the farm is measured as it runs
   // for days: every worker connected, enrolled, holding the bundle and its rate measured, the
   // process's memory grown (the first large job of a process runs about 15 % slower).
@@ -254,6 +262,13 @@ void farm_cases(benchmark::internal::Benchmark* b) {
 
 int main(int argc, char** argv) {
   tf::g_smoke = tf::bench::take_smoke_flag(&argc, argv);
+  if (std::optional<std::string> seconds = tf::bench::take_value_flag(&argc, argv, "job-seconds")) {
+    tf::g_job_seconds = std::atof(seconds->c_str());
+    if (!(tf::g_job_seconds > 0)) {
+      std::fprintf(stderr, "--job-seconds wants a positive number of seconds, got %s\n", seconds->c_str());
+      return 2;
+    }
+  }
   benchmark::RegisterBenchmark("BM_FarmThroughput", tf::BM_FarmThroughput)
       ->Apply(tf::farm_cases)
       ->ArgNames({"unit_us", "workers", "replication", "dashboard"})
