@@ -47,6 +47,7 @@
 #include "benchmarks/farm/bare_exchange.h"
 #include "benchmarks/support/run_registered.h"
 #include "benchmarks/support/smoke.h"
+#include "cli/local_run.h"
 #include "dispatcher/dashboard/dashboard_server.h"
 #include "dispatcher/trust_queries.h"
 #include "formats/protocol/codec.h"
@@ -261,6 +262,7 @@ void farm_cases(benchmark::internal::Benchmark* b) {
 }  // namespace tf
 
 int main(int argc, char** argv) {
+  tf::cli::reuse_freed_memory();  // as the tilefarm executable does
   tf::g_smoke = tf::bench::take_smoke_flag(&argc, argv);
   if (std::optional<std::string> seconds = tf::bench::take_value_flag(&argc, argv, "job-seconds")) {
     tf::g_job_seconds = std::atof(seconds->c_str());
