@@ -150,7 +150,7 @@ Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domai
   return hash_unit(std::move(stepped.value()));
 }
 
-// Hashes `unit` on a thread of its own, started now, at the lowest priority
+// Hashes `unit` on a thread of its own, started now, at a low priority
 // (lower_this_thread_priority): on a CPU device the hash shares the cores with the next
 // chunk's stepping threads, which wait for each other after every step, so a hash that took
 // a core from one of them would stall them all; it runs in their gaps instead. A device that

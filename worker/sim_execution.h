@@ -51,9 +51,10 @@ struct AdvancedUnit {
 // A run's next chunk computed ahead (compute_ahead, or execute_sim_unit while the hash of the
 // chunk before it finishes): the unit that starts from the state object `start` and advances
 // the whole domain `steps` steps to `next`. Its hash is computed on another thread from the
-// moment the stepping ends (`advanced` resolves to the unit with its hashes), at the lowest
-// priority, so that the device steps the following chunk meanwhile; `next` is immutable, and stepping always works
-// on a copy (sim::unit_input), so the hashed bytes are never the ones being stepped.
+// moment the stepping ends (`advanced` resolves to the unit with its hashes), at a low
+// priority, so that the device steps the following chunk meanwhile; `next` is immutable, and
+// stepping always works on a copy (sim::unit_input), so the hashed bytes are never the ones
+// being stepped.
 struct ChunkAhead {
   std::shared_ptr<const sim::TileState> start;
   int steps = 0;

@@ -9,7 +9,7 @@ namespace tf {
 
 void lower_this_thread_priority() {
 #ifdef __linux__
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
 #endif
 }
 
