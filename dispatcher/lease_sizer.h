@@ -35,13 +35,13 @@ struct LeaseSizing {
 
 // The most units one grant takes when `pending` units wait and `workers` workers share them:
 // a 1/workers part of the queue, rounded up (guided self-scheduling), but never fewer than the
-// asking worker's declared `slots` (as LeaseSizer::wants_more: a worker always gets those). The budget alone would
-// let the workers that refill first take what is left of a job, a budget's worth each, while
-// the others run dry (256 devices on a two-second job: a third of them idle for the last
-// second); with the cap, grants shrink as the queue does and the workers finish together. A
-// long queue's part exceeds any budget, so the cap binds only near the end. Counts of units
-// only, so it holds whatever the units cost and however fast each worker is (a fast worker
-// simply asks again sooner).
+// asking worker's declared `slots` (as LeaseSizer::wants_more: a worker always gets those).
+// The budget alone would let the workers that refill first take what is left of a job, a
+// budget's worth each, while the others run dry (256 devices on a two-second job: a third of
+// them idle for the last second); with the cap, grants shrink as the queue does and the
+// workers finish together. A long queue's part exceeds any budget, so the cap binds only near
+// the end. Counts of units only, so it holds whatever the units cost and however fast each
+// worker is (a fast worker simply asks again sooner).
 uint64_t grant_cap(uint64_t pending, uint64_t workers, uint64_t slots);
 
 class LeaseSizer {

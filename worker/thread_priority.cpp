@@ -13,4 +13,4 @@ void lower_this_thread_priority() {
 #endif
 }
 
-} // namespace tf
+}  // namespace tf

@@ -14,4 +14,4 @@ namespace tf {
 
 void lower_this_thread_priority();
 
-} // namespace tf
+}  // namespace tf
