@@ -76,11 +76,9 @@ class CoreTest : public ::testing::Test {
     return bundle_id(manifest);
   }
 
-  // Uploads a one-file bundle and submits frames 1..frames of 20x12 at 6 spp, 8px tiles,
-  // 4 samples per unit (3x2 tiles x 2 ranges = 12 units per frame), with the given
-  // verification settings (default: one replica, as a single trusted worker would), sent by
-  // the peer `client` (whose key, key_of(client), the job is shared under).
-  // A job of `frames` frames of 20 x 12 px (12 units each).
+  // Uploads a one-file bundle and returns a job of frames 1..frames of 20x12 at 6 spp, 8px
+  // tiles, 4 samples per unit (3x2 tiles x 2 ranges = 12 units per frame), with the given
+  // verification settings (default: one replica, as a single trusted worker would).
   proto::SubmitJob job_of(uint32_t frames, int32_t priority = 0, uint32_t replication = 1,
                           uint32_t quorum = 1, uint32_t max_replicas = 0) {
     proto::SubmitJob job{"test", upload_bundle("# scene " + std::to_string(priority)), {}, 8, 6,
@@ -89,6 +87,8 @@ class CoreTest : public ::testing::Test {
     return job;
   }
 
+  // Submits job_of(...) as the peer `client` (whose key, key_of(client), the job is shared
+  // under), with no worker connected to take grants yet; returns its id.
   uint64_t submit(uint32_t frames, int32_t priority = 0, uint32_t replication = 1,
                   uint32_t quorum = 1, uint32_t max_replicas = 0,
                   const std::string& client = "client") {

@@ -61,8 +61,8 @@ TEST_F(SizingTest, TheEndOfAQueueIsSharedByTheWorkersInsteadOfGoingToTheFirstToA
   }
 }
 
-// A tick grants about max_units_per_tick units and leaves the other workers to the next tick,
-// which dispatch_pending() asks for; heartbeats and the order of workers are unchanged.
+// A tick grants about max_units_per_tick units (it stops at the first worker past them) and
+// leaves the other workers, in their order, to the next tick, which dispatch_pending() asks for.
 TEST_F(SizingTest, ATickGrantsAboutItsAllowanceAndAsksForTheNext) {
   config_.max_units_per_tick = 20;
   reopen(kStart);
