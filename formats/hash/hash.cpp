@@ -1,7 +1,5 @@
 #include "formats/hash/hash.h"
 
-#include <sodium.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,12 +8,6 @@
 
 namespace tf {
 namespace {
-
-// libsodium must be initialised once before use; sodium_init() is idempotent and thread-safe.
-void ensure_sodium() {
-  static const int once = sodium_init();
-  (void)once;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -50,28 +42,6 @@ Result<Hash256> Hash256::from_hex(std::string_view hex) {
     h.bytes[i] = static_cast<uint8_t>(hi * 16 + lo);
   }
   return h;
-}
-
-Blake2bHasher::Blake2bHasher() {
-  ensure_sodium();
-  crypto_generichash_init(&state_, nullptr, 0, 32);
-}
-
-void Blake2bHasher::update(std::span<const uint8_t> data) {
-  if (finished_) return;
-  crypto_generichash_update(&state_, data.data(), data.size());
-}
-
-void Blake2bHasher::update(std::string_view text) {
-  update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
-}
-
-Hash256 Blake2bHasher::finish() {
-  if (!finished_) {
-    crypto_generichash_final(&state_, digest_.bytes.data(), digest_.bytes.size());
-    finished_ = true;
-  }
-  return digest_;
 }
 
 Hash256 blake2b_256(std::span<const uint8_t> data) {

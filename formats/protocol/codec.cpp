@@ -300,7 +300,7 @@ WorkerHello read(wire::WorkerHello::Reader r) {
   for (auto d : r.getDevices()) {
     m.devices.push_back({read_text(d.getBackend()), d.getIndex(), read_text(d.getName()),
                          d.getMemoryBytes(), d.getComputeUnits(), read_text(d.getKernelVersion()),
-                         d.getSlots()});
+                         d.getSlots(), {}});
     for (auto v : d.getKernelVersions()) m.devices.back().kernel_versions.push_back(read_text(v));
   }
   return m;

@@ -1,6 +1,10 @@
 #include "formats/hash/hash.h"
 
 #include <gtest/gtest.h>
+#include <sodium/crypto_generichash.h>
+
+#include <random>
+#include <vector>
 
 #include "test_util.h"
 
@@ -24,6 +28,31 @@ TEST(Hash, StreamingEqualsOneShot) {
   EXPECT_EQ(streamed, blake2b_256(text));
   EXPECT_EQ(h.finish(), streamed);  // finishing twice returns the same digest
   EXPECT_NE(streamed, blake2b_256(std::string_view(text).substr(1)));
+}
+
+// libsodium's crypto_generichash is a second, independent BLAKE2b: every length around the
+// block size (128 bytes) and its multiples, fed at once and in pieces cut at random, gives its
+// digest.
+TEST(Hash, Blake2b256IsLibsodiumsAtEveryLengthAndSplit) {
+  std::mt19937 rng(7);
+  std::vector<uint8_t> data(70000);
+  for (uint8_t& b : data) b = static_cast<uint8_t>(rng());
+  std::vector<size_t> lengths;
+  for (size_t n = 0; n <= 520; ++n) lengths.push_back(n);
+  for (size_t n : {1023, 1024, 1025, 65535, 65536, 65537, 70000}) lengths.push_back(n);
+  for (size_t n : lengths) {
+    Hash256 expected;
+    crypto_generichash(expected.bytes.data(), expected.bytes.size(), data.data(), n, nullptr, 0);
+    const std::span<const uint8_t> input(data.data(), n);
+    EXPECT_EQ(blake2b_256(input), expected) << n << " bytes at once";
+    Blake2bHasher pieces;
+    for (size_t at = 0; at < n;) {
+      const size_t piece = std::min<size_t>(n - at, rng() % 300);
+      pieces.update(input.subspan(at, piece));
+      at += piece;
+    }
+    EXPECT_EQ(pieces.finish(), expected) << n << " bytes in pieces";
+  }
 }
 
 TEST(Hash, HexRoundTripAndRejects) {
