@@ -212,10 +212,23 @@ Result<TileState> make_initial_state(const RunSpec& run) {
   const bool forces = records_forces(s);
   state.observation = observation_plan(s);
   if (forces) state.obstacle_ids.assign(cells, 0);
-  std::map<std::string, double> base =
-      lbm ? std::map<std::string, double>{{"density", 1.0}, {"ux", 0.0}, {"uy", 0.0}, {"uz", 0.0}}
-          : std::map<std::string, double>{{"u", 1.0}, {"v", 0.0}, {"temperature", 0.0}};
-  for (const auto& [k, v] : s.initial.values) base[k] = v;
+  // The initial values by slot (the model's names, in this order), patches resolved to their
+  // slots once: the cell loop below runs for every cell of a domain of millions.
+  const std::vector<const char*> names =
+      lbm ? std::vector<const char*>{"density", "ux", "uy", "uz"}
+          : std::vector<const char*>{"u", "v", "temperature"};
+  std::array<double, 4> base{1.0, 0.0, 0.0, 0.0};  // density 1 at rest; u = 1, v = 0, T = 0
+  auto slots_of = [&](const std::map<std::string, double>& values) {
+    std::vector<std::pair<std::size_t, double>> slots;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto found = values.find(names[i]);
+      if (found != values.end()) slots.emplace_back(i, found->second);
+    }
+    return slots;
+  };
+  for (const auto& [slot, v] : slots_of(s.initial.values)) base[slot] = v;
+  std::vector<std::vector<std::pair<std::size_t, double>>> patch_slots;
+  for (const Patch& patch : s.initial.patches) patch_slots.push_back(slots_of(patch.values));
   for (int z = 0; z < s.grid.nz; ++z) {
     for (int y = 0; y < s.grid.ny; ++y) {
       for (int x = 0; x < s.grid.nx; ++x) {
@@ -244,10 +257,10 @@ Result<TileState> make_initial_state(const RunSpec& run) {
         state.cell_types[static_cast<std::size_t>(cell)] =
             static_cast<std::uint8_t>(type < 0 ? TF_CELL_FLUID : type);
 
-        std::map<std::string, double> values = base;
-        for (const Patch& patch : s.initial.patches) {
-          if (!in_patch(patch, c, dims)) continue;
-          for (const auto& [k, v] : patch.values) values[k] = v;
+        std::array<double, 4> values = base;
+        for (std::size_t p = 0; p < s.initial.patches.size(); ++p) {
+          if (!in_patch(s.initial.patches[p], c, dims)) continue;
+          for (const auto& [slot, v] : patch_slots[p]) values[slot] = v;
         }
         const bool evolving = type < 0;
         auto with_noise = [&](double v, std::uint64_t component) {
@@ -257,18 +270,18 @@ Result<TileState> make_initial_state(const RunSpec& run) {
         };
         if (lbm) {
           if (type == TF_CELL_WALL || type == TF_CELL_MOVING_WALL) continue;  // fields stay zero
-          set_equilibrium(state, x, y, z, static_cast<float>(values["density"]),
-                          static_cast<float>(with_noise(values["ux"], 0)),
-                          static_cast<float>(with_noise(values["uy"], 1)),
-                          static_cast<float>(dims == 3 ? with_noise(values["uz"], 2) : 0.0));
+          set_equilibrium(state, x, y, z, static_cast<float>(values[0]),
+                          static_cast<float>(with_noise(values[1], 0)),
+                          static_cast<float>(with_noise(values[2], 1)),
+                          static_cast<float>(dims == 3 ? with_noise(values[3], 2) : 0.0));
         } else if (s.model == Model::gray_scott) {
           state.fields[static_cast<std::size_t>(cell)] =
-              static_cast<float>(with_noise(values["u"], 0));
+              static_cast<float>(with_noise(values[0], 0));
           state.fields[cells + static_cast<std::size_t>(cell)] =
-              static_cast<float>(with_noise(values["v"], 1));
+              static_cast<float>(with_noise(values[1], 1));
         } else {
           state.fields[static_cast<std::size_t>(cell)] =
-              static_cast<float>(with_noise(values["temperature"], 0));
+              static_cast<float>(with_noise(values[2], 0));
         }
       }
     }

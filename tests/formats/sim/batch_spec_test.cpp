@@ -93,6 +93,27 @@ TEST(InitialState, NoiseIsReproducibleAndSeedDependent) {
   EXPECT_NE(a.fields, c.fields);
 }
 
+// The values the file gives: u = 1, v = 0 everywhere but the patch [118, 138)^2, which has
+// u = 0.5, v = 0.25 (noise off, so the fields are those numbers exactly).
+TEST(InitialState, PatchesOverrideTheInitialValuesInsideTheirBoxOnly) {
+  RunSpec run = expand_runs(must_load("gray-scott.toml"))[0];
+  run.spec.initial.noise = 0;
+  const TileState s = make_initial_state(run).value();
+  const std::size_t cells = s.fields.size() / 2;
+  auto u = [&](int x, int y) { return s.fields[static_cast<std::size_t>(s.cell_index(x, y))]; };
+  auto v = [&](int x, int y) {
+    return s.fields[cells + static_cast<std::size_t>(s.cell_index(x, y))];
+  };
+  for (auto [x, y] : {std::pair{118, 118}, {137, 137}, {128, 120}}) {
+    EXPECT_EQ(u(x, y), 0.5f) << x << "," << y;
+    EXPECT_EQ(v(x, y), 0.25f) << x << "," << y;
+  }
+  for (auto [x, y] : {std::pair{117, 118}, {138, 137}, {0, 0}, {255, 255}}) {
+    EXPECT_EQ(u(x, y), 1.0f) << x << "," << y;
+    EXPECT_EQ(v(x, y), 0.0f) << x << "," << y;
+  }
+}
+
 // A malformed batch and what its error must name.
 struct Malformed {
   const char* what;
