@@ -143,29 +143,28 @@ AdvancedUnit hash_unit(AdvancedUnit unit) {
   return unit;
 }
 
-Result<AdvancedUnit> advance(UnitExecutor& executor, const sim::TileState& domain,
-                             const sim::Box& box, uint64_t first, int steps) {
-  Result<AdvancedUnit> stepped = step_unit(executor, domain, box, first, steps);
-  if (!stepped) return stepped;
-  return hash_unit(std::move(stepped.value()));
-}
-
-// Hashes `unit` on a thread of its own, started now, at a low priority
-// (lower_this_thread_priority): on a CPU device the hash shares the cores with the next
+// Runs `work` on a thread of its own, started now, at a low priority
+// (lower_this_thread_priority): on a CPU device a hash shares the cores with the next
 // chunk's stepping threads, which wait for each other after every step, so a hash that took
 // a core from one of them would stall them all; it runs in their gaps instead. A device that
 // leaves the host's cores idle (a GPU) hashes at full speed all the same. Where no thread can
-// be started, the hash runs deferred, on the thread that asks for it.
-std::future<AdvancedUnit> hash_beside_stepping(AdvancedUnit unit) {
-  auto held = std::make_shared<AdvancedUnit>(std::move(unit));
+// be started, `work` runs deferred, on the thread that waits for the future.
+template <typename Work>
+auto beside_stepping(Work work) -> std::future<decltype(work())> {
+  auto held = std::make_shared<Work>(std::move(work));
   try {
     return std::async(std::launch::async, [held] {
       lower_this_thread_priority();
-      return hash_unit(std::move(*held));
+      return (*held)();
     });
   } catch (const std::system_error&) {
-    return std::async(std::launch::deferred, [held] { return hash_unit(std::move(*held)); });
+    return std::async(std::launch::deferred, [held] { return (*held)(); });
   }
+}
+
+std::future<AdvancedUnit> hash_beside_stepping(AdvancedUnit unit) {
+  return beside_stepping(
+      [unit = std::move(unit)]() mutable { return hash_unit(std::move(unit)); });
 }
 
 // Steps the whole-domain chunk of `steps` steps from `start` (the run at step `first`) and
@@ -210,10 +209,46 @@ Result<std::shared_ptr<const sim::TileState>> replay(UnitExecutor& executor,
   return std::shared_ptr<const sim::TileState>(std::move(state));
 }
 
+// The UnitResult of a hashed unit of `spec` (a run of `model`); keeps the run's next state
+// (see the header): under the result hash that names it as the next unit's head and, when its
+// bytes go to the dispatcher to be stitched, under the hash of the state blob it stitches (not
+// after the run's last chunk: no unit starts there).
+proto::Body finish_result(SimStateCache& states, const proto::SimUnitSpec& spec, sim::Model model,
+                          AdvancedUnit advanced) {
+  proto::UnitResult result;
+  result.lease_id = spec.lease_id;
+  result.unit_id = spec.unit_id;
+  result.kernel_version = std::string(sim::kernel_version(model));
+  result.simulation = true;
+  result.width = static_cast<uint32_t>(box_of(spec).size.cell_count());
+  result.height = static_cast<uint32_t>(sim::component_count(model));
+  result.rays = advanced.updates;
+  result.result_hash = advanced.hash;
+  if (!advanced.observations.empty()) {
+    result.observations = std::move(advanced.observations);
+    result.fields_hash = advanced.fields_hash;
+  }
+  if (!advanced.next) {
+    result.rgb = std::move(advanced.output);
+  } else if (spec.upload_bytes) {
+    result.rgb = advanced.next->fields;
+  }
+  if (std::shared_ptr<const sim::TileState> next = advanced.next) {
+    states.put(result.result_hash, next);
+    if (spec.upload_bytes && spec.next_steps > 0) {
+      if (Result<std::vector<uint8_t>> bytes = sim::encode_state(*next)) {
+        states.put(blake2b_256(bytes.value()), std::move(next));
+      }
+    }
+  }
+  return result;
+}
+
 }  // namespace
 
-proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
-                             const AssetCache::FetchFn& fetch, const proto::SimUnitSpec& spec) {
+SimOutcome start_sim_unit(UnitExecutor& executor, SimStateCache& states,
+                          const AssetCache::FetchFn& fetch, const proto::SimUnitSpec& spec,
+                          std::function<void(proto::Body)> deliver) {
   auto failure = [&](const std::string& message) -> proto::Body {
     return proto::UnitFailure{spec.lease_id, spec.unit_id, message};
   };
@@ -234,6 +269,7 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
     }
   }
   if (!domain) return failure(domain.message());
+  const sim::Model model = domain.value()->model;
   std::optional<ChunkAhead> ahead = sim::covers_domain(domain.value()->size, box)
                                         ? states.take_ahead(domain.value().get(), steps)
                                         : std::nullopt;
@@ -243,39 +279,20 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
   if (ahead && ahead->advanced.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
     (void)step_ahead(executor, states, ahead->next, box, first + spec.steps, spec.next_steps);
   }
-  Result<AdvancedUnit> advanced = ahead ? Result<AdvancedUnit>(ahead->advanced.get())
-                                        : advance(executor, *domain.value(), box, first, steps);
-  if (!advanced) return failure(advanced.message());
-  proto::UnitResult result;
-  result.lease_id = spec.lease_id;
-  result.unit_id = spec.unit_id;
-  result.kernel_version = std::string(sim::kernel_version(domain.value()->model));
-  result.simulation = true;
-  result.width = static_cast<uint32_t>(box.size.cell_count());
-  result.height = static_cast<uint32_t>(sim::component_count(domain.value()->model));
-  result.rays = advanced->updates;
-  result.result_hash = advanced->hash;
-  if (!advanced->observations.empty()) {
-    result.observations = std::move(advanced->observations);
-    result.fields_hash = advanced->fields_hash;
-  }
-  if (!advanced->next) {
-    result.rgb = std::move(advanced->output);
-  } else if (spec.upload_bytes) {
-    result.rgb = advanced->next->fields;
-  }
-  // The run's next state stays here (see the header): under the result hash that names it as
-  // the next unit's head and, when its bytes go to the dispatcher to be stitched, under the
-  // hash of the state blob it stitches (not after the run's last chunk: no unit starts there).
-  if (std::shared_ptr<const sim::TileState> next = advanced->next) {
-    states.put(result.result_hash, next);
-    if (spec.upload_bytes && spec.next_steps > 0) {
-      if (Result<std::vector<uint8_t>> bytes = sim::encode_state(*next)) {
-        states.put(blake2b_256(bytes.value()), std::move(next));
-      }
-    }
-  }
-  return result;
+  if (ahead) return finish_result(states, spec, model, ahead->advanced.get());
+  Result<AdvancedUnit> stepped = step_unit(executor, *domain.value(), box, first, steps);
+  if (!stepped) return failure(stepped.message());
+  if (!deliver) return finish_result(states, spec, model, hash_unit(std::move(stepped.value())));
+  return beside_stepping(
+      [&states, spec, model, deliver = std::move(deliver),
+       unit = std::move(stepped.value())]() mutable {
+        deliver(finish_result(states, spec, model, hash_unit(std::move(unit))));
+      });
+}
+
+proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
+                             const AssetCache::FetchFn& fetch, const proto::SimUnitSpec& spec) {
+  return std::get<proto::Body>(start_sim_unit(executor, states, fetch, spec, {}));
 }
 
 std::function<std::vector<float>()> kept_sim_output(SimStateCache& states, const Hash256& hash,

@@ -26,6 +26,7 @@
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "formats/protocol/messages.h"
@@ -112,6 +113,19 @@ class SimStateCache {
 // the run's next state, which the cache holds under the result hash (see kept_sim_output).
 proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
                              const AssetCache::FetchFn& fetch, const proto::SimUnitSpec& spec);
+
+// execute_sim_unit for a device with more units queued: a unit that found nothing ahead is only
+// stepped here; its hash, and the result built from it, finish on a thread of their own at a
+// low priority, which hands the outcome to `deliver`, while the device steps its next unit
+// (of another run: a sweep's chunks cost the longer of stepping and hashing, not their sum,
+// and the hashes of several units use several cores). Then the returned outcome is that
+// thread's future, which must be waited for before anything `deliver` uses goes away (where no
+// thread could be started the work is deferred to that wait); else it is the UnitResult or
+// UnitFailure itself, as execute_sim_unit returns it.
+using SimOutcome = std::variant<proto::Body, std::future<void>>;
+SimOutcome start_sim_unit(UnitExecutor& executor, SimStateCache& states,
+                          const AssetCache::FetchFn& fetch, const proto::SimUnitSpec& spec,
+                          std::function<void(proto::Body)> deliver);
 
 // The output of the whole-domain unit whose result hash is `hash`, rebuilt from the run's
 // next state that `states` holds: a closure for KeptResults that holds the state, or empty when

@@ -26,8 +26,6 @@
 namespace tf {
 
 using BlobPromise = std::promise<Result<std::vector<uint8_t>>>;
-// A unit leased to this worker, as granted.
-using LeasedUnit = std::variant<proto::RenderUnitSpec, proto::SimUnitSpec>;
 
 // State shared by the socket thread and the device threads, guarded by `mutex`.
 struct Worker::Shared {
@@ -231,8 +229,13 @@ void Worker::device_loop(size_t device) {
     }
     return reply.get();
   };
+  // Simulation results whose hashes finish beside the device's next units (execute_sim_unit
+  // with a `deliver`): at most one per core at once, and all waited for before the loop's end.
+  std::deque<std::future<void>> finishing;
+  const size_t max_finishing = std::max(1U, std::thread::hardware_concurrency());
   for (;;) {
     LeasedUnit unit;
+    bool more_queued = false;
     {
       std::unique_lock<std::mutex> lock(sh.mutex);
       sh.work_ready.wait(lock, [&] { return stop_ || !sh.queue.empty(); });
@@ -240,57 +243,90 @@ void Worker::device_loop(size_t device) {
       unit = std::move(sh.queue.front());
       sh.queue.pop_front();
       sh.running.insert(lease_of(unit));
+      more_queued = !sh.queue.empty();
+    }
+    while (!finishing.empty() &&
+           finishing.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      finishing.pop_front();
     }
     const auto started_at = std::chrono::steady_clock::now();
     const auto* sim = std::get_if<proto::SimUnitSpec>(&unit);
-    proto::Body outcome =
-        sim != nullptr
-            ? execute_sim_unit(*executors_[device], sh.sim_states, fetch, *sim)
-            : execute(*executors_[device], *cache_, fetch, std::get<proto::RenderUnitSpec>(unit));
-    const bool completed = std::holds_alternative<proto::UnitResult>(outcome);
-    const std::optional<Hash256> result_hash =
-        completed ? std::optional<Hash256>(std::get<proto::UnitResult>(outcome).result_hash)
-                  : std::nullopt;
-    bool first_in_outbox = false;
-    bool idle = false;
-    size_t outbox_size = 0;
-    {
-      std::lock_guard<std::mutex> lock(sh.mutex);
-      sh.running.erase(lease_of(unit));
-      if (stop_) return;  // the unit was handed back already
-      // Bytes of a hash-only result are kept for a ResultBytesRequest, unless none can come.
-      const bool bytes_wanted_later = sim == nullptr || !sim->by_hash_alone;
-      if (auto* result = std::get_if<proto::UnitResult>(&outcome);
-          result && !uploads_bytes(unit) && bytes_wanted_later) {
-        size_t bytes = 0;
-        std::function<std::vector<float>()> output;
-        if (result->simulation && result->rgb.empty()) {
-          output = kept_sim_output(sh.sim_states, result->result_hash, &bytes);
-        }
-        outcome = sh.kept.keep(std::move(*result), std::move(output), bytes);
+    proto::Body outcome;
+    if (sim != nullptr) {
+      std::function<void(proto::Body)> deliver;
+      if (more_queued) {
+        deliver = [this, unit, started_at](proto::Body later) {
+          post_outcome(unit, std::move(later), std::chrono::steady_clock::now() - started_at);
+        };
       }
-      // The socket thread takes the whole outbox at once: only the outcome that finds it empty
-      // needs to wake it or arm the batch timer (an earlier one's is still pending otherwise).
-      first_in_outbox = sh.outbox.empty();
-      sh.outbox.push_back(std::move(outcome));
-      outbox_size = sh.outbox.size();
-      idle = sh.queue.empty();
+      SimOutcome sim_outcome =
+          start_sim_unit(*executors_[device], sh.sim_states, fetch, *sim, std::move(deliver));
+      if (auto* later = std::get_if<std::future<void>>(&sim_outcome)) {
+        finishing.push_back(std::move(*later));
+        while (finishing.size() > max_finishing) {
+          finishing.front().wait();
+          finishing.pop_front();
+        }
+        continue;
+      }
+      outcome = std::move(std::get<proto::Body>(sim_outcome));
+    } else {
+      outcome = execute(*executors_[device], *cache_, fetch, std::get<proto::RenderUnitSpec>(unit));
     }
-    if (completed) ++units_completed_;
-    // More results come within the window: they go out together. A simulation chunk's result
-    // waits only as long as a GPU-fast unit's (its run's next chunk waits for its verification).
-    const auto unit_time = std::chrono::steady_clock::now() - started_at;
-    const bool batched = completed && !idle && (sim == nullptr || unit_time < kResultBatchMinWindow);
-    if (first_in_outbox && batched) {
-      arm_batch_timer(sim == nullptr ? batch_window(unit_time) : kResultBatchMinWindow);
-    } else if (first_in_outbox || outbox_size == kResultBatchUnits) {
-      wake();
-    }
+    const std::optional<Hash256> result_hash =
+        std::holds_alternative<proto::UnitResult>(outcome)
+            ? std::optional<Hash256>(std::get<proto::UnitResult>(outcome).result_hash)
+            : std::nullopt;
+    const bool idle =
+        post_outcome(unit, std::move(outcome), std::chrono::steady_clock::now() - started_at);
+    if (stop_) return;
     // Nothing else to do: the run's next chunk, while the dispatcher verifies this one.
     if (idle && !paused_ && !drain_requested_ && sim != nullptr && result_hash) {
       (void)compute_ahead(*executors_[device], sh.sim_states, *sim, *result_hash);
     }
   }
+}
+
+bool Worker::post_outcome(const LeasedUnit& unit, proto::Body outcome,
+                          std::chrono::steady_clock::duration unit_time) {
+  Shared& sh = *shared_;
+  const auto* sim = std::get_if<proto::SimUnitSpec>(&unit);
+  const bool completed = std::holds_alternative<proto::UnitResult>(outcome);
+  bool first_in_outbox = false;
+  bool idle = false;
+  size_t outbox_size = 0;
+  {
+    std::lock_guard<std::mutex> lock(sh.mutex);
+    sh.running.erase(lease_of(unit));
+    if (stop_) return false;  // the unit was handed back already
+    // Bytes of a hash-only result are kept for a ResultBytesRequest, unless none can come.
+    const bool bytes_wanted_later = sim == nullptr || !sim->by_hash_alone;
+    if (auto* result = std::get_if<proto::UnitResult>(&outcome);
+        result && !uploads_bytes(unit) && bytes_wanted_later) {
+      size_t bytes = 0;
+      std::function<std::vector<float>()> output;
+      if (result->simulation && result->rgb.empty()) {
+        output = kept_sim_output(sh.sim_states, result->result_hash, &bytes);
+      }
+      outcome = sh.kept.keep(std::move(*result), std::move(output), bytes);
+    }
+    // The socket thread takes the whole outbox at once: only the outcome that finds it empty
+    // needs to wake it or arm the batch timer (an earlier one's is still pending otherwise).
+    first_in_outbox = sh.outbox.empty();
+    sh.outbox.push_back(std::move(outcome));
+    outbox_size = sh.outbox.size();
+    idle = sh.queue.empty();
+  }
+  if (completed) ++units_completed_;
+  // More results come within the window: they go out together. A simulation chunk's result
+  // waits only as long as a GPU-fast unit's (its run's next chunk waits for its verification).
+  const bool batched = completed && !idle && (sim == nullptr || unit_time < kResultBatchMinWindow);
+  if (first_in_outbox && batched) {
+    arm_batch_timer(sim == nullptr ? batch_window(unit_time) : kResultBatchMinWindow);
+  } else if (first_in_outbox || outbox_size == kResultBatchUnits) {
+    wake();
+  }
+  return idle;
 }
 
 proto::WorkerHello Worker::hello() const {

@@ -48,10 +48,12 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include <zmq.hpp>
 
+#include "formats/protocol/messages.h"
 #include "formats/protocol/transport.h"
 #include "kernels/status.h"
 #include "worker/asset_cache.h"
@@ -60,6 +62,9 @@
 #include "worker/idle_policy.h"
 
 namespace tf {
+
+// A unit leased to a worker, as granted.
+using LeasedUnit = std::variant<proto::RenderUnitSpec, proto::SimUnitSpec>;
 
 struct WorkerOptions {
   // One endpoint, or the comma-separated dispatchers of one farm (proto::split_endpoints): on
@@ -127,6 +132,13 @@ class Worker {
   Worker(zmq::context_t& context, WorkerOptions options, std::unique_ptr<AssetCache> cache,
          std::vector<std::unique_ptr<UnitExecutor>> executors);
   void device_loop(size_t device);
+  // Puts a unit's outcome in the outbox (keeping a hash-only result's bytes for a later
+  // request), then wakes the socket thread or arms the batch timer. Called by the device
+  // threads and by the threads that finish simulation results beside them. Returns whether
+  // the device queue was empty; drops the outcome once the worker stops (the unit was handed
+  // back already).
+  bool post_outcome(const LeasedUnit& unit, proto::Body outcome,
+                    std::chrono::steady_clock::duration unit_time);
   void wake();  // async-signal-safe
   // Wakes the socket thread after `window` (worker.cpp, batch_window): a batch of results opened.
   void arm_batch_timer(std::chrono::microseconds window);

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <sodium/crypto_generichash.h>
 
+#include <future>
+
 #include "formats/protocol/result_hash.h"
 #include "formats/sim/batch_spec.h"
 #include "formats/sim/sim_unit.h"
@@ -121,6 +123,41 @@ TEST(SimExecution, AUnitPastTheStoredStateStartsAtItsHeldHeadOrReplaysToIt) {
   ASSERT_TRUE(sim::run_steps_cpu(truth, 10, 1));
   EXPECT_EQ(held.rgb, sim::unit_output(truth));
   EXPECT_EQ(pieces.rgb, sim::unit_output(truth));
+}
+
+// A device with more units queued hands a unit's hash to another thread: the outcome comes
+// through `deliver`, not as the return value, and is the result the unit gives when run at
+// once (same hash and, for a tile among several, same output), with the run's next state held
+// under that hash as after execute_sim_unit. The state is the CPU stepper's, advanced directly.
+TEST(SimExecution, AUnitWhoseHashFinishesBesideTheNextDeliversTheSameResult) {
+  Fixture f;
+  for (uint32_t x1 : {24u, 12u}) {
+    const proto::SimUnitSpec spec = f.unit(0, x1);
+    SimStateCache now_cache;
+    const proto::UnitResult now = f.run(now_cache, spec);
+    SimStateCache later_cache;
+    std::promise<proto::Body> delivered;
+    SimOutcome started = start_sim_unit(*f.cpu, later_cache, f.fetch, spec,
+                                        [&](proto::Body body) { delivered.set_value(body); });
+    auto* finishing = std::get_if<std::future<void>>(&started);
+    ASSERT_NE(finishing, nullptr) << "the result came at once";
+    finishing->get();
+    const proto::Body body = delivered.get_future().get();
+    const auto* later = std::get_if<proto::UnitResult>(&body);
+    ASSERT_NE(later, nullptr);
+    EXPECT_EQ(later->result_hash, now.result_hash) << x1;
+    EXPECT_EQ(later->rgb, now.rgb) << x1;
+    EXPECT_EQ(later->rays, now.rays) << x1;
+    EXPECT_EQ(later->width, static_cast<uint32_t>(x1 * 16)) << x1;
+    if (x1 == 24) {
+      sim::TileState truth = f.initial;
+      ASSERT_TRUE(sim::run_steps_cpu(truth, 5, 1));
+      std::shared_ptr<const sim::TileState> held = later_cache.find(later->result_hash);
+      ASSERT_NE(held, nullptr) << "the next state is held under the result hash";
+      EXPECT_EQ(held->fields, truth.fields);
+      EXPECT_EQ(later->result_hash, proto::result_hash(truth.fields, uint64_t{24 * 16 * 5}));
+    }
+  }
 }
 
 TEST(SimExecution, AReplayOfATileAmongSeveralFails) {
