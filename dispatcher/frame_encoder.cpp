@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <span>
 
 namespace tf {
@@ -52,9 +53,12 @@ EncodedFrame encode_frame(BlobStore& blobs, FrameTiles frame) {
   return done;
 }
 
-FrameEncoder::FrameEncoder(BlobStore blobs)
-    : blobs_(std::move(blobs)), wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-  thread_ = std::thread([this] { run(); });
+FrameEncoder::FrameEncoder(BlobStore blobs, size_t threads)
+    : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  for (size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, blobs]() mutable { run(blobs); });
+  }
 }
 
 FrameEncoder::~FrameEncoder() {
@@ -63,7 +67,7 @@ FrameEncoder::~FrameEncoder() {
     stop_ = true;
   }
   work_.notify_all();
-  thread_.join();
+  for (std::thread& thread : threads_) thread.join();
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
@@ -95,7 +99,7 @@ std::vector<EncodedFrame> FrameEncoder::take_finished() {
   return std::exchange(finished_, {});
 }
 
-void FrameEncoder::run() {
+void FrameEncoder::run(BlobStore& blobs) {
   for (;;) {
     std::variant<FrameTiles, std::function<LoopWork(BlobStore&)>> next;
     {
@@ -106,11 +110,11 @@ void FrameEncoder::run() {
       pending_.pop_front();
     }
     if (FrameTiles* frame = std::get_if<FrameTiles>(&next)) {
-      EncodedFrame done = encode_frame(blobs_, std::move(*frame));
+      EncodedFrame done = encode_frame(blobs, std::move(*frame));
       std::lock_guard<std::mutex> lock(mutex_);
       finished_.push_back(std::move(done));
     } else {
-      LoopWork done = std::get<1>(next)(blobs_);
+      LoopWork done = std::get<1>(next)(blobs);
       std::lock_guard<std::mutex> lock(mutex_);
       finished_work_.push_back(std::move(done));
     }

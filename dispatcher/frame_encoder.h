@@ -3,18 +3,21 @@
 // Assembling a finished frame from its units' sums (assembler.h), encoding it as EXR and PNG
 // and storing both blobs (compression, one round of durable writes) takes milliseconds to tens:
 // on the loop thread that is tens of milliseconds in which no result is taken and no unit is
-// granted. The loop hands the frame's tiles here and goes on; a single background thread
-// assembles, encodes and stores the frames in submission order;
-// the loop collects the outcomes on a later iteration (take_finished) and records them in its
-// own transaction. A crash in between loses nothing: the frame has no outputs in the store,
-// so the restarted dispatcher assembles it again (DispatcherCore::load).
+// granted. The loop hands the frame's tiles here and goes on; background threads, one per
+// core, assemble, encode and store the frames, each frame on one thread, taken in submission
+// order and finished in any (frames are independent; the loop matches each outcome to its
+// frame and assembly); the loop collects the outcomes on a later iteration (take_finished) and
+// records them in its own transaction. A crash in between loses nothing: the frame has no
+// outputs in the store, so the restarted dispatcher assembles it again (DispatcherCore::load).
 //
-// The same thread does other heavy work of the loop in the same order (submit_work: the end of
-// a simulation run, sim_jobs.cpp), handing back what the loop is to record.
+// The same threads do other heavy work of the loop (submit_work: the end of a simulation run,
+// sim_jobs.cpp), handing back what the loop is to record. Several threads because frames and
+// runs finish together (an animation's frames at GPU speed; a sweep's runs, stepped in turn,
+// all end in the same second), and each one's encoding and durable writes take 10-40 ms.
 //
 // Thread safety: submit(), submit_work(), take_finished(), take_finished_work() and wake_fd()
-// from the loop thread; the encoding
-// thread uses its own BlobStore on the same folder (blob_store.h: safe across objects).
+// from the loop thread; the encoding threads share a BlobStore handle (blob_store.h: copies
+// may be used from several threads).
 #pragma once
 
 #include <atomic>
@@ -62,8 +65,9 @@ EncodedFrame encode_frame(BlobStore& blobs, FrameTiles frame);
 
 class FrameEncoder {
  public:
-  explicit FrameEncoder(BlobStore blobs);
-  ~FrameEncoder();  // finishes the frame being encoded, drops the rest
+  // `threads` encoding threads; 0: one per core.
+  explicit FrameEncoder(BlobStore blobs, size_t threads = 0);
+  ~FrameEncoder();  // finishes the frames being encoded, drops the rest
   FrameEncoder(const FrameEncoder&) = delete;
   FrameEncoder& operator=(const FrameEncoder&) = delete;
 
@@ -71,8 +75,8 @@ class FrameEncoder {
   std::vector<EncodedFrame> take_finished();
   // What the loop does with the outcome of work done on the encoding thread.
   using LoopWork = std::function<Status()>;
-  // `work` runs on the encoding thread with its BlobStore, after the frames and work submitted
-  // before it; what it returns waits for take_finished_work().
+  // `work` runs on an encoding thread with the encoder's BlobStore, once the frames and work
+  // submitted before it have been taken; what it returns waits for take_finished_work().
   void submit_work(std::function<LoopWork(BlobStore&)> work);
   std::vector<LoopWork> take_finished_work();
   // Readable (eventfd) when an encoded frame or finished work waits to be taken: the loop polls
@@ -80,9 +84,8 @@ class FrameEncoder {
   int wake_fd() const { return wake_fd_; }
 
  private:
-  void run();
+  void run(BlobStore& blobs);  // one encoding thread, with its own copy of the handle
 
-  BlobStore blobs_;
   int wake_fd_ = -1;
   std::mutex mutex_;
   std::condition_variable work_;
@@ -90,7 +93,7 @@ class FrameEncoder {
   std::vector<EncodedFrame> finished_;
   std::vector<LoopWork> finished_work_;
   bool stop_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace tf
