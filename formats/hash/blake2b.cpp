@@ -19,8 +19,8 @@ constexpr std::array<uint64_t, 8> kIv = {
     0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
     0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
 
-// The message schedule: rounds 10 and 11 repeat rounds 0 and 1.
-constexpr uint8_t kSigma[12][16] = {
+// The message schedule of rounds 0-9; rounds 10 and 11 use rows 0 and 1 again.
+constexpr uint8_t kSigma[10][16] = {
     {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
     {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
     {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4},
@@ -31,8 +31,6 @@ constexpr uint8_t kSigma[12][16] = {
     {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
     {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5},
     {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
-    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
 };
 
 // The mixing function G on words a, b, c, d of the work vector with message words x, y.
@@ -50,7 +48,7 @@ constexpr uint8_t kSigma[12][16] = {
 // One round: G on the four columns, then on the four diagonals.
 template <int R>
 [[gnu::always_inline]] inline void round(uint64_t (&v)[16], const uint64_t (&m)[16]) {
-  constexpr const uint8_t* s = kSigma[R];
+  constexpr const uint8_t* s = kSigma[R % 10];
   mix(v[0], v[4], v[8], v[12], m[s[0]], m[s[1]]);
   mix(v[1], v[5], v[9], v[13], m[s[2]], m[s[3]]);
   mix(v[2], v[6], v[10], v[14], m[s[4]], m[s[5]]);
