@@ -166,43 +166,49 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,
     FrameState& frame = frames_[{row.id, f.frame}];
     frame.row = frame_row;
     job.frames.push_back(f.frame);
-    std::vector<uint64_t> unit_ids;
-    for (const PlannedUnit& p : plans[i]) {
-      Result<UnitState*> unit = add_unit(job, frame, p);
-      if (!unit) return Error{unit.message()};
-      unit_ids.push_back(unit.value()->row.id);
-    }
+    Result<std::vector<uint64_t>> unit_ids = add_units(job, frame, plans[i]);
+    if (!unit_ids) return Error{unit_ids.message()};
     if (row.renders_to_quality()) {
-      if (Status s = add_quality_tiles(job, frame, unit_ids); !s) return Error{s.message()};
+      if (Status s = add_quality_tiles(job, frame, unit_ids.value()); !s) {
+        return Error{s.message()};
+      }
     }
   }
   return proto::Body(proto::SubmitReply{row.id});
 }
 
-Result<DispatcherCore::UnitState*> DispatcherCore::add_unit(JobState& job, FrameState& frame,
-                                                            const PlannedUnit& p) {
-  UnitRow u;
-  u.job_id = job.row.id;
-  u.frame = frame.row.frame;
-  u.x0 = p.x0;
-  u.y0 = p.y0;
-  u.x1 = p.x1;
-  u.y1 = p.y1;
-  u.s0 = p.s0;
-  u.s1 = p.s1;
-  u.replication = job.row.replication;
-  u.quorum = job.row.quorum;
+Result<std::vector<uint64_t>> DispatcherCore::add_units(JobState& job, FrameState& frame,
+                                                        std::span<const PlannedUnit> planned) {
+  std::vector<UnitRow> rows;
+  rows.reserve(planned.size());
+  for (const PlannedUnit& p : planned) {
+    UnitRow u;
+    u.job_id = job.row.id;
+    u.frame = frame.row.frame;
+    u.x0 = p.x0;
+    u.y0 = p.y0;
+    u.x1 = p.x1;
+    u.y1 = p.y1;
+    u.s0 = p.s0;
+    u.s1 = p.s1;
+    u.replication = job.row.replication;
+    u.quorum = job.row.quorum;
+    rows.push_back(u);
+  }
   if (Status s = store_->begin(); !s) return Error{s.message()};
-  Result<uint64_t> unit_id = store_->insert_unit(u);
-  if (!unit_id) return Error{unit_id.message()};
-  u.id = unit_id.value();
-  UnitState& unit = units_[u.id];
-  unit.row = u;
-  frame.unit_ids.push_back(u.id);
-  ++frame.remaining;
-  ++job.units_total;
-  if (Status s = settle(unit, false); !s) return Error{s.message()};
-  return &unit;
+  if (Status s = store_->insert_units(rows); !s) return Error{s.message()};
+  std::vector<uint64_t> ids;
+  ids.reserve(rows.size());
+  for (const UnitRow& u : rows) {
+    UnitState& unit = units_[u.id];
+    unit.row = u;
+    frame.unit_ids.push_back(u.id);
+    ++frame.remaining;
+    ++job.units_total;
+    ids.push_back(u.id);
+    if (Status s = settle(unit, false); !s) return Error{s.message()};
+  }
+  return ids;
 }
 
 Result<proto::Body> DispatcherCore::cancel(uint64_t job_id) {

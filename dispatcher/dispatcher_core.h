@@ -451,9 +451,10 @@ class DispatcherCore {
     std::vector<uint64_t> unit_ids;
   };
   using TileKey = std::tuple<uint64_t, uint32_t, uint32_t, uint32_t>;  // job, frame, y0, x0
-  // Plans a new unit of `frame` (stored, counted, handed to the scheduler at the back of its
-  // job's queue); returns it.
-  Result<UnitState*> add_unit(JobState& job, FrameState& frame, const PlannedUnit& planned);
+  // Plans new units of `frame` (stored together, counted, handed to the scheduler at the back
+  // of their job's queue in the order given); returns their ids, ascending.
+  Result<std::vector<uint64_t>> add_units(JobState& job, FrameState& frame,
+                                          std::span<const PlannedUnit> planned);
   // Records the tiles of a frame just submitted with its first rounds.
   Status add_quality_tiles(JobState& job, FrameState& frame, const std::vector<uint64_t>& units);
   // Called when a unit of a job rendered to quality was accepted: once every unit of its tile

@@ -68,12 +68,12 @@ Status DispatcherCore::refine_tile(QualityTile& tile) {
   if (Status s = store_->put_quality_tile(tile.row); !s) return s;
   FrameState& frame = frames_[{tile.row.job_id, tile.row.frame}];
   const TileKey key{tile.row.job_id, tile.row.frame, tile.row.y0, tile.row.x0};
-  for (const PlannedUnit& p :
-       plan_round(tile.rect, round->first, round->second, job.row.samples_per_unit)) {
-    Result<UnitState*> unit = add_unit(job, frame, p);
-    if (!unit) return unit.status();
-    tile.unit_ids.push_back(unit.value()->row.id);
-    tile_of_unit_[unit.value()->row.id] = key;
+  Result<std::vector<uint64_t>> ids = add_units(
+      job, frame, plan_round(tile.rect, round->first, round->second, job.row.samples_per_unit));
+  if (!ids) return ids.status();
+  for (uint64_t id : ids.value()) {
+    tile.unit_ids.push_back(id);
+    tile_of_unit_[id] = key;
   }
   return Status::ok();
 }

@@ -4,6 +4,7 @@
 #include "dispatcher/sqlite_db.h"
 #include "dispatcher/store_schema.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <iterator>
@@ -255,30 +256,114 @@ Status Store::insert_frame(const FrameRow& frame) {
   return st.value()->run_batched();
 }
 
-Result<uint64_t> Store::insert_unit(const UnitRow& u) {
-  if (Status s = require_transaction("insert_unit"); !s) return Error{s.message()};
-  auto st = statement(
-      "INSERT INTO units(job_id, frame, x0, y0, x1, y1, s0, s1, replication, quorum, z0, z1,"
-      " input) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-  if (!st) return Error{st.message()};
-  st.value()->bind(1, static_cast<int64_t>(u.job_id))
-      .bind(2, u.frame)
-      .bind(3, u.x0)
-      .bind(4, u.y0)
-      .bind(5, u.x1)
-      .bind(6, u.y1)
-      .bind(7, u.s0)
-      .bind(8, u.s1)
-      .bind(9, u.replication)
-      .bind(10, u.quorum)
-      .bind(11, u.z0)
-      .bind(12, u.z1);
-  if (u.input) {
-    st.value()->bind_blob(13, u.input->bytes.data(), u.input->bytes.size());
-  } else {
-    st.value()->bind_blob(13, nullptr, 0);  // reads back as no input (optional_hash)
+namespace {
+
+constexpr const char* kUnitColumns =
+    "INSERT INTO units(id, job_id, frame, x0, y0, x1, y1, s0, s1, replication, quorum, z0, z1,"
+    " input) VALUES ";
+constexpr int kUnitParams = 14;
+
+// The INSERT of `rows` units, each with kUnitParams parameters.
+std::string unit_insert_sql(size_t rows) {
+  std::string sql = kUnitColumns;
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "" : ", ";
+    sql += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   }
-  return inserted_id(*st.value());
+  return sql;
+}
+
+// Binds `u` as the row whose first parameter is `first`.
+void bind_unit(SqlStatement& st, int first, const UnitRow& u) {
+  st.bind(first, static_cast<int64_t>(u.id))
+      .bind(first + 1, static_cast<int64_t>(u.job_id))
+      .bind(first + 2, u.frame)
+      .bind(first + 3, u.x0)
+      .bind(first + 4, u.y0)
+      .bind(first + 5, u.x1)
+      .bind(first + 6, u.y1)
+      .bind(first + 7, u.s0)
+      .bind(first + 8, u.s1)
+      .bind(first + 9, u.replication)
+      .bind(first + 10, u.quorum)
+      .bind(first + 11, u.z0)
+      .bind(first + 12, u.z1);
+  if (u.input) {
+    st.bind_blob(first + 13, u.input->bytes.data(), u.input->bytes.size());
+  } else {
+    st.bind_blob(first + 13, nullptr, 0);  // reads back as no input (optional_hash)
+  }
+}
+
+}  // namespace
+
+Result<std::vector<uint64_t>> Store::reserve_unit_ids(size_t count) {
+  std::vector<uint64_t> ids;
+  ids.reserve(count);
+  if (db_->engine() == SqlEngine::kPostgres) {
+    // The identity column's own sequence: ids that a default insert (an older dispatcher's)
+    // can never take again.
+    auto st = statement(
+        "SELECT nextval(pg_get_serial_sequence('units', 'id')) FROM generate_series(1, CAST(? AS INTEGER))");
+    if (!st) return Error{st.message()};
+    st.value()->bind(1, static_cast<int64_t>(count));
+    for (;;) {
+      Result<bool> row = st.value()->step();
+      if (!row) return Error{row.message()};
+      if (!row.value()) break;
+      ids.push_back(static_cast<uint64_t>(st.value()->column_int(0)));
+    }
+    st.value()->reset();
+    std::sort(ids.begin(), ids.end());
+  } else {
+    // AUTOINCREMENT's high-water mark (sqlite_sequence), raised past the block: SQLite then
+    // never issues these ids again, and the ids of deleted units are not reused.
+    auto first_use = statement(
+        "INSERT INTO sqlite_sequence(name, seq) SELECT 'units', 0"
+        " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'units')");
+    if (!first_use) return Error{first_use.message()};
+    if (Status s = first_use.value()->run(); !s) return Error{s.message()};
+    auto st = statement(
+        "UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT COALESCE(MAX(id), 0) FROM units)) + ?"
+        " WHERE name = 'units' RETURNING seq");
+    if (!st) return Error{st.message()};
+    st.value()->bind(1, static_cast<int64_t>(count));
+    Result<uint64_t> end = inserted_id(*st.value());
+    if (!end) return Error{end.message()};
+    for (uint64_t id = end.value() - count + 1; id <= end.value(); ++id) ids.push_back(id);
+  }
+  if (ids.size() != count) {
+    return Error{"internal error: reserved " + std::to_string(ids.size()) + " unit ids of " +
+                 std::to_string(count)};
+  }
+  return ids;
+}
+
+Status Store::insert_units(std::span<UnitRow> units) {
+  if (Status s = require_transaction("insert_units"); !s) return s;
+  if (units.empty()) return Status::ok();
+  Result<std::vector<uint64_t>> ids = reserve_unit_ids(units.size());
+  if (!ids) return Error{"cannot reserve unit ids: " + ids.message()};
+  for (size_t i = 0; i < units.size(); ++i) units[i].id = ids.value()[i];
+  static const std::string kFull = unit_insert_sql(kUnitsPerInsert);
+  static const std::string kOne = unit_insert_sql(1);
+  for (size_t at = 0; at < units.size();) {
+    const size_t rows = units.size() - at >= kUnitsPerInsert ? kUnitsPerInsert : 1;
+    auto st = statement(rows == 1 ? kOne.c_str() : kFull.c_str());
+    if (!st) return st.status();
+    for (size_t r = 0; r < rows; ++r) {
+      bind_unit(*st.value(), static_cast<int>(r) * kUnitParams + 1, units[at + r]);
+    }
+    if (Status s = st.value()->run_batched(); !s) return s;
+    at += rows;
+  }
+  return Status::ok();
+}
+
+Result<uint64_t> Store::insert_unit(const UnitRow& u) {
+  UnitRow row = u;
+  if (Status s = insert_units(std::span<UnitRow>(&row, 1)); !s) return Error{s.message()};
+  return row.id;
 }
 
 Status Store::set_job_state(uint64_t job_id, proto::JobState state, const std::string& message) {

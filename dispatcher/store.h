@@ -232,6 +232,12 @@ class Store {
   Result<uint64_t> insert_job(const JobRow& job);  // returns the new id (job.id ignored)
   Status insert_frame(const FrameRow& frame);
   Result<uint64_t> insert_unit(const UnitRow& unit);  // returns the new id
+  // Inserts `units` (their ids ignored) and sets each one's id: ids reserved at once from the
+  // units' own id sequence (never reused; ascending in the order given), rows inserted
+  // kUnitsPerInsert to a statement and, on PostgreSQL, sent in batches. A job of 25,600 units
+  // took 90 ms as a statement per row on SQLite, and a round trip per row on PostgreSQL.
+  Status insert_units(std::span<UnitRow> units);
+  static constexpr size_t kUnitsPerInsert = 64;
   Status set_job_state(uint64_t job_id, proto::JobState state, const std::string& message);
   // A fresh lease id for a replica about to be inserted. Ids are never reused: they are taken
   // from blocks of kLeaseIdBlock reserved in the database (counters 'lease_id', one statement
@@ -295,6 +301,8 @@ class Store {
   Status load_simulation(StoreSnapshot& snap);    // sim runs and outputs (store_sim.cpp)
   Status load_quality(StoreSnapshot& snap);       // quality tiles (store_quality.cpp)
   Result<SqlStatement*> statement(const char* sql);
+  // `count` fresh unit ids, ascending (insert_units).
+  Result<std::vector<uint64_t>> reserve_unit_ids(size_t count);
   // Steps a statement that RETURNs one id (an INSERT's, a counter's) once and resets it.
   static Result<uint64_t> inserted_id(SqlStatement& insert);
   Status require_transaction(const char* what) const;
