@@ -190,7 +190,10 @@ Status Store::commit() {
 
 void Store::rollback() {
   pending_replicas_.clear();
-  next_lease_id_ = lease_id_end_ = 0;  // the reservation, if this transaction made it, is undone
+  // The reservations, if this transaction made them, are undone.
+  next_lease_id_ = lease_id_end_ = 0;
+  unit_ids_.clear();
+  next_unit_id_ = 0;
   if (!in_transaction_) return;
   db_->rollback();
   in_transaction_ = false;
@@ -297,54 +300,61 @@ void bind_unit(SqlStatement& st, int first, const UnitRow& u) {
 
 }  // namespace
 
-Result<std::vector<uint64_t>> Store::reserve_unit_ids(size_t count) {
+Status Store::reserve_unit_ids(size_t count) {
+  count = std::max(count, kUnitIdBlock);
   std::vector<uint64_t> ids;
   ids.reserve(count);
   if (db_->engine() == SqlEngine::kPostgres) {
     // The identity column's own sequence: ids that a default insert (an older dispatcher's)
     // can never take again.
     auto st = statement(
-        "SELECT nextval(pg_get_serial_sequence('units', 'id')) FROM generate_series(1, CAST(? AS INTEGER))");
-    if (!st) return Error{st.message()};
+        "SELECT nextval(pg_get_serial_sequence('units', 'id'))"
+        " FROM generate_series(1, CAST(? AS INTEGER))");
+    if (!st) return st.status();
     st.value()->bind(1, static_cast<int64_t>(count));
     for (;;) {
       Result<bool> row = st.value()->step();
-      if (!row) return Error{row.message()};
+      if (!row) return row.status();
       if (!row.value()) break;
       ids.push_back(static_cast<uint64_t>(st.value()->column_int(0)));
     }
     st.value()->reset();
     std::sort(ids.begin(), ids.end());
   } else {
-    // AUTOINCREMENT's high-water mark (sqlite_sequence), raised past the block: SQLite then
-    // never issues these ids again, and the ids of deleted units are not reused.
+    // AUTOINCREMENT's high-water mark (sqlite_sequence; SQLite keeps it at or above every id
+    // the table ever held), raised past the block: SQLite then never issues these ids again,
+    // and the ids of deleted units are not reused. Its row exists once a unit was inserted.
     auto first_use = statement(
-        "INSERT INTO sqlite_sequence(name, seq) SELECT 'units', 0"
+        "INSERT INTO sqlite_sequence(name, seq) SELECT 'units', (SELECT MAX(id) FROM units)"
         " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'units')");
-    if (!first_use) return Error{first_use.message()};
-    if (Status s = first_use.value()->run(); !s) return Error{s.message()};
+    if (!first_use) return first_use.status();
+    if (Status s = first_use.value()->run(); !s) return s;
     auto st = statement(
-        "UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT COALESCE(MAX(id), 0) FROM units)) + ?"
-        " WHERE name = 'units' RETURNING seq");
-    if (!st) return Error{st.message()};
+        "UPDATE sqlite_sequence SET seq = COALESCE(seq, 0) + ? WHERE name = 'units' RETURNING seq");
+    if (!st) return st.status();
     st.value()->bind(1, static_cast<int64_t>(count));
     Result<uint64_t> end = inserted_id(*st.value());
-    if (!end) return Error{end.message()};
+    if (!end) return end.status();
     for (uint64_t id = end.value() - count + 1; id <= end.value(); ++id) ids.push_back(id);
   }
   if (ids.size() != count) {
     return Error{"internal error: reserved " + std::to_string(ids.size()) + " unit ids of " +
                  std::to_string(count)};
   }
-  return ids;
+  unit_ids_ = std::move(ids);
+  next_unit_id_ = 0;
+  return Status::ok();
 }
 
 Status Store::insert_units(std::span<UnitRow> units) {
   if (Status s = require_transaction("insert_units"); !s) return s;
   if (units.empty()) return Status::ok();
-  Result<std::vector<uint64_t>> ids = reserve_unit_ids(units.size());
-  if (!ids) return Error{"cannot reserve unit ids: " + ids.message()};
-  for (size_t i = 0; i < units.size(); ++i) units[i].id = ids.value()[i];
+  if (unit_ids_.size() - next_unit_id_ < units.size()) {
+    if (Status s = reserve_unit_ids(units.size()); !s) {
+      return Error{"cannot reserve unit ids: " + s.message()};
+    }
+  }
+  for (UnitRow& u : units) u.id = unit_ids_[next_unit_id_++];
   static const std::string kFull = unit_insert_sql(kUnitsPerInsert);
   static const std::string kOne = unit_insert_sql(1);
   for (size_t at = 0; at < units.size();) {

@@ -7,6 +7,13 @@
 //
 // Counters: sqlite_units_per_s, postgres_units_per_s and postgres/sqlite.
 //
+// BM_UnitInserts: what submitting a job costs the store, per engine: a job's units written as
+// the dispatcher writes them (Store::insert_units: ids reserved at once, 64 rows to a
+// statement, batched on PostgreSQL) against one insert_unit per unit (a statement round per
+// unit, as every unit was written before), alternately in each iteration, each in its own
+// transaction. Arg: units per job. Counters per engine: <engine>_batched_units_per_s,
+// <engine>_per_unit_units_per_s and <engine>_batched/per_unit.
+//
 // Run: store_engine_benchmark --benchmark_format=json
 #include <benchmark/benchmark.h>
 
@@ -14,6 +21,7 @@
 #include <fstream>
 
 #include "cli/embedded_farm.h"
+#include "dispatcher/store.h"
 #include "tests/integration/synthetic_executor.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/temp_dir.h"
@@ -104,6 +112,98 @@ BENCHMARK(BM_StoreEngines)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(5);
+
+// A store's unit writes, batched and one at a time; seconds of each are added up.
+struct UnitWrites {
+  std::unique_ptr<Store> store;
+  uint64_t job = 0;
+  double batched_seconds = 0, per_unit_seconds = 0;
+};
+
+Result<UnitWrites> open_unit_writes(Result<std::unique_ptr<Store>> opened) {
+  if (!opened) return Error{opened.message()};
+  UnitWrites w{std::move(opened.value()), 0, 0, 0};
+  JobRow job;
+  job.name = "inserts";
+  job.tile_size = 8;
+  job.spp = job.samples_per_unit = 1;
+  if (Status s = w.store->begin(); !s) return Error{s.message()};
+  Result<uint64_t> id = w.store->insert_job(job);
+  if (!id) return Error{id.message()};
+  w.job = id.value();
+  if (Status s = w.store->insert_frame({w.job, 0, "scene.pbrt", 8, 8, {}, {}, {}}); !s) {
+    return Error{s.message()};
+  }
+  if (Status s = w.store->commit(); !s) return Error{s.message()};
+  return w;
+}
+
+// Writes `count` units batched, then `count` one at a time, each in a committed transaction.
+Status write_units(UnitWrites& w, size_t count) {
+  std::vector<UnitRow> units(count);
+  for (size_t i = 0; i < count; ++i) {
+    units[i].job_id = w.job;
+    units[i].x0 = static_cast<uint32_t>(i % 64) * 8;
+    units[i].x1 = units[i].x0 + 8;
+    units[i].y0 = static_cast<uint32_t>(i / 64) * 8;
+    units[i].y1 = units[i].y0 + 8;
+    units[i].s1 = 1;
+  }
+  auto start = std::chrono::steady_clock::now();
+  if (Status s = w.store->begin(); !s) return s;
+  if (Status s = w.store->insert_units(units); !s) return s;
+  if (Status s = w.store->commit(); !s) return s;
+  w.batched_seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  start = std::chrono::steady_clock::now();
+  if (Status s = w.store->begin(); !s) return s;
+  for (const UnitRow& u : units) {
+    if (Result<uint64_t> id = w.store->insert_unit(u); !id) return Error{id.message()};
+  }
+  if (Status s = w.store->commit(); !s) return s;
+  w.per_unit_seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Status::ok();
+}
+
+void BM_UnitInserts(benchmark::State& state) {
+  const auto count = static_cast<size_t>(state.range(0));
+  Result<std::unique_ptr<testing::PostgresServer>> server = testing::PostgresServer::start();
+  if (!server) {
+    state.SkipWithError(server.message().c_str());
+    return;
+  }
+  Result<std::string> url = server.value()->create_database();
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "sqlite");
+  Result<UnitWrites> sqlite = open_unit_writes(Store::open(dir / "sqlite"));
+  Result<UnitWrites> postgres =
+      url ? open_unit_writes(Store::open_database(url.value(), dir / "scratch"))
+          : Result<UnitWrites>(Error{url.message()});
+  if (!sqlite || !postgres) {
+    state.SkipWithError((sqlite ? postgres.message() : sqlite.message()).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    for (UnitWrites* w : {&sqlite.value(), &postgres.value()}) {
+      if (Status s = write_units(*w, count); !s) {
+        state.SkipWithError(s.message().c_str());
+        return;
+      }
+    }
+  }
+  const double units = static_cast<double>(count * state.iterations());
+  for (auto [name, w] : {std::pair{"sqlite", &sqlite.value()}, {"postgres", &postgres.value()}}) {
+    const std::string engine = name;
+    state.counters[engine + "_batched_units_per_s"] = units / w->batched_seconds;
+    state.counters[engine + "_per_unit_units_per_s"] = units / w->per_unit_seconds;
+    state.counters[engine + "_batched/per_unit"] = w->per_unit_seconds / w->batched_seconds;
+  }
+}
+// 25,600 units: a 1280 x 1280 frame in 8-pixel tiles (the farm benchmark's 256 x 20 ms job);
+// 1,024 for smoke runs.
+BENCHMARK(BM_UnitInserts)->Arg(1024)->Arg(25600)->Unit(benchmark::kMillisecond)->UseRealTime()
+    ->Iterations(3);
 
 }  // namespace
 }  // namespace tf
