@@ -266,16 +266,6 @@ constexpr const char* kUnitColumns =
     " input) VALUES ";
 constexpr int kUnitParams = 14;
 
-// The INSERT of `rows` units, each with kUnitParams parameters.
-std::string unit_insert_sql(size_t rows) {
-  std::string sql = kUnitColumns;
-  for (size_t r = 0; r < rows; ++r) {
-    sql += r == 0 ? "" : ", ";
-    sql += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  }
-  return sql;
-}
-
 // Binds `u` as the row whose first parameter is `first`.
 void bind_unit(SqlStatement& st, int first, const UnitRow& u) {
   st.bind(first, static_cast<int64_t>(u.id))
@@ -355,14 +345,29 @@ Status Store::insert_units(std::span<UnitRow> units) {
     }
   }
   for (UnitRow& u : units) u.id = unit_ids_[next_unit_id_++];
-  static const std::string kFull = unit_insert_sql(kUnitsPerInsert);
-  static const std::string kOne = unit_insert_sql(1);
-  for (size_t at = 0; at < units.size();) {
-    const size_t rows = units.size() - at >= kUnitsPerInsert ? kUnitsPerInsert : 1;
-    auto st = statement(rows == 1 ? kOne.c_str() : kFull.c_str());
+  static const RowInsert kInsert(kUnitColumns, kUnitParams);
+  return insert_rows(kInsert, units.size(), [&](SqlStatement& st, int first, size_t i) {
+    bind_unit(st, first, units[i]);
+  });
+}
+
+Store::RowInsert::RowInsert(const char* prefix, int params_per_row) : params(params_per_row) {
+  std::string row = "(";
+  for (int p = 0; p < params; ++p) row += p == 0 ? "?" : ", ?";
+  row += ")";
+  one = std::string(prefix) + row;
+  many = prefix;
+  for (size_t r = 0; r < kRowsPerInsert; ++r) many += (r == 0 ? "" : ", ") + row;
+}
+
+Status Store::insert_rows(const RowInsert& insert, size_t count,
+                          const std::function<void(SqlStatement&, int, size_t)>& bind) {
+  for (size_t at = 0; at < count;) {
+    const size_t rows = count - at >= kRowsPerInsert ? kRowsPerInsert : 1;
+    auto st = statement(rows == 1 ? insert.one.c_str() : insert.many.c_str());
     if (!st) return st.status();
     for (size_t r = 0; r < rows; ++r) {
-      bind_unit(*st.value(), static_cast<int>(r) * kUnitParams + 1, units[at + r]);
+      bind(*st.value(), static_cast<int>(r) * insert.params + 1, at + r);
     }
     if (Status s = st.value()->run_batched(); !s) return s;
     at += rows;

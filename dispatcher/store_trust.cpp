@@ -38,33 +38,65 @@ Status Store::set_unit_replication(uint64_t unit_id, uint32_t replication, uint3
 
 Status Store::insert_replica(const ReplicaRow& r) {
   if (Status s = require_transaction("insert_replica"); !s) return s;
-  auto st = statement(
-      "INSERT INTO replicas(unit_id, replica, worker_key, owner, lease_id, upload, hash, state,"
-      " routing_id, deadline_ms) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)");
-  if (!st) return st.status();
-  st.value()->bind(1, as_int(r.unit_id))
-      .bind(2, r.replica)
-      .bind(3, r.worker_key)
-      .bind(4, r.owner)
-      .bind(5, as_int(r.lease_id))
-      .bind(6, r.upload ? 1 : 0)
-      .bind(7, replica_state_name(r.state))
-      .bind(8, r.routing_id)
-      .bind(9, r.deadline_ms);
-  return st.value()->run_batched();
+  if (!pending_replicas_.try_emplace({r.unit_id, r.replica}, PendingReplica{r, true}).second) {
+    return Error{"replica " + std::to_string(r.replica) + " of unit " + std::to_string(r.unit_id) +
+                 " was written already in this transaction"};
+  }
+  return Status::ok();
 }
 
 Status Store::set_replica(const ReplicaRow& r) {
   if (Status s = require_transaction("set_replica"); !s) return s;
-  pending_replicas_.insert_or_assign({r.unit_id, r.replica}, r);
+  auto [it, fresh] =
+      pending_replicas_.try_emplace({r.unit_id, r.replica}, PendingReplica{r, false});
+  if (!fresh) it->second.row = r;  // still an insert, if it was one
   return Status::ok();
 }
 
+namespace {
+
+constexpr const char* kReplicaColumns =
+    "INSERT INTO replicas(unit_id, replica, worker_key, owner, lease_id, upload, hash, state,"
+    " trusted, credit, routing_id, deadline_ms) VALUES ";
+constexpr int kReplicaParams = 12;
+
+void bind_hash(SqlStatement& st, int param, const std::optional<Hash256>& hash) {
+  if (hash) {
+    st.bind_blob(param, hash->bytes.data(), hash->bytes.size());
+  } else {
+    st.bind_blob(param, nullptr, 0);  // reads back as no hash (optional_hash)
+  }
+}
+
+}  // namespace
+
 Status Store::write_pending_replicas() {
-  std::map<std::pair<uint64_t, uint32_t>, ReplicaRow> rows;
-  rows.swap(pending_replicas_);
-  for (const auto& [id, r] : rows) {
-    if (Status s = write_replica(r); !s) return s;
+  std::map<std::pair<uint64_t, uint32_t>, PendingReplica> pending;
+  pending.swap(pending_replicas_);
+  std::vector<const ReplicaRow*> inserts;
+  for (const auto& [key, p] : pending) {
+    if (p.insert) inserts.push_back(&p.row);
+  }
+  static const RowInsert kInsert(kReplicaColumns, kReplicaParams);
+  Status inserted = insert_rows(kInsert, inserts.size(), [&](SqlStatement& st, int f, size_t i) {
+    const ReplicaRow& r = *inserts[i];
+    st.bind(f, as_int(r.unit_id))
+        .bind(f + 1, r.replica)
+        .bind(f + 2, r.worker_key)
+        .bind(f + 3, r.owner)
+        .bind(f + 4, as_int(r.lease_id))
+        .bind(f + 5, r.upload ? 1 : 0);
+    bind_hash(st, f + 6, r.hash);
+    st.bind(f + 7, replica_state_name(r.state))
+        .bind(f + 8, r.trusted ? 1 : 0)
+        .bind(f + 9, static_cast<int>(r.credit))
+        .bind(f + 10, r.routing_id)
+        .bind(f + 11, r.deadline_ms);
+  });
+  if (!inserted) return inserted;
+  for (const auto& [key, p] : pending) {
+    if (p.insert) continue;
+    if (Status s = write_replica(p.row); !s) return s;
   }
   return Status::ok();
 }
@@ -75,11 +107,7 @@ Status Store::write_replica(const ReplicaRow& r) {
       " WHERE unit_id = ? AND replica = ?");
   if (!st) return st.status();
   st.value()->bind(1, replica_state_name(r.state));
-  if (r.hash) {
-    st.value()->bind_blob(2, r.hash->bytes.data(), r.hash->bytes.size());
-  } else {
-    st.value()->bind_blob(2, nullptr, 0);
-  }
+  bind_hash(*st.value(), 2, r.hash);
   st.value()->bind(3, r.trusted ? 1 : 0)
       .bind(4, static_cast<int>(r.credit))
       .bind(5, as_int(r.unit_id))

@@ -194,7 +194,7 @@ TEST_P(StoreTest, LeaseIdsAreNeverReused) {
 // single insert after them, not a batch after a reopen, not one after the newest units were
 // deleted (AUTOINCREMENT's promise, kept by the reservation).
 TEST_P(StoreTest, UnitsInsertedTogetherReadBackAndTheirIdsAreNeverReused) {
-  const size_t count = 2 * Store::kUnitsPerInsert + 3;  // full statements and a remainder
+  const size_t count = 2 * Store::kRowsPerInsert + 3;  // full statements and a remainder
   std::vector<UnitRow> units;
   uint64_t job = 0;
   {
