@@ -295,7 +295,7 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
     if (held.count(id) != 0) continue;
     if (Status s = end_lease(id, LeaseEnd::kCancelled); !s) return s;
   }
-  return dispatch(peer, w, now_ms, out);
+  return dispatch(peer, w, now_ms, config_.max_units_per_tick, out);
 }
 
 uint64_t DispatcherCore::unit_cost(const UnitRow& u) {
@@ -373,15 +373,18 @@ Status DispatcherCore::forget_worker(const std::string& peer) {
   return Status::ok();
 }
 
+bool DispatcherCore::wants_grant(const std::string& peer, const WorkerState& worker) const {
+  if (worker.paused || quarantined(worker.key)) return false;
+  return worker.sizer.wants_refill(leases_.count_held_by(peer), worker.slots,
+                                   int64_t{config_.lease_seconds} * 1000, config_.lease_sizing);
+}
+
 Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms,
-                                std::vector<Outgoing>* out) {
-  if (worker.paused || record_of(worker.key).quarantined) return Status::ok();
+                                uint64_t share, std::vector<Outgoing>* out) {
+  if (!wants_grant(peer, worker)) return Status::ok();
   proto::LeaseGrant grant;
   size_t held = leases_.count_held_by(peer);
   const int64_t lease_ms = int64_t{config_.lease_seconds} * 1000;
-  if (!worker.sizer.wants_refill(held, worker.slots, lease_ms, config_.lease_sizing)) {
-    return Status::ok();
-  }
   const auto holds_bundle = [&](uint64_t job_id) {
     auto job = jobs_.find(job_id);
     return job != jobs_.end() && worker.bundles.count(job->second.row.bundle) != 0;
@@ -394,7 +397,8 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
   constexpr size_t kMaxSetAside = 64;
   std::vector<Scheduler::Pick> set_aside;
   // Near the end of the queue every worker gets its part of it (grant_cap).
-  const uint64_t cap = grant_cap(scheduler_.pending(), workers_.size(), worker.slots);
+  const uint64_t cap = std::min(grant_cap(scheduler_.pending(), workers_.size(), worker.slots),
+                                std::max<uint64_t>(share, worker.slots));
   while (worker.sizer.wants_more(held, worker.slots, lease_ms, config_.lease_sizing) &&
          grant.units.size() + grant.sim_units.size() < cap && set_aside.size() < kMaxSetAside) {
     std::optional<Scheduler::Pick> pick = scheduler_.pop(holds_bundle);
@@ -517,11 +521,26 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   refresh_versions();
   units_left_this_tick_ = config_.max_units_per_tick;
   dispatch_pending_ = false;
+  // Idle workers (holding no unit) first, each taking at most its part of the tick's units;
+  // then the others, as much as they want (config_.max_units_per_tick).
+  std::vector<std::pair<const std::string*, WorkerState*>> order;
+  order.reserve(workers_.size());
   for (auto& [peer, w] : workers_) {
-    if (!w.said_hello) continue;
+    if (w.said_hello && leases_.count_held_by(peer) == 0) order.emplace_back(&peer, &w);
+  }
+  const uint64_t idle = order.size();
+  const uint64_t idle_share = (units_left_this_tick_ + idle - 1) / std::max<uint64_t>(idle, 1);
+  for (auto& [peer, w] : workers_) {
+    if (w.said_hello && leases_.count_held_by(peer) != 0) order.emplace_back(&peer, &w);
+  }
+  for (size_t i = 0; i < order.size(); ++i) {
+    const std::string& peer = *order[i].first;
+    WorkerState& w = *order[i].second;
+    const uint64_t share = i < idle ? idle_share : config_.max_units_per_tick;
     if (units_left_this_tick_ == 0) {
-      dispatch_pending_ = true;  // heartbeats still go; grants on the next tick
-    } else if (Status s = dispatch(peer, w, now_ms, out); !s) {
+      // Heartbeats still go; grants on the next tick.
+      dispatch_pending_ = dispatch_pending_ || wants_grant(peer, w);
+    } else if (Status s = dispatch(peer, w, now_ms, share, out); !s) {
       return s;
     }
     if (now_ms - w.last_sent_ms >= config_.heartbeat_interval_ms) {

@@ -90,7 +90,11 @@ struct DispatcherConfig {
   // thousands of units goes out over several loop iterations, each committed and sent, so the
   // first workers start within milliseconds instead of after every lease of the job is written
   // (25,600 leases: 0.2 s of granting and a 40 ms commit before any grant left). The rest
-  // waits for the next tick, which dispatch_pending() asks for at once.
+  // waits for the next tick, which dispatch_pending() asks for at once. Idle workers (holding
+  // no unit) go first and share the tick's units (each takes at most its part of them, or its
+  // declared slots): a job submitted to 256 idle workers reaches every one of them in the
+  // first tick, instead of two dozen taking the tick's units and the last ones waiting ten
+  // commits (200 ms); the others then take as much as they want, the first in turn first.
   uint64_t max_units_per_tick = 2048;
   TrustPolicy trust;              // reputation thresholds and spot-check rate (reputation.h)
   // Worker keys the operator designates as auditors (--auditor-allow): trusted from the start,
@@ -255,8 +259,13 @@ class DispatcherCore {
   // The dispatcher's measure of a unit's work: pixel-samples, or cells x steps.
   static uint64_t unit_cost(const UnitRow& unit);
   Status forget_worker(const std::string& peer);
-  Status dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms,
+  // Grants `worker` what it wants (lease_sizer.h), but no more units than the larger of
+  // `share` and its declared slots.
+  Status dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms, uint64_t share,
                   std::vector<Outgoing>* out);
+  // Whether a grant to `worker` should start now (not paused or quarantined, and below its
+  // refill mark: LeaseSizer::wants_refill).
+  bool wants_grant(const std::string& peer, const WorkerState& worker) const;
   // Leases one replica of `unit` to `worker` and appends its spec to `grant`.
   Status grant_replica(const std::string& peer, WorkerState& worker, UnitState& unit,
                        int64_t now_ms, proto::LeaseGrant& grant);
