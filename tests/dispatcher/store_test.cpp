@@ -163,6 +163,63 @@ TEST_P(StoreTest, AReplicaWrittenTwiceInATransactionKeepsTheLastAndARollbackWrit
   ASSERT_TRUE(store->commit().is_ok());
 }
 
+// Replicas inserted in one transaction (written at its commit, several to a statement) read
+// back field for field; one written again in the same transaction is inserted as last
+// written; a replica inserted twice is refused, and one of a unit that does not exist fails
+// the commit.
+TEST_P(StoreTest, ReplicasInsertedTogetherReadBackAsLastWritten) {
+  const size_t count = 2 * Store::kRowsPerInsert + 3;  // full statements and a remainder
+  auto store = location.open();
+  ASSERT_TRUE(store->begin().is_ok());
+  const uint64_t job = store->insert_job(job_named("a")).value();
+  ASSERT_TRUE(store->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
+  std::vector<UnitRow> units(count, UnitRow{0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0});
+  ASSERT_TRUE(store->insert_units(units).is_ok());
+  std::map<std::pair<uint64_t, uint32_t>, ReplicaRow> written;
+  for (size_t i = 0; i < count; ++i) {
+    ReplicaRow r = leased_replica(*store, units[i].id, static_cast<uint32_t>(i % 2),
+                                  "route-" + std::to_string(i), static_cast<int64_t>(1000 + i));
+    r.owner = "owner-" + std::to_string(i % 7);
+    r.upload = i % 3 == 0;
+    ASSERT_TRUE(store->insert_replica(r).is_ok());
+    if (i % 5 == 0) {  // reported and settled before the commit
+      r.state = ReplicaState::kAgreed;
+      r.hash = blake2b_256(std::to_string(i));
+      r.trusted = true;
+      r.credit = ReplicaCredit::kGranted;
+      ASSERT_TRUE(store->set_replica(r).is_ok());
+    }
+    written[{r.unit_id, r.replica}] = r;
+  }
+  EXPECT_FALSE(store->insert_replica(written.begin()->second).is_ok()) << "inserted twice";
+  ASSERT_TRUE(store->commit().is_ok());
+  Result<StoreSnapshot> snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  ASSERT_EQ(snap->replicas.size(), count);
+  for (const ReplicaRow& r : snap->replicas) {
+    const ReplicaRow& w = written.at({r.unit_id, r.replica});
+    EXPECT_EQ(r.worker_key, w.worker_key);
+    EXPECT_EQ(r.owner, w.owner);
+    EXPECT_EQ(r.lease_id, w.lease_id);
+    EXPECT_EQ(r.upload, w.upload);
+    EXPECT_EQ(r.hash, w.hash);
+    EXPECT_EQ(r.state, w.state);
+    EXPECT_EQ(r.trusted, w.trusted);
+    EXPECT_EQ(r.credit, w.credit);
+    EXPECT_EQ(r.routing_id, w.routing_id);
+    EXPECT_EQ(r.deadline_ms, w.deadline_ms);
+  }
+
+  ASSERT_TRUE(store->begin().is_ok());
+  const uint64_t no_unit = units.back().id + 1000;
+  ASSERT_TRUE(store->insert_replica(leased_replica(*store, no_unit, 0, "x", 1)).is_ok());
+  EXPECT_FALSE(store->commit().is_ok()) << "a replica of no unit was committed";
+  store->rollback();
+  snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  EXPECT_EQ(snap->replicas.size(), count);
+}
+
 // Ids come from blocks reserved in the database: they increase across blocks and across a
 // reopen (a new dispatcher skips what an earlier one reserved), and a rolled-back reservation
 // (whose ids no grant carried: grants go out after the commit) is reserved again.
