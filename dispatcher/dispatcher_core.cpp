@@ -318,6 +318,14 @@ void DispatcherCore::restore_lease(const ReplicaRow& replica, const UnitRow& uni
 std::optional<Lease> DispatcherCore::remove_lease(uint64_t lease_id, bool reported) {
   std::optional<Lease> lease = leases_.remove(lease_id);
   if (!lease) return lease;
+  if (auto recalled = recalled_.find(lease_id); recalled != recalled_.end()) {
+    if (recalled->second.round == recall_round_ && recall_round_open_ > 0) --recall_round_open_;
+    if (!reported) {
+      reserved_[lease->unit_id] = {std::move(recalled->second.receiver),
+                                   now_ms_ + kRecallAnswerMs};
+    }
+    recalled_.erase(recalled);
+  }
   scheduler_.finished_one(lease->job_id);
   auto worker = workers_.find(lease->worker);
   auto unit = units_.find(lease->unit_id);
@@ -396,11 +404,13 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
   // not make every dispatch slow.
   constexpr size_t kMaxSetAside = 64;
   std::vector<Scheduler::Pick> set_aside;
-  // Near the end of the queue every worker gets its part of it (grant_cap).
+  // Near the end of the queue every worker gets its part of it (grant_cap); units recalled
+  // for this worker come on top.
   const uint64_t cap = std::min(grant_cap(scheduler_.pending(), workers_.size(), worker.slots),
                                 std::max<uint64_t>(share, worker.slots));
+  uint64_t capped = 0;  // units granted that count against the cap
   while (worker.sizer.wants_more(held, worker.slots, lease_ms, config_.lease_sizing) &&
-         grant.units.size() + grant.sim_units.size() < cap && set_aside.size() < kMaxSetAside) {
+         capped < cap && set_aside.size() < kMaxSetAside) {
     std::optional<Scheduler::Pick> pick = scheduler_.pop(holds_bundle);
     if (!pick) break;
     auto unit = units_.find(pick->unit_id);
@@ -424,11 +434,12 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
     }
     if (!runs_version || !holds_no_replica_with(unit->second, worker) ||
         !trust_allows(unit->second, votes, worker) ||
-        leave_to_holder(unit->second, worker)) {
+        leave_to_holder(unit->second, worker) || reserved_for_other(pick->unit_id, peer)) {
       scheduler_.finished_one(pick->job_id);
       set_aside.push_back(*pick);
       continue;
     }
+    if (!reserved_for(pick->unit_id, peer)) ++capped;
     if (Status s = grant_replica(peer, worker, unit->second, now_ms, grant); !s) return s;
     ++held;
     if (units_left_this_tick_ > 0) --units_left_this_tick_;
@@ -447,6 +458,7 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
 Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worker,
                                      UnitState& unit, int64_t now_ms, proto::LeaseGrant& grant) {
   JobState& job = jobs_[unit.row.job_id];
+  reserved_.erase(unit.row.id);
   if (Status s = store_->begin(); !s) return s;
   if (Status s = pin_frame(unit, worker); !s) return s;
   // Adaptive replication (reputation.h): decided once, when the unit's first replica goes out.
@@ -548,7 +560,7 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
       w.last_sent_ms = now_ms;
     }
   }
-  return Status::ok();
+  return recall_for_dry_workers(now_ms, out);
 }
 
 bool DispatcherCore::eligible(const WorkerState& worker) const {

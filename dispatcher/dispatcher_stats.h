@@ -21,6 +21,7 @@ struct DispatcherStats {
   uint64_t messages_malformed = 0; // record_malformed calls, refused results and fetches
   uint64_t leases_granted = 0;
   uint64_t leases_lapsed = 0;      // deadline passed or worker dead
+  uint64_t leases_recalled = 0;    // asked back for a worker that ran dry (some had started)
   uint64_t frames_assembled = 0;   // frames, and simulation runs finished
   uint64_t chunks_completed = 0;   // simulation chunks stitched
   uint64_t chunks_by_hash = 0;     // simulation chunks verified by result hash alone

@@ -9,6 +9,11 @@ uint64_t grant_cap(uint64_t pending, uint64_t workers, uint64_t slots) {
   return std::max<uint64_t>({1, slots, (pending + sharing - 1) / sharing});
 }
 
+double balancing_transfer(double from_cost, double from_rate, double to_cost, double to_rate) {
+  if (from_rate <= 0 || to_rate <= 0) return 0;
+  return std::max(0.0, (from_cost * to_rate - to_cost * from_rate) / (from_rate + to_rate));
+}
+
 void LeaseSizer::granted(uint64_t cost, int64_t now_ms) {
   if (in_flight_ == 0) {
     if (window_start_ms_ < 0) {

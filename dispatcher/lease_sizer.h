@@ -31,6 +31,9 @@ struct LeaseSizing {
   int64_t first_min_ms = 20;    // ...once it has lasted this long
   uint32_t max_units = 4096; // units in flight per worker, whatever its rate
   double refill_below = 0.5;  // a grant starts once work in flight is under this share of the budget
+  // Once no unit waits, a worker that wants a grant may have units recalled for it from the
+  // worker that would finish last (DispatcherCore, recalls); false: never.
+  bool recall_at_end = true;
 };
 
 // The most units one grant takes when `pending` units wait and `workers` workers share them:
@@ -43,6 +46,12 @@ struct LeaseSizing {
 // the end. Counts of units only, so it holds whatever the units cost and however fast each
 // worker is (a fast worker simply asks again sooner).
 uint64_t grant_cap(uint64_t pending, uint64_t workers, uint64_t slots);
+
+// The work (in unit_cost's units) that moving from a worker holding `from_cost` at
+// `from_rate` to one holding `to_cost` at `to_rate` makes both finish at once: the `c` with
+// (from_cost - c) / from_rate = (to_cost + c) / to_rate; 0 when the first would not finish
+// later, or a rate is unknown (0). Recalls at the end of a queue move about this much.
+double balancing_transfer(double from_cost, double from_rate, double to_cost, double to_rate);
 
 class LeaseSizer {
  public:

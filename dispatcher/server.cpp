@@ -204,6 +204,11 @@ void DispatcherServer::send(Outgoing& outgoing) {
   auto older = peer_versions_.find(outgoing.peer);
   outgoing.envelope.protocol_version =
       older == peer_versions_.end() ? proto::kProtocolVersion : older->second;
+  // A worker of an earlier release could not read a recall: it keeps the leases and runs them.
+  if (outgoing.envelope.protocol_version < proto::kLeaseRecallVersion &&
+      std::holds_alternative<proto::LeaseRecall>(outgoing.envelope.body)) {
+    return;
+  }
   outgoing.envelope.protocol_min = proto::kDispatcherProtocols.min;
   (void)proto::send_envelope(*socket_, outgoing.peer, outgoing.envelope);
 }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <unordered_set>
 #include <variant>
 
 #include "formats/protocol/result_hash.h"
@@ -379,6 +380,21 @@ void Worker::send_pausing_return(zmq::socket_t& socket, std::vector<uint64_t> le
   proto::send_envelope(socket, std::nullopt, {0, std::move(back)});
 }
 
+void Worker::hand_back_recalled(zmq::socket_t& socket, const proto::LeaseRecall& recall) {
+  const std::unordered_set<uint64_t> wanted(recall.lease_ids.begin(), recall.lease_ids.end());
+  std::vector<uint64_t> taken;
+  {
+    std::lock_guard<std::mutex> lock(shared_->mutex);
+    std::erase_if(shared_->queue, [&](const LeasedUnit& unit) {
+      const uint64_t lease = lease_of(unit);
+      if (wanted.count(lease) == 0) return false;
+      taken.push_back(lease);
+      return true;
+    });
+  }
+  if (!taken.empty()) send_pausing_return(socket, std::move(taken));
+}
+
 void Worker::begin_drain(zmq::socket_t* socket) {
   draining_ = true;
   drain_until_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.drain_timeout_ms);
@@ -540,6 +556,8 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
         for (proto::RenderUnitSpec& spec : grant->units) sh.queue.push_back(std::move(spec));
         for (proto::SimUnitSpec& spec : grant->sim_units) sh.queue.push_back(std::move(spec));
         sh.work_ready.notify_all();
+      } else if (const auto* recall = std::get_if<proto::LeaseRecall>(&msg->body)) {
+        hand_back_recalled(socket, *recall);
       } else if (auto* blob = std::get_if<proto::BlobReply>(&msg->body)) {
         std::vector<BlobPromise> waiting;
         {

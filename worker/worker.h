@@ -20,6 +20,9 @@
 //   device's results, failures and a device's last queued unit go out at once), and to a
 //   dispatcher that speaks protocol version 4 they go as ResultBatch messages, not one each
 //   (result_batches.h);
+// - near the end of a job the dispatcher may recall queued leases (LeaseRecall, protocol
+//   version 5) to hand them to a device that ran dry: the worker returns those it has not
+//   started (UnitReturn) and keeps the rest;
 // - assets are fetched once per bundle into the AssetCache (BlobRequest / BlobReply);
 // - request_stop() (safe from a signal handler) makes run() hand every unfinished unit back
 //   (UnitReturn, leaving) and return after the device threads finish their current unit;
@@ -121,7 +124,7 @@ class Worker {
   // Whether the worker is paused by its idle policy now.
   bool paused() const { return paused_; }
   // Leased units handed back unstarted because the worker paused or drained (or was paused
-  // or draining when they came).
+  // or draining when they came), or because the dispatcher recalled them.
   uint64_t units_handed_back() const { return units_handed_back_; }
   // Units still running when the worker left (a drain that timed out or was cut short): run()
   // returned without waiting for them.
@@ -158,6 +161,9 @@ class Worker {
   // Sends a UnitReturn of `lease_ids` (none: only the flags) that says whether the worker is
   // paused and whether it drains.
   void send_pausing_return(zmq::socket_t& socket, std::vector<uint64_t> lease_ids);
+  // Socket thread, on the dispatcher's LeaseRecall: takes the recalled units that have not
+  // started out of the queue and hands them back (a running or finished one stays).
+  void hand_back_recalled(zmq::socket_t& socket, const proto::LeaseRecall& recall);
   // Socket thread, on the first stop request with a drain timeout: takes the queued units out
   // and hands them back (draining; on `socket`, or with the next hello when there is none).
   void begin_drain(zmq::socket_t* socket);

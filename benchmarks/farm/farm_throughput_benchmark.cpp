@@ -4,7 +4,7 @@
 // connect over tcp://127.0.0.1 with CurveZMQ on to a dispatcher with its durable store, as a
 // real farm does; a client submits frames of 8x8-pixel, 1-sample units and waits for them.
 //
-// Args: {microseconds per unit, workers, replication}. Counters:
+// Args: {microseconds per unit, workers, replication, dashboard, recalls}. Counters:
 // - units_per_s: accepted units per second of the measured job (submit to done);
 // - results_per_s: replica results the devices computed per second; with replication 2 fewer
 //   than 2 x units_per_s once keys earn trust (adaptive replication, dispatcher/reputation.h:
@@ -22,7 +22,11 @@
 // - with dashboard=1 the dispatcher also serves its dashboard (farm_board.h: views, frame
 //   previews, commit latencies) and a scraper reads /api/farm, /api/trust and /metrics ten
 //   times a second; vs_no_dashboard = units_per_s / units_per_s of the same case without it,
-//   measured just before in the same run.
+//   measured just before in the same run;
+// - with recalls=0 the dispatcher never recalls leases at the end of a queue
+//   (LeaseSizing::recall_at_end, dispatcher_core.h); vs_no_recalls = units_per_s /
+//   units_per_s of the same case with recalls=0, measured just before in the same run
+//   (256 x 20 ms only: the case whose end the recalls balance).
 // Heartbeats are a real farm's (WorkerOptions' default interval), not the tests' short one.
 // Every worker, the dispatcher and the client share this machine's cores, as on one host.
 //
@@ -139,14 +143,17 @@ class DashboardScraper {
   std::thread thread_;
 };
 
-// units_per_s of each case without the dashboard, by (unit_us, workers, replication).
-std::map<std::tuple<int64_t, int64_t, int64_t>, double> g_without_dashboard;
+// units_per_s of each case without the dashboard, and without recalls, by (unit_us, workers,
+// replication).
+std::map<std::tuple<int64_t, int64_t, int64_t>, double> g_without_dashboard, g_without_recalls;
 
 void BM_FarmThroughput(benchmark::State& state) {
   const auto unit_time = std::chrono::microseconds(state.range(0));
   const int workers = static_cast<int>(state.range(1));
   const auto replication = static_cast<uint32_t>(state.range(2));
   const bool dashboard = state.range(3) != 0;
+  LeaseSizing sizing;
+  sizing.recall_at_end = state.range(4) != 0;
   const double bare = bare_rate(workers);
 
   testing::TempDir dir;
@@ -157,7 +164,7 @@ void BM_FarmThroughput(benchmark::State& state) {
   std::shared_ptr<FarmBoard> board = dashboard ? std::make_shared<FarmBoard>() : nullptr;
   // Heartbeats at a real farm's interval (the tests' harness uses a short one).
   std::unique_ptr<testing::SecureFarm> farm = testing::SecureFarm::start(
-      dir.path(), access, &error, {}, board, WorkerOptions{}.heartbeat_interval_ms);
+      dir.path(), access, &error, {}, board, WorkerOptions{}.heartbeat_interval_ms, sizing);
   if (!farm) {
     state.SkipWithError(error.c_str());
     return;
@@ -237,8 +244,13 @@ void BM_FarmThroughput(benchmark::State& state) {
   state.counters["loop_cpu"] = loop_cpu / seconds;
   state.counters["cpu_us_per_unit"] = process_cpu * 1e6 / static_cast<double>(done_units);
   const auto key = std::make_tuple(state.range(0), state.range(1), state.range(2));
-  if (!dashboard) {
+  if (!sizing.recall_at_end) {
+    g_without_recalls[key] = units_per_s;
+  } else if (!dashboard) {
     g_without_dashboard[key] = units_per_s;
+    if (auto peer = g_without_recalls.find(key); peer != g_without_recalls.end()) {
+      state.counters["vs_no_recalls"] = units_per_s / peer->second;
+    }
   } else if (auto peer = g_without_dashboard.find(key); peer != g_without_dashboard.end()) {
     state.counters["vs_no_dashboard"] = units_per_s / peer->second;
   }
@@ -246,16 +258,19 @@ void BM_FarmThroughput(benchmark::State& state) {
 
 void farm_cases(benchmark::internal::Benchmark* b) {
   if (g_smoke) {
-    b->Args({0, 2, 2, 0})->Args({200, 1, 1, 0})->Args({0, 2, 1, 1});
+    b->Args({0, 2, 2, 0, 1})->Args({200, 1, 1, 0, 1})->Args({0, 2, 1, 1, 1});
+    b->Args({2000, 2, 1, 0, 0});
     return;
   }
   for (int replication : {1, 2}) {
-    b->Args({0, 16, replication, 0})->Args({0, 16, replication, 1});
+    b->Args({0, 16, replication, 0, 1})->Args({0, 16, replication, 1, 1});
   }
-  b->Args({200, 1, 1, 0});
-  for (int replication : {1, 2}) b->Args({200, 16, replication, 0});
-  for (int replication : {1, 2}) b->Args({2000, 16, replication, 0});
-  for (int replication : {1, 2}) b->Args({20000, 256, replication, 0});
+  b->Args({200, 1, 1, 0, 1});
+  for (int replication : {1, 2}) b->Args({200, 16, replication, 0, 1});
+  for (int replication : {1, 2}) b->Args({2000, 16, replication, 0, 1});
+  for (int replication : {1, 2}) {
+    b->Args({20000, 256, replication, 0, 0})->Args({20000, 256, replication, 0, 1});
+  }
 }
 
 }  // namespace
@@ -273,7 +288,7 @@ int main(int argc, char** argv) {
   }
   benchmark::RegisterBenchmark("BM_FarmThroughput", tf::BM_FarmThroughput)
       ->Apply(tf::farm_cases)
-      ->ArgNames({"unit_us", "workers", "replication", "dashboard"})
+      ->ArgNames({"unit_us", "workers", "replication", "dashboard", "recalls"})
       ->Iterations(1)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();

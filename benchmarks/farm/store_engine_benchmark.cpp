@@ -55,6 +55,20 @@ Result<BenchFarm> start_farm(const std::filesystem::path& dir, const std::string
   return BenchFarm{std::move(farm.value()), bundle.value()};
 }
 
+// A private PostgreSQL server for the run and the URL of a database created on it.
+struct PrivateDatabase {
+  std::unique_ptr<testing::PostgresServer> server;
+  std::string url;
+};
+
+Result<PrivateDatabase> start_private_database() {
+  Result<std::unique_ptr<testing::PostgresServer>> server = testing::PostgresServer::start();
+  if (!server) return Error{server.message()};
+  Result<std::string> url = server.value()->create_database();
+  if (!url) return Error{url.message()};
+  return PrivateDatabase{std::move(server.value()), url.value()};
+}
+
 // Runs one job of `side` x `side` pixels in 8-pixel units; its units, or 0 when it failed.
 uint64_t run_job(BenchFarm& f, uint32_t side, double* seconds) {
   proto::SubmitJob job{"bench", f.bundle, {{1, "scene.pbrt", side, side}}, 8, 1, 1, 0};
@@ -71,16 +85,14 @@ uint64_t run_job(BenchFarm& f, uint32_t side, double* seconds) {
 void BM_StoreEngines(benchmark::State& state) {
   const auto side = static_cast<uint32_t>(state.range(0));
   constexpr int kWorkers = 4;
-  Result<std::unique_ptr<testing::PostgresServer>> server = testing::PostgresServer::start();
-  if (!server) {
-    state.SkipWithError(server.message().c_str());
+  Result<PrivateDatabase> database = start_private_database();
+  if (!database) {
+    state.SkipWithError(database.message().c_str());
     return;
   }
-  Result<std::string> url = server.value()->create_database();
   testing::TempDir dir;
   Result<BenchFarm> sqlite = start_farm(dir / "sqlite", "", kWorkers);
-  Result<BenchFarm> postgres = url ? start_farm(dir / "postgres", url.value(), kWorkers)
-                                   : Result<BenchFarm>(Error{url.message()});
+  Result<BenchFarm> postgres = start_farm(dir / "postgres", database->url, kWorkers);
   if (!sqlite || !postgres) {
     state.SkipWithError((sqlite ? postgres.message() : sqlite.message()).c_str());
     return;
@@ -168,18 +180,16 @@ Status write_units(UnitWrites& w, size_t count) {
 
 void BM_UnitInserts(benchmark::State& state) {
   const auto count = static_cast<size_t>(state.range(0));
-  Result<std::unique_ptr<testing::PostgresServer>> server = testing::PostgresServer::start();
-  if (!server) {
-    state.SkipWithError(server.message().c_str());
+  Result<PrivateDatabase> database = start_private_database();
+  if (!database) {
+    state.SkipWithError(database.message().c_str());
     return;
   }
-  Result<std::string> url = server.value()->create_database();
   testing::TempDir dir;
   std::filesystem::create_directories(dir / "sqlite");
   Result<UnitWrites> sqlite = open_unit_writes(Store::open(dir / "sqlite"));
   Result<UnitWrites> postgres =
-      url ? open_unit_writes(Store::open_database(url.value(), dir / "scratch"))
-          : Result<UnitWrites>(Error{url.message()});
+      open_unit_writes(Store::open_database(database->url, dir / "scratch"));
   if (!sqlite || !postgres) {
     state.SkipWithError((sqlite ? postgres.message() : sqlite.message()).c_str());
     return;

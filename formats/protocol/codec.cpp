@@ -247,6 +247,9 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
             o.setPausing(m.pausing);
             o.setDraining(m.draining);
           },
+          [&](const LeaseRecall& m) {
+            set_list(b.initLeaseRecall().initLeaseIds(list_size(m.lease_ids)), m.lease_ids);
+          },
           [&](const BlobRequest& m) { b.initBlobRequest().setHash(as_data(m.hash)); },
           [&](const LeaseGrant& m) { write(b.initLeaseGrant(), m); },
           [&](const DispatcherHeartbeat&) { b.setDispatcherHeartbeat(); },
@@ -500,6 +503,11 @@ Body read_body(wire::Envelope::Body::Reader b) {
     case WhichBody::CANCEL_REQUEST: return CancelRequest{b.getCancelRequest().getJobId()};
     case WhichBody::RESUBMIT_REQUEST: return ResubmitRequest{b.getResubmitRequest().getJobId()};
     case WhichBody::RESULT_BATCH: return read(b.getResultBatch());
+    case WhichBody::LEASE_RECALL: {
+      LeaseRecall m;
+      for (uint64_t id : b.getLeaseRecall().getLeaseIds()) m.lease_ids.push_back(id);
+      return m;
+    }
     case WhichBody::OUTPUTS_REQUEST: return OutputsRequest{b.getOutputsRequest().getJobId()};
     case WhichBody::OUTPUT_FETCH:
       return OutputFetch{read_hash(b.getOutputFetch().getHash(), "outputFetch.hash")};
@@ -550,6 +558,7 @@ uint64_t traversal_limit_words(WhichBody kind) {
       return 4ull << 20;
     case WhichBody::LEASE_GRANT:
     case WhichBody::UNIT_RETURN:
+    case WhichBody::LEASE_RECALL:
       return 256ull << 10;
     case WhichBody::WORKER_HELLO:
       return 64ull << 10;

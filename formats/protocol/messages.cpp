@@ -45,7 +45,8 @@ const char* kind_name(const Body& body) {
       "submitJob",      "statusRequest",   "cancelRequest",       "outputsRequest",
       "outputFetch",    "missingBlobsReply", "ack",               "submitReply",
       "statusReply",    "outputsReply",    "outputData",          "errorReply",
-      "resultBytesRequest", "trustQuery", "trustReply", "resubmitRequest", "resultBatch"};
+      "resultBytesRequest", "trustQuery", "trustReply", "resubmitRequest", "resultBatch",
+      "leaseRecall"};
   static_assert(std::size(kNames) == std::variant_size_v<Body>);
   return kNames[body.index()];
 }

@@ -25,11 +25,15 @@ namespace tf::proto {
 // pauses, draining, kernel version lists; 3: rendering to quality (SubmitJob's noise target,
 // spp bounds and deadline, JobStatus's tile counts), which a dispatcher of version 2 would
 // ignore, rendering the job's first round alone; 4: ResultBatch, several results in one
-// message, which a dispatcher of version 3 could not decode.
-inline constexpr uint32_t kProtocolVersion = 4;
+// message, which a dispatcher of version 3 could not decode; 5: LeaseRecall, which a worker
+// of version 4 could not decode.
+inline constexpr uint32_t kProtocolVersion = 5;
 // The first version whose peers read ResultBatch: a worker batches results only to a
 // dispatcher that answers in it or a later one.
 inline constexpr uint32_t kResultBatchVersion = 4;
+// The first version whose workers read LeaseRecall: the dispatcher recalls leases only from
+// workers that speak it or a later one.
+inline constexpr uint32_t kLeaseRecallVersion = 5;
 
 // The largest blob (scene asset, output file) one message carries, and the largest frame.
 inline constexpr uint64_t kMaxBlobBytes = 128ull << 20;
@@ -128,6 +132,12 @@ struct UnitReturn {
   // still finish and their results come as usual, then a return with `leaving`.
   bool draining = false;
   bool operator==(const UnitReturn&) const = default;
+};
+// The dispatcher asks for leases back whose units the worker has not started: it answers with
+// a UnitReturn of those it took out of its queue and keeps the others.
+struct LeaseRecall {
+  std::vector<uint64_t> lease_ids;
+  bool operator==(const LeaseRecall&) const = default;
 };
 struct BlobRequest {
   Hash256 hash;
@@ -361,7 +371,7 @@ using Body = std::variant<WorkerHello, WorkerHeartbeat, UnitResult, UnitFailure,
                           CancelRequest, OutputsRequest, OutputFetch, MissingBlobsReply, Ack,
                           SubmitReply, StatusReply, OutputsReply, OutputData, ErrorReply,
                           ResultBytesRequest, TrustQuery, TrustReply, ResubmitRequest,
-                          ResultBatch>;
+                          ResultBatch, LeaseRecall>;
 
 struct Envelope {
   uint64_t request_id = 0;  // chosen by a client, echoed in the reply; 0 when unsolicited

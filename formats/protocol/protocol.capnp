@@ -60,6 +60,10 @@ struct Envelope {
     # batch interval, in one message instead of one each (worker.h, result batches). Sent only
     # to a dispatcher that answered in version 4 or later.
     resultBatch @31 :ResultBatch;
+    # dispatcher -> worker (protocol version 5): hand back these leases if their units have not
+    # started (the end of a queue, balanced across devices: dispatcher_core.h, recalls). Sent
+    # only to a worker that speaks version 5 or later.
+    leaseRecall @32 :LeaseRecall;
   }
   # The oldest version the sender speaks; 0: only protocolVersion (releases before ranges).
   protocolMin @30 :UInt32;
@@ -191,6 +195,12 @@ struct UnitReturn {
   # more; its running leases stay open and their results count as usual. A UnitReturn with
   # leaving follows when they are done or the drain timed out.
   draining @3 :Bool;
+}
+
+struct LeaseRecall {
+  # The worker answers with a UnitReturn of those it took out of its queue (none: no answer);
+  # a unit already running or finished stays with it and its result counts as usual.
+  leaseIds @0 :List(UInt64);
 }
 
 struct BlobRequest {

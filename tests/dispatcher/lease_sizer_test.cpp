@@ -150,5 +150,19 @@ TEST(LeaseSizer, AGrantTakesItsPartOfTheQueueAndAtLeastTheDeclaredSlots) {
   EXPECT_EQ(grant_cap(60, 0, 1), 60u) << "no workers counted: the whole queue";
 }
 
+// Moving c from a worker holding A at rate a to one holding B at rate b makes them finish at
+// once when (A - c) / a = (B + c) / b: c = (A b - B a) / (a + b).
+TEST(LeaseSizer, ABalancingTransferMakesBothWorkersFinishTogether) {
+  EXPECT_DOUBLE_EQ(balancing_transfer(100, 10, 0, 10), 50) << "equal rates: half";
+  EXPECT_DOUBLE_EQ(balancing_transfer(100, 10, 20, 10), 40);
+  // A device three times as fast keeps three quarters: 75 / 30 = 25 / 10 = 2.5 s.
+  EXPECT_DOUBLE_EQ(balancing_transfer(100, 30, 0, 10), 25);
+  // A slow receiver takes little: (100 - 10) / 90 = (0 + 10) / 10 = 1 s.
+  EXPECT_DOUBLE_EQ(balancing_transfer(100, 90, 0, 10), 10);
+  EXPECT_DOUBLE_EQ(balancing_transfer(20, 10, 40, 10), 0) << "the holder finishes first";
+  EXPECT_DOUBLE_EQ(balancing_transfer(100, 0, 0, 10), 0) << "unmeasured holder";
+  EXPECT_DOUBLE_EQ(balancing_transfer(100, 10, 0, 0), 0) << "unmeasured receiver";
+}
+
 }  // namespace
 }  // namespace tf

@@ -69,6 +69,7 @@ std::vector<Body> one_of_each() {
   all.push_back(ResubmitRequest{44});
   UnitResult hash_only{8, 10, "render-1", 2, 1, {}, 99, hash_of("hash only")};
   all.push_back(ResultBatch{{r, hash_only, r}});
+  all.push_back(LeaseRecall{{12, 13, 1ull << 40}});
   return all;
 }
 

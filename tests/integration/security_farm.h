@@ -32,12 +32,14 @@ class SecureFarm {
 
   // Starts the dispatcher (state under `dir`; showing itself on `board` when given; it and its
   // workers heartbeat every `heartbeat_ms`: tests use a short interval to see deaths fast);
-  // nullptr and `*error` set when it cannot.
+  // `sizing` sizes its leases and says whether it recalls them; nullptr and `*error` set when
+  // it cannot.
   static std::unique_ptr<SecureFarm> start(const std::filesystem::path& dir, AccessPolicy access,
                                            std::string* error,
                                            std::function<void(const std::string&)> log = {},
                                            std::shared_ptr<FarmBoard> board = nullptr,
-                                           int64_t heartbeat_ms = kHeartbeatMs) {
+                                           int64_t heartbeat_ms = kHeartbeatMs,
+                                           const LeaseSizing& sizing = {}) {
     std::unique_ptr<SecureFarm> farm(new SecureFarm());
     farm->dir_ = dir;
     farm->heartbeat_ms_ = heartbeat_ms;
@@ -46,6 +48,7 @@ class SecureFarm {
     options.endpoint = "tcp://127.0.0.1:0";
     options.core.state_dir = dir / "state";
     options.core.heartbeat_interval_ms = heartbeat_ms;
+    options.core.lease_sizing = sizing;
     options.core.board = std::move(board);
     options.security.keypair = farm->server_keys_;
     options.security.access = std::move(access);

@@ -1,0 +1,103 @@
+// Recalls at the end of a queue (dispatcher_core.h, recall_for_dry_workers).
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <set>
+
+#include "dispatcher/dispatcher_core.h"
+
+namespace tf {
+namespace {
+
+// A worker as a round of recalls sees it: work held and measured rate.
+struct Holder {
+  const std::string* peer = nullptr;
+  uint32_t slots = 0;
+  double cost = 0;
+  double rate = 0;
+  double seconds() const { return cost / rate; }
+};
+
+}  // namespace
+
+Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoing>* out) {
+  std::erase_if(reserved_, [&](const auto& entry) { return now_ms >= entry.second.until_ms; });
+  if (!config_.lease_sizing.recall_at_end || scheduler_.pending() != 0) return Status::ok();
+  if (recall_round_open_ > 0 && now_ms < recall_round_until_ms_) return Status::ok();
+  std::vector<Holder> dry;
+  const auto later = [](const Holder& a, const Holder& b) { return a.seconds() < b.seconds(); };
+  std::priority_queue<Holder, std::vector<Holder>, decltype(later)> holding(later);
+  for (const auto& [peer, w] : workers_) {
+    const double rate = w.sizer.rate_per_s();
+    if (!w.said_hello || rate <= 0) continue;
+    const Holder h{&peer, w.slots, static_cast<double>(w.sizer.cost_in_flight()), rate};
+    // A worker below its refill mark may still hold the most work of all: both.
+    if (eligible(w) && wants_grant(peer, w)) dry.push_back(h);
+    if (leases_.count_held_by(peer) > w.slots) holding.push(h);
+  }
+  if (dry.empty() || holding.empty()) return Status::ok();
+  // The driest first: each takes from whoever would finish last at that point.
+  std::sort(dry.begin(), dry.end(), later);
+  std::map<std::string, proto::LeaseRecall> recalls;
+  std::set<std::string> received;
+  const uint64_t round = recall_round_ + 1;
+  uint64_t asked = 0;
+  for (const Holder& receiver : dry) {
+    Holder donor = holding.top();
+    if (received.count(*donor.peer) != 0) break;  // its holding grew this round
+    if ((donor.seconds() - receiver.seconds()) * 1000 < kRecallMinLeadMs) break;
+    const double wanted =
+        balancing_transfer(donor.cost, donor.rate, receiver.cost, receiver.rate);
+    // Its leases in grant order: the worker runs them in that order, so the last ones are
+    // the furthest from starting.
+    const std::vector<uint64_t> held = leases_.held_by(*donor.peer);
+    proto::LeaseRecall& recall = recalls[*donor.peer];
+    double moved = 0;
+    for (size_t i = held.size(); i > donor.slots; --i) {
+      const uint64_t lease_id = held[i - 1];
+      if (recalled_.count(lease_id) != 0) continue;
+      const Lease* lease = leases_.find(lease_id);
+      auto unit = lease != nullptr ? units_.find(lease->unit_id) : units_.end();
+      if (unit == units_.end() || unit->second.row.input.has_value()) break;
+      const double cost = static_cast<double>(unit_cost(unit->second.row));
+      if (moved + cost > wanted) break;
+      moved += cost;
+      recall.lease_ids.push_back(lease_id);
+      recalled_[lease_id] = {round, *receiver.peer};
+      ++asked;
+    }
+    if (moved == 0) break;  // the worker that finishes last cannot give a whole unit
+    received.insert(*receiver.peer);
+    holding.pop();
+    donor.cost -= moved;
+    holding.push(donor);
+  }
+  if (asked == 0) return Status::ok();
+  for (auto& [peer, recall] : recalls) {
+    if (recall.lease_ids.empty()) continue;
+    workers_[peer].last_sent_ms = now_ms;
+    out->push_back({peer, {0, std::move(recall)}});
+  }
+  stats_.leases_recalled += asked;
+  recall_round_ = round;
+  recall_round_open_ = asked;
+  recall_round_until_ms_ = now_ms + kRecallAnswerMs;
+  return Status::ok();
+}
+
+bool DispatcherCore::reserved_for_other(uint64_t unit_id, const std::string& peer) {
+  auto reserved = reserved_.find(unit_id);
+  if (reserved == reserved_.end()) return false;
+  if (now_ms_ >= reserved->second.until_ms || workers_.count(reserved->second.receiver) == 0) {
+    reserved_.erase(reserved);
+    return false;
+  }
+  return reserved->second.receiver != peer;
+}
+
+bool DispatcherCore::reserved_for(uint64_t unit_id, const std::string& peer) const {
+  auto reserved = reserved_.find(unit_id);
+  return reserved != reserved_.end() && reserved->second.receiver == peer;
+}
+
+}  // namespace tf
