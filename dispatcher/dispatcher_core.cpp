@@ -319,7 +319,6 @@ std::optional<Lease> DispatcherCore::remove_lease(uint64_t lease_id, bool report
   std::optional<Lease> lease = leases_.remove(lease_id);
   if (!lease) return lease;
   if (auto recalled = recalled_.find(lease_id); recalled != recalled_.end()) {
-    if (recalled->second.round == recall_round_ && recall_round_open_ > 0) --recall_round_open_;
     if (!reported) {
       reserved_[lease->unit_id] = {std::move(recalled->second.receiver),
                                    now_ms_ + kRecallAnswerMs};

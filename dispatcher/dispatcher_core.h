@@ -268,18 +268,19 @@ class DispatcherCore {
   bool wants_grant(const std::string& peer, const WorkerState& worker) const;
   // Recalls (lease_recalls.cpp). Once no unit waits, the end of a job is the devices' queues:
   // one that ran dry waits while another still holds a second of work (256 devices on a
-  // two-second job end 0.4-0.5 s apart). Each tick, every worker that wants a grant (and was
-  // measured) is paired with the worker that would finish last, by held work over measured
-  // rate (itself possibly below its refill mark), and the work that makes both finish together (balancing_transfer) is recalled from
-  // the latter: its most recently granted render units, never its first `slots` (those may
-  // be running), never a simulation chunk (its run's state is on that worker). The worker
-  // hands back those it has not started (UnitReturn); each is then reserved for the worker
-  // it was recalled for, for kRecallAnswerMs (dispatch() leaves it to that one, which takes
-  // it beyond its grant cap), so that the worker that gave it back, now below its own refill
-  // mark, does not take it again. Only for a lead of kRecallMinLeadMs or more: each recall costs a round trip and a
-  // unit's lease written twice, for at most the lead it removes. One round at a time: a new
-  // one starts once every lease recalled in the last has ended, or kRecallAnswerMs passed (a
-  // worker of an earlier release does not answer).
+  // two-second job end 0.4-0.5 s apart). Each tick, every measured worker that wants a grant
+  // and awaits no recall is paired with the worker that would finish last, by held work over
+  // measured rate (itself possibly below its refill mark), and the work that makes both
+  // finish together (balancing_transfer) is recalled from the latter: its most recently
+  // granted render units, never its first `slots` (those may be running), never a simulation
+  // chunk (its run's state is on that worker). The worker hands back those it has not
+  // started (UnitReturn); each is then reserved for the worker it was recalled for, for
+  // kRecallAnswerMs (dispatch() leaves it to that one, which takes it beyond its grant cap),
+  // so that the worker that gave it back, now below its own refill mark, does not take it
+  // again. Only for a lead of kRecallMinLeadMs or more: each recall costs a round trip and a
+  // unit's lease written twice, for at most the lead it removes. A recall unanswered after
+  // kRecallAnswerMs (a worker of an earlier release never answers) no longer holds its
+  // worker back from the next.
   static constexpr int64_t kRecallMinLeadMs = 50;
   static constexpr int64_t kRecallAnswerMs = 250;
   Status recall_for_dry_workers(int64_t now_ms, std::vector<Outgoing>* out);
@@ -520,11 +521,11 @@ class DispatcherCore {
   int64_t now_ms_ = 0;  // the clock of the current handle() or tick(): ledger times
   DispatcherStats stats_;
   uint64_t units_left_this_tick_ = 0;  // what tick() may still grant (max_units_per_tick)
-  // Leases asked back (recall_for_dry_workers), until they end: their round and the worker
-  // they were recalled for; and the units handed back unstarted, until granted, by unit id.
+  // Leases asked back (recall_for_dry_workers), until they end: the worker they were recalled
+  // for and when; and the units handed back unstarted, until granted, by unit id.
   struct Recall {
-    uint64_t round = 0;
     std::string receiver;  // routing id
+    int64_t asked_ms = 0;
   };
   struct Reservation {
     std::string receiver;
@@ -532,9 +533,6 @@ class DispatcherCore {
   };
   std::unordered_map<uint64_t, Recall> recalled_;
   std::unordered_map<uint64_t, Reservation> reserved_;
-  uint64_t recall_round_ = 0;
-  uint64_t recall_round_open_ = 0;     // leases of the current round that have not ended
-  int64_t recall_round_until_ms_ = 0;  // when a round stops waiting for its answers
   bool dispatch_pending_ = false;
   std::unique_ptr<Ledger> ledger_;
   std::map<std::string, WorkerRecord> reputation_;          // by worker key

@@ -22,17 +22,35 @@ struct Holder {
 
 Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoing>* out) {
   std::erase_if(reserved_, [&](const auto& entry) { return now_ms >= entry.second.until_ms; });
-  if (!config_.lease_sizing.recall_at_end || scheduler_.pending() != 0) return Status::ok();
-  if (recall_round_open_ > 0 && now_ms < recall_round_until_ms_) return Status::ok();
+  // Units that wait unreserved go out the usual way first.
+  if (!config_.lease_sizing.recall_at_end || scheduler_.pending() > reserved_.size()) {
+    return Status::ok();
+  }
+  // Workers that work is coming to (recalled or reserved for them), and the work still
+  // leaving each worker (recalled from it, not answered yet), by routing id.
+  std::set<std::string> awaiting;
+  std::map<std::string, double> leaving;
+  for (const auto& [lease_id, recall] : recalled_) {
+    if (now_ms - recall.asked_ms >= kRecallAnswerMs) continue;  // not waited for any more
+    awaiting.insert(recall.receiver);
+    const Lease* lease = leases_.find(lease_id);
+    auto unit = lease != nullptr ? units_.find(lease->unit_id) : units_.end();
+    if (unit != units_.end()) {
+      leaving[lease->worker] += static_cast<double>(unit_cost(unit->second.row));
+    }
+  }
+  for (const auto& [unit_id, reservation] : reserved_) awaiting.insert(reservation.receiver);
   std::vector<Holder> dry;
   const auto later = [](const Holder& a, const Holder& b) { return a.seconds() < b.seconds(); };
   std::priority_queue<Holder, std::vector<Holder>, decltype(later)> holding(later);
   for (const auto& [peer, w] : workers_) {
     const double rate = w.sizer.rate_per_s();
     if (!w.said_hello || rate <= 0) continue;
-    const Holder h{&peer, w.slots, static_cast<double>(w.sizer.cost_in_flight()), rate};
+    const double cost =
+        std::max(0.0, static_cast<double>(w.sizer.cost_in_flight()) - leaving[peer]);
+    const Holder h{&peer, w.slots, cost, rate};
     // A worker below its refill mark may still hold the most work of all: both.
-    if (eligible(w) && wants_grant(peer, w)) dry.push_back(h);
+    if (eligible(w) && wants_grant(peer, w) && awaiting.count(peer) == 0) dry.push_back(h);
     if (leases_.count_held_by(peer) > w.slots) holding.push(h);
   }
   if (dry.empty() || holding.empty()) return Status::ok();
@@ -40,11 +58,9 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
   std::sort(dry.begin(), dry.end(), later);
   std::map<std::string, proto::LeaseRecall> recalls;
   std::set<std::string> received;
-  const uint64_t round = recall_round_ + 1;
-  uint64_t asked = 0;
   for (const Holder& receiver : dry) {
     Holder donor = holding.top();
-    if (received.count(*donor.peer) != 0) break;  // its holding grew this round
+    if (received.count(*donor.peer) != 0) break;  // its holding grew this tick
     if ((donor.seconds() - receiver.seconds()) * 1000 < kRecallMinLeadMs) break;
     const double wanted =
         balancing_transfer(donor.cost, donor.rate, receiver.cost, receiver.rate);
@@ -63,8 +79,8 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
       if (moved + cost > wanted) break;
       moved += cost;
       recall.lease_ids.push_back(lease_id);
-      recalled_[lease_id] = {round, *receiver.peer};
-      ++asked;
+      recalled_[lease_id] = {*receiver.peer, now_ms};
+      ++stats_.leases_recalled;
     }
     if (moved == 0) break;  // the worker that finishes last cannot give a whole unit
     received.insert(*receiver.peer);
@@ -72,16 +88,11 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
     donor.cost -= moved;
     holding.push(donor);
   }
-  if (asked == 0) return Status::ok();
   for (auto& [peer, recall] : recalls) {
     if (recall.lease_ids.empty()) continue;
     workers_[peer].last_sent_ms = now_ms;
     out->push_back({peer, {0, std::move(recall)}});
   }
-  stats_.leases_recalled += asked;
-  recall_round_ = round;
-  recall_round_open_ = asked;
-  recall_round_until_ms_ = now_ms + kRecallAnswerMs;
   return Status::ok();
 }
 

@@ -321,10 +321,12 @@ bool Worker::post_outcome(const LeasedUnit& unit, proto::Body outcome,
   if (completed) ++units_completed_;
   // More results come within the window: they go out together. A simulation chunk's result
   // waits only as long as a GPU-fast unit's (its run's next chunk waits for its verification).
+  // The result that empties the queue takes the open batch with it at once: nothing follows
+  // it (a CPU's open batch would otherwise hold a job's last results for up to 100 ms).
   const bool batched = completed && !idle && (sim == nullptr || unit_time < kResultBatchMinWindow);
   if (first_in_outbox && batched) {
     arm_batch_timer(sim == nullptr ? batch_window(unit_time) : kResultBatchMinWindow);
-  } else if (first_in_outbox || outbox_size == kResultBatchUnits) {
+  } else if (first_in_outbox || outbox_size == kResultBatchUnits || idle) {
     wake();
   }
   return idle;
