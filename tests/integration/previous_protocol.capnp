@@ -1,4 +1,4 @@
-# The wire protocol of the previous release (protocol version 3), kept verbatim apart from its
+# The wire protocol of the previous release (protocol version 4), kept verbatim apart from its
 # file id and C++ namespace: tests write messages with it and read them with today's codec, and
 # read today's messages with it, so that a change breaking either direction fails them.
 # The tilefarm wire protocol: every message between client, dispatcher and worker.
@@ -59,6 +59,10 @@ struct Envelope {
     trustReply @28 :TrustReply;
     # client -> dispatcher: re-run the units of a finished job that rested on quarantined keys
     resubmitRequest @29 :JobRef;
+    # worker -> dispatcher (protocol version 4): the results a fast device finished within one
+    # batch interval, in one message instead of one each (worker.h, result batches). Sent only
+    # to a dispatcher that answered in version 4 or later.
+    resultBatch @31 :ResultBatch;
   }
   # The oldest version the sender speaks; 0: only protocolVersion (releases before ranges).
   protocolMin @30 :UInt32;
@@ -160,6 +164,12 @@ struct UnitResult {
   # (formats/protocol/result_hash.h, observed_result_hash). Empty otherwise.
   observations @9 :Data;
   fieldsHash @10 :Data;
+}
+
+# Results taken one by one, exactly as if each had come in its own UnitResult message. At most
+# kMaxResultsPerBatch (messages.h) results.
+struct ResultBatch {
+  results @0 :List(UnitResult);
 }
 
 # The dispatcher needs the bytes of a result this worker reported by hash only (the replica

@@ -16,8 +16,23 @@
 #include "formats/hash/hash.h"
 #include "formats/protocol/codec.h"
 #include "formats/protocol/transport.h"
+#include "worker/worker.h"
 
 namespace tf::testing {
+
+// Options of a worker of a ScriptedDispatcher at `endpoint`: its cache at `cache_dir`,
+// heartbeats every 100 ms, a liveness that never runs out in a test (a scripted dispatcher
+// sends no heartbeats) and no log.
+inline WorkerOptions scripted_worker_options(const std::string& endpoint,
+                                             const std::filesystem::path& cache_dir) {
+  WorkerOptions options;
+  options.dispatcher_endpoint = endpoint;
+  options.cache_dir = cache_dir;
+  options.heartbeat_interval_ms = 100;
+  options.liveness = 100;
+  options.log = [](const std::string&) {};
+  return options;
+}
 
 // A ROUTER that plays the dispatcher: serves one bundle's blobs (when `serve_blobs`), counts
 // heartbeats, and hands every other message to the test.
@@ -72,6 +87,13 @@ class ScriptedDispatcher {
     proto::Envelope envelope{0, std::move(body)};
     envelope.protocol_version = envelope.protocol_min = version;
     ASSERT_TRUE(proto::send_envelope(router_, peer, envelope));
+  }
+  // Waits for the worker's hello, then grants it `leases`; false when no hello came.
+  [[nodiscard]] bool grant_after_hello(std::vector<uint64_t> leases) {
+    std::optional<proto::Body> hello = next(std::chrono::seconds(5));
+    if (!hello || !std::holds_alternative<proto::WorkerHello>(*hello)) return false;
+    send(grant(std::move(leases)));
+    return true;
   }
   proto::LeaseGrant grant(std::vector<uint64_t> leases) const {
     proto::LeaseGrant g;

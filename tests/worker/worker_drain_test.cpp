@@ -29,11 +29,7 @@ class DrainingWorker {
   DrainingWorker(zmq::context_t& context, const std::string& endpoint,
                  const std::filesystem::path& cache, std::chrono::milliseconds unit_time,
                  std::chrono::milliseconds drain) {
-    WorkerOptions options;
-    options.dispatcher_endpoint = endpoint;
-    options.cache_dir = cache;
-    options.heartbeat_interval_ms = 100;
-    options.liveness = 100;  // the scripted dispatcher sends no heartbeats
+    WorkerOptions options = testing::scripted_worker_options(endpoint, cache);
     options.units_per_device = 1;
     options.drain_timeout_ms = drain.count();
     options.log = [this](const std::string& line) {
@@ -92,9 +88,7 @@ TEST(WorkerDrain, QueuedUnitsGoBackTheRunningOneFinishesThenTheWorkerLeaves) {
   ScriptedDispatcher dispatcher(context, "inproc://worker-drain-test");
   DrainingWorker w(context, "inproc://worker-drain-test", dir.path() / "cache",
                    std::chrono::milliseconds(800), std::chrono::seconds(10));
-  std::optional<proto::Body> hello = dispatcher.next(std::chrono::seconds(5));
-  ASSERT_TRUE(hello && std::holds_alternative<proto::WorkerHello>(*hello));
-  dispatcher.send(dispatcher.grant({1, 2, 3}));
+  ASSERT_TRUE(dispatcher.grant_after_hello({1, 2, 3})) << "no hello";
   // Unit 1 starts (its bundle is fetched, then it runs 800 ms); 2 and 3 wait in the queue.
   EXPECT_FALSE(dispatcher.next(std::chrono::milliseconds(300)).has_value());
 
@@ -147,9 +141,7 @@ TEST(WorkerDrain, AUnitThatOutlastsTheTimeoutIsHandedBackAndRunReturnsInTime) {
   ScriptedDispatcher dispatcher(context, "inproc://worker-drain-timeout-test");
   DrainingWorker w(context, "inproc://worker-drain-timeout-test", dir.path() / "cache",
                    std::chrono::milliseconds(4000), std::chrono::milliseconds(600));
-  std::optional<proto::Body> hello = dispatcher.next(std::chrono::seconds(5));
-  ASSERT_TRUE(hello && std::holds_alternative<proto::WorkerHello>(*hello));
-  dispatcher.send(dispatcher.grant({1, 2}));
+  ASSERT_TRUE(dispatcher.grant_after_hello({1, 2})) << "no hello";
   EXPECT_FALSE(dispatcher.next(std::chrono::milliseconds(300)).has_value());
 
   const Clock::time_point stopped = Clock::now();
@@ -180,9 +172,7 @@ TEST(WorkerDrain, ASecondStopRequestLeavesAtOnce) {
   ScriptedDispatcher dispatcher(context, "inproc://worker-drain-twice-test");
   DrainingWorker w(context, "inproc://worker-drain-twice-test", dir.path() / "cache",
                    std::chrono::milliseconds(4000), std::chrono::seconds(30));
-  std::optional<proto::Body> hello = dispatcher.next(std::chrono::seconds(5));
-  ASSERT_TRUE(hello && std::holds_alternative<proto::WorkerHello>(*hello));
-  dispatcher.send(dispatcher.grant({1}));
+  ASSERT_TRUE(dispatcher.grant_after_hello({1})) << "no hello";
   EXPECT_FALSE(dispatcher.next(std::chrono::milliseconds(300)).has_value());
   w.worker().request_stop();
   std::optional<proto::Body> drain = dispatcher.next(std::chrono::seconds(2));

@@ -27,11 +27,8 @@ TEST(WorkerPause, QueuedUnitsGoBackRunningOnesFinishAndAHelloResumes) {
   zmq::context_t context;
   ScriptedDispatcher dispatcher(context, "inproc://worker-pause-test");
   auto source = std::make_shared<SwitchSource>();
-  WorkerOptions options;
-  options.dispatcher_endpoint = "inproc://worker-pause-test";
-  options.cache_dir = dir.path() / "cache";
-  options.heartbeat_interval_ms = 100;
-  options.liveness = 100;  // the scripted dispatcher sends no heartbeats
+  WorkerOptions options =
+      testing::scripted_worker_options("inproc://worker-pause-test", dir.path() / "cache");
   options.units_per_device = 1;
   options.idle = source;
   options.idle_check_interval_ms = 10;
@@ -48,9 +45,7 @@ TEST(WorkerPause, QueuedUnitsGoBackRunningOnesFinishAndAHelloResumes) {
   std::unique_ptr<Worker> worker = Worker::create(context, options, std::move(executors)).value();
   std::thread running([&] { (void)worker->run(); });
 
-  std::optional<proto::Body> hello = dispatcher.next(std::chrono::seconds(5));
-  ASSERT_TRUE(hello && std::holds_alternative<proto::WorkerHello>(*hello));
-  dispatcher.send(dispatcher.grant({1, 2, 3}));
+  ASSERT_TRUE(dispatcher.grant_after_hello({1, 2, 3})) << "no hello";
   // Unit 1 starts (its bundle is fetched, then it runs 800 ms); 2 and 3 wait in the queue.
   EXPECT_FALSE(dispatcher.next(std::chrono::milliseconds(300)).has_value());
 
@@ -112,15 +107,11 @@ TEST(WorkerPause, AWorkerThatStartsBusySaysHelloAndPausesAtOnce) {
   ScriptedDispatcher dispatcher(context, "inproc://worker-pause-start-test");
   auto source = std::make_shared<SwitchSource>();
   source->idle = false;
-  WorkerOptions options;
-  options.dispatcher_endpoint = "inproc://worker-pause-start-test";
-  options.cache_dir = dir.path() / "cache";
-  options.heartbeat_interval_ms = 100;
-  options.liveness = 100;
+  WorkerOptions options =
+      testing::scripted_worker_options("inproc://worker-pause-start-test", dir.path() / "cache");
   options.idle = source;
   options.idle_check_interval_ms = 10;
   options.idle_hold_ms = 0;
-  options.log = [](const std::string&) {};
   std::vector<std::unique_ptr<UnitExecutor>> executors;
   executors.push_back(std::make_unique<testing::SyntheticExecutor>());
   std::unique_ptr<Worker> worker = Worker::create(context, options, std::move(executors)).value();

@@ -25,21 +25,15 @@ TEST(WorkerRecall, QueuedRecalledUnitsGoBackAndTheRestRuns) {
   testing::TempDir dir;
   zmq::context_t context;
   ScriptedDispatcher dispatcher(context, "inproc://worker-recall-test");
-  WorkerOptions options;
-  options.dispatcher_endpoint = "inproc://worker-recall-test";
-  options.cache_dir = dir.path() / "cache";
-  options.heartbeat_interval_ms = 100;
-  options.liveness = 100;  // the scripted dispatcher sends no heartbeats
+  WorkerOptions options =
+      testing::scripted_worker_options("inproc://worker-recall-test", dir.path() / "cache");
   options.units_per_device = 1;
-  options.log = [](const std::string&) {};
   std::vector<std::unique_ptr<UnitExecutor>> executors;
   executors.push_back(std::make_unique<testing::SyntheticExecutor>(std::chrono::milliseconds(400)));
   std::unique_ptr<Worker> worker = Worker::create(context, options, std::move(executors)).value();
   std::thread running([&] { (void)worker->run(); });
 
-  std::optional<proto::Body> hello = dispatcher.next(std::chrono::seconds(5));
-  ASSERT_TRUE(hello && std::holds_alternative<proto::WorkerHello>(*hello));
-  dispatcher.send(dispatcher.grant({1, 2, 3, 4}));
+  ASSERT_TRUE(dispatcher.grant_after_hello({1, 2, 3, 4})) << "no hello";
   // Unit 1 starts (its bundle is fetched, then it runs 400 ms); 2, 3 and 4 wait.
   EXPECT_FALSE(dispatcher.next(std::chrono::milliseconds(150)).has_value());
 

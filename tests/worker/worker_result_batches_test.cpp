@@ -29,12 +29,7 @@ Delivery deliver(uint32_t version, const std::string& endpoint) {
   zmq::context_t context;
   testing::ScriptedDispatcher dispatcher(context, endpoint);
   dispatcher.version = version;
-  WorkerOptions options;
-  options.dispatcher_endpoint = endpoint;
-  options.cache_dir = dir.path() / "cache";
-  options.heartbeat_interval_ms = 100;
-  options.liveness = 100;  // the scripted dispatcher sends no heartbeats
-  options.log = [](const std::string&) {};
+  WorkerOptions options = testing::scripted_worker_options(endpoint, dir.path() / "cache");
   std::vector<std::unique_ptr<UnitExecutor>> executors;
   executors.push_back(std::make_unique<testing::SyntheticExecutor>());
   std::unique_ptr<Worker> worker = Worker::create(context, options, std::move(executors)).value();
