@@ -67,6 +67,7 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
     // Its leases in grant order: the worker runs them in that order, so the last ones are
     // the furthest from starting.
     const std::vector<uint64_t> held = leases_.held_by(*donor.peer);
+    const WorkerState& taker = workers_.at(*receiver.peer);
     proto::LeaseRecall& recall = recalls[*donor.peer];
     double moved = 0;
     for (size_t i = held.size(); i > donor.slots; --i) {
@@ -75,6 +76,13 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
       const Lease* lease = leases_.find(lease_id);
       auto unit = lease != nullptr ? units_.find(lease->unit_id) : units_.end();
       if (unit == units_.end() || unit->second.row.input.has_value()) break;
+      // Only units the receiver may take (dispatch()'s rules): one whose other replica its
+      // key or owner computed would come back to nobody's use, again and again.
+      if (!runs_pinned_version(unit->second, taker) ||
+          !holds_no_replica_with(unit->second, taker) ||
+          !trust_allows(unit->second, votes_of(unit->second), taker)) {
+        continue;
+      }
       const double cost = static_cast<double>(unit_cost(unit->second.row));
       if (moved + cost > wanted) break;
       moved += cost;
