@@ -426,14 +426,11 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
       continue;
     }
     // A frame pinned to a version that left the farm before it started is pinned anew.
-    bool runs_version = runs_pinned_version(unit->second, worker);
-    if (!runs_version) {
+    if (!runs_pinned_version(unit->second, worker)) {
       if (Status s = unpin_if_stranded(unit->second); !s) return s;
-      runs_version = runs_pinned_version(unit->second, worker);
     }
-    if (!runs_version || !holds_no_replica_with(unit->second, worker) ||
-        !trust_allows(unit->second, votes, worker) ||
-        leave_to_holder(unit->second, worker) || reserved_for_other(pick->unit_id, peer)) {
+    if (!may_take(unit->second, votes, worker) || leave_to_holder(unit->second, worker) ||
+        reserved_for_other(pick->unit_id, peer)) {
       scheduler_.finished_one(pick->job_id);
       set_aside.push_back(*pick);
       continue;
@@ -530,6 +527,7 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   if (Status s = request_missing_bytes(now_ms, out); !s) return s;
   refresh_connected_auditors();
   refresh_versions();
+  drop_stale_reservations(now_ms);
   units_left_this_tick_ = config_.max_units_per_tick;
   dispatch_pending_ = false;
   // Idle workers (holding no unit) first, each taking at most its part of the tick's units;

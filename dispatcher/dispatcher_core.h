@@ -285,9 +285,12 @@ class DispatcherCore {
   static constexpr int64_t kRecallMinLeadMs = 50;
   static constexpr int64_t kRecallAnswerMs = 250;
   Status recall_for_dry_workers(int64_t now_ms, std::vector<Outgoing>* out);
-  // Whether a returned recalled unit is reserved for a worker other than `peer` (an expired
-  // reservation, or one of a worker gone, is dropped here), and whether for `peer`.
-  bool reserved_for_other(uint64_t unit_id, const std::string& peer);
+  // Drops the reservations that expired or whose receiver left (once per tick(), before
+  // dispatching: a stale one holds its unit back for at most one tick).
+  void drop_stale_reservations(int64_t now_ms);
+  // Whether a returned recalled unit is reserved for a worker other than `peer`, and whether
+  // for `peer`.
+  bool reserved_for_other(uint64_t unit_id, const std::string& peer) const;
   bool reserved_for(uint64_t unit_id, const std::string& peer) const;
   // Leases one replica of `unit` to `worker` and appends its spec to `grant`.
   Status grant_replica(const std::string& peer, WorkerState& worker, UnitState& unit,
@@ -405,6 +408,9 @@ class DispatcherCore {
   // untrusted key never takes the last replica that could bring a unit its trusted vote, and
   // disagreements are settled by auditors when one is connected, else by trusted keys.
   bool trust_allows(const UnitState& unit, const Votes& votes, const WorkerState& worker) const;
+  // Whether `worker` may be granted a replica of `unit` now: may_hold() and trust_allows().
+  // The rules dispatch() and recall_for_dry_workers() both apply.
+  bool may_take(const UnitState& unit, const Votes& votes, const WorkerState& worker) const;
   // Recomputes auditors_connected_ (once per tick()).
   void refresh_connected_auditors();
   // The trust events of an acceptance of `unit` with `hash`; marks each agreeing replica

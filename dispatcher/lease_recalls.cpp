@@ -21,9 +21,15 @@ struct Holder {
 }  // namespace
 
 Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoing>* out) {
-  std::erase_if(reserved_, [&](const auto& entry) { return now_ms >= entry.second.until_ms; });
   // Units that wait unreserved go out the usual way first.
   if (!config_.lease_sizing.recall_at_end || scheduler_.pending() > reserved_.size()) {
+    return Status::ok();
+  }
+  // Most ticks at the end of a queue find no worker waiting for work: nothing to weigh.
+  if (std::none_of(workers_.begin(), workers_.end(), [&](const auto& entry) {
+        return entry.second.said_hello && eligible(entry.second) &&
+               wants_grant(entry.first, entry.second);
+      })) {
     return Status::ok();
   }
   // Workers that work is coming to (recalled or reserved for them), and the work still
@@ -46,9 +52,10 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
   for (const auto& [peer, w] : workers_) {
     const double rate = w.sizer.rate_per_s();
     if (!w.said_hello || rate <= 0) continue;
-    const double cost =
-        std::max(0.0, static_cast<double>(w.sizer.cost_in_flight()) - leaving[peer]);
-    const Holder h{&peer, w.slots, cost, rate};
+    auto left = leaving.find(peer);
+    const double cost = static_cast<double>(w.sizer.cost_in_flight()) -
+                        (left != leaving.end() ? left->second : 0.0);
+    const Holder h{&peer, w.slots, std::max(0.0, cost), rate};
     // A worker below its refill mark may still hold the most work of all: both.
     if (eligible(w) && wants_grant(peer, w) && awaiting.count(peer) == 0) dry.push_back(h);
     if (leases_.count_held_by(peer) > w.slots) holding.push(h);
@@ -78,11 +85,7 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
       if (unit == units_.end() || unit->second.row.input.has_value()) break;
       // Only units the receiver may take (dispatch()'s rules): one whose other replica its
       // key or owner computed would come back to nobody's use, again and again.
-      if (!runs_pinned_version(unit->second, taker) ||
-          !holds_no_replica_with(unit->second, taker) ||
-          !trust_allows(unit->second, votes_of(unit->second), taker)) {
-        continue;
-      }
+      if (!may_take(unit->second, votes_of(unit->second), taker)) continue;
       const double cost = static_cast<double>(unit_cost(unit->second.row));
       if (moved + cost > wanted) break;
       moved += cost;
@@ -90,7 +93,8 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
       recalled_[lease_id] = {*receiver.peer, now_ms};
       ++stats_.leases_recalled;
     }
-    if (moved == 0) break;  // the worker that finishes last cannot give a whole unit
+    // Nothing the receiver may run, or not a whole unit: the next may still take some.
+    if (moved == 0) continue;
     received.insert(*receiver.peer);
     holding.pop();
     donor.cost -= moved;
@@ -104,14 +108,15 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
   return Status::ok();
 }
 
-bool DispatcherCore::reserved_for_other(uint64_t unit_id, const std::string& peer) {
+void DispatcherCore::drop_stale_reservations(int64_t now_ms) {
+  std::erase_if(reserved_, [&](const auto& entry) {
+    return now_ms >= entry.second.until_ms || workers_.count(entry.second.receiver) == 0;
+  });
+}
+
+bool DispatcherCore::reserved_for_other(uint64_t unit_id, const std::string& peer) const {
   auto reserved = reserved_.find(unit_id);
-  if (reserved == reserved_.end()) return false;
-  if (now_ms_ >= reserved->second.until_ms || workers_.count(reserved->second.receiver) == 0) {
-    reserved_.erase(reserved);
-    return false;
-  }
-  return reserved->second.receiver != peer;
+  return reserved != reserved_.end() && reserved->second.receiver != peer;
 }
 
 bool DispatcherCore::reserved_for(uint64_t unit_id, const std::string& peer) const {

@@ -218,6 +218,11 @@ bool DispatcherCore::may_hold(const UnitState& unit, const WorkerState& worker) 
   return runs_pinned_version(unit, worker) && holds_no_replica_with(unit, worker);
 }
 
+bool DispatcherCore::may_take(const UnitState& unit, const Votes& votes,
+                              const WorkerState& worker) const {
+  return may_hold(unit, worker) && trust_allows(unit, votes, worker);
+}
+
 bool DispatcherCore::holds_no_replica_with(const UnitState& unit,
                                            const WorkerState& worker) const {
   return std::none_of(unit.replicas.begin(), unit.replicas.end(), [&](const ReplicaRow& r) {

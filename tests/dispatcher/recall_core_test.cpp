@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "tests/dispatcher/core_fixture.h"
 
@@ -19,16 +20,24 @@ class RecallTest : public CoreTest {
   // w2's machine turns busy (it pauses) and w1 alone takes a job of `frames` frames. Returns
   // that job's id; held_ is what w1 holds, in grant order.
   uint64_t one_worker_takes_a_job(uint32_t frames) {
-    for (const std::string& w : {"w1", "w2"}) send(w, hello(2), now_);
+    for (const std::string& w : peers_) send(w, hello(2), now_);
     take(send("client", job_of(10), now_));
     work_in_lockstep();
     send("w2", proto::UnitReturn{{}, false, /*pausing=*/true, false}, now_);
-    const std::vector<Outgoing> submitted = send("client", job_of(frames, 1), now_);
+    return take_job(job_of(frames, 1));
+  }
+
+  // Submits `job` and ticks until the workers take no more of it; returns its id.
+  uint64_t take_job(proto::SubmitJob job) {
+    const std::vector<Outgoing> submitted = send("client", std::move(job), now_);
     take(submitted);
-    for (bool more = true; more;) {  // w1 takes the whole job over a few ticks
-      const size_t before = held_["w1"].size();
+    for (bool more = true; more;) {
+      size_t before = 0;
+      for (const std::string& w : peers_) before += held_[w].size();
       take(tick(now_));
-      more = held_["w1"].size() > before;
+      size_t after = 0;
+      for (const std::string& w : peers_) after += held_[w].size();
+      more = after > before;
     }
     for (const Outgoing& o : submitted) {
       if (const auto* reply = std::get_if<proto::SubmitReply>(&o.envelope.body)) {
@@ -40,9 +49,19 @@ class RecallTest : public CoreTest {
   }
 
   void take(const std::vector<Outgoing>& out) {
-    for (const std::string& w : {"w1", "w2"}) {
+    for (const std::string& w : peers_) {
       for (const proto::RenderUnitSpec& spec : grants(out, w)) held_[w].push_back(spec);
+      const std::vector<uint64_t> asked = recalled(out, w);
+      recalls_[w].insert(recalls_[w].end(), asked.begin(), asked.end());
     }
+  }
+
+  // `peer` returns the unit at the front of its queue.
+  void run_front(const std::string& peer) {
+    if (held_[peer].empty()) return;
+    const proto::RenderUnitSpec spec = held_[peer].front();
+    held_[peer].pop_front();
+    take(send(peer, result_for(spec), now_));
   }
 
   // Every worker returns the unit at the front of its queue each millisecond until none holds
@@ -51,12 +70,9 @@ class RecallTest : public CoreTest {
     for (bool any = true; any;) {
       any = false;
       ++now_;
-      for (const std::string& w : {"w1", "w2"}) {
-        if (held_[w].empty()) continue;
-        any = true;
-        const proto::RenderUnitSpec spec = held_[w].front();
-        held_[w].pop_front();
-        take(send(w, result_for(spec), now_));
+      for (const std::string& w : peers_) {
+        any = any || !held_[w].empty();
+        run_front(w);
       }
     }
   }
@@ -74,7 +90,9 @@ class RecallTest : public CoreTest {
   }
 
   int64_t now_ = kStart;
+  std::vector<std::string> peers_ = {"w1", "w2"};
   std::map<std::string, std::deque<proto::RenderUnitSpec>> held_;
+  std::map<std::string, std::vector<uint64_t>> recalls_;  // lease ids asked back, by holder
 };
 
 TEST_F(RecallTest, ADryWorkerGetsTheLastUnitsOfTheOneThatWouldFinishLast) {
@@ -124,6 +142,62 @@ TEST_F(RecallTest, ADryWorkerGetsTheLastUnitsOfTheOneThatWouldFinishLast) {
   EXPECT_EQ(done.units_done, 600u);
   EXPECT_EQ(core_->stats().results_duplicate, 0u);
   for (uint32_t frame : {1u, 25u, 50u}) expect_frame_matches_synthetic(job, frame);
+}
+
+// Replication 2 on two workers (w1, w2): each unit's other replica is at the other worker, so a unit
+// w1 still holds could never go to w2, and none is recalled for it (handed back, it would come
+// to nobody's use, again and again); a third worker (measured on the first job, then paused
+// through the second) that runs dry beside w2 gets them. No key earns trust here, so the trust
+// rules (an untrusted key never takes a unit's last replica) stay out of it.
+TEST_F(RecallTest, OnlyUnitsTheDryWorkerMayRunAreRecalledForIt) {
+  config_.trust.trust_after = 1'000'000;
+  reopen(now_);
+  peers_.push_back("w3");
+  for (const std::string& w : peers_) send(w, hello(2), now_);
+  take(send("client", job_of(10), now_));
+  work_in_lockstep();
+  send("w3", proto::UnitReturn{{}, false, /*pausing=*/true, false}, now_);
+  const uint64_t job = take_job(job_of(50, 0, /*replication=*/2, /*quorum=*/2));
+  ASSERT_EQ(held_["w1"].size(), 600u);
+  ASSERT_EQ(held_["w2"].size(), 600u);
+  while (!held_["w2"].empty()) {  // w2 runs twice as fast as w1
+    ++now_;
+    run_front("w2");
+    run_front("w2");
+    run_front("w1");
+  }
+  for (int i = 0; i < 10; ++i) take(tick(++now_));  // w2 waits, dry
+  ASSERT_GE(held_["w1"].size(), 250u);
+  EXPECT_TRUE(recalls_["w1"].empty()) << "recalled for a worker that may not run them";
+
+  take(send("w3", hello(2), now_));
+  const std::vector<uint64_t> asked = recalls_["w1"];
+  ASSERT_FALSE(asked.empty()) << "w3 ran dry beside w1, which would finish last";
+  const std::set<uint64_t> asked_set(asked.begin(), asked.end());
+  proto::UnitReturn back;
+  std::set<uint64_t> returned_units;
+  for (const proto::RenderUnitSpec& spec : held_["w1"]) {
+    if (asked_set.count(spec.lease_id) == 0) continue;
+    back.lease_ids.push_back(spec.lease_id);
+    returned_units.insert(spec.unit_id);
+  }
+  ASSERT_EQ(back.lease_ids.size(), asked.size());
+  std::erase_if(held_["w1"], [&](const proto::RenderUnitSpec& spec) {
+    return asked_set.count(spec.lease_id) != 0;
+  });
+  const size_t w3_before = held_["w3"].size();
+  take(send("w1", back, now_));
+  std::set<uint64_t> granted_to_w3;
+  for (size_t i = w3_before; i < held_["w3"].size(); ++i) {
+    granted_to_w3.insert(held_["w3"][i].unit_id);
+  }
+  EXPECT_EQ(granted_to_w3, returned_units);
+
+  work_in_lockstep();
+  const proto::JobStatus done = status(job);
+  EXPECT_EQ(done.state, proto::JobState::kDone) << done.message;
+  EXPECT_EQ(core_->stats().results_duplicate, 0u);
+  for (uint32_t frame : {1u, 50u}) expect_frame_matches_synthetic(job, frame);
 }
 
 // 24 units, about 24 ms of w1's work: a recall would cost more than the lead it removes.
