@@ -51,9 +51,12 @@ struct AdvancedUnit {
 
 // A run's next chunk computed ahead (compute_ahead, or execute_sim_unit while the hash of the
 // chunk before it finishes): the unit that starts from the state object `start` and advances
-// the whole domain `steps` steps to `next`. Its hash is computed on another thread from the
-// moment the stepping ends (`advanced` resolves to the unit with its hashes), at a low
-// priority, so that the device steps the following chunk meanwhile; `next` is immutable, and
+// the whole domain `steps` steps to `next`. Its hash (`advanced` resolves to the unit with its
+// hashes) is computed on another thread from the moment the stepping ends, at a low priority,
+// so that the device steps the following chunk meanwhile, where the device leaves the host's
+// cores idle (a GPU); on a device that steps on the host's cores (the CPU backend, an OpenCL
+// CPU device) it is computed at once, since a hash beside those stepping threads stalls them
+// all (sim_execution.cpp, hashes_beside_stepping); `next` is immutable, and
 // stepping always works on a copy (sim::unit_input), so the hashed bytes are never the ones
 // being stepped.
 struct ChunkAhead {
@@ -116,7 +119,8 @@ proto::Body execute_sim_unit(UnitExecutor& executor, SimStateCache& states,
 
 // execute_sim_unit for a device with more units queued: a unit that found nothing ahead is only
 // stepped here; its hash, and the result built from it, finish on a thread of their own at a
-// low priority, which hands the outcome to `deliver`, while the device steps its next unit
+// low priority (on a device off the host's cores, as for ChunkAhead; elsewhere this is
+// execute_sim_unit), which hands the outcome to `deliver`, while the device steps its next unit
 // (of another run: a sweep's chunks cost the longer of stepping and hashing, not their sum,
 // and the hashes of several units use several cores). Then the returned outcome is that
 // thread's future, which must be waited for before anything `deliver` uses goes away (where no

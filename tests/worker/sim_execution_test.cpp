@@ -125,19 +125,47 @@ TEST(SimExecution, AUnitPastTheStoredStateStartsAtItsHeldHeadOrReplaysToIt) {
   EXPECT_EQ(pieces.rgb, sim::unit_output(truth));
 }
 
-// A device with more units queued hands a unit's hash to another thread: the outcome comes
-// through `deliver`, not as the return value, and is the result the unit gives when run at
-// once (same hash and, for a tile among several, same output), with the run's next state held
-// under that hash as after execute_sim_unit. The state is the CPU stepper's, advanced directly.
+// Counts the simulate calls it passes on to the CPU executor; reports the CPU's device, or the
+// same device off the host's cores (`on_host_cpu` false, as a GPU), whose hashes run beside
+// its stepping.
+class CountingExecutor : public UnitExecutor {
+ public:
+  explicit CountingExecutor(UnitExecutor& inner, bool on_host_cpu = true)
+      : inner_(inner), device_(inner.device()) {
+    device_.on_host_cpu = on_host_cpu;
+  }
+  const DeviceInfo& device() const override { return device_; }
+  std::string kernel_version() const override { return inner_.kernel_version(); }
+  Status load_scene(const std::filesystem::path& file, bool lenient) override {
+    return inner_.load_scene(file, lenient);
+  }
+  Status render(const RenderUnit& unit, TileResult* out) override { return inner_.render(unit, out); }
+  Status simulate(sim::TileState& state, int steps) override {
+    ++calls;
+    return inner_.simulate(state, steps);
+  }
+  int calls = 0;
+
+ private:
+  UnitExecutor& inner_;
+  DeviceInfo device_;
+};
+
+// A device off the host's cores with more units queued hands a unit's hash to another thread:
+// the outcome comes through `deliver`, not as the return value, and is the result the unit
+// gives when run at once (same hash and, for a tile among several, same output), with the
+// run's next state held under that hash as after execute_sim_unit. The state is the CPU
+// stepper's, advanced directly.
 TEST(SimExecution, AUnitWhoseHashFinishesBesideTheNextDeliversTheSameResult) {
   Fixture f;
+  CountingExecutor off_host(*f.cpu, /*on_host_cpu=*/false);
   for (uint32_t x1 : {24u, 12u}) {
     const proto::SimUnitSpec spec = f.unit(0, x1);
     SimStateCache now_cache;
     const proto::UnitResult now = f.run(now_cache, spec);
     SimStateCache later_cache;
     std::promise<proto::Body> delivered;
-    SimOutcome started = start_sim_unit(*f.cpu, later_cache, f.fetch, spec,
+    SimOutcome started = start_sim_unit(off_host, later_cache, f.fetch, spec,
                                         [&](proto::Body body) { delivered.set_value(body); });
     auto* finishing = std::get_if<std::future<void>>(&started);
     ASSERT_NE(finishing, nullptr) << "the result came at once";
@@ -160,6 +188,26 @@ TEST(SimExecution, AUnitWhoseHashFinishesBesideTheNextDeliversTheSameResult) {
   }
 }
 
+// A device on the host's cores hashes at once, even with more units queued: a hash beside its
+// stepping threads would stall them. The result is the return value; `deliver` is not called.
+TEST(SimExecution, ADeviceOnTheHostsCoresHashesItsUnitAtOnce) {
+  Fixture f;
+  ASSERT_TRUE(f.cpu->device().on_host_cpu);
+  const proto::SimUnitSpec spec = f.unit(0, 24);
+  SimStateCache now_cache;
+  const proto::UnitResult now = f.run(now_cache, spec);
+  SimStateCache cache;
+  bool delivered = false;
+  SimOutcome started =
+      start_sim_unit(*f.cpu, cache, f.fetch, spec, [&](proto::Body) { delivered = true; });
+  const auto* body = std::get_if<proto::Body>(&started);
+  ASSERT_NE(body, nullptr) << "the hash was left to another thread";
+  const auto* result = std::get_if<proto::UnitResult>(body);
+  ASSERT_NE(result, nullptr);
+  EXPECT_EQ(result->result_hash, now.result_hash);
+  EXPECT_FALSE(delivered);
+}
+
 TEST(SimExecution, AReplayOfATileAmongSeveralFails) {
   Fixture f;
   SimStateCache states;
@@ -170,26 +218,6 @@ TEST(SimExecution, AReplayOfATileAmongSeveralFails) {
   ASSERT_NE(failure, nullptr);
   EXPECT_NE(failure->message.find("whole domain"), std::string::npos) << failure->message;
 }
-
-// Counts the simulate calls it passes on to the CPU executor.
-class CountingExecutor : public UnitExecutor {
- public:
-  explicit CountingExecutor(UnitExecutor& inner) : inner_(inner) {}
-  const DeviceInfo& device() const override { return inner_.device(); }
-  std::string kernel_version() const override { return inner_.kernel_version(); }
-  Status load_scene(const std::filesystem::path& file, bool lenient) override {
-    return inner_.load_scene(file, lenient);
-  }
-  Status render(const RenderUnit& unit, TileResult* out) override { return inner_.render(unit, out); }
-  Status simulate(sim::TileState& state, int steps) override {
-    ++calls;
-    return inner_.simulate(state, steps);
-  }
-  int calls = 0;
-
- private:
-  UnitExecutor& inner_;
-};
 
 // The run ahead: the next chunk computed while the device is idle is the result its unit takes
 // when it is granted (no stepping then), and it is the state advanced in one piece.
@@ -268,10 +296,12 @@ uint32_t run_chunks_ahead(Fixture& f, CountingExecutor& counting, SimStateCache&
 
 TEST(SimExecution, ChunksComputedAheadWhileHashesFinishAreSteppedOnceAndExact) {
   Fixture f;
-  CountingExecutor counting(*f.cpu);
-  SimStateCache states;
-  ASSERT_EQ(run_chunks_ahead(f, counting, states), kChunks);
-  EXPECT_EQ(counting.calls, static_cast<int>(kChunks)) << "no chunk is stepped twice";
+  for (bool on_host_cpu : {false, true}) {
+    CountingExecutor counting(*f.cpu, on_host_cpu);
+    SimStateCache states;
+    ASSERT_EQ(run_chunks_ahead(f, counting, states), kChunks) << on_host_cpu;
+    EXPECT_EQ(counting.calls, static_cast<int>(kChunks)) << "stepped twice: " << on_host_cpu;
+  }
 }
 
 // The same run again on the same worker (submitted again, or a sweep's runs with the same
