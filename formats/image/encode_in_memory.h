@@ -18,4 +18,8 @@ namespace tf {
 Result<std::vector<uint8_t>> encode_in_memory(const char* name, const OIIO::ImageSpec& spec,
                                               OIIO::TypeDesc format, const void* pixels);
 
+// The spec of an 8-bit RGB PNG preview (frames, simulation snapshots), encoded for speed
+// (image_io.cpp says what that costs in bytes).
+OIIO::ImageSpec preview_png_spec(uint32_t width, uint32_t height);
+
 }  // namespace tf

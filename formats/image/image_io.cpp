@@ -68,17 +68,6 @@ std::vector<uint8_t> srgb8(uint32_t width, uint32_t height, const float* rgb) {
   return bytes;
 }
 
-ImageSpec png_spec(uint32_t width, uint32_t height) {
-  ImageSpec spec(static_cast<int>(width), static_cast<int>(height), 3, TypeDesc::UINT8);
-  spec.attribute("oiio:ColorSpace", "sRGB");
-  // Fast deflate (zlib level 1) and one row filter (Sub) instead of libpng's level 6 trying
-  // every filter per row: a preview's encoding costs half the CPU for about 6 % more bytes,
-  // and at GPU rates the farm encodes a frame for every few thousand units.
-  spec.attribute("png:compressionLevel", 1);
-  spec.attribute("png:filter", 0x10);  // PNG_FILTER_SUB
-  return spec;
-}
-
 ImageSpec exr_spec(uint32_t width, uint32_t height, int channels) {
   ImageSpec spec(static_cast<int>(width), static_cast<int>(height), channels, TypeDesc::FLOAT);
   spec.attribute("compression", "zip");
@@ -89,6 +78,17 @@ ImageSpec exr_spec(uint32_t width, uint32_t height, int channels) {
 }
 
 }  // namespace
+
+OIIO::ImageSpec preview_png_spec(uint32_t width, uint32_t height) {
+  ImageSpec spec(static_cast<int>(width), static_cast<int>(height), 3, TypeDesc::UINT8);
+  spec.attribute("oiio:ColorSpace", "sRGB");
+  // Fast deflate (zlib level 1) and one row filter (Sub) instead of libpng's level 6 trying
+  // every filter per row: a preview's encoding costs half the CPU for about 6 % more bytes,
+  // and at GPU rates the farm encodes a frame for every few thousand units.
+  spec.attribute("png:compressionLevel", 1);
+  spec.attribute("png:filter", 0x10);  // PNG_FILTER_SUB
+  return spec;
+}
 
 float srgb_encode(float linear) {
   if (!(linear > 0.0f)) return 0.0f;  // also maps NaN to 0
@@ -112,7 +112,7 @@ Status write_exr(const fs::path& path, uint32_t width, uint32_t height, const fl
 Status write_png(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {
   if (Status s = check_size(path, width, height, rgb); !s) return s;
   const std::vector<uint8_t> bytes = srgb8(width, height, rgb);
-  return write_atomically(path, png_spec(width, height), TypeDesc::UINT8, bytes.data());
+  return write_atomically(path, preview_png_spec(width, height), TypeDesc::UINT8, bytes.data());
 }
 
 Result<std::vector<uint8_t>> encode_in_memory(const char* name, const OIIO::ImageSpec& spec,
@@ -135,7 +135,7 @@ Result<std::vector<uint8_t>> encode_in_memory(const char* name, const OIIO::Imag
 Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb) {
   if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
   const std::vector<uint8_t> pixels = srgb8(width, height, rgb);
-  return encode_in_memory("preview.png", png_spec(width, height), TypeDesc::UINT8, pixels.data());
+  return encode_in_memory("preview.png", preview_png_spec(width, height), TypeDesc::UINT8, pixels.data());
 }
 
 Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const float* rgb,

@@ -130,13 +130,15 @@ Result<std::vector<uint8_t>> field_png_bytes(const std::vector<float>& values, E
   };
   for (int row = 0; row < height; ++row) {
     const int y = size.ny - 1 - row / scale;  // image rows run top-down; y runs up
-    for (int x = 0; x < field_width; ++x) {
-      const float v = values[static_cast<std::size_t>(y) * size.nx + x / scale];
-      put(x, row, viridis_rgb8((v - lo) / (hi - lo)));
+    for (int cell = 0; cell < size.nx; ++cell) {  // each cell's colour once, `scale` pixels wide
+      const float v = values[static_cast<std::size_t>(y) * size.nx + cell];
+      const std::array<unsigned char, 3> rgb = viridis_rgb8((v - lo) / (hi - lo));
+      for (int x = cell * scale; x < (cell + 1) * scale; ++x) put(x, row, rgb);
     }
     const float t =
         height > 1 ? static_cast<float>(height - 1 - row) / static_cast<float>(height - 1) : 0.5f;
-    for (int x = bar_x; x < bar_x + kBar; ++x) put(x, row, viridis_rgb8(t));
+    const std::array<unsigned char, 3> bar = viridis_rgb8(t);
+    for (int x = bar_x; x < bar_x + kBar; ++x) put(x, row, bar);
   }
   // Labels: hi beside the top of the bar, lo beside its bottom, in black.
   const auto label = [&](float value, int top) {
@@ -160,11 +162,11 @@ Result<std::vector<uint8_t>> field_png_bytes(const std::vector<float>& values, E
     label(hi, 0);
     label(lo, height - kLabelHeight);
   }
-  OIIO::ImageSpec spec(width, height, 3, OIIO::TypeDesc::UINT8);
+  OIIO::ImageSpec spec =
+      preview_png_spec(static_cast<uint32_t>(width), static_cast<uint32_t>(height));
   char description[96];
   std::snprintf(description, sizeof description, "min=%.9g max=%.9g", double{lo}, double{hi});
   spec.attribute("ImageDescription", description);
-  spec.attribute("oiio:ColorSpace", "sRGB");
   return encode_in_memory("preview.png", spec, OIIO::TypeDesc::UINT8, pixels.data());
 }
 
