@@ -43,12 +43,15 @@ class ThreadFarm {
     server_thread_ = std::thread([s = server_.get()] { (void)s->run(); });
     return Status::ok();
   }
-  // What SIGTERM does to `tilefarm dispatcher`: its loop commits and returns.
-  void stop_dispatcher() {
-    if (!server_) return;
+  // What SIGTERM does to `tilefarm dispatcher`: its loop commits and returns. Returns the
+  // stopped dispatcher's counters (read once its thread has ended).
+  DispatcherStats stop_dispatcher() {
+    if (!server_) return {};
     server_->request_stop();
     server_thread_.join();
+    const DispatcherStats stats = server_->stats();
     server_.reset();
+    return stats;
   }
 
   // Starts worker `name` on `executor`; `configure` adjusts its options. A worker of that name
