@@ -273,8 +273,10 @@ class DispatcherCore {
   // measured rate (itself possibly below its refill mark), and the work that makes both
   // finish together (balancing_transfer) is recalled from the latter: its most recently
   // granted render units that the former may run (dispatch()'s rules: not one whose other
-  // replica its key computed), never its first `slots` (those may be running), never a
-  // simulation chunk (its run's state is on that worker). The worker hands back those it has not
+  // replica its key computed; a dry worker that may run none of them is passed over and the
+  // next is paired), never its first `slots` (those may be running), never a simulation
+  // chunk (its run's state is on that worker). A worker never measured (no result yet) is
+  // never paired: its time to finish is unknown. The worker hands back those it has not
   // started (UnitReturn); each is then reserved for the worker it was recalled for, for
   // kRecallAnswerMs (dispatch() leaves it to that one, which takes it beyond its grant cap),
   // so that the worker that gave it back, now below its own refill mark, does not take it
