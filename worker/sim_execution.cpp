@@ -22,8 +22,8 @@ size_t state_bytes(const sim::TileState& state) {
 
 std::shared_ptr<const sim::TileState> SimStateCache::find(const Hash256& hash) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [held, state] : states_) {
-    if (held == hash) return state;
+  for (const Held& held : states_) {
+    if (held.name == hash) return held.state;
   }
   return nullptr;
 }
@@ -45,22 +45,31 @@ Result<std::shared_ptr<const sim::TileState>> SimStateCache::get(
   return shared;
 }
 
-void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileState> state) {
+void SimStateCache::drop(std::deque<Held>::iterator it) {
+  bytes_ -= state_bytes(*it->state);
+  states_.erase(it);
+}
+
+void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileState> state,
+                        std::optional<RunKey> head_of) {
   std::lock_guard<std::mutex> lock(mutex_);
   // A name held already (a run submitted again, a sweep's identical runs) takes the new
   // object, newest: chunks computed ahead know their start by its object (take_ahead), and
   // the next unit of this run starts from the one just stepped.
-  for (auto it = states_.begin(); it != states_.end(); ++it) {
-    if (it->first != hash) continue;
-    bytes_ -= state_bytes(*it->second);
-    states_.erase(it);
-    break;
-  }
+  auto same = std::find_if(states_.begin(), states_.end(),
+                           [&](const Held& held) { return held.name == hash; });
+  if (same != states_.end()) drop(same);
   bytes_ += state_bytes(*state);
-  states_.emplace_back(hash, std::move(state));
+  states_.push_back({hash, std::move(state), head_of});
+  if (head_of) {  // the run's heads before its last kHeadsPerRun, oldest first
+    auto is_head = [&](const Held& held) { return held.head_of == head_of; };
+    for (auto n = std::count_if(states_.begin(), states_.end(), is_head);
+         n > static_cast<std::ptrdiff_t>(kHeadsPerRun); --n) {
+      drop(std::find_if(states_.begin(), states_.end(), is_head));
+    }
+  }
   while (states_.size() > kKeep || (states_.size() > 1 && bytes_ > max_bytes_)) {
-    bytes_ -= state_bytes(*states_.front().second);
-    states_.pop_front();
+    drop(states_.begin());
   }
 }
 
@@ -247,7 +256,7 @@ proto::Body finish_result(SimStateCache& states, const proto::SimUnitSpec& spec,
     result.rgb = advanced.next->fields;
   }
   if (std::shared_ptr<const sim::TileState> next = advanced.next) {
-    states.put(result.result_hash, next);
+    states.put(result.result_hash, next, SimStateCache::RunKey{spec.job_id, spec.run});
     if (spec.upload_bytes && spec.next_steps > 0) {
       if (Result<std::vector<uint8_t>> bytes = sim::encode_state(*next)) {
         states.put(blake2b_256(bytes.value()), std::move(next));

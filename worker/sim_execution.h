@@ -81,10 +81,19 @@ class SimStateCache {
                                                    const AssetCache::FetchFn& fetch);
   // The state held under `hash`; nullptr when none is.
   std::shared_ptr<const sim::TileState> find(const Hash256& hash);
+  // A run of a batch: (job id, run index).
+  using RunKey = std::pair<uint64_t, uint32_t>;
   // Holds `state` under `hash` (its canonical bytes' hash, or the result hash of the unit
   // whose output it is), as the newest; a name held already takes the new object, which is
-  // the one a chunk computed ahead from it starts from (take_ahead matches objects).
-  void put(const Hash256& hash, std::shared_ptr<const sim::TileState> state);
+  // the one a chunk computed ahead from it starts from (take_ahead matches objects). A state
+  // put as a head of run `head_of` (a whole-domain unit's output under its result hash)
+  // drops that run's heads before the last kHeadsPerRun: the next unit starts from the newest,
+  // a unit granted again (its result lost) from the one before, and none from older ones (a
+  // rollback starts from the dispatcher's copy). Without the bound one run filled the cache
+  // with its past, each state fresh memory that the process faulted in page by page: 7-11 ms
+  // between a fresh process's first 16 chunks of 2.4 MB instead of 2-3 (benchmarks/README.md).
+  void put(const Hash256& hash, std::shared_ptr<const sim::TileState> state,
+           std::optional<RunKey> head_of = std::nullopt);
   // Keeps a chunk computed ahead (the last kKeepAhead), until a unit takes it.
   void put_ahead(ChunkAhead ahead);
   // The chunk computed ahead from `start` over `steps` steps, removed; nullopt when none.
@@ -93,12 +102,20 @@ class SimStateCache {
   bool has_ahead(const sim::TileState* start, int steps);
 
  private:
+  struct Held {
+    Hash256 name;
+    std::shared_ptr<const sim::TileState> state;
+    std::optional<RunKey> head_of;
+  };
   static constexpr size_t kKeep = 16;
+  static constexpr size_t kHeadsPerRun = 2;
   static constexpr size_t kKeepAhead = 2;
+  // Drops the entry at `it` (under the lock).
+  void drop(std::deque<Held>::iterator it);
   const size_t max_bytes_;
   size_t bytes_ = 0;  // of states_
   std::mutex mutex_;
-  std::deque<std::pair<Hash256, std::shared_ptr<const sim::TileState>>> states_;  // newest last
+  std::deque<Held> states_;  // newest last
   std::deque<ChunkAhead> ahead_;  // newest last
 };
 

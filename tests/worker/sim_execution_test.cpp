@@ -368,5 +368,37 @@ TEST(SimExecution, TheStateCacheDropsTheOldestPastItsByteBudget) {
   EXPECT_NE(tiny.find(names[1]), nullptr);
 }
 
+// A run keeps its last two heads: a whole-domain run of 5 chunks on one worker (each unit
+// starting at the head the one before left) holds the heads of chunks 4 and 5 only, while
+// another run's head and a state put under its bytes' hash stay.
+TEST(SimExecution, ARunKeepsOnlyItsLastTwoHeads) {
+  Fixture f;
+  SimStateCache states;
+  Hash256 other_run_head;
+  other_run_head.bytes[0] = 1;
+  states.put(other_run_head, std::make_shared<const sim::TileState>(f.initial),
+             SimStateCache::RunKey{7, 1});
+  std::vector<Hash256> heads;
+  for (uint32_t c = 0; c < 5; ++c) {
+    proto::SimUnitSpec spec = f.unit(0, 24);
+    spec.lease_id = spec.unit_id = c + 1;
+    spec.job_id = 7;
+    spec.run = 0;
+    spec.steps = 2;
+    if (c > 0) spec.head = heads.back();
+    spec.replay_steps = c * 2;
+    heads.push_back(f.run(states, spec).result_hash);
+  }
+  sim::TileState truth = f.initial;
+  ASSERT_TRUE(sim::run_steps_cpu(truth, 10, 1));
+  ASSERT_NE(states.find(heads[4]), nullptr);
+  EXPECT_EQ(states.find(heads[4])->fields, truth.fields) << "each unit started at its head";
+  EXPECT_NE(states.find(heads[3]), nullptr) << "the head before the last stays";
+  for (size_t c = 0; c < 3; ++c) EXPECT_EQ(states.find(heads[c]), nullptr) << "head " << c;
+  EXPECT_NE(states.find(other_run_head), nullptr) << "another run's head";
+  EXPECT_NE(states.find(f.initial_hash), nullptr) << "the state fetched by its bytes' hash";
+  EXPECT_EQ(f.fetches, 1);
+}
+
 }  // namespace
 }  // namespace tf
