@@ -381,7 +381,7 @@ Status DispatcherCore::forget_worker(const std::string& peer) {
 }
 
 bool DispatcherCore::wants_grant(const std::string& peer, const WorkerState& worker) const {
-  if (worker.paused || quarantined(worker.key)) return false;
+  if (!eligible(worker)) return false;
   return worker.sizer.wants_refill(leases_.count_held_by(peer), worker.slots,
                                    int64_t{config_.lease_seconds} * 1000, config_.lease_sizing);
 }

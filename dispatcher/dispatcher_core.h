@@ -263,8 +263,8 @@ class DispatcherCore {
   // `share` and its declared slots.
   Status dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms, uint64_t share,
                   std::vector<Outgoing>* out);
-  // Whether a grant to `worker` should start now (not paused or quarantined, and below its
-  // refill mark: LeaseSizer::wants_refill).
+  // Whether a grant to `worker` should start now: it is eligible (eligible()) and below its refill
+  // mark (LeaseSizer::wants_refill).
   bool wants_grant(const std::string& peer, const WorkerState& worker) const;
   // Recalls (lease_recalls.cpp). Once no unit waits, the end of a job is the devices' queues:
   // one that ran dry waits while another still holds a second of work (256 devices on a

@@ -27,8 +27,7 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
   }
   // Most ticks at the end of a queue find no worker waiting for work: nothing to weigh.
   if (std::none_of(workers_.begin(), workers_.end(), [&](const auto& entry) {
-        return entry.second.said_hello && eligible(entry.second) &&
-               wants_grant(entry.first, entry.second);
+        return wants_grant(entry.first, entry.second);
       })) {
     return Status::ok();
   }
@@ -57,7 +56,7 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
                         (left != leaving.end() ? left->second : 0.0);
     const Holder h{&peer, w.slots, std::max(0.0, cost), rate};
     // A worker below its refill mark may still hold the most work of all: both.
-    if (eligible(w) && wants_grant(peer, w) && awaiting.count(peer) == 0) dry.push_back(h);
+    if (wants_grant(peer, w) && awaiting.count(peer) == 0) dry.push_back(h);
     if (leases_.count_held_by(peer) > w.slots) holding.push(h);
   }
   if (dry.empty() || holding.empty()) return Status::ok();
