@@ -74,8 +74,8 @@ class SimStateCache {
 
   // The decoded state named `hash`, fetched with `fetch` when not held. Keeps the last
   // states (see above): the units of one chunk (and of a few runs) share them; a whole-domain
-  // run leaves one per chunk (two where the dispatcher stitches it), so a sweep of runs
-  // interleaved on one worker needs several per run (kKeep: with 8, a sweep of 8 runs lost its
+  // run puts one per chunk but keeps only its last two heads (put), so a sweep of runs
+  // interleaved on one worker needs two per run (kKeep: with 8, a sweep of 8 runs lost its
   // heads and replayed chunks, a quarter of the speed; the byte bound caps large domains).
   Result<std::shared_ptr<const sim::TileState>> get(const Hash256& hash,
                                                    const AssetCache::FetchFn& fetch);
