@@ -17,6 +17,7 @@
 #include "dispatcher/postgres_db.h"
 #include "dispatcher/trust_queries.h"
 #include "dispatcher/server.h"
+#include "formats/image/image_codec.h"
 #include "formats/protocol/curve_keys.h"
 #include "worker/backend_executor.h"
 #include "worker/misbehaving_executor.h"
@@ -142,6 +143,7 @@ int dispatcher(const DispatcherArgs& args) {
     options.core.board = std::make_shared<FarmBoard>();
   }
   install_stop_handlers();  // a standby waiting for the leadership stops on SIGTERM too
+  load_image_codec_in_background();  // frames and snapshots are encoded here
   Result<std::unique_ptr<DispatcherServer>> server = DispatcherServer::start(context, options);
   if (!server) return fail(server.message(), g_stop_requested ? kExitOk : kExitBadInput);
   g_server = server.value().get();

@@ -3,10 +3,13 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "formats/image/image_codec.h"
+
 namespace tf {
 
 Result<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::start(
     EmbeddedFarmOptions options, std::vector<std::unique_ptr<UnitExecutor>> executors) {
+  load_image_codec_in_background();  // its dispatcher encodes frames and snapshots
   std::unique_ptr<EmbeddedFarm> farm(new EmbeddedFarm());
   if (options.state_dir.empty()) {
     std::string pattern = (std::filesystem::temp_directory_path() / "tilefarm-XXXXXX").string();

@@ -2,12 +2,12 @@
 #
 #   cmake --build . --target tilefarm tilefarm_man && cpack -G DEB   # -> tilefarm_VERSION_ARCH.deb
 #
-# The package holds the tilefarm binary (stripped), man pages made from its --help output, the
-# systemd units, and examples (environment files, the Slurm script) in
-# /usr/share/doc/tilefarm/examples. It installs nothing under /etc and starts no service:
-# operators copy an example to /etc and enable the units (README, "Running a farm as
-# services"). Tests and benchmarks are never installed. scripts/check-package builds, installs
-# and checks it.
+# The package holds the tilefarm binary and its image module in /usr/lib/tilefarm (stripped;
+# formats/image/image_codec.h), man pages made from its --help output, the systemd units, and
+# examples (environment files, the Slurm script) in /usr/share/doc/tilefarm/examples. It
+# installs nothing under /etc and starts no service: operators copy an example to /etc and
+# enable the units (README, "Running a farm as services"). Tests and benchmarks are never
+# installed. scripts/check-package builds, installs and checks it.
 include(GNUInstallDirs)
 
 # `install` and `cpack` do not build every target first (tests, benchmarks): only what the
@@ -28,6 +28,7 @@ add_custom_command(
 add_custom_target(tilefarm_man ALL DEPENDS ${TILEFARM_MAN_STAMP})
 
 install(TARGETS tilefarm RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS tilefarm_image_oiio LIBRARY DESTINATION ${TILEFARM_MODULE_INSTALL_DIR})
 install(DIRECTORY ${TILEFARM_MAN_DIR}/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
         FILES_MATCHING PATTERN "*.1.gz")
 # lib/systemd/system under the /usr prefix: systemd's unit path on every Debian 12 system.

@@ -18,8 +18,7 @@ void store_frame_images(BlobStore& blobs, const ImageRGB& image, const std::vect
       encode_exr(image.width, image.height, image.rgb.data(), spp ? spp->data() : nullptr);
   Result<std::vector<uint8_t>> png = encode_png(image.width, image.height, image.rgb.data());
   if (!exr || !png) {
-    if (!exr) done.exr = Error{exr.message()};
-    if (!png) done.png = Error{png.message()};
+    done.failure = "cannot be encoded: " + (exr ? png.message() : exr.message());
     return;
   }
   const std::span<const uint8_t> both[] = {exr.value(), png.value()};
@@ -45,7 +44,7 @@ EncodedFrame encode_frame(BlobStore& blobs, FrameTiles frame) {
     return AdaptiveFrame{std::move(fixed.value()), {}};
   }();
   if (!image) {
-    done.assembly_error = image.message();
+    done.failure = "cannot be assembled: " + image.message();
     return done;
   }
   const std::vector<uint32_t>* spp = frame.adaptive ? &image->spp : nullptr;

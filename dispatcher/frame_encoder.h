@@ -54,7 +54,10 @@ struct EncodedFrame {
   uint64_t job_id = 0;
   uint32_t frame = 0;
   uint32_t assembly = 0;  // FrameTiles::assembly
-  std::string assembly_error;  // set when the tiles do not make the frame (no outputs then)
+  // Why the frame has no outputs ("" when it has): its tiles do not make it, or its images
+  // cannot be encoded (formats/image/image_codec.h); either ends the job. A failed blob write
+  // is in exr and png instead (as a store failure).
+  std::string failure;
   Result<Hash256> exr = Error{"not encoded"};
   Result<Hash256> png = Error{"not encoded"};
 };

@@ -12,8 +12,8 @@
 namespace tf {
 namespace {
 
-std::string assembly_failure(uint32_t frame, const std::string& why) {
-  return "frame " + std::to_string(frame) + " cannot be assembled: " + why;
+std::string frame_failure(uint32_t frame, const std::string& why) {
+  return "frame " + std::to_string(frame) + " " + why;
 }
 
 }  // namespace
@@ -176,8 +176,8 @@ Status DispatcherCore::complete_frame(FrameState& frame) {
     return Status::ok();
   }
   EncodedFrame done = encode_frame(store_->blobs(), std::move(encoding));
-  if (!done.assembly_error.empty()) {
-    return fail_job(job, assembly_failure(frame.row.frame, done.assembly_error));
+  if (!done.failure.empty()) {
+    return fail_job(job, frame_failure(frame.row.frame, done.failure));
   }
   if (!done.exr) return done.exr.status();
   if (!done.png) return done.png.status();
@@ -203,9 +203,9 @@ Status DispatcherCore::collect_encoded_frames() {
     const bool wanted = frame != frames_.end() && !finished(frame->second) &&
                         frame->second.remaining == 0 &&
                         frame->second.assemblies == done.assembly && jobs_[done.job_id].active();
-    if (!done.assembly_error.empty()) {
+    if (!done.failure.empty()) {
       if (!wanted) continue;
-      if (Status s = fail_job(jobs_[done.job_id], assembly_failure(done.frame, done.assembly_error));
+      if (Status s = fail_job(jobs_[done.job_id], frame_failure(done.frame, done.failure));
           !s) {
         return s;
       }

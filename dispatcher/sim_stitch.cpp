@@ -44,7 +44,7 @@ StitchedChunk stitch_chunk(BlobStore& blobs, ChunkToStitch chunk) {
     Result<std::vector<sim::NamedFile>> snapshot =
         sim::snapshot_files(chunk.run, state.value(), static_cast<long long>(chunk.end));
     if (!snapshot) {
-      done.stored = snapshot.status();
+      done.broken = "its snapshot: " + snapshot.message();
       return done;
     }
     files = std::move(snapshot.value());

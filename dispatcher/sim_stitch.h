@@ -46,10 +46,11 @@ struct ChunkToStitch {
 };
 
 struct StitchedChunk {
-  // Why the stored bytes do not make the next state ("" when they do): damage on this machine,
-  // which ends the job.
+  // Why the stored bytes do not make the next state or its snapshot ("" when they do): damage
+  // on this machine, or images that cannot be encoded (formats/image/image_codec.h), which
+  // end the job.
   std::string broken;
-  Status stored = Status::ok();  // a failed encoding or blob write: as a store failure
+  Status stored = Status::ok();  // a failed blob write: as a store failure
   uint64_t end = 0;              // ChunkToStitch::end
   Hash256 next_state;
   std::vector<proto::OutputFile> outputs;  // the snapshot's files by name, then `files`

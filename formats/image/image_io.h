@@ -1,4 +1,5 @@
-// Image files in and out (OpenImageIO): frames (EXR, PNG previews), textures and environments.
+// Image files in and out: frames (EXR, PNG previews), textures and environments. The formats
+// are OpenImageIO's, reached through image_codec.h (loaded on first use).
 //
 // Every buffer here is linear float RGB, interleaved, row-major with row 0 at the top.
 // Thread safety: all functions are thread-safe (no shared state of ours).
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "formats/image/image_codec.h"
 #include "kernels/status.h"
 
 namespace tf {
@@ -32,13 +34,6 @@ Status write_png(const std::filesystem::path& path, uint32_t width, uint32_t hei
 // The same PNG's bytes, encoded in memory (frame outputs, a dashboard's previews).
 Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb);
 
-// Where an image lies in a larger one: a cropped film (pbrt-v4's "cropwindow"/"pixelbounds")
-// is the whole film's pixels [x0, x0 + width) x [y0, y0 + height) of full_width x full_height.
-// full_width 0: the image is the whole picture.
-struct ImageWindow {
-  uint32_t full_width = 0, full_height = 0, x0 = 0, y0 = 0;
-};
-
 // The bytes write_exr() writes, encoded in memory (frame outputs go straight into the blob
 // store, without a file written, synced and read back). With `spp` (width * height counts,
 // exact up to 2^24), a fourth 32-bit float channel "spp" holds each pixel's sample count, for
@@ -49,7 +44,7 @@ struct ImageWindow {
 Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const float* rgb,
                                         const uint32_t* spp = nullptr, ImageWindow window = {});
 
-// Reads any format OpenImageIO reads (EXR, HDR, PNG, JPEG, TIFF...) into linear float RGB.
+// Reads any format the codec reads (EXR, HDR, PNG, JPEG, TIFF...) into linear float RGB.
 // Channels are chosen by name (R, G, B; a single-channel image is replicated to grey; Y/luma
 // likewise); 8/16-bit images in sRGB colour space (PNG, JPEG, unless tagged linear) are
 // linearised with the exact sRGB curve, unless `encoding` is kLinear (data such as normal
@@ -59,7 +54,7 @@ enum class ImageEncoding { kAuto, kLinear };
 Result<ImageRGB> read_image(const std::filesystem::path& path,
                             ImageEncoding encoding = ImageEncoding::kAuto);
 
-// The alpha channel of the same files (OpenImageIO's alpha channel, else one named A), as
+// The alpha channel of the same files (the codec's alpha channel, else one named A), as
 // stored (alpha is never sRGB-encoded), replicated to R, G and B; 1 everywhere when the image
 // has none. Errors as read_image().
 Result<ImageRGB> read_image_alpha(const std::filesystem::path& path);

@@ -1,7 +1,5 @@
 #include "formats/sim/field_output.h"
 
-#include <OpenImageIO/imageio.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,7 +8,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
-#include "formats/image/encode_in_memory.h"
+#include "formats/image/image_codec.h"
 #include "formats/sim/legend_font.h"
 #include "formats/sim/viridis.h"
 #include "formats/sim/vtk_output.h"
@@ -162,12 +160,11 @@ Result<std::vector<uint8_t>> field_png_bytes(const std::vector<float>& values, E
     label(hi, 0);
     label(lo, height - kLabelHeight);
   }
-  OIIO::ImageSpec spec =
-      preview_png_spec(static_cast<uint32_t>(width), static_cast<uint32_t>(height));
   char description[96];
   std::snprintf(description, sizeof description, "min=%.9g max=%.9g", double{lo}, double{hi});
-  spec.attribute("ImageDescription", description);
-  return encode_in_memory("preview.png", spec, OIIO::TypeDesc::UINT8, pixels.data());
+  return image_codec().encode({"preview.png", static_cast<uint32_t>(width),
+                               static_cast<uint32_t>(height), {"R", "G", "B"}, pixels.data(),
+                               {}, description});
 }
 
 std::string meta_json_text(const RunSpec& run, const TileState& state, long long step,
@@ -234,12 +231,11 @@ Result<std::vector<uint8_t>> field_exr_bytes(
       }
     }
   }
-  OIIO::ImageSpec spec(size.nx, size.ny, static_cast<int>(channels), OIIO::TypeDesc::FLOAT);
-  spec.channelnames.clear();
-  for (const auto& field : fields) spec.channelnames.push_back(field.first);
-  spec.attribute("compression", "zip");
-  spec.attribute("DateTime", "");  // no capture date: same fields, same bytes (see write_exr)
-  return encode_in_memory("fields.exr", spec, OIIO::TypeDesc::FLOAT, pixels.data());
+  std::vector<std::string> names;
+  for (const auto& field : fields) names.push_back(field.first);
+  return image_codec().encode({"fields.exr", static_cast<uint32_t>(size.nx),
+                               static_cast<uint32_t>(size.ny), std::move(names), pixels.data(),
+                               {}, {}});
 }
 
 Result<std::vector<NamedFile>> snapshot_files(const RunSpec& run, const TileState& state,

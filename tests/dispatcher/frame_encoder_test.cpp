@@ -39,7 +39,7 @@ TEST(FrameEncoder, AssemblesEncodesAndStoresTheMeanOfTheTiles) {
   const EncodedFrame done = take_one(encoder);
   EXPECT_EQ(done.job_id, 7u);
   EXPECT_EQ(done.frame, 3u);
-  EXPECT_TRUE(done.assembly_error.empty()) << done.assembly_error;
+  EXPECT_TRUE(done.failure.empty()) << done.failure;
   ASSERT_TRUE(done.exr.is_ok()) << done.exr.message();
   ASSERT_TRUE(done.png.is_ok()) << done.png.message();
   ASSERT_TRUE(blobs->copy_to_file(done.exr.value(), dir / "frame.exr").is_ok());
@@ -57,7 +57,7 @@ TEST(FrameEncoder, TilesThatDoNotMakeTheFrameAreAnAssemblyErrorWithoutOutputs) {
   one_range.pop_back();  // samples [1, 2) missing
   encoder.submit({7, 4, 2, 1, 2, std::move(one_range)});
   const EncodedFrame done = take_one(encoder);
-  EXPECT_FALSE(done.assembly_error.empty());
+  EXPECT_FALSE(done.failure.empty());
   EXPECT_FALSE(done.exr.is_ok());
   EXPECT_FALSE(done.png.is_ok());
 }

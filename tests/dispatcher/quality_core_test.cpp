@@ -1,6 +1,5 @@
 // Rendering to quality through the dispatcher core (dispatcher/refinement.h, quality_jobs.cpp),
 // on a stand-in renderer with a clean and a noisy half of known mean (half_noisy_render.h).
-#include <OpenImageIO/imageio.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +12,7 @@
 #include "tests/dispatcher/core_fixture.h"
 #include "tests/dispatcher/half_noisy_render.h"
 #include "tests/dispatcher/ledger_entry_checks.h"
+#include "tests/support/image_channel.h"
 
 namespace tf::testing {
 namespace {
@@ -132,14 +132,10 @@ class QualityCoreTest : public CoreTest {
     Result<ImageRGB> image = read_image(copy);
     EXPECT_TRUE(image.is_ok()) << image.message();
     if (image) f.rgb = image->rgb;
-    auto in = OIIO::ImageInput::open(copy.string());
-    EXPECT_TRUE(in != nullptr);
-    if (!in) return f;
-    const int channel = in->spec().channelindex("spp");
-    EXPECT_GE(channel, 0) << "no spp channel";
-    if (channel < 0) return f;
-    f.spp.resize(size_t{kWidth} * kHeight);
-    EXPECT_TRUE(in->read_image(0, 0, channel, channel + 1, OIIO::TypeDesc::FLOAT, f.spp.data()));
+    Result<std::vector<float>> spp = testing::read_channel(copy, "spp");
+    EXPECT_TRUE(spp.is_ok()) << spp.message();
+    if (spp) f.spp = std::move(spp.value());
+    EXPECT_EQ(f.spp.size(), size_t{kWidth} * kHeight);
     return f;
   }
 

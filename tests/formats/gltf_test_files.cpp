@@ -1,6 +1,5 @@
 #include "gltf_test_files.h"
 
-#include <OpenImageIO/imageio.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "formats/image/image_codec.h"
 #include "test_util.h"
 
 namespace tf::gltf_test {
@@ -98,13 +98,16 @@ std::filesystem::path write_quad(const std::filesystem::path& dir, const std::st
 
 void write_png8(const std::filesystem::path& path, int width, int height, int channels,
                 const std::vector<uint8_t>& bytes) {
-  auto out = OIIO::ImageOutput::create(path.string());
-  ASSERT_TRUE(out);
-  OIIO::ImageSpec spec(width, height, channels, OIIO::TypeDesc::UINT8);
-  spec.attribute("oiio:UnassociatedAlpha", 1);
-  ASSERT_TRUE(out->open(path.string(), spec));
-  ASSERT_TRUE(out->write_image(OIIO::TypeDesc::UINT8, bytes.data()));
-  ASSERT_TRUE(out->close());
+  static const std::vector<std::string> kNames[] = {
+      {"Y"}, {"Y", "A"}, {"R", "G", "B"}, {"R", "G", "B", "A"}};
+  ASSERT_TRUE(channels >= 1 && channels <= 4);
+  ASSERT_EQ(bytes.size(), static_cast<size_t>(width) * height * channels);
+  Result<std::vector<uint8_t>> png = image_codec().encode(
+      {path.filename().string(), static_cast<uint32_t>(width), static_cast<uint32_t>(height),
+       kNames[channels - 1], bytes.data(), {}, {}});
+  ASSERT_TRUE(png.is_ok()) << png.message();
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(png->data()), static_cast<std::streamsize>(png->size()));
 }
 
 LoadedScene load(const std::filesystem::path& file) {

@@ -2,13 +2,13 @@
 // (an 8-bit texel b becomes b / 255 exactly, where a colour texture would decode it), becomes
 // the material's normal map in the kernel scene, and is one of the files a scene bundle carries;
 // a mix ignores it with a warning, as pbrt-v4 does silently.
-#include <OpenImageIO/imageio.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 
 #include "formats/image/image_io.h"
+#include "tests/formats/gltf_test_files.h"
 #include "tests/formats/scene_test_util.h"
 #include "tests/formats/test_util.h"
 
@@ -17,12 +17,7 @@ namespace {
 
 // A 1x1 8-bit PNG with bytes (200, 100, 255).
 void write_texel_png(const std::filesystem::path& path) {
-  OIIO::ImageSpec spec(1, 1, 3, OIIO::TypeDesc::UINT8);
-  const unsigned char px[3] = {200, 100, 255};
-  auto out = OIIO::ImageOutput::create(path.string());
-  ASSERT_TRUE(out && out->open(path.string(), spec));
-  ASSERT_TRUE(out->write_image(OIIO::TypeDesc::UINT8, px));
-  ASSERT_TRUE(out->close());
+  gltf_test::write_png8(path, 1, 1, 3, {200, 100, 255});
 }
 
 const char* kQuad =
