@@ -143,7 +143,7 @@ int dispatcher(const DispatcherArgs& args) {
     options.core.board = std::make_shared<FarmBoard>();
   }
   install_stop_handlers();  // a standby waiting for the leadership stops on SIGTERM too
-  load_image_codec_in_background();  // frames and snapshots are encoded here
+  (void)image_codec();  // loaded before any thread starts (image_codec.h): frames, snapshots
   Result<std::unique_ptr<DispatcherServer>> server = DispatcherServer::start(context, options);
   if (!server) return fail(server.message(), g_stop_requested ? kExitOk : kExitBadInput);
   g_server = server.value().get();

@@ -9,7 +9,7 @@ namespace tf {
 
 Result<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::start(
     EmbeddedFarmOptions options, std::vector<std::unique_ptr<UnitExecutor>> executors) {
-  load_image_codec_in_background();  // its dispatcher encodes frames and snapshots
+  (void)image_codec();  // loaded before any thread starts (image_codec.h): frames, snapshots
   std::unique_ptr<EmbeddedFarm> farm(new EmbeddedFarm());
   if (options.state_dir.empty()) {
     std::string pattern = (std::filesystem::temp_directory_path() / "tilefarm-XXXXXX").string();

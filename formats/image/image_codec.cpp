@@ -6,8 +6,6 @@
 #include <cstdlib>
 
 #include <string>
-#include <system_error>
-#include <thread>
 
 namespace tf {
 namespace {
@@ -50,14 +48,6 @@ const ImageCodec* load() {
 const ImageCodec& image_codec() {
   static const ImageCodec* const codec = load();
   return *codec;
-}
-
-void load_image_codec_in_background() {
-  try {
-    static const std::jthread loader([] { (void)image_codec(); });
-  } catch (const std::system_error&) {
-    // No thread to spare: the first image operation loads it.
-  }
 }
 
 }  // namespace tf

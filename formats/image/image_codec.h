@@ -67,13 +67,11 @@ struct ImageCodec {
 };
 
 // The process's codec, loaded on first use; its functions fail with the reason when the
-// module could not be loaded.
+// module could not be loaded. Loading takes about 0.4 s on the development VM, during which
+// the dynamic loader's lock stalls every thread the process starts (glibc holds it across a
+// dlopen): a process that will encode images (a dispatcher) calls this before it starts its
+// threads, rather than have its first frame stall a CPU stepper starting its own.
 const ImageCodec& image_codec();
-
-// Starts loading the codec on a thread of its own (once per process; later calls do nothing),
-// for a process that will encode images (a dispatcher: frames, snapshots), so that its first
-// image does not wait for the load. The process's exit waits for a load still running.
-void load_image_codec_in_background();
 
 // The module's entry point (image_codec_oiio.cpp), looked up by this name.
 inline constexpr const char* kImageCodecModule = "libtilefarm_image_oiio.so";
