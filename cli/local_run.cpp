@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -41,6 +42,9 @@ Result<proto::JobStatus> follow_job(DispatcherClient& client, uint64_t job,
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // Polls soon after the submission, then less often (a short job is seen done within a few
+  // milliseconds; a long one's progress line updates five times a second).
+  auto interval = std::chrono::milliseconds(10);
   for (;;) {
     if (g_interrupted) (void)client.cancel(job);
     Result<std::vector<proto::JobStatus>> jobs = client.status(job);
@@ -51,7 +55,8 @@ Result<proto::JobStatus> follow_job(DispatcherClient& client, uint64_t job,
         jobs->front().state != proto::JobState::kRunning) {
       return jobs->front();
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::this_thread::sleep_for(interval);
+    interval = std::min(interval * 2, std::chrono::milliseconds(200));
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kernels/render/kernel_scene.h"
@@ -59,9 +60,11 @@ class Backend {
   virtual std::string kernel_version() const = 0;
 };
 
-// Every usable device of every compiled-in backend. Backends that find no device (no OpenCL
+// Every usable device of every compiled-in backend, or of `backend` alone ("cpu", "opencl",
+// "cuda") when one is named: naming it spares starting the others (the OpenCL loader starts
+// every installed platform, PoCL's about 0.1 s). Backends that find no device (no OpenCL
 // platform, no CUDA driver) contribute nothing; that is not an error.
-std::vector<DeviceInfo> list_devices();
+std::vector<DeviceInfo> list_devices(std::string_view backend = {});
 
 // Opens `backend` ("cpu", "opencl", "cuda") device `index`.
 Result<std::unique_ptr<Backend>> make_backend(const std::string& backend, int index = 0);

@@ -59,17 +59,19 @@ Result<std::unique_ptr<Backend>> open_backend(const std::string& backend, int in
 
 }  // namespace
 
-std::vector<DeviceInfo> list_devices() {
+std::vector<DeviceInfo> list_devices(std::string_view backend) {
+  const auto wanted = [&](std::string_view name) { return backend.empty() || backend == name; };
   std::vector<DeviceInfo> all;
 #if TILEFARM_BACKEND_CPU
-  all.push_back(cpu_device_info());
+  if (wanted("cpu")) all.push_back(cpu_device_info());
 #endif
 #if TILEFARM_BACKEND_OPENCL
-  append(&all, opencl_devices());
+  if (wanted("opencl")) append(&all, opencl_devices());
 #endif
 #if TILEFARM_BACKEND_CUDA
-  append(&all, cuda_devices());
+  if (wanted("cuda")) append(&all, cuda_devices());
 #endif
+  (void)wanted;  // no backend compiled in
   return all;
 }
 

@@ -75,12 +75,13 @@ Result<std::vector<std::unique_ptr<UnitExecutor>>> make_executors(
   if (backend != "auto" && backend != "cpu" && backend != "opencl" && backend != "cuda") {
     return Error{"unknown backend '" + backend + "' (expected cpu, opencl, cuda or auto)"};
   }
+  const std::vector<DeviceInfo> listed = list_devices(backend == "auto" ? "" : backend);
   std::vector<DeviceInfo> devices;
-  for (const DeviceInfo& d : list_devices()) {
+  for (const DeviceInfo& d : listed) {
     if (backend == "auto" ? !d.on_host_cpu : d.backend == backend) devices.push_back(d);
   }
   if (backend == "auto" && devices.empty()) {
-    for (const DeviceInfo& d : list_devices()) {
+    for (const DeviceInfo& d : listed) {
       if (d.backend == "cpu") devices.push_back(d);
     }
   }

@@ -3,6 +3,9 @@
 
 #include <filesystem>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "kernels/backend.h"
 
@@ -26,6 +29,22 @@ TEST(BackendRegistry, ListsTheCpuAndEveryOpenClDevice) {
   // loader must find its CPU device.
   if (std::filesystem::exists("/etc/OpenCL/vendors/pocl.icd")) {
     EXPECT_GE(opencl, 1) << "PoCL's ICD is installed but no OpenCL device was listed";
+  }
+}
+
+// One backend's devices are exactly those of the whole list with that backend, in order.
+TEST(BackendRegistry, ABackendNamedListsItsOwnDevicesOnly) {
+  const std::vector<tf::DeviceInfo> all = tf::list_devices();
+  for (const char* backend : {"cpu", "opencl", "cuda", "vulkan"}) {
+    std::vector<std::pair<std::string, int>> expected, listed;
+    for (const tf::DeviceInfo& d : all) {
+      if (d.backend == backend) expected.emplace_back(d.name, d.index);
+    }
+    for (const tf::DeviceInfo& d : tf::list_devices(backend)) {
+      EXPECT_EQ(d.backend, backend);
+      listed.emplace_back(d.name, d.index);
+    }
+    EXPECT_EQ(listed, expected) << backend;
   }
 }
 
