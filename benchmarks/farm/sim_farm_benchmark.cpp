@@ -16,7 +16,15 @@
 // stepper (0: the CPU stepper) and each run's steps.
 //
 // Counters: direct_MLUPS, farm_MLUPS (lattice updates of the run per second of wall time) and
-// farm/direct, their ratio.
+// farm/direct, their ratio. Also two costs the farm adds to every run that the direct run does
+// not pay, timed alone in the same run (best of 5) on a state of the run: hash_ms, one chunk's
+// result hash (formats/protocol/result_hash.h; the farm computes one per chunk), and
+// snapshot_ms, encoding the run's snapshot (formats/sim/field_output.h snapshot_files, its
+// files on threads of their own; the farm writes one at the run's end, the direct run none).
+// With chunks = steps / K they bound the ratio from above, whatever the farm's coordination
+// costs: direct / (direct + chunks * hash_ms + snapshot_ms) for a device on the host's cores,
+// which hashes in series; a device off them (the synthetic stepper) hashes beside its
+// stepping, so its chunks take at least max(stepping, hash_ms) each.
 // Run: sim_farm_benchmark --benchmark_format=json
 #include <benchmark/benchmark.h>
 
@@ -25,7 +33,9 @@
 
 #include "cli/embedded_farm.h"
 #include "cli/local_run.h"
+#include "formats/protocol/result_hash.h"
 #include "formats/sim/batch_spec.h"
+#include "formats/sim/field_output.h"
 #include "tests/integration/synthetic_executor.h"
 #include "worker/backend_executor.h"
 
@@ -81,6 +91,34 @@ Result<double> farm_seconds(EmbeddedFarm& farm, const std::string& text, uint32_
   return seconds_since(start);
 }
 
+// The best of 5 wall times of `work`, in milliseconds.
+template <typename Work>
+double best_ms(Work work) {
+  double best = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    const double ms = seconds_since(start) * 1e3;
+    if (i == 0 || ms < best) best = ms;
+  }
+  return best;
+}
+
+// The costs every run pays through the farm and not directly (see the header), timed on
+// `advanced`, a state of the batch's first run after its steps.
+void report_farm_costs(benchmark::State& state, const std::string& text,
+                       const sim::TileState& advanced) {
+  const sim::RunSpec run = sim::expand_runs(sim::parse_batch(text, "bench.toml").value())[0];
+  state.counters["hash_ms"] = best_ms([&] {
+    benchmark::DoNotOptimize(proto::result_hash(advanced.fields, 1));
+  });
+  bool encoded = true;
+  state.counters["snapshot_ms"] = best_ms([&] {
+    encoded = encoded && sim::snapshot_files(run, advanced, run.spec.steps).is_ok();
+  });
+  if (!encoded) state.SkipWithError("the snapshot could not be encoded");
+}
+
 void report(benchmark::State& state, double updates_per_batch, double direct_s, double farm_s) {
   const double updates = updates_per_batch * static_cast<double>(state.iterations());
   state.counters["direct_MLUPS"] = updates / direct_s / 1e6;
@@ -94,8 +132,9 @@ void compare(benchmark::State& state, EmbeddedFarm& farm, const std::string& tex
              const std::function<Status(sim::TileState&, int)>& step) {
   const int steps = static_cast<int>(sim::parse_batch(text, "bench.toml").value().steps);
   double direct_s = 0, farm_s = 0, updates = 0;
+  std::vector<sim::TileState> runs;
   for (auto _ : state) {
-    std::vector<sim::TileState> runs = initial_states(text);
+    runs = initial_states(text);
     updates = double{kSide} * kSide * steps * static_cast<double>(runs.size());
     const auto start = std::chrono::steady_clock::now();
     for (sim::TileState& run : runs) {
@@ -113,6 +152,7 @@ void compare(benchmark::State& state, EmbeddedFarm& farm, const std::string& tex
     farm_s += through_farm.value();
   }
   report(state, updates, direct_s, farm_s);
+  if (!runs.empty()) report_farm_costs(state, text, runs.front());
 }
 
 Status step_on_cpu(sim::TileState& state, int steps) {
