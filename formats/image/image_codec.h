@@ -32,19 +32,22 @@ struct ImageWindow {
   uint32_t full_width = 0, full_height = 0, x0 = 0, y0 = 0;
 };
 
-// An image to encode. `name`'s extension picks the format and its settings:
-// - ".exr": 32-bit float channels, zip compression, no capture date (equal pixels give equal
-//   bytes, so a job's outputs hash alike on every run); `window` sets the display window;
-// - ".png": 8-bit channels tagged sRGB, encoded for speed (zlib level 1, one row filter:
-//   about half the CPU of libpng's defaults for about 6 % more bytes; at GPU rates the farm
-//   encodes a frame for every few thousand units); a channel named "A" is unassociated alpha,
-//   written as given.
+// The values of an image to encode, and with them its settings:
+// - kFloat32 (frames' and fields' EXR): zip compression where the format has it, and no
+//   capture date (equal pixels give equal bytes, so a job's outputs hash alike on every run);
+// - kUint8 (PNG previews): tagged sRGB and, in a PNG, encoded for speed (zlib level 1, one row
+//   filter: about half the CPU of libpng's defaults for about 6 % more bytes; at GPU rates the
+//   farm encodes a frame for every few thousand units); a channel named "A" is unassociated
+//   alpha, written as given.
+enum class PixelType { kFloat32, kUint8 };
+
 struct ImageToEncode {
-  std::string name;
+  std::string name;  // its extension picks the file format (".exr", ".png", ...)
   uint32_t width = 0, height = 0;
   std::vector<std::string> channels;  // channel names, interleaved in this order
+  PixelType type = PixelType::kFloat32;
   const void* pixels = nullptr;       // width * height * channels values, row 0 at the top
-  ImageWindow window;
+  ImageWindow window;                 // the display window (where the format has one)
   std::string description;            // the ImageDescription attribute; empty: none
 };
 

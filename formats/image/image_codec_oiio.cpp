@@ -17,15 +17,14 @@ using OIIO::ImageOutput;
 using OIIO::ImageSpec;
 using OIIO::TypeDesc;
 
-bool is_png(const std::string& name) { return OIIO::Strutil::iends_with(name, ".png"); }
-
-// The spec of `image` with its format's settings (image_codec.h, ImageToEncode).
+// The spec of `image` with its settings (image_codec.h, PixelType).
 ImageSpec spec_of(const ImageToEncode& image) {
-  const bool png = is_png(image.name);
+  const bool eight_bit = image.type == PixelType::kUint8;
   ImageSpec spec(static_cast<int>(image.width), static_cast<int>(image.height),
-                 static_cast<int>(image.channels.size()), png ? TypeDesc::UINT8 : TypeDesc::FLOAT);
+                 static_cast<int>(image.channels.size()),
+                 eight_bit ? TypeDesc::UINT8 : TypeDesc::FLOAT);
   spec.channelnames = image.channels;
-  if (png) {
+  if (eight_bit) {
     spec.attribute("oiio:ColorSpace", "sRGB");
     if (std::find(image.channels.begin(), image.channels.end(), "A") != image.channels.end()) {
       spec.attribute("oiio:UnassociatedAlpha", 1);  // written as given, not divided by alpha

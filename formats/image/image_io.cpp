@@ -12,7 +12,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kRgb{"R", "G", "B"};
+// An R, G, B image to encode.
+ImageToEncode rgb_image(std::string name, uint32_t width, uint32_t height, PixelType type,
+                        const void* pixels, ImageWindow window = {}) {
+  return {std::move(name), width, height, {"R", "G", "B"}, type, pixels, window, {}};
+}
 
 // `image` encoded, then written atomically (atomic_write.h) to `path`.
 Status write_encoded(const fs::path& path, const ImageToEncode& image) {
@@ -75,19 +79,22 @@ float srgb_decode(float encoded) {
 
 Status write_exr(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {
   if (Status s = check_size(path, width, height, rgb); !s) return s;
-  return write_encoded(path, {path.filename().string(), width, height, kRgb, rgb, {}, {}});
+  return write_encoded(path, rgb_image(path.filename().string(), width, height,
+                                        PixelType::kFloat32, rgb));
 }
 
 Status write_png(const fs::path& path, uint32_t width, uint32_t height, const float* rgb) {
   if (Status s = check_size(path, width, height, rgb); !s) return s;
   const std::vector<uint8_t> bytes = srgb8(width, height, rgb);
-  return write_encoded(path, {path.filename().string(), width, height, kRgb, bytes.data(), {}, {}});
+  return write_encoded(path, rgb_image(path.filename().string(), width, height,
+                                        PixelType::kUint8, bytes.data()));
 }
 
 Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb) {
   if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
   const std::vector<uint8_t> pixels = srgb8(width, height, rgb);
-  return image_codec().encode({"preview.png", width, height, kRgb, pixels.data(), {}, {}});
+  return image_codec().encode(
+      rgb_image("preview.png", width, height, PixelType::kUint8, pixels.data()));
 }
 
 Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const float* rgb,
@@ -103,7 +110,8 @@ Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const f
                  std::to_string(window.full_height) + " display window"};
   }
   if (spp == nullptr) {
-    return image_codec().encode({"frame.exr", width, height, kRgb, rgb, window, {}});
+    return image_codec().encode(
+        rgb_image("frame.exr", width, height, PixelType::kFloat32, rgb, window));
   }
   std::vector<float> pixels(size_t{width} * height * 4);
   for (size_t p = 0; p < size_t{width} * height; ++p) {
@@ -111,7 +119,8 @@ Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const f
     pixels[p * 4 + 3] = static_cast<float>(spp[p]);
   }
   return image_codec().encode(
-      {"frame.exr", width, height, {"R", "G", "B", "spp"}, pixels.data(), window, {}});
+      {"frame.exr", width, height, {"R", "G", "B", "spp"}, PixelType::kFloat32, pixels.data(),
+       window, {}});
 }
 
 namespace {

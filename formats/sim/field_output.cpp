@@ -163,8 +163,8 @@ Result<std::vector<uint8_t>> field_png_bytes(const std::vector<float>& values, E
   char description[96];
   std::snprintf(description, sizeof description, "min=%.9g max=%.9g", double{lo}, double{hi});
   return image_codec().encode({"preview.png", static_cast<uint32_t>(width),
-                               static_cast<uint32_t>(height), {"R", "G", "B"}, pixels.data(),
-                               {}, description});
+                               static_cast<uint32_t>(height), {"R", "G", "B"},
+                               PixelType::kUint8, pixels.data(), {}, description});
 }
 
 std::string meta_json_text(const RunSpec& run, const TileState& state, long long step,
@@ -234,8 +234,8 @@ Result<std::vector<uint8_t>> field_exr_bytes(
   std::vector<std::string> names;
   for (const auto& field : fields) names.push_back(field.first);
   return image_codec().encode({"fields.exr", static_cast<uint32_t>(size.nx),
-                               static_cast<uint32_t>(size.ny), std::move(names), pixels.data(),
-                               {}, {}});
+                               static_cast<uint32_t>(size.ny), std::move(names),
+                               PixelType::kFloat32, pixels.data(), {}, {}});
 }
 
 Result<std::vector<NamedFile>> snapshot_files(const RunSpec& run, const TileState& state,

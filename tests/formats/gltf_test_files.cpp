@@ -104,7 +104,7 @@ void write_png8(const std::filesystem::path& path, int width, int height, int ch
   ASSERT_EQ(bytes.size(), static_cast<size_t>(width) * height * channels);
   Result<std::vector<uint8_t>> png = image_codec().encode(
       {path.filename().string(), static_cast<uint32_t>(width), static_cast<uint32_t>(height),
-       kNames[channels - 1], bytes.data(), {}, {}});
+       kNames[channels - 1], PixelType::kUint8, bytes.data(), {}, {}});
   ASSERT_TRUE(png.is_ok()) << png.message();
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char*>(png->data()), static_cast<std::streamsize>(png->size()));
