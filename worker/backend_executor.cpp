@@ -1,5 +1,7 @@
 #include "worker/backend_executor.h"
 
+#include <algorithm>
+
 #include "formats/scene/load.h"
 #include "kernels/sim/sim_opencl.h"
 #if TILEFARM_SIM_CUDA
@@ -75,15 +77,14 @@ Result<std::vector<std::unique_ptr<UnitExecutor>>> make_executors(
   if (backend != "auto" && backend != "cpu" && backend != "opencl" && backend != "cuda") {
     return Error{"unknown backend '" + backend + "' (expected cpu, opencl, cuda or auto)"};
   }
-  const std::vector<DeviceInfo> listed = list_devices(backend == "auto" ? "" : backend);
-  std::vector<DeviceInfo> devices;
-  for (const DeviceInfo& d : listed) {
-    if (backend == "auto" ? !d.on_host_cpu : d.backend == backend) devices.push_back(d);
-  }
-  if (backend == "auto" && devices.empty()) {
-    for (const DeviceInfo& d : listed) {
-      if (d.backend == "cpu") devices.push_back(d);
-    }
+  std::vector<DeviceInfo> devices = list_devices(backend == "auto" ? "" : backend);
+  if (backend == "auto") {
+    // Auto takes the devices off the host's cores; only where there is none, the CPU backend.
+    const bool off_host = std::any_of(devices.begin(), devices.end(),
+                                      [](const DeviceInfo& d) { return !d.on_host_cpu; });
+    std::erase_if(devices, [&](const DeviceInfo& d) {
+      return off_host ? d.on_host_cpu : d.backend != "cpu";
+    });
   }
   if (devices.empty()) return Error{"no " + backend + " device found (see `tilefarm devices`)"};
   std::vector<DeviceInfo> chosen;
