@@ -45,6 +45,11 @@ const ImageCodec* load() {
 
 }  // namespace
 
+ImageToEncode rgb_image(std::string name, uint32_t width, uint32_t height, PixelType type,
+                        const void* pixels, ImageWindow window) {
+  return {std::move(name), width, height, {"R", "G", "B"}, type, pixels, window, {}};
+}
+
 const ImageCodec& image_codec() {
   static const ImageCodec* const codec = load();
   return *codec;

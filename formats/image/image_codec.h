@@ -51,6 +51,10 @@ struct ImageToEncode {
   std::string description;            // the ImageDescription attribute; empty: none
 };
 
+// An R, G, B image to encode: `pixels` interleaved, row 0 at the top.
+ImageToEncode rgb_image(std::string name, uint32_t width, uint32_t height, PixelType type,
+                        const void* pixels, ImageWindow window = {});
+
 // An image file's pixels as floats, every channel, row 0 at the top.
 struct DecodedImage {
   uint32_t width = 0, height = 0;

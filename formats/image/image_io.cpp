@@ -12,12 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// An R, G, B image to encode.
-ImageToEncode rgb_image(std::string name, uint32_t width, uint32_t height, PixelType type,
-                        const void* pixels, ImageWindow window = {}) {
-  return {std::move(name), width, height, {"R", "G", "B"}, type, pixels, window, {}};
-}
-
 // `image` encoded, then written atomically (atomic_write.h) to `path`.
 Status write_encoded(const fs::path& path, const ImageToEncode& image) {
   Result<std::vector<uint8_t>> bytes = image_codec().encode(image);

@@ -162,9 +162,11 @@ Result<std::vector<uint8_t>> field_png_bytes(const std::vector<float>& values, E
   }
   char description[96];
   std::snprintf(description, sizeof description, "min=%.9g max=%.9g", double{lo}, double{hi});
-  return image_codec().encode({"preview.png", static_cast<uint32_t>(width),
-                               static_cast<uint32_t>(height), {"R", "G", "B"},
-                               PixelType::kUint8, pixels.data(), {}, description});
+  ImageToEncode preview = rgb_image("preview.png", static_cast<uint32_t>(width),
+                                    static_cast<uint32_t>(height), PixelType::kUint8,
+                                    pixels.data());
+  preview.description = description;
+  return image_codec().encode(preview);
 }
 
 std::string meta_json_text(const RunSpec& run, const TileState& state, long long step,
