@@ -62,6 +62,7 @@ struct DecodedImage {
   int alpha_channel = -1;             // the library's alpha channel; -1: none
   bool floating_point = false;        // stored as floats (else integers, scaled to [0, 1])
   std::string colorspace;             // as the file says ("sRGB", "linear", ...); may be empty
+  std::string description;            // the ImageDescription attribute; may be empty
   std::vector<float> values;          // width * height * channels.size(); alpha not premultiplied
 };
 
@@ -80,9 +81,10 @@ struct ImageCodec {
 // threads, rather than have its first frame stall a CPU stepper starting its own.
 const ImageCodec& image_codec();
 
-// The module's entry point (image_codec_oiio.cpp), looked up by this name.
+// The module's entry point (image_codec_oiio.cpp), looked up by this name; its version changes
+// with the layout of the structs above, so a module built from other sources is refused.
 inline constexpr const char* kImageCodecModule = "libtilefarm_image_oiio.so";
 inline constexpr const char* kImageCodecModuleVariable = "TILEFARM_IMAGE_MODULE";
-inline constexpr const char* kImageCodecEntry = "tilefarm_image_codec_v1";
+inline constexpr const char* kImageCodecEntry = "tilefarm_image_codec_v2";
 
 }  // namespace tf

@@ -87,6 +87,7 @@ Result<DecodedImage> decode(const std::filesystem::path& path) {
     image.alpha_channel = spec.alpha_channel;
     image.floating_point = spec.format.is_floating_point();
     image.colorspace = spec.get_string_attribute("oiio:ColorSpace");
+    image.description = spec.get_string_attribute("ImageDescription");
     image.values.resize(static_cast<size_t>(spec.width) * static_cast<size_t>(spec.height) *
                         static_cast<size_t>(spec.nchannels));
     if (!in->read_image(0, 0, 0, spec.nchannels, TypeDesc::FLOAT, image.values.data())) {
@@ -103,6 +104,6 @@ constexpr ImageCodec kCodec{encode, decode};
 }  // namespace
 }  // namespace tf
 
-extern "C" __attribute__((visibility("default"))) const tf::ImageCodec* tilefarm_image_codec_v1() {
+extern "C" __attribute__((visibility("default"))) const tf::ImageCodec* tilefarm_image_codec_v2() {
   return &tf::kCodec;
 }
