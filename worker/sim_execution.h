@@ -98,8 +98,8 @@ class SimStateCache {
   void put_ahead(ChunkAhead ahead);
   // The chunk computed ahead from `start` over `steps` steps, removed; nullopt when none.
   std::optional<ChunkAhead> take_ahead(const sim::TileState* start, int steps);
-  // Whether such a chunk is held (not removed).
-  bool has_ahead(const sim::TileState* start, int steps);
+  // The state after such a chunk, if one is held (not removed); nullptr when none is.
+  std::shared_ptr<const sim::TileState> find_ahead(const sim::TileState* start, int steps);
 
  private:
   struct Held {
@@ -158,10 +158,14 @@ std::function<std::vector<float>()> kept_sim_output(SimStateCache& states, const
 // device with nothing else to do, computes the run's next chunk (SimUnitSpec::next_steps) from
 // the state `done` left, so that the chunk's unit, when the dispatcher grants it, finds its
 // result ready: the round trip to the dispatcher overlaps the device's work. Same bytes as
-// computing it then (a unit's result depends on the unit alone). False when there was nothing
-// to compute (no next chunk, a tile among several, the state no longer held, the chunk already
-// computed ahead) or it failed. Returns when the stepping ends; the hash goes on meanwhile.
+// computing it then (a unit's result depends on the unit alone). On a device off the host's
+// cores (a GPU, whose hashes run beside its stepping) it then computes the chunk after that
+// too while `idle()` says it still has nothing else to do, guessing that it takes as many steps
+// (a run's chunks do, but at its snapshots and its end, where a wrong guess costs only device
+// time that had no other use: the unit finds nothing ahead and steps). False when nothing was
+// stepped (no next chunk, a tile among several, the state no longer held, the chunks already
+// computed ahead) or the stepping failed. Returns when the stepping ends; the hashes go on.
 bool compute_ahead(UnitExecutor& executor, SimStateCache& states, const proto::SimUnitSpec& done,
-                   const Hash256& done_hash);
+                   const Hash256& done_hash, const std::function<bool()>& idle = {});
 
 }  // namespace tf

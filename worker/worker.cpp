@@ -281,9 +281,13 @@ void Worker::device_loop(size_t device) {
     const bool idle =
         post_outcome(unit, std::move(outcome), std::chrono::steady_clock::now() - started_at);
     if (stop_) return;
-    // Nothing else to do: the run's next chunk, while the dispatcher verifies this one.
+    // Nothing else to do: the run's next chunks, while the dispatcher verifies this one.
     if (idle && !paused_ && !drain_requested_ && sim != nullptr && result_hash) {
-      (void)compute_ahead(*executors_[device], sh.sim_states, *sim, *result_hash);
+      auto still_idle = [&] {
+        std::lock_guard<std::mutex> lock(sh.mutex);
+        return sh.queue.empty() && !stop_ && !paused_ && !drain_requested_;
+      };
+      (void)compute_ahead(*executors_[device], sh.sim_states, *sim, *result_hash, still_idle);
     }
   }
 }

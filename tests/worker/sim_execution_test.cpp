@@ -304,6 +304,44 @@ TEST(SimExecution, ChunksComputedAheadWhileHashesFinishAreSteppedOnceAndExact) {
   }
 }
 
+// A device off the host's cores (a GPU) with nothing else to do computes two chunks ahead, the
+// second guessed to take as many steps as the first, so that its stepping goes on while the
+// dispatcher verifies the last result; a device on the host's cores, or one given work again
+// (`idle` false), computes one. Either way the units that follow find their chunks, every
+// chunk is stepped once, and each result is the state advanced in one piece.
+TEST(SimExecution, AnIdleDeviceOffTheHostsCoresComputesTwoChunksAhead) {
+  Fixture f;
+  for (bool on_host_cpu : {false, true}) {
+    for (bool idle : {true, false}) {
+      SCOPED_TRACE(std::string(on_host_cpu ? "on" : "off") + " the host's cores, " +
+                   (idle ? "idle" : "given work"));
+      CountingExecutor counting(*f.cpu, on_host_cpu);
+      SimStateCache states;
+      proto::SimUnitSpec spec = f.unit(0, 24);  // steps [0, 5), the next chunk 5 steps
+      spec.next_steps = 5;
+      proto::Body out = execute_sim_unit(counting, states, f.fetch, spec);
+      ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
+      Hash256 head = std::get<proto::UnitResult>(out).result_hash;
+      EXPECT_TRUE(compute_ahead(counting, states, spec, head, [&] { return idle; }));
+      EXPECT_EQ(counting.calls, !on_host_cpu && idle ? 3 : 2);
+      for (uint32_t c = 1; c < 3; ++c) {  // steps [5, 10), then [10, 15), the run's last
+        spec.lease_id = spec.unit_id = c + 1;
+        spec.head = head;
+        spec.replay_steps = 5 * c;
+        spec.next_steps = c == 2 ? 0 : 5;
+        out = execute_sim_unit(counting, states, f.fetch, spec);
+        ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out)) << "chunk " << c;
+        const proto::UnitResult& result = std::get<proto::UnitResult>(out);
+        sim::TileState truth = f.initial;
+        ASSERT_TRUE(sim::run_steps_cpu(truth, static_cast<int>(5 * (c + 1)), 1));
+        EXPECT_EQ(result.rgb, sim::unit_output(truth)) << "chunk " << c;
+        head = result.result_hash;
+      }
+      EXPECT_EQ(counting.calls, 3) << "every chunk stepped once";
+    }
+  }
+}
+
 // The same run again on the same worker (submitted again, or a sweep's runs with the same
 // start) meets states it holds under the same names from the first time: each chunk is still
 // stepped once, the chunk computed ahead found by the unit that follows.
