@@ -31,15 +31,13 @@ const ImageCodec* load() {
     return &kUnavailable;
   };
   // Never closed: its functions are in use until the process ends.
-  const char* path = std::getenv(kImageCodecModuleVariable);
-  void* module = dlopen(path != nullptr && *path != '\0' ? path : kImageCodecModule,
-                        RTLD_NOW | RTLD_LOCAL);
+  const char* named = std::getenv(kImageCodecModuleVariable);
+  const std::string path = named != nullptr && *named != '\0' ? named : kImageCodecModule;
+  void* module = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (module == nullptr) return fail(dlerror());
   using Entry = const ImageCodec* (*)();
   auto entry = reinterpret_cast<Entry>(dlsym(module, kImageCodecEntry));
-  if (entry == nullptr) {
-    return fail(std::string(kImageCodecModule) + " has no " + kImageCodecEntry);
-  }
+  if (entry == nullptr) return fail(path + " has no " + kImageCodecEntry);
   return entry();
 }
 
