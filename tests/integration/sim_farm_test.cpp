@@ -1,5 +1,6 @@
 // Simulation batches on a farm of real CPU workers, one of them cheating: with replication 2
-// the snapshots still equal each run advanced in one piece by the CPU stepper, byte for byte.
+// the snapshots still equal each run advanced in one piece by the CPU stepper, byte for byte;
+// and on one worker whose device is off the host's cores, which computes chunks ahead.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -36,18 +37,11 @@ noise = 0.01
 seed = 3
 )";
 
-// Runs the batch in tiles of `tile` (0: whole domains) and chunks of `chunk_steps` on three
-// CPU workers, one of them cheating, with replication 2, and compares every snapshot with the
-// run advanced in one piece.
-void expect_exact_runs(uint32_t tile, uint32_t chunk_steps) {
-  std::vector<std::unique_ptr<UnitExecutor>> executors;
-  for (int i = 0; i < 3; ++i) {
-    Result<std::unique_ptr<UnitExecutor>> e = make_backend_executor("cpu", 0);
-    ASSERT_TRUE(e.is_ok()) << e.message();
-    executors.push_back(std::move(e.value()));
-  }
-  executors[2] = std::make_unique<MisbehavingExecutor>(
-      std::move(executors[2]), MisbehaviorOptions{.mode = Misbehavior::kWrong, .seed = 5});
+// Runs the batch in tiles of `tile` (0: whole domains) and chunks of `chunk_steps` on
+// `executors`, one worker each, with `replication`, and compares every snapshot with the run
+// advanced in one piece.
+void expect_exact_runs(std::vector<std::unique_ptr<UnitExecutor>> executors, uint32_t tile,
+                       uint32_t chunk_steps, uint32_t replication) {
   TempDir dir;
   EmbeddedFarmOptions options;
   options.state_dir = dir.path() / "state";
@@ -60,8 +54,8 @@ void expect_exact_runs(uint32_t tile, uint32_t chunk_steps) {
   job.sim_source = "channel.toml";
   job.sim_tile = tile;
   job.sim_chunk_steps = chunk_steps;
-  job.replication = 2;
-  job.quorum = 2;
+  job.replication = replication;
+  job.quorum = replication;
   Result<uint64_t> id = client.submit(job);
   ASSERT_TRUE(id.is_ok()) << id.message();
   Result<proto::JobStatus> done = client.wait(id.value(), std::chrono::milliseconds(20), nullptr);
@@ -75,15 +69,64 @@ void expect_exact_runs(uint32_t tile, uint32_t chunk_steps) {
   expect_downloaded_fields_match_truth(out, kBatch, {12, 24});
 }
 
+// Three CPU workers, the third cheating, for replication 2.
+std::vector<std::unique_ptr<UnitExecutor>> honest_and_cheating() {
+  std::vector<std::unique_ptr<UnitExecutor>> executors;
+  for (int i = 0; i < 3; ++i) {
+    Result<std::unique_ptr<UnitExecutor>> e = make_backend_executor("cpu", 0);
+    EXPECT_TRUE(e.is_ok()) << e.message();
+    if (e) executors.push_back(std::move(e.value()));
+  }
+  if (executors.size() == 3) {
+    executors[2] = std::make_unique<MisbehavingExecutor>(
+        std::move(executors[2]), MisbehaviorOptions{.mode = Misbehavior::kWrong, .seed = 5});
+  }
+  return executors;
+}
+
 TEST(SimFarm, ReplicatedUnitsOnHonestAndCheatingWorkersGiveTheExactRuns) {
-  expect_exact_runs(12, 5);  // 3 x 2 tiles with a periodic x axis
+  expect_exact_runs(honest_and_cheating(), 12, 5, 2);  // 3 x 2 tiles with a periodic x axis
 }
 
 // Whole domains in chunks of 2 steps: the chunks between snapshots are verified by hash alone
 // and start from the head their honest workers hold; the cheater's disagreements send a third
 // replica, which replays from the stored state.
 TEST(SimFarm, RunsVerifiedByHashBetweenSnapshotsAreExactDespiteACheater) {
-  expect_exact_runs(0, 2);
+  expect_exact_runs(honest_and_cheating(), 0, 2, 2);
+}
+
+// The CPU backend reporting its device off the host's cores, as a GPU's: its hashes run beside
+// its stepping and, with nothing else to do, it computes two chunks of a run ahead
+// (worker/sim_execution.h, compute_ahead).
+class OffHostCpu : public UnitExecutor {
+ public:
+  explicit OffHostCpu(std::unique_ptr<UnitExecutor> cpu)
+      : cpu_(std::move(cpu)), device_(cpu_->device()) {
+    device_.on_host_cpu = false;
+  }
+  const DeviceInfo& device() const override { return device_; }
+  std::string kernel_version() const override { return cpu_->kernel_version(); }
+  Status load_scene(const std::filesystem::path& file, bool lenient) override {
+    return cpu_->load_scene(file, lenient);
+  }
+  Status render(const RenderUnit& unit, TileResult* out) override { return cpu_->render(unit, out); }
+  Status simulate(sim::TileState& state, int steps) override { return cpu_->simulate(state, steps); }
+
+ private:
+  std::unique_ptr<UnitExecutor> cpu_;
+  DeviceInfo device_;
+};
+
+// One such worker, whole domains in chunks of 5 steps: the chunks end at steps 5, 10, 12 (a
+// snapshot), 17, 22 and 24, so the second chunk ahead, guessed to take as many steps as the
+// first, is wrong after step 10 and at the end (the unit then steps its chunk itself); the runs
+// are still those advanced in one piece.
+TEST(SimFarm, ChunksComputedAheadOffTheHostsCoresGiveTheExactRuns) {
+  Result<std::unique_ptr<UnitExecutor>> cpu = make_backend_executor("cpu", 0);
+  ASSERT_TRUE(cpu.is_ok()) << cpu.message();
+  std::vector<std::unique_ptr<UnitExecutor>> executors;
+  executors.push_back(std::make_unique<OffHostCpu>(std::move(cpu.value())));
+  expect_exact_runs(std::move(executors), 0, 5, 1);
 }
 
 }  // namespace
