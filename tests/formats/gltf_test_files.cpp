@@ -8,6 +8,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "formats/fileio/atomic_write.h"
 #include "formats/image/image_codec.h"
 #include "test_util.h"
 
@@ -106,8 +107,8 @@ void write_png8(const std::filesystem::path& path, int width, int height, int ch
       {path.filename().string(), static_cast<uint32_t>(width), static_cast<uint32_t>(height),
        kNames[channels - 1], PixelType::kUint8, bytes.data(), {}, {}});
   ASSERT_TRUE(png.is_ok()) << png.message();
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(png->data()), static_cast<std::streamsize>(png->size()));
+  const Status written = write_file_atomically(path, png.value());
+  ASSERT_TRUE(written.is_ok()) << written.message();
 }
 
 LoadedScene load(const std::filesystem::path& file) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/fileio/atomic_write.h"
 #include "tests/support/temp_dir.h"
 
 namespace tf {
@@ -29,9 +30,7 @@ namespace {
   }
   testing::TempDir dir;
   const std::filesystem::path file = dir.path() / "two.png";
-  std::FILE* out = std::fopen(file.c_str(), "wb");
-  if (out == nullptr || std::fwrite(png->data(), 1, png->size(), out) != png->size()) std::exit(4);
-  std::fclose(out);
+  if (!write_file_atomically(file, png.value())) std::exit(4);
   Result<DecodedImage> back = image_codec().decode(file);
   if (!back) {
     std::fprintf(stderr, "%s\n", back.message().c_str());

@@ -7,9 +7,9 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "formats/fileio/atomic_write.h"
 #include "formats/image/image_codec.h"
 #include "tests/support/temp_dir.h"
 
@@ -24,9 +24,8 @@ std::string text(const std::vector<uint8_t>& bytes) { return {bytes.begin(), byt
 // Writes encoded bytes to a file, for the image codec to read back.
 fs::path saved(const TempDir& dir, const char* name, const Result<std::vector<uint8_t>>& bytes) {
   const fs::path path = dir.path() / name;
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.value().data()),
-             static_cast<std::streamsize>(bytes.value().size()));
+  const Status written = write_file_atomically(path, bytes.value());
+  EXPECT_TRUE(written.is_ok()) << written.message();
   return path;
 }
 
