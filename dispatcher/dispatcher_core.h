@@ -91,10 +91,10 @@ struct DispatcherConfig {
   // first workers start within milliseconds instead of after every lease of the job is written
   // (25,600 leases: 0.2 s of granting and a 40 ms commit before any grant left). The rest
   // waits for the next tick, which dispatch_pending() asks for at once. Idle workers (holding
-  // no unit) go first and share the tick's units (each takes at most its part of them, or its
-  // declared slots): a job submitted to 256 idle workers reaches every one of them in the
-  // first tick, instead of two dozen taking the tick's units and the last ones waiting ten
-  // commits (200 ms); the others then take as much as they want, the first in turn first.
+  // no unit) go first, and every worker that wants a grant takes at most its part of the
+  // tick's units (or its declared slots): a job submitted to 256 idle workers reaches every one
+  // of them in the first tick, and their refills in every later one, instead of two dozen
+  // taking a tick's units and the last ones waiting ten commits (200 ms) for theirs.
   uint64_t max_units_per_tick = 2048;
   TrustPolicy trust;              // reputation thresholds and spot-check rate (reputation.h)
   // Worker keys the operator designates as auditors (--auditor-allow): trusted from the start,
@@ -141,8 +141,8 @@ class DispatcherCore {
   // Expires leases and dead workers, sends due heartbeats, hands pending units to workers
   // with free slots. Call at least once per heartbeat interval and after handle().
   Status tick(int64_t now_ms, std::vector<Outgoing>* out);
-  // Whether the last tick() stopped granting at max_units_per_tick with workers left to ask:
-  // the caller should commit, send and tick again without waiting.
+  // Whether the last tick() granted all of max_units_per_tick with workers still wanting a
+  // grant: the caller should commit, send and tick again without waiting.
   bool dispatch_pending() const { return dispatch_pending_; }
   // Writes what the iteration kept in memory (reputation records, credit entries signed in
   // the background) and commits.

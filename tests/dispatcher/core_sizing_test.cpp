@@ -82,45 +82,68 @@ TEST_F(SizingTest, ATickGrantsAboutItsAllowanceAndAsksForTheNext) {
   EXPECT_FALSE(core_->dispatch_pending()) << "every worker was asked";
 }
 
-// Eight idle workers measured at about 1,000 units/s (each may hold about 2,000 units) and a
-// job of 4,800 units, with a tick allowance of 64: the first worker would take the whole
-// allowance and the others wait a tick (a commit) each. Idle workers share the tick's units
-// instead, so every one of them starts on the first tick.
-TEST_F(SizingTest, AJobReachesEveryAskingWorkerOnItsFirstTick) {
-  config_.max_units_per_tick = 64;
-  reopen(kStart);
-  const std::vector<std::string> workers = {"w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"};
-  std::map<std::string, std::vector<proto::RenderUnitSpec>> held;
-  const auto take = [&](const std::vector<Outgoing>& out) {
-    for (const std::string& w : workers) {
-      for (const auto& spec : grants(out, w)) held[w].push_back(spec);
+// Eight workers measured at about 1,000 units/s (each may hold about 2,000 units), idle, and
+// a tick allowance of 64 units: the first worker asked could take the whole allowance.
+class TickShareTest : public SizingTest {
+ protected:
+  void SetUp() override {
+    SizingTest::SetUp();
+    config_.max_units_per_tick = 64;
+    reopen(kStart);
+    for (const std::string& w : workers_) take(send(w, hello(1), kStart));
+    // 600 units, which the workers return one a millisecond each until none is left.
+    take(send("client", job_of(50), kStart));
+    for (bool any = true; any;) {
+      any = false;
+      ++now_;
+      for (const std::string& w : workers_) {
+        if (held_[w].empty()) continue;
+        any = true;
+        const proto::RenderUnitSpec spec = held_[w].back();
+        held_[w].pop_back();
+        take(send(w, result_for(spec), now_));
+      }
     }
-  };
-  for (const std::string& w : workers) take(send(w, hello(1), kStart));
-  // 600 units, which the workers return one a millisecond each until none is left.
-  take(send("client", job_of(50), kStart));
-  int64_t now = kStart;
-  for (bool any = true; any;) {
-    any = false;
-    ++now;
-    for (const std::string& w : workers) {
-      if (held[w].empty()) continue;
-      any = true;
-      const proto::RenderUnitSpec spec = held[w].back();
-      held[w].pop_back();
-      take(send(w, result_for(spec), now));
+    ASSERT_GT(now_ - kStart, 40) << "the workers were not measured: the job took too few rounds";
+  }
+
+  void take(const std::vector<Outgoing>& out) {
+    for (const std::string& w : workers_) {
+      for (const auto& spec : grants(out, w)) held_[w].push_back(spec);
     }
   }
-  ASSERT_GT(now - kStart, 40) << "the workers were not measured: the job took too few rounds";
-  const std::vector<Outgoing> out = send("client", job_of(400), now + 1);
-  size_t granted = 0;
-  for (const std::string& w : workers) {
-    const size_t units = grants(out, w).size();
-    EXPECT_GE(units, 1u) << w << " got nothing on the first tick";
-    EXPECT_LE(units, 8u) << w << " took more than its share of the tick";
-    granted += units;
+
+  // Expects every worker to get its part of the tick's allowance in `out`, and no more.
+  void expect_shared(const std::vector<Outgoing>& out) {
+    size_t granted = 0;
+    for (const std::string& w : workers_) {
+      const size_t units = grants(out, w).size();
+      EXPECT_GE(units, 1u) << w << " got nothing in the tick";
+      EXPECT_LE(units, 8u) << w << " took more than its share of the tick";
+      granted += units;
+    }
+    EXPECT_EQ(granted, 64u);
   }
-  EXPECT_EQ(granted, 64u);
+
+  const std::vector<std::string> workers_ = {"w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"};
+  std::map<std::string, std::vector<proto::RenderUnitSpec>> held_;
+  int64_t now_ = kStart;
+};
+
+// Idle workers share a new job's first tick, so every one of them starts on it instead of
+// waiting a tick (a commit) for each worker asked before it.
+TEST_F(TickShareTest, AJobReachesEveryAskingWorkerOnItsFirstTick) {
+  expect_shared(send("client", job_of(400), now_ + 1));
+}
+
+// Workers that hold work and want more share each later tick too: with the first asked taking
+// the whole allowance, 256 devices on a new job got their second grant up to 11 ticks after
+// their first, which ran out before it came.
+TEST_F(TickShareTest, WorkersRefillingInOneTickShareItsAllowance) {
+  send("client", job_of(400), now_ + 1);
+  ASSERT_TRUE(core_->dispatch_pending()) << "the workers want more than the first tick gave";
+  expect_shared(tick(now_ + 1));
+  expect_shared(tick(now_ + 1));
 }
 
 TEST_F(SizingTest, AJobNeedingMoreDistinctOwnersThanConnectedSaysSo) {
