@@ -386,6 +386,23 @@ bool DispatcherCore::wants_grant(const std::string& peer, const WorkerState& wor
                                    int64_t{config_.lease_seconds} * 1000, config_.lease_sizing);
 }
 
+double DispatcherCore::workers_as_fast_as(const WorkerState& worker) const {
+  double measured_rates = 0;
+  size_t measured = 0, connected = 0;
+  for (const auto& [peer, w] : workers_) {
+    if (!w.said_hello) continue;
+    ++connected;
+    if (w.sizer.units_per_s() > 0) {
+      ++measured;
+      measured_rates += w.sizer.units_per_s();
+    }
+  }
+  if (measured == 0) return static_cast<double>(connected);
+  const double mean = measured_rates / static_cast<double>(measured);
+  const double own = worker.sizer.units_per_s() > 0 ? worker.sizer.units_per_s() : mean;
+  return (measured_rates + static_cast<double>(connected - measured) * mean) / own;
+}
+
 Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms,
                                 uint64_t share, std::vector<Outgoing>* out) {
   if (!wants_grant(peer, worker)) return Status::ok();
@@ -405,8 +422,9 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
   std::vector<Scheduler::Pick> set_aside;
   // Near the end of the queue every worker gets its part of it (grant_cap); units recalled
   // for this worker come on top.
-  const uint64_t cap = std::min(grant_cap(scheduler_.pending(), workers_.size(), worker.slots),
-                                std::max<uint64_t>(share, worker.slots));
+  const uint64_t cap =
+      std::min(grant_cap(scheduler_.pending(), workers_as_fast_as(worker), worker.slots),
+               std::max<uint64_t>(share, worker.slots));
   uint64_t capped = 0;  // units granted that count against the cap
   while (worker.sizer.wants_more(held, worker.slots, lease_ms, config_.lease_sizing) &&
          capped < cap && set_aside.size() < kMaxSetAside) {
@@ -530,25 +548,34 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   drop_stale_reservations(now_ms);
   units_left_this_tick_ = config_.max_units_per_tick;
   // Idle workers (holding no unit) first; every worker that wants a grant takes at most its
-  // part of the tick's units. Letting the first ones asked take all they wanted starved the
-  // rest: at the start of a job of 256 devices, a tick's 2,048 units went to 22 of them, and
-  // the devices asked last got their second grant 11 ticks (about 0.2 s) later, after their
-  // first had run out.
+  // part of the tick's units, by its measured rate (lease_sizer.h tick_parts). Letting the
+  // first ones asked take all they wanted starved the rest: at the start of a job of 256
+  // devices, a tick's 2,048 units went to 22 of them, and the devices asked last got their
+  // second grant 11 ticks (about 0.2 s) later, after their first had run out. Once the
+  // allowance is spent (parts are rounded up, declared slots may exceed them) the rest wait
+  // for the next tick, which follows at once.
   std::vector<std::pair<const std::string*, WorkerState*>> order;
   order.reserve(workers_.size());
-  uint64_t wanting = 0;
   for (auto& [peer, w] : workers_) {
     if (w.said_hello && leases_.count_held_by(peer) == 0) order.emplace_back(&peer, &w);
-    if (wants_grant(peer, w)) ++wanting;
   }
-  const uint64_t share = (units_left_this_tick_ + wanting - 1) / std::max<uint64_t>(wanting, 1);
   for (auto& [peer, w] : workers_) {
     if (w.said_hello && leases_.count_held_by(peer) != 0) order.emplace_back(&peer, &w);
   }
-  for (auto& [peer, w] : order) {
-    // Past the tick's units, heartbeats still go; grants on the next tick.
-    if (units_left_this_tick_ > 0) {
-      if (Status s = dispatch(*peer, *w, now_ms, share, out); !s) return s;
+  std::vector<size_t> wanting;
+  std::vector<double> rates;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (!wants_grant(*order[i].first, *order[i].second)) continue;
+    wanting.push_back(i);
+    rates.push_back(order[i].second->sizer.units_per_s());
+  }
+  const std::vector<uint64_t> parts = tick_parts(config_.max_units_per_tick, rates);
+  std::vector<uint64_t> part_of(order.size(), 0);
+  for (size_t k = 0; k < wanting.size(); ++k) part_of[wanting[k]] = parts[k];
+  for (size_t i = 0; i < order.size(); ++i) {
+    auto& [peer, w] = order[i];
+    if (part_of[i] > 0 && units_left_this_tick_ > 0) {
+      if (Status s = dispatch(*peer, *w, now_ms, part_of[i], out); !s) return s;
     }
     if (now_ms - w->last_sent_ms >= config_.heartbeat_interval_ms) {
       out->push_back({*peer, {0, proto::DispatcherHeartbeat{}}});

@@ -1,12 +1,32 @@
 #include "dispatcher/lease_sizer.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace tf {
 
-uint64_t grant_cap(uint64_t pending, uint64_t workers, uint64_t slots) {
-  const uint64_t sharing = std::max<uint64_t>(workers, 1);
-  return std::max<uint64_t>({1, slots, (pending + sharing - 1) / sharing});
+uint64_t grant_cap(uint64_t pending, double workers, uint64_t slots) {
+  const double part = std::ceil(static_cast<double>(pending) / std::max(workers, 1.0));
+  return std::max<uint64_t>({1, slots, static_cast<uint64_t>(part)});
+}
+
+std::vector<uint64_t> tick_parts(uint64_t allowance, std::span<const double> rates) {
+  double measured = 0;
+  size_t count = 0;
+  for (double rate : rates) {
+    if (rate <= 0) continue;
+    measured += rate;
+    ++count;
+  }
+  const double unmeasured = count > 0 ? measured / static_cast<double>(count) : 1;
+  const double all = measured + static_cast<double>(rates.size() - count) * unmeasured;
+  std::vector<uint64_t> parts;
+  parts.reserve(rates.size());
+  for (double rate : rates) {
+    const double share = static_cast<double>(allowance) * (rate > 0 ? rate : unmeasured) / all;
+    parts.push_back(static_cast<uint64_t>(std::ceil(share)));
+  }
+  return parts;
 }
 
 double balancing_transfer(double from_cost, double from_rate, double to_cost, double to_rate) {
@@ -40,8 +60,12 @@ void LeaseSizer::reported(uint64_t cost, int64_t now_ms, const LeaseSizing& sizi
   const bool first_closes_early = rate_per_s_ == 0 && window_results_ >= sizing.first_results &&
                                   elapsed >= sizing.first_min_ms;
   if (elapsed < sizing.window_ms && !first_closes_early) return;
-  const double sample = static_cast<double>(window_cost_) * 1000.0 / static_cast<double>(elapsed);
-  rate_per_s_ = rate_per_s_ == 0 ? sample : 0.5 * (rate_per_s_ + sample);
+  const auto per_s = [elapsed](double count) { return count * 1000.0 / static_cast<double>(elapsed); };
+  const auto blend = [](double previous, double sample) {
+    return previous == 0 ? sample : 0.5 * (previous + sample);
+  };
+  rate_per_s_ = blend(rate_per_s_, per_s(static_cast<double>(window_cost_)));
+  units_per_s_ = blend(units_per_s_, per_s(window_results_));
   window_start_ms_ = now_ms;
   window_cost_ = 0;
   window_results_ = 0;

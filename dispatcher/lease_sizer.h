@@ -21,6 +21,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 namespace tf {
 
@@ -36,16 +38,26 @@ struct LeaseSizing {
   bool recall_at_end = true;
 };
 
-// The most units one grant takes when `pending` units wait and `workers` workers share them:
-// a 1/workers part of the queue, rounded up (guided self-scheduling), but never fewer than the
-// asking worker's declared `slots` (as LeaseSizer::wants_more: a worker always gets those).
-// The budget alone would let the workers that refill first take what is left of a job, a
-// budget's worth each, while the others run dry (256 devices on a two-second job: a third of
-// them idle for the last second); with the cap, grants shrink as the queue does and the
-// workers finish together. A long queue's part exceeds any budget, so the cap binds only near
-// the end. Counts of units only, so it holds whatever the units cost and however fast each
-// worker is (a fast worker simply asks again sooner).
-uint64_t grant_cap(uint64_t pending, uint64_t workers, uint64_t slots);
+// The most units one grant takes when `pending` units wait and the workers sharing them are
+// worth `workers` workers as fast as the asking one (their measured rates over its own; the
+// worker count when all are alike): a 1/workers part of the queue, rounded up (guided
+// self-scheduling), but never fewer than the asking worker's declared `slots` (as
+// LeaseSizer::wants_more: a worker always gets those). The budget alone would let the workers
+// that refill first take what is left of a job, a budget's worth each, while the others run
+// dry (256 devices on a two-second job: a third of them idle for the last second); with the
+// cap, grants shrink as the queue does and the workers finish together. A long queue's part
+// exceeds any budget of equally fast workers, so the cap binds only near the end. Parts by
+// count alone starved a fast device among slow ones: asking again takes a loop iteration (up
+// to 0.2 s on a busy farm), and a 200 us device beside 255 of 20 ms got 100 units, 20 ms of
+// its work, a round.
+uint64_t grant_cap(uint64_t pending, double workers, uint64_t slots);
+
+// Each wanting worker's part of a tick's `allowance` of units (DispatcherCore::tick), given
+// the workers' measured rates (LeaseSizer::units_per_s; 0: not measured yet, counted at the mean rate of those that
+// are; all unmeasured: equal parts): in proportion to the rates, so that each gets about the
+// same time of work per tick, rounded up. Equal parts would starve a fast device among slow
+// ones (a 200 us GPU beside 255 devices of 20 ms: 8 units, 1.6 ms of its work, a tick).
+std::vector<uint64_t> tick_parts(uint64_t allowance, std::span<const double> rates);
 
 // The work (in unit_cost's units) that moving from a worker holding `from_cost` at
 // `from_rate` to one holding `to_cost` at `to_rate` makes both finish at once: the `c` with
@@ -73,6 +85,9 @@ class LeaseSizer {
                     const LeaseSizing& sizing) const;
 
   double rate_per_s() const { return rate_per_s_; }  // 0: not measured yet
+  // Results per second over the same windows: what a worker's part of a count of units goes by
+  // (tick_parts, grant_cap), since units of one job differ in cost (a frame's edge tiles).
+  double units_per_s() const { return units_per_s_; }
   uint64_t cost_in_flight() const { return in_flight_; }
 
  private:
@@ -80,6 +95,7 @@ class LeaseSizer {
 
   uint64_t in_flight_ = 0;
   double rate_per_s_ = 0;
+  double units_per_s_ = 0;
   int64_t window_start_ms_ = -1;  // -1: no window opened yet
   int64_t idle_since_ms_ = 0;     // when in_flight_ last fell to 0
   uint64_t window_cost_ = 0;

@@ -4,18 +4,21 @@
 // connect over tcp://127.0.0.1 with CurveZMQ on to a dispatcher with its durable store, as a
 // real farm does; a client submits frames of 8x8-pixel, 1-sample units and waits for them.
 //
-// Args: {microseconds per unit, workers, replication, dashboard, recalls}. Counters:
+// Args: {microseconds per unit, workers, replication, dashboard, recalls, gpus}: gpus more
+// workers of 200 us a unit beside the others ("one GPU in a farm of CPUs": 1 beside 255 of
+// 20 ms, where the fast device must get its part of every grant round). Counters:
 // - units_per_s: accepted units per second of the measured job (submit to done);
 // - results_per_s: replica results the devices computed per second; with replication 2 fewer
 //   than 2 x units_per_s once keys earn trust (adaptive replication, dispatcher/reputation.h:
 //   most of a trusted key's units go to one replica);
 // - replicas_per_unit: results / accepted units, the replication the farm actually ran;
-// - efficiency: results_per_s / (workers / unit time), the share of the devices' time spent
-//   on units (0 for trivial units, which have no device time);
+// - efficiency: results_per_s / (workers / unit time + gpus / 200 us), the share of the
+//   devices' time spent on units (0 for trivial units, which have no device time);
 // - bare_per_s: the bare ZeroMQ ROUTER/DEALER exchange rate (bare_exchange.h) with as many
 //   DEALERs and the farm's own message sizes (one unit's grant out, one result back), measured
 //   in the same run just before the farm; farm/bare = results_per_s / bare_per_s;
 // - loop_cpu: the dispatcher loop thread's CPU seconds per wall second during the job;
+// - gpu_efficiency (gpus > 0): the 200 us workers' results per second over their capacity;
 // - cpu_us_per_unit: CPU time of the whole process (dispatcher, workers with their stand-in
 //   devices, ZeroMQ I/O threads, client) per accepted unit during the job: what coordinating a
 //   unit costs the machine, less sensitive than the rates to other load on it;
@@ -68,6 +71,7 @@ bool g_smoke = false;
 double g_job_seconds = 2.0;
 constexpr uint32_t kTile = 8;
 constexpr uint32_t kFrameSide = 256;  // 1,024 units per full frame
+constexpr std::chrono::microseconds kGpuUnitTime{200};  // "one GPU"
 
 // Encoded sizes of one unit's grant and one uploaded 8x8 result, as the farm sends them.
 std::pair<size_t, size_t> unit_message_sizes() {
@@ -154,7 +158,8 @@ void BM_FarmThroughput(benchmark::State& state) {
   const bool dashboard = state.range(3) != 0;
   LeaseSizing sizing;
   sizing.recall_at_end = state.range(4) != 0;
-  const double bare = bare_rate(workers);
+  const int gpus = static_cast<int>(state.range(5));
+  const double bare = bare_rate(workers + gpus);
 
   testing::TempDir dir;
   const proto::CurveKeypair client_keys = testing::fresh_keys();
@@ -186,6 +191,15 @@ void BM_FarmThroughput(benchmark::State& state) {
     scraper = std::make_unique<DashboardScraper>(web->port());
   }
   for (int i = 0; i < workers; ++i) farm->add_worker(testing::fresh_keys(), unit_time);
+  std::vector<const Worker*> gpu_workers;
+  for (int i = 0; i < gpus; ++i) {
+    gpu_workers.push_back(&farm->add_worker(testing::fresh_keys(), kGpuUnitTime));
+  }
+  const auto gpu_results = [&] {
+    uint64_t n = 0;
+    for (const Worker* w : gpu_workers) n += w->units_completed();
+    return n;
+  };
   std::unique_ptr<DispatcherClient> client = farm->client(client_keys, std::chrono::seconds(120));
 
   const std::string text = "# benchmark scene\n";
@@ -205,7 +219,11 @@ void BM_FarmThroughput(benchmark::State& state) {
     return client->wait(id.value(), std::chrono::milliseconds(5), nullptr);
   };
   // About g_job_seconds of work at the devices' full speed (20,000 units/s for trivial units).
-  const double capacity = unit_time.count() > 0 ? workers * 1e6 / static_cast<double>(unit_time.count()) : 20000.0;
+  const double capacity =
+      unit_time.count() > 0
+          ? workers * 1e6 / static_cast<double>(unit_time.count()) +
+                gpus * 1e6 / static_cast<double>(kGpuUnitTime.count())
+          : 20000.0;
   const auto most = static_cast<uint64_t>(16384 * g_job_seconds);
   const uint64_t units = g_smoke ? 64 : std::clamp<uint64_t>(static_cast<uint64_t>(g_job_seconds * capacity / replication), 1024, most);
   // Warm-up: the same job once before the clock starts, so that the farm is measured as it runs
@@ -215,18 +233,20 @@ void BM_FarmThroughput(benchmark::State& state) {
     state.SkipWithError(warm ? warm->message.c_str() : warm.message().c_str());
     return;
   }
-  uint64_t done_units = 0, results = 0;
+  uint64_t done_units = 0, results = 0, gpu_done = 0;
   double seconds = 0, loop_cpu = 0, process_cpu = 0;
   for (auto _ : state) {
     const double cpu0 = farm->server_cpu_seconds();
     const double process_cpu0 = process_cpu_seconds();
     const uint64_t completed0 = farm->units_completed();
+    const uint64_t gpu_completed0 = gpu_results();
     const auto start = std::chrono::steady_clock::now();
     Result<proto::JobStatus> done = run_job(units);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     loop_cpu += farm->server_cpu_seconds() - cpu0;
     process_cpu += process_cpu_seconds() - process_cpu0;
     results += farm->units_completed() - completed0;
+    gpu_done += gpu_results() - gpu_completed0;
     if (!done || done->state != proto::JobState::kDone) {
       state.SkipWithError(done ? done->message.c_str() : done.message().c_str());
       return;
@@ -243,6 +263,10 @@ void BM_FarmThroughput(benchmark::State& state) {
   state.counters["farm/bare"] = bare > 0 ? results_per_s / bare : 0.0;
   state.counters["loop_cpu"] = loop_cpu / seconds;
   state.counters["cpu_us_per_unit"] = process_cpu * 1e6 / static_cast<double>(done_units);
+  if (gpus > 0) {
+    state.counters["gpu_efficiency"] = static_cast<double>(gpu_done) / seconds /
+                                       (gpus * 1e6 / static_cast<double>(kGpuUnitTime.count()));
+  }
   const auto key = std::make_tuple(state.range(0), state.range(1), state.range(2));
   if (!sizing.recall_at_end) {
     g_without_recalls[key] = units_per_s;
@@ -258,19 +282,20 @@ void BM_FarmThroughput(benchmark::State& state) {
 
 void farm_cases(benchmark::internal::Benchmark* b) {
   if (g_smoke) {
-    b->Args({0, 2, 2, 0, 1})->Args({200, 1, 1, 0, 1})->Args({0, 2, 1, 1, 1});
-    b->Args({2000, 2, 1, 0, 0});
+    b->Args({0, 2, 2, 0, 1, 0})->Args({200, 1, 1, 0, 1, 0})->Args({0, 2, 1, 1, 1, 0});
+    b->Args({2000, 2, 1, 0, 0, 0})->Args({2000, 1, 1, 0, 1, 1});
     return;
   }
   for (int replication : {1, 2}) {
-    b->Args({0, 16, replication, 0, 1})->Args({0, 16, replication, 1, 1});
+    b->Args({0, 16, replication, 0, 1, 0})->Args({0, 16, replication, 1, 1, 0});
   }
-  b->Args({200, 1, 1, 0, 1});
-  for (int replication : {1, 2}) b->Args({200, 16, replication, 0, 1});
-  for (int replication : {1, 2}) b->Args({2000, 16, replication, 0, 1});
+  b->Args({200, 1, 1, 0, 1, 0});
+  for (int replication : {1, 2}) b->Args({200, 16, replication, 0, 1, 0});
+  for (int replication : {1, 2}) b->Args({2000, 16, replication, 0, 1, 0});
   for (int replication : {1, 2}) {
-    b->Args({20000, 256, replication, 0, 0})->Args({20000, 256, replication, 0, 1});
+    b->Args({20000, 256, replication, 0, 0, 0})->Args({20000, 256, replication, 0, 1, 0});
   }
+  b->Args({20000, 255, 1, 0, 1, 1});
 }
 
 }  // namespace
@@ -288,7 +313,7 @@ int main(int argc, char** argv) {
   }
   benchmark::RegisterBenchmark("BM_FarmThroughput", tf::BM_FarmThroughput)
       ->Apply(tf::farm_cases)
-      ->ArgNames({"unit_us", "workers", "replication", "dashboard", "recalls"})
+      ->ArgNames({"unit_us", "workers", "replication", "dashboard", "recalls", "gpus"})
       ->Iterations(1)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();

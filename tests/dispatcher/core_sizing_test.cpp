@@ -1,6 +1,7 @@
 // DispatcherCore as the farm's throughput and a stuck job's user see it: a worker that
-// finishes units fast is given more than its declared slots (lease_sizer.h), and a job that
-// the connected workers cannot serve says why in its status.
+// finishes units fast is given more than its declared slots (lease_sizer.h), the workers that
+// want more share each tick's units by their rates, and a job that the connected workers
+// cannot serve says why in its status.
 #include <algorithm>
 #include <map>
 
@@ -113,16 +114,17 @@ class TickShareTest : public SizingTest {
     }
   }
 
-  // Expects every worker to get its part of the tick's allowance in `out`, and no more.
+  // Expects every worker, all equally fast, to get its part of the tick's allowance in `out`,
+  // and no more.
   void expect_shared(const std::vector<Outgoing>& out) {
-    size_t granted = 0;
+    size_t all = 0;
     for (const std::string& w : workers_) {
       const size_t units = grants(out, w).size();
       EXPECT_GE(units, 1u) << w << " got nothing in the tick";
-      EXPECT_LE(units, 8u) << w << " took more than its share of the tick";
-      granted += units;
+      EXPECT_LE(units, 8u) << w << " took more than its part of the tick";
+      all += units;
     }
-    EXPECT_EQ(granted, 64u);
+    EXPECT_EQ(all, 64u);
   }
 
   const std::vector<std::string> workers_ = {"w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"};

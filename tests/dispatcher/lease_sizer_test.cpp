@@ -164,5 +164,31 @@ TEST(LeaseSizer, ABalancingTransferMakesBothWorkersFinishTogether) {
   EXPECT_DOUBLE_EQ(balancing_transfer(100, 10, 0, 0), 0) << "unmeasured receiver";
 }
 
+// A worker 100 times as fast as each of 255 others is worth 3.55 of itself among them
+// ((5,000 + 255 x 50) / 5,000): its grant may take 25,600 / 3.55 = 7,211.3 units, rounded up;
+// each slow one 25,600 / 355 = 72.1.
+TEST(LeaseSizer, AFastWorkersPartOfTheQueueGoesByItsRate) {
+  EXPECT_EQ(grant_cap(25'600, 3.55, 1), 7'212u);
+  EXPECT_EQ(grant_cap(25'600, 355.0, 1), 73u);
+  EXPECT_EQ(grant_cap(25'600, 0.5, 1), 25'600u) << "never more than the whole queue";
+}
+
+// A tick's parts go by measured rate, so that each worker gets about the same time of work:
+// 64 units among one worker at 4,000 units/s and seven at 1,000 are 64 x 4 / 11 = 23.3 and
+// 64 / 11 = 5.8, rounded up. A worker not measured yet counts at the mean rate of those that
+// are; with none measured the parts are equal.
+TEST(LeaseSizer, ATicksPartsGoByMeasuredRate) {
+  const std::vector<double> one_fast = {4000, 1000, 1000, 1000, 1000, 1000, 1000, 1000};
+  EXPECT_EQ(tick_parts(64, one_fast), (std::vector<uint64_t>{24, 6, 6, 6, 6, 6, 6, 6}));
+  EXPECT_EQ(tick_parts(64, std::vector<double>{3000, 0, 1000}),
+            (std::vector<uint64_t>{32, 22, 11}));  // 64 x 3 / 6, 64 x 2 / 6, 64 x 1 / 6
+  EXPECT_EQ(tick_parts(2048, std::vector<double>(256, 0.0)), std::vector<uint64_t>(256, 8));
+  // A 200 us device beside 255 of 20 ms: 2,048 x 5,000 / (5,000 + 255 x 50) = 577.
+  std::vector<double> gpu_among_cpus(256, 50.0);
+  gpu_among_cpus[0] = 5000;
+  EXPECT_EQ(tick_parts(2048, gpu_among_cpus).front(), 577u);
+  EXPECT_TRUE(tick_parts(64, {}).empty());
+}
+
 }  // namespace
 }  // namespace tf
