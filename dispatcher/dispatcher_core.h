@@ -264,8 +264,8 @@ class DispatcherCore {
   Status dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms, uint64_t share,
                   std::vector<Outgoing>* out);
   // How many workers as fast as `worker` the connected ones amount to (grant_cap): the sum of
-  // their measured rates (LeaseSizer::units_per_s) over its own, a worker not measured yet counted at the mean rate of
-  // those that are; with none measured, their count.
+  // their measured rates (LeaseSizer::units_per_s) over its own, a worker not measured yet
+  // counted at the mean rate of those that are; with none measured, their count.
   double workers_as_fast_as(const WorkerState& worker) const;
   // Whether a grant to `worker` should start now: it is eligible (eligible()) and below its refill
   // mark (LeaseSizer::wants_refill).

@@ -60,7 +60,9 @@ void LeaseSizer::reported(uint64_t cost, int64_t now_ms, const LeaseSizing& sizi
   const bool first_closes_early = rate_per_s_ == 0 && window_results_ >= sizing.first_results &&
                                   elapsed >= sizing.first_min_ms;
   if (elapsed < sizing.window_ms && !first_closes_early) return;
-  const auto per_s = [elapsed](double count) { return count * 1000.0 / static_cast<double>(elapsed); };
+  const auto per_s = [elapsed](double count) {
+    return count * 1000.0 / static_cast<double>(elapsed);
+  };
   const auto blend = [](double previous, double sample) {
     return previous == 0 ? sample : 0.5 * (previous + sample);
   };

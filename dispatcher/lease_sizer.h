@@ -53,10 +53,11 @@ struct LeaseSizing {
 uint64_t grant_cap(uint64_t pending, double workers, uint64_t slots);
 
 // Each wanting worker's part of a tick's `allowance` of units (DispatcherCore::tick), given
-// the workers' measured rates (LeaseSizer::units_per_s; 0: not measured yet, counted at the mean rate of those that
-// are; all unmeasured: equal parts): in proportion to the rates, so that each gets about the
-// same time of work per tick, rounded up. Equal parts would starve a fast device among slow
-// ones (a 200 us GPU beside 255 devices of 20 ms: 8 units, 1.6 ms of its work, a tick).
+// the workers' measured rates (LeaseSizer::units_per_s; 0: not measured yet, counted at the
+// mean rate of those that are; all unmeasured: equal parts): in proportion to the rates, so
+// that each gets about the same time of work per tick, rounded up. Equal parts would starve
+// a fast device among slow ones (a 200 us GPU beside 255 devices of 20 ms: 8 units, 1.6 ms of
+// its work, a tick).
 std::vector<uint64_t> tick_parts(uint64_t allowance, std::span<const double> rates);
 
 // The work (in unit_cost's units) that moving from a worker holding `from_cost` at
