@@ -295,7 +295,7 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
     if (held.count(id) != 0) continue;
     if (Status s = end_lease(id, LeaseEnd::kCancelled); !s) return s;
   }
-  return dispatch(peer, w, now_ms, config_.max_units_per_tick, out);
+  return dispatch(peer, w, now_ms, config_.max_units_per_tick, connected_rates(), out);
 }
 
 uint64_t DispatcherCore::unit_cost(const UnitRow& u) {
@@ -386,25 +386,17 @@ bool DispatcherCore::wants_grant(const std::string& peer, const WorkerState& wor
                                    int64_t{config_.lease_seconds} * 1000, config_.lease_sizing);
 }
 
-double DispatcherCore::workers_as_fast_as(const WorkerState& worker) const {
-  double measured_rates = 0;
-  size_t measured = 0, connected = 0;
+SharingRates DispatcherCore::connected_rates() const {
+  SharingRates sharing;
   for (const auto& [peer, w] : workers_) {
-    if (!w.said_hello) continue;
-    ++connected;
-    if (w.sizer.units_per_s() > 0) {
-      ++measured;
-      measured_rates += w.sizer.units_per_s();
-    }
+    if (w.said_hello) sharing.add(w.sizer.units_per_s());
   }
-  if (measured == 0) return static_cast<double>(connected);
-  const double mean = measured_rates / static_cast<double>(measured);
-  const double own = worker.sizer.units_per_s() > 0 ? worker.sizer.units_per_s() : mean;
-  return (measured_rates + static_cast<double>(connected - measured) * mean) / own;
+  return sharing;
 }
 
 Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms,
-                                uint64_t share, std::vector<Outgoing>* out) {
+                                uint64_t share, const SharingRates& sharing,
+                                std::vector<Outgoing>* out) {
   if (!wants_grant(peer, worker)) return Status::ok();
   proto::LeaseGrant grant;
   size_t held = leases_.count_held_by(peer);
@@ -422,9 +414,9 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
   std::vector<Scheduler::Pick> set_aside;
   // Near the end of the queue every worker gets its part of it (grant_cap); units recalled
   // for this worker come on top.
-  const uint64_t cap =
-      std::min(grant_cap(scheduler_.pending(), workers_as_fast_as(worker), worker.slots),
-               std::max<uint64_t>(share, worker.slots));
+  const double sharers = sharing.workers_as_fast_as(worker.sizer.units_per_s());
+  const uint64_t cap = std::min(grant_cap(scheduler_.pending(), sharers, worker.slots),
+                                std::max<uint64_t>(share, worker.slots));
   uint64_t capped = 0;  // units granted that count against the cap
   while (worker.sizer.wants_more(held, worker.slots, lease_ms, config_.lease_sizing) &&
          capped < cap && set_aside.size() < kMaxSetAside) {
@@ -571,11 +563,12 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   }
   const std::vector<uint64_t> parts = tick_parts(config_.max_units_per_tick, rates);
   std::vector<uint64_t> part_of(order.size(), 0);
+  const SharingRates sharing = connected_rates();
   for (size_t k = 0; k < wanting.size(); ++k) part_of[wanting[k]] = parts[k];
   for (size_t i = 0; i < order.size(); ++i) {
     auto& [peer, w] = order[i];
     if (part_of[i] > 0 && units_left_this_tick_ > 0) {
-      if (Status s = dispatch(*peer, *w, now_ms, part_of[i], out); !s) return s;
+      if (Status s = dispatch(*peer, *w, now_ms, part_of[i], sharing, out); !s) return s;
     }
     if (now_ms - w->last_sent_ms >= config_.heartbeat_interval_ms) {
       out->push_back({*peer, {0, proto::DispatcherHeartbeat{}}});

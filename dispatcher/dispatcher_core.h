@@ -260,13 +260,12 @@ class DispatcherCore {
   static uint64_t unit_cost(const UnitRow& unit);
   Status forget_worker(const std::string& peer);
   // Grants `worker` what it wants (lease_sizer.h), but no more units than the larger of
-  // `share` and its declared slots.
+  // `share` and its declared slots, nor than its part of the queue among `sharing` (the
+  // connected workers' rates, connected_rates(), computed once per tick).
   Status dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms, uint64_t share,
-                  std::vector<Outgoing>* out);
-  // How many workers as fast as `worker` the connected ones amount to (grant_cap): the sum of
-  // their measured rates (LeaseSizer::units_per_s) over its own, a worker not measured yet
-  // counted at the mean rate of those that are; with none measured, their count.
-  double workers_as_fast_as(const WorkerState& worker) const;
+                  const SharingRates& sharing, std::vector<Outgoing>* out);
+  // The connected workers' measured rates, which share the queue (grant_cap).
+  SharingRates connected_rates() const;
   // Whether a grant to `worker` should start now: it is eligible (eligible()) and below its refill
   // mark (LeaseSizer::wants_refill).
   bool wants_grant(const std::string& peer, const WorkerState& worker) const;

@@ -10,21 +10,28 @@ uint64_t grant_cap(uint64_t pending, double workers, uint64_t slots) {
   return std::max<uint64_t>({1, slots, static_cast<uint64_t>(part)});
 }
 
+void SharingRates::add(double rate) {
+  ++count_;
+  if (rate <= 0) return;
+  measured_ += rate;
+  ++measured_count_;
+}
+
+double SharingRates::workers_as_fast_as(double rate) const {
+  if (measured_count_ == 0) return static_cast<double>(count_);
+  const double mean = measured_ / static_cast<double>(measured_count_);
+  const double all = measured_ + static_cast<double>(count_ - measured_count_) * mean;
+  return all / (rate > 0 ? rate : mean);
+}
+
 std::vector<uint64_t> tick_parts(uint64_t allowance, std::span<const double> rates) {
-  double measured = 0;
-  size_t count = 0;
-  for (double rate : rates) {
-    if (rate <= 0) continue;
-    measured += rate;
-    ++count;
-  }
-  const double unmeasured = count > 0 ? measured / static_cast<double>(count) : 1;
-  const double all = measured + static_cast<double>(rates.size() - count) * unmeasured;
+  SharingRates sharing;
+  for (double rate : rates) sharing.add(rate);
   std::vector<uint64_t> parts;
   parts.reserve(rates.size());
   for (double rate : rates) {
-    const double share = static_cast<double>(allowance) * (rate > 0 ? rate : unmeasured) / all;
-    parts.push_back(static_cast<uint64_t>(std::ceil(share)));
+    const double part = static_cast<double>(allowance) / sharing.workers_as_fast_as(rate);
+    parts.push_back(static_cast<uint64_t>(std::ceil(part)));
   }
   return parts;
 }

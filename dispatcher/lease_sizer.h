@@ -20,6 +20,7 @@
 // Thread safety: one LeaseSizer per worker, on the dispatcher's loop thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -52,9 +53,23 @@ struct LeaseSizing {
 // its work, a round.
 uint64_t grant_cap(uint64_t pending, double workers, uint64_t slots);
 
+// Workers' measured rates (LeaseSizer::units_per_s), added one worker at a time, and what a
+// worker's part of a count of units shared among them is: a worker not measured yet counts at
+// the mean rate of those that are; with none measured, all count alike.
+class SharingRates {
+ public:
+  void add(double rate);  // one worker's rate; 0: not measured yet
+  // How many workers as fast as one of `rate` (0: not measured yet) those added amount to:
+  // their rates' sum over its own; with none measured, their count.
+  double workers_as_fast_as(double rate) const;
+
+ private:
+  double measured_ = 0;  // the measured workers' rates, summed
+  size_t measured_count_ = 0, count_ = 0;
+};
+
 // Each wanting worker's part of a tick's `allowance` of units (DispatcherCore::tick), given
-// the workers' measured rates (LeaseSizer::units_per_s; 0: not measured yet, counted at the
-// mean rate of those that are; all unmeasured: equal parts): in proportion to the rates, so
+// their measured rates (0: not measured yet; SharingRates): in proportion to the rates, so
 // that each gets about the same time of work per tick, rounded up. Equal parts would starve
 // a fast device among slow ones (a 200 us GPU beside 255 devices of 20 ms: 8 units, 1.6 ms of
 // its work, a tick).

@@ -219,10 +219,10 @@ void BM_FarmThroughput(benchmark::State& state) {
     return client->wait(id.value(), std::chrono::milliseconds(5), nullptr);
   };
   // About g_job_seconds of work at the devices' full speed (20,000 units/s for trivial units).
+  const double gpu_capacity = gpus * 1e6 / static_cast<double>(kGpuUnitTime.count());
   const double capacity =
       unit_time.count() > 0
-          ? workers * 1e6 / static_cast<double>(unit_time.count()) +
-                gpus * 1e6 / static_cast<double>(kGpuUnitTime.count())
+          ? workers * 1e6 / static_cast<double>(unit_time.count()) + gpu_capacity
           : 20000.0;
   const auto most = static_cast<uint64_t>(16384 * g_job_seconds);
   const uint64_t units = g_smoke ? 64 : std::clamp<uint64_t>(static_cast<uint64_t>(g_job_seconds * capacity / replication), 1024, most);
@@ -264,8 +264,7 @@ void BM_FarmThroughput(benchmark::State& state) {
   state.counters["loop_cpu"] = loop_cpu / seconds;
   state.counters["cpu_us_per_unit"] = process_cpu * 1e6 / static_cast<double>(done_units);
   if (gpus > 0) {
-    state.counters["gpu_efficiency"] = static_cast<double>(gpu_done) / seconds /
-                                       (gpus * 1e6 / static_cast<double>(kGpuUnitTime.count()));
+    state.counters["gpu_efficiency"] = static_cast<double>(gpu_done) / seconds / gpu_capacity;
   }
   const auto key = std::make_tuple(state.range(0), state.range(1), state.range(2));
   if (!sizing.recall_at_end) {
