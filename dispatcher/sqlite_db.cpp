@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "dispatcher/wal_checkpointer.h"
+
 namespace tf {
 namespace {
 
@@ -56,7 +58,10 @@ class SqliteCursor final : public SqlStatement::Cursor {
 class SqliteDb final : public SqlDb {
  public:
   explicit SqliteDb(sqlite3* db) : db_(db) {}
-  ~SqliteDb() override { sqlite3_close_v2(db_); }
+  ~SqliteDb() override {
+    checkpointer_.reset();  // before the connection it hooks closes
+    sqlite3_close_v2(db_);
+  }
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
@@ -90,12 +95,21 @@ class SqliteDb final : public SqlDb {
   // sqlite3_get_autocommit is zero inside an explicit transaction.
   bool in_transaction() const override { return sqlite3_get_autocommit(db_) == 0; }
 
+  // Hands this connection's checkpoints to a thread of their own (wal_checkpointer.h).
+  Status checkpoint_in_background(const std::filesystem::path& path) {
+    Result<std::unique_ptr<WalCheckpointer>> started = WalCheckpointer::start(path, db_);
+    if (!started) return Error{started.message()};
+    checkpointer_ = std::move(started.value());
+    return Status::ok();
+  }
+
  private:
   sqlite3* db_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 // sqlite3_open_v2 with `flags` and a 5 s busy timeout; no pragmas.
-Result<std::unique_ptr<SqlDb>> open_with_flags(const std::filesystem::path& path, int flags) {
+Result<std::unique_ptr<SqliteDb>> open_with_flags(const std::filesystem::path& path, int flags) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   auto db = std::make_unique<SqliteDb>(raw);
@@ -104,24 +118,27 @@ Result<std::unique_ptr<SqlDb>> open_with_flags(const std::filesystem::path& path
                  (raw ? sqlite3_errmsg(raw) : "out of memory")};
   }
   sqlite3_busy_timeout(raw, 5000);
-  return std::unique_ptr<SqlDb>(std::move(db));
+  return db;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<SqlDb>> open_sqlite(const std::filesystem::path& path) {
-  Result<std::unique_ptr<SqlDb>> db =
+  Result<std::unique_ptr<SqliteDb>> db =
       open_with_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  if (!db) return db;
+  if (!db) return Error{db.message()};
   // WAL + synchronous=FULL: every commit is durable across power loss (NORMAL is not).
   Status s =
       db.value()->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (!s) return Error{"cannot configure " + path.string() + ": " + s.message()};
-  return db;
+  if (s = db.value()->checkpoint_in_background(path); !s) return Error{s.message()};
+  return std::unique_ptr<SqlDb>(std::move(db.value()));
 }
 
 Result<std::unique_ptr<SqlDb>> open_sqlite_read_only(const std::filesystem::path& path) {
-  return open_with_flags(path, SQLITE_OPEN_READONLY);
+  Result<std::unique_ptr<SqliteDb>> db = open_with_flags(path, SQLITE_OPEN_READONLY);
+  if (!db) return Error{db.message()};
+  return std::unique_ptr<SqlDb>(std::move(db.value()));
 }
 
 }  // namespace tf
