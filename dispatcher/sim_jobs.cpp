@@ -415,12 +415,18 @@ Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica
   const SimJobPlan& plan = sim_plans_.at(u.job_id);
   const bool next_from_output =
       plan.tiles.size() == 1 && u.s1 < static_cast<uint64_t>(plan.batch.steps);
-  const uint64_t next_steps = next_from_output ? plan.chunk_end(u.s1) - u.s1 : 0;
+  const uint64_t next_end = next_from_output ? plan.chunk_end(u.s1) : u.s1;
+  const uint64_t steps_end = static_cast<uint64_t>(plan.batch.steps);
+  // The chunk after the next one, for a worker that computes two ahead (0: the run ends).
+  const uint64_t after_next = next_from_output && next_end < steps_end
+                                  ? plan.chunk_end(next_end) - next_end
+                                  : 0;
   grant.sim_units.push_back({replica.lease_id, u.id, u.job_id, *u.input, u.frame, run.step,
                              u.s1 - u.s0, u.x0, u.y0, u.z0, u.x1, u.y1, u.z1, replica.replica,
                              config_.lease_seconds, replica.upload,
                              replay > 0 ? run.head : std::nullopt, static_cast<uint32_t>(replay),
-                             static_cast<uint32_t>(next_steps), !needs_bytes(u)});
+                             static_cast<uint32_t>(next_end - u.s1), !needs_bytes(u),
+                             static_cast<uint32_t>(after_next)});
   if (run.started_ms != 0) return Status::ok();
   run.started_ms = now_ms_;
   return store_->put_sim_run(run);  // inside grant_replica's transaction

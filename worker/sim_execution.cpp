@@ -18,6 +18,9 @@ size_t state_bytes(const sim::TileState& state) {
          state.obstacle_ids.size();
 }
 
+// The bytes of the state after a chunk computed ahead.
+size_t state_bytes(const ChunkAhead& ahead) { return ahead.next ? state_bytes(*ahead.next) : 0; }
+
 }  // namespace
 
 std::shared_ptr<const sim::TileState> SimStateCache::find(const Hash256& hash) {
@@ -74,11 +77,13 @@ void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileStat
 }
 
 void SimStateCache::put_ahead(ChunkAhead ahead) {
-  std::optional<ChunkAhead> dropped;  // destroyed outside the lock: it waits for its hash
+  std::vector<ChunkAhead> dropped;  // destroyed outside the lock: each waits for its hash
   std::lock_guard<std::mutex> lock(mutex_);
+  ahead_bytes_ += state_bytes(ahead);
   ahead_.push_back(std::move(ahead));
-  if (ahead_.size() > kKeepAhead) {
-    dropped = std::move(ahead_.front());
+  while (ahead_.size() > kKeepAhead || (ahead_.size() > 1 && ahead_bytes_ > max_bytes_)) {
+    ahead_bytes_ -= state_bytes(ahead_.front());
+    dropped.push_back(std::move(ahead_.front()));
     ahead_.pop_front();
   }
 }
@@ -98,6 +103,7 @@ std::optional<ChunkAhead> SimStateCache::take_ahead(const sim::TileState* start,
     if (it->start.get() != start || it->steps != steps) continue;
     ChunkAhead found = std::move(*it);
     ahead_.erase(it);
+    ahead_bytes_ -= state_bytes(found);
     return found;
   }
   return std::nullopt;
@@ -340,12 +346,18 @@ std::function<std::vector<float>()> kept_sim_output(SimStateCache& states, const
 bool compute_ahead(UnitExecutor& executor, SimStateCache& states, const proto::SimUnitSpec& done,
                    const Hash256& done_hash, const std::function<bool()>& idle) {
   const sim::Box box = box_of(done);
-  const uint32_t steps = done.next_steps;
+  // The chunks' lengths as the dispatcher said them; a dispatcher of an earlier release did not
+  // say the second's, which is then guessed as long as the first (true but at snapshots and the
+  // run's end, where a wrong guess costs idle device time only).
+  const uint32_t lengths[kChunksAheadBesideStepping] = {
+      done.next_steps, done.after_next_steps.value_or(done.next_steps)};
   const int depth = hashes_beside_stepping(executor) ? kChunksAheadBesideStepping : 1;
   std::shared_ptr<const sim::TileState> start = states.find(done_hash);
   uint64_t first = done.step + done.replay_steps + done.steps;
   bool stepped = false;
-  for (int chunk = 0; chunk < depth && start && steps > 0 && steps <= INT_MAX; ++chunk) {
+  for (int chunk = 0; chunk < depth && start; ++chunk) {
+    const uint32_t steps = lengths[chunk];
+    if (steps == 0 || steps > INT_MAX) break;
     if (chunk > 0 && !(idle && idle())) break;
     stepped = step_ahead(executor, states, start, box, first, steps) || stepped;
     start = states.find_ahead(start.get(), static_cast<int>(steps));

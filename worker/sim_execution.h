@@ -94,7 +94,10 @@ class SimStateCache {
   // between a fresh process's first 16 chunks of 2.4 MB instead of 2-3 (benchmarks/README.md).
   void put(const Hash256& hash, std::shared_ptr<const sim::TileState> state,
            std::optional<RunKey> head_of = std::nullopt);
-  // Keeps a chunk computed ahead (the last kKeepAhead), until a unit takes it.
+  // Keeps a chunk computed ahead until a unit takes it: the last kKeepAhead and, beyond the
+  // newest, at most `max_bytes` of their states. Runs interleaved on one worker each keep up to
+  // two ahead (compute_ahead): with room for two in all, one run's chunks pushed out the
+  // other's, whose units then stepped them again (two runs of 24 steps stepped 101-110).
   void put_ahead(ChunkAhead ahead);
   // The chunk computed ahead from `start` over `steps` steps, removed; nullopt when none.
   std::optional<ChunkAhead> take_ahead(const sim::TileState* start, int steps);
@@ -109,7 +112,7 @@ class SimStateCache {
   };
   static constexpr size_t kKeep = 16;
   static constexpr size_t kHeadsPerRun = 2;
-  static constexpr size_t kKeepAhead = 2;
+  static constexpr size_t kKeepAhead = kKeep;
   // Drops the entry at `it` (under the lock).
   void drop(std::deque<Held>::iterator it);
   const size_t max_bytes_;
@@ -117,6 +120,7 @@ class SimStateCache {
   std::mutex mutex_;
   std::deque<Held> states_;  // newest last
   std::deque<ChunkAhead> ahead_;  // newest last
+  size_t ahead_bytes_ = 0;        // of the states after ahead_'s chunks
 };
 
 // Runs one simulation unit; returns its UnitResult (simulation = true) or a UnitFailure. A
@@ -160,9 +164,11 @@ std::function<std::vector<float>()> kept_sim_output(SimStateCache& states, const
 // result ready: the round trip to the dispatcher overlaps the device's work. Same bytes as
 // computing it then (a unit's result depends on the unit alone). On a device off the host's
 // cores (a GPU, whose hashes run beside its stepping) it then computes the chunk after that
-// too while `idle()` says it still has nothing else to do, guessing that it takes as many steps
-// (a run's chunks do, but at its snapshots and its end, where a wrong guess costs only device
-// time that had no other use: the unit finds nothing ahead and steps). False when nothing was
+// too (SimUnitSpec::after_next_steps; none when that is 0: the run ends, so no device time and
+// no host core go to a chunk past it) while `idle()` says it still has nothing else to do. A
+// dispatcher of an earlier release does not say that chunk's length, which is then guessed as
+// long as the next one's (a run's chunks are, but at its snapshots and its end, where a wrong
+// guess costs device time: the unit finds nothing ahead and steps). False when nothing was
 // stepped (no next chunk, a tile among several, the state no longer held, the chunks already
 // computed ahead) or the stepping failed. Returns when the stepping ends; the hashes go on.
 bool compute_ahead(UnitExecutor& executor, SimStateCache& states, const proto::SimUnitSpec& done,

@@ -20,6 +20,9 @@ namespace {
 
 using WhichBody = wire::Envelope::Body::Which;
 
+// SimUnitSpec.afterNextSteps's default in protocol.capnp: an earlier dispatcher did not say.
+constexpr uint32_t kAfterNextNotSaid = 0xFFFFFFFF;
+
 // ---- enum conversions; a newer peer's value maps to the nearest value this side knows
 
 JobState read_job_state(wire::JobState s) {
@@ -141,6 +144,7 @@ void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
     o.setReplaySteps(u.replay_steps);
     o.setNextSteps(u.next_steps);
     o.setByHashAlone(u.by_hash_alone);
+    if (u.after_next_steps) o.setAfterNextSteps(*u.after_next_steps);
   });
 }
 
@@ -400,6 +404,7 @@ LeaseGrant read(wire::LeaseGrant::Reader r) {
     s.replay_steps = u.getReplaySteps();
     s.next_steps = u.getNextSteps();
     s.by_hash_alone = u.getByHashAlone();
+    if (u.getAfterNextSteps() != kAfterNextNotSaid) s.after_next_steps = u.getAfterNextSteps();
     m.sim_units.push_back(std::move(s));
   }
   return m;

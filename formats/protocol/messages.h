@@ -186,6 +186,9 @@ struct SimUnitSpec {
   // unit's output (0: none): a worker with nothing else to do may compute it ahead.
   uint32_t next_steps = 0;
   bool by_hash_alone = false;  // accepted by its hash alone: its bytes are never asked for
+  // The steps of the chunk after the next one, when it too is a whole-domain unit starting from
+  // the one before (0: none). Not said (nullopt) by a dispatcher of an earlier release.
+  std::optional<uint32_t> after_next_steps;
   bool operator==(const SimUnitSpec&) const = default;
 };
 struct LeaseGrant {

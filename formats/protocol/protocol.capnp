@@ -141,6 +141,11 @@ struct SimUnitSpec {
   nextSteps @18 :UInt32;
   # The dispatcher accepts this unit by its hash alone and never asks for its bytes.
   byHashAlone @19 :Bool;
+  # The steps of the chunk after the next one, when it too is a whole-domain unit that starts
+  # from the one before (0: none, the run ends or its tiles change there). The default,
+  # 0xFFFFFFFF, is what a dispatcher of an earlier release sends: not said, so a worker that
+  # computes two chunks ahead guesses the second as long as the first.
+  afterNextSteps @20 :UInt32 = 0xFFFFFFFF;
 }
 
 struct LeaseGrant {

@@ -33,9 +33,11 @@ std::vector<Body> one_of_each() {
   all.push_back(LeaseGrant{{{1, 2, 3, hash_of("b"), "shot_0001.pbrt", 1, 0, 0, 64, 32, 0, 16, 0, 600, true, true},
                             {4, 5, 3, hash_of("b"), "shot_0002.pbrt", 2, 64, 0, 100, 32, 16, 32, 1, 600, false}},
                            {{6, 7, 4, hash_of("state"), 2, 3000, 500, 0, 64, 0, 128, 129, 1, 1, 600, true,
-                             std::nullopt, 0, 0, false},
+                             std::nullopt, 0, 0, false, std::nullopt},
                             {8, 9, 4, hash_of("state"), 2, 3000, 500, 0, 0, 0, 128, 128, 1, 0, 600, false,
-                             hash_of("head"), 1500, 500, true}}});
+                             hash_of("head"), 1500, 500, true, 0},
+                            {10, 11, 4, hash_of("state"), 2, 3500, 500, 0, 0, 0, 128, 128, 1, 0, 600,
+                             false, hash_of("head"), 0, 500, true, 200}}});
   all.push_back(DispatcherHeartbeat{});
   all.push_back(BlobReply{hash_of("c"), true, {1, 2, 3, 4, 5}});
   all.push_back(HelloRequired{});

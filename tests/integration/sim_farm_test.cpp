@@ -3,7 +3,9 @@
 // and on one worker whose device is off the host's cores, which computes chunks ahead.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
+#include <memory>
 
 #include "cli/embedded_farm.h"
 #include "tests/support/sim_truth.h"
@@ -98,10 +100,11 @@ TEST(SimFarm, RunsVerifiedByHashBetweenSnapshotsAreExactDespiteACheater) {
 // The CPU backend reporting its device off the host's cores, as a GPU's: its hashes run beside
 // its stepping and, with nothing else to do, it computes two chunks of a run ahead
 // (worker/sim_execution.h, compute_ahead).
+// It also counts the steps it advances, into `stepped`.
 class OffHostCpu : public UnitExecutor {
  public:
-  explicit OffHostCpu(std::unique_ptr<UnitExecutor> cpu)
-      : cpu_(std::move(cpu)), device_(cpu_->device()) {
+  OffHostCpu(std::unique_ptr<UnitExecutor> cpu, std::shared_ptr<std::atomic<uint64_t>> stepped)
+      : cpu_(std::move(cpu)), device_(cpu_->device()), stepped_(std::move(stepped)) {
     device_.on_host_cpu = false;
   }
   const DeviceInfo& device() const override { return device_; }
@@ -110,23 +113,31 @@ class OffHostCpu : public UnitExecutor {
     return cpu_->load_scene(file, lenient);
   }
   Status render(const RenderUnit& unit, TileResult* out) override { return cpu_->render(unit, out); }
-  Status simulate(sim::TileState& state, int steps) override { return cpu_->simulate(state, steps); }
+  Status simulate(sim::TileState& state, int steps) override {
+    *stepped_ += static_cast<uint64_t>(steps);
+    return cpu_->simulate(state, steps);
+  }
 
  private:
   std::unique_ptr<UnitExecutor> cpu_;
   DeviceInfo device_;
+  std::shared_ptr<std::atomic<uint64_t>> stepped_;
 };
 
 // One such worker, whole domains in chunks of 5 steps: the chunks end at steps 5, 10, 12 (a
-// snapshot), 17, 22 and 24, so the second chunk ahead, guessed to take as many steps as the
-// first, is wrong after step 10 and at the end (the unit then steps its chunk itself); the runs
-// are still those advanced in one piece.
+// snapshot), 17, 22 and 24, and each grant says the lengths of the chunks after it
+// (SimUnitSpec::next_steps, after_next_steps), so the chunks computed ahead are exactly the
+// run's: the runs are those advanced in one piece, and the device steps each run's 24 steps
+// once (a second chunk ahead guessed as long as the first would step 10-15 and past 24).
 TEST(SimFarm, ChunksComputedAheadOffTheHostsCoresGiveTheExactRuns) {
   Result<std::unique_ptr<UnitExecutor>> cpu = make_backend_executor("cpu", 0);
   ASSERT_TRUE(cpu.is_ok()) << cpu.message();
+  auto stepped = std::make_shared<std::atomic<uint64_t>>(0);
   std::vector<std::unique_ptr<UnitExecutor>> executors;
-  executors.push_back(std::make_unique<OffHostCpu>(std::move(cpu.value())));
+  executors.push_back(std::make_unique<OffHostCpu>(std::move(cpu.value()), stepped));
   expect_exact_runs(std::move(executors), 0, 5, 1);
+  EXPECT_EQ(stepped->load(), 2u * 24u) << "steps beyond the runs' own: chunks past an end or "
+                                          "of a wrong length were computed ahead";
 }
 
 }  // namespace

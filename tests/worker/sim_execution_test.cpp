@@ -406,6 +406,39 @@ TEST(SimExecution, TheStateCacheDropsTheOldestPastItsByteBudget) {
   EXPECT_NE(tiny.find(names[1]), nullptr);
 }
 
+// Chunks computed ahead of several runs on one worker stay until their units take them: 8 runs
+// with two chunks each (a sweep on one GPU) are all held; past the byte budget the oldest go,
+// the newest stays whatever its size.
+TEST(SimExecution, ChunksAheadOfEightRunsAreHeldTogetherWithinTheByteBudget) {
+  Fixture f;
+  auto chunk = [&](const std::shared_ptr<const sim::TileState>& start, int steps) {
+    std::promise<AdvancedUnit> hashed;
+    hashed.set_value({});
+    return ChunkAhead{start, steps, std::make_shared<const sim::TileState>(f.initial),
+                      hashed.get_future()};
+  };
+  std::vector<std::shared_ptr<const sim::TileState>> starts;
+  for (int run = 0; run < 8; ++run) starts.push_back(std::make_shared<const sim::TileState>(f.initial));
+  SimStateCache states;
+  for (int run = 0; run < 8; ++run) {
+    states.put_ahead(chunk(starts[run], 5));
+    states.put_ahead(chunk(starts[run], 3));
+  }
+  for (int run = 0; run < 8; ++run) {
+    EXPECT_TRUE(states.take_ahead(starts[run].get(), 5).has_value()) << "run " << run;
+    EXPECT_TRUE(states.take_ahead(starts[run].get(), 3).has_value()) << "run " << run;
+  }
+  const size_t one = f.initial.fields.size() * sizeof(float) + f.initial.cell_types.size();
+  SimStateCache budget(one * 5 / 2);
+  for (int run = 0; run < 3; ++run) budget.put_ahead(chunk(starts[run], 5));
+  EXPECT_FALSE(budget.take_ahead(starts[0].get(), 5).has_value()) << "three are over 2.5 states";
+  EXPECT_TRUE(budget.take_ahead(starts[1].get(), 5).has_value());
+  EXPECT_TRUE(budget.take_ahead(starts[2].get(), 5).has_value());
+  SimStateCache tiny(1);
+  tiny.put_ahead(chunk(starts[0], 5));
+  EXPECT_TRUE(tiny.take_ahead(starts[0].get(), 5).has_value()) << "the newest stays";
+}
+
 // A run keeps its last two heads: a whole-domain run of 5 chunks on one worker (each unit
 // starting at the head the one before left) holds the heads of chunks 4 and 5 only, while
 // another run's head and a state put under its bytes' hash stay.
