@@ -31,6 +31,15 @@ void commit_rows(SqlDb& db) {
   ASSERT_TRUE(db.exec("COMMIT").is_ok());
 }
 
+// A writer of `path` (open_sqlite) that committed commit_rows; null (the test failed) when not.
+std::unique_ptr<SqlDb> writer_with_rows(const std::filesystem::path& path) {
+  Result<std::unique_ptr<SqlDb>> db = open_sqlite(path);
+  EXPECT_TRUE(db.is_ok()) << db.message();
+  if (!db) return nullptr;
+  commit_rows(*db.value());
+  return std::move(db.value());
+}
+
 int64_t count_rows(SqlDb& db) {
   Result<SqlStatement> q = db.prepare("SELECT COUNT(*) FROM t");
   if (!q) return -1;
@@ -41,9 +50,8 @@ int64_t count_rows(SqlDb& db) {
 TEST(WalCheckpointer, CopiesALongLogIntoTheDatabaseWithoutTheWriter) {
   TempDir dir;
   const std::filesystem::path path = dir / "state.db";
-  Result<std::unique_ptr<SqlDb>> db = open_sqlite(path);
-  ASSERT_TRUE(db.is_ok()) << db.message();
-  commit_rows(*db.value());
+  std::unique_ptr<SqlDb> db = writer_with_rows(path);
+  ASSERT_NE(db, nullptr);
   // Before the checkpoint the rows are in the log only, and the database file holds a page or
   // two; nothing more is done on the writer's connection from here on.
   const auto enough = static_cast<std::uintmax_t>(kRows) * kPageBytes;
@@ -53,17 +61,13 @@ TEST(WalCheckpointer, CopiesALongLogIntoTheDatabaseWithoutTheWriter) {
   }
   EXPECT_GE(std::filesystem::file_size(path), enough)
       << "the log of " << kRows << " pages was never copied into the database file";
-  EXPECT_EQ(count_rows(*db.value()), kRows);
+  EXPECT_EQ(count_rows(*db), kRows);
 }
 
 TEST(WalCheckpointer, ClosingTheWriterLeavesEveryRowInTheDatabaseAndNoLog) {
   TempDir dir;
   const std::filesystem::path path = dir / "state.db";
-  {
-    Result<std::unique_ptr<SqlDb>> db = open_sqlite(path);
-    ASSERT_TRUE(db.is_ok()) << db.message();
-    commit_rows(*db.value());
-  }
+  ASSERT_NE(writer_with_rows(path), nullptr);  // and closed: the pointer is a temporary
   EXPECT_FALSE(std::filesystem::exists(path.string() + "-wal"))
       << "the log outlived the writer's close";
   Result<std::unique_ptr<SqlDb>> reader = open_sqlite_read_only(path);
