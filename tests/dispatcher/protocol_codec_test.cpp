@@ -36,8 +36,8 @@ std::vector<Body> one_of_each() {
                              std::nullopt, 0, 0, false, std::nullopt},
                             {8, 9, 4, hash_of("state"), 2, 3000, 500, 0, 0, 0, 128, 128, 1, 0, 600, false,
                              hash_of("head"), 1500, 500, true, 0},
-                            {10, 11, 4, hash_of("state"), 2, 3500, 500, 0, 0, 0, 128, 128, 1, 0, 600,
-                             false, hash_of("head"), 0, 500, true, 200}}});
+                            {10, 11, 4, hash_of("state"), 2, 3500, 500, 0, 0, 0, 128, 128, 1, 0,
+                             600, false, hash_of("head"), 0, 500, true, 200}}});
   all.push_back(DispatcherHeartbeat{});
   all.push_back(BlobReply{hash_of("c"), true, {1, 2, 3, 4, 5}});
   all.push_back(HelloRequired{});

@@ -418,7 +418,9 @@ TEST(SimExecution, ChunksAheadOfEightRunsAreHeldTogetherWithinTheByteBudget) {
                       hashed.get_future()};
   };
   std::vector<std::shared_ptr<const sim::TileState>> starts;
-  for (int run = 0; run < 8; ++run) starts.push_back(std::make_shared<const sim::TileState>(f.initial));
+  for (int run = 0; run < 8; ++run) {
+    starts.push_back(std::make_shared<const sim::TileState>(f.initial));
+  }
   SimStateCache states;
   for (int run = 0; run < 8; ++run) {
     states.put_ahead(chunk(starts[run], 5));
