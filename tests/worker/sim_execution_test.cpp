@@ -342,6 +342,44 @@ TEST(SimExecution, AnIdleDeviceOffTheHostsCoresComputesTwoChunksAhead) {
   }
 }
 
+// The second chunk ahead goes by what the grant says of it (SimUnitSpec::after_next_steps): a
+// chunk of 3 steps after the next one of 5 is computed as such and found by its unit; none past
+// a run's end (0), where a guess as long as the next would step 5 steps for nothing.
+TEST(SimExecution, TheSecondChunkAheadIsAsLongAsTheGrantSays) {
+  Fixture f;
+  for (uint32_t after_next : {3u, 0u}) {
+    SCOPED_TRACE("after_next_steps " + std::to_string(after_next));
+    CountingExecutor counting(*f.cpu, false);
+    SimStateCache states;
+    proto::SimUnitSpec spec = f.unit(0, 24);  // steps [0, 5), then [5, 10), then after_next
+    spec.next_steps = 5;
+    spec.after_next_steps = after_next;
+    proto::Body out = execute_sim_unit(counting, states, f.fetch, spec);
+    ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
+    Hash256 head = std::get<proto::UnitResult>(out).result_hash;
+    EXPECT_TRUE(compute_ahead(counting, states, spec, head, [] { return true; }));
+    EXPECT_EQ(counting.calls, after_next > 0 ? 3 : 2);
+    const uint32_t lengths[] = {5, after_next};
+    uint32_t step = 5;
+    for (uint32_t c = 0; c < 2 && lengths[c] > 0; ++c) {  // the chunks computed ahead
+      spec.lease_id = spec.unit_id = c + 2;
+      spec.head = head;
+      spec.replay_steps = step;
+      spec.steps = lengths[c];
+      spec.next_steps = c == 0 ? after_next : 0;  // the run ends after the chunks ahead
+      spec.after_next_steps = 0;
+      out = execute_sim_unit(counting, states, f.fetch, spec);
+      ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out)) << "chunk " << c;
+      step += lengths[c];
+      sim::TileState truth = f.initial;
+      ASSERT_TRUE(sim::run_steps_cpu(truth, static_cast<int>(step), 1));
+      EXPECT_EQ(std::get<proto::UnitResult>(out).rgb, sim::unit_output(truth)) << "chunk " << c;
+      head = std::get<proto::UnitResult>(out).result_hash;
+    }
+    EXPECT_EQ(counting.calls, after_next > 0 ? 3 : 2) << "a unit stepped its chunk itself";
+  }
+}
+
 // The same run again on the same worker (submitted again, or a sweep's runs with the same
 // start) meets states it holds under the same names from the first time: each chunk is still
 // stepped once, the chunk computed ahead found by the unit that follows.
