@@ -416,11 +416,9 @@ Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica
   const bool next_from_output =
       plan.tiles.size() == 1 && u.s1 < static_cast<uint64_t>(plan.batch.steps);
   const uint64_t next_end = next_from_output ? plan.chunk_end(u.s1) : u.s1;
-  const uint64_t steps_end = static_cast<uint64_t>(plan.batch.steps);
-  // The chunk after the next one, for a worker that computes two ahead (0: the run ends).
-  const uint64_t after_next = next_from_output && next_end < steps_end
-                                  ? plan.chunk_end(next_end) - next_end
-                                  : 0;
+  // The chunk after the next one, for a worker that computes two ahead (0 when the next chunk
+  // ends the run: chunk_end of the last step is that step).
+  const uint64_t after_next = next_from_output ? plan.chunk_end(next_end) - next_end : 0;
   grant.sim_units.push_back({replica.lease_id, u.id, u.job_id, *u.input, u.frame, run.step,
                              u.s1 - u.s0, u.x0, u.y0, u.z0, u.x1, u.y1, u.z1, replica.replica,
                              config_.lease_seconds, replica.upload,
