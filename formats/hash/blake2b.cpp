@@ -67,9 +67,14 @@ inline void rounds(uint64_t (&v)[16], const uint64_t (&m)[16],
 
 }  // namespace
 
-Blake2bHasher::Blake2bHasher() : chain_(kIv) {
-  // Parameter block: digest length 32, key length 0, fanout 1, depth 1; the rest zero.
-  chain_[0] ^= 0x01010000ULL ^ sizeof(Hash256::bytes);
+Blake2bHasher::Blake2bHasher(const Blake2bTreeNode& node)
+    : chain_(kIv), last_node_(node.last_node) {
+  // The parameter block's first three words: digest length 32, key length 0, fanout, depth,
+  // leaf length; node offset; node depth, inner length. Salt and personalisation are zero.
+  chain_[0] ^= sizeof(Hash256::bytes) | uint64_t{node.fanout} << 16 |
+               uint64_t{node.depth} << 24 | uint64_t{node.leaf_length} << 32;
+  chain_[1] ^= node.node_offset;
+  chain_[2] ^= uint64_t{node.node_depth} | uint64_t{node.inner_length} << 8;
 }
 
 void Blake2bHasher::compress(const uint8_t* block, uint64_t block_bytes, bool last) {
@@ -84,7 +89,10 @@ void Blake2bHasher::compress(const uint8_t* block, uint64_t block_bytes, bool la
   }
   v[12] ^= counter_low_;
   v[13] ^= counter_high_;
-  if (last) v[14] = ~v[14];
+  if (last) {
+    v[14] = ~v[14];
+    if (last_node_) v[15] = ~v[15];
+  }
   rounds(v, m, std::make_integer_sequence<int, 12>{});
   for (int i = 0; i < 8; ++i) chain_[i] ^= v[i] ^ v[i + 8];
 }

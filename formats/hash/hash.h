@@ -38,12 +38,25 @@ Hash256 blake2b_256(std::span<const uint8_t> data);
 // Convenience for text (hashes the bytes of `text`, no terminator).
 Hash256 blake2b_256(std::string_view text);
 
+// The fields of BLAKE2b's parameter block that place a node in a hash tree (the BLAKE2
+// specification, sections 2.5 and 2.10); the defaults are sequential hashing. A node hashed as
+// the last of its level (`last_node`) sets the second finalization flag.
+struct Blake2bTreeNode {
+  uint8_t fanout = 1, depth = 1;
+  uint32_t leaf_length = 0;
+  uint64_t node_offset = 0;
+  uint8_t node_depth = 0, inner_length = 0;
+  bool last_node = false;
+};
+
 // Streaming BLAKE2b-256: update() any number of times, then finish() once.
 // finish() on an already finished hasher returns the same digest again; update() after
 // finish() is ignored.
 class Blake2bHasher {
  public:
-  Blake2bHasher();
+  Blake2bHasher() : Blake2bHasher(Blake2bTreeNode{}) {}
+  // A node of a hash tree (tree_hash.h), with a 32-byte digest and no key.
+  explicit Blake2bHasher(const Blake2bTreeNode& node);
   void update(std::span<const uint8_t> data);
   void update(std::string_view text);
   Hash256 finish();
@@ -59,6 +72,7 @@ class Blake2bHasher {
   uint64_t counter_low_ = 0;  // bytes compressed so far, as BLAKE2b's 128-bit counter
   uint64_t counter_high_ = 0;
   bool finished_ = false;
+  bool last_node_ = false;
   Hash256 digest_{};
 
   void compress(const uint8_t* block, uint64_t block_bytes, bool last);
