@@ -258,6 +258,7 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
   w.name = hello.worker_name;
   w.key = peer_key;
   w.owner = hello.owner.empty() ? peer_key : hello.owner;
+  w.tree_hashes = hello.tree_hashes;
   w.slots = static_cast<uint32_t>(std::clamp<uint64_t>(slots, 1, config_.max_slots_per_worker));
   w.last_seen_ms = now_ms;
   w.said_hello = true;
@@ -592,8 +593,11 @@ std::string DispatcherCore::unserved_reason(const JobState& job) const {
   // Replicas of a unit go to distinct keys and distinct owners: the workers that can hold
   // replicas of one unit together are at most the distinct owners among eligible workers.
   std::set<std::string> owners, paused_owners, versions;
+  bool hashes_otherwise = false;  // an eligible worker does not hash as the job's results are
   for (const auto& [peer, w] : workers_) {
-    if (eligible(w)) {
+    if (eligible(w) && !hashes_as(job.row, w)) {
+      hashes_otherwise = true;
+    } else if (eligible(w)) {
       owners.insert(w.owner);
       versions.insert(w.kernel_versions.begin(), w.kernel_versions.end());
     }
@@ -603,6 +607,10 @@ std::string DispatcherCore::unserved_reason(const JobState& job) const {
   }
   if (owners.empty() && !paused_owners.empty()) {
     return "waiting for a worker: the connected workers are paused (their machines are busy)";
+  }
+  if (owners.empty() && hashes_otherwise) {
+    return "waiting for a worker of this release: the job's results are hashed by BLAKE2b tree, "
+           "which the connected workers, of an earlier release, do not compute (upgrade them)";
   }
   if (owners.empty()) return "waiting for a worker: none is connected";
   if (!bootstrapping() && job.row.replication > 1 &&

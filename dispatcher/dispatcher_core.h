@@ -195,6 +195,8 @@ class DispatcherCore {
     // The kernel versions every one of its devices runs (DeviceOffer::runs()), as its hello
     // said: the worker picks the device of a unit, so only these are sure to be used.
     std::set<std::string> kernel_versions;
+    // It hashes results by tree (WorkerHello::tree_hashes) as well as sequentially.
+    bool tree_hashes = false;
   };
   struct UnitState {
     UnitRow row;
@@ -355,9 +357,16 @@ class DispatcherCore {
                            const std::optional<Hash256>& hash);
   // The unit and replica of a lease; nullptr when the lease has none.
   ReplicaRow* replica_of_lease(uint64_t lease_id, UnitState** unit);
-  // Whether `worker` may hold a replica of `unit`: it runs the frame's kernel version and
-  // holds_no_replica_with() it.
+  // Whether `worker` may hold a replica of `unit`: it hashes_as_job(), runs the frame's kernel
+  // version and holds_no_replica_with() it.
   bool may_hold(const UnitState& unit, const WorkerState& worker) const;
+  // Whether `worker` hashes results by the scheme of `unit`'s job, or of `job`
+  // (JobRow::result_hash): a worker of an earlier release hashes sequentially only.
+  bool hashes_as_job(const UnitState& unit, const WorkerState& worker) const;
+  static bool hashes_as(const JobRow& job, const WorkerState& worker);
+  // The scheme by which the results of `unit`'s job are hashed (sequential for a unit whose
+  // job is gone).
+  proto::ResultHashScheme result_scheme(const UnitRow& unit) const;
   // Whether no live replica of `unit` is held by `worker`'s key or owner (replicas must come
   // from distinct owners).
   bool holds_no_replica_with(const UnitState& unit, const WorkerState& worker) const;

@@ -41,7 +41,8 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
   const bool bytes_ok =
       shape_ok &&
       proto::observed_result_hash(fields_hash, result.observations) == result.result_hash &&
-      (result.rgb.empty() || blake2b_256(canonical) == fields_hash);
+      (result.rgb.empty() ||
+       proto::canonical_bytes_hash(canonical, result_scheme(u)) == fields_hash);
   // Stores verified bytes and remembers their count, so that accepting them needs no read back.
   const auto store_bytes = [&]() -> Status {
     if (Status s = store_->begin(); !s) return s;

@@ -83,6 +83,7 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
   row.sim_source = source;
   row.sim_chunk_steps = plan->chunk_steps;
   row.sim_tile = plan->tile_side;
+  row.result_hash = proto::ResultHashScheme::kTree;
   Result<uint64_t> job_id = store_->insert_job(row);
   if (!job_id) return Error{job_id.message()};
   row.id = job_id.value();
@@ -424,7 +425,8 @@ Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica
                              config_.lease_seconds, replica.upload,
                              replay > 0 ? run.head : std::nullopt, static_cast<uint32_t>(replay),
                              static_cast<uint32_t>(next_end - u.s1), !needs_bytes(u),
-                             static_cast<uint32_t>(after_next)});
+                             static_cast<uint32_t>(after_next),
+                             result_scheme(u)});
   if (run.started_ms != 0) return Status::ok();
   run.started_ms = now_ms_;
   return store_->put_sim_run(run);  // inside grant_replica's transaction

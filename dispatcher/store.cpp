@@ -220,8 +220,8 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
   auto st = statement(
       "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
       " replication, quorum, max_replicas, lenient, sim_batch, sim_source, sim_chunk_steps,"
-      " sim_tile, client, noise_target_bits, max_spp, deadline_ms)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+      " sim_tile, client, noise_target_bits, max_spp, deadline_ms, result_hash)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   if (!st) return Error{st.message()};
   st.value()->bind(1, job.name)
       .bind(2, static_cast<int64_t>(job.state))
@@ -242,7 +242,8 @@ Result<uint64_t> Store::insert_job(const JobRow& job) {
       .bind(17, job.client)
       .bind(18, std::bit_cast<int64_t>(job.noise_target))
       .bind(19, job.max_spp)
-      .bind(20, job.deadline_ms);
+      .bind(20, job.deadline_ms)
+      .bind(21, static_cast<int64_t>(job.result_hash));
   return inserted_id(*st.value());
 }
 
@@ -449,7 +450,8 @@ Result<StoreSnapshot> Store::load() {
   auto jobs = db_->prepare(
       "SELECT id, name, state, priority, bundle, tile_size, spp, samples_per_unit, message,"
       " replication, quorum, max_replicas, lenient, sim_batch, sim_source, sim_chunk_steps,"
-      " sim_tile, client, noise_target_bits, max_spp, deadline_ms FROM jobs ORDER BY id");
+      " sim_tile, client, noise_target_bits, max_spp, deadline_ms, result_hash FROM jobs"
+      " ORDER BY id");
   if (!jobs) return Error{jobs.message()};
   for (;;) {
     Result<bool> row = jobs->step();
@@ -480,6 +482,7 @@ Result<StoreSnapshot> Store::load() {
     j.noise_target = std::bit_cast<double>(jobs->column_int(18));
     j.max_spp = static_cast<uint32_t>(jobs->column_int(19));
     j.deadline_ms = jobs->column_int(20);
+    j.result_hash = static_cast<proto::ResultHashScheme>(jobs->column_int(21));
     snap.jobs.push_back(std::move(j));
   }
   auto frames = db_->prepare(

@@ -60,6 +60,9 @@ struct JobRow {
   double noise_target = 0;
   uint32_t max_spp = 0;
   int64_t deadline_ms = 0;
+  // How its results are hashed (proto::ResultHashScheme): set at submission, never changed, so
+  // that every replica of a unit hashes alike; jobs stored before the column are sequential.
+  proto::ResultHashScheme result_hash = proto::ResultHashScheme::kSequential;
   bool is_simulation() const { return !sim_batch.empty(); }
   bool renders_to_quality() const { return max_spp != 0; }
 };

@@ -246,6 +246,11 @@ constexpr const char* kMigrations[] = {
     R"sql(
     DROP INDEX replicas_by_key;
     )sql",
+    // 17 -> 18: how a job's results are hashed (JobRow::result_hash); jobs stored before it
+    // were hashed sequentially.
+    R"sql(
+    ALTER TABLE jobs ADD COLUMN result_hash INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 
 // PostgreSQL's text for the steps whose SQLite text it cannot run: the ledger's append-only

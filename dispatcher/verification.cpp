@@ -11,11 +11,11 @@ namespace tf {
 
 namespace {
 
-// The rays in verified canonical result bytes (result_hash.h): the trailing u64.
+// The rays in canonical result bytes (result_hash.h), hashed by `scheme`: the trailing u64.
 std::optional<uint64_t> verified_rays(const std::vector<uint8_t>& bytes, const Hash256& hash,
-                                      size_t floats) {
+                                      size_t floats, proto::ResultHashScheme scheme) {
   if (bytes.size() != floats * sizeof(float) + sizeof(uint64_t)) return std::nullopt;
-  if (blake2b_256(bytes) != hash) return std::nullopt;
+  if (proto::canonical_bytes_hash(bytes, scheme) != hash) return std::nullopt;
   uint64_t rays = 0;
   std::memcpy(&rays, bytes.data() + floats * sizeof(float), sizeof rays);
   return rays;
@@ -134,7 +134,8 @@ Status DispatcherCore::accept_unit(UnitState& unit, const Hash256& hash) {
     rays = sim_unit_updates(u);  // verified by hash alone: the count the result had to carry
   } else {
     Result<std::vector<uint8_t>> bytes = store_->result_bytes(hash);
-    rays = bytes ? verified_rays(bytes.value(), hash, result_floats(u)) : std::nullopt;
+    rays = bytes ? verified_rays(bytes.value(), hash, result_floats(u), result_scheme(u))
+                 : std::nullopt;
   }
   if (!rays) {
     // The stored copy is unreadable or damaged: ask an agreeing replica for the bytes again.
@@ -215,7 +216,23 @@ ReplicaRow* DispatcherCore::replica_of_lease(uint64_t lease_id, UnitState** unit
 }
 
 bool DispatcherCore::may_hold(const UnitState& unit, const WorkerState& worker) const {
-  return runs_pinned_version(unit, worker) && holds_no_replica_with(unit, worker);
+  return hashes_as_job(unit, worker) && runs_pinned_version(unit, worker) &&
+         holds_no_replica_with(unit, worker);
+}
+
+bool DispatcherCore::hashes_as_job(const UnitState& unit, const WorkerState& worker) const {
+  if (worker.tree_hashes) return true;  // it computes every scheme (no job lookup)
+  auto job = jobs_.find(unit.row.job_id);
+  return job != jobs_.end() && hashes_as(job->second.row, worker);
+}
+
+proto::ResultHashScheme DispatcherCore::result_scheme(const UnitRow& unit) const {
+  auto job = jobs_.find(unit.job_id);
+  return job == jobs_.end() ? proto::ResultHashScheme::kSequential : job->second.row.result_hash;
+}
+
+bool DispatcherCore::hashes_as(const JobRow& job, const WorkerState& worker) {
+  return worker.tree_hashes || job.result_hash == proto::ResultHashScheme::kSequential;
 }
 
 bool DispatcherCore::may_take(const UnitState& unit, const Votes& votes,

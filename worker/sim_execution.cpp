@@ -153,9 +153,11 @@ Result<AdvancedUnit> step_unit(UnitExecutor& executor, const sim::TileState& dom
   return out;
 }
 
-// Hashes a stepped unit's output and observations.
-AdvancedUnit hash_unit(AdvancedUnit unit) {
-  unit.fields_hash = proto::result_hash(unit.next ? unit.next->fields : unit.output, unit.updates);
+// Hashes a stepped unit's output (by `scheme`) and observations.
+AdvancedUnit hash_unit(AdvancedUnit unit, proto::ResultHashScheme scheme) {
+  unit.scheme = scheme;
+  unit.fields_hash =
+      proto::result_hash(unit.next ? unit.next->fields : unit.output, unit.updates, scheme);
   unit.hash = proto::observed_result_hash(unit.fields_hash, unit.observations);
   return unit;
 }
@@ -195,22 +197,24 @@ auto beside_stepping(Work work) -> std::future<decltype(work())> {
 }
 
 // The unit hashed beside the stepping that follows (hashes_beside_stepping), or hashed now.
-std::future<AdvancedUnit> hash_after_stepping(const UnitExecutor& executor, AdvancedUnit unit) {
+std::future<AdvancedUnit> hash_after_stepping(const UnitExecutor& executor, AdvancedUnit unit,
+                                              proto::ResultHashScheme scheme) {
   if (!hashes_beside_stepping(executor)) {
     std::promise<AdvancedUnit> hashed;
-    hashed.set_value(hash_unit(std::move(unit)));
+    hashed.set_value(hash_unit(std::move(unit), scheme));
     return hashed.get_future();
   }
   return beside_stepping(
-      [unit = std::move(unit)]() mutable { return hash_unit(std::move(unit)); });
+      [unit = std::move(unit), scheme]() mutable { return hash_unit(std::move(unit), scheme); });
 }
 
 // Steps the whole-domain chunk of `steps` steps from `start` (the run at step `first`) and
-// keeps it ahead, its hash computed beside the stepping that follows (hash_after_stepping).
-// False when there is nothing to compute (see compute_ahead) or the stepping failed.
+// keeps it ahead, its hash (by `scheme`) computed beside the stepping that follows
+// (hash_after_stepping). False when there is nothing to compute (see compute_ahead) or the
+// stepping failed.
 bool step_ahead(UnitExecutor& executor, SimStateCache& states,
                 std::shared_ptr<const sim::TileState> start, const sim::Box& box, uint64_t first,
-                uint32_t steps) {
+                uint32_t steps, proto::ResultHashScheme scheme) {
   if (steps == 0 || steps > INT_MAX || !start || !sim::covers_domain(start->size, box)) {
     return false;
   }
@@ -220,7 +224,7 @@ bool step_ahead(UnitExecutor& executor, SimStateCache& states,
   if (!stepped) return false;
   std::shared_ptr<const sim::TileState> next = stepped->next;
   states.put_ahead({std::move(start), k, std::move(next),
-                    hash_after_stepping(executor, std::move(stepped.value()))});
+                    hash_after_stepping(executor, std::move(stepped.value()), scheme)});
   return true;
 }
 
@@ -315,18 +319,29 @@ SimOutcome start_sim_unit(UnitExecutor& executor, SimStateCache& states,
   // The run's next chunk steps while this one's hash finishes, if it has not finished: then
   // the result would wait for the hash anyway (see the header).
   if (ahead && ahead->advanced.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    (void)step_ahead(executor, states, ahead->next, box, first + spec.steps, spec.next_steps);
+    (void)step_ahead(executor, states, ahead->next, box, first + spec.steps, spec.next_steps,
+                     spec.result_hash);
   }
-  if (ahead) return finish_result(states, spec, model, ahead->advanced.get());
+  if (ahead) {
+    AdvancedUnit advanced = ahead->advanced.get();
+    // Computed ahead for a grant of another scheme (a job's scheme never changes, so only a
+    // dispatcher that changed under the worker could say otherwise): hashed again as granted.
+    if (advanced.scheme != spec.result_hash) {
+      advanced = hash_unit(std::move(advanced), spec.result_hash);
+    }
+    return finish_result(states, spec, model, std::move(advanced));
+  }
   Result<AdvancedUnit> stepped = step_unit(executor, *domain.value(), box, first, steps);
   if (!stepped) return failure(stepped.message());
   if (!deliver || !hashes_beside_stepping(executor)) {
-    return finish_result(states, spec, model, hash_unit(std::move(stepped.value())));
+    return finish_result(states, spec, model,
+                         hash_unit(std::move(stepped.value()), spec.result_hash));
   }
   return beside_stepping(
       [&states, spec, model, deliver = std::move(deliver),
        unit = std::move(stepped.value())]() mutable {
-        deliver(finish_result(states, spec, model, hash_unit(std::move(unit))));
+        deliver(
+            finish_result(states, spec, model, hash_unit(std::move(unit), spec.result_hash)));
       });
 }
 
@@ -359,7 +374,7 @@ bool compute_ahead(UnitExecutor& executor, SimStateCache& states, const proto::S
     const uint32_t steps = lengths[chunk];
     if (steps == 0 || steps > INT_MAX) break;
     if (chunk > 0 && !(idle && idle())) break;
-    stepped = step_ahead(executor, states, start, box, first, steps) || stepped;
+    stepped = step_ahead(executor, states, start, box, first, steps, done.result_hash) || stepped;
     start = states.find_ahead(start.get(), static_cast<int>(steps));
     first += steps;
   }

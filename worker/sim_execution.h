@@ -44,8 +44,9 @@ struct AdvancedUnit {
   std::vector<float> output;  // units of a tile among several
   uint64_t updates = 0;
   std::vector<uint8_t> observations;  // formats/sim/sim_unit.h; empty when none are recorded
-  Hash256 fields_hash;                // of the output alone
+  Hash256 fields_hash;                // of the output alone, by `scheme`
   Hash256 hash;                       // proto::observed_result_hash(fields_hash, observations)
+  proto::ResultHashScheme scheme = proto::ResultHashScheme::kSequential;
   std::shared_ptr<const sim::TileState> next;  // whole-domain units
 };
 

@@ -339,6 +339,7 @@ bool Worker::post_outcome(const LeasedUnit& unit, proto::Body outcome,
 proto::WorkerHello Worker::hello() const {
   proto::WorkerHello hello;
   hello.worker_name = options_.name;
+  hello.tree_hashes = true;
   for (const auto& e : executors_) {
     const DeviceInfo& d = e->device();
     hello.devices.push_back({d.backend, d.index, d.name, d.memory_bytes, d.compute_units,

@@ -22,8 +22,8 @@
 // job's time through the farm, and warm_farm/direct the ratio over the later iterations, what a
 // farm that keeps running pays per run. Also two costs the farm adds to every run that the
 // direct run does not pay, timed alone in the same run (best of 5) on a state of the run:
-// hash_ms, one chunk's result hash (formats/protocol/result_hash.h; the farm computes one per
-// chunk), and snapshot_ms, encoding the run's snapshot (formats/sim/field_output.h
+// hash_ms, one chunk's result hash by the tree scheme of simulation jobs
+// (formats/protocol/result_hash.h; the farm computes one per chunk, on every core), and snapshot_ms, encoding the run's snapshot (formats/sim/field_output.h
 // snapshot_files, its files on threads of their own; the farm writes one at the run's end, the
 // direct run none).
 // With chunks = steps / K they bound the ratio from above, whatever the farm's coordination
@@ -115,7 +115,8 @@ void report_farm_costs(benchmark::State& state, const std::string& text,
                        const sim::TileState& advanced) {
   const sim::RunSpec run = sim::expand_runs(sim::parse_batch(text, "bench.toml").value())[0];
   state.counters["hash_ms"] = best_ms([&] {
-    benchmark::DoNotOptimize(proto::result_hash(advanced.fields, 1));
+    benchmark::DoNotOptimize(
+        proto::result_hash(advanced.fields, 1, proto::ResultHashScheme::kTree));
   });
   bool encoded = true;
   state.counters["snapshot_ms"] = best_ms([&] {

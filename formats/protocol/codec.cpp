@@ -74,6 +74,7 @@ wire::ErrorCode write_error_code(ErrorCode c) {
 void write(wire::WorkerHello::Builder b, const WorkerHello& m) {
   b.setWorkerName(m.worker_name);
   b.setOwner(m.owner);
+  b.setTreeHashes(m.tree_hashes);
   set_list(b.initHeldLeases(list_size(m.held_leases)), m.held_leases);
   write_list(b.initDevices(list_size(m.devices)), m.devices, [](auto o, const DeviceOffer& d) {
     o.setBackend(d.backend);
@@ -145,6 +146,7 @@ void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
     o.setNextSteps(u.next_steps);
     o.setByHashAlone(u.by_hash_alone);
     if (u.after_next_steps) o.setAfterNextSteps(*u.after_next_steps);
+    o.setResultHash(static_cast<uint8_t>(u.result_hash));
   });
 }
 
@@ -299,10 +301,18 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
 
 // ---- decoding, one function per struct
 
+ResultHashScheme read_result_hash_scheme(uint8_t scheme) {
+  if (scheme > static_cast<uint8_t>(ResultHashScheme::kTree)) {
+    throw DecodeError("leaseGrant.simUnits.resultHash: unknown scheme " + std::to_string(scheme));
+  }
+  return static_cast<ResultHashScheme>(scheme);
+}
+
 WorkerHello read(wire::WorkerHello::Reader r) {
   WorkerHello m;
   m.worker_name = read_text(r.getWorkerName());
   m.owner = read_text(r.getOwner());
+  m.tree_hashes = r.getTreeHashes();
   for (uint64_t id : r.getHeldLeases()) m.held_leases.push_back(id);
   for (auto d : r.getDevices()) {
     m.devices.push_back({read_text(d.getBackend()), d.getIndex(), read_text(d.getName()),
@@ -405,6 +415,7 @@ LeaseGrant read(wire::LeaseGrant::Reader r) {
     s.next_steps = u.getNextSteps();
     s.by_hash_alone = u.getByHashAlone();
     if (u.getAfterNextSteps() != kAfterNextNotSaid) s.after_next_steps = u.getAfterNextSteps();
+    s.result_hash = read_result_hash_scheme(u.getResultHash());
     m.sim_units.push_back(std::move(s));
   }
   return m;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "formats/hash/hash.h"
+#include "formats/protocol/result_hash.h"
 #include "formats/protocol/trust_messages.h"
 
 namespace tf::proto {
@@ -82,6 +83,8 @@ struct WorkerHello {
   // The owner's public key (empty: the worker's own key). Replicas of one unit go to distinct
   // owners as well as distinct worker keys.
   std::string owner;
+  // Whether it hashes results by tree (ResultHashScheme::kTree); false from an earlier release.
+  bool tree_hashes = false;
   bool operator==(const WorkerHello&) const = default;
 };
 struct WorkerHeartbeat {
@@ -189,6 +192,8 @@ struct SimUnitSpec {
   // The steps of the chunk after the next one, when it too is a whole-domain unit starting from
   // the one before (0: none). Not said (nullopt) by a dispatcher of an earlier release.
   std::optional<uint32_t> after_next_steps;
+  // How the result is hashed: its job's scheme, so that every replica hashes alike.
+  ResultHashScheme result_hash = ResultHashScheme::kSequential;
   bool operator==(const SimUnitSpec&) const = default;
 };
 struct LeaseGrant {

@@ -89,6 +89,9 @@ struct WorkerHello {
   # The public key of the person or organisation running this worker (Z85, as the worker's
   # own key); empty: the worker's own key. Replicas of one unit never go to one owner.
   owner @3 :Text;
+  # Whether the worker hashes results by BLAKE2b tree (SimUnitSpec.resultHash 1). False from a
+  # worker of an earlier release: it is granted no unit of a job whose results are so hashed.
+  treeHashes @4 :Bool;
 }
 
 struct RenderUnitSpec {
@@ -146,6 +149,9 @@ struct SimUnitSpec {
   # 0xFFFFFFFF, is what a dispatcher of an earlier release sends: not said, so a worker that
   # computes two chunks ahead guesses the second as long as the first.
   afterNextSteps @20 :UInt32 = 0xFFFFFFFF;
+  # How the result's canonical bytes are hashed (result_hash.h ResultHashScheme): 0 BLAKE2b-256
+  # of the bytes (what a dispatcher of an earlier release means), 1 the BLAKE2b tree of them.
+  resultHash @21 :UInt8;
 }
 
 struct LeaseGrant {

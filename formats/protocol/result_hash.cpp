@@ -4,19 +4,27 @@
 #include <cstring>
 #include <string>
 
+#include "formats/hash/tree_hash.h"
+
 namespace tf::proto {
 
 static_assert(std::endian::native == std::endian::little,
               "canonical result bytes are little-endian; add byte swapping for this target");
 
-Hash256 result_hash(std::span<const float> values, uint64_t rays) {
-  Blake2bHasher hasher;
-  hasher.update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()),
-                                         values.size() * sizeof(float)));
+Hash256 result_hash(std::span<const float> values, uint64_t rays, ResultHashScheme scheme) {
   uint8_t ray_bytes[8];
   std::memcpy(ray_bytes, &rays, sizeof rays);
-  hasher.update(std::span<const uint8_t>(ray_bytes, sizeof ray_bytes));
+  const std::span<const uint8_t> parts[] = {
+      {reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(float)},
+      {ray_bytes, sizeof ray_bytes}};
+  if (scheme == ResultHashScheme::kTree) return blake2b_tree_256(parts);
+  Blake2bHasher hasher;
+  for (std::span<const uint8_t> part : parts) hasher.update(part);
   return hasher.finish();
+}
+
+Hash256 canonical_bytes_hash(std::span<const uint8_t> canonical, ResultHashScheme scheme) {
+  return scheme == ResultHashScheme::kTree ? blake2b_tree_256(canonical) : blake2b_256(canonical);
 }
 
 Hash256 observed_result_hash(const Hash256& fields, std::span<const uint8_t> observations) {

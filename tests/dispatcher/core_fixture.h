@@ -153,10 +153,11 @@ class CoreTest : public ::testing::Test {
   std::unique_ptr<DispatcherCore> core_;
 };
 
+// The hello of a worker of this release.
 inline proto::WorkerHello hello(uint32_t slots, std::vector<uint64_t> held_leases = {},
                                 std::string owner = {}) {
   return {"test-worker", {{"cpu", 0, "test", 0, 1, "synthetic", slots, {}}}, std::move(held_leases),
-          std::move(owner)};
+          std::move(owner), /*tree_hashes=*/true};
 }
 
 }  // namespace tf::testing

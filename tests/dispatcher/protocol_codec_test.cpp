@@ -7,6 +7,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include "formats/hash/tree_hash.h"
 #include "formats/protocol/codec.h"
 #include "protocol.capnp.h"
 #include "formats/protocol/result_hash.h"
@@ -22,7 +23,7 @@ std::vector<Body> one_of_each() {
   all.push_back(WorkerHello{"host", {{"cpu", 0, "EPYC", 1ull << 34, 16, "render-1", 2, {}},
                                       {"cuda", 1, "H100", 80ull << 30, 132, "render-2", 4,
                                        {"render-2", "render-1"}}},
-                               {3, 1ull << 40}, "owner-key"});
+                               {3, 1ull << 40}, "owner-key", true});
   all.push_back(WorkerHeartbeat{});
   UnitResult r{7, 9, "render-1", 2, 1, {1.5f, -2.0f, 0.0f, 3.25f, 1e-30f, 7.0f}, 12345, {}};
   r.result_hash = result_hash(r.rgb, r.rays);
@@ -37,7 +38,8 @@ std::vector<Body> one_of_each() {
                             {8, 9, 4, hash_of("state"), 2, 3000, 500, 0, 0, 0, 128, 128, 1, 0, 600, false,
                              hash_of("head"), 1500, 500, true, 0},
                             {10, 11, 4, hash_of("state"), 2, 3500, 500, 0, 0, 0, 128, 128, 1, 0,
-                             600, false, hash_of("head"), 0, 500, true, 200}}});
+                             600, false, hash_of("head"), 0, 500, true, 200,
+                             ResultHashScheme::kTree}}});
   all.push_back(DispatcherHeartbeat{});
   all.push_back(BlobReply{hash_of("c"), true, {1, 2, 3, 4, 5}});
   all.push_back(HelloRequired{});
@@ -369,6 +371,23 @@ TEST(ProtocolCodec, UnknownEnumValuesMapToADefault) {
   EXPECT_EQ(std::get<StatusReply>(got->body).jobs.at(0).state, JobState::kUnknown);
 }
 
+// A result hash scheme this release does not know is refused, not guessed: a worker that hashed
+// by another scheme would disagree with every replica.
+TEST(ProtocolCodec, UnknownResultHashSchemesAreRejected) {
+  auto grant_with = [](ResultHashScheme scheme) {
+    SimUnitSpec unit{6, 7, 4, hash_of("state"), 2, 3000, 500, 0, 0, 0, 128, 128, 1};
+    unit.result_hash = scheme;
+    return encode_message({1, LeaseGrant{{}, {unit}}});
+  };
+  std::vector<uint8_t> bytes = grant_with(ResultHashScheme::kSequential);
+  const std::vector<size_t> diff = differing_bytes(bytes, grant_with(ResultHashScheme::kTree));
+  ASSERT_EQ(diff.size(), 1u);
+  bytes[diff[0]] = 2;
+  Result<Envelope> got = decode_message(bytes, roles(Role::kDispatcher));
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_NE(got.message().find("unknown scheme 2"), std::string::npos) << got.message();
+}
+
 TEST(ProtocolCodec, OutOfRoleMessagesAreRejected) {
   for (const Body& body : one_of_each()) {
     const std::vector<uint8_t> bytes = encode_message({1, body});
@@ -416,6 +435,21 @@ TEST(ResultHash, CoversPixelsAndRays) {
   const uint64_t rays = 5;
   std::memcpy(canonical.data() + 12, &rays, 8);
   EXPECT_EQ(result_hash(rgb, 5), blake2b_256(canonical));
+  EXPECT_EQ(canonical_bytes_hash(canonical, ResultHashScheme::kSequential), blake2b_256(canonical));
+}
+
+// The tree scheme hashes the same canonical bytes as BLAKE2b's tree (checked against another
+// implementation in tests/formats/tree_hash_test.cpp), here over several leaves.
+TEST(ResultHash, TheTreeSchemeHashesTheCanonicalBytesByTree) {
+  std::vector<float> fields(100000);
+  for (size_t i = 0; i < fields.size(); ++i) fields[i] = static_cast<float>(i) * 0.37f;
+  const std::vector<uint8_t> canonical = canonical_result_bytes(fields, 42);
+  ASSERT_GT(canonical.size(), 5u * kTreeLeafBytes);
+  EXPECT_EQ(result_hash(fields, 42, ResultHashScheme::kTree), blake2b_tree_256(canonical));
+  EXPECT_EQ(canonical_bytes_hash(canonical, ResultHashScheme::kTree), blake2b_tree_256(canonical));
+  EXPECT_NE(result_hash(fields, 42, ResultHashScheme::kTree), result_hash(fields, 42));
+  EXPECT_NE(result_hash(fields, 42, ResultHashScheme::kTree),
+            result_hash(fields, 43, ResultHashScheme::kTree));
 }
 
 }  // namespace

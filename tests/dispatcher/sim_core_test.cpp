@@ -84,7 +84,7 @@ class SimCoreTest : public CoreTest {
     r.height = 9;
     r.rays = static_cast<uint64_t>(input.size.cell_count()) * spec.steps;  // what it computed
     r.rgb = sim::unit_output(input);
-    r.result_hash = proto::result_hash(r.rgb, r.rays);
+    r.result_hash = proto::result_hash(r.rgb, r.rays, spec.result_hash);
     if (!observations.empty()) {
       r.fields_hash = r.result_hash;
       r.observations = std::move(observations);
@@ -216,8 +216,42 @@ TEST_F(SimCoreTest, AResultClaimingOtherWorkIsRefusedAndTheUnitRedone) {
   ASSERT_NO_FATAL_FAILURE(take_first_unit(&spec));
   proto::UnitResult inflated = compute("w", spec);
   inflated.rays *= 2;  // more cell updates than the unit has
-  inflated.result_hash = proto::result_hash(inflated.rgb, inflated.rays);
+  inflated.result_hash = proto::result_hash(inflated.rgb, inflated.rays, spec.result_hash);
   expect_refused_and_redone(job, spec, inflated);
+}
+
+// A batch's results are hashed by tree (result_hash.h): a result hashed sequentially, its
+// bytes right, is refused like a wrong one.
+TEST_F(SimCoreTest, AResultNotHashedByItsJobsSchemeIsRefusedAndTheUnitRedone) {
+  const uint64_t job = submit_batch(kBatch, 10, 7);
+  proto::SimUnitSpec spec;
+  ASSERT_NO_FATAL_FAILURE(take_first_unit(&spec));
+  ASSERT_EQ(spec.result_hash, proto::ResultHashScheme::kTree);
+  proto::UnitResult sequential = compute("w", spec);
+  ASSERT_TRUE(sequential.observations.empty());
+  ASSERT_FALSE(sequential.rgb.empty());
+  sequential.result_hash = proto::result_hash(sequential.rgb, sequential.rays);
+  expect_refused_and_redone(job, spec, sequential);
+}
+
+// A worker of an earlier release, whose hello does not say that it hashes by tree, is granted
+// no unit of a batch, and the job says why; a worker of this release then runs them all.
+TEST_F(SimCoreTest, AWorkerThatDoesNotHashByTreeIsGrantedNoUnitAndTheJobSaysWhy) {
+  const uint64_t job = submit_batch(kBatch, 0, 0);
+  proto::WorkerHello earlier = hello(4);
+  earlier.tree_hashes = false;
+  exchange("old", earlier);
+  EXPECT_TRUE(pending_.empty()) << pending_.size() << " units granted to it";
+  EXPECT_NE(status(job).message.find("hashed by BLAKE2b tree"), std::string::npos)
+      << status(job).message;
+  exchange("w", hello(4));
+  ASSERT_FALSE(pending_.empty());
+  for (const proto::SimUnitSpec& spec : pending_) {
+    EXPECT_EQ(spec.result_hash, proto::ResultHashScheme::kTree);
+  }
+  work("w");
+  EXPECT_EQ(status(job).state, proto::JobState::kDone) << status(job).message;
+  expect_snapshots_match_truth(job);
 }
 
 // Observations travel with a hash that binds them: bytes changed after hashing are refused

@@ -66,6 +66,23 @@ TEST_P(StoreTest, MigratesStepByStepKeepingData) {
   EXPECT_EQ(snap->jobs[0].replication, 1u);
   EXPECT_EQ(snap->jobs[0].quorum, 1u);
   EXPECT_FALSE(snap->jobs[0].lenient) << "a job from before lenient loading loads strictly";
+  EXPECT_EQ(snap->jobs[0].result_hash, proto::ResultHashScheme::kSequential)
+      << "a job from before result hash schemes was hashed sequentially";
+}
+
+TEST_P(StoreTest, AJobKeepsItsResultHashScheme) {
+  auto store = location.open();
+  ASSERT_TRUE(store->begin().is_ok());
+  JobRow tree = job_named("tree");
+  tree.result_hash = proto::ResultHashScheme::kTree;
+  ASSERT_TRUE(store->insert_job(tree).is_ok());
+  ASSERT_TRUE(store->insert_job(job_named("sequential")).is_ok());
+  ASSERT_TRUE(store->commit().is_ok());
+  Result<StoreSnapshot> snap = store->load();
+  ASSERT_TRUE(snap.is_ok()) << snap.message();
+  ASSERT_EQ(snap->jobs.size(), 2u);
+  EXPECT_EQ(snap->jobs[0].result_hash, proto::ResultHashScheme::kTree);
+  EXPECT_EQ(snap->jobs[1].result_hash, proto::ResultHashScheme::kSequential);
 }
 
 // A replica leased to `routing_id` until `deadline_ms`, under a fresh lease id.
@@ -320,7 +337,20 @@ TEST_P(StoreTest, MigratingFoldsLeaseRowsIntoTheirReplicas) {
     auto old = location.open(kBeforeFold);
     ASSERT_TRUE(old);
     ASSERT_TRUE(old->begin().is_ok());
-    const uint64_t job = old->insert_job(job_named("a")).value();
+    // A job as that schema held it: without the columns added since.
+    uint64_t job = 0;
+    {
+      Result<SqlStatement> job_row = old->db().prepare(
+          "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit)"
+          " VALUES ('a', 0, 0, ?1, 8, 1, 1) RETURNING id");
+      ASSERT_TRUE(job_row.is_ok()) << job_row.message();
+      const uint8_t bundle[32] = {};
+      job_row->bind_blob(1, bundle, sizeof bundle);
+      Result<bool> stepped = job_row->step();
+      ASSERT_TRUE(stepped.is_ok()) << stepped.message();
+      ASSERT_TRUE(stepped.value());
+      job = static_cast<uint64_t>(job_row->column_int(0));
+    }  // finished before the commit
     ASSERT_TRUE(old->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
     const uint64_t unit = old->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
     // As the build of that schema wrote them: lease 1 (ended, deleted), lease 2 (open: replica

@@ -9,6 +9,7 @@
 
 #include <future>
 
+#include "formats/hash/tree_hash.h"
 #include "formats/protocol/result_hash.h"
 #include "formats/sim/batch_spec.h"
 #include "formats/sim/sim_unit.h"
@@ -249,6 +250,37 @@ TEST(SimExecution, AChunkComputedAheadIsTheResultOfItsUnit) {
   ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
   EXPECT_EQ(std::get<proto::UnitResult>(out).result_hash, ahead.result_hash);
   EXPECT_EQ(counting.calls, 3);
+}
+
+// A unit is hashed by the scheme its grant says (its job's), and so is the chunk computed ahead
+// of it; one computed ahead by another scheme than its unit's grant says is hashed again.
+TEST(SimExecution, AUnitIsHashedByTheSchemeItsGrantSays) {
+  Fixture f;
+  const auto tree_of = [](const proto::UnitResult& r) {
+    return blake2b_tree_256(proto::canonical_result_bytes(r.rgb, r.rays));
+  };
+  for (proto::ResultHashScheme ahead_by :
+       {proto::ResultHashScheme::kTree, proto::ResultHashScheme::kSequential}) {
+    CountingExecutor counting(*f.cpu, /*on_host_cpu=*/false);
+    SimStateCache states;
+    proto::SimUnitSpec first = f.unit(0, 24);
+    first.next_steps = 5;
+    first.result_hash = proto::ResultHashScheme::kTree;
+    const proto::UnitResult first_result = f.run(states, first);
+    EXPECT_EQ(first_result.result_hash, tree_of(first_result));
+    first.result_hash = ahead_by;
+    ASSERT_TRUE(compute_ahead(counting, states, first, first_result.result_hash));
+    proto::SimUnitSpec next = f.unit(0, 24);
+    next.lease_id = next.unit_id = 2;
+    next.head = first_result.result_hash;
+    next.replay_steps = 5;
+    next.result_hash = proto::ResultHashScheme::kTree;
+    proto::Body out = execute_sim_unit(counting, states, f.fetch, next);
+    ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
+    EXPECT_EQ(counting.calls, 1) << "the unit took the chunk computed ahead";
+    const proto::UnitResult& result = std::get<proto::UnitResult>(out);
+    EXPECT_EQ(result.result_hash, tree_of(result));
+  }
 }
 
 // The run's steady state: each chunk after the first is computed ahead, either by a unit that
