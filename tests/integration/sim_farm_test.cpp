@@ -3,11 +3,11 @@
 // and on one worker whose device is off the host's cores, which computes chunks ahead.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstring>
 #include <memory>
 
 #include "cli/embedded_farm.h"
+#include "tests/support/counting_executor.h"
 #include "tests/support/sim_truth.h"
 #include "tests/support/temp_dir.h"
 #include "worker/backend_executor.h"
@@ -97,34 +97,9 @@ TEST(SimFarm, RunsVerifiedByHashBetweenSnapshotsAreExactDespiteACheater) {
   expect_exact_runs(honest_and_cheating(), 0, 2, 2);
 }
 
-// The CPU backend reporting its device off the host's cores, as a GPU's: its hashes run beside
-// its stepping and, with nothing else to do, it computes two chunks of a run ahead
-// (worker/sim_execution.h, compute_ahead).
-// It also counts the steps it advances, into `stepped`.
-class OffHostCpu : public UnitExecutor {
- public:
-  OffHostCpu(std::unique_ptr<UnitExecutor> cpu, std::shared_ptr<std::atomic<uint64_t>> stepped)
-      : cpu_(std::move(cpu)), device_(cpu_->device()), stepped_(std::move(stepped)) {
-    device_.on_host_cpu = false;
-  }
-  const DeviceInfo& device() const override { return device_; }
-  std::string kernel_version() const override { return cpu_->kernel_version(); }
-  Status load_scene(const std::filesystem::path& file, bool lenient) override {
-    return cpu_->load_scene(file, lenient);
-  }
-  Status render(const RenderUnit& unit, TileResult* out) override { return cpu_->render(unit, out); }
-  Status simulate(sim::TileState& state, int steps) override {
-    *stepped_ += static_cast<uint64_t>(steps);
-    return cpu_->simulate(state, steps);
-  }
-
- private:
-  std::unique_ptr<UnitExecutor> cpu_;
-  DeviceInfo device_;
-  std::shared_ptr<std::atomic<uint64_t>> stepped_;
-};
-
-// One such worker, whole domains in chunks of 5 steps: the chunks end at steps 5, 10, 12 (a
+// The CPU backend reporting its device off the host's cores, as a GPU's (CountingExecutor): its
+// hashes run beside its stepping and, with nothing else to do, it computes two chunks of a run
+// ahead (worker/sim_execution.h, compute_ahead). One such worker, whole domains in chunks of 5 steps: the chunks end at steps 5, 10, 12 (a
 // snapshot), 17, 22 and 24, and each grant says the lengths of the chunks after it
 // (SimUnitSpec::next_steps, after_next_steps), so the chunks computed ahead are exactly the
 // run's: the runs are those advanced in one piece, and the device steps each run's 24 steps
@@ -132,12 +107,13 @@ class OffHostCpu : public UnitExecutor {
 TEST(SimFarm, ChunksComputedAheadOffTheHostsCoresGiveTheExactRuns) {
   Result<std::unique_ptr<UnitExecutor>> cpu = make_backend_executor("cpu", 0);
   ASSERT_TRUE(cpu.is_ok()) << cpu.message();
-  auto stepped = std::make_shared<std::atomic<uint64_t>>(0);
+  auto off_host = std::make_unique<CountingExecutor>(std::move(cpu.value()), false);
+  const std::shared_ptr<const SimCounts> counts = off_host->counts();
   std::vector<std::unique_ptr<UnitExecutor>> executors;
-  executors.push_back(std::make_unique<OffHostCpu>(std::move(cpu.value()), stepped));
+  executors.push_back(std::move(off_host));
   expect_exact_runs(std::move(executors), 0, 5, 1);
-  EXPECT_EQ(stepped->load(), 2u * 24u) << "steps beyond the runs' own: chunks past an end or "
-                                          "of a wrong length were computed ahead";
+  EXPECT_EQ(counts->steps.load(), 2u * 24u) << "steps beyond the runs' own: chunks past an end or "
+                                               "of a wrong length were computed ahead";
 }
 
 }  // namespace

@@ -13,10 +13,13 @@
 #include "formats/protocol/result_hash.h"
 #include "formats/sim/batch_spec.h"
 #include "formats/sim/sim_unit.h"
+#include "tests/support/counting_executor.h"
 #include "worker/backend_executor.h"
 
 namespace tf {
 namespace {
+
+using testing::CountingExecutor;
 
 const char kBatch[] =
     "[simulation]\nname = \"t\"\nmodel = \"d2q9\"\ngrid = [24, 16]\nsteps = 10\n"
@@ -126,32 +129,6 @@ TEST(SimExecution, AUnitPastTheStoredStateStartsAtItsHeldHeadOrReplaysToIt) {
   EXPECT_EQ(pieces.rgb, sim::unit_output(truth));
 }
 
-// Counts the simulate calls it passes on to the CPU executor; reports the CPU's device, or the
-// same device off the host's cores (`on_host_cpu` false, as a GPU), whose hashes run beside
-// its stepping.
-class CountingExecutor : public UnitExecutor {
- public:
-  explicit CountingExecutor(UnitExecutor& inner, bool on_host_cpu = true)
-      : inner_(inner), device_(inner.device()) {
-    device_.on_host_cpu = on_host_cpu;
-  }
-  const DeviceInfo& device() const override { return device_; }
-  std::string kernel_version() const override { return inner_.kernel_version(); }
-  Status load_scene(const std::filesystem::path& file, bool lenient) override {
-    return inner_.load_scene(file, lenient);
-  }
-  Status render(const RenderUnit& unit, TileResult* out) override { return inner_.render(unit, out); }
-  Status simulate(sim::TileState& state, int steps) override {
-    ++calls;
-    return inner_.simulate(state, steps);
-  }
-  int calls = 0;
-
- private:
-  UnitExecutor& inner_;
-  DeviceInfo device_;
-};
-
 // A device off the host's cores with more units queued hands a unit's hash to another thread:
 // the outcome comes through `deliver`, not as the return value, and is the result the unit
 // gives when run at once (same hash and, for a tile among several, same output), with the
@@ -232,7 +209,7 @@ TEST(SimExecution, AChunkComputedAheadIsTheResultOfItsUnit) {
   ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
   const Hash256 first_hash = std::get<proto::UnitResult>(out).result_hash;
   ASSERT_TRUE(compute_ahead(counting, states, first, first_hash));
-  EXPECT_EQ(counting.calls, 2);
+  EXPECT_EQ(counting.calls(), 2);
   proto::SimUnitSpec next = f.unit(0, 24);  // steps [5, 10)
   next.lease_id = next.unit_id = 2;
   next.head = first_hash;
@@ -240,7 +217,7 @@ TEST(SimExecution, AChunkComputedAheadIsTheResultOfItsUnit) {
   out = execute_sim_unit(counting, states, f.fetch, next);
   ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
   const proto::UnitResult ahead = std::get<proto::UnitResult>(out);
-  EXPECT_EQ(counting.calls, 2) << "the unit took the chunk computed ahead";
+  EXPECT_EQ(counting.calls(), 2) << "the unit took the chunk computed ahead";
   sim::TileState truth = f.initial;
   ASSERT_TRUE(sim::run_steps_cpu(truth, 10, 1));
   EXPECT_EQ(ahead.rgb, sim::unit_output(truth));
@@ -249,7 +226,7 @@ TEST(SimExecution, AChunkComputedAheadIsTheResultOfItsUnit) {
   out = execute_sim_unit(counting, states, f.fetch, next);
   ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
   EXPECT_EQ(std::get<proto::UnitResult>(out).result_hash, ahead.result_hash);
-  EXPECT_EQ(counting.calls, 3);
+  EXPECT_EQ(counting.calls(), 3);
 }
 
 // A unit is hashed by the scheme its grant says (its job's), and so is the chunk computed ahead
@@ -277,7 +254,7 @@ TEST(SimExecution, AUnitIsHashedByTheSchemeItsGrantSays) {
     next.result_hash = proto::ResultHashScheme::kTree;
     proto::Body out = execute_sim_unit(counting, states, f.fetch, next);
     ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
-    EXPECT_EQ(counting.calls, 1) << "the unit took the chunk computed ahead";
+    EXPECT_EQ(counting.calls(), 1) << "the unit took the chunk computed ahead";
     const proto::UnitResult& result = std::get<proto::UnitResult>(out);
     EXPECT_EQ(result.result_hash, tree_of(result));
   }
@@ -302,7 +279,7 @@ uint32_t run_chunks_ahead(Fixture& f, CountingExecutor& counting, SimStateCache&
     spec.replay_steps = c * kSteps;
     return spec;
   };
-  const int calls_before = counting.calls;
+  const int calls_before = counting.calls();
   Hash256 head;
   for (uint32_t c = 0; c < kChunks; ++c) {
     const proto::SimUnitSpec spec = chunk(c, head);
@@ -310,7 +287,7 @@ uint32_t run_chunks_ahead(Fixture& f, CountingExecutor& counting, SimStateCache&
     EXPECT_TRUE(std::holds_alternative<proto::UnitResult>(out)) << "chunk " << c;
     if (!std::holds_alternative<proto::UnitResult>(out)) return c;
     const proto::UnitResult result = std::get<proto::UnitResult>(out);
-    EXPECT_GE(counting.calls - calls_before, static_cast<int>(c + 1)) << "chunk " << c;
+    EXPECT_GE(counting.calls() - calls_before, static_cast<int>(c + 1)) << "chunk " << c;
     sim::TileState truth = f.initial;
     EXPECT_TRUE(sim::run_steps_cpu(truth, static_cast<int>((c + 1) * kSteps), 1));
     EXPECT_EQ(result.rgb, sim::unit_output(truth)) << "chunk " << c;
@@ -332,7 +309,7 @@ TEST(SimExecution, ChunksComputedAheadWhileHashesFinishAreSteppedOnceAndExact) {
     CountingExecutor counting(*f.cpu, on_host_cpu);
     SimStateCache states;
     ASSERT_EQ(run_chunks_ahead(f, counting, states), kChunks) << on_host_cpu;
-    EXPECT_EQ(counting.calls, static_cast<int>(kChunks)) << "stepped twice: " << on_host_cpu;
+    EXPECT_EQ(counting.calls(), static_cast<int>(kChunks)) << "stepped twice: " << on_host_cpu;
   }
 }
 
@@ -355,7 +332,7 @@ TEST(SimExecution, AnIdleDeviceOffTheHostsCoresComputesTwoChunksAhead) {
       ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
       Hash256 head = std::get<proto::UnitResult>(out).result_hash;
       EXPECT_TRUE(compute_ahead(counting, states, spec, head, [&] { return idle; }));
-      EXPECT_EQ(counting.calls, !on_host_cpu && idle ? 3 : 2);
+      EXPECT_EQ(counting.calls(), !on_host_cpu && idle ? 3 : 2);
       for (uint32_t c = 1; c < 3; ++c) {  // steps [5, 10), then [10, 15), the run's last
         spec.lease_id = spec.unit_id = c + 1;
         spec.head = head;
@@ -369,7 +346,7 @@ TEST(SimExecution, AnIdleDeviceOffTheHostsCoresComputesTwoChunksAhead) {
         EXPECT_EQ(result.rgb, sim::unit_output(truth)) << "chunk " << c;
         head = result.result_hash;
       }
-      EXPECT_EQ(counting.calls, 3) << "every chunk stepped once";
+      EXPECT_EQ(counting.calls(), 3) << "every chunk stepped once";
     }
   }
 }
@@ -390,7 +367,7 @@ TEST(SimExecution, TheSecondChunkAheadIsAsLongAsTheGrantSays) {
     ASSERT_TRUE(std::holds_alternative<proto::UnitResult>(out));
     Hash256 head = std::get<proto::UnitResult>(out).result_hash;
     EXPECT_TRUE(compute_ahead(counting, states, spec, head, [] { return true; }));
-    EXPECT_EQ(counting.calls, after_next > 0 ? 3 : 2);
+    EXPECT_EQ(counting.calls(), after_next > 0 ? 3 : 2);
     const uint32_t lengths[] = {5, after_next};
     uint32_t step = 5;
     for (uint32_t c = 0; c < 2 && lengths[c] > 0; ++c) {  // the chunks computed ahead
@@ -408,7 +385,7 @@ TEST(SimExecution, TheSecondChunkAheadIsAsLongAsTheGrantSays) {
       EXPECT_EQ(std::get<proto::UnitResult>(out).rgb, sim::unit_output(truth)) << "chunk " << c;
       head = std::get<proto::UnitResult>(out).result_hash;
     }
-    EXPECT_EQ(counting.calls, after_next > 0 ? 3 : 2) << "a unit stepped its chunk itself";
+    EXPECT_EQ(counting.calls(), after_next > 0 ? 3 : 2) << "a unit stepped its chunk itself";
   }
 }
 
@@ -421,7 +398,7 @@ TEST(SimExecution, ARunAgainOnTheSameWorkerStepsEachChunkOnce) {
   SimStateCache states;
   ASSERT_EQ(run_chunks_ahead(f, counting, states), kChunks);
   ASSERT_EQ(run_chunks_ahead(f, counting, states), kChunks);
-  EXPECT_EQ(counting.calls, static_cast<int>(2 * kChunks)) << "no chunk is stepped twice";
+  EXPECT_EQ(counting.calls(), static_cast<int>(2 * kChunks)) << "no chunk is stepped twice";
 }
 
 TEST(SimExecution, NothingIsComputedAheadOfTheLastChunkOrOfATile) {
