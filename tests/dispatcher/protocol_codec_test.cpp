@@ -375,7 +375,13 @@ TEST(ProtocolCodec, UnknownEnumValuesMapToADefault) {
 // by another scheme would disagree with every replica.
 TEST(ProtocolCodec, UnknownResultHashSchemesAreRejected) {
   auto grant_with = [](ResultHashScheme scheme) {
-    SimUnitSpec unit{6, 7, 4, hash_of("state"), 2, 3000, 500, 0, 0, 0, 128, 128, 1};
+    SimUnitSpec unit;
+    unit.lease_id = 6;
+    unit.unit_id = 7;
+    unit.state = hash_of("state");
+    unit.steps = 500;
+    unit.x1 = unit.y1 = 128;
+    unit.z1 = 1;
     unit.result_hash = scheme;
     return encode_message({1, LeaseGrant{{}, {unit}}});
   };
