@@ -86,6 +86,7 @@ TEST(ProtocolVersions, TodaysCodecReadsThePreviousReleasesMessages) {
   EXPECT_EQ(h->devices[0].kernel_version, "render-7");
   EXPECT_EQ(h->devices[0].slots, 4u);
   EXPECT_EQ(h->held_leases, (std::vector<uint64_t>{11, 12}));
+  EXPECT_FALSE(h->tree_hashes) << "that release does not hash results by tree";
 
   capnp::MallocMessageBuilder back_builder;
   auto back = back_builder.initRoot<wire_previous::Envelope>();
