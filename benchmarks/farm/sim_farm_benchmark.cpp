@@ -23,9 +23,9 @@
 // farm that keeps running pays per run. Also two costs the farm adds to every run that the
 // direct run does not pay, timed alone in the same run (best of 5) on a state of the run:
 // hash_ms, one chunk's result hash by the tree scheme of simulation jobs
-// (formats/protocol/result_hash.h; the farm computes one per chunk, on every core), and snapshot_ms, encoding the run's snapshot (formats/sim/field_output.h
-// snapshot_files, its files on threads of their own; the farm writes one at the run's end, the
-// direct run none).
+// (formats/protocol/result_hash.h; the farm computes one per chunk, on every core), and
+// snapshot_ms, encoding the run's snapshot (formats/sim/field_output.h snapshot_files, its
+// files on threads of their own; the farm writes one at the run's end, the direct run none).
 // With chunks = steps / K they bound the ratio from above, whatever the farm's coordination
 // costs: direct / (direct + chunks * hash_ms + snapshot_ms) for a device on the host's cores,
 // which hashes in series; a device off them (the synthetic stepper) hashes beside its

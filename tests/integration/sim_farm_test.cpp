@@ -99,11 +99,12 @@ TEST(SimFarm, RunsVerifiedByHashBetweenSnapshotsAreExactDespiteACheater) {
 
 // The CPU backend reporting its device off the host's cores, as a GPU's (CountingExecutor): its
 // hashes run beside its stepping and, with nothing else to do, it computes two chunks of a run
-// ahead (worker/sim_execution.h, compute_ahead). One such worker, whole domains in chunks of 5 steps: the chunks end at steps 5, 10, 12 (a
-// snapshot), 17, 22 and 24, and each grant says the lengths of the chunks after it
-// (SimUnitSpec::next_steps, after_next_steps), so the chunks computed ahead are exactly the
-// run's: the runs are those advanced in one piece, and the device steps each run's 24 steps
-// once (a second chunk ahead guessed as long as the first would step 10-15 and past 24).
+// ahead (worker/sim_execution.h, compute_ahead). One such worker, whole domains in chunks of 5
+// steps: the chunks end at steps 5, 10, 12 (a snapshot), 17, 22 and 24, and each grant says
+// the lengths of the chunks after it (SimUnitSpec::next_steps, after_next_steps), so the chunks
+// computed ahead are exactly the run's: the runs are those advanced in one piece, and the
+// device steps each run's 24 steps once (a second chunk ahead guessed as long as the first
+// would step 10-15 and past 24).
 TEST(SimFarm, ChunksComputedAheadOffTheHostsCoresGiveTheExactRuns) {
   Result<std::unique_ptr<UnitExecutor>> cpu = make_backend_executor("cpu", 0);
   ASSERT_TRUE(cpu.is_ok()) << cpu.message();

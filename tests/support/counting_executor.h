@@ -36,7 +36,9 @@ class CountingExecutor : public UnitExecutor {
   Status load_scene(const std::filesystem::path& file, bool lenient) override {
     return inner_.load_scene(file, lenient);
   }
-  Status render(const RenderUnit& unit, TileResult* out) override { return inner_.render(unit, out); }
+  Status render(const RenderUnit& unit, TileResult* out) override {
+    return inner_.render(unit, out);
+  }
   Status simulate(sim::TileState& state, int steps) override {
     ++counts_->calls;
     counts_->steps += static_cast<uint64_t>(steps);
