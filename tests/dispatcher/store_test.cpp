@@ -16,6 +16,7 @@
 namespace tf {
 namespace {
 
+using testing::insert_first_schema_job;
 using testing::StoreLocation;
 using testing::TempDir;
 
@@ -47,13 +48,8 @@ TEST_P(StoreTest, MigratesStepByStepKeepingData) {
     auto v1 = location.open(1);
     ASSERT_TRUE(v1);
     EXPECT_EQ(v1->schema_version().value(), 1);
-    // As the build of schema 1 wrote it (insert_job writes today's columns).
-    Result<SqlStatement> insert = v1->db().prepare(
-        "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit)"
-        " VALUES ('old', 0, 3, ?, 16, 8, 4)");
-    ASSERT_TRUE(insert.is_ok()) << insert.message();
-    const uint8_t bundle = 0;
-    ASSERT_TRUE(insert->bind_blob(1, &bundle, 1).run().is_ok());
+    Result<uint64_t> job = insert_first_schema_job(*v1, "old");
+    ASSERT_TRUE(job.is_ok()) << job.message();
   }
   auto latest = location.open();
   ASSERT_TRUE(latest);
@@ -337,20 +333,9 @@ TEST_P(StoreTest, MigratingFoldsLeaseRowsIntoTheirReplicas) {
     auto old = location.open(kBeforeFold);
     ASSERT_TRUE(old);
     ASSERT_TRUE(old->begin().is_ok());
-    // A job as that schema held it: without the columns added since.
-    uint64_t job = 0;
-    {
-      Result<SqlStatement> job_row = old->db().prepare(
-          "INSERT INTO jobs(name, state, priority, bundle, tile_size, spp, samples_per_unit)"
-          " VALUES ('a', 0, 0, ?1, 8, 1, 1) RETURNING id");
-      ASSERT_TRUE(job_row.is_ok()) << job_row.message();
-      const uint8_t bundle[32] = {};
-      job_row->bind_blob(1, bundle, sizeof bundle);
-      Result<bool> stepped = job_row->step();
-      ASSERT_TRUE(stepped.is_ok()) << stepped.message();
-      ASSERT_TRUE(stepped.value());
-      job = static_cast<uint64_t>(job_row->column_int(0));
-    }  // finished before the commit
+    Result<uint64_t> inserted = insert_first_schema_job(*old, "a");
+    ASSERT_TRUE(inserted.is_ok()) << inserted.message();
+    const uint64_t job = inserted.value();
     ASSERT_TRUE(old->insert_frame({job, 1, "s.pbrt", 8, 8, {}, {}, {}}).is_ok());
     const uint64_t unit = old->insert_unit({0, job, 1, 0, 0, 8, 8, 0, 1, 0, {}, 0}).value();
     // As the build of that schema wrote them: lease 1 (ended, deleted), lease 2 (open: replica
