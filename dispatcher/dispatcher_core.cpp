@@ -595,11 +595,13 @@ std::string DispatcherCore::unserved_reason(const JobState& job) const {
   std::set<std::string> owners, paused_owners, versions;
   bool hashes_otherwise = false;  // an eligible worker does not hash as the job's results are
   for (const auto& [peer, w] : workers_) {
-    if (eligible(w) && !hashes_as(job.row, w)) {
-      hashes_otherwise = true;
-    } else if (eligible(w)) {
-      owners.insert(w.owner);
-      versions.insert(w.kernel_versions.begin(), w.kernel_versions.end());
+    if (eligible(w)) {
+      if (hashes_as(job.row, w)) {
+        owners.insert(w.owner);
+        versions.insert(w.kernel_versions.begin(), w.kernel_versions.end());
+      } else {
+        hashes_otherwise = true;
+      }
     }
     if (w.said_hello && w.paused && !w.draining && !quarantined(w.key)) {
       paused_owners.insert(w.owner);

@@ -11,20 +11,29 @@ namespace tf::proto {
 static_assert(std::endian::native == std::endian::little,
               "canonical result bytes are little-endian; add byte swapping for this target");
 
-Hash256 result_hash(std::span<const float> values, uint64_t rays, ResultHashScheme scheme) {
-  uint8_t ray_bytes[8];
-  std::memcpy(ray_bytes, &rays, sizeof rays);
-  const std::span<const uint8_t> parts[] = {
-      {reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(float)},
-      {ray_bytes, sizeof ray_bytes}};
+namespace {
+
+// The concatenation of `parts`, hashed by `scheme`.
+Hash256 hash_parts(std::span<const std::span<const uint8_t>> parts, ResultHashScheme scheme) {
   if (scheme == ResultHashScheme::kTree) return blake2b_tree_256(parts);
   Blake2bHasher hasher;
   for (std::span<const uint8_t> part : parts) hasher.update(part);
   return hasher.finish();
 }
 
+}  // namespace
+
+Hash256 result_hash(std::span<const float> values, uint64_t rays, ResultHashScheme scheme) {
+  uint8_t ray_bytes[8];
+  std::memcpy(ray_bytes, &rays, sizeof rays);
+  const std::span<const uint8_t> parts[] = {
+      {reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(float)},
+      {ray_bytes, sizeof ray_bytes}};
+  return hash_parts(parts, scheme);
+}
+
 Hash256 canonical_bytes_hash(std::span<const uint8_t> canonical, ResultHashScheme scheme) {
-  return scheme == ResultHashScheme::kTree ? blake2b_tree_256(canonical) : blake2b_256(canonical);
+  return hash_parts(std::span<const std::span<const uint8_t>>(&canonical, 1), scheme);
 }
 
 Hash256 observed_result_hash(const Hash256& fields, std::span<const uint8_t> observations) {
