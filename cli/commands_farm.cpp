@@ -17,7 +17,6 @@
 #include "dispatcher/postgres_db.h"
 #include "dispatcher/trust_queries.h"
 #include "dispatcher/server.h"
-#include "formats/image/image_codec.h"
 #include "formats/protocol/curve_keys.h"
 #include "worker/backend_executor.h"
 #include "worker/misbehaving_executor.h"
@@ -143,7 +142,6 @@ int dispatcher(const DispatcherArgs& args) {
     options.core.board = std::make_shared<FarmBoard>();
   }
   install_stop_handlers();  // a standby waiting for the leadership stops on SIGTERM too
-  (void)image_codec();  // loaded before any thread starts (image_codec.h): frames, snapshots
   Result<std::unique_ptr<DispatcherServer>> server = DispatcherServer::start(context, options);
   if (!server) return fail(server.message(), g_stop_requested ? kExitOk : kExitBadInput);
   g_server = server.value().get();

@@ -3,13 +3,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "formats/image/image_codec.h"
-
 namespace tf {
 
 Result<std::unique_ptr<EmbeddedFarm>> EmbeddedFarm::start(
     EmbeddedFarmOptions options, std::vector<std::unique_ptr<UnitExecutor>> executors) {
-  (void)image_codec();  // loaded before any thread starts (image_codec.h): frames, snapshots
   std::unique_ptr<EmbeddedFarm> farm(new EmbeddedFarm());
   if (options.state_dir.empty()) {
     std::string pattern = (std::filesystem::temp_directory_path() / "tilefarm-XXXXXX").string();

@@ -55,7 +55,7 @@ struct EncodedFrame {
   uint32_t frame = 0;
   uint32_t assembly = 0;  // FrameTiles::assembly
   // Why the frame has no outputs ("" when it has): its tiles do not make it, or its images
-  // cannot be encoded (formats/image/image_codec.h); either ends the job. A failed blob write
+  // cannot be encoded (formats/image/image_writer.h); either ends the job. A failed blob write
   // is in exr and png instead (as a store failure).
   std::string failure;
   Result<Hash256> exr = Error{"not encoded"};

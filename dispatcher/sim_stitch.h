@@ -47,7 +47,7 @@ struct ChunkToStitch {
 
 struct StitchedChunk {
   // Why the stored bytes do not make the next state or its snapshot ("" when they do): damage
-  // on this machine, or images that cannot be encoded (formats/image/image_codec.h), which
+  // on this machine, or images that cannot be encoded (formats/image/image_writer.h), which
   // end the job.
   std::string broken;
   Status stored = Status::ok();  // a failed blob write: as a store failure

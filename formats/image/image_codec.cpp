@@ -13,15 +13,11 @@ namespace {
 // Why the module could not be loaded; the codec that reports it from every function.
 std::string g_load_error;
 
-Result<std::vector<uint8_t>> encode_unavailable(const ImageToEncode&) {
-  return Error{g_load_error};
-}
-
 Result<DecodedImage> decode_unavailable(const std::filesystem::path&) {
   return Error{g_load_error};
 }
 
-constexpr ImageCodec kUnavailable{encode_unavailable, decode_unavailable};
+constexpr ImageCodec kUnavailable{decode_unavailable};
 
 const ImageCodec* load() {
   const auto fail = [](const std::string& why) {
@@ -42,11 +38,6 @@ const ImageCodec* load() {
 }
 
 }  // namespace
-
-ImageToEncode rgb_image(std::string name, uint32_t width, uint32_t height, PixelType type,
-                        const void* pixels, ImageWindow window) {
-  return {std::move(name), width, height, {"R", "G", "B"}, type, pixels, window, {}};
-}
 
 const ImageCodec& image_codec() {
   static const ImageCodec* const codec = load();

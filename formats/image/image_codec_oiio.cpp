@@ -1,9 +1,7 @@
 // ImageCodec on OpenImageIO, built as the module that image_codec() loads (image_codec.h says
 // why it is not linked into the programs). Only this file includes OpenImageIO.
-#include <OpenImageIO/filesystem.h>
 #include <OpenImageIO/imageio.h>
 
-#include <algorithm>
 #include <exception>
 #include <string>
 
@@ -13,57 +11,8 @@ namespace tf {
 namespace {
 
 using OIIO::ImageInput;
-using OIIO::ImageOutput;
 using OIIO::ImageSpec;
 using OIIO::TypeDesc;
-
-// The spec of `image` with its settings (image_codec.h, PixelType).
-ImageSpec spec_of(const ImageToEncode& image) {
-  const bool eight_bit = image.type == PixelType::kUint8;
-  ImageSpec spec(static_cast<int>(image.width), static_cast<int>(image.height),
-                 static_cast<int>(image.channels.size()),
-                 eight_bit ? TypeDesc::UINT8 : TypeDesc::FLOAT);
-  spec.channelnames = image.channels;
-  if (eight_bit) {
-    spec.attribute("oiio:ColorSpace", "sRGB");
-    if (std::find(image.channels.begin(), image.channels.end(), "A") != image.channels.end()) {
-      spec.attribute("oiio:UnassociatedAlpha", 1);  // written as given, not divided by alpha
-    }
-    spec.attribute("png:compressionLevel", 1);
-    spec.attribute("png:filter", 0x10);  // PNG_FILTER_SUB
-  } else {
-    spec.attribute("compression", "zip");
-    // OpenImageIO stamps the current time unless told otherwise.
-    spec.attribute("DateTime", "");
-  }
-  if (!image.description.empty()) spec.attribute("ImageDescription", image.description);
-  if (image.window.full_width != 0) {
-    spec.x = static_cast<int>(image.window.x0);
-    spec.y = static_cast<int>(image.window.y0);
-    spec.full_x = spec.full_y = 0;
-    spec.full_width = static_cast<int>(image.window.full_width);
-    spec.full_height = static_cast<int>(image.window.full_height);
-  }
-  return spec;
-}
-
-Result<std::vector<uint8_t>> encode(const ImageToEncode& image) {
-  const std::string& name = image.name;
-  std::vector<unsigned char> encoded;
-  try {
-    const ImageSpec spec = spec_of(image);
-    OIIO::Filesystem::IOVecOutput proxy(encoded);
-    auto out = ImageOutput::create(name);
-    if (!out) return Error{"no image writer for " + name + " (" + OIIO::geterror() + ")"};
-    if (!out->set_ioproxy(&proxy) || !out->open(name, spec) ||
-        !out->write_image(spec.format, image.pixels) || !out->close()) {
-      return Error{out->geterror()};
-    }
-  } catch (const std::exception& e) {
-    return Error{e.what()};
-  }
-  return std::vector<uint8_t>(encoded.begin(), encoded.end());
-}
 
 Result<DecodedImage> decode(const std::filesystem::path& path) {
   try {
@@ -99,11 +48,11 @@ Result<DecodedImage> decode(const std::filesystem::path& path) {
   }
 }
 
-constexpr ImageCodec kCodec{encode, decode};
+constexpr ImageCodec kCodec{decode};
 
 }  // namespace
 }  // namespace tf
 
-extern "C" __attribute__((visibility("default"))) const tf::ImageCodec* tilefarm_image_codec_v2() {
+extern "C" __attribute__((visibility("default"))) const tf::ImageCodec* tilefarm_image_codec_v3() {
   return &tf::kCodec;
 }

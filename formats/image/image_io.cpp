@@ -6,6 +6,7 @@
 #include <string>
 
 #include "formats/fileio/atomic_write.h"
+#include "formats/image/image_codec.h"
 
 namespace tf {
 namespace {
@@ -14,7 +15,7 @@ namespace fs = std::filesystem;
 
 // `image` encoded, then written atomically (atomic_write.h) to `path`.
 Status write_encoded(const fs::path& path, const ImageToEncode& image) {
-  Result<std::vector<uint8_t>> bytes = image_codec().encode(image);
+  Result<std::vector<uint8_t>> bytes = encode_image(image);
   Status written =
       bytes ? write_file_atomically(path, bytes.value()) : Status(Error{bytes.message()});
   if (!written) return Error{"cannot write image '" + path.string() + "': " + written.message()};
@@ -87,24 +88,15 @@ Status write_png(const fs::path& path, uint32_t width, uint32_t height, const fl
 Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb) {
   if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
   const std::vector<uint8_t> pixels = srgb8(width, height, rgb);
-  return image_codec().encode(
+  return encode_image(
       rgb_image("preview.png", width, height, PixelType::kUint8, pixels.data()));
 }
 
 Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const float* rgb,
                                         const uint32_t* spp, ImageWindow window) {
   if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
-  if (window.full_width != 0 &&
-      (uint64_t{window.x0} + width > window.full_width ||
-       uint64_t{window.y0} + height > window.full_height ||
-       window.full_width > uint32_t{INT32_MAX} || window.full_height > uint32_t{INT32_MAX})) {
-    return Error{"a " + std::to_string(width) + "x" + std::to_string(height) + " image at (" +
-                 std::to_string(window.x0) + ", " + std::to_string(window.y0) +
-                 ") does not fit its " + std::to_string(window.full_width) + "x" +
-                 std::to_string(window.full_height) + " display window"};
-  }
   if (spp == nullptr) {
-    return image_codec().encode(
+    return encode_image(
         rgb_image("frame.exr", width, height, PixelType::kFloat32, rgb, window));
   }
   std::vector<float> pixels(size_t{width} * height * 4);
@@ -112,7 +104,7 @@ Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const f
     std::copy_n(rgb + p * 3, 3, &pixels[p * 4]);
     pixels[p * 4 + 3] = static_cast<float>(spp[p]);
   }
-  return image_codec().encode(
+  return encode_image(
       {"frame.exr", width, height, {"R", "G", "B", "spp"}, PixelType::kFloat32, pixels.data(),
        window, {}});
 }

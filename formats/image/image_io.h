@@ -1,5 +1,6 @@
-// Image files in and out: frames (EXR, PNG previews), textures and environments. The formats
-// are OpenImageIO's, reached through image_codec.h (loaded on first use).
+// Image files in and out: frames (EXR, PNG previews), textures and environments. Frames are
+// written by image_writer.h (OpenEXR, libpng); images are read in any format OpenImageIO
+// reads, through image_codec.h (loaded on first use).
 //
 // Every buffer here is linear float RGB, interleaved, row-major with row 0 at the top.
 // Thread safety: all functions are thread-safe (no shared state of ours).
@@ -9,7 +10,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "formats/image/image_codec.h"
+#include "formats/image/image_writer.h"
 #include "kernels/status.h"
 
 namespace tf {

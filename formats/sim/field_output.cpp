@@ -8,7 +8,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
-#include "formats/image/image_codec.h"
+#include "formats/image/image_writer.h"
 #include "formats/sim/legend_font.h"
 #include "formats/sim/viridis.h"
 #include "formats/sim/vtk_output.h"
@@ -166,7 +166,7 @@ Result<std::vector<uint8_t>> field_png_bytes(const std::vector<float>& values, E
                                     static_cast<uint32_t>(height), PixelType::kUint8,
                                     pixels.data());
   preview.description = description;
-  return image_codec().encode(preview);
+  return encode_image(preview);
 }
 
 std::string meta_json_text(const RunSpec& run, const TileState& state, long long step,
@@ -235,7 +235,7 @@ Result<std::vector<uint8_t>> field_exr_bytes(
   }
   std::vector<std::string> names;
   for (const auto& field : fields) names.push_back(field.first);
-  return image_codec().encode({"fields.exr", static_cast<uint32_t>(size.nx),
+  return encode_image({"fields.exr", static_cast<uint32_t>(size.nx),
                                static_cast<uint32_t>(size.ny), std::move(names),
                                PixelType::kFloat32, pixels.data(), {}, {}});
 }

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/fileio/atomic_write.h"
-#include "formats/image/image_codec.h"
+#include "formats/image/image_writer.h"
 #include "test_util.h"
 
 namespace tf::gltf_test {
@@ -103,7 +103,7 @@ void write_png8(const std::filesystem::path& path, int width, int height, int ch
       {"Y"}, {"Y", "A"}, {"R", "G", "B"}, {"R", "G", "B", "A"}};
   ASSERT_TRUE(channels >= 1 && channels <= 4);
   ASSERT_EQ(bytes.size(), static_cast<size_t>(width) * height * channels);
-  Result<std::vector<uint8_t>> png = image_codec().encode(
+  Result<std::vector<uint8_t>> png = encode_image(
       {path.filename().string(), static_cast<uint32_t>(width), static_cast<uint32_t>(height),
        kNames[channels - 1], PixelType::kUint8, bytes.data(), {}, {}});
   ASSERT_TRUE(png.is_ok()) << png.message();
