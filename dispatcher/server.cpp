@@ -1,5 +1,8 @@
 #include "dispatcher/server.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <limits>
@@ -57,6 +60,17 @@ DispatcherServer::DispatcherServer(DispatcherServerOptions options,
   if (!options_.log) options_.log = log_to_stderr;
   access_ = std::make_shared<const AccessPolicy>(options_.security.access);
   peer_log_ = std::make_shared<PeerLogLimiter>(options_.log, kLinesPerKey);
+  stop_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+DispatcherServer::~DispatcherServer() {
+  if (stop_fd_ >= 0) ::close(stop_fd_);
+}
+
+void DispatcherServer::request_stop() {
+  stop_ = true;
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(stop_fd_, &one, sizeof one);
 }
 
 Result<std::unique_ptr<DispatcherServer>> DispatcherServer::start(
@@ -227,11 +241,13 @@ Status DispatcherServer::run() {
   const long poll_ms = std::max<long>(10, static_cast<long>(options_.core.heartbeat_interval_ms / 4));
   std::vector<Outgoing> out;
   while (!stop_) {
+    // The core's wake-up fd last: it is -1 when the core encodes in the foreground.
     zmq::pollitem_t items[] = {{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0},
+                               {nullptr, stop_fd_, ZMQ_POLLIN, 0},
                                {nullptr, core_->wake_fd(), ZMQ_POLLIN, 0}};
     try {
       // Grants left for the next tick go without waiting (DispatcherCore::dispatch_pending).
-      zmq::poll(items, core_->wake_fd() >= 0 ? 2 : 1,
+      zmq::poll(items, core_->wake_fd() >= 0 ? 3 : 2,
                 std::chrono::milliseconds(core_->dispatch_pending() ? 0 : poll_ms));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
