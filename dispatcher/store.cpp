@@ -110,8 +110,12 @@ Status Store::migrate_locked(int target_version) {
   if (target_version > latest) {
     return Error{"no migration to schema version " + std::to_string(target_version)};
   }
+  if (current.value() >= target_version) return Status::ok();
+  // Every pending migration in one transaction: an upgrade applies all of them or none, and a
+  // new database costs one commit instead of one per version (each a sync: `tilefarm sim`
+  // starts a farm, and so a database, on every call).
+  if (Status s = begin(); !s) return s;
   for (int v = current.value(); v < target_version; ++v) {
-    if (Status s = begin(); !s) return s;
     Status s = db_->exec(v < latest_schema_version()
                              ? migration_sql(v, db_->engine())
                              : later_migrations_.at(static_cast<size_t>(v - latest_schema_version())));
@@ -123,9 +127,8 @@ Status Store::migrate_locked(int target_version) {
       rollback();
       return Error{"migration to version " + std::to_string(v + 1) + " failed: " + s.message()};
     }
-    if (Status c = commit(); !c) return c;
   }
-  return Status::ok();
+  return commit();
 }
 
 Status Store::begin() {

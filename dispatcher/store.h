@@ -11,7 +11,7 @@
 // never commits (crash, kill -9, rollback) leaves the previous state.
 //
 // Schema: versioned migrations (schema_migrations table); open() applies every migration the
-// database lacks, each in its own transaction.
+// database lacks, all in one transaction (an upgrade applies all of them or none).
 //
 // Thread safety: one Store belongs to one thread.
 #pragma once

@@ -37,10 +37,14 @@ class StoreLocation {
   const std::filesystem::path& dir() const { return dir_.path(); }
   const std::string& url() const { return url_; }
 
-  Result<std::unique_ptr<Store>> try_open(int version = -1) const {
-    if (engine_ == SqlEngine::kSqlite) return Store::open(dir_.path(), version);
+  // `later_migrations`: Store::open's.
+  Result<std::unique_ptr<Store>> try_open(int version = -1,
+                                          std::vector<std::string> later_migrations = {}) const {
+    if (engine_ == SqlEngine::kSqlite) {
+      return Store::open(dir_.path(), version, std::move(later_migrations));
+    }
     if (url_.empty()) return Error{"no test database (the PostgreSQL server did not start)"};
-    return Store::open_database(url_, dir_ / "scratch", version);
+    return Store::open_database(url_, dir_ / "scratch", version, std::move(later_migrations));
   }
   // try_open(), failing the test (and returning null) on error.
   std::unique_ptr<Store> open(int version = -1) const {

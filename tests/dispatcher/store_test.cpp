@@ -66,6 +66,27 @@ TEST_P(StoreTest, MigratesStepByStepKeepingData) {
       << "a job from before result hash schemes was hashed sequentially";
 }
 
+// An upgrade applies every migration the database lacks or none: one that fails leaves the
+// database as the release before left it, which that release still opens.
+TEST_P(StoreTest, AnUpgradeWhoseLastStepFailsAppliesNoneOfIt) {
+  ASSERT_TRUE(location.open(1));
+  const int latest = Store::latest_schema_version();
+  Result<std::unique_ptr<Store>> failed =
+      location.try_open(-1, {"CREATE TABLE upgrade_marker(note TEXT)", "NOT A STATEMENT"});
+  ASSERT_FALSE(failed.is_ok());
+  EXPECT_NE(failed.message().find("migration to version " + std::to_string(latest + 2) +
+                                  " failed"),
+            std::string::npos)
+      << failed.message();
+  auto before = location.open(1);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->schema_version().value(), 1);
+  before.reset();
+  auto upgraded = location.open();
+  ASSERT_TRUE(upgraded);
+  EXPECT_EQ(upgraded->schema_version().value(), latest);
+}
+
 TEST_P(StoreTest, AJobKeepsItsResultHashScheme) {
   auto store = location.open();
   ASSERT_TRUE(store->begin().is_ok());
