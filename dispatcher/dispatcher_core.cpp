@@ -296,6 +296,7 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
     if (held.count(id) != 0) continue;
     if (Status s = end_lease(id, LeaseEnd::kCancelled); !s) return s;
   }
+  if (!wants_grant(peer, w)) return Status::ok();
   return dispatch(peer, w, now_ms, config_.max_units_per_tick, connected_rates(), out);
 }
 
@@ -398,7 +399,6 @@ SharingRates DispatcherCore::connected_rates() const {
 Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms,
                                 uint64_t share, const SharingRates& sharing,
                                 std::vector<Outgoing>* out) {
-  if (!wants_grant(peer, worker)) return Status::ok();
   proto::LeaseGrant grant;
   size_t held = leases_.count_held_by(peer);
   const int64_t lease_ms = int64_t{config_.lease_seconds} * 1000;

@@ -261,9 +261,10 @@ class DispatcherCore {
   // The dispatcher's measure of a unit's work: pixel-samples, or cells x steps.
   static uint64_t unit_cost(const UnitRow& unit);
   Status forget_worker(const std::string& peer);
-  // Grants `worker` what it wants (lease_sizer.h), but no more units than the larger of
-  // `share` and its declared slots, nor than its part of the queue among `sharing` (the
-  // connected workers' rates, connected_rates(), computed once per tick).
+  // Grants `worker`, which wants a grant (wants_grant(), checked by the caller), what it wants
+  // (lease_sizer.h), but no more units than the larger of `share` and its declared slots, nor
+  // than its part of the queue among `sharing` (the connected workers' rates,
+  // connected_rates(), computed once per tick).
   Status dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms, uint64_t share,
                   const SharingRates& sharing, std::vector<Outgoing>* out);
   // The connected workers' measured rates, which share the queue (grant_cap).

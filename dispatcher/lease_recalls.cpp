@@ -3,6 +3,7 @@
 #include <map>
 #include <queue>
 #include <set>
+#include <unordered_set>
 
 #include "dispatcher/dispatcher_core.h"
 
@@ -26,11 +27,11 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
     return Status::ok();
   }
   // Most ticks at the end of a queue find no worker waiting for work: nothing to weigh.
-  if (std::none_of(workers_.begin(), workers_.end(), [&](const auto& entry) {
-        return wants_grant(entry.first, entry.second);
-      })) {
-    return Status::ok();
+  std::unordered_set<const WorkerState*> wanting;
+  for (const auto& [peer, w] : workers_) {
+    if (wants_grant(peer, w)) wanting.insert(&w);
   }
+  if (wanting.empty()) return Status::ok();
   // Workers that work is coming to (recalled or reserved for them), and the work still
   // leaving each worker (recalled from it, not answered yet), by routing id.
   std::set<std::string> awaiting;
@@ -56,7 +57,7 @@ Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoi
                         (left != leaving.end() ? left->second : 0.0);
     const Holder h{&peer, w.slots, std::max(0.0, cost), rate};
     // A worker below its refill mark may still hold the most work of all: both.
-    if (wants_grant(peer, w) && awaiting.count(peer) == 0) dry.push_back(h);
+    if (wanting.count(&w) != 0 && awaiting.count(peer) == 0) dry.push_back(h);
     if (leases_.count_held_by(peer) > w.slots) holding.push(h);
   }
   if (dry.empty() || holding.empty()) return Status::ok();

@@ -71,9 +71,7 @@ void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileStat
       drop(std::find_if(states_.begin(), states_.end(), is_head));
     }
   }
-  while (states_.size() > kKeep || (states_.size() > 1 && bytes_ > max_bytes_)) {
-    drop(states_.begin());
-  }
+  while (over_bounds(states_.size(), bytes_, kKeep)) drop(states_.begin());
 }
 
 void SimStateCache::put_ahead(ChunkAhead ahead) {
@@ -81,7 +79,7 @@ void SimStateCache::put_ahead(ChunkAhead ahead) {
   std::lock_guard<std::mutex> lock(mutex_);
   ahead_bytes_ += state_bytes(ahead);
   ahead_.push_back(std::move(ahead));
-  while (ahead_.size() > kKeepAhead || (ahead_.size() > 1 && ahead_bytes_ > max_bytes_)) {
+  while (over_bounds(ahead_.size(), ahead_bytes_, kKeepAhead)) {
     ahead_bytes_ -= state_bytes(ahead_.front());
     dropped.push_back(std::move(ahead_.front()));
     ahead_.pop_front();

@@ -116,6 +116,11 @@ class SimStateCache {
   static constexpr size_t kKeepAhead = kKeep;
   // Drops the entry at `it` (under the lock).
   void drop(std::deque<Held>::iterator it);
+  // Whether `count` entries of `bytes` in all exceed a list's bounds: more than `keep` of them,
+  // or, beyond the newest, more than max_bytes_.
+  bool over_bounds(size_t count, size_t bytes, size_t keep) const {
+    return count > keep || (count > 1 && bytes > max_bytes_);
+  }
   const size_t max_bytes_;
   size_t bytes_ = 0;  // of states_
   std::mutex mutex_;
