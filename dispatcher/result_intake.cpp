@@ -56,8 +56,7 @@ Status DispatcherCore::accept_result(const std::string& peer_key,
     FreshResult& fresh = fresh_results_[result.result_hash];
     fresh.rays = result.rays;
     const size_t value_bytes = result.rgb.size() * sizeof(float);
-    if (!result.simulation && fresh.values.empty() &&
-        kept_value_bytes_ + value_bytes <= kMaxKeptValueBytes) {
+    if (fresh.values.empty() && kept_value_bytes_ + value_bytes <= kMaxKeptValueBytes) {
       fresh.values = result.rgb;
       kept_value_bytes_ += value_bytes;
     }

@@ -166,11 +166,11 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   chunk.state = run.state;
   chunk.end = run.step;
   for (uint64_t id : frame.unit_ids) {
-    const UnitRow& u = units_.at(id).row;
-    Result<std::vector<uint8_t>> bytes = store_->result_bytes(*u.result);
-    if (!bytes) return broken("unit " + std::to_string(u.id) + ": " + bytes.message());
-    chunk.parts.push_back({u.id, unit_box(u), result_floats(u), std::move(bytes.value())});
-    chunk.end = u.s1;
+    UnitState& unit = units_.at(id);
+    Result<std::vector<float>> values = accepted_values(unit, true);
+    if (!values) return broken("unit " + std::to_string(id) + ": " + values.message());
+    chunk.parts.push_back({id, unit_box(unit.row), std::move(values.value())});
+    chunk.end = unit.row.s1;
   }
   if (plan.is_snapshot(chunk.end)) {
     chunk.run = spec;

@@ -4,7 +4,6 @@
 #include <iterator>
 #include <span>
 
-#include "formats/protocol/result_hash.h"
 #include "formats/sim/sim_unit.h"
 
 namespace tf {
@@ -23,14 +22,8 @@ StitchedChunk stitch_chunk(BlobStore& blobs, ChunkToStitch chunk) {
     return done;
   }
   for (const ChunkToStitch::Part& part : chunk.parts) {
-    const std::string unit = "unit " + std::to_string(part.unit_id) + ": ";
-    Result<std::vector<float>> values = proto::values_from_canonical(part.canonical, part.floats);
-    if (!values) {
-      done.broken = unit + values.message();
-      return done;
-    }
-    if (Status s = sim::insert_unit_output(state.value(), part.box, values.value()); !s) {
-      done.broken = unit + s.message();
+    if (Status s = sim::insert_unit_output(state.value(), part.box, part.values); !s) {
+      done.broken = "unit " + std::to_string(part.unit_id) + ": " + s.message();
       return done;
     }
   }

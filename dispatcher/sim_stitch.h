@@ -28,12 +28,11 @@
 namespace tf {
 
 struct ChunkToStitch {
-  // One accepted unit: its tile, its result's floats and canonical bytes.
+  // One accepted unit: its tile and its result's values (DispatcherCore::accepted_values).
   struct Part {
     uint64_t unit_id = 0;
     sim::Box box;
-    uint64_t floats = 0;
-    std::vector<uint8_t> canonical;
+    std::vector<float> values;
   };
   Hash256 state;  // the run's stored state at the chunk's first step
   std::vector<Part> parts;
