@@ -54,8 +54,8 @@ void start_exr_threads() {
 Result<std::vector<uint8_t>> encode_exr(const ImageToEncode& image) {
   if (image.type != PixelType::kFloat32) return Error{"EXR images are written as 32-bit floats"};
   const std::set<std::string> names(image.channels.begin(), image.channels.end());
-  if (names.size() != image.channels.size() || names.count("") != 0) {
-    return Error{"EXR channels need distinct, non-empty names"};
+  if (names.empty() || names.size() != image.channels.size() || names.count("") != 0) {
+    return Error{"EXR images need channels with distinct, non-empty names"};
   }
   const ImageWindow& window = image.window;
   const bool cropped = window.full_width != 0;

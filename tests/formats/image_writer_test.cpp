@@ -90,6 +90,7 @@ TEST(ImageWriter, RefusesWhatItDoesNotWriteSayingWhy) {
   refused(rgb_image("f.exr", 0, 2, PixelType::kFloat32, floats.data()), "empty image (0x2)");
   refused({"f.exr", 2, 2, {"R", "R", "B"}, PixelType::kFloat32, floats.data(), {}, {}},
           "distinct, non-empty names");
+  refused({"f.exr", 2, 2, {}, PixelType::kFloat32, floats.data(), {}, {}}, "need channels");
   refused({"f.png", 1, 1, {"R", "G", "B", "A", "Z"}, PixelType::kUint8, bytes.data(), {}, {}},
           "1 to 4 channels");
   refused(rgb_image("f.exr", 2, 2, PixelType::kFloat32, floats.data(), {3, 3, 2, 0}),
