@@ -596,7 +596,7 @@ std::string DispatcherCore::unserved_reason(const JobState& job) const {
   bool hashes_otherwise = false;  // an eligible worker does not hash as the job's results are
   for (const auto& [peer, w] : workers_) {
     if (eligible(w)) {
-      if (hashes_as(job.row, w)) {
+      if (hashes_as(job.row.result_hash, w)) {
         owners.insert(w.owner);
         versions.insert(w.kernel_versions.begin(), w.kernel_versions.end());
       } else {

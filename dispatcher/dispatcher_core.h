@@ -356,15 +356,18 @@ class DispatcherCore {
   Status accept_unit(UnitState& unit, const Hash256& hash);
   Status set_replica_state(ReplicaRow& replica, ReplicaState state,
                            const std::optional<Hash256>& hash);
+  // An accepted unit's result values: from memory when kept on arrival (taken when `take`),
+  // else read from the store (frames, quality tiles, simulation chunks).
+  Result<std::vector<float>> accepted_values(UnitState& unit, bool take);
   // The unit and replica of a lease; nullptr when the lease has none.
   ReplicaRow* replica_of_lease(uint64_t lease_id, UnitState** unit);
   // Whether `worker` may hold a replica of `unit`: it hashes_as_job(), runs the frame's kernel
   // version and holds_no_replica_with() it.
   bool may_hold(const UnitState& unit, const WorkerState& worker) const;
-  // Whether `worker` hashes results by the scheme of `unit`'s job, or of `job`
-  // (JobRow::result_hash): a worker of an earlier release hashes sequentially only.
+  // Whether `worker` hashes results by the scheme of `unit`'s job (result_scheme()), or by
+  // `scheme`: a worker of an earlier release hashes sequentially only.
   bool hashes_as_job(const UnitState& unit, const WorkerState& worker) const;
-  static bool hashes_as(const JobRow& job, const WorkerState& worker);
+  static bool hashes_as(proto::ResultHashScheme scheme, const WorkerState& worker);
   // The scheme by which the results of `unit`'s job are hashed (sequential for a unit whose
   // job is gone).
   proto::ResultHashScheme result_scheme(const UnitRow& unit) const;
@@ -519,9 +522,6 @@ class DispatcherCore {
   Status load_quality(StoreSnapshot& snap);
   // A job's tiles done and refining, and their planned samples' range (job_statuses()).
   void quality_progress(uint64_t job_id, proto::JobStatus& status) const;
-  // An accepted unit's result values: from memory when kept on arrival (taken when `take`),
-  // else read from the store.
-  Result<std::vector<float>> accepted_values(UnitState& unit, bool take);
 
   // Client requests (client_requests.cpp).
   // `client`: the sender's key, which the scheduler shares the workers between.

@@ -12,7 +12,6 @@
 
 #include "dispatcher/dispatcher_core.h"
 #include "dispatcher/refinement.h"
-#include "formats/protocol/result_hash.h"
 
 namespace tf {
 
@@ -103,17 +102,6 @@ void DispatcherCore::quality_progress(uint64_t job_id, proto::JobStatus& status)
     status.spp_min = status.spp_min == 0 ? row.spp : std::min(status.spp_min, row.spp);
     status.spp_max = std::max(status.spp_max, row.spp);
   }
-}
-
-Result<std::vector<float>> DispatcherCore::accepted_values(UnitState& unit, bool take) {
-  if (!unit.values.empty()) {
-    if (!take) return unit.values;
-    kept_value_bytes_ -= unit.values.size() * sizeof(float);
-    return std::exchange(unit.values, {});
-  }
-  Result<std::vector<uint8_t>> bytes = store_->result_bytes(*unit.row.result);
-  if (!bytes) return Error{bytes.message()};
-  return proto::values_from_canonical(bytes.value(), result_floats(unit.row));
 }
 
 }  // namespace tf

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstring>
 #include <tuple>
+#include <utility>
 
 #include "dispatcher/dispatcher_core.h"
 #include "formats/bundle/bundle.h"
+#include "formats/protocol/result_hash.h"
 
 namespace tf {
 
@@ -202,6 +204,17 @@ Status DispatcherCore::set_replica_state(ReplicaRow& replica, ReplicaState state
   return store_->set_replica(replica);
 }
 
+Result<std::vector<float>> DispatcherCore::accepted_values(UnitState& unit, bool take) {
+  if (!unit.values.empty()) {
+    if (!take) return unit.values;
+    kept_value_bytes_ -= unit.values.size() * sizeof(float);
+    return std::exchange(unit.values, {});
+  }
+  Result<std::vector<uint8_t>> bytes = store_->result_bytes(*unit.row.result);
+  if (!bytes) return Error{bytes.message()};
+  return proto::values_from_canonical(bytes.value(), result_floats(unit.row));
+}
+
 ReplicaRow* DispatcherCore::replica_of_lease(uint64_t lease_id, UnitState** unit) {
   *unit = nullptr;
   auto it = unit_of_lease_.find(lease_id);
@@ -221,9 +234,8 @@ bool DispatcherCore::may_hold(const UnitState& unit, const WorkerState& worker) 
 }
 
 bool DispatcherCore::hashes_as_job(const UnitState& unit, const WorkerState& worker) const {
-  if (worker.tree_hashes) return true;  // it computes every scheme (no job lookup)
-  auto job = jobs_.find(unit.row.job_id);
-  return job != jobs_.end() && hashes_as(job->second.row, worker);
+  // A worker that hashes by tree computes every scheme: no job lookup on the grant path.
+  return worker.tree_hashes || hashes_as(result_scheme(unit.row), worker);
 }
 
 proto::ResultHashScheme DispatcherCore::result_scheme(const UnitRow& unit) const {
@@ -231,8 +243,8 @@ proto::ResultHashScheme DispatcherCore::result_scheme(const UnitRow& unit) const
   return job == jobs_.end() ? proto::ResultHashScheme::kSequential : job->second.row.result_hash;
 }
 
-bool DispatcherCore::hashes_as(const JobRow& job, const WorkerState& worker) {
-  return worker.tree_hashes || job.result_hash == proto::ResultHashScheme::kSequential;
+bool DispatcherCore::hashes_as(proto::ResultHashScheme scheme, const WorkerState& worker) {
+  return worker.tree_hashes || scheme == proto::ResultHashScheme::kSequential;
 }
 
 bool DispatcherCore::may_take(const UnitState& unit, const Votes& votes,

@@ -88,16 +88,14 @@ Status write_png(const fs::path& path, uint32_t width, uint32_t height, const fl
 Result<std::vector<uint8_t>> encode_png(uint32_t width, uint32_t height, const float* rgb) {
   if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
   const std::vector<uint8_t> pixels = srgb8(width, height, rgb);
-  return encode_image(
-      rgb_image("preview.png", width, height, PixelType::kUint8, pixels.data()));
+  return encode_image(rgb_image("preview.png", width, height, PixelType::kUint8, pixels.data()));
 }
 
 Result<std::vector<uint8_t>> encode_exr(uint32_t width, uint32_t height, const float* rgb,
                                         const uint32_t* spp, ImageWindow window) {
   if (Status s = check_size("(in memory)", width, height, rgb); !s) return Error{s.message()};
   if (spp == nullptr) {
-    return encode_image(
-        rgb_image("frame.exr", width, height, PixelType::kFloat32, rgb, window));
+    return encode_image(rgb_image("frame.exr", width, height, PixelType::kFloat32, rgb, window));
   }
   std::vector<float> pixels(size_t{width} * height * 4);
   for (size_t p = 0; p < size_t{width} * height; ++p) {

@@ -236,8 +236,8 @@ Result<std::vector<uint8_t>> field_exr_bytes(
   std::vector<std::string> names;
   for (const auto& field : fields) names.push_back(field.first);
   return encode_image({"fields.exr", static_cast<uint32_t>(size.nx),
-                               static_cast<uint32_t>(size.ny), std::move(names),
-                               PixelType::kFloat32, pixels.data(), {}, {}});
+                       static_cast<uint32_t>(size.ny), std::move(names), PixelType::kFloat32,
+                       pixels.data(), {}, {}});
 }
 
 Result<std::vector<NamedFile>> snapshot_files(const RunSpec& run, const TileState& state,

@@ -14,15 +14,16 @@
 namespace tf {
 namespace {
 
-// `image` encoded, written to `dir`, and opened with OpenImageIO.
+// `image` encoded, written to `dir`, and opened with OpenImageIO (with `config`, if given).
 std::unique_ptr<OIIO::ImageInput> encoded_and_opened(const testing::TempDir& dir,
-                                                     const ImageToEncode& image) {
+                                                     const ImageToEncode& image,
+                                                     const OIIO::ImageSpec* config = nullptr) {
   Result<std::vector<uint8_t>> bytes = encode_image(image);
   EXPECT_TRUE(bytes) << bytes.message();
   if (!bytes) return nullptr;
   const std::filesystem::path file = dir / image.name;
   EXPECT_TRUE(write_file_atomically(file, bytes.value()));
-  return OIIO::ImageInput::open(file.string());
+  return OIIO::ImageInput::open(file.string(), config);
 }
 
 TEST(ImageWriter, TheDescriptionIsReadBackAsTheImageDescription) {
@@ -53,10 +54,7 @@ TEST(ImageWriter, PngsHoldGreyGreyAlphaRgbAndRgbaAsGiven) {
                               PixelType::kUint8, pixels.data(), {}, {}};
     OIIO::ImageSpec config;
     config.attribute("oiio:UnassociatedAlpha", 1);
-    Result<std::vector<uint8_t>> bytes = encode_image(image);
-    ASSERT_TRUE(bytes) << bytes.message();
-    ASSERT_TRUE(write_file_atomically(dir / image.name, bytes.value()));
-    auto in = OIIO::ImageInput::open((dir / image.name).string(), &config);
+    auto in = encoded_and_opened(dir, image, &config);
     ASSERT_TRUE(in) << n;
     ASSERT_EQ(in->spec().nchannels, static_cast<int>(n));
     EXPECT_EQ(in->spec().alpha_channel, n == 2 || n == 4 ? static_cast<int>(n) - 1 : -1);
