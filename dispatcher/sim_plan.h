@@ -4,8 +4,12 @@
 // state at a snapshot is whole.
 //
 // Choosing K and the tile (when the job does not set them): a unit should cost about
-// kTargetUnitUpdates cell updates, about a second of one CPU core, so that its compute
-// outweighs fetching its input and returning its result. A domain of up to kWholeDomainCells
+// kTargetUnitUpdates cell updates, so that its stepping outweighs what every chunk costs
+// besides it: hashing the whole state it returns (per cell, as long as tens of steps of a GPU:
+// about 36 bytes a cell for D2Q9 through BLAKE2b at a few GB/s, against some 0.05 ns per cell
+// update of a GPU) and a round trip to the dispatcher. 2^26 updates take about a tenth of a
+// second of a 2-core CPU and a few milliseconds of a GPU; at 2^24 a GPU's chunk stepped for
+// about as long as its hash took (benchmarks/README.md, "Through the farm"). A domain of up to kWholeDomainCells
 // cells is one tile: any split would only add ghost work. Larger domains are split into tiles
 // of at most kTileSide2d (2D) or kTileSide3d (3D) cells a side, as few as that allows and of
 // nearly equal sizes (no sliver at the far edge), and K is further kept to a ghost border of
@@ -24,7 +28,7 @@
 
 namespace tf {
 
-inline constexpr uint64_t kTargetUnitUpdates = 1ull << 24;
+inline constexpr uint64_t kTargetUnitUpdates = 1ull << 26;
 inline constexpr long long kWholeDomainCells = 1ll << 20;
 inline constexpr int kTileSide2d = 256;
 inline constexpr int kTileSide3d = 64;

@@ -3,8 +3,9 @@
 // inproc: planning, state blobs, leases, result hashing, verification, snapshots), in the same
 // benchmark iteration so that both see the same machine load. Args: the tile side (0: the
 // dispatcher's choice, one whole-domain tile; 128: 2 x 2 tiles, whose ghost borders are extra
-// work the direct run does not do) and the run's steps (2048: 8 chunks of the default plan;
-// 8192: 32, which spreads the run's fixed costs, its first state and its snapshot, thinner).
+// work the direct run does not do) and the run's steps (2048: 2 chunks of the default plan's
+// 1,024 steps; 8192: 8, which spreads the run's fixed costs, its first state and its snapshot,
+// thinner).
 //
 // BM_SimFarmFastStepper: the default plan on a synthetic stepper 20x as fast as the CPU
 // stepper measured in the same run (fixed time per cell update), directly and through the farm:
