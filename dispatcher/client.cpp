@@ -37,7 +37,7 @@ Result<proto::Body> DispatcherClient::request(const proto::Body& body) {
         Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(*socket_, false);
         if (!raw || !raw.value() || !raw.value()->rejected.empty()) continue;
         Result<proto::Envelope> reply =
-            proto::decode_message(raw.value()->payload, proto::roles(proto::Role::kDispatcher));
+            proto::decode_message(raw.value()->payload(), proto::roles(proto::Role::kDispatcher));
         if (!reply) return Error{"the dispatcher sent a malformed reply: " + reply.message()};
         if (reply->request_id != id) continue;  // answer to an abandoned attempt
         if (const auto* error = std::get_if<proto::ErrorReply>(&reply->body)) {

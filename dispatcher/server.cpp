@@ -161,7 +161,7 @@ std::optional<proto::Envelope> DispatcherServer::admit(const proto::RawMessage& 
     return std::nullopt;
   }
   Result<proto::Envelope> envelope = proto::decode_message(
-      raw.payload, proto::roles(proto::Role::kWorker, proto::Role::kClient));
+      raw.payload(), proto::roles(proto::Role::kWorker, proto::Role::kClient));
   if (!envelope) {
     reject(raw, envelope.message(), now);
     return std::nullopt;

@@ -535,7 +535,7 @@ bool Worker::session(zmq::socket_t& socket, bool* heard) {
         continue;
       }
       Result<proto::Envelope> msg =
-          proto::decode_message(raw.value()->payload, proto::roles(proto::Role::kDispatcher));
+          proto::decode_message(raw.value()->payload(), proto::roles(proto::Role::kDispatcher));
       if (!msg) {
         options_.log("rejected a message from the dispatcher: " + msg.message());
         continue;

@@ -1,11 +1,14 @@
 #include "formats/protocol/codec.h"
 
 #include <capnp/message.h>
+#include <capnp/orphan.h>
 #include <capnp/serialize.h>
 #include <kj/array.h>
 #include <kj/exception.h>
+#include <kj/io.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <stdexcept>
@@ -22,6 +25,25 @@ using WhichBody = wire::Envelope::Body::Which;
 
 // SimUnitSpec.afterNextSteps's default in protocol.capnp: an earlier dispatcher did not say.
 constexpr uint32_t kAfterNextNotSaid = 0xFFFFFFFF;
+
+// A byte field of at least this size is referenced by the message, not copied (large_data).
+constexpr size_t kReferencedDataBytes = size_t{64} << 10;
+
+// `data` as an orphan for a field of the message that `b` belongs to. A large, word-aligned
+// field of whole words (a simulation state or result: megabytes) becomes a segment of its own
+// that points at the caller's bytes, which must outlive the builder (encode_message_into's
+// envelope does), so that the frame is its only copy; other data is copied into the message
+// (Cap'n Proto would write the bytes up to the next word boundary, past the data's end).
+template <class Builder>
+capnp::Orphan<capnp::Data> large_data(Builder b, capnp::Data::Reader data) {
+  const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(b);
+  const bool whole_words = data.size() % sizeof(capnp::word) == 0 &&
+                           reinterpret_cast<uintptr_t>(data.begin()) % alignof(capnp::word) == 0;
+  if (data.size() >= kReferencedDataBytes && whole_words) {
+    return orphanage.referenceExternalData(data);
+  }
+  return orphanage.newOrphanCopy(data);
+}
 
 // ---- enum conversions; a newer peer's value maps to the nearest value this side knows
 
@@ -95,7 +117,7 @@ void write(wire::UnitResult::Builder b, const UnitResult& m) {
   b.setKernelVersion(m.kernel_version);
   b.setWidth(m.width);
   b.setHeight(m.height);
-  b.setRgb(as_data(m.rgb));
+  b.adoptRgb(large_data(b, as_data(m.rgb)));
   b.setRays(m.rays);
   b.setResultHash(as_data(m.result_hash));
   b.setSimulation(m.simulation);
@@ -223,7 +245,7 @@ template <class B>
 void write_blob_reply(B b, const Hash256& hash, bool found, const std::vector<uint8_t>& bytes) {
   b.setHash(as_data(hash));
   b.setFound(found);
-  b.setBytes(as_data(bytes));
+  b.adoptBytes(large_data(b, as_data(bytes)));
 }
 
 template <class... F>
@@ -265,7 +287,7 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
           [&](const BlobUpload& m) {
             auto o = b.initBlobUpload();
             o.setHash(as_data(m.hash));
-            o.setBytes(as_data(m.bytes));
+            o.adoptBytes(large_data(o, as_data(m.bytes)));
           },
           [&](const SubmitJob& m) { write(b.initSubmitJob(), m); },
           [&](const StatusRequest& m) { b.initStatusRequest().setJobId(m.job_id); },
@@ -628,16 +650,25 @@ Envelope read_envelope(kj::ArrayPtr<const capnp::word> words, RoleSet accepted_s
 
 }  // namespace
 
-std::vector<uint8_t> encode_message(const Envelope& envelope) {
+void encode_message_into(const Envelope& envelope, const FrameAllocator& allocate) {
   capnp::MallocMessageBuilder builder;
   auto root = builder.initRoot<wire::Envelope>();
   root.setProtocolVersion(envelope.protocol_version);
   root.setProtocolMin(envelope.protocol_min);
   root.setRequestId(envelope.request_id);
   write_body(root.getBody(), envelope.body);
-  kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
-  auto bytes = words.asBytes();
-  return {bytes.begin(), bytes.end()};
+  const size_t size = capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word);
+  kj::ArrayOutputStream frame(kj::arrayPtr(reinterpret_cast<kj::byte*>(allocate(size)), size));
+  capnp::writeMessage(frame, builder);
+}
+
+std::vector<uint8_t> encode_message(const Envelope& envelope) {
+  std::vector<uint8_t> frame;
+  encode_message_into(envelope, [&](size_t size) {
+    frame.resize(size);
+    return frame.data();
+  });
+  return frame;
 }
 
 Result<Envelope> decode_message(std::span<const uint8_t> frame, RoleSet accepted_senders) {
@@ -649,11 +680,19 @@ Result<Envelope> decode_message(std::span<const uint8_t> frame, RoleSet accepted
     return Error{"frame of " + std::to_string(frame.size()) +
                  " bytes is not a whole number of 8-byte words"};
   }
-  // ZeroMQ frames are not necessarily 8-byte aligned; Cap'n Proto requires alignment.
-  auto words = kj::heapArray<capnp::word>(frame.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), frame.data(), frame.size());
+  // Cap'n Proto reads whole aligned words: a frame is read where it lies when it is aligned
+  // (ZeroMQ's own buffer for a message sent over inproc; megabytes, not copied again), and
+  // copied into aligned memory when not (a frame received over tcp may start anywhere).
+  kj::Array<capnp::word> copy;
+  auto words = kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(frame.data()),
+                                               frame.size() / sizeof(capnp::word));
+  if (reinterpret_cast<uintptr_t>(frame.data()) % alignof(capnp::word) != 0) {
+    copy = kj::heapArray<capnp::word>(words.size());
+    std::memcpy(copy.begin(), frame.data(), frame.size());
+    words = copy.asPtr();
+  }
   try {
-    return read_envelope(kj::ArrayPtr<const capnp::word>(words.begin(), words.size()), accepted_senders);
+    return read_envelope(words, accepted_senders);
   } catch (const kj::Exception& e) {
     return Error{std::string("malformed message: ") + e.getDescription().cStr()};
   } catch (const std::exception& e) {

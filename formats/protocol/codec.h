@@ -1,16 +1,17 @@
 // Encoding and decoding protocol messages (Cap'n Proto on the wire, messages.h in memory).
 //
 // decode_message() is the only place untrusted bytes become messages. It never throws and
-// never crashes on hostile input: the frame is copied into word-aligned memory, read with a
-// traversal limit sized for the message kind and a nesting limit of 16, and rejected when it
-// is truncated, oversized, carries trailing bytes, holds an unknown message kind, or was sent
-// by a role the receiver does not accept. Every protocol version is read (Envelope says the
+// never crashes on hostile input: the frame is read where it lies when word-aligned (else from
+// an aligned copy), with a traversal limit sized for the message kind and a nesting limit of
+// 16, and rejected when it is truncated, oversized, carries trailing bytes, holds an unknown
+// message kind, or was sent by a role the receiver does not accept. Every protocol version is read (Envelope says the
 // sender's range); versions.h decides whether to talk.
 //
-// Thread safety: both functions are thread-safe.
+// Thread safety: every function is thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -19,7 +20,16 @@
 
 namespace tf::proto {
 
-// The frame bytes of `envelope`, headed by its protocol_min..protocol_version.
+// Returns a writable buffer of the given number of bytes, which the encoder fills whole.
+using FrameAllocator = std::function<uint8_t*(size_t)>;
+
+// Encodes `envelope`, headed by its protocol_min..protocol_version, into the buffer that
+// `allocate` returns: the transport allocates the ZeroMQ message it sends, so that a frame of
+// megabytes (a state, a result) is written once, its large byte fields copied from the
+// envelope straight into it.
+void encode_message_into(const Envelope& envelope, const FrameAllocator& allocate);
+
+// The frame bytes of `envelope` (encode_message_into into a vector).
 std::vector<uint8_t> encode_message(const Envelope& envelope);
 
 // Decodes one frame, accepting only kinds whose sender_role is in `accepted_senders`.

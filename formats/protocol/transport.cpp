@@ -63,14 +63,18 @@ std::string random_routing_id(const std::string& prefix) {
 
 bool send_envelope(zmq::socket_t& socket, const std::optional<std::string>& peer,
                    const Envelope& envelope) {
-  const std::vector<uint8_t> bytes = encode_message(envelope);
+  zmq::message_t frame;
+  encode_message_into(envelope, [&](size_t size) {
+    frame.rebuild(size);
+    return static_cast<uint8_t*>(frame.data());
+  });
   try {
     if (peer) {
       if (!socket.send(zmq::buffer(*peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
         return false;
       }
     }
-    return socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait).has_value();
+    return socket.send(frame, zmq::send_flags::dontwait).has_value();
   } catch (const zmq::error_t&) {
     return false;
   }
@@ -104,9 +108,7 @@ Result<std::optional<RawMessage>> receive_raw(zmq::socket_t& socket, bool router
                    std::to_string(expected) + ")";
     return std::optional<RawMessage>(std::move(raw));
   }
-  const zmq::message_t& body = frames.back();
-  raw.payload.assign(static_cast<const uint8_t*>(body.data()),
-                     static_cast<const uint8_t*>(body.data()) + body.size());
+  raw.frame = std::move(frames.back());
   return std::optional<RawMessage>(std::move(raw));
 }
 

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -69,11 +70,13 @@ void configure_socket(zmq::socket_t& socket, const TransportOptions& options);
 std::string random_routing_id(const std::string& prefix);
 
 // Sends one envelope, preceded by `peer` when given (ROUTER side). Never blocks: returns
-// false when the message could not be queued (peer gone, high-water mark reached).
+// false when the message could not be queued (peer gone, high-water mark reached). The
+// envelope is encoded straight into the ZeroMQ message that is sent (encode_message_into).
 bool send_envelope(zmq::socket_t& socket, const std::optional<std::string>& peer,
                    const Envelope& envelope);
 
-// One received message: the peer id (ROUTER side only) and the payload frame.
+// One received message: the peer id (ROUTER side only) and the payload frame, as ZeroMQ
+// received it (not copied: over inproc it is the sender's buffer, megabytes for a state).
 // `rejected` is non-empty when the message had the wrong number of frames: it says why, the
 // payload is empty, and peer / peer_key are set as far as known (so the sender can be blamed).
 struct RawMessage {
@@ -82,8 +85,12 @@ struct RawMessage {
   // authenticated public key (Z85, from the ZAP handler's User-Id); on an insecure endpoint the
   // routing id, which the peer chose and which therefore proves nothing.
   std::string peer_key;
-  std::vector<uint8_t> payload;
+  zmq::message_t frame;
   std::string rejected;
+
+  std::span<const uint8_t> payload() const {
+    return {static_cast<const uint8_t*>(frame.data()), frame.size()};
+  }
 };
 
 // Receives one message without blocking; nullopt when none is waiting. A message with an

@@ -92,6 +92,35 @@ TEST(ProtocolCodec, EveryKindRoundTrips) {
   }
 }
 
+// Byte fields of megabytes (states, results) are referenced by the encoder rather than copied
+// (whole words only), and a frame is decoded where it lies when aligned: every size around
+// those rules comes back byte for byte, also from a frame that starts off a word boundary.
+TEST(ProtocolCodec, LargeByteFieldsRoundTripFromAlignedAndUnalignedFrames) {
+  std::mt19937 rng(7);
+  for (const size_t size : {size_t{65535}, size_t{65536}, size_t{1} << 21, (size_t{1} << 21) + 5}) {
+    std::vector<uint8_t> bytes(size);
+    for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
+    std::vector<float> fields(size / sizeof(float));
+    for (float& f : fields) f = static_cast<float>(rng()) * 1e-6f;
+    UnitResult result{8, 10, "tf-d2q9-1", static_cast<uint32_t>(fields.size()), 1, fields,
+                      fields.size(), {}, true};
+    result.result_hash = result_hash(result.rgb, result.rays);
+    for (const Body& body : {Body(BlobReply{hash_of("s"), true, bytes}),
+                             Body(BlobUpload{hash_of("s"), bytes}), Body(result)}) {
+      const Envelope sent{3, body};
+      const std::vector<uint8_t> frame = encode_message(sent);
+      Result<Envelope> got = decode_message(frame, kAnyRole);
+      ASSERT_TRUE(got.is_ok()) << kind_name(body) << " " << size << ": " << got.message();
+      EXPECT_EQ(got.value(), sent) << kind_name(body) << " " << size;
+      std::vector<uint8_t> shifted(frame.size() + 1);
+      std::memcpy(shifted.data() + 1, frame.data(), frame.size());
+      got = decode_message(std::span<const uint8_t>(shifted).subspan(1), kAnyRole);
+      ASSERT_TRUE(got.is_ok()) << kind_name(body) << " " << size << ": " << got.message();
+      EXPECT_EQ(got.value(), sent) << kind_name(body) << " " << size << " (unaligned)";
+    }
+  }
+}
+
 TEST(ProtocolCodec, SimulationMessagesRoundTripAndFieldsMustMatchTheirShape) {
   UnitResult fields{8, 10, "tf-d2q9-1", 2, 9, std::vector<float>(18, 0.25f), 4000, {}, true};
   fields.result_hash = result_hash(fields.rgb, fields.rays);

@@ -52,7 +52,7 @@ class OldWorker {
         Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(socket_, false);
         if (!raw || !raw.value()) break;
         Result<proto::Envelope> message =
-            proto::decode_message(raw.value()->payload, proto::roles(proto::Role::kDispatcher));
+            proto::decode_message(raw.value()->payload(), proto::roles(proto::Role::kDispatcher));
         if (!message) continue;
         EXPECT_EQ(message->protocol_version, kOldVersion) << "answered in its version";
         if (std::holds_alternative<proto::LeaseRecall>(message->body)) ++recalls_received;

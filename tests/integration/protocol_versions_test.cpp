@@ -182,7 +182,7 @@ class VersionedPeers : public ::testing::Test {
     if (zmq::poll(&item, 1, std::chrono::milliseconds(3000)) == 0) return Error{"no answer"};
     Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(dealer, false);
     if (!raw || !raw.value()) return Error{"nothing received"};
-    return proto::decode_message(raw.value()->payload, kAnyRole);
+    return proto::decode_message(raw.value()->payload(), kAnyRole);
   }
 
   testing::TempDir dir_;

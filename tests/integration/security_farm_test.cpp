@@ -55,7 +55,7 @@ std::optional<proto::Envelope> receive_within(zmq::socket_t& socket, std::chrono
     Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(socket, false);
     if (!raw || !raw.value()) continue;
     Result<proto::Envelope> envelope =
-        proto::decode_message(raw.value()->payload, proto::roles(proto::Role::kDispatcher));
+        proto::decode_message(raw.value()->payload(), proto::roles(proto::Role::kDispatcher));
     if (envelope) return envelope.value();
   }
   return std::nullopt;

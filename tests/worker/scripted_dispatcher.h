@@ -63,7 +63,7 @@ class ScriptedDispatcher {
       Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(router_, true);
       if (!raw || !raw.value()) continue;
       Result<proto::Envelope> envelope =
-          proto::decode_message(raw.value()->payload, proto::roles(proto::Role::kWorker));
+          proto::decode_message(raw.value()->payload(), proto::roles(proto::Role::kWorker));
       if (!envelope) continue;
       peer = raw.value()->peer;
       if (std::holds_alternative<proto::WorkerHeartbeat>(envelope->body)) {

@@ -22,7 +22,7 @@ std::optional<proto::Envelope> next_from_worker(zmq::socket_t& router, std::stri
     Result<std::optional<proto::RawMessage>> raw = proto::receive_raw(router, true);
     if (!raw || !raw.value()) continue;
     Result<proto::Envelope> envelope =
-        proto::decode_message(raw.value()->payload, proto::roles(proto::Role::kWorker));
+        proto::decode_message(raw.value()->payload(), proto::roles(proto::Role::kWorker));
     if (!envelope || std::holds_alternative<proto::WorkerHeartbeat>(envelope->body)) continue;
     *peer = raw.value()->peer;
     return envelope.value();
