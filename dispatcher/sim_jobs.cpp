@@ -177,6 +177,7 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
     chunk.snapshot_prefix = run_folder_name(spec.name) + "/" + step_folder(chunk.end) + "/";
   }
   const bool last = chunk.end >= static_cast<uint64_t>(plan.batch.steps);
+  chunk.last = last;
   const int64_t finished_ms = last ? std::max<int64_t>(now_ms_, run.started_ms + 1) : 0;
   if (last) {
     Result<std::vector<sim::NamedFile>> files = run_end_files(job, run, finished_ms);
@@ -218,8 +219,10 @@ Status DispatcherCore::record_chunk(uint64_t job_id, uint32_t r, uint32_t assemb
   for (const proto::OutputFile& file : done.outputs) {
     if (Status s = record_output(job, file); !s) return s;
   }
-  run.step = done.end;
-  run.state = done.next_state;
+  if (done.next_state) {
+    run.step = done.end;
+    run.state = *done.next_state;
+  }
   run.head_step = done.end;
   run.head.reset();
   head_units_.erase({job_id, r});

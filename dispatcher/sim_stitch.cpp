@@ -27,10 +27,14 @@ StitchedChunk stitch_chunk(BlobStore& blobs, ChunkToStitch chunk) {
       return done;
     }
   }
-  Result<std::vector<uint8_t>> next = sim::encode_state(state.value());
-  if (!next) {
-    done.broken = next.message();
-    return done;
+  std::vector<uint8_t> next_state;  // what the next chunk starts from
+  if (!chunk.last) {
+    Result<std::vector<uint8_t>> next = sim::encode_state(state.value());
+    if (!next) {
+      done.broken = next.message();
+      return done;
+    }
+    next_state = std::move(next.value());
   }
   std::vector<sim::NamedFile> files;
   if (!chunk.snapshot_prefix.empty()) {
@@ -46,16 +50,17 @@ StitchedChunk stitch_chunk(BlobStore& blobs, ChunkToStitch chunk) {
     for (sim::NamedFile& f : files) f.name = chunk.snapshot_prefix + f.name;
   }
   std::move(chunk.files.begin(), chunk.files.end(), std::back_inserter(files));
-  std::vector<std::span<const uint8_t>> bytes{next.value()};
+  std::vector<std::span<const uint8_t>> bytes;
   for (const sim::NamedFile& f : files) bytes.push_back(f.bytes);
+  if (!chunk.last) bytes.push_back(next_state);
   Result<std::vector<Hash256>> hashes = blobs.put_all(bytes);
   if (!hashes) {
     done.stored = hashes.status();
     return done;
   }
-  done.next_state = hashes.value()[0];
+  if (!chunk.last) done.next_state = hashes.value().back();
   for (size_t i = 0; i < files.size(); ++i) {
-    done.outputs.push_back({files[i].name, hashes.value()[i + 1], files[i].bytes.size(), {}});
+    done.outputs.push_back({files[i].name, hashes.value()[i], files[i].bytes.size(), {}});
   }
   return done;
 }

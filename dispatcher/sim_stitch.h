@@ -1,6 +1,8 @@
 // A simulation chunk stitched and stored: the run's next state from its stored state and its
 // units' accepted results, and the files the chunk adds to the job's outputs (the snapshot at
 // its end; after a run's last chunk, also the run's own files), all stored as blobs together.
+// A run's last state is not stored: no chunk starts from it, and its snapshot holds its fields
+// (encoding, hashing and writing it cost a run's end about 6 ms of its 17 on this machine).
 //
 // Why apart from DispatcherCore: at the end of a run this is tens of milliseconds of decoding,
 // encoding (EXR, PNG, VTK) and durable writes, which the dispatcher does on its encoding thread
@@ -15,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +45,7 @@ struct ChunkToStitch {
   sim::RunSpec run;
   std::string snapshot_prefix;
   std::vector<sim::NamedFile> files;  // other files to store (the run's, at its end)
+  bool last = false;                   // the run's last chunk: its state is not stored
 };
 
 struct StitchedChunk {
@@ -51,7 +55,7 @@ struct StitchedChunk {
   std::string broken;
   Status stored = Status::ok();  // a failed blob write: as a store failure
   uint64_t end = 0;              // ChunkToStitch::end
-  Hash256 next_state;
+  std::optional<Hash256> next_state;  // the state at `end`, unless the chunk was the run's last
   std::vector<proto::OutputFile> outputs;  // the snapshot's files by name, then `files`
 };
 

@@ -98,7 +98,9 @@ struct UnitRow {
   bool affected = false;
 };
 
-// A simulation run's progress: `state` is the blob of its whole-domain state at `step`.
+// A simulation run's progress: `state` is the blob of its whole-domain state at `step`. A
+// finished run's last state is not stored (its snapshot is): its `step` and `state` stay at the
+// last state stored, and `head_step` is its last step.
 struct SimRunRow {
   uint64_t job_id = 0;
   uint32_t run = 0;

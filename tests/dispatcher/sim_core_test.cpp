@@ -210,6 +210,26 @@ TEST_F(SimCoreTest, WholeDomainUnitsByDefault) {
   expect_snapshots_match_truth(job);
 }
 
+// A run's state is stored where a chunk starts from it (here at steps 20 and 40), and not at
+// the run's end (step 50), which only its snapshot keeps. The states are the runs advanced in
+// one piece, encoded as the dispatcher stores them.
+TEST_F(SimCoreTest, ARunsLastStateIsNotStoredOnlyItsSnapshot) {
+  const uint64_t job = submit_batch(kBatch, 0, 0);
+  exchange("w", hello(4));
+  work("w");
+  ASSERT_EQ(status(job).state, proto::JobState::kDone) << status(job).message;
+  expect_snapshots_match_truth(job);
+  const sim::BatchSpec batch = sim::parse_batch(kBatch, "cavity.toml").value();
+  for (const sim::RunSpec& run : sim::expand_runs(batch)) {
+    sim::TileState state = sim::make_initial_state(run).value();
+    for (const int steps : {20, 20, 10}) {
+      ASSERT_TRUE(sim::run_steps_cpu(state, steps, 1));
+      const Hash256 stored = blake2b_256(sim::encode_state(state).value());
+      EXPECT_EQ(core_->store().blobs().contains(stored), steps == 20) << run.name;
+    }
+  }
+}
+
 TEST_F(SimCoreTest, AResultClaimingOtherWorkIsRefusedAndTheUnitRedone) {
   const uint64_t job = submit_batch(kBatch, 10, 7);
   proto::SimUnitSpec spec;
