@@ -1,5 +1,6 @@
 #include "dispatcher/client.h"
 
+#include <deque>
 #include <thread>
 
 #include "formats/fileio/atomic_write.h"
@@ -180,16 +181,33 @@ Result<std::vector<std::filesystem::path>> DispatcherClient::download_outputs(
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error{"cannot create " + dir.string() + ": " + ec.message()};
   std::vector<std::filesystem::path> written;
+  // Files held until written, and their targets: a group synced together.
+  std::deque<std::vector<uint8_t>> held;
+  std::vector<FileToWrite> group;
+  uint64_t group_bytes = 0;
+  auto write_group = [&]() -> Status {
+    Status s = write_files_atomically(group);
+    for (const FileToWrite& f : group) written.push_back(f.target);
+    held.clear();
+    group.clear();
+    group_bytes = 0;
+    return s;
+  };
   for (const proto::OutputFile& f : list->files) {
+    if (!group.empty() && group_bytes + f.size > kDownloadGroupBytes) {
+      if (Status s = write_group(); !s) return Error{s.message()};
+    }
     Result<std::vector<uint8_t>> bytes = fetch_output(f.hash);
     if (!bytes) return Error{bytes.message()};
     Result<std::filesystem::path> path = output_path(dir, f.name);
     if (!path) return Error{path.message()};
     std::filesystem::create_directories(path->parent_path(), ec);
     if (ec) return Error{"cannot create " + path->parent_path().string() + ": " + ec.message()};
-    if (Status s = write_file_atomically(path.value(), bytes.value()); !s) return Error{s.message()};
-    written.push_back(path.value());
+    group_bytes += bytes->size();
+    held.push_back(std::move(bytes.value()));
+    group.push_back({path.value(), held.back()});
   }
+  if (Status s = write_group(); !s) return Error{s.message()};
   return written;
 }
 

@@ -31,6 +31,9 @@
 
 namespace tf {
 
+// The most output bytes download_outputs holds in memory before writing them.
+inline constexpr uint64_t kDownloadGroupBytes = uint64_t{256} << 20;
+
 struct ClientOptions {
   std::chrono::milliseconds reply_timeout{5000};  // per attempt
   std::chrono::milliseconds patience{60000};      // total per request, across reconnects
@@ -64,7 +67,10 @@ class DispatcherClient {
   Result<proto::OutputsReply> outputs(uint64_t job_id);
   Result<std::vector<uint8_t>> fetch_output(const Hash256& hash);
   // Writes every output of the job into `dir` (created if missing; names with '/' go into
-  // subfolders, see output_path); returns the paths.
+  // subfolders, see output_path); returns the paths. Files are fetched in groups of up to
+  // kDownloadGroupBytes and each group written and synced together (write_files_atomically:
+  // concurrent fsyncs share the file system's journal commits; one after another, a run's ten
+  // files took 20 ms); on error the groups before stay written.
   Result<std::vector<std::filesystem::path>> download_outputs(uint64_t job_id,
                                                               const std::filesystem::path& dir);
 
