@@ -9,11 +9,12 @@
 // about 36 bytes a cell for D2Q9 through BLAKE2b at a few GB/s, against some 0.05 ns per cell
 // update of a GPU) and a round trip to the dispatcher. 2^26 updates take about a tenth of a
 // second of a 2-core CPU and a few milliseconds of a GPU; at 2^24 a GPU's chunk stepped for
-// about as long as its hash took (benchmarks/README.md, "Through the farm"). A domain of up to kWholeDomainCells
-// cells is one tile: any split would only add ghost work. Larger domains are split into tiles
-// of at most kTileSide2d (2D) or kTileSide3d (3D) cells a side, as few as that allows and of
-// nearly equal sizes (no sliver at the far edge), and K is further kept to a ghost border of
-// at most a quarter of the tile side, so redundant ghost work stays below about (1 + 2/4)^d.
+// about as long as its hash took (benchmarks/README.md, "Through the farm"). A domain of up
+// to kWholeDomainCells cells is one tile: any split would only add ghost work. Larger domains
+// are split into tiles of at most kTileSide2d (2D) or kTileSide3d (3D) cells a side, as few as
+// that allows and of nearly equal sizes (no sliver at the far edge), and K is further kept to
+// a ghost border of at most a quarter of the tile side, so redundant ghost work stays below
+// about (1 + 2/4)^d.
 //
 // Thread safety: pure functions.
 #pragma once

@@ -4,8 +4,8 @@
 // never crashes on hostile input: the frame is read where it lies when word-aligned (else from
 // an aligned copy), with a traversal limit sized for the message kind and a nesting limit of
 // 16, and rejected when it is truncated, oversized, carries trailing bytes, holds an unknown
-// message kind, or was sent by a role the receiver does not accept. Every protocol version is read (Envelope says the
-// sender's range); versions.h decides whether to talk.
+// message kind, or was sent by a role the receiver does not accept. Every protocol version
+// is read (Envelope says the sender's range); versions.h decides whether to talk.
 //
 // Thread safety: every function is thread-safe.
 #pragma once
