@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--dispatcher", sim_args.dispatcher, "Submit to this dispatcher (or comma-separated list of a farm's dispatchers) instead of an embedded farm");
   sim_cmd->add_option("-o,--output", sim_args.output_dir, "Output folder (default: out/<batch name>)");
   sim_cmd->add_flag("--wait", sim_args.wait, "With --dispatcher: wait for the batch and fetch its outputs");
-  sim_cmd->add_option("--chunk-steps", sim_args.chunk_steps, "Steps per work unit (default: about 2^24 cell updates a unit)")
+  sim_cmd->add_option("--chunk-steps", sim_args.chunk_steps, "Steps per work unit (default: about 2^26 cell updates a unit)")
       ->check(CLI::Range(1, 1 << 30));
   sim_cmd->add_option("--tile", sim_args.tile, "Most cells per tile side (default: whole domains up to 2^20 cells)")
       ->check(CLI::Range(1, 1 << 20));
