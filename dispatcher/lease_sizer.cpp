@@ -96,6 +96,8 @@ bool LeaseSizer::wants_refill(uint64_t held, uint64_t slots, int64_t lease_ms,
                               const LeaseSizing& sizing) const {
   if (held >= sizing.max_units) return false;
   if (held < slots) return true;
+  // Half of what it may hold: its budget, or the unit cap where that binds first.
+  if (static_cast<double>(held) >= sizing.refill_below * sizing.max_units) return false;
   return static_cast<double>(in_flight_) < sizing.refill_below * budget(lease_ms, sizing);
 }
 

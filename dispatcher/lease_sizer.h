@@ -93,10 +93,13 @@ class LeaseSizer {
   // `slots` in its hello, and gets leases of `lease_ms`.
   bool wants_more(uint64_t held, uint64_t slots, int64_t lease_ms, const LeaseSizing& sizing) const;
   // Whether a grant to this worker should start at all: below its declared slots always,
-  // otherwise once its work in flight fell under `refill_below` of its budget (then
-  // wants_more fills it up to the budget). A device holding a hundred units thus gets half of
-  // them per grant instead of one grant message per result: each message costs a CurveZMQ box
-  // and a wake-up at both ends, and the device still has at least half its budget queued.
+  // otherwise once its work in flight fell under `refill_below` of its budget, and its units
+  // under `refill_below` of `max_units` (then wants_more fills it up to the budget or the cap).
+  // A device holding a hundred units thus gets half of them per grant instead of one grant
+  // message per result: each message costs a CurveZMQ box and a wake-up at both ends, and the
+  // device still has at least half its budget queued. Without the second mark a device whose
+  // budget is over twice the cap (200 us units: 10,000 in 2 s, 4,096 held) was refilled at
+  // every loop iteration with the few units it had finished since.
   bool wants_refill(uint64_t held, uint64_t slots, int64_t lease_ms,
                     const LeaseSizing& sizing) const;
 
