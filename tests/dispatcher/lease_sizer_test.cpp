@@ -135,24 +135,17 @@ TEST(LeaseSizer, AGrantStartsOnlyOnceHalfTheBudgetIsFree) {
   EXPECT_FALSE(sizer.wants_refill(held, held + 1, kLeaseMs, capped));
 }
 
-// A device whose budget is over twice the unit cap (one unit of 1 every 0.1 ms: 10,000 per
-// second, 20,000 in 2 s, against 4,096) is refilled once it holds under half the cap, not
+// A device whose budget is over twice the unit cap (one unit every millisecond: 1,000 per
+// second, 2,000 in 2 s, against a cap of 400) is refilled once it holds under half the cap, not
 // whenever it holds under the cap: else every result that frees a unit starts a grant.
 TEST(LeaseSizer, ADeviceAtTheUnitCapIsRefilledBelowHalfTheCap) {
-  const LeaseSizing sizing;
   LeaseSizer sizer;
-  // 10 units per millisecond for 3 s, 20 held.
-  for (int i = 0; i < 20; ++i) sizer.granted(1, 0);
-  for (int64_t now = 1; now <= 3000; ++now) {
-    for (int i = 0; i < 10; ++i) {
-      sizer.reported(1, now, sizing);
-      sizer.ended(1, now);
-      sizer.granted(1, now);
-    }
-  }
-  ASSERT_NEAR(sizer.rate_per_s(), 10'000.0, 100.0);
-  while (sizer.cost_in_flight() > 0) sizer.ended(1, 3000);
+  run_at_rate(sizer, 1, 1, 1, 0, 3000);
+  ASSERT_NEAR(sizer.rate_per_s(), 1000.0, 10.0);
+  LeaseSizing sizing;
+  sizing.max_units = 400;
   const uint64_t cap = sizing.max_units;
+  while (sizer.cost_in_flight() > 0) sizer.ended(1, 3000);
   for (uint64_t held = 0; held < cap; ++held) sizer.granted(1, 3000);
   EXPECT_FALSE(sizer.wants_refill(cap, 1, kLeaseMs, sizing)) << "at the cap";
   EXPECT_FALSE(sizer.wants_refill(cap - 1, 1, kLeaseMs, sizing)) << "one unit finished";
