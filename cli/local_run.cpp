@@ -3,11 +3,9 @@
 #include <malloc.h>
 
 #include <atomic>
-#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <thread>
 
 #include "cli/log_output.h"
 #include "worker/backend_executor.h"
@@ -42,24 +40,13 @@ Result<proto::JobStatus> follow_job(DispatcherClient& client, uint64_t job,
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-  // Polls soon after the submission, then every 20 ms: the farm is in this process, a status
-  // costs its loop tens of microseconds, and a job is seen done within 20 ms of its end (with
-  // polls backing off to 200 ms, `tilefarm sim` of a 0.3 s run waited 100 ms on average for
-  // them; polls every 5 ms did not slow a CPU run measurably: benchmarks/README.md).
-  auto interval = std::chrono::milliseconds(5);
-  for (;;) {
+  // Each status request waits on the farm for the job's end (DispatcherClient::wait), so the
+  // end is seen as soon as it is committed; the interval paces the progress line and how soon
+  // an interrupt cancels the job.
+  return client.wait(job, std::chrono::milliseconds(100), [&](const proto::JobStatus& status) {
     if (g_interrupted) (void)client.cancel(job);
-    Result<std::vector<proto::JobStatus>> jobs = client.status(job);
-    if (!jobs) return Error{jobs.message()};
-    if (jobs->size() != 1) return Error{"the dispatcher lost job " + std::to_string(job)};
-    progress.update(jobs->front());
-    if (jobs->front().state != proto::JobState::kQueued &&
-        jobs->front().state != proto::JobState::kRunning) {
-      return jobs->front();
-    }
-    std::this_thread::sleep_for(interval);
-    interval = std::min(interval * 2, std::chrono::milliseconds(20));
-  }
+    progress.update(status);
+  });
 }
 
 Result<std::unique_ptr<EmbeddedFarm>> start_local_farm(const std::string& backend, int workers,

@@ -1,5 +1,6 @@
 #include "dispatcher/client.h"
 
+#include <algorithm>
 #include <deque>
 #include <thread>
 
@@ -120,8 +121,11 @@ Result<uint64_t> DispatcherClient::submit(const proto::SubmitJob& job) {
   return submitted->job_id;
 }
 
-Result<std::vector<proto::JobStatus>> DispatcherClient::status(uint64_t job_id) {
-  Result<proto::Body> reply = request(proto::StatusRequest{job_id});
+Result<std::vector<proto::JobStatus>> DispatcherClient::status(uint64_t job_id,
+                                                              std::chrono::milliseconds wait) {
+  const auto wait_ms = static_cast<uint32_t>(
+      std::clamp<int64_t>(wait.count(), 0, int64_t{proto::kMaxStatusWaitMs}));
+  Result<proto::Body> reply = request(proto::StatusRequest{job_id, wait_ms});
   if (!reply) return Error{reply.message()};
   auto* status = std::get_if<proto::StatusReply>(&reply.value());
   if (status == nullptr) return Error{"the dispatcher answered a status query with something else"};
@@ -215,8 +219,10 @@ Result<proto::JobStatus> DispatcherClient::wait(
     uint64_t job_id, std::chrono::milliseconds interval,
     const std::function<void(const proto::JobStatus&)>& progress) {
   const auto start = std::chrono::steady_clock::now();
+  const std::chrono::milliseconds long_poll = std::min(interval, options_.reply_timeout / 2);
   for (;;) {
-    Result<std::vector<proto::JobStatus>> jobs = status(job_id);
+    const auto asked = std::chrono::steady_clock::now();
+    Result<std::vector<proto::JobStatus>> jobs = status(job_id, long_poll);
     if (!jobs) return Error{jobs.message()};
     if (jobs->size() != 1) return Error{"the dispatcher does not know job " + std::to_string(job_id)};
     const proto::JobStatus& job = jobs->front();
@@ -230,7 +236,7 @@ Result<proto::JobStatus> DispatcherClient::wait(
                    " after " + std::to_string(options_.wait_timeout.count() / 1000) +
                    " s: see tilefarm status " + std::to_string(job_id)};
     }
-    std::this_thread::sleep_for(interval);
+    std::this_thread::sleep_until(asked + interval);
   }
 }
 

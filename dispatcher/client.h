@@ -60,7 +60,10 @@ class DispatcherClient {
   // sent again).
   Status upload_blobs(const std::vector<std::vector<uint8_t>>& blobs);
   Result<uint64_t> submit(const proto::SubmitJob& job);
-  Result<std::vector<proto::JobStatus>> status(uint64_t job_id);  // 0: every job
+  // Statuses of one job or every job (0). With `wait`, the dispatcher answers when the job
+  // ends or after that long, whichever is first (proto::StatusRequest::wait_ms).
+  Result<std::vector<proto::JobStatus>> status(
+      uint64_t job_id, std::chrono::milliseconds wait = std::chrono::milliseconds(0));
   Status cancel(uint64_t job_id);
   // Re-runs a finished job's affected units (proto::ResubmitRequest).
   Status resubmit_affected(uint64_t job_id);
@@ -74,9 +77,13 @@ class DispatcherClient {
   Result<std::vector<std::filesystem::path>> download_outputs(uint64_t job_id,
                                                               const std::filesystem::path& dir);
 
-  // Polls status every `interval` until the job is done, failed or cancelled, calling
-  // `progress` after each poll. Returns the final status, or an error when a poll fails (the
-  // dispatcher is gone: after `patience`) or when `wait_timeout` passes first.
+  // Asks for the job's status every `interval` until the job is done, failed or cancelled,
+  // calling `progress` after each answer. Each request waits on the dispatcher for the job's
+  // end (a long poll of up to `interval`, half the reply timeout and proto::kMaxStatusWaitMs),
+  // so the end is seen a round trip after it, not up to an interval later; a dispatcher that
+  // answers at once (an earlier release) is asked again when the interval is over. Returns the
+  // final status, or an error when a request fails (the dispatcher is gone: after `patience`)
+  // or when `wait_timeout` passes first.
   Result<proto::JobStatus> wait(uint64_t job_id, std::chrono::milliseconds interval,
                                 const std::function<void(const proto::JobStatus&)>& progress);
 

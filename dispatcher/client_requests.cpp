@@ -57,13 +57,7 @@ Result<proto::Body> DispatcherCore::on_client_message(const std::string& client,
     return proto::Body(proto::Ack{});
   }
   if (const auto* m = std::get_if<proto::SubmitJob>(&body)) return submit(*m, client);
-  if (const auto* m = std::get_if<proto::StatusRequest>(&body)) {
-    proto::StatusReply reply{job_statuses(m->job_id)};
-    if (m->job_id != 0 && reply.jobs.empty()) {
-      return error_reply(proto::ErrorCode::kNotFound, "no job " + std::to_string(m->job_id));
-    }
-    return proto::Body(std::move(reply));
-  }
+  if (const auto* m = std::get_if<proto::StatusRequest>(&body)) return status_reply(m->job_id);
   if (const auto* m = std::get_if<proto::CancelRequest>(&body)) return cancel(m->job_id);
   if (const auto* m = std::get_if<proto::ResubmitRequest>(&body)) {
     return resubmit_affected(m->job_id);
@@ -83,6 +77,14 @@ Result<proto::Body> DispatcherCore::on_client_message(const std::string& client,
   }
   return error_reply(proto::ErrorCode::kBadRequest,
                      std::string("unexpected message ") + proto::kind_name(body));
+}
+
+proto::Body DispatcherCore::status_reply(uint64_t job_id) const {
+  proto::StatusReply reply{job_statuses(job_id)};
+  if (job_id != 0 && reply.jobs.empty()) {
+    return error_reply(proto::ErrorCode::kNotFound, "no job " + std::to_string(job_id));
+  }
+  return proto::Body(std::move(reply));
 }
 
 Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,

@@ -168,6 +168,15 @@ Status DispatcherCore::handle(const std::string& peer, const std::string& peer_k
   if (proto::sender_role(message.body) == proto::Role::kWorker) {
     return on_worker_message(peer, peer_key, message.body, now_ms, out);
   }
+  if (const auto* status = std::get_if<proto::StatusRequest>(&message.body)) {
+    // A long poll of an active job waits for the job's end (status_waits.h).
+    auto job = jobs_.find(status->job_id);
+    if (job != jobs_.end() && job->second.active() &&
+        status_waits_.hold({peer, message.request_id, status->job_id}, status->wait_ms,
+                           proto::kMaxStatusWaitMs, now_ms)) {
+      return Status::ok();
+    }
+  }
   Result<proto::Body> reply = on_client_message(peer_key, message.body);
   if (!reply) return reply.status();
   out->push_back({peer, {message.request_id, std::move(reply.value())}});
@@ -581,7 +590,18 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
                       std::any_of(workers_.begin(), workers_.end(), [&](const auto& entry) {
                         return wants_grant(entry.first, entry.second);
                       });
+  answer_status_waits(now_ms, out);
   return recall_for_dry_workers(now_ms, out);
+}
+
+void DispatcherCore::answer_status_waits(int64_t now_ms, std::vector<Outgoing>* out) {
+  const auto ended = [&](uint64_t job_id) {
+    auto job = jobs_.find(job_id);
+    return job == jobs_.end() || !job->second.active();
+  };
+  for (StatusWaits::Held& held : status_waits_.take_due(now_ms, ended)) {
+    out->push_back({std::move(held.peer), {held.request_id, status_reply(held.job_id)}});
+  }
 }
 
 bool DispatcherCore::eligible(const WorkerState& worker) const {

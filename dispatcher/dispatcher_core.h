@@ -62,6 +62,7 @@
 #include "dispatcher/scheduler.h"
 #include "dispatcher/sim_plan.h"
 #include "dispatcher/sim_stitch.h"
+#include "dispatcher/status_waits.h"
 #include "dispatcher/store.h"
 #include "formats/protocol/messages.h"
 #include "formats/sim/observables_output.h"
@@ -144,6 +145,9 @@ class DispatcherCore {
   // Whether the last tick() granted all of max_units_per_tick with workers still wanting a
   // grant: the caller should commit, send and tick again without waiting.
   bool dispatch_pending() const { return dispatch_pending_; }
+  // When the earliest status request held for its job's end is due an answer anyway (the
+  // clock of handle() and tick()); nullopt when none is held. The caller ticks by then.
+  std::optional<int64_t> next_status_due_ms() const { return status_waits_.next_due_ms(); }
   // Writes what the iteration kept in memory (reputation records, credit entries signed in
   // the background) and commits.
   Status commit();
@@ -526,6 +530,10 @@ class DispatcherCore {
   // Client requests (client_requests.cpp).
   // `client`: the sender's key, which the scheduler shares the workers between.
   Result<proto::Body> on_client_message(const std::string& client, const proto::Body& body);
+  // The StatusReply of one job or all (0); ErrorReply kNotFound for a job it does not know.
+  proto::Body status_reply(uint64_t job_id) const;
+  // Answers the held status requests whose job ended or whose wait is over (status_waits.h).
+  void answer_status_waits(int64_t now_ms, std::vector<Outgoing>* out);
   Result<proto::Body> submit(const proto::SubmitJob& request, const std::string& client);
   Result<proto::Body> cancel(uint64_t job_id);
   // Runs a finished render job again for its affected units only.
@@ -536,6 +544,7 @@ class DispatcherCore {
   std::unique_ptr<Store> store_;
   Scheduler scheduler_;
   LeaseTable leases_;
+  StatusWaits status_waits_;  // status requests waiting for their job's end
   std::map<std::string, WorkerState> workers_;
   std::map<uint64_t, JobState> jobs_;
   std::unordered_map<uint64_t, UnitState> units_;

@@ -246,9 +246,13 @@ Status DispatcherServer::run() {
                                {nullptr, stop_fd_, ZMQ_POLLIN, 0},
                                {nullptr, core_->wake_fd(), ZMQ_POLLIN, 0}};
     try {
-      // Grants left for the next tick go without waiting (DispatcherCore::dispatch_pending).
-      zmq::poll(items, core_->wake_fd() >= 0 ? 3 : 2,
-                std::chrono::milliseconds(core_->dispatch_pending() ? 0 : poll_ms));
+      // Grants left for the next tick go without waiting (DispatcherCore::dispatch_pending),
+      // and a status request held for its job's end is answered when its wait is over.
+      long wait_ms = core_->dispatch_pending() ? 0 : poll_ms;
+      if (const std::optional<int64_t> due = core_->next_status_due_ms()) {
+        wait_ms = std::clamp<long>(static_cast<long>(*due - proto::now_ms()), 0, wait_ms);
+      }
+      zmq::poll(items, core_->wake_fd() >= 0 ? 3 : 2, std::chrono::milliseconds(wait_ms));
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       return Error{std::string("poll failed: ") + e.what()};

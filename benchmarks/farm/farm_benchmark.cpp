@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <thread>
 
 #include "cli/embedded_farm.h"
 #include "dispatcher/client.h"
@@ -23,9 +24,12 @@ namespace {
 // the measured rate is the farm's own overhead: scheduling, messages, hashing, storage; over
 // inproc (farm_throughput_benchmark measures tcp with CurveZMQ). Replication 2 where there
 // are two workers, 1 with one.
-void BM_FarmTrivialUnits(benchmark::State& state) {
-  const int workers = static_cast<int>(state.range(0));
-  testing::TempDir dir;
+// An embedded farm of `workers` synthetic workers in `dir`, with a one-file scene uploaded.
+struct TrivialFarm {
+  std::unique_ptr<EmbeddedFarm> farm;
+  Hash256 bundle;
+};
+Result<TrivialFarm> start_trivial_farm(const testing::TempDir& dir, int workers) {
   const std::string text = "# benchmark scene\n";
   std::filesystem::create_directories(dir.path() / "scene");
   std::ofstream(dir.path() / "scene" / "scene.pbrt") << text;
@@ -36,12 +40,22 @@ void BM_FarmTrivialUnits(benchmark::State& state) {
   options.state_dir = dir.path() / "state";
   options.units_per_device = 4;
   auto farm = EmbeddedFarm::start(options, std::move(executors));
-  if (!farm) {
-    state.SkipWithError(farm.message().c_str());
+  if (!farm) return Error{farm.message()};
+  Result<Hash256> bundle = farm.value()->client().upload_bundle(manifest, dir.path() / "scene");
+  if (!bundle) return Error{bundle.message()};
+  return TrivialFarm{std::move(farm.value()), bundle.value()};
+}
+
+void BM_FarmTrivialUnits(benchmark::State& state) {
+  const int workers = static_cast<int>(state.range(0));
+  testing::TempDir dir;
+  Result<TrivialFarm> started = start_trivial_farm(dir, workers);
+  if (!started) {
+    state.SkipWithError(started.message().c_str());
     return;
   }
-  DispatcherClient& client = farm.value()->client();
-  const Hash256 bundle = client.upload_bundle(manifest, dir.path() / "scene").value();
+  DispatcherClient& client = started->farm->client();
+  const Hash256 bundle = started->bundle;
   const uint32_t side = 128;  // 16 x 16 tiles of 8 px = 256 units per job
   uint64_t units = 0;
   for (auto _ : state) {
@@ -61,6 +75,48 @@ void BM_FarmTrivialUnits(benchmark::State& state) {
       static_cast<double>(units) / 1e6, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_FarmTrivialUnits)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// How soon a client sees a small job's end: a job of 16 trivial units (milliseconds of farm
+// work) submitted and followed to its end, one after another, in three ways (Arg): 0, as
+// `tilefarm submit --wait` and `tilefarm sim` follow a job now (DispatcherClient::wait, an
+// interval of 500 ms, each request held by the dispatcher until the job ends); 1, as they did
+// before, a status request every 500 ms answered at once; 2, a status request every millisecond,
+// the nearest that polling gets. Counter job_ms: submission to the end seen, per job.
+void BM_JobEndSeen(benchmark::State& state) {
+  const int64_t way = state.range(0);
+  testing::TempDir dir;
+  Result<TrivialFarm> started = start_trivial_farm(dir, 1);
+  if (!started) return state.SkipWithError(started.message().c_str());
+  DispatcherClient& client = started->farm->client();
+  const auto ended = [](const proto::JobStatus& s) {
+    return s.state != proto::JobState::kQueued && s.state != proto::JobState::kRunning;
+  };
+  for (auto _ : state) {
+    proto::SubmitJob job{"bench", started->bundle, {{1, "scene.pbrt", 32, 32}}, 8, 1, 1, 0};
+    job.replication = job.quorum = 1;
+    Result<uint64_t> id = client.submit(job);
+    if (!id) return state.SkipWithError(id.message().c_str());
+    Result<proto::JobStatus> seen = Error{"not asked"};
+    if (way == 0) {
+      seen = client.wait(id.value(), std::chrono::milliseconds(500), nullptr);
+    } else {
+      const auto interval = std::chrono::milliseconds(way == 1 ? 500 : 1);
+      for (;;) {
+        Result<std::vector<proto::JobStatus>> jobs = client.status(id.value());
+        if (!jobs || jobs->size() != 1) return state.SkipWithError("no status");
+        seen = jobs->front();
+        if (ended(seen.value())) break;
+        std::this_thread::sleep_for(interval);
+      }
+    }
+    if (!seen || seen->state != proto::JobState::kDone) return state.SkipWithError("job failed");
+  }
+  state.counters["job_ms"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) / 1e3,
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_JobEndSeen)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()
+    ->Iterations(5);
 
 // Compute time of one typical real unit: a 32x32 tile of the Cornell box at 16 samples on the
 // CPU backend (the farm's per-unit overhead should be a few percent of this or less).

@@ -290,7 +290,11 @@ void write_body(wire::Envelope::Body::Builder b, const Body& body) {
             o.adoptBytes(large_data(o, as_data(m.bytes)));
           },
           [&](const SubmitJob& m) { write(b.initSubmitJob(), m); },
-          [&](const StatusRequest& m) { b.initStatusRequest().setJobId(m.job_id); },
+          [&](const StatusRequest& m) {
+            auto o = b.initStatusRequest();
+            o.setJobId(m.job_id);
+            o.setWaitMs(m.wait_ms);
+          },
           [&](const CancelRequest& m) { b.initCancelRequest().setJobId(m.job_id); },
           [&](const ResubmitRequest& m) { b.initResubmitRequest().setJobId(m.job_id); },
           [&](const ResultBatch& m) {
@@ -537,7 +541,8 @@ Body read_body(wire::Envelope::Body::Reader b) {
       return BlobUpload{read_hash(r.getHash(), "blobUpload.hash"), read_bytes(r.getBytes())};
     }
     case WhichBody::SUBMIT_JOB: return read(b.getSubmitJob());
-    case WhichBody::STATUS_REQUEST: return StatusRequest{b.getStatusRequest().getJobId()};
+    case WhichBody::STATUS_REQUEST:
+      return StatusRequest{b.getStatusRequest().getJobId(), b.getStatusRequest().getWaitMs()};
     case WhichBody::CANCEL_REQUEST: return CancelRequest{b.getCancelRequest().getJobId()};
     case WhichBody::RESUBMIT_REQUEST: return ResubmitRequest{b.getResubmitRequest().getJobId()};
     case WhichBody::RESULT_BATCH: return read(b.getResultBatch());

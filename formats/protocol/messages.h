@@ -279,8 +279,13 @@ struct SubmitJob {
 };
 struct StatusRequest {
   uint64_t job_id = 0;  // 0: every job
+  // A long poll: the dispatcher answers when the job is no longer queued or running, or when
+  // this many milliseconds have passed, whichever is first (at most kMaxStatusWaitMs; 0, every
+  // job, or a job already ended: at once). A dispatcher of an earlier release answers at once.
+  uint32_t wait_ms = 0;
   bool operator==(const StatusRequest&) const = default;
 };
+inline constexpr uint32_t kMaxStatusWaitMs = 2000;
 struct CancelRequest {
   uint64_t job_id = 0;
   bool operator==(const CancelRequest&) const = default;

@@ -37,7 +37,7 @@ struct Envelope {
     missingBlobsRequest @12 :HashList;
     blobUpload @13 :BlobUpload;
     submitJob @14 :SubmitJob;
-    statusRequest @15 :JobRef;
+    statusRequest @15 :StatusRequest;
     cancelRequest @16 :JobRef;
     outputsRequest @17 :JobRef;
     outputFetch @18 :BlobRequest;
@@ -282,7 +282,15 @@ struct NamedBlob {
 }
 
 struct JobRef {
-  jobId @0 :UInt64;      # 0 in statusRequest: every job
+  jobId @0 :UInt64;
+}
+
+# A JobRef with a wait (messages.h StatusRequest): statusRequest was a JobRef before, and a
+# JobRef reads as one of these with no wait, and this as a JobRef, so either release reads the
+# other's.
+struct StatusRequest {
+  jobId @0 :UInt64;      # 0: every job
+  waitMs @1 :UInt32;     # answer when the job ends or after this long; 0: at once
 }
 
 enum JobState {

@@ -47,7 +47,7 @@ std::vector<Body> one_of_each() {
   all.push_back(BlobUpload{hash_of("f"), {9, 8, 7}});
   all.push_back(SubmitJob{"shot", hash_of("g"), {{1, "a.pbrt", 640, 480}, {3, "b.pbrt", 32, 16}},
                           32, 64, 16, -5, 3, 2, 7, true});
-  all.push_back(StatusRequest{42});
+  all.push_back(StatusRequest{42, 700});  // a long poll
   all.push_back(CancelRequest{43});
   all.push_back(OutputsRequest{44});
   all.push_back(OutputFetch{hash_of("h")});

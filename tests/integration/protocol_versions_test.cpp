@@ -33,6 +33,14 @@ std::vector<uint8_t> bytes_of(capnp::MallocMessageBuilder& builder) {
   return {bytes.begin(), bytes.end()};
 }
 
+// Today's encoding of `envelope`, as words for a reader of the previous release's schema.
+std::vector<capnp::word> words_of(const proto::Envelope& envelope) {
+  const std::vector<uint8_t> bytes = proto::encode_message(envelope);
+  std::vector<capnp::word> words((bytes.size() + 7) / 8);
+  std::memcpy(words.data(), bytes.data(), bytes.size());
+  return words;
+}
+
 TEST(ProtocolVersions, PeersTalkTheHighestVersionBothSpeak) {
   EXPECT_EQ(proto::common_version({1, 2}, {1, 1}), 1u);
   EXPECT_EQ(proto::common_version({1, 2}, {2, 3}), 2u);
@@ -126,9 +134,7 @@ TEST(ProtocolVersions, ThePreviousReleaseReadsWhatTodaysCodecWritesForIt) {
   proto::Envelope envelope{0, grant};
   envelope.protocol_version = kPrevious;  // as the dispatcher answers the previous release
   envelope.protocol_min = proto::kDispatcherProtocols.min;
-  const std::vector<uint8_t> bytes = proto::encode_message(envelope);
-  std::vector<capnp::word> words((bytes.size() + 7) / 8);
-  std::memcpy(words.data(), bytes.data(), bytes.size());
+  const std::vector<capnp::word> words = words_of(envelope);
   capnp::FlatArrayMessageReader reader(kj::ArrayPtr<const capnp::word>(words.data(), words.size()));
   auto root = reader.getRoot<wire_previous::Envelope>();
   EXPECT_EQ(root.getProtocolVersion(), kPrevious);
@@ -144,6 +150,26 @@ TEST(ProtocolVersions, ThePreviousReleaseReadsWhatTodaysCodecWritesForIt) {
   EXPECT_EQ(units[0].getS0(), 64u);
   EXPECT_EQ(units[0].getS1(), 128u);
   EXPECT_TRUE(units[0].getUploadBytes());
+}
+
+// statusRequest was a JobRef and is now a StatusRequest (a JobRef with a wait): each release
+// reads the other's, the earlier one's as a request without a wait.
+TEST(ProtocolVersions, StatusRequestsCrossReleasesWithTheirJob) {
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<wire_previous::Envelope>();
+  root.setProtocolVersion(kPrevious);
+  root.setProtocolMin(kPrevious);
+  root.getBody().initStatusRequest().setJobId(9);
+  Result<proto::Envelope> got = proto::decode_message(bytes_of(builder), kAnyRole);
+  ASSERT_TRUE(got.is_ok()) << got.message();
+  EXPECT_EQ(std::get<proto::StatusRequest>(got->body), (proto::StatusRequest{9, 0}));
+
+  proto::Envelope envelope{3, proto::StatusRequest{11, 700}};
+  const std::vector<capnp::word> words = words_of(envelope);
+  capnp::FlatArrayMessageReader reader(kj::ArrayPtr<const capnp::word>(words.data(), words.size()));
+  auto previous = reader.getRoot<wire_previous::Envelope>();
+  ASSERT_TRUE(previous.getBody().isStatusRequest());
+  EXPECT_EQ(previous.getBody().getStatusRequest().getJobId(), 11u);
 }
 
 // A dispatcher on inproc and a raw DEALER that speaks whatever version a test gives it.
