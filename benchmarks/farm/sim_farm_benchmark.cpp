@@ -9,7 +9,9 @@
 //
 // BM_SimFarmFastStepper: the default plan on a synthetic stepper 20x as fast as the CPU
 // stepper measured in the same run (fixed time per cell update), directly and through the farm:
-// what the farm costs a run on a fast device. Args: the speed-up and the run's steps.
+// what the farm costs a run on a fast device. Args: the speed-up and the run's steps (65536:
+// 64 chunks, a third of a second of stepping, over which a run's fixed costs are spread thin
+// enough to show what each chunk costs).
 //
 // BM_SimFarmSweep: what researchers queue, a parameter sweep: the same channel at 8 relaxation
 // times (8 runs of one batch, [parameters] tau = [...]) on one worker, directly (the runs
@@ -244,6 +246,7 @@ void BM_SimFarmFastStepper(benchmark::State& state) {
 BENCHMARK(BM_SimFarmFastStepper)
     ->Args({20, 2048})
     ->Args({20, 8192})
+    ->Args({20, 65536})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);
