@@ -10,7 +10,7 @@
 // records them in its own transaction. A crash in between loses nothing: the frame has no
 // outputs in the store, so the restarted dispatcher assembles it again (DispatcherCore::load).
 //
-// The same threads do other heavy work of the loop (submit_work: the end of a simulation run,
+// The same threads do other heavy work of the loop (submit_work: stitching a simulation chunk,
 // sim_jobs.cpp), handing back what the loop is to record. Several threads because frames and
 // runs finish together (an animation's frames at GPU speed; a sweep's runs, stepped in turn,
 // all end in the same second), and each one's encoding and durable writes take 10-40 ms.

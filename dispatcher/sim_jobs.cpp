@@ -185,12 +185,13 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
     chunk.files = std::move(files.value());
   }
   const uint32_t assembly = ++frame.assemblies;
-  if (!last || !encoder_) {
+  if (!encoder_) {
     return record_chunk(job.row.id, frame.row.frame, assembly, finished_ms,
                         stitch_chunk(store_->blobs(), std::move(chunk)));
   }
-  // The run's end on the encoding thread: the loop goes on serving other runs meanwhile. A
-  // crash before it is recorded leaves the chunk to stitch again at load (same bytes).
+  // On the encoding thread: the loop goes on serving other runs and jobs meanwhile, and this
+  // run's next chunk is planned when the stitch is recorded. A crash before that leaves the
+  // chunk to stitch again at load (same bytes).
   encoder_->submit_work([this, job_id = job.row.id, r = frame.row.frame, assembly, finished_ms,
                          chunk = std::move(chunk)](BlobStore& blobs) mutable {
     return FrameEncoder::LoopWork(

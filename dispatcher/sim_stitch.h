@@ -4,9 +4,10 @@
 // A run's last state is not stored: no chunk starts from it, and its snapshot holds its fields
 // (encoding, hashing and writing it cost a run's end about 6 ms of its 17 on this machine).
 //
-// Why apart from DispatcherCore: at the end of a run this is tens of milliseconds of decoding,
-// encoding (EXR, PNG, VTK) and durable writes, which the dispatcher does on its encoding thread
-// (frame_encoder.h) while its loop goes on serving other runs' chunks. Everything is copied
+// Why apart from DispatcherCore: with a snapshot, at a run's end, or every chunk of a tiled run
+// this is milliseconds to tens of decoding, encoding (the state; EXR, PNG, VTK) and durable
+// writes, which the dispatcher does on its encoding thread (frame_encoder.h) while its loop goes
+// on serving other runs and jobs; the run's next chunk is planned when the result is recorded. Everything is copied
 // into a ChunkToStitch, so that it depends on nothing the loop changes meanwhile.
 //
 // Durability: every blob (state, files) is durable when stitch_chunk returns: its blobs are
