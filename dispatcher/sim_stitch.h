@@ -7,8 +7,9 @@
 // Why apart from DispatcherCore: with a snapshot, at a run's end, or every chunk of a tiled run
 // this is milliseconds to tens of decoding, encoding (the state; EXR, PNG, VTK) and durable
 // writes, which the dispatcher does on its encoding thread (frame_encoder.h) while its loop goes
-// on serving other runs and jobs; the run's next chunk is planned when the result is recorded. Everything is copied
-// into a ChunkToStitch, so that it depends on nothing the loop changes meanwhile.
+// on serving other runs and jobs; the run's next chunk is planned when the result is recorded.
+// Everything is copied into a ChunkToStitch, so that it depends on nothing the loop changes
+// meanwhile.
 //
 // Durability: every blob (state, files) is durable when stitch_chunk returns: its blobs are
 // written together (BlobStore::put_all: one round of fsyncs), before any row names them.
