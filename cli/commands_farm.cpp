@@ -312,9 +312,7 @@ int status(const StatusArgs& args) {
       print_statuses(jobs.value(), args.json, /*one_line_json=*/true);
       shown = jobs.value();
     }
-    const auto active = [](const proto::JobStatus& s) {
-      return s.state == proto::JobState::kQueued || s.state == proto::JobState::kRunning;
-    };
+    const auto active = [](const proto::JobStatus& s) { return proto::job_active(s.state); };
     if (std::none_of(jobs->begin(), jobs->end(), active)) {
       const bool all_done = std::all_of(jobs->begin(), jobs->end(), [](const proto::JobStatus& s) {
         return s.state == proto::JobState::kDone;

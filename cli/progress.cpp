@@ -36,7 +36,7 @@ std::string ProgressReporter::line(const proto::JobStatus& s) const {
   std::string out = text;
   if (std::string tiles = refinement_text(s); !tiles.empty()) out += "  " + tiles;
   // A running job's message says why it is stuck (no workers, too few for its replication).
-  if (!s.message.empty() && (s.state == proto::JobState::kQueued || s.state == proto::JobState::kRunning)) {
+  if (!s.message.empty() && proto::job_active(s.state)) {
     return out + "  " + s.message;
   }
   return out;

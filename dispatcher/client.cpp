@@ -227,7 +227,7 @@ Result<proto::JobStatus> DispatcherClient::wait(
     if (jobs->size() != 1) return Error{"the dispatcher does not know job " + std::to_string(job_id)};
     const proto::JobStatus& job = jobs->front();
     if (progress) progress(job);
-    if (job.state != proto::JobState::kQueued && job.state != proto::JobState::kRunning) {
+    if (!proto::job_active(job.state)) {
       return job;
     }
     if (options_.wait_timeout.count() > 0 &&

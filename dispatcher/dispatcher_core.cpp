@@ -170,8 +170,7 @@ Status DispatcherCore::handle(const std::string& peer, const std::string& peer_k
   }
   if (const auto* status = std::get_if<proto::StatusRequest>(&message.body)) {
     // A long poll of an active job waits for the job's end (status_waits.h).
-    auto job = jobs_.find(status->job_id);
-    if (job != jobs_.end() && job->second.active() &&
+    if (job_active(status->job_id) &&
         status_waits_.hold({peer, message.request_id, status->job_id}, status->wait_ms,
                            proto::kMaxStatusWaitMs, now_ms)) {
       return Status::ok();
@@ -595,13 +594,15 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
 }
 
 void DispatcherCore::answer_status_waits(int64_t now_ms, std::vector<Outgoing>* out) {
-  const auto ended = [&](uint64_t job_id) {
-    auto job = jobs_.find(job_id);
-    return job == jobs_.end() || !job->second.active();
-  };
+  const auto ended = [&](uint64_t job_id) { return !job_active(job_id); };
   for (StatusWaits::Held& held : status_waits_.take_due(now_ms, ended)) {
     out->push_back({std::move(held.peer), {held.request_id, status_reply(held.job_id)}});
   }
+}
+
+bool DispatcherCore::job_active(uint64_t job_id) const {
+  auto job = jobs_.find(job_id);
+  return job != jobs_.end() && job->second.active();
 }
 
 bool DispatcherCore::eligible(const WorkerState& worker) const {

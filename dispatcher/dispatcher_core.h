@@ -241,9 +241,7 @@ class DispatcherCore {
     std::vector<uint32_t> frames;
     uint32_t frames_done = 0;
     uint64_t units_affected = 0;  // UnitRow::affected
-    bool active() const {
-      return row.state == proto::JobState::kQueued || row.state == proto::JobState::kRunning;
-    }
+    bool active() const { return proto::job_active(row.state); }
   };
 
   DispatcherCore(DispatcherConfig config, std::unique_ptr<Store> store)
@@ -532,6 +530,8 @@ class DispatcherCore {
   Result<proto::Body> on_client_message(const std::string& client, const proto::Body& body);
   // The StatusReply of one job or all (0); ErrorReply kNotFound for a job it does not know.
   proto::Body status_reply(uint64_t job_id) const;
+  // Whether the dispatcher knows job `job_id` and it has not ended.
+  bool job_active(uint64_t job_id) const;
   // Answers the held status requests whose job ended or whose wait is over (status_waits.h).
   void answer_status_waits(int64_t now_ms, std::vector<Outgoing>* out);
   Result<proto::Body> submit(const proto::SubmitJob& request, const std::string& client);

@@ -20,10 +20,6 @@
 namespace tf {
 namespace {
 
-// Jobs of 8x8-pixel, 1-sample units of the synthetic renderer (microseconds of compute), so
-// the measured rate is the farm's own overhead: scheduling, messages, hashing, storage; over
-// inproc (farm_throughput_benchmark measures tcp with CurveZMQ). Replication 2 where there
-// are two workers, 1 with one.
 // An embedded farm of `workers` synthetic workers in `dir`, with a one-file scene uploaded.
 struct TrivialFarm {
   std::unique_ptr<EmbeddedFarm> farm;
@@ -46,6 +42,10 @@ Result<TrivialFarm> start_trivial_farm(const testing::TempDir& dir, int workers)
   return TrivialFarm{std::move(farm.value()), bundle.value()};
 }
 
+// Jobs of 8x8-pixel, 1-sample units of the synthetic renderer (microseconds of compute), so
+// the measured rate is the farm's own overhead: scheduling, messages, hashing, storage; over
+// inproc (farm_throughput_benchmark measures tcp with CurveZMQ). Replication 2 where there
+// are two workers, 1 with one.
 void BM_FarmTrivialUnits(benchmark::State& state) {
   const int workers = static_cast<int>(state.range(0));
   testing::TempDir dir;
@@ -88,9 +88,6 @@ void BM_JobEndSeen(benchmark::State& state) {
   Result<TrivialFarm> started = start_trivial_farm(dir, 1);
   if (!started) return state.SkipWithError(started.message().c_str());
   DispatcherClient& client = started->farm->client();
-  const auto ended = [](const proto::JobStatus& s) {
-    return s.state != proto::JobState::kQueued && s.state != proto::JobState::kRunning;
-  };
   for (auto _ : state) {
     proto::SubmitJob job{"bench", started->bundle, {{1, "scene.pbrt", 32, 32}}, 8, 1, 1, 0};
     job.replication = job.quorum = 1;
@@ -105,7 +102,7 @@ void BM_JobEndSeen(benchmark::State& state) {
         Result<std::vector<proto::JobStatus>> jobs = client.status(id.value());
         if (!jobs || jobs->size() != 1) return state.SkipWithError("no status");
         seen = jobs->front();
-        if (ended(seen.value())) break;
+        if (!proto::job_active(seen->state)) break;
         std::this_thread::sleep_for(interval);
       }
     }

@@ -116,7 +116,7 @@ Status start_farm(ScratchFarm& farm, const std::string& name, const TrustPolicy&
 
 // Neither done nor failed when the rounds ran out.
 bool stalled(proto::JobState state) {
-  return state == proto::JobState::kQueued || state == proto::JobState::kRunning;
+  return proto::job_active(state);
 }
 
 // Runs `job` until it is done or failed; a job that stalls is an error.

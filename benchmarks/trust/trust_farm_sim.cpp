@@ -175,7 +175,7 @@ Result<proto::JobState> TrustFarmSim::run_job(const SimJob& job, const CheatPoli
   for (int r = 0; r < max_rounds; ++r) {
     if (Status s = round(cheat); !s) return Error{s.message()};
     state = core_->job_statuses(job_id).at(0).state;
-    if (state != proto::JobState::kQueued && state != proto::JobState::kRunning) break;
+    if (!proto::job_active(state)) break;
   }
   return state;
 }

@@ -318,6 +318,10 @@ struct SubmitReply {
   bool operator==(const SubmitReply&) const = default;
 };
 enum class JobState : uint8_t { kQueued, kRunning, kDone, kFailed, kCancelled, kUnknown };
+// Queued or running: the job has not ended (done, failed or cancelled) and may still change.
+constexpr bool job_active(JobState state) {
+  return state == JobState::kQueued || state == JobState::kRunning;
+}
 struct JobStatus {
   uint64_t job_id = 0;
   std::string name;
