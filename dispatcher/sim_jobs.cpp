@@ -6,9 +6,13 @@
 // chunk. A restart therefore resumes every run at its last accepted chunk: its stitched state,
 // or its head, which the workers that ran that chunk still hold (any other replays to it); a
 // chunk whose last unit was accepted just before a crash is stitched again at load (same
-// bytes, same names). A run's last chunk, stitched on the encoding thread (work_in_background),
-// is recorded in a later transaction; until then the run is unfinished in the store, so a crash
-// in between stitches it again at load too.
+// bytes, same names). A chunk stitched on the encoding threads (work_in_background) is recorded
+// in a later transaction; until then the run is unfinished in the store, so a crash in between
+// stitches it again at load too: the run's current chunk, or, for a whole-domain chunk the run
+// went on from (stitch_aside), any snapshot of the run's past chunks missing from the outputs,
+// from the chunk's stored result bytes (taken because of the snapshot). Such a chunk's stored
+// state becomes the run's when the run's next chunk is planned; lost in a crash, the run keeps
+// its older state and replays a little more.
 #include <algorithm>
 #include <cstdio>
 #include <set>
@@ -110,7 +114,15 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
 
 Status DispatcherCore::plan_chunk(JobState& job, FrameState& frame) {
   const SimJobPlan& plan = sim_plans_.at(job.row.id);
-  const SimRunRow& run = sim_runs_.at({job.row.id, frame.row.frame});
+  SimRunRow& run = sim_runs_.at({job.row.id, frame.row.frame});
+  if (frame.stitched_state) {
+    if (frame.stitched_state->first > run.step) {
+      run.step = frame.stitched_state->first;
+      run.state = frame.stitched_state->second;
+      if (Status s = store_->put_sim_run(run); !s) return s;
+    }
+    frame.stitched_state.reset();
+  }
   const uint64_t start = run.chunk_start();
   const uint64_t end = plan.chunk_end(start);
   frame.unit_ids.clear();
@@ -147,16 +159,11 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   const SimJobPlan& plan = sim_plans_.at(job.row.id);
   SimRunRow& run = sim_runs_.at({job.row.id, frame.row.frame});
   const sim::RunSpec& spec = plan.runs.at(frame.row.frame);
+  const bool whole_domain = frame.unit_ids.size() == 1;
   // A whole-domain chunk verified by hash alone: its workers hold the state it ends at.
-  if (frame.unit_ids.size() == 1 && !needs_bytes(units_.at(frame.unit_ids[0]).row)) {
-    const UnitRow& u = units_.at(frame.unit_ids[0]).row;
-    run.head_step = u.s1;
-    run.head = u.result;
-    head_units_[{job.row.id, frame.row.frame}] = u.id;
+  if (whole_domain && !needs_bytes(units_.at(frame.unit_ids[0]).row)) {
     ++stats_.chunks_by_hash;
-    if (Status s = store_->begin(); !s) return s;
-    if (Status s = store_->put_sim_run(run); !s) return s;
-    return plan_chunk(job, frame);
+    return go_on_from_head(job, frame);
   }
   // Stored bytes that do not read back are damage on this machine: the run cannot go on.
   auto broken = [&](const std::string& why) {
@@ -178,6 +185,10 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   }
   const bool last = chunk.end >= static_cast<uint64_t>(plan.batch.steps);
   chunk.last = last;
+  if (whole_domain && !last && encoder_ && frame.stitches_pending < kMaxStitchesAside) {
+    if (Status s = stitch_aside(job.row.id, frame.row.frame, std::move(chunk)); !s) return s;
+    return go_on_from_head(job, frame);
+  }
   const int64_t finished_ms = last ? std::max<int64_t>(now_ms_, run.started_ms + 1) : 0;
   if (last) {
     Result<std::vector<sim::NamedFile>> files = run_end_files(job, run, finished_ms);
@@ -202,6 +213,58 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   return Status::ok();
 }
 
+Status DispatcherCore::go_on_from_head(JobState& job, FrameState& frame) {
+  const UnitRow& u = units_.at(frame.unit_ids[0]).row;
+  SimRunRow& run = sim_runs_.at({job.row.id, frame.row.frame});
+  run.head_step = u.s1;
+  run.head = u.result;
+  head_units_[{job.row.id, frame.row.frame}] = u.id;
+  if (Status s = store_->begin(); !s) return s;
+  if (Status s = store_->put_sim_run(run); !s) return s;
+  return plan_chunk(job, frame);
+}
+
+Status DispatcherCore::stitch_aside(uint64_t job_id, uint32_t r, ChunkToStitch chunk) {
+  ++frames_.at({job_id, r}).stitches_pending;
+  if (!encoder_) return record_stitch(job_id, r, stitch_chunk(store_->blobs(), std::move(chunk)));
+  // Recorded on a later tick, which looks the run up again (its job may have ended).
+  encoder_->submit_work([this, job_id, r, chunk = std::move(chunk)](BlobStore& blobs) mutable {
+    return FrameEncoder::LoopWork(
+        [this, job_id, r, done = stitch_chunk(blobs, std::move(chunk))] {
+          return record_stitch(job_id, r, done);
+        });
+  });
+  return Status::ok();
+}
+
+Status DispatcherCore::record_stitch(uint64_t job_id, uint32_t r, StitchedChunk done) {
+  auto job_found = jobs_.find(job_id);
+  auto frame_found = frames_.find({job_id, r});
+  if (job_found == jobs_.end() || frame_found == frames_.end()) return Status::ok();
+  JobState& job = job_found->second;
+  FrameState& frame = frame_found->second;
+  if (frame.stitches_pending > 0) --frame.stitches_pending;
+  if (!job.active()) return Status::ok();
+  const SimRunRow& run = sim_runs_.at({job_id, r});
+  if (!done.broken.empty()) {
+    return fail_job(job, "run " + sim_plans_.at(job_id).runs.at(r).name + " at step " +
+                             std::to_string(done.end) + ": " + done.broken);
+  }
+  if (!done.stored) return done.stored;
+  if (Status s = store_->begin(); !s) return s;
+  for (const proto::OutputFile& file : done.outputs) {
+    if (Status s = record_output(job, file); !s) return s;
+  }
+  if (done.next_state && done.end > run.step &&
+      (!frame.stitched_state || done.end > frame.stitched_state->first)) {
+    frame.stitched_state.emplace(done.end, *done.next_state);
+  }
+  ++stats_.chunks_completed;
+  if (frame.stitches_pending > 0 || !frame.end_waiting) return Status::ok();
+  const std::function<Status()> end = std::exchange(frame.end_waiting, nullptr);
+  return end();
+}
+
 Status DispatcherCore::record_chunk(uint64_t job_id, uint32_t r, uint32_t assembly,
                                     int64_t finished_ms, StitchedChunk done) {
   auto job_found = jobs_.find(job_id);
@@ -216,6 +279,13 @@ Status DispatcherCore::record_chunk(uint64_t job_id, uint32_t r, uint32_t assemb
                              std::to_string(run.step) + ": " + done.broken);
   }
   if (!done.stored) return done.stored;
+  const bool last = done.end >= static_cast<uint64_t>(sim_plans_.at(job_id).batch.steps);
+  if (last && frame.stitches_pending > 0) {
+    frame.end_waiting = [this, job_id, r, assembly, finished_ms, done] {
+      return record_chunk(job_id, r, assembly, finished_ms, done);
+    };
+    return Status::ok();
+  }
   if (Status s = store_->begin(); !s) return s;
   for (const proto::OutputFile& file : done.outputs) {
     if (Status s = record_output(job, file); !s) return s;
@@ -228,7 +298,7 @@ Status DispatcherCore::record_chunk(uint64_t job_id, uint32_t r, uint32_t assemb
   run.head.reset();
   head_units_.erase({job_id, r});
   ++stats_.chunks_completed;
-  if (done.end < static_cast<uint64_t>(sim_plans_.at(job_id).batch.steps)) {
+  if (!last) {
     if (Status s = store_->put_sim_run(run); !s) return s;
     return plan_chunk(job, frame);
   }
@@ -323,7 +393,44 @@ Status DispatcherCore::load_simulation(StoreSnapshot& snap) {
                 ids.end());
       if (run->second.finished_ms != 0) ids.clear();
     }
-    sim_plans_.emplace(id, std::move(plan.value()));
+    const SimJobPlan& planned = sim_plans_.emplace(id, std::move(plan.value())).first->second;
+    for (uint32_t r = 0; job.active() && r < planned.runs.size(); ++r) {
+      auto run = sim_runs_.find({id, r});
+      if (run == sim_runs_.end()) continue;
+      if (Status s = stitch_missing_snapshots(job, run->second); !s) return s;
+    }
+  }
+  return Status::ok();
+}
+
+Status DispatcherCore::stitch_missing_snapshots(JobState& job, const SimRunRow& run) {
+  const SimJobPlan& plan = sim_plans_.at(job.row.id);
+  if (plan.tiles.size() != 1 || run.finished_ms != 0) return Status::ok();
+  const sim::RunSpec& spec = plan.runs.at(run.run);
+  const std::vector<proto::OutputFile>& outputs = job_outputs_[job.row.id];
+  for (uint64_t id : run_units_[{job.row.id, run.run}]) {
+    UnitState& unit = units_.at(id);
+    const UnitRow& u = unit.row;
+    // Chunks the run went on from (not its current one) that end at a snapshot step.
+    if (!u.result || u.s1 > run.chunk_start() || !plan.is_snapshot(u.s1)) continue;
+    const std::string prefix = run_folder_name(spec.name) + "/" + step_folder(u.s1) + "/";
+    const std::string vti = prefix + sim::kSnapshotVtiName;
+    if (std::any_of(outputs.begin(), outputs.end(),
+                    [&](const proto::OutputFile& f) { return f.name == vti; })) {
+      continue;
+    }
+    Result<std::vector<float>> values = accepted_values(unit, false);
+    if (!values) {
+      return fail_job(job, "run " + spec.name + " at step " + std::to_string(u.s1) + ": unit " +
+                               std::to_string(id) + ": " + values.message());
+    }
+    ChunkToStitch chunk;
+    chunk.state = run.state;
+    chunk.parts.push_back({id, unit_box(u), std::move(values.value())});
+    chunk.end = u.s1;
+    chunk.run = spec;
+    chunk.snapshot_prefix = prefix;
+    if (Status s = stitch_aside(job.row.id, run.run, std::move(chunk)); !s) return s;
   }
   return Status::ok();
 }

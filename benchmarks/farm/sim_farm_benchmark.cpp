@@ -13,6 +13,9 @@
 // 64 chunks, a third of a second of stepping, over which a run's fixed costs are spread thin
 // enough to show what each chunk costs).
 //
+// BM_SimFarmSnapshotEveryChunk: the run with a snapshot at every chunk's end (its files, EXR,
+// PNG, VTI, .npy, written by the dispatcher), the direct run with none. Args as above.
+//
 // BM_SimFarmSweep: what researchers queue, a parameter sweep: the same channel at 8 relaxation
 // times (8 runs of one batch, [parameters] tau = [...]) on one worker, directly (the runs
 // stepped one after another) and through the farm. Args: the speed-up of the synthetic
@@ -52,11 +55,17 @@ namespace {
 
 constexpr int kSide = 256;
 
-// A 256^2 D2Q9 channel of `steps` steps, one snapshot (the last step); one run per value of
-// `tau` (a TOML value: a number, or an array of them for a sweep).
-std::string batch_text(int64_t steps, const std::string& tau = "0.8") {
+// A 256^2 D2Q9 channel of `steps` steps, one snapshot (the last step) or one every
+// `snapshot_interval` steps; one run per value of `tau` (a TOML value: a number, or an array
+// of them for a sweep).
+std::string batch_text(int64_t steps, const std::string& tau = "0.8",
+                       int64_t snapshot_interval = 0) {
+  const std::string snapshots =
+      snapshot_interval > 0 ? "snapshot_interval = " + std::to_string(snapshot_interval) + "\n"
+                            : "";
   return "[simulation]\nname = \"bench\"\nmodel = \"d2q9\"\ncollision = \"trt\"\n"
-         "grid = [256, 256]\nsteps = " + std::to_string(steps) + "\n[parameters]\ntau = " + tau +
+         "grid = [256, 256]\nsteps = " + std::to_string(steps) + "\n" + snapshots +
+         "[parameters]\ntau = " + tau +
          "\nforce_x = 0.00001\n[boundaries]\nleft = \"periodic\"\n"
          "right = \"periodic\"\nbottom = \"wall\"\ntop = \"wall\"\n";
 }
@@ -247,6 +256,20 @@ BENCHMARK(BM_SimFarmFastStepper)
     ->Args({20, 2048})
     ->Args({20, 8192})
     ->Args({20, 65536})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+
+// The same run with a snapshot at every chunk's end (the default plan's 1,024 steps): what a
+// researcher who wants the flow's evolution, not only its end, pays.
+void BM_SimFarmSnapshotEveryChunk(benchmark::State& state) {
+  compare_on_stepper(state, static_cast<double>(state.range(0)),
+                     batch_text(state.range(1), "0.8", 1024));
+}
+BENCHMARK(BM_SimFarmSnapshotEveryChunk)
+    ->Args({0, 2048})
+    ->Args({20, 2048})
+    ->Args({20, 8192})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);

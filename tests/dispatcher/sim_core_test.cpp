@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <map>
+#include <thread>
 
 #include "formats/protocol/result_hash.h"
 #include "formats/sim/sim_unit.h"
@@ -36,13 +38,31 @@ class SimCoreTest : public CoreTest {
   // Sends and keeps the simulation units granted to `peer` meanwhile.
   std::vector<Outgoing> exchange(const std::string& peer, proto::Body body) {
     std::vector<Outgoing> out = send(peer, std::move(body), now_);
+    keep_grants(peer, out);
+    return out;
+  }
+  void keep_grants(const std::string& peer, const std::vector<Outgoing>& out) {
     for (const Outgoing& o : out) {
       if (o.peer != peer) continue;
       if (const auto* g = std::get_if<proto::LeaseGrant>(&o.envelope.body)) {
         pending_.insert(pending_.end(), g->sim_units.begin(), g->sim_units.end());
       }
     }
-    return out;
+  }
+
+  // With work in the background (DispatcherConfig::work_in_background): works through granted
+  // units and, with none granted, ticks while the encoding threads stitch, until the job ends
+  // or 20 s have passed.
+  void work_until_done(const std::string& peer, uint64_t job) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (proto::job_active(status(job).state) && std::chrono::steady_clock::now() < deadline) {
+      if (!pending_.empty()) {
+        work(peer, 1);
+        continue;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      keep_grants(peer, tick(now_));
+    }
   }
 
   // An honest worker's result: the state fetched from the dispatcher (advanced over the unit's
@@ -433,6 +453,61 @@ TEST_F(SimCoreTest, ARestartedDispatcherResumesARunAtItsHead) {
   EXPECT_TRUE(pending_.front().head.has_value());
   work("w");
   EXPECT_EQ(status(job).state, proto::JobState::kDone) << status(job).message;
+  EXPECT_EQ(status(job).units_done, status(job).units_total);
+  expect_snapshots_match_truth(job);
+}
+
+// With work in the background, a whole-domain chunk that ends at a snapshot is stitched aside:
+// the run's next chunk goes out in the reply to its result, from the head its worker holds,
+// while an encoding thread writes the snapshot and stores the state. The run's end waits for
+// its snapshots, which are the run advanced in one piece, and the states at them are stored.
+TEST_F(SimCoreTest, ARunGoesOnFromItsHeadWhileItsSnapshotIsWritten) {
+  config_.work_in_background = true;
+  reopen(now_);
+  const uint64_t job = submit_batch(kBatch, 0, 10);  // per run: chunks end at 10, 20, ..., 50
+  exchange("w", hello(2));
+  ASSERT_EQ(pending_.size(), 2u);  // each run's first chunk
+  int snapshots_passed = 0;
+  while (!pending_.empty()) {
+    const proto::SimUnitSpec spec = pending_.front();
+    const uint64_t end = spec.step + spec.replay_steps + spec.steps;
+    work("w", 1);
+    if (end != 20 && end != 40) continue;
+    ++snapshots_passed;
+    const bool next_granted = std::any_of(pending_.begin(), pending_.end(), [&](const auto& next) {
+      return next.run == spec.run && next.step + next.replay_steps == end && next.head;
+    });
+    EXPECT_TRUE(next_granted) << "run " << spec.run << " waited at its snapshot at step " << end;
+  }
+  EXPECT_EQ(snapshots_passed, 2 * 2);
+  work_until_done("w", job);
+  ASSERT_EQ(status(job).state, proto::JobState::kDone) << status(job).message;
+  expect_snapshots_match_truth(job);
+  const sim::BatchSpec batch = sim::parse_batch(kBatch, "cavity.toml").value();
+  for (const sim::RunSpec& run : sim::expand_runs(batch)) {
+    sim::TileState state = sim::make_initial_state(run).value();
+    for (const int steps : {20, 20}) {
+      ASSERT_TRUE(sim::run_steps_cpu(state, steps, 1));
+      EXPECT_TRUE(core_->store().blobs().contains(blake2b_256(sim::encode_state(state).value())))
+          << run.name;
+    }
+  }
+}
+
+// A dispatcher killed while snapshots are stitched aside (their runs gone on past them): at
+// load it stitches them again from their chunks' stored bytes, and every snapshot is there
+// and is the run advanced in one piece.
+TEST_F(SimCoreTest, SnapshotsStitchedAsideWhenTheDispatcherDiedAreWrittenAtLoad) {
+  config_.work_in_background = true;
+  reopen(now_);
+  const uint64_t job = submit_batch(kBatch, 0, 10);
+  exchange("w", hello(2));
+  work("w", 4);  // both runs' chunks ending at 10 and 20; their next chunks granted
+  reopen(now_);  // the stitches in flight finish, unrecorded
+  pending_.clear();
+  exchange("w", hello(2));
+  work_until_done("w", job);
+  ASSERT_EQ(status(job).state, proto::JobState::kDone) << status(job).message;
   EXPECT_EQ(status(job).units_done, status(job).units_total);
   expect_snapshots_match_truth(job);
 }
