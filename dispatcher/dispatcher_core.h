@@ -242,6 +242,7 @@ class DispatcherCore {
     uint32_t stitches_pending = 0;
     std::optional<std::pair<uint64_t, Hash256>> stitched_state;  // (its step, its blob)
     std::function<Status()> end_waiting;
+    uint64_t stitched_through = 0;  // the newest step stitched aside: stored, or being stored
   };
   struct JobState {
     JobRow row;
@@ -522,7 +523,8 @@ class DispatcherCore {
   Status add_sim_grant(const UnitRow& unit, const ReplicaRow& replica, proto::LeaseGrant& grant);
   // Whether accepting the unit needs its result bytes: every render unit; a simulation unit
   // of a tiled run, or whose chunk ends at a snapshot, at the end, or sim_copy_every_chunks
-  // past the run's stored state.
+  // past the run's stored state (or the newer one being stored: FrameState::stitched_through;
+  // else every chunk after a copy took bytes until the copy was recorded).
   bool needs_bytes(const UnitRow& unit) const;
   // The cell updates of a simulation unit (its credit), from the plan.
   uint64_t sim_unit_updates(const UnitRow& unit) const;

@@ -225,7 +225,9 @@ Status DispatcherCore::go_on_from_head(JobState& job, FrameState& frame) {
 }
 
 Status DispatcherCore::stitch_aside(uint64_t job_id, uint32_t r, ChunkToStitch chunk) {
-  ++frames_.at({job_id, r}).stitches_pending;
+  FrameState& frame = frames_.at({job_id, r});
+  ++frame.stitches_pending;
+  frame.stitched_through = std::max(frame.stitched_through, chunk.end);
   if (!encoder_) return record_stitch(job_id, r, stitch_chunk(store_->blobs(), std::move(chunk)));
   // Recorded on a later tick, which looks the run up again (its job may have ended).
   encoder_->submit_work([this, job_id, r, chunk = std::move(chunk)](BlobStore& blobs) mutable {
@@ -489,9 +491,10 @@ bool DispatcherCore::needs_bytes(const UnitRow& u) const {
   const SimJobPlan& p = plan->second;
   if (p.tiles.size() > 1 || p.is_snapshot(u.s1)) return true;
   auto run = sim_runs_.find({u.job_id, u.frame});
-  if (run == sim_runs_.end()) return true;
+  auto frame = frames_.find({u.job_id, u.frame});
+  if (run == sim_runs_.end() || frame == frames_.end()) return true;
   const uint64_t copy_span = uint64_t{std::max(config_.sim_copy_every_chunks, 1u)} * p.chunk_steps;
-  return u.s1 >= run->second.step + copy_span;
+  return u.s1 >= std::max(run->second.step, frame->second.stitched_through) + copy_span;
 }
 
 uint64_t DispatcherCore::sim_unit_updates(const UnitRow& u) const {

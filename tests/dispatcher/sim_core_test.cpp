@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -51,12 +52,14 @@ class SimCoreTest : public CoreTest {
   }
 
   // With work in the background (DispatcherConfig::work_in_background): works through granted
-  // units and, with none granted, ticks while the encoding threads stitch, until the job ends
-  // or 20 s have passed.
-  void work_until_done(const std::string& peer, uint64_t job) {
+  // units (each seen by `each` first) and, with none granted, ticks while the encoding threads
+  // stitch, until the job ends or 20 s have passed.
+  void work_until_done(const std::string& peer, uint64_t job,
+                       const std::function<void(const proto::SimUnitSpec&)>& each = {}) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (proto::job_active(status(job).state) && std::chrono::steady_clock::now() < deadline) {
       if (!pending_.empty()) {
+        if (each) each(pending_.front());
         work(peer, 1);
         continue;
       }
@@ -376,23 +379,29 @@ TEST_F(SimCoreTest, WholeDomainChunksBetweenSnapshotsAreVerifiedByHashAlone) {
   EXPECT_EQ(static_cast<uint64_t>(sum->column_int(0)), computed_updates_);
 }
 
-TEST_F(SimCoreTest, TheDispatcherTakesAChunksBytesAtLeastEveryConfiguredNumberOfChunks) {
+// Chunks of 4 steps, a copy of the run's state every 2 chunks: bytes at 8, 16, the snapshot at
+// 20, 28, 36, 40, 48 and the end, for each of the two runs, with work in the background or not
+// (a chunk stitched aside counts as a copy from its acceptance, not from its record).
+class SimCopyTest : public SimCoreTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(SimCopyTest, TheDispatcherTakesAChunksBytesAtLeastEveryConfiguredNumberOfChunks) {
   config_.sim_copy_every_chunks = 2;
+  config_.work_in_background = GetParam();
   reopen(now_);
   const uint64_t job = submit_batch(kBatch, 0, 4);
   exchange("w", hello(1));
   std::vector<uint64_t> uploads;
-  while (!pending_.empty()) {
-    const proto::SimUnitSpec& spec = pending_.front();
+  work_until_done("w", job, [&](const proto::SimUnitSpec& spec) {
     if (spec.upload_bytes) uploads.push_back(spec.step + spec.replay_steps + spec.steps);
-    work("w", 1);
-  }
+  });
   std::sort(uploads.begin(), uploads.end());  // the two runs' chunks interleave
   EXPECT_EQ(uploads, (std::vector<uint64_t>{8, 8, 16, 16, 20, 20, 28, 28, 36, 36, 40, 40, 48, 48,
                                              50, 50}));
   EXPECT_EQ(status(job).state, proto::JobState::kDone);
   expect_snapshots_match_truth(job);
 }
+
+INSTANTIATE_TEST_SUITE_P(InTheForegroundOrNot, SimCopyTest, ::testing::Bool());
 
 // The worker that ran a run's last chunk holds its head: the next chunk waits for it rather
 // than go to a worker that would replay the run from its last stored state.
