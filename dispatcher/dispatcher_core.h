@@ -493,6 +493,8 @@ class DispatcherCore {
   // Records a chunk stitched aside: its outputs, and its state as FrameState::stitched_state
   // when newer than what the run has; then the run's end if it waited for this.
   Status record_stitch(uint64_t job_id, uint32_t run, StitchedChunk done);
+  // Fails the job of `run`: "run NAME at step STEP: WHY".
+  Status fail_run(JobState& job, const SimRunRow& run, uint64_t step, const std::string& why);
   // At load: stitches aside again the chunks a run went on from whose snapshots were not
   // recorded before a crash (their bytes are stored: they were taken for the snapshot).
   Status stitch_missing_snapshots(JobState& job, const SimRunRow& run);

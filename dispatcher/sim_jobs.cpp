@@ -166,9 +166,7 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
     return go_on_from_head(job, frame);
   }
   // Stored bytes that do not read back are damage on this machine: the run cannot go on.
-  auto broken = [&](const std::string& why) {
-    return fail_job(job, "run " + spec.name + " at step " + std::to_string(run.step) + ": " + why);
-  };
+  auto broken = [&](const std::string& why) { return fail_run(job, run, run.step, why); };
   ChunkToStitch chunk;
   chunk.state = run.state;
   chunk.end = run.step;
@@ -213,6 +211,12 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   return Status::ok();
 }
 
+Status DispatcherCore::fail_run(JobState& job, const SimRunRow& run, uint64_t step,
+                                const std::string& why) {
+  return fail_job(job, "run " + sim_plans_.at(job.row.id).runs.at(run.run).name + " at step " +
+                           std::to_string(step) + ": " + why);
+}
+
 Status DispatcherCore::go_on_from_head(JobState& job, FrameState& frame) {
   const UnitRow& u = units_.at(frame.unit_ids[0]).row;
   SimRunRow& run = sim_runs_.at({job.row.id, frame.row.frame});
@@ -248,10 +252,7 @@ Status DispatcherCore::record_stitch(uint64_t job_id, uint32_t r, StitchedChunk 
   if (frame.stitches_pending > 0) --frame.stitches_pending;
   if (!job.active()) return Status::ok();
   const SimRunRow& run = sim_runs_.at({job_id, r});
-  if (!done.broken.empty()) {
-    return fail_job(job, "run " + sim_plans_.at(job_id).runs.at(r).name + " at step " +
-                             std::to_string(done.end) + ": " + done.broken);
-  }
+  if (!done.broken.empty()) return fail_run(job, run, done.end, done.broken);
   if (!done.stored) return done.stored;
   if (Status s = store_->begin(); !s) return s;
   for (const proto::OutputFile& file : done.outputs) {
@@ -276,10 +277,7 @@ Status DispatcherCore::record_chunk(uint64_t job_id, uint32_t r, uint32_t assemb
   FrameState& frame = frame_found->second;
   if (!job.active() || frame.assemblies != assembly || finished(frame)) return Status::ok();
   SimRunRow& run = sim_runs_.at({job_id, r});
-  if (!done.broken.empty()) {
-    return fail_job(job, "run " + sim_plans_.at(job_id).runs.at(r).name + " at step " +
-                             std::to_string(run.step) + ": " + done.broken);
-  }
+  if (!done.broken.empty()) return fail_run(job, run, run.step, done.broken);
   if (!done.stored) return done.stored;
   const bool last = done.end >= static_cast<uint64_t>(sim_plans_.at(job_id).batch.steps);
   if (last && frame.stitches_pending > 0) {
@@ -398,7 +396,7 @@ Status DispatcherCore::load_simulation(StoreSnapshot& snap) {
     const SimJobPlan& planned = sim_plans_.emplace(id, std::move(plan.value())).first->second;
     for (uint32_t r = 0; job.active() && r < planned.runs.size(); ++r) {
       auto run = sim_runs_.find({id, r});
-      if (run == sim_runs_.end()) continue;
+      if (run == sim_runs_.end() || frames_.count({id, r}) == 0) continue;
       if (Status s = stitch_missing_snapshots(job, run->second); !s) return s;
     }
   }
@@ -423,8 +421,7 @@ Status DispatcherCore::stitch_missing_snapshots(JobState& job, const SimRunRow& 
     }
     Result<std::vector<float>> values = accepted_values(unit, false);
     if (!values) {
-      return fail_job(job, "run " + spec.name + " at step " + std::to_string(u.s1) + ": unit " +
-                               std::to_string(id) + ": " + values.message());
+      return fail_run(job, run, u.s1, "unit " + std::to_string(id) + ": " + values.message());
     }
     ChunkToStitch chunk;
     chunk.state = run.state;
