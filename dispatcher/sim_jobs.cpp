@@ -407,18 +407,16 @@ Status DispatcherCore::stitch_missing_snapshots(JobState& job, const SimRunRow& 
   const SimJobPlan& plan = sim_plans_.at(job.row.id);
   if (plan.tiles.size() != 1 || run.finished_ms != 0) return Status::ok();
   const sim::RunSpec& spec = plan.runs.at(run.run);
-  const std::vector<proto::OutputFile>& outputs = job_outputs_[job.row.id];
+  // The job's recorded names, looked up once per snapshot chunk (a long run has thousands).
+  std::set<std::string> recorded;
+  for (const proto::OutputFile& f : job_outputs_[job.row.id]) recorded.insert(f.name);
   for (uint64_t id : run_units_[{job.row.id, run.run}]) {
     UnitState& unit = units_.at(id);
     const UnitRow& u = unit.row;
     // Chunks the run went on from (not its current one) that end at a snapshot step.
     if (!u.result || u.s1 > run.chunk_start() || !plan.is_snapshot(u.s1)) continue;
     const std::string prefix = run_folder_name(spec.name) + "/" + step_folder(u.s1) + "/";
-    const std::string vti = prefix + sim::kSnapshotVtiName;
-    if (std::any_of(outputs.begin(), outputs.end(),
-                    [&](const proto::OutputFile& f) { return f.name == vti; })) {
-      continue;
-    }
+    if (recorded.count(prefix + sim::kSnapshotVtiName) != 0) continue;
     Result<std::vector<float>> values = accepted_values(unit, false);
     if (!values) {
       return fail_run(job, run, u.s1, "unit " + std::to_string(id) + ": " + values.message());

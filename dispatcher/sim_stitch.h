@@ -7,7 +7,8 @@
 // Why apart from DispatcherCore: with a snapshot, at a run's end, or every chunk of a tiled run
 // this is milliseconds to tens of decoding, encoding (the state; EXR, PNG, VTK) and durable
 // writes, which the dispatcher does on its encoding thread (frame_encoder.h) while its loop goes
-// on serving other runs and jobs; the run's next chunk is planned when the result is recorded.
+// on serving other runs and jobs; the run's next chunk is planned when the result is recorded,
+// or at once from the run's head for a whole-domain chunk (DispatcherCore::stitch_aside).
 // Everything is copied into a ChunkToStitch, so that it depends on nothing the loop changes
 // meanwhile.
 //
