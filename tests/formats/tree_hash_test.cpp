@@ -31,9 +31,11 @@ struct Vector {
 //             for i in range(n)]
 //   blake2b(b''.join(leaves), digest_size=32, fanout=0, depth=2, leaf_size=L, node_offset=0,
 //           node_depth=1, inner_size=32, last_node=True).hexdigest()
-// Lengths: empty, one byte, around one leaf, four leaves, and a 256^2 D2Q9 chunk's canonical
-// result (2,359,296 bytes of fields and the 8-byte count).
-constexpr std::array<Vector, 7> kVectors = {{
+// Lengths: empty, one byte, around one leaf, four leaves, a 256^2 D2Q9 chunk's canonical
+// result (2,359,296 bytes of fields and the 8-byte count; 36 leaves, the last one short),
+// sixteen whole leaves (the last leaf whole, hashed in SIMD lanes with the others:
+// blake2b_lanes.h) and nine whole leaves and one byte.
+constexpr std::array<Vector, 9> kVectors = {{
     {0, "85cc758ea88c484ffe3539c993affd1ac2457962cdac89e98e30be34a98e6e63"},
     {1, "69a5124b8b748417f655f19e1a1f5c824fdbc0634fe4850bb2778a12eabb8015"},
     {65535, "ee118ab1a1f3064445c04582c4fb4729210b779aae6ec0b0c8282538a2c6cf23"},
@@ -41,6 +43,8 @@ constexpr std::array<Vector, 7> kVectors = {{
     {65537, "6d5af2c4b0f1663594d11f3adfcf9ab5e3e51b8f986890371e59423faa3f243f"},
     {196708, "f7db01d6d81589ca3c3711bce703f61b9059dab11b3faf704f652596a95be015"},
     {2359304, "031f6583c971cc86a58b9d71e6b71f763bee30d139c73420ff7eb12ab13d3927"},
+    {1048576, "686d3a5064cdce63556b8757230c4585c31a4359580082c3b78817db30449d9c"},
+    {589825, "9676f6b48c5beb9666d934c14ad46d6ab7f99d4dbb58efc591078b7a75b4289e"},
 }};
 
 TEST(TreeHash, IsPythonHashlibsBlake2bTree) {
@@ -55,16 +59,21 @@ TEST(TreeHash, DiffersFromSequentialBlake2b) {
 }
 
 // A message in parts hashes as the whole, wherever the parts are cut: inside a leaf, on a
-// leaf's boundary, and with empty parts.
+// leaf's boundary, and with empty parts; and in the middle of sixteen whole leaves, where the
+// leaf cut in two is hashed apart from the others' lanes.
 TEST(TreeHash, PartsHashAsTheirConcatenation) {
-  const std::vector<uint8_t> m = message(kVectors[5].bytes);
-  const std::span<const uint8_t> whole(m);
-  for (size_t cut : {size_t{0}, size_t{1}, size_t{kTreeLeafBytes}, size_t{kTreeLeafBytes + 9},
-                     m.size() - 8, m.size()}) {
-    const std::span<const uint8_t> parts[] = {whole.first(cut), whole.subspan(cut, 0),
-                                              whole.subspan(cut)};
-    EXPECT_EQ(blake2b_tree_256(parts).to_hex(), kVectors[5].digest) << "cut at " << cut;
-  }
+  const auto check = [](const Vector& v, std::initializer_list<size_t> cuts) {
+    const std::vector<uint8_t> m = message(v.bytes);
+    const std::span<const uint8_t> whole(m);
+    for (size_t cut : cuts) {
+      const std::span<const uint8_t> parts[] = {whole.first(cut), whole.subspan(cut, 0),
+                                                whole.subspan(cut)};
+      EXPECT_EQ(blake2b_tree_256(parts).to_hex(), v.digest) << v.bytes << " cut at " << cut;
+    }
+  };
+  check(kVectors[5], {0, 1, kTreeLeafBytes, kTreeLeafBytes + 9, kVectors[5].bytes - 8,
+                      kVectors[5].bytes});
+  check(kVectors[7], {5 * kTreeLeafBytes + 17, 8 * kTreeLeafBytes, kVectors[7].bytes - 1});
 }
 
 // Callers on many threads at once share the helpers and each get their own message's digest.
