@@ -226,6 +226,7 @@ Result<proto::Body> DispatcherCore::cancel(uint64_t job_id) {
   }
   job.row.state = proto::JobState::kCancelled;
   scheduler_.remove_job(job_id);
+  drop_skeletons(job);
   if (Status s = store_->begin(); !s) return Error{s.message()};
   if (Status s = store_->set_job_state(job_id, job.row.state, "cancelled by a client"); !s) {
     return Error{s.message()};

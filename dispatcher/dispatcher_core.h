@@ -243,6 +243,9 @@ class DispatcherCore {
     std::optional<std::pair<uint64_t, Hash256>> stitched_state;  // (its step, its blob)
     std::function<Status()> end_waiting;
     uint64_t stitched_through = 0;  // the newest step stitched aside: stored, or being stored
+    // A whole-domain run's skeleton (ChunkToStitch::skeleton), from its initial state or its
+    // first stitch after a restart, until the run ends; within kMaxSkeletonBytes in all.
+    std::shared_ptr<const sim::TileState> skeleton;
   };
   struct JobState {
     JobRow row;
@@ -498,6 +501,12 @@ class DispatcherCore {
   // At load: stitches aside again the chunks a run went on from whose snapshots were not
   // recorded before a crash (their bytes are stored: they were taken for the snapshot).
   Status stitch_missing_snapshots(JobState& job, const SimRunRow& run);
+  // A run's skeleton kept (unless one is, or kMaxSkeletonBytes would be passed) or dropped;
+  // drop_skeletons drops those of every run of an ended job.
+  void keep_skeleton(FrameState& run, std::shared_ptr<const sim::TileState> skeleton);
+  void drop_skeleton(FrameState& run);
+  void drop_skeletons(const JobState& job);
+  static constexpr uint64_t kMaxSkeletonBytes = 64ull << 20;
   // Records the stitched chunk of run (job_id, run): its outputs, the run's next state and next
   // chunk, or its end at finished_ms. `assembly`: FrameState::assemblies when it was handed off;
   // a stale one (or one of a job no longer active) is dropped.
@@ -618,6 +627,7 @@ class DispatcherCore {
   // By (job, run): every unit planned for the run, chunk after chunk (the run's frame holds
   // only its current chunk's), so that gathering a run's observables reads its own units.
   std::map<std::pair<uint64_t, uint32_t>, std::vector<uint64_t>> run_units_;
+  uint64_t skeleton_bytes_ = 0;  // of the runs' FrameState::skeleton
   std::map<uint64_t, std::vector<proto::OutputFile>> job_outputs_;  // simulation outputs
   std::map<TileKey, QualityTile> quality_tiles_;  // tiles of jobs rendered to quality
   std::unordered_map<uint64_t, TileKey> tile_of_unit_;  // their units' tiles

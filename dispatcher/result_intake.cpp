@@ -151,6 +151,7 @@ Status DispatcherCore::fail_job(JobState& job, const std::string& message) {
   job.row.state = proto::JobState::kFailed;
   job.row.message = message;
   scheduler_.remove_job(job.row.id);
+  drop_skeletons(job);
   if (Status s = store_->begin(); !s) return s;
   return store_->set_job_state(job.row.id, job.row.state, message);
 }

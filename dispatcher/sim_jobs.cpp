@@ -68,12 +68,17 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
   // Every run's initial state is a blob before any row names it; a refused job leaves only
   // unreferenced blobs.
   std::vector<std::vector<uint8_t>> encoded;
+  std::vector<std::shared_ptr<const sim::TileState>> skeletons;
   for (const sim::RunSpec& run : plan->runs) {
     Result<sim::TileState> state = sim::make_initial_state(run);
     if (!state) return refuse("run " + run.name + ": " + state.message());
     Result<std::vector<uint8_t>> bytes = sim::encode_state(state.value());
     if (!bytes) return refuse("run " + run.name + ": " + bytes.message());
     encoded.push_back(std::move(bytes.value()));
+    if (plan->tiles.size() == 1) {
+      state.value().fields = {};
+      skeletons.push_back(std::make_shared<const sim::TileState>(std::move(state.value())));
+    }
   }
   const std::vector<std::span<const uint8_t>> blobs(encoded.begin(), encoded.end());
   Result<std::vector<Hash256>> states = store_->blobs().put_all(blobs);
@@ -103,6 +108,7 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
     if (Status s = store_->insert_frame(frame_row); !s) return Error{s.message()};
     FrameState& frame = frames_[{row.id, i}];
     frame.row = frame_row;
+    if (i < skeletons.size()) keep_skeleton(frame, skeletons[i]);
     job.frames.push_back(i);
     SimRunRow& run = sim_runs_[{row.id, i}] =
         SimRunRow{row.id, i, 0, states.value()[i], 0, 0, 0, {}};
@@ -169,6 +175,7 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   auto broken = [&](const std::string& why) { return fail_run(job, run, run.step, why); };
   ChunkToStitch chunk;
   chunk.state = run.state;
+  chunk.skeleton = frame.skeleton;
   chunk.end = run.step;
   for (uint64_t id : frame.unit_ids) {
     UnitState& unit = units_.at(id);
@@ -254,6 +261,7 @@ Status DispatcherCore::record_stitch(uint64_t job_id, uint32_t r, StitchedChunk 
   const SimRunRow& run = sim_runs_.at({job_id, r});
   if (!done.broken.empty()) return fail_run(job, run, done.end, done.broken);
   if (!done.stored) return done.stored;
+  if (done.skeleton) keep_skeleton(frame, std::move(done.skeleton));
   if (Status s = store_->begin(); !s) return s;
   for (const proto::OutputFile& file : done.outputs) {
     if (Status s = record_output(job, file); !s) return s;
@@ -286,6 +294,7 @@ Status DispatcherCore::record_chunk(uint64_t job_id, uint32_t r, uint32_t assemb
     };
     return Status::ok();
   }
+  if (done.skeleton && !last) keep_skeleton(frame, std::move(done.skeleton));
   if (Status s = store_->begin(); !s) return s;
   for (const proto::OutputFile& file : done.outputs) {
     if (Status s = record_output(job, file); !s) return s;
@@ -303,6 +312,7 @@ Status DispatcherCore::record_chunk(uint64_t job_id, uint32_t r, uint32_t assemb
     return plan_chunk(job, frame);
   }
   run.finished_ms = finished_ms;
+  drop_skeleton(frame);
   frame.unit_ids.clear();
   if (Status s = store_->put_sim_run(run); !s) return s;
   return frame_finished(job);
@@ -423,6 +433,7 @@ Status DispatcherCore::stitch_missing_snapshots(JobState& job, const SimRunRow& 
     }
     ChunkToStitch chunk;
     chunk.state = run.state;
+    chunk.skeleton = frames_.at({job.row.id, run.run}).skeleton;
     chunk.parts.push_back({id, unit_box(u), std::move(values.value())});
     chunk.end = u.s1;
     chunk.run = spec;
@@ -430,6 +441,27 @@ Status DispatcherCore::stitch_missing_snapshots(JobState& job, const SimRunRow& 
     if (Status s = stitch_aside(job.row.id, run.run, std::move(chunk)); !s) return s;
   }
   return Status::ok();
+}
+
+void DispatcherCore::keep_skeleton(FrameState& frame,
+                                   std::shared_ptr<const sim::TileState> skeleton) {
+  const uint64_t bytes = skeleton->cell_types.size() + skeleton->obstacle_ids.size();
+  if (frame.skeleton || skeleton_bytes_ + bytes > kMaxSkeletonBytes) return;
+  skeleton_bytes_ += bytes;
+  frame.skeleton = std::move(skeleton);
+}
+
+void DispatcherCore::drop_skeleton(FrameState& frame) {
+  if (!frame.skeleton) return;
+  skeleton_bytes_ -= frame.skeleton->cell_types.size() + frame.skeleton->obstacle_ids.size();
+  frame.skeleton.reset();
+}
+
+void DispatcherCore::drop_skeletons(const JobState& job) {
+  for (uint32_t r : job.frames) {
+    auto frame = frames_.find({job.row.id, r});
+    if (frame != frames_.end()) drop_skeleton(frame->second);
+  }
 }
 
 bool DispatcherCore::finished(const FrameState& frame) const {

@@ -7,25 +7,51 @@
 #include "formats/sim/sim_unit.h"
 
 namespace tf {
+namespace {
+
+bool covers_domain(const ChunkToStitch::Part& part, const sim::TileState& state) {
+  return part.box == sim::Box{0, 0, 0, state.size} && state.ghost == 0 &&
+         part.values.size() == static_cast<size_t>(state.size.cell_count()) *
+                                   static_cast<size_t>(sim::component_count(state.model));
+}
+
+// The state at the chunk's end: the skeleton with the one whole-domain part's values as its
+// fields, or the stored state with every part inserted (and, for a whole-domain part, the
+// skeleton taken from it into done.skeleton).
+Result<sim::TileState> next_state_of(BlobStore& blobs, ChunkToStitch& chunk,
+                                     StitchedChunk& done) {
+  const bool one_part = chunk.parts.size() == 1;
+  if (chunk.skeleton && one_part && covers_domain(chunk.parts[0], *chunk.skeleton)) {
+    sim::TileState state = *chunk.skeleton;
+    state.fields = std::move(chunk.parts[0].values);
+    return state;
+  }
+  Result<std::vector<uint8_t>> state_bytes = blobs.get(chunk.state);
+  if (!state_bytes) return Error{"its state is unreadable: " + state_bytes.message()};
+  Result<sim::TileState> state = sim::decode_state(state_bytes.value());
+  if (!state) return state;
+  if (one_part && covers_domain(chunk.parts[0], state.value())) {
+    std::vector<float> fields = std::move(state.value().fields);
+    done.skeleton = std::make_shared<const sim::TileState>(state.value());
+    state.value().fields = std::move(fields);
+  }
+  for (const ChunkToStitch::Part& part : chunk.parts) {
+    if (Status s = sim::insert_unit_output(state.value(), part.box, part.values); !s) {
+      return Error{"unit " + std::to_string(part.unit_id) + ": " + s.message()};
+    }
+  }
+  return state;
+}
+
+}  // namespace
 
 StitchedChunk stitch_chunk(BlobStore& blobs, ChunkToStitch chunk) {
   StitchedChunk done;
   done.end = chunk.end;
-  Result<std::vector<uint8_t>> state_bytes = blobs.get(chunk.state);
-  if (!state_bytes) {
-    done.broken = "its state is unreadable: " + state_bytes.message();
-    return done;
-  }
-  Result<sim::TileState> state = sim::decode_state(state_bytes.value());
+  Result<sim::TileState> state = next_state_of(blobs, chunk, done);
   if (!state) {
     done.broken = state.message();
     return done;
-  }
-  for (const ChunkToStitch::Part& part : chunk.parts) {
-    if (Status s = sim::insert_unit_output(state.value(), part.box, part.values); !s) {
-      done.broken = "unit " + std::to_string(part.unit_id) + ": " + s.message();
-      return done;
-    }
   }
   std::vector<uint8_t> next_state;  // what the next chunk starts from
   if (!chunk.last) {
