@@ -150,7 +150,8 @@ bool write_png_rows(const ImageToEncode& image, int color_type, PngOutput* out) 
     png_set_text(png, info, &text, 1);
   }
   png_set_compression_level(png, 1);
-  png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+  png_set_filter(png, PNG_FILTER_TYPE_BASE,
+                 image.png_filter == PngFilter::kNone ? PNG_FILTER_NONE : PNG_FILTER_SUB);
   png_write_info(png, info);
   const size_t row_bytes = size_t{image.width} * image.channels.size();
   const auto* pixels = static_cast<const uint8_t*>(image.pixels);

@@ -166,6 +166,7 @@ Result<std::vector<uint8_t>> field_png_bytes(const std::vector<float>& values, E
                                     static_cast<uint32_t>(height), PixelType::kUint8,
                                     pixels.data());
   preview.description = description;
+  preview.png_filter = PngFilter::kNone;
   return encode_image(preview);
 }
 

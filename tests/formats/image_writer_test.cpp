@@ -64,6 +64,23 @@ TEST(ImageWriter, PngsHoldGreyGreyAlphaRgbAndRgbaAsGiven) {
   }
 }
 
+// Either row filter gives the pixels back as given (PNG's filters are lossless; the writer
+// only picks one).
+TEST(ImageWriter, PngsOfEitherRowFilterReadBackAsGiven) {
+  testing::TempDir dir;
+  std::vector<uint8_t> pixels(5 * 4 * 3);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 53 % 256);
+  for (PngFilter filter : {PngFilter::kSub, PngFilter::kNone}) {
+    ImageToEncode image = rgb_image("f.png", 5, 4, PixelType::kUint8, pixels.data());
+    image.png_filter = filter;
+    auto in = encoded_and_opened(dir, image);
+    ASSERT_TRUE(in);
+    std::vector<uint8_t> back(pixels.size());
+    ASSERT_TRUE(in->read_image(0, 0, 0, 3, OIIO::TypeDesc::UINT8, back.data()));
+    EXPECT_EQ(back, pixels) << (filter == PngFilter::kNone ? "no filter" : "Sub filter");
+  }
+}
+
 TEST(ImageWriter, EqualPixelsGiveEqualBytes) {
   const std::vector<float> floats = {0.5f, 1.5f, -2.0f, 1e-8f, 3.0f, 7.0f};
   const ImageToEncode image = rgb_image("e.exr", 2, 1, PixelType::kFloat32, floats.data());
