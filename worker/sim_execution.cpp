@@ -53,6 +53,18 @@ void SimStateCache::drop(std::deque<Held>::iterator it) {
   states_.erase(it);
 }
 
+void SimStateCache::drop_heads(const RunKey& run) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = states_.begin(); it != states_.end();) {
+    if (it->head_of == run) {
+      bytes_ -= state_bytes(*it->state);
+      it = states_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void SimStateCache::put(const Hash256& hash, std::shared_ptr<const sim::TileState> state,
                         std::optional<RunKey> head_of) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -251,8 +263,8 @@ Result<std::shared_ptr<const sim::TileState>> replay(UnitExecutor& executor,
 
 // The UnitResult of a hashed unit of `spec` (a run of `model`); keeps the run's next state
 // (see the header): under the result hash that names it as the next unit's head and, when its
-// bytes go to the dispatcher to be stitched, under the hash of the state blob it stitches (not
-// after the run's last chunk: no unit starts there).
+// bytes go to the dispatcher to be stitched, under the hash of the state blob it stitches; after
+// the run's last chunk, from which no unit starts, drops the run's heads instead.
 proto::Body finish_result(SimStateCache& states, const proto::SimUnitSpec& spec, sim::Model model,
                           AdvancedUnit advanced) {
   proto::UnitResult result;
@@ -273,8 +285,13 @@ proto::Body finish_result(SimStateCache& states, const proto::SimUnitSpec& spec,
   } else if (spec.upload_bytes) {
     result.rgb = advanced.next->fields;
   }
-  if (std::shared_ptr<const sim::TileState> next = advanced.next) {
-    states.put(result.result_hash, next, SimStateCache::RunKey{spec.job_id, spec.run});
+  const SimStateCache::RunKey run{spec.job_id, spec.run};
+  // A dispatcher that says the steps after the next chunk says 0 next steps for a whole-domain
+  // unit at its run's last chunk alone (one of an earlier release may not).
+  if (advanced.next && spec.after_next_steps && spec.next_steps == 0) {
+    states.drop_heads(run);
+  } else if (std::shared_ptr<const sim::TileState> next = advanced.next) {
+    states.put(result.result_hash, next, run);
     if (spec.upload_bytes && spec.next_steps > 0) {
       if (Result<std::vector<uint8_t>> bytes = sim::encode_state(*next)) {
         states.put(blake2b_256(bytes.value()), std::move(next));

@@ -95,6 +95,11 @@ class SimStateCache {
   // between a fresh process's first 16 chunks of 2.4 MB instead of 2-3 (benchmarks/README.md).
   void put(const Hash256& hash, std::shared_ptr<const sim::TileState> state,
            std::optional<RunKey> head_of = std::nullopt);
+  // Drops every head of `run`, whose last chunk is done: no unit starts from them (a unit
+  // granted again replays from the dispatcher's copy). Held on, a sweep's finished runs kept
+  // two states each until sixteen newer ones pushed them out, and the next runs' states were
+  // fresh memory that the process faulted in page by page.
+  void drop_heads(const RunKey& run);
   // Keeps a chunk computed ahead until a unit takes it: the last kKeepAhead and, beyond the
   // newest, at most `max_bytes` of their states. Runs interleaved on one worker each keep up to
   // two ahead (compute_ahead): with room for two in all, one run's chunks pushed out the

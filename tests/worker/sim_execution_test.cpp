@@ -520,5 +520,42 @@ TEST(SimExecution, ARunKeepsOnlyItsLastTwoHeads) {
   EXPECT_EQ(f.fetches, 1);
 }
 
+// After a run's last chunk (a grant saying no next steps, and saying the steps after next, as
+// a dispatcher of this release does) the worker holds none of the run's heads; another run's
+// head and the fetched state stay, and the last chunk's result is the run advanced in one
+// piece.
+TEST(SimExecution, ARunsHeadsAreDroppedAfterItsLastChunk) {
+  Fixture f;
+  SimStateCache states;
+  Hash256 other_run_head;
+  other_run_head.bytes[0] = 1;
+  states.put(other_run_head, std::make_shared<const sim::TileState>(f.initial),
+             SimStateCache::RunKey{7, 1});
+  std::vector<Hash256> heads;
+  proto::UnitResult last;
+  for (uint32_t c = 0; c < 5; ++c) {
+    proto::SimUnitSpec spec = f.unit(0, 24);
+    spec.lease_id = spec.unit_id = c + 1;
+    spec.job_id = 7;
+    spec.run = 0;
+    spec.steps = 2;
+    if (c > 0) spec.head = heads.back();
+    spec.replay_steps = c * 2;
+    spec.next_steps = c < 4 ? 2 : 0;
+    spec.after_next_steps = c < 3 ? 2 : 0;
+    last = f.run(states, spec);
+    heads.push_back(last.result_hash);
+  }
+  for (size_t c = 0; c < heads.size(); ++c) {
+    EXPECT_EQ(states.find(heads[c]), nullptr) << "head " << c;
+  }
+  EXPECT_NE(states.find(other_run_head), nullptr) << "another run's head";
+  EXPECT_NE(states.find(f.initial_hash), nullptr) << "the state fetched by its bytes' hash";
+  EXPECT_EQ(f.fetches, 1) << "each unit started at its run's head";
+  sim::TileState truth = f.initial;
+  ASSERT_TRUE(sim::run_steps_cpu(truth, 10, 1));
+  EXPECT_EQ(last.rgb, truth.fields);
+}
+
 }  // namespace
 }  // namespace tf
