@@ -491,23 +491,44 @@ TEST(SimExecution, ChunksAheadOfEightRunsAreHeldTogetherWithinTheByteBudget) {
 // A run keeps its last two heads: a whole-domain run of 5 chunks on one worker (each unit
 // starting at the head the one before left) holds the heads of chunks 4 and 5 only, while
 // another run's head and a state put under its bytes' hash stay.
-TEST(SimExecution, ARunKeepsOnlyItsLastTwoHeads) {
-  Fixture f;
-  SimStateCache states;
-  Hash256 other_run_head;
-  other_run_head.bytes[0] = 1;
-  states.put(other_run_head, std::make_shared<const sim::TileState>(f.initial),
-             SimStateCache::RunKey{7, 1});
-  std::vector<Hash256> heads;
+// A head of run 1 of job 7, put in `states`: another run's.
+Hash256 put_other_runs_head(const Fixture& f, SimStateCache& states) {
+  Hash256 head;
+  head.bytes[0] = 1;
+  states.put(head, std::make_shared<const sim::TileState>(f.initial), SimStateCache::RunKey{7, 1});
+  return head;
+}
+
+// Five whole-domain chunks of 2 steps of run 0 of job 7, each from the one before's head; with
+// `says_ends`, the grants say the next steps and the steps after them, as this release's
+// dispatcher does (0 past the run's end). The chunks' results, in order.
+std::vector<proto::UnitResult> run_five_chunks(Fixture& f, SimStateCache& states,
+                                               bool says_ends) {
+  std::vector<proto::UnitResult> results;
   for (uint32_t c = 0; c < 5; ++c) {
     proto::SimUnitSpec spec = f.unit(0, 24);
     spec.lease_id = spec.unit_id = c + 1;
     spec.job_id = 7;
     spec.run = 0;
     spec.steps = 2;
-    if (c > 0) spec.head = heads.back();
+    if (c > 0) spec.head = results.back().result_hash;
     spec.replay_steps = c * 2;
-    heads.push_back(f.run(states, spec).result_hash);
+    if (says_ends) {
+      spec.next_steps = c < 4 ? 2 : 0;
+      spec.after_next_steps = c < 3 ? 2 : 0;
+    }
+    results.push_back(f.run(states, spec));
+  }
+  return results;
+}
+
+TEST(SimExecution, ARunKeepsOnlyItsLastTwoHeads) {
+  Fixture f;
+  SimStateCache states;
+  const Hash256 other_run_head = put_other_runs_head(f, states);
+  std::vector<Hash256> heads;
+  for (const proto::UnitResult& r : run_five_chunks(f, states, false)) {
+    heads.push_back(r.result_hash);
   }
   sim::TileState truth = f.initial;
   ASSERT_TRUE(sim::run_steps_cpu(truth, 10, 1));
@@ -527,34 +548,17 @@ TEST(SimExecution, ARunKeepsOnlyItsLastTwoHeads) {
 TEST(SimExecution, ARunsHeadsAreDroppedAfterItsLastChunk) {
   Fixture f;
   SimStateCache states;
-  Hash256 other_run_head;
-  other_run_head.bytes[0] = 1;
-  states.put(other_run_head, std::make_shared<const sim::TileState>(f.initial),
-             SimStateCache::RunKey{7, 1});
-  std::vector<Hash256> heads;
-  proto::UnitResult last;
-  for (uint32_t c = 0; c < 5; ++c) {
-    proto::SimUnitSpec spec = f.unit(0, 24);
-    spec.lease_id = spec.unit_id = c + 1;
-    spec.job_id = 7;
-    spec.run = 0;
-    spec.steps = 2;
-    if (c > 0) spec.head = heads.back();
-    spec.replay_steps = c * 2;
-    spec.next_steps = c < 4 ? 2 : 0;
-    spec.after_next_steps = c < 3 ? 2 : 0;
-    last = f.run(states, spec);
-    heads.push_back(last.result_hash);
-  }
-  for (size_t c = 0; c < heads.size(); ++c) {
-    EXPECT_EQ(states.find(heads[c]), nullptr) << "head " << c;
+  const Hash256 other_run_head = put_other_runs_head(f, states);
+  const std::vector<proto::UnitResult> results = run_five_chunks(f, states, true);
+  for (size_t c = 0; c < results.size(); ++c) {
+    EXPECT_EQ(states.find(results[c].result_hash), nullptr) << "head " << c;
   }
   EXPECT_NE(states.find(other_run_head), nullptr) << "another run's head";
   EXPECT_NE(states.find(f.initial_hash), nullptr) << "the state fetched by its bytes' hash";
   EXPECT_EQ(f.fetches, 1) << "each unit started at its run's head";
   sim::TileState truth = f.initial;
   ASSERT_TRUE(sim::run_steps_cpu(truth, 10, 1));
-  EXPECT_EQ(last.rgb, truth.fields);
+  EXPECT_EQ(results.back().rgb, truth.fields);
 }
 
 }  // namespace
