@@ -1,12 +1,12 @@
 #include "dispatcher/blob_store.h"
 
-#include <future>
 #include <mutex>
 #include <string>
 
 #include "dispatcher/sql_db.h"
 #include "formats/fileio/atomic_write.h"
 #include "formats/fileio/read_file.h"
+#include "kernels/parallel_for.h"
 
 namespace tf {
 namespace {
@@ -192,11 +192,8 @@ Status BlobStore::Backend::write_all(std::span<const Hash256> hashes,
 
 Result<std::vector<Hash256>> BlobStore::put_all(std::span<const std::span<const uint8_t>> blobs) {
   std::vector<Hash256> hashes(blobs.size());
-  std::vector<std::future<void>> hashing;  // a blob per thread: a snapshot's are megabytes
-  for (size_t i = 0; i < blobs.size(); ++i) {
-    hashing.push_back(std::async([&, i] { hashes[i] = blake2b_256(blobs[i]); }));
-  }
-  for (std::future<void>& h : hashing) h.get();
+  // A blob at a time on every core: a snapshot's blobs are megabytes, a sweep's thousands.
+  parallel_for(blobs.size(), [&](size_t i) { hashes[i] = blake2b_256(blobs[i]); });
   if (Status s = backend_->write_all(hashes, blobs); !s) return Error{s.message()};
   return hashes;
 }
