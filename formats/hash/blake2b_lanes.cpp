@@ -4,8 +4,9 @@
 // compiled for their instruction set, so no call crosses an ABI that would need them.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-#include <algorithm>
+#include <array>
 #include <cstring>
+#include <span>
 
 #include "formats/hash/blake2b_rounds.h"
 
@@ -117,6 +118,7 @@ void blake2b_256_lanes(const LaneMessage* messages, size_t count, size_t length,
                        Hash256* digests, unsigned lanes) {
   const unsigned host = blake2b_lanes();
   if (lanes == 0 || lanes > host) lanes = host;
+  if (length == 0 || length % Blake2bHasher::kBlockBytes != 0) lanes = 1;  // not whole blocks
 #if defined(__x86_64__) && defined(__GNUC__)
   if (lanes == 8) return hash_in_8_lanes(messages, count, length, digests);
   if (lanes == 4) return hash_in_4_lanes(messages, count, length, digests);

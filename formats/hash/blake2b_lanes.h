@@ -31,10 +31,10 @@ struct LaneMessage {
 // How many messages the host's widest lanes hash at once: 8, 4 or 1.
 unsigned blake2b_lanes();
 
-// The digests of `count` messages of `length` bytes each (a positive multiple of
-// Blake2bHasher::kBlockBytes) into `digests`, `lanes` at a time (0: blake2b_lanes(); 1, or a
-// width the host lacks: one at a time). A group of fewer messages than lanes fills the spare
-// lanes with its first message and discards their digests.
+// The digests of `count` messages of `length` bytes each into `digests`, `lanes` at a time
+// (0: blake2b_lanes(); 1, a width the host lacks, or a length that is not a positive multiple
+// of Blake2bHasher::kBlockBytes: one at a time). A group of fewer messages than lanes fills
+// the spare lanes with its first message and discards their digests.
 void blake2b_256_lanes(const LaneMessage* messages, size_t count, size_t length,
                        Hash256* digests, unsigned lanes = 0);
 

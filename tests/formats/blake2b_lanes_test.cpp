@@ -9,15 +9,16 @@ namespace tf {
 namespace {
 
 // Every lane width the host has gives each message the digest of Blake2bHasher on it alone (a
-// second implementation, checked against libsodium in hash_test.cpp): one block and several,
-// counts that fill the lanes, leave lanes spare and span several groups, node parameters
-// differing from lane to lane, and the last-node flag in any one lane.
+// second implementation, checked against libsodium in hash_test.cpp): no bytes, part of a
+// block, one block and several; counts that fill the lanes, leave lanes spare and span
+// several groups; node parameters differing from lane to lane, and the last-node flag in any
+// one lane.
 TEST(Blake2bLanes, EachLaneHashesItsMessageAsBlake2bHasherDoes) {
   std::mt19937_64 random(7);
   std::vector<unsigned> widths = {1};
   if (blake2b_lanes() >= 4) widths.push_back(4);
   if (blake2b_lanes() >= 8) widths.push_back(8);
-  for (size_t length : {size_t{128}, size_t{384}, size_t{65536}}) {
+  for (size_t length : {size_t{0}, size_t{100}, size_t{128}, size_t{384}, size_t{65536}}) {
     for (size_t count : {size_t{1}, size_t{3}, size_t{4}, size_t{8}, size_t{13}, size_t{17}}) {
       std::vector<uint8_t> bytes(length * count);
       for (uint8_t& b : bytes) b = static_cast<uint8_t>(random());
