@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <iterator>
 #include <system_error>
 
 #include "formats/protocol/result_hash.h"
@@ -48,20 +49,15 @@ Result<std::shared_ptr<const sim::TileState>> SimStateCache::get(
   return shared;
 }
 
-void SimStateCache::drop(std::deque<Held>::iterator it) {
+std::deque<SimStateCache::Held>::iterator SimStateCache::drop(std::deque<Held>::iterator it) {
   bytes_ -= state_bytes(*it->state);
-  states_.erase(it);
+  return states_.erase(it);
 }
 
 void SimStateCache::drop_heads(const RunKey& run) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto it = states_.begin(); it != states_.end();) {
-    if (it->head_of == run) {
-      bytes_ -= state_bytes(*it->state);
-      it = states_.erase(it);
-    } else {
-      ++it;
-    }
+    it = it->head_of == run ? drop(it) : std::next(it);
   }
 }
 
@@ -264,7 +260,8 @@ Result<std::shared_ptr<const sim::TileState>> replay(UnitExecutor& executor,
 // The UnitResult of a hashed unit of `spec` (a run of `model`); keeps the run's next state
 // (see the header): under the result hash that names it as the next unit's head and, when its
 // bytes go to the dispatcher to be stitched, under the hash of the state blob it stitches; after
-// the run's last chunk, from which no unit starts, drops the run's heads instead.
+// the run's last chunk, from which no unit starts, drops the run's heads instead (keeping the
+// output only where its bytes may be asked for).
 proto::Body finish_result(SimStateCache& states, const proto::SimUnitSpec& spec, sim::Model model,
                           AdvancedUnit advanced) {
   proto::UnitResult result;
@@ -288,9 +285,12 @@ proto::Body finish_result(SimStateCache& states, const proto::SimUnitSpec& spec,
   const SimStateCache::RunKey run{spec.job_id, spec.run};
   // A dispatcher that says the steps after the next chunk says 0 next steps for a whole-domain
   // unit at its run's last chunk alone (one of an earlier release may not).
-  if (advanced.next && spec.after_next_steps && spec.next_steps == 0) {
-    states.drop_heads(run);
-  } else if (std::shared_ptr<const sim::TileState> next = advanced.next) {
+  const bool runs_last_chunk = advanced.next && spec.after_next_steps && spec.next_steps == 0;
+  if (runs_last_chunk) states.drop_heads(run);
+  // The last chunk's output stays only with a replica that did not upload it: its bytes may
+  // be asked for (kept_sim_output).
+  if (std::shared_ptr<const sim::TileState> next = advanced.next;
+      next && (!runs_last_chunk || !spec.upload_bytes)) {
     states.put(result.result_hash, next, run);
     if (spec.upload_bytes && spec.next_steps > 0) {
       if (Result<std::vector<uint8_t>> bytes = sim::encode_state(*next)) {

@@ -119,8 +119,8 @@ class SimStateCache {
   static constexpr size_t kKeep = 16;
   static constexpr size_t kHeadsPerRun = 2;
   static constexpr size_t kKeepAhead = kKeep;
-  // Drops the entry at `it` (under the lock).
-  void drop(std::deque<Held>::iterator it);
+  // Drops the entry at `it` (under the lock); the entry after it.
+  std::deque<Held>::iterator drop(std::deque<Held>::iterator it);
   // Whether `count` entries of `bytes` in all exceed a list's bounds: more than `keep` of them,
   // or, beyond the newest, more than max_bytes_.
   bool over_bounds(size_t count, size_t bytes, size_t keep) const {

@@ -501,9 +501,10 @@ Hash256 put_other_runs_head(const Fixture& f, SimStateCache& states) {
 
 // Five whole-domain chunks of 2 steps of run 0 of job 7, each from the one before's head; with
 // `says_ends`, the grants say the next steps and the steps after them, as this release's
-// dispatcher does (0 past the run's end). The chunks' results, in order.
+// dispatcher does (0 past the run's end); the last one uploads its bytes or not
+// (`last_uploads`). The chunks' results, in order.
 std::vector<proto::UnitResult> run_five_chunks(Fixture& f, SimStateCache& states,
-                                               bool says_ends) {
+                                               bool says_ends, bool last_uploads = true) {
   std::vector<proto::UnitResult> results;
   for (uint32_t c = 0; c < 5; ++c) {
     proto::SimUnitSpec spec = f.unit(0, 24);
@@ -517,6 +518,7 @@ std::vector<proto::UnitResult> run_five_chunks(Fixture& f, SimStateCache& states
       spec.next_steps = c < 4 ? 2 : 0;
       spec.after_next_steps = c < 3 ? 2 : 0;
     }
+    spec.upload_bytes = c < 4 || last_uploads;
     results.push_back(f.run(states, spec));
   }
   return results;
@@ -559,6 +561,16 @@ TEST(SimExecution, ARunsHeadsAreDroppedAfterItsLastChunk) {
   sim::TileState truth = f.initial;
   ASSERT_TRUE(sim::run_steps_cpu(truth, 10, 1));
   EXPECT_EQ(results.back().rgb, truth.fields);
+  // A replica that did not upload the last chunk keeps its output for a bytes request.
+  SimStateCache replica;
+  const std::vector<proto::UnitResult> hashed = run_five_chunks(f, replica, true, false);
+  ASSERT_TRUE(hashed.back().rgb.empty());
+  size_t kept_bytes = 0;
+  const std::function<std::vector<float>()> kept =
+      kept_sim_output(replica, hashed.back().result_hash, &kept_bytes);
+  ASSERT_TRUE(kept) << "the last chunk's output is asked for later";
+  EXPECT_EQ(kept(), truth.fields);
+  EXPECT_EQ(replica.find(hashed[3].result_hash), nullptr) << "the head before it";
 }
 
 }  // namespace
