@@ -35,6 +35,7 @@ std::shared_ptr<const sim::TileState> SimStateCache::find(const Hash256& hash) {
 Result<std::shared_ptr<const sim::TileState>> SimStateCache::get(
     const Hash256& hash, const AssetCache::FetchFn& fetch) {
   if (std::shared_ptr<const sim::TileState> held = find(hash)) return held;
+  if (std::shared_ptr<const sim::TileState> named = name_unnamed(hash)) return named;
   // Fetched and decoded outside the lock: other devices go on meanwhile. Two threads that
   // miss at once both decode; the fetch itself is shared by the worker.
   Result<std::vector<uint8_t>> bytes = fetch(hash);
@@ -52,6 +53,36 @@ Result<std::shared_ptr<const sim::TileState>> SimStateCache::get(
 std::deque<SimStateCache::Held>::iterator SimStateCache::drop(std::deque<Held>::iterator it) {
   bytes_ -= state_bytes(*it->state);
   return states_.erase(it);
+}
+
+void SimStateCache::name_later(std::shared_ptr<const sim::TileState> state) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  unnamed_.push_back(std::move(state));
+  if (unnamed_.size() > kKeep) unnamed_.erase(unnamed_.begin());
+}
+
+std::shared_ptr<const sim::TileState> SimStateCache::name_unnamed(const Hash256& wanted) {
+  // Newest first: the dispatcher grants from the state of a run's latest stitched chunk.
+  for (;;) {
+    std::shared_ptr<const sim::TileState> state;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      while (!state && !unnamed_.empty()) {
+        state = unnamed_.back().lock();
+        unnamed_.pop_back();
+        const bool held = state && std::any_of(states_.begin(), states_.end(),
+                                               [&](const Held& h) { return h.state == state; });
+        if (!held) state.reset();
+      }
+    }
+    if (!state) return nullptr;
+    // Encoded and hashed outside the lock: other devices go on meanwhile.
+    Result<std::vector<uint8_t>> bytes = sim::encode_state(*state);
+    if (!bytes) continue;
+    const Hash256 name = blake2b_256(bytes.value());
+    put(name, state);
+    if (name == wanted) return state;
+  }
 }
 
 void SimStateCache::drop_heads(const RunKey& run) {
@@ -259,7 +290,7 @@ Result<std::shared_ptr<const sim::TileState>> replay(UnitExecutor& executor,
 
 // The UnitResult of a hashed unit of `spec` (a run of `model`); keeps the run's next state
 // (see the header): under the result hash that names it as the next unit's head and, when its
-// bytes go to the dispatcher to be stitched, under the hash of the state blob it stitches; after
+// bytes go to the dispatcher to be stitched, to be named later by the state blob's hash; after
 // the run's last chunk, from which no unit starts, drops the run's heads instead (keeping the
 // output only where its bytes may be asked for).
 proto::Body finish_result(SimStateCache& states, const proto::SimUnitSpec& spec, sim::Model model,
@@ -292,11 +323,7 @@ proto::Body finish_result(SimStateCache& states, const proto::SimUnitSpec& spec,
   if (std::shared_ptr<const sim::TileState> next = advanced.next;
       next && (!runs_last_chunk || !spec.upload_bytes)) {
     states.put(result.result_hash, next, run);
-    if (spec.upload_bytes && spec.next_steps > 0) {
-      if (Result<std::vector<uint8_t>> bytes = sim::encode_state(*next)) {
-        states.put(blake2b_256(bytes.value()), std::move(next));
-      }
-    }
+    if (spec.upload_bytes && spec.next_steps > 0) states.name_later(std::move(next));
   }
   return result;
 }

@@ -11,7 +11,8 @@
 // formats/sim/sim_unit.h) and holds it under the unit's result hash, the name the next unit
 // gives it in SimUnitSpec::head when the dispatcher kept no copy of that chunk (it verified
 // the chunk by hash alone); and, when the unit uploaded its bytes, under the hash of the state
-// blob that the dispatcher stitches from them. A worker that does not hold the head (it did
+// blob that the dispatcher stitches from them, computed only once a unit asks for a state the
+// worker does not hold (SimStateCache::name_later). A worker that does not hold the head (it did
 // not run the chunk before, or dropped it) starts from the dispatcher's copy and advances it
 // SimUnitSpec::replay_steps steps first: the same bytes, at the cost of the replay.
 //
@@ -73,7 +74,8 @@ class SimStateCache {
   // cell types; a state held under two names counts twice): a large 3-D domain is gigabytes.
   explicit SimStateCache(size_t max_bytes = size_t{2} << 30) : max_bytes_(max_bytes) {}
 
-  // The decoded state named `hash`, fetched with `fetch` when not held. Keeps the last
+  // The decoded state named `hash`, fetched with `fetch` when not held (after naming the states
+  // held for name_later). Keeps the last
   // states (see above): the units of one chunk (and of a few runs) share them; a whole-domain
   // run puts one per chunk but keeps only its last two heads (put), so a sweep of runs
   // interleaved on one worker needs two per run (kKeep: with 8, a sweep of 8 runs lost its
@@ -95,6 +97,11 @@ class SimStateCache {
   // between a fresh process's first 16 chunks of 2.4 MB instead of 2-3 (benchmarks/README.md).
   void put(const Hash256& hash, std::shared_ptr<const sim::TileState> state,
            std::optional<RunKey> head_of = std::nullopt);
+  // Holds `state` (a run's next state, whose bytes the dispatcher stitches) to be named by its
+  // canonical bytes' hash only when get() misses while it is still held as a head: the name
+  // costs an encoding and a sequential hash of the whole state (2-3 ms for 2.25 MiB), which
+  // a unit needs only when the dispatcher grants from the stitched state (not from the head).
+  void name_later(std::shared_ptr<const sim::TileState> state);
   // Drops every head of `run`, whose last chunk is done: no unit starts from them (a unit
   // granted again replays from the dispatcher's copy). Held on, a sweep's finished runs kept
   // two states each until sixteen newer ones pushed them out, and the next runs' states were
@@ -130,6 +137,10 @@ class SimStateCache {
   size_t bytes_ = 0;  // of states_
   std::mutex mutex_;
   std::deque<Held> states_;  // newest last
+  std::vector<std::weak_ptr<const sim::TileState>> unnamed_;  // name_later's, oldest first
+  // Names the states of unnamed_ still held (put under their names), newest first, until one
+  // is named `wanted`, which it returns (nullptr when none is; the older ones stay unnamed).
+  std::shared_ptr<const sim::TileState> name_unnamed(const Hash256& wanted);
   std::deque<ChunkAhead> ahead_;  // newest last
   size_t ahead_bytes_ = 0;        // of the states after ahead_'s chunks
 };

@@ -90,6 +90,24 @@ TEST(SimExecution, AWholeDomainUnitLeavesTheNextChunksStateOnTheWorker) {
   EXPECT_EQ(f.fetches, 3);
 }
 
+// The stitched state's name (an encoding and a hash of the whole state) is computed when a
+// unit asks for a state the worker does not hold, not on the result's path: until then only
+// the head's name finds it.
+TEST(SimExecution, TheStitchedStateIsNamedOnlyWhenAUnitAsksForAStateNotHeld) {
+  Fixture f;
+  SimStateCache states;
+  proto::SimUnitSpec spec = f.unit(0, 24);
+  spec.next_steps = 5;
+  const proto::UnitResult result = f.run(states, spec);
+  const Hash256 next = f.stitched(spec, result);
+  EXPECT_EQ(states.find(next), nullptr) << "named on the result's path";
+  ASSERT_NE(states.find(result.result_hash), nullptr);
+  auto held = states.get(next, f.fetch);
+  ASSERT_TRUE(held.is_ok()) << held.message();
+  EXPECT_EQ(held.value(), states.find(result.result_hash)) << "the head, named";
+  EXPECT_EQ(f.fetches, 1);
+}
+
 TEST(SimExecution, AUnitOfOneTileAmongSeveralLeavesNoState) {
   Fixture f;
   SimStateCache states;
