@@ -55,6 +55,12 @@ struct Fixture {
     spec.z1 = 1;
     return spec;
   }
+  // A whole-domain unit of 5 steps whose run goes on after it for 5 more.
+  proto::SimUnitSpec unit_with_next() const {
+    proto::SimUnitSpec spec = unit(0, 24);
+    spec.next_steps = 5;
+    return spec;
+  }
   // Runs `spec` on the CPU; the test fails when it yields no result.
   proto::UnitResult run(SimStateCache& states, const proto::SimUnitSpec& spec) {
     proto::Body out = execute_sim_unit(*cpu, states, fetch, spec);
@@ -74,8 +80,7 @@ struct Fixture {
 TEST(SimExecution, AWholeDomainUnitLeavesTheNextChunksStateOnTheWorker) {
   Fixture f;
   SimStateCache states;
-  proto::SimUnitSpec spec = f.unit(0, 24);
-  spec.next_steps = 5;
+  proto::SimUnitSpec spec = f.unit_with_next();
   const proto::UnitResult result = f.run(states, spec);
   EXPECT_EQ(f.fetches, 1);
   const Hash256 next = f.stitched(spec, result);
@@ -96,8 +101,7 @@ TEST(SimExecution, AWholeDomainUnitLeavesTheNextChunksStateOnTheWorker) {
 TEST(SimExecution, TheStitchedStateIsNamedOnlyWhenAUnitAsksForAStateNotHeld) {
   Fixture f;
   SimStateCache states;
-  proto::SimUnitSpec spec = f.unit(0, 24);
-  spec.next_steps = 5;
+  const proto::SimUnitSpec spec = f.unit_with_next();
   const proto::UnitResult result = f.run(states, spec);
   const Hash256 next = f.stitched(spec, result);
   EXPECT_EQ(states.find(next), nullptr) << "named on the result's path";
