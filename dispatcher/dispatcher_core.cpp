@@ -7,6 +7,8 @@
 #include <set>
 #include <span>
 
+#include "formats/sim/initial_state.h"
+
 namespace tf {
 
 std::string frame_output_name(uint32_t frame, const char* extension) {
@@ -267,6 +269,7 @@ Status DispatcherCore::on_hello(const std::string& peer, const std::string& peer
   w.key = peer_key;
   w.owner = hello.owner.empty() ? peer_key : hello.owner;
   w.tree_hashes = hello.tree_hashes;
+  w.makes_initial_states = hello.initial_states == sim::kInitialStateRecipe;
   w.slots = static_cast<uint32_t>(std::clamp<uint64_t>(slots, 1, config_.max_slots_per_worker));
   w.last_seen_ms = now_ms;
   w.said_hello = true;
@@ -517,7 +520,7 @@ Status DispatcherCore::grant_replica(const std::string& peer, WorkerState& worke
   worker.bundles.insert(job.row.bundle);
   ++stats_.leases_granted;
   const UnitRow& u = unit.row;
-  if (job.row.is_simulation()) return add_sim_grant(u, replica, grant);
+  if (job.row.is_simulation()) return add_sim_grant(u, replica, worker, grant);
   const FrameState& frame = frames_[{u.job_id, u.frame}];
   grant.units.push_back({lease_id.value(), u.id, u.job_id, job.row.bundle, frame.row.scene_path,
                          u.frame, u.x0, u.y0, u.x1, u.y1, u.s0, u.s1, replica.replica,

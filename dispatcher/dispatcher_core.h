@@ -202,6 +202,9 @@ class DispatcherCore {
     std::set<std::string> kernel_versions;
     // It hashes results by tree (WorkerHello::tree_hashes) as well as sequentially.
     bool tree_hashes = false;
+    // It makes runs' initial states by this release's recipe (WorkerHello::initial_states):
+    // units from a made initial state name the batch instead of a stored state.
+    bool makes_initial_states = false;
   };
   struct UnitState {
     UnitRow row;
@@ -246,6 +249,8 @@ class DispatcherCore {
     // A whole-domain run's skeleton (ChunkToStitch::skeleton), from its initial state or its
     // first stitch after a restart, until the run ends; within kMaxSkeletonBytes in all.
     std::shared_ptr<const sim::TileState> skeleton;
+    // The run's made initial state, stored for a worker that does not make it (stored_initial).
+    std::optional<Hash256> stored_initial;
   };
   struct JobState {
     JobRow row;
@@ -253,6 +258,9 @@ class DispatcherCore {
     std::vector<uint32_t> frames;
     uint32_t frames_done = 0;
     uint64_t units_affected = 0;  // UnitRow::affected
+    // A batch whose runs start from made initial states (formats/sim/initial_state.h): its
+    // text's blob, which workers make them from.
+    std::optional<Hash256> sim_batch_blob;
     bool active() const { return proto::job_active(row.state); }
   };
 
@@ -496,6 +504,9 @@ class DispatcherCore {
   // Records a chunk stitched aside: its outputs, and its state as FrameState::stitched_state
   // when newer than what the run has; then the run's end if it waited for this.
   Status record_stitch(uint64_t job_id, uint32_t run, StitchedChunk done);
+  // What every stitch of `run` starts from: its stored (or made) state, skeleton and spec.
+  ChunkToStitch chunk_from(const JobState& job, const SimRunRow& run,
+                           const FrameState& frame) const;
   // Fails the job of `run`: "run NAME at step STEP: WHY".
   Status fail_run(JobState& job, const SimRunRow& run, uint64_t step, const std::string& why);
   // At load: stitches aside again the chunks a run went on from whose snapshots were not
@@ -531,7 +542,13 @@ class DispatcherCore {
   // What a correct result of the unit must look like apart from its values and hash.
   bool result_shape_ok(const UnitRow& unit, const proto::UnitResult& result) const;
   sim::Box unit_box(const UnitRow& unit) const;
-  Status add_sim_grant(const UnitRow& unit, const ReplicaRow& replica, proto::LeaseGrant& grant);
+  Status add_sim_grant(const UnitRow& unit, const ReplicaRow& replica, const WorkerState& worker,
+                       proto::LeaseGrant& grant);
+  // Whether `state` is run `run`'s made initial state (JobState::sim_batch_blob): not a blob.
+  bool made_initial(uint64_t job_id, uint32_t run, const Hash256& state) const;
+  // The blob of run (job_id, run)'s made initial state, for a worker of another recipe: made,
+  // encoded and stored on first need (on the loop: such workers are of an earlier release).
+  Result<Hash256> stored_initial(uint64_t job_id, uint32_t run);
   // Whether accepting the unit needs its result bytes: every render unit; a simulation unit
   // of a tiled run, or whose chunk ends at a snapshot, at the end, or sim_copy_every_chunks
   // past the run's stored state (or the newer one being stored: FrameState::stitched_through;

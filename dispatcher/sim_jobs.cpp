@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dispatcher/dispatcher_core.h"
+#include "formats/sim/initial_state.h"
 #include "formats/sim/observables_output.h"
 #include "formats/sim/sim_unit.h"
 #include "formats/sim/vtk_output.h"
@@ -65,26 +66,46 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
   std::error_code ec;
   std::filesystem::remove_all(masks, ec);
   if (!plan) return refuse(plan.message());
-  // Every run's initial state is a blob before any row names it; a refused job leaves only
+  // Every run's initial state is a blob before any row names it, or, where workers make them
+  // (formats/sim/initial_state.h), the batch's text is: the runs' skeletons are made here
+  // instead, which checks what making the states would; a refused job leaves only
   // unreferenced blobs.
+  const bool made = sim::makes_initial_states(plan->batch);
   std::vector<std::vector<uint8_t>> encoded;
   std::vector<std::shared_ptr<const sim::TileState>> skeletons;
   for (const sim::RunSpec& run : plan->runs) {
-    Result<sim::TileState> state = sim::make_initial_state(run);
+    Result<sim::TileState> state = made ? sim::make_run_skeleton(run) : sim::make_initial_state(run);
     if (!state) return refuse("run " + run.name + ": " + state.message());
-    Result<std::vector<uint8_t>> bytes = sim::encode_state(state.value());
-    if (!bytes) return refuse("run " + run.name + ": " + bytes.message());
-    encoded.push_back(std::move(bytes.value()));
-    if (plan->tiles.size() == 1) {
+    if (made) {
+      if (Status s = sim::check_state_size(state.value()); !s) {
+        return refuse("run " + run.name + ": " + s.message());
+      }
+    } else {
+      Result<std::vector<uint8_t>> bytes = sim::encode_state(state.value());
+      if (!bytes) return refuse("run " + run.name + ": " + bytes.message());
+      encoded.push_back(std::move(bytes.value()));
       state.value().fields = {};
+    }
+    if (plan->tiles.size() == 1) {
       skeletons.push_back(std::make_shared<const sim::TileState>(std::move(state.value())));
     }
+  }
+  if (made) {
+    encoded.emplace_back(request.sim_batch.begin(), request.sim_batch.end());
   }
   const std::vector<std::span<const uint8_t>> blobs(encoded.begin(), encoded.end());
   Result<std::vector<Hash256>> states = store_->blobs().put_all(blobs);
   if (!states) {
     return proto::Body(proto::ErrorReply{proto::ErrorCode::kInternal,
                                          "cannot store the initial states: " + states.message()});
+  }
+  std::optional<Hash256> batch_blob;
+  if (made) {
+    batch_blob = states.value().back();
+    states.value().clear();
+    for (uint32_t i = 0; i < plan->runs.size(); ++i) {
+      states.value().push_back(sim::initial_state_name(*batch_blob, i));
+    }
   }
   if (Status s = store_->begin(); !s) return Error{s.message()};
   if (row.name.empty()) row.name = plan->batch.name;
@@ -98,6 +119,7 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
   row.id = job_id.value();
   JobState& job = jobs_[row.id];
   job.row = row;
+  job.sim_batch_blob = batch_blob;
   job.units_total = plan->units_per_run * plan->runs.size();
   scheduler_.add_job(row.id, row.priority, row.client);
   const SimJobPlan& planned = sim_plans_.emplace(row.id, std::move(plan.value())).first->second;
@@ -173,9 +195,7 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
   }
   // Stored bytes that do not read back are damage on this machine: the run cannot go on.
   auto broken = [&](const std::string& why) { return fail_run(job, run, run.step, why); };
-  ChunkToStitch chunk;
-  chunk.state = run.state;
-  chunk.skeleton = frame.skeleton;
+  ChunkToStitch chunk = chunk_from(job, run, frame);
   chunk.end = run.step;
   for (uint64_t id : frame.unit_ids) {
     UnitState& unit = units_.at(id);
@@ -185,7 +205,6 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
     chunk.end = unit.row.s1;
   }
   if (plan.is_snapshot(chunk.end)) {
-    chunk.run = spec;
     chunk.snapshot_prefix = run_folder_name(spec.name) + "/" + step_folder(chunk.end) + "/";
   }
   const bool last = chunk.end >= static_cast<uint64_t>(plan.batch.steps);
@@ -216,6 +235,16 @@ Status DispatcherCore::complete_chunk(FrameState& frame) {
         });
   });
   return Status::ok();
+}
+
+ChunkToStitch DispatcherCore::chunk_from(const JobState& job, const SimRunRow& run,
+                                         const FrameState& frame) const {
+  ChunkToStitch chunk;
+  chunk.state = run.state;
+  chunk.made_initial = made_initial(job.row.id, run.run, run.state);
+  chunk.skeleton = frame.skeleton;
+  chunk.run = sim_plans_.at(job.row.id).runs.at(run.run);
+  return chunk;
 }
 
 Status DispatcherCore::fail_run(JobState& job, const SimRunRow& run, uint64_t step,
@@ -386,6 +415,8 @@ Status DispatcherCore::load_simulation(StoreSnapshot& snap) {
       continue;
     }
     job.units_total = plan->units_per_run * plan->runs.size();
+    // A job of an earlier release stored its initial states: its runs' names never match.
+    if (sim::makes_initial_states(plan->batch)) job.sim_batch_blob = blake2b_256(job.row.sim_batch);
     for (uint32_t r = 0; r < plan->runs.size(); ++r) {
       auto run = sim_runs_.find({id, r});
       auto frame = frames_.find({id, r});
@@ -431,12 +462,9 @@ Status DispatcherCore::stitch_missing_snapshots(JobState& job, const SimRunRow& 
     if (!values) {
       return fail_run(job, run, u.s1, "unit " + std::to_string(id) + ": " + values.message());
     }
-    ChunkToStitch chunk;
-    chunk.state = run.state;
-    chunk.skeleton = frames_.at({job.row.id, run.run}).skeleton;
+    ChunkToStitch chunk = chunk_from(job, run, frames_.at({job.row.id, run.run}));
     chunk.parts.push_back({id, unit_box(u), std::move(values.value())});
     chunk.end = u.s1;
-    chunk.run = spec;
     chunk.snapshot_prefix = prefix;
     if (Status s = stitch_aside(job.row.id, run.run, std::move(chunk)); !s) return s;
   }
@@ -549,8 +577,26 @@ bool DispatcherCore::leave_to_holder(const UnitState& unit, const WorkerState& w
   });
 }
 
+bool DispatcherCore::made_initial(uint64_t job_id, uint32_t run, const Hash256& state) const {
+  auto job = jobs_.find(job_id);
+  return job != jobs_.end() && job->second.sim_batch_blob &&
+         state == sim::initial_state_name(*job->second.sim_batch_blob, run);
+}
+
+Result<Hash256> DispatcherCore::stored_initial(uint64_t job_id, uint32_t run) {
+  FrameState& frame = frames_.at({job_id, run});
+  if (frame.stored_initial) return *frame.stored_initial;
+  Result<sim::TileState> state = sim::make_initial_state(sim_plans_.at(job_id).runs.at(run));
+  if (!state) return Error{state.message()};
+  Result<std::vector<uint8_t>> bytes = sim::encode_state(state.value());
+  if (!bytes) return Error{bytes.message()};
+  Result<Hash256> stored = store_->blobs().put(bytes.value());
+  if (stored) frame.stored_initial = stored.value();
+  return stored;
+}
+
 Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica,
-                                     proto::LeaseGrant& grant) {
+                                     const WorkerState& worker, proto::LeaseGrant& grant) {
   SimRunRow& run = sim_runs_.at({u.job_id, u.frame});
   // The unit starts at its run's stored state or, past it, at the run's head (add the replay).
   const uint64_t replay = u.s0 - run.step;
@@ -568,6 +614,17 @@ Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica
                              static_cast<uint32_t>(next_end - u.s1), !needs_bytes(u),
                              static_cast<uint32_t>(after_next),
                              result_scheme(u)});
+  if (made_initial(u.job_id, u.frame, *u.input)) {
+    proto::SimUnitSpec& spec = grant.sim_units.back();
+    if (worker.makes_initial_states) {
+      spec.batch = jobs_.at(u.job_id).sim_batch_blob;
+    } else {
+      Result<Hash256> stored = stored_initial(u.job_id, u.frame);
+      if (!stored) return Error{"the initial state of " + unit_description(u) + ": " +
+                                stored.message()};
+      spec.state = stored.value();
+    }
+  }
   if (run.started_ms != 0) return Status::ok();
   run.started_ms = now_ms_;
   return store_->put_sim_run(run);  // inside grant_replica's transaction

@@ -15,9 +15,15 @@ bool covers_domain(const ChunkToStitch::Part& part, const sim::TileState& state)
                                    static_cast<size_t>(sim::component_count(state.model));
 }
 
+Result<sim::TileState> stored_state(BlobStore& blobs, const Hash256& name) {
+  Result<std::vector<uint8_t>> bytes = blobs.get(name);
+  if (!bytes) return Error{"its state is unreadable: " + bytes.message()};
+  return sim::decode_state(bytes.value());
+}
+
 // The state at the chunk's end: the skeleton with the one whole-domain part's values as its
-// fields, or the stored state with every part inserted (and, for a whole-domain part, the
-// skeleton taken from it into done.skeleton).
+// fields, or the stored (or made) state with every part inserted (and, for a whole-domain
+// part, the skeleton taken from it into done.skeleton).
 Result<sim::TileState> next_state_of(BlobStore& blobs, ChunkToStitch& chunk,
                                      StitchedChunk& done) {
   const bool one_part = chunk.parts.size() == 1;
@@ -26,9 +32,8 @@ Result<sim::TileState> next_state_of(BlobStore& blobs, ChunkToStitch& chunk,
     state.fields = std::move(chunk.parts[0].values);
     return state;
   }
-  Result<std::vector<uint8_t>> state_bytes = blobs.get(chunk.state);
-  if (!state_bytes) return Error{"its state is unreadable: " + state_bytes.message()};
-  Result<sim::TileState> state = sim::decode_state(state_bytes.value());
+  Result<sim::TileState> state = chunk.made_initial ? sim::make_initial_state(chunk.run)
+                                                    : stored_state(blobs, chunk.state);
   if (!state) return state;
   if (one_part && covers_domain(chunk.parts[0], state.value())) {
     std::vector<float> fields = std::move(state.value().fields);

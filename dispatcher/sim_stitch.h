@@ -42,6 +42,8 @@ struct ChunkToStitch {
     std::vector<float> values;
   };
   Hash256 state;  // the run's stored state at the chunk's first step
+  // `state` is no blob but the run's initial state made from `run` (formats/sim/initial_state.h).
+  bool made_initial = false;
   // The run's state without its fields (cell types, obstacles, parameters: the same in every
   // state of the run), or null. With one part that is the whole domain, the next state is
   // this with the part's values as its fields, and `state` is not read: reading, checking and
@@ -49,9 +51,9 @@ struct ChunkToStitch {
   std::shared_ptr<const sim::TileState> skeleton;
   std::vector<Part> parts;
   uint64_t end = 0;  // the chunk's last step
-  // The run, and where its snapshot at `end` goes (folder names from the job's, ending in
-  // '/'); no snapshot when empty.
   sim::RunSpec run;
+  // Where the snapshot at `end` goes (folder names from the job's, ending in '/'); no
+  // snapshot when empty.
   std::string snapshot_prefix;
   std::vector<sim::NamedFile> files;  // other files to store (the run's, at its end)
   bool last = false;                   // the run's last chunk: its state is not stored

@@ -384,8 +384,17 @@ bool DispatcherCore::may_fetch(const std::string& key, const Hash256& blob) {
   for (uint64_t unit_id : held->second) {
     const UnitRow& unit = units_[unit_id].row;
     if (unit.input == blob) return true;  // a simulation unit's state
-    const JobRow& job = jobs_[unit.job_id].row;
-    if (job.is_simulation()) continue;
+    const JobState& sim_job = jobs_[unit.job_id];
+    const JobRow& job = sim_job.row;
+    if (job.is_simulation()) {
+      // The batch a made initial state is made from, or that state stored for a worker of
+      // another recipe (stored again after a restart, when such a worker's fetch comes first).
+      if (!unit.input || !made_initial(unit.job_id, unit.frame, *unit.input)) continue;
+      if (sim_job.sim_batch_blob == blob) return true;
+      Result<Hash256> stored = stored_initial(unit.job_id, unit.frame);
+      if (stored && stored.value() == blob) return true;
+      continue;
+    }
     const Hash256& bundle = job.bundle;
     if (blob == bundle) return true;
     auto files = bundle_blobs_.find(bundle);

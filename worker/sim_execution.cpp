@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "formats/protocol/result_hash.h"
+#include "formats/sim/initial_state.h"
 #include "formats/sim/sim_unit.h"
 #include "worker/thread_priority.h"
 
@@ -32,22 +33,54 @@ std::shared_ptr<const sim::TileState> SimStateCache::find(const Hash256& hash) {
   return nullptr;
 }
 
+Result<std::shared_ptr<const sim::TileState>> SimStateCache::get_or(
+    const Hash256& hash, const std::function<Result<sim::TileState>()>& obtain) {
+  if (std::shared_ptr<const sim::TileState> held = find(hash)) return held;
+  // Obtained outside the lock: other devices go on meanwhile. Two threads that miss at once
+  // both decode or make it; a fetch itself is shared by the worker.
+  Result<sim::TileState> state = obtain();
+  if (!state) return Error{state.message()};
+  auto shared = std::make_shared<const sim::TileState>(std::move(state.value()));
+  put(hash, shared);
+  return shared;
+}
+
 Result<std::shared_ptr<const sim::TileState>> SimStateCache::get(
     const Hash256& hash, const AssetCache::FetchFn& fetch) {
   if (std::shared_ptr<const sim::TileState> held = find(hash)) return held;
   if (std::shared_ptr<const sim::TileState> named = name_unnamed(hash)) return named;
-  // Fetched and decoded outside the lock: other devices go on meanwhile. Two threads that
-  // miss at once both decode; the fetch itself is shared by the worker.
-  Result<std::vector<uint8_t>> bytes = fetch(hash);
-  if (!bytes) return Error{bytes.message()};
-  if (blake2b_256(bytes.value()) != hash) {
-    return Error{"the dispatcher sent state " + hash.to_hex() + " with other bytes"};
+  return get_or(hash, [&]() -> Result<sim::TileState> {
+    Result<std::vector<uint8_t>> bytes = fetch(hash);
+    if (!bytes) return Error{bytes.message()};
+    if (blake2b_256(bytes.value()) != hash) {
+      return Error{"the dispatcher sent state " + hash.to_hex() + " with other bytes"};
+    }
+    Result<sim::TileState> state = sim::decode_state(bytes.value());
+    if (!state) return Error{"state " + hash.to_hex() + ": " + state.message()};
+    return state;
+  });
+}
+
+Result<std::shared_ptr<const sim::TileState>> SimStateCache::get_for(
+    const proto::SimUnitSpec& spec, const AssetCache::FetchFn& fetch) {
+  if (!spec.batch) return get(spec.state, fetch);
+  const Hash256& batch = *spec.batch;
+  if (sim::initial_state_name(batch, spec.run) != spec.state) {
+    return Error{"state " + spec.state.to_hex() + " is not the initial state of run " +
+                 std::to_string(spec.run) + " of batch " + batch.to_hex()};
   }
-  Result<sim::TileState> state = sim::decode_state(bytes.value());
-  if (!state) return Error{"state " + hash.to_hex() + ": " + state.message()};
-  auto shared = std::make_shared<const sim::TileState>(std::move(state.value()));
-  put(hash, shared);
-  return shared;
+  return get_or(spec.state, [&]() -> Result<sim::TileState> {
+    Result<std::vector<uint8_t>> text = fetch(batch);
+    if (!text) return Error{text.message()};
+    if (blake2b_256(text.value()) != batch) {
+      return Error{"the dispatcher sent batch " + batch.to_hex() + " with other bytes"};
+    }
+    Result<sim::TileState> state = sim::make_initial_state_of(
+        std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), spec.run);
+    if (!state) return Error{"the initial state of run " + std::to_string(spec.run) + ": " +
+                             state.message()};
+    return state;
+  });
 }
 
 std::deque<SimStateCache::Held>::iterator SimStateCache::drop(std::deque<Held>::iterator it) {
@@ -347,7 +380,7 @@ SimOutcome start_sim_unit(UnitExecutor& executor, SimStateCache& states,
   Result<std::shared_ptr<const sim::TileState>> domain =
       spec.head ? states.find(*spec.head) : nullptr;
   if (domain.value() == nullptr) {
-    domain = states.get(spec.state, fetch);
+    domain = states.get_for(spec, fetch);
     if (domain && spec.replay_steps > 0) {
       domain = replay(executor, *domain.value(), box, spec.step, spec.replay_steps, steps);
     }

@@ -82,6 +82,13 @@ class SimStateCache {
   // heads and replayed chunks, a quarter of the speed; the byte bound caps large domains).
   Result<std::shared_ptr<const sim::TileState>> get(const Hash256& hash,
                                                    const AssetCache::FetchFn& fetch);
+  // The state a unit starts from (SimUnitSpec::state): get() for a blob, or, for a made
+  // initial state (SimUnitSpec::batch), the one held under its name or made from the batch's
+  // text, which is fetched with `fetch` (formats/sim/initial_state.h): no state crosses the
+  // network. Error when the name is not the batch's run's (initial_state_name) or the text
+  // does not make the state.
+  Result<std::shared_ptr<const sim::TileState>> get_for(const proto::SimUnitSpec& spec,
+                                                       const AssetCache::FetchFn& fetch);
   // The state held under `hash`; nullptr when none is.
   std::shared_ptr<const sim::TileState> find(const Hash256& hash);
   // A run of a batch: (job id, run index).
@@ -137,6 +144,9 @@ class SimStateCache {
   size_t bytes_ = 0;  // of states_
   std::mutex mutex_;
   std::deque<Held> states_;  // newest last
+  // The state held under `hash`, else obtained (outside the lock) and put under it.
+  Result<std::shared_ptr<const sim::TileState>> get_or(
+      const Hash256& hash, const std::function<Result<sim::TileState>()>& obtain);
   std::vector<std::weak_ptr<const sim::TileState>> unnamed_;  // name_later's, oldest first
   // Names the states of unnamed_ still held (put under their names), newest first, until one
   // is named `wanted`, which it returns (nullptr when none is; the older ones stay unnamed).

@@ -19,6 +19,7 @@
 #include <variant>
 
 #include "formats/protocol/result_hash.h"
+#include "formats/sim/initial_state.h"
 #include "worker/kept_results.h"
 #include "worker/misbehaving_executor.h"
 #include "worker/result_batches.h"
@@ -340,6 +341,7 @@ proto::WorkerHello Worker::hello() const {
   proto::WorkerHello hello;
   hello.worker_name = options_.name;
   hello.tree_hashes = true;
+  hello.initial_states = sim::kInitialStateRecipe;
   for (const auto& e : executors_) {
     const DeviceInfo& d = e->device();
     hello.devices.push_back({d.backend, d.index, d.name, d.memory_bytes, d.compute_units,

@@ -97,6 +97,7 @@ void write(wire::WorkerHello::Builder b, const WorkerHello& m) {
   b.setWorkerName(m.worker_name);
   b.setOwner(m.owner);
   b.setTreeHashes(m.tree_hashes);
+  b.setInitialStates(m.initial_states);
   set_list(b.initHeldLeases(list_size(m.held_leases)), m.held_leases);
   write_list(b.initDevices(list_size(m.devices)), m.devices, [](auto o, const DeviceOffer& d) {
     o.setBackend(d.backend);
@@ -169,6 +170,7 @@ void write(wire::LeaseGrant::Builder b, const LeaseGrant& m) {
     o.setByHashAlone(u.by_hash_alone);
     if (u.after_next_steps) o.setAfterNextSteps(*u.after_next_steps);
     o.setResultHash(static_cast<uint8_t>(u.result_hash));
+    if (u.batch) o.setBatch(as_data(*u.batch));
   });
 }
 
@@ -339,6 +341,7 @@ WorkerHello read(wire::WorkerHello::Reader r) {
   m.worker_name = read_text(r.getWorkerName());
   m.owner = read_text(r.getOwner());
   m.tree_hashes = r.getTreeHashes();
+  m.initial_states = r.getInitialStates();
   for (uint64_t id : r.getHeldLeases()) m.held_leases.push_back(id);
   for (auto d : r.getDevices()) {
     m.devices.push_back({read_text(d.getBackend()), d.getIndex(), read_text(d.getName()),
@@ -442,6 +445,7 @@ LeaseGrant read(wire::LeaseGrant::Reader r) {
     s.by_hash_alone = u.getByHashAlone();
     if (u.getAfterNextSteps() != kAfterNextNotSaid) s.after_next_steps = u.getAfterNextSteps();
     s.result_hash = read_result_hash_scheme(u.getResultHash());
+    if (u.getBatch().size() != 0) s.batch = read_hash(u.getBatch(), "leaseGrant.simUnits.batch");
     m.sim_units.push_back(std::move(s));
   }
   return m;

@@ -85,6 +85,9 @@ struct WorkerHello {
   std::string owner;
   // Whether it hashes results by tree (ResultHashScheme::kTree); false from an earlier release.
   bool tree_hashes = false;
+  // The recipe by which it makes runs' initial states (formats/sim/initial_state.h); 0 when it
+  // makes none (an earlier release).
+  uint32_t initial_states = 0;
   bool operator==(const WorkerHello&) const = default;
 };
 struct WorkerHeartbeat {
@@ -194,6 +197,9 @@ struct SimUnitSpec {
   std::optional<uint32_t> after_next_steps;
   // How the result is hashed: its job's scheme, so that every replica hashes alike.
   ResultHashScheme result_hash = ResultHashScheme::kSequential;
+  // Set: `state` is no blob but run `run`'s initial state, made from the batch whose text is
+  // this blob (formats/sim/initial_state.h).
+  std::optional<Hash256> batch;
   bool operator==(const SimUnitSpec&) const = default;
 };
 struct LeaseGrant {

@@ -92,6 +92,10 @@ struct WorkerHello {
   # Whether the worker hashes results by BLAKE2b tree (SimUnitSpec.resultHash 1). False from a
   # worker of an earlier release: it is granted no unit of a job whose results are so hashed.
   treeHashes @4 :Bool;
+  # The recipe by which the worker makes a run's initial state from its batch's text
+  # (formats/sim/initial_state.h kInitialStateRecipe; 0 from a worker of an earlier release):
+  # only a worker of the dispatcher's recipe is granted units that name a made state.
+  initialStates @5 :UInt32;
 }
 
 struct RenderUnitSpec {
@@ -152,6 +156,10 @@ struct SimUnitSpec {
   # How the result's canonical bytes are hashed (result_hash.h ResultHashScheme): 0 BLAKE2b-256
   # of the bytes (what a dispatcher of an earlier release means), 1 the BLAKE2b tree of them.
   resultHash @21 :UInt8;
+  # When set, `state` is not a blob: it is the initial state of run `run` made from the batch
+  # whose TOML text is this blob (formats/sim/initial_state.h), named
+  # initial_state_name(batch, run). Empty: `state` is a blob.
+  batch @22 :Data;
 }
 
 struct LeaseGrant {

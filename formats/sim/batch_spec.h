@@ -173,5 +173,8 @@ ObservationPlan observation_plan(const BatchSpec& batch);
 // the same spec gives the same bytes on every machine). Error when a parameter is missing or
 // out of range.
 Result<TileState> make_initial_state(const RunSpec& run);
+// make_initial_state without its fields (empty, not computed): what every state of the run
+// shares (cell types, obstacle ids, parameters, observation plan). Same errors.
+Result<TileState> make_run_skeleton(const RunSpec& run);
 
 }  // namespace tf::sim

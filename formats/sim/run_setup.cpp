@@ -189,7 +189,10 @@ Result<double> relaxation_time(const BatchSpec& s) {
   return tau;
 }
 
-Result<TileState> make_initial_state(const RunSpec& run) {
+namespace {
+
+// make_initial_state, or with `fields` false make_run_skeleton.
+Result<TileState> make_run_state(const RunSpec& run, bool fields) {
   const BatchSpec& s = run.spec;
   const int dims = dimension_count(s.model);
   std::array<bool, 3> periodic{};
@@ -256,6 +259,7 @@ Result<TileState> make_initial_state(const RunSpec& run) {
         }
         state.cell_types[static_cast<std::size_t>(cell)] =
             static_cast<std::uint8_t>(type < 0 ? TF_CELL_FLUID : type);
+        if (!fields) continue;
 
         std::array<double, 4> values = base;
         for (std::size_t p = 0; p < s.initial.patches.size(); ++p) {
@@ -286,7 +290,14 @@ Result<TileState> make_initial_state(const RunSpec& run) {
       }
     }
   }
+  if (!fields) state.fields = {};
   return made;
 }
+
+}  // namespace
+
+Result<TileState> make_initial_state(const RunSpec& run) { return make_run_state(run, true); }
+
+Result<TileState> make_run_skeleton(const RunSpec& run) { return make_run_state(run, false); }
 
 }  // namespace tf::sim

@@ -53,14 +53,19 @@ uint64_t state_payload_bytes(Model model, const Extent& e, bool obstacle_ids) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> encode_state(const TileState& s) {
-  if (Status v = validate(s); !v) return Error{v.message()};
-  if (s.ghost != 0) return Error{"only a whole-domain state (no ghost border) is an asset"};
-  const bool ids = s.observation.obstacles > 0;
-  if (state_payload_bytes(s.model, s.size, ids) > kMaxStateBytes) {
+Status check_state_size(const TileState& s) {
+  if (state_payload_bytes(s.model, s.size, s.observation.obstacles > 0) > kMaxStateBytes) {
     return Error{"the state of " + std::to_string(s.size.cell_count()) + " cells is larger than " +
                  std::to_string(kMaxStateBytes >> 20) + " MiB"};
   }
+  return Status::ok();
+}
+
+Result<std::vector<uint8_t>> encode_state(const TileState& s) {
+  if (Status v = validate(s); !v) return Error{v.message()};
+  if (s.ghost != 0) return Error{"only a whole-domain state (no ghost border) is an asset"};
+  if (Status size = check_state_size(s); !size) return Error{size.message()};
+  const bool ids = s.observation.obstacles > 0;
   std::vector<uint8_t> out;
   out.reserve(64 + kParamFloats * 4 + 12 * s.observation.probes.size() +
               state_payload_bytes(s.model, s.size, ids));

@@ -31,6 +31,9 @@ inline constexpr uint64_t kMaxStateBytes = 120ull << 20;
 // and the cell types. Equal states give equal bytes. Error when the state is invalid or
 // larger than kMaxStateBytes.
 Result<std::vector<uint8_t>> encode_state(const TileState& state);
+// Whether the states of `s`'s run fit kMaxStateBytes (`s` is any of them; its fields may be
+// empty): encode_state's bound, checked before a run starts from a made initial state.
+Status check_state_size(const TileState& s);
 // Reads encode_state's bytes back, checking every length and validate(); any other input
 // (truncated, oversized, another format version) is an error, never a crash.
 Result<TileState> decode_state(const std::vector<uint8_t>& bytes);

@@ -14,6 +14,7 @@
 #include "formats/bundle/bundle.h"
 #include "formats/image/image_io.h"
 #include "formats/protocol/result_hash.h"
+#include "formats/sim/initial_state.h"
 #include "tests/dispatcher/synthetic_render.h"
 #include "tests/support/temp_dir.h"
 
@@ -157,7 +158,7 @@ class CoreTest : public ::testing::Test {
 inline proto::WorkerHello hello(uint32_t slots, std::vector<uint64_t> held_leases = {},
                                 std::string owner = {}) {
   return {"test-worker", {{"cpu", 0, "test", 0, 1, "synthetic", slots, {}}}, std::move(held_leases),
-          std::move(owner), /*tree_hashes=*/true};
+          std::move(owner), /*tree_hashes=*/true, sim::kInitialStateRecipe};
 }
 
 }  // namespace tf::testing

@@ -23,7 +23,7 @@ std::vector<Body> one_of_each() {
   all.push_back(WorkerHello{"host", {{"cpu", 0, "EPYC", 1ull << 34, 16, "render-1", 2, {}},
                                       {"cuda", 1, "H100", 80ull << 30, 132, "render-2", 4,
                                        {"render-2", "render-1"}}},
-                               {3, 1ull << 40}, "owner-key", true});
+                               {3, 1ull << 40}, "owner-key", true, 1});
   all.push_back(WorkerHeartbeat{});
   UnitResult r{7, 9, "render-1", 2, 1, {1.5f, -2.0f, 0.0f, 3.25f, 1e-30f, 7.0f}, 12345, {}};
   r.result_hash = result_hash(r.rgb, r.rays);
@@ -39,7 +39,10 @@ std::vector<Body> one_of_each() {
                              hash_of("head"), 1500, 500, true, 0},
                             {10, 11, 4, hash_of("state"), 2, 3500, 500, 0, 0, 0, 128, 128, 1, 0,
                              600, false, hash_of("head"), 0, 500, true, 200,
-                             ResultHashScheme::kTree}}});
+                             ResultHashScheme::kTree},
+                            {12, 13, 4, hash_of("made"), 3, 0, 500, 0, 0, 0, 128, 128, 1, 0,
+                             600, false, std::nullopt, 0, 500, true, 500,
+                             ResultHashScheme::kTree, hash_of("batch")}}});
   all.push_back(DispatcherHeartbeat{});
   all.push_back(BlobReply{hash_of("c"), true, {1, 2, 3, 4, 5}});
   all.push_back(HelloRequired{});

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "formats/protocol/result_hash.h"
+#include "dispatcher/sim_plan.h"
 #include "formats/sim/sim_unit.h"
 #include "tests/dispatcher/core_fixture.h"
 #include "tests/support/sim_truth.h"
@@ -68,18 +69,30 @@ class SimCoreTest : public CoreTest {
     }
   }
 
-  // An honest worker's result: the state fetched from the dispatcher (advanced over the unit's
-  // replay steps in one piece when it starts past that state), the unit's input cut from it,
-  // advanced with the CPU stepper.
-  proto::UnitResult compute(const std::string& peer, const proto::SimUnitSpec& spec) {
+  // The blob `hash` as the dispatcher serves it to `peer`; nullopt when it does not.
+  std::optional<std::vector<uint8_t>> fetch(const std::string& peer, const Hash256& hash) {
     std::optional<std::vector<uint8_t>> bytes;
-    for (const Outgoing& o : exchange(peer, proto::BlobRequest{spec.state})) {
+    for (const Outgoing& o : exchange(peer, proto::BlobRequest{hash})) {
       if (const auto* blob = std::get_if<proto::BlobReply>(&o.envelope.body); blob && blob->found) {
         bytes = blob->bytes;
       }
     }
-    EXPECT_TRUE(bytes.has_value()) << "the dispatcher did not serve the unit's state";
-    sim::TileState domain = sim::decode_state(bytes.value_or(std::vector<uint8_t>{})).value();
+    return bytes;
+  }
+  // The state a unit starts from: fetched, or made from the batch's text the dispatcher serves.
+  sim::TileState start_of(const std::string& peer, const proto::SimUnitSpec& spec) {
+    std::optional<std::vector<uint8_t>> bytes = fetch(peer, spec.batch.value_or(spec.state));
+    EXPECT_TRUE(bytes.has_value()) << "the dispatcher did not serve the unit's state or batch";
+    if (!bytes) return {};
+    if (!spec.batch) return sim::decode_state(bytes.value()).value();
+    EXPECT_EQ(sim::initial_state_name(*spec.batch, spec.run), spec.state);
+    return sim::make_initial_state_of(std::string(bytes->begin(), bytes->end()), spec.run).value();
+  }
+  // An honest worker's result: the state fetched from the dispatcher or made from its batch
+  // (advanced over the unit's replay steps in one piece when it starts past that state), the
+  // unit's input cut from it, advanced with the CPU stepper.
+  proto::UnitResult compute(const std::string& peer, const proto::SimUnitSpec& spec) {
+    sim::TileState domain = start_of(peer, spec);
     if (spec.replay_steps > 0) {
       EXPECT_TRUE(sim::run_steps_cpu(domain, static_cast<int>(spec.replay_steps), 1));
     }
@@ -321,12 +334,48 @@ TEST_F(SimCoreTest, StatesAreServedOnlyToWorkersHoldingTheirUnits) {
   submit_batch(kBatch, 10, 7);
   exchange("w", hello(1));
   ASSERT_FALSE(pending_.empty());
-  // A worker holding no unit (it never said hello, so it holds none) asks for the state.
-  bool refused = false;
-  for (const Outgoing& o : exchange("other", proto::BlobRequest{pending_.front().state})) {
-    if (const auto* blob = std::get_if<proto::BlobReply>(&o.envelope.body)) refused = !blob->found;
-  }
-  EXPECT_TRUE(refused);
+  // What the unit starts from: its batch's text, whose blob its holder is served.
+  const Hash256 needed = pending_.front().batch.value_or(pending_.front().state);
+  EXPECT_TRUE(fetch("w", needed).has_value());
+  // A worker holding no unit (it never said hello, so it holds none) asks for it.
+  EXPECT_FALSE(fetch("other", needed).has_value());
+}
+
+// A run's initial state is made by the workers from the batch's text, which is all the
+// dispatcher stores at submission; a worker of an earlier release (no recipe in its hello) is
+// sent a stored state instead, made and stored when it is first granted, with the same bytes.
+TEST_F(SimCoreTest, InitialStatesAreMadeByWorkersAndStoredOnlyForThoseThatCannot) {
+  const uint64_t job = submit_batch(kBatch, 0, 7);
+  const SimJobPlan plan = plan_sim_job(kBatch, "cavity.toml", 0, 7).value();
+  exchange("w", hello(1));
+  ASSERT_EQ(pending_.size(), 1u);
+  const proto::SimUnitSpec made = pending_.front();
+  ASSERT_TRUE(made.batch.has_value());
+  EXPECT_EQ(*made.batch, blake2b_256(kBatch));
+  EXPECT_EQ(made.state, sim::initial_state_name(*made.batch, made.run));
+  const std::vector<uint8_t> truth =
+      sim::encode_state(sim::make_initial_state(plan.runs.at(made.run)).value()).value();
+  EXPECT_FALSE(core_->store().blobs().contains(blake2b_256(truth)))
+      << "the initial state was stored at submission";
+  proto::WorkerHello earlier = hello(1);
+  earlier.initial_states = 0;
+  pending_.clear();
+  exchange("old", earlier);
+  ASSERT_EQ(pending_.size(), 1u);
+  const proto::SimUnitSpec stored = pending_.front();
+  EXPECT_FALSE(stored.batch.has_value());
+  EXPECT_NE(stored.run, made.run);
+  const std::vector<uint8_t> expected =
+      sim::encode_state(sim::make_initial_state(plan.runs.at(stored.run)).value()).value();
+  EXPECT_EQ(stored.state, blake2b_256(expected));
+  EXPECT_EQ(fetch("old", stored.state), expected);
+  // Either way the runs end as the runs advanced in one piece.
+  exchange("old", compute("old", stored));
+  exchange("old", proto::UnitReturn{{}, true});  // it leaves; what it was granted goes back
+  pending_ = {made};
+  work("w");
+  EXPECT_EQ(status(job).state, proto::JobState::kDone);
+  expect_snapshots_match_truth(job);
 }
 
 TEST_F(SimCoreTest, BadBatchesAreRefusedNamingTheLineAndKey) {

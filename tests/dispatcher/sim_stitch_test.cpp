@@ -93,6 +93,18 @@ TEST_F(SimStitchTest, AWholeDomainChunkWithoutTheSkeletonReadsTheStoredStateAndG
   EXPECT_EQ(sim::encode_state(remade).value(), sim::encode_state(advanced_).value());
 }
 
+// A run's made initial state (formats/sim/initial_state.h) is no blob: a chunk that starts
+// from it makes it from the run, with nothing stored, and gives its skeleton.
+TEST_F(SimStitchTest, AChunkFromAMadeInitialStateMakesItFromTheRun) {
+  ChunkToStitch c = chunk();
+  c.made_initial = true;
+  const std::string batch = testing::tiny_cavity_batch(kSteps, kSteps);
+  c.run = sim::expand_runs(sim::parse_batch(batch, "cavity.toml").value()).at(0);
+  const StitchedChunk done = stitch_chunk(*blobs_, std::move(c));
+  expect_advanced(done);
+  EXPECT_NE(done.skeleton, nullptr);
+}
+
 // A skeleton that does not fit the part (another grid) is not used: the stored state is.
 TEST_F(SimStitchTest, ASkeletonOfAnotherGridIsNotUsed) {
   sim::TileState other = testing::first_run_state(testing::tiny_cavity_batch(kSteps, kSteps));

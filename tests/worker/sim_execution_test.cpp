@@ -12,6 +12,7 @@
 #include "formats/hash/tree_hash.h"
 #include "formats/protocol/result_hash.h"
 #include "formats/sim/batch_spec.h"
+#include "formats/sim/initial_state.h"
 #include "formats/sim/sim_unit.h"
 #include "tests/support/counting_executor.h"
 #include "worker/backend_executor.h"
@@ -32,8 +33,12 @@ struct Fixture {
   Hash256 initial_hash;
   std::unique_ptr<UnitExecutor> cpu;
   int fetches = 0;
+  // The batch's text as a blob (a made initial state's, SimUnitSpec::batch), and what it serves.
+  std::vector<uint8_t> batch_bytes{std::begin(kBatch), std::end(kBatch) - 1};
+  std::vector<uint8_t> served_batch = batch_bytes;
   AssetCache::FetchFn fetch = [this](const Hash256& h) -> Result<std::vector<uint8_t>> {
     ++fetches;
+    if (h == blake2b_256(batch_bytes)) return served_batch;
     if (h != initial_hash) return Error{"no such blob"};
     return initial_bytes;
   };
@@ -110,6 +115,37 @@ TEST(SimExecution, TheStitchedStateIsNamedOnlyWhenAUnitAsksForAStateNotHeld) {
   ASSERT_TRUE(held.is_ok()) << held.message();
   EXPECT_EQ(held.value(), states.find(result.result_hash)) << "the head, named";
   EXPECT_EQ(f.fetches, 1);
+}
+
+// A unit from a made initial state (SimUnitSpec::batch) makes the state from the batch's
+// text, the one blob it fetches, and computes what the unit from the stored state computes; a
+// name that is not the batch's run's, or a text that is not the batch's bytes, fails the unit.
+TEST(SimExecution, AUnitFromAMadeInitialStateMakesItFromTheBatchsText) {
+  Fixture f;
+  SimStateCache stored, made;
+  const proto::UnitResult from_blob = f.run(stored, f.unit(0, 24));
+  proto::SimUnitSpec spec = f.unit(0, 24);
+  spec.batch = blake2b_256(f.batch_bytes);
+  spec.state = sim::initial_state_name(*spec.batch, 0);
+  f.fetches = 0;
+  const proto::UnitResult from_text = f.run(made, spec);
+  EXPECT_EQ(from_text.result_hash, from_blob.result_hash);
+  EXPECT_EQ(from_text.rgb, from_blob.rgb);
+  EXPECT_EQ(f.fetches, 1);
+  ASSERT_NE(made.find(spec.state), nullptr) << "held under its name";
+  auto failure_of = [&](const proto::SimUnitSpec& bad) {
+    SimStateCache fresh;
+    const proto::Body out = execute_sim_unit(*f.cpu, fresh, f.fetch, bad);
+    const auto* failed = std::get_if<proto::UnitFailure>(&out);
+    return failed ? failed->message : std::string("no failure");
+  };
+  proto::SimUnitSpec other_run = spec;
+  other_run.run = 1;
+  EXPECT_NE(failure_of(other_run).find("is not the initial state of run 1"), std::string::npos)
+      << failure_of(other_run);
+  EXPECT_NE(failure_of(spec).find("no failure"), std::string::npos);
+  f.served_batch.push_back('\n');
+  EXPECT_NE(failure_of(spec).find("with other bytes"), std::string::npos) << failure_of(spec);
 }
 
 TEST(SimExecution, AUnitOfOneTileAmongSeveralLeavesNoState) {
