@@ -74,7 +74,8 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
   std::vector<std::vector<uint8_t>> encoded;
   std::vector<std::shared_ptr<const sim::TileState>> skeletons;
   for (const sim::RunSpec& run : plan->runs) {
-    Result<sim::TileState> state = made ? sim::make_run_skeleton(run) : sim::make_initial_state(run);
+    Result<sim::TileState> state =
+        made ? sim::make_run_skeleton(run) : sim::make_initial_state(run);
     if (!state) return refuse("run " + run.name + ": " + state.message());
     if (made) {
       if (Status s = sim::check_state_size(state.value()); !s) {

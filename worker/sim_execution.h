@@ -1,6 +1,7 @@
-// How a worker runs a simulation unit (formats/sim/sim_unit.h): fetch the chunk's state blob
-// (once per worker, cached while its units are in flight), cut the unit's input from it,
-// advance it on the device and return the box's fields with their hash.
+// How a worker runs a simulation unit (formats/sim/sim_unit.h): fetch the chunk's state blob,
+// or make a run's initial state from its batch's text (formats/sim/initial_state.h), once per
+// worker (cached while its units are in flight), cut the unit's input from it, advance it on
+// the device and return the box's fields with their hash.
 //
 // The dispatcher is trusted no more than it must be: a state blob whose bytes do not hash to
 // its name, that does not decode, or a box outside the state fails the unit with a message.
