@@ -69,18 +69,37 @@ Result<std::shared_ptr<const sim::TileState>> SimStateCache::get_for(
     return Error{"state " + spec.state.to_hex() + " is not the initial state of run " +
                  std::to_string(spec.run) + " of batch " + batch.to_hex()};
   }
-  return get_or(spec.state, [&]() -> Result<sim::TileState> {
-    Result<std::vector<uint8_t>> text = fetch(batch);
-    if (!text) return Error{text.message()};
-    if (blake2b_256(text.value()) != batch) {
-      return Error{"the dispatcher sent batch " + batch.to_hex() + " with other bytes"};
+  if (std::shared_ptr<const sim::TileState> held = find(spec.state)) return held;
+  Result<BatchRuns> runs = batch_runs(batch, fetch);
+  if (!runs) return Error{"batch " + batch.to_hex() + ": " + runs.message()};
+  if (spec.run >= runs.value()->size()) {
+    return Error{"batch " + batch.to_hex() + " has " + std::to_string(runs.value()->size()) +
+                 " runs, not run " + std::to_string(spec.run)};
+  }
+  const sim::RunSpec& run = (*runs.value())[spec.run];
+  return get_or(spec.state, [&] { return sim::make_initial_state(run); });
+}
+
+Result<SimStateCache::BatchRuns> SimStateCache::batch_runs(const Hash256& batch,
+                                                          const AssetCache::FetchFn& fetch) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [name, runs] : batches_) {
+      if (name == batch) return runs;
     }
-    Result<sim::TileState> state = sim::make_initial_state_of(
-        std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), spec.run);
-    if (!state) return Error{"the initial state of run " + std::to_string(spec.run) + ": " +
-                             state.message()};
-    return state;
-  });
+  }
+  // Fetched and expanded outside the lock, as states are obtained (get_or).
+  Result<std::vector<uint8_t>> text = fetch(batch);
+  if (!text) return Error{text.message()};
+  if (blake2b_256(text.value()) != batch) return Error{"the dispatcher sent other bytes"};
+  Result<std::vector<sim::RunSpec>> runs = sim::runs_to_make(
+      std::string_view(reinterpret_cast<const char*>(text->data()), text->size()));
+  if (!runs) return Error{runs.message()};
+  auto shared = std::make_shared<const std::vector<sim::RunSpec>>(std::move(runs.value()));
+  std::lock_guard<std::mutex> lock(mutex_);
+  batches_.emplace_back(batch, shared);
+  if (batches_.size() > kKeepBatches) batches_.pop_front();
+  return shared;
 }
 
 std::deque<SimStateCache::Held>::iterator SimStateCache::drop(std::deque<Held>::iterator it) {

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "formats/protocol/messages.h"
+#include "formats/sim/batch_spec.h"
 #include "kernels/sim/sim_host.h"
 #include "worker/asset_cache.h"
 #include "worker/executor.h"
@@ -85,9 +86,9 @@ class SimStateCache {
                                                    const AssetCache::FetchFn& fetch);
   // The state a unit starts from (SimUnitSpec::state): get() for a blob, or, for a made
   // initial state (SimUnitSpec::batch), the one held under its name or made from the batch's
-  // text, which is fetched with `fetch` (formats/sim/initial_state.h): no state crosses the
-  // network. Error when the name is not the batch's run's (initial_state_name) or the text
-  // does not make the state.
+  // runs (formats/sim/initial_state.h): no state crosses the network. Error when the name is
+  // not the batch's run's (initial_state_name), or the batch has no such run or does not make
+  // its states.
   Result<std::shared_ptr<const sim::TileState>> get_for(const proto::SimUnitSpec& spec,
                                                        const AssetCache::FetchFn& fetch);
   // The state held under `hash`; nullptr when none is.
@@ -145,6 +146,14 @@ class SimStateCache {
   size_t bytes_ = 0;  // of states_
   std::mutex mutex_;
   std::deque<Held> states_;  // newest last
+  // The runs of the batch whose text is the blob `batch` (sim::runs_to_make), held for the
+  // last kKeepBatches batches, else fetched with `fetch` and expanded: a sweep's runs start
+  // one after another from one batch, fetched and expanded once (each run's own expansion of
+  // a 1,000-run sweep would cost the sweep a million run specs).
+  using BatchRuns = std::shared_ptr<const std::vector<sim::RunSpec>>;
+  Result<BatchRuns> batch_runs(const Hash256& batch, const AssetCache::FetchFn& fetch);
+  static constexpr size_t kKeepBatches = 4;
+  std::deque<std::pair<Hash256, BatchRuns>> batches_;  // newest last
   // The state held under `hash`, else obtained (outside the lock) and put under it.
   Result<std::shared_ptr<const sim::TileState>> get_or(
       const Hash256& hash, const std::function<Result<sim::TileState>()>& obtain);

@@ -1,8 +1,5 @@
 #include "formats/sim/initial_state.h"
 
-#include <string>
-#include <vector>
-
 namespace tf::sim {
 
 Hash256 initial_state_name(const Hash256& batch, uint32_t run) {
@@ -20,18 +17,13 @@ Hash256 initial_state_name(const Hash256& batch, uint32_t run) {
 
 bool makes_initial_states(const BatchSpec& batch) { return mask_images(batch).empty(); }
 
-Result<TileState> make_initial_state_of(std::string_view batch_text, uint32_t run) {
+Result<std::vector<RunSpec>> runs_to_make(std::string_view batch_text) {
   Result<BatchSpec> batch = parse_batch(batch_text, "batch");
   if (!batch) return Error{batch.message()};
   if (!makes_initial_states(batch.value())) {
     return Error{"the batch has mask obstacles: its initial states are stored, not made"};
   }
-  std::vector<RunSpec> runs = expand_runs(batch.value());
-  if (run >= runs.size()) {
-    return Error{"the batch has " + std::to_string(runs.size()) + " runs, not run " +
-                 std::to_string(run)};
-  }
-  return make_initial_state(runs[run]);
+  return expand_runs(batch.value());
 }
 
 }  // namespace tf::sim

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "formats/hash/hash.h"
 #include "formats/sim/batch_spec.h"
@@ -35,9 +36,9 @@ Hash256 initial_state_name(const Hash256& batch, uint32_t run);
 // Whether the runs of `batch` start from made initial states: it has no mask obstacles.
 bool makes_initial_states(const BatchSpec& batch);
 
-// Run `run`'s initial state from the batch's text: what make_initial_state gives for the
-// dispatcher's plan of that text. Error when the text does not parse, the batch has mask
-// obstacles or fewer runs, or the state cannot be made.
-Result<TileState> make_initial_state_of(std::string_view batch_text, uint32_t run);
+// The runs of the batch whose text is `batch_text` as the dispatcher's plan expands them
+// (parse_batch, expand_runs): make_initial_state of run r is run r's initial state. Error when
+// the text does not parse or the batch has mask obstacles.
+Result<std::vector<RunSpec>> runs_to_make(std::string_view batch_text);
 
 }  // namespace tf::sim

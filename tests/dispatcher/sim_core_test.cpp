@@ -86,7 +86,9 @@ class SimCoreTest : public CoreTest {
     if (!bytes) return {};
     if (!spec.batch) return sim::decode_state(bytes.value()).value();
     EXPECT_EQ(sim::initial_state_name(*spec.batch, spec.run), spec.state);
-    return sim::make_initial_state_of(std::string(bytes->begin(), bytes->end()), spec.run).value();
+    const std::vector<sim::RunSpec> runs =
+        sim::runs_to_make(std::string(bytes->begin(), bytes->end())).value();
+    return sim::make_initial_state(runs.at(spec.run)).value();
   }
   // An honest worker's result: the state fetched from the dispatcher or made from its batch
   // (advanced over the unit's replay steps in one piece when it starts past that state), the

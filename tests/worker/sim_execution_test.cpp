@@ -118,8 +118,9 @@ TEST(SimExecution, TheStitchedStateIsNamedOnlyWhenAUnitAsksForAStateNotHeld) {
 }
 
 // A unit from a made initial state (SimUnitSpec::batch) makes the state from the batch's
-// text, the one blob it fetches, and computes what the unit from the stored state computes; a
-// name that is not the batch's run's, or a text that is not the batch's bytes, fails the unit.
+// text, the one blob it fetches (once for all its runs), and computes what the unit from the
+// stored state computes; a name that is not the batch's run's, a run the batch does not have,
+// or a text that is not the batch's bytes fails the unit.
 TEST(SimExecution, AUnitFromAMadeInitialStateMakesItFromTheBatchsText) {
   Fixture f;
   SimStateCache stored, made;
@@ -133,6 +134,14 @@ TEST(SimExecution, AUnitFromAMadeInitialStateMakesItFromTheBatchsText) {
   EXPECT_EQ(from_text.rgb, from_blob.rgb);
   EXPECT_EQ(f.fetches, 1);
   ASSERT_NE(made.find(spec.state), nullptr) << "held under its name";
+  proto::SimUnitSpec next_run = spec;
+  next_run.run = 1;  // the batch has one run: a second fails, its batch not fetched again
+  next_run.state = sim::initial_state_name(*spec.batch, 1);
+  const proto::Body no_run = execute_sim_unit(*f.cpu, made, f.fetch, next_run);
+  ASSERT_TRUE(std::holds_alternative<proto::UnitFailure>(no_run));
+  EXPECT_NE(std::get<proto::UnitFailure>(no_run).message.find("has 1 runs, not run 1"),
+            std::string::npos);
+  EXPECT_EQ(f.fetches, 1);
   auto failure_of = [&](const proto::SimUnitSpec& bad) {
     SimStateCache fresh;
     const proto::Body out = execute_sim_unit(*f.cpu, fresh, f.fetch, bad);
@@ -145,7 +154,7 @@ TEST(SimExecution, AUnitFromAMadeInitialStateMakesItFromTheBatchsText) {
       << failure_of(other_run);
   EXPECT_NE(failure_of(spec).find("no failure"), std::string::npos);
   f.served_batch.push_back('\n');
-  EXPECT_NE(failure_of(spec).find("with other bytes"), std::string::npos) << failure_of(spec);
+  EXPECT_NE(failure_of(spec).find("sent other bytes"), std::string::npos) << failure_of(spec);
 }
 
 TEST(SimExecution, AUnitOfOneTileAmongSeveralLeavesNoState) {

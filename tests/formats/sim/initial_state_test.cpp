@@ -21,7 +21,8 @@ const std::string kSweep =
     "[initial]\nnoise = 0.01\nseed = 7\n\n"
     "[[obstacles]]\nshape = \"circle\"\ncenter = [10, 12]\nradius = 4\n";
 
-std::vector<uint8_t> encoded(const Result<TileState>& state) {
+std::vector<uint8_t> encoded(const RunSpec& run) {
+  Result<TileState> state = make_initial_state(run);
   EXPECT_TRUE(state.is_ok()) << state.message();
   return state ? encode_state(state.value()).value() : std::vector<uint8_t>{};
 }
@@ -29,11 +30,14 @@ std::vector<uint8_t> encoded(const Result<TileState>& state) {
 TEST(InitialState, MadeFromTheTextAreTheStatesOfTheBatchsRuns) {
   const std::vector<RunSpec> runs = expand_runs(parse_batch(kSweep, "flow.toml").value());
   ASSERT_EQ(runs.size(), 2u);
+  Result<std::vector<RunSpec>> made = runs_to_make(kSweep);
+  ASSERT_TRUE(made.is_ok()) << made.message();
+  ASSERT_EQ(made->size(), runs.size());
   for (uint32_t r = 0; r < runs.size(); ++r) {
-    EXPECT_EQ(encoded(make_initial_state_of(kSweep, r)), encoded(make_initial_state(runs[r])))
-        << "run " << r;
+    EXPECT_EQ(made.value()[r].name, runs[r].name);
+    EXPECT_EQ(encoded(made.value()[r]), encoded(runs[r])) << "run " << r;
   }
-  EXPECT_NE(encoded(make_initial_state_of(kSweep, 0)), encoded(make_initial_state_of(kSweep, 1)));
+  EXPECT_NE(encoded(made.value()[0]), encoded(made.value()[1]));
 }
 
 TEST(InitialState, TheSkeletonIsTheInitialStateLessItsFields) {
@@ -53,22 +57,21 @@ TEST(InitialState, NamesDifferByRunAndBatchAndAreNoBlobsHash) {
   }
   EXPECT_EQ(names.size(), 6u);
   EXPECT_EQ(initial_state_name(batch, 1), initial_state_name(batch, 1));
-  EXPECT_EQ(names.count(blake2b_256(encoded(make_initial_state_of(kSweep, 0)))), 0u);
+  EXPECT_EQ(names.count(blake2b_256(encoded(runs_to_make(kSweep).value()[0]))), 0u);
   EXPECT_EQ(names.count(batch), 0u);
 }
 
 TEST(InitialState, BatchesThatCannotMakeThemSaySo) {
-  auto error_of = [](const std::string& text, uint32_t run) {
-    Result<TileState> made = make_initial_state_of(text, run);
+  auto error_of = [](const std::string& text) {
+    Result<std::vector<RunSpec>> made = runs_to_make(text);
     EXPECT_FALSE(made.is_ok());
     return made ? std::string() : made.message();
   };
-  EXPECT_NE(error_of(kSweep, 2).find("has 2 runs"), std::string::npos);
   const std::string masked = kSweep + "\n[[obstacles]]\nshape = \"mask\"\nimage = \"wing.png\"\n";
   EXPECT_FALSE(makes_initial_states(parse_batch(masked, "flow.toml").value()));
   EXPECT_TRUE(makes_initial_states(parse_batch(kSweep, "flow.toml").value()));
-  EXPECT_NE(error_of(masked, 0).find("mask obstacles"), std::string::npos);
-  EXPECT_NE(error_of("[simulation]\nmodel = 3\n", 0).find("batch:"), std::string::npos);
+  EXPECT_NE(error_of(masked).find("mask obstacles"), std::string::npos);
+  EXPECT_NE(error_of("[simulation]\nmodel = 3\n").find("batch:"), std::string::npos);
 }
 
 }  // namespace
