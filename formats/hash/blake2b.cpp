@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <utility>
 
 #include "formats/hash/blake2b_rounds.h"
 #include "formats/hash/hash.h"
