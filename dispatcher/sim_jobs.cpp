@@ -614,7 +614,7 @@ Status DispatcherCore::add_sim_grant(const UnitRow& u, const ReplicaRow& replica
                              replay > 0 ? run.head : std::nullopt, static_cast<uint32_t>(replay),
                              static_cast<uint32_t>(next_end - u.s1), !needs_bytes(u),
                              static_cast<uint32_t>(after_next),
-                             result_scheme(u)});
+                             result_scheme(u), std::nullopt});
   if (made_initial(u.job_id, u.frame, *u.input)) {
     proto::SimUnitSpec& spec = grant.sim_units.back();
     if (worker.makes_initial_states) {

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -34,6 +37,40 @@ TEST(ParallelFor, RunsItemsOnSeveralThreadsAtOnce) {
     if (started.load() == 2) met.fetch_add(1);
   });
   EXPECT_EQ(met.load(), 2);
+}
+
+// The helpers are kept: calls after calls run on the caller and the same few threads, never
+// more than the host's cores (new threads per call would each allocate from an arena without
+// their last buffers' memory, parallel_for.h).
+TEST(ParallelFor, KeepsItsHelpersFromCallToCall) {
+  // Threads told apart by a thread-local number: a new thread may reuse an old one's id.
+  static std::atomic<int> numbered{0};
+  std::mutex mutex;
+  std::set<int> threads;
+  for (int call = 0; call < 50; ++call) {
+    parallel_for(64, [&](size_t) {
+      thread_local const int number = numbered.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      std::lock_guard<std::mutex> lock(mutex);
+      threads.insert(number);
+    });
+  }
+  EXPECT_LE(threads.size(), std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Several callers at once, and calls from inside an item, each get all their items run once.
+TEST(ParallelFor, ServesSeveralCallersAndCallsFromInsideAnItem) {
+  std::vector<std::atomic<int>> calls(4 * 100);
+  std::vector<std::thread> callers;
+  for (size_t c = 0; c < 4; ++c) {
+    callers.emplace_back([&, c] {
+      parallel_for(10, [&](size_t outer) {
+        parallel_for(10, [&](size_t inner) { calls[c * 100 + outer * 10 + inner].fetch_add(1); });
+      });
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  for (size_t i = 0; i < calls.size(); ++i) EXPECT_EQ(calls[i].load(), 1) << "index " << i;
 }
 
 }  // namespace
