@@ -7,10 +7,11 @@
 // uses (parse_batch, expand_runs, make_initial_state), so the bytes are the same.
 //
 // Such a state is named without its bytes: initial_state_name(batch blob, run), a hash of
-// the recipe version, the batch blob's name and the run index in a domain of its own, so that
-// it never equals the hash of any blob's bytes. The name binds the recipe: a release that makes
-// initial states differently changes kInitialStateRecipe, and a peer whose recipe differs is
-// sent the stored state instead (the dispatcher makes and stores it for such a worker).
+// the recipe version, the batch blob's name and the run index under a tag of its own, so that
+// it is no blob's name (bytes that hash to it would be a BLAKE2b preimage). The name binds the
+// recipe: a release that makes initial states differently changes kInitialStateRecipe, and a
+// peer whose recipe differs is sent the stored state instead (the dispatcher makes and stores
+// it for such a worker).
 // Batches with mask obstacles keep stored initial states: their images are files of the
 // submission, not of the batch text.
 //
