@@ -95,18 +95,21 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
     encoded.emplace_back(request.sim_batch.begin(), request.sim_batch.end());
   }
   const std::vector<std::span<const uint8_t>> blobs(encoded.begin(), encoded.end());
-  Result<std::vector<Hash256>> states = store_->blobs().put_all(blobs);
-  if (!states) {
+  Result<std::vector<Hash256>> stored = store_->blobs().put_all(blobs);
+  if (!stored) {
     return proto::Body(proto::ErrorReply{proto::ErrorCode::kInternal,
-                                         "cannot store the initial states: " + states.message()});
+                                         "cannot store the initial states: " + stored.message()});
   }
+  // The runs' initial states: the stored blobs, or the names of the states made from the batch.
   std::optional<Hash256> batch_blob;
+  std::vector<Hash256> initial;
   if (made) {
-    batch_blob = states.value().back();
-    states.value().clear();
+    batch_blob = stored.value().back();
     for (uint32_t i = 0; i < plan->runs.size(); ++i) {
-      states.value().push_back(sim::initial_state_name(*batch_blob, i));
+      initial.push_back(sim::initial_state_name(*batch_blob, i));
     }
+  } else {
+    initial = std::move(stored.value());
   }
   if (Status s = store_->begin(); !s) return Error{s.message()};
   if (row.name.empty()) row.name = plan->batch.name;
@@ -134,7 +137,7 @@ Result<proto::Body> DispatcherCore::submit_simulation(const proto::SubmitJob& re
     if (i < skeletons.size()) keep_skeleton(frame, skeletons[i]);
     job.frames.push_back(i);
     SimRunRow& run = sim_runs_[{row.id, i}] =
-        SimRunRow{row.id, i, 0, states.value()[i], 0, 0, 0, {}};
+        SimRunRow{row.id, i, 0, initial[i], 0, 0, 0, {}};
     if (Status s = store_->put_sim_run(run); !s) return Error{s.message()};
     if (Status s = plan_chunk(job, frame); !s) return Error{s.message()};
   }

@@ -33,9 +33,8 @@ std::shared_ptr<const sim::TileState> SimStateCache::find(const Hash256& hash) {
   return nullptr;
 }
 
-Result<std::shared_ptr<const sim::TileState>> SimStateCache::get_or(
+Result<std::shared_ptr<const sim::TileState>> SimStateCache::put_obtained(
     const Hash256& hash, const std::function<Result<sim::TileState>()>& obtain) {
-  if (std::shared_ptr<const sim::TileState> held = find(hash)) return held;
   // Obtained outside the lock: other devices go on meanwhile. Two threads that miss at once
   // both decode or make it; a fetch itself is shared by the worker.
   Result<sim::TileState> state = obtain();
@@ -49,7 +48,7 @@ Result<std::shared_ptr<const sim::TileState>> SimStateCache::get(
     const Hash256& hash, const AssetCache::FetchFn& fetch) {
   if (std::shared_ptr<const sim::TileState> held = find(hash)) return held;
   if (std::shared_ptr<const sim::TileState> named = name_unnamed(hash)) return named;
-  return get_or(hash, [&]() -> Result<sim::TileState> {
+  return put_obtained(hash, [&]() -> Result<sim::TileState> {
     Result<std::vector<uint8_t>> bytes = fetch(hash);
     if (!bytes) return Error{bytes.message()};
     if (blake2b_256(bytes.value()) != hash) {
@@ -77,7 +76,7 @@ Result<std::shared_ptr<const sim::TileState>> SimStateCache::get_for(
                  " runs, not run " + std::to_string(spec.run)};
   }
   const sim::RunSpec& run = (*runs.value())[spec.run];
-  return get_or(spec.state, [&] { return sim::make_initial_state(run); });
+  return put_obtained(spec.state, [&] { return sim::make_initial_state(run); });
 }
 
 Result<SimStateCache::BatchRuns> SimStateCache::batch_runs(const Hash256& batch,
@@ -88,7 +87,7 @@ Result<SimStateCache::BatchRuns> SimStateCache::batch_runs(const Hash256& batch,
       if (name == batch) return runs;
     }
   }
-  // Fetched and expanded outside the lock, as states are obtained (get_or).
+  // Fetched and expanded outside the lock, as states are obtained (put_obtained).
   Result<std::vector<uint8_t>> text = fetch(batch);
   if (!text) return Error{text.message()};
   if (blake2b_256(text.value()) != batch) return Error{"the dispatcher sent other bytes"};

@@ -154,8 +154,9 @@ class SimStateCache {
   Result<BatchRuns> batch_runs(const Hash256& batch, const AssetCache::FetchFn& fetch);
   static constexpr size_t kKeepBatches = 4;
   std::deque<std::pair<Hash256, BatchRuns>> batches_;  // newest last
-  // The state held under `hash`, else obtained (outside the lock) and put under it.
-  Result<std::shared_ptr<const sim::TileState>> get_or(
+  // The state `obtain` gives (called outside the lock), put under `hash`: for a name that
+  // find() missed.
+  Result<std::shared_ptr<const sim::TileState>> put_obtained(
       const Hash256& hash, const std::function<Result<sim::TileState>()>& obtain);
   std::vector<std::weak_ptr<const sim::TileState>> unnamed_;  // name_later's, oldest first
   // Names the states of unnamed_ still held (put under their names), newest first, until one
