@@ -168,6 +168,11 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,
     FrameState& frame = frames_[{row.id, f.frame}];
     frame.row = frame_row;
     job.frames.push_back(f.frame);
+    if (!row.renders_to_quality() &&
+        (!job.unplanned.empty() || scheduler_.pending(row.id) >= config_.plan_ahead_units)) {
+      defer_frame(job, f.frame, plans[i].size());
+      continue;
+    }
     Result<std::vector<uint64_t>> unit_ids = add_units(job, frame, plans[i]);
     if (!unit_ids) return Error{unit_ids.message()};
     if (row.renders_to_quality()) {

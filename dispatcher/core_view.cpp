@@ -70,7 +70,7 @@ std::shared_ptr<FarmView> DispatcherCore::view(int64_t now_ms) const {
     } else {
       jv.images = render_images(job.row.id, job.frames, frames_, previews);
     }
-    if (job.active()) view->units_pending += job.units_total - job.units_done;
+    if (job.active()) view->units_pending += job.all_units() - job.units_done;
     jv.status = std::move(status);
     view->jobs.push_back(std::move(jv));
   }

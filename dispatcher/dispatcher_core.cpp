@@ -129,6 +129,7 @@ Status DispatcherCore::load(int64_t now_ms) {
     unit->second.replicas.push_back(std::move(row));
   }
   if (Status s = load_quality(snap.value()); !s) return s;
+  if (Status s = load_unplanned(); !s) return s;
   for (auto& [key, frame] : frames_) {
     JobState& job = jobs_[key.first];
     if (!job.active()) continue;
@@ -138,7 +139,7 @@ Status DispatcherCore::load(int64_t now_ms) {
       if (Status s = settle(units_[id], false); !s) return s;
     }
     // A crash between the last result and the frame's assembly leaves it to do now.
-    if (frame.remaining == 0 && !finished(frame)) {
+    if (frame.remaining == 0 && !finished(frame) && !awaits_planning(job, frame)) {
       if (Status s = complete_frame(frame); !s) return s;
     }
   }
@@ -410,6 +411,7 @@ SharingRates DispatcherCore::connected_rates() const {
 Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, int64_t now_ms,
                                 uint64_t share, const SharingRates& sharing,
                                 std::vector<Outgoing>* out) {
+  if (Status s = plan_ahead(); !s) return s;
   proto::LeaseGrant grant;
   size_t held = leases_.count_held_by(peer);
   const int64_t lease_ms = int64_t{config_.lease_seconds} * 1000;
@@ -427,7 +429,8 @@ Status DispatcherCore::dispatch(const std::string& peer, WorkerState& worker, in
   // Near the end of the queue every worker gets its part of it (grant_cap); units recalled
   // for this worker come on top.
   const double sharers = sharing.workers_as_fast_as(worker.sizer.units_per_s());
-  const uint64_t cap = std::min(grant_cap(scheduler_.pending(), sharers, worker.slots),
+  const uint64_t cap = std::min(grant_cap(scheduler_.pending() + units_unplanned(), sharers,
+                                          worker.slots),
                                 std::max<uint64_t>(share, worker.slots));
   uint64_t capped = 0;  // units granted that count against the cap
   while (worker.sizer.wants_more(held, worker.slots, lease_ms, config_.lease_sizing) &&
@@ -613,7 +616,7 @@ bool DispatcherCore::eligible(const WorkerState& worker) const {
 }
 
 std::string DispatcherCore::unserved_reason(const JobState& job) const {
-  if (!job.active() || job.units_done >= job.units_total) return {};
+  if (!job.active() || job.units_done >= job.all_units()) return {};
   // Replicas of a unit go to distinct keys and distinct owners: the workers that can hold
   // replicas of one unit together are at most the distinct owners among eligible workers.
   std::set<std::string> owners, paused_owners, versions;
@@ -674,7 +677,7 @@ std::vector<proto::JobStatus> DispatcherCore::job_statuses(uint64_t job_id) cons
                      : "`tilefarm resubmit " + std::to_string(id) + " --affected` re-runs them");
     }
     out.push_back({id, job.row.name, job.row.state, job.row.priority, job.units_done,
-                   job.units_total, job.frames_done, static_cast<uint32_t>(job.frames.size()),
+                   job.all_units(), job.frames_done, static_cast<uint32_t>(job.frames.size()),
                    std::move(message), job.row.is_simulation(), std::move(affected),
                    job.row.client, scheduler_.in_flight(id), scheduler_.in_flight(),
                    static_cast<uint32_t>(scheduler_.active_clients())});

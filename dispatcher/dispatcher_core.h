@@ -38,6 +38,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -98,6 +99,12 @@ struct DispatcherConfig {
   // of them in the first tick, and their refills in every later one, instead of two dozen
   // taking a tick's units and the last ones waiting ten commits (200 ms) for theirs.
   uint64_t max_units_per_tick = 2048;
+  // Units a render job keeps planned ahead of its grants (frame_planning.cpp): a job's frames
+  // are planned into units (rows written, handed to the scheduler) when its queue holds fewer
+  // than this, the first ones at submission. Planning all of a 25,600-unit job at once took
+  // 36 ms of inserts and a 10 ms commit before its first grant left; a job of thousands of
+  // frames would hold the loop for seconds. Two ticks' grants by default.
+  uint64_t plan_ahead_units = 4096;
   TrustPolicy trust;              // reputation thresholds and spot-check rate (reputation.h)
   // Worker keys the operator designates as auditors (--auditor-allow): trusted from the start,
   // preferred for the replicas that settle a disagreement.
@@ -258,6 +265,11 @@ class DispatcherCore {
     std::vector<uint32_t> frames;
     uint32_t frames_done = 0;
     uint64_t units_affected = 0;  // UnitRow::affected
+    // Frames not planned into units yet, in the order they will be, and their units
+    // (frame_planning.cpp). units_total counts planned units only.
+    std::deque<uint32_t> unplanned;
+    uint64_t units_unplanned = 0;
+    uint64_t all_units() const { return units_total + units_unplanned; }
     // A batch whose runs start from made initial states (formats/sim/initial_state.h): its
     // text's blob, which workers make them from.
     std::optional<Hash256> sim_batch_blob;
@@ -569,6 +581,20 @@ class DispatcherCore {
   // of their job's queue in the order given); returns their ids, ascending.
   Result<std::vector<uint64_t>> add_units(JobState& job, FrameState& frame,
                                           std::span<const PlannedUnit> planned);
+  // Frames planned as their job's queue needs them (frame_planning.cpp). A frame of a render
+  // job at a fixed sample count is planned at submission while the job's queue holds fewer than
+  // plan_ahead_units, else deferred (defer_frame); plan_ahead() plans deferred frames, in
+  // order, of every job whose queue fell below it, inside the caller's transaction (a crash
+  // loses the planning and the acceptances that prompted it together). load() defers every
+  // frame that has no units (load_unplanned): such a frame was never planned, as a frame's
+  // units are written together.
+  void defer_frame(JobState& job, uint32_t frame, uint64_t units);
+  Status plan_ahead();
+  Status load_unplanned();
+  // Whether `frame` of `job` waits to be planned: a render frame without units.
+  static bool awaits_planning(const JobState& job, const FrameState& frame);
+  // Units not planned yet of all active jobs: they count as waiting in grant caps and recalls.
+  uint64_t units_unplanned() const;
   // Records the tiles of a frame just submitted with its first rounds.
   Status add_quality_tiles(JobState& job, FrameState& frame, const std::vector<uint64_t>& units);
   // Called when a unit of a job rendered to quality was accepted: once every unit of its tile
@@ -607,6 +633,7 @@ class DispatcherCore {
   std::map<std::pair<uint64_t, uint32_t>, FrameState> frames_;
   int64_t now_ms_ = 0;  // the clock of the current handle() or tick(): ledger times
   DispatcherStats stats_;
+  std::set<uint64_t> planning_;  // jobs with deferred frames (frame_planning.cpp)
   uint64_t units_left_this_tick_ = 0;  // what tick() may still grant (max_units_per_tick)
   // Leases asked back (recall_for_dry_workers), until they end: the worker they were recalled
   // for and when; and the units handed back unstarted, until granted, by unit id.

@@ -23,7 +23,8 @@ struct Holder {
 
 Status DispatcherCore::recall_for_dry_workers(int64_t now_ms, std::vector<Outgoing>* out) {
   // Units that wait unreserved go out the usual way first.
-  if (!config_.lease_sizing.recall_at_end || scheduler_.pending() > reserved_.size()) {
+  if (!config_.lease_sizing.recall_at_end ||
+      scheduler_.pending() + units_unplanned() > reserved_.size()) {
     return Status::ok();
   }
   // Most ticks at the end of a queue find no worker waiting for work: nothing to weigh.

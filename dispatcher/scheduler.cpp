@@ -81,6 +81,7 @@ std::optional<Scheduler::Pick> Scheduler::pop(const HoldsAssets& holds_assets) {
     best_id = id;
     best_held = held;
   }
+  if (best == nullptr) return std::nullopt;  // not reached: the client's pending are its jobs'
   const uint64_t unit = best->units.front();
   best->units.pop_front();
   --client->pending;
@@ -110,6 +111,11 @@ void Scheduler::restore_in_flight(uint64_t job_id) {
 void Scheduler::finished_one(uint64_t job_id) {
   auto it = jobs_.find(job_id);
   if (it != jobs_.end() && it->second.in_flight > 0) count_in_flight(it->second, false);
+}
+
+size_t Scheduler::pending(uint64_t job_id) const {
+  auto it = jobs_.find(job_id);
+  return it == jobs_.end() ? 0 : it->second.units.size();
 }
 
 uint64_t Scheduler::in_flight(uint64_t job_id) const {

@@ -55,6 +55,8 @@ class Scheduler {
   void finished_one(uint64_t job_id);
 
   size_t pending() const { return pending_; }
+  // Units of `job_id` waiting to go out (0 for an unknown job).
+  size_t pending(uint64_t job_id) const;
   bool has_job(uint64_t job_id) const { return jobs_.count(job_id) != 0; }
   // Units of a job in flight now (0 for an unknown job), and of all jobs.
   uint64_t in_flight(uint64_t job_id) const;

@@ -1,0 +1,85 @@
+// Frames planned into units as their job's queue needs them (dispatcher_core.h, defer_frame).
+//
+// A frame's plan is a pure function of the job's row and the frame's size (planner.h), checked
+// for every frame at submission, so a deferred frame is planned again the same way later or
+// after a restart; a unit's result depends on its rectangle and samples only, never on its id
+// or when it was planned, so the outputs are the same as if every frame had been planned at
+// once.
+#include "dispatcher/dispatcher_core.h"
+#include "dispatcher/planner.h"
+
+namespace tf {
+namespace {
+
+Result<std::vector<PlannedUnit>> plan_of(const JobRow& job, const FrameRow& frame) {
+  return plan_frame(frame.width, frame.height, job.tile_size, job.spp, job.samples_per_unit);
+}
+
+// Why a job fails whose frame, planned at submission, cannot be planned again: only a planner
+// changed since (a later release's limits) gets here.
+std::string unplannable(uint32_t frame, const std::string& why) {
+  return "frame " + std::to_string(frame) + " cannot be planned: " + why;
+}
+
+}  // namespace
+
+void DispatcherCore::defer_frame(JobState& job, uint32_t frame, uint64_t units) {
+  job.unplanned.push_back(frame);
+  job.units_unplanned += units;
+  planning_.insert(job.row.id);
+}
+
+Status DispatcherCore::plan_ahead() {
+  for (auto it = planning_.begin(); it != planning_.end();) {
+    auto job = jobs_.find(*it);
+    if (job == jobs_.end() || !job->second.active() || job->second.unplanned.empty()) {
+      it = planning_.erase(it);
+      continue;
+    }
+    JobState& j = job->second;
+    while (!j.unplanned.empty() && scheduler_.pending(j.row.id) < config_.plan_ahead_units) {
+      FrameState& frame = frames_[{j.row.id, j.unplanned.front()}];
+      Result<std::vector<PlannedUnit>> plan = plan_of(j.row, frame.row);
+      if (!plan) return fail_job(j, unplannable(frame.row.frame, plan.message()));
+      j.unplanned.pop_front();
+      j.units_unplanned -= plan->size();
+      if (Result<std::vector<uint64_t>> ids = add_units(j, frame, plan.value()); !ids) {
+        return ids.status();
+      }
+    }
+    ++it;
+  }
+  return Status::ok();
+}
+
+Status DispatcherCore::load_unplanned() {
+  for (auto& [id, job] : jobs_) {
+    if (!job.active() || job.row.is_simulation() || job.row.renders_to_quality()) continue;
+    for (uint32_t number : job.frames) {
+      const FrameState& frame = frames_[{id, number}];
+      if (!awaits_planning(job, frame)) continue;
+      Result<std::vector<PlannedUnit>> plan = plan_of(job.row, frame.row);
+      if (!plan) {
+        if (Status s = fail_job(job, unplannable(number, plan.message())); !s) return s;
+        break;
+      }
+      defer_frame(job, number, plan->size());
+    }
+  }
+  return Status::ok();
+}
+
+bool DispatcherCore::awaits_planning(const JobState& job, const FrameState& frame) {
+  return !job.row.is_simulation() && frame.unit_ids.empty() && !frame.row.exr;
+}
+
+uint64_t DispatcherCore::units_unplanned() const {
+  uint64_t units = 0;
+  for (uint64_t id : planning_) {
+    auto job = jobs_.find(id);
+    if (job != jobs_.end() && job->second.active()) units += job->second.units_unplanned;
+  }
+  return units;
+}
+
+}  // namespace tf
