@@ -169,7 +169,7 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,
     frame.row = frame_row;
     job.frames.push_back(f.frame);
     if (!row.renders_to_quality() &&
-        (!job.unplanned.empty() || scheduler_.pending(row.id) >= config_.plan_ahead_units)) {
+        (!job.unplanned.empty() || !queue_runs_low(job))) {
       defer_frame(job, f.frame, plans[i].size());
       continue;
     }

@@ -591,6 +591,8 @@ class DispatcherCore {
   void defer_frame(JobState& job, uint32_t frame, uint64_t units);
   Status plan_ahead();
   Status load_unplanned();
+  // Whether `job`'s queue holds fewer units than plan_ahead_units (at least 1).
+  bool queue_runs_low(const JobState& job) const;
   // Whether `frame` of `job` waits to be planned: a render frame without units.
   static bool awaits_planning(const JobState& job, const FrameState& frame);
   // Units not planned yet of all active jobs: they count as waiting in grant caps and recalls.

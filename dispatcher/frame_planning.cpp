@@ -5,6 +5,8 @@
 // after a restart; a unit's result depends on its rectangle and samples only, never on its id
 // or when it was planned, so the outputs are the same as if every frame had been planned at
 // once.
+#include <algorithm>
+
 #include "dispatcher/dispatcher_core.h"
 #include "dispatcher/planner.h"
 
@@ -37,7 +39,7 @@ Status DispatcherCore::plan_ahead() {
       continue;
     }
     JobState& j = job->second;
-    while (!j.unplanned.empty() && scheduler_.pending(j.row.id) < config_.plan_ahead_units) {
+    while (!j.unplanned.empty() && queue_runs_low(j)) {
       FrameState& frame = frames_[{j.row.id, j.unplanned.front()}];
       Result<std::vector<PlannedUnit>> plan = plan_of(j.row, frame.row);
       if (!plan) return fail_job(j, unplannable(frame.row.frame, plan.message()));
@@ -67,6 +69,10 @@ Status DispatcherCore::load_unplanned() {
     }
   }
   return Status::ok();
+}
+
+bool DispatcherCore::queue_runs_low(const JobState& job) const {
+  return scheduler_.pending(job.row.id) < std::max<uint64_t>(config_.plan_ahead_units, 1);
 }
 
 bool DispatcherCore::awaits_planning(const JobState& job, const FrameState& frame) {

@@ -43,7 +43,8 @@ TEST_F(FramePlanningTest, AJobsFramesArePlannedAsItsQueueRunsLow) {
   ASSERT_EQ(leased.size(), 4u);
   for (const proto::RenderUnitSpec& spec : leased) EXPECT_EQ(spec.frame, 1u);
   // Frame 1's queue fell below 12 when the grant left: frame 2 is planned at the next one.
-  std::vector<proto::RenderUnitSpec> refill = grants(send("w1", result_for(leased[0]), kStart), "w1");
+  std::vector<proto::RenderUnitSpec> refill =
+      grants(send("w1", result_for(leased[0]), kStart), "w1");
   EXPECT_EQ(planned_frames(), (std::set<uint32_t>{1, 2}));
   EXPECT_EQ(status(job).units_total, 36u);
   leased.erase(leased.begin());

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <set>
 #include <thread>
 
+#include "dispatcher/store.h"
 #include "tests/integration/farm_fixture.h"
 #include "tests/integration/farm_process.h"
 #include "tests/support/sim_truth.h"
@@ -63,6 +65,43 @@ TEST(FarmCrash, DispatcherKilledMidJobAndRestartedFinishesWithTheSameBytes) {
   EXPECT_EQ(done.state, proto::JobState::kDone) << done.message;
   EXPECT_EQ(done.units_done, done.units_total);
   expect_synthetic_outputs(client, job.value(), 2, scene.seed, dir.path() / "out");
+}
+
+// Frames are planned as their job's queue needs them (dispatcher/frame_planning.cpp): killed
+// while some frames of a job have no units yet, the restarted dispatcher plans them and the job
+// finishes with the same bytes and its whole total.
+TEST(FarmCrash, DispatcherKilledBeforeAJobsLastFramesArePlannedFinishesWithTheSameBytes) {
+  TempDir dir;
+  const std::string endpoint = "ipc://" + (dir.path() / "dispatcher.sock").string();
+  const SyntheticScene scene = write_synthetic_scene(dir.path() / "scene");
+  ChildProcess first = dispatcher_node(endpoint, dir.path() / "state", 1);
+  ChildProcess worker = worker_node(endpoint, dir.path() / "cache", 10);
+  ASSERT_TRUE(first.started() && worker.started());
+  zmq::context_t context;
+  ClientOptions options = patient();
+  options.wait_timeout = std::chrono::seconds(60);  // a frame never planned: a failure, not a hang
+  DispatcherClient client(context, endpoint, options);
+  constexpr uint32_t kFrames = 4;
+  Result<uint64_t> job = submit_synthetic(client, scene, kFrames);
+  ASSERT_TRUE(job.is_ok()) << job.message();
+  wait_for_units(client, job.value(), 6);
+  first.stop(SIGKILL);
+  {
+    Result<std::unique_ptr<Store>> store = Store::open(dir.path() / "state");
+    ASSERT_TRUE(store.is_ok()) << store.message();
+    Result<StoreSnapshot> snap = store.value()->load();
+    ASSERT_TRUE(snap.is_ok()) << snap.message();
+    std::set<uint32_t> planned;
+    for (const UnitRow& u : snap->units) planned.insert(u.frame);
+    ASSERT_LT(planned.size(), kFrames) << "every frame was planned before the kill";
+  }
+  ChildProcess second = dispatcher_node(endpoint, dir.path() / "state", 1);
+  const proto::JobStatus done = wait_done(client, job.value());
+  EXPECT_EQ(done.state, proto::JobState::kDone) << done.message;
+  EXPECT_EQ(done.units_total,
+            kFrames * (kWidth / kTile) * (kHeight / kTile) * (kSpp / kSamplesPerUnit));
+  EXPECT_EQ(done.units_done, done.units_total);
+  expect_synthetic_outputs(client, job.value(), kFrames, scene.seed, dir.path() / "out");
 }
 
 TEST(FarmCrash, AStoppedWorkerHandsItsUnitsBack) {

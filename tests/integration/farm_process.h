@@ -15,6 +15,15 @@ inline ChildProcess dispatcher_node(const std::string& endpoint,
   return ChildProcess({FARM_TEST_NODE, "dispatcher", endpoint, state.string()});
 }
 
+// A dispatcher whose render jobs keep `plan_ahead_units` units planned ahead of their grants
+// (DispatcherConfig::plan_ahead_units), so that a job's later frames wait to be planned.
+inline ChildProcess dispatcher_node(const std::string& endpoint,
+                                    const std::filesystem::path& state,
+                                    uint64_t plan_ahead_units) {
+  return ChildProcess({FARM_TEST_NODE, "dispatcher", endpoint, state.string(),
+                       std::to_string(plan_ahead_units)});
+}
+
 // A worker whose synthetic executor sleeps `delay_ms` per unit, so that a test can act while
 // units run.
 inline ChildProcess worker_node(const std::string& endpoint, const std::filesystem::path& cache,

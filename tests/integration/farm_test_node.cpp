@@ -1,5 +1,5 @@
 // A farm process for crash tests, killed with SIGKILL by the tests:
-//   farm_test_node dispatcher ENDPOINT STATE_DIR
+//   farm_test_node dispatcher ENDPOINT STATE_DIR [PLAN_AHEAD_UNITS]
 //   farm_test_node worker ENDPOINT CACHE_DIR DELAY_MS
 //   farm_test_node sim-worker ENDPOINT CACHE_DIR
 // The worker renders with the synthetic executor (no scene renderer needed); the sim-worker
@@ -31,10 +31,11 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   zmq::context_t context;
-  if (mode == "dispatcher" && argc == 4) {
+  if (mode == "dispatcher" && (argc == 4 || argc == 5)) {
     tf::DispatcherServerOptions options;
     options.endpoint = argv[2];
     options.core.state_dir = argv[3];
+    if (argc == 5) options.core.plan_ahead_units = std::strtoull(argv[4], nullptr, 10);
     auto server = tf::DispatcherServer::start(context, options);
     if (!server) {
       std::fprintf(stderr, "%s\n", server.message().c_str());
