@@ -2,9 +2,9 @@
 //
 // A frame's plan is a pure function of the job's row and the frame's size (planner.h), checked
 // for every frame at submission, so a deferred frame is planned again the same way later or
-// after a restart; a unit's result depends on its rectangle and samples only, never on its id
-// or when it was planned, so the outputs are the same as if every frame had been planned at
-// once.
+// after a restart; a unit's result depends on its frame, rectangle and samples only, never on
+// its id or when it was planned, so the outputs are the same as if every frame had been planned
+// at once.
 #include <algorithm>
 
 #include "dispatcher/dispatcher_core.h"
