@@ -129,25 +129,23 @@ Result<proto::Body> DispatcherCore::submit(const proto::SubmitJob& request,
     if (!store_->blobs().contains(e.hash)) return bad("bundle file " + e.relative_path + " was not uploaded");
     bundle_paths.insert(e.relative_path);
   }
+  row.bundle = request.bundle;
+  row.tile_size = request.tile_size;
+  row.spp = quality->enabled() ? quality->min_spp : request.spp;
+  row.samples_per_unit = request.samples_per_unit == 0 ? row.spp : request.samples_per_unit;
   // Plan everything before writing anything, so a refused job leaves no trace.
   std::vector<std::vector<PlannedUnit>> plans;
   for (const proto::FrameSpec& f : request.frames) {
     if (bundle_paths.count(f.scene_path) == 0) return bad("frame " + std::to_string(f.frame) + "'s scene " + f.scene_path + " is not in the bundle");
     // A job rendered to quality plans each tile's first round; the rest come as tiles need them.
-    const uint32_t spp = quality->enabled() ? quality->min_spp : request.spp;
-    const uint32_t spu = request.samples_per_unit == 0 ? spp : request.samples_per_unit;
     Result<std::vector<PlannedUnit>> plan =
-        quality->enabled() ? plan_first_rounds(f.width, f.height, request.tile_size, spp,
-                                               quality->max_spp, spu)
-                           : plan_frame(f.width, f.height, request.tile_size, spp, spu);
+        quality->enabled() ? plan_first_rounds(f.width, f.height, row.tile_size, row.spp,
+                                               quality->max_spp, row.samples_per_unit)
+                           : fixed_plan(row, f.width, f.height);
     if (!plan) return bad("frame " + std::to_string(f.frame) + ": " + plan.message());
     plans.push_back(std::move(plan.value()));
   }
   if (Status s = store_->begin(); !s) return Error{s.message()};
-  row.bundle = request.bundle;
-  row.tile_size = request.tile_size;
-  row.spp = quality->enabled() ? quality->min_spp : request.spp;
-  row.samples_per_unit = request.samples_per_unit == 0 ? row.spp : request.samples_per_unit;
   row.lenient = request.lenient;
   if (quality->enabled()) {
     row.noise_target = quality->noise_target;

@@ -588,6 +588,10 @@ class DispatcherCore {
   // loses the planning and the acceptances that prompted it together). load() defers every
   // frame that has no units (load_unplanned): such a frame was never planned, as a frame's
   // units are written together.
+  // The units of a width x height frame of `job` at its fixed sample count (planner.h
+  // plan_frame): what submission checks every frame with and plans the first frames by.
+  static Result<std::vector<PlannedUnit>> fixed_plan(const JobRow& job, uint32_t width,
+                                                     uint32_t height);
   void defer_frame(JobState& job, uint32_t frame, uint64_t units);
   Status plan_ahead();
   Status load_unplanned();

@@ -1,10 +1,10 @@
 // Frames planned into units as their job's queue needs them (dispatcher_core.h, defer_frame).
 //
-// A frame's plan is a pure function of the job's row and the frame's size (planner.h), checked
-// for every frame at submission, so a deferred frame is planned again the same way later or
-// after a restart; a unit's result depends on its frame, rectangle and samples only, never on
-// its id or when it was planned, so the outputs are the same as if every frame had been planned
-// at once.
+// A frame's plan is a pure function of the job's row and the frame's size (fixed_plan), the
+// one submission checks every frame with, so a deferred frame is planned again the same way
+// later or after a restart; a unit's result depends on its frame, rectangle and samples only,
+// never on its id or when it was planned, so the outputs are the same as if every frame had
+// been planned at once.
 #include <algorithm>
 
 #include "dispatcher/dispatcher_core.h"
@@ -13,10 +13,6 @@
 namespace tf {
 namespace {
 
-Result<std::vector<PlannedUnit>> plan_of(const JobRow& job, const FrameRow& frame) {
-  return plan_frame(frame.width, frame.height, job.tile_size, job.spp, job.samples_per_unit);
-}
-
 // Why a job fails whose frame, planned at submission, cannot be planned again: only a planner
 // changed since (a later release's limits) gets here.
 std::string unplannable(uint32_t frame, const std::string& why) {
@@ -24,6 +20,11 @@ std::string unplannable(uint32_t frame, const std::string& why) {
 }
 
 }  // namespace
+
+Result<std::vector<PlannedUnit>> DispatcherCore::fixed_plan(const JobRow& job, uint32_t width,
+                                                            uint32_t height) {
+  return plan_frame(width, height, job.tile_size, job.spp, job.samples_per_unit);
+}
 
 void DispatcherCore::defer_frame(JobState& job, uint32_t frame, uint64_t units) {
   job.unplanned.push_back(frame);
@@ -41,7 +42,8 @@ Status DispatcherCore::plan_ahead() {
     JobState& j = job->second;
     while (!j.unplanned.empty() && queue_runs_low(j)) {
       FrameState& frame = frames_[{j.row.id, j.unplanned.front()}];
-      Result<std::vector<PlannedUnit>> plan = plan_of(j.row, frame.row);
+      Result<std::vector<PlannedUnit>> plan =
+          fixed_plan(j.row, frame.row.width, frame.row.height);
       if (!plan) return fail_job(j, unplannable(frame.row.frame, plan.message()));
       j.unplanned.pop_front();
       j.units_unplanned -= plan->size();
@@ -60,7 +62,8 @@ Status DispatcherCore::load_unplanned() {
     for (uint32_t number : job.frames) {
       const FrameState& frame = frames_[{id, number}];
       if (!awaits_planning(job, frame)) continue;
-      Result<std::vector<PlannedUnit>> plan = plan_of(job.row, frame.row);
+      Result<std::vector<PlannedUnit>> plan =
+          fixed_plan(job.row, frame.row.width, frame.row.height);
       if (!plan) {
         if (Status s = fail_job(job, unplannable(number, plan.message())); !s) return s;
         break;

@@ -41,7 +41,7 @@ struct Batch {
   std::mutex mutex;
   std::condition_variable finished;
 
-  // Takes and runs items until none is left; true when this thread ran the last to finish.
+  // Takes and runs items until none is left; whoever finishes the last item wakes the caller.
   void work() {
     for (size_t i; (i = next.fetch_add(1)) < count;) {
       (*fn)(i);
