@@ -27,6 +27,7 @@ set_target_properties(httplib::httplib PROPERTIES IMPORTED_LOCATION "${HTTPLIB_L
                       INTERFACE_INCLUDE_DIRECTORIES "${HTTPLIB_INCLUDE_DIR}")
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
+pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)  # EXR blocks (exr_writer.h)
 
 # CUDA is optional: built when nvcc is present (the machine image has /usr/local/cuda), run
 # only where a GPU and driver exist. "No device" at run time is a normal outcome.

@@ -1,5 +1,5 @@
 // Image files in and out: frames (EXR, PNG previews), textures and environments. Frames are
-// written by image_writer.h (OpenEXR, libpng); images are read in any format OpenImageIO
+// written by image_writer.h (EXR, PNG); images are read in any format OpenImageIO
 // reads, through image_codec.h (loaded on first use).
 //
 // Every buffer here is linear float RGB, interleaved, row-major with row 0 at the top.

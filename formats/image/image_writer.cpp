@@ -1,12 +1,5 @@
 #include "formats/image/image_writer.h"
 
-#include <OpenEXR/ImfChannelList.h>
-#include <OpenEXR/ImfFrameBuffer.h>
-#include <OpenEXR/ImfHeader.h>
-#include <OpenEXR/ImfIO.h>
-#include <OpenEXR/ImfOutputFile.h>
-#include <OpenEXR/ImfStandardAttributes.h>
-#include <OpenEXR/ImfThreading.h>
 #include <png.h>
 
 #include <algorithm>
@@ -14,42 +7,13 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
-#include <exception>
 #include <filesystem>
-#include <mutex>
 #include <set>
-#include <thread>
+
+#include "formats/image/exr_writer.h"
 
 namespace tf {
 namespace {
-
-// An OpenEXR output stream into memory (OpenEXR seeks back to write the line offset table).
-class MemoryStream : public Imf::OStream {
- public:
-  explicit MemoryStream(std::vector<uint8_t>& bytes) : Imf::OStream("(in memory)"), bytes_(bytes) {}
-  void write(const char c[], int n) override {
-    const size_t end = position_ + static_cast<size_t>(n);
-    if (end > bytes_.size()) bytes_.resize(end);
-    std::memcpy(bytes_.data() + position_, c, static_cast<size_t>(n));
-    position_ = end;
-  }
-  uint64_t tellp() override { return position_; }
-  void seekp(uint64_t position) override { position_ = static_cast<size_t>(position); }
-
- private:
-  std::vector<uint8_t>& bytes_;
-  size_t position_ = 0;
-};
-
-// OpenEXR compresses an image's blocks of rows on its global thread pool, which starts empty:
-// a 256x256 float frame took 17-23 ms on one thread of the development VM, 11-13 ms on two.
-void start_exr_threads() {
-  static std::once_flag started;
-  std::call_once(started, [] {
-    const unsigned cores = std::thread::hardware_concurrency();
-    Imf::setGlobalThreadCount(static_cast<int>(std::clamp(cores, 1U, 8U)));
-  });
-}
 
 Result<std::vector<uint8_t>> encode_exr(const ImageToEncode& image) {
   if (image.type != PixelType::kFloat32) return Error{"EXR images are written as 32-bit floats"};
@@ -68,37 +32,18 @@ Result<std::vector<uint8_t>> encode_exr(const ImageToEncode& image) {
                  ") does not fit its " + std::to_string(window.full_width) + "x" +
                  std::to_string(window.full_height) + " display window"};
   }
-  const Imath::V2i origin(cropped ? static_cast<int>(window.x0) : 0,
-                          cropped ? static_cast<int>(window.y0) : 0);
-  const Imath::Box2i data(origin, origin + Imath::V2i(static_cast<int>(image.width) - 1,
-                                                      static_cast<int>(image.height) - 1));
-  const Imath::Box2i display =
-      cropped ? Imath::Box2i({0, 0}, {static_cast<int>(window.full_width) - 1,
-                                      static_cast<int>(window.full_height) - 1})
-              : data;
-  start_exr_threads();
-  std::vector<uint8_t> bytes;
-  try {
-    Imf::Header header(display, data, 1.0f, Imath::V2f(0, 0), 1.0f, Imf::INCREASING_Y,
-                       Imf::ZIP_COMPRESSION);
-    if (!image.description.empty()) Imf::addComments(header, image.description);
-    Imf::FrameBuffer frame;
-    const size_t channels = image.channels.size();
-    const size_t x_stride = channels * sizeof(float);
-    const auto* pixels = static_cast<const float*>(image.pixels);
-    for (size_t c = 0; c < channels; ++c) {
-      header.channels().insert(image.channels[c], Imf::Channel(Imf::FLOAT));
-      frame.insert(image.channels[c], Imf::Slice::Make(Imf::FLOAT, pixels + c, data, x_stride,
-                                                       x_stride * image.width));
-    }
-    MemoryStream stream(bytes);
-    Imf::OutputFile file(stream, header);
-    file.setFrameBuffer(frame);
-    file.writePixels(static_cast<int>(image.height));
-  } catch (const std::exception& e) {
-    return Error{e.what()};
+  ExrImage exr{.width = image.width,
+               .height = image.height,
+               .channels = image.channels,
+               .pixels = static_cast<const float*>(image.pixels),
+               .comments = image.description};
+  if (cropped) {
+    exr.x0 = static_cast<int32_t>(window.x0);
+    exr.y0 = static_cast<int32_t>(window.y0);
+    exr.full_width = window.full_width;
+    exr.full_height = window.full_height;
   }
-  return bytes;
+  return encode_exr_zip(exr);
 }
 
 // libpng reports errors through a callback that must not return: it keeps the message here

@@ -1,14 +1,14 @@
 // The image writer: the farm's outputs (frames' EXR and PNG, simulation snapshots' fields.exr
-// and preview.png) encoded in memory, EXR with OpenEXR and PNG with libpng.
+// and preview.png) encoded in memory, EXR by exr_writer.h (libdeflate) and PNG with libpng.
 //
 // Why not OpenImageIO, which reads every image (image_codec.h): loading it takes about 0.4 s
 // (its 260 dependent libraries), which every `tilefarm sim` and `tilefarm render` (an embedded
 // farm encodes its outputs) and every dispatcher start paid before its first job, and during
-// which the dynamic loader's lock stalls every other thread of the process. OpenEXR and libpng
-// load in about 3 ms, so they are linked into the programs.
+// which the dynamic loader's lock stalls every other thread of the process. libdeflate and
+// libpng load in about 3 ms, so they are linked into the programs.
 //
-// Thread safety: encode_image() is thread-safe (no shared state of ours; OpenEXR's and libpng's
-// writers are per call).
+// Thread safety: encode_image() is thread-safe (the EXR writer keeps a compressor per thread;
+// libpng's writers are per call).
 #pragma once
 
 #include <cstdint>
