@@ -1,5 +1,5 @@
 // PNG row filters (formats/image/image_writer.h PngFilter): the same pixels written with the
-// Sub filter and with none, alternately in the same iterations, at the writer's zlib level 1.
+// Sub filter and with none, alternately in the same iterations, at the writer's deflate level 1.
 //
 // BM_PngFilter/0: a simulation preview as formats/sim/field_output.h draws one, a 256^2 field
 // colour-mapped with viridis, each cell a 2 x 2 square (512 x 512): a smooth pattern with

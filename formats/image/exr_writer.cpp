@@ -9,6 +9,7 @@
 #include <numeric>
 #include <span>
 
+#include "formats/image/kept_compressor.h"
 #include "kernels/parallel_for.h"
 
 namespace tf {
@@ -104,22 +105,16 @@ std::vector<uint8_t> header(const ExrImage& image, std::span<const size_t> order
   return std::move(h.out);
 }
 
-// A thread's deflate state and block buffers, kept for its next blocks.
-struct BlockCoder {
-  libdeflate_compressor* deflate = libdeflate_alloc_compressor(kDeflateLevel);
-  std::vector<uint8_t> raw, split;
-  BlockCoder() = default;
-  BlockCoder(const BlockCoder&) = delete;
-  BlockCoder& operator=(const BlockCoder&) = delete;
-  ~BlockCoder() { libdeflate_free_compressor(deflate); }
-};
-
 // Rows [row0, row1) as one block's data, written at `dest` (room for the raw block): its
 // byte count, or 0 when no compressor could be made.
 size_t code_block(const ExrImage& image, std::span<const size_t> order, uint32_t row0,
                   uint32_t row1, uint8_t* dest) {
-  thread_local BlockCoder coder;
-  if (coder.deflate == nullptr) return 0;
+  libdeflate_compressor* deflate = kept_compressor(kDeflateLevel);
+  if (deflate == nullptr) return 0;
+  struct BlockBuffers {
+    std::vector<uint8_t> raw, split;
+  };
+  thread_local BlockBuffers coder;  // kept for the thread's next blocks
   const size_t width = image.width, channels = image.channels.size();
   const size_t n = (row1 - row0) * width * channels * sizeof(float);
   coder.raw.resize(n);
@@ -141,7 +136,7 @@ size_t code_block(const ExrImage& image, std::span<const size_t> order, uint32_t
   for (size_t i = 1; i < n; i += 2) split[half + i / 2] = coder.raw[i];
   for (size_t i = n - 1; i > 0; --i) split[i] = static_cast<uint8_t>(split[i] - split[i - 1] + 128);
   // A block is compressed only if its stream is smaller than its raw bytes.
-  const size_t packed = libdeflate_zlib_compress(coder.deflate, split, n, dest, n - 1);
+  const size_t packed = libdeflate_zlib_compress(deflate, split, n, dest, n - 1);
   if (packed != 0) return packed;
   std::memcpy(dest, coder.raw.data(), n);
   return n;

@@ -1,14 +1,14 @@
 // The image writer: the farm's outputs (frames' EXR and PNG, simulation snapshots' fields.exr
-// and preview.png) encoded in memory, EXR by exr_writer.h (libdeflate) and PNG with libpng.
+// and preview.png) encoded in memory by exr_writer.h and png_writer.h (libdeflate).
 //
 // Why not OpenImageIO, which reads every image (image_codec.h): loading it takes about 0.4 s
 // (its 260 dependent libraries), which every `tilefarm sim` and `tilefarm render` (an embedded
 // farm encodes its outputs) and every dispatcher start paid before its first job, and during
-// which the dynamic loader's lock stalls every other thread of the process. libdeflate and
-// libpng load in about 3 ms, so they are linked into the programs.
+// which the dynamic loader's lock stalls every other thread of the process. libdeflate loads
+// in milliseconds, so it is linked into the programs.
 //
-// Thread safety: encode_image() is thread-safe (the EXR writer keeps a compressor per thread;
-// libpng's writers are per call).
+// Thread safety: encode_image() is thread-safe (the writers keep their compressors per
+// thread).
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,7 @@ struct ImageWindow {
 //   capture date or other varying attribute (equal pixels give equal bytes, so a job's outputs
 //   hash alike on every run);
 // - kUint8, written as PNG: 1 to 4 channels (grey, grey and alpha, RGB, RGBA), tagged sRGB
-//   (the sRGB chunk with its gAMA and cHRM), encoded for speed (zlib level 1, the Sub row
+//   (the sRGB chunk with its gAMA and cHRM), encoded for speed (deflate level 1, the Sub row
 //   filter: about half the CPU of libpng's defaults for about 6 % more bytes; at GPU rates the
 //   farm encodes a frame for every few thousand units); a fourth or second channel is
 //   unassociated alpha, written as given.
