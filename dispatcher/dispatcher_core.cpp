@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <set>
 #include <span>
@@ -554,21 +555,34 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   refresh_versions();
   drop_stale_reservations(now_ms);
   units_left_this_tick_ = config_.max_units_per_tick;
-  // Idle workers (holding no unit) first; every worker that wants a grant takes at most its
-  // part of the tick's units, by its measured rate (lease_sizer.h tick_parts). Letting the
-  // first ones asked take all they wanted starved the rest: at the start of a job of 256
-  // devices, a tick's 2,048 units went to 22 of them, and the devices asked last got their
-  // second grant 11 ticks (about 0.2 s) later, after their first had run out. Once the
-  // allowance is spent (parts are rounded up, declared slots may exceed them) the rest wait
-  // for the next tick, which follows at once.
+  // Workers in the order they would run dry (idle ones first, then by work held over measured
+  // rate); every worker that wants a grant takes at most its part of the tick's units, by its
+  // measured rate (lease_sizer.h tick_parts). Letting the first ones asked take all they
+  // wanted starved the rest: at the start of a job of 256 devices, a tick's 2,048 units went
+  // to 22 of them, and the devices asked last got their second grant 11 ticks (about 0.2 s)
+  // later, after their first had run out. Once the allowance is spent (parts are rounded up,
+  // declared slots may exceed them) the rest wait for the next tick, which follows at once but
+  // after the iteration's commit (up to 0.2 s on a busy farm): asked in a fixed order, the same
+  // devices came last tick after tick and ran dry again and again.
+  struct Asked {
+    double dry_s;  // when its work runs out at its measured rate; unmeasured: last
+    std::pair<const std::string*, WorkerState*> worker;
+  };
+  std::vector<Asked> asked;
+  asked.reserve(workers_.size());
+  for (auto& [peer, w] : workers_) {
+    if (!w.said_hello) continue;
+    const double rate = w.sizer.rate_per_s();
+    const double dry_s = leases_.count_held_by(peer) == 0 ? 0.0
+                         : rate > 0 ? static_cast<double>(w.sizer.cost_in_flight()) / rate
+                                    : std::numeric_limits<double>::max();
+    asked.push_back({dry_s, {&peer, &w}});
+  }
+  std::stable_sort(asked.begin(), asked.end(),
+                   [](const Asked& a, const Asked& b) { return a.dry_s < b.dry_s; });
   std::vector<std::pair<const std::string*, WorkerState*>> order;
-  order.reserve(workers_.size());
-  for (auto& [peer, w] : workers_) {
-    if (w.said_hello && leases_.count_held_by(peer) == 0) order.emplace_back(&peer, &w);
-  }
-  for (auto& [peer, w] : workers_) {
-    if (w.said_hello && leases_.count_held_by(peer) != 0) order.emplace_back(&peer, &w);
-  }
+  order.reserve(asked.size());
+  for (const Asked& a : asked) order.push_back(a.worker);
   std::vector<size_t> wanting;
   std::vector<double> rates;
   for (size_t i = 0; i < order.size(); ++i) {
