@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/support/encoder_pair.h"
 #include "benchmarks/support/run_registered.h"
 #include "formats/image/exr_writer.h"
 
@@ -121,12 +122,7 @@ void BM_ExrWriter(benchmark::State& state) {
     seconds[1] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bytes[1] = peer.size();
   }
-  const auto n = static_cast<double>(state.iterations());
-  state.counters["farm_ms"] = seconds[0] / n * 1e3;
-  state.counters["openexr_ms"] = seconds[1] / n * 1e3;
-  state.counters["openexr/farm"] = seconds[1] / seconds[0];
-  state.counters["farm_KB"] = static_cast<double>(bytes[0]) / 1e3;
-  state.counters["openexr_KB"] = static_cast<double>(bytes[1]) / 1e3;
+  bench::report_encoder_pair(state, "farm", "openexr", seconds, bytes);
 }
 BENCHMARK(BM_ExrWriter)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 

@@ -16,6 +16,7 @@
 #include <random>
 #include <vector>
 
+#include "benchmarks/support/encoder_pair.h"
 #include "benchmarks/support/run_registered.h"
 #include "formats/image/image_writer.h"
 #include "formats/sim/field_output.h"
@@ -73,12 +74,7 @@ void BM_PngFilter(benchmark::State& state) {
       bytes[f] = png->size();
     }
   }
-  const auto n = static_cast<double>(state.iterations());
-  state.counters["sub_ms"] = seconds[0] / n * 1e3;
-  state.counters["none_ms"] = seconds[1] / n * 1e3;
-  state.counters["none/sub"] = seconds[1] / seconds[0];
-  state.counters["sub_KB"] = static_cast<double>(bytes[0]) / 1e3;
-  state.counters["none_KB"] = static_cast<double>(bytes[1]) / 1e3;
+  bench::report_encoder_pair(state, "sub", "none", seconds, bytes);
 }
 BENCHMARK(BM_PngFilter)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
