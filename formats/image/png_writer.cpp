@@ -17,6 +17,9 @@ namespace {
 constexpr int kDeflateLevel = 1;
 constexpr size_t kMaxChunkBytes = size_t{1} << 30;  // under the format's 2^31 - 1
 constexpr uint8_t kColorTypes[] = {0, 4, 2, 6};      // grey, grey + alpha, RGB, RGBA
+// A thread keeps its buffers for images up to this size (a 2048x2048 RGB frame needs 12 MB);
+// larger ones get buffers of their own, so that one 8K frame does not hold 200 MB for good.
+constexpr size_t kMostKeptBytes = size_t{32} << 20;
 
 void put_u32(std::vector<uint8_t>& out, uint32_t v) {  // big-endian, as PNG stores numbers
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
@@ -66,11 +69,13 @@ Result<std::vector<uint8_t>> encode_png_deflate(const PngImage& image) {
     std::vector<uint8_t> rows, stream;
   };
   thread_local Buffers kept;  // for the thread's next images
+  Buffers own;
   const size_t n = (size_t{image.width} * image.channels + 1) * image.height;
-  uint8_t* rows = room(kept.rows, n);
-  filter_rows(image, rows);
   const size_t bound = libdeflate_zlib_compress_bound(deflate, n);
-  uint8_t* packed = room(kept.stream, bound);
+  Buffers& buffers = bound <= kMostKeptBytes ? kept : own;
+  uint8_t* rows = room(buffers.rows, n);
+  filter_rows(image, rows);
+  uint8_t* packed = room(buffers.stream, bound);
   const std::span<const uint8_t> stream(packed,
                                         libdeflate_zlib_compress(deflate, rows, n, packed, bound));
   std::vector<uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};

@@ -81,6 +81,24 @@ TEST(ImageWriter, PngsOfEitherRowFilterReadBackAsGiven) {
   }
 }
 
+// An image over the 32 MB a writer thread keeps buffers for (png_writer.cpp) is written with
+// buffers of its own, and reads back as given too.
+TEST(ImageWriter, APngLargerThanTheKeptBuffersReadsBackAsGiven) {
+  testing::TempDir dir;
+  const uint32_t side = 3000;  // RGBA: 36 MB of pixels
+  std::vector<uint8_t> pixels(size_t{side} * side * 4);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 131 % 251);
+  const ImageToEncode image{"big.png", side, side, {"R", "G", "B", "A"},
+                            PixelType::kUint8, pixels.data(), {}, {}};
+  OIIO::ImageSpec config;
+  config.attribute("oiio:UnassociatedAlpha", 1);
+  auto in = encoded_and_opened(dir, image, &config);
+  ASSERT_TRUE(in);
+  std::vector<uint8_t> back(pixels.size());
+  ASSERT_TRUE(in->read_image(0, 0, 0, 4, OIIO::TypeDesc::UINT8, back.data()));
+  EXPECT_TRUE(back == pixels);
+}
+
 TEST(ImageWriter, EqualPixelsGiveEqualBytes) {
   const std::vector<float> floats = {0.5f, 1.5f, -2.0f, 1e-8f, 3.0f, 7.0f};
   const ImageToEncode image = rgb_image("e.exr", 2, 1, PixelType::kFloat32, floats.data());
