@@ -93,12 +93,14 @@ struct DispatcherConfig {
   // thousands of units goes out over several loop iterations, each committed and sent, so the
   // first workers start within milliseconds instead of after every lease of the job is written
   // (25,600 leases: 0.2 s of granting and a 40 ms commit before any grant left). The rest
-  // waits for the next tick, which dispatch_pending() asks for at once. Idle workers (holding
-  // no unit) go first, and every worker that wants a grant takes at most its part of the
-  // tick's units (or its declared slots): a job submitted to 256 idle workers reaches every one
-  // of them in the first tick, and their refills in every later one, instead of two dozen
-  // taking a tick's units and the last ones waiting ten commits (200 ms) for theirs.
-  uint64_t max_units_per_tick = 2048;
+  // waits for the next tick, which dispatch_pending() asks for at once. Workers closest to
+  // running dry (idle ones first) go first, and every worker that wants a grant takes at most
+  // its part of the tick's units (or its declared slots): a job submitted to 256 idle workers
+  // reaches every one of them in the first tick, and their refills in every later one, instead
+  // of two dozen taking a tick's units and the last ones waiting ten commits (200 ms) for
+  // theirs. 1,024 rather than 2,048 or 4,096: a smaller tick's grants are written, committed
+  // and sent sooner (benchmarks/README.md, "1,024 units a tick").
+  uint64_t max_units_per_tick = 1024;
   // Units a render job keeps planned ahead of its grants (frame_planning.cpp): a job's frames
   // are planned into units (rows written, handed to the scheduler) when its queue holds fewer
   // than this, the first ones at submission. Planning all of a 25,600-unit job at once took
