@@ -566,36 +566,34 @@ Status DispatcherCore::tick(int64_t now_ms, std::vector<Outgoing>* out) {
   // devices came last tick after tick and ran dry again and again.
   struct Asked {
     double dry_s;  // when its work runs out at its measured rate; unmeasured: last
-    std::pair<const std::string*, WorkerState*> worker;
+    const std::string* peer;
+    WorkerState* worker;
   };
-  std::vector<Asked> asked;
-  asked.reserve(workers_.size());
+  std::vector<Asked> order;
+  order.reserve(workers_.size());
   for (auto& [peer, w] : workers_) {
     if (!w.said_hello) continue;
     const double rate = w.sizer.rate_per_s();
     const double dry_s = leases_.count_held_by(peer) == 0 ? 0.0
                          : rate > 0 ? static_cast<double>(w.sizer.cost_in_flight()) / rate
                                     : std::numeric_limits<double>::max();
-    asked.push_back({dry_s, {&peer, &w}});
+    order.push_back({dry_s, &peer, &w});
   }
-  std::stable_sort(asked.begin(), asked.end(),
+  std::stable_sort(order.begin(), order.end(),
                    [](const Asked& a, const Asked& b) { return a.dry_s < b.dry_s; });
-  std::vector<std::pair<const std::string*, WorkerState*>> order;
-  order.reserve(asked.size());
-  for (const Asked& a : asked) order.push_back(a.worker);
   std::vector<size_t> wanting;
   std::vector<double> rates;
   for (size_t i = 0; i < order.size(); ++i) {
-    if (!wants_grant(*order[i].first, *order[i].second)) continue;
+    if (!wants_grant(*order[i].peer, *order[i].worker)) continue;
     wanting.push_back(i);
-    rates.push_back(order[i].second->sizer.units_per_s());
+    rates.push_back(order[i].worker->sizer.units_per_s());
   }
   const std::vector<uint64_t> parts = tick_parts(config_.max_units_per_tick, rates);
   std::vector<uint64_t> part_of(order.size(), 0);
   const SharingRates sharing = connected_rates();
   for (size_t k = 0; k < wanting.size(); ++k) part_of[wanting[k]] = parts[k];
   for (size_t i = 0; i < order.size(); ++i) {
-    auto& [peer, w] = order[i];
+    const auto& [dry_s, peer, w] = order[i];
     if (part_of[i] > 0 && units_left_this_tick_ > 0) {
       if (Status s = dispatch(*peer, *w, now_ms, part_of[i], sharing, out); !s) return s;
     }
