@@ -41,7 +41,7 @@ Status DispatcherCore::plan_ahead() {
     }
     JobState& j = job->second;
     while (!j.unplanned.empty() && queue_runs_low(j)) {
-      FrameState& frame = frames_[{j.row.id, j.unplanned.front()}];
+      FrameState& frame = frames_.at({j.row.id, j.unplanned.front()});
       Result<std::vector<PlannedUnit>> plan =
           fixed_plan(j.row, frame.row.width, frame.row.height);
       if (!plan) return fail_job(j, unplannable(frame.row.frame, plan.message()));
@@ -60,7 +60,7 @@ Status DispatcherCore::load_unplanned() {
   for (auto& [id, job] : jobs_) {
     if (!job.active() || job.row.is_simulation() || job.row.renders_to_quality()) continue;
     for (uint32_t number : job.frames) {
-      const FrameState& frame = frames_[{id, number}];
+      const FrameState& frame = frames_.at({id, number});
       if (!awaits_planning(job, frame)) continue;
       Result<std::vector<PlannedUnit>> plan =
           fixed_plan(job.row, frame.row.width, frame.row.height);

@@ -9,7 +9,7 @@
 #include <numeric>
 #include <span>
 
-#include "formats/image/kept_compressor.h"
+#include "formats/image/kept_coding.h"
 #include "kernels/parallel_for.h"
 
 namespace tf {
@@ -117,8 +117,8 @@ size_t code_block(const ExrImage& image, std::span<const size_t> order, uint32_t
   thread_local BlockBuffers coder;  // kept for the thread's next blocks
   const size_t width = image.width, channels = image.channels.size();
   const size_t n = (row1 - row0) * width * channels * sizeof(float);
-  coder.raw.resize(n);
-  uint8_t* raw = coder.raw.data();
+  uint8_t* const block = room_for(coder.raw, n);
+  uint8_t* raw = block;
   for (uint32_t y = row0; y < row1; ++y) {
     const float* row = image.pixels + y * width * channels;
     for (size_t c : order) {
@@ -129,16 +129,15 @@ size_t code_block(const ExrImage& image, std::span<const size_t> order, uint32_t
   }
   // OpenEXR's ZIP predictor: even bytes then odd ones, each byte as its difference to the one
   // before it plus 128.
-  coder.split.resize(n);
-  uint8_t* split = coder.split.data();
+  uint8_t* const split = room_for(coder.split, n);
   const size_t half = (n + 1) / 2;
-  for (size_t i = 0; i < n; i += 2) split[i / 2] = coder.raw[i];
-  for (size_t i = 1; i < n; i += 2) split[half + i / 2] = coder.raw[i];
+  for (size_t i = 0; i < n; i += 2) split[i / 2] = block[i];
+  for (size_t i = 1; i < n; i += 2) split[half + i / 2] = block[i];
   for (size_t i = n - 1; i > 0; --i) split[i] = static_cast<uint8_t>(split[i] - split[i - 1] + 128);
   // A block is compressed only if its stream is smaller than its raw bytes.
   const size_t packed = libdeflate_zlib_compress(deflate, split, n, dest, n - 1);
   if (packed != 0) return packed;
-  std::memcpy(dest, coder.raw.data(), n);
+  std::memcpy(dest, block, n);
   return n;
 }
 

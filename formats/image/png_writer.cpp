@@ -7,7 +7,7 @@
 #include <span>
 #include <string_view>
 
-#include "formats/image/kept_compressor.h"
+#include "formats/image/kept_coding.h"
 
 namespace tf {
 namespace {
@@ -32,13 +32,6 @@ void put_chunk(std::vector<uint8_t>& out, const char (&type)[5], std::span<const
   out.insert(out.end(), type, type + 4);
   out.insert(out.end(), data.begin(), data.end());
   put_u32(out, libdeflate_crc32(0, out.data() + typed, out.size() - typed));
-}
-
-// `buffer` with room for `bytes`: grown, never shrunk, so that a kept buffer is neither
-// cleared nor faulted in again for the next image.
-uint8_t* room(std::vector<uint8_t>& buffer, size_t bytes) {
-  if (buffer.size() < bytes) buffer.resize(bytes);
-  return buffer.data();
 }
 
 // The rows as PNG's filter stage gives them to deflate, each behind its filter type byte, at
@@ -73,9 +66,9 @@ Result<std::vector<uint8_t>> encode_png_deflate(const PngImage& image) {
   const size_t n = (size_t{image.width} * image.channels + 1) * image.height;
   const size_t bound = libdeflate_zlib_compress_bound(deflate, n);
   Buffers& buffers = bound <= kMostKeptBytes ? kept : own;
-  uint8_t* rows = room(buffers.rows, n);
+  uint8_t* rows = room_for(buffers.rows, n);
   filter_rows(image, rows);
-  uint8_t* packed = room(buffers.stream, bound);
+  uint8_t* packed = room_for(buffers.stream, bound);
   const std::span<const uint8_t> stream(packed,
                                         libdeflate_zlib_compress(deflate, rows, n, packed, bound));
   std::vector<uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};

@@ -1,4 +1,4 @@
-#include "formats/image/kept_compressor.h"
+#include "formats/image/kept_coding.h"
 
 #include <libdeflate.h>
 
@@ -16,6 +16,11 @@ libdeflate_compressor* kept_compressor(int level) {
   std::unique_ptr<libdeflate_compressor, Free>& c = kept[static_cast<size_t>(level)];
   if (!c) c.reset(libdeflate_alloc_compressor(level));
   return c.get();
+}
+
+uint8_t* room_for(std::vector<uint8_t>& buffer, size_t bytes) {
+  if (buffer.size() < bytes) buffer.resize(bytes);
+  return buffer.data();
 }
 
 }  // namespace tf
