@@ -56,6 +56,7 @@
 #include "benchmarks/support/smoke.h"
 #include "cli/local_run.h"
 #include "dispatcher/dashboard/dashboard_server.h"
+#include "dispatcher/dispatcher_core.h"
 #include "dispatcher/trust_queries.h"
 #include "formats/protocol/codec.h"
 #include "formats/protocol/result_hash.h"
@@ -224,8 +225,13 @@ void BM_FarmThroughput(benchmark::State& state) {
       unit_time.count() > 0
           ? workers * 1e6 / static_cast<double>(unit_time.count()) + gpu_capacity
           : 20000.0;
+  // Results a unit takes once the workers' keys are trusted (adaptive replication,
+  // reputation.h: a trusted first replica suffices but for spot checks), so that a job holds
+  // about g_job_seconds of work at any replication (dividing by the replication itself made
+  // jobs at replication 2 about half as long as stated).
+  const double replicas = 1.0 + DispatcherConfig{}.trust.spot_check_rate * (replication - 1);
   const auto most = static_cast<uint64_t>(16384 * g_job_seconds);
-  const uint64_t units = g_smoke ? 64 : std::clamp<uint64_t>(static_cast<uint64_t>(g_job_seconds * capacity / replication), 1024, most);
+  const uint64_t units = g_smoke ? 64 : std::clamp<uint64_t>(static_cast<uint64_t>(g_job_seconds * capacity / replicas), 1024, most);
   // Warm-up: the same job once before the clock starts, so that the farm is measured as it runs
   // for days: every worker connected, enrolled, holding the bundle and its rate measured, the
   // process's memory grown (the first large job of a process runs about 15 % slower).
