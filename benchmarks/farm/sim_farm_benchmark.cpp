@@ -36,12 +36,23 @@
 // costs: direct / (direct + chunks * hash_ms + snapshot_ms) for a device on the host's cores,
 // which hashes in series; a device off them (the synthetic stepper) hashes beside its
 // stepping, so its chunks take at least max(stepping, hash_ms) each.
-// Run: sim_farm_benchmark --benchmark_format=json
+// Each case runs 3 jobs (iterations) unless `--jobs=N` says otherwise: a fresh farm's
+// memory takes about four jobs to settle (later jobs reuse what earlier ones freed), so
+// --jobs=12 gives warm_farm/direct of a farm at its steady state.
+// Run: sim_farm_benchmark --benchmark_format=json [--jobs=N]
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
 
+#include "benchmarks/support/run_registered.h"
+#include "benchmarks/support/smoke.h"
 #include "cli/embedded_farm.h"
 #include "cli/local_run.h"
 #include "formats/protocol/result_hash.h"
@@ -203,13 +214,6 @@ void BM_SimFarmOverDirect(benchmark::State& state) {
   compare(state, *farm.value(), batch_text(state.range(1)), static_cast<uint32_t>(state.range(0)),
           step_on_cpu);
 }
-BENCHMARK(BM_SimFarmOverDirect)
-    ->Args({0, 2048})
-    ->Args({128, 2048})
-    ->Args({0, 8192})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Iterations(3);
 
 // A synthetic stepper (tests/integration/synthetic_executor.h) `speedup` times as fast as the
 // CPU stepper measured now (its best of 5 probes: a single probe's rate varied 1.8x from one
@@ -252,13 +256,6 @@ void compare_on_stepper(benchmark::State& state, double speedup, const std::stri
 void BM_SimFarmFastStepper(benchmark::State& state) {
   compare_on_stepper(state, static_cast<double>(state.range(0)), batch_text(state.range(1)));
 }
-BENCHMARK(BM_SimFarmFastStepper)
-    ->Args({20, 2048})
-    ->Args({20, 8192})
-    ->Args({20, 65536})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Iterations(3);
 
 // The same run with a snapshot at every chunk's end (the default plan's 1,024 steps): what a
 // researcher who wants the flow's evolution, not only its end, pays.
@@ -266,33 +263,43 @@ void BM_SimFarmSnapshotEveryChunk(benchmark::State& state) {
   compare_on_stepper(state, static_cast<double>(state.range(0)),
                      batch_text(state.range(1), "0.8", 1024));
 }
-BENCHMARK(BM_SimFarmSnapshotEveryChunk)
-    ->Args({0, 2048})
-    ->Args({20, 2048})
-    ->Args({20, 8192})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Iterations(3);
 
 // A sweep of 8 runs (kSweepTaus) on the CPU stepper (speed-up 0) or a 20x synthetic one.
 void BM_SimFarmSweep(benchmark::State& state) {
   compare_on_stepper(state, static_cast<double>(state.range(0)),
                      batch_text(state.range(1), kSweepTaus));
 }
-BENCHMARK(BM_SimFarmSweep)
-    ->Args({0, 2048})
-    ->Args({20, 2048})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Iterations(3);
+
+// Every case, each `jobs` iterations (a job through the farm each).
+void register_cases(int jobs) {
+  using Case = void (*)(benchmark::State&);
+  const auto add = [jobs](const char* name, Case run,
+                          std::initializer_list<std::array<int64_t, 2>> args) {
+    benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(name, run);
+    for (const auto& [first, second] : args) b->Args({first, second});
+    b->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(jobs);
+  };
+  add("BM_SimFarmOverDirect", BM_SimFarmOverDirect, {{0, 2048}, {128, 2048}, {0, 8192}});
+  add("BM_SimFarmFastStepper", BM_SimFarmFastStepper, {{20, 2048}, {20, 8192}, {20, 65536}});
+  add("BM_SimFarmSnapshotEveryChunk", BM_SimFarmSnapshotEveryChunk,
+      {{0, 2048}, {20, 2048}, {20, 8192}});
+  add("BM_SimFarmSweep", BM_SimFarmSweep, {{0, 2048}, {20, 2048}});
+}
 
 }  // namespace
 }  // namespace tf
 
 int main(int argc, char** argv) {
   tf::cli::reuse_freed_memory();  // as the tilefarm executable does
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  int jobs = 3;
+  if (std::optional<std::string> value = tf::bench::take_value_flag(&argc, argv, "jobs")) {
+    jobs = std::atoi(value->c_str());
+    if (jobs < 1) {
+      std::fprintf(stderr, "--jobs wants a positive number of jobs a case, got %s\n",
+                   value->c_str());
+      return 2;
+    }
+  }
+  tf::register_cases(jobs);
+  return tf::bench::run_registered_benchmarks(argc, argv);
 }
