@@ -231,7 +231,10 @@ void BM_FarmThroughput(benchmark::State& state) {
   // jobs at replication 2 about half as long as stated).
   const double replicas = 1.0 + DispatcherConfig{}.trust.spot_check_rate * (replication - 1);
   const auto most = static_cast<uint64_t>(16384 * g_job_seconds);
-  const uint64_t units = g_smoke ? 64 : std::clamp<uint64_t>(static_cast<uint64_t>(g_job_seconds * capacity / replicas), 1024, most);
+  const uint64_t units =
+      g_smoke ? 64
+              : std::clamp<uint64_t>(static_cast<uint64_t>(g_job_seconds * capacity / replicas),
+                                     1024, most);
   // Warm-up: the same job once before the clock starts, so that the farm is measured as it runs
   // for days: every worker connected, enrolled, holding the bundle and its rate measured, the
   // process's memory grown (the first large job of a process runs about 15 % slower).
